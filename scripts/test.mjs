@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm test`: install what the tests need that npm does not (idempotent, into .cache/), then
+// type-check and lint everything (a broken Electron shell or renderer fails here too), then run
+// every test. Each step says what it does; the first failure stops the run with its exit code.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const extraArgs = process.argv.slice(2);
+
+const steps = [
+  ['Installing test dependencies (Chromium, bubblewrap, Python venv with mlx + mlx-lm, tiny model)', process.execPath, ['scripts/setup-test-deps.mjs']],
+  ['Type-checking src, main, preload, renderer, tests', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['Linting', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']],
+  ['Running the tests', process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...extraArgs]],
+];
+
+for (const [title, command, args] of steps) {
+  process.stdout.write(`\n▶ ${title}\n`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stderr.write(`\n✘ ${title} failed (exit ${result.status ?? result.signal}).\n`);
+    process.exit(result.status ?? 1);
+  }
+  process.stdout.write(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+}

@@ -1,0 +1,86 @@
+import type { TaskSpec } from '../task/task-schema.js';
+import type { ChatMessage } from './chat-message.js';
+import { CODER_SYSTEM_PROMPT } from './personas.js';
+import { fitSections, type PromptSection, type TrimRecord } from './prompt-budget.js';
+import type { PromptTokenEstimator } from './token-estimate.js';
+
+/**
+ * A Coder turn never replays the conversation (DESIGN.md, context budgeting): it gets the task, the
+ * current files in play, the Sheriff's latest feedback, the tail of the latest failure and one line per
+ * earlier attempt, trimmed in that order of importance (reverse) to stay under max_prompt_tokens.
+ */
+export interface FileSnapshot {
+  readonly path: string;
+  /** null when the file does not exist (yet, or any more). */
+  readonly content: string | null;
+}
+
+export interface CoderPromptInput {
+  readonly task: TaskSpec;
+  readonly checkCommand: string;
+  readonly files: readonly FileSnapshot[];
+  readonly repoMap?: string | undefined;
+  readonly readAnswers?: readonly FileSnapshot[] | undefined;
+  readonly sheriffFeedback?: string | undefined;
+  readonly failureTail?: string | undefined;
+  readonly earlierAttempts: readonly string[];
+  /** A short correction after a reply with no usable edit. */
+  readonly correction?: string | undefined;
+  readonly maxPromptTokens: number;
+}
+
+export interface BuiltPrompt {
+  readonly messages: readonly ChatMessage[];
+  readonly estimatedTokens: number;
+  readonly trimmed: readonly TrimRecord[];
+}
+
+/** Trim order: repo map, then old attempt lines, READ answers, files, failure output, feedback. */
+const PRIORITY = { repoMap: 1, history: 2, readAnswers: 3, files: 4, failure: 5, feedback: 6 } as const;
+
+export function buildCoderPrompt(input: CoderPromptInput, estimator: PromptTokenEstimator): BuiltPrompt {
+  const sections: PromptSection[] = [
+    { id: 'task', title: 'Task', body: describeTask(input.task, input.checkCommand), priority: 99, trim: 'keep' },
+    { id: 'repo-map', title: 'Repository map', body: input.repoMap ?? '', priority: PRIORITY.repoMap, trim: 'keep-head' },
+    {
+      id: 'history',
+      title: 'Earlier attempts',
+      body: input.earlierAttempts.map((line, i) => `${i + 1}. ${line}`).join('\n'),
+      priority: PRIORITY.history,
+      trim: 'drop-oldest-lines',
+    },
+    { id: 'read-answers', title: 'Files you asked to READ', body: renderFiles(input.readAnswers ?? []), priority: PRIORITY.readAnswers, trim: 'keep-head' },
+    { id: 'files', title: 'Current files', body: renderFiles(input.files), priority: PRIORITY.files, trim: 'keep-head' },
+    { id: 'failure', title: 'Latest check output (tail)', body: input.failureTail ?? '', priority: PRIORITY.failure, trim: 'keep-tail' },
+    { id: 'feedback', title: "Sheriff's feedback on the last attempt", body: input.sheriffFeedback ?? '', priority: PRIORITY.feedback, trim: 'keep-head' },
+    { id: 'instruction', title: '', body: instruction(input), priority: 100, trim: 'keep' },
+  ];
+  const system: ChatMessage = { role: 'system', content: CODER_SYSTEM_PROMPT };
+  const fixed = estimator.estimate([system, { role: 'user', content: '' }]);
+  const fitted = fitSections(sections, input.maxPromptTokens, estimator, fixed);
+  return {
+    messages: [system, { role: 'user', content: fitted.text }],
+    estimatedTokens: fitted.estimatedTokens,
+    trimmed: fitted.trimmed,
+  };
+}
+
+export function describeTask(task: TaskSpec, checkCommand: string): string {
+  const parts = [task.description];
+  if (task.constraints.length > 0) parts.push(`Constraints:\n${task.constraints.map((c) => `- ${c}`).join('\n')}`);
+  parts.push(`Check command (must exit 0): ${checkCommand}`);
+  return parts.join('\n\n');
+}
+
+function renderFiles(files: readonly FileSnapshot[]): string {
+  return files
+    .map((f) => (f.content === null ? `${f.path}: (does not exist)` : `${f.path}\n\`\`\`\n${f.content.replace(/\n$/, '')}\n\`\`\``))
+    .join('\n\n');
+}
+
+function instruction(input: CoderPromptInput): string {
+  if (input.correction !== undefined) return input.correction;
+  return input.earlierAttempts.length === 0
+    ? 'Write the code now, as file edits in the format above.'
+    : 'Fix the problem now, as file edits in the format above.';
+}

@@ -1,0 +1,81 @@
+import type { PromptTokenEstimator } from './token-estimate.js';
+
+/**
+ * Keeps a prompt under its token budget by trimming sections in a fixed priority order: the lowest
+ * priority section is shortened (or dropped) first, and sections marked `keep` are never touched.
+ * Pure apart from the estimator's ratio.
+ */
+export type TrimStyle = 'keep' | 'drop' | 'keep-head' | 'keep-tail' | 'drop-oldest-lines';
+
+export interface PromptSection {
+  readonly id: string;
+  readonly title: string;
+  readonly body: string;
+  /** Lower is trimmed first. */
+  readonly priority: number;
+  readonly trim: TrimStyle;
+}
+
+export interface TrimRecord {
+  readonly id: string;
+  readonly fromChars: number;
+  readonly toChars: number;
+}
+
+export interface FittedPrompt {
+  readonly text: string;
+  readonly estimatedTokens: number;
+  readonly trimmed: readonly TrimRecord[];
+}
+
+const MIN_USEFUL_CHARS = 200;
+
+export function renderSections(sections: readonly PromptSection[]): string {
+  return sections
+    .filter((s) => s.body.trim() !== '')
+    .map((s) => (s.title === '' ? s.body : `## ${s.title}\n${s.body}`))
+    .join('\n\n');
+}
+
+export function fitSections(
+  sections: readonly PromptSection[],
+  budgetTokens: number,
+  estimator: PromptTokenEstimator,
+  fixedTokens = 0,
+): FittedPrompt {
+  const current = sections.map((s) => ({ ...s }));
+  const originalLength = new Map(sections.map((s) => [s.id, s.body.length]));
+  const estimate = (): number => fixedTokens + estimator.estimateText(renderSections(current));
+  let tokens = estimate();
+  while (tokens > budgetTokens) {
+    const victim = current
+      .filter((s) => s.trim !== 'keep' && s.body !== '')
+      .sort((a, b) => a.priority - b.priority)[0];
+    if (!victim) break; // only `keep` sections left: the caller reports the overrun
+    const excessChars = Math.ceil((tokens - budgetTokens) * estimator.ratio) + 64;
+    victim.body = shorten(victim.body, victim.trim, excessChars);
+    tokens = estimate();
+  }
+  const trimmed = current
+    .filter((s) => s.body.length !== (originalLength.get(s.id) ?? 0))
+    .map((s) => ({ id: s.id, fromChars: originalLength.get(s.id) ?? 0, toChars: s.body.length }));
+  return { text: renderSections(current), estimatedTokens: tokens, trimmed };
+}
+
+function shorten(body: string, style: TrimStyle, excessChars: number): string {
+  const target = body.length - excessChars;
+  if (style === 'drop' || target < MIN_USEFUL_CHARS) return '';
+  switch (style) {
+    case 'keep-head':
+      return `${body.slice(0, target)}\n… [${body.length - target} characters cut to fit the context budget]`;
+    case 'keep-tail':
+      return `[… ${body.length - target} characters cut to fit the context budget]\n${body.slice(body.length - target)}`;
+    case 'drop-oldest-lines': {
+      const lines = body.split('\n');
+      while (lines.length > 1 && lines.join('\n').length > target) lines.shift();
+      return lines.join('\n');
+    }
+    default:
+      return body;
+  }
+}

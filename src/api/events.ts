@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { personaSchema, runOutcomeSchema, tokenTotalsSchema } from './session-status.js';
+
+/**
+ * The event stream of a session (DESIGN.md, typed API). Every event carries the session id and a
+ * per-session monotonic `seq`, so a client that reconnects asks for "everything after N". The same
+ * schemas validate events read back from a session log and events crossing a process boundary.
+ */
+const usageSchema = z.object({ promptTokens: z.int().nonnegative(), completionTokens: z.int().nonnegative() }).nullable();
+const attempt = z.int().positive();
+
+const envelope = { session: z.string(), seq: z.int().nonnegative(), time: z.string() };
+const event = <T extends z.ZodRawShape>(shape: T) => z.object({ ...envelope, ...shape });
+
+export const sessionEventSchema = z.discriminatedUnion('type', [
+  event({
+    type: z.literal('session.created'),
+    task: z.object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) }),
+    repo: z.string(),
+    worktree: z.string(),
+    branch: z.string(),
+    baseCommit: z.string(),
+    baseBranch: z.string().nullable(),
+    uncommittedNotIncluded: z.array(z.string()),
+    limits: z.object({ maxAttempts: z.int(), executionTimeout: z.number(), llmTimeout: z.number(), totalTokenBudget: z.int(), maxPromptTokens: z.int() }),
+  }),
+  event({ type: z.literal('session.warning'), message: z.string() }),
+  event({ type: z.literal('attempt.started'), attempt }),
+  event({
+    type: z.literal('turn.started'),
+    attempt,
+    persona: personaSchema,
+    estimatedPromptTokens: z.int().nonnegative(),
+    trimmed: z.array(z.object({ id: z.string(), fromChars: z.int(), toChars: z.int() })),
+  }),
+  event({ type: z.literal('token.delta'), attempt, persona: personaSchema, text: z.string() }),
+  event({ type: z.literal('turn.retry'), attempt, persona: personaSchema, reason: z.string() }),
+  event({
+    type: z.literal('turn.finished'),
+    attempt,
+    persona: personaSchema,
+    content: z.string(),
+    usage: usageSchema,
+    durationMs: z.number().nonnegative(),
+  }),
+  event({ type: z.literal('edit.rejected'), attempt, reasons: z.array(z.string()), correction: z.string() }),
+  event({ type: z.literal('read.answered'), attempt, paths: z.array(z.string()) }),
+  event({ type: z.literal('commit'), attempt, step: z.int().positive(), sha: z.string(), files: z.array(z.string()) }),
+  event({ type: z.literal('exec.started'), attempt, command: z.string(), sandbox: z.string() }),
+  event({ type: z.literal('exec.output'), attempt, stream: z.enum(['stdout', 'stderr']), chunk: z.string() }),
+  event({
+    type: z.literal('exec.finished'),
+    attempt,
+    exitCode: z.int().nullable(),
+    signal: z.string().nullable(),
+    timedOut: z.boolean(),
+    durationMs: z.number().nonnegative(),
+    output: z.string(),
+    totalBytes: z.int().nonnegative(),
+    truncated: z.boolean(),
+  }),
+  event({ type: z.literal('verdict'), attempt, verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() }),
+  event({
+    type: z.literal('session.finished'),
+    status: runOutcomeSchema,
+    reason: z.string(),
+    attempts: z.int().nonnegative(),
+    tokens: tokenTotalsSchema,
+    headCommit: z.string(),
+  }),
+]);
+
+export type SessionEvent = z.infer<typeof sessionEventSchema>;
+export type SessionEventType = SessionEvent['type'];
+export type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
+/** An event before the log stamps it with session, seq and time. */
+export type SessionEventPayload = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'session' | 'seq' | 'time'> : never) : never;

@@ -1,0 +1,47 @@
+import { toFactoryError } from '../errors/factory-error.js';
+import { processOutput, type CliOutput } from './cli-output.js';
+import { exitCodeForError, EXIT_BAD_INPUT } from './exit-codes.js';
+import { runCommand } from './run-command.js';
+
+const USAGE = `mlx-factory — local coding agents on a model served by MLX
+
+Usage:
+  mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
+                  [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
+  mlx-factory server start|stop|status [-m MODEL] [--port N]
+  mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] | discard ID
+                      | rollback ID STEP | resume ID
+  mlx-factory ui [--port N]
+  mlx-factory doctor [--install]
+`;
+
+export async function main(argv: readonly string[], output: CliOutput = processOutput, cwd: string = process.cwd()): Promise<number> {
+  const [command, ...rest] = argv;
+  const cancel = new AbortController();
+  const onSigint = (): void => {
+    if (cancel.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+    output.err('\nCancelling… (press Ctrl-C again to quit at once)\n');
+    cancel.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, { cwd, output, signal: cancel.signal });
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        output.out(USAGE);
+        return command === undefined ? EXIT_BAD_INPUT : 0;
+      default:
+        output.err(`mlx-factory: unknown command "${command}".\n\n${USAGE}`);
+        return EXIT_BAD_INPUT;
+    }
+  } catch (error) {
+    output.err(`mlx-factory: ${toFactoryError(error).message}\n`);
+    return exitCodeForError(error);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

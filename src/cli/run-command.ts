@@ -1,0 +1,108 @@
+import { FactoryError } from '../errors/factory-error.js';
+import { assertServerReachable } from '../llm/probe-server.js';
+import { OpenAiChatModel } from '../llm/openai-chat-model.js';
+import { runSandboxed } from '../sandbox/index.js';
+import type { SessionLog } from '../sessions/session-log.js';
+import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
+import type { CliOutput } from './cli-output.js';
+import { exitCodeForOutcome } from './exit-codes.js';
+import { parseCliArgs, parsePositiveInt, parsePositiveNumber } from './parse-cli-args.js';
+import { createTerminalView } from './terminal-view.js';
+
+export const RUN_USAGE = `Usage: mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
+                       [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]`;
+
+const RUN_OPTIONS = {
+  task: { type: 'string', short: 't' },
+  repo: { type: 'string' },
+  check: { type: 'string' },
+  model: { type: 'string', short: 'm' },
+  'max-attempts': { type: 'string', short: 'n' },
+  timeout: { type: 'string' },
+  'server-url': { type: 'string' },
+  'no-server': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface RunContext {
+  readonly cwd: string;
+  readonly output: CliOutput;
+  /** Cancels the run (Ctrl-C). */
+  readonly signal: AbortSignal;
+}
+
+export async function runCommand(args: readonly string[], context: RunContext): Promise<number> {
+  const { values, positionals } = parseCliArgs(args, RUN_OPTIONS, RUN_USAGE);
+  if (values.help === true) {
+    context.output.out(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    throw new FactoryError('BAD_USAGE', `Put the task description in quotes: got ${positionals.length} separate words.\n\n${RUN_USAGE}`);
+  }
+  if (values['server-url'] !== undefined && values['no-server'] === true) {
+    throw new FactoryError('BAD_USAGE', `--server-url and --no-server cannot be used together.\n\n${RUN_USAGE}`);
+  }
+  const prepared = await prepareSession({
+    description: positionals[0],
+    taskFile: values.task,
+    repo: values.repo,
+    cwd: context.cwd,
+    check: values.check,
+    maxAttempts: parsePositiveInt(values['max-attempts'], '--max-attempts'),
+    timeoutSec: parsePositiveNumber(values.timeout, '--timeout'),
+  });
+  const serverUrl = await resolveServerUrl(values['server-url'], prepared);
+  const summary = await launchSession(prepared, {
+    model: new OpenAiChatModel({ baseUrl: serverUrl, timeoutMs: prepared.plan.limits.llmTimeoutMs, model: values.model }),
+    runCheck: runSandboxed,
+    signal: context.signal,
+    onLog: (log) => follow(log, values.json === true, context.output),
+  });
+  if (values.json === true) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
+  return exitCodeForOutcome(summary.status);
+}
+
+/**
+ * --server-url: an existing OpenAI-compatible server; --no-server: server.host:port from config.
+ * Either way nothing is started, and a URL where nothing listens fails now, before a session exists.
+ */
+async function resolveServerUrl(explicit: string | undefined, prepared: PreparedSession): Promise<string> {
+  if (explicit !== undefined) {
+    if (!/^https?:\/\/[^/\s]+/.test(explicit)) throw new FactoryError('BAD_USAGE', `--server-url must be an http(s) URL such as http://127.0.0.1:8080, got "${explicit}".`);
+    await assertServerReachable(explicit);
+    return explicit;
+  }
+  const { host, port } = prepared.config.server;
+  const url = `http://${host}:${port}`;
+  try {
+    await assertServerReachable(url);
+  } catch {
+    throw new FactoryError(
+      'SERVER_UNREACHABLE',
+      `No model server answers at ${url} (server.host/server.port in factory.yaml). Start one with \`mlx-factory server start\`, or pass --server-url URL.`,
+    );
+  }
+  return url;
+}
+
+function follow(log: SessionLog, json: boolean, output: CliOutput): void {
+  const view = json ? (event: unknown) => output.out(`${JSON.stringify(event)}\n`) : createTerminalView(output);
+  log.subscribe(view);
+}
+
+/** DESIGN.md's final --json line. */
+export function summaryLine(summary: SessionSummary): Record<string, unknown> {
+  return {
+    type: 'summary',
+    session: summary.session,
+    status: summary.status,
+    attempts: summary.attempts,
+    branch: summary.branch,
+    baseCommit: summary.baseCommit,
+    headCommit: summary.headCommit,
+    worktree: summary.worktree,
+    tokens: summary.tokens,
+  };
+}

@@ -1,0 +1,75 @@
+import type { SessionEvent } from '../api/events.js';
+import type { CliOutput } from './cli-output.js';
+
+/**
+ * The human-readable live view of `mlx-factory run`: attempt headers, the personas' tokens as they
+ * stream, the check's output and the verdict. Colours only on a terminal.
+ */
+export function createTerminalView(output: CliOutput): (event: SessionEvent) => void {
+  const paint = (code: string, text: string): string => (output.isTty ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const bold = (t: string): string => paint('1', t);
+  const dim = (t: string): string => paint('2', t);
+  let midLine = false;
+  const line = (text: string): void => {
+    if (midLine) output.out('\n');
+    midLine = false;
+    output.out(`${text}\n`);
+  };
+  return (event) => {
+    switch (event.type) {
+      case 'session.created':
+        line(bold(`Session ${event.session}`) + dim(` — ${event.task.name}`));
+        line(dim(`  repo ${event.repo}\n  branch ${event.branch} (from ${event.baseCommit.slice(0, 8)})\n  worktree ${event.worktree}\n  check: ${event.task.check}`));
+        break;
+      case 'session.warning':
+        line(paint('33', `warning: ${event.message}`));
+        break;
+      case 'attempt.started':
+        line(`\n${bold(`━━ Attempt ${event.attempt} ━━`)}`);
+        break;
+      case 'turn.started':
+        line(paint(event.persona === 'coder' ? '36' : '35', `▸ ${event.persona === 'coder' ? 'Coder' : 'Sheriff'}`) + dim(` (~${event.estimatedPromptTokens} prompt tokens)`));
+        break;
+      case 'token.delta':
+        output.out(event.text);
+        midLine = !event.text.endsWith('\n');
+        break;
+      case 'turn.retry':
+        line(paint('33', `  the model server failed (${event.reason}); retrying the turn`));
+        break;
+      case 'turn.finished':
+        line(dim(`  (${event.usage ? `${event.usage.promptTokens}+${event.usage.completionTokens} tokens, ` : ''}${(event.durationMs / 1000).toFixed(1)} s)`));
+        break;
+      case 'edit.rejected':
+        line(paint('33', `  no usable edit: ${event.reasons.join('; ') || 'no file blocks'} — asking again`));
+        break;
+      case 'read.answered':
+        line(dim(`  sent the files the Coder asked for: ${event.paths.join(', ')}`));
+        break;
+      case 'commit':
+        line(dim(`  committed ${event.sha.slice(0, 8)}: ${event.files.join(', ')}`));
+        break;
+      case 'exec.started':
+        line(dim(`▸ $ ${event.command}`));
+        break;
+      case 'exec.output':
+        output.out(dim(event.chunk));
+        midLine = !event.chunk.endsWith('\n');
+        break;
+      case 'exec.finished':
+        line(
+          event.timedOut
+            ? paint('31', `  check killed after the execution timeout (${(event.durationMs / 1000).toFixed(1)} s)`)
+            : paint(event.exitCode === 0 ? '32' : '31', `  check exited ${String(event.exitCode ?? event.signal)} in ${(event.durationMs / 1000).toFixed(1)} s`),
+        );
+        break;
+      case 'verdict':
+        line(event.passed ? paint('32', `✔ PASS (attempt ${event.attempt})`) : paint('31', `✘ ${event.verdict === 'missing' ? 'no verdict (counted as FAIL)' : event.verdict} (attempt ${event.attempt})`));
+        break;
+      case 'session.finished':
+        line(`\n${bold(event.status === 'passed' ? paint('32', 'passed') : paint('31', event.status))} — ${event.reason}`);
+        line(dim(`  ${event.attempts} attempt(s), ${event.tokens.prompt}+${event.tokens.completion} tokens`));
+        break;
+    }
+  };
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * factory.yaml, seed-compatible. Defaults are the seed's (multi-agent-mlx); the keys the seed did not
+ * have (max_prompt_tokens, llm_concurrency, workspace.*, sandbox.*) are ours. Every object is strict:
+ * a typo in a key is an error, not a silently ignored setting.
+ */
+const positiveInt = z.int().positive();
+const nonNegativeNumber = z.number().nonnegative();
+
+export const serverConfigSchema = z.strictObject({
+  model: z.string().min(1).default('mlx-community/Qwen2.5-Coder-7B-Instruct-4bit'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.int().min(1).max(65535).default(8080),
+  /** A python with mlx_lm installed; null = discover (the app's venv, then PATH). */
+  python: z.string().min(1).nullable().default(null),
+  idle_unload_minutes: nonNegativeNumber.default(30),
+});
+
+export const agentConfigSchema = z.strictObject({
+  max_attempts: positiveInt.default(5),
+  /** Seconds a check may run before its whole process tree is killed. */
+  execution_timeout: z.number().positive().default(60),
+  /** Seconds a model turn may take before the request is aborted. */
+  llm_timeout: z.number().positive().default(120),
+  max_tokens_per_turn: positiveInt.default(8192),
+  total_token_budget: positiveInt.default(100_000),
+  temperature: z.number().min(0).max(2).default(0),
+  stagnation_threshold: z.int().min(2).default(3),
+  max_prompt_tokens: z.int().min(500).default(6000),
+  llm_concurrency: positiveInt.default(1),
+});
+
+export const workspaceConfigSchema = z.strictObject({
+  /** A shell command run in each new worktree (e.g. `npm ci`). */
+  setup: z.string().min(1).nullable().default(null),
+  /** Ignored files (e.g. `.env`) copied from the checkout into each new worktree. */
+  include: z.array(z.string().min(1)).default([]),
+});
+
+export const sandboxConfigSchema = z.strictObject({
+  /** Refuse to run checks when no OS sandbox is available instead of warning. */
+  require: z.boolean().default(false),
+});
+
+export const factoryConfigSchema = z.strictObject({
+  server: serverConfigSchema.prefault({}),
+  agent: agentConfigSchema.prefault({}),
+  workspace: workspaceConfigSchema.prefault({}),
+  sandbox: sandboxConfigSchema.prefault({}),
+});
+
+export type FactoryConfig = z.infer<typeof factoryConfigSchema>;
+export type ServerConfig = FactoryConfig['server'];
+export type AgentConfig = FactoryConfig['agent'];
+export type WorkspaceConfig = FactoryConfig['workspace'];
+
+export function defaultConfig(): FactoryConfig {
+  return factoryConfigSchema.parse({});
+}

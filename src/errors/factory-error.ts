@@ -1,0 +1,63 @@
+/**
+ * Every failure the core reports to a user is a FactoryError with a stable code, so the CLI can pick
+ * an exit code and the UI can pick a message without parsing text.
+ */
+export type ErrorCode =
+  | 'BAD_USAGE'
+  | 'REPO_NOT_FOUND'
+  | 'REPO_IS_FILE'
+  | 'REPO_NOT_GIT'
+  | 'REPO_BARE'
+  | 'REPO_NO_COMMITS'
+  | 'CONFIG_INVALID'
+  | 'TASK_INVALID'
+  | 'SERVER_UNREACHABLE'
+  | 'LLM_TIMEOUT'
+  | 'LLM_BAD_RESPONSE'
+  | 'LLM_CANCELLED'
+  | 'GIT_FAILED'
+  | 'PATH_OUTSIDE_WORKTREE'
+  | 'SESSION_NOT_FOUND'
+  | 'SANDBOX_UNAVAILABLE'
+  | 'INTERNAL';
+
+/** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */
+const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'BAD_USAGE',
+  'REPO_NOT_FOUND',
+  'REPO_IS_FILE',
+  'REPO_NOT_GIT',
+  'REPO_BARE',
+  'REPO_NO_COMMITS',
+  'CONFIG_INVALID',
+  'TASK_INVALID',
+  'SERVER_UNREACHABLE',
+  'SESSION_NOT_FOUND',
+  'SANDBOX_UNAVAILABLE',
+]);
+
+export class FactoryError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.name = 'FactoryError';
+  }
+
+  get isInputError(): boolean {
+    return INPUT_ERROR_CODES.has(this.code);
+  }
+}
+
+export function isFactoryError(value: unknown): value is FactoryError {
+  return value instanceof FactoryError;
+}
+
+/** Turns anything thrown into a FactoryError, keeping typed ones as they are. */
+export function toFactoryError(value: unknown): FactoryError {
+  if (value instanceof FactoryError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new FactoryError('INTERNAL', message);
+}

@@ -1,0 +1,144 @@
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { FactoryError } from '../errors/factory-error.js';
+import type { ChatModel, ChatTurnRequest, ChatTurnResult, TokenUsage } from './llm-types.js';
+
+export interface OpenAiChatModelOptions {
+  /** The server's root, e.g. http://127.0.0.1:8080 (with or without /v1). */
+  readonly baseUrl: string;
+  /** Abort a turn after this long (agent.llm_timeout). */
+  readonly timeoutMs: number;
+  /**
+   * Sent only when set: mlx_lm.server unloads its model and loads another when `model` differs from the
+   * string it was started with, so for a server we started we send exactly that string or nothing.
+   */
+  readonly model?: string | undefined;
+  readonly retryDelayMs?: number;
+}
+
+/** A failure worth one retry (dropped connection, 5xx, stream cut short) vs one that is final. */
+class RetryableTurnError extends Error {}
+
+export function normaliseBaseUrl(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
+}
+
+/**
+ * Streaming chat completions on the `openai` package: usage captured via stream_options, the turn
+ * aborted at llm_timeout, one retry with backoff on a dropped connection or a 5xx, typed errors.
+ * The SDK's own retries are off: they would hide a dead server behind minutes of waiting.
+ */
+export class OpenAiChatModel implements ChatModel {
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: OpenAiChatModelOptions) {
+    this.client = new OpenAI({
+      baseURL: normaliseBaseUrl(options.baseUrl),
+      apiKey: 'not-needed-for-local-servers',
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+      logLevel: 'off',
+    });
+  }
+
+  async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
+    const started = performance.now();
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.options.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
+    try {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const result = await this.streamOnce(request, signal);
+          return { ...result, durationMs: performance.now() - started, retries: attempt };
+        } catch (error) {
+          const typed = this.classify(error, request.signal, timeout.signal);
+          if (!(typed instanceof RetryableTurnError)) throw typed;
+          if (attempt >= 1) throw this.finalFailure(typed);
+          request.onRetry?.(typed.message);
+          await delay(this.options.retryDelayMs ?? 1000, signal);
+          if (signal.aborted) throw this.classify(new APIUserAbortError(), request.signal, timeout.signal);
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async streamOnce(request: ChatTurnRequest, signal: AbortSignal): Promise<Omit<ChatTurnResult, 'durationMs' | 'retries'>> {
+    const params = {
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      max_tokens: request.maxTokens,
+      temperature: request.temperature,
+      stream: true,
+      // include_usage must be present: mlx_lm.server raises KeyError without it and never sends [DONE].
+      stream_options: { include_usage: true },
+      ...(this.options.model !== undefined ? { model: this.options.model } : {}),
+    } as ChatCompletionCreateParamsStreaming; // `model` is optional for us, required in the SDK's type
+    const stream = await this.client.chat.completions.create(params, { signal, maxRetries: 0 });
+    let content = '';
+    let usage: TokenUsage | null = null;
+    let finishReason: string | null = null;
+    for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+      const choice = chunk.choices[0];
+      const text = choice?.delta?.content;
+      if (typeof text === 'string' && text !== '') {
+        content += text;
+        request.onDelta?.(text);
+      }
+      if (choice?.finish_reason) finishReason = choice.finish_reason;
+      if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+    }
+    // The SDK ends the iteration quietly on abort; and a stream cut off cleanly has no finish_reason.
+    if (signal.aborted) throw new APIUserAbortError();
+    if (finishReason === null) throw new RetryableTurnError('the stream ended before the model finished');
+    return { content, usage, finishReason };
+  }
+
+  private classify(error: unknown, cancel: AbortSignal | undefined, timeout: AbortSignal): Error {
+    if (cancel?.aborted) return new FactoryError('LLM_CANCELLED', 'The model turn was cancelled.');
+    if (timeout.aborted) {
+      return new FactoryError('LLM_TIMEOUT', `The model did not finish within llm_timeout (${Math.round(this.options.timeoutMs / 1000)} s).`);
+    }
+    if (error instanceof RetryableTurnError) return error;
+    if (error instanceof APIConnectionError) return new RetryableTurnError(`connection failed: ${describeCause(error)}`);
+    if (error instanceof APIError && typeof error.status === 'number') {
+      if (error.status >= 500) return new RetryableTurnError(`the server answered ${error.status}`);
+      return new FactoryError('LLM_BAD_RESPONSE', `The model server refused the request (HTTP ${error.status}): ${error.message}`);
+    }
+    if (error instanceof SyntaxError) return new FactoryError('LLM_BAD_RESPONSE', `The model server sent a malformed response: ${error.message}`);
+    // undici reports a socket closed mid-body as a TypeError('terminated').
+    if (error instanceof TypeError) return new RetryableTurnError(`the stream was cut off: ${describeCause(error)}`);
+    return new FactoryError('LLM_BAD_RESPONSE', error instanceof Error ? error.message : String(error));
+  }
+
+  private finalFailure(error: RetryableTurnError): FactoryError {
+    if (error.message.startsWith('connection failed')) {
+      return new FactoryError('SERVER_UNREACHABLE', `The model server at ${this.options.baseUrl} is unreachable (${error.message}).`);
+    }
+    return new FactoryError('LLM_BAD_RESPONSE', `The model server failed twice: ${error.message}.`);
+  }
+}
+
+function describeCause(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code !== undefined ? `${code}` : cause.message;
+  }
+  return error.message;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

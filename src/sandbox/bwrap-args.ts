@@ -1,0 +1,64 @@
+/**
+ * Linux: the bubblewrap command line for one sandboxed run. Pure; every path must already be
+ * absolute and resolved (bwrap mounts follow symlinks, and the worktree is bound at its real path
+ * so that paths in the command's output mean the same thing outside).
+ *
+ * What the command sees:
+ * - the host file system read-only (`--ro-bind / /`), so toolchains anywhere keep working;
+ * - writable: the worktree, the run's private temp dir (its TMPDIR) and `writableDirs`;
+ * - `/tmp` a fresh, empty, writable tmpfs, thrown away at exit: scripts that hard-code /tmp work,
+ *   nothing reaches the host's /tmp, and other runs' files and sockets there are invisible;
+ * - `/dev` minimal, `/proc` of its own PID namespace;
+ * - known credential paths masked (see secret-paths.ts);
+ * - no network: a new network namespace holds only a loopback interface that is down.
+ */
+import type { SecretPath } from './secret-paths.js';
+
+export interface BwrapPlan {
+  /** Shell command, run as `/bin/sh -c command`. */
+  command: string;
+  /** Working directory inside the sandbox (normally the worktree). */
+  cwd: string;
+  worktree: string;
+  tmpDir: string;
+  writableDirs: readonly string[];
+  hidden: readonly SecretPath[];
+}
+
+export function buildBwrapArgs(plan: BwrapPlan): string[] {
+  const args: string[] = [
+    // If bwrap itself dies (group SIGKILL), the kernel SIGKILLs the sandboxed child too.
+    '--die-with-parent',
+    '--unshare-net',
+    // Own PID namespace: when its init dies every process in it dies, even one that called
+    // setsid() to leave our process group.
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    // Needed when bwrap runs as root (it does in containers/CI): root keeps its capabilities by
+    // default and could `mount -o remount,rw /` inside the sandbox, which writes to the host.
+    '--cap-drop',
+    'ALL',
+    // No `--new-session`: it guards against TIOCSTI injection into a controlling terminal, and
+    // we have none (Node's detached spawn already called setsid()). It would also move the
+    // command into a session and group of its own, out of reach of our group kill.
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+  ];
+  // After the /tmp tmpfs, so a worktree or temp dir under /tmp is bound on top of it.
+  for (const dir of [plan.worktree, plan.tmpDir, ...plan.writableDirs]) args.push('--bind', dir, dir);
+  // Last, so a secret inside a writable dir stays masked.
+  for (const secret of plan.hidden) {
+    if (secret.isDirectory) args.push('--tmpfs', secret.path);
+    else args.push('--ro-bind', '/dev/null', secret.path);
+  }
+  args.push('--chdir', plan.cwd, '/bin/sh', '-c', plan.command);
+  return args;
+}

@@ -1,0 +1,346 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunOutcome } from '../api/session-status.js';
+import type { Persona } from '../api/session-status.js';
+import type { ChatMessage } from '../agents/chat-message.js';
+import { buildCoderPrompt, type FileSnapshot } from '../agents/coder-prompt.js';
+import { parseCoderReply } from '../agents/parse-coder-reply.js';
+import { parseVerdict, sheriffFeedback, type Verdict } from '../agents/parse-verdict.js';
+import { buildSheriffPrompt } from '../agents/sheriff-prompt.js';
+import { PromptTokenEstimator } from '../agents/token-estimate.js';
+import { isFactoryError, toFactoryError } from '../errors/factory-error.js';
+import type { ChatModel, ChatTurnResult } from '../llm/llm-types.js';
+import type { ExecRequest, ExecResult } from '../sandbox/index.js';
+import { applyEdits } from '../workspace/apply-edits.js';
+import { commitFiles } from '../workspace/git/commit-files.js';
+import { diffRange } from '../workspace/git/diff-range.js';
+import { listTrackedFiles } from '../workspace/git/list-files.js';
+import { revParse } from '../workspace/git/rev-parse.js';
+import { defaultCheckCommand } from './default-check.js';
+import type { SessionLog } from './session-log.js';
+import type { SessionPlan } from './session-params.js';
+import { failureFingerprint, StagnationDetector } from './stagnation.js';
+import { TokenBudget } from './token-budget.js';
+
+/**
+ * The agent loop of DESIGN.md: for each attempt, a Coder turn (streamed) → edits applied → commit →
+ * the check in the sandbox → a Sheriff turn (streamed) → verdict. Every limit is enforced here, by
+ * code: attempts, LLM timeout, execution timeout, stagnation, token budget, cancel.
+ */
+export type CheckRunner = (request: ExecRequest) => Promise<ExecResult>;
+
+export interface AttemptLoopDeps {
+  readonly model: ChatModel;
+  readonly runCheck: CheckRunner;
+  readonly log: SessionLog;
+  readonly estimator?: PromptTokenEstimator;
+}
+
+export interface LoopResult {
+  readonly status: RunOutcome;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly tokens: { prompt: number; completion: number };
+  readonly headCommit: string;
+}
+
+/** A reply with no usable edit gets a correction; after this many in one attempt, the attempt fails. */
+const MAX_CORRECTIONS_PER_ATTEMPT = 2;
+const FAILURE_TAIL_CHARS = 2500;
+const MAX_FILE_CHARS_IN_PROMPT = 60_000;
+const MAX_READ_FILES = 5;
+
+class Stop extends Error {
+  constructor(
+    readonly status: RunOutcome,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+interface AttemptMemory {
+  feedback?: string;
+  failureTail?: string;
+  readonly history: string[];
+  readonly filesInPlay: Set<string>;
+  lastCoderReply?: string;
+}
+
+export async function runAttempts(plan: SessionPlan, worktree: string, deps: AttemptLoopDeps, signal: AbortSignal): Promise<LoopResult> {
+  const loop = new AttemptLoop(plan, worktree, deps, signal);
+  return loop.run();
+}
+
+class AttemptLoop {
+  private readonly budget: TokenBudget;
+  private readonly stagnation: StagnationDetector;
+  private readonly estimator: PromptTokenEstimator;
+  private readonly memory: AttemptMemory;
+  private attempt = 0;
+  private steps = 0;
+
+  constructor(
+    private readonly plan: SessionPlan,
+    private readonly worktree: string,
+    private readonly deps: AttemptLoopDeps,
+    private readonly signal: AbortSignal,
+  ) {
+    this.budget = new TokenBudget(plan.limits.totalTokenBudget, plan.limits.maxTokensPerTurn);
+    this.stagnation = new StagnationDetector(plan.limits.stagnationThreshold);
+    this.estimator = deps.estimator ?? new PromptTokenEstimator();
+    this.memory = { history: [], filesInPlay: new Set(plan.task.files) };
+  }
+
+  async run(): Promise<LoopResult> {
+    let status: RunOutcome = 'failed';
+    let reason = `No attempt passed in ${this.plan.limits.maxAttempts} attempts.`;
+    try {
+      while (this.attempt < this.plan.limits.maxAttempts) {
+        this.attempt += 1;
+        this.deps.log.append({ type: 'attempt.started', attempt: this.attempt });
+        if (await this.runOneAttempt()) {
+          status = 'passed';
+          reason = `Attempt ${this.attempt}: the check exited 0 and the Sheriff said PASS.`;
+          break;
+        }
+      }
+    } catch (error) {
+      ({ status, reason } = this.outcomeOf(error));
+    }
+    return { status, reason, attempts: this.attempt, tokens: this.budget.totals(), headCommit: await revParse(this.worktree, 'HEAD') };
+  }
+
+  private outcomeOf(error: unknown): { status: RunOutcome; reason: string } {
+    if (error instanceof Stop) return { status: error.status, reason: error.message };
+    if (this.signal.aborted) return { status: 'cancelled', reason: 'Cancelled by the user.' };
+    const typed = toFactoryError(error);
+    if (typed.code === 'LLM_TIMEOUT') return { status: 'timeout', reason: typed.message };
+    if (typed.code === 'LLM_CANCELLED') return { status: 'cancelled', reason: 'Cancelled by the user.' };
+    return { status: 'error', reason: isFactoryError(error) ? typed.message : `Unexpected error: ${typed.message}` };
+  }
+
+  private throwIfCancelled(): void {
+    if (this.signal.aborted) throw new Stop('cancelled', 'Cancelled by the user.');
+  }
+
+  /** One attempt; true when it passed. */
+  private async runOneAttempt(): Promise<boolean> {
+    const before = await revParse(this.worktree, 'HEAD');
+    const edited = await this.coderTurns();
+    if (edited.length === 0) {
+      this.memory.history.push(`Attempt ${this.attempt}: no usable edit.`);
+      return false;
+    }
+    const check = this.plan.task.check ?? defaultCheckCommand(this.worktree);
+    const after = await revParse(this.worktree, 'HEAD');
+    const result = await this.runCheck(check);
+    const diff = await diffRange(this.worktree, before, after);
+    const verdict = await this.sheriffTurn(check, diff, result);
+    const passed = result.exitCode === 0 && !result.timedOut && verdict.verdict === 'PASS';
+    this.deps.log.append({ type: 'verdict', attempt: this.attempt, verdict: verdict.verdict, passed, feedback: verdict.feedback });
+    if (passed) return true;
+    this.rememberFailure(edited, result, verdict);
+    return false;
+  }
+
+  private rememberFailure(edited: readonly string[], result: ExecResult, verdict: { verdict: Verdict; feedback: string }): void {
+    const exit = result.timedOut ? `timed out after ${Math.round(this.plan.limits.executionTimeoutMs / 1000)} s` : `exited ${String(result.exitCode)}`;
+    const firstFeedbackLine = verdict.feedback.split('\n').find((l) => l.trim() !== '') ?? '';
+    this.memory.history.push(
+      `Attempt ${this.attempt}: edited ${edited.join(', ')}; check ${exit}; Sheriff ${verdict.verdict}${firstFeedbackLine ? `: ${firstFeedbackLine.slice(0, 160)}` : ''}`,
+    );
+    this.memory.feedback = verdict.feedback;
+    this.memory.failureTail = result.output.slice(-FAILURE_TAIL_CHARS);
+    const fingerprint = failureFingerprint({
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      stderrTail: result.stderrTail,
+      stdoutTail: result.stdoutTail,
+      codeHash: this.codeHash(edited),
+    });
+    if (this.stagnation.record(fingerprint)) {
+      throw new Stop('stagnated', `The same failure happened ${this.plan.limits.stagnationThreshold} times in a row; stopping instead of repeating it.`);
+    }
+  }
+
+  private codeHash(files: readonly string[]): string {
+    const hash = crypto.createHash('sha256');
+    for (const file of [...files].sort()) hash.update(file).update('\0').update(readFileOrEmpty(path.join(this.worktree, file)));
+    return hash.digest('hex');
+  }
+
+  /** Coder turns until an edit applies (corrections in between); returns the files edited. */
+  private async coderTurns(): Promise<string[]> {
+    let correction: string | undefined;
+    let readAnswers: FileSnapshot[] = [];
+    for (let turn = 0; turn <= MAX_CORRECTIONS_PER_ATTEMPT; turn += 1) {
+      this.throwIfCancelled();
+      const existingFiles = await listTrackedFiles(this.worktree);
+      const prompt = buildCoderPrompt(
+        {
+          task: this.plan.task,
+          checkCommand: this.plan.task.check ?? defaultCheckCommand(this.worktree),
+          files: this.snapshots([...this.memory.filesInPlay]),
+          readAnswers,
+          sheriffFeedback: this.memory.feedback,
+          failureTail: this.memory.failureTail,
+          earlierAttempts: this.memory.history,
+          correction,
+          maxPromptTokens: this.plan.limits.maxPromptTokens,
+        },
+        this.estimator,
+      );
+      const reply = await this.modelTurn('coder', prompt.messages, prompt.estimatedTokens, prompt.trimmed);
+      if (this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim() && turn === 0) {
+        throw new Stop('stagnated', 'The Coder wrote exactly the same reply as in the previous attempt; stopping instead of repeating it.');
+      }
+      this.memory.lastCoderReply = reply.content;
+      const parsed = parseCoderReply(reply.content, { existingFiles, filesInPlay: [...this.memory.filesInPlay] });
+      const applied = applyEdits(this.worktree, parsed.edits);
+      const problems = [...parsed.rejected, ...applied.failed].map((r) => `${r.path}: ${r.reason}`);
+      if (applied.applied.length > 0) {
+        for (const file of applied.applied) this.memory.filesInPlay.add(file);
+        await this.commit(applied.applied);
+        if (problems.length > 0) this.deps.log.append({ type: 'session.warning', message: `Some edits were not applied: ${problems.join('; ')}` });
+        return [...applied.applied];
+      }
+      if (parsed.readRequests.length > 0 && problems.length === 0) {
+        readAnswers = this.answerReads(parsed.readRequests);
+        correction = 'Here are the files you asked for. Now write your edits in the format above.';
+        continue;
+      }
+      correction = correctionFor(problems, parsed.toolCallsAsText);
+      this.deps.log.append({ type: 'edit.rejected', attempt: this.attempt, reasons: problems, correction });
+    }
+    return [];
+  }
+
+  private answerReads(requests: readonly string[]): FileSnapshot[] {
+    const answers = this.snapshots(requests.slice(0, MAX_READ_FILES));
+    this.deps.log.append({ type: 'read.answered', attempt: this.attempt, paths: answers.map((a) => a.path) });
+    return answers;
+  }
+
+  private snapshots(files: readonly string[]): FileSnapshot[] {
+    return files.map((file) => {
+      const full = path.join(this.worktree, file);
+      const relative = path.relative(this.worktree, full);
+      if (relative.startsWith('..') || path.isAbsolute(relative)) return { path: file, content: null };
+      try {
+        const content = fs.readFileSync(full, 'utf8');
+        return { path: file, content: content.length > MAX_FILE_CHARS_IN_PROMPT ? `${content.slice(0, MAX_FILE_CHARS_IN_PROMPT)}\n…` : content };
+      } catch {
+        return { path: file, content: null };
+      }
+    });
+  }
+
+  private async commit(files: readonly string[]): Promise<void> {
+    const sha = await commitFiles({
+      cwd: this.worktree,
+      paths: files,
+      subject: `Attempt ${this.attempt}: edit ${files.join(', ')}`.slice(0, 120),
+      trailers: { 'Factory-Session': this.plan.id, 'Factory-Attempt': String(this.attempt) },
+    });
+    if (sha === null) return; // the edit rewrote files with identical content
+    this.steps += 1;
+    this.deps.log.append({ type: 'commit', attempt: this.attempt, step: this.steps, sha, files: [...files] });
+  }
+
+  private async runCheck(command: string): Promise<ExecResult> {
+    this.throwIfCancelled();
+    const attempt = this.attempt;
+    this.deps.log.append({ type: 'exec.started', attempt, command, sandbox: this.plan.sandbox });
+    const result = await this.deps.runCheck({
+      command,
+      cwd: this.worktree,
+      timeoutMs: this.plan.limits.executionTimeoutMs,
+      signal: this.signal,
+      sandbox: this.plan.sandbox,
+      env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      onOutput: (chunk, stream) => this.deps.log.append({ type: 'exec.output', attempt, stream, chunk }),
+    });
+    if (result.sandbox.warning !== undefined && attempt === 1) this.deps.log.append({ type: 'session.warning', message: result.sandbox.warning });
+    this.deps.log.append({
+      type: 'exec.finished',
+      attempt,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      durationMs: result.durationMs,
+      output: result.output,
+      totalBytes: result.totalBytes,
+      truncated: result.truncated,
+    });
+    this.throwIfCancelled();
+    return result;
+  }
+
+  private async sheriffTurn(check: string, diff: string, result: ExecResult): Promise<{ verdict: Verdict; feedback: string }> {
+    let reply: ChatTurnResult | undefined;
+    for (const reask of [false, true]) {
+      this.throwIfCancelled();
+      const messages = buildSheriffPrompt(
+        {
+          task: this.plan.task,
+          checkCommand: check,
+          diff,
+          exitCode: result.exitCode,
+          timedOut: result.timedOut,
+          output: result.output,
+          maxPromptTokens: this.plan.limits.maxPromptTokens,
+          reask,
+        },
+        this.estimator,
+      );
+      reply = await this.modelTurn('sheriff', messages, this.estimator.estimate(messages), []);
+      const verdict = parseVerdict(reply.content);
+      if (verdict !== 'missing') return { verdict, feedback: sheriffFeedback(reply.content) };
+    }
+    return { verdict: 'missing', feedback: sheriffFeedback(reply?.content ?? '') };
+  }
+
+  private async modelTurn(
+    persona: Persona,
+    messages: readonly ChatMessage[],
+    estimatedTokens: number,
+    trimmed: readonly { id: string; fromChars: number; toChars: number }[],
+  ): Promise<ChatTurnResult> {
+    const maxTokens = this.budget.nextMaxTokens(estimatedTokens);
+    if (maxTokens === null) {
+      throw new Stop('budget_exhausted', `The token budget (${this.budget.total}) is used up: ${this.budget.used} tokens spent.`);
+    }
+    const attempt = this.attempt;
+    this.deps.log.append({ type: 'turn.started', attempt, persona, estimatedPromptTokens: estimatedTokens, trimmed: [...trimmed] });
+    const reply = await this.deps.model.chat({
+      messages,
+      maxTokens,
+      temperature: this.plan.limits.temperature,
+      signal: this.signal,
+      onDelta: (text) => this.deps.log.append({ type: 'token.delta', attempt, persona, text }),
+      onRetry: (reason) => this.deps.log.append({ type: 'turn.retry', attempt, persona, reason }),
+    });
+    this.budget.charge(reply.usage, estimatedTokens, reply.content);
+    if (reply.usage) this.estimator.observe(messages, reply.usage.promptTokens);
+    this.deps.log.append({ type: 'turn.finished', attempt, persona, content: reply.content, usage: reply.usage, durationMs: reply.durationMs });
+    return reply;
+  }
+}
+
+function correctionFor(problems: readonly string[], toolCallsAsText: boolean): string {
+  if (toolCallsAsText) {
+    return 'Your reply called tools as text; no tool is available. Write each file as its path on a line followed by a fenced code block with the whole file.';
+  }
+  if (problems.length > 0) return `Your edits could not be applied: ${problems.join('; ')}. Send them again in the format above.`;
+  return 'Your reply had no edit I could apply. Write each file as its path alone on a line, followed by a fenced code block with the complete file.';
+}
+
+function readFileOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { sessionEventSchema, type SessionEvent, type SessionEventPayload } from '../api/events.js';
+
+/**
+ * A session's append-only JSONL event log: the source of truth for the session (transcripts,
+ * commits, verdicts). Each event is written with one write() as soon as it happens, and fsync'd at
+ * step boundaries so a crash loses at most the tokens of the turn in progress.
+ */
+const DURABLE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set([
+  'session.created',
+  'turn.finished',
+  'commit',
+  'exec.finished',
+  'verdict',
+  'session.finished',
+]);
+
+export type SessionEventListener = (event: SessionEvent) => void;
+
+export class SessionLog {
+  private fd: number;
+  private nextSeq: number;
+  private readonly listeners = new Set<SessionEventListener>();
+
+  private constructor(
+    readonly sessionId: string,
+    readonly file: string,
+    fd: number,
+    nextSeq: number,
+  ) {
+    this.fd = fd;
+    this.nextSeq = nextSeq;
+  }
+
+  /** Opens (or creates) the log, continuing the sequence after the last complete event. */
+  static open(sessionId: string, file: string): SessionLog {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const existing = readSessionLog(file);
+    const last = existing.events.at(-1);
+    if (existing.partialTail) fs.truncateSync(file, existing.validBytes);
+    const fd = fs.openSync(file, 'a');
+    if (existing.missingNewline === true) fs.writeSync(fd, '\n');
+    return new SessionLog(sessionId, file, fd, last === undefined ? 1 : last.seq + 1);
+  }
+
+  append(payload: SessionEventPayload): SessionEvent {
+    const event = { ...payload, session: this.sessionId, seq: this.nextSeq, time: new Date().toISOString() } as SessionEvent;
+    this.nextSeq += 1;
+    fs.writeSync(this.fd, `${JSON.stringify(event)}\n`);
+    if (DURABLE_EVENTS.has(event.type)) fs.fsyncSync(this.fd);
+    for (const listener of this.listeners) listener(event);
+    return event;
+  }
+
+  subscribe(listener: SessionEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.fd === -1) return;
+    fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+export interface ReadLogResult {
+  readonly events: SessionEvent[];
+  /** The last line was cut off mid-write (the process died); it is ignored. */
+  readonly partialTail: boolean;
+  readonly validBytes: number;
+  /** The last event is complete but its newline was never written. */
+  readonly missingNewline?: boolean;
+}
+
+/** Reads a log back, tolerating a half-written last line; a corrupt line elsewhere is an error. */
+export function readSessionLog(file: string): ReadLogResult {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], partialTail: false, validBytes: 0 };
+    throw error;
+  }
+  const events: SessionEvent[] = [];
+  let offset = 0;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] ?? '';
+    const isLast = i === lines.length - 1;
+    if (line === '') {
+      offset += isLast ? 0 : 1;
+      continue;
+    }
+    const parsed = parseLine(line);
+    if (parsed === undefined) {
+      if (isLast) return { events, partialTail: true, validBytes: offset };
+      throw new Error(`${file}: line ${i + 1} is not a valid session event`);
+    }
+    events.push(parsed);
+    if (isLast) return { events, partialTail: false, validBytes: offset + Buffer.byteLength(line), missingNewline: true };
+    offset += Buffer.byteLength(line) + 1;
+  }
+  return { events, partialTail: false, validBytes: offset };
+}
+
+function parseLine(line: string): SessionEvent | undefined {
+  try {
+    const result = sessionEventSchema.safeParse(JSON.parse(line));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunOutcome } from '../api/session-status.js';
+import { loadConfig } from '../config/load-config.js';
+import type { FactoryConfig } from '../config/config-schema.js';
+import { FactoryError } from '../errors/factory-error.js';
+import { appPaths, type AppPaths } from '../home/app-home.js';
+import type { ChatModel } from '../llm/llm-types.js';
+import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
+import type { TaskFile } from '../task/task-schema.js';
+import { createScratchRepo, createSessionWorkspace, type SessionWorkspace } from '../workspace/create-session-workspace.js';
+import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
+import { newSessionId, slugify } from '../workspace/session-ids.js';
+import { defaultCheckCommand } from './default-check.js';
+import { runAttempts, type CheckRunner } from './run-attempts.js';
+import { SessionLog } from './session-log.js';
+import { sessionFiles, writeSessionMeta, type SessionMeta } from './session-meta.js';
+import { resolveLimits, type SessionPlan } from './session-params.js';
+
+/**
+ * Starting a session in two phases: `prepareSession` validates every input and creates nothing (bad
+ * input → a FactoryError, nothing on disk); `launchSession` makes the worktree and runs the loop.
+ */
+export interface SessionRequest {
+  readonly description?: string | undefined;
+  readonly taskFile?: string | undefined;
+  /** --repo; undefined = the current folder if it is a repository, else a fresh repository. */
+  readonly repo?: string | undefined;
+  readonly cwd: string;
+  readonly check?: string | undefined;
+  readonly maxAttempts?: number | undefined;
+  readonly timeoutSec?: number | undefined;
+  readonly home?: string | undefined;
+}
+
+export interface PreparedSession {
+  readonly plan: SessionPlan;
+  readonly config: FactoryConfig;
+  /** null = the seed's case: make a fresh repository for the session. */
+  readonly repo: RepoInfo | null;
+  readonly paths: AppPaths;
+  readonly slug: string;
+}
+
+export async function prepareSession(request: SessionRequest): Promise<PreparedSession> {
+  const taskFile: TaskFile | undefined = request.taskFile !== undefined ? loadTaskFile(path.resolve(request.cwd, request.taskFile)) : undefined;
+  const description = request.description ?? taskFile?.description;
+  if (description === undefined || description.trim() === '') {
+    throw new FactoryError('BAD_USAGE', 'Say what to do: give a DESCRIPTION (in quotes) or a task file with -t TASK.yaml.');
+  }
+  const repo = await pickRepo(request);
+  const paths = appPaths(request.home);
+  const { config } = loadConfig({ repoDir: repo?.root, userConfigFile: paths.userConfig });
+  const task = toTaskSpec({
+    description,
+    name: taskFile?.name,
+    constraints: taskFile?.constraints,
+    check: request.check ?? taskFile?.check ?? null,
+    files: taskFile?.files,
+  });
+  const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
+  const plan: SessionPlan = { id: newSessionId(), task, limits, sandbox: config.sandbox.require ? 'required' : 'auto' };
+  return { plan, config, repo, paths, slug: slugify(task.name) };
+}
+
+async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
+  if (request.repo !== undefined) return inspectRepo(path.resolve(request.cwd, request.repo));
+  return (await isInsideWorkTree(request.cwd)) ? inspectRepo(request.cwd) : null;
+}
+
+export interface SessionSummary {
+  readonly session: string;
+  readonly status: RunOutcome;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly branch: string;
+  readonly baseCommit: string;
+  readonly headCommit: string;
+  readonly worktree: string;
+  readonly repo: string;
+  readonly tokens: { prompt: number; completion: number };
+}
+
+export interface LaunchDeps {
+  readonly model: ChatModel;
+  readonly runCheck: CheckRunner;
+  readonly signal: AbortSignal;
+  /** Called with the log once it exists, before anything is written, to follow events live. */
+  readonly onLog?: (log: SessionLog) => void;
+}
+
+export async function launchSession(prepared: PreparedSession, deps: LaunchDeps): Promise<SessionSummary> {
+  const { plan, paths } = prepared;
+  const repo = prepared.repo ?? (await createScratchRepo(paths.scratchRepos, prepared.slug, plan.id));
+  const files = sessionFiles(paths.sessions, plan.id);
+  const log = SessionLog.open(plan.id, files.log);
+  deps.onLog?.(log);
+  let workspace: SessionWorkspace | undefined;
+  try {
+    workspace = await createSessionWorkspace({ repo, sessionId: plan.id, slug: prepared.slug, worktreesRoot: paths.worktrees });
+    const meta = initialMeta(plan, workspace);
+    writeSessionMeta(files.meta, meta);
+    log.append({
+      type: 'session.created',
+      task: { ...plan.task, constraints: [...plan.task.constraints], files: [...plan.task.files], check: plan.task.check ?? defaultCheckCommand(workspace.worktree) },
+      repo: workspace.repoRoot,
+      worktree: workspace.worktree,
+      branch: workspace.branch,
+      baseCommit: workspace.baseCommit,
+      baseBranch: workspace.baseBranch,
+      uncommittedNotIncluded: [...workspace.uncommittedNotIncluded],
+      limits: {
+        maxAttempts: plan.limits.maxAttempts,
+        executionTimeout: plan.limits.executionTimeoutMs / 1000,
+        llmTimeout: plan.limits.llmTimeoutMs / 1000,
+        totalTokenBudget: plan.limits.totalTokenBudget,
+        maxPromptTokens: plan.limits.maxPromptTokens,
+      },
+    });
+    if (workspace.uncommittedNotIncluded.length > 0) {
+      log.append({
+        type: 'session.warning',
+        message: `${workspace.uncommittedNotIncluded.length} uncommitted change(s) in ${workspace.repoRoot} are not in this session (it starts from the last commit); they are left untouched.`,
+      });
+    }
+    const result = await runAttempts(plan, workspace.worktree, { model: deps.model, runCheck: deps.runCheck, log }, deps.signal);
+    log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
+    writeSessionMeta(files.meta, { ...meta, state: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit, updatedAt: new Date().toISOString(), pid: null });
+    return {
+      session: plan.id,
+      status: result.status,
+      reason: result.reason,
+      attempts: result.attempts,
+      branch: workspace.branch,
+      baseCommit: workspace.baseCommit,
+      headCommit: result.headCommit,
+      worktree: workspace.worktree,
+      repo: workspace.repoRoot,
+      tokens: result.tokens,
+    };
+  } catch (error) {
+    if (workspace === undefined && fs.existsSync(files.dir) && fs.readdirSync(files.dir).every((f) => f === 'events.jsonl')) {
+      // The worktree could not be made: leave no empty session behind.
+      log.close();
+      fs.rmSync(files.dir, { recursive: true, force: true });
+    }
+    throw error;
+  } finally {
+    log.close();
+  }
+}
+
+function initialMeta(plan: SessionPlan, workspace: SessionWorkspace): SessionMeta {
+  const now = new Date().toISOString();
+  return {
+    id: plan.id,
+    name: plan.task.name,
+    repo: workspace.repoRoot,
+    worktree: workspace.worktree,
+    branch: workspace.branch,
+    baseCommit: workspace.baseCommit,
+    baseBranch: workspace.baseBranch,
+    createdAt: now,
+    updatedAt: now,
+    state: 'running',
+    reason: '',
+    attempts: 0,
+    tokens: { prompt: 0, completion: 0 },
+    headCommit: workspace.baseCommit,
+    pid: process.pid,
+  };
+}

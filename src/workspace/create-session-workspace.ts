@@ -1,0 +1,72 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { inspectRepo, type RepoInfo } from './git/repo-info.js';
+import { identityEnv } from './git/commit-files.js';
+import { runGit } from './git/run-git.js';
+import { uncommittedPaths } from './git/status.js';
+import { sessionBranchName } from './session-ids.js';
+
+/**
+ * A session's workspace: a branch `factory/<slug>-<id>` and a linked worktree outside the repository,
+ * under the app's home, started from the user's HEAD. The user's checkout is only read: uncommitted
+ * changes stay where they are and are reported as not being part of the session.
+ */
+export interface SessionWorkspace {
+  readonly repoRoot: string;
+  readonly commonDir: string;
+  readonly worktree: string;
+  readonly branch: string;
+  readonly baseCommit: string;
+  /** The branch checked out in the user's folder when the session started (null: detached HEAD). */
+  readonly baseBranch: string | null;
+  /** Uncommitted paths in the user's checkout that the session does not contain. */
+  readonly uncommittedNotIncluded: readonly string[];
+}
+
+export interface CreateWorkspaceOptions {
+  readonly repo: RepoInfo;
+  readonly sessionId: string;
+  readonly slug: string;
+  readonly worktreesRoot: string;
+}
+
+/** One folder per repository under the worktrees root, named so a person can tell which is which. */
+export function worktreeFolderFor(worktreesRoot: string, repoRoot: string, slug: string, id: string): string {
+  const hash = crypto.createHash('sha256').update(repoRoot).digest('hex').slice(0, 8);
+  const repoName = path.basename(repoRoot).replace(/[^\w.-]+/g, '_') || 'repo';
+  return path.join(worktreesRoot, `${repoName}-${hash}`, `${slug}-${id}`);
+}
+
+export async function createSessionWorkspace(options: CreateWorkspaceOptions): Promise<SessionWorkspace> {
+  const { repo } = options;
+  const branch = sessionBranchName(options.slug, options.sessionId);
+  const worktree = worktreeFolderFor(options.worktreesRoot, repo.root, options.slug, options.sessionId);
+  fs.mkdirSync(path.dirname(worktree), { recursive: true });
+  const uncommitted = await uncommittedPaths(repo.root);
+  await runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root });
+  return {
+    repoRoot: repo.root,
+    commonDir: repo.commonDir,
+    worktree: fs.realpathSync(worktree),
+    branch,
+    baseCommit: repo.headCommit,
+    baseBranch: repo.branch,
+    uncommittedNotIncluded: uncommitted,
+  };
+}
+
+/**
+ * The seed's case: no --repo and no repository in the current folder. A fresh repository with an empty
+ * first commit is made for the session under the app's home.
+ */
+export async function createScratchRepo(scratchRoot: string, slug: string, id: string): Promise<RepoInfo> {
+  const dir = path.join(scratchRoot, `${slug}-${id}`);
+  fs.mkdirSync(dir, { recursive: true });
+  await runGit(['init', '--quiet', '--initial-branch=main'], { cwd: dir });
+  await runGit(['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--allow-empty', '-m', 'Empty project for an MLX Factory session'], {
+    cwd: dir,
+    env: identityEnv(),
+  });
+  return inspectRepo(dir);
+}

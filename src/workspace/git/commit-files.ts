@@ -1,0 +1,44 @@
+import { runGit } from './run-git.js';
+
+/**
+ * Commits the given paths of a session worktree (only what the Coder edited: the check's own output,
+ * caches and build products stay out of the history). The session's commits are the app's, not the user's: a
+ * fixed identity (so a machine with no git identity works), no hooks (the user's hooks are not meant
+ * for model drafts) and no signing prompt. Returns the new commit, or null when nothing changed.
+ */
+export const FACTORY_IDENTITY = { name: 'MLX Factory', email: 'factory@mlx-factory.invalid' } as const;
+
+const NO_HOOKS_NO_SIGNING = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false'];
+
+export interface CommitFilesOptions {
+  readonly cwd: string;
+  readonly paths: readonly string[];
+  readonly subject: string;
+  readonly trailers: Readonly<Record<string, string>>;
+}
+
+export async function commitFiles(options: CommitFilesOptions): Promise<string | null> {
+  if (options.paths.length === 0) return null;
+  await runGit(['add', '--all', '--', ...options.paths.map((p) => `:(literal)${p}`)], { cwd: options.cwd });
+  const staged = await runGit(['diff', '--cached', '--quiet'], { cwd: options.cwd, expectedExitCodes: [0, 1] });
+  if (staged.exitCode === 0) return null;
+  const trailers = Object.entries(options.trailers).map(([k, v]) => `${k}: ${v}`).join('\n');
+  await runGit([...NO_HOOKS_NO_SIGNING, 'commit', '--quiet', '--no-verify', '--file', '-'], {
+    cwd: options.cwd,
+    stdin: `${options.subject}\n\n${trailers}\n`,
+    env: identityEnv(),
+  });
+  const head = await runGit(['rev-parse', 'HEAD'], { cwd: options.cwd });
+  return head.stdout.trim();
+}
+
+export function identityEnv(): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: FACTORY_IDENTITY.name,
+    GIT_AUTHOR_EMAIL: FACTORY_IDENTITY.email,
+    GIT_COMMITTER_NAME: FACTORY_IDENTITY.name,
+    GIT_COMMITTER_EMAIL: FACTORY_IDENTITY.email,
+  };
+}
+
+export { NO_HOOKS_NO_SIGNING };

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { FactoryError } from '../../errors/factory-error.js';
+
+/**
+ * The one place that spawns git (as GitHub Desktop's lib/git/core does): each caller names the exit
+ * codes it expects; anything else becomes a typed GIT_FAILED error carrying the command and stderr.
+ */
+export interface GitResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export interface GitOptions {
+  readonly cwd: string;
+  readonly expectedExitCodes?: readonly number[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly stdin?: string;
+}
+
+/** Never prompt, never page, English messages we can match on, no locks taken by read commands. */
+const GIT_ENV: Readonly<Record<string, string>> = {
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_PAGER: 'cat',
+  LC_ALL: 'C',
+  GCM_INTERACTIVE: 'never',
+};
+
+export function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  const expected = options.expectedExitCodes ?? [0];
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...GIT_ENV, ...options.env },
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (error) =>
+      reject(new FactoryError('GIT_FAILED', `Could not run git (${error.message}). Install git and make sure it is on PATH.`)),
+    );
+    child.on('close', (code) => {
+      const result = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? -1 };
+      if (expected.includes(result.exitCode)) resolve(result);
+      else {
+        reject(
+          new FactoryError('GIT_FAILED', `git ${args.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, {
+            args: [...args],
+            exitCode: result.exitCode,
+            stderr: result.stderr,
+          }),
+        );
+      }
+    });
+    if (child.stdin) {
+      // git may exit before reading its input (e.g. an error); that is reported through its exit code.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
+  });
+}

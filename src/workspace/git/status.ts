@@ -1,0 +1,15 @@
+import { runGit } from './run-git.js';
+
+/** Paths with uncommitted changes (staged, unstaged or untracked) in a working tree. */
+export async function uncommittedPaths(cwd: string): Promise<string[]> {
+  const result = await runGit(['status', '--porcelain=v1', '-z', '--untracked-files=all'], { cwd });
+  const entries = result.stdout.split('\0').filter((e) => e !== '');
+  const paths: string[] = [];
+  for (let i = 0; i < entries.length; i += 1) {
+    const entry = entries[i] ?? '';
+    paths.push(entry.slice(3));
+    // A rename or copy is followed by its source path as a separate entry.
+    if (entry[0] === 'R' || entry[0] === 'C') i += 1;
+  }
+  return paths;
+}

@@ -1,0 +1,82 @@
+// Pure reply logic of the scripted server: tokens, personas, queues.
+import type { ChatMessage, Persona, Script, ScriptedReply } from './schema.js';
+
+export const CHARS_PER_TOKEN = 4;
+
+/**
+ * Split a reply into deterministic "tokens": consecutive runs of 4 code
+ * points (whitespace stays inside the token it falls in). Joining the tokens
+ * gives back the exact content, so streamed replies reassemble verbatim.
+ */
+export function tokenize(content: string): string[] {
+  const chars = Array.from(content); // code points, never split a surrogate pair
+  const tokens: string[] = [];
+  for (let i = 0; i < chars.length; i += CHARS_PER_TOKEN) {
+    tokens.push(chars.slice(i, i + CHARS_PER_TOKEN).join(''));
+  }
+  return tokens;
+}
+
+/** Text of a message's content, whether a string or OpenAI content parts. */
+export function messageText(message: ChatMessage): string {
+  const { content } = message;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map(partText).join('');
+}
+
+function partText(part: unknown): string {
+  if (typeof part !== 'object' || part === null || !('text' in part)) return '';
+  return typeof part.text === 'string' ? part.text : '';
+}
+
+export function countPromptTokens(messages: readonly ChatMessage[]): number {
+  const chars = messages.reduce((sum, m) => sum + Array.from(messageText(m)).length, 0);
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+/**
+ * The persona is named on the first line of the first system message.
+ * When both words appear, the earlier one wins.
+ */
+export function detectPersona(messages: readonly ChatMessage[]): Persona {
+  const system = messages.find((m) => m.role === 'system');
+  if (!system) return 'other';
+  const firstLine = messageText(system).split(/\r?\n/, 1)[0] ?? '';
+  const coder = firstLine.search(/\bCoder\b/);
+  const sheriff = firstLine.search(/\bSheriff\b/);
+  if (coder >= 0 && (sheriff < 0 || coder < sheriff)) return 'coder';
+  if (sheriff >= 0) return 'sheriff';
+  return 'other';
+}
+
+/** Per-persona reply queues; an exhausted queue keeps repeating its last reply. */
+export class ReplyQueues {
+  private readonly queues: Record<Persona, ScriptedReply[]>;
+  private readonly cursors: Record<Persona, number> = { coder: 0, sheriff: 0, other: 0 };
+
+  constructor(script: Script) {
+    this.queues = {
+      coder: expandTimes(script.coder ?? []),
+      sheriff: expandTimes(script.sheriff ?? []),
+      other: expandTimes(script.other ?? []),
+    };
+  }
+
+  /** The next reply for a persona, or undefined when nothing was scripted. */
+  next(persona: Persona): ScriptedReply | undefined {
+    const queue = this.queues[persona];
+    const index = Math.min(this.cursors[persona], queue.length - 1);
+    this.cursors[persona] += 1;
+    return queue[index];
+  }
+}
+
+function expandTimes(replies: readonly ScriptedReply[]): ScriptedReply[] {
+  return replies.flatMap((reply) => Array.from({ length: reply.times ?? 1 }, () => reply));
+}
+
+/** What an unscripted persona gets, so an empty script still yields valid replies. */
+export function fallbackReply(persona: Persona): ScriptedReply {
+  return { content: `(scripted-server: no reply scripted for persona "${persona}")` };
+}

@@ -1,0 +1,74 @@
+// Zod schemas shared by the scripted server process and its launcher.
+// Kept apart from server.ts so importing types never starts a server.
+import { z } from 'zod';
+
+export const PERSONAS = ['coder', 'sheriff', 'other'] as const;
+export const PersonaSchema = z.enum(PERSONAS);
+export type Persona = z.infer<typeof PersonaSchema>;
+
+export const FaultSchema = z.enum(['drop', 'http500', 'hang', 'die', 'garbage']);
+export type Fault = z.infer<typeof FaultSchema>;
+
+const count = z.number().int().nonnegative();
+
+export const ScriptedReplySchema = z.strictObject({
+  /** Full assistant reply; streamed as ~4-character tokens. */
+  content: z.string(),
+  /** 0 or absent = as fast as possible. */
+  tokensPerSecond: z.number().nonnegative().optional(),
+  /** Wait before the first byte of the response. */
+  delayMs: count.optional(),
+  fault: FaultSchema.optional(),
+  /** Tokens streamed before a drop/die fault fires (drop defaults to 2, die to 0). */
+  faultAfterTokens: count.optional(),
+  /** Serve this reply N times before moving on in the queue. */
+  times: z.number().int().positive().optional(),
+  /** Override the reported usage numbers. */
+  usage: z
+    .strictObject({ prompt_tokens: count.optional(), completion_tokens: count.optional() })
+    .optional(),
+});
+export type ScriptedReply = z.infer<typeof ScriptedReplySchema>;
+
+export const ScriptDefaultsSchema = z.strictObject({
+  tokensPerSecond: z.number().nonnegative().optional(),
+  delayMs: count.optional(),
+});
+
+export const ScriptSchema = z.strictObject({
+  coder: z.array(ScriptedReplySchema).optional(),
+  sheriff: z.array(ScriptedReplySchema).optional(),
+  other: z.array(ScriptedReplySchema).optional(),
+  defaults: ScriptDefaultsSchema.optional(),
+});
+export type Script = z.infer<typeof ScriptSchema>;
+
+/** An OpenAI chat message as received; content may be text, null or content parts. */
+export const ChatMessageSchema = z.looseObject({
+  role: z.string(),
+  content: z.union([z.string(), z.null(), z.array(z.unknown())]).optional(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+export const RecordedRequestSchema = z.strictObject({
+  persona: PersonaSchema,
+  messages: z.array(ChatMessageSchema),
+  stream: z.boolean(),
+  max_tokens: count.nullable(),
+  model: z.string().nullable(),
+  /** Epoch milliseconds. */
+  receivedAt: z.number(),
+});
+export type RecordedRequest = z.infer<typeof RecordedRequestSchema>;
+
+export const ServerStatsSchema = z.strictObject({ active: count, maxActive: count });
+export type ServerStats = z.infer<typeof ServerStatsSchema>;
+
+/** Validate a script, turning zod issues into one readable message. */
+export function parseScript(input: unknown, source = 'script'): Script {
+  const result = ScriptSchema.safeParse(input);
+  if (!result.success) {
+    throw new Error(`Invalid scripted-server ${source}:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
