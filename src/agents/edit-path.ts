@@ -35,15 +35,21 @@ function looksLikePath(candidate: string, allowSpaces: boolean): boolean {
   return /\.[\p{L}\p{N}_-]+$/u.test(base) || (candidate.includes('/') && base !== '');
 }
 
-/** The path named by a line such as `main.py`, **src/a.ts**, ### app.py, File: x.py, or "Here is `x.py`:". */
-export function pathFromLine(line: string): string | undefined {
+/**
+ * The path named by a line such as `main.py`, **src/a.ts**, ### app.py, File: x.py, or "Here is `x.py`:".
+ * `sentences: false` accepts only a line that is the path itself: a sentence that mentions a file
+ * ("Run `main.py` with:", "Running `main.py` prints:") must not turn a command or output block into it.
+ */
+export function pathFromLine(line: string, options: { readonly sentences?: boolean } = {}): string | undefined {
   const stripped = stripDecoration(line);
   const { text, quoted } = unquote(stripped);
   if (looksLikePath(text, quoted)) return text;
+  if (options.sentences === false) return undefined;
   // "Here is the updated `main.py`:" — exactly one backticked path in a line that introduces the block.
+  // Inside a sentence, backticked text with spaces is a command (`python main.py`), not a path.
   if (/:\s*$/.test(line.trim())) {
     const ticks = [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
-    const paths = ticks.filter((t) => looksLikePath(t, true));
+    const paths = ticks.filter((t) => looksLikePath(t, false));
     if (paths.length === 1) return paths[0];
   }
   return undefined;

@@ -5,6 +5,8 @@
 export interface FencedBlock {
   /** The info string's first word, lower-cased ('' when absent). */
   readonly language: string;
+  /** The same word as written: when it is a path (```src/App.tsx) its case matters. */
+  readonly infoWord: string;
   /** The rest of the info string (some models put the path there: ```python main.py). */
   readonly infoRest: string;
   readonly body: string;
@@ -37,6 +39,7 @@ export function findFencedBlocks(lines: readonly string[]): FencedBlock[] {
     const closed = j < lines.length;
     blocks.push({
       language: (open[2] ?? '').toLowerCase(),
+      infoWord: open[2] ?? '',
       infoRest: (open[3] ?? '').trim(),
       body: lines.slice(i + 1, j).join('\n'),
       startLine: i,

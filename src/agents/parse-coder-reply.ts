@@ -86,25 +86,38 @@ function lineMask(count: number, blocks: readonly FencedBlock[]): boolean[] {
   return mask;
 }
 
-/** The path for a block: in its info string (```python main.py / ```main.py) or on the line above it. */
+/**
+ * The path for a block: in its info string (```python main.py / ```main.py / ```python:main.py) or on
+ * the line above it. A command or output block (```bash, ```text) is a file only when a path line names
+ * it, never because the sentence above mentions a file.
+ */
 function pathForBlock(block: FencedBlock, lines: readonly string[], insideBlock: readonly boolean[]): string | undefined {
   if (block.infoRest !== '') {
     const fromInfo = pathFromLine(block.infoRest);
     if (fromInfo !== undefined) return fromInfo;
   }
-  if (block.language.includes('.') || block.language.includes('/')) {
-    const fromLanguage = pathFromLine(block.language);
+  const word = languagePrefixed(block.infoWord) ?? block.infoWord;
+  if (word.includes('.') || word.includes('/')) {
+    const fromLanguage = pathFromLine(word);
     if (fromLanguage !== undefined) return fromLanguage;
   }
-  return pathAbove(block.startLine, lines, insideBlock);
+  return pathAbove(block.startLine, lines, insideBlock, !isNonCodeLanguage(block.language));
+}
+
+/** `python:src/main.py` → `src/main.py` when the part before the colon is a language we know. */
+function languagePrefixed(word: string): string | undefined {
+  const colon = word.indexOf(':');
+  if (colon <= 0) return undefined;
+  const language = word.slice(0, colon);
+  return entryFileForLanguage(language) !== undefined || isNonCodeLanguage(language) ? word.slice(colon + 1) : undefined;
 }
 
 /** The nearest prose line above `index` (one blank line allowed), read as a path. */
-function pathAbove(index: number, lines: readonly string[], insideBlock: readonly boolean[]): string | undefined {
+function pathAbove(index: number, lines: readonly string[], insideBlock: readonly boolean[], sentences: boolean): string | undefined {
   let i = index - 1;
   if (i >= 0 && (lines[i] ?? '').trim() === '') i -= 1;
   if (i < 0 || insideBlock[i]) return undefined;
-  return pathFromLine(lines[i] ?? '');
+  return pathFromLine(lines[i] ?? '', { sentences });
 }
 
 interface SearchReplaceScan {

@@ -7,7 +7,7 @@ import { stripLeakedSpecialTokens } from './special-tokens.js';
  */
 export type Verdict = 'PASS' | 'FAIL' | 'missing';
 
-const VERDICT_LINE = /^[\s>#*_`-]*verdict[\s*_`]*[:\-–]\s*[*_`]*\s*(pass|fail)(?:ed)?\b[\s*_`.!]*$/i;
+const VERDICT_LINE = /^[\s>#*_`-]*verdict[\s*_`]*[:\-–—]\s*[*_`]*\s*(pass|fail)(?:ed)?\b[\s*_`.!]*$/i;
 
 export function parseVerdict(reply: string): Verdict {
   const lines = stripLeakedSpecialTokens(reply).replace(/\r\n?/g, '\n').split('\n');

@@ -4,7 +4,9 @@
  * for failure analysis. Memory stays O(maxOutputBytes) however much the command prints.
  *
  * Works on bytes, not strings, so the cap is exact and a multi-byte character cut at a
- * boundary is dropped whole instead of decoding into garbage.
+ * boundary is dropped whole instead of decoding into garbage. A character split across two
+ * reads of one pipe is held back until it is complete, so a chunk of the other stream arriving
+ * in between cannot land in the middle of it.
  */
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -94,7 +96,11 @@ export class OutputCapture {
   private readonly tail: ByteRing;
   private readonly streamTails: Record<OutputStream, ByteRing>;
   private readonly streamTotals: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
+  /** Per stream, the start of a character whose remaining bytes have not arrived yet (≤ 3 bytes). */
+  private readonly pending: Record<OutputStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
   private total = 0;
+  /** Bytes that went into the combined stream (all but the pending ones). */
+  private combined = 0;
 
   constructor(options: OutputCaptureOptions = {}) {
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
@@ -113,6 +119,22 @@ export class OutputCapture {
     this.total += chunk.length;
     this.streamTotals[stream] += chunk.length;
     this.streamTails[stream].write(chunk);
+    const data = this.pending[stream].length > 0 ? Buffer.concat([this.pending[stream], chunk]) : chunk;
+    const complete = completeUtf8Prefix(data);
+    this.pending[stream] = Buffer.from(data.subarray(complete));
+    this.pushCombined(data.subarray(0, complete));
+  }
+
+  /** The streams have ended: whatever is still pending goes out as it is (it decodes to U+FFFD). */
+  end(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      this.pushCombined(this.pending[stream]);
+      this.pending[stream] = Buffer.alloc(0);
+    }
+  }
+
+  private pushCombined(chunk: Uint8Array): void {
+    this.combined += chunk.length;
     const toHead = Math.min(chunk.length, this.head.length - this.headLength);
     if (toHead > 0) {
       this.head.set(chunk.subarray(0, toHead), this.headLength);
@@ -127,7 +149,7 @@ export class OutputCapture {
   }
 
   get truncated(): boolean {
-    return this.total > this.headLength + this.tail.size;
+    return this.combined > this.headLength + this.tail.size;
   }
 
   /** `head + "\n… [N bytes omitted] …\n" + tail`, or the whole output when nothing was dropped. */
@@ -138,7 +160,7 @@ export class OutputCapture {
     const headEnd = completeUtf8Prefix(head);
     const tailStart = utf8CharStart(tail);
     const kept = headEnd + (tail.length - tailStart);
-    const omitted = this.total - kept;
+    const omitted = this.combined - kept;
     return (
       decoder.decode(head.subarray(0, headEnd)) +
       `\n… [${omitted} bytes omitted] …\n` +

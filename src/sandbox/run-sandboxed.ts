@@ -38,6 +38,11 @@ export interface ExecRequest {
 }
 
 export interface ExecResult {
+  /**
+   * Under bubblewrap a command killed by a signal from inside reports exitCode 128 + n (bwrap's
+   * convention, like a shell's `$?`); on timeout or cancel bwrap itself is signalled, so
+   * `signal` is set as without a sandbox.
+   */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
@@ -237,6 +242,7 @@ async function execute(
     child.stderr.destroy();
   }
   for (const stream of ['stdout', 'stderr'] as const) emit(decoders[stream].end(), stream);
+  capture.end();
 
   return {
     exitCode: exit.code,

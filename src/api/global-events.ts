@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { sessionEventSchema, type SessionEvent } from './events.js';
+import { repoStatusSchema, sessionInfoSchema } from './payloads.js';
+import { memorySamplePayloadSchema, serverLogPayloadSchema, serverStatePayloadSchema } from './server-events.js';
+
+/**
+ * The whole event union of the typed API: every session's events plus one *global stream* for what
+ * belongs to no session (the model server, memory, the session list, app requests).
+ *
+ * Streams: an event's `session` names its stream. A session's stream is its id and its `seq` is
+ * the session log's (durable: it survives a restart of the host). The global stream is
+ * `GLOBAL_STREAM` (the empty string, never a session id); its seq is kept by the host in memory and
+ * starts again from 1 when the host restarts, which clients notice by a new `epoch`
+ * (`events.subscribe` answers it). In every stream, seq starts at 1 and grows by 1.
+ */
+export const GLOBAL_STREAM = '';
+
+const globalEnvelope = { session: z.literal(GLOBAL_STREAM), seq: z.int().positive(), time: z.string() };
+
+/** A session was created or changed state, attempts or head (for the list; no need to follow it). */
+export const sessionUpdatedPayloadSchema = z.object({ type: z.literal('session.updated'), info: sessionInfoSchema });
+/** Something outside the renderer (a drop on the tray icon) asks for the New session dialog. */
+export const newSessionRequestedPayloadSchema = z.object({ type: z.literal('app.newSession'), repo: repoStatusSchema });
+
+export const globalEventSchema = z.discriminatedUnion('type', [
+  serverStatePayloadSchema.extend(globalEnvelope),
+  serverLogPayloadSchema.extend(globalEnvelope),
+  memorySamplePayloadSchema.extend(globalEnvelope),
+  sessionUpdatedPayloadSchema.extend(globalEnvelope),
+  newSessionRequestedPayloadSchema.extend(globalEnvelope),
+]);
+export type GlobalEvent = z.infer<typeof globalEventSchema>;
+export type GlobalEventType = GlobalEvent['type'];
+/** A global event before the host stamps it with session, seq and time. */
+export type GlobalEventPayload = GlobalEvent extends infer E ? (E extends GlobalEvent ? Omit<E, 'session' | 'seq' | 'time'> : never) : never;
+
+/** Everything that arrives through `FactoryApi.onEvent`. */
+export const apiEventSchema = z.union([sessionEventSchema, globalEventSchema]);
+export type ApiEvent = SessionEvent | GlobalEvent;
+export type ApiEventType = ApiEvent['type'];
+
+export function isGlobalEvent(event: ApiEvent): event is GlobalEvent {
+  return event.session === GLOBAL_STREAM;
+}
+
+export type { SessionEvent, SessionEventPayload, SessionEventType, EventOf } from './events.js';

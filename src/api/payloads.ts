@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { factoryConfigSchema } from '../config/config-schema.js';
+import { sessionStateSchema, tokenTotalsSchema } from './session-status.js';
+import { memorySamplePayloadSchema, serverStatePayloadSchema } from './server-events.js';
+
+/**
+ * The data shapes that requests return and global events carry. Pure zod (no Node): the renderer
+ * imports these. Paths are absolute paths on the machine that runs the host.
+ */
+
+const sha = z.string();
+
+/** One row of the session list (a view of meta.json plus whether this host is running it). */
+export const sessionInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  repo: z.string(),
+  worktree: z.string(),
+  branch: z.string(),
+  baseCommit: sha,
+  baseBranch: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  state: sessionStateSchema,
+  reason: z.string(),
+  attempts: z.int().nonnegative(),
+  tokens: tokenTotalsSchema,
+  headCommit: sha,
+  /** True while this host runs the session's loop (so it can be cancelled). */
+  live: z.boolean(),
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+export const sessionCommitSchema = z.object({
+  /** 1-based, in commit order; `sessions.rollback` takes it. */
+  step: z.int().positive(),
+  attempt: z.int().positive(),
+  sha,
+  files: z.array(z.string()),
+});
+export type SessionCommit = z.infer<typeof sessionCommitSchema>;
+
+export const sessionDetailSchema = z.object({
+  session: sessionInfoSchema,
+  task: z.object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) }).nullable(),
+  /** Uncommitted paths in the user's checkout that the session does not contain. */
+  uncommittedNotIncluded: z.array(z.string()),
+  commits: z.array(sessionCommitSchema),
+  lastVerdict: z.object({ attempt: z.int().positive(), verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() }).nullable(),
+  /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
+  lastSeq: z.int().nonnegative(),
+});
+export type SessionDetail = z.infer<typeof sessionDetailSchema>;
+
+export const fileChangeSchema = z.object({
+  path: z.string(),
+  /** For renames and copies: where it came from. */
+  oldPath: z.string().nullable(),
+  status: z.enum(['added', 'modified', 'deleted', 'renamed', 'copied', 'type-changed']),
+  /** null for binary files. */
+  additions: z.int().nonnegative().nullable(),
+  deletions: z.int().nonnegative().nullable(),
+  binary: z.boolean(),
+});
+export type FileChange = z.infer<typeof fileChangeSchema>;
+
+export const sessionDiffSchema = z.object({
+  /** The left side: the session's base commit, or the commit's parent when one commit was asked for. */
+  base: sha,
+  head: sha,
+  files: z.array(fileChangeSchema),
+});
+export type SessionDiff = z.infer<typeof sessionDiffSchema>;
+
+export const fileSideSchema = z.object({
+  exists: z.boolean(),
+  binary: z.boolean(),
+  /** Bigger than the host sends (text is then null). */
+  tooLarge: z.boolean(),
+  size: z.int().nonnegative(),
+  text: z.string().nullable(),
+});
+export type FileSide = z.infer<typeof fileSideSchema>;
+
+export const filePairSchema = z.object({ path: z.string(), base: sha, head: sha, left: fileSideSchema, right: fileSideSchema });
+export type FilePair = z.infer<typeof filePairSchema>;
+
+export const rollbackResultSchema = z.object({
+  headCommit: sha,
+  /** A ref that keeps the dropped commits reachable (null when nothing was dropped). */
+  keptRef: z.string().nullable(),
+  droppedCommits: z.int().nonnegative(),
+});
+export type RollbackResult = z.infer<typeof rollbackResultSchema>;
+
+export const mergePreviewSchema = z.object({
+  canMerge: z.boolean(),
+  /** The branch the merge would update (the session's base branch). */
+  baseBranch: z.string().nullable(),
+  /** Files `git merge-tree` predicts will conflict. */
+  conflicts: z.array(z.string()),
+  /** Files in the user's checkout whose uncommitted changes block updating it. */
+  blockedBy: z.array(z.string()),
+  /** Nothing new since the last merge from this session. */
+  upToDate: z.boolean(),
+  files: z.array(fileChangeSchema),
+  /** Why it cannot merge, or what will happen — a sentence for the UI. */
+  message: z.string(),
+});
+export type MergePreview = z.infer<typeof mergePreviewSchema>;
+
+export const mergeResultSchema = z.object({
+  mergedCommit: sha,
+  baseBranch: z.string(),
+  /** Whether the user's checkout (if it has the base branch checked out) was updated too. */
+  checkoutUpdated: z.boolean(),
+  message: z.string(),
+});
+export type MergeResult = z.infer<typeof mergeResultSchema>;
+
+export const discardResultSchema = z.object({ archiveRef: z.string().nullable() });
+
+/** What a dropped or picked path is, for the "New session" dialog. */
+export const repoStatusSchema = z.object({
+  path: z.string(),
+  /**
+   * repo: usable; file: a file was given (offer its folder or another); missing: no such path;
+   * not-repo: a folder without git (offer `repo.init`); bare / no-commits: git but unusable as is.
+   */
+  kind: z.enum(['repo', 'file', 'missing', 'not-repo', 'bare', 'no-commits']),
+  root: z.string().nullable(),
+  branch: z.string().nullable(),
+  headCommit: z.string().nullable(),
+  /** Uncommitted paths in the checkout: not in a new session, which starts from HEAD. */
+  uncommitted: z.array(z.string()),
+  message: z.string(),
+});
+export type RepoStatus = z.infer<typeof repoStatusSchema>;
+
+export const serverStatusSchema = serverStatePayloadSchema.omit({ type: true });
+export type ServerStatus = z.infer<typeof serverStatusSchema>;
+
+export const memorySampleSchema = memorySamplePayloadSchema.omit({ type: true }).extend({ time: z.string() });
+export type MemorySample = z.infer<typeof memorySampleSchema>;
+
+export const modelInfoSchema = z.object({
+  id: z.string(),
+  /** From the recommended list (the seed's table). */
+  recommended: z.boolean(),
+  onDisk: z.boolean(),
+  sizeBytes: z.int().nonnegative().nullable(),
+  note: z.string(),
+});
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+export const doctorCheckSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  status: z.enum(['ok', 'warn', 'error']),
+  detail: z.string(),
+  /** What to do about it (a command or a sentence), when there is something to do. */
+  fix: z.string().nullable(),
+});
+export type DoctorCheck = z.infer<typeof doctorCheckSchema>;
+
+export const configViewSchema = z.object({
+  /** The effective config (user file merged with the repo's, if a repo was given). */
+  config: factoryConfigSchema,
+  /** Files that contributed, lowest precedence first. */
+  sources: z.array(z.string()),
+  /** The user-level factory.yaml that `config.write` edits. */
+  userConfigFile: z.string(),
+});
+export type ConfigView = z.infer<typeof configViewSchema>;
+
+export const appInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  transport: z.enum(['ipc', 'web']),
+  platform: z.string(),
+  /** Changes when the host restarts: global-stream seqs start again from 1. */
+  epoch: z.string(),
+  home: z.string(),
+  /** What this front door can do natively. */
+  capabilities: z.object({ pickFolder: z.boolean(), loginItem: z.boolean(), notifications: z.boolean(), windows: z.boolean() }),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const subscribeResultSchema = z.object({
+  stream: z.string(),
+  epoch: z.string(),
+  /** How many past events were sent (as ordinary events, before this response resolves). */
+  replayed: z.int().nonnegative(),
+  /** The last seq of the stream at subscription time; live events continue after it. */
+  lastSeq: z.int().nonnegative(),
+  /** Some asked-for events are no longer kept (global stream only): refetch state with requests. */
+  gap: z.boolean(),
+});
+export type SubscribeResult = z.infer<typeof subscribeResultSchema>;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * Events of the model server and the memory sampler (DESIGN.md, typed API: `server.state`,
+ * `server.log`, `memory.sample`). They are global, not per session, so they carry a time but no
+ * session id; the API layer stamps its own sequence number when it forwards them.
+ */
+export const serverStateNameSchema = z.enum([
+  /** Nothing runs (never started, or stopped on purpose). */
+  'stopped',
+  /** A process was launched and is not answering a 1-token completion yet. */
+  'starting',
+  /** Our process answers completions. */
+  'ready',
+  /** A server we did not launch in this process answers on the port and is used as it is. */
+  'adopted',
+  /** It exited without being asked to; a restart decision follows at once. */
+  'crashed',
+  /** Waiting out the backoff before the next launch. */
+  'restarting',
+  /** Gave up (start-up failure, or too many fast crashes); `detail` and `logTail` say why. */
+  'failed',
+  /** Stopped after `idle_unload_minutes` without requests; the next request starts it again. */
+  'unloaded',
+  /** SIGTERM sent to the process group, waiting for it to go. */
+  'stopping',
+]);
+export type ServerStateName = z.infer<typeof serverStateNameSchema>;
+
+export const serverStateEventSchema = z.object({
+  type: z.literal('server.state'),
+  state: serverStateNameSchema,
+  previous: serverStateNameSchema,
+  /** One human sentence: what happened and, for failures, what to do. */
+  detail: z.string(),
+  /** http://127.0.0.1:PORT while a server is (or is becoming) reachable, else null. */
+  url: z.string().nullable(),
+  port: z.int().nullable(),
+  pid: z.int().nullable(),
+  model: z.string(),
+  /** Whether stopping this supervisor stops the process (false for a server someone else runs). */
+  owned: z.boolean(),
+  /** Launches after the first one (crash restarts and idle reloads). */
+  restarts: z.int().nonnegative(),
+  /** The last lines the server printed, on `crashed` and `failed`. */
+  logTail: z.array(z.string()),
+  time: z.string(),
+});
+export type ServerStateEvent = z.infer<typeof serverStateEventSchema>;
+
+export const serverLogEventSchema = z.object({
+  type: z.literal('server.log'),
+  /** `supervisor` lines are ours (launch, adopt, kill…); the others are the server's own output. */
+  stream: z.enum(['stdout', 'stderr', 'supervisor']),
+  line: z.string(),
+  time: z.string(),
+});
+export type ServerLogEvent = z.infer<typeof serverLogEventSchema>;
+
+/** Where a memory figure came from, so the UI can say what it measures. */
+export const memorySourceSchema = z.enum([
+  /** Linux: VmRSS from /proc/<pid>/status, summed over the process tree. */
+  'proc-rss',
+  /** macOS: physical footprint (top's MEM column), which counts Metal buffers that RSS misses. */
+  'macos-footprint',
+  /** macOS fallback when top gives nothing: ps RSS (under-counts Metal buffers). */
+  'ps-rss',
+  /** Linux: MemTotal / MemAvailable from /proc/meminfo. */
+  'proc-meminfo',
+  /** macOS: free + inactive + speculative pages from vm_stat. */
+  'vm_stat',
+  /** Elsewhere: os.totalmem() / os.freemem(). */
+  'os',
+]);
+export type MemorySource = z.infer<typeof memorySourceSchema>;
+
+export const memorySampleSchema = z.object({
+  type: z.literal('memory.sample'),
+  time: z.string(),
+  /** null when no server process is known (stopped, unloaded, or a server adopted by port only). */
+  server: z
+    .object({
+      pids: z.array(z.int().positive()),
+      bytes: z.number().nonnegative(),
+      source: memorySourceSchema,
+    })
+    .nullable(),
+  system: z.object({
+    totalBytes: z.number().nonnegative(),
+    availableBytes: z.number().nonnegative(),
+    source: memorySourceSchema,
+  }),
+  /** This process (the app or the CLI): resident set size. */
+  app: z.object({ rssBytes: z.number().nonnegative() }),
+});
+export type MemorySample = z.infer<typeof memorySampleSchema>;
+
+export const serverEventSchema = z.discriminatedUnion('type', [serverStateEventSchema, serverLogEventSchema, memorySampleSchema]);
+export type ServerEvent = z.infer<typeof serverEventSchema>;
+
+/** The listener map of the supervisor's typed event API. */
+export interface ServerEventMap {
+  'server.state': ServerStateEvent;
+  'server.log': ServerLogEvent;
+  'memory.sample': MemorySample;
+}
