@@ -24,8 +24,9 @@ function applyLooseLines(content: string, search: string, replace: string): stri
     let matches = true;
     for (let k = 0; k < wanted.length && matches; k += 1) matches = key(lines[start + k] ?? '') === key(wanted[k] ?? '');
     if (!matches) continue;
-    const indent = leadingWhitespace(lines[start] ?? '').length - leadingWhitespace(wanted[0] ?? '').length;
-    const replacement = trimBlankEdges(replace.split('\n')).map((line) => reindent(line, indent));
+    const fileIndent = leadingWhitespace(lines[start] ?? '');
+    const searchIndent = leadingWhitespace(wanted[0] ?? '');
+    const replacement = trimBlankEdges(replace.split('\n')).map((line) => reindent(line, searchIndent, fileIndent));
     return [...lines.slice(0, start), ...replacement, ...lines.slice(start + wanted.length)].join('\n');
   }
   return null;
@@ -43,8 +44,14 @@ function leadingWhitespace(line: string): string {
   return /^\s*/.exec(line)?.[0] ?? '';
 }
 
-function reindent(line: string, offset: number): string {
-  if (offset === 0 || line.trim() === '') return line;
+/**
+ * Moves a replacement line from the SEARCH's indentation to the file's. The file's own indent characters
+ * are kept (a tab-indented file stays tab-indented when the model wrote spaces).
+ */
+function reindent(line: string, searchIndent: string, fileIndent: string): string {
+  if (searchIndent === fileIndent || line.trim() === '') return line;
+  if (line.startsWith(searchIndent)) return fileIndent + line.slice(searchIndent.length);
+  const offset = fileIndent.length - searchIndent.length;
   if (offset > 0) return ' '.repeat(offset) + line;
   const remove = Math.min(-offset, leadingWhitespace(line).length);
   return line.slice(remove);

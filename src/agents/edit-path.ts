@@ -7,7 +7,8 @@ import path from 'node:path';
 export type PathCheck = { ok: true; path: string } | { ok: false; path: string; reason: string };
 
 const EXTENSIONLESS_FILES = new Set(['Makefile', 'Dockerfile', 'LICENSE', 'README', 'Procfile', 'Gemfile', 'Rakefile', 'Justfile']);
-const LABEL_PREFIX = /^(?:file(?:name)?|path)\s*:\s*/i;
+// `File: x`, also with the label in bold (`**File:** x`).
+const LABEL_PREFIX = /^(?:\*\*|__)?(?:file(?:name)?|path)\s*:\s*(?:\*\*|__)?\s*/i;
 
 function stripDecoration(line: string): string {
   let s = line.trim();

@@ -180,8 +180,10 @@ function indexFrom(lines: readonly string[], start: number, pattern: RegExp): nu
  * With several candidates the longest wins: small models often show a fragment before the full file.
  */
 function pathlessEdit(candidates: readonly FencedBlock[], context: ParseContext): CoderEdit | undefined {
-  if (candidates.length === 0) return undefined;
-  const best = [...candidates].sort((a, b) => b.body.length - a.body.length)[0];
+  // A block tagged with a programming language beats untagged ones: untagged blocks are often sample output.
+  const tagged = candidates.filter((b) => b.language !== '' && entryFileForLanguage(b.language) !== undefined);
+  const pool = tagged.length > 0 ? tagged : candidates;
+  const best = [...pool].sort((a, b) => b.body.length - a.body.length)[0];
   if (!best) return undefined;
   if (context.existingFiles.length === 0) {
     const file = entryFileForLanguage(best.language);

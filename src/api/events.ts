@@ -68,6 +68,64 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     tokens: tokenTotalsSchema,
     headCommit: z.string(),
   }),
+  // Workspace preparation (workspace.include / workspace.setup in factory.yaml).
+  event({ type: z.literal('workspace.included'), copied: z.array(z.string()), missing: z.array(z.string()) }),
+  event({ type: z.literal('setup.started'), command: z.string() }),
+  event({ type: z.literal('setup.output'), stream: z.enum(['stdout', 'stderr']), chunk: z.string() }),
+  event({
+    type: z.literal('setup.finished'),
+    command: z.string(),
+    exitCode: z.int().nullable(),
+    signal: z.string().nullable(),
+    timedOut: z.boolean(),
+    durationMs: z.number().nonnegative(),
+    output: z.string(),
+    truncated: z.boolean(),
+  }),
+  // Review and take: the session branch moved back (dropped commits kept under archiveRef), merged, discarded.
+  event({
+    type: z.literal('rollback'),
+    toStep: z.int().nonnegative(),
+    toCommit: z.string(),
+    fromCommit: z.string(),
+    archiveRef: z.string(),
+    /** Uncommitted work found in the worktree, kept as a commit under this ref (null: there was none). */
+    wipRef: z.string().nullable(),
+  }),
+  event({
+    type: z.literal('merge'),
+    target: z.string(),
+    targetBefore: z.string(),
+    targetAfter: z.string(),
+    sessionHead: z.string(),
+    /** The commit the three-way merge used as its base. */
+    base: z.string(),
+    squash: z.boolean(),
+    files: z.array(z.string()),
+    /** The user's folder whose working tree was fast-forwarded (null: the branch was not checked out). */
+    checkout: z.string().nullable(),
+    worktreeRemoved: z.boolean(),
+  }),
+  event({
+    type: z.literal('discard'),
+    archiveRef: z.string().nullable(),
+    headCommit: z.string().nullable(),
+    wipRef: z.string().nullable(),
+    worktreeRemoved: z.boolean(),
+    branchDeleted: z.boolean(),
+  }),
+  // Crash safety: a run whose process died, and its continuation.
+  event({ type: z.literal('session.interrupted'), reason: z.string(), pid: z.int().nullable(), lastAttempt: z.int().nonnegative(), lastStep: z.int().nonnegative() }),
+  event({
+    type: z.literal('session.resumed'),
+    pid: z.int(),
+    fromAttempt: z.int().positive(),
+    fromStep: z.int().nonnegative(),
+    /** The worktree folder was gone and was made again from the session branch. */
+    worktreeRestored: z.boolean(),
+    /** Half-done work of the interrupted attempt, kept as a commit under this ref (null: none). */
+    droppedRef: z.string().nullable(),
+  }),
 ]);
 
 export type SessionEvent = z.infer<typeof sessionEventSchema>;

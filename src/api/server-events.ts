@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * Events of the model server and the memory sampler (DESIGN.md, typed API: `server.state`,
- * `server.log`, `memory.sample`). They are global, not per session, so they carry a time but no
- * session id; the API layer stamps its own sequence number when it forwards them.
+ * `server.log`, `memory.sample`). They belong to no session. The `…PayloadSchema`s are what the API
+ * host stamps with its global envelope (session, seq, time; see global-events.ts); the supervisor
+ * emits them with a `time` already set (`…EventSchema` = payload + time).
  */
 export const serverStateNameSchema = z.enum([
   /** Nothing runs (never started, or stopped on purpose). */
@@ -27,7 +28,7 @@ export const serverStateNameSchema = z.enum([
 ]);
 export type ServerStateName = z.infer<typeof serverStateNameSchema>;
 
-export const serverStateEventSchema = z.object({
+export const serverStatePayloadSchema = z.object({
   type: z.literal('server.state'),
   state: serverStateNameSchema,
   previous: serverStateNameSchema,
@@ -44,17 +45,17 @@ export const serverStateEventSchema = z.object({
   restarts: z.int().nonnegative(),
   /** The last lines the server printed, on `crashed` and `failed`. */
   logTail: z.array(z.string()),
-  time: z.string(),
 });
+export const serverStateEventSchema = serverStatePayloadSchema.extend({ time: z.string() });
 export type ServerStateEvent = z.infer<typeof serverStateEventSchema>;
 
-export const serverLogEventSchema = z.object({
+export const serverLogPayloadSchema = z.object({
   type: z.literal('server.log'),
   /** `supervisor` lines are ours (launch, adopt, kill…); the others are the server's own output. */
   stream: z.enum(['stdout', 'stderr', 'supervisor']),
   line: z.string(),
-  time: z.string(),
 });
+export const serverLogEventSchema = serverLogPayloadSchema.extend({ time: z.string() });
 export type ServerLogEvent = z.infer<typeof serverLogEventSchema>;
 
 /** Where a memory figure came from, so the UI can say what it measures. */
@@ -74,9 +75,8 @@ export const memorySourceSchema = z.enum([
 ]);
 export type MemorySource = z.infer<typeof memorySourceSchema>;
 
-export const memorySampleSchema = z.object({
+export const memorySamplePayloadSchema = z.object({
   type: z.literal('memory.sample'),
-  time: z.string(),
   /** null when no server process is known (stopped, unloaded, or a server adopted by port only). */
   server: z
     .object({
@@ -93,14 +93,15 @@ export const memorySampleSchema = z.object({
   /** This process (the app or the CLI): resident set size. */
   app: z.object({ rssBytes: z.number().nonnegative() }),
 });
-export type MemorySample = z.infer<typeof memorySampleSchema>;
+export const memorySampleEventSchema = memorySamplePayloadSchema.extend({ time: z.string() });
+export type MemorySampleEvent = z.infer<typeof memorySampleEventSchema>;
 
-export const serverEventSchema = z.discriminatedUnion('type', [serverStateEventSchema, serverLogEventSchema, memorySampleSchema]);
+export const serverEventSchema = z.discriminatedUnion('type', [serverStateEventSchema, serverLogEventSchema, memorySampleEventSchema]);
 export type ServerEvent = z.infer<typeof serverEventSchema>;
 
 /** The listener map of the supervisor's typed event API. */
 export interface ServerEventMap {
   'server.state': ServerStateEvent;
   'server.log': ServerLogEvent;
-  'memory.sample': MemorySample;
+  'memory.sample': MemorySampleEvent;
 }

@@ -16,7 +16,6 @@ import { applyEdits } from '../workspace/apply-edits.js';
 import { commitFiles } from '../workspace/git/commit-files.js';
 import { diffRange } from '../workspace/git/diff-range.js';
 import { listTrackedFiles } from '../workspace/git/list-files.js';
-import { revParse } from '../workspace/git/rev-parse.js';
 import { defaultCheckCommand } from './default-check.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionPlan } from './session-params.js';
@@ -68,8 +67,14 @@ interface AttemptMemory {
   lastCoderReply?: string;
 }
 
-export async function runAttempts(plan: SessionPlan, worktree: string, deps: AttemptLoopDeps, signal: AbortSignal): Promise<LoopResult> {
-  const loop = new AttemptLoop(plan, worktree, deps, signal);
+/** Where the loop works: the session's worktree and the commit its branch points at now. */
+export interface LoopWorkspace {
+  readonly worktree: string;
+  readonly head: string;
+}
+
+export async function runAttempts(plan: SessionPlan, workspace: LoopWorkspace, deps: AttemptLoopDeps, signal: AbortSignal): Promise<LoopResult> {
+  const loop = new AttemptLoop(plan, workspace, deps, signal);
   return loop.run();
 }
 
@@ -80,10 +85,15 @@ class AttemptLoop {
   private readonly memory: AttemptMemory;
   private attempt = 0;
   private steps = 0;
+  private readonly worktree: string;
+  /** The session branch's head, tracked here rather than asked of git at every step. */
+  private head: string;
+  /** Tracked files of the worktree, kept up to date with the Coder's edits. */
+  private existingFiles: Set<string> | undefined;
 
   constructor(
     private readonly plan: SessionPlan,
-    private readonly worktree: string,
+    workspace: LoopWorkspace,
     private readonly deps: AttemptLoopDeps,
     private readonly signal: AbortSignal,
   ) {
@@ -91,6 +101,8 @@ class AttemptLoop {
     this.stagnation = new StagnationDetector(plan.limits.stagnationThreshold);
     this.estimator = deps.estimator ?? new PromptTokenEstimator();
     this.memory = { history: [], filesInPlay: new Set(plan.task.files) };
+    this.worktree = workspace.worktree;
+    this.head = workspace.head;
   }
 
   async run(): Promise<LoopResult> {
@@ -109,7 +121,7 @@ class AttemptLoop {
     } catch (error) {
       ({ status, reason } = this.outcomeOf(error));
     }
-    return { status, reason, attempts: this.attempt, tokens: this.budget.totals(), headCommit: await revParse(this.worktree, 'HEAD') };
+    return { status, reason, attempts: this.attempt, tokens: this.budget.totals(), headCommit: this.head };
   }
 
   private outcomeOf(error: unknown): { status: RunOutcome; reason: string } {
@@ -127,16 +139,15 @@ class AttemptLoop {
 
   /** One attempt; true when it passed. */
   private async runOneAttempt(): Promise<boolean> {
-    const before = await revParse(this.worktree, 'HEAD');
+    const before = this.head;
     const edited = await this.coderTurns();
     if (edited.length === 0) {
       this.memory.history.push(`Attempt ${this.attempt}: no usable edit.`);
       return false;
     }
     const check = this.plan.task.check ?? defaultCheckCommand(this.worktree);
-    const after = await revParse(this.worktree, 'HEAD');
     const result = await this.runCheck(check);
-    const diff = await diffRange(this.worktree, before, after);
+    const diff = await diffRange(this.worktree, before, this.head);
     const verdict = await this.sheriffTurn(check, diff, result);
     const passed = result.exitCode === 0 && !result.timedOut && verdict.verdict === 'PASS';
     this.deps.log.append({ type: 'verdict', attempt: this.attempt, verdict: verdict.verdict, passed, feedback: verdict.feedback });
@@ -177,7 +188,7 @@ class AttemptLoop {
     let readAnswers: FileSnapshot[] = [];
     for (let turn = 0; turn <= MAX_CORRECTIONS_PER_ATTEMPT; turn += 1) {
       this.throwIfCancelled();
-      const existingFiles = await listTrackedFiles(this.worktree);
+      this.existingFiles ??= new Set(await listTrackedFiles(this.worktree));
       const prompt = buildCoderPrompt(
         {
           task: this.plan.task,
@@ -197,11 +208,14 @@ class AttemptLoop {
         throw new Stop('stagnated', 'The Coder wrote exactly the same reply as in the previous attempt; stopping instead of repeating it.');
       }
       this.memory.lastCoderReply = reply.content;
-      const parsed = parseCoderReply(reply.content, { existingFiles, filesInPlay: [...this.memory.filesInPlay] });
+      const parsed = parseCoderReply(reply.content, { existingFiles: [...this.existingFiles], filesInPlay: [...this.memory.filesInPlay] });
       const applied = applyEdits(this.worktree, parsed.edits);
       const problems = [...parsed.rejected, ...applied.failed].map((r) => `${r.path}: ${r.reason}`);
       if (applied.applied.length > 0) {
-        for (const file of applied.applied) this.memory.filesInPlay.add(file);
+        for (const file of applied.applied) {
+          this.memory.filesInPlay.add(file);
+          this.existingFiles.add(file);
+        }
         await this.commit(applied.applied);
         if (problems.length > 0) this.deps.log.append({ type: 'session.warning', message: `Some edits were not applied: ${problems.join('; ')}` });
         return [...applied.applied];
@@ -245,6 +259,7 @@ class AttemptLoop {
       trailers: { 'Factory-Session': this.plan.id, 'Factory-Attempt': String(this.attempt) },
     });
     if (sha === null) return; // the edit rewrote files with identical content
+    this.head = sha;
     this.steps += 1;
     this.deps.log.append({ type: 'commit', attempt: this.attempt, step: this.steps, sha, files: [...files] });
   }

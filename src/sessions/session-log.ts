@@ -14,6 +14,12 @@ const DURABLE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set([
   'exec.finished',
   'verdict',
   'session.finished',
+  'setup.finished',
+  'rollback',
+  'merge',
+  'discard',
+  'session.interrupted',
+  'session.resumed',
 ]);
 
 export type SessionEventListener = (event: SessionEvent) => void;

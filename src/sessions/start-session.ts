@@ -123,7 +123,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
         message: `${workspace.uncommittedNotIncluded.length} uncommitted change(s) in ${workspace.repoRoot} are not in this session (it starts from the last commit); they are left untouched.`,
       });
     }
-    const result = await runAttempts(plan, workspace.worktree, { model: deps.model, runCheck: deps.runCheck, log }, deps.signal);
+    const result = await runAttempts(plan, { worktree: workspace.worktree, head: workspace.baseCommit }, { model: deps.model, runCheck: deps.runCheck, log }, deps.signal);
     log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
     writeSessionMeta(files.meta, { ...meta, state: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit, updatedAt: new Date().toISOString(), pid: null });
     return {

@@ -53,6 +53,6 @@ export function jsonLines(stdout: string): Array<Record<string, unknown> & { typ
 
 export function summaryOf(stdout: string): Record<string, unknown> & { status: string } {
   const summary = jsonLines(stdout).find((e) => e.type === 'summary');
-  if (!summary) throw new Error(`no summary line in:\n${stdout.slice(-2000)}`);
-  return summary as Record<string, unknown> & { status: string };
+  if (!summary || typeof summary['status'] !== 'string') throw new Error(`no summary line in:\n${stdout.slice(-2000)}`);
+  return { ...summary, status: summary['status'] };
 }

@@ -81,7 +81,21 @@ describe('OutputCapture', () => {
   it('decodes invalid UTF-8 leniently instead of throwing', () => {
     const capture = new OutputCapture();
     capture.push(Buffer.from([0x66, 0xff, 0xfe, 0x6f, 0xc3]), 'stdout');
+    expect(capture.render()).toBe('f\uFFFD\uFFFDo'); // 0xc3 may still be completed
+    capture.end();
     expect(capture.render()).toBe('f\uFFFD\uFFFDo\uFFFD');
+    expect(capture.totalBytes).toBe(5);
+  });
+
+  it('keeps a character split across reads of one stream whole when the other stream interleaves', () => {
+    const capture = new OutputCapture();
+    capture.push(Buffer.from([0x61, 0xe2, 0x82]), 'stdout'); // 'a' + first 2 bytes of '€'
+    capture.push(Buffer.from('err\n'), 'stderr');
+    capture.push(Buffer.from([0xac, 0x0a]), 'stdout');
+    capture.end();
+    expect(capture.render()).toBe('aerr\n€\n');
+    expect(capture.streamTail('stdout')).toBe('a€\n');
+    expect(capture.totalBytes).toBe(9);
   });
 
   it('keeps capped per-stream tails', () => {

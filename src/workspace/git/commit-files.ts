@@ -1,3 +1,4 @@
+import { FactoryError } from '../../errors/factory-error.js';
 import { runGit } from './run-git.js';
 
 /**
@@ -20,14 +21,18 @@ export interface CommitFilesOptions {
 export async function commitFiles(options: CommitFilesOptions): Promise<string | null> {
   if (options.paths.length === 0) return null;
   await runGit(['add', '--all', '--', ...options.paths.map((p) => `:(literal)${p}`)], { cwd: options.cwd });
-  const staged = await runGit(['diff', '--cached', '--quiet'], { cwd: options.cwd, expectedExitCodes: [0, 1] });
-  if (staged.exitCode === 0) return null;
   const trailers = Object.entries(options.trailers).map(([k, v]) => `${k}: ${v}`).join('\n');
-  await runGit([...NO_HOOKS_NO_SIGNING, 'commit', '--quiet', '--no-verify', '--file', '-'], {
+  const commit = await runGit([...NO_HOOKS_NO_SIGNING, 'commit', '--quiet', '--no-verify', '--file', '-'], {
     cwd: options.cwd,
     stdin: `${options.subject}\n\n${trailers}\n`,
     env: identityEnv(),
+    expectedExitCodes: [0, 1],
   });
+  if (commit.exitCode === 1) {
+    // git exits 1 both for "nothing to commit" (an edit that rewrote identical content) and for real errors.
+    if (/nothing (added )?to commit|no changes added to commit/.test(commit.stdout + commit.stderr)) return null;
+    throw new FactoryError('GIT_FAILED', `git commit failed: ${(commit.stderr || commit.stdout).trim()}`);
+  }
   const head = await runGit(['rev-parse', 'HEAD'], { cwd: options.cwd });
   return head.stdout.trim();
 }

@@ -27,12 +27,23 @@ const GIT_ENV: Readonly<Record<string, string>> = {
 };
 
 export function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  return runGitBytes(args, options).then((result) => ({ ...result, stdout: result.stdout.toString('utf8') }));
+}
+
+/** runGit with stdout kept as bytes: blob contents (binary files) must not go through a UTF-8 decode. */
+export interface GitBytesResult {
+  readonly stdout: Buffer;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export function runGitBytes(args: readonly string[], options: GitOptions): Promise<GitBytesResult> {
   const expected = options.expectedExitCodes ?? [0];
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,
       env: { ...process.env, ...GIT_ENV, ...options.env },
-      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -42,11 +53,11 @@ export function runGit(args: readonly string[], options: GitOptions): Promise<Gi
       reject(new FactoryError('GIT_FAILED', `Could not run git (${error.message}). Install git and make sure it is on PATH.`)),
     );
     child.on('close', (code) => {
-      const result = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? -1 };
+      const result = { stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? -1 };
       if (expected.includes(result.exitCode)) resolve(result);
       else {
         reject(
-          new FactoryError('GIT_FAILED', `git ${args.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, {
+          new FactoryError('GIT_FAILED', `git ${args.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.toString('utf8').trim()}`, {
             args: [...args],
             exitCode: result.exitCode,
             stderr: result.stderr,
@@ -54,10 +65,8 @@ export function runGit(args: readonly string[], options: GitOptions): Promise<Gi
         );
       }
     });
-    if (child.stdin) {
-      // git may exit before reading its input (e.g. an error); that is reported through its exit code.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.stdin);
-    }
+    // git may exit before reading its input (e.g. on an error); that is reported through its exit code.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin ?? '');
   });
 }

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import {
+  appInfoSchema,
+  configViewSchema,
+  discardResultSchema,
+  doctorCheckSchema,
+  filePairSchema,
+  memorySampleSchema,
+  mergePreviewSchema,
+  mergeResultSchema,
+  modelInfoSchema,
+  repoStatusSchema,
+  rollbackResultSchema,
+  serverStatusSchema,
+  sessionDetailSchema,
+  sessionDiffSchema,
+  sessionInfoSchema,
+  subscribeResultSchema,
+} from './payloads.js';
+import type { ApiResult } from './responses.js';
+
+/**
+ * Every request of the typed API: its name, the schema of its params (validated by the host before
+ * any handler runs — a bad request is a BAD_REQUEST answer, never a crash) and the schema of the
+ * data a success carries. The preload bridge, the IPC handlers, the WebSocket host, the browser
+ * client and the renderer all use this one map.
+ */
+
+const sessionId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a session id');
+const commitSha = z.string().regex(/^[0-9a-f]{4,64}$/, 'a commit sha');
+/** An absolute or host-relative filesystem path; the host resolves and checks it. */
+const hostPath = z.string().min(1).max(4096);
+const byId = z.strictObject({ id: sessionId });
+const none = z.strictObject({});
+const empty = z.object({});
+
+/** A config patch: section → key → value (null removes the key from the user file). */
+const configPatchSection = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
+
+export const requestSchemas = {
+  /** Who answers: version, transport, epoch of the global stream, native capabilities. */
+  'app.info': { params: none, data: appInfoSchema },
+  /** Electron only (else UNSUPPORTED): start the app at login. */
+  'app.getLoginItem': { params: none, data: z.object({ openAtLogin: z.boolean() }) },
+  'app.setLoginItem': { params: z.strictObject({ openAtLogin: z.boolean() }), data: z.object({ openAtLogin: z.boolean() }) },
+  /** Electron only (else UNSUPPORTED): show the dashboard window, optionally on one session. */
+  'app.openDashboard': { params: z.strictObject({ session: sessionId.optional() }), data: empty },
+
+  /**
+   * Starts a session and answers once it exists (worktree made, `session.created` logged); the
+   * loop then runs in the host. repo null (or omitted) = a fresh repository for the session.
+   */
+  'sessions.start': {
+    params: z.strictObject({
+      description: z.string().trim().min(1, 'Say what to do.').max(20_000),
+      repo: hostPath.nullable().optional(),
+      check: z.string().min(1).max(2000).nullable().optional(),
+      maxAttempts: z.int().positive().max(100).optional(),
+      timeoutSec: z.number().positive().max(86_400).optional(),
+    }),
+    data: sessionInfoSchema,
+  },
+  /** Stops a running session at once; the worktree is left consistent and the session ends `cancelled`. */
+  'sessions.cancel': { params: byId, data: z.object({ cancelled: z.boolean() }) },
+  /** Continues an interrupted (or ended) session in the same worktree. */
+  'sessions.resume': { params: byId, data: sessionInfoSchema },
+  'sessions.list': { params: none, data: z.object({ sessions: z.array(sessionInfoSchema) }) },
+  'sessions.show': { params: byId, data: sessionDetailSchema },
+  /** Changed files against the base; with `commit`, what that one commit changed. */
+  'sessions.diff': { params: z.strictObject({ id: sessionId, commit: commitSha.optional() }), data: sessionDiffSchema },
+  /** Both sides of one file for the diff editor (same base/head rules as `sessions.diff`; `oldPath` for a rename's left side). */
+  'sessions.filePair': {
+    params: z.strictObject({ id: sessionId, path: z.string().min(1).max(4096), oldPath: z.string().min(1).max(4096).optional(), commit: commitSha.optional() }),
+    data: filePairSchema,
+  },
+  /** Back to the state after commit `step` (0 = the base); dropped commits stay reachable by a ref. */
+  'sessions.rollback': { params: z.strictObject({ id: sessionId, step: z.int().nonnegative() }), data: rollbackResultSchema },
+  'sessions.mergePreview': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true) }), data: mergePreviewSchema },
+  'sessions.merge': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }), data: mergeResultSchema },
+  /** Removes the worktree and branch; an archive ref keeps the work. */
+  'sessions.discard': { params: byId, data: discardResultSchema },
+
+  'server.start': { params: z.strictObject({ model: z.string().min(1).optional(), port: z.int().min(1).max(65535).optional() }), data: serverStatusSchema },
+  'server.stop': { params: none, data: serverStatusSchema },
+  'server.status': { params: none, data: serverStatusSchema },
+  /** The last lines of the server's log. */
+  'server.logs': { params: z.strictObject({ tail: z.int().positive().max(10_000).default(200) }), data: z.object({ lines: z.array(z.string()), file: z.string().nullable() }) },
+  /** Recommended models plus those on disk; `current` is the configured one. */
+  'models.list': { params: none, data: z.object({ models: z.array(modelInfoSchema), current: z.string() }) },
+  /** Memory samples kept by the host, oldest first (`since`: ISO time, exclusive). */
+  'memory.history': { params: z.strictObject({ since: z.string().optional() }), data: z.object({ samples: z.array(memorySampleSchema) }) },
+  'doctor.run': { params: none, data: z.object({ checks: z.array(doctorCheckSchema) }) },
+
+  /** The effective config; with `repo`, as a session in that repository would see it. */
+  'config.read': { params: z.strictObject({ repo: hostPath.optional() }), data: configViewSchema },
+  /** Merges a patch into the user's factory.yaml (comments kept); an invalid result is refused whole. */
+  'config.write': {
+    params: z.strictObject({
+      patch: z.strictObject({ server: configPatchSection.optional(), agent: configPatchSection.optional(), workspace: configPatchSection.optional(), sandbox: configPatchSection.optional() }),
+    }),
+    data: configViewSchema,
+  },
+
+  /** Electron only (else UNSUPPORTED): the native folder picker; path null = cancelled. */
+  'dialog.pickFolder': { params: z.strictObject({ title: z.string().max(200).optional() }), data: z.object({ path: z.string().nullable() }) },
+  /** What a path is, for the New session dialog (a drop, a pick or a typed path). */
+  'repo.status': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
+  /** "Start a new repo there": git init + a first commit of what the folder holds. */
+  'repo.init': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
+
+  /**
+   * Follow a stream (a session id, or GLOBAL_STREAM): the events after `afterSeq` are sent through
+   * onEvent, then live ones, with no gap and no duplicate. `epoch` (global stream): the epoch the
+   * client last saw; if the host's differs, it replays from the start of what it keeps.
+   */
+  'events.subscribe': { params: z.strictObject({ stream: z.string().max(128), afterSeq: z.int().nonnegative().default(0), epoch: z.string().max(64).optional() }), data: subscribeResultSchema },
+  'events.unsubscribe': { params: z.strictObject({ stream: z.string().max(128) }), data: empty },
+} as const;
+
+export type RequestName = keyof typeof requestSchemas;
+export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
+
+/** What a caller passes (defaults may be omitted). */
+export type RequestParams<K extends RequestName> = z.input<(typeof requestSchemas)[K]['params']>;
+/** What a handler receives (validated, defaults filled in). */
+export type ParsedParams<K extends RequestName> = z.output<(typeof requestSchemas)[K]['params']>;
+export type ResponseData<K extends RequestName> = z.output<(typeof requestSchemas)[K]['data']>;
+export type ApiResponse<K extends RequestName> = ApiResult<ResponseData<K>>;
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.hasOwn(requestSchemas, name);
+}

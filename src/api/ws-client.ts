@@ -1,0 +1,197 @@
+import type { ConnectionState, FactoryApi } from './client.js';
+import { EventCursors } from './event-cursors.js';
+import { apiEventSchema, GLOBAL_STREAM, type ApiEvent } from './global-events.js';
+import type { ApiResponse, RequestName, RequestParams } from './requests.js';
+import { fail, type ApiResult } from './responses.js';
+import { hostFrameSchema, type ClientFrame } from './wire.js';
+
+/**
+ * The browser's FactoryApi: one WebSocket to `mlx-factory ui`'s host. No Node imports — the
+ * renderer bundles this. It reconnects with backoff and, after each reconnect, re-subscribes every
+ * followed stream after the last seq it delivered, so a dropped socket loses and repeats nothing.
+ */
+
+/** The part of the WebSocket API we use (the browser's, or `ws` in tests). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export interface WsClientOptions {
+  /** ws://127.0.0.1:PORT/api?token=… */
+  readonly url: string;
+  /** Defaults to the global WebSocket. */
+  readonly createSocket?: (url: string) => WebSocketLike;
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+const OPEN = 1;
+
+interface Pending {
+  readonly resolve: (result: ApiResult<unknown>) => void;
+  /** Frames not yet sent (socket down) can be sent later; sent ones fail on disconnect. */
+  sent: boolean;
+  readonly frame: ClientFrame;
+}
+
+export function createWsClient(options: WsClientOptions): FactoryApi & { close(): void } {
+  const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+  const minBackoff = options.minBackoffMs ?? 250;
+  const maxBackoff = options.maxBackoffMs ?? 5000;
+  const cursors = new EventCursors();
+  const followed = new Set<string>();
+  const eventListeners = new Set<(event: ApiEvent) => void>();
+  const stateListeners = new Set<(state: ConnectionState) => void>();
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let socket: WebSocketLike | null = null;
+  let ready = false;
+  let state: ConnectionState = 'connecting';
+  let epoch: string | null = null;
+  let backoff = minBackoff;
+  let closedByUser = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const setState = (next: ConnectionState): void => {
+    if (state === next) return;
+    state = next;
+    for (const listener of stateListeners) listener(next);
+  };
+
+  const deliver = (event: ApiEvent): void => {
+    if (!cursors.accept(event)) return;
+    for (const listener of eventListeners) listener(event);
+  };
+
+  const sendFrame = (entry: Pending): void => {
+    if (socket === null || !ready || socket.readyState !== OPEN) return;
+    socket.send(JSON.stringify(entry.frame));
+    entry.sent = true;
+  };
+
+  const rawRequest = (name: string, params: unknown): Promise<ApiResult<unknown>> => {
+    if (closedByUser) return Promise.resolve(fail('DISCONNECTED', 'The connection to MLX Factory was closed.'));
+    return new Promise((resolve) => {
+      const id = nextId++;
+      const entry: Pending = { resolve, sent: false, frame: { type: 'request', id, name, params } };
+      pending.set(id, entry);
+      sendFrame(entry);
+    });
+  };
+
+  const onHello = async (helloEpoch: string): Promise<void> => {
+    // A new epoch means the host restarted: its global seqs begin again.
+    if (epoch !== null && epoch !== helloEpoch) cursors.reset(GLOBAL_STREAM);
+    epoch = helloEpoch;
+    ready = true;
+    backoff = minBackoff;
+    // Re-follow first so replays come before anything queued while we were away.
+    const resubscribes = [...followed].map((stream) => rawRequest('events.subscribe', { stream, afterSeq: cursors.lastSeq(stream) }));
+    for (const entry of pending.values()) if (!entry.sent) sendFrame(entry);
+    setState('open');
+    await Promise.all(resubscribes);
+  };
+
+  const onFrame = (raw: unknown): void => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(typeof raw === 'string' ? raw : String(raw));
+    } catch {
+      return;
+    }
+    const frame = hostFrameSchema.safeParse(parsed);
+    if (!frame.success) return;
+    const value = frame.data;
+    if (value.type === 'hello') {
+      void onHello(value.epoch);
+    } else if (value.type === 'event') {
+      const event = apiEventSchema.safeParse(value.event);
+      if (event.success) deliver(event.data);
+    } else if (value.id !== null) {
+      const entry = pending.get(value.id);
+      if (entry === undefined) return;
+      pending.delete(value.id);
+      entry.resolve(value.response as ApiResult<unknown>);
+    }
+  };
+
+  const connect = (): void => {
+    ready = false;
+    const current = createSocket(options.url);
+    socket = current;
+    current.onmessage = (event) => {
+      if (socket === current) onFrame(event.data);
+    };
+    current.onclose = () => {
+      if (socket !== current) return;
+      socket = null;
+      ready = false;
+      // What was sent may or may not have happened: say so rather than guess or resend.
+      for (const [id, entry] of pending) {
+        if (!entry.sent) continue;
+        pending.delete(id);
+        entry.resolve(fail('DISCONNECTED', 'The connection to MLX Factory dropped before it answered; check the result before retrying.'));
+      }
+      if (closedByUser) {
+        setState('closed');
+        return;
+      }
+      setState('reconnecting');
+      retryTimer = setTimeout(connect, backoff);
+      backoff = Math.min(maxBackoff, backoff * 2);
+    };
+    current.onerror = () => {
+      // onclose follows; nothing to do here.
+    };
+  };
+
+  connect();
+
+  const api: FactoryApi & { close(): void } = {
+    transport: 'web',
+    get connectionState() {
+      return state;
+    },
+    request<K extends RequestName>(name: K, params: RequestParams<K>): Promise<ApiResponse<K>> {
+      return rawRequest(name, params) as Promise<ApiResponse<K>>;
+    },
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    async subscribe(stream, afterSeq) {
+      followed.add(stream);
+      const after = afterSeq ?? cursors.lastSeq(stream);
+      return (await rawRequest('events.subscribe', { stream, afterSeq: after, ...(epoch !== null && stream === GLOBAL_STREAM ? { epoch } : {}) })) as ApiResponse<'events.subscribe'>;
+    },
+    async unsubscribe(stream) {
+      followed.delete(stream);
+      return (await rawRequest('events.unsubscribe', { stream })) as ApiResponse<'events.unsubscribe'>;
+    },
+    onConnectionChange(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    pathForFile() {
+      // Browsers do not reveal where a dropped file lives.
+      return null;
+    },
+    close() {
+      closedByUser = true;
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      for (const [id, entry] of pending) {
+        pending.delete(id);
+        entry.resolve(fail('DISCONNECTED', 'The connection to MLX Factory was closed.'));
+      }
+      if (socket === null) setState('closed');
+      else socket.close(1000, 'closed by the client');
+    },
+  };
+  return api;
+}

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { ConfigView } from '../api/payloads.js';
+import { loadConfig, readYamlFile, validateConfig } from '../config/load-config.js';
+import type { AppPaths } from '../home/app-home.js';
+
+/** The Settings screen's view of factory.yaml, and its edits to the user-level file. */
+export function readConfigView(paths: AppPaths, repo?: string): ConfigView {
+  const { config, sources } = loadConfig({ repoDir: repo === undefined ? undefined : path.resolve(repo), userConfigFile: paths.userConfig });
+  return { config, sources: [...sources], userConfigFile: paths.userConfig };
+}
+
+export type ConfigPatch = Partial<Record<'server' | 'agent' | 'workspace' | 'sandbox', Record<string, string | number | boolean | null | string[]>>>;
+
+/**
+ * Applies a patch to the user's factory.yaml through the YAML document model, so comments and key
+ * order survive. The result is validated before anything is written: an invalid value is refused
+ * whole with a message naming the key, and the file stays as it was.
+ */
+export function writeConfigPatch(paths: AppPaths, patch: ConfigPatch): ConfigView {
+  const file = paths.userConfig;
+  readYamlFile(file, 'CONFIG_INVALID'); // a broken existing file is reported, not overwritten
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const doc = parseDocument(text);
+  if (doc.contents === null) doc.contents = doc.createNode({}) as typeof doc.contents;
+  for (const [section, values] of Object.entries(patch)) {
+    for (const [key, value] of Object.entries(values ?? {})) {
+      if (value === null) doc.deleteIn([section, key]);
+      else doc.setIn([section, key], value);
+    }
+    const left = doc.getIn([section]);
+    if (left !== undefined && left !== null && typeof left === 'object' && 'items' in left && Array.isArray(left.items) && left.items.length === 0) doc.deleteIn([section]);
+  }
+  validateConfig(file, doc.toJS() ?? {});
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, doc.toString());
+  fs.renameSync(temp, file);
+  return readConfigView(paths);
+}

@@ -1,0 +1,25 @@
+import type { DoctorCheck, ModelInfo, ServerStatus } from '../api/payloads.js';
+import type { ServerEvent } from '../api/server-events.js';
+
+/**
+ * What the host needs from the model-server supervisor and memory sampler (src/server, issue 5).
+ * The host owns one and shares it between both front doors; without one, the server requests
+ * answer NOT_IMPLEMENTED and sessions use `server.host:port` from factory.yaml.
+ */
+export interface ServerControl {
+  start(options: { model?: string | undefined; port?: number | undefined }): Promise<ServerStatus>;
+  stop(): Promise<ServerStatus>;
+  status(): ServerStatus;
+  logs(tail: number): Promise<{ lines: string[]; file: string | null }>;
+  models(): Promise<{ models: ModelInfo[]; current: string }>;
+  /** Every server.state, server.log and memory.sample, as they happen. */
+  onEvent(listener: (event: ServerEvent) => void): () => void;
+  /** Where sessions should send chat requests now, or null when nothing serves. */
+  baseUrl(): string | null;
+  /** On quit: stop what we started (a server someone else runs is left alone) and stop sampling. */
+  dispose(): Promise<void>;
+}
+
+export interface DoctorProvider {
+  run(): Promise<DoctorCheck[]>;
+}
