@@ -29,6 +29,8 @@ export interface FittedPrompt {
 }
 
 const MIN_USEFUL_CHARS = 200;
+/** Our estimate can be off by a few percent in either direction; aim a little under the budget. */
+const ESTIMATE_SAFETY = 0.95;
 
 export function renderSections(sections: readonly PromptSection[]): string {
   return sections
@@ -46,13 +48,14 @@ export function fitSections(
   const current = sections.map((s) => ({ ...s }));
   const originalLength = new Map(sections.map((s) => [s.id, s.body.length]));
   const estimate = (): number => fixedTokens + estimator.estimateText(renderSections(current));
+  const target = Math.floor(budgetTokens * ESTIMATE_SAFETY);
   let tokens = estimate();
-  while (tokens > budgetTokens) {
+  while (tokens > target) {
     const victim = current
       .filter((s) => s.trim !== 'keep' && s.body !== '')
       .sort((a, b) => a.priority - b.priority)[0];
     if (!victim) break; // only `keep` sections left: the caller reports the overrun
-    const excessChars = Math.ceil((tokens - budgetTokens) * estimator.ratio) + 64;
+    const excessChars = Math.ceil((tokens - target) * estimator.ratio) + 64;
     victim.body = shorten(victim.body, victim.trim, excessChars);
     tokens = estimate();
   }
@@ -64,7 +67,10 @@ export function fitSections(
 
 function shorten(body: string, style: TrimStyle, excessChars: number): string {
   const target = body.length - excessChars;
-  if (style === 'drop' || target < MIN_USEFUL_CHARS) return '';
+  if (style === 'drop') return '';
+  // A fragment of a file or an output is worth keeping only if it is long enough to mean something;
+  // a history line is useful on its own.
+  if (target < MIN_USEFUL_CHARS && style !== 'drop-oldest-lines') return '';
   switch (style) {
     case 'keep-head':
       return `${body.slice(0, target)}\n… [${body.length - target} characters cut to fit the context budget]`;
@@ -72,7 +78,7 @@ function shorten(body: string, style: TrimStyle, excessChars: number): string {
       return `[… ${body.length - target} characters cut to fit the context budget]\n${body.slice(body.length - target)}`;
     case 'drop-oldest-lines': {
       const lines = body.split('\n');
-      while (lines.length > 1 && lines.join('\n').length > target) lines.shift();
+      while (lines.length > 0 && lines.join('\n').length > target) lines.shift();
       return lines.join('\n');
     }
     default:

@@ -33,6 +33,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     estimatedPromptTokens: z.int().nonnegative(),
     trimmed: z.array(z.object({ id: z.string(), fromChars: z.int(), toChars: z.int() })),
   }),
+  /** The turn waits for the shared model: `position` turns of other sessions are served first. */
+  event({ type: z.literal('turn.queued'), position: z.int().nonnegative(), running: z.int().nonnegative(), waiting: z.int().nonnegative() }),
   event({ type: z.literal('token.delta'), attempt, persona: personaSchema, text: z.string() }),
   event({ type: z.literal('turn.retry'), attempt, persona: personaSchema, reason: z.string() }),
   event({
@@ -126,6 +128,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     /** Half-done work of the interrupted attempt, kept as a commit under this ref (null: none). */
     droppedRef: z.string().nullable(),
   }),
+  /** The repository was moved; the session now points at its new folder. */
+  event({ type: z.literal('session.relocated'), from: z.string(), to: z.string() }),
 ]);
 
 export type SessionEvent = z.infer<typeof sessionEventSchema>;

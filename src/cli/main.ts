@@ -1,18 +1,22 @@
 import { toFactoryError } from '../errors/factory-error.js';
 import { processOutput, type CliOutput } from './cli-output.js';
 import { exitCodeForError, EXIT_BAD_INPUT } from './exit-codes.js';
+import { doctorCommand } from './doctor-command.js';
 import { runCommand } from './run-command.js';
+import { serverCommand } from './server-command.js';
+import { sessionsCommand } from './sessions-command.js';
+import { uiCommand } from './ui-command.js';
 
 const USAGE = `mlx-factory — local coding agents on a model served by MLX
 
 Usage:
   mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
                   [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
-  mlx-factory server start|stop|status [-m MODEL] [--port N]
+  mlx-factory server start|stop|status [-m MODEL] [--port N] [--foreground]
   mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] | discard ID
                       | rollback ID STEP | resume ID
-  mlx-factory ui [--port N]
-  mlx-factory doctor [--install]
+  mlx-factory ui [--port N] [--open]
+  mlx-factory doctor [--install] [-m MODEL] [--json]
 `;
 
 export async function main(argv: readonly string[], output: CliOutput = processOutput, cwd: string = process.cwd()): Promise<number> {
@@ -28,6 +32,14 @@ export async function main(argv: readonly string[], output: CliOutput = processO
     switch (command) {
       case 'run':
         return await runCommand(rest, { cwd, output, signal: cancel.signal });
+      case 'sessions':
+        return await sessionsCommand(rest, { output, signal: cancel.signal });
+      case 'ui':
+        return await uiCommand(rest, { output, signal: cancel.signal });
+      case 'server':
+        return await serverCommand(rest, { cwd, output, signal: cancel.signal });
+      case 'doctor':
+        return await doctorCommand(rest, { cwd, output, signal: cancel.signal });
       case undefined:
       case 'help':
       case '--help':

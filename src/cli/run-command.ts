@@ -2,18 +2,19 @@ import { FactoryError } from '../errors/factory-error.js';
 import { assertServerReachable } from '../llm/probe-server.js';
 import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { runSandboxed } from '../sandbox/index.js';
-import type { SessionLog } from '../sessions/session-log.js';
+import type { SessionEvent } from '../api/events.js';
+import { LlmScheduler } from '../llm/llm-scheduler.js';
 import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
 import type { CliOutput } from './cli-output.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import { parseCliArgs, parsePositiveInt, parsePositiveNumber } from './parse-cli-args.js';
-import { createTerminalView } from './terminal-view.js';
+import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 
 export const RUN_USAGE = `Usage: mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
                        [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]`;
 
 const RUN_OPTIONS = {
-  task: { type: 'string', short: 't' },
+  task: { type: 'string', short: 't', multiple: true },
   repo: { type: 'string' },
   check: { type: 'string' },
   model: { type: 'string', short: 'm' },
@@ -44,24 +45,35 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   if (values['server-url'] !== undefined && values['no-server'] === true) {
     throw new FactoryError('BAD_USAGE', `--server-url and --no-server cannot be used together.\n\n${RUN_USAGE}`);
   }
-  const prepared = await prepareSession({
+  const tasks = values.task ?? [];
+  if (tasks.length > 1 && positionals[0] !== undefined) {
+    throw new FactoryError('BAD_USAGE', `Give either one DESCRIPTION or task files (-t A.yaml -t B.yaml), not both.\n\n${RUN_USAGE}`);
+  }
+  // Validate every task before anything is created: one bad file stops the whole run.
+  const requests = (tasks.length === 0 ? [undefined] : tasks).map((taskFile) => ({
     description: positionals[0],
-    taskFile: values.task,
+    taskFile,
     repo: values.repo,
     cwd: context.cwd,
     check: values.check,
     maxAttempts: parsePositiveInt(values['max-attempts'], '--max-attempts'),
     timeoutSec: parsePositiveNumber(values.timeout, '--timeout'),
-  });
-  const serverUrl = await resolveServerUrl(values['server-url'], prepared);
-  const summary = await launchSession(prepared, {
-    model: new OpenAiChatModel({ baseUrl: serverUrl, timeoutMs: prepared.plan.limits.llmTimeoutMs, model: values.model }),
-    runCheck: runSandboxed,
-    signal: context.signal,
-    onLog: (log) => follow(log, values.json === true, context.output),
-  });
-  if (values.json === true) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
-  return exitCodeForOutcome(summary.status);
+  }));
+  const prepared: PreparedSession[] = [];
+  for (const request of requests) prepared.push(await prepareSession(request));
+  const first = prepared[0];
+  if (first === undefined) throw new FactoryError('BAD_USAGE', RUN_USAGE);
+  const serverUrl = await resolveServerUrl(values['server-url'], first);
+  const model = new OpenAiChatModel({ baseUrl: serverUrl, timeoutMs: first.plan.limits.llmTimeoutMs, model: values.model });
+  const scheduler = new LlmScheduler(first.config.agent.llm_concurrency);
+  const view = createView(values.json === true, prepared.length > 1, context.output);
+  const summaries = await Promise.all(
+    prepared.map((p) =>
+      launchSession(p, { model, runCheck: runSandboxed, signal: context.signal, scheduler, onLog: (log) => log.subscribe(view) }),
+    ),
+  );
+  if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
+  return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
 }
 
 /**
@@ -87,9 +99,9 @@ async function resolveServerUrl(explicit: string | undefined, prepared: Prepared
   return url;
 }
 
-function follow(log: SessionLog, json: boolean, output: CliOutput): void {
-  const view = json ? (event: unknown) => output.out(`${JSON.stringify(event)}\n`) : createTerminalView(output);
-  log.subscribe(view);
+function createView(json: boolean, several: boolean, output: CliOutput): (event: SessionEvent) => void {
+  if (json) return (event) => output.out(`${JSON.stringify(event)}\n`);
+  return several ? createMultiSessionView(output) : createTerminalView(output);
 }
 
 /** DESIGN.md's final --json line. */

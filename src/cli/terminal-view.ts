@@ -30,6 +30,9 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
       case 'turn.started':
         line(paint(event.persona === 'coder' ? '36' : '35', `▸ ${event.persona === 'coder' ? 'Coder' : 'Sheriff'}`) + dim(` (~${event.estimatedPromptTokens} prompt tokens)`));
         break;
+      case 'turn.queued':
+        line(dim(`  waiting for the model (${event.position} turn(s) of other sessions first)`));
+        break;
       case 'token.delta':
         output.out(event.text);
         midLine = !event.text.endsWith('\n');
@@ -71,5 +74,28 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(dim(`  ${event.attempts} attempt(s), ${event.tokens.prompt}+${event.tokens.completion} tokens`));
         break;
     }
+  };
+}
+
+/**
+ * Several sessions at once (`run -t a.yaml -t b.yaml`): interleaved token streams would be unreadable,
+ * so each session's milestones are printed as one line with its name, and tokens are not.
+ */
+export function createMultiSessionView(output: CliOutput): (event: SessionEvent) => void {
+  const names = new Map<string, string>();
+  const views = new Map<string, (event: SessionEvent) => void>();
+  return (event) => {
+    if (event.type === 'session.created') names.set(event.session, event.task.name);
+    if (event.type === 'token.delta' || event.type === 'exec.output') return;
+    let view = views.get(event.session);
+    if (!view) {
+      const prefix = `[${names.get(event.session) ?? event.session}] `;
+      view = createTerminalView({
+        ...output,
+        out: (text) => output.out(text.split('\n').map((l) => (l === '' ? l : prefix + l)).join('\n')),
+      });
+      views.set(event.session, view);
+    }
+    view(event);
   };
 }

@@ -14,9 +14,19 @@ const RUNNERS: ReadonlyArray<readonly [file: string, command: string]> = [
   ['main.go', 'go run main.go'],
 ];
 
-export function defaultCheckCommand(worktree: string): string {
+const INTERPRETERS: Readonly<Record<string, string>> = { py: 'python3', js: 'node', mjs: 'node', sh: 'sh', rb: 'ruby' };
+
+/** The usual entry file if there is one; else the one runnable file the Coder edited; else main.py. */
+export function defaultCheckCommand(worktree: string, editedFiles: readonly string[] = []): string {
   for (const [file, command] of RUNNERS) {
     if (fs.existsSync(path.join(worktree, file))) return command;
   }
+  const runnable = editedFiles.filter((f) => INTERPRETERS[f.split('.').pop() ?? ''] !== undefined);
+  const only = runnable.length === 1 ? runnable[0] : undefined;
+  if (only !== undefined) return `${INTERPRETERS[only.split('.').pop() ?? ''] ?? 'python3'} ${quoteForShell(only)}`;
   return 'python3 main.py';
+}
+
+function quoteForShell(file: string): string {
+  return /^[\w./-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
 }

@@ -6,6 +6,7 @@ import type { Persona } from '../api/session-status.js';
 import type { ChatMessage } from '../agents/chat-message.js';
 import { buildCoderPrompt, type FileSnapshot } from '../agents/coder-prompt.js';
 import { parseCoderReply } from '../agents/parse-coder-reply.js';
+import { filesNamedInTask } from '../agents/repo-map.js';
 import { parseVerdict, sheriffFeedback, type Verdict } from '../agents/parse-verdict.js';
 import { buildSheriffPrompt } from '../agents/sheriff-prompt.js';
 import { PromptTokenEstimator } from '../agents/token-estimate.js';
@@ -17,10 +18,12 @@ import { commitFiles } from '../workspace/git/commit-files.js';
 import { diffRange } from '../workspace/git/diff-range.js';
 import { listTrackedFiles } from '../workspace/git/list-files.js';
 import { defaultCheckCommand } from './default-check.js';
+import type { LoopResumeState } from './loop-state.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionPlan } from './session-params.js';
 import { failureFingerprint, StagnationDetector } from './stagnation.js';
 import { TokenBudget } from './token-budget.js';
+import { worktreeRepoMap } from './worktree-repo-map.js';
 
 /**
  * The agent loop of DESIGN.md: for each attempt, a Coder turn (streamed) → edits applied → commit →
@@ -46,7 +49,9 @@ export interface LoopResult {
 
 /** A reply with no usable edit gets a correction; after this many in one attempt, the attempt fails. */
 const MAX_CORRECTIONS_PER_ATTEMPT = 2;
-const FAILURE_TAIL_CHARS = 2500;
+const FAILURE_TAIL_CHARS = 1500;
+/** A rambling Sheriff must not crowd out everything else in the next Coder prompt. */
+const FEEDBACK_CHARS = 1000;
 const MAX_FILE_CHARS_IN_PROMPT = 60_000;
 const MAX_READ_FILES = 5;
 
@@ -64,6 +69,8 @@ interface AttemptMemory {
   failureTail?: string;
   readonly history: string[];
   readonly filesInPlay: Set<string>;
+  /** Every file the Coder has written this session. */
+  readonly editedFiles: Set<string>;
   lastCoderReply?: string;
 }
 
@@ -73,8 +80,10 @@ export interface LoopWorkspace {
   readonly head: string;
 }
 
-export async function runAttempts(plan: SessionPlan, workspace: LoopWorkspace, deps: AttemptLoopDeps, signal: AbortSignal): Promise<LoopResult> {
+/** `resume`: continue an interrupted session from its log (src/sessions/loop-state.ts rebuilds it). */
+export async function runAttempts(plan: SessionPlan, workspace: LoopWorkspace, deps: AttemptLoopDeps, signal: AbortSignal, resume?: LoopResumeState): Promise<LoopResult> {
   const loop = new AttemptLoop(plan, workspace, deps, signal);
+  if (resume !== undefined) loop.restore(resume);
   return loop.run();
 }
 
@@ -90,6 +99,7 @@ class AttemptLoop {
   private head: string;
   /** Tracked files of the worktree, kept up to date with the Coder's edits. */
   private existingFiles: Set<string> | undefined;
+  private repoMap: string | undefined;
 
   constructor(
     private readonly plan: SessionPlan,
@@ -100,9 +110,23 @@ class AttemptLoop {
     this.budget = new TokenBudget(plan.limits.totalTokenBudget, plan.limits.maxTokensPerTurn);
     this.stagnation = new StagnationDetector(plan.limits.stagnationThreshold);
     this.estimator = deps.estimator ?? new PromptTokenEstimator();
-    this.memory = { history: [], filesInPlay: new Set(plan.task.files) };
+    this.memory = { history: [], filesInPlay: new Set(plan.task.files), editedFiles: new Set() };
     this.worktree = workspace.worktree;
     this.head = workspace.head;
+  }
+
+  /** Picks up where an interrupted run stopped: attempts and steps done, its memory, tokens spent. */
+  restore(resume: LoopResumeState): void {
+    this.attempt = resume.attemptsDone;
+    this.steps = resume.stepsDone;
+    this.budget.prompt = resume.tokens.prompt;
+    this.budget.completion = resume.tokens.completion;
+    this.memory.history.push(...resume.history);
+    for (const file of resume.filesInPlay) this.memory.filesInPlay.add(file);
+    for (const file of resume.editedFiles) this.memory.editedFiles.add(file);
+    if (resume.feedback !== undefined) this.memory.feedback = resume.feedback.slice(0, FEEDBACK_CHARS);
+    if (resume.failureTail !== undefined) this.memory.failureTail = resume.failureTail.slice(-FAILURE_TAIL_CHARS);
+    if (resume.lastCoderReply !== undefined) this.memory.lastCoderReply = resume.lastCoderReply;
   }
 
   async run(): Promise<LoopResult> {
@@ -145,7 +169,7 @@ class AttemptLoop {
       this.memory.history.push(`Attempt ${this.attempt}: no usable edit.`);
       return false;
     }
-    const check = this.plan.task.check ?? defaultCheckCommand(this.worktree);
+    const check = this.plan.task.check ?? this.checkCommand();
     const result = await this.runCheck(check);
     const diff = await diffRange(this.worktree, before, this.head);
     const verdict = await this.sheriffTurn(check, diff, result);
@@ -162,7 +186,7 @@ class AttemptLoop {
     this.memory.history.push(
       `Attempt ${this.attempt}: edited ${edited.join(', ')}; check ${exit}; Sheriff ${verdict.verdict}${firstFeedbackLine ? `: ${firstFeedbackLine.slice(0, 160)}` : ''}`,
     );
-    this.memory.feedback = verdict.feedback;
+    this.memory.feedback = verdict.feedback.slice(0, FEEDBACK_CHARS);
     this.memory.failureTail = result.output.slice(-FAILURE_TAIL_CHARS);
     const fingerprint = failureFingerprint({
       exitCode: result.exitCode,
@@ -188,13 +212,15 @@ class AttemptLoop {
     let readAnswers: FileSnapshot[] = [];
     for (let turn = 0; turn <= MAX_CORRECTIONS_PER_ATTEMPT; turn += 1) {
       this.throwIfCancelled();
-      this.existingFiles ??= new Set(await listTrackedFiles(this.worktree));
+      if (this.existingFiles === undefined) await this.lookAtRepository();
+      const existingFiles = this.existingFiles ?? new Set<string>();
       const prompt = buildCoderPrompt(
         {
           task: this.plan.task,
-          checkCommand: this.plan.task.check ?? defaultCheckCommand(this.worktree),
+          checkCommand: this.plan.task.check ?? this.checkCommand(),
           files: this.snapshots([...this.memory.filesInPlay]),
           readAnswers,
+          repoMap: this.repoMap,
           sheriffFeedback: this.memory.feedback,
           failureTail: this.memory.failureTail,
           earlierAttempts: this.memory.history,
@@ -208,13 +234,14 @@ class AttemptLoop {
         throw new Stop('stagnated', 'The Coder wrote exactly the same reply as in the previous attempt; stopping instead of repeating it.');
       }
       this.memory.lastCoderReply = reply.content;
-      const parsed = parseCoderReply(reply.content, { existingFiles: [...this.existingFiles], filesInPlay: [...this.memory.filesInPlay] });
+      const parsed = parseCoderReply(reply.content, { existingFiles: [...existingFiles], filesInPlay: [...this.memory.filesInPlay] });
       const applied = applyEdits(this.worktree, parsed.edits);
       const problems = [...parsed.rejected, ...applied.failed].map((r) => `${r.path}: ${r.reason}`);
       if (applied.applied.length > 0) {
         for (const file of applied.applied) {
           this.memory.filesInPlay.add(file);
-          this.existingFiles.add(file);
+          this.memory.editedFiles.add(file);
+          existingFiles.add(file);
         }
         await this.commit(applied.applied);
         if (problems.length > 0) this.deps.log.append({ type: 'session.warning', message: `Some edits were not applied: ${problems.join('; ')}` });
@@ -229,6 +256,24 @@ class AttemptLoop {
       this.deps.log.append({ type: 'edit.rejected', attempt: this.attempt, reasons: problems, correction });
     }
     return [];
+  }
+
+  /**
+   * Once per session: the tracked files, the files the task names (they start in play) and a compact
+   * repo map clamped to ~1/8 of the prompt budget (between 256 and 2048 tokens).
+   */
+  private async lookAtRepository(): Promise<void> {
+    const tracked = await listTrackedFiles(this.worktree);
+    this.existingFiles = new Set(tracked);
+    const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
+    for (const file of filesNamedInTask(tracked, taskText)) this.memory.filesInPlay.add(file);
+    if (tracked.length === 0) return;
+    const mapTokens = Math.min(2048, Math.max(256, Math.floor(this.plan.limits.maxPromptTokens / 8)));
+    this.repoMap = worktreeRepoMap(this.worktree, tracked, taskText, Math.floor(mapTokens * this.estimator.ratio));
+  }
+
+  private checkCommand(): string {
+    return this.plan.task.check ?? defaultCheckCommand(this.worktree, [...this.memory.editedFiles]);
   }
 
   private answerReads(requests: readonly string[]): FileSnapshot[] {

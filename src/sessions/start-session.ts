@@ -5,11 +5,14 @@ import { loadConfig } from '../config/load-config.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { appPaths, type AppPaths } from '../home/app-home.js';
+import type { LlmScheduler } from '../llm/llm-scheduler.js';
 import type { ChatModel } from '../llm/llm-types.js';
+import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
 import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
 import type { TaskFile } from '../task/task-schema.js';
 import { createScratchRepo, createSessionWorkspace, type SessionWorkspace } from '../workspace/create-session-workspace.js';
 import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
+import { prepareSessionWorktree } from '../workspace/prepare-worktree.js';
 import { newSessionId, slugify } from '../workspace/session-ids.js';
 import { defaultCheckCommand } from './default-check.js';
 import { runAttempts, type CheckRunner } from './run-attempts.js';
@@ -85,6 +88,8 @@ export interface LaunchDeps {
   readonly model: ChatModel;
   readonly runCheck: CheckRunner;
   readonly signal: AbortSignal;
+  /** Shared by all sessions on one server: their turns are queued fairly (see LlmScheduler). */
+  readonly scheduler?: LlmScheduler | undefined;
   /** Called with the log once it exists, before anything is written, to follow events live. */
   readonly onLog?: (log: SessionLog) => void;
 }
@@ -123,7 +128,15 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
         message: `${workspace.uncommittedNotIncluded.length} uncommitted change(s) in ${workspace.repoRoot} are not in this session (it starts from the last commit); they are left untouched.`,
       });
     }
-    const result = await runAttempts(plan, { worktree: workspace.worktree, head: workspace.baseCommit }, { model: deps.model, runCheck: deps.runCheck, log }, deps.signal);
+    const scheduler = deps.scheduler;
+    const model = scheduler
+      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (position) => log.append({ type: 'turn.queued', position, ...scheduler.state }))
+      : deps.model;
+    // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
+    const ready = await prepareSessionWorktree({ repoRoot: workspace.repoRoot, worktree: workspace.worktree, baseCommit: workspace.baseCommit, config: prepared.config.workspace, log, signal: deps.signal });
+    const result = ready.ok
+      ? await runAttempts(plan, { worktree: workspace.worktree, head: workspace.baseCommit }, { model, runCheck: deps.runCheck, log }, deps.signal)
+      : { status: deps.signal.aborted ? ('cancelled' as const) : ('error' as const), reason: ready.reason, attempts: 0, tokens: { prompt: 0, completion: 0 }, headCommit: workspace.baseCommit };
     log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
     writeSessionMeta(files.meta, { ...meta, state: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit, updatedAt: new Date().toISOString(), pid: null });
     return {

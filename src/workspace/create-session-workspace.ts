@@ -5,6 +5,7 @@ import { inspectRepo, type RepoInfo } from './git/repo-info.js';
 import { identityEnv } from './git/commit-files.js';
 import { runGit } from './git/run-git.js';
 import { uncommittedPaths } from './git/status.js';
+import { withRepoLock } from './repo-lock.js';
 import { sessionBranchName } from './session-ids.js';
 
 /**
@@ -44,7 +45,9 @@ export async function createSessionWorkspace(options: CreateWorkspaceOptions): P
   const worktree = worktreeFolderFor(options.worktreesRoot, repo.root, options.slug, options.sessionId);
   fs.mkdirSync(path.dirname(worktree), { recursive: true });
   const uncommitted = await uncommittedPaths(repo.root);
-  await runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root });
+  // git is not safe against concurrent `worktree add` on one repository (it reads .git/worktrees/*
+  // while another entry is half-written): parallel sessions take turns here.
+  await withRepoLock(repo.commonDir, () => runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root }));
   return {
     repoRoot: repo.root,
     commonDir: repo.commonDir,

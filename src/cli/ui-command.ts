@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FactoryError } from '../errors/factory-error.js';
+import { createHost, packageRoot } from '../host/create-host.js';
+import { startWebHost } from '../host/web-host.js';
+import type { CliOutput } from './cli-output.js';
+import { parseCliArgs, parsePositiveInt } from './parse-cli-args.js';
+
+export const UI_USAGE = `Usage: mlx-factory ui [--port N] [--open]
+  Serves the app's UI to a browser on 127.0.0.1 (same API as the desktop app) until Ctrl-C.
+  --port N   listen on port N (default: any free port)
+  --open     open the address in the default browser`;
+
+const UI_OPTIONS = {
+  port: { type: 'string' },
+  open: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface UiContext {
+  readonly output: CliOutput;
+  /** Ends the server (Ctrl-C). */
+  readonly signal: AbortSignal;
+  /** Tests: where the built renderer is (default: out/renderer in the package). */
+  readonly rendererDir?: string | undefined;
+  readonly home?: string | undefined;
+}
+
+export async function uiCommand(args: readonly string[], context: UiContext): Promise<number> {
+  const { values, positionals } = parseCliArgs(args, UI_OPTIONS, UI_USAGE);
+  if (values.help === true) {
+    context.output.out(`${UI_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new FactoryError('BAD_USAGE', `mlx-factory ui takes no arguments, got "${positionals.join(' ')}".\n\n${UI_USAGE}`);
+  const port = parsePositiveInt(values.port, '--port');
+  const rendererDir = context.rendererDir ?? path.join(packageRoot(), 'out', 'renderer');
+  if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+    context.output.err(`mlx-factory: the UI is not built yet (no ${path.join(rendererDir, 'index.html')}); serving the API only. Run \`npm run build\` (or \`npm run web\`, which builds first).\n`);
+  }
+  const host = createHost({ home: context.home });
+  const web = await startWebHost({ host, rendererDir, port });
+  context.output.out(`MLX Factory is at ${web.url}\n(only this machine can reach it; the token in the address is the key — press Ctrl-C to stop)\n`);
+  if (values.open === true) openInBrowser(web.url);
+  // Ctrl-C (the CLI's signal) or SIGTERM (a service manager, `kill`) both stop it cleanly.
+  await new Promise<void>((resolve) => {
+    const onTerm = (): void => resolve();
+    process.once('SIGTERM', onTerm);
+    if (context.signal.aborted) resolve();
+    else context.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  context.output.err('Stopping: checkpointing running sessions…\n');
+  await host.shutdown();
+  await web.close();
+  return 0;
+}
+
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined); // no browser opener: the printed address is enough
+    child.unref();
+  } catch {
+    // same
+  }
+}

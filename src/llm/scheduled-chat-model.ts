@@ -1,0 +1,28 @@
+import type { LlmScheduler } from './llm-scheduler.js';
+import type { ChatModel, ChatTurnRequest, ChatTurnResult } from './llm-types.js';
+
+/**
+ * A ChatModel whose turns wait for the shared scheduler: sessions keep calling `chat` as before,
+ * and the queue decides when each turn reaches the server.
+ */
+export class ScheduledChatModel implements ChatModel {
+  constructor(
+    private readonly inner: ChatModel,
+    private readonly scheduler: LlmScheduler,
+    private readonly sessionId: string,
+    /** Told when this session's turn has to wait, with its place in the rotation. */
+    private readonly onQueued?: (position: number) => void,
+  ) {}
+
+  async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
+    const pending = this.scheduler.acquire(this.sessionId, request.signal);
+    const position = this.scheduler.positionOf(this.sessionId);
+    if (position >= 0) this.onQueued?.(position);
+    const release = await pending;
+    try {
+      return await this.inner.chat(request);
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import type { MergePreview, MergeResult } from '../api/payloads.js';
+import { FactoryError, isFactoryError } from '../errors/factory-error.js';
+import type { AppPaths } from '../home/app-home.js';
+import { factoryRefs, nextRefNumber } from '../workspace/factory-refs.js';
+import { changedPaths } from '../workspace/git/changed-paths.js';
+import { listChangedFiles } from '../workspace/git/diff-file-list.js';
+import { localChangesAmong } from '../workspace/git/local-changes.js';
+import { isAncestor, mergeBase } from '../workspace/git/merge-base.js';
+import { updateRef } from '../workspace/git/update-ref.js';
+import { listWorktrees } from '../workspace/git/worktree-list.js';
+import { mergeIntoBranch } from '../workspace/merge-branch.js';
+import { predictMerge, type MergeSides } from '../workspace/predict-merge.js';
+import { removeSessionWorktree } from '../workspace/discard-workspace.js';
+import { toFileChange } from './review-session.js';
+import { assertNotDiscarded, assertNotRunning, openSession, type SessionContext } from './session-context.js';
+import { appendEvent, loadSession, syncMeta } from './session-store.js';
+
+/**
+ * Taking a session's result: preview (conflicts, local changes in the way, the files) and merge.
+ * The default target is the branch that was checked out when the session started; a session started
+ * on a detached HEAD needs an explicit one. Merging again after more attempts takes only what is new
+ * since the last merge into the same branch.
+ */
+export interface MergeOptions {
+  /** Branch to merge into (default: the session's base branch). */
+  readonly into?: string | undefined;
+  /** Squash (default) or a merge commit with the session branch as second parent. */
+  readonly squash?: boolean | undefined;
+  readonly message?: string | undefined;
+  /** Remove the session's worktree after merging (its branch stays until discarded). */
+  readonly removeWorktree?: boolean | undefined;
+}
+
+interface MergePlan {
+  readonly sides: MergeSides;
+  readonly sessionHead: string;
+}
+
+async function planMerge(context: SessionContext, into: string | undefined): Promise<MergePlan> {
+  const { record } = context;
+  assertNotRunning(record, 'merge');
+  const sessionHead = assertNotDiscarded(context, 'merge');
+  const target = into ?? record.baseBranch;
+  if (target === null) {
+    throw new FactoryError(
+      'MERGE_TARGET_REQUIRED',
+      `Session ${record.id} started on a detached HEAD (${record.baseCommit.slice(0, 8)}), so there is no branch to merge into by default. Pass --into BRANCH.`,
+    );
+  }
+  const base = await reMergeBase(context, target, sessionHead);
+  return { sides: { repoRoot: record.repo, commonDir: context.commonDir, sessionBranch: record.branch, target, base }, sessionHead };
+}
+
+/**
+ * After an earlier merge into the same branch, only what came after the commit merged then is new.
+ * If the branch no longer contains that merge (the user undid it), git's own merge base is used again.
+ */
+async function reMergeBase(context: SessionContext, target: string, sessionHead: string): Promise<string | null> {
+  const last = context.record.merges.filter((m) => m.target === target).at(-1);
+  if (last === undefined) return null;
+  const repo = context.record.repo;
+  const targetRef = `refs/heads/${target}`;
+  if (!(await isAncestor(repo, last.targetAfter, targetRef).catch(() => false))) return null;
+  const base = await mergeBase(repo, last.sessionHead, sessionHead);
+  if (base === sessionHead) {
+    throw new FactoryError(
+      'NOTHING_TO_MERGE',
+      `Session ${context.record.id} was already merged into ${target} (${last.targetAfter.slice(0, 8)}) and has no new commits since; nothing to merge.`,
+    );
+  }
+  return base;
+}
+
+export async function previewSessionMerge(paths: AppPaths, id: string, options: Pick<MergeOptions, 'into'> = {}): Promise<MergePreview> {
+  const context = await openSession(paths, id);
+  const fallbackTarget = options.into ?? context.record.baseBranch;
+  let plan: MergePlan;
+  try {
+    plan = await planMerge(context, options.into);
+  } catch (error) {
+    if (!isFactoryError(error)) throw error;
+    const upToDate = error.code === 'NOTHING_TO_MERGE';
+    return { canMerge: false, baseBranch: fallbackTarget, conflicts: [], blockedBy: [], upToDate, files: [], message: error.message };
+  }
+  let prediction;
+  try {
+    prediction = await predictMerge(plan.sides);
+  } catch (error) {
+    if (!isFactoryError(error)) throw error;
+    return { canMerge: false, baseBranch: plan.sides.target, conflicts: [], blockedBy: [], upToDate: false, files: [], message: error.message };
+  }
+  const target = plan.sides.target;
+  const files = (await listChangedFiles(context.record.repo, prediction.targetCommit, prediction.tree, { stats: true })).map(toFileChange);
+  const conflicts = prediction.conflicts.map((c) => c.path);
+  const checkout = (await listWorktrees(context.record.repo)).find((w) => w.branch === prediction.targetRef && w.prunable === null) ?? null;
+  const blockedBy = checkout === null || files.length === 0 ? [] : await localChangesAmong(checkout.path, await changedPaths(context.record.repo, prediction.targetCommit, prediction.tree));
+  const upToDate = files.length === 0;
+  let message: string;
+  if (conflicts.length > 0) message = `Merging into ${target} would conflict in ${conflicts.length} file(s): ${conflicts.join(', ')}.`;
+  else if (upToDate) message = `${target} already contains everything in this session; nothing to merge.`;
+  else if (blockedBy.length > 0) message = `${target} is checked out in ${checkout?.path ?? ''} and these files the merge changes have local changes there: ${blockedBy.join(', ')}.`;
+  else if (checkout !== null) message = `${files.length} file(s) will be merged into ${target}; its checkout in ${checkout.path} is brought along (a fast-forward that keeps local changes).`;
+  else message = `${files.length} file(s) will be merged into ${target}.`;
+  return { canMerge: conflicts.length === 0 && !upToDate && blockedBy.length === 0, baseBranch: target, conflicts, blockedBy, upToDate, files, message };
+}
+
+export interface SessionMergeResult extends MergeResult {
+  readonly target: string;
+  readonly targetBefore: string;
+  readonly squash: boolean;
+  readonly files: readonly string[];
+  /** The folder whose working tree was fast-forwarded (null: the branch was not checked out). */
+  readonly checkout: string | null;
+  readonly worktreeRemoved: boolean;
+}
+
+export async function mergeSession(paths: AppPaths, id: string, options: MergeOptions = {}): Promise<SessionMergeResult> {
+  const context = await openSession(paths, id);
+  const { record } = context;
+  const plan = await planMerge(context, options.into);
+  const squash = options.squash ?? true;
+  const target = plan.sides.target;
+  const steps = record.currentSteps.length;
+  const message =
+    options.message ??
+    (squash
+      ? `${record.task.name}\n\n${truncate(record.task.description, 1500)}\n\nSquashed from ${record.branch}: ${steps} step(s) in ${record.attempts} attempt(s).\n\nFactory-Session: ${record.id}`
+      : `Merge ${record.branch} into ${target}\n\n${record.task.name}\n\nFactory-Session: ${record.id}`);
+  const outcome = await mergeIntoBranch({ ...plan.sides, squash, message });
+  const sessionHead = outcome.prediction.sessionHead;
+  const n = await nextRefNumber(record.repo, `${factoryRefs.prefix(record.id)}merged/`);
+  await updateRef(record.repo, { ref: factoryRefs.merged(record.id, n), newValue: sessionHead, reason: `mlx-factory: merged into ${target}` });
+  let worktreeRemoved = false;
+  if (options.removeWorktree === true) {
+    const removed = await removeSessionWorktree({ repoRoot: record.repo, worktree: record.worktree, worktreesRoot: paths.worktrees, wipRef: factoryRefs.mergedWip(record.id, n) });
+    worktreeRemoved = removed.removed;
+  }
+  const base = outcome.prediction.base ?? (await mergeBase(record.repo, outcome.prediction.targetCommit, sessionHead)) ?? record.baseCommit;
+  appendEvent(paths, record.id, {
+    type: 'merge',
+    target,
+    targetBefore: outcome.prediction.targetCommit,
+    targetAfter: outcome.targetAfter,
+    sessionHead,
+    base,
+    squash,
+    files: [...outcome.files],
+    checkout: outcome.checkout,
+    worktreeRemoved,
+  });
+  syncMeta(paths, loadSession(paths, record.id).record);
+  const where = outcome.checkout === null ? '' : ` and its checkout in ${outcome.checkout} was brought along`;
+  return {
+    mergedCommit: outcome.targetAfter,
+    baseBranch: target,
+    checkoutUpdated: outcome.checkout !== null,
+    message: `${squash ? 'Squash-merged' : 'Merged'} ${outcome.files.length} file(s) into ${target} (${outcome.targetAfter.slice(0, 8)})${where}.`,
+    target,
+    targetBefore: outcome.prediction.targetCommit,
+    squash,
+    files: outcome.files,
+    checkout: outcome.checkout,
+    worktreeRemoved,
+  };
+}
+
+function truncate(text: string, max: number): string {
+  const trimmed = text.trim();
+  return trimmed.length <= max ? trimmed : `${trimmed.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,291 @@
+import fs from 'node:fs';
+import type { EventOf, SessionEvent } from '../api/events.js';
+import type { SessionState, TokenTotals } from '../api/session-status.js';
+import { FactoryError } from '../errors/factory-error.js';
+import type { AppPaths } from '../home/app-home.js';
+import { tokensSpent } from './loop-state.js';
+import { readSessionLog, SessionLog } from './session-log.js';
+import { readSessionMeta, sessionFiles, writeSessionMeta, type SessionMeta } from './session-meta.js';
+
+/**
+ * Sessions rebuilt from their logs, which are the source of truth: meta.json is only a cache (and the
+ * one place that records which process runs a session). The app and the CLI call this on start; a
+ * session whose log says it is running while its process is gone is reported as `interrupted`.
+ */
+export interface StepRecord {
+  readonly step: number;
+  readonly attempt: number;
+  readonly sha: string;
+  readonly files: readonly string[];
+  readonly time: string;
+}
+
+export type MergeRecord = Omit<EventOf<'merge'>, 'type' | 'session' | 'seq'>;
+export type RollbackRecord = Omit<EventOf<'rollback'>, 'type' | 'session' | 'seq'>;
+export type DiscardRecord = Omit<EventOf<'discard'>, 'type' | 'session' | 'seq'>;
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly task: EventOf<'session.created'>['task'];
+  readonly limits: EventOf<'session.created'>['limits'];
+  readonly repo: string;
+  readonly worktree: string;
+  readonly branch: string;
+  readonly baseCommit: string;
+  readonly baseBranch: string | null;
+  readonly uncommittedNotIncluded: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly state: SessionState;
+  readonly reason: string;
+  /** The last attempt started. */
+  readonly attempts: number;
+  readonly tokens: TokenTotals;
+  /** Where the session branch is, as far as the log knows. */
+  readonly headCommit: string;
+  /** Every step (commit) the session made, including ones a rollback dropped. */
+  readonly steps: readonly StepRecord[];
+  /** The steps on the branch now, oldest first. */
+  readonly currentSteps: readonly number[];
+  readonly merges: readonly MergeRecord[];
+  readonly rollbacks: readonly RollbackRecord[];
+  readonly discard: DiscardRecord | null;
+  readonly warnings: readonly string[];
+  /** The process running the session (null when none is). */
+  readonly pid: number | null;
+  readonly logFile: string;
+  /** The log ended in a half-written line (the process died mid-write); it was ignored. */
+  readonly partialTail: boolean;
+  readonly lastSeq: number;
+}
+
+export type IsAlive = (pid: number) => boolean;
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else — alive as far as we can tell.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Pure: a session's record from its events (and meta.json's pid, if any). */
+export function rebuildSession(events: readonly SessionEvent[], meta: SessionMeta | undefined, logFile: string, partialTail: boolean, isAlive: IsAlive = isProcessAlive): SessionRecord {
+  const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
+  if (created === undefined) throw new Error(`${logFile}: no session.created event`);
+  let state: SessionState = 'running';
+  let reason = '';
+  let attempts = 0;
+  let finishedTokens: TokenTotals | null = null;
+  let head = created.baseCommit;
+  let line: number[] = [];
+  let repo = created.repo;
+  const lineAt = new Map<number, number[]>();
+  const steps: StepRecord[] = [];
+  const merges: MergeRecord[] = [];
+  const rollbacks: RollbackRecord[] = [];
+  const warnings: string[] = [];
+  let discard: DiscardRecord | null = null;
+  for (const e of events) {
+    switch (e.type) {
+      case 'attempt.started':
+        attempts = Math.max(attempts, e.attempt);
+        break;
+      case 'commit':
+        steps.push({ step: e.step, attempt: e.attempt, sha: e.sha, files: e.files, time: e.time });
+        line = [...line, e.step];
+        lineAt.set(e.step, line);
+        head = e.sha;
+        break;
+      case 'session.warning':
+        warnings.push(e.message);
+        break;
+      case 'session.finished':
+        state = e.status;
+        reason = e.reason;
+        attempts = e.attempts;
+        finishedTokens = e.tokens;
+        head = e.headCommit;
+        break;
+      case 'session.interrupted':
+        state = 'interrupted';
+        reason = e.reason;
+        break;
+      case 'session.resumed':
+        state = 'running';
+        reason = '';
+        finishedTokens = null;
+        break;
+      case 'rollback':
+        rollbacks.push(strip(e));
+        line = e.toStep === 0 ? [] : (lineAt.get(e.toStep) ?? line);
+        head = e.toCommit;
+        break;
+      case 'merge':
+        merges.push(strip(e));
+        state = 'merged';
+        reason = `Merged into ${e.target} (${e.targetAfter.slice(0, 8)}).`;
+        break;
+      case 'discard':
+        discard = strip(e);
+        state = 'discarded';
+        reason = e.archiveRef === null ? 'Discarded.' : `Discarded; its commits are kept under ${e.archiveRef}.`;
+        break;
+      case 'session.relocated':
+        repo = e.to;
+        break;
+      default:
+        break;
+    }
+  }
+  const pid = meta?.pid ?? null;
+  const live = state === 'running' && pid !== null && isAlive(pid);
+  if (state === 'running' && !live) {
+    state = 'interrupted';
+    reason = pid === null ? 'The process that ran this session is gone.' : `The process that ran this session (pid ${pid}) is gone.`;
+  }
+  return {
+    id: created.session,
+    task: created.task,
+    limits: created.limits,
+    repo,
+    worktree: created.worktree,
+    branch: created.branch,
+    baseCommit: created.baseCommit,
+    baseBranch: created.baseBranch,
+    uncommittedNotIncluded: created.uncommittedNotIncluded,
+    createdAt: created.time,
+    updatedAt: events.at(-1)?.time ?? created.time,
+    state,
+    reason,
+    attempts,
+    tokens: finishedTokens ?? tokensSpent(events),
+    headCommit: head,
+    steps,
+    currentSteps: line,
+    merges,
+    rollbacks,
+    discard,
+    warnings,
+    pid: live ? pid : null,
+    logFile,
+    partialTail,
+    lastSeq: events.at(-1)?.seq ?? 0,
+  };
+}
+
+function strip<E extends { type: string; session: string; seq: number }>(event: E): Omit<E, 'type' | 'session' | 'seq'> {
+  const { type: _type, session: _session, seq: _seq, ...rest } = event;
+  return rest;
+}
+
+export interface LoadedSession {
+  readonly record: SessionRecord;
+  readonly events: readonly SessionEvent[];
+}
+
+export function loadSession(paths: AppPaths, id: string, isAlive: IsAlive = isProcessAlive): LoadedSession {
+  if (!/^[\w.-]+$/.test(id)) throw new FactoryError('SESSION_NOT_FOUND', `"${id}" is not a session id. \`mlx-factory sessions list\` shows them.`);
+  const files = sessionFiles(paths.sessions, id);
+  if (!fs.existsSync(files.log)) throw new FactoryError('SESSION_NOT_FOUND', `No session ${id} in ${paths.sessions}. \`mlx-factory sessions list\` shows them.`);
+  const log = readSessionLog(files.log);
+  if (log.events.length === 0) throw new FactoryError('SESSION_NOT_FOUND', `Session ${id} has an empty log (${files.log}); it never started.`);
+  return { record: rebuildSession(log.events, readSessionMeta(files.meta), files.log, log.partialTail, isAlive), events: log.events };
+}
+
+export interface SessionListing {
+  /** Newest first. */
+  readonly sessions: SessionRecord[];
+  /** Session folders that could not be read, with why. */
+  readonly problems: Array<{ id: string; message: string }>;
+}
+
+export function loadAllSessions(paths: AppPaths, isAlive: IsAlive = isProcessAlive): SessionListing {
+  const sessions: SessionRecord[] = [];
+  const problems: Array<{ id: string; message: string }> = [];
+  let ids: string[] = [];
+  try {
+    ids = fs.readdirSync(paths.sessions, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return { sessions, problems };
+  }
+  for (const id of ids) {
+    try {
+      sessions.push(loadSession(paths, id, isAlive).record);
+    } catch (error) {
+      problems.push({ id, message: (error as Error).message });
+    }
+  }
+  sessions.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  return { sessions, problems };
+}
+
+/**
+ * Makes the log and meta.json say what the rebuild found: a session found `interrupted` gets a
+ * `session.interrupted` event (once), and meta.json is rewritten from the record (or re-created when
+ * it was lost). Returns the sessions that were newly marked interrupted.
+ */
+export function reconcileSessions(paths: AppPaths, isAlive: IsAlive = isProcessAlive): SessionListing & { interrupted: string[] } {
+  const listing = loadAllSessions(paths, isAlive);
+  const interrupted: string[] = [];
+  const sessions = listing.sessions.map((record) => {
+    const files = sessionFiles(paths.sessions, record.id);
+    const { events } = readSessionLog(files.log);
+    if (record.state === 'interrupted' && lastStateEvent(events)?.type !== 'session.interrupted') {
+      appendEvent(paths, record.id, {
+        type: 'session.interrupted',
+        reason: record.reason,
+        pid: readSessionMeta(files.meta)?.pid ?? null,
+        lastAttempt: record.attempts,
+        lastStep: record.steps.reduce((max, s) => Math.max(max, s.step), 0),
+      });
+      interrupted.push(record.id);
+    }
+    syncMeta(paths, record);
+    return record;
+  });
+  return { sessions, problems: listing.problems, interrupted };
+}
+
+const STATE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set(['session.created', 'session.finished', 'session.interrupted', 'session.resumed', 'merge', 'discard']);
+
+function lastStateEvent(events: readonly SessionEvent[]): SessionEvent | undefined {
+  return events.findLast((e) => STATE_EVENTS.has(e.type));
+}
+
+/** Appends one event to a session's log (the writer for everything after the run: merge, rollback …). */
+export function appendEvent(paths: AppPaths, id: string, payload: Parameters<SessionLog['append']>[0]): SessionEvent {
+  const log = SessionLog.open(id, sessionFiles(paths.sessions, id).log);
+  try {
+    return log.append(payload);
+  } finally {
+    log.close();
+  }
+}
+
+/** meta.json rewritten from a record (atomic); the pid is kept only while that process runs it. */
+export function syncMeta(paths: AppPaths, record: SessionRecord, pid: number | null = record.pid): void {
+  const files = sessionFiles(paths.sessions, record.id);
+  const current = readSessionMeta(files.meta);
+  const next: SessionMeta = {
+    id: record.id,
+    name: record.task.name,
+    repo: record.repo,
+    worktree: record.worktree,
+    branch: record.branch,
+    baseCommit: record.baseCommit,
+    baseBranch: record.baseBranch,
+    createdAt: current?.createdAt ?? record.createdAt,
+    updatedAt: record.updatedAt,
+    state: record.state,
+    reason: record.reason,
+    attempts: record.attempts,
+    tokens: record.tokens,
+    headCommit: record.headCommit,
+    pid,
+  };
+  if (current !== undefined && JSON.stringify(current) === JSON.stringify(next)) return;
+  writeSessionMeta(files.meta, next);
+}

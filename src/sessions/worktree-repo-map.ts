@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { rankRepoFiles, renderRepoMap, type RepoFile } from '../agents/repo-map.js';
+
+/** Files beyond this many (in rank order) are listed by path only, without being read. */
+const MAX_FILES_READ = 300;
+const MAX_FILE_BYTES = 256 * 1024;
+
+/** The repo map for a worktree: the I/O half of agents/repo-map.ts. */
+export function worktreeRepoMap(worktree: string, trackedFiles: readonly string[], taskText: string, maxChars: number): string {
+  const ranked = rankRepoFiles(trackedFiles, taskText);
+  const files: RepoFile[] = ranked.map((file, index) => ({ path: file, content: index < MAX_FILES_READ ? readSmallText(path.join(worktree, file)) : null }));
+  return renderRepoMap(files, maxChars);
+}
+
+function readSmallText(file: string): string | null {
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return null;
+    const buffer = fs.readFileSync(file);
+    return buffer.includes(0) ? null : buffer.toString('utf8');
+  } catch {
+    return null;
+  }
+}
