@@ -4,15 +4,12 @@
  * Target ≤ 2 %. Runs the real core in-process (so CLI start-up is not counted) against the scripted
  * server as its own process.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { SessionEvent } from '../src/api/events.js';
 import { OpenAiChatModel } from '../src/llm/openai-chat-model.js';
 import { runSandboxed } from '../src/sandbox/index.js';
 import { launchSession, prepareSession } from '../src/sessions/start-session.js';
 import { startScriptedServer } from '../tests/support/scripted-server/launch.js';
+import { makeBenchRepo } from './_fixtures.js';
 
 /**
  * A realistic turn: a 7B 4-bit coder model on Apple silicon streams roughly 40–100 tok/s, and writes
@@ -25,14 +22,8 @@ const SHERIFF_REPLY_TOKENS = 100;
 const ATTEMPTS = 3;
 
 export async function run(): Promise<void> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-bench-overhead-'));
-  const repo = path.join(tmp, 'repo');
-  fs.mkdirSync(repo);
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
-  fs.writeFileSync(path.join(repo, 'README.md'), '# bench\n');
-  execFileSync('git', ['add', '-A'], { cwd: repo });
-  execFileSync('git', ['commit', '-qm', 'init'], { cwd: repo, env });
+  const bench = makeBenchRepo('overhead', { 'README.md': '# bench\n' });
+  const { repo } = bench;
 
   // Attempts 1..N-1 fail (a different wrong number each time), the last passes.
   const filler = (tokens: number, prefix: string): string => `${prefix} ${'lorem ipsum dolor sit amet, '.repeat(Math.ceil((tokens * 4) / 28))}`.slice(0, tokens * 4);
@@ -49,7 +40,7 @@ export async function run(): Promise<void> {
     },
   });
   try {
-    const prepared = await prepareSession({ description: 'Print a number and exit 0', repo, cwd: repo, check: 'python3 main.py', home: path.join(tmp, 'home') });
+    const prepared = await prepareSession({ description: 'Print a number and exit 0', repo, cwd: repo, check: 'python3 main.py', home: bench.home });
     const events: SessionEvent[] = [];
     const started = performance.now();
     const summary = await launchSession(prepared, {
@@ -76,7 +67,7 @@ export async function run(): Promise<void> {
     );
   } finally {
     await server.stop();
-    if (!process.env.KEEP) fs.rmSync(tmp, { recursive: true, force: true }); else console.log(tmp);
+    bench.cleanup();
   }
 }
 

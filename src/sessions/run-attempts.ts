@@ -182,10 +182,9 @@ class AttemptLoop {
 
   private rememberFailure(edited: readonly string[], result: ExecResult, verdict: { verdict: Verdict; feedback: string }): void {
     const exit = result.timedOut ? `timed out after ${Math.round(this.plan.limits.executionTimeoutMs / 1000)} s` : `exited ${String(result.exitCode)}`;
-    const firstFeedbackLine = verdict.feedback.split('\n').find((l) => l.trim() !== '') ?? '';
-    this.memory.history.push(
-      `Attempt ${this.attempt}: edited ${edited.join(', ')}; check ${exit}; Sheriff ${verdict.verdict}${firstFeedbackLine ? `: ${firstFeedbackLine.slice(0, 160)}` : ''}`,
-    );
+    // The error's last line says more per token than the Sheriff's prose (which the next prompt has in full).
+    const lastError = lastNonEmptyLine(result.stderrTail || result.stdoutTail).slice(0, 100);
+    this.memory.history.push(`Attempt ${this.attempt}: edited ${edited.join(', ')}; check ${exit}${lastError ? ` (${lastError})` : ''}; Sheriff ${verdict.verdict}`);
     this.memory.feedback = verdict.feedback.slice(0, FEEDBACK_CHARS);
     this.memory.failureTail = result.output.slice(-FAILURE_TAIL_CHARS);
     const fingerprint = failureFingerprint({
@@ -395,6 +394,11 @@ function correctionFor(problems: readonly string[], toolCallsAsText: boolean): s
   }
   if (problems.length > 0) return `Your edits could not be applied: ${problems.join('; ')}. Send them again in the format above.`;
   return 'Your reply had no edit I could apply. Write each file as its path alone on a line, followed by a fenced code block with the complete file.';
+}
+
+function lastNonEmptyLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.at(-1) ?? '';
 }
 
 function readFileOrEmpty(file: string): string {
