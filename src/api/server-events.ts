@@ -51,8 +51,8 @@ export type ServerStateEvent = z.infer<typeof serverStateEventSchema>;
 
 export const serverLogPayloadSchema = z.object({
   type: z.literal('server.log'),
-  /** `supervisor` lines are ours (launch, adopt, kill…); the others are the server's own output. */
-  stream: z.enum(['stdout', 'stderr', 'supervisor']),
+  /** `server`: the server's own output (stdout and stderr, as they land in its log file); `supervisor`: ours (launch, adopt, kill…). */
+  stream: z.enum(['server', 'supervisor']),
   line: z.string(),
 });
 export const serverLogEventSchema = serverLogPayloadSchema.extend({ time: z.string() });
@@ -68,7 +68,7 @@ export const memorySourceSchema = z.enum([
   'ps-rss',
   /** Linux: MemTotal / MemAvailable from /proc/meminfo. */
   'proc-meminfo',
-  /** macOS: free + inactive + speculative pages from vm_stat. */
+  /** macOS: from vm_stat, as Activity Monitor counts it: total − (wired + compressed + app memory). */
   'vm_stat',
   /** Elsewhere: os.totalmem() / os.freemem(). */
   'os',

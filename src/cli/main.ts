@@ -1,11 +1,6 @@
 import { toFactoryError } from '../errors/factory-error.js';
 import { processOutput, type CliOutput } from './cli-output.js';
 import { exitCodeForError, EXIT_BAD_INPUT } from './exit-codes.js';
-import { doctorCommand } from './doctor-command.js';
-import { runCommand } from './run-command.js';
-import { serverCommand } from './server-command.js';
-import { sessionsCommand } from './sessions-command.js';
-import { uiCommand } from './ui-command.js';
 
 const USAGE = `mlx-factory — local coding agents on a model served by MLX
 
@@ -13,7 +8,7 @@ Usage:
   mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
                   [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
   mlx-factory server start|stop|status [-m MODEL] [--port N] [--foreground]
-  mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] | discard ID
+  mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] [--into BRANCH] | discard ID
                       | rollback ID STEP | resume ID
   mlx-factory ui [--port N] [--open]
   mlx-factory doctor [--install] [-m MODEL] [--json]
@@ -30,16 +25,17 @@ export async function main(argv: readonly string[], output: CliOutput = processO
   process.on('SIGINT', onSigint);
   try {
     switch (command) {
+      // Each command is loaded only when it runs: the UI host alone costs most of a second to import.
       case 'run':
-        return await runCommand(rest, { cwd, output, signal: cancel.signal });
+        return await (await import('./run-command.js')).runCommand(rest, { cwd, output, signal: cancel.signal });
       case 'sessions':
-        return await sessionsCommand(rest, { output, signal: cancel.signal });
+        return await (await import('./sessions-command.js')).sessionsCommand(rest, { output, signal: cancel.signal });
       case 'ui':
-        return await uiCommand(rest, { output, signal: cancel.signal });
+        return await (await import('./ui-command.js')).uiCommand(rest, { output, signal: cancel.signal });
       case 'server':
-        return await serverCommand(rest, { cwd, output, signal: cancel.signal });
+        return await (await import('./server-command.js')).serverCommand(rest, { cwd, output, signal: cancel.signal });
       case 'doctor':
-        return await doctorCommand(rest, { cwd, output, signal: cancel.signal });
+        return await (await import('./doctor-command.js')).doctorCommand(rest, { cwd, output, signal: cancel.signal });
       case undefined:
       case 'help':
       case '--help':

@@ -4,6 +4,8 @@ import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
 import { LlmScheduler } from '../llm/llm-scheduler.js';
+import type { ChatModel } from '../llm/llm-types.js';
+import { ensureServerForRun } from '../server/ensure-server-for-run.js';
 import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
 import type { CliOutput } from './cli-output.js';
 import { exitCodeForOutcome } from './exit-codes.js';
@@ -63,17 +65,54 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   for (const request of requests) prepared.push(await prepareSession(request));
   const first = prepared[0];
   if (first === undefined) throw new FactoryError('BAD_USAGE', RUN_USAGE);
-  const serverUrl = await resolveServerUrl(values['server-url'], first);
-  const model = new OpenAiChatModel({ baseUrl: serverUrl, timeoutMs: first.plan.limits.llmTimeoutMs, model: values.model });
-  const scheduler = new LlmScheduler(first.config.agent.llm_concurrency);
-  const view = createView(values.json === true, prepared.length > 1, context.output);
-  const summaries = await Promise.all(
-    prepared.map((p) =>
-      launchSession(p, { model, runCheck: runSandboxed, signal: context.signal, scheduler, onLog: (log) => log.subscribe(view) }),
-    ),
-  );
-  if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
-  return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
+  const server = await connectServer(values, first, context);
+  try {
+    const scheduler = new LlmScheduler(first.config.agent.llm_concurrency);
+    const view = createView(values.json === true, prepared.length > 1, context.output);
+    const model = server.chatModel(first.plan.limits.llmTimeoutMs);
+    const summaries = await Promise.all(
+      prepared.map((p) => launchSession(p, { model, runCheck: runSandboxed, signal: context.signal, scheduler, onLog: (log) => log.subscribe(view) })),
+    );
+    if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
+    return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
+  } finally {
+    await server.stopAfter();
+  }
+}
+
+interface RunModelServer {
+  chatModel(timeoutMs: number): ChatModel;
+  stopAfter(): Promise<void>;
+}
+
+/**
+ * Where the model comes from. --server-url: an existing OpenAI-compatible server, `-m` sent as the
+ * request's model. --no-server: server.host:port from config, nothing started. Neither: the server
+ * for server.model (or -m) is adopted if it runs, or started, and stopped after the run if we started it.
+ */
+async function connectServer(
+  values: { 'server-url'?: string | undefined; 'no-server'?: boolean | undefined; model?: string | undefined; json?: boolean | undefined },
+  first: PreparedSession,
+  context: RunContext,
+): Promise<RunModelServer> {
+  if (values['server-url'] !== undefined || values['no-server'] === true) {
+    const url = await resolveServerUrl(values['server-url'], first);
+    return {
+      chatModel: (timeoutMs) => new OpenAiChatModel({ baseUrl: url, timeoutMs, model: values.model }),
+      stopAfter: async () => undefined,
+    };
+  }
+  const quiet = values.json === true;
+  return ensureServerForRun({
+    config: first.config,
+    home: first.paths.home,
+    model: values.model,
+    cwd: context.cwd,
+    onState: (event) => {
+      if (!quiet) context.output.err(`server ${event.state}${event.detail ? `: ${event.detail}` : ''}\n`);
+    },
+    onWarning: (message) => context.output.err(`warning: ${message}\n`),
+  });
 }
 
 /**

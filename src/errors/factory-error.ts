@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'SESSION_NOT_RESUMABLE'
   | 'SESSION_DISCARDED'
   | 'STEP_NOT_FOUND'
+  | 'DISK_FULL'
+  | 'LOG_WRITE_FAILED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */

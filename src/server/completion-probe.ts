@@ -12,7 +12,7 @@ const completionSchema = z.object({ choices: z.array(z.unknown()).min(1) }).loos
 
 export async function completionProbe(baseUrl: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ProbeResult> {
   const started = performance.now();
-  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const timeout = AbortSignal.timeout(Math.max(1, Math.round(options.timeoutMs)));
   const signal = options.signal !== undefined ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
     const response = await fetch(`${baseUrl}/v1/chat/completions`, {

@@ -44,15 +44,18 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
 /**
  * Polls a TCP connect every `intervalMs` until the port accepts (true) or the signal aborts
  * (false). A refused connect on loopback answers in well under a millisecond, so 25 ms polling
- * notices the port within ~25 ms of it opening at a negligible cost.
+ * notices the port within ~25 ms of it opening at a negligible cost. `nudge` lets the caller cut a
+ * wait short (the server printed "Starting httpd", so the port is open now).
  */
-export async function waitForPortOpen(host: string, port: number, signal: AbortSignal, intervalMs = 25): Promise<boolean> {
+export async function waitForPortOpen(host: string, port: number, signal: AbortSignal, intervalMs = 25, nudge?: (wake: () => void) => () => void): Promise<boolean> {
   while (!signal.aborted) {
     if (await canConnect(host, port, 500)) return true;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, intervalMs);
+      const unsubscribe = nudge?.(done);
       function done(): void {
         clearTimeout(timer);
+        unsubscribe?.();
         signal.removeEventListener('abort', done);
         resolve();
       }

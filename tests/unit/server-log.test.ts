@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectFatalLine, isRequestLine, LineSplitter, LogTail, RotatingLogFile } from '../../src/server/server-log.js';
+import { detectFatalLine, isRequestLine, LineSplitter, LogFileTailer, LogTail, ServerLogFile } from '../../src/server/server-log.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -60,34 +60,62 @@ describe('LogTail', () => {
   });
 });
 
-describe('RotatingLogFile', () => {
-  it('rotates past the size limit and keeps a fixed number of old files', () => {
+describe('ServerLogFile and LogFileTailer', () => {
+  function tmp(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'server-log-'));
     dirs.push(dir);
-    const file = path.join(dir, 'logs', 'mlx-server.log');
-    const log = new RotatingLogFile(file, 100, 2);
-    for (let i = 0; i < 30; i++) log.write(`line ${String(i).padStart(2, '0')} ${'x'.repeat(20)}`);
-    log.close();
-    const names = fs.readdirSync(path.dirname(file)).sort();
-    expect(names).toEqual(['mlx-server.log', 'mlx-server.log.1', 'mlx-server.log.2']);
-    for (const name of names) expect(fs.statSync(path.join(dir, 'logs', name)).size).toBeLessThanOrEqual(100);
-    // The newest line is in the current file, in order, whole.
-    const current = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-    expect(current.at(-1)).toMatch(/^line 29 x+$/);
-    const previous = fs.readFileSync(`${file}.1`, 'utf8').trimEnd().split('\n');
-    expect(Number(previous.at(-1)?.slice(5, 7))).toBe(Number(current[0]?.slice(5, 7)) - 1);
+    return dir;
+  }
+
+  it('rotates by copy-and-truncate, so a writer holding an O_APPEND descriptor keeps writing to the live file', () => {
+    const file = path.join(tmp(), 'logs', 'mlx-server.log');
+    const log = new ServerLogFile(file, 100, 2);
+    const child = log.openForChild(); // what the server process gets as stdout/stderr
+    try {
+      for (let round = 0; round < 3; round++) {
+        fs.writeSync(child, `round ${round} ${'x'.repeat(150)}\n`);
+        expect(log.rotateIfNeeded()).toBe(true);
+        expect(log.size()).toBe(0);
+      }
+      fs.writeSync(child, 'after rotation\n');
+    } finally {
+      fs.closeSync(child);
+    }
+    expect(log.rotateIfNeeded()).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe('after rotation\n'); // not at offset 450 after a hole
+    expect(fs.readFileSync(`${file}.1`, 'utf8')).toMatch(/^round 2 /);
+    expect(fs.readFileSync(`${file}.2`, 'utf8')).toMatch(/^round 1 /);
+    expect(fs.existsSync(`${file}.3`)).toBe(false);
   });
 
-  it('appends to an existing log across restarts of the app', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'server-log-'));
-    dirs.push(dir);
-    const file = path.join(dir, 'a.log');
-    const first = new RotatingLogFile(file);
-    first.write('first');
-    first.close();
-    const second = new RotatingLogFile(file);
-    second.write('second');
-    second.close();
-    expect(fs.readFileSync(file, 'utf8')).toBe('first\nsecond\n');
+  it('follows a file from an offset, line by line, across a rotation', async () => {
+    const file = path.join(tmp(), 'server.log');
+    const log = new ServerLogFile(file, 100, 1);
+    log.append('before the tailer');
+    const lines: string[] = [];
+    const tailer = new LogFileTailer(file, log.size(), (l) => lines.push(l), 20);
+    tailer.start();
+    const fd = log.openForChild();
+    fs.writeSync(fd, 'Starting httpd at 127.0.0.1 on port 8080...\npartial');
+    await waitUntil(() => lines.length === 1);
+    fs.writeSync(fd, ' line\n');
+    await waitUntil(() => lines.length === 2);
+    expect(log.rotateIfNeeded()).toBe(false);
+    fs.writeSync(fd, `${'y'.repeat(70)}\n`);
+    await waitUntil(() => lines.length === 3);
+    expect(log.rotateIfNeeded()).toBe(true);
+    fs.writeSync(fd, 'after\n');
+    fs.closeSync(fd);
+    await waitUntil(() => lines.length === 4);
+    tailer.stop();
+    expect(lines).toEqual(['Starting httpd at 127.0.0.1 on port 8080...', 'partial line', 'y'.repeat(70), 'after']);
   });
 });
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

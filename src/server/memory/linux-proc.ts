@@ -1,7 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import fs from 'node:fs';
 
 /**
- * Linux memory figures from /proc (the real, tested path on this project's CI machines).
+ * Linux memory figures from /proc (the real, tested path on this project's CI machines). Reads
+ * are synchronous: /proc files are made in memory on read, and the promise overhead of
+ * fs/promises would cost more than the reads.
  * RSS is what a process holds in RAM here: mlx on Linux uses the CPU and plain heap memory, so
  * unlike macOS with Metal there is no GPU memory that RSS would miss.
  */
@@ -32,7 +34,7 @@ export function parseStatusRss(text: string): number | null {
 
 export async function readSystemMemoryLinux(): Promise<SystemMemory | null> {
   try {
-    return parseMeminfo(await readFile('/proc/meminfo', 'utf8'));
+    return parseMeminfo(fs.readFileSync('/proc/meminfo', 'utf8'));
   } catch {
     return null;
   }
@@ -40,7 +42,7 @@ export async function readSystemMemoryLinux(): Promise<SystemMemory | null> {
 
 export async function readRssLinux(pid: number): Promise<number | null> {
   try {
-    return parseStatusRss(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return parseStatusRss(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return null; // gone
   }
@@ -53,27 +55,65 @@ export function parseStatPpid(stat: string): number | null {
   return Number.isInteger(ppid) ? ppid : null;
 }
 
-/** The root and all its descendants, by scanning every /proc/<pid>/stat (≈100 small reads). */
+/**
+ * The root and all its descendants. Where the kernel keeps child lists (/proc/<pid>/task/<tid>/children,
+ * CONFIG_PROC_CHILDREN) they are read directly; otherwise every /proc/<pid>/stat is read once.
+ * Synchronous reads on purpose: /proc files are generated in memory, and for ~100 tiny files the
+ * promise machinery of fs/promises costs several times the reads themselves.
+ */
 export async function processTreeLinux(root: number): Promise<number[]> {
+  return childrenFilesSupported(root) ? treeFromChildrenFiles(root) : treeFromStatScan(root);
+}
+
+function childrenFilesSupported(pid: number): boolean {
+  return fs.existsSync(`/proc/${pid}/task/${pid}/children`);
+}
+
+function treeFromChildrenFiles(root: number): number[] {
+  const tree: number[] = [];
+  const queue = [root];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    if (tree.includes(pid)) continue;
+    tree.push(pid);
+    let tids: string[] = [];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited
+    }
+    for (const tid of tids) {
+      try {
+        const children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+        if (children !== '') queue.push(...children.split(/\s+/).map(Number));
+      } catch {
+        // thread exited
+      }
+    }
+  }
+  return tree;
+}
+
+function treeFromStatScan(root: number): number[] {
   const children = new Map<number, number[]>();
   let names: string[];
   try {
-    names = await readdir('/proc');
+    names = fs.readdirSync('/proc');
   } catch {
     return [root];
   }
-  await Promise.all(
-    names
-      .filter((name) => /^\d+$/.test(name))
-      .map(async (name) => {
-        try {
-          const ppid = parseStatPpid(await readFile(`/proc/${name}/stat`, 'utf8'));
-          if (ppid !== null) children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-        } catch {
-          // exited while we looked
-        }
-      }),
-  );
+  for (const name of names) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue; // not a pid
+    try {
+      const ppid = parseStatPpid(fs.readFileSync(`/proc/${name}/stat`, 'utf8'));
+      if (ppid !== null) {
+        const list = children.get(ppid);
+        if (list === undefined) children.set(ppid, [Number(name)]);
+        else list.push(Number(name));
+      }
+    } catch {
+      // exited while we looked
+    }
+  }
   const tree: number[] = [];
   const queue = [root];
   for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {

@@ -23,14 +23,19 @@ except Exception:
 print(json.dumps(info))
 `;
 
-/** Imports the runtime for real and computes on mlx's default device: what a server start needs. */
+/**
+ * Imports mlx and computes on its default device (the part that fails on a wrong wheel or a
+ * missing backend), and checks that mlx_lm/server.py is there without importing it: mlx_lm's import
+ * pulls in transformers and takes seconds; a broken mlx_lm shows up in the server's own start-up log.
+ */
 const DEEP_PROBE_SCRIPT = `
-import json
+import json, os, importlib.util
 import mlx.core as mx
-import mlx_lm
 x = mx.array([1.0, 2.0]) * 2
 mx.eval(x)
 assert x.tolist() == [2.0, 4.0]
+spec = importlib.util.find_spec("mlx_lm")  # the package's location, without running its __init__
+assert spec is not None and any(os.path.exists(os.path.join(d, "server.py")) for d in spec.submodule_search_locations or []), "mlx_lm.server not found"
 print(json.dumps({"device": str(mx.default_device())}))
 `;
 
@@ -77,7 +82,7 @@ export async function probePython(python: string, options: { timeoutMs?: number;
   }
 }
 
-/** Imports mlx and mlx_lm and runs one computation; slower (1–3 s), for `doctor` and after install. */
+/** Imports mlx and runs one computation; for `doctor` and after an install. */
 export async function probeMlxRuntime(python: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ ok: true; device: string } | { ok: false; error: string }> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const { stdout, stderr, error } = await run(python, DEEP_PROBE_SCRIPT, timeoutMs, options.env ?? process.env);

@@ -1,0 +1,85 @@
+import type { FactoryConfig } from '../config/config-schema.js';
+import { FactoryError } from '../errors/factory-error.js';
+import { mlxLaunchBuilder, type LaunchBuilder, type LaunchSpec } from './launch-spec.js';
+import { readSystemMemory } from './memory/memory-sampler.js';
+import { checkFit, contextTokens, type FitResult } from './models/fit-check.js';
+import { resolveModel, type ResolvedModel } from './models/resolve-model.js';
+import { requireRuntime, type MlxRuntime } from './runtime/discover-runtime.js';
+import { ServerSupervisor, type SupervisorOptions } from './server-supervisor.js';
+
+/**
+ * The supervisor for the configured model, as the CLI and the app use it: the model resolved now
+ * (a bad path fails before anything starts), the runtime found and the memory fit checked only
+ * when a process must actually be launched (adopting a running server needs neither).
+ */
+export interface MlxSupervisorOptions {
+  readonly config: FactoryConfig;
+  readonly home: string;
+  /** -m MODEL: overrides server.model. */
+  readonly model?: string;
+  /** --port N: overrides server.port. */
+  readonly port?: number;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Start even when the fit check says the model cannot fit. */
+  readonly allowTooLarge?: boolean;
+  /** A memory warning before launching (the model fits the machine but not what is free now). */
+  readonly onWarning?: (message: string) => void;
+  /** Tests: launch something else (the scripted server) with the same flags. */
+  readonly launch?: LaunchBuilder;
+  readonly supervisor?: Partial<Omit<SupervisorOptions, 'home' | 'model' | 'launch'>>;
+}
+
+export interface MlxSupervisor {
+  readonly supervisor: ServerSupervisor;
+  readonly model: ResolvedModel;
+  /** Set once a launch has looked for it. */
+  runtime(): MlxRuntime | null;
+  fit(): FitResult | null;
+}
+
+/** mlx_lm.server binds the first address `--host` resolves to; "localhost" may be ::1 only. */
+export function serverHost(host: string): string {
+  return host === 'localhost' ? '127.0.0.1' : host;
+}
+
+export async function fitFor(model: ResolvedModel, config: FactoryConfig): Promise<FitResult> {
+  const memory = await readSystemMemory();
+  return checkFit({
+    weightsBytes: model.weightsBytes,
+    kvBytes: model.kvBytesPerToken === null ? null : model.kvBytesPerToken * contextTokens(config.agent),
+    totalBytes: memory.totalBytes,
+    availableBytes: memory.availableBytes,
+    platform: process.platform,
+  });
+}
+
+export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSupervisor {
+  const { config } = options;
+  const model = resolveModel(options.model ?? config.server.model, { cwd: options.cwd, env: options.env });
+  let runtime: MlxRuntime | null = null;
+  let fit: FitResult | null = null;
+  let realLaunch: LaunchBuilder | null = null;
+  const launch: LaunchBuilder =
+    options.launch ??
+    (async (port: number, host: string): Promise<LaunchSpec> => {
+      if (realLaunch === null) {
+        runtime = await requireRuntime({ home: options.home, configPython: config.server.python, env: options.env });
+        fit = await fitFor(model, config);
+        if (fit.verdict === 'too-large' && options.allowTooLarge !== true) throw new FactoryError('MODEL_TOO_LARGE', `${model.arg}: ${fit.message}`, { fit });
+        if (fit.verdict !== 'fits') options.onWarning?.(`${model.arg}: ${fit.message}`);
+        realLaunch = mlxLaunchBuilder({ python: runtime.python, model: model.arg, home: options.home, env: options.env });
+      }
+      return realLaunch(port, host);
+    });
+  const supervisor = new ServerSupervisor({
+    ...options.supervisor,
+    home: options.home,
+    model: model.arg,
+    launch,
+    host: serverHost(config.server.host),
+    port: options.port ?? config.server.port,
+    idleUnloadMs: options.supervisor?.idleUnloadMs ?? config.server.idle_unload_minutes * 60_000,
+  });
+  return { supervisor, model, runtime: () => runtime, fit: () => fit };
+}

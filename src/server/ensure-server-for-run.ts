@@ -1,0 +1,67 @@
+import type { ServerLogEvent, ServerStateEvent } from '../api/server-events.js';
+import type { FactoryConfig } from '../config/config-schema.js';
+import type { ChatModel } from '../llm/llm-types.js';
+import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
+import type { ServerSupervisor } from './server-supervisor.js';
+import { SupervisedChatModel } from './supervised-chat-model.js';
+
+/**
+ * `mlx-factory run` without --server-url / --no-server: use the server that already runs for this
+ * model (a `server start`, the app, or one a killed run left behind), or start one; after the run,
+ * stop it if this run owns it, and leave it alone if someone else does.
+ */
+export interface RunServerOptions {
+  readonly config: FactoryConfig;
+  readonly home: string;
+  /** -m MODEL (overrides server.model). */
+  readonly model?: string;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Progress for the terminal: state changes (starting, ready, restarting…). */
+  readonly onState?: (event: ServerStateEvent) => void;
+  readonly onLog?: (event: ServerLogEvent) => void;
+  readonly onWarning?: (message: string) => void;
+  /** Tests: launch the scripted server instead of mlx_lm. */
+  readonly launch?: MlxSupervisorOptions['launch'];
+  readonly supervisor?: MlxSupervisorOptions['supervisor'];
+}
+
+export interface RunServer {
+  /** http://127.0.0.1:PORT (changes only if a restart had to move to another port; use chatModel). */
+  readonly url: string;
+  /** The --model string the server runs. */
+  readonly model: string;
+  readonly supervisor: ServerSupervisor;
+  /** A ChatModel that waits out restarts and retries a turn the server died in (llm_timeout per try). */
+  chatModel(timeoutMs: number): ChatModel;
+  /** Stops the server if this run started (or took over) it; leaves someone else's running. */
+  stopAfter(): Promise<void>;
+}
+
+export async function ensureServerForRun(options: RunServerOptions): Promise<RunServer> {
+  const { supervisor, model } = createMlxSupervisor({
+    config: options.config,
+    home: options.home,
+    model: options.model,
+    cwd: options.cwd,
+    env: options.env,
+    onWarning: options.onWarning,
+    launch: options.launch,
+    supervisor: options.supervisor,
+  });
+  if (options.onState !== undefined) supervisor.on('server.state', options.onState);
+  if (options.onLog !== undefined) supervisor.on('server.log', options.onLog);
+  try {
+    await supervisor.start();
+  } catch (error) {
+    await supervisor.stop('The run could not start its server.');
+    throw error;
+  }
+  return {
+    url: supervisor.url ?? '',
+    model: model.arg,
+    supervisor,
+    chatModel: (timeoutMs) => new SupervisedChatModel(supervisor, { timeoutMs }),
+    stopAfter: () => supervisor.stop('The run is over.'),
+  };
+}

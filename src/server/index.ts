@@ -1,0 +1,21 @@
+// The model server: runtime discovery and install, models and memory fit, the supervisor.
+export { ServerSupervisor, type SupervisorOptions, type LaunchTimings } from './server-supervisor.js';
+export { createMlxSupervisor, serverHost, fitFor, type MlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
+export { ensureServerForRun, type RunServer, type RunServerOptions } from './ensure-server-for-run.js';
+export { SupervisedChatModel, type SupervisedChatModelOptions } from './supervised-chat-model.js';
+export { mlxLaunchBuilder, mlxServerEnvironment, type LaunchBuilder, type LaunchSpec } from './launch-spec.js';
+export { reduceServerStatus, decideRestart, DEFAULT_RESTART_POLICY, INITIAL_STATUS, type ServerStatus, type ServerAction, type RestartPolicy } from './server-status.js';
+export { readPidFile, type PidFileRecord } from './pid-file.js';
+export { serverPaths, type ServerPaths } from './server-paths.js';
+export { loadServerConfig } from './load-server-config.js';
+export { gatherDoctorReport, type DoctorReport, type DoctorCheck, type CheckStatus } from './doctor-report.js';
+export { discoverRuntime, requireRuntime, findBasePython, type MlxRuntime, type TriedPython } from './runtime/discover-runtime.js';
+export { installRuntime, type InstallProgress, type InstallOptions } from './runtime/install-runtime.js';
+export { pipSpecifiers, PYTHON_REQUIREMENTS } from './runtime/python-requirements.js';
+export { MemorySampler, readSystemMemory, type MemorySamplerOptions } from './memory/memory-sampler.js';
+export { listLocalModels, type LocalModel } from './models/local-models.js';
+export { RECOMMENDED_MODELS, type RecommendedModel } from './models/recommended-models.js';
+export { resolveModel, type ResolvedModel } from './models/resolve-model.js';
+export { checkFit, formatBytes, type FitResult, type FitVerdict } from './models/fit-check.js';
+export { SupervisorControl, type SupervisorControlOptions } from './supervisor-control.js';
+export { recordedServerStatus, stopRecordedServer, type RecordedServerStatus, type StopOutcome } from './recorded-server.js';

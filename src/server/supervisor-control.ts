@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import type { DoctorCheck, ModelInfo, ServerStatus } from '../api/payloads.js';
+import type { ServerEvent, ServerStateEvent } from '../api/server-events.js';
+import type { FactoryConfig } from '../config/config-schema.js';
+import type { ChatModel } from '../llm/llm-types.js';
+import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
+import { gatherDoctorReport } from './doctor-report.js';
+import { MemorySampler } from './memory/memory-sampler.js';
+import { listLocalModels } from './models/local-models.js';
+import { RECOMMENDED_MODELS } from './models/recommended-models.js';
+import type { ServerSupervisor } from './server-supervisor.js';
+import { serverPaths } from './server-paths.js';
+import { SupervisedChatModel } from './supervised-chat-model.js';
+
+/**
+ * The supervisor behind the typed API (it has the shape of src/host's ServerControl and
+ * DoctorProvider): one supervisor at a time for the model asked for, its events and a memory
+ * sampler forwarded to one listener set, and the sampler running only while someone listens (the
+ * window or the browser UI is open).
+ */
+export interface SupervisorControlOptions {
+  readonly home: string;
+  /** Read again on every start, so a settings change applies to the next start. */
+  readonly config: () => FactoryConfig;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Memory warnings before a launch (also emitted as a supervisor log line). */
+  readonly onWarning?: (message: string) => void;
+  /** Tests: launch something else than mlx_lm (the scripted server). */
+  readonly launch?: MlxSupervisorOptions['launch'];
+  readonly supervisor?: MlxSupervisorOptions['supervisor'];
+  readonly samplerIntervalMs?: number;
+}
+
+export class SupervisorControl {
+  private current: { supervisor: ServerSupervisor; model: string; port: number | undefined; off: () => void } | null = null;
+  private readonly listeners = new Set<(event: ServerEvent) => void>();
+  private readonly sampler: MemorySampler;
+
+  constructor(private readonly options: SupervisorControlOptions) {
+    this.sampler = new MemorySampler({ serverPid: () => this.current?.supervisor.status.pid ?? null, intervalMs: options.samplerIntervalMs });
+    this.sampler.on('memory.sample', (sample) => this.emit(sample));
+  }
+
+  /** Starts (or adopts) a server for `model` (default server.model); a different model replaces the current one. */
+  async start(request: { model?: string | undefined; port?: number | undefined } = {}): Promise<ServerStatus> {
+    const config = this.options.config();
+    const model = request.model ?? config.server.model;
+    const current = this.current;
+    if (current !== null && (current.model !== model || (request.port !== undefined && request.port !== current.port))) {
+      await current.supervisor.stop('Replaced by a start for another model or port.');
+      current.off();
+      this.current = null;
+    }
+    if (this.current === null) {
+      const { supervisor } = createMlxSupervisor({
+        config,
+        home: this.options.home,
+        model,
+        port: request.port,
+        cwd: this.options.cwd,
+        env: this.options.env,
+        launch: this.options.launch,
+        supervisor: this.options.supervisor,
+        onWarning: (message) => {
+          this.options.onWarning?.(message);
+          this.emit({ type: 'server.log', stream: 'supervisor', line: `warning: ${message}`, time: new Date().toISOString() });
+        },
+      });
+      const offState = supervisor.on('server.state', (event) => this.emit(event));
+      const offLog = supervisor.on('server.log', (event) => this.emit(event));
+      this.current = { supervisor, model, port: request.port, off: () => (offState(), offLog()) };
+    }
+    await this.current.supervisor.start();
+    return this.status();
+  }
+
+  async stop(): Promise<ServerStatus> {
+    await this.current?.supervisor.stop('Stopped from the app.');
+    return this.status();
+  }
+
+  status(): ServerStatus {
+    const supervisor = this.current?.supervisor;
+    if (supervisor === undefined) {
+      return { state: 'stopped', previous: 'stopped', detail: 'Not started.', url: null, port: null, pid: null, model: this.options.config().server.model, owned: false, restarts: 0, logTail: [] };
+    }
+    return statusOf(supervisor.snapshot());
+  }
+
+  /** The last lines of the server's log file (it outlives the supervisor and holds earlier runs too). */
+  async logs(tail: number): Promise<{ lines: string[]; file: string | null }> {
+    const file = serverPaths(this.options.home).logFile;
+    try {
+      const text = await fs.promises.readFile(file, 'utf8');
+      return { lines: text.trimEnd().split('\n').slice(-tail), file };
+    } catch {
+      return { lines: this.current?.supervisor.logTail(tail) ?? [], file: null };
+    }
+  }
+
+  /** The recommended models and the ones on disk (the hub cache), merged by id. */
+  async models(): Promise<{ models: ModelInfo[]; current: string }> {
+    const local = listLocalModels({ env: this.options.env });
+    const models: ModelInfo[] = RECOMMENDED_MODELS.map((r) => {
+      const onDisk = local.find((m) => m.id === r.id);
+      return { id: r.id, recommended: true, onDisk: onDisk?.loadable === true, sizeBytes: onDisk?.sizeBytes ?? r.weightsBytes, note: `${r.note}; ~${Math.round(r.weightsBytes / 1024 ** 3)} GB, for ${Math.round(r.minMachineBytes / 1024 ** 3)} GB+ Macs` };
+    });
+    for (const m of local) {
+      if (models.some((x) => x.id === m.id)) continue;
+      models.push({ id: m.id, recommended: false, onDisk: m.loadable, sizeBytes: m.sizeBytes, note: m.loadable ? `on disk (${m.source === 'hf-cache' ? 'Hugging Face cache' : m.path})` : `cannot load: ${m.problem ?? '?'}` });
+    }
+    return { models, current: this.current?.model ?? this.options.config().server.model };
+  }
+
+  /** Server events and memory samples; memory is sampled every second while at least one listener is subscribed. */
+  onEvent(listener: (event: ServerEvent) => void): () => void {
+    this.listeners.add(listener);
+    this.sampler.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.sampler.stop();
+    };
+  }
+
+  /** The URL while a server answers; null while stopped, unloaded or restarting (use chatModel to wait). */
+  baseUrl(): string | null {
+    const supervisor = this.current?.supervisor;
+    if (supervisor === undefined) return null;
+    const { state } = supervisor.status;
+    return state === 'ready' || state === 'adopted' ? supervisor.url : null;
+  }
+
+  /**
+   * A ChatModel for sessions that starts the server if needed, reloads it after an idle unload,
+   * and retries a turn the server died in once it is back (llm_timeout per try).
+   */
+  async chatModel(timeoutMs: number): Promise<ChatModel> {
+    if (this.current === null) await this.start();
+    const supervisor = this.current?.supervisor;
+    if (supervisor === undefined) throw new Error('no supervisor after start');
+    return new SupervisedChatModel(supervisor, { timeoutMs });
+  }
+
+  /** On quit: stop what we started (a server someone else runs is left alone), stop sampling. */
+  async dispose(): Promise<void> {
+    this.sampler.stop();
+    await this.current?.supervisor.stop('The app quit.');
+    this.current?.off();
+    this.current = null;
+  }
+
+  /** `doctor.run` for the API: the same checks as `mlx-factory doctor`. */
+  readonly doctor = {
+    run: async (): Promise<DoctorCheck[]> => {
+      const report = await gatherDoctorReport({ config: this.options.config(), home: this.options.home, cwd: this.options.cwd, env: this.options.env });
+      return report.checks.map((c) => ({ id: c.id, label: c.label, status: c.status === 'missing' ? 'error' : c.status, detail: c.found, fix: c.fix }));
+    },
+  };
+
+  private emit(event: ServerEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
+
+function statusOf(event: ServerStateEvent): ServerStatus {
+  const { type: _type, time: _time, ...status } = event;
+  return status;
+}
