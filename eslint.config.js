@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', '.cache/', 'test-results/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', '.cache/', 'test-results/', '.scratch*'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -11,7 +11,8 @@ const extraArgs = process.argv.slice(2);
 
 const steps = [
   ['Installing test dependencies (Chromium, bubblewrap, Python venv with mlx + mlx-lm, tiny model)', process.execPath, ['scripts/setup-test-deps.mjs']],
-  ['Type-checking src, main, preload, renderer, tests', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['Type-checking src, main, preload, tests', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['Type-checking the renderer (DOM types, no Node) with src/api', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'renderer/tsconfig.json']],
   ['Linting', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']],
   ['Running the tests', process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...extraArgs]],
 ];

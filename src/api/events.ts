@@ -48,7 +48,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   event({ type: z.literal('edit.rejected'), attempt, reasons: z.array(z.string()), correction: z.string() }),
   event({ type: z.literal('read.answered'), attempt, paths: z.array(z.string()) }),
   event({ type: z.literal('commit'), attempt, step: z.int().positive(), sha: z.string(), files: z.array(z.string()) }),
-  event({ type: z.literal('exec.started'), attempt, command: z.string(), sandbox: z.string() }),
+  /** `pgid`: the check's process group, so a later look can tell whether anything of it still runs. */
+  event({ type: z.literal('exec.started'), attempt, command: z.string(), sandbox: z.string(), pgid: z.int().positive().optional() }),
   event({ type: z.literal('exec.output'), attempt, stream: z.enum(['stdout', 'stderr']), chunk: z.string() }),
   event({
     type: z.literal('exec.finished'),

@@ -68,9 +68,9 @@ export const requestSchemas = {
   'sessions.show': { params: byId, data: sessionDetailSchema },
   /** Changed files against the base; with `commit`, what that one commit changed. */
   'sessions.diff': { params: z.strictObject({ id: sessionId, commit: commitSha.optional() }), data: sessionDiffSchema },
-  /** Both sides of one file for the diff editor (same base/head rules as `sessions.diff`; `oldPath` for a rename's left side). */
+  /** Both sides of one file for the diff editor (same base/head rules as `sessions.diff`; a rename's left side is its old path). */
   'sessions.filePair': {
-    params: z.strictObject({ id: sessionId, path: z.string().min(1).max(4096), oldPath: z.string().min(1).max(4096).optional(), commit: commitSha.optional() }),
+    params: z.strictObject({ id: sessionId, path: z.string().min(1).max(4096), commit: commitSha.optional() }),
     data: filePairSchema,
   },
   /** Back to the state after commit `step` (0 = the base); dropped commits stay reachable by a ref. */

@@ -41,6 +41,10 @@ export const workspaceConfigSchema = z.strictObject({
 export const sandboxConfigSchema = z.strictObject({
   /** Refuse to run checks when no OS sandbox is available instead of warning. */
   require: z.boolean().default(false),
+  /** Memory a check may use, in MB; null = min(4096, half of the RAM). Enforced where the OS allows (SECURITY.md). */
+  max_memory_mb: z.int().min(16).nullable().default(null),
+  /** Processes (and threads) a check may run at once. */
+  max_processes: z.int().min(8).default(512),
 });
 
 export const factoryConfigSchema = z.strictObject({

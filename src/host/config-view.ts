@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { ConfigView } from '../api/payloads.js';
 import { loadConfig, readYamlFile, validateConfig } from '../config/load-config.js';
 import type { AppPaths } from '../home/app-home.js';
@@ -23,14 +23,12 @@ export function writeConfigPatch(paths: AppPaths, patch: ConfigPatch): ConfigVie
   readYamlFile(file, 'CONFIG_INVALID'); // a broken existing file is reported, not overwritten
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const doc = parseDocument(text);
-  if (doc.contents === null) doc.contents = doc.createNode({}) as typeof doc.contents;
   for (const [section, values] of Object.entries(patch)) {
     for (const [key, value] of Object.entries(values ?? {})) {
       if (value === null) doc.deleteIn([section, key]);
       else doc.setIn([section, key], value);
     }
-    const left = doc.getIn([section]);
-    if (left !== undefined && left !== null && typeof left === 'object' && 'items' in left && Array.isArray(left.items) && left.items.length === 0) doc.deleteIn([section]);
+    removeIfEmpty(doc, section);
   }
   validateConfig(file, doc.toJS() ?? {});
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -38,4 +36,19 @@ export function writeConfigPatch(paths: AppPaths, patch: ConfigPatch): ConfigVie
   fs.writeFileSync(temp, doc.toString());
   fs.renameSync(temp, file);
   return readConfigView(paths);
+}
+
+/** Drops a section left empty, keeping a comment written above it (it may be the file's header). */
+function removeIfEmpty(doc: Document, section: string): void {
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  const index = root.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === section);
+  const pair = root.items[index];
+  if (pair === undefined || !isMap(pair.value) || pair.value.items.length > 0) return;
+  const comment = isScalar(pair.key) ? pair.key.commentBefore : undefined;
+  root.items.splice(index, 1);
+  if (comment === undefined || comment === null) return;
+  const next = root.items[index];
+  if (index === 0 || next === undefined || !isScalar(next.key)) doc.commentBefore = [doc.commentBefore, comment].filter((c) => c).join('\n');
+  else next.key.commentBefore = [comment, next.key.commentBefore].filter((c) => c).join('\n');
 }

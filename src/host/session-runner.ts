@@ -1,12 +1,15 @@
+import fs from 'node:fs';
 import type { SessionEvent } from '../api/events.js';
 import type { SessionInfo } from '../api/payloads.js';
-import { toFactoryError } from '../errors/factory-error.js';
+import { loadConfig } from '../config/load-config.js';
+import type { FactoryConfig } from '../config/config-schema.js';
+import { FactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import type { SessionLog } from '../sessions/session-log.js';
-import { readSessionMeta, sessionFiles, writeSessionMeta } from '../sessions/session-meta.js';
-import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
+import { appendEvent, syncMeta, type SessionRecord } from '../sessions/session-store.js';
+import { launchSession, prepareSession, type LaunchDeps, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
 import { readSession, toSessionInfo, type LiveSessionState } from './session-views.js';
 
 /**
@@ -16,14 +19,22 @@ import { readSession, toSessionInfo, type LiveSessionState } from './session-vie
  */
 export interface SessionRunnerDeps {
   readonly paths: AppPaths;
-  /** The model a new session talks to (the supervised server, or a test's scripted server). */
-  readonly chatModelFor: (prepared: PreparedSession) => ChatModel | Promise<ChatModel>;
+  /** The model a session talks to (the supervised server, or a test's scripted server). */
+  readonly chatModelFor: (context: ModelContext) => ChatModel | Promise<ChatModel>;
   readonly runCheck: CheckRunner;
   /** A session was created, changed attempt/head, or ended. */
   readonly onUpdated: (info: SessionInfo) => void;
   /** A session's loop ended (for native notifications). */
   readonly onFinished: (info: SessionInfo) => void;
 }
+
+export interface ModelContext {
+  readonly config: FactoryConfig;
+  readonly llmTimeoutMs: number;
+}
+
+/** Continue a session's loop in its worktree, appending to its log (src/sessions/resume-session.ts). */
+export type ResumeLoop = (paths: AppPaths, id: string, deps: LaunchDeps) => Promise<SessionSummary>;
 
 export interface StartParams {
   readonly description: string;
@@ -44,19 +55,36 @@ interface Running {
 
 export class SessionRunner {
   private readonly running = new Map<string, Running>();
+  private readonly logListeners = new Set<(id: string, log: SessionLog) => void>();
 
   constructor(private readonly deps: SessionRunnerDeps) {}
 
   /** Answers once the session exists (worktree made, `session.created` logged). */
   async start(params: StartParams): Promise<SessionInfo> {
     const prepared = await this.prepare(params);
-    const id = prepared.plan.id;
-    const model = await this.deps.chatModelFor(prepared);
+    const model = await this.deps.chatModelFor({ config: prepared.config, llmTimeoutMs: prepared.plan.limits.llmTimeoutMs });
+    return this.run(prepared.plan.id, (deps) => launchSession(prepared, { ...deps, model }), 'created');
+  }
+
+  /** Runs an interrupted (or cancelled, timed-out…) session's loop again in its worktree. */
+  async resume(id: string, resumeLoop: ResumeLoop): Promise<SessionInfo> {
+    if (this.running.has(id)) throw new FactoryError('BAD_USAGE', `Session ${id} is already running.`);
+    const record = readSession(this.deps.paths, id);
+    const { config } = loadConfig({ repoDir: record.repo, userConfigFile: this.deps.paths.userConfig });
+    const model = await this.deps.chatModelFor({ config, llmTimeoutMs: config.agent.llm_timeout * 1000 });
+    return this.run(id, (deps) => resumeLoop(this.deps.paths, id, { ...deps, model }), 'log');
+  }
+
+  /**
+   * Runs a loop in the background and answers when the session is visible: at `session.created` for
+   * a new one, as soon as its log is open for a resumed one. A failure before that is the answer.
+   */
+  private run(id: string, loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>, readyAt: 'created' | 'log'): Promise<SessionInfo> {
     const controller = new AbortController();
-    let created: ((info: SessionInfo) => void) | undefined;
+    let ready: ((info: SessionInfo) => void) | undefined;
     let failed: ((error: unknown) => void) | undefined;
-    const ready = new Promise<SessionInfo>((resolve, reject) => {
-      created = resolve;
+    const answer = new Promise<SessionInfo>((resolve, reject) => {
+      ready = resolve;
       failed = reject;
     });
     const entry: Running = {
@@ -66,37 +94,48 @@ export class SessionRunner {
       live: { attempts: 0, headCommit: '', tokens: { prompt: 0, completion: 0 } },
       interruptedByHost: false,
     };
-    const launched = launchSession(prepared, {
-      model,
+    const launched = loop({
       runCheck: this.deps.runCheck,
       signal: controller.signal,
       onLog: (log) => {
         entry.log = log;
         this.running.set(id, entry);
+        // A resumed session continues from what its log says; a new one has no events yet.
+        const record = this.tryRecord(id);
+        if (record !== undefined) entry.live = { attempts: record.attempts, headCommit: record.headCommit, tokens: { ...record.tokens } };
+        for (const listener of this.logListeners) listener(id, log);
         log.subscribe((event) => {
           this.follow(id, entry, event);
-          if (event.type === 'session.created') created?.(this.info(id));
+          if (event.type === 'session.created' && readyAt === 'created') ready?.(this.announce(id));
         });
+        if (readyAt === 'log' && record !== undefined) ready?.(this.announce(id));
       },
     });
-    const done = launched.then(
+    entry.done = launched.then(
       (summary) => this.finish(id, entry, summary),
       (error: unknown) => {
         failed?.(error);
         this.finishWithError(id, entry, error);
       },
     );
-    entry.done = done;
-    return ready;
+    return answer;
+  }
+
+  private announce(id: string): SessionInfo {
+    const info = this.info(id);
+    this.deps.onUpdated(info);
+    return info;
   }
 
   private async prepare(params: StartParams): Promise<PreparedSession> {
     const { paths } = this.deps;
-    // cwd is only consulted when no repo is given; a fresh repository is what "no repo" means here.
+    // cwd is only consulted when no repo is given; a fresh repository is what "no repo" means here
+    // (forced below even if the app's home happens to sit inside some repository).
+    fs.mkdirSync(paths.scratchRepos, { recursive: true });
     const prepared = await prepareSession({
       description: params.description,
       repo: params.repo ?? undefined,
-      cwd: paths.home,
+      cwd: paths.scratchRepos,
       check: params.check ?? undefined,
       maxAttempts: params.maxAttempts,
       timeoutSec: params.timeoutSec,
@@ -133,30 +172,46 @@ export class SessionRunner {
 
   private finish(id: string, entry: Running, _summary: SessionSummary): void {
     this.running.delete(id);
-    if (entry.interruptedByHost) this.markInterrupted(id, 'The app quit while this session ran; resume it to continue.');
-    const info = this.info(id);
-    this.deps.onUpdated(info);
-    this.deps.onFinished(info);
+    if (entry.interruptedByHost) this.settle(id, 'interrupted', 'The app quit while this session ran; resume it to continue.');
+    this.announceEnd(id);
   }
 
   private finishWithError(id: string, entry: Running, error: unknown): void {
     this.running.delete(id);
-    const files = sessionFiles(this.deps.paths.sessions, id);
-    const meta = readSessionMeta(files.meta);
-    if (meta === undefined) return; // it never existed (e.g. the worktree could not be made)
-    if (meta.state === 'running') {
-      const state = entry.interruptedByHost ? 'interrupted' : 'error';
-      writeSessionMeta(files.meta, { ...meta, state, reason: toFactoryError(error).message, updatedAt: new Date().toISOString(), pid: null });
+    // The loop threw after the session existed: say so in its log, or it would read as running
+    // for as long as this process lives. (Before that, there is no session, and the caller got the error.)
+    if (this.tryRecord(id)?.state === 'running') {
+      this.settle(id, entry.interruptedByHost ? 'interrupted' : 'error', toFactoryError(error).message);
     }
+    if (this.tryRecord(id) !== undefined) this.announceEnd(id);
+  }
+
+  private announceEnd(id: string): void {
     const info = this.info(id);
     this.deps.onUpdated(info);
     this.deps.onFinished(info);
   }
 
-  private markInterrupted(id: string, reason: string): void {
-    const files = sessionFiles(this.deps.paths.sessions, id);
-    const meta = readSessionMeta(files.meta);
-    if (meta !== undefined) writeSessionMeta(files.meta, { ...meta, state: 'interrupted', reason, updatedAt: new Date().toISOString(), pid: null });
+  /** Appends the end state to the log (the source of truth) and rewrites meta.json from it. */
+  private settle(id: string, state: 'interrupted' | 'error', reason: string): void {
+    const record = this.tryRecord(id);
+    if (record === undefined) return;
+    if (state === 'interrupted') {
+      const lastStep = record.steps.reduce((max, step) => Math.max(max, step.step), 0);
+      appendEvent(this.deps.paths, id, { type: 'session.interrupted', reason, pid: process.pid, lastAttempt: record.attempts, lastStep });
+    } else {
+      appendEvent(this.deps.paths, id, { type: 'session.finished', status: 'error', reason, attempts: record.attempts, tokens: record.tokens, headCommit: record.headCommit });
+    }
+    const settled = this.tryRecord(id);
+    if (settled !== undefined) syncMeta(this.deps.paths, settled, null);
+  }
+
+  private tryRecord(id: string): SessionRecord | undefined {
+    try {
+      return readSession(this.deps.paths, id);
+    } catch {
+      return undefined;
+    }
   }
 
   info(id: string): SessionInfo {
@@ -167,6 +222,12 @@ export class SessionRunner {
     const entry = this.running.get(id);
     if (entry === undefined) return undefined;
     return { attempts: entry.live.attempts, headCommit: entry.live.headCommit, tokens: { ...entry.live.tokens } };
+  }
+
+  /** Called when this host starts running a session (new or resumed), with its live log. */
+  onLogOpened(listener: (id: string, log: SessionLog) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
   }
 
   /** The live log of a session this host runs (events appended to it reach subscribers at once). */
@@ -209,7 +270,7 @@ export class SessionRunner {
     });
     await Promise.race([Promise.allSettled(entries.map((entry) => entry.done)), timeout]);
     if (timer !== undefined) clearTimeout(timer);
-    // Whatever did not stop in time is marked now; its process is about to end anyway.
-    for (const id of this.running.keys()) this.markInterrupted(id, 'The app quit while this session ran; resume it to continue.');
+    // A loop that did not stop in time dies with this process; the next start finds its process
+    // gone and reads it as interrupted (src/sessions/session-store.ts).
   }
 }

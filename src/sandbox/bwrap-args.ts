@@ -10,7 +10,9 @@
  *   nothing reaches the host's /tmp, and other runs' files and sockets there are invisible;
  * - `/dev` minimal, `/proc` of its own PID namespace;
  * - known credential paths masked (see secret-paths.ts);
- * - no network: a new network namespace holds only a loopback interface that is down.
+ * - no network: a new network namespace holds only a loopback interface that is down;
+ * - no Unix-domain sockets (which reach host daemons through the file system) when a seccomp
+ *   program is given (see seccomp-filter.ts).
  */
 import type { SecretPath } from './secret-paths.js';
 
@@ -23,6 +25,8 @@ export interface BwrapPlan {
   tmpDir: string;
   writableDirs: readonly string[];
   hidden: readonly SecretPath[];
+  /** A file descriptor bwrap reads a seccomp program from (the launcher opens it). */
+  seccompFd?: number;
 }
 
 export function buildBwrapArgs(plan: BwrapPlan): string[] {
@@ -59,6 +63,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     if (secret.isDirectory) args.push('--tmpfs', secret.path);
     else args.push('--ro-bind', '/dev/null', secret.path);
   }
+  if (plan.seccompFd !== undefined) args.push('--seccomp', String(plan.seccompFd));
   args.push('--chdir', plan.cwd, '/bin/sh', '-c', plan.command);
   return args;
 }

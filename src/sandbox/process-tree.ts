@@ -24,6 +24,12 @@ export type GroupChild = ChildProcessByStdio<null, Readable, Readable>;
 export interface SpawnOptions {
   cwd: string;
   env: Record<string, string>;
+  /**
+   * Also give the child a pipe as fd 3 that nothing ever writes to: when this process dies, however,
+   * the child reads EOF on it (see the watchdog in limit-prelude.ts). The parent's end is
+   * `child.stdio[3]`.
+   */
+  parentDeathPipe?: boolean;
 }
 
 /** Starts `file args` as the leader of a new process group; stdin is /dev/null, stdout/stderr are pipes. */
@@ -32,8 +38,8 @@ export function spawnInNewGroup(file: string, args: readonly string[], options: 
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    stdio: options.parentDeathPipe === true ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+  }) as GroupChild;
 }
 
 function errnoCode(error: unknown): string | undefined {

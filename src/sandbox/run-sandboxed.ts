@@ -1,18 +1,32 @@
 /**
  * Runs one shell command (a check, a generated program) in a worktree: scrubbed environment,
- * OS sandbox when there is one, private TMPDIR, timeout and cancellation that kill the whole
- * process tree, output bounded to head + tail. Resolves only once no process of the run is left.
+ * OS sandbox when there is one, private TMPDIR, memory / process / CPU-time limits, timeout and
+ * cancellation that kill the whole process tree, output bounded to head + tail. Resolves only once
+ * no process of the run is left.
  */
-import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, homedir, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { FactoryError } from '../errors/factory-error.js';
 import { buildBwrapArgs } from './bwrap-args.js';
+import { countUserTasks } from './count-user-processes.js';
+import { buildLimitPrelude } from './limit-prelude.js';
 import { OutputCapture, type OutputStream } from './output-capture.js';
 import { killProcessGroup, spawnInNewGroup } from './process-tree.js';
+import {
+  limitNotice,
+  noLimitsReport,
+  resolveResourceLimits,
+  type Enforcement,
+  type ResourceLimits,
+  type ResourceLimitsRequest,
+  type ResourceReport,
+} from './resource-limits.js';
+import { createRunCgroup, reapStaleRunCgroups, type RunCgroup } from './run-cgroup.js';
 import { detectSandbox, type SandboxKind } from './sandbox-detect.js';
+import { buildUnixSocketFilter } from './seccomp-filter.js';
 import { buildSandboxExecArgs, MACOS_PROFILE_PATH } from './sandbox-exec-args.js';
 import { scrubEnvironment } from './scrub-env.js';
 import { findSecretPaths, type SecretPath } from './secret-paths.js';
@@ -35,6 +49,12 @@ export interface ExecRequest {
   sandbox?: 'auto' | 'required' | 'off';
   /** Writable besides cwd and the private temp dir. Must exist. */
   writableDirs?: string[];
+  /** Memory, process and CPU-time limits (see resource-limits.ts); missing ones get defaults; false = none. */
+  limits?: ResourceLimitsRequest | false;
+  /** Bytes of output passed to `onOutput` before live output stops (the result still has head + tail). Default 1 MiB. */
+  maxLiveOutputBytes?: number;
+  /** Called once the command runs, with its process group id (to record it, e.g. in the session log). */
+  onStart?: (pgid: number) => void;
 }
 
 export interface ExecResult {
@@ -57,6 +77,8 @@ export interface ExecResult {
   sandbox: { kind: SandboxKind; warning?: string };
   /** The run's process group id (= the leader's pid), for logs; null if nothing was started. */
   pgid: number | null;
+  /** The limits the run had, how they were enforced, and which ones stopped something. */
+  resources: ResourceReport;
 }
 
 /** `sandbox: 'required'` and this machine has none. A FactoryError, so the CLI and UI map it by code. */
@@ -70,6 +92,9 @@ export class SandboxUnavailableError extends FactoryError {
 }
 
 const KILL_GRACE_MS = 500;
+export const DEFAULT_MAX_LIVE_OUTPUT_BYTES = 1024 * 1024;
+/** A shell (and bwrap) reports a child killed by signal n as exit 128 + n; SIGXCPU is 24 on Linux and macOS. */
+const SIGXCPU_EXIT = 128 + 24;
 /** After the group is gone, how long pipes may stay open (held by a process that left the group). */
 const PIPE_CLOSE_GRACE_MS = 2000;
 /** setTimeout fires at once for delays above 2^31-1 ms. */
@@ -78,7 +103,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 interface Launch {
   file: string;
   args: string[];
+  /** Files the launcher opens on these descriptors for the program (bwrap's seccomp filter). */
+  inputFds?: Array<{ fd: number; file: string }>;
 }
+
+/** bwrap reads its seccomp program from this descriptor (3 is the watchdog's, unused under bwrap). */
+const SECCOMP_FD = 4;
 
 interface LaunchContext {
   command: string;
@@ -111,7 +141,16 @@ async function secretsToHide(): Promise<SecretPath[]> {
 async function buildLaunch(kind: SandboxKind, executable: string | undefined, ctx: LaunchContext): Promise<Launch> {
   if (kind === 'bwrap' && executable !== undefined) {
     const hidden = await secretsToHide();
-    return { file: executable, args: buildBwrapArgs({ ...ctx, worktree: ctx.cwd, hidden }) };
+    const filter = buildUnixSocketFilter();
+    if (filter === null) return { file: executable, args: buildBwrapArgs({ ...ctx, worktree: ctx.cwd, hidden }) };
+    // Beside the run's temp dir, not in it: the command has no business reading it.
+    const filterFile = `${ctx.tmpDir}.seccomp`;
+    await writeFile(filterFile, filter, { mode: 0o600 });
+    return {
+      file: executable,
+      args: buildBwrapArgs({ ...ctx, worktree: ctx.cwd, hidden, seccompFd: SECCOMP_FD }),
+      inputFds: [{ fd: SECCOMP_FD, file: filterFile }],
+    };
   }
   if (kind === 'sandbox-exec' && executable !== undefined) {
     const profileText = ctx.writableDirs.length > 0 ? await readFile(MACOS_PROFILE_PATH, 'utf8') : undefined;
@@ -129,6 +168,52 @@ async function buildLaunch(kind: SandboxKind, executable: string | undefined, ct
   return { file: '/bin/sh', args: ['-c', ctx.command] };
 }
 
+/** The limits wired into one launch: the cgroup (if any) and what the rlimits do. */
+interface LimitSetup {
+  limits: ResourceLimits | null;
+  group: RunCgroup | null;
+  enforcement: ResourceReport['enforcement'];
+  prelude: string;
+  /** The prelude starts a watchdog reading fd 3 (see limit-prelude.ts). */
+  watchdog: boolean;
+}
+
+let staleReaped: Promise<unknown> | undefined;
+
+/**
+ * Linux: once per process, before its first run, the cgroups of runs whose host died (SIGKILL, a
+ * crash) are emptied — what survived of them is killed — and removed.
+ */
+function reapStaleRunsOnce(): Promise<unknown> {
+  staleReaped ??= reapStaleRunCgroups().catch(() => []);
+  return staleReaped;
+}
+
+async function setUpLimits(req: ExecRequest, kind: SandboxKind, inputFds: Launch['inputFds'] = []): Promise<LimitSetup> {
+  // Where no PID namespace kills the run when its host dies (no sandbox, macOS), a watchdog does.
+  const watchdogFd = kind === 'bwrap' ? null : 3;
+  if (req.limits === false) {
+    const none: Enforcement = 'none';
+    const prelude = buildLimitPrelude({ cgroupProcsFiles: [], cpuSeconds: null, dataBytes: null, maxUserProcesses: null, watchdogFd, inputFds });
+    return { limits: null, group: null, enforcement: { memory: none, processes: none, cpu: none }, prelude, watchdog: watchdogFd !== null };
+  }
+  const limits = resolveResourceLimits(req.limits, req.timeoutMs, { totalMemoryBytes: totalmem(), cpus: availableParallelism() });
+  await reapStaleRunsOnce();
+  const group = req.limits?.cgroups === false ? null : await createRunCgroup(limits).catch(() => null);
+  const cgroupKind: Enforcement = group?.version === 'v2' ? 'cgroup-v2' : 'cgroup-v1';
+  // Fallbacks: RLIMIT_DATA only on Linux (macOS ignores it); RLIMIT_NPROC is per user and not enforced for root.
+  const dataBytes = group?.memoryDir == null && process.platform === 'linux' ? limits.memoryBytes : null;
+  const uid = process.getuid?.() ?? 0;
+  const maxUserProcesses = group?.pidsDir == null && uid !== 0 ? (await countUserTasks(uid).catch(() => 0)) + limits.processes : null;
+  const enforcement = {
+    memory: group?.memoryDir != null ? cgroupKind : dataBytes !== null ? ('rlimit' as const) : ('none' as const),
+    processes: group?.pidsDir != null ? cgroupKind : maxUserProcesses !== null ? ('rlimit' as const) : ('none' as const),
+    cpu: 'rlimit' as const,
+  };
+  const prelude = buildLimitPrelude({ cgroupProcsFiles: group?.procsFiles ?? [], cpuSeconds: limits.cpuSeconds, dataBytes, maxUserProcesses, watchdogFd, inputFds });
+  return { limits, group, enforcement, prelude, watchdog: watchdogFd !== null };
+}
+
 function emptyResult(sandbox: ExecResult['sandbox'], cancelled: boolean): ExecResult {
   return {
     exitCode: null,
@@ -143,6 +228,7 @@ function emptyResult(sandbox: ExecResult['sandbox'], cancelled: boolean): ExecRe
     durationMs: 0,
     sandbox,
     pgid: null,
+    resources: noLimitsReport(),
   };
 }
 
@@ -165,13 +251,40 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
 
   // realpath: on macOS os.tmpdir() is under /var, a symlink the Seatbelt rules would not match.
   const tmpDir = await realpath(await mkdtemp(join(tmpdir(), 'mlx-factory-run-')));
+  let setup: LimitSetup | undefined;
   try {
     const env = scrubEnvironment(process.env, { ...req.env, TMPDIR: tmpDir });
     const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs });
-    return await execute(launch, env, cwd, req, sandbox);
+    setup = await setUpLimits(req, availability.kind, launch.inputFds);
+    // The prelude joins the cgroup, sets the rlimits and starts the watchdog, then execs the launch.
+    const limited: Launch = { file: '/bin/sh', args: ['-c', setup.prelude, launch.file, ...launch.args] };
+    return await execute(limited, env, cwd, req, sandbox, setup);
   } finally {
+    await setup?.group?.remove();
     await rm(tmpDir, { recursive: true, force: true });
+    await rm(`${tmpDir}.seccomp`, { force: true });
   }
+}
+
+/**
+ * The leader died of SIGXCPU, or a shell (ours under bwrap, or the command's) reported that its
+ * child did: shells exit 128 + 24 and print "CPU time limit exceeded".
+ */
+function diedOfCpuLimit(exit: { code: number | null; signal: NodeJS.Signals | null }, stderrTail: string): boolean {
+  return exit.signal === 'SIGXCPU' || (exit.code === SIGXCPU_EXIT && /CPU time limit exceeded/i.test(stderrTail));
+}
+
+async function resourceReport(setup: LimitSetup, exit: { code: number | null; signal: NodeJS.Signals | null }, stderrTail: string): Promise<ResourceReport> {
+  const stats = setup.group === null ? null : await setup.group.stats();
+  return {
+    limits: setup.limits,
+    enforcement: setup.enforcement,
+    peakMemoryBytes: stats?.peakMemoryBytes ?? null,
+    peakProcesses: stats?.peakProcesses ?? null,
+    memoryLimitHit: (stats?.oomKills ?? 0) > 0,
+    forksRefused: stats?.forksRefused ?? 0,
+    cpuLimitHit: setup.limits !== null && diedOfCpuLimit(exit, stderrTail),
+  };
 }
 
 async function execute(
@@ -180,10 +293,11 @@ async function execute(
   cwd: string,
   req: ExecRequest,
   sandbox: ExecResult['sandbox'],
+  setup: LimitSetup,
 ): Promise<ExecResult> {
   const started = performance.now();
   const capture = new OutputCapture({ maxOutputBytes: req.maxOutputBytes });
-  const child = spawnInNewGroup(launch.file, launch.args, { cwd, env });
+  const child = spawnInNewGroup(launch.file, launch.args, { cwd, env, parentDeathPipe: setup.watchdog });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -194,6 +308,12 @@ async function execute(
   });
   const pgid = child.pid;
   if (pgid === undefined) throw new Error(`failed to start ${launch.file}`);
+  if (setup.group !== null) void setup.group.startSampling();
+  try {
+    req.onStart?.(pgid);
+  } catch {
+    // Recording the start (a full disk, say) must not leave a run without its kill and capture.
+  }
 
   // Always drain both pipes, whether or not anyone listens live: a full pipe blocks the child.
   const decoders: Record<OutputStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
@@ -205,10 +325,21 @@ async function execute(
       // A failing listener (UI, terminal) must not break the capture or the run.
     }
   };
+  // Live output is what reaches the session log and the UI: bounded, or a check printing 100 MB
+  // would write 100 MB to the log. The result keeps head + tail either way.
+  const liveCap = req.maxLiveOutputBytes ?? DEFAULT_MAX_LIVE_OUTPUT_BYTES;
+  let liveBytes = 0;
+  let liveStopped = false;
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream].on('data', (chunk: Buffer) => {
       capture.push(chunk, stream);
+      if (liveStopped) return;
       emit(decoders[stream].write(chunk), stream);
+      liveBytes += chunk.length;
+      if (liveBytes >= liveCap) {
+        liveStopped = true;
+        emit(`\n[mlx-factory] Live output stops here, after ${liveBytes} bytes; the run goes on, and its result keeps the beginning and the end of the output.\n`, stream);
+      }
     });
   }
 
@@ -235,13 +366,22 @@ async function execute(
   req.signal?.removeEventListener('abort', onAbort);
   // Background processes the command left behind (`server &`) do not outlive the run.
   await killTree();
+  // Those that also left the process group are still in the run's cgroup.
+  if (setup.group !== null) await setup.group.killAll();
   const pipesClosed = await Promise.race([closed, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PIPE_CLOSE_GRACE_MS))]);
   if (!pipesClosed) {
     // Held open by a process that left the group (only possible without a sandbox).
     child.stdout.destroy();
     child.stderr.destroy();
   }
-  for (const stream of ['stdout', 'stderr'] as const) emit(decoders[stream].end(), stream);
+  child.stdio[3]?.destroy(); // the watchdog's pipe; the run is over, so its EOF kills nothing
+  if (!liveStopped) for (const stream of ['stdout', 'stderr'] as const) emit(decoders[stream].end(), stream);
+  const resources = await resourceReport(setup, exit, capture.streamTail('stderr'));
+  const notice = limitNotice(resources);
+  if (notice !== '') {
+    capture.push(Buffer.from(notice), 'stderr');
+    emit(notice, 'stderr');
+  }
   capture.end();
 
   return {
@@ -257,5 +397,6 @@ async function execute(
     durationMs: Math.round(performance.now() - started),
     sandbox,
     pgid,
+    resources,
   };
 }

@@ -3,6 +3,7 @@ import { FactoryError } from '../errors/factory-error.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppPaths } from '../home/app-home.js';
 import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
+import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { factoryRefs, nextRefNumber } from '../workspace/factory-refs.js';
 import { cleanUntracked } from '../workspace/git/clean-untracked.js';
 import { gitCommonDir } from '../workspace/git/common-dir.js';
@@ -68,6 +69,7 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
         stagnationThreshold: config.agent.stagnation_threshold,
       },
       sandbox: config.sandbox.require ? 'required' : 'auto',
+      checkLimits: limitsFromSettings(config.sandbox),
     };
     let result: LoopResult;
     const ready = restored

@@ -77,8 +77,9 @@ export async function sessionFilePair(paths: AppPaths, id: string, filePath: str
   const context = await openSession(paths, id);
   const range = await sessionRange(context, scope);
   const files = await listChangedFiles(context.record.repo, range.base, range.head);
-  const file = files.find((f) => f.path === filePath || f.oldPath === filePath);
-  if (file === undefined) throw new FactoryError('BAD_USAGE', `${filePath} did not change between ${range.base.slice(0, 8)} and ${range.head.slice(0, 8)}.`);
+  // A changed file is read by blob id (a rename's left side is its old path); any other path as it is
+  // at both ends, so an unchanged or absent file answers too.
+  const file = files.find((f) => f.path === filePath || f.oldPath === filePath) ?? { path: filePath, oldPath: null, oldOid: `${range.base}:${filePath}`, newOid: `${range.head}:${filePath}` };
   const pair = await readContentPair(context.record.repo, file);
   return { path: file.path, base: range.base, head: range.head, left: toApiSide(pair.before), right: toApiSide(pair.after) };
 }

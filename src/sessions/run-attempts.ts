@@ -311,13 +311,15 @@ class AttemptLoop {
   private async runCheck(command: string): Promise<ExecResult> {
     this.throwIfCancelled();
     const attempt = this.attempt;
-    this.deps.log.append({ type: 'exec.started', attempt, command, sandbox: this.plan.sandbox });
     const result = await this.deps.runCheck({
       command,
       cwd: this.worktree,
       timeoutMs: this.plan.limits.executionTimeoutMs,
       signal: this.signal,
       sandbox: this.plan.sandbox,
+      limits: this.plan.checkLimits,
+      // Logged once the check runs, with its process group (what to look for if this process dies).
+      onStart: (pgid) => this.deps.log.append({ type: 'exec.started', attempt, command, sandbox: this.plan.sandbox, pgid }),
       env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
       onOutput: (chunk, stream) => this.deps.log.append({ type: 'exec.output', attempt, stream, chunk }),
     });

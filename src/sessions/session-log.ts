@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sessionEventSchema, type SessionEvent, type SessionEventPayload } from '../api/events.js';
+import type { FactoryError } from '../errors/factory-error.js';
+import { LogSpaceReserve, logWriteError } from './log-space-reserve.js';
 
 /**
  * A session's append-only JSONL event log: the source of truth for the session (transcripts,
@@ -22,11 +24,17 @@ const DURABLE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set([
   'session.resumed',
 ]);
 
+/** What a log that could not be written still tries to record, in the space the reserve frees. */
+const LAST_WORDS: ReadonlySet<SessionEvent['type']> = new Set(['session.finished', 'session.interrupted']);
+
 export type SessionEventListener = (event: SessionEvent) => void;
 
 export class SessionLog {
   private fd: number;
   private nextSeq: number;
+  /** Set by the first failed write (a full disk): later events are refused, except the last words. */
+  private failure: FactoryError | undefined;
+  private readonly reserve: LogSpaceReserve;
   private readonly listeners = new Set<SessionEventListener>();
 
   private constructor(
@@ -37,6 +45,7 @@ export class SessionLog {
   ) {
     this.fd = fd;
     this.nextSeq = nextSeq;
+    this.reserve = new LogSpaceReserve(`${file}.reserve`);
   }
 
   /** Opens (or creates) the log, continuing the sequence after the last complete event. */
@@ -50,13 +59,40 @@ export class SessionLog {
     return new SessionLog(sessionId, file, fd, last === undefined ? 1 : last.seq + 1);
   }
 
+  /**
+   * Writes one event. When the write fails (a full disk), the log cuts back any half-written line,
+   * frees its reserve and throws a FactoryError (DISK_FULL / LOG_WRITE_FAILED) saying so; from then
+   * on it refuses every event except `session.finished` / `session.interrupted`, which it still
+   * tries to write, so the session ends in a clear state instead of looking like it still runs.
+   */
   append(payload: SessionEventPayload): SessionEvent {
+    if (this.failure !== undefined && !LAST_WORDS.has(payload.type)) throw this.failure;
+    this.reserve.ensure();
     const event = { ...payload, session: this.sessionId, seq: this.nextSeq, time: new Date().toISOString() } as SessionEvent;
-    this.nextSeq += 1;
-    fs.writeSync(this.fd, `${JSON.stringify(event)}\n`);
-    if (DURABLE_EVENTS.has(event.type)) fs.fsyncSync(this.fd);
+    try {
+      this.writeLine(`${JSON.stringify(event)}\n`);
+      this.nextSeq += 1;
+      if (DURABLE_EVENTS.has(event.type)) fs.fsyncSync(this.fd);
+    } catch (error) {
+      this.failure ??= logWriteError(this.sessionId, this.file, error);
+      this.reserve.release();
+      throw this.failure;
+    }
     for (const listener of this.listeners) listener(event);
     return event;
+  }
+
+  /** The whole line or nothing: a short write is completed, or cut back if the rest cannot be written. */
+  private writeLine(line: string): void {
+    const bytes = Buffer.from(line);
+    let written = 0;
+    try {
+      while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written);
+    } catch (error) {
+      // The file ends with the `written` bytes of this line (appends go to the end).
+      if (written > 0) fs.ftruncateSync(this.fd, fs.fstatSync(this.fd).size - written);
+      throw error;
+    }
   }
 
   subscribe(listener: SessionEventListener): () => void {
@@ -68,6 +104,7 @@ export class SessionLog {
     if (this.fd === -1) return;
     fs.closeSync(this.fd);
     this.fd = -1;
+    this.reserve.release();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../config/config-schema.js';
+import type { ResourceLimitsRequest } from '../sandbox/resource-limits.js';
 import type { TaskSpec } from '../task/task-schema.js';
 
 /** The limits a session runs under, resolved once from config, task file and CLI (the CLI wins). */
@@ -37,4 +38,6 @@ export interface SessionPlan {
   readonly task: TaskSpec;
   readonly limits: SessionLimits;
   readonly sandbox: 'auto' | 'required';
+  /** Memory / process limits for checks (factory.yaml `sandbox.max_memory_mb`, `max_processes`); unset = defaults. */
+  readonly checkLimits?: ResourceLimitsRequest;
 }

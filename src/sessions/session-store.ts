@@ -224,8 +224,8 @@ export function loadAllSessions(paths: AppPaths, isAlive: IsAlive = isProcessAli
 
 /**
  * Makes the log and meta.json say what the rebuild found: a session found `interrupted` gets a
- * `session.interrupted` event (once), and meta.json is rewritten from the record (or re-created when
- * it was lost). Returns the sessions that were newly marked interrupted.
+ * `session.interrupted` event (once), and meta.json of every session no process runs is rewritten
+ * from the record (or re-created when it was lost). Returns the sessions newly marked interrupted.
  */
 export function reconcileSessions(paths: AppPaths, isAlive: IsAlive = isProcessAlive): SessionListing & { interrupted: string[] } {
   const listing = loadAllSessions(paths, isAlive);
@@ -243,7 +243,9 @@ export function reconcileSessions(paths: AppPaths, isAlive: IsAlive = isProcessA
       });
       interrupted.push(record.id);
     }
-    syncMeta(paths, record);
+    // A live session's meta.json belongs to the process running it; writing it from here could race
+    // with that process's own last write.
+    if (record.pid === null) syncMeta(paths, record);
     return record;
   });
   return { sessions, problems: listing.problems, interrupted };

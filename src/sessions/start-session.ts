@@ -8,6 +8,7 @@ import { appPaths, type AppPaths } from '../home/app-home.js';
 import type { LlmScheduler } from '../llm/llm-scheduler.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
+import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
 import type { TaskFile } from '../task/task-schema.js';
 import { createScratchRepo, createSessionWorkspace, type SessionWorkspace } from '../workspace/create-session-workspace.js';
@@ -62,7 +63,7 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
     files: taskFile?.files,
   });
   const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
-  const plan: SessionPlan = { id: newSessionId(), task, limits, sandbox: config.sandbox.require ? 'required' : 'auto' };
+  const plan: SessionPlan = { id: newSessionId(), task, limits, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) };
   return { plan, config, repo, paths, slug: slugify(task.name) };
 }
 

@@ -22,7 +22,7 @@ describe('defaultConfig', () => {
     expect(config.agent.llm_concurrency).toBe(1);
     expect(config.server.python).toBeNull();
     expect(config.workspace).toEqual({ setup: null, include: [] });
-    expect(config.sandbox).toEqual({ require: false });
+    expect(config.sandbox).toEqual({ require: false, max_memory_mb: null, max_processes: 512 });
   });
 
   it('returns a fresh object each time', () => {
@@ -65,6 +65,8 @@ describe('factoryConfigSchema', () => {
     [{ server: { model: '' } }, 'server.model'],
     [{ workspace: { include: '.env' } }, 'workspace.include'],
     [{ sandbox: { require: 'yes' } }, 'sandbox.require'],
+    [{ sandbox: { max_memory_mb: 1 } }, 'sandbox.max_memory_mb'],
+    [{ sandbox: { max_processes: 'many' } }, 'sandbox.max_processes'],
     [{ agent: { maxAttempts: 3 } }, 'agent'],
     [{ workspace_dir: 'out' }, ''],
   ])('rejects %j', (input, key) => {

@@ -102,7 +102,7 @@ describe('loadConfig: the seed\'s factory.yaml', () => {
     expect(config.server).toMatchObject({ python: '/opt/venv/bin/python', idle_unload_minutes: 0 });
     expect(config.agent).toMatchObject({ max_prompt_tokens: 4000, llm_concurrency: 4 });
     expect(config.workspace).toEqual({ setup: 'npm ci', include: ['.env', '.env.local'] });
-    expect(config.sandbox).toEqual({ require: true });
+    expect(config.sandbox).toEqual({ require: true, max_memory_mb: null, max_processes: 512 });
   });
 });
 

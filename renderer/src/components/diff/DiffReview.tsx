@@ -1,0 +1,162 @@
+import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
+import { describeDiscard, describeMerge, describeRollback } from '../../lib/merge-summary.js';
+import { formatBytes, shortSha } from '../../lib/display-format.js';
+import { useDiffStore } from '../../state/diff-store.js';
+import { onSessionChanged } from '../../state/event-router.js';
+import { useSessionDetailStore } from '../../state/session-detail-store.js';
+import { useSessionsStore } from '../../state/sessions-store.js';
+import { useUiStore } from '../../state/ui-store.js';
+import { EmptyState } from '../common/EmptyState.js';
+import { ErrorState } from '../common/ErrorState.js';
+import { LoadingState } from '../common/LoadingState.js';
+import { Segmented } from '../common/Segmented.js';
+import { ChangedFiles } from './ChangedFiles.js';
+import { CommitTimeline } from './CommitTimeline.js';
+import { MergePanel } from './MergePanel.js';
+import { MonacoDiff } from './MonacoDiff.js';
+
+/** Review and take: files, Monaco's diff, the commit timeline with rollback, and merge/discard. */
+export function DiffReview({ session, detail }: { session: SessionInfo; detail: SessionDetail | null }) {
+  const store = useDiffStore(
+    useShallow((s) => ({
+      commit: s.commit,
+      diff: s.diff,
+      selected: s.selected,
+      pair: s.pair,
+      mode: s.mode,
+      squash: s.squash,
+      preview: s.preview,
+      checkout: s.checkout,
+      busy: s.busy,
+      outcome: s.outcome,
+    })),
+  );
+  const actions = useDiffStore.getState();
+  const confirm = useUiStore((s) => s.confirm);
+  const id = session.id;
+
+  useEffect(() => {
+    const diff = useDiffStore.getState();
+    diff.open(id);
+    void diff.loadCheckout(session.repo);
+    // New commits, a rollback or a merge change what there is to review.
+    return onSessionChanged((changed) => {
+      if (changed !== id) return;
+      void useDiffStore.getState().loadDiff();
+      void useDiffStore.getState().loadPreview();
+    });
+  }, [id, session.repo]);
+
+  // On opening, and whenever the list row says the head moved (a step committed while watching).
+  useEffect(() => {
+    void useDiffStore.getState().loadDiff();
+    void useDiffStore.getState().loadPreview();
+  }, [id, session.headCommit]);
+
+  const refreshAfterAction = (): void => {
+    void useSessionDetailStore.getState().load(id);
+    void useSessionsStore.getState().load();
+  };
+
+  const liveReason = session.live ? 'Stop the session (or let it finish) before rolling back.' : session.state === 'discarded' ? 'This session was discarded.' : null;
+
+  const rollback = (step: number, sha: string | null): void => {
+    const commits = detail?.commits ?? [];
+    const headIndex = commits.findIndex((c) => c.sha === session.headCommit);
+    const current = headIndex >= 0 ? headIndex + 1 : commits.length;
+    confirm({
+      ...describeRollback(session, step, sha, Math.max(0, current - step)),
+      onConfirm: async () => {
+        await actions.rollback(step);
+        refreshAfterAction();
+      },
+    });
+  };
+  const merge = (): void => {
+    if (store.preview.value === null) return;
+    confirm({
+      ...describeMerge(session, store.preview.value, store.squash, store.checkout),
+      onConfirm: async () => {
+        await actions.merge();
+        refreshAfterAction();
+      },
+    });
+  };
+  const discard = (): void =>
+    confirm({
+      ...describeDiscard(session),
+      onConfirm: async () => {
+        await actions.discard();
+        refreshAfterAction();
+      },
+    });
+
+  const files = store.diff.value?.files ?? [];
+  const pair = store.pair.value;
+  let main;
+  if (store.diff.value === null && store.diff.error !== null) main = <ErrorState title="Could not load the changes" message={store.diff.error} onRetry={() => void actions.loadDiff()} />;
+  else if (store.diff.value === null) main = <LoadingState label="Loading the changes…" />;
+  else if (files.length === 0)
+    main = <EmptyState icon="check" title={store.commit === null ? 'No changes yet' : 'This step changed nothing'} message={store.commit === null ? 'The session has not committed anything since its base.' : undefined} />;
+  else if (store.pair.error !== null) main = <ErrorState title="Could not open the file" message={store.pair.error} onRetry={() => store.selected !== null && actions.select(store.selected)} />;
+  else if (pair === null) main = <LoadingState label="Opening the file…" />;
+  else if (pair.left.binary || pair.right.binary) main = <EmptyState title="Binary file" message="There is no text to compare." />;
+  else if (pair.left.tooLarge || pair.right.tooLarge)
+    main = <EmptyState title="File too large to show" message={`${formatBytes(Math.max(pair.left.size, pair.right.size))} — open it in your editor from the worktree.`} />;
+  else
+    // One editor for every file: the previous file stays on screen until the next one arrives.
+    main = (
+      <>
+        <MonacoDiff pair={pair} mode={store.mode} />
+        {(store.pair.loading || pair.path !== store.selected) && (
+          <div className="diff-loading">
+            <LoadingState label="Opening the file…" compact />
+          </div>
+        )}
+      </>
+    );
+
+  return (
+    <div className="diff-review">
+      <aside className="diff-side">
+        {store.diff.value !== null && files.length > 0 && <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />}
+        {detail !== null && (
+          <CommitTimeline session={session} commits={detail.commits} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
+        )}
+      </aside>
+      <div className="diff-main">
+        <div className="diff-toolbar">
+          <span className="diff-path" title={store.selected ?? ''}>
+            {store.selected ?? ''}
+            {store.commit !== null && <span className="diff-scope"> in step {detail?.commits.find((c) => c.sha === store.commit)?.step ?? shortSha(store.commit)}</span>}
+          </span>
+          <div className="spacer" />
+          <Segmented
+            label="Diff layout"
+            options={[
+              { id: 'side-by-side', label: 'Side by side' },
+              { id: 'inline', label: 'Inline' },
+            ]}
+            value={store.mode}
+            onChange={(mode) => actions.setMode(mode)}
+          />
+        </div>
+        <div className="diff-editor">{main}</div>
+      </div>
+      <MergePanel
+        session={session}
+        preview={store.preview.value}
+        previewLoading={store.preview.loading}
+        previewError={store.preview.error}
+        squash={store.squash}
+        onSquash={(v) => actions.setSquash(v)}
+        onMerge={merge}
+        onDiscard={discard}
+        busy={store.busy}
+        outcome={store.outcome}
+      />
+    </div>
+  );
+}

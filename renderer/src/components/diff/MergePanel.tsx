@@ -1,0 +1,89 @@
+import type { MergePreview, SessionInfo } from '../../../../src/api/payloads.js';
+import { isNotImplementedText } from '../../lib/api-errors.js';
+import { previewHeadline } from '../../lib/merge-summary.js';
+import type { ActionOutcome } from '../../state/diff-store.js';
+import { Spinner } from '../common/Spinner.js';
+
+/** Before the merge button: the predicted result (conflicts, blocking local changes), then the actions. */
+export function MergePanel({
+  session,
+  preview,
+  previewLoading,
+  previewError,
+  squash,
+  onSquash,
+  onMerge,
+  onDiscard,
+  busy,
+  outcome,
+}: {
+  session: SessionInfo;
+  preview: MergePreview | null;
+  previewLoading: boolean;
+  previewError: string | null;
+  squash: boolean;
+  onSquash: (squash: boolean) => void;
+  onMerge: () => void;
+  onDiscard: () => void;
+  busy: 'merge' | 'discard' | 'rollback' | null;
+  outcome: ActionOutcome | null;
+}) {
+  const closed = session.state === 'discarded';
+  const headline = preview !== null ? previewHeadline(preview) : null;
+  const why = session.live ? 'Wait for the session to end (or stop it) first.' : closed ? 'This session was discarded.' : null;
+  const canMerge = why === null && preview !== null && preview.canMerge && !preview.upToDate && busy === null;
+  return (
+    <div className="merge-panel" data-can-merge={canMerge} data-loading={previewLoading}>
+      <div className="merge-status">
+        {previewLoading && preview === null ? (
+          <span className="merge-line">
+            <Spinner size={12} /> Predicting the merge…
+          </span>
+        ) : previewError !== null && preview === null ? (
+          isNotImplementedText(previewError) ? (
+            <span className="merge-line neutral">Merging is not available in this build yet.</span>
+          ) : (
+            <span className="merge-line danger">Could not predict the merge: {previewError}</span>
+          )
+        ) : headline !== null && preview !== null ? (
+          <>
+            <span className={`merge-line ${headline.tone}`} data-merge-headline>
+              <span className={`dot ${headline.tone}`} />
+              {headline.text}
+              {previewLoading && <Spinner size={10} />}
+            </span>
+            <span className="merge-sub">
+              into <code>{preview.baseBranch ?? session.baseBranch ?? '?'}</code>
+              {preview.message !== '' && headline.text !== preview.message ? ` — ${preview.message}` : ''}
+            </span>
+            {preview.conflicts.length > 0 && (
+              <span className="merge-files danger" data-conflicts>
+                Conflicts: {preview.conflicts.join(', ')}
+              </span>
+            )}
+            {preview.blockedBy.length > 0 && <span className="merge-files warning">Uncommitted in your checkout: {preview.blockedBy.join(', ')}</span>}
+          </>
+        ) : null}
+        {outcome !== null && (
+          <span className={`merge-outcome ${outcome.tone}`} role={outcome.tone === 'danger' ? 'alert' : 'status'} data-outcome>
+            {outcome.text}
+          </span>
+        )}
+      </div>
+      <div className="merge-actions">
+        <label className="checkbox" title="One commit on the base branch (default), or a merge commit that keeps every step">
+          <input type="checkbox" checked={squash} onChange={(e) => onSquash(e.target.checked)} disabled={busy !== null} />
+          Squash
+        </label>
+        <button type="button" className="btn" onClick={onDiscard} disabled={why !== null || busy !== null} title={why ?? 'Remove the worktree and branch (the work is archived)'}>
+          {busy === 'discard' && <Spinner size={11} />}
+          Discard…
+        </button>
+        <button type="button" className="btn primary" onClick={onMerge} disabled={!canMerge} title={why ?? preview?.message ?? ''}>
+          {busy === 'merge' && <Spinner size={11} />}
+          {squash ? 'Squash and merge…' : 'Merge…'}
+        </button>
+      </div>
+    </div>
+  );
+}

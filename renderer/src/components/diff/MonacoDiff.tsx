@@ -1,0 +1,92 @@
+import { useLayoutEffect, useRef, useState } from 'react';
+import type { FilePair } from '../../../../src/api/payloads.js';
+import { usePrefersDark } from '../../hooks/use-prefers-dark.js';
+import { languageForPath, monaco } from '../../monaco/setup.js';
+
+/**
+ * Monaco's diff editor, read-only, created once and kept while the user moves between files:
+ * choosing a file swaps in two new models and disposes the old ones *after* the widget has let
+ * go of them (the order @monaco-editor/react 4.7 gets wrong on unmount, monaco-react#647).
+ * Re-creating the editor per file cost more than the diff itself on big files.
+ */
+const OPTIONS: monaco.editor.IStandaloneDiffEditorConstructionOptions = {
+  readOnly: true,
+  originalEditable: false,
+  // Below 900 px Monaco would silently switch to inline; the toggle decides, not the width.
+  useInlineViewWhenSpaceIsLimited: false,
+  automaticLayout: true,
+  minimap: { enabled: false },
+  scrollBeyondLastLine: false,
+  fontSize: 12,
+  lineHeight: 18,
+  fontFamily: 'ui-monospace, "SF Mono", SFMono-Regular, Menlo, Monaco, "DejaVu Sans Mono", monospace',
+  renderOverviewRuler: true,
+  ignoreTrimWhitespace: false,
+  enableSplitViewResizing: true,
+  // Big generated files: give the worker time rather than showing "diff too expensive".
+  maxComputationTime: 10_000,
+  maxFileSize: 100,
+  scrollbar: { alwaysConsumeMouseWheel: false },
+};
+
+export function MonacoDiff({ pair, mode }: { pair: FilePair; mode: 'side-by-side' | 'inline' }) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<monaco.editor.IStandaloneDiffEditor | null>(null);
+  const dark = usePrefersDark();
+  /** Which pair the shown diff is computed for, and its number of changes. */
+  const [ready, setReady] = useState<{ pair: FilePair; changes: number } | null>(null);
+
+  // Created first (layout effects run in order), disposed last: widget, then its models.
+  useLayoutEffect(() => {
+    const host = hostRef.current;
+    if (host === null) return;
+    const editor = monaco.editor.createDiffEditor(host, { ...OPTIONS, renderSideBySide: mode === 'side-by-side' });
+    editorRef.current = editor;
+    return () => {
+      const models = editor.getModel();
+      editor.dispose();
+      models?.original.dispose();
+      models?.modified.dispose();
+      editorRef.current = null;
+    };
+    // (The mode and theme are applied by their own effects.)
+  }, []);
+
+  useLayoutEffect(() => {
+    monaco.editor.setTheme(dark ? 'vs-dark' : 'vs');
+  }, [dark]);
+
+  useLayoutEffect(() => {
+    editorRef.current?.updateOptions({ renderSideBySide: mode === 'side-by-side' });
+  }, [mode]);
+
+  useLayoutEffect(() => {
+    const editor = editorRef.current;
+    if (editor === null) return;
+    const language = languageForPath(pair.path);
+    const original = monaco.editor.createModel(pair.left.text ?? '', language);
+    const modified = monaco.editor.createModel(pair.right.text ?? '', language);
+    const previous = editor.getModel();
+    editor.setModel({ original, modified });
+    previous?.original.dispose();
+    previous?.modified.dispose();
+    const markReady = (): boolean => {
+      const current = editor.getModel();
+      const changes = editor.getLineChanges();
+      if (changes === null || current?.modified !== modified) return false;
+      // For the bench and the e2e test: from choosing the file to its diff being known.
+      performance.mark('diff-ready');
+      setReady({ pair, changes: changes.length });
+      return true;
+    };
+    const subscription = editor.onDidUpdateDiff(() => {
+      if (markReady()) subscription.dispose();
+    });
+    return () => subscription.dispose();
+  }, [pair]);
+
+  const isReady = ready !== null && ready.pair === pair;
+  return (
+    <div className="monaco-host" ref={hostRef} data-diff-state={isReady ? 'ready' : 'loading'} data-diff-changes={isReady ? ready.changes : ''} data-diff-path={pair.path} />
+  );
+}

@@ -1,0 +1,81 @@
+import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
+import { baseName, formatAge, shortSha } from '../../lib/display-format.js';
+import type { Transcript } from '../../lib/transcript-reducer.js';
+import { StatusBadge } from '../common/StatusBadge.js';
+import { TokenBudget } from './TokenBudget.js';
+
+/** Title, state and numbers of the open session, with what can be done to it now. */
+export function SessionHeader({
+  session,
+  detail,
+  transcript,
+  onCancel,
+  onResume,
+  busy,
+}: {
+  session: SessionInfo;
+  detail: SessionDetail | null;
+  transcript: Transcript | undefined;
+  onCancel: () => void;
+  onResume: () => void;
+  busy: boolean;
+}) {
+  const maxAttempts = transcript?.maxAttempts ?? null;
+  const attempt = Math.max(session.attempts, transcript?.attempt ?? 0);
+  const live = transcript?.tokens ?? { prompt: 0, completion: 0 };
+  const used = Math.max(session.tokens.prompt + session.tokens.completion, live.prompt + live.completion);
+  const resumable = !session.live && !['running', 'merged', 'discarded', 'passed'].includes(session.state);
+  return (
+    <header className="session-header">
+      <div className="session-title-row">
+        <h1 className="session-title" title={detail?.task?.description ?? session.name}>
+          {session.name}
+        </h1>
+        <StatusBadge state={session.state} />
+        <div className="spacer" />
+        {session.live && (
+          <button type="button" className="btn small" onClick={onCancel} disabled={busy}>
+            Stop
+          </button>
+        )}
+        {resumable && (
+          <button type="button" className="btn small" onClick={onResume} disabled={busy}>
+            Resume
+          </button>
+        )}
+      </div>
+      <div className="session-meta-row">
+        <span className="meta-item" title={session.repo}>
+          {baseName(session.repo)}
+        </span>
+        <span className="meta-sep">·</span>
+        <code className="meta-item branch">{session.branch}</code>
+        <span className="meta-sep">·</span>
+        <span className="meta-item" title={session.baseCommit}>
+          from {session.baseBranch ?? 'detached HEAD'} @ {shortSha(session.baseCommit)}
+        </span>
+        <span className="meta-sep">·</span>
+        <span className="meta-item">{formatAge(session.createdAt, Date.now())} ago</span>
+      </div>
+      <div className="session-stats-row">
+        <div className="stat">
+          <span className="stat-label">Attempt</span>
+          <span className="stat-value" data-attempt={attempt}>
+            {attempt}
+            {maxAttempts !== null ? ` of ${maxAttempts}` : ''}
+          </span>
+        </div>
+        {detail?.task?.check !== undefined && detail.task.check !== '' && (
+          <div className="stat grow">
+            <span className="stat-label">Check</span>
+            <code className="stat-value mono" title={detail.task.check}>
+              {detail.task.check}
+            </code>
+          </div>
+        )}
+        <TokenBudget used={used} budget={transcript?.tokenBudget ?? null} />
+      </div>
+      {session.reason !== '' && session.state !== 'running' && <div className="session-reason">{session.reason}</div>}
+    </header>
+  );
+}

@@ -1,0 +1,110 @@
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { api } from '../../state/api-instance.js';
+import { useSessionDetailStore } from '../../state/session-detail-store.js';
+import { useSessionsStore } from '../../state/sessions-store.js';
+import { useTranscriptStore } from '../../state/transcript-store.js';
+import { useUiStore } from '../../state/ui-store.js';
+import type { SessionTab } from '../../lib/route.js';
+import { errorText } from '../../lib/api-errors.js';
+import { plural } from '../../lib/display-format.js';
+import { Banner } from '../common/Banner.js';
+import { EmptyState } from '../common/EmptyState.js';
+import { ErrorState } from '../common/ErrorState.js';
+import { LoadingState } from '../common/LoadingState.js';
+import { TranscriptView } from '../transcript/TranscriptView.js';
+import { SessionHeader } from './SessionHeader.js';
+
+// Monaco is big: its chunk loads when the diff is first opened, not at start-up.
+const DiffReview = lazy(() => import('../diff/DiffReview.js').then((m) => ({ default: m.DiffReview })));
+
+export function SessionView({ id, tab }: { id: string; tab: SessionTab }) {
+  const session = useSessionsStore((s) => s.byId[id]);
+  const listLoaded = useSessionsStore((s) => s.loaded);
+  const entry = useSessionDetailStore((s) => s.entries[id]);
+  const loadDetail = useSessionDetailStore((s) => s.load);
+  const transcript = useTranscriptStore((s) => s.transcripts[id]);
+  const follow = useTranscriptStore((s) => s.follow[id]);
+  const navigate = useUiStore((s) => s.navigate);
+  const confirm = useUiStore((s) => s.confirm);
+  const toast = useUiStore((s) => s.toast);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    void loadDetail(id);
+  }, [id, loadDetail]);
+
+  const info = session ?? entry?.detail?.session;
+  if (info === undefined) {
+    if (entry?.error != null) return <ErrorState title="Could not open the session" message={entry.error} onRetry={() => void loadDetail(id)} />;
+    if (!listLoaded || entry?.loading !== false) return <LoadingState label="Loading the session…" />;
+    return <EmptyState icon="sessions" title="No such session" message={`There is no session “${id}”.`} />;
+  }
+
+  const cancel = (): void =>
+    confirm({
+      title: 'Stop this session?',
+      lines: ['The Coder stops at once; the worktree is left consistent (every applied step is committed).', 'The session ends as “cancelled” and can be resumed later.'],
+      action: 'Stop session',
+      destructive: true,
+      onConfirm: async () => {
+        setBusy(true);
+        const answer = await api().request('sessions.cancel', { id });
+        setBusy(false);
+        if (!answer.ok) toast('danger', errorText(answer.error));
+      },
+    });
+  const resume = async (): Promise<void> => {
+    setBusy(true);
+    const answer = await api().request('sessions.resume', { id });
+    setBusy(false);
+    if (answer.ok) useSessionsStore.getState().upsert(answer.data);
+    else toast('danger', errorText(answer.error));
+  };
+
+  const detail = entry?.detail ?? null;
+  const changes = detail?.commits.length ?? 0;
+  return (
+    <div className="session-view">
+      <SessionHeader session={info} detail={detail} transcript={transcript} onCancel={cancel} onResume={() => void resume()} busy={busy} />
+      {detail !== null && detail.uncommittedNotIncluded.length > 0 && (
+        <Banner tone="info">
+          {plural(detail.uncommittedNotIncluded.length, 'uncommitted change')} in your checkout {detail.uncommittedNotIncluded.length === 1 ? 'is' : 'are'} not in this session (it started from the last commit):{' '}
+          <span className="mono">{detail.uncommittedNotIncluded.slice(0, 4).join(', ')}</span>
+          {detail.uncommittedNotIncluded.length > 4 ? ` and ${detail.uncommittedNotIncluded.length - 4} more` : ''}
+        </Banner>
+      )}
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={tab === 'transcript'} className={tab === 'transcript' ? 'on' : ''} onClick={() => navigate({ view: 'sessions', session: id, tab: 'transcript' })}>
+          Transcript
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'diff'} className={tab === 'diff' ? 'on' : ''} onClick={() => navigate({ view: 'sessions', session: id, tab: 'diff' })}>
+          Changes &amp; merge
+          {changes > 0 && (
+            <span className="tab-count" title={`${changes} step${changes === 1 ? '' : 's'} committed`}>
+              {changes}
+            </span>
+          )}
+        </button>
+      </div>
+      <div className="session-body">
+        {tab === 'transcript' ? (
+          follow?.state === 'error' ? (
+            <ErrorState title="Could not load the transcript" message={follow.error} />
+          ) : transcript === undefined || transcript.items.length === 0 ? (
+            follow === undefined || follow.state === 'loading' ? (
+              <LoadingState label="Loading the transcript…" />
+            ) : (
+              <EmptyState icon="sessions" title="Nothing yet" message="The transcript appears here as soon as the Coder starts." />
+            )
+          ) : (
+            <TranscriptView transcript={transcript} />
+          )
+        ) : (
+          <Suspense fallback={<LoadingState label="Loading the diff viewer…" />}>
+            <DiffReview session={info} detail={detail} />
+          </Suspense>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,142 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { Transcript } from '../../lib/transcript-reducer.js';
+import { TranscriptRowCache, type TranscriptRow } from '../../lib/transcript-rows.js';
+import { Icon } from '../common/Icon.js';
+import { TranscriptRowView } from './TranscriptRowView.js';
+
+/**
+ * The live transcript: virtualised rows (only what is on screen is in the DOM, however long the
+ * session), following the end while new text arrives — until the user scrolls up, which stops
+ * the following and offers a button back to the latest.
+ */
+const BOTTOM_SLACK_PX = 48;
+
+function estimate(row: TranscriptRow | undefined): number {
+  if (row === undefined) return 24;
+  switch (row.kind) {
+    case 'turn-header':
+      return 38;
+    case 'block':
+      return row.block.type === 'list' ? 22 * row.block.items.length + 8 : row.block.type === 'paragraph' ? 20 * Math.max(1, Math.ceil(row.block.text.length / 110)) + 10 : 30;
+    case 'fence':
+      return 18 * row.lines.length + (row.first ? 28 : 0) + (row.last ? 12 : 0);
+    case 'exec-output':
+      return 17 * (row.text.split('\n').length) + (row.first ? 8 : 0) + (row.last ? 8 : 0);
+    case 'exec-header':
+    case 'exec-footer':
+      return 34;
+    case 'item':
+      return row.item.kind === 'verdict' ? 90 : 36;
+  }
+}
+
+export function TranscriptView({ transcript }: { transcript: Transcript }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const innerRef = useRef<HTMLDivElement>(null);
+  const cache = useMemo(() => new TranscriptRowCache(), [transcript.session]);
+  const rows = useMemo(() => cache.rows(transcript), [cache, transcript]);
+  const [following, setFollowing] = useState(true);
+  const followingRef = useRef(true);
+  const userIntent = useRef(0);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (index) => estimate(rows[index]),
+    getItemKey: (index) => rows[index]?.key ?? index,
+    overscan: 6,
+  });
+
+  const setFollow = useCallback((value: boolean) => {
+    followingRef.current = value;
+    setFollowing(value);
+  }, []);
+
+  const toBottom = useCallback(() => {
+    const el = scrollRef.current;
+    if (el !== null) el.scrollTop = el.scrollHeight;
+  }, []);
+
+  // New rows (or a row that grew): keep the end in view while following.
+  useLayoutEffect(() => {
+    if (followingRef.current) toBottom();
+  }, [rows, toBottom]);
+
+  // Rows measured after render change the total height: follow that too.
+  useEffect(() => {
+    const inner = innerRef.current;
+    if (inner === null) return;
+    const observer = new ResizeObserver(() => {
+      if (followingRef.current) toBottom();
+    });
+    observer.observe(inner);
+    return () => observer.disconnect();
+  }, [toBottom]);
+
+  const onScroll = (): void => {
+    const el = scrollRef.current;
+    if (el === null) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= BOTTOM_SLACK_PX;
+    if (atBottom) {
+      if (!followingRef.current) setFollow(true);
+    } else if (Date.now() - userIntent.current < 800 && followingRef.current) {
+      // Only a scroll the user made stops the following (not one caused by rows being measured).
+      setFollow(false);
+    }
+  };
+  const markIntent = (): void => {
+    userIntent.current = Date.now();
+  };
+
+  const items = virtualizer.getVirtualItems();
+  return (
+    <div className="transcript-wrap">
+      <div
+        ref={scrollRef}
+        className="transcript-scroll"
+        onScroll={onScroll}
+        onWheel={(e) => {
+          markIntent();
+          if (e.deltaY < 0 && followingRef.current) setFollow(false);
+        }}
+        onPointerDown={markIntent}
+        onKeyDown={(e) => {
+          markIntent();
+          if (['ArrowUp', 'PageUp', 'Home'].includes(e.key) && followingRef.current) setFollow(false);
+        }}
+        onTouchStart={markIntent}
+        tabIndex={0}
+        role="log"
+        aria-label="Transcript"
+        aria-live="off"
+        data-rows={rows.length}
+        data-following={following}
+      >
+        <div ref={innerRef} className="transcript-inner" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const row = rows[item.index];
+            if (row === undefined) return null;
+            return (
+              <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="transcript-row" style={{ transform: `translateY(${item.start}px)` }}>
+                <TranscriptRowView row={row} />
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {!following && (
+        <button
+          type="button"
+          className="jump-latest"
+          onClick={() => {
+            setFollow(true);
+            toBottom();
+          }}
+        >
+          <Icon name="arrow-down" size={12} /> Latest
+        </button>
+      )}
+    </div>
+  );
+}

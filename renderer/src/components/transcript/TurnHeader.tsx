@@ -1,0 +1,28 @@
+import { memo } from 'react';
+import { formatDuration, formatTokens } from '../../lib/display-format.js';
+import type { TurnItem } from '../../lib/transcript-reducer.js';
+
+export const TurnHeader = memo(function TurnHeader({ turn }: { turn: TurnItem }) {
+  const persona = turn.persona === 'coder' ? 'Coder' : 'Sheriff';
+  return (
+    <div className={`turn-header ${turn.persona}`} data-turn={turn.id} data-streaming={turn.streaming}>
+      <span className={`persona-chip ${turn.persona}`}>{persona}</span>
+      <span className="turn-meta">attempt {turn.attempt}</span>
+      {turn.streaming ? (
+        <span className="turn-live">
+          <span className="pulse-dot" /> writing…
+        </span>
+      ) : (
+        <span className="turn-meta">
+          {turn.usage !== null ? `${formatTokens(turn.usage.promptTokens)} in · ${formatTokens(turn.usage.completionTokens)} out` : 'no usage reported'}
+          {turn.durationMs !== null ? ` · ${formatDuration(turn.durationMs)}` : ''}
+        </span>
+      )}
+      {turn.retries.length > 0 && (
+        <span className="turn-retry" title={turn.retries.join('\n')}>
+          retried {turn.retries.length}×
+        </span>
+      )}
+    </div>
+  );
+});

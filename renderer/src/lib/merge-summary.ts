@@ -1,0 +1,69 @@
+import type { MergePreview, RepoStatus, SessionInfo } from '../../../src/api/payloads.js';
+import { plural, shortSha } from './display-format.js';
+
+/**
+ * The sentences of the merge, discard and rollback confirmations: exactly what will happen to
+ * which branch and which folder, from the preview the host computed (`git merge-tree`) and the
+ * state of the user's checkout. Pure, so the wording is tested.
+ */
+export interface Confirmation {
+  readonly title: string;
+  readonly lines: readonly string[];
+  readonly action: string;
+  readonly destructive: boolean;
+}
+
+export function describeMerge(session: SessionInfo, preview: MergePreview, squash: boolean, checkout: RepoStatus | null): Confirmation {
+  const target = preview.baseBranch ?? session.baseBranch ?? 'the base branch';
+  const files = plural(preview.files.length, 'changed file');
+  const lines = [
+    squash
+      ? `Creates one commit on ${target} with the ${files} of ${session.branch} (its step commits become one).`
+      : `Merges ${session.branch} into ${target} with a merge commit, keeping each step commit in ${target}'s history.`,
+  ];
+  if (checkout !== null && checkout.branch === target) {
+    lines.push(`Your checkout at ${checkout.root ?? session.repo} has ${target} checked out: its files are updated to the result. Other uncommitted changes there are left alone; if one of the merged files has uncommitted changes, the merge is refused instead.`);
+  } else {
+    lines.push(`Only the branch ${target} moves; nothing in your checkout at ${session.repo} changes${checkout?.branch != null ? ` (it is on ${checkout.branch})` : ''}.`);
+  }
+  lines.push(`The session branch ${session.branch} is kept, so later attempts can be merged again.`);
+  return { title: `${squash ? 'Squash-merge' : 'Merge'} into ${target}?`, lines, action: squash ? 'Squash and merge' : 'Merge', destructive: false };
+}
+
+export function describeDiscard(session: SessionInfo): Confirmation {
+  return {
+    title: 'Discard this session?',
+    lines: [
+      `Removes the worktree at ${session.worktree} and deletes the branch ${session.branch}.`,
+      `The work stays reachable under an archive ref (shown afterwards), so it can be recovered with git.`,
+      `${session.baseBranch ?? 'Your base branch'} and your checkout at ${session.repo} are not touched.`,
+    ],
+    action: 'Discard',
+    destructive: true,
+  };
+}
+
+export function describeRollback(session: SessionInfo, step: number, sha: string | null, laterCommits: number): Confirmation {
+  const where = step === 0 ? `the base commit ${shortSha(session.baseCommit)}` : `step ${step} (${shortSha(sha)})`;
+  return {
+    title: `Roll back to ${step === 0 ? 'the start' : `step ${step}`}?`,
+    lines: [
+      `Moves ${session.branch} and its worktree back to ${where}.`,
+      laterCommits > 0
+        ? `The ${plural(laterCommits, 'later commit')} ${laterCommits === 1 ? 'is' : 'are'} kept under a ref, not deleted; uncommitted work in the worktree is kept the same way.`
+        : 'No commit is dropped.',
+      `${session.baseBranch ?? 'Your base branch'} and your checkout are not touched.`,
+    ],
+    action: 'Roll back',
+    destructive: true,
+  };
+}
+
+/** The one-line state of a merge preview, for the panel before the button. */
+export function previewHeadline(preview: MergePreview): { tone: 'success' | 'warning' | 'danger' | 'neutral'; text: string } {
+  if (preview.upToDate) return { tone: 'neutral', text: 'Nothing new to merge since the last merge.' };
+  if (preview.conflicts.length > 0) return { tone: 'danger', text: `${plural(preview.conflicts.length, 'file')} would conflict.` };
+  if (preview.blockedBy.length > 0) return { tone: 'warning', text: `Uncommitted changes in your checkout block the update (${plural(preview.blockedBy.length, 'file')}).` };
+  if (!preview.canMerge) return { tone: 'warning', text: preview.message };
+  return { tone: 'success', text: `Merges cleanly: ${plural(preview.files.length, 'file')}.` };
+}

@@ -1,0 +1,291 @@
+import type { SessionEvent } from '../../../src/api/events.js';
+import type { Persona, RunOutcome, TokenTotals } from '../../../src/api/session-status.js';
+
+/**
+ * A session's event log folded into what the session view shows: the Coder and Sheriff turns
+ * (growing as token deltas arrive), each attempt's check run and output, verdicts, commits and
+ * notices. Pure and immutable: an unchanged item keeps its identity, so only what changed
+ * re-renders, and a batch of events (one animation frame's worth) is applied in one go.
+ */
+export interface TurnItem {
+  readonly kind: 'turn';
+  readonly id: string;
+  readonly attempt: number;
+  readonly persona: Persona;
+  /** Exactly the concatenated token deltas received. */
+  readonly streamed: string;
+  /** The reply as the host recorded it at the end of the turn (null while streaming). */
+  readonly final: string | null;
+  readonly streaming: boolean;
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number } | null;
+  readonly durationMs: number | null;
+  readonly estimatedPromptTokens: number;
+  readonly retries: readonly string[];
+  /** Bumped on every change, so a renderer can tell a turn changed without comparing text. */
+  readonly version: number;
+}
+
+export interface ExecItem {
+  readonly kind: 'exec';
+  readonly id: string;
+  readonly attempt: number;
+  readonly command: string;
+  readonly sandbox: string;
+  readonly output: string;
+  readonly finished: {
+    readonly exitCode: number | null;
+    readonly signal: string | null;
+    readonly timedOut: boolean;
+    readonly durationMs: number;
+    readonly truncated: boolean;
+    readonly totalBytes: number;
+  } | null;
+  readonly version: number;
+}
+
+export interface VerdictItem {
+  readonly kind: 'verdict';
+  readonly id: string;
+  readonly attempt: number;
+  readonly verdict: 'PASS' | 'FAIL' | 'missing';
+  readonly passed: boolean;
+  readonly feedback: string;
+}
+
+export interface CommitItem {
+  readonly kind: 'commit';
+  readonly id: string;
+  readonly attempt: number;
+  readonly step: number;
+  readonly sha: string;
+  readonly files: readonly string[];
+}
+
+export interface AttemptItem {
+  readonly kind: 'attempt';
+  readonly id: string;
+  readonly attempt: number;
+}
+
+export interface NoteItem {
+  readonly kind: 'note';
+  readonly id: string;
+  readonly tone: 'info' | 'warn' | 'error' | 'success';
+  readonly text: string;
+  readonly detail: string | null;
+}
+
+export interface FinishedItem {
+  readonly kind: 'finished';
+  readonly id: string;
+  readonly status: RunOutcome;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly tokens: TokenTotals;
+}
+
+export type TranscriptItem = TurnItem | ExecItem | VerdictItem | CommitItem | AttemptItem | NoteItem | FinishedItem;
+
+export interface Transcript {
+  readonly session: string;
+  readonly items: readonly TranscriptItem[];
+  readonly lastSeq: number;
+  readonly attempt: number;
+  readonly maxAttempts: number | null;
+  readonly tokenBudget: number | null;
+  /** Prompt + completion tokens of finished turns (the host's usage), or the final totals. */
+  readonly tokens: TokenTotals;
+  readonly outcome: RunOutcome | null;
+  /** Waiting for the shared model: how many turns go first. */
+  readonly queued: number | null;
+  /** Events that arrived out of order (seq not after lastSeq) and were ignored. */
+  readonly ignored: number;
+}
+
+export function emptyTranscript(session: string): Transcript {
+  return { session, items: [], lastSeq: 0, attempt: 0, maxAttempts: null, tokenBudget: null, tokens: { prompt: 0, completion: 0 }, outcome: null, queued: null, ignored: 0 };
+}
+
+/** Mutable working copy of one reduction (the items array is copied once per batch). */
+interface Draft {
+  items: TranscriptItem[];
+  /** Where the turn of (attempt, persona) that is streaming now sits. */
+  openTurns: Map<string, number>;
+  openExec: Map<number, number>;
+  state: Omit<Transcript, 'items'>;
+}
+
+const turnKey = (attempt: number, persona: Persona): string => `${attempt}:${persona}`;
+
+function openTurnsOf(items: readonly TranscriptItem[]): Map<string, number> {
+  const open = new Map<string, number>();
+  items.forEach((item, index) => {
+    if (item.kind === 'turn' && item.streaming) open.set(turnKey(item.attempt, item.persona), index);
+  });
+  return open;
+}
+
+function openExecOf(items: readonly TranscriptItem[]): Map<number, number> {
+  const open = new Map<number, number>();
+  items.forEach((item, index) => {
+    if (item.kind === 'exec' && item.finished === null) open.set(item.attempt, index);
+  });
+  return open;
+}
+
+function note(event: SessionEvent, tone: NoteItem['tone'], text: string, detail: string | null = null): NoteItem {
+  return { kind: 'note', id: `n${event.seq}`, tone, text, detail };
+}
+
+function newTurn(event: SessionEvent, attempt: number, persona: Persona, estimatedPromptTokens: number): TurnItem {
+  return { kind: 'turn', id: `t${event.seq}`, attempt, persona, streamed: '', final: null, streaming: true, usage: null, durationMs: null, estimatedPromptTokens, retries: [], version: 0 };
+}
+
+function updateTurn(draft: Draft, event: SessionEvent, attempt: number, persona: Persona, change: (turn: TurnItem) => TurnItem): void {
+  const key = turnKey(attempt, persona);
+  let index = draft.openTurns.get(key);
+  if (index === undefined) {
+    // A delta with no turn.started before it (a log that begins mid-turn): start one.
+    draft.items.push(newTurn(event, attempt, persona, 0));
+    index = draft.items.length - 1;
+    draft.openTurns.set(key, index);
+  }
+  const turn = draft.items[index] as TurnItem;
+  draft.items[index] = { ...change(turn), version: turn.version + 1 };
+}
+
+function applyOne(draft: Draft, event: SessionEvent): void {
+  const { items } = draft;
+  switch (event.type) {
+    case 'session.created':
+      // (Uncommitted changes left out are shown by the session view's banner and the core's warning.)
+      draft.state = { ...draft.state, maxAttempts: event.limits.maxAttempts, tokenBudget: event.limits.totalTokenBudget };
+      return;
+    case 'session.warning':
+      items.push(note(event, 'warn', event.message));
+      return;
+    case 'attempt.started':
+      draft.state = { ...draft.state, attempt: event.attempt };
+      items.push({ kind: 'attempt', id: `a${event.seq}`, attempt: event.attempt });
+      return;
+    case 'turn.queued':
+      draft.state = { ...draft.state, queued: event.position };
+      return;
+    case 'turn.started': {
+      draft.state = { ...draft.state, queued: null };
+      items.push(newTurn(event, event.attempt, event.persona, event.estimatedPromptTokens));
+      draft.openTurns.set(turnKey(event.attempt, event.persona), items.length - 1);
+      return;
+    }
+    case 'token.delta':
+      updateTurn(draft, event, event.attempt, event.persona, (turn) => ({ ...turn, streamed: turn.streamed + event.text }));
+      return;
+    case 'turn.retry':
+      // The stream restarts: what was streamed so far is superseded by the retry's tokens.
+      updateTurn(draft, event, event.attempt, event.persona, (turn) => ({ ...turn, streamed: '', retries: [...turn.retries, event.reason] }));
+      return;
+    case 'turn.finished': {
+      updateTurn(draft, event, event.attempt, event.persona, (turn) => ({ ...turn, final: event.content, streaming: false, usage: event.usage, durationMs: event.durationMs }));
+      draft.openTurns.delete(turnKey(event.attempt, event.persona));
+      if (event.usage !== null) {
+        const tokens = draft.state.tokens;
+        draft.state = { ...draft.state, tokens: { prompt: tokens.prompt + event.usage.promptTokens, completion: tokens.completion + event.usage.completionTokens } };
+      }
+      return;
+    }
+    case 'edit.rejected':
+      items.push(note(event, 'warn', `The reply had no usable edit; the Coder was asked again.`, [...event.reasons, '', event.correction].join('\n').trim()));
+      return;
+    case 'read.answered':
+      items.push(note(event, 'info', `Sent the Coder ${event.paths.length === 1 ? 'a file' : `${event.paths.length} files`} it asked to read: ${event.paths.join(', ')}`));
+      return;
+    case 'commit':
+      items.push({ kind: 'commit', id: `c${event.seq}`, attempt: event.attempt, step: event.step, sha: event.sha, files: event.files });
+      return;
+    case 'exec.started':
+      items.push({ kind: 'exec', id: `e${event.seq}`, attempt: event.attempt, command: event.command, sandbox: event.sandbox, output: '', finished: null, version: 0 });
+      draft.openExec.set(event.attempt, items.length - 1);
+      return;
+    case 'exec.output': {
+      const index = draft.openExec.get(event.attempt);
+      if (index === undefined) return;
+      const exec = items[index] as ExecItem;
+      items[index] = { ...exec, output: exec.output + event.chunk, version: exec.version + 1 };
+      return;
+    }
+    case 'exec.finished': {
+      let index = draft.openExec.get(event.attempt);
+      if (index === undefined) {
+        items.push({ kind: 'exec', id: `e${event.seq}`, attempt: event.attempt, command: '', sandbox: '', output: '', finished: null, version: 0 });
+        index = items.length - 1;
+      }
+      const exec = items[index] as ExecItem;
+      const { exitCode, signal, timedOut, durationMs, truncated, totalBytes } = event;
+      // The host's capture (head + tail) is what was kept; prefer it once the run is over.
+      items[index] = { ...exec, output: event.output !== '' || exec.output === '' ? event.output : exec.output, finished: { exitCode, signal, timedOut, durationMs, truncated, totalBytes }, version: exec.version + 1 };
+      draft.openExec.delete(event.attempt);
+      return;
+    }
+    case 'verdict':
+      items.push({ kind: 'verdict', id: `v${event.seq}`, attempt: event.attempt, verdict: event.verdict, passed: event.passed, feedback: event.feedback });
+      return;
+    case 'session.finished':
+      draft.state = { ...draft.state, outcome: event.status, tokens: event.tokens, queued: null };
+      items.push({ kind: 'finished', id: `f${event.seq}`, status: event.status, reason: event.reason, attempts: event.attempts, tokens: event.tokens });
+      return;
+    case 'workspace.included':
+      items.push(note(event, event.missing.length > 0 ? 'warn' : 'info', `Copied ${event.copied.length} ignored file(s) into the worktree${event.missing.length > 0 ? `; missing: ${event.missing.join(', ')}` : ''}.`));
+      return;
+    case 'setup.started':
+      items.push(note(event, 'info', `Setup: ${event.command}`));
+      return;
+    case 'setup.output':
+      return;
+    case 'setup.finished':
+      items.push(note(event, event.exitCode === 0 ? 'info' : 'error', `Setup ${event.exitCode === 0 ? 'finished' : `failed (exit ${event.exitCode ?? event.signal ?? '?'})`} in ${Math.round(event.durationMs)} ms.`, event.output || null));
+      return;
+    case 'rollback':
+      items.push(note(event, 'info', `Rolled back to step ${event.toStep} (${event.toCommit.slice(0, 7)}). The dropped commits are kept at ${event.archiveRef}.`));
+      return;
+    case 'merge':
+      items.push(note(event, 'success', `${event.squash ? 'Squash-merged' : 'Merged'} into ${event.target} (${event.targetAfter.slice(0, 7)}), ${event.files.length} file${event.files.length === 1 ? '' : 's'}.`));
+      return;
+    case 'discard':
+      items.push(note(event, 'info', `Discarded.${event.archiveRef !== null ? ` The work is kept at ${event.archiveRef}.` : ''}`));
+      return;
+    case 'session.interrupted':
+      items.push(note(event, 'warn', `Interrupted: ${event.reason}`));
+      return;
+    case 'session.resumed':
+      draft.state = { ...draft.state, outcome: null };
+      items.push(note(event, 'info', `Resumed from attempt ${event.fromAttempt}${event.worktreeRestored ? ' (the worktree was restored from the branch)' : ''}.`));
+      return;
+    case 'session.relocated':
+      items.push(note(event, 'info', `The repository moved to ${event.to}.`));
+      return;
+  }
+}
+
+/** Applies a batch of one session's events (in seq order); duplicates and stale events are ignored. */
+export function applyEvents(transcript: Transcript, events: readonly SessionEvent[]): Transcript {
+  if (events.length === 0) return transcript;
+  const { items, ...state } = transcript;
+  const draft: Draft = { items: [...items], openTurns: openTurnsOf(items), openExec: openExecOf(items), state };
+  let changed = false;
+  for (const event of events) {
+    if (event.seq <= draft.state.lastSeq) {
+      draft.state = { ...draft.state, ignored: draft.state.ignored + 1 };
+      continue;
+    }
+    draft.state = { ...draft.state, lastSeq: event.seq };
+    applyOne(draft, event);
+    changed = true;
+  }
+  if (!changed) return { ...transcript, ignored: draft.state.ignored };
+  return { ...draft.state, items: draft.items };
+}
+
+/** What a turn shows: the recorded reply once finished, the stream while it runs. */
+export function turnText(turn: TurnItem): string {
+  return turn.final ?? turn.streamed;
+}

@@ -1,0 +1,173 @@
+import { create } from 'zustand';
+import type { FilePair, MergePreview, RepoStatus, SessionDiff } from '../../../src/api/payloads.js';
+import { errorText } from '../lib/api-errors.js';
+import { sortChanges } from '../lib/diff-stats.js';
+import { api } from './api-instance.js';
+
+/**
+ * The diff review of the open session: changed files (all changes, or one commit's), the file
+ * shown in Monaco, the merge preview, and the take actions (merge, discard, roll back).
+ */
+export type DiffMode = 'side-by-side' | 'inline';
+
+interface Loadable<T> {
+  readonly value: T | null;
+  readonly loading: boolean;
+  readonly error: string | null;
+}
+
+const idle = <T>(): Loadable<T> => ({ value: null, loading: false, error: null });
+
+export interface ActionOutcome {
+  readonly tone: 'success' | 'danger';
+  readonly text: string;
+}
+
+interface DiffStore {
+  readonly session: string | null;
+  /** null: everything since the base; else one commit's changes. */
+  readonly commit: string | null;
+  readonly diff: Loadable<SessionDiff>;
+  readonly selected: string | null;
+  readonly pair: Loadable<FilePair>;
+  readonly mode: DiffMode;
+  readonly squash: boolean;
+  readonly preview: Loadable<MergePreview>;
+  readonly checkout: RepoStatus | null;
+  readonly busy: 'merge' | 'discard' | 'rollback' | null;
+  readonly outcome: ActionOutcome | null;
+  open(session: string): void;
+  loadDiff(): Promise<void>;
+  setCommit(commit: string | null): void;
+  select(path: string | null): void;
+  setMode(mode: DiffMode): void;
+  setSquash(squash: boolean): void;
+  loadPreview(): Promise<void>;
+  loadCheckout(repo: string): Promise<void>;
+  merge(): Promise<boolean>;
+  discard(): Promise<boolean>;
+  rollback(step: number): Promise<boolean>;
+  clearOutcome(): void;
+}
+
+let pairRequest = 0;
+
+export const useDiffStore = create<DiffStore>((set, get) => ({
+  session: null,
+  commit: null,
+  diff: idle(),
+  selected: null,
+  pair: idle(),
+  mode: 'side-by-side',
+  squash: true,
+  preview: idle(),
+  checkout: null,
+  busy: null,
+  outcome: null,
+  open(session) {
+    if (get().session === session) return;
+    set({ session, commit: null, diff: idle(), selected: null, pair: idle(), preview: idle(), checkout: null, busy: null, outcome: null });
+  },
+  async loadDiff() {
+    const { session, commit } = get();
+    if (session === null) return;
+    set((s) => ({ diff: { ...s.diff, loading: true } }));
+    const answer = await api().request('sessions.diff', commit === null ? { id: session } : { id: session, commit });
+    if (get().session !== session || get().commit !== commit) return;
+    if (!answer.ok) {
+      set((s) => ({ diff: { value: s.diff.value, loading: false, error: errorText(answer.error) } }));
+      return;
+    }
+    const files = sortChanges(answer.data.files);
+    const previous = get().selected;
+    const keep = previous !== null && files.some((f) => f.path === previous);
+    const selected = keep ? previous : (files[0]?.path ?? null);
+    const headChanged = get().diff.value?.head !== answer.data.head || get().diff.value?.base !== answer.data.base;
+    set({ diff: { value: { ...answer.data, files }, loading: false, error: null } });
+    if (selected !== previous || headChanged) get().select(selected);
+  },
+  setCommit(commit) {
+    set({ commit, diff: idle(), selected: null, pair: idle() });
+    void get().loadDiff();
+  },
+  select(path) {
+    const { session, commit, diff } = get();
+    set({ selected: path });
+    if (session === null || path === null) {
+      set({ pair: idle() });
+      return;
+    }
+    const file = diff.value?.files.find((f) => f.path === path);
+    const request = ++pairRequest;
+    set((s) => ({ pair: { value: s.pair.value, loading: true, error: null } }));
+    // Marks for the bench and the e2e test: from choosing a file to Monaco showing its diff.
+    performance.mark('diff-open-start');
+    void api()
+      .request('sessions.filePair', { id: session, path, ...(file?.oldPath != null ? { oldPath: file.oldPath } : {}), ...(commit !== null ? { commit } : {}) })
+      .then((answer) => {
+        if (request !== pairRequest) return;
+        set({ pair: answer.ok ? { value: answer.data, loading: false, error: null } : { value: null, loading: false, error: errorText(answer.error) } });
+      });
+  },
+  setMode: (mode) => set({ mode }),
+  setSquash(squash) {
+    set({ squash });
+    void get().loadPreview();
+  },
+  async loadPreview() {
+    const { session, squash } = get();
+    if (session === null) return;
+    set((s) => ({ preview: { ...s.preview, loading: true } }));
+    const answer = await api().request('sessions.mergePreview', { id: session, squash });
+    if (get().session !== session) return;
+    set((s) => ({ preview: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.preview.value, loading: false, error: errorText(answer.error) } }));
+  },
+  async loadCheckout(repo) {
+    const answer = await api().request('repo.status', { path: repo });
+    if (answer.ok) set({ checkout: answer.data });
+  },
+  async merge() {
+    const { session, squash } = get();
+    if (session === null || get().busy !== null) return false;
+    set({ busy: 'merge', outcome: null });
+    const answer = await api().request('sessions.merge', { id: session, squash });
+    set({ busy: null, outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) } });
+    void get().loadPreview();
+    return answer.ok;
+  },
+  async discard() {
+    const { session } = get();
+    if (session === null || get().busy !== null) return false;
+    set({ busy: 'discard', outcome: null });
+    const answer = await api().request('sessions.discard', { id: session });
+    set({
+      busy: null,
+      outcome: answer.ok
+        ? { tone: 'success', text: `Discarded.${answer.data.archiveRef !== null ? ` The work is kept at ${answer.data.archiveRef}.` : ''}` }
+        : { tone: 'danger', text: errorText(answer.error) },
+    });
+    return answer.ok;
+  },
+  async rollback(step) {
+    const { session } = get();
+    if (session === null || get().busy !== null) return false;
+    set({ busy: 'rollback', outcome: null });
+    const answer = await api().request('sessions.rollback', { id: session, step });
+    set({
+      busy: null,
+      outcome: answer.ok
+        ? {
+            tone: 'success',
+            text: `Rolled back to ${step === 0 ? 'the start' : `step ${step}`} (${answer.data.headCommit.slice(0, 7)}).${answer.data.keptRef !== null ? ` ${answer.data.droppedCommits} commit(s) kept at ${answer.data.keptRef}.` : ''}`,
+          }
+        : { tone: 'danger', text: errorText(answer.error) },
+    });
+    if (answer.ok) {
+      set({ commit: null });
+      await get().loadDiff();
+      void get().loadPreview();
+    }
+    return answer.ok;
+  },
+  clearOutcome: () => set({ outcome: null }),
+}));

@@ -1,0 +1,138 @@
+import { create } from 'zustand';
+import type { RepoStatus, SessionInfo } from '../../../src/api/payloads.js';
+import { errorText } from '../lib/api-errors.js';
+import { validateNewSession, type NewSessionFields } from '../lib/new-session-form.js';
+import { api } from './api-instance.js';
+import { useServerStore } from './server-store.js';
+
+/**
+ * The New session sheet: its fields, what the chosen folder is (`repo.status`: a repo, with
+ * uncommitted changes that will not be in the session, or something unusable), and submitting.
+ */
+const EMPTY: NewSessionFields = { folder: '', description: '', check: '', maxAttempts: '', timeoutSec: '' };
+
+interface NewSessionStore {
+  readonly isOpen: boolean;
+  readonly fields: NewSessionFields;
+  /** The model to use ('' = the server's current one). */
+  readonly model: string;
+  readonly status: RepoStatus | null;
+  /** The folder `status` describes. */
+  readonly statusFor: string;
+  readonly checking: boolean;
+  /** Show every field's error (after a submit attempt), not only those of touched fields. */
+  readonly showAllErrors: boolean;
+  readonly touched: Readonly<Partial<Record<keyof NewSessionFields, boolean>>>;
+  readonly submitting: boolean;
+  readonly submitError: string | null;
+  readonly dropNotice: string | null;
+  open(prefill?: { folder?: string; status?: RepoStatus }): void;
+  close(): void;
+  setField(field: keyof NewSessionFields, value: string): void;
+  touch(field: keyof NewSessionFields): void;
+  setModel(model: string): void;
+  setDropNotice(notice: string | null): void;
+  checkFolder(): Promise<RepoStatus | null>;
+  initRepo(): Promise<void>;
+  submit(): Promise<SessionInfo | null>;
+}
+
+let checkTimer: ReturnType<typeof setTimeout> | undefined;
+let checkSeq = 0;
+
+export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
+  isOpen: false,
+  fields: EMPTY,
+  model: '',
+  status: null,
+  statusFor: '',
+  checking: false,
+  showAllErrors: false,
+  touched: {},
+  submitting: false,
+  submitError: null,
+  dropNotice: null,
+  open(prefill) {
+    const keep = get().isOpen ? get().fields : EMPTY;
+    const folder = prefill?.folder ?? prefill?.status?.root ?? prefill?.status?.path ?? keep.folder;
+    set({
+      isOpen: true,
+      fields: { ...keep, folder },
+      status: prefill?.status ?? (folder === get().statusFor ? get().status : null),
+      statusFor: prefill?.status !== undefined ? folder : get().statusFor,
+      submitError: null,
+      showAllErrors: false,
+      touched: prefill?.folder !== undefined || prefill?.status !== undefined ? { folder: true } : {},
+      dropNotice: null,
+    });
+    if (folder !== '' && prefill?.status === undefined) void get().checkFolder();
+  },
+  close: () => set({ isOpen: false, submitting: false, submitError: null, dropNotice: null }),
+  setField(field, value) {
+    set((s) => ({ fields: { ...s.fields, [field]: value }, submitError: null }));
+    if (field === 'folder') {
+      set({ status: null, dropNotice: null });
+      if (checkTimer !== undefined) clearTimeout(checkTimer);
+      checkTimer = setTimeout(() => void get().checkFolder(), 350);
+    }
+  },
+  touch: (field) => set((s) => ({ touched: { ...s.touched, [field]: true } })),
+  setModel: (model) => set({ model }),
+  setDropNotice: (dropNotice) => set({ dropNotice }),
+  async checkFolder() {
+    const folder = get().fields.folder.trim();
+    if (folder === '') {
+      set({ status: null, statusFor: '', checking: false });
+      return null;
+    }
+    if (folder === get().statusFor && get().status !== null) return get().status;
+    const seq = ++checkSeq;
+    set({ checking: true });
+    const answer = await api().request('repo.status', { path: folder });
+    if (seq !== checkSeq) return get().status;
+    const status: RepoStatus = answer.ok
+      ? answer.data
+      : { path: folder, kind: 'missing', root: null, branch: null, headCommit: null, uncommitted: [], message: errorText(answer.error) };
+    set({ status, statusFor: folder, checking: false, touched: { ...get().touched, folder: true } });
+    return status;
+  },
+  async initRepo() {
+    const folder = get().fields.folder.trim();
+    if (folder === '') return;
+    set({ checking: true });
+    const answer = await api().request('repo.init', { path: folder });
+    if (answer.ok) set({ status: answer.data, statusFor: folder, checking: false });
+    else set({ checking: false, submitError: errorText(answer.error) });
+  },
+  async submit() {
+    if (get().submitting) return null;
+    set({ showAllErrors: true, submitError: null });
+    const status = get().fields.folder.trim() === '' ? null : await get().checkFolder();
+    const { request } = validateNewSession(get().fields, status);
+    if (request === null) return null;
+    set({ submitting: true });
+    // Sessions share one server: another model means (re)starting it with that model first.
+    const model = get().model;
+    const current = useServerStore.getState().status.value?.model ?? null;
+    if (model !== '' && model !== current) {
+      const started = await useServerStore.getState().start(model);
+      if (!started) {
+        set({ submitting: false, submitError: useServerStore.getState().actionError ?? 'The server could not start that model.' });
+        return null;
+      }
+    }
+    const answer = await api().request('sessions.start', {
+      description: request.description,
+      repo: request.repo,
+      ...(request.check !== null ? { check: request.check } : {}),
+      ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
+      ...(request.timeoutSec !== undefined ? { timeoutSec: request.timeoutSec } : {}),
+    });
+    if (!answer.ok) {
+      set({ submitting: false, submitError: errorText(answer.error) });
+      return null;
+    }
+    set({ submitting: false, isOpen: false, fields: { ...EMPTY, folder: get().fields.folder }, showAllErrors: false, touched: {} });
+    return answer.data;
+  },
+}));

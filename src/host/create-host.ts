@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/load-config.js';
+import { appPaths, resolveAppHome } from '../home/app-home.js';
+import { SupervisorControl } from '../server/supervisor-control.js';
+import { reconcileSessions } from '../sessions/session-store.js';
+import { FactoryHost, type FactoryHostOptions } from './factory-host.js';
+
+/**
+ * The one place both front doors build their host (`mlx-factory ui` and the Electron main process),
+ * so they run the same services. The model-server supervisor, the doctor and issue 4's session
+ * operations are wired here as they land.
+ */
+export function createHost(options: { home?: string | undefined; version?: string | undefined } & Partial<FactoryHostOptions> = {}): FactoryHost {
+  const paths = appPaths(options.home ?? resolveAppHome());
+  // The app owns its model server: sessions started from the UI start (or adopt) it when needed.
+  const control =
+    options.server === undefined
+      ? new SupervisorControl({ home: paths.home, config: () => loadConfig({ userConfigFile: paths.userConfig }).config })
+      : undefined;
+  const host = new FactoryHost({
+    ...options,
+    version: options.version ?? packageVersion(),
+    server: options.server ?? control,
+    doctor: options.doctor ?? control?.doctor,
+    chatModelFor: options.chatModelFor ?? (control ? (context) => control.chatModel(context.llmTimeoutMs) : undefined),
+  });
+  // Sessions whose process died (a crash, a forced quit) are marked interrupted in their logs now,
+  // so the list and `sessions.resume` agree from the first request.
+  try {
+    reconcileSessions(host.paths);
+  } catch {
+    // An unreadable session folder must not keep the app from starting; the list leaves it out.
+  }
+  return host;
+}
+
+/** The package root (where package.json and out/ live), from this file's place in src/host. */
+export function packageRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+export function packageVersion(root: string = packageRoot()): string {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,125 @@
+import crypto from 'node:crypto';
+import type { GlobalEventPayload } from '../api/global-events.js';
+import type { MemorySample, RepoStatus, SessionInfo } from '../api/payloads.js';
+import { FactoryError } from '../errors/factory-error.js';
+import { appPaths, resolveAppHome, type AppPaths } from '../home/app-home.js';
+import type { ChatModel } from '../llm/llm-types.js';
+import { OpenAiChatModel } from '../llm/openai-chat-model.js';
+import { assertServerReachable } from '../llm/probe-server.js';
+import { runSandboxed } from '../sandbox/index.js';
+import type { CheckRunner } from '../sessions/run-attempts.js';
+import { GlobalStream } from './global-stream.js';
+import { repoStatus } from './repo-status.js';
+import type { DoctorProvider, ServerControl } from './server-control.js';
+import { defaultSessionOps, type SessionOps } from './session-ops.js';
+import { SessionRunner, type ModelContext } from './session-runner.js';
+
+/**
+ * The service container both front doors share (the Electron main process and `mlx-factory ui`):
+ * it owns the running sessions, the model-server supervisor and memory sampler, and the global
+ * event stream. Request handlers (`handle-request.ts`) are written once against it.
+ */
+export interface FactoryHostOptions {
+  /** App home; defaults to MLX_FACTORY_HOME or the OS's app-data folder. */
+  readonly home?: string | undefined;
+  readonly version: string;
+  /** Where sessions send chat requests. Default: the supervisor's URL, else server.host:port from config. */
+  readonly chatModelFor?: ((context: ModelContext) => ChatModel | Promise<ChatModel>) | undefined;
+  readonly runCheck?: CheckRunner | undefined;
+  readonly server?: ServerControl | undefined;
+  readonly doctor?: DoctorProvider | undefined;
+  /** Issue 4's operations; what is missing answers NOT_IMPLEMENTED. */
+  readonly sessionOps?: Partial<SessionOps> | undefined;
+  readonly globalBacklog?: number | undefined;
+  /** Memory samples kept for `memory.history` (one every few seconds: 1800 ≈ an hour or more). */
+  readonly memoryHistory?: number | undefined;
+}
+
+export class FactoryHost {
+  /** Identifies this run of the host: global-stream seqs are only comparable within one epoch. */
+  readonly epoch = crypto.randomBytes(6).toString('hex');
+  readonly version: string;
+  readonly paths: AppPaths;
+  readonly global: GlobalStream;
+  readonly sessions: SessionRunner;
+  readonly ops: SessionOps;
+  readonly server: ServerControl | undefined;
+  readonly doctor: DoctorProvider | undefined;
+  private readonly memory: MemorySample[] = [];
+  private readonly memoryCapacity: number;
+  private readonly finishedListeners = new Set<(info: SessionInfo) => void>();
+  private readonly stopServerEvents: () => void;
+  private shutDown: Promise<void> | undefined;
+
+  constructor(options: FactoryHostOptions) {
+    this.version = options.version;
+    this.paths = appPaths(options.home ?? resolveAppHome());
+    this.global = new GlobalStream(options.globalBacklog);
+    this.memoryCapacity = options.memoryHistory ?? 1800;
+    this.server = options.server;
+    this.doctor = options.doctor;
+    this.ops = { ...defaultSessionOps, ...options.sessionOps };
+    this.sessions = new SessionRunner({
+      paths: this.paths,
+      chatModelFor: options.chatModelFor ?? ((context) => this.defaultChatModel(context)),
+      runCheck: options.runCheck ?? runSandboxed,
+      onUpdated: (info) => this.global.emit({ type: 'session.updated', info }),
+      onFinished: (info) => {
+        for (const listener of this.finishedListeners) listener(info);
+      },
+    });
+    this.stopServerEvents =
+      options.server?.onEvent((event) => {
+        const { time, ...payload } = event;
+        if (payload.type === 'memory.sample') this.remember({ ...payload, time });
+        this.global.emit(payload as GlobalEventPayload);
+      }) ?? (() => undefined);
+  }
+
+  private remember(sample: MemorySample & { type?: string }): void {
+    const { type: _type, ...kept } = sample;
+    this.memory.push(kept);
+    if (this.memory.length > this.memoryCapacity) this.memory.splice(0, this.memory.length - this.memoryCapacity);
+  }
+
+  memoryHistory(since?: string): MemorySample[] {
+    return since === undefined ? [...this.memory] : this.memory.filter((sample) => sample.time > since);
+  }
+
+  private async defaultChatModel(context: ModelContext): Promise<ChatModel> {
+    const supervised = this.server?.baseUrl() ?? null;
+    const url = supervised ?? `http://${context.config.server.host}:${context.config.server.port}`;
+    try {
+      await assertServerReachable(url);
+    } catch {
+      throw new FactoryError(
+        'SERVER_UNREACHABLE',
+        `No model server answers at ${url}. Start the server first, or point server.host and server.port (Settings, factory.yaml) at one that runs.`,
+      );
+    }
+    return new OpenAiChatModel({ baseUrl: url, timeoutMs: context.llmTimeoutMs });
+  }
+
+  /** A session's loop ended (passed, failed, cancelled…): for native notifications. */
+  onSessionFinished(listener: (info: SessionInfo) => void): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
+  }
+
+  /** A folder dropped outside the renderer (the tray icon): ask the UI to open New session with it. */
+  async requestNewSession(path: string): Promise<RepoStatus> {
+    const status = await repoStatus(path);
+    this.global.emit({ type: 'app.newSession', repo: status });
+    return status;
+  }
+
+  /** On quit: checkpoint running sessions (marked interrupted, resumable), then stop the server. */
+  shutdown(timeoutMs = 10_000): Promise<void> {
+    this.shutDown ??= (async () => {
+      await this.sessions.checkpointAll(timeoutMs);
+      this.stopServerEvents();
+      await this.server?.dispose();
+    })();
+    return this.shutDown;
+  }
+}

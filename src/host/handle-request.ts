@@ -1,0 +1,138 @@
+import { GLOBAL_STREAM } from '../api/global-events.js';
+import { isRequestName, requestSchemas, type ParsedParams, type RequestName, type ResponseData } from '../api/requests.js';
+import { fail, ok, type ApiResult } from '../api/responses.js';
+import { formatZodIssues } from '../config/format-zod-issues.js';
+import { FactoryError, toFactoryError } from '../errors/factory-error.js';
+import type { ClientConnection } from './client-connection.js';
+import { readConfigView, writeConfigPatch } from './config-view.js';
+import type { FactoryHost } from './factory-host.js';
+import { initRepo } from './init-repo.js';
+import { repoStatus } from './repo-status.js';
+import { listSessions, sessionDetail } from './session-views.js';
+
+/**
+ * The request handlers, written once for both front doors. `handleRequest` is the only way in: it
+ * validates the name and params against the contract, runs the handler, and turns anything thrown
+ * into a typed `{ok:false}` answer — a bad request never crashes the host.
+ */
+
+/** What only some front doors can do (Electron's main process provides these; a browser cannot). */
+export interface NativeCapabilities {
+  pickFolder?(title: string | undefined): Promise<string | null>;
+  getLoginItem?(): boolean;
+  setLoginItem?(openAtLogin: boolean): boolean;
+  openDashboard?(session: string | undefined): void;
+  readonly notifications: boolean;
+}
+
+export interface RequestContext {
+  readonly host: FactoryHost;
+  readonly connection: ClientConnection;
+  readonly transport: 'ipc' | 'web';
+  readonly native: NativeCapabilities;
+}
+
+type Handlers = { [K in RequestName]: (params: ParsedParams<K>, context: RequestContext) => Promise<ResponseData<K>> | ResponseData<K> };
+
+function unsupported(what: string): never {
+  throw new FactoryError('UNSUPPORTED', `${what} needs the desktop app; in a browser, type the path instead.`);
+}
+
+function requireServer(context: RequestContext) {
+  if (context.host.server === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'The model-server supervisor is not available in this build yet.');
+  return context.host.server;
+}
+
+const handlers: Handlers = {
+  'app.info': (_params, { host, transport, native }) => ({
+    name: 'MLX Factory',
+    version: host.version,
+    transport,
+    platform: process.platform,
+    epoch: host.epoch,
+    home: host.paths.home,
+    capabilities: {
+      pickFolder: native.pickFolder !== undefined,
+      loginItem: native.getLoginItem !== undefined && native.setLoginItem !== undefined,
+      notifications: native.notifications,
+      windows: native.openDashboard !== undefined,
+    },
+  }),
+  'app.getLoginItem': (_params, { native }) => ({ openAtLogin: native.getLoginItem?.() ?? unsupported('Starting at login') }),
+  'app.setLoginItem': (params, { native }) => ({ openAtLogin: native.setLoginItem?.(params.openAtLogin) ?? unsupported('Starting at login') }),
+  'app.openDashboard': (params, { native }) => {
+    if (native.openDashboard === undefined) unsupported('Opening a window');
+    native.openDashboard(params.session);
+    return {};
+  },
+
+  'sessions.start': (params, { host }) => host.sessions.start(params),
+  'sessions.cancel': (params, { host }) => ({ cancelled: host.sessions.cancel(params.id) }),
+  'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
+  'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id)) }),
+  'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id)),
+  'sessions.diff': (params, { host }) => host.ops.diff(host.paths, params.id, params.commit),
+  'sessions.filePair': (params, { host }) => host.ops.filePair(host.paths, params.id, params.path, params.commit),
+  'sessions.rollback': async (params, { host }) => {
+    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before rolling it back.');
+    const result = await host.ops.rollback(host.paths, params.id, params.step);
+    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    return result;
+  },
+  'sessions.mergePreview': (params, { host }) => host.ops.mergePreview(host.paths, params.id),
+  'sessions.merge': async (params, { host }) => {
+    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
+    const result = await host.ops.merge(host.paths, params.id, params.squash, params.message);
+    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    return result;
+  },
+  'sessions.discard': async (params, { host }) => {
+    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
+    const result = await host.ops.discard(host.paths, params.id);
+    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    return result;
+  },
+
+  'server.start': (params, context) => requireServer(context).start(params),
+  'server.stop': (_params, context) => requireServer(context).stop(),
+  'server.status': (_params, context) => requireServer(context).status(),
+  'server.logs': (params, context) => requireServer(context).logs(params.tail),
+  'models.list': (_params, context) => requireServer(context).models(),
+  'memory.history': (params, { host }) => ({ samples: host.memoryHistory(params.since) }),
+  'doctor.run': async (_params, { host }) => {
+    if (host.doctor === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'The doctor is not available in this build yet.');
+    return { checks: await host.doctor.run() };
+  },
+
+  'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
+  'config.write': (params, { host }) => writeConfigPatch(host.paths, params.patch),
+
+  'dialog.pickFolder': async (params, { native }) => {
+    if (native.pickFolder === undefined) unsupported('A folder picker');
+    return { path: await native.pickFolder(params.title) };
+  },
+  'repo.status': (params) => repoStatus(params.path),
+  'repo.init': async (params) => {
+    await initRepo(params.path);
+    return repoStatus(params.path);
+  },
+
+  'events.subscribe': (params, { connection }) => connection.subscribe(params.stream, params.afterSeq, params.stream === GLOBAL_STREAM ? params.epoch : undefined),
+  'events.unsubscribe': (params, { connection }) => {
+    connection.unsubscribe(params.stream);
+    return {};
+  },
+};
+
+export async function handleRequest(context: RequestContext, name: unknown, params: unknown): Promise<ApiResult<unknown>> {
+  if (!isRequestName(name)) return fail('BAD_REQUEST', `Unknown request ${JSON.stringify(name)}.`);
+  const parsed = requestSchemas[name].params.safeParse(params ?? {}, { reportInput: true });
+  if (!parsed.success) return fail('BAD_REQUEST', formatZodIssues(name, parsed.error.issues));
+  try {
+    const handler = handlers[name] as (params: unknown, context: RequestContext) => Promise<unknown> | unknown;
+    return ok(await handler(parsed.data, context));
+  } catch (error) {
+    const typed = toFactoryError(error);
+    return fail(typed.code, typed.message, typed.details);
+  }
+}

@@ -1,0 +1,9 @@
+import { runGit } from './run-git.js';
+
+/**
+ * Moves a *session* worktree's branch and files to a commit. Only ever run in worktrees the app owns,
+ * after their uncommitted work was snapshotted; never in the user's folder.
+ */
+export async function resetSessionWorktree(worktree: string, commit: string): Promise<void> {
+  await runGit(['reset', '--quiet', '--hard', commit], { cwd: worktree });
+}

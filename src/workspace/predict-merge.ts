@@ -1,0 +1,66 @@
+import { FactoryError } from '../errors/factory-error.js';
+import { isValidBranchName } from './branch-name.js';
+import { commitTree } from './git/commit-tree.js';
+import { identityEnv } from './git/commit-files.js';
+import { mergeTree, type MergeConflict } from './git/merge-tree.js';
+import { readRef } from './git/read-ref.js';
+
+/**
+ * Merge prediction: the real merge, computed with `git merge-tree --write-tree` in the object database,
+ * so what is predicted is exactly what a merge would build — and nothing on disk changes.
+ *
+ * The base is git's merge base, except when this session was merged into the target before: then the
+ * base is the session commit taken last time. After a squash merge git would still pick the session's
+ * original base and report conflicts between the session's old and new versions of the same lines.
+ * git 2.39 (what macOS ships) has no `merge-tree --merge-base`, so a stand-in commit — the target's
+ * tree with the chosen base as its only parent — makes git's own merge-base computation pick it.
+ */
+export interface MergeSides {
+  readonly repoRoot: string;
+  /** The shared .git directory (refs are read in-process from there). */
+  readonly commonDir: string;
+  readonly sessionBranch: string;
+  /** Short branch name to merge into. */
+  readonly target: string;
+  /** The merge base to use instead of git's (a re-merge); null = git's. */
+  readonly base: string | null;
+}
+
+export interface MergePrediction {
+  readonly target: string;
+  readonly targetRef: string;
+  readonly targetCommit: string;
+  readonly sessionHead: string;
+  readonly base: string | null;
+  readonly clean: boolean;
+  readonly tree: string;
+  readonly conflicts: readonly MergeConflict[];
+  readonly messages: readonly string[];
+}
+
+export async function predictMerge(sides: MergeSides): Promise<MergePrediction> {
+  if (!isValidBranchName(sides.target)) throw new FactoryError('BAD_USAGE', `"${sides.target}" is not a branch name.`);
+  const targetRef = `refs/heads/${sides.target}`;
+  if (sides.target === sides.sessionBranch) {
+    throw new FactoryError('BAD_USAGE', `Cannot merge the session branch ${sides.sessionBranch} into itself; pass --into with another branch.`);
+  }
+  const [targetCommit, sessionHead] = await Promise.all([readRef(sides.commonDir, targetRef), readRef(sides.commonDir, `refs/heads/${sides.sessionBranch}`)]);
+  if (targetCommit === null) {
+    throw new FactoryError('BRANCH_NOT_FOUND', `The branch "${sides.target}" does not exist in ${sides.repoRoot} (deleted or renamed?). Nothing was changed. Pass --into BRANCH to merge into another branch.`);
+  }
+  if (sessionHead === null) {
+    throw new FactoryError('SESSION_DISCARDED', `The session branch ${sides.sessionBranch} no longer exists in ${sides.repoRoot}; there is nothing to merge.`);
+  }
+  let ours = targetCommit;
+  if (sides.base !== null && sides.base !== targetCommit) {
+    ours = await commitTree({
+      cwd: sides.repoRoot,
+      tree: `${targetCommit}^{tree}`,
+      parents: [sides.base],
+      message: 'mlx-factory: merge-base stand-in (never referenced)',
+      env: identityEnv(),
+    });
+  }
+  const result = await mergeTree(sides.repoRoot, ours, sessionHead);
+  return { target: sides.target, targetRef, targetCommit, sessionHead, base: sides.base, clean: result.clean, tree: result.tree, conflicts: result.conflicts, messages: result.messages };
+}

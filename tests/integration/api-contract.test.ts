@@ -1,0 +1,512 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket as NodeWebSocket } from 'ws';
+import type { FactoryApi } from '../../src/api/client.js';
+import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
+import { createIpcClient } from '../../src/api/ipc-client.js';
+import { REQUEST_NAMES, requestSchemas, type ApiResponse, type RequestName, type ResponseData } from '../../src/api/requests.js';
+import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
+import { WS_PATH } from '../../src/api/wire.js';
+import { FactoryHost } from '../../src/host/factory-host.js';
+import type { NativeCapabilities } from '../../src/host/handle-request.js';
+import { registerIpcHandlers } from '../../src/host/register-ipc.js';
+import { startWebHost, type WebHost } from '../../src/host/web-host.js';
+import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
+import { readSessionLog } from '../../src/sessions/session-log.js';
+import { sessionFiles } from '../../src/sessions/session-meta.js';
+import { IpcMainHarness, type HarnessRenderer } from '../support/ipc-harness.js';
+import { startScriptedServer, type Script, type ScriptedServer } from '../support/scripted-server/launch.js';
+import { StubServerControl } from '../support/stub-server-control.js';
+
+/**
+ * One contract suite, run against both front doors: the Electron IPC handlers (driven through an
+ * ipcMain-shaped harness and the preload's own client code) and the browser host (a real HTTP +
+ * WebSocket server and the browser client). Real git, real sessions against the scripted model
+ * server, real check processes.
+ */
+
+interface Opened {
+  /** The client in use now (IPC: a reload makes a new one). */
+  api(): FactoryApi;
+  /** Every event delivered to the test, across reconnects, in delivery order. */
+  readonly events: ApiEvent[];
+  /**
+   * Drop the connection while the host keeps going, run `meanwhile`, then reconnect and re-follow
+   * `streams` from the last seq delivered. Answers the subscribe results of the re-follow.
+   */
+  interrupt(streams: string[], meanwhile: () => Promise<void>): Promise<Array<ApiResponse<'events.subscribe'>>>;
+  close(): Promise<void>;
+}
+
+interface Transport {
+  readonly name: 'ipc' | 'web';
+  open(host: FactoryHost, tmp: string): Promise<Opened>;
+}
+
+const nativeState = { openAtLogin: false, dashboards: [] as Array<string | undefined>, picked: '' };
+const fakeNative: NativeCapabilities = {
+  notifications: true,
+  pickFolder: async () => nativeState.picked,
+  getLoginItem: () => nativeState.openAtLogin,
+  setLoginItem: (value) => (nativeState.openAtLogin = value),
+  openDashboard: (session) => void nativeState.dashboards.push(session),
+};
+
+function lastSeqs(events: readonly ApiEvent[]): Map<string, number> {
+  const last = new Map<string, number>();
+  for (const event of events) last.set(event.session, Math.max(last.get(event.session) ?? 0, event.seq));
+  return last;
+}
+
+const ipcTransport: Transport = {
+  name: 'ipc',
+  async open(host) {
+    const ipcMain = new IpcMainHarness();
+    const unregister = registerIpcHandlers(ipcMain, host, { isTrustedSender: ipcMain.isTrustedSender, native: fakeNative });
+    const events: ApiEvent[] = [];
+    let renderer: HarnessRenderer = ipcMain.createRenderer();
+    const connect = (r: HarnessRenderer): FactoryApi => {
+      const api = createIpcClient(r.ipcRenderer, () => '/dropped/folder');
+      api.onEvent((event) => events.push(event));
+      return api;
+    };
+    let api = connect(renderer);
+    return {
+      api: () => api,
+      events,
+      async interrupt(streams, meanwhile) {
+        // The renderer reloads: its process and client are gone; the new page asks for what it missed.
+        const cursors = lastSeqs(events);
+        renderer.destroy();
+        await meanwhile();
+        renderer = ipcMain.createRenderer();
+        api = connect(renderer);
+        return Promise.all(streams.map((stream) => api.subscribe(stream, cursors.get(stream) ?? 0)));
+      },
+      async close() {
+        renderer.destroy();
+        unregister();
+      },
+    };
+  },
+};
+
+const webTransport: Transport = {
+  name: 'web',
+  async open(host, tmp) {
+    const rendererDir = path.join(tmp, 'renderer');
+    fs.mkdirSync(rendererDir, { recursive: true });
+    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>MLX Factory</title>');
+    const web: WebHost = await startWebHost({ host, rendererDir });
+    const origin = `http://127.0.0.1:${web.port}`;
+    const sockets: NodeWebSocket[] = [];
+    const subscribeAnswers: Array<ApiResponse<'events.subscribe'>> = [];
+    const client = createWsClient({
+      url: `ws://127.0.0.1:${web.port}${WS_PATH}?token=${web.token}`,
+      minBackoffMs: 150,
+      createSocket: (url) => {
+        const socket = new NodeWebSocket(url, { origin });
+        sockets.push(socket);
+        // Watch the answers to re-subscriptions the client sends by itself after a reconnect.
+        socket.on('message', (data: Buffer) => {
+          const frame = JSON.parse(data.toString('utf8')) as { type: string; response?: { ok: boolean; data?: { stream?: unknown; replayed?: unknown } } };
+          if (frame.type === 'response' && frame.response?.ok === true && typeof frame.response.data?.replayed === 'number') {
+            subscribeAnswers.push(frame.response as ApiResponse<'events.subscribe'>);
+          }
+        });
+        return socket as unknown as WebSocketLike;
+      },
+    });
+    const events: ApiEvent[] = [];
+    client.onEvent((event) => events.push(event));
+    await waitFor(() => client.connectionState === 'open', 'the socket to open');
+    return {
+      api: () => client,
+      events,
+      async interrupt(streams, meanwhile) {
+        const before = subscribeAnswers.length;
+        // A network drop: no close handshake. The client must notice, reconnect and re-follow.
+        sockets.at(-1)?.terminate();
+        await waitFor(() => client.connectionState === 'reconnecting', 'the client to notice the drop');
+        await meanwhile();
+        await waitFor(() => client.connectionState === 'open' && subscribeAnswers.length >= before + streams.length, 'the client to reconnect and re-follow');
+        return subscribeAnswers.slice(before);
+      },
+      async close() {
+        client.close();
+        await web.close();
+      },
+    };
+  },
+};
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function expectOk<K extends RequestName>(name: K, response: ApiResponse<K>): ResponseData<K> {
+  if (!response.ok) throw new Error(`${name} failed: ${response.error.code}: ${response.error.message}`);
+  // The data must match the contract's schema exactly as it arrived over the transport.
+  return requestSchemas[name].data.parse(response.data) as ResponseData<K>;
+}
+
+function expectError(response: ApiResponse<RequestName>, code: string): string {
+  expect(response.ok).toBe(false);
+  if (response.ok) return '';
+  expect(response.error.code).toBe(code);
+  expect(response.error.message.length).toBeGreaterThan(0);
+  return response.error.message;
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'U', GIT_AUTHOR_EMAIL: 'u@example.com', GIT_COMMITTER_NAME: 'U', GIT_COMMITTER_EMAIL: 'u@example.com' },
+  });
+}
+
+const code = (body: string, file = 'main.py'): string => `${file}\n\`\`\`python\n${body}\n\`\`\`\n`;
+const PASS = { content: 'The output is right.\nVERDICT: PASS' };
+
+let model: ScriptedServer;
+beforeAll(async () => {
+  model = await startScriptedServer();
+});
+afterAll(async () => {
+  await model.stop();
+});
+
+/** Requests this suite exercises; a test at the end checks that it is every request of the contract. */
+const covered = new Set<RequestName>();
+function track<K extends RequestName>(name: K): K {
+  covered.add(name);
+  return name;
+}
+
+describe.each([ipcTransport, webTransport])('typed API over $name', (transport) => {
+  let tmp: string;
+  let repo: string;
+  let host: FactoryHost;
+  let stub: StubServerControl;
+  let opened: Opened;
+  const api = (): FactoryApi => opened.api();
+  const request = <K extends RequestName>(name: K, params: Parameters<FactoryApi['request']>[1] & object): Promise<ApiResponse<K>> =>
+    api().request(track(name), params as never) as Promise<ApiResponse<K>>;
+
+  beforeEach(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `mlxf api ${transport.name} é `));
+    repo = path.join(tmp, 'repo');
+    fs.mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(repo, 'README.md'), '# demo\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'init');
+    stub = new StubServerControl(model.url);
+    host = new FactoryHost({
+      home: path.join(tmp, 'home'),
+      version: '9.9.9-test',
+      server: stub,
+      chatModelFor: ({ llmTimeoutMs }) => new OpenAiChatModel({ baseUrl: model.url, timeoutMs: llmTimeoutMs }),
+    });
+    opened = await transport.open(host, tmp);
+  });
+
+  afterEach(async () => {
+    await opened.close();
+    await host.shutdown();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function startSession(script: Script, description = 'Print hello'): Promise<ResponseData<'sessions.start'>> {
+    await model.setScript(script);
+    return expectOk('sessions.start', await request('sessions.start', { description, repo, check: 'python3 main.py' }));
+  }
+
+  function eventsOf(session: string): ApiEvent[] {
+    return opened.events.filter((event) => event.session === session);
+  }
+
+  async function finished(session: string): Promise<ApiEvent[]> {
+    await waitFor(() => eventsOf(session).some((event) => event.type === 'session.finished'), `session ${session} to finish`);
+    await host.sessions.settled(session);
+    return eventsOf(session);
+  }
+
+  it('app.info names the transport, the epoch and what this front door can do natively', async () => {
+    const info = expectOk('app.info', await request('app.info', {}));
+    expect(info).toMatchObject({ name: 'MLX Factory', version: '9.9.9-test', transport: transport.name, epoch: host.epoch, home: path.join(tmp, 'home') });
+    expect(info.capabilities.pickFolder).toBe(transport.name === 'ipc');
+    expect(info.capabilities.loginItem).toBe(transport.name === 'ipc');
+    expect(api().transport).toBe(transport.name);
+  });
+
+  it('native-only requests work over IPC and answer UNSUPPORTED in a browser', async () => {
+    nativeState.picked = repo;
+    const calls = [
+      await request('dialog.pickFolder', { title: 'Pick' }),
+      await request('app.setLoginItem', { openAtLogin: true }),
+      await request('app.getLoginItem', {}),
+      await request('app.openDashboard', { session: 'abc' }),
+    ] as const;
+    if (transport.name === 'ipc') {
+      expect(expectOk('dialog.pickFolder', calls[0])).toEqual({ path: repo });
+      expect(expectOk('app.setLoginItem', calls[1])).toEqual({ openAtLogin: true });
+      expect(expectOk('app.getLoginItem', calls[2])).toEqual({ openAtLogin: true });
+      expectOk('app.openDashboard', calls[3]);
+      expect(nativeState.dashboards.at(-1)).toBe('abc');
+      expect(api().pathForFile({} as File)).toBe('/dropped/folder');
+    } else {
+      for (const call of calls) expect(expectError(call, 'UNSUPPORTED')).toMatch(/desktop app/);
+      expect(api().pathForFile({} as File)).toBeNull();
+    }
+    nativeState.openAtLogin = false;
+  });
+
+  it('refuses bad requests with a typed BAD_REQUEST naming the field, and keeps serving', async () => {
+    const empty = expectError(await request('sessions.start', { description: '   ' }), 'BAD_REQUEST');
+    expect(empty).toMatch(/description/);
+    expectError(await request('sessions.start', { description: 'x', repo, maxAttempts: -1 } as never), 'BAD_REQUEST');
+    expectError(await request('sessions.show', { id: '../../etc' }), 'BAD_REQUEST');
+    expectError(await request('sessions.show', { id: 'abc', extra: 1 } as never), 'BAD_REQUEST');
+    expectError(await request('config.write', { patch: { nope: {} } } as never), 'BAD_REQUEST');
+    expectError(await (api().request as (name: string, params: unknown) => Promise<ApiResponse<RequestName>>)('no.such.request', {}), 'BAD_REQUEST');
+    expectError(await (api().request as (name: string, params: unknown) => Promise<ApiResponse<RequestName>>)('app.info', 'not an object'), 'BAD_REQUEST');
+    // A well-formed request for something that does not exist is the core's own error code.
+    expectError(await request('sessions.show', { id: '2501011200-abcdef' }), 'SESSION_NOT_FOUND');
+    expectError(await request('events.subscribe', { stream: '2501011200-abcdef' }), 'SESSION_NOT_FOUND');
+    expect(expectOk('app.info', await request('app.info', {})).version).toBe('9.9.9-test');
+  });
+
+  it('repo.status tells a repository, a file, a missing path and a plain folder apart; repo.init makes one', async () => {
+    fs.writeFileSync(path.join(repo, 'dirty.txt'), 'not committed\n');
+    const status = expectOk('repo.status', await request('repo.status', { path: repo }));
+    expect(status).toMatchObject({ kind: 'repo', root: fs.realpathSync(repo), branch: 'main', uncommitted: ['dirty.txt'] });
+    expect(status.message).toMatch(/uncommitted/);
+    expect(expectOk('repo.status', await request('repo.status', { path: path.join(repo, 'README.md') }))).toMatchObject({ kind: 'file' });
+    expect(expectOk('repo.status', await request('repo.status', { path: path.join(tmp, 'missing') }))).toMatchObject({ kind: 'missing' });
+    const plain = path.join(tmp, 'plain folder');
+    fs.mkdirSync(plain);
+    fs.writeFileSync(path.join(plain, 'notes.txt'), 'hi\n');
+    const notRepo = expectOk('repo.status', await request('repo.status', { path: plain }));
+    expect(notRepo.kind).toBe('not-repo');
+    expect(notRepo.message).toMatch(/Start a new repository there, or pick another folder/);
+    const made = expectOk('repo.init', await request('repo.init', { path: plain }));
+    expect(made).toMatchObject({ kind: 'repo', branch: 'main', uncommitted: [] });
+    expect(git(plain, 'ls-files').trim()).toBe('notes.txt');
+    expectError(await request('repo.init', { path: plain }), 'BAD_USAGE'); // already has commits: left alone
+  });
+
+  it('config.read and config.write round-trip the user file; an invalid patch is refused whole', async () => {
+    const before = expectOk('config.read', await request('config.read', {}));
+    expect(before.config.agent.max_attempts).toBe(5);
+    const written = expectOk('config.write', await request('config.write', { patch: { agent: { max_attempts: 3 }, server: { port: 8123 } } }));
+    expect(written.config.agent.max_attempts).toBe(3);
+    expect(written.sources).toEqual([written.userConfigFile]);
+    const text = fs.readFileSync(written.userConfigFile, 'utf8');
+    fs.writeFileSync(written.userConfigFile, `# my settings\n${text}`);
+    const invalid = expectError(await request('config.write', { patch: { agent: { max_attempts: 'many' } } }), 'CONFIG_INVALID');
+    expect(invalid).toMatch(/agent\.max_attempts/);
+    expect(fs.readFileSync(written.userConfigFile, 'utf8')).toBe(`# my settings\n${text}`);
+    const removed = expectOk('config.write', await request('config.write', { patch: { server: { port: null } } }));
+    expect(removed.config.server.port).toBe(8080);
+    expect(fs.readFileSync(written.userConfigFile, 'utf8'), written.userConfigFile + ' / ' + removed.userConfigFile).toMatch(/^# my settings/);
+    fs.writeFileSync(path.join(repo, 'factory.yaml'), 'agent:\n  max_attempts: 2\n');
+    expect(expectOk('config.read', await request('config.read', { repo })).config.agent.max_attempts).toBe(2);
+  });
+
+  it('server, models and memory requests reach the supervisor; its events arrive on the global stream', async () => {
+    const followed = expectOk('events.subscribe', await api().subscribe(GLOBAL_STREAM));
+    track('events.subscribe');
+    expect(followed).toMatchObject({ stream: GLOBAL_STREAM, epoch: host.epoch, gap: false });
+    expect(expectOk('server.status', await request('server.status', {})).state).toBe('stopped');
+    const started = expectOk('server.start', await request('server.start', { model: 'tiny' }));
+    expect(started).toMatchObject({ state: 'ready', url: model.url, model: 'tiny' });
+    stub.sample(123_456);
+    stub.sample(234_567);
+    expect(expectOk('server.logs', await request('server.logs', { tail: 5 })).lines).toEqual(['loading model']);
+    expect(expectOk('models.list', await request('models.list', {}))).toMatchObject({ current: 'tiny', models: [{ id: 'tiny' }] });
+    const history = expectOk('memory.history', await request('memory.history', {}));
+    expect(history.samples.map((s) => s.server?.bytes)).toEqual([123_456, 234_567]);
+    expect(expectOk('memory.history', await request('memory.history', { since: history.samples[0]?.time ?? '' })).samples.length).toBeLessThanOrEqual(1);
+    expect(expectOk('server.stop', await request('server.stop', {})).state).toBe('stopped');
+    await waitFor(() => opened.events.some((e) => e.type === 'server.state' && e.state === 'stopped'), 'the stopped state event');
+    const global = opened.events.filter((e) => e.session === GLOBAL_STREAM);
+    expect(global.map((e) => e.type)).toEqual(['server.state', 'server.log', 'server.state', 'memory.sample', 'memory.sample', 'server.state']);
+    expect(global.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expectOk('events.unsubscribe', await api().unsubscribe(GLOBAL_STREAM));
+    track('events.unsubscribe');
+    stub.sample(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(opened.events.filter((e) => e.session === GLOBAL_STREAM)).toHaveLength(6);
+    const doctor = await request('doctor.run', {});
+    if (doctor.ok) expectOk('doctor.run', doctor);
+    else expectError(doctor, 'NOT_IMPLEMENTED');
+  });
+
+  it('starts a session and streams it; list, show, diff and filePair describe the result', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
+    expect(info).toMatchObject({ state: 'running', live: true, repo: fs.realpathSync(repo), baseCommit: git(repo, 'rev-parse', 'HEAD').trim() });
+    const sub = expectOk('events.subscribe', await api().subscribe(info.id, 0));
+    expect(sub.stream).toBe(info.id);
+    const events = await finished(info.id);
+    const types = events.map((e) => e.type);
+    for (const t of ['session.created', 'attempt.started', 'turn.started', 'token.delta', 'turn.finished', 'commit', 'exec.finished', 'verdict', 'session.finished']) {
+      expect(types).toContain(t);
+    }
+    // Every event of the log, once, in order.
+    const log = readSessionLog(sessionFiles(host.paths.sessions, info.id).log).events;
+    expect(events.map((e) => e.seq)).toEqual(log.map((e) => e.seq));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'passed' });
+    // The list row followed the session on the global stream, ending passed.
+    await waitFor(() => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'passed'), 'the passed list row');
+
+    const list = expectOk('sessions.list', await request('sessions.list', {}));
+    expect(list.sessions).toHaveLength(1);
+    expect(list.sessions[0]).toMatchObject({ id: info.id, state: 'passed', live: false, attempts: 1 });
+    const detail = expectOk('sessions.show', await request('sessions.show', { id: info.id }));
+    expect(detail.task?.description).toBe('Print hello');
+    expect(detail.commits).toHaveLength(1);
+    expect(detail.commits[0]?.files).toEqual(['main.py']);
+    expect(detail.lastVerdict).toMatchObject({ verdict: 'PASS', passed: true });
+    expect(detail.lastSeq).toBe(log.length);
+
+    const diff = expectOk('sessions.diff', await request('sessions.diff', { id: info.id }));
+    expect(diff).toMatchObject({ base: info.baseCommit, head: detail.commits[0]?.sha });
+    expect(diff.files).toEqual([{ path: 'main.py', oldPath: null, status: 'added', additions: 1, deletions: 0, binary: false }]);
+    const oneCommit = expectOk('sessions.diff', await request('sessions.diff', { id: info.id, commit: detail.commits[0]?.sha ?? '' }));
+    expect(oneCommit.files.map((f) => f.path)).toEqual(['main.py']);
+    const pair = expectOk('sessions.filePair', await request('sessions.filePair', { id: info.id, path: 'main.py' }));
+    expect(pair.left).toMatchObject({ exists: false, text: null });
+    expect(pair.right).toMatchObject({ exists: true, binary: false, text: "print('hello')\n" });
+    const readme = expectOk('sessions.filePair', await request('sessions.filePair', { id: info.id, path: 'README.md' }));
+    expect(readme.left.text).toBe('# demo\n');
+    expect(readme.right.text).toBe('# demo\n');
+    expectError(await request('sessions.diff', { id: info.id, commit: 'deadbeef' }), 'BAD_USAGE');
+    // Nothing touched the user's checkout.
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('starts a session in a fresh repository when no repo is given', async () => {
+    await model.setScript({ coder: [{ content: code("print('hi')") }], sheriff: [PASS] });
+    const info = expectOk('sessions.start', await request('sessions.start', { description: 'Say hi', repo: null }));
+    expect(info.repo.startsWith(host.paths.scratchRepos)).toBe(true);
+    await api().subscribe(info.id);
+    const events = await finished(info.id);
+    expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'passed' });
+  });
+
+  it('sessions.cancel stops a running session; it ends cancelled and can no longer be cancelled', async () => {
+    const info = await startSession({ coder: [{ content: code("print('slow')"), fault: 'hang' }], sheriff: [PASS] });
+    await api().subscribe(info.id);
+    await waitFor(() => eventsOf(info.id).some((e) => e.type === 'turn.started'), 'the Coder turn to start');
+    expect(expectOk('sessions.cancel', await request('sessions.cancel', { id: info.id }))).toEqual({ cancelled: true });
+    const events = await finished(info.id);
+    expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'cancelled' });
+    expect(expectOk('sessions.cancel', await request('sessions.cancel', { id: info.id }))).toEqual({ cancelled: false });
+    expectError(await request('sessions.cancel', { id: '2501011200-abcdef' }), 'SESSION_NOT_FOUND');
+  });
+
+  it('merge preview, merge, rollback and discard act on the session and the user repository', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
+    await api().subscribe(info.id);
+    await finished(info.id);
+    const preview = expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }));
+    expect(preview).toMatchObject({ canMerge: true, baseBranch: 'main', conflicts: [], blockedBy: [], upToDate: false });
+    expect(preview.files.map((f) => f.path)).toEqual(['main.py']);
+    const merged = expectOk('sessions.merge', await request('sessions.merge', { id: info.id, squash: true }));
+    expect(merged.baseBranch).toBe('main');
+    expect(git(repo, 'rev-parse', 'main').trim()).toBe(merged.mergedCommit);
+    expect(git(repo, 'show', `${merged.mergedCommit}:main.py`)).toBe("print('hello')\n");
+    expect(expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id })).upToDate).toBe(true);
+
+    const rolled = expectOk('sessions.rollback', await request('sessions.rollback', { id: info.id, step: 0 }));
+    expect(rolled.headCommit).toBe(info.baseCommit);
+    expect(rolled.droppedCommits).toBe(1);
+    expect(rolled.keptRef).not.toBeNull();
+    expect(git(repo, 'rev-parse', rolled.keptRef ?? '').trim()).not.toBe(info.baseCommit); // the dropped commit stays reachable
+    expect(expectOk('sessions.diff', await request('sessions.diff', { id: info.id })).files).toEqual([]);
+
+    const discarded = expectOk('sessions.discard', await request('sessions.discard', { id: info.id }));
+    expect(discarded.archiveRef).not.toBeNull();
+    expect(expectOk('sessions.list', await request('sessions.list', {})).sessions[0]).toMatchObject({ id: info.id, state: 'discarded' });
+    await waitFor(() => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'discarded'), 'the discarded list row');
+    // A discarded session cannot be resumed: a typed refusal, not a crash.
+    const resumed = await request('sessions.resume', { id: info.id });
+    expect(resumed.ok).toBe(false);
+  });
+
+  it('sessions.resume continues a cancelled session in the same log, to the end', async () => {
+    const info = await startSession({ coder: [{ content: code("print('slow')"), fault: 'hang' }], sheriff: [PASS] });
+    await api().subscribe(info.id);
+    await waitFor(() => eventsOf(info.id).some((e) => e.type === 'turn.started'), 'the Coder turn to start');
+    expectOk('sessions.cancel', await request('sessions.cancel', { id: info.id }));
+    await finished(info.id);
+    await model.setScript({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
+    const resumed = expectOk('sessions.resume', await request('sessions.resume', { id: info.id }));
+    expect(resumed).toMatchObject({ id: info.id, live: true, state: 'running' });
+    await waitFor(() => eventsOf(info.id).filter((e) => e.type === 'session.finished').length === 2, 'the resumed run to finish');
+    await host.sessions.settled(info.id);
+    const events = eventsOf(info.id);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'passed' });
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({ state: 'passed', live: false });
+  });
+
+  it('a client that reconnects with afterSeq gets everything it missed, nothing twice (session and global streams)', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    // A slow Coder stream (≈2 s of token.delta events) so the connection drops mid-turn.
+    const prose = 'Here is a program that prints a greeting, written with care. '.repeat(6);
+    const info = await startSession({ coder: [{ content: `${prose}\n${code("print('hello')")}`, tokensPerSecond: 60 }], sheriff: [PASS] });
+    await api().subscribe(info.id, 0);
+    await waitFor(() => eventsOf(info.id).filter((e) => e.type === 'token.delta').length >= 5, 'some tokens to stream');
+    const seenBefore = eventsOf(info.id).length;
+    const answers = await opened.interrupt([info.id, GLOBAL_STREAM], async () => {
+      // While disconnected: global events happen, and more tokens stream into the log.
+      stub.sample(1);
+      stub.sample(2);
+      stub.log('while you were away');
+      await new Promise((resolve) => setTimeout(resolve, transport.name === 'web' ? 100 : 400));
+    });
+    const replayed = answers.map((answer) => expectOk('events.subscribe', answer));
+    expect(replayed.find((r) => r.stream === info.id)?.replayed ?? 0).toBeGreaterThan(0);
+    expect(replayed.find((r) => r.stream === GLOBAL_STREAM)?.replayed ?? 0).toBeGreaterThanOrEqual(3);
+    const events = await finished(info.id);
+    expect(events.length).toBeGreaterThan(seenBefore);
+    const log = readSessionLog(sessionFiles(host.paths.sessions, info.id).log).events;
+    // Exactly the log: every seq from 1 to the end, once each, in order.
+    expect(events.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
+    expect(events.map((e) => e.type)).toEqual(log.map((e) => e.type));
+    const global = opened.events.filter((e) => e.session === GLOBAL_STREAM).map((e) => e.seq);
+    expect(global).toEqual(global.map((_, i) => i + 1));
+    expect(opened.events.filter((e) => e.type === 'memory.sample')).toHaveLength(2);
+    expect(opened.events.some((e) => e.type === 'server.log' && e.line === 'while you were away')).toBe(true);
+  });
+
+  it('a folder dropped on the tray reaches the client as app.newSession with its status', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    const file = path.join(repo, 'README.md');
+    await host.requestNewSession(file);
+    await host.requestNewSession(repo);
+    await waitFor(() => opened.events.filter((e) => e.type === 'app.newSession').length === 2, 'two app.newSession events');
+    const asked = opened.events.flatMap((e) => (e.type === 'app.newSession' ? [e.repo] : []));
+    expect(asked.map((r) => r.kind)).toEqual(['file', 'repo']);
+    expect(asked[0]?.message).toMatch(/is a file, not a folder/);
+  });
+});
+
+describe('the contract suite', () => {
+  it('exercised every request of the contract', () => {
+    expect(REQUEST_NAMES.filter((name) => !covered.has(name))).toEqual([]);
+  });
+});

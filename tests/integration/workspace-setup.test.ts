@@ -1,0 +1,103 @@
+// A new session's worktree gets the ignored files workspace.include lists and runs workspace.setup
+// (its output in the session log) before the first attempt; submodules get a warning. Real sessions:
+// the scripted model server as a process, the real loop, real git.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionEvent } from '../../src/api/events.js';
+import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
+import { runSandboxed } from '../../src/sandbox/index.js';
+import { readSessionLog } from '../../src/sessions/session-log.js';
+import { sessionFiles } from '../../src/sessions/session-meta.js';
+import { launchSession, prepareSession, type SessionSummary } from '../../src/sessions/start-session.js';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
+import { git, makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtures.js';
+
+let server: ScriptedServer;
+beforeAll(async () => {
+  server = await startScriptedServer({ script: { coder: [{ content: "main.py\n```python\nprint('hi')\n```\n" }], sheriff: [{ content: 'Fine.\nVERDICT: PASS' }] } });
+});
+afterAll(async () => {
+  await server.stop();
+  removeTempDirs();
+});
+
+async function runSession(repo: string, home: string): Promise<{ summary: SessionSummary; events: SessionEvent[] }> {
+  await server.clearRequests();
+  const prepared = await prepareSession({ description: 'Print hi', repo, cwd: repo, home, check: 'python3 main.py' });
+  const summary = await launchSession(prepared, {
+    model: new OpenAiChatModel({ baseUrl: server.url, timeoutMs: 30_000 }),
+    runCheck: runSandboxed,
+    signal: new AbortController().signal,
+  });
+  return { summary, events: readSessionLog(sessionFiles(path.join(home, 'sessions'), summary.session).log).events };
+}
+
+const ofType = <T extends SessionEvent['type']>(events: SessionEvent[], type: T) => events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
+
+describe('workspace.include and workspace.setup', () => {
+  it('copies the listed ignored files, runs setup in the new worktree with its output logged, then runs the session', async () => {
+    const repo = makeRepo({
+      files: {
+        '.gitignore': '.env\nsecrets/\n*.local\n',
+        'factory.yaml': 'workspace:\n  include: [".env", "secrets", "*.local", "missing.txt"]\n  setup: "echo setting up; ls -a > ../setup-saw.txt; echo warn >&2"\n',
+        'README.md': 'readme\n',
+      },
+    });
+    fs.writeFileSync(path.join(repo, '.env'), 'API_KEY=local-only\n');
+    fs.mkdirSync(path.join(repo, 'secrets'));
+    fs.writeFileSync(path.join(repo, 'secrets', 'key.pem'), Buffer.from([1, 2, 3, 0, 255]));
+    fs.writeFileSync(path.join(repo, 'db.local'), 'sqlite\n');
+    const home = makeTempDir('mlxf-home-');
+
+    const { summary, events } = await runSession(repo, home);
+
+    expect(summary.status).toBe('passed');
+    const wt = summary.worktree;
+    expect(fs.readFileSync(path.join(wt, '.env'), 'utf8')).toBe('API_KEY=local-only\n');
+    expect(fs.readFileSync(path.join(wt, 'secrets', 'key.pem'))).toEqual(Buffer.from([1, 2, 3, 0, 255]));
+    expect(fs.readFileSync(path.join(wt, 'db.local'), 'utf8')).toBe('sqlite\n');
+    expect(ofType(events, 'workspace.included')).toEqual([expect.objectContaining({ copied: ['.env', 'db.local', 'secrets'], missing: ['missing.txt'] })]);
+    expect(ofType(events, 'session.warning').map((w) => w.message).join('\n')).toContain('missing.txt');
+    const output = ofType(events, 'setup.output').map((e) => e.chunk).join('');
+    expect(output).toContain('setting up');
+    expect(output).toContain('warn');
+    expect(ofType(events, 'setup.finished')).toEqual([expect.objectContaining({ exitCode: 0, timedOut: false })]);
+    // Setup ran in the worktree, after the copies, before the first attempt.
+    expect(fs.readFileSync(path.join(path.dirname(wt), 'setup-saw.txt'), 'utf8')).toContain('.env');
+    const order = events.map((e) => e.type);
+    expect(order.indexOf('workspace.included')).toBeLessThan(order.indexOf('setup.finished'));
+    expect(order.indexOf('setup.finished')).toBeLessThan(order.indexOf('attempt.started'));
+    // The copies are the worktree's, never committed.
+    expect(git(repo, 'ls-tree', '-r', '--name-only', summary.branch)).not.toMatch(/\.env|key\.pem|db\.local/);
+  });
+
+  it('a failing setup ends the session with an error naming the command, before any model turn', async () => {
+    const repo = makeRepo({ files: { 'factory.yaml': 'workspace:\n  setup: "echo broken >&2; exit 3"\n', 'README.md': 'r\n' } });
+    const home = makeTempDir('mlxf-home-');
+    const { summary, events } = await runSession(repo, home);
+    expect(summary.status).toBe('error');
+    expect(summary.reason).toContain('workspace.setup (`echo broken >&2; exit 3`) exited 3');
+    expect(summary.reason).toContain('broken');
+    expect(ofType(events, 'turn.started')).toEqual([]);
+    expect((await server.requests()).length).toBe(0);
+    expect(ofType(events, 'session.finished')[0]).toMatchObject({ status: 'error', attempts: 0 });
+  });
+});
+
+describe('submodules', () => {
+  it('creates the worktree and warns that submodules are not checked out in it', async () => {
+    const lib = makeRepo({ files: { 'lib.py': 'LIB = 1\n' } });
+    const repo = makeRepo({ files: { 'README.md': 'with a submodule\n' } });
+    git(repo, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib, 'vendor/lib');
+    git(repo, 'commit', '-q', '-m', 'add submodule');
+    const home = makeTempDir('mlxf-home-');
+
+    const { summary, events } = await runSession(repo, home);
+
+    expect(summary.status).toBe('passed');
+    expect(fs.existsSync(path.join(summary.worktree, 'vendor', 'lib'))).toBe(true);
+    expect(fs.existsSync(path.join(summary.worktree, 'vendor', 'lib', 'lib.py'))).toBe(false);
+    expect(ofType(events, 'session.warning').map((w) => w.message).join('\n')).toMatch(/submodules \(vendor\/lib\)/);
+  });
+});
