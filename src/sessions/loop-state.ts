@@ -1,5 +1,6 @@
 import type { EventOf, SessionEvent } from '../api/events.js';
 import type { TokenTotals } from '../api/session-status.js';
+import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 
 /**
  * The attempt loop's memory, rebuilt from a session's log so an interrupted session can continue where
@@ -52,7 +53,7 @@ export function rebuildLoopState(events: readonly SessionEvent[]): LoopResumeSta
   for (const a of done) {
     lastCoderReply = a.coderReplies.at(-1) ?? lastCoderReply;
     if (a.verdict === undefined) {
-      history.push(`Attempt ${a.attempt}: no usable edit.`);
+      history.push(noEditHistoryLine(a.attempt));
       continue;
     }
     if (a.verdict.passed) {
@@ -89,13 +90,19 @@ export function rebuildLoopState(events: readonly SessionEvent[]): LoopResumeSta
   };
 }
 
-/** The loop's own wording (run-attempts.ts rememberFailure), so a resumed prompt reads the same. */
+/** The loop's own wording; the log keeps the check's output as one stream, so its last line is the error's. */
 function historyLine(a: AttemptEvents, verdict: EventOf<'verdict'>, executionTimeoutSec: number): string {
-  const edited = [...new Set(a.commits.flatMap((c) => c.files))];
   const exec = a.exec;
-  const exit = exec === undefined ? 'did not run' : exec.timedOut ? `timed out after ${Math.round(executionTimeoutSec)} s` : `exited ${String(exec.exitCode)}`;
-  const firstFeedbackLine = verdict.feedback.split('\n').find((l) => l.trim() !== '') ?? '';
-  return `Attempt ${a.attempt}: edited ${edited.join(', ') || '(no change)'}; check ${exit}; Sheriff ${verdict.verdict}${firstFeedbackLine ? `: ${firstFeedbackLine.slice(0, 160)}` : ''}`;
+  return attemptHistoryLine({
+    attempt: a.attempt,
+    edited: [...new Set(a.commits.flatMap((c) => c.files))],
+    ran: exec !== undefined,
+    exitCode: exec?.exitCode ?? null,
+    timedOut: exec?.timedOut ?? false,
+    executionTimeoutSec,
+    errorText: exec?.output ?? '',
+    verdict: verdict.verdict,
+  });
 }
 
 function groupByAttempt(events: readonly SessionEvent[]): AttemptEvents[] {

@@ -17,6 +17,7 @@ import { applyEdits } from '../workspace/apply-edits.js';
 import { commitFiles } from '../workspace/git/commit-files.js';
 import { diffRange } from '../workspace/git/diff-range.js';
 import { listTrackedFiles } from '../workspace/git/list-files.js';
+import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 import { defaultCheckCommand } from './default-check.js';
 import type { LoopResumeState } from './loop-state.js';
 import type { SessionLog } from './session-log.js';
@@ -166,7 +167,7 @@ class AttemptLoop {
     const before = this.head;
     const edited = await this.coderTurns();
     if (edited.length === 0) {
-      this.memory.history.push(`Attempt ${this.attempt}: no usable edit.`);
+      this.memory.history.push(noEditHistoryLine(this.attempt));
       return false;
     }
     const check = this.plan.task.check ?? this.checkCommand();
@@ -181,10 +182,18 @@ class AttemptLoop {
   }
 
   private rememberFailure(edited: readonly string[], result: ExecResult, verdict: { verdict: Verdict; feedback: string }): void {
-    const exit = result.timedOut ? `timed out after ${Math.round(this.plan.limits.executionTimeoutMs / 1000)} s` : `exited ${String(result.exitCode)}`;
-    // The error's last line says more per token than the Sheriff's prose (which the next prompt has in full).
-    const lastError = lastNonEmptyLine(result.stderrTail || result.stdoutTail).slice(0, 100);
-    this.memory.history.push(`Attempt ${this.attempt}: edited ${edited.join(', ')}; check ${exit}${lastError ? ` (${lastError})` : ''}; Sheriff ${verdict.verdict}`);
+    this.memory.history.push(
+      attemptHistoryLine({
+        attempt: this.attempt,
+        edited,
+        ran: true,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        executionTimeoutSec: this.plan.limits.executionTimeoutMs / 1000,
+        errorText: result.stderrTail || result.stdoutTail,
+        verdict: verdict.verdict,
+      }),
+    );
     this.memory.feedback = verdict.feedback.slice(0, FEEDBACK_CHARS);
     this.memory.failureTail = result.output.slice(-FAILURE_TAIL_CHARS);
     const fingerprint = failureFingerprint({
@@ -396,11 +405,6 @@ function correctionFor(problems: readonly string[], toolCallsAsText: boolean): s
   }
   if (problems.length > 0) return `Your edits could not be applied: ${problems.join('; ')}. Send them again in the format above.`;
   return 'Your reply had no edit I could apply. Write each file as its path alone on a line, followed by a fenced code block with the complete file.';
-}
-
-function lastNonEmptyLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return lines.at(-1) ?? '';
 }
 
 function readFileOrEmpty(file: string): string {

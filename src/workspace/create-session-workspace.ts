@@ -44,10 +44,13 @@ export async function createSessionWorkspace(options: CreateWorkspaceOptions): P
   const branch = sessionBranchName(options.slug, options.sessionId);
   const worktree = worktreeFolderFor(options.worktreesRoot, repo.root, options.slug, options.sessionId);
   fs.mkdirSync(path.dirname(worktree), { recursive: true });
-  const uncommitted = await uncommittedPaths(repo.root);
+  // Reading the user's status (the slow part on a big checkout) overlaps the worktree's creation.
   // git is not safe against concurrent `worktree add` on one repository (it reads .git/worktrees/*
-  // while another entry is half-written): parallel sessions take turns here.
-  await withRepoLock(repo.commonDir, () => runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root }));
+  // while another entry is half-written): parallel sessions take turns there.
+  const [uncommitted] = await Promise.all([
+    uncommittedPaths(repo.root),
+    withRepoLock(repo.commonDir, () => runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root })),
+  ]);
   return {
     repoRoot: repo.root,
     commonDir: repo.commonDir,

@@ -127,7 +127,7 @@ describe('resume', () => {
     expect(git(repo, 'show', `refs/factory/${record.id}/interrupted/1:half.py`)).toBe('half written\n');
     // The Coder's prompt carried the memory of attempt 1 rebuilt from the log.
     const coderPrompt = (await server.requests()).filter((r) => r.persona === 'coder').map((r) => r.messages.map((m) => String(m.content)).join('\n'))[0] ?? '';
-    expect(coderPrompt).toContain('Attempt 1: edited main.py; check exited 1; Sheriff FAIL');
+    expect(coderPrompt).toContain('Attempt 1: edited main.py; check exited 1 (ZeroDivisionError: division by zero); Sheriff FAIL');
     expect(coderPrompt).toContain('print hello instead');
     expect(coderPrompt).toContain("print('hello')"); // the current file: step 2's content
     const final = loadSession(paths, record.id).record;

@@ -85,7 +85,7 @@ describe('rebuildLoopState', () => {
     expect(state).toMatchObject({
       attemptsDone: 1,
       stepsDone: 2,
-      history: ['Attempt 1: edited main.py; check exited 1; Sheriff FAIL: Division by zero.'],
+      history: ['Attempt 1: edited main.py; check exited 1 (ZeroDivisionError: division by zero); Sheriff FAIL'],
       feedback: 'Division by zero.\nUse 2.',
       failureTail: 'Traceback\nZeroDivisionError: division by zero\n',
       filesInPlay: ['spec.md', 'main.py', 'util.py'],
