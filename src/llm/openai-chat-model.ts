@@ -102,6 +102,8 @@ export class OpenAiChatModel implements ChatModel {
       return new FactoryError('LLM_TIMEOUT', `The model did not finish within llm_timeout (${Math.round(this.options.timeoutMs / 1000)} s).`);
     }
     if (error instanceof RetryableTurnError) return error;
+    // Our own typed failures raised inside the stream (e.g. the session log's DISK_FULL) pass through.
+    if (error instanceof FactoryError) return error;
     if (error instanceof APIConnectionError) return new RetryableTurnError(`connection failed: ${describeCause(error)}`);
     if (error instanceof APIError && typeof error.status === 'number') {
       if (error.status >= 500) return new RetryableTurnError(`the server answered ${error.status}`);

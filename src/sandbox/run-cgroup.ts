@@ -17,6 +17,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from './process-tree.js';
 
 export type CgroupVersion = 'v1' | 'v2';
 
@@ -329,15 +330,6 @@ export async function createRunCgroup(limits: RunCgroupLimits, system: CgroupSys
   return group;
 }
 
-function hostIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Empties and removes the run cgroups of hosts that are gone (SIGKILLed, crashed): whatever of
  * their runs still lives is killed. Returns the pids killed. Cheap when there is nothing to do.
@@ -353,7 +345,7 @@ export async function reapStaleRunCgroups(system: CgroupSystem = {}): Promise<nu
     const names = await fs.readdir(parent).catch(() => [] as string[]);
     for (const name of names) {
       const pid = hostPidOfRunCgroup(name);
-      if (pid === null || pid === process.pid || hostIsAlive(pid)) continue;
+      if (pid === null || pid === process.pid || isProcessAlive(pid)) continue;
       const entry = stale.get(name) ?? { pids: null, memory: null };
       stale.set(name, { ...entry, [kind]: path.join(parent, name) });
     }

@@ -27,6 +27,7 @@ import {
 import { createRunCgroup, reapStaleRunCgroups, type RunCgroup } from './run-cgroup.js';
 import { detectSandbox, type SandboxKind } from './sandbox-detect.js';
 import { buildUnixSocketFilter } from './seccomp-filter.js';
+import { removeStaleRunFiles, runTmpPrefix } from './stale-run-files.js';
 import { buildSandboxExecArgs, MACOS_PROFILE_PATH } from './sandbox-exec-args.js';
 import { scrubEnvironment } from './scrub-env.js';
 import { findSecretPaths, type SecretPath } from './secret-paths.js';
@@ -181,11 +182,12 @@ interface LimitSetup {
 let staleReaped: Promise<unknown> | undefined;
 
 /**
- * Linux: once per process, before its first run, the cgroups of runs whose host died (SIGKILL, a
- * crash) are emptied — what survived of them is killed — and removed.
+ * Once per process, before its first run: what runs of dead hosts (SIGKILL, a crash) left behind is
+ * cleaned up — on Linux their cgroups are emptied (what survived in them is killed) and removed, and
+ * everywhere their temp dirs are deleted.
  */
 function reapStaleRunsOnce(): Promise<unknown> {
-  staleReaped ??= reapStaleRunCgroups().catch(() => []);
+  staleReaped ??= Promise.all([reapStaleRunCgroups().catch(() => []), removeStaleRunFiles().catch(() => [])]);
   return staleReaped;
 }
 
@@ -198,7 +200,6 @@ async function setUpLimits(req: ExecRequest, kind: SandboxKind, inputFds: Launch
     return { limits: null, group: null, enforcement: { memory: none, processes: none, cpu: none }, prelude, watchdog: watchdogFd !== null };
   }
   const limits = resolveResourceLimits(req.limits, req.timeoutMs, { totalMemoryBytes: totalmem(), cpus: availableParallelism() });
-  await reapStaleRunsOnce();
   const group = req.limits?.cgroups === false ? null : await createRunCgroup(limits).catch(() => null);
   const cgroupKind: Enforcement = group?.version === 'v2' ? 'cgroup-v2' : 'cgroup-v1';
   // Fallbacks: RLIMIT_DATA only on Linux (macOS ignores it); RLIMIT_NPROC is per user and not enforced for root.
@@ -249,8 +250,9 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     availability.warning === undefined ? { kind: availability.kind } : { kind: availability.kind, warning: availability.warning };
   if (req.signal?.aborted) return emptyResult(sandbox, true);
 
+  await reapStaleRunsOnce();
   // realpath: on macOS os.tmpdir() is under /var, a symlink the Seatbelt rules would not match.
-  const tmpDir = await realpath(await mkdtemp(join(tmpdir(), 'mlx-factory-run-')));
+  const tmpDir = await realpath(await mkdtemp(join(tmpdir(), runTmpPrefix())));
   let setup: LimitSetup | undefined;
   try {
     const env = scrubEnvironment(process.env, { ...req.env, TMPDIR: tmpDir });

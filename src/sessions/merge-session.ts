@@ -3,6 +3,8 @@ import { FactoryError, isFactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
 import { factoryRefs, nextRefNumber } from '../workspace/factory-refs.js';
 import { changedPaths } from '../workspace/git/changed-paths.js';
+import { findSessionMergeCommit } from '../workspace/git/find-session-merge.js';
+import { listRefs } from '../workspace/git/for-each-ref.js';
 import { listChangedFiles } from '../workspace/git/diff-file-list.js';
 import { localChangesAmong } from '../workspace/git/local-changes.js';
 import { isAncestor, mergeBase } from '../workspace/git/merge-base.js';
@@ -116,6 +118,64 @@ export interface SessionMergeResult extends MergeResult {
 
 export async function mergeSession(paths: AppPaths, id: string, options: MergeOptions = {}): Promise<SessionMergeResult> {
   const context = await openSession(paths, id);
+  try {
+    return await mergeSessionNow(paths, context, options);
+  } catch (error) {
+    const recovered = isFactoryError(error) && error.code === 'NOTHING_TO_MERGE' ? await recordInterruptedMerge(paths, context, options) : null;
+    if (recovered !== null) return recovered;
+    throw error;
+  }
+}
+
+/**
+ * The app died after git merged but before the log said so: the target holds our merge commit (found
+ * by its Factory-Session trailer) while the log has no merge of this session head into it. Record it
+ * now, so the session shows as merged instead of "nothing to merge" forever.
+ */
+async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, options: MergeOptions): Promise<SessionMergeResult | null> {
+  const { record } = context;
+  const target = options.into ?? record.baseBranch;
+  const sessionHead = assertNotDiscarded(context, 'merge');
+  if (target === null || record.merges.some((m) => m.target === target && m.sessionHead === sessionHead)) return null;
+  const found = await findSessionMergeCommit(record.repo, `refs/heads/${target}`, record.id, record.baseCommit);
+  const targetBefore = found?.parents[0];
+  if (found === null || targetBefore === undefined) return null;
+  const files = await changedPaths(record.repo, targetBefore, found.commit);
+  const squash = found.parents.length === 1;
+  const mergedPrefix = `${factoryRefs.prefix(record.id)}merged/`;
+  const kept = (await listRefs(record.repo, mergedPrefix)).some((r) => r.sha === sessionHead);
+  if (!kept) {
+    const n = await nextRefNumber(record.repo, mergedPrefix);
+    await updateRef(record.repo, { ref: factoryRefs.merged(record.id, n), newValue: sessionHead, reason: 'mlx-factory: merge recorded after an interruption' });
+  }
+  appendEvent(paths, record.id, {
+    type: 'merge',
+    target,
+    targetBefore,
+    targetAfter: found.commit,
+    sessionHead,
+    base: (await mergeBase(record.repo, targetBefore, sessionHead)) ?? record.baseCommit,
+    squash,
+    files,
+    checkout: null,
+    worktreeRemoved: false,
+  });
+  syncMeta(paths, loadSession(paths, record.id).record);
+  return {
+    mergedCommit: found.commit,
+    baseBranch: target,
+    checkoutUpdated: false,
+    message: `${target} already had this session's merge (${found.commit.slice(0, 8)}) from a merge that was interrupted before it was recorded; it is recorded now.`,
+    target,
+    targetBefore,
+    squash,
+    files,
+    checkout: null,
+    worktreeRemoved: false,
+  };
+}
+
+async function mergeSessionNow(paths: AppPaths, context: SessionContext, options: MergeOptions): Promise<SessionMergeResult> {
   const { record } = context;
   const plan = await planMerge(context, options.into);
   const squash = options.squash ?? true;

@@ -51,3 +51,28 @@ export function readSessionMeta(file: string): SessionMeta | undefined {
     return undefined;
   }
 }
+
+/** The meta of a session whose worktree was just made: running, nothing spent yet. */
+export function initialSessionMeta(
+  init: { id: string; name: string; pid: number | null },
+  workspace: { repoRoot: string; worktree: string; branch: string; baseCommit: string; baseBranch: string | null },
+): SessionMeta {
+  const now = new Date().toISOString();
+  return {
+    id: init.id,
+    name: init.name,
+    repo: workspace.repoRoot,
+    worktree: workspace.worktree,
+    branch: workspace.branch,
+    baseCommit: workspace.baseCommit,
+    baseBranch: workspace.baseBranch,
+    createdAt: now,
+    updatedAt: now,
+    state: 'running',
+    reason: '',
+    attempts: 0,
+    tokens: { prompt: 0, completion: 0 },
+    headCommit: workspace.baseCommit,
+    pid: init.pid,
+  };
+}

@@ -18,7 +18,7 @@ import { newSessionId, slugify } from '../workspace/session-ids.js';
 import { defaultCheckCommand } from './default-check.js';
 import { runAttempts, type CheckRunner } from './run-attempts.js';
 import { SessionLog } from './session-log.js';
-import { sessionFiles, writeSessionMeta, type SessionMeta } from './session-meta.js';
+import { initialSessionMeta, sessionFiles, writeSessionMeta } from './session-meta.js';
 import { resolveLimits, type SessionPlan } from './session-params.js';
 
 /**
@@ -104,7 +104,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
   let workspace: SessionWorkspace | undefined;
   try {
     workspace = await createSessionWorkspace({ repo, sessionId: plan.id, slug: prepared.slug, worktreesRoot: paths.worktrees });
-    const meta = initialMeta(plan, workspace);
+    const meta = initialSessionMeta({ id: plan.id, name: plan.task.name, pid: process.pid }, workspace);
     writeSessionMeta(files.meta, meta);
     log.append({
       type: 'session.created',
@@ -164,23 +164,3 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
   }
 }
 
-function initialMeta(plan: SessionPlan, workspace: SessionWorkspace): SessionMeta {
-  const now = new Date().toISOString();
-  return {
-    id: plan.id,
-    name: plan.task.name,
-    repo: workspace.repoRoot,
-    worktree: workspace.worktree,
-    branch: workspace.branch,
-    baseCommit: workspace.baseCommit,
-    baseBranch: workspace.baseBranch,
-    createdAt: now,
-    updatedAt: now,
-    state: 'running',
-    reason: '',
-    attempts: 0,
-    tokens: { prompt: 0, completion: 0 },
-    headCommit: workspace.baseCommit,
-    pid: process.pid,
-  };
-}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { RunOutcome } from '../../src/api/session-status.js';
 import { appPaths, type AppPaths } from '../../src/home/app-home.js';
 import { SessionLog } from '../../src/sessions/session-log.js';
-import { sessionFiles, writeSessionMeta, type SessionMeta } from '../../src/sessions/session-meta.js';
+import { initialSessionMeta, sessionFiles, writeSessionMeta, type SessionMeta } from '../../src/sessions/session-meta.js';
 import { createSessionWorkspace, type SessionWorkspace } from '../../src/workspace/create-session-workspace.js';
 import { commitFiles } from '../../src/workspace/git/commit-files.js';
 import { inspectRepo } from '../../src/workspace/git/repo-info.js';
@@ -32,24 +32,7 @@ export async function createSessionFixture(options: { repo: string; home: string
   const repo = await inspectRepo(options.repo);
   const workspace = await createSessionWorkspace({ repo, sessionId: id, slug: 'task', worktreesRoot: paths.worktrees });
   const files = sessionFiles(paths.sessions, id);
-  const now = new Date().toISOString();
-  const meta: SessionMeta = {
-    id,
-    name: options.name ?? 'Test task',
-    repo: workspace.repoRoot,
-    worktree: workspace.worktree,
-    branch: workspace.branch,
-    baseCommit: workspace.baseCommit,
-    baseBranch: workspace.baseBranch,
-    createdAt: now,
-    updatedAt: now,
-    state: 'running',
-    reason: '',
-    attempts: 0,
-    tokens: { prompt: 0, completion: 0 },
-    headCommit: workspace.baseCommit,
-    pid: options.pid === undefined ? process.pid : options.pid,
-  };
+  const meta = initialSessionMeta({ id, name: options.name ?? 'Test task', pid: options.pid === undefined ? process.pid : options.pid }, workspace);
   writeSessionMeta(files.meta, meta);
   withLog(paths, id, (log) =>
     log.append({
