@@ -3,6 +3,7 @@
 // type-check and lint everything (a broken Electron shell or renderer fails here too), then run
 // every test. Each step says what it does; the first failure stops the run with its exit code.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,16 +15,32 @@ const steps = [
   ['Type-checking src, main, preload, tests', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['Type-checking the renderer (DOM types, no Node) with src/api', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'renderer/tsconfig.json']],
   ['Linting', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']],
-  ['Running the tests', process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...extraArgs]],
+  [
+    'Running the tests',
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join('test-results', 'vitest.json')}`, ...extraArgs],
+  ],
 ];
 
 for (const [title, command, args] of steps) {
   process.stdout.write(`\n▶ ${title}\n`);
   const started = Date.now();
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (title === 'Running the tests') printPlainSummary();
   if (result.status !== 0) {
     process.stderr.write(`\n✘ ${title} failed (exit ${result.status ?? result.signal}).\n`);
     process.exit(result.status ?? 1);
   }
   process.stdout.write(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+}
+
+/** One plain closing line ("N passed, N failed, N skipped") that any CI log reader understands. */
+function printPlainSummary() {
+  try {
+    const report = JSON.parse(fs.readFileSync(path.join(root, 'test-results', 'vitest.json'), 'utf8'));
+    const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    process.stdout.write(`\nvitest: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped\n`);
+  } catch (error) {
+    process.stdout.write(`\n(no test report: ${error.message})\n`);
+  }
 }
