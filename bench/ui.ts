@@ -8,8 +8,10 @@
  *    session's streamed text is compared with what the model sent — no token lost or doubled.
  * 2. Monaco: a session that edits a 10,000-line file; the time from choosing the file to Monaco
  *    showing its computed diff, against a 10-line file in the same run.
- * Prints numbers; asserts nothing (the budgets are printed next to them).
+ * Prints numbers; asserts nothing (the budgets are printed next to them). UI_BENCH=stream or
+ * UI_BENCH=diff runs one of the two.
  */
+import os from 'node:os';
 import type { Page } from 'playwright-core';
 import type { FactoryApi } from '../src/api/client.js';
 import { startUi, type UiHarness } from '../tests/e2e/support/ui-harness.js';
@@ -20,6 +22,7 @@ const TOKENS_PER_SECOND = 500;
 const STREAM_SECONDS = 30;
 const CHARS_PER_TOKEN = 4; // the scripted server's tokens
 const FRAME_BUDGET_MS = 1000 / 60;
+const TIMER_RESOLUTION_MS = 0.1;
 const DIFF_BUDGET_MS = 500;
 const DIFF_RUNS = 5;
 
@@ -73,6 +76,64 @@ async function measureFrames(page: Page, ms: number, during?: () => Promise<void
   };
 }
 
+interface MainThreadCpu {
+  /** rAF callbacks seen in the trace (frames the page drew). */
+  frames: number;
+  /** CPU time the renderer's main thread used (trace `tdur`): what our code costs, whatever else runs. */
+  cpuMs: number;
+  wallMs: number;
+  seconds: number;
+  top: string;
+}
+
+/**
+ * CPU time of the page's main thread per frame, from a Chrome trace. Frame intervals depend on
+ * everything else the machine runs; this is the renderer's own bill.
+ */
+async function traceMainThread(page: Page, ms: number): Promise<MainThreadCpu> {
+  type TraceEvent = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number };
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  // (The protocol types trace events as string maps; they are JSON objects with numbers.)
+  cdp.on('Tracing.dataCollected', (data) => void events.push(...(data.value as unknown as TraceEvent[])));
+  const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+  await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  await new Promise((r) => setTimeout(r, ms));
+  await cdp.send('Tracing.end');
+  await complete;
+  await cdp.detach();
+  // The page's main thread is the one that runs its animation-frame callbacks.
+  const perThread = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    if (e.ph !== 'X') continue;
+    const key = `${e.pid}:${e.tid}`;
+    perThread.set(key, [...(perThread.get(key) ?? []), e]);
+  }
+  let main: TraceEvent[] = [];
+  for (const list of perThread.values()) if (list.filter((e) => e.name === 'FireAnimationFrame').length > main.filter((e) => e.name === 'FireAnimationFrame').length) main = list;
+  const tasks = main.filter((e) => e.name === 'RunTask');
+  const byKind = new Map<string, number>();
+  for (const e of main) if (e.name !== 'RunTask' && e.tdur !== undefined) byKind.set(e.name, (byKind.get(e.name) ?? 0) + e.tdur / 1000);
+  const top = [...byKind.entries()]
+    .filter(([name]) => !name.startsWith('v8.') && !name.includes('::') && name !== 'FunctionCall')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, t]) => `${name} ${t.toFixed(0)}`)
+    .join(', ');
+  return {
+    frames: main.filter((e) => e.name === 'FireAnimationFrame').length,
+    cpuMs: tasks.reduce((n, t) => n + (t.tdur ?? 0), 0) / 1000,
+    wallMs: tasks.reduce((n, t) => n + (t.dur ?? 0), 0) / 1000,
+    seconds: ms / 1000,
+    top,
+  };
+}
+
+function cpuLine(label: string, c: MainThreadCpu): string {
+  const perFrame = c.frames > 0 ? `, ${(c.cpuMs / c.frames).toFixed(2)} ms per frame drawn (${c.frames} frames in ${c.seconds} s)` : ' (nothing to draw)';
+  return `  ${label.padEnd(34)} main-thread CPU ${(c.cpuMs / c.seconds).toFixed(0).padStart(4)} ms/s${perFrame}; busy (wall) ${(c.wallMs / c.seconds).toFixed(0)} ms/s${c.top !== '' ? ` — ${c.top}` : ''}`;
+}
+
 function frameLine(label: string, s: FrameStats): string {
   const f = (n: number): string => n.toFixed(1).padStart(6);
   return `  ${label.padEnd(34)} frames ${String(s.frames).padStart(5)}  p50 ${f(s.p50)}  p95 ${f(s.p95)}  p99 ${f(s.p99)}  max ${f(s.max)} ms  dropped ${s.dropped}  long tasks ${s.longTasks}`;
@@ -120,6 +181,7 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
   await page.locator('.session-list').waitFor();
   await page.waitForTimeout(1000);
   const idle = await measureFrames(page, 10_000);
+  const idleCpu = await traceMainThread(page, 4000);
 
   const api = ui.api();
   const ids = await startSessions(api, repo, STREAMS, (i) => `Stream ${i + 1}: write the generated module`);
@@ -130,13 +192,15 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
   });
 
   const started = Date.now();
-  const streaming = await measureFrames(page, (STREAM_SECONDS - 4) * 1000, async () => {
+  const streaming = await measureFrames(page, 18_000, async () => {
     // Look at each session in turn, as a user would.
-    for (let k = 1; k < 5; k++) {
+    for (let k = 1; k < 4; k++) {
       await new Promise((r) => setTimeout(r, 5000));
       await page.evaluate((id) => (window.location.hash = `#sessions/${encodeURIComponent(id)}`), ids[k % ids.length] ?? '');
     }
   });
+  // The rest of the streams: what the page's main thread spends (traced, so not in the frame times).
+  const streamingCpu = await traceMainThread(page, 6000);
   await waitFor('the four Coder turns to finish', 120_000, async () => {
     for (const id of ids) {
       const coder = (await probeTurns(page, id)).find((t) => t.persona === 'coder');
@@ -161,8 +225,14 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
 
   process.stdout.write(`\nStreaming: ${STREAMS} sessions × ${TOKENS_PER_SECOND} tokens/s × ${STREAM_SECONDS} s (${totalTokens} tokens), one transcript on screen\n`);
   process.stdout.write(`${frameLine('baseline: idle dashboard (10 s)', idle)}\n`);
-  process.stdout.write(`${frameLine(`streaming (${STREAM_SECONDS - 4} s)`, streaming)}\n`);
-  process.stdout.write(`  p95 frame time ${streaming.p95.toFixed(1)} ms vs idle ${idle.p95.toFixed(1)} ms (ratio ${(streaming.p95 / idle.p95).toFixed(2)}); budget ≤ ${FRAME_BUDGET_MS.toFixed(1)} ms → ${streaming.p95 <= FRAME_BUDGET_MS + 0.05 ? 'OK' : 'OVER'}\n`);
+  process.stdout.write(`${frameLine('streaming (18 s, 3 view switches)', streaming)}\n`);
+  process.stdout.write(`${cpuLine('baseline: idle dashboard (4 s)', idleCpu)}\n`);
+  process.stdout.write(`${cpuLine('streaming (6 s)', streamingCpu)}\n`);
+  // Chrome coarsens rAF timestamps to 0.1 ms, so an on-time 60 Hz frame reads 16.6–16.8 ms.
+  const ok = streaming.p95 <= FRAME_BUDGET_MS + TIMER_RESOLUTION_MS;
+  process.stdout.write(
+    `  p95 frame time ${streaming.p95.toFixed(1)} ms vs idle ${idle.p95.toFixed(1)} ms (ratio ${(streaming.p95 / idle.p95).toFixed(2)}); ${((streaming.dropped / Math.max(1, streaming.frames)) * 100).toFixed(1)} % of frames late; budget ≤ ${FRAME_BUDGET_MS.toFixed(1)} ms (± ${TIMER_RESOLUTION_MS} ms timestamp resolution) → ${ok ? 'OK' : 'OVER'}\n`,
+  );
   process.stdout.write(`  tokens: ${exact}/${STREAMS} sessions received exactly the text sent (${problems.length === 0 ? 'none lost, none doubled' : problems.join('; ')}); duplicates dropped by the store: ${ignored}; streams took ${streamedSeconds.toFixed(1)} s from the first frame measured\n`);
   api.close();
   await page.close();
@@ -198,7 +268,8 @@ async function diffBench(ui: UiHarness, repoDir: string, lines: readonly string[
   // The small file is selected first (path order); its Monaco mount also loads the Monaco chunk.
   await page.locator('.monaco-host[data-diff-state="ready"][data-diff-path="a_small.py"]').waitFor({ timeout: 30_000 });
 
-  const open = async (file: string): Promise<{ ready: number; painted: number }> => {
+  type Run = { fetch: number; monaco: number; ready: number; painted: number };
+  const open = async (file: string): Promise<Run> => {
     await page.evaluate(() => {
       performance.clearMarks();
       performance.clearMeasures();
@@ -207,16 +278,18 @@ async function diffBench(ui: UiHarness, repoDir: string, lines: readonly string[
     await page.locator(`.monaco-host[data-diff-state="ready"][data-diff-path="${file}"]`).waitFor({ timeout: 30_000 });
     return page.evaluate(
       () =>
-        new Promise<{ ready: number; painted: number }>((resolve) => {
-          const start = performance.getEntriesByName('diff-open-start').at(-1)?.startTime ?? Number.NaN;
-          const ready = performance.getEntriesByName('diff-ready').at(-1)?.startTime ?? Number.NaN;
+        new Promise<Run>((resolve) => {
+          const at = (name: string): number => performance.getEntriesByName(name).at(-1)?.startTime ?? Number.NaN;
+          const start = at('diff-open-start');
+          const received = at('diff-pair-received');
+          const ready = at('diff-ready');
           // Two frames after the diff is known: its decorations are on screen.
-          requestAnimationFrame(() => requestAnimationFrame(() => resolve({ ready: ready - start, painted: performance.now() - start })));
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve({ fetch: received - start, monaco: ready - received, ready: ready - start, painted: performance.now() - start })));
         }),
     );
   };
-  const bigRuns: Array<{ ready: number; painted: number }> = [];
-  const smallRuns: Array<{ ready: number; painted: number }> = [];
+  const bigRuns: Run[] = [];
+  const smallRuns: Run[] = [];
   for (let i = 0; i < DIFF_RUNS; i++) {
     bigRuns.push(await open('big.py'));
     smallRuns.push(await open('a_small.py'));
@@ -226,8 +299,8 @@ async function diffBench(ui: UiHarness, repoDir: string, lines: readonly string[
     return page.locator('.monaco-host').getAttribute('data-diff-changes');
   })();
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-  const fmt = (runs: Array<{ ready: number; painted: number }>): string =>
-    `diff computed median ${median(runs.map((r) => r.ready)).toFixed(0)} ms, on screen median ${median(runs.map((r) => r.painted)).toFixed(0)} ms (max ${Math.max(...runs.map((r) => r.painted)).toFixed(0)} ms)`;
+  const fmt = (runs: Run[]): string =>
+    `on screen median ${median(runs.map((r) => r.painted)).toFixed(0)} ms (max ${Math.max(...runs.map((r) => r.painted)).toFixed(0)}) = both sides fetched ${median(runs.map((r) => r.fetch)).toFixed(0)} + Monaco models and diff ${median(runs.map((r) => r.monaco)).toFixed(0)} + drawn`;
   process.stdout.write(`\nMonaco diff: big.py, 10,000 lines (${bigChange?.additions ?? '?'} added / ${bigChange?.deletions ?? '?'} removed lines, ${changes ?? '?'} hunks), from click to the diff on screen, ${DIFF_RUNS} runs each\n`);
   process.stdout.write(`  baseline: 10-line file            ${fmt(smallRuns)}\n`);
   process.stdout.write(`  10,000-line file                  ${fmt(bigRuns)}\n`);
@@ -245,9 +318,13 @@ export async function run(): Promise<void> {
       agent: { max_attempts: 1, llm_concurrency: STREAMS, max_tokens_per_turn: 40_000, total_token_budget: 1_000_000, llm_timeout: 300, execution_timeout: 60 },
     },
   });
+  const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+  process.stdout.write(`machine: ${os.cpus().length} CPUs, load average ${load()} (1/5/15 min) at the start — other processes on this machine share the CPUs with Chromium\n`);
   try {
-    await streamingBench(ui, fixture.repo);
-    await diffBench(ui, big.repo, lines);
+    const only = process.env['UI_BENCH'];
+    if (only !== 'diff') await streamingBench(ui, fixture.repo);
+    if (only !== 'stream') await diffBench(ui, big.repo, lines);
+    process.stdout.write(`\nload average at the end: ${load()}\n`);
   } catch (error) {
     process.stderr.write(`${ui.output()}\n`);
     throw error;

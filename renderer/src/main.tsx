@@ -1,6 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { connectFactoryApi } from '../../src/api/connect.js';
+import type { FactoryApi } from '../../src/api/client.js';
+import { connectFactoryApi, webSocketUrlFor } from '../../src/api/connect.js';
+import ApiWorker from './api-worker/api-worker.ts?worker';
+import { createWorkerApi } from './api-worker/worker-client.js';
 import { App } from './components/App.js';
 import { setApi } from './state/api-instance.js';
 import { bootData, startEventRouting } from './state/event-router.js';
@@ -9,10 +12,21 @@ import './styles/theme.css';
 import './styles/app.css';
 
 /**
- * Start-up: connect to the host (Electron's preload bridge, or the browser host's WebSocket),
- * route its events into the stores, load what the first view needs, render.
+ * Start-up: connect to the host (Electron's preload bridge, or the browser host's WebSocket — read
+ * in a worker, so a flood of token deltas does not cost the page's main thread), route its events
+ * into the stores, load what the first view needs, render.
  */
-const api = connectFactoryApi();
+function connect(): FactoryApi {
+  if (window.factory !== undefined) return window.factory;
+  try {
+    return createWorkerApi(new ApiWorker({ name: 'factory-api' }), webSocketUrlFor(window.location.href));
+  } catch {
+    // No workers (a locked-down browser): the same client on the main thread.
+    return connectFactoryApi();
+  }
+}
+
+const api = connect();
 setApi(api);
 startEventRouting(api);
 void bootData(api);

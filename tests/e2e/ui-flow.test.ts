@@ -20,7 +20,7 @@ const fence = (file: string, body: string): string => `${file}\n\`\`\`python\n${
 const SCRIPT: Script = {
   coder: [
     // Slow enough to watch it stream.
-    { content: `I'll add **main.py** that sums the numbers.\n\n${fence('main.py', BROKEN)}\nRun it with \`python3 main.py\`.`, tokensPerSecond: 40 },
+    { content: `I'll add **main.py** that sums the numbers.\n\n${fence('main.py', BROKEN)}\nRun it with \`python3 main.py\`.`, tokensPerSecond: 20 },
     { content: `The divisor was wrong; fixed:\n\n${fence('main.py', FIXED)}`, tokensPerSecond: 400 },
     { content: `Added notes as asked.\n\n${fence('main.py', FIXED)}\ndebug_notes.txt\n\`\`\`text\nscratch notes\n\`\`\`\n`, tokensPerSecond: 400 },
   ],
@@ -72,6 +72,14 @@ describe('mlx-factory ui in Chromium', () => {
     expect(await text('[data-field-error="folder"]')).not.toBe('');
     expect(await text('[data-field-error="limits"]')).toContain('between 1 and 100');
     await screenshot(page, 'new-session-validation');
+    // A folder dropped in a browser: the page cannot learn its path, and says to type it.
+    const drop = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['x'], 'my-project'));
+      return transfer;
+    });
+    await page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer: drop });
+    await expect.poll(() => text('.field-hint.warning')).toContain('does not reveal where “my-project” is');
     await page.keyboard.press('Escape');
     await expect.poll(() => sheet.count()).toBe(0);
   });
@@ -93,10 +101,9 @@ describe('mlx-factory ui in Chromium', () => {
     await expect.poll(() => page.url(), { timeout: 15_000 }).toMatch(/#sessions\/[^/]+$/);
     sessionId = decodeURIComponent(/#sessions\/([^/]+)$/.exec(page.url())?.[1] ?? '');
     await page.locator('.turn-header[data-streaming="true"]').first().waitFor({ timeout: 15_000 });
-    // Some text is on screen while the turn is still being written.
-    await page.locator('.turn-body').first().waitFor({ timeout: 15_000 });
+    // Text is on screen while the turn is still being written (at 20 tokens/s it takes ~4 s).
+    await expect.poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 10_000, interval: 100 }).toContain("I'll add main.py that sums");
     expect(await page.locator('.turn-header[data-streaming="true"]').count()).toBe(1);
-    expect(await page.locator('.transcript-scroll').textContent()).toContain("I'll add main.py");
     await screenshot(page, 'transcript-streaming');
 
     // Three attempts later: passed.
@@ -214,16 +221,38 @@ describe('mlx-factory ui in Chromium', () => {
     await screenshot(page, 'memory');
   });
 
+  it('validates and saves Settings (⌘,) to factory.yaml', async () => {
+    await page.keyboard.press('Control+,');
+    await page.locator('.page-header h1', { hasText: 'Settings' }).waitFor();
+    const attempts = page.locator('#setting-agent\\.max_attempts');
+    await attempts.fill('0');
+    await expect.poll(() => text('[data-field-error="agent.max_attempts"]')).toBe('Must be more than 0.');
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await screenshot(page, 'settings-invalid');
+    await attempts.fill('4');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.saved-note').waitFor({ timeout: 10_000 });
+    expect(fs.readFileSync(path.join(ui.home, 'factory.yaml'), 'utf8')).toMatch(/max_attempts: 4/);
+  });
+
   it('shows the popover and the views in dark mode', async () => {
     const popover = await ui.open('popover', { width: 380, height: 520 });
     await popover.page.locator('.pop-session').first().waitFor({ timeout: 10_000 });
     await screenshot(popover.page, 'popover');
+    await popover.page.getByRole('button', { name: 'New session…' }).click();
+    await popover.page.locator('#ns-task').waitFor();
+    await screenshot(popover.page, 'popover-new-session');
+    await popover.page.keyboard.press('Escape');
     const dark = await ui.open(`sessions/${encodeURIComponent(sessionId)}`, { dark: true });
     await dark.page.locator('.finished-row').waitFor({ timeout: 15_000 });
     await screenshot(dark.page, 'transcript-dark');
     await dark.page.getByRole('tab', { name: /Changes/ }).click();
     await dark.page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
     await screenshot(dark.page, 'diff-dark');
+    // ⌘W closes the open session (back to the list), not the window.
+    await dark.page.keyboard.press('Control+w');
+    await expect.poll(() => dark.page.url()).toMatch(/#sessions$/);
+    await dark.page.getByText('Pick a session').waitFor();
     const darkPopover = await ui.open('popover', { width: 380, height: 520, dark: true });
     await darkPopover.page.locator('.pop-session').first().waitFor({ timeout: 10_000 });
     await screenshot(darkPopover.page, 'popover-dark');

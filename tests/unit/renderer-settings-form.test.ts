@@ -19,10 +19,11 @@ describe('the Settings form', () => {
   });
 
   it('reports each problem on its field, in words, using the core schema', () => {
-    const draft = { ...draftFromConfig(defaults), 'server.port': '70000', 'agent.max_attempts': '2.5', 'agent.temperature': 'hot', 'agent.stagnation_threshold': '1', 'server.model': ' ' };
+    const draft = { ...draftFromConfig(defaults), 'agent.total_token_budget': '0', 'server.port': '70000', 'agent.max_attempts': '2.5', 'agent.temperature': 'hot', 'agent.stagnation_threshold': '1', 'server.model': ' ' };
     const { errors, config } = validateDraft(draft);
     expect(config).toBeNull();
     expect(errors).toEqual({
+      'agent.total_token_budget': 'Must be more than 0.',
       'server.port': 'Must be at most 65535.',
       'agent.max_attempts': 'Enter a whole number.',
       'agent.temperature': 'Enter a number.',

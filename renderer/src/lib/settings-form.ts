@@ -118,11 +118,12 @@ export function validateDraft(draft: SettingsDraft): SettingsValidation {
 }
 
 function humanIssue(message: string): string {
-  // zod's wording ("Too small: expected number to be >=1") → a short sentence for a form.
-  const min = /expected \w+ to be >=?\s*(-?[\d.]+)/.exec(message);
-  if (min !== null && message.startsWith('Too small')) return `Must be at least ${min[1]}.`;
-  const max = /expected \w+ to be <=?\s*(-?[\d.]+)/.exec(message);
-  if (max !== null && message.startsWith('Too big')) return `Must be at most ${max[1]}.`;
+  // zod's wording ("Too small: expected number to be >=1", ">0") → a short sentence for a form.
+  const bound = /expected \w+ to be (>=|>|<=|<)\s*(-?[\d.]+)/.exec(message);
+  if (bound !== null) {
+    const [, op, n] = bound;
+    return op === '>=' ? `Must be at least ${n}.` : op === '>' ? `Must be more than ${n}.` : op === '<=' ? `Must be at most ${n}.` : `Must be less than ${n}.`;
+  }
   return message.endsWith('.') ? message : `${message}.`;
 }
 

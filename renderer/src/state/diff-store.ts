@@ -106,6 +106,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
       .request('sessions.filePair', { id: session, path, ...(file?.oldPath != null ? { oldPath: file.oldPath } : {}), ...(commit !== null ? { commit } : {}) })
       .then((answer) => {
         if (request !== pairRequest) return;
+        performance.mark('diff-pair-received');
         set({ pair: answer.ok ? { value: answer.data, loading: false, error: null } : { value: null, loading: false, error: errorText(answer.error) } });
       });
   },

@@ -9,6 +9,7 @@ import { useServerStore } from './server-store.js';
 import { useSessionDetailStore } from './session-detail-store.js';
 import { useSessionsStore } from './sessions-store.js';
 import { useTranscriptStore } from './transcript-store.js';
+import { useUiStore } from './ui-store.js';
 
 /**
  * Routes every event from the API to its store. Session events go through a per-frame batcher
@@ -61,7 +62,8 @@ export function startEventRouting(api: FactoryApi): () => void {
         useSessionsStore.getState().upsert(event.info);
         return;
       case 'app.newSession':
-        useNewSessionStore.getState().open({ status: event.repo });
+        // A folder dropped on the tray icon: the main process shows the dashboard, which asks.
+        if (useUiStore.getState().route.view !== 'popover') useNewSessionStore.getState().open({ status: event.repo });
         return;
     }
   });

@@ -27,6 +27,25 @@ const OPTIONS: monaco.editor.IStandaloneDiffEditorConstructionOptions = {
   maxComputationTime: 10_000,
   maxFileSize: 100,
   scrollbar: { alwaysConsumeMouseWheel: false },
+  // A review does not edit: no revert arrows, glyph margin, folding or sticky scroll (which
+  // outlines the whole file), no whole-file scans (unicode, links, colours, brackets) — they
+  // cost more than the diff itself on a 10,000-line file.
+  renderMarginRevertIcon: false,
+  glyphMargin: false,
+  folding: false,
+  stickyScroll: { enabled: false },
+  unicodeHighlight: { ambiguousCharacters: false, invisibleCharacters: false, nonBasicASCII: false },
+  links: false,
+  colorDecorators: false,
+  bracketPairColorization: { enabled: false },
+  guides: { indentation: false, bracketPairs: false, highlightActiveIndentation: false },
+  matchBrackets: 'never',
+  occurrencesHighlight: 'off',
+  selectionHighlight: false,
+  renderLineHighlight: 'none',
+  codeLens: false,
+  hover: { enabled: 'off' },
+  contextmenu: true,
 };
 
 export function MonacoDiff({ pair, mode }: { pair: FilePair; mode: 'side-by-side' | 'inline' }) {

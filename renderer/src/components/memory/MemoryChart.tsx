@@ -33,7 +33,8 @@ export function MemoryChart({ samples, windowMs }: { samples: readonly MemorySam
   const area: PlotArea = { width: width - MARGIN.left - MARGIN.right, height: HEIGHT - MARGIN.top - MARGIN.bottom, from: series.from, to: series.to, maxBytes };
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxBytes);
   const minutes = windowMs / 60_000;
-  const xTicks = Array.from({ length: 5 }, (_, i) => i / 4);
+  // Ticks at fifths of the window: −5, −4 … −1 min, now (or seconds for the 1-minute window).
+  const xTicks = Array.from({ length: 6 }, (_, i) => i / 5);
   return (
     <div ref={hostRef} className="memory-chart" data-samples={series.system.length}>
       <svg width={width} height={HEIGHT} role="img" aria-label={`Memory over the last ${minutes} minutes`}>
@@ -44,7 +45,7 @@ export function MemoryChart({ samples, windowMs }: { samples: readonly MemorySam
               <g key={tick}>
                 <line x1={0} x2={area.width} y1={y} y2={y} className="grid-line" />
                 <text x={-8} y={y} dy="0.32em" textAnchor="end" className="axis-label">
-                  {formatBytes(tick)}
+                  {tickLabel(tick, maxBytes)}
                 </text>
               </g>
             );
@@ -66,6 +67,16 @@ export function MemoryChart({ samples, windowMs }: { samples: readonly MemorySam
 }
 
 function formatMinutes(minutes: number): string {
-  if (minutes < 1) return `${Math.round(minutes * 60)} s`;
-  return `${Number(minutes.toFixed(1))} min`;
+  const rounded = Math.round(minutes * 10) / 10;
+  if (rounded < 1 || !Number.isInteger(rounded)) return `${Math.round(minutes * 60)} s`;
+  return `${rounded} min`;
+}
+
+/** Axis labels in the unit of the axis top (0.5 GB, not 512 MB, on a 2 GB axis). */
+function tickLabel(bytes: number, top: number): string {
+  const GiB = 1024 ** 3;
+  if (bytes === 0) return '0';
+  if (top < GiB) return formatBytes(bytes);
+  const gb = bytes / GiB;
+  return `${Number.isInteger(gb) ? gb : gb.toFixed(1)} GB`;
 }

@@ -13,7 +13,7 @@ export function ServerCard() {
     <section className="pop-card" aria-label="Model server">
       <div className="pop-card-row">
         <span className="pop-card-title">Model server</span>
-        <ServerStateBadge state={value?.state ?? null} />
+        {value !== null ? <ServerStateBadge state={value.state} /> : status.error !== null ? <span className="badge neutral">Unavailable</span> : null}
         <div className="spacer" />
         {value !== null && (
           <button type="button" className={`btn small${running ? '' : ' primary'}`} disabled={busy !== null || value.state === 'stopping'} onClick={() => void (running ? stop() : start())}>

@@ -24,6 +24,7 @@ export function SessionHeader({
   const attempt = Math.max(session.attempts, transcript?.attempt ?? 0);
   const live = transcript?.tokens ?? { prompt: 0, completion: 0 };
   const used = Math.max(session.tokens.prompt + session.tokens.completion, live.prompt + live.completion);
+  const started = formatAge(session.createdAt, Date.now());
   const resumable = !session.live && !['running', 'merged', 'discarded', 'passed'].includes(session.state);
   return (
     <header className="session-header">
@@ -55,7 +56,9 @@ export function SessionHeader({
           from {session.baseBranch ?? 'detached HEAD'} @ {shortSha(session.baseCommit)}
         </span>
         <span className="meta-sep">·</span>
-        <span className="meta-item">{formatAge(session.createdAt, Date.now())} ago</span>
+        <span className="meta-item" title={new Date(session.createdAt).toLocaleString()}>
+          {started === 'just now' ? 'started just now' : `started ${started} ago`}
+        </span>
       </div>
       <div className="session-stats-row">
         <div className="stat">

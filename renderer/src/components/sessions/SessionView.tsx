@@ -14,8 +14,10 @@ import { LoadingState } from '../common/LoadingState.js';
 import { TranscriptView } from '../transcript/TranscriptView.js';
 import { SessionHeader } from './SessionHeader.js';
 
-// Monaco is big: its chunk loads when the diff is first opened, not at start-up.
-const DiffReview = lazy(() => import('../diff/DiffReview.js').then((m) => ({ default: m.DiffReview })));
+// Monaco is big: its chunk loads after start-up — fetched when the browser is idle once a session
+// is open, so the first click on "Changes" does not wait for it.
+const loadDiffReview = () => import('../diff/DiffReview.js');
+const DiffReview = lazy(() => loadDiffReview().then((m) => ({ default: m.DiffReview })));
 
 export function SessionView({ id, tab }: { id: string; tab: SessionTab }) {
   const session = useSessionsStore((s) => s.byId[id]);
@@ -32,6 +34,13 @@ export function SessionView({ id, tab }: { id: string; tab: SessionTab }) {
   useEffect(() => {
     void loadDetail(id);
   }, [id, loadDetail]);
+
+  useEffect(() => {
+    const idle = window.requestIdleCallback?.(() => void loadDiffReview(), { timeout: 3000 });
+    return () => {
+      if (idle !== undefined) window.cancelIdleCallback(idle);
+    };
+  }, []);
 
   const info = session ?? entry?.detail?.session;
   if (info === undefined) {

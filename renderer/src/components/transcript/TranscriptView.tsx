@@ -46,6 +46,9 @@ export function TranscriptView({ transcript }: { transcript: Transcript }) {
     estimateSize: (index) => estimate(rows[index]),
     getItemKey: (index) => rows[index]?.key ?? index,
     overscan: 6,
+    // Let React batch the re-render a scroll causes instead of forcing one per scroll event: while
+    // following a stream, every frame scrolls.
+    useFlushSync: false,
   });
 
   const setFollow = useCallback((value: boolean) => {
@@ -53,9 +56,13 @@ export function TranscriptView({ transcript }: { transcript: Transcript }) {
     setFollowing(value);
   }, []);
 
+  /** Where our own scrolling left the view: a scroll event there is ours, not the user's. */
+  const autoScrollTop = useRef(-1);
   const toBottom = useCallback(() => {
     const el = scrollRef.current;
-    if (el !== null) el.scrollTop = el.scrollHeight;
+    if (el === null) return;
+    el.scrollTop = el.scrollHeight;
+    autoScrollTop.current = el.scrollTop;
   }, []);
 
   // New rows (or a row that grew): keep the end in view while following.
@@ -77,6 +84,8 @@ export function TranscriptView({ transcript }: { transcript: Transcript }) {
   const onScroll = (): void => {
     const el = scrollRef.current;
     if (el === null) return;
+    // Our own scroll to the end (every frame while following): nothing to decide.
+    if (followingRef.current && Math.abs(el.scrollTop - autoScrollTop.current) < 2) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= BOTTOM_SLACK_PX;
     if (atBottom) {
       if (!followingRef.current) setFollow(true);

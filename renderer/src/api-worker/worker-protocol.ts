@@ -1,0 +1,20 @@
+import type { ConnectionState } from '../../../src/api/client.js';
+import type { ApiEvent } from '../../../src/api/global-events.js';
+import type { ApiResult } from '../../../src/api/responses.js';
+
+/**
+ * Messages between the page and the API worker (api-worker.ts), which runs the WebSocket client
+ * off the main thread: thousands of events a second (token deltas of parallel sessions) are read,
+ * validated and de-duplicated there and reach the page in batches.
+ */
+export type ToWorker =
+  | { readonly kind: 'connect'; readonly url: string }
+  | { readonly kind: 'request'; readonly id: number; readonly name: string; readonly params: unknown }
+  | { readonly kind: 'subscribe'; readonly id: number; readonly stream: string; readonly afterSeq: number | undefined }
+  | { readonly kind: 'unsubscribe'; readonly id: number; readonly stream: string };
+
+export type FromWorker =
+  | { readonly kind: 'response'; readonly id: number; readonly response: ApiResult<unknown> }
+  /** Events in delivery order; always posted before a response that follows them. */
+  | { readonly kind: 'events'; readonly events: readonly ApiEvent[] }
+  | { readonly kind: 'state'; readonly state: ConnectionState };
