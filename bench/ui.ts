@@ -16,6 +16,7 @@ import type { Page } from 'playwright-core';
 import type { FactoryApi } from '../src/api/client.js';
 import { startUi, type UiHarness } from '../tests/e2e/support/ui-harness.js';
 import { makeBenchRepo } from './_fixtures.js';
+import { cpuBetween, snapshotCpu } from './_process-cpu.js';
 
 const STREAMS = 4;
 const TOKENS_PER_SECOND = 500;
@@ -192,6 +193,7 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
   });
 
   const started = Date.now();
+  const cpuBefore = snapshotCpu();
   const streaming = await measureFrames(page, 18_000, async () => {
     // Look at each session in turn, as a user would.
     for (let k = 1; k < 4; k++) {
@@ -199,6 +201,9 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
       await page.evaluate((id) => (window.location.hash = `#sessions/${encodeURIComponent(id)}`), ids[k % ids.length] ?? '');
     }
   });
+  const cpu = cpuBetween(cpuBefore, snapshotCpu(), (cmd) =>
+    cmd.includes('chromium') || cmd.includes('chrome') ? 'Chromium (all its processes)' : cmd.includes('mlx-factory.js') ? 'mlx-factory ui (host, 4 sessions)' : cmd.includes('scripted-server') ? 'scripted model server' : cmd.includes('git') ? 'git' : 'bench + other children',
+  );
   // The rest of the streams: what the page's main thread spends (traced, so not in the frame times).
   const streamingCpu = await traceMainThread(page, 6000);
   await waitFor('the four Coder turns to finish', 120_000, async () => {
@@ -226,6 +231,9 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
   process.stdout.write(`\nStreaming: ${STREAMS} sessions × ${TOKENS_PER_SECOND} tokens/s × ${STREAM_SECONDS} s (${totalTokens} tokens), one transcript on screen\n`);
   process.stdout.write(`${frameLine('baseline: idle dashboard (10 s)', idle)}\n`);
   process.stdout.write(`${frameLine('streaming (18 s, 3 view switches)', streaming)}\n`);
+  process.stdout.write(
+    `  CPU while measuring frames (% of one CPU, ${cpu.cpus} CPUs): ${cpu.groups.map(([name, pct]) => `${name} ${pct.toFixed(0)} %`).join(', ')}${cpu.others !== null ? `; everything else on the machine ${cpu.others.toFixed(0)} %` : ''}\n`,
+  );
   process.stdout.write(`${cpuLine('baseline: idle dashboard (4 s)', idleCpu)}\n`);
   process.stdout.write(`${cpuLine('streaming (6 s)', streamingCpu)}\n`);
   // Chrome coarsens rAF timestamps to 0.1 ms, so an on-time 60 Hz frame reads 16.6–16.8 ms.

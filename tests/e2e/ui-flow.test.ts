@@ -85,7 +85,7 @@ describe('mlx-factory ui in Chromium', () => {
   });
 
   it('starts a session on a real repo with ⌘N and streams the transcript', async () => {
-    await page.keyboard.press('Control+n');
+    await page.keyboard.press('ControlOrMeta+n');
     const sheet = page.getByRole('dialog', { name: 'New session' });
     await expect.poll(() => sheet.isVisible()).toBe(true);
     await page.locator('#ns-folder').fill(repo);
@@ -222,7 +222,7 @@ describe('mlx-factory ui in Chromium', () => {
   });
 
   it('validates and saves Settings (⌘,) to factory.yaml', async () => {
-    await page.keyboard.press('Control+,');
+    await page.keyboard.press('ControlOrMeta+,');
     await page.locator('.page-header h1', { hasText: 'Settings' }).waitFor();
     const attempts = page.locator('#setting-agent\\.max_attempts');
     await attempts.fill('0');
@@ -250,7 +250,7 @@ describe('mlx-factory ui in Chromium', () => {
     await dark.page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
     await screenshot(dark.page, 'diff-dark');
     // ⌘W closes the open session (back to the list), not the window.
-    await dark.page.keyboard.press('Control+w');
+    await dark.page.keyboard.press('ControlOrMeta+w');
     await expect.poll(() => dark.page.url()).toMatch(/#sessions$/);
     await dark.page.getByText('Pick a session').waitFor();
     const darkPopover = await ui.open('popover', { width: 380, height: 520, dark: true });

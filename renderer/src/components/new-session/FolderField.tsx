@@ -54,7 +54,7 @@ export function FolderField({ error }: { error: string | undefined }) {
         <input
           id="ns-folder"
           className="input bare"
-          placeholder={canPick ? 'Drop a folder here, choose one, or type its path' : 'Type the folder’s full path (or drop it here)'}
+          placeholder={canPick ? 'Drop a folder, choose one, or type its path' : 'The folder’s full path'}
           value={folder}
           onChange={(e) => store.setField('folder', e.target.value)}
           onBlur={() => store.touch('folder')}

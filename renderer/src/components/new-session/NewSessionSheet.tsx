@@ -100,7 +100,7 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
           <input
             id="ns-check"
             className={`input mono${shown('check') !== undefined ? ' invalid' : ''}`}
-            placeholder="e.g. python -m pytest -q (empty: run the program the Coder wrote)"
+            placeholder="e.g. python -m pytest -q — empty: run what the Coder wrote"
             value={s.fields.check}
             onChange={(e) => store.setField('check', e.target.value)}
             onBlur={() => store.touch('check')}
