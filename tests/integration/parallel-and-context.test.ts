@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { git } from '../support/git-fixtures.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import { jsonLines, runCli } from '../support/run-cli.js';
 
@@ -17,10 +17,6 @@ afterAll(async () => {
   await server.stop();
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function git(cwd: string, ...args: string[]): void {
-  execFileSync('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 'U', GIT_AUTHOR_EMAIL: 'u@e', GIT_COMMITTER_NAME: 'U', GIT_COMMITTER_EMAIL: 'u@e' } });
-}
 
 function repoWith(files: Record<string, string>): { repo: string; home: string } {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-ctx-'));

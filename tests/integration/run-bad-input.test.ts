@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { git } from '../support/git-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 
 /**
@@ -12,10 +12,6 @@ import { runCli } from '../support/run-cli.js';
  */
 let tmp: string;
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'U', GIT_AUTHOR_EMAIL: 'u@e', GIT_COMMITTER_NAME: 'U', GIT_COMMITTER_EMAIL: 'u@e' } });
-}
 
 function fixture(): { dir: string; home: string; repo: string } {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf bad ü '));

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { git, snapshotCheckout } from '../support/git-fixtures.js';
 import { startScriptedServer, type ScriptedServer, type Script } from '../support/scripted-server/launch.js';
 import { jsonLines, runCli, summaryOf } from '../support/run-cli.js';
 
@@ -23,14 +23,6 @@ afterAll(async () => {
 afterEach(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'U', GIT_AUTHOR_EMAIL: 'u@example.com', GIT_COMMITTER_NAME: 'U', GIT_COMMITTER_EMAIL: 'u@example.com' },
-  });
-}
 
 function setup(name = 'repo'): { repo: string; home: string } {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf run é '));
@@ -201,10 +193,10 @@ describe('mlx-factory run', () => {
     fs.writeFileSync(path.join(repo, 'staged.txt'), 'staged\n');
     git(repo, 'add', 'staged.txt');
     fs.writeFileSync(path.join(repo, 'untracked.txt'), 'mine\n');
-    const before = snapshot(repo);
+    const before = snapshotCheckout(repo);
     const result = await run({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] }, repo, home);
     expect(result.exitCode).toBe(0);
-    expect(snapshot(repo)).toEqual(before);
+    expect(snapshotCheckout(repo)).toEqual(before);
     const warning = jsonLines(result.stdout).find((e) => e.type === 'session.warning');
     expect(String(warning?.['message'])).toMatch(/3 uncommitted change\(s\).*not in this session/);
     const worktree = String(summaryOf(result.stdout).worktree);
@@ -276,26 +268,4 @@ function processesWith(marker: string): number[] {
     }
   }
   return found;
-}
-
-function snapshot(repo: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      const rel = path.relative(repo, full);
-      if (entry.isDirectory()) {
-        if (rel === '.git') continue;
-        walk(full);
-      } else files[rel] = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
-    }
-  };
-  walk(repo);
-  return {
-    ...files,
-    '@HEAD': git(repo, 'rev-parse', 'HEAD'),
-    '@branch': git(repo, 'symbolic-ref', 'HEAD'),
-    '@index': git(repo, 'ls-files', '-s'),
-    '@status': git(repo, 'status', '--porcelain'),
-  };
 }
