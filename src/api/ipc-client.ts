@@ -4,6 +4,7 @@ import { apiEventSchema, type ApiEvent } from './global-events.js';
 import { IPC_EVENT, IPC_REQUEST } from './ipc-channels.js';
 import type { ApiResponse, RequestName, RequestParams } from './requests.js';
 import { fail } from './responses.js';
+import { eventBatchFrameSchema, eventFrameSchema } from './wire.js';
 
 /**
  * The Electron FactoryApi, built in the preload from `ipcRenderer` (passed in, so this file imports
@@ -19,10 +20,22 @@ export function createIpcClient(ipc: IpcRendererLike, pathForFile: (file: File) 
   const cursors = new EventCursors();
   const listeners = new Set<(event: ApiEvent) => void>();
 
-  ipc.on(IPC_EVENT, (_event, payload) => {
-    const parsed = apiEventSchema.safeParse(payload);
+  const deliver = (raw: unknown): void => {
+    const parsed = apiEventSchema.safeParse(raw);
     if (!parsed.success || !cursors.accept(parsed.data)) return;
     for (const listener of listeners) listener(parsed.data);
+  };
+
+  // The host sends `{type:'events', events}` batches; a bare event (an older main process) or an
+  // `{type:'event', event}` frame is taken too. No event type is 'event' or 'events'.
+  ipc.on(IPC_EVENT, (_event, payload) => {
+    const batch = eventBatchFrameSchema.safeParse(payload);
+    if (batch.success) {
+      for (const raw of batch.data.events) deliver(raw);
+      return;
+    }
+    const single = eventFrameSchema.safeParse(payload);
+    deliver(single.success ? single.data.event : payload);
   });
 
   const request = async <K extends RequestName>(name: K, params: RequestParams<K>): Promise<ApiResponse<K>> => {

@@ -3,8 +3,8 @@ import { apiErrorSchema } from './responses.js';
 
 /**
  * Frames on the browser host's WebSocket (JSON text, one object per message). The Electron IPC
- * front door carries the same request/response/event objects over its own channels
- * (`ipc-channels.ts`) and needs no framing.
+ * front door carries the same request/response objects over its own channels (`ipc-channels.ts`)
+ * and pushes events as the same `{type:'events'}` batch.
  */
 export const clientFrameSchema = z.strictObject({
   type: z.literal('request'),
@@ -20,15 +20,33 @@ export const responseEnvelopeSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: apiErrorSchema }),
 ]);
 
+/** One ApiEvent (what older hosts sent); the client checks it against apiEventSchema. */
+export const eventFrameSchema = z.object({ type: z.literal('event'), event: z.record(z.string(), z.unknown()) });
+
+/**
+ * Several ApiEvents, in the order they happened (any streams mixed). The host sends events this
+ * way: one frame per ~8 ms instead of one per token delta, because every message costs the
+ * receiving thread a task. The IPC front door pushes the same object on IPC_EVENT.
+ */
+export const eventBatchFrameSchema = z.object({ type: z.literal('events'), events: z.array(z.record(z.string(), z.unknown())) });
+export type EventBatchFrame = z.infer<typeof eventBatchFrameSchema>;
+
 export const hostFrameSchema = z.discriminatedUnion('type', [
   /** First frame after the socket opens. */
   z.object({ type: z.literal('hello'), epoch: z.string(), version: z.string() }),
   /** id null: the frame could not be read at all (malformed JSON, no id). */
   z.object({ type: z.literal('response'), id: z.int().nonnegative().nullable(), response: responseEnvelopeSchema }),
-  /** An ApiEvent; validated by the client against apiEventSchema only in tests (it is our own host). */
-  z.object({ type: z.literal('event'), event: z.record(z.string(), z.unknown()) }),
+  eventFrameSchema,
+  eventBatchFrameSchema,
 ]);
 export type HostFrame = z.infer<typeof hostFrameSchema>;
+
+/** How long the host holds events for a client before sending them as one batch. */
+export const EVENT_BATCH_MS = 8;
+/** A batch is sent at once when it reaches this many events… */
+export const EVENT_BATCH_MAX_EVENTS = 256;
+/** …or would pass this many bytes of JSON (a single bigger event goes alone). */
+export const EVENT_BATCH_MAX_BYTES = 128 * 1024;
 
 /** Bigger frames are refused (closed with 1009) — requests are small; big data only flows host → client. */
 export const MAX_CLIENT_FRAME_BYTES = 256 * 1024;

@@ -69,6 +69,11 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
     for (const listener of eventListeners) listener(event);
   };
 
+  const deliverRaw = (raw: unknown): void => {
+    const event = apiEventSchema.safeParse(raw);
+    if (event.success) deliver(event.data);
+  };
+
   const sendFrame = (entry: Pending): void => {
     if (socket === null || !ready || socket.readyState !== OPEN) return;
     socket.send(JSON.stringify(entry.frame));
@@ -110,9 +115,11 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
     const value = frame.data;
     if (value.type === 'hello') {
       void onHello(value.epoch);
+    } else if (value.type === 'events') {
+      // In order, each through the cursors, exactly as if they had come one frame each.
+      for (const raw of value.events) deliverRaw(raw);
     } else if (value.type === 'event') {
-      const event = apiEventSchema.safeParse(value.event);
-      if (event.success) deliver(event.data);
+      deliverRaw(value.event);
     } else if (value.id !== null) {
       const entry = pending.get(value.id);
       if (entry === undefined) return;

@@ -1,6 +1,9 @@
+import type { ApiEvent } from '../api/global-events.js';
 import { IPC_EVENT, IPC_REQUEST } from '../api/ipc-channels.js';
 import { fail } from '../api/responses.js';
+import type { EventBatchFrame } from '../api/wire.js';
 import { ClientConnection } from './client-connection.js';
+import { EventBatcher } from './event-batcher.js';
 import type { FactoryHost } from './factory-host.js';
 import { handleRequest, type NativeCapabilities } from './handle-request.js';
 
@@ -34,33 +37,57 @@ export interface IpcOptions {
   readonly native: NativeCapabilities;
 }
 
-export function registerIpcHandlers(ipc: IpcMainLike, host: FactoryHost, options: IpcOptions): () => void {
-  const connections = new Map<number, ClientConnection>();
+interface WindowClient {
+  readonly connection: ClientConnection;
+  /** Events leave as one `{type:'events'}` message per ~8 ms, not one IPC message each. */
+  readonly events: EventBatcher<ApiEvent>;
+  close(): void;
+}
 
-  const connectionFor = (sender: IpcSender): ClientConnection => {
-    let connection = connections.get(sender.id);
-    if (connection === undefined) {
-      const created = new ClientConnection(host, (event) => {
-        if (!sender.isDestroyed()) sender.send(IPC_EVENT, event);
+export function registerIpcHandlers(ipc: IpcMainLike, host: FactoryHost, options: IpcOptions): () => void {
+  const clients = new Map<number, WindowClient>();
+
+  const clientFor = (sender: IpcSender): WindowClient => {
+    let client = clients.get(sender.id);
+    if (client === undefined) {
+      const events = new EventBatcher<ApiEvent>({
+        send: (batch) => {
+          if (!sender.isDestroyed()) sender.send(IPC_EVENT, { type: 'events', events: batch } satisfies EventBatchFrame);
+        },
+        // Structured clone, not JSON, carries it; the length is a fair estimate of its size.
+        sizeOf: (event) => JSON.stringify(event).length,
       });
-      connection = created;
-      connections.set(sender.id, created);
+      const connection = new ClientConnection(host, (event) => events.push(event));
+      const created: WindowClient = {
+        connection,
+        events,
+        close: () => {
+          events.close();
+          connection.close();
+        },
+      };
+      client = created;
+      clients.set(sender.id, created);
       sender.once('destroyed', () => {
         created.close();
-        connections.delete(sender.id);
+        clients.delete(sender.id);
       });
     }
-    return connection;
+    return client;
   };
 
   ipc.handle(IPC_REQUEST, async (event, name, params) => {
     if (!options.isTrustedSender(event)) return fail('BAD_REQUEST', 'Refused: this request did not come from an MLX Factory window.');
-    return handleRequest({ host, connection: connectionFor(event.sender), transport: 'ipc', native: options.native }, name, params);
+    const client = clientFor(event.sender);
+    const response = await handleRequest({ host, connection: client.connection, transport: 'ipc', native: options.native }, name, params);
+    // Events that happened before the answer (a subscription's replay, say) are sent before it.
+    client.events.flush();
+    return response;
   });
 
   return () => {
     ipc.removeHandler(IPC_REQUEST);
-    for (const connection of connections.values()) connection.close();
-    connections.clear();
+    for (const client of clients.values()) client.close();
+    clients.clear();
   };
 }

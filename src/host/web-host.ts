@@ -7,6 +7,7 @@ import { fail } from '../api/responses.js';
 import { clientFrameSchema, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, type HostFrame } from '../api/wire.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { ClientConnection } from './client-connection.js';
+import { EventBatcher } from './event-batcher.js';
 import type { FactoryHost } from './factory-host.js';
 import { handleRequest } from './handle-request.js';
 import { cookieValue, isAllowedHost, isAllowedOrigin, newToken, tokenCookieName, tokenMatches } from './request-guards.js';
@@ -187,13 +188,26 @@ function refuseUpgrade(socket: Duplex, status: number, message: string): void {
 }
 
 function serveSocket(ws: WebSocket, host: FactoryHost): void {
+  // Events wait here as JSON text (serialized once, measured once) and leave as one 'events' frame.
+  const events = new EventBatcher<string>({
+    send: (batch) => {
+      if (ws.readyState === ws.OPEN) ws.send(eventBatchFrameText(batch));
+    },
+    sizeOf: (json) => Buffer.byteLength(json),
+  });
   const sendFrame = (frame: HostFrame): void => {
+    // Whatever happened before this answer (a subscription's replay, say) reaches the client first.
+    events.flush();
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
   };
-  const connection = new ClientConnection(host, (event) => sendFrame({ type: 'event', event }));
-  ws.on('close', () => connection.close());
+  const connection = new ClientConnection(host, (event) => events.push(JSON.stringify(event)));
+  const close = (): void => {
+    events.close();
+    connection.close();
+  };
+  ws.on('close', close);
   // Oversized frames (ws closes with 1009) and protocol errors land here; only this socket ends.
-  ws.on('error', () => connection.close());
+  ws.on('error', close);
   sendFrame({ type: 'hello', epoch: host.epoch, version: host.version });
   ws.on('message', (data: RawData, isBinary: boolean) => {
     void answer(data, isBinary);
@@ -221,6 +235,11 @@ function serveSocket(ws: WebSocket, host: FactoryHost): void {
     const response = await handleRequest({ host, connection, transport: 'web', native: { notifications: false } }, name, params);
     sendFrame({ type: 'response', id, response });
   }
+}
+
+/** `{"type":"events","events":[…]}` (eventBatchFrameSchema) from events already serialized. */
+function eventBatchFrameText(jsonEvents: readonly string[]): string {
+  return `{"type":"events","events":[${jsonEvents.join(',')}]}`;
 }
 
 function rawText(data: RawData): string {
