@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { descendantsOf } from './process-tree-walk.js';
 
 /**
  * Linux memory figures from /proc (the real, tested path on this project's CI machines). Reads
@@ -114,12 +115,5 @@ function treeFromStatScan(root: number): number[] {
       // exited while we looked
     }
   }
-  const tree: number[] = [];
-  const queue = [root];
-  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-    if (tree.includes(pid)) continue;
-    tree.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return tree;
+  return descendantsOf(root, children);
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { SystemMemory } from './linux-proc.js';
+import { descendantsOf } from './process-tree-walk.js';
 
 /**
  * macOS memory figures. macOS only: this project's CI runs on Linux, so the parsers are unit-tested
@@ -111,15 +112,7 @@ export async function readSystemMemoryMacos(totalBytes: number): Promise<SystemM
 export async function processTreeMacos(root: number): Promise<number[]> {
   const text = await run('/bin/ps', ['-A', '-o', 'pid=,ppid='], 5000);
   if (text === null) return [root];
-  const children = parsePsParents(text);
-  const tree: number[] = [];
-  const queue = [root];
-  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-    if (tree.includes(pid)) continue;
-    tree.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return tree;
+  return descendantsOf(root, parsePsParents(text));
 }
 
 /** Physical footprint of each pid via top(1); null when top fails (then the caller uses ps RSS). */
