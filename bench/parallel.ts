@@ -6,14 +6,15 @@
  *    session is three Coder turns), with concurrency 1 and 3 — mlx_lm.server batches concurrent
  *    requests, which is what a higher llm_concurrency buys.
  */
-import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { defaultConfig } from '../src/config/config-schema.js';
 import { OpenAiChatModel } from '../src/llm/openai-chat-model.js';
 import { LlmScheduler } from '../src/llm/llm-scheduler.js';
 import type { ChatModel } from '../src/llm/llm-types.js';
 import { runSandboxed } from '../src/sandbox/index.js';
+import { ensureServerForRun } from '../src/server/ensure-server-for-run.js';
 import { launchSession, prepareSession } from '../src/sessions/start-session.js';
 import { startScriptedServer } from '../tests/support/scripted-server/launch.js';
+import { freePort } from '../tests/support/free-port.js';
 import { mlxServerEnv, testDeps } from '../tests/support/test-deps.js';
 import { makeBenchRepo, type BenchRepo } from './_fixtures.js';
 
@@ -64,18 +65,14 @@ async function realServerCase(): Promise<void> {
     process.stdout.write(`real mlx_lm.server: not measured — ${(error as Error).message}\n`);
     return;
   }
-  const port = await freePort();
-  const child = spawn(deps.python, ['-m', 'mlx_lm', 'server', '--model', deps.model, '--host', '127.0.0.1', '--port', String(port)], {
-    env: mlxServerEnv(),
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
-  child.stderr?.resume();
-  const url = `http://127.0.0.1:${port}`;
+  // The app's own supervisor starts the real server (ready = a 1-token completion answers).
+  const base = defaultConfig();
+  const config = { ...base, server: { ...base.server, model: deps.model, python: deps.python, port: await freePort() } };
+  const serverHome = makeBenchRepo('parallel-real-home', { 'README.md': '#\n' });
   const repos = Array.from({ length: SESSIONS * 3 }, (_, i) => makeBenchRepo(`parallel-real-${i}`, { 'README.md': '# p\n' }));
+  const server = await ensureServerForRun({ config, home: serverHome.home, env: mlxServerEnv() });
   try {
-    await waitReady(url);
-    const model = new OpenAiChatModel({ baseUrl: url, timeoutMs: 120_000 });
+    const model = server.chatModel(120_000);
     const sequential = await timed(async () => {
       for (const repo of repos.slice(0, SESSIONS)) await oneSession(repo, model, 'true', new LlmScheduler(1));
     });
@@ -93,8 +90,8 @@ async function realServerCase(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    for (const r of repos) r.cleanup();
+    await server.stopAfter();
+    for (const r of [...repos, serverHome]) r.cleanup();
   }
 }
 
@@ -111,35 +108,4 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Ready = a 1-token completion answers (the port opens before the model has loaded). */
-async function waitReady(url: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (response.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`mlx_lm.server at ${url} was not ready within 120 s`);
 }

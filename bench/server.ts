@@ -10,7 +10,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../src/config/config-schema.js';
@@ -18,22 +17,13 @@ import { createMlxSupervisor } from '../src/server/create-mlx-supervisor.js';
 import { processTreeLinux } from '../src/server/memory/linux-proc.js';
 import { MemorySampler } from '../src/server/memory/memory-sampler.js';
 import type { ServerSupervisor } from '../src/server/server-supervisor.js';
+import { freePort } from '../tests/support/free-port.js';
 import { mlxServerEnv, testDeps } from '../tests/support/test-deps.js';
 
 const RUNS = 5;
 const SAMPLER_WINDOW_MS = 10_000;
 const BACK_TO_BACK_SAMPLES = 200;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A separate process that connects every millisecond and prints the epoch time (ms, fractional) of the first success. */
 function startObserver(port: number): { opened: Promise<number>; stop: () => void } {

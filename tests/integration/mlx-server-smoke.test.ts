@@ -2,6 +2,7 @@
 // the port and for a 1-token completion, then check non-streaming and streaming chat completions
 // and GET /v1/models. Fails (does not skip) when the test dependencies are missing.
 import { spawn, type ChildProcess } from "node:child_process";
+import { freePort } from "../support/free-port.js";
 import fs from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,17 +25,6 @@ function requireServer(): void {
   if (setupError !== undefined) throw setupError;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, HOST, () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 function canConnect(): Promise<boolean> {
   return new Promise((resolve) => {

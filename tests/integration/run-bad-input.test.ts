@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { git } from '../support/git-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -26,11 +26,7 @@ function fixture(): { dir: string; home: string; repo: string } {
 
 /** An address where nothing listens: a port we bound and released. */
 async function deadUrl(): Promise<string> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 async function expectRefused(args: string[], cwd: string, home: string, message: RegExp, repo?: string): Promise<void> {

@@ -2,7 +2,6 @@
 // mlx_lm.server, or small Node programs that fail the way mlx_lm.server does), and checks that no
 // process was left behind.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,16 +86,7 @@ export async function expectGone(pid: number): Promise<void> {
   await waitFor(`pid ${pid} and its group to be gone`, async () => !isProcessAlive(pid) && (await liveGroupMembers(pid)).length === 0, 10_000);
 }
 
-/** A port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export const CODER_SYSTEM = 'You are the Coder.\nWrite code.';
+
+export { freePort } from '../support/free-port.js';
