@@ -1,13 +1,10 @@
 import { FactoryError } from '../errors/factory-error.js';
-import { assertServerReachable } from '../llm/probe-server.js';
-import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
 import { LlmScheduler } from '../llm/llm-scheduler.js';
-import type { ChatModel } from '../llm/llm-types.js';
-import { ensureServerForRun } from '../server/ensure-server-for-run.js';
 import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
 import type { CliOutput } from './cli-output.js';
+import { connectModelServer } from './connect-model-server.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import { parseCliArgs, parsePositiveInt, parsePositiveNumber } from './parse-cli-args.js';
 import { createMultiSessionView, createTerminalView } from './terminal-view.js';
@@ -44,9 +41,6 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   if (positionals.length > 1) {
     throw new FactoryError('BAD_USAGE', `Put the task description in quotes: got ${positionals.length} separate words.\n\n${RUN_USAGE}`);
   }
-  if (values['server-url'] !== undefined && values['no-server'] === true) {
-    throw new FactoryError('BAD_USAGE', `--server-url and --no-server cannot be used together.\n\n${RUN_USAGE}`);
-  }
   const tasks = values.task ?? [];
   if (tasks.length > 1 && positionals[0] !== undefined) {
     throw new FactoryError('BAD_USAGE', `Give either one DESCRIPTION or task files (-t A.yaml -t B.yaml), not both.\n\n${RUN_USAGE}`);
@@ -65,7 +59,7 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   for (const request of requests) prepared.push(await prepareSession(request));
   const first = prepared[0];
   if (first === undefined) throw new FactoryError('BAD_USAGE', RUN_USAGE);
-  const server = await connectServer(values, first, context);
+  const server = await connectModelServer(values, { config: first.config, home: first.paths.home, cwd: context.cwd, output: context.output });
   try {
     const scheduler = new LlmScheduler(first.config.agent.llm_concurrency);
     const view = createView(values.json === true, prepared.length > 1, context.output);
@@ -78,64 +72,6 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   } finally {
     await server.stopAfter();
   }
-}
-
-interface RunModelServer {
-  chatModel(timeoutMs: number): ChatModel;
-  stopAfter(): Promise<void>;
-}
-
-/**
- * Where the model comes from. --server-url: an existing OpenAI-compatible server, `-m` sent as the
- * request's model. --no-server: server.host:port from config, nothing started. Neither: the server
- * for server.model (or -m) is adopted if it runs, or started, and stopped after the run if we started it.
- */
-async function connectServer(
-  values: { 'server-url'?: string | undefined; 'no-server'?: boolean | undefined; model?: string | undefined; json?: boolean | undefined },
-  first: PreparedSession,
-  context: RunContext,
-): Promise<RunModelServer> {
-  if (values['server-url'] !== undefined || values['no-server'] === true) {
-    const url = await resolveServerUrl(values['server-url'], first);
-    return {
-      chatModel: (timeoutMs) => new OpenAiChatModel({ baseUrl: url, timeoutMs, model: values.model }),
-      stopAfter: async () => undefined,
-    };
-  }
-  const quiet = values.json === true;
-  return ensureServerForRun({
-    config: first.config,
-    home: first.paths.home,
-    model: values.model,
-    cwd: context.cwd,
-    onState: (event) => {
-      if (!quiet) context.output.err(`server ${event.state}${event.detail ? `: ${event.detail}` : ''}\n`);
-    },
-    onWarning: (message) => context.output.err(`warning: ${message}\n`),
-  });
-}
-
-/**
- * --server-url: an existing OpenAI-compatible server; --no-server: server.host:port from config.
- * Either way nothing is started, and a URL where nothing listens fails now, before a session exists.
- */
-async function resolveServerUrl(explicit: string | undefined, prepared: PreparedSession): Promise<string> {
-  if (explicit !== undefined) {
-    if (!/^https?:\/\/[^/\s]+/.test(explicit)) throw new FactoryError('BAD_USAGE', `--server-url must be an http(s) URL such as http://127.0.0.1:8080, got "${explicit}".`);
-    await assertServerReachable(explicit);
-    return explicit;
-  }
-  const { host, port } = prepared.config.server;
-  const url = `http://${host}:${port}`;
-  try {
-    await assertServerReachable(url);
-  } catch {
-    throw new FactoryError(
-      'SERVER_UNREACHABLE',
-      `No model server answers at ${url} (server.host/server.port in factory.yaml). Start one with \`mlx-factory server start\`, or pass --server-url URL.`,
-    );
-  }
-  return url;
 }
 
 function createView(json: boolean, several: boolean, output: CliOutput): (event: SessionEvent) => void {

@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { appPaths, type AppPaths } from '../home/app-home.js';
-import { assertServerReachable } from '../llm/probe-server.js';
-import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { runSandboxed } from '../sandbox/index.js';
 import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
@@ -15,6 +13,7 @@ import { loadSession, reconcileSessions, type SessionRecord } from '../sessions/
 import type { ChangedFile } from '../workspace/git/diff-file-list.js';
 import { diffRange } from '../workspace/git/diff-range.js';
 import type { CliOutput } from './cli-output.js';
+import { connectModelServer } from './connect-model-server.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { summaryLine } from './run-command.js';
@@ -148,28 +147,23 @@ async function resume(
   values: { 'server-url'?: string | undefined; 'no-server'?: boolean | undefined; model?: string | undefined; json?: boolean | undefined },
   context: SessionsContext,
 ): Promise<number> {
-  if (values['server-url'] !== undefined && values['no-server'] === true) throw usage('--server-url and --no-server cannot be used together.');
   const { record } = loadSession(paths, id);
   const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: paths.userConfig });
-  const url = values['server-url'] ?? `http://${config.server.host}:${config.server.port}`;
-  try {
-    await assertServerReachable(url);
-  } catch {
-    throw new FactoryError(
-      'SERVER_UNREACHABLE',
-      `No model server answers at ${url}. Start one with \`mlx-factory server start\`, or pass --server-url URL.`,
-    );
-  }
+  const server = await connectModelServer(values, { config, home: paths.home, cwd: process.cwd(), output: context.output });
   const json = values.json === true;
   const view = json ? (event: unknown) => context.output.out(`${JSON.stringify(event)}\n`) : createTerminalView(context.output);
-  const summary = await resumeSession(paths, id, {
-    model: new OpenAiChatModel({ baseUrl: url, timeoutMs: record.limits.llmTimeout * 1000, model: values.model }),
-    runCheck: runSandboxed,
-    signal: context.signal,
-    onLog: (log) => log.subscribe(view),
-  });
-  if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
-  return exitCodeForOutcome(summary.status);
+  try {
+    const summary = await resumeSession(paths, id, {
+      model: server.chatModel(record.limits.llmTimeout * 1000),
+      runCheck: runSandboxed,
+      signal: context.signal,
+      onLog: (log) => log.subscribe(view),
+    });
+    if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
+    return exitCodeForOutcome(summary.status);
+  } finally {
+    await server.stopAfter();
+  }
 }
 
 function usage(message: string): FactoryError {
