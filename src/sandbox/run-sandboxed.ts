@@ -56,6 +56,8 @@ export interface ExecRequest {
    * the caller verifies them afterwards). The worktree's `.git` pointer is the one that matters.
    */
   readOnlyPaths?: string[];
+  /** Keep the network (workspace.setup from trusted config installs dependencies); checks never get it. */
+  network?: boolean;
   /** Memory, process and CPU-time limits (see resource-limits.ts); missing ones get defaults; false = none. */
   limits?: ResourceLimitsRequest | false;
   /** Bytes of output passed to `onOutput` before live output stops (the result still has head + tail). Default 1 MiB. */
@@ -123,6 +125,7 @@ interface LaunchContext {
   tmpDir: string;
   writableDirs: string[];
   readOnlyPaths: string[];
+  network: boolean;
 }
 
 async function existingDirectory(path: string, what: string): Promise<string> {
@@ -265,7 +268,7 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     const env = scrubEnvironment(process.env, { ...req.env, TMPDIR: tmpDir });
     // Plain files only: a bind follows links, and a link here would be the check's, not ours.
     const readOnlyPaths = (req.readOnlyPaths ?? []).filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isFile() === true);
-    const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs, readOnlyPaths });
+    const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs, readOnlyPaths, network: req.network === true });
     setup = await setUpLimits(req, availability.kind, launch.inputFds);
     // The prelude joins the cgroup, sets the rlimits and starts the watchdog, then execs the launch.
     const limited: Launch = { file: '/bin/sh', args: ['-c', setup.prelude, launch.file, ...launch.args] };

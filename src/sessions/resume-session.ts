@@ -80,7 +80,7 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
     };
     let result: LoopResult;
     const ready = restored
-      ? await prepareSessionWorktree({ repoRoot: record.repo, worktree: record.worktree, baseCommit: record.baseCommit, config: config.workspace, log, signal: deps.signal })
+      ? await prepareSessionWorktree({ repoRoot: record.repo, worktree: record.worktree, gitDir: git.gitDir, baseCommit: record.baseCommit, config: config.workspace, log, signal: deps.signal })
       : ({ ok: true } as const);
     if (!ready.ok) {
       result = { status: deps.signal.aborted ? 'cancelled' : 'error', reason: ready.reason, attempts: loop.attemptsDone, tokens: loop.tokens, headCommit: record.headCommit };

@@ -40,6 +40,8 @@ export interface SessionRequest {
 export interface PreparedSession {
   readonly plan: SessionPlan;
   readonly config: FactoryConfig;
+  /** What the user should know about the config (an untrusted project file's ignored keys). */
+  readonly configNotices: readonly string[];
   /** null = the seed's case: make a fresh repository for the session. */
   readonly repo: RepoInfo | null;
   readonly paths: AppPaths;
@@ -54,7 +56,7 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
   }
   const repo = await pickRepo(request);
   const paths = appPaths(request.home);
-  const { config } = loadConfig({ repoDir: repo?.root, userConfigFile: paths.userConfig });
+  const { config, notices } = loadConfig({ repoDir: repo?.root, userConfigFile: paths.userConfig });
   const task = toTaskSpec({
     description,
     name: taskFile?.name,
@@ -64,7 +66,7 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
   });
   const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
   const plan: SessionPlan = { id: newSessionId(), task, limits, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) };
-  return { plan, config, repo, paths, slug: slugify(task.name) };
+  return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name) };
 }
 
 async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
@@ -124,6 +126,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
         maxPromptTokens: plan.limits.maxPromptTokens,
       },
     });
+    for (const notice of prepared.configNotices) log.append({ type: 'session.warning', message: notice });
     if (workspace.uncommittedNotIncluded.length > 0) {
       log.append({
         type: 'session.warning',
@@ -135,7 +138,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       ? new ScheduledChatModel(deps.model, scheduler, plan.id, (position) => log.append({ type: 'turn.queued', position, ...scheduler.state }))
       : deps.model;
     // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
-    const ready = await prepareSessionWorktree({ repoRoot: workspace.repoRoot, worktree: workspace.worktree, baseCommit: workspace.baseCommit, config: prepared.config.workspace, log, signal: deps.signal });
+    const ready = await prepareSessionWorktree({ repoRoot: workspace.repoRoot, worktree: workspace.worktree, gitDir: workspace.gitDir, baseCommit: workspace.baseCommit, config: prepared.config.workspace, log, signal: deps.signal });
     const result = ready.ok
       ? await runAttempts(plan, { git: { workTree: workspace.worktree, gitDir: workspace.gitDir }, head: workspace.baseCommit }, { model, runCheck: deps.runCheck, log }, deps.signal)
       : { status: deps.signal.aborted ? ('cancelled' as const) : ('error' as const), reason: ready.reason, attempts: 0, tokens: { prompt: 0, completion: 0 }, headCommit: workspace.baseCommit };
