@@ -33,7 +33,8 @@ export type EventBatchFrame = z.infer<typeof eventBatchFrameSchema>;
 
 export const hostFrameSchema = z.discriminatedUnion('type', [
   /** First frame after the socket opens. */
-  z.object({ type: z.literal('hello'), epoch: z.string(), version: z.string() }),
+  /** First frame after the socket opens; `token` only for a socket that came in with a one-time code. */
+  z.object({ type: z.literal('hello'), epoch: z.string(), version: z.string(), token: z.string().optional() }),
   /** id null: the frame could not be read at all (malformed JSON, no id). */
   z.object({ type: z.literal('response'), id: z.int().nonnegative().nullable(), response: responseEnvelopeSchema }),
   eventFrameSchema,
@@ -52,5 +53,15 @@ export const EVENT_BATCH_MAX_BYTES = 128 * 1024;
 export const MAX_CLIENT_FRAME_BYTES = 256 * 1024;
 /** The WebSocket path on the host. */
 export const WS_PATH = '/api';
-/** The query parameter (page URL and WebSocket URL) that carries the access token. */
+/**
+ * The access token travels in the page address's fragment (`#token=…`: never sent to a server, never
+ * in a Referer), which the page removes from the address bar at once, and in the WebSocket's
+ * subprotocol list (`mlx-factory-token.<token>`): never in a URL, never in a cookie (cookies ignore
+ * ports, so every other local server would get it). `--open` hands the browser a one-time code
+ * instead (`#code=…`, valid once, briefly), so the token never appears on a command line.
+ */
 export const TOKEN_PARAM = 'token';
+export const CODE_PARAM = 'code';
+export const WS_PROTOCOL = 'mlx-factory';
+export const TOKEN_PROTOCOL_PREFIX = 'mlx-factory-token.';
+export const CODE_PROTOCOL_PREFIX = 'mlx-factory-code.';

@@ -23,10 +23,14 @@ export interface WebSocketLike {
 }
 
 export interface WsClientOptions {
-  /** ws://127.0.0.1:PORT/api?token=… */
+  /** ws://127.0.0.1:PORT/api */
   readonly url: string;
+  /** The subprotocols to offer at each (re)connect: they carry the credential (see wire.ts). */
+  readonly protocols?: () => readonly string[];
+  /** The host sent the long-lived token (the socket came in with a one-time code): keep it for reconnects. */
+  readonly onToken?: (token: string) => void;
   /** Defaults to the global WebSocket. */
-  readonly createSocket?: (url: string) => WebSocketLike;
+  readonly createSocket?: (url: string, protocols: readonly string[]) => WebSocketLike;
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
 }
@@ -41,7 +45,7 @@ interface Pending {
 }
 
 export function createWsClient(options: WsClientOptions): FactoryApi & { close(): void } {
-  const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+  const createSocket = options.createSocket ?? ((url: string, protocols: readonly string[]) => new WebSocket(url, [...protocols]) as unknown as WebSocketLike);
   const minBackoff = options.minBackoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const cursors = new EventCursors();
@@ -114,6 +118,7 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
     if (!frame.success) return;
     const value = frame.data;
     if (value.type === 'hello') {
+      if (value.token !== undefined) options.onToken?.(value.token);
       void onHello(value.epoch);
     } else if (value.type === 'events') {
       // In order, each through the cursors, exactly as if they had come one frame each.
@@ -130,7 +135,7 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
 
   const connect = (): void => {
     ready = false;
-    const current = createSocket(options.url);
+    const current = createSocket(options.url, options.protocols?.() ?? []);
     socket = current;
     current.onmessage = (event) => {
       if (socket === current) onFrame(event.data);

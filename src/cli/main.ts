@@ -12,7 +12,7 @@ Usage:
   mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] [--into BRANCH] | discard ID
                       | rollback ID STEP | resume ID
   mlx-factory trust [DIR]
-  mlx-factory ui [--port N]
+  mlx-factory ui [--port N] [--open]
   mlx-factory doctor [--install] [-m MODEL] [--json]
 `;
 

@@ -8,6 +8,7 @@ import type { FactoryApi } from '../../src/api/client.js';
 import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
 import { createIpcClient } from '../../src/api/ipc-client.js';
 import { REQUEST_NAMES, requestSchemas, type ApiResponse, type RequestName, type ResponseData } from '../../src/api/requests.js';
+import { protocolsFor } from '../../src/api/connect.js';
 import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
 import { WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
@@ -105,10 +106,11 @@ const webTransport: Transport = {
     const sockets: NodeWebSocket[] = [];
     const subscribeAnswers: Array<ApiResponse<'events.subscribe'>> = [];
     const client = createWsClient({
-      url: `ws://127.0.0.1:${web.port}${WS_PATH}?token=${web.token}`,
+      url: `ws://127.0.0.1:${web.port}${WS_PATH}`,
+      protocols: () => protocolsFor({ kind: 'token', value: web.token }),
       minBackoffMs: 150,
-      createSocket: (url) => {
-        const socket = new NodeWebSocket(url, { origin });
+      createSocket: (url, protocols) => {
+        const socket = new NodeWebSocket(url, [...protocols], { origin });
         sockets.push(socket);
         // Watch the answers to re-subscriptions the client sends by itself after a reconnect.
         socket.on('message', (data: Buffer) => {

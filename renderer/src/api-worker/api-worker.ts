@@ -2,6 +2,7 @@
 import type { FactoryApi } from '../../../src/api/client.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { RequestName } from '../../../src/api/requests.js';
+import { protocolsFor } from '../../../src/api/connect.js';
 import { createWsClient } from '../../../src/api/ws-client.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -39,7 +40,15 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.kind === 'connect') {
     if (client !== null) return;
-    const api = createWsClient({ url: message.url });
+    let credential = message.credential;
+    const api = createWsClient({
+      url: message.url,
+      protocols: () => protocolsFor(credential),
+      onToken: (token) => {
+        credential = { kind: 'token', value: token };
+        post({ kind: 'token', token });
+      },
+    });
     client = api;
     api.onEvent((apiEvent) => {
       pending.push(apiEvent);

@@ -2,6 +2,7 @@ import type { ConnectionState, FactoryApi } from '../../../src/api/client.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from '../../../src/api/requests.js';
 import type { ApiResult } from '../../../src/api/responses.js';
+import type { Credential } from '../../../src/api/connect.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /**
@@ -9,7 +10,7 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  * the same contract — requests never reject, each event once and in order — with the socket's
  * per-message work off the main thread.
  */
-export function createWorkerApi(worker: Worker, webSocketUrl: string): FactoryApi {
+export function createWorkerApi(worker: Worker, webSocketUrl: string, credential: Credential | null, onToken: (token: string) => void): FactoryApi {
   const eventListeners = new Set<(event: ApiEvent) => void>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
   const pending = new Map<number, (result: ApiResult<unknown>) => void>();
@@ -24,6 +25,8 @@ export function createWorkerApi(worker: Worker, webSocketUrl: string): FactoryAp
       const resolve = pending.get(message.id);
       pending.delete(message.id);
       resolve?.(message.response);
+    } else if (message.kind === 'token') {
+      onToken(message.token);
     } else if (message.state !== state) {
       state = message.state;
       for (const listener of stateListeners) listener(state);
@@ -45,7 +48,7 @@ export function createWorkerApi(worker: Worker, webSocketUrl: string): FactoryAp
       send(message(id));
     });
 
-  send({ kind: 'connect', url: webSocketUrl });
+  send({ kind: 'connect', url: webSocketUrl, credential });
 
   return {
     transport: 'web',

@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { WebSocket as NodeWebSocket } from 'ws';
 import { stringify } from 'yaml';
 import type { FactoryApi } from '../../../src/api/client.js';
-import { webSocketUrlFor } from '../../../src/api/connect.js';
+import { protocolsFor, webSocketUrlFor, type Credential } from '../../../src/api/connect.js';
 import { createWsClient, type WebSocketLike } from '../../../src/api/ws-client.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../support/scripted-server/launch.js';
 import { REPO_ROOT, TEST_DEPS_FILE } from '../../support/test-deps.js';
@@ -81,7 +81,7 @@ export interface UiOptions {
 }
 
 export interface UiHarness {
-  /** http://127.0.0.1:PORT/?token=… */
+  /** http://127.0.0.1:PORT/#token=… */
   readonly url: string;
   readonly home: string;
   readonly tmp: string;
@@ -149,6 +149,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
     });
   });
 
+  const credential: Credential = { kind: 'token', value: new URL(url).hash.replace('#token=', '') };
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   const contexts: BrowserContext[] = [];
   const clients: Array<{ close(): void }> = [];
@@ -162,7 +163,11 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
     output: () => output,
     api() {
       const origin = new URL(url).origin;
-      const client = createWsClient({ url: webSocketUrlFor(url), createSocket: (u) => new NodeWebSocket(u, { origin }) as unknown as WebSocketLike });
+      const client = createWsClient({
+        url: webSocketUrlFor(url),
+        protocols: () => protocolsFor(credential),
+        createSocket: (u, protocols) => new NodeWebSocket(u, [...protocols], { origin }) as unknown as WebSocketLike,
+      });
       clients.push(client);
       return client;
     },
@@ -176,6 +181,9 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       // Functions passed to page.evaluate are compiled by tsx/esbuild, which may wrap named inner
       // functions in a `__name` helper that only exists in Node: give the page a no-op one.
       await context.addInitScript({ content: 'globalThis.__name ??= (f) => f;' });
+      // What the page does with the printed address's #token=…: keep it in this tab's sessionStorage
+      // (the route needs the fragment for itself here).
+      await context.addInitScript({ content: `sessionStorage.setItem('mlx-factory-token', ${JSON.stringify(credential.value)});` });
       const page = await context.newPage();
       const errors: string[] = [];
       const external: string[] = [];
