@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { changedPaths } from './git/changed-paths.js';
 import { startFastForward, type FastForwardResult } from './git/merge-fast-forward.js';
+import { readBlobs } from './git/read-blobs.js';
 import { runGit } from './git/run-git.js';
 
 /**
@@ -122,7 +123,11 @@ async function completeFastForward(journal: MergeJournal, paths: readonly string
   await runGit(['update-ref', '-m', 'mlx-factory: merge completed after an interruption', journal.branchRef, journal.after, journal.before], at);
 }
 
-/** Changed paths whose file is at neither side's content: edited since the crash, so not ours to write. */
+/**
+ * Changed paths whose file is at neither side's content, nor a prefix of the `after` side (git writes
+ * each file front to back, so one it was killed in the middle of is cut short): edited since the
+ * crash, so not ours to write.
+ */
 async function pathsChangedSinceCrash(journal: MergeJournal, paths: readonly string[]): Promise<string[]> {
   const blobs = new Map<string, Set<string>>();
   for (const side of [journal.before, journal.after]) {
@@ -134,18 +139,23 @@ async function pathsChangedSinceCrash(journal: MergeJournal, paths: readonly str
       blobs.set(file, (blobs.get(file) ?? new Set()).add(oid));
     }
   }
+  const unknown: Array<{ file: string; content: Buffer }> = [];
   const strangers: string[] = [];
   for (const file of paths) {
     const known = blobs.get(file) ?? new Set<string>();
     const full = path.join(journal.checkout, file);
     const stat = fs.lstatSync(full, { throwIfNoEntry: false });
-    if (stat === undefined) {
-      if (known.size === 2) strangers.push(file); // both sides have it, yet it is gone
-      continue;
-    }
+    if (stat === undefined) continue; // git removes before it writes: a missing file is one it had not written yet
     const content = stat.isSymbolicLink() ? Buffer.from(fs.readlinkSync(full)) : stat.isFile() ? fs.readFileSync(full) : null;
-    if (content === null || !known.has(gitBlobId(content))) strangers.push(file);
+    if (content === null) strangers.push(file);
+    else if (!known.has(gitBlobId(content))) unknown.push({ file, content });
   }
+  if (unknown.length === 0) return strangers;
+  const after = await readBlobs(journal.checkout, unknown.map((u) => `${journal.after}:${u.file}`));
+  unknown.forEach((u, i) => {
+    const target = after[i]?.content ?? null;
+    if (target === null || !target.subarray(0, u.content.length).equals(u.content)) strangers.push(u.file);
+  });
   return strangers;
 }
 

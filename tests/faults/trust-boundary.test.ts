@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/api/events.js';
 import { git, snapshotCheckout } from '../support/git-fixtures.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
+import { addStep, createSessionFixture, finishSession } from '../support/session-fixtures.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, requireBwrap, type Workspace } from './fault-support.js';
 
@@ -246,4 +247,75 @@ describe('what reaches the terminal and the log', () => {
     const finished = readLog(ws.home, String(summary['session'])).events.find((e) => e.type === 'session.finished');
     expect(finished && 'reason' in finished ? finished.reason : '').toMatch(/passed 4096 bytes .*max_tokens/);
   });
+});
+
+describe('a merge into the user’s checkout, killed at many points', () => {
+  const FILES = 6000;
+
+  /** A passed session whose one step rewrites 6,000 files, made in-process as the loop makes one. */
+  async function sessionRewriting(w: Workspace, trial: number): Promise<string> {
+    const session = await createSessionFixture({ repo: w.repo, home: w.home, name: `Rewrite ${trial}` });
+    const files: Record<string, string> = {};
+    for (let i = 0; i < FILES; i++) files[`gen/${String(i % 60)}/f${i}.txt`] = `trial ${trial} line ${i}\n`;
+    await addStep(session, { files });
+    finishSession(session, 'passed');
+    return session.id;
+  }
+
+  async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > until) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  it('leaves it untouched or fully merged — never half-way, never locked — and merging again converges', async () => {
+    ws = makeWorkspace('merge-kill');
+    const w = ws;
+    const journal = path.join(w.repo, '.git', 'mlx-factory', 'merge-journal.json');
+    const userFiles = { notes: fs.readFileSync(path.join(w.repo, 'notes.txt'), 'utf8'), scratch: fs.readFileSync(path.join(w.repo, 'scratch.txt'), 'utf8') };
+    // When to kill: milliseconds after git started (the journal exists); `git: true` kills git too (a power cut).
+    const points = [
+      { after: 0, git: false },
+      { after: 150, git: false },
+      { after: 30, git: true },
+      { after: 120, git: true },
+    ];
+    const outcomes: string[] = [];
+    for (const [trial, point] of points.entries()) {
+      const id = await sessionRewriting(w, trial);
+      const mainBefore = git(w.repo, 'rev-parse', 'main').trim();
+      const merge = new CliProcess(['sessions', 'merge', id, '--json'], { cwd: w.repo, home: w.home });
+      await waitFor(() => fs.existsSync(journal));
+      await new Promise((resolve) => setTimeout(resolve, point.after));
+      await merge.sigkill();
+      if (point.git) {
+        const pid = (JSON.parse(fs.readFileSync(journal, 'utf8')) as { pid: number }).pid;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // git had already finished
+        }
+      }
+      // The next start: any command on a session of this repository settles the merge first.
+      const show = await runCli(['sessions', 'diff', id, '--files'], { cwd: w.repo, home: w.home });
+      expect(show.exitCode, show.stderr).toBe(0);
+      expect(fs.existsSync(journal)).toBe(false);
+      expect(fs.existsSync(path.join(w.repo, '.git', 'index.lock'))).toBe(false);
+      const mainAfter = git(w.repo, 'rev-parse', 'main').trim();
+      // Untouched or fully merged: either way the working tree is exactly main's tree plus the user's own changes.
+      expect(git(w.repo, 'status', '--porcelain', '--untracked-files=all')).toBe(' M notes.txt\n?? scratch.txt\n');
+      expect(git(w.repo, 'diff', '--stat', 'HEAD', '--', 'gen')).toBe('');
+      outcomes.push(`${point.after} ms${point.git ? ' (git killed too)' : ''}: ${mainAfter === mainBefore ? 'untouched' : 'merged'}`);
+      // Merging again converges.
+      const again = await runCli(['sessions', 'merge', id, '--json'], { cwd: w.repo, home: w.home });
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(w.repo, 'gen', '7', `f${FILES - 53}.txt`), 'utf8')).toBe(`trial ${trial} line ${FILES - 53}\n`);
+      expect(git(w.repo, 'status', '--porcelain', '--untracked-files=all')).toBe(' M notes.txt\n?? scratch.txt\n');
+    }
+    expect(fs.readFileSync(path.join(w.repo, 'notes.txt'), 'utf8')).toBe(userFiles.notes);
+    expect(fs.readFileSync(path.join(w.repo, 'scratch.txt'), 'utf8')).toBe(userFiles.scratch);
+    console.info(`[faults] merge of ${FILES} files killed: ${outcomes.join('; ')}`);
+  }, 600_000);
 });
