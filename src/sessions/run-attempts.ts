@@ -242,7 +242,8 @@ class AttemptLoop {
         throw new Stop('stagnated', 'The Coder wrote exactly the same reply as in the previous attempt; stopping instead of repeating it.');
       }
       this.memory.lastCoderReply = reply.content;
-      const parsed = parseCoderReply(reply.content, { existingFiles: [...existingFiles], filesInPlay: [...this.memory.filesInPlay] });
+      const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
+      const parsed = parseCoderReply(reply.content, { existingFiles: [...existingFiles], filesInPlay: [...this.memory.filesInPlay], taskText });
       const applied = applyEdits(this.worktree, parsed.edits);
       const problems = [...parsed.rejected, ...applied.failed].map((r) => `${r.path}: ${r.reason}`);
       if (applied.applied.length > 0) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { applySearchReplace } from '../agents/apply-search-replace.js';
 import type { CoderEdit, RejectedEdit } from '../agents/parse-coder-reply.js';
+import { inferredRewriteRefusal } from '../agents/rewrite-check.js';
 
 /**
  * Writes the Coder's edits into a worktree. Paths were vetted as text by the parser; here the real
@@ -23,6 +24,11 @@ export function applyEdits(worktree: string, edits: readonly CoderEdit[]): Apply
       continue;
     }
     if (edit.kind === 'whole-file') {
+      const refusal = edit.pathInferred === true ? inferredRewriteRefusal(edit.path, readIfExists(target), edit.content) : undefined;
+      if (refusal !== undefined) {
+        failed.push({ path: edit.path, reason: refusal });
+        continue;
+      }
       writeFile(target, edit.content);
       applied.add(edit.path);
       continue;
@@ -33,11 +39,11 @@ export function applyEdits(worktree: string, edits: readonly CoderEdit[]): Apply
       continue;
     }
     const next = applySearchReplace(current ?? '', edit.search, edit.replace);
-    if (next === null) {
-      failed.push({ path: edit.path, reason: 'the SEARCH text was not found in the file; copy it exactly from the current file' });
+    if (!next.ok) {
+      failed.push({ path: edit.path, reason: next.reason });
       continue;
     }
-    writeFile(target, next);
+    writeFile(target, next.content);
     applied.add(edit.path);
   }
   return { applied: [...applied], failed };
