@@ -2,6 +2,7 @@ import { checkRelativePath, pathFromLine, pathsInSentence, type PathLineOptions 
 import { findFencedBlocks, splitLines, type FencedBlock } from './fenced-blocks.js';
 import { entryFileForLanguage, isNonCodeLanguage, languageMatchesFile } from './languages.js';
 import { stripLeakedSpecialTokens } from './special-tokens.js';
+import { parseToolLine, type ToolRequest } from './tool-requests.js';
 
 /**
  * The Coder's reply format (DESIGN.md, "What the model writes"): a path line then a fenced block with the
@@ -28,7 +29,10 @@ export interface RejectedEdit {
 
 export interface ParsedCoderReply {
   readonly edits: readonly CoderEdit[];
+  /** The paths of the READ requests (ranged or not), in order. */
   readonly readRequests: readonly string[];
+  /** Every READ, SEARCH and LIST request, in order, each once. */
+  readonly toolRequests: readonly ToolRequest[];
   readonly rejected: readonly RejectedEdit[];
   /** The model wrote tool calls as text (`write_file({...})`, `<tool_call>`): it needs a correction. */
   readonly toolCallsAsText: boolean;
@@ -53,7 +57,6 @@ const OUR_FORMAT = 'write `<<<<<<< SEARCH`, `=======`, `>>>>>>> REPLACE` (exactl
 const PLACEHOLDER_PREFIX = /^(?:path\/to\/|path\/)/;
 const DIVIDER_MARK = /^\s*={5,9}\s*$/;
 const REPLACE_MARK = /^\s*>{5,9}\s*REPLACE\s*$/;
-const READ_LINE = /^\s*(?:\*\*)?READ(?:\*\*)?:?\s+`?([^`\s][^`]*?)`?\s*$/;
 const TOOL_CALL_TEXT = /<tool_call>|<function_call>|\b(?:write_file|create_file|edit_file|str_replace(?:_editor)?|apply_patch)\s*\(|"name"\s*:\s*"(?:write_file|create_file|edit_file)"/;
 
 export function parseCoderReply(reply: string, context: ParseContext): ParsedCoderReply {
@@ -100,9 +103,12 @@ export function parseCoderReply(reply: string, context: ParseContext): ParsedCod
     if (fallback) edits.push(fallback);
   }
 
+  for (const [from, to] of searchReplace.claimedLines) for (let i = from; i <= to; i += 1) insideBlock[i] = true;
+  const toolRequests = toolRequestLines(lines, insideBlock);
   return {
     edits,
-    readRequests: readRequests(lines, insideBlock),
+    readRequests: [...new Set(toolRequests.flatMap((r) => (r.kind === 'read' ? [r.path] : [])))],
+    toolRequests,
     rejected,
     toolCallsAsText: edits.length === 0 && TOOL_CALL_TEXT.test(reply),
   };
@@ -219,12 +225,15 @@ interface SearchReplaceScan {
   readonly claimedBlocks: FencedBlock[];
   /** A SEARCH line with no `=======` or `>>>>>>> REPLACE` after it (a reply cut short): its path. */
   readonly incomplete?: string;
+  /** Line ranges (inclusive) of the blocks: code, not requests. */
+  readonly claimedLines: [number, number][];
 }
 
 /** SEARCH/REPLACE blocks, fenced or not; consecutive blocks reuse the last path named. */
 function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlock[], options: PathLineOptions): SearchReplaceScan {
   const edits: CoderEdit[] = [];
   const claimed = new Set<FencedBlock>();
+  const claimedLines: [number, number][] = [];
   let currentPath: string | undefined;
   let i = 0;
   while (i < lines.length) {
@@ -238,7 +247,11 @@ function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlo
     if (named !== undefined) currentPath = named;
     const divider = indexFrom(lines, i + 1, DIVIDER_MARK);
     const end = divider === -1 ? -1 : indexFrom(lines, divider + 1, REPLACE_MARK);
-    if (divider === -1 || end === -1) return { edits, claimedBlocks: [...claimed], incomplete: currentPath ?? '(no path)' }; // not an edit
+    if (divider === -1 || end === -1) {
+      claimedLines.push([i, lines.length - 1]);
+      return { edits, claimedBlocks: [...claimed], incomplete: currentPath ?? '(no path)', claimedLines }; // not an edit
+    }
+    claimedLines.push([i, end]);
     if (currentPath !== undefined) {
       edits.push({
         kind: 'search-replace',
@@ -249,7 +262,7 @@ function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlo
     }
     i = end + 1;
   }
-  return { edits, claimedBlocks: [...claimed] };
+  return { edits, claimedBlocks: [...claimed], claimedLines };
 }
 
 function pathBeforeMarker(marker: number, lines: readonly string[], enclosing: FencedBlock | undefined, options: PathLineOptions): string | undefined {
@@ -292,12 +305,17 @@ function pathlessEdit(candidates: readonly FencedBlock[], context: ParseContext)
   return undefined;
 }
 
-function readRequests(lines: readonly string[], insideBlock: readonly boolean[]): string[] {
-  const requests: string[] = [];
+function toolRequestLines(lines: readonly string[], insideBlock: readonly boolean[]): ToolRequest[] {
+  const requests: ToolRequest[] = [];
+  const seen = new Set<string>();
   lines.forEach((line, i) => {
     if (insideBlock[i]) return;
-    const m = READ_LINE.exec(line);
-    if (m?.[1] !== undefined && !requests.includes(m[1])) requests.push(m[1]);
+    const request = parseToolLine(line);
+    if (request === undefined) return;
+    const key = JSON.stringify(request);
+    if (seen.has(key)) return;
+    seen.add(key);
+    requests.push(request);
   });
   return requests;
 }

@@ -499,7 +499,7 @@ describe('parseCoderReply: damaged replies', () => {
   });
 
   it('returns nothing for a reply with no code', () => {
-    expect(parse('I am not sure what to do.', EMPTY)).toEqual({ edits: [], readRequests: [], rejected: [], toolCallsAsText: false });
-    expect(parse('', EMPTY)).toEqual({ edits: [], readRequests: [], rejected: [], toolCallsAsText: false });
+    expect(parse('I am not sure what to do.', EMPTY)).toEqual({ edits: [], readRequests: [], toolRequests: [], rejected: [], toolCallsAsText: false });
+    expect(parse('', EMPTY)).toEqual({ edits: [], readRequests: [], toolRequests: [], rejected: [], toolCallsAsText: false });
   });
 });
