@@ -64,7 +64,7 @@ export function renderRepoMap(files: readonly RepoFile[], maxChars: number): str
     lines.push(line);
     used += line.length + 1;
   }
-  if (index < files.length) lines.push(`… and ${files.length - index} more files (ask with READ path)`);
+  if (index < files.length) lines.push(`… and ${files.length - index} more files (LIST dir, SEARCH regex or READ path to see them)`);
   return lines.join('\n');
 }
 

@@ -10,6 +10,12 @@ export type ToolRequest =
   | { readonly kind: 'search'; readonly pattern: string; readonly glob?: string }
   | { readonly kind: 'list'; readonly dir: string };
 
+/** The orchestrator's answer to one request, shown to the Coder under the request as it wrote it. */
+export interface ToolAnswer {
+  readonly request: string;
+  readonly body: string;
+}
+
 /** At most this many requests are answered per turn (the rest are named as skipped). */
 export const MAX_TOOL_REQUESTS = 8;
 
