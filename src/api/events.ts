@@ -48,6 +48,7 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     durationMs: z.number().nonnegative(),
   }),
   event({ type: z.literal('edit.rejected'), attempt, reasons: z.array(z.string()), correction: z.string() }),
+  /** `paths`: the Coder's READ / SEARCH / LIST requests as it wrote them (`READ a.py 10-40`, `SEARCH x *.py`). */
   event({ type: z.literal('read.answered'), attempt, paths: z.array(z.string()) }),
   event({ type: z.literal('commit'), attempt, step: z.int().positive(), sha: z.string(), files: z.array(z.string()) }),
   /** `pgid`: the check's process group, so a later look can tell whether anything of it still runs. */
