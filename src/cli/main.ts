@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { toFactoryError } from '../errors/factory-error.js';
+import { setMacosProfilePath } from '../sandbox/sandbox-exec-args.js';
 import { processOutput, type CliOutput } from './cli-output.js';
 import { exitCodeForError, EXIT_BAD_INPUT } from './exit-codes.js';
 
@@ -15,6 +17,8 @@ Usage:
 `;
 
 export async function main(argv: readonly string[], output: CliOutput = processOutput, cwd: string = process.cwd()): Promise<number> {
+  // The CLI runs from the package folder (never from an archive): resources/ is beside src/.
+  setMacosProfilePath(fileURLToPath(new URL('../../resources/sandbox/macos.sb', import.meta.url)));
   const [command, ...rest] = argv;
   const cancel = new AbortController();
   const onSigint = (): void => {

@@ -4,10 +4,25 @@
  * Every path must be realpath-resolved: Seatbelt matches the kernel's resolved paths, so a rule
  * for /var/folders/… or /tmp/… (symlinks to /private/…) would silently never match.
  */
-import { fileURLToPath } from 'node:url';
+import { FactoryError } from '../errors/factory-error.js';
 
-/** The profile in the source tree and in the electron-vite build (out/main/ is two levels deep too). */
-export const MACOS_PROFILE_PATH = fileURLToPath(new URL('../../resources/sandbox/macos.sb', import.meta.url));
+/**
+ * Where resources/sandbox/macos.sb is, set once by the entry point that knows the layout: the CLI
+ * from the package root, the Electron app from `process.resourcesPath` when packaged (bundled code
+ * runs inside app.asar there, and sandbox-exec cannot read a file inside an archive). Not resolved
+ * from this module's own URL, which points into app.asar in a packaged app.
+ */
+let macosProfile: string | null = null;
+
+export function setMacosProfilePath(path: string): void {
+  macosProfile = path;
+}
+
+/** The configured profile; a typed error if no entry point set one (a wiring bug, not a user error). */
+export function macosProfilePath(): string {
+  if (macosProfile === null) throw new FactoryError('SANDBOX_UNAVAILABLE', 'The macOS sandbox profile was not configured (setMacosProfilePath was never called).');
+  return macosProfile;
+}
 
 export interface SandboxExecPlan {
   command: string;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildSandboxExecArgs, MACOS_PROFILE_PATH, sbplString } from '../../src/sandbox/sandbox-exec-args.js';
+import { buildSandboxExecArgs, macosProfilePath, sbplString } from '../../src/sandbox/sandbox-exec-args.js';
 import { HOME_SECRET_PATHS } from '../../src/sandbox/secret-paths.js';
 
 const base = {
@@ -42,7 +42,7 @@ describe('buildSandboxExecArgs', () => {
 });
 
 describe('resources/sandbox/macos.sb', () => {
-  const profile = readFileSync(MACOS_PROFILE_PATH, 'utf8');
+  const profile = readFileSync(macosProfilePath(), 'utf8');
 
   it('denies the network and writes outside WORKTREE and TMP', () => {
     expect(profile).toContain('(version 1)');
