@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -8,12 +7,11 @@ import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
 import { IPC_EVENT } from '../../src/api/ipc-channels.js';
 import { readSessionLog } from '../../src/sessions/session-log.js';
 import { sessionFiles } from '../../src/sessions/session-meta.js';
-import { freePort } from '../support/free-port.js';
-import { makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtures.js';
+import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import { app, FakeBrowserWindow, type FakeDisplay, type FakeWebContents } from '../support/fake-electron.js';
 import { devLayout, ensureAppBuilt, launchMain, waitUntil, type LaunchOptions, type MainRun } from '../support/main-harness.js';
 import type { Script } from '../support/scripted-server/launch.js';
-import { REPO_ROOT, testDeps } from '../support/test-deps.js';
+import { supervisedServerConfig } from '../support/supervised-python.js';
 
 vi.mock('electron', () => import('../support/fake-electron.js'));
 
@@ -262,30 +260,7 @@ describe('security rules', () => {
 describe('sessions: notifications and quitting', () => {
   const code = (body: string): string => `main.py\n\`\`\`python\n${body}\n\`\`\`\n`;
 
-  /**
-   * The app's own supervisor starts "mlx_lm.server" through server.python: here a Python that is
-   * the test venv's for every probe, and the scripted server (same flags) for `-m mlx_lm.server`.
-   * So the app owns a real server process, and its model plays the Coder and the Sheriff.
-   */
-  async function supervisedConfig(script: Script): Promise<Record<string, unknown>> {
-    const deps = testDeps();
-    const dir = makeTempDir('mlxf-python-');
-    const scriptFile = path.join(dir, 'script.json');
-    fs.writeFileSync(scriptFile, JSON.stringify(script));
-    const python = path.join(dir, 'python3');
-    const server = path.join(REPO_ROOT, 'tests', 'support', 'scripted-server', 'server.ts');
-    fs.writeFileSync(
-      python,
-      [
-        '#!/bin/sh',
-        'if [ "$1" = "-m" ] && [ "$2" = "mlx_lm" ] && [ "$3" = "server" ]; then shift 3; elif [ "$1" = "-m" ] && [ "$2" = "mlx_lm.server" ]; then shift 2; else exec \'' + deps.python + '\' "$@"; fi',
-        `cd '${REPO_ROOT}' && exec '${process.execPath}' --import tsx '${server}' "$@" --script '${scriptFile}'`,
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-    return { server: { model: deps.model, python, host: '127.0.0.1', port: await freePort() }, agent: { max_attempts: 1, execution_timeout: 30, llm_timeout: 30 } };
-  }
+  const supervisedConfig = (script: Script) => supervisedServerConfig(script);
 
   async function openDashboard(main: MainRun): Promise<FakeBrowserWindow> {
     app.emit('activate', {}, false);
