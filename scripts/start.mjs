@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: build, then run the app in Electron — but first check that Electron can start here,
 // without requiring the `electron` package (since Electron 42 its first require downloads the
-// binary). Where it cannot (no binary, no display), say so in one sentence and offer `npm run web`.
+// binary, and npm install no longer does). On a Mac a missing binary is fetched by Electron's own
+// installer first; elsewhere (Linux, CI: no download is tried) or when that fails, and where no
+// window can open, it says so in one sentence and offers `npm run web`.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,8 +34,19 @@ export function displayProblem(platform = process.platform, env = process.env) {
   return env.DISPLAY || env.WAYLAND_DISPLAY ? null : 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)';
 }
 
+/** On a Mac the binary is fetched now, by Electron's own installer (what its first require would do). */
+function fetchElectron() {
+  const installer = path.join(electronDir, 'install.js');
+  if (process.platform !== 'darwin' || !fs.existsSync(installer)) return;
+  spawnSync(process.execPath, [installer], { cwd: electronDir, stdio: 'inherit' });
+}
+
 function main() {
-  const binary = electronBinary();
+  let binary = electronBinary();
+  if (binary.missing !== undefined) {
+    fetchElectron();
+    binary = electronBinary();
+  }
   const problem = binary.missing ?? displayProblem();
   if (problem !== undefined && problem !== null) {
     process.stderr.write(`MLX Factory cannot start in Electron here: ${problem}; run \`npm run web\` to use it in your browser instead.\n`);

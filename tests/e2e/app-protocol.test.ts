@@ -67,7 +67,8 @@ beforeAll(async () => {
   });
   // main.py exists before: Monaco diffs against an empty original without its worker.
   repo = makeRepo({ files: { 'README.md': '# sums\n', 'main.py': 'print("total: %d" % sum([40]))\n' } });
-  main = await launchMain(devLayout(), { config });
+  // macOS 13+ has not approved the login item yet: Settings must say so.
+  main = await launchMain(devLayout(), { config, loginItem: { openAtLogin: false, status: 'requires-approval' } });
   app.emit('activate', {}, false);
   const window = main.dashboard();
   if (window === undefined) throw new Error('the app made no dashboard');
@@ -177,6 +178,17 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
     await screenshot(page, 'app-protocol-merged');
     expect(git(repo, 'show', 'main:main.py')).toBe(FIXED);
     expect(fs.readFileSync(path.join(repo, 'main.py'), 'utf8')).toBe(FIXED);
+  });
+
+  it('shows in Settings that macOS waits for approval of the login item', async () => {
+    await page.getByRole('link', { name: /Settings/ }).or(page.getByRole('button', { name: /Settings/ })).first().click();
+    const card = page.locator('[data-login-item]');
+    await expect.poll(() => card.getAttribute('data-login-item'), { timeout: 10_000 }).toBe('requires-approval');
+    await page.getByLabel('Open MLX Factory at login').click();
+    // The OS kept it off: still waiting, and the box shows what is true.
+    await expect.poll(() => card.textContent()).toContain('System Settings → General → Login Items');
+    expect(await page.getByLabel('Open MLX Factory at login').isChecked()).toBe(false);
+    await screenshot(page, 'app-protocol-login-item');
   });
 
   it('had no CSP violation, no external request and no error on the way', async () => {
