@@ -1,3 +1,4 @@
+import asar from '@electron/asar';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -56,7 +57,7 @@ describe('app.asar', () => {
     expect(files.filter((f) => f.endsWith('.map') && f.startsWith('/out/'))).toEqual([]);
   });
 
-  it('the extracted layout is exactly the archive', () => {
+  it('the layout the app runs from is exactly the archive', () => {
     const archive = path.join(packaged.resourcesPath, 'app.asar');
     const onDisk: string[] = [];
     const walk = (dir: string): void => {
@@ -68,6 +69,9 @@ describe('app.asar', () => {
     };
     walk(archive);
     expect(new Set(onDisk)).toEqual(packaged.asarFiles);
+    for (const file of ['out/main/index.js', 'out/preload/index.cjs', 'node_modules/zod/package.json']) {
+      expect(asar.extractFile(packaged.asarFile, file).equals(fs.readFileSync(path.join(archive, file))), file).toBe(true);
+    }
   });
 });
 

@@ -1,9 +1,10 @@
 // The packaged app's layout, emulated here (electron-builder cannot make a .app on Linux): the
 // project's files picked by electron-builder.yml's `files`, the production dependency tree that
 // electron-builder adds, packed into a real app.asar with @electron/asar (`asarUnpack` honoured);
-// `extraResources` copied beside it. The archive is then extracted in place of itself
-// (Contents/Resources/app.asar/ as a folder), because only Electron's patched fs reads inside an
-// archive: the bundle then runs from exactly the archive's files and the packed node_modules.
+// `extraResources` copied beside it. Only Electron's patched fs reads inside an archive, so in its
+// place (Contents/Resources/app.asar/, a folder) go the very files it was packed from: the bundle
+// runs from exactly the archive's file set (tests compare it with the archive's listing) and only
+// the packed node_modules.
 import asar from '@electron/asar';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,9 @@ import { REPO_ROOT } from './test-deps.js';
 const require = createRequire(import.meta.url);
 // electron-builder matches its file patterns with minimatch; so does this emulation.
 const minimatch = require('minimatch') as (file: string, pattern: string, options?: { dot?: boolean }) => boolean;
+
+/** electron-builder's fixed exclusions inside a dependency (its docs: "Application Contents"). */
+const BUILDER_ALWAYS_EXCLUDED = ['**/*.d.ts', '{CHANGELOG.md,README.md,README,readme.md,readme}', '{test,__tests__,tests,powered-test,example,examples}/**', '**/{.DS_Store,.git,.gitignore,.gitattributes,.editorconfig,.npmignore}'];
 
 const BuilderConfigSchema = z.object({
   files: z.array(z.string()),
@@ -30,7 +34,7 @@ export interface PackagedApp {
   readonly asarFile: string;
   /** Contents/Resources: `process.resourcesPath` of the packaged app. */
   readonly resourcesPath: string;
-  /** Contents/Resources/app.asar/out/main/index.js (the archive, extracted in its own place). */
+  /** Contents/Resources/app.asar/out/main/index.js (the packed files, in the archive's place). */
   readonly bundle: string;
   /** Every file in the archive, as `/out/main/index.js` (asar's own listing). */
   readonly asarFiles: ReadonlySet<string>;
@@ -106,10 +110,13 @@ export async function packApp(root: string = REPO_ROOT): Promise<PackagedApp> {
   // 1. The app's own files, picked by `files`.
   const projectFiles = walk(root, root, new Set(['node_modules', '.git', '.cache', 'test-results', 'dist']), []);
   for (const relative of projectFiles) if (matches(relative, config.files)) copyFile(path.join(root, relative), path.join(stage, relative));
-  // 2. The production dependencies (never devDependencies), as electron-builder adds them.
+  // 2. The production dependencies (never devDependencies), as electron-builder adds them, less what
+  //    it always leaves out of node_modules (type declarations, readmes, tests, examples, .bin).
   for (const pkg of productionPackages(root)) {
     const pkgDir = path.join(root, pkg);
-    for (const relative of walk(pkgDir, pkgDir, new Set(['node_modules', '.bin']), [])) copyFile(path.join(pkgDir, relative), path.join(stage, pkg, relative));
+    for (const relative of walk(pkgDir, pkgDir, new Set(['node_modules', '.bin']), [])) {
+      if (!BUILDER_ALWAYS_EXCLUDED.some((pattern) => minimatch(relative, pattern, { dot: true }))) copyFile(path.join(pkgDir, relative), path.join(stage, pkg, relative));
+    }
   }
   // 3. The archive.
   const packDir = path.join(dir, 'pack');
@@ -117,10 +124,11 @@ export async function packApp(root: string = REPO_ROOT): Promise<PackagedApp> {
   const asarFile = path.join(packDir, 'app.asar');
   const unpackPatterns = config.asarUnpack ?? [];
   await asar.createPackageWithOptions(stage, asarFile, unpackPatterns.length === 0 ? {} : { unpack: `{${unpackPatterns.join(',')}}` });
-  // 4. The .app's Resources: the archive (extracted in its own place), app.asar.unpacked, extraResources.
+  // 4. The .app's Resources: the packed files in the archive's place, app.asar.unpacked, extraResources.
   const resourcesPath = path.join(dir, 'MLX Factory.app', 'Contents', 'Resources');
   const inPlace = path.join(resourcesPath, 'app.asar');
-  asar.extractAll(asarFile, inPlace);
+  fs.mkdirSync(resourcesPath, { recursive: true });
+  fs.renameSync(stage, inPlace);
   const unpacked = new Set<string>();
   if (fs.existsSync(`${asarFile}.unpacked`)) {
     fs.cpSync(`${asarFile}.unpacked`, `${inPlace}.unpacked`, { recursive: true });
@@ -130,7 +138,6 @@ export async function packApp(root: string = REPO_ROOT): Promise<PackagedApp> {
     const from = path.join(root, extra.from);
     for (const relative of walk(from, from, new Set(), [])) if (matches(relative, extra.filter)) copyFile(path.join(from, relative), path.join(resourcesPath, extra.to, relative));
   }
-  fs.rmSync(stage, { recursive: true, force: true });
   const asarFiles = new Set(asar.listPackage(asarFile, { isPack: false }).filter((entry) => (asar.statFile(asarFile, entry.slice(1)) as { files?: unknown }).files === undefined));
   return { dir, asarFile, resourcesPath, bundle: path.join(inPlace, 'out', 'main', 'index.js'), asarFiles, unpacked };
 }
