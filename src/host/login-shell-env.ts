@@ -36,7 +36,8 @@ const SHELL_ONLY = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'ELECTRON_RUN_AS_NODE
 
 /** The shell's command line: print a marker, the environment NUL-separated, the marker again. */
 export function shellEnvCommand(shell: string, mark: string): string[] {
-  const script = `printf '%s' '${mark}'; command env -0; printf '%s' '${mark}'`;
+  // `env -0` separates variables with NUL (values may hold newlines); an `env` without -0 prints lines.
+  const script = `printf '%s' '${mark}'; command env -0 2>/dev/null || command env; printf '%s' '${mark}'`;
   const name = path.basename(shell);
   // csh and tcsh refuse -l together with -c; they read their rc files as interactive shells.
   if (name === 'csh' || name === 'tcsh') return ['-i', '-c', script];
@@ -49,7 +50,8 @@ export function parseShellEnvOutput(stdout: string, mark: string): Record<string
   const end = stdout.lastIndexOf(mark);
   if (start < 0 || end <= start) return null;
   const env: Record<string, string> = {};
-  for (const entry of stdout.slice(start + mark.length, end).split('\0')) {
+  const body = stdout.slice(start + mark.length, end);
+  for (const entry of body.split(body.includes('\0') ? '\0' : '\n')) {
     const eq = entry.indexOf('=');
     if (eq <= 0) continue;
     const name = entry.slice(0, eq);

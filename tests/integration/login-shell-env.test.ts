@@ -89,6 +89,8 @@ describe('the pure parts', () => {
     expect(parseShellEnvOutput('motd\nMARKPATH=/bin\0A=1\0MARK trailing', 'MARK')).toEqual({ PATH: '/bin', A: '1' });
     expect(parseShellEnvOutput('no markers', 'MARK')).toBeNull();
     expect(parseShellEnvOutput('MARKA=1\0MARK', 'MARK')).toBeNull();
+    // An env without -0: one variable per line.
+    expect(parseShellEnvOutput('MARKPATH=/bin\nA=1\nMARK', 'MARK')).toEqual({ PATH: '/bin', A: '1' });
   });
 
   it('adds the usual folders only on macOS, without repeating one', () => {
