@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // The core's entry points inject the macOS sandbox profile's place; tests run from the source tree.
+    setupFiles: ['tests/support/sandbox-profile-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,

@@ -34,6 +34,13 @@ const byId = z.strictObject({ id: sessionId });
 const none = z.strictObject({});
 const empty = z.object({});
 
+/**
+ * Start at login. macOS 13+ adds a status: `requires-approval` means the user must allow the app in
+ * System Settings → General → Login Items before it starts at login (openAtLogin stays false until then).
+ */
+const loginItemStateSchema = z.object({ openAtLogin: z.boolean(), status: z.enum(['not-registered', 'enabled', 'requires-approval', 'not-found']).optional() });
+export type LoginItemState = z.infer<typeof loginItemStateSchema>;
+
 /** A config patch: section → key → value (null removes the key from the user file). */
 const configPatchSection = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
 
@@ -41,8 +48,8 @@ export const requestSchemas = {
   /** Who answers: version, transport, epoch of the global stream, native capabilities. */
   'app.info': { params: none, data: appInfoSchema },
   /** Electron only (else UNSUPPORTED): start the app at login. */
-  'app.getLoginItem': { params: none, data: z.object({ openAtLogin: z.boolean() }) },
-  'app.setLoginItem': { params: z.strictObject({ openAtLogin: z.boolean() }), data: z.object({ openAtLogin: z.boolean() }) },
+  'app.getLoginItem': { params: none, data: loginItemStateSchema },
+  'app.setLoginItem': { params: z.strictObject({ openAtLogin: z.boolean() }), data: loginItemStateSchema },
   /** Electron only (else UNSUPPORTED): show the dashboard window, optionally on one session. */
   'app.openDashboard': { params: z.strictObject({ session: sessionId.optional() }), data: empty },
 

@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { toFactoryError } from '../errors/factory-error.js';
+import { setMacosProfilePath } from '../sandbox/sandbox-exec-args.js';
 import { processOutput, type CliOutput } from './cli-output.js';
 import { exitCodeForError, EXIT_BAD_INPUT } from './exit-codes.js';
 import { sanitizingOutput } from './terminal-text.js';
@@ -19,6 +21,8 @@ Usage:
 export async function main(argv: readonly string[], rawOutput: CliOutput = processOutput, cwd: string = process.cwd()): Promise<number> {
   // Model text, check output and file names reach the terminal through here (see terminal-text.ts).
   const output = sanitizingOutput(rawOutput);
+  // The CLI runs from the package folder (never from an archive): resources/ is beside src/.
+  setMacosProfilePath(fileURLToPath(new URL('../../resources/sandbox/macos.sb', import.meta.url)));
   const [command, ...rest] = argv;
   const cancel = new AbortController();
   const onSigint = (): void => {

@@ -1,5 +1,7 @@
 import { GLOBAL_STREAM } from '../api/global-events.js';
-import { isRequestName, requestSchemas, type ParsedParams, type RequestName, type ResponseData } from '../api/requests.js';
+import { isRequestName, requestSchemas, type LoginItemState, type ParsedParams, type RequestName, type ResponseData } from '../api/requests.js';
+
+export type { LoginItemState } from '../api/requests.js';
 import { fail, ok, type ApiResult } from '../api/responses.js';
 import { formatZodIssues } from '../config/format-zod-issues.js';
 import { FactoryError, toFactoryError } from '../errors/factory-error.js';
@@ -19,8 +21,8 @@ import { listSessions, sessionDetail } from './session-views.js';
 /** What only some front doors can do (Electron's main process provides these; a browser cannot). */
 export interface NativeCapabilities {
   pickFolder?(title: string | undefined): Promise<string | null>;
-  getLoginItem?(): boolean;
-  setLoginItem?(openAtLogin: boolean): boolean;
+  getLoginItem?(): LoginItemState;
+  setLoginItem?(openAtLogin: boolean): LoginItemState;
   openDashboard?(session: string | undefined): void;
   readonly notifications: boolean;
 }
@@ -58,8 +60,8 @@ const handlers: Handlers = {
       windows: native.openDashboard !== undefined,
     },
   }),
-  'app.getLoginItem': (_params, { native }) => ({ openAtLogin: native.getLoginItem?.() ?? unsupported('Starting at login') }),
-  'app.setLoginItem': (params, { native }) => ({ openAtLogin: native.setLoginItem?.(params.openAtLogin) ?? unsupported('Starting at login') }),
+  'app.getLoginItem': (_params, { native }) => native.getLoginItem?.() ?? unsupported('Starting at login'),
+  'app.setLoginItem': (params, { native }) => native.setLoginItem?.(params.openAtLogin) ?? unsupported('Starting at login'),
   'app.openDashboard': (params, { native }) => {
     if (native.openDashboard === undefined) unsupported('Opening a window');
     native.openDashboard(params.session);

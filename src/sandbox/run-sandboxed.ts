@@ -29,7 +29,7 @@ import { createRunCgroup, reapStaleRunCgroups, type RunCgroup } from './run-cgro
 import { detectSandbox, type SandboxKind } from './sandbox-detect.js';
 import { buildUnixSocketFilter } from './seccomp-filter.js';
 import { removeStaleRunFiles, runTmpPrefix } from './stale-run-files.js';
-import { buildSandboxExecArgs, MACOS_PROFILE_PATH } from './sandbox-exec-args.js';
+import { buildSandboxExecArgs, extraSandboxRules, macosProfilePath } from './sandbox-exec-args.js';
 import { scrubEnvironment } from './scrub-env.js';
 import { findSecretPaths, type SecretPath } from './secret-paths.js';
 
@@ -164,14 +164,17 @@ async function buildLaunch(kind: SandboxKind, executable: string | undefined, ct
     };
   }
   if (kind === 'sandbox-exec' && executable !== undefined) {
-    const profileText = ctx.writableDirs.length > 0 ? await readFile(MACOS_PROFILE_PATH, 'utf8') : undefined;
+    const profilePath = macosProfilePath();
+    const profileText = extraSandboxRules(ctx) !== '' ? await readFile(profilePath, 'utf8') : undefined;
     const args = buildSandboxExecArgs({
       command: ctx.command,
       worktree: ctx.cwd,
       tmpDir: ctx.tmpDir,
       home: (await resolvedHome()) ?? '/var/empty',
       writableDirs: ctx.writableDirs,
-      profilePath: MACOS_PROFILE_PATH,
+      readOnlyPaths: ctx.readOnlyPaths,
+      network: ctx.network,
+      profilePath,
       profileText,
     });
     return { file: executable, args };

@@ -51,8 +51,8 @@ const nativeState = { openAtLogin: false, dashboards: [] as Array<string | undef
 const fakeNative: NativeCapabilities = {
   notifications: true,
   pickFolder: async () => nativeState.picked,
-  getLoginItem: () => nativeState.openAtLogin,
-  setLoginItem: (value) => (nativeState.openAtLogin = value),
+  getLoginItem: () => ({ openAtLogin: nativeState.openAtLogin }),
+  setLoginItem: (value) => ({ openAtLogin: (nativeState.openAtLogin = value) }),
   openDashboard: (session) => void nativeState.dashboards.push(session),
 };
 

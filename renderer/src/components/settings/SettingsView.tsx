@@ -1,17 +1,20 @@
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { FIELDS, SECTION_TITLES, fieldId, isPatchEmpty, patchFromDraft, validateDraft, type Section } from '../../lib/settings-form.js';
+import { useConnectionStore } from '../../state/connection-store.js';
 import { useSettingsStore } from '../../state/settings-store.js';
 import { Banner } from '../common/Banner.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { Spinner } from '../common/Spinner.js';
+import { LoginItemCard } from './LoginItemCard.js';
 import { SettingsField } from './SettingsField.js';
 
 /** factory.yaml as a form: validated with the core's schema as you type, saved through `config.write`. */
 export function SettingsView() {
   const s = useSettingsStore(useShallow((st) => ({ view: st.view, draft: st.draft, loading: st.loading, error: st.error, saving: st.saving, saveError: st.saveError, savedAt: st.savedAt })));
   const actions = useSettingsStore.getState();
+  const hasLoginItem = useConnectionStore((st) => st.info?.capabilities.loginItem === true);
   useEffect(() => {
     void useSettingsStore.getState().load();
   }, []);
@@ -64,7 +67,10 @@ export function SettingsView() {
         <h1>Settings</h1>
         <span className="page-sub">factory.yaml</span>
       </header>
-      <div className="page-body settings-page">{body}</div>
+      <div className="page-body settings-page">
+        {hasLoginItem && <LoginItemCard />}
+        {body}
+      </div>
     </div>
   );
 }
