@@ -1,9 +1,11 @@
-import { useEffect } from 'react';
+import { useEffect, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { describeDiscard, describeMerge, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
+import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { useDiffStore } from '../../state/diff-store.js';
+import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
 import { onSessionChanged } from '../../state/event-router.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
@@ -12,6 +14,7 @@ import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { Segmented } from '../common/Segmented.js';
+import { Splitter } from '../common/Splitter.js';
 import { ChangedFiles } from './ChangedFiles.js';
 import { CommitTimeline } from './CommitTimeline.js';
 import { MergePanel } from './MergePanel.js';
@@ -36,6 +39,11 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   const actions = useDiffStore.getState();
   const confirm = useUiStore((s) => s.confirm);
   const id = session.id;
+  const narrow = useMediaQuery(NARROW_QUERY);
+  const sideWidth = useLayoutStore((s) => s.diffSideWidth);
+  const setSideWidth = useLayoutStore((s) => s.setDiffSideWidth);
+  // Two panes of a phone-wide window would each be unreadable: narrow windows show the diff inline.
+  const mode = narrow ? 'inline' : store.mode;
 
   useEffect(() => {
     const diff = useDiffStore.getState();
@@ -109,7 +117,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     // One editor for every file: the previous file stays on screen until the next one arrives.
     main = (
       <>
-        <MonacoDiff pair={pair} mode={store.mode} />
+        <MonacoDiff pair={pair} mode={mode} />
         {(store.pair.loading || pair.path !== store.selected) && (
           <div className="diff-loading">
             <LoadingState label="Opening the file…" compact />
@@ -119,13 +127,14 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     );
 
   return (
-    <div className="diff-review">
-      <aside className="diff-side">
+    <div className="diff-review" data-narrow={narrow} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
+      <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
         {store.diff.value !== null && files.length > 0 && <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />}
         {detail !== null && (
           <CommitTimeline session={session} commits={detail.commits} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
         )}
       </aside>
+      {!narrow && <Splitter label="File list width" value={sideWidth} min={DIFF_SIDE_WIDTH.min} max={DIFF_SIDE_WIDTH.max} onChange={setSideWidth} controls="diff-side-pane" />}
       <div className="diff-main">
         <div className="diff-toolbar">
           <span className="diff-path" title={store.selected ?? ''}>
@@ -133,6 +142,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
             {store.commit !== null && <span className="diff-scope"> in step {detail?.commits.find((c) => c.sha === store.commit)?.step ?? shortSha(store.commit)}</span>}
           </span>
           <div className="spacer" />
+          {!narrow && (
           <Segmented
             label="Diff layout"
             options={[
@@ -140,8 +150,9 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
               { id: 'inline', label: 'Inline' },
             ]}
             value={store.mode}
-            onChange={(mode) => actions.setMode(mode)}
+            onChange={(next) => actions.setMode(next)}
           />
+          )}
         </div>
         <div className="diff-editor">{main}</div>
       </div>

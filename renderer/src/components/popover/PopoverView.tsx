@@ -30,17 +30,17 @@ export function PopoverView() {
   return (
     <div className="popover">
       <header className="pop-header">
-        <span className="pop-title">MLX Factory</span>
+        <h1 className="pop-title">MLX Factory</h1>
         <div className="spacer" />
         <button type="button" className="icon-btn" onClick={() => void openDashboard()} aria-label="Open the dashboard" title="Open the dashboard">
           <Icon name="window" size={15} />
         </button>
       </header>
-      <div className="pop-body">
+      <main className="pop-body">
         <ServerCard />
         <MemoryGauge sample={sample} />
         <RunningSessions onOpen={(session) => void openDashboard(session)} />
-      </div>
+      </main>
       <footer className="pop-footer">
         <button type="button" className="btn" onClick={() => void openDashboard()}>
           Open dashboard

@@ -1,0 +1,213 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
+import type { Script } from '../support/scripted-server/launch.js';
+import { describeFindings, seriousViolations } from './support/axe-scan.js';
+import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
+
+/**
+ * The review UI around a finished session (issue 12): every view passes an axe-core scan in light
+ * and dark, the layout holds from a 420 px popover-opened window to a 1440 px desktop, the
+ * shortcuts fit the platform and the browser, and the list, merge and cleanup flows work on a real
+ * repository. The scripted server plays the model.
+ */
+const fence = (file: string, body: string): string => `${file}\n\`\`\`python\n${body}\`\`\`\n`;
+const LINES = Array.from({ length: 40 }, (_, i) => `value_${i} = ${i} * 2  # a line long enough to show how wide each pane is\n`).join('');
+const SCRIPT: Script = {
+  coder: [{ content: `Here it is.\n\n${fence('main.py', `${LINES}print(42)\n`)}`, times: 50 }],
+  sheriff: [{ content: 'Prints 42.\n\nVERDICT: PASS', times: 50 }],
+};
+
+let ui: UiHarness;
+let repo: string;
+let sessionId = '';
+
+async function startAndWait(description: string, repoDir: string): Promise<string> {
+  const api = ui.api();
+  const started = await api.request('sessions.start', { description, repo: repoDir, check: 'python3 main.py', maxAttempts: 2 });
+  if (!started.ok) throw new Error(started.error.message);
+  for (let i = 0; i < 300; i++) {
+    const shown = await api.request('sessions.show', { id: started.data.id });
+    if (shown.ok && !shown.data.session.live && shown.data.session.state !== 'running') return started.data.id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`session ${started.data.id} did not finish`);
+}
+
+beforeAll(async () => {
+  ui = await startUi({ script: SCRIPT });
+  repo = makeRepo({ files: { 'README.md': '# demo\n' } });
+  sessionId = await startAndWait('Print the answer.\nIt is 42.', repo);
+});
+
+afterAll(async () => {
+  await ui?.stop();
+  removeTempDirs();
+});
+
+async function expectAccessible(page: Page, view: string): Promise<void> {
+  const findings = await seriousViolations(page);
+  expect(describeFindings(view, findings)).toBe('');
+}
+
+describe('accessibility (axe-core) in light and dark', () => {
+  for (const dark of [false, true]) {
+    const theme = dark ? 'dark' : 'light';
+    it(`has no serious or critical violations in any view (${theme})`, async () => {
+      const { page, errors } = await ui.open('sessions', { dark });
+      await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+      await expectAccessible(page, `sessions list (${theme})`);
+
+      await page.locator('.session-row').first().click();
+      await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+      await expectAccessible(page, `transcript (${theme})`);
+
+      await page.getByRole('tab', { name: /Changes/ }).click();
+      await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+      await page.locator('[data-merge-headline]').waitFor({ timeout: 15_000 });
+      await expectAccessible(page, `changes (${theme})`);
+
+      await page.getByRole('button', { name: 'Discard…' }).click();
+      await page.getByRole('alertdialog').waitFor();
+      await expectAccessible(page, `confirm dialog (${theme})`);
+      await page.keyboard.press('Escape');
+
+      for (const [name, heading] of [
+        ['Memory', 'Memory'],
+        ['Server', 'Server'],
+        ['Settings', 'Settings'],
+      ] as const) {
+        await page.getByRole('button', { name: new RegExp(`^${name}`) }).first().click();
+        await page.locator('.page-header h1', { hasText: heading }).waitFor();
+        await page.waitForTimeout(300);
+        await expectAccessible(page, `${name} (${theme})`);
+      }
+
+      await page.getByRole('button', { name: 'New session', exact: true }).click();
+      await page.getByRole('dialog', { name: 'New session' }).waitFor();
+      await expectAccessible(page, `new session (${theme})`);
+      await page.keyboard.press('Escape');
+
+      await page.keyboard.press('?');
+      await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+      await expectAccessible(page, `shortcut sheet (${theme})`);
+      await page.keyboard.press('Escape');
+
+      const popover = await ui.open('popover', { dark, width: 380, height: 520 });
+      await popover.page.locator('.pop-card').first().waitFor();
+      await popover.page.locator('[data-server-state]').first().waitFor({ timeout: 15_000 });
+      await expectAccessible(popover.page, `popover (${theme})`);
+      await popover.page.getByRole('button', { name: 'New session…' }).click();
+      await popover.page.locator('#ns-task').waitFor();
+      await expectAccessible(popover.page, `popover new session (${theme})`);
+      expect([...errors, ...popover.errors]).toEqual([]);
+    });
+  }
+
+  it('reaches every control of the session view by keyboard, with a visible focus ring and a name', async () => {
+    const { page } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`);
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+    const seen: Array<{ name: string; ring: boolean; tag: string }> = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (el === null || el === document.body) return null;
+        // Monaco's own text areas are labelled by the editor (checked by axe above).
+        if (el.closest('.monaco-editor') !== null) return { name: 'monaco', ring: true, tag: 'monaco' };
+        const style = getComputedStyle(el);
+        const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+        const labelledBy = el.getAttribute('aria-labelledby');
+        const labels = 'labels' in el ? Array.from((el as HTMLInputElement).labels ?? []).map((l) => l.textContent ?? '') : [];
+        const name = [el.getAttribute('aria-label'), labelledBy !== null ? document.getElementById(labelledBy)?.textContent : null, ...labels, el.textContent, el.getAttribute('title')]
+          .map((n) => (n ?? '').trim())
+          .find((n) => n !== '') ?? '';
+        return { name, ring, tag: `${el.tagName.toLowerCase()}${el.className !== '' ? `.${String(el.className).split(' ')[0]}` : ''}` };
+      });
+      if (focused === null) continue;
+      seen.push(focused);
+    }
+    const unnamed = seen.filter((f) => f.name === '');
+    const ringless = seen.filter((f) => !f.ring);
+    expect(unnamed).toEqual([]);
+    expect(ringless).toEqual([]);
+    const names = seen.map((f) => f.name);
+    // The splitters, the file list, the timeline and the merge actions are all on the way.
+    expect(names.some((n) => n === 'File list width')).toBe(true);
+    expect(names.some((n) => n.includes('Discard'))).toBe(true);
+  });
+});
+
+describe('layout', () => {
+  it('gives the diff the width at 1440 px', async () => {
+    const { page } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`, { width: 1440, height: 900 });
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(300);
+    const widths = await page.evaluate(() => ({
+      original: document.querySelector('.monaco-diff-editor .editor.original')?.getBoundingClientRect().width ?? 0,
+      modified: document.querySelector('.monaco-diff-editor .editor.modified')?.getBoundingClientRect().width ?? 0,
+    }));
+    expect(widths.original).toBeGreaterThanOrEqual(450);
+    expect(widths.modified).toBeGreaterThanOrEqual(450);
+    await screenshot(page, 'layout-1440-diff');
+    // The list comes back on demand, and the splitter resizes it by keyboard.
+    await page.getByRole('button', { name: 'Show session list' }).click();
+    const splitter = page.getByRole('separator', { name: 'Session list width' });
+    await splitter.waitFor();
+    const before = Number(await splitter.getAttribute('aria-valuenow'));
+    await splitter.focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(async () => Number(await splitter.getAttribute('aria-valuenow'))).toBe(before - 16);
+    await screenshot(page, 'layout-1440-diff-with-list');
+    await page.getByRole('button', { name: 'Hide session list' }).click();
+  });
+
+  it('is one column with back navigation at 420 px', async () => {
+    const { page } = await ui.open('sessions', { width: 420, height: 800 });
+    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    await screenshot(page, 'layout-420-list');
+    await page.locator('.session-row').first().click();
+    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    // The list is gone; the session fills the window, nothing is off screen to the right.
+    expect(await page.locator('.session-list').count()).toBe(0);
+    const overflow = await page.evaluate(() => {
+      const header = document.querySelector('.session-header')?.getBoundingClientRect();
+      return { right: header?.right ?? 0, scroll: document.documentElement.scrollWidth };
+    });
+    expect(overflow.right).toBeLessThanOrEqual(420);
+    expect(overflow.scroll).toBeLessThanOrEqual(420);
+    await screenshot(page, 'layout-420-session');
+    await page.getByRole('tab', { name: /Changes/ }).click();
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+    // Inline at this width, whatever the toggle said.
+    expect(await page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
+    await screenshot(page, 'layout-420-diff');
+    await page.locator('.back-btn').click();
+    await page.locator('.session-row').first().waitFor();
+    expect(page.url()).toMatch(/#sessions$/);
+  });
+});
+
+describe('shortcuts', () => {
+  it('uses plain keys in a browser and lists them on ?', async () => {
+    const { page } = await ui.open('sessions');
+    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await sheet.waitFor();
+    const text = (await sheet.textContent()) ?? '';
+    expect(await sheet.locator('[data-shortcut="new-session"] kbd').textContent()).toBe('N');
+    expect(text).not.toMatch(/Ctrl\+[NW]\b|⌘[NW]\b/);
+    await screenshot(page, 'shortcut-sheet');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => sheet.count()).toBe(0);
+    // Typing N in a text field types it; outside, it opens New session.
+    await page.locator('.search-field input').fill('n');
+    expect(await page.getByRole('dialog', { name: 'New session' }).count()).toBe(0);
+    await page.locator('.search-field input').fill('');
+    await page.locator('.session-rows').focus();
+    await page.keyboard.press('n');
+    await page.getByRole('dialog', { name: 'New session' }).waitFor();
+    await page.keyboard.press('Escape');
+  });
+});
