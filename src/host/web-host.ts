@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail } from '../api/responses.js';
-import { clientFrameSchema, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, type HostFrame } from '../api/wire.js';
+import { CLOSE_TOKEN_REJECTED, clientFrameSchema, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, type HostFrame } from '../api/wire.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { ClientConnection } from './client-connection.js';
 import { EventBatcher } from './event-batcher.js';
@@ -38,6 +38,9 @@ export interface WebHost {
 
 const BIND_ADDRESS = '127.0.0.1';
 
+/** What a tab of an earlier run is told (the renderer chooses what to show by the code, TOKEN_REJECTED). */
+export const STALE_ADDRESS_MESSAGE = 'This address is no longer served — open the new address printed by `mlx-factory ui`.';
+
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? newToken();
   const rendererDir = path.resolve(options.rendererDir);
@@ -49,6 +52,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   server.on('upgrade', (request, socket, head) => {
     const refusal = upgradeRefusal(request, port, token);
+    if (refusal === 'stale-token') {
+      // Our own page (Host and Origin pass) from an earlier run's address: tell it so in a frame
+      // the browser can read, then close. It gets nothing else — no hello, no answers.
+      sockets.handleUpgrade(request, socket, head, (ws) => refuseStaleToken(ws));
+      return;
+    }
     if (refusal !== null) {
       refuseUpgrade(socket, refusal.status, refusal.message);
       return;
@@ -140,7 +149,7 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
   const cookieName = tokenCookieName(context.port);
   const fromQuery = tokenMatches(url.searchParams.get(TOKEN_PARAM), context.token);
   if (!fromQuery && !tokenMatches(cookieValue(request.headers.cookie, cookieName), context.token)) {
-    send(403, 'Forbidden: open the address that `mlx-factory ui` printed; it carries the access token.');
+    send(403, `Forbidden: ${STALE_ADDRESS_MESSAGE} (It carries the access token; a restarted \`mlx-factory ui\` has a new one.)`);
     return;
   }
   const found = resolveStaticFile(context.rendererDir, url.pathname);
@@ -172,14 +181,21 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
   stream.pipe(response);
 }
 
-function upgradeRefusal(request: http.IncomingMessage, port: number, token: string): { status: number; message: string } | null {
+function upgradeRefusal(request: http.IncomingMessage, port: number, token: string): { status: number; message: string } | 'stale-token' | null {
   const hostHeader = request.headers.host;
   if (!isAllowedHost(hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Host.' };
   if (!isAllowedOrigin(request.headers.origin, hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Origin.' };
   const url = new URL(request.url ?? '/', `http://${hostHeader}`);
   if (url.pathname !== WS_PATH) return { status: 404, message: 'Not found.' };
-  if (!tokenMatches(url.searchParams.get(TOKEN_PARAM), token)) return { status: 403, message: 'Forbidden: missing or wrong token.' };
+  if (!tokenMatches(url.searchParams.get(TOKEN_PARAM), token)) return 'stale-token';
   return null;
+}
+
+function refuseStaleToken(ws: WebSocket): void {
+  ws.on('error', () => undefined);
+  ws.send(JSON.stringify({ type: 'refused', error: { code: 'TOKEN_REJECTED', message: STALE_ADDRESS_MESSAGE } } satisfies HostFrame), () => {
+    ws.close(CLOSE_TOKEN_REJECTED, 'token rejected');
+  });
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {

@@ -211,3 +211,22 @@ describe('shortcuts', () => {
     await page.keyboard.press('Escape');
   });
 });
+
+describe('a tab whose host restarted', () => {
+  it('says the address is no longer served instead of reconnecting forever', async () => {
+    const { page } = await ui.open('sessions');
+    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    const fresh = await ui.restart();
+    const banner = page.locator('[data-connection="ended"]');
+    await banner.waitFor({ timeout: 20_000 });
+    expect(await banner.getAttribute('data-code')).toBe('TOKEN_REJECTED');
+    expect(await banner.textContent()).toBe('This address is no longer served — open the new address printed by mlx-factory ui.');
+    expect(await banner.locator('code').textContent()).toBe('mlx-factory ui');
+    await screenshot(page, 'stale-address');
+    // The new address works.
+    expect(fresh).not.toBe(page.url().split('#')[0]);
+    const again = await ui.open('sessions');
+    await again.page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    expect(await again.page.locator('[data-connection]').count()).toBe(0);
+  });
+});

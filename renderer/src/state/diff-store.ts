@@ -14,6 +14,8 @@ interface Loadable<T> {
   readonly value: T | null;
   readonly loading: boolean;
   readonly error: string | null;
+  /** The API's code for `error`: views decide by it, never by the sentence. */
+  readonly errorCode?: string | null;
 }
 
 const idle = <T>(): Loadable<T> => ({ value: null, loading: false, error: null });
@@ -75,7 +77,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     const answer = await api().request('sessions.diff', commit === null ? { id: session } : { id: session, commit });
     if (get().session !== session || get().commit !== commit) return;
     if (!answer.ok) {
-      set((s) => ({ diff: { value: s.diff.value, loading: false, error: errorText(answer.error) } }));
+      set((s) => ({ diff: { value: s.diff.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
       return;
     }
     const files = sortChanges(answer.data.files);
@@ -107,7 +109,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
       .then((answer) => {
         if (request !== pairRequest) return;
         performance.mark('diff-pair-received');
-        set({ pair: answer.ok ? { value: answer.data, loading: false, error: null } : { value: null, loading: false, error: errorText(answer.error) } });
+        set({ pair: answer.ok ? { value: answer.data, loading: false, error: null } : { value: null, loading: false, error: errorText(answer.error), errorCode: answer.error.code } });
       });
   },
   setMode: (mode) => set({ mode }),
@@ -121,7 +123,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     set((s) => ({ preview: { ...s.preview, loading: true } }));
     const answer = await api().request('sessions.mergePreview', { id: session, squash });
     if (get().session !== session) return;
-    set((s) => ({ preview: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.preview.value, loading: false, error: errorText(answer.error) } }));
+    set((s) => ({ preview: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.preview.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
   },
   async loadCheckout(repo) {
     const answer = await api().request('repo.status', { path: repo });

@@ -104,11 +104,11 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   const files = store.diff.value?.files ?? [];
   const pair = store.pair.value;
   let main;
-  if (store.diff.value === null && store.diff.error !== null) main = <ErrorState title="Could not load the changes" message={store.diff.error} onRetry={() => void actions.loadDiff()} />;
+  if (store.diff.value === null && store.diff.error !== null) main = <ErrorState title="Could not load the changes" message={store.diff.error} code={store.diff.errorCode} onRetry={() => void actions.loadDiff()} />;
   else if (store.diff.value === null) main = <LoadingState label="Loading the changes…" />;
   else if (files.length === 0)
     main = <EmptyState icon="check" title={store.commit === null ? 'No changes yet' : 'This step changed nothing'} message={store.commit === null ? 'The session has not committed anything since its base.' : undefined} />;
-  else if (store.pair.error !== null) main = <ErrorState title="Could not open the file" message={store.pair.error} onRetry={() => store.selected !== null && actions.select(store.selected)} />;
+  else if (store.pair.error !== null) main = <ErrorState title="Could not open the file" message={store.pair.error} code={store.pair.errorCode} onRetry={() => store.selected !== null && actions.select(store.selected)} />;
   else if (pair === null) main = <LoadingState label="Opening the file…" />;
   else if (pair.left.binary || pair.right.binary) main = <EmptyState title="Binary file" message="There is no text to compare." />;
   else if (pair.left.tooLarge || pair.right.tooLarge)
@@ -161,6 +161,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         preview={store.preview.value}
         previewLoading={store.preview.loading}
         previewError={store.preview.error}
+        previewErrorCode={store.preview.errorCode}
         squash={store.squash}
         onSquash={(v) => actions.setSquash(v)}
         onMerge={merge}

@@ -1,5 +1,5 @@
 import type { MergePreview, SessionInfo } from '../../../../src/api/payloads.js';
-import { isNotImplementedText } from '../../lib/api-errors.js';
+import { isUnavailable } from '../../lib/api-errors.js';
 import { previewHeadline } from '../../lib/merge-summary.js';
 import type { ActionOutcome } from '../../state/diff-store.js';
 import { Spinner } from '../common/Spinner.js';
@@ -10,6 +10,7 @@ export function MergePanel({
   preview,
   previewLoading,
   previewError,
+  previewErrorCode,
   squash,
   onSquash,
   onMerge,
@@ -21,6 +22,7 @@ export function MergePanel({
   preview: MergePreview | null;
   previewLoading: boolean;
   previewError: string | null;
+  previewErrorCode?: string | null | undefined;
   squash: boolean;
   onSquash: (squash: boolean) => void;
   onMerge: () => void;
@@ -40,7 +42,7 @@ export function MergePanel({
             <Spinner size={12} /> Predicting the merge…
           </span>
         ) : previewError !== null && preview === null ? (
-          isNotImplementedText(previewError) ? (
+          isUnavailable(previewErrorCode) ? (
             <span className="merge-line neutral">Merging is not available in this build yet.</span>
           ) : (
             <span className="merge-line danger">Could not predict the merge: {previewError}</span>
