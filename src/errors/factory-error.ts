@@ -41,6 +41,8 @@ export type ErrorCode =
   | 'STEP_NOT_FOUND'
   | 'DISK_FULL'
   | 'LOG_WRITE_FAILED'
+  /** An "Open in…" program could not be started. */
+  | 'OPEN_FAILED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */
