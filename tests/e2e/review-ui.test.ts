@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
@@ -209,6 +210,80 @@ describe('shortcuts', () => {
     await page.keyboard.press('n');
     await page.getByRole('dialog', { name: 'New session' }).waitFor();
     await page.keyboard.press('Escape');
+  });
+});
+
+describe('the list and cleanup', () => {
+  it('groups by repository, tells equal tasks apart, shows each step’s result, archives and cleans up', async () => {
+    const other = makeRepo({ files: { 'README.md': '# other\n' } });
+    const twinA = await startAndWait('Add the numbers\nTwice over.', other);
+    const twinB = await startAndWait('Add the numbers\nTwice over.', other);
+    const api = ui.api();
+    const failing = await api.request('sessions.start', { description: 'Fail on purpose', repo: other, check: 'python3 -c "raise SystemExit(3)"', maxAttempts: 1 });
+    if (!failing.ok) throw new Error(failing.error.message);
+    await expect.poll(async () => {
+      const shown = await api.request('sessions.show', { id: failing.data.id });
+      return shown.ok ? shown.data.session.state : null;
+    }, { timeout: 30_000 }).toBe('failed');
+
+    const { page, errors } = await ui.open('sessions', { width: 1280, height: 860 });
+    await page.locator('.session-row').nth(3).waitFor({ timeout: 15_000 });
+    const groups = page.locator('.repo-group');
+    expect(await groups.count()).toBe(2);
+    // Newest activity first; the full path on hover.
+    expect(await groups.first().getAttribute('data-repo')).toBe(other);
+    expect(await groups.first().locator('.repo-group-name').getAttribute('title')).toBe(other);
+    // The same task twice: a short id after each title, none after the others.
+    const twinRow = page.locator(`.session-row[data-session="${twinA}"]`);
+    expect(await twinRow.locator('.session-name').textContent()).toBe('Add the numbers');
+    expect(await twinRow.locator('.session-short-id').textContent()).toBe(`#${twinA.split('-').at(-1)?.slice(0, 6)}`);
+    expect(await page.locator(`.session-row[data-session="${twinB}"] .session-short-id`).count()).toBe(1);
+    expect(await page.locator(`.session-row[data-session="${sessionId}"] .session-short-id`).count()).toBe(0);
+    await screenshot(page, 'list-grouped');
+
+    // Each step of the timeline says what its check and the Sheriff made of it.
+    await twinRow.click();
+    await page.getByRole('tab', { name: /Changes/ }).click();
+    await expect.poll(() => page.locator('.timeline-item[data-step="1"] .step-outcome').textContent(), { timeout: 15_000 }).toBe('exit 0 · PASS');
+    await screenshot(page, 'timeline-outcomes');
+
+    // Archive hides without deleting; "Show archived" brings it back.
+    await page.getByRole('tab', { name: 'Transcript' }).click();
+    await page.locator('.session-list').waitFor();
+    await page.getByRole('button', { name: 'Archive', exact: true }).click();
+    await expect.poll(() => page.locator(`.session-list .session-row[data-session="${twinA}"]`).count(), { timeout: 10_000 }).toBe(0);
+    const showArchived = page.getByRole('checkbox', { name: /Show archived/ });
+    await showArchived.check();
+    await expect.poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count()).toBe(1);
+    expect((await api.request('sessions.show', { id: twinA })).ok).toBe(true);
+    await page.getByRole('button', { name: 'Unarchive' }).click();
+    await expect.poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count(), { timeout: 10_000 }).toBe(0);
+
+    // The repository's cleanup takes the failed session only (the passed ones wait for review).
+    await groups.first().getByRole('button', { name: 'Clean up 1…' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.textContent()).toContain('Fail on purpose');
+    await dialog.getByRole('button', { name: 'Discard 1' }).click();
+    await expect.poll(async () => {
+      const shown = await api.request('sessions.show', { id: failing.data.id });
+      return shown.ok ? shown.data.session.state : null;
+    }, { timeout: 15_000 }).toBe('discarded');
+    expect(fs.existsSync(failing.data.worktree)).toBe(false);
+
+    // The Cleanup view: the disk each worktree takes; discard a selection.
+    await page.getByRole('button', { name: 'Cleanup' }).click();
+    await page.locator('.page-header h1', { hasText: 'Cleanup' }).waitFor();
+    await expect.poll(async () => Number((await page.locator('[data-total-bytes]').getAttribute('data-total-bytes')) ?? 0), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(Number(await page.locator(`[data-cleanup-session="${twinB}"] [data-bytes]`).getAttribute('data-bytes'))).toBeGreaterThan(0);
+    await expectAccessible(page, 'cleanup (light)');
+    await screenshot(page, 'cleanup');
+    await page.locator(`[data-cleanup-session="${twinB}"] input[type="checkbox"]`).check();
+    await page.locator('.cleanup-bar').getByRole('button', { name: 'Discard…' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Discard 1' }).click();
+    await expect.poll(() => page.locator(`[data-cleanup-session="${twinB}"]`).count(), { timeout: 15_000 }).toBe(0);
+    const twinBInfo = await api.request('sessions.show', { id: twinB });
+    expect(twinBInfo.ok && fs.existsSync(twinBInfo.data.session.worktree)).toBe(false);
+    expect(errors).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { TranscriptView } from '../transcript/TranscriptView.js';
+import { SessionActions } from './SessionActions.js';
 import { SessionHeader } from './SessionHeader.js';
 
 // Monaco is big: its chunk loads after start-up — fetched when the browser is idle once a session
@@ -93,7 +94,7 @@ export function SessionView({
           <span aria-hidden="true">‹</span> Sessions
         </button>
       )}
-      <SessionHeader session={info} detail={detail} transcript={transcript} onCancel={cancel} onResume={() => void resume()} busy={busy} />
+      <SessionHeader session={info} detail={detail} transcript={transcript} onCancel={cancel} onResume={() => void resume()} busy={busy} actions={<SessionActions session={info} />} />
       {detail !== null && detail.uncommittedNotIncluded.length > 0 && (
         <Banner tone="info">
           {plural(detail.uncommittedNotIncluded.length, 'uncommitted change')} in your checkout {detail.uncommittedNotIncluded.length === 1 ? 'is' : 'are'} not in this session (it started from the last commit):{' '}
