@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
+import { git, makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import type { Script } from '../support/scripted-server/launch.js';
 import { describeFindings, seriousViolations } from './support/axe-scan.js';
 import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
@@ -22,6 +24,8 @@ const SCRIPT: Script = {
 let ui: UiHarness;
 let repo: string;
 let sessionId = '';
+/** "Open in editor" runs the user's workspace.editor: here a script that writes down what it was asked to open. */
+const openedFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-e2e-open-')), 'opened.txt');
 
 async function startAndWait(description: string, repoDir: string): Promise<string> {
   const api = ui.api();
@@ -36,7 +40,7 @@ async function startAndWait(description: string, repoDir: string): Promise<strin
 }
 
 beforeAll(async () => {
-  ui = await startUi({ script: SCRIPT });
+  ui = await startUi({ script: SCRIPT, config: { workspace: { editor: ['/bin/sh', '-c', `printf %s "$1" > '${openedFile}'`, 'editor'] } } });
   repo = makeRepo({ files: { 'README.md': '# demo\n' } });
   sessionId = await startAndWait('Print the answer.\nIt is 42.', repo);
 });
@@ -283,6 +287,50 @@ describe('the list and cleanup', () => {
     await expect.poll(() => page.locator(`[data-cleanup-session="${twinB}"]`).count(), { timeout: 15_000 }).toBe(0);
     const twinBInfo = await api.request('sessions.show', { id: twinB });
     expect(twinBInfo.ok && fs.existsSync(twinBInfo.data.session.worktree)).toBe(false);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('merge', () => {
+  it('opens the worktree in the editor, merges with an edited message, then offers to remove the worktree and branch', async () => {
+    const { page, errors } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`);
+    await page.locator('[data-merge-headline]').waitFor({ timeout: 15_000 });
+    const detail = await ui.api().request('sessions.show', { id: sessionId });
+    if (!detail.ok) throw new Error(detail.error.message);
+    const { worktree, branch } = detail.data.session;
+
+    // Open in… → Editor: the host runs the user's command on the recorded worktree.
+    await page.getByRole('button', { name: 'Open in…' }).click();
+    await page.getByRole('button', { name: 'Editor' }).click();
+    await expect.poll(() => (fs.existsSync(openedFile) ? fs.readFileSync(openedFile, 'utf8') : ''), { timeout: 10_000 }).toBe(worktree);
+
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await page.getByRole('button', { name: 'Squash and merge…' }).click();
+    const dialog = page.getByRole('alertdialog');
+    const message = dialog.getByLabel('Commit message');
+    const proposed = await message.inputValue();
+    // The subject is the task's first line, whole and without an ellipsis; the body lists the steps and verdicts.
+    expect(proposed.split('\n')[0]).toBe('Print the answer');
+    expect(proposed).not.toContain('…');
+    expect(proposed).toContain('Step 1 (attempt 1');
+    expect(proposed).toContain('exit 0 · PASS');
+    await expectAccessible(page, 'merge dialog (light)');
+    await screenshot(page, 'merge-message');
+    await message.fill(`Print the answer (42)\n\n${proposed.split('\n').slice(2).join('\n')}`);
+    await dialog.getByRole('button', { name: 'Squash and merge' }).click();
+    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 15_000 }).toContain('success');
+    expect(git(repo, 'log', '-1', '--format=%s', 'main').trim()).toBe('Print the answer (42)');
+    expect(git(repo, 'log', '-1', '--format=%b', 'main')).toContain('exit 0 · PASS');
+
+    // After the merge: remove the worktree and the branch (the work is in main).
+    await page.getByRole('button', { name: 'Remove worktree and branch…' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => fs.existsSync(worktree), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => git(repo, 'branch', '--list', branch).trim(), { timeout: 15_000 }).toBe('');
+    // A discarded session shows no merge prediction.
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Discarded');
+    expect(await page.locator('[data-conflicts]').count()).toBe(0);
+    await screenshot(page, 'merged-and-removed');
     expect(errors).toEqual([]);
   });
 });

@@ -74,3 +74,31 @@ describe('stepOutcome', () => {
     expect(stepOutcome({ check: { exitCode: 0, timedOut: false }, verdict: 'missing', passed: false }).label).toBe('exit 0 · no verdict');
   });
 });
+
+describe('merge message', () => {
+  it('takes the subject from the task without an ellipsis, the body from the rest and the steps', async () => {
+    const { commitSubject, defaultMergeMessage } = await import('../../renderer/src/lib/merge-message.js');
+    expect(commitSubject('Print the answer.\nIt is 42.')).toBe('Print the answer');
+    const long = 'Write a parser for the configuration format that tolerates comments, trailing commas and unicode keys everywhere';
+    const subject = commitSubject(long);
+    expect(subject.length).toBeLessThanOrEqual(72);
+    expect(long.startsWith(subject)).toBe(true);
+    expect(subject).not.toMatch(/…|\.\.\.$/);
+    const message = defaultMergeMessage(session('s-1', { title: long }), {
+      session: session('s-1'),
+      task: { name: 'x...', description: `${long}\nKeep it small.`, constraints: [], check: 'python3 t.py', files: [] },
+      uncommittedNotIncluded: [],
+      commits: [{ step: 1, attempt: 2, sha: 'abcdef1234', files: ['a.py'], check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true }],
+      lastVerdict: { attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
+      lastSeq: 9,
+    });
+    const lines = message.split('\n');
+    expect(lines[0]).toBe(subject);
+    expect(lines[1]).toBe('');
+    expect(lines[2]).toBe(long);
+    expect(message).toContain('Keep it small.');
+    expect(message).toContain('- Step 1 (attempt 2, abcdef1): a.py — exit 0 · PASS');
+    expect(message).toContain('Check: python3 t.py');
+    expect(defaultMergeMessage(session('s-2', { title: 'Print the answer.' }), null).split('\n')[0]).toBe('Print the answer');
+  });
+});

@@ -10,7 +10,8 @@ export interface Toast {
 }
 
 interface PendingConfirmation extends Confirmation {
-  readonly onConfirm: () => void | Promise<unknown>;
+  /** `edited`: the text of `edit`, as the user left it. */
+  readonly onConfirm: (edited?: string) => void | Promise<unknown>;
 }
 
 interface UiStore {

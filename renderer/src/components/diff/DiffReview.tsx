@@ -1,6 +1,7 @@
 import { useEffect, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
+import { defaultMergeMessage } from '../../lib/merge-message.js';
 import { describeDiscard, describeMerge, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
@@ -34,6 +35,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       checkout: s.checkout,
       busy: s.busy,
       outcome: s.outcome,
+      offerRemove: s.offerRemove,
     })),
   );
   const actions = useDiffStore.getState();
@@ -50,18 +52,20 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     diff.open(id);
     void diff.loadCheckout(session.repo);
     // New commits, a rollback or a merge change what there is to review.
-    return onSessionChanged((changed) => {
+    return onSessionChanged((changed, types) => {
       if (changed !== id) return;
       void useDiffStore.getState().loadDiff();
-      void useDiffStore.getState().loadPreview();
+      if (!types.has('discard')) void useDiffStore.getState().loadPreview();
     });
   }, [id, session.repo]);
 
   // On opening, and whenever the list row says the head moved (a step committed while watching).
+  // A discarded session has no branch to merge: no prediction is asked for (or shown).
+  const discarded = session.state === 'discarded';
   useEffect(() => {
     void useDiffStore.getState().loadDiff();
-    void useDiffStore.getState().loadPreview();
-  }, [id, session.headCommit]);
+    if (!discarded) void useDiffStore.getState().loadPreview();
+  }, [id, session.headCommit, discarded]);
 
   const refreshAfterAction = (): void => {
     void useSessionDetailStore.getState().load(id);
@@ -86,12 +90,23 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     if (store.preview.value === null) return;
     confirm({
       ...describeMerge(session, store.preview.value, store.squash, store.checkout),
-      onConfirm: async () => {
-        await actions.merge();
+      edit: { label: 'Commit message', initial: defaultMergeMessage(session, detail), hint: 'The first line is the subject; edit freely.' },
+      onConfirm: async (message) => {
+        await actions.merge(message);
         refreshAfterAction();
       },
     });
   };
+  const removeAfterMerge = (): void =>
+    confirm({
+      ...describeDiscard(session),
+      title: 'Remove the worktree and branch?',
+      action: 'Remove',
+      onConfirm: async () => {
+        await actions.discard();
+        refreshAfterAction();
+      },
+    });
   const discard = (): void =>
     confirm({
       ...describeDiscard(session),
@@ -168,6 +183,9 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         onDiscard={discard}
         busy={store.busy}
         outcome={store.outcome}
+        offerRemove={store.offerRemove && session.state === 'merged'}
+        onRemove={removeAfterMerge}
+        onKeep={() => actions.dismissRemoveOffer()}
       />
     </div>
   );

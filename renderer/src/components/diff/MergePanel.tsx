@@ -17,6 +17,9 @@ export function MergePanel({
   onDiscard,
   busy,
   outcome,
+  offerRemove = false,
+  onRemove,
+  onKeep,
 }: {
   session: SessionInfo;
   preview: MergePreview | null;
@@ -29,6 +32,10 @@ export function MergePanel({
   onDiscard: () => void;
   busy: 'merge' | 'discard' | 'rollback' | null;
   outcome: ActionOutcome | null;
+  /** Just merged: offer to remove the worktree and branch. */
+  offerRemove?: boolean;
+  onRemove?: () => void;
+  onKeep?: () => void;
 }) {
   const closed = session.state === 'discarded';
   const headline = preview !== null ? previewHeadline(preview) : null;
@@ -37,7 +44,11 @@ export function MergePanel({
   return (
     <div className="merge-panel" data-can-merge={canMerge} data-loading={previewLoading}>
       <div className="merge-status">
-        {previewLoading && preview === null ? (
+        {closed ? (
+          <span className="merge-line neutral" data-merge-headline>
+            Discarded: the worktree and branch are gone; nothing to merge.
+          </span>
+        ) : previewLoading && preview === null ? (
           <span className="merge-line">
             <Spinner size={12} /> Predicting the merge…
           </span>
@@ -69,6 +80,17 @@ export function MergePanel({
         {outcome !== null && (
           <span className={`merge-outcome ${outcome.tone}`} role={outcome.tone === 'danger' ? 'alert' : 'status'} data-outcome>
             {outcome.text}
+          </span>
+        )}
+        {offerRemove && (
+          <span className="merge-offer" data-remove-offer>
+            The work is in {preview?.baseBranch ?? session.baseBranch ?? 'the base branch'} now. Remove the worktree and branch?
+            <button type="button" className="btn small" onClick={onRemove}>
+              Remove worktree and branch…
+            </button>
+            <button type="button" className="link-btn" onClick={onKeep}>
+              Keep them
+            </button>
           </span>
         )}
       </div>
