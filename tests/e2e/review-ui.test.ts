@@ -291,6 +291,27 @@ describe('the list and cleanup', () => {
   });
 });
 
+describe('one source of truth for the server', () => {
+  it('never calls the external server "not running" in the popover or the memory view, and the doctor names it on its port', async () => {
+    const popover = await ui.open('popover', { width: 380, height: 520 });
+    await expect.poll(() => popover.page.locator('[data-server-state]').first().getAttribute('data-server-state'), { timeout: 15_000 }).toBe('adopted');
+    await popover.page.locator('.gauge-legend').waitFor({ timeout: 30_000 });
+    expect(await popover.page.locator('.gauge-legend').textContent()).not.toContain('not running');
+    await screenshot(popover.page, 'popover-external-server');
+
+    const { page } = await ui.open('memory');
+    await page.locator('[data-server-memory]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-server-memory]').getAttribute('data-server-memory')).not.toBe('not running');
+    expect(await page.locator('.sidebar-server').textContent()).toContain('Ready (external)');
+
+    await page.getByRole('button', { name: /^Server/ }).first().click();
+    const port = page.locator('.doctor-item[data-check="port"] .doctor-detail');
+    await port.waitFor({ timeout: 30_000 });
+    expect(await port.textContent()).toContain(`:${ui.model.port} is served by`);
+    expect(await port.textContent()).not.toContain('is free');
+  });
+});
+
 describe('merge', () => {
   it('opens the worktree in the editor, merges with an edited message, then offers to remove the worktree and branch', async () => {
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`);
