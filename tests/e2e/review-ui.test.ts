@@ -76,11 +76,18 @@ describe('accessibility (axe-core) in light and dark', () => {
       await page.getByRole('alertdialog').waitFor();
       await expectAccessible(page, `confirm dialog (${theme})`);
       await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+      await page.getByRole('button', { name: 'Squash and merge…' }).click();
+      await page.getByRole('alertdialog').getByLabel('Commit message').waitFor();
+      await expectAccessible(page, `merge dialog (${theme})`);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
 
       for (const [name, heading] of [
         ['Memory', 'Memory'],
         ['Server', 'Server'],
         ['Settings', 'Settings'],
+        ['Cleanup', 'Cleanup'],
       ] as const) {
         await page.getByRole('button', { name: new RegExp(`^${name}`) }).first().click();
         await page.locator('.page-header h1', { hasText: heading }).waitFor();
@@ -109,37 +116,46 @@ describe('accessibility (axe-core) in light and dark', () => {
     });
   }
 
-  it('reaches every control of the session view by keyboard, with a visible focus ring and a name', async () => {
-    const { page } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`);
-    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
-    const seen: Array<{ name: string; ring: boolean; tag: string }> = [];
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press('Tab');
-      const focused = await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement | null;
-        if (el === null || el === document.body) return null;
-        // Monaco's own text areas are labelled by the editor (checked by axe above).
-        if (el.closest('.monaco-editor') !== null) return { name: 'monaco', ring: true, tag: 'monaco' };
-        const style = getComputedStyle(el);
-        const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
-        const labelledBy = el.getAttribute('aria-labelledby');
-        const labels = 'labels' in el ? Array.from((el as HTMLInputElement).labels ?? []).map((l) => l.textContent ?? '') : [];
-        const name = [el.getAttribute('aria-label'), labelledBy !== null ? document.getElementById(labelledBy)?.textContent : null, ...labels, el.textContent, el.getAttribute('title')]
-          .map((n) => (n ?? '').trim())
-          .find((n) => n !== '') ?? '';
-        return { name, ring, tag: `${el.tagName.toLowerCase()}${el.className !== '' ? `.${String(el.className).split(' ')[0]}` : ''}` };
-      });
-      if (focused === null) continue;
-      seen.push(focused);
+  it('reaches every control by keyboard, each with a visible focus ring and a name', async () => {
+    const walk = async (page: Page, presses: number): Promise<Array<{ name: string; ring: boolean; tag: string }>> => {
+      const seen: Array<{ name: string; ring: boolean; tag: string }> = [];
+      for (let i = 0; i < presses; i++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (el === null || el === document.body) return null;
+          // Monaco's own text areas are labelled by the editor (checked by axe above).
+          if (el.closest('.monaco-editor') !== null) return { name: 'monaco', ring: true, tag: 'monaco' };
+          const style = getComputedStyle(el);
+          const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+          const labelledBy = el.getAttribute('aria-labelledby');
+          const labels = 'labels' in el ? Array.from((el as HTMLInputElement).labels ?? []).map((l) => l.textContent ?? '') : [];
+          const name =
+            [el.getAttribute('aria-label'), labelledBy !== null ? document.getElementById(labelledBy)?.textContent : null, ...labels, el.textContent, el.getAttribute('title')]
+              .map((n) => (n ?? '').trim())
+              .find((n) => n !== '') ?? '';
+          return { name, ring, tag: `${el.tagName.toLowerCase()}${el.className !== '' ? `.${String(el.className).split(' ')[0]}` : ''}` };
+        });
+        if (focused !== null) seen.push(focused);
+      }
+      return seen;
+    };
+    const views: Array<{ route: string; ready: string; width?: number; height?: number; expect: string[] }> = [
+      { route: `sessions/${encodeURIComponent(sessionId)}/diff`, ready: '.monaco-host[data-diff-state="ready"]', expect: ['File list width', 'Discard…', 'Open in…', 'Show session list'] },
+      { route: `sessions/${encodeURIComponent(sessionId)}`, ready: '.finished-row', expect: ['Session list width', 'Sessions', 'Transcript'] },
+      { route: 'settings', ready: '.page-header h1', expect: ['Max attempts', 'Model'] },
+      { route: 'cleanup', ready: '.cleanup-table', expect: ['Select Print the answer'] },
+      { route: 'popover', ready: '.pop-card', width: 380, height: 520, expect: ['New session…', 'Open dashboard'] },
+    ];
+    for (const view of views) {
+      const { page } = await ui.open(view.route, { ...(view.width !== undefined ? { width: view.width } : {}), ...(view.height !== undefined ? { height: view.height } : {}) });
+      await page.locator(view.ready).first().waitFor({ timeout: 20_000 });
+      const seen = await walk(page, 45);
+      expect(seen.filter((f) => f.name === ''), view.route).toEqual([]);
+      expect(seen.filter((f) => !f.ring), view.route).toEqual([]);
+      const names = seen.map((f) => f.name);
+      for (const wanted of view.expect) expect(names.some((n) => n.startsWith(wanted)), `${view.route}: ${wanted} in ${names.join(' | ')}`).toBe(true);
     }
-    const unnamed = seen.filter((f) => f.name === '');
-    const ringless = seen.filter((f) => !f.ring);
-    expect(unnamed).toEqual([]);
-    expect(ringless).toEqual([]);
-    const names = seen.map((f) => f.name);
-    // The splitters, the file list, the timeline and the merge actions are all on the way.
-    expect(names.some((n) => n === 'File list width')).toBe(true);
-    expect(names.some((n) => n.includes('Discard'))).toBe(true);
   });
 });
 
@@ -190,6 +206,16 @@ describe('layout', () => {
     await page.locator('.back-btn').click();
     await page.locator('.session-row').first().waitFor();
     expect(page.url()).toMatch(/#sessions$/);
+
+    // From the popover (a browser has one page): a recent session opens in one column, on screen.
+    const popover = await ui.open('popover', { width: 420, height: 720 });
+    await popover.page.locator('.pop-session').first().click();
+    await popover.page.locator('.session-header').waitFor({ timeout: 15_000 });
+    const box = await popover.page.locator('.session-header').boundingBox();
+    expect(box?.x ?? -1).toBeGreaterThanOrEqual(0);
+    expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(420);
+    expect(await popover.page.locator('.back-btn').count()).toBe(1);
+    await screenshot(popover.page, 'layout-420-from-popover');
   });
 });
 
