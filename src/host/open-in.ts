@@ -60,7 +60,7 @@ export function launchDetached(open: OpenCommand): Promise<void> {
       reject(
         new FactoryError(
           'OPEN_FAILED',
-          error.code === 'ENOENT' ? `\`${open.command}\` is not installed (or not on PATH). Set the editor in Settings (workspace.editor), e.g. ["code"].` : `Could not start \`${open.command}\`: ${error.message}`,
+          error.code === 'ENOENT' ? `\`${open.command}\` is not installed (or not on PATH). Set "Editor command" in Settings (workspace.editor in factory.yaml).` : `Could not start \`${open.command}\`: ${error.message}`,
         ),
       );
     });
