@@ -216,6 +216,16 @@ describe('layout', () => {
     expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(420);
     expect(await popover.page.locator('.back-btn').count()).toBe(1);
     await screenshot(popover.page, 'layout-420-from-popover');
+
+    // The other views fit too: nothing wider than the window.
+    for (const route of ['memory', 'server', 'settings', 'cleanup']) {
+      const view = await ui.open(route, { width: 420, height: 800 });
+      await view.page.locator('.page-header h1').waitFor();
+      await view.page.waitForTimeout(300);
+      const widest = await view.page.evaluate(() => Math.max(document.documentElement.scrollWidth, ...Array.from(document.querySelectorAll('.page-body, .page-header, .sidebar')).map((e) => e.getBoundingClientRect().right)));
+      expect(widest, route).toBeLessThanOrEqual(420);
+      await screenshot(view.page, `layout-420-${route}`);
+    }
   });
 });
 
