@@ -358,6 +358,8 @@ describe('merge', () => {
 
     // Open in… → Editor: the host runs the user's command on the recorded worktree.
     await page.getByRole('button', { name: 'Open in…' }).click();
+    await page.getByRole('group', { name: 'Open the worktree in' }).waitFor();
+    await expectAccessible(page, 'open-in menu (light)');
     await page.getByRole('button', { name: 'Editor' }).click();
     await expect.poll(() => (fs.existsSync(openedFile) ? fs.readFileSync(openedFile, 'utf8') : ''), { timeout: 10_000 }).toBe(worktree);
 

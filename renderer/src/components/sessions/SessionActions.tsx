@@ -42,12 +42,13 @@ export function SessionActions({ session }: { session: SessionInfo }) {
   return (
     <div className="session-actions">
       <div className="menu-anchor">
-        <button type="button" className="btn small" aria-haspopup="true" aria-expanded={open} onClick={() => setOpen(!open)} disabled={gone} title={gone ? 'The worktree was removed' : `Open ${session.worktree}`}>
+        <button type="button" className="btn small" aria-expanded={open} aria-controls={open ? `open-in-${session.id}` : undefined} onClick={() => setOpen(!open)} disabled={gone} title={gone ? 'The worktree was removed' : `Open ${session.worktree}`}>
           Open in…
         </button>
         {open && (
           <div
             className="menu"
+            id={`open-in-${session.id}`}
             ref={menuRef}
             role="group"
             aria-label="Open the worktree in"
