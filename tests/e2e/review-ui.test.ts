@@ -181,6 +181,9 @@ describe('layout', () => {
     await expect.poll(async () => Number(await splitter.getAttribute('aria-valuenow'))).toBe(before - 16);
     await screenshot(page, 'layout-1440-diff-with-list');
     await page.getByRole('button', { name: 'Hide session list' }).click();
+    await page.getByRole('tab', { name: 'Transcript' }).click();
+    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'layout-1440-transcript');
   });
 
   it('is one column with back navigation at 420 px', async () => {
