@@ -11,6 +11,7 @@ import { bootData, startEventRouting } from './state/event-router.js';
 import { installProbe } from './state/probe.js';
 import './styles/theme.css';
 import './styles/app.css';
+import './styles/layout.css';
 
 /**
  * Start-up: connect to the host (Electron's preload bridge, or the browser host's WebSocket — read

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   appInfoSchema,
+  bulkResultSchema,
   configViewSchema,
   discardResultSchema,
   doctorCheckSchema,
@@ -16,6 +17,7 @@ import {
   sessionDiffSchema,
   sessionInfoSchema,
   subscribeResultSchema,
+  worktreeUsageSchema,
 } from './payloads.js';
 import type { ApiResult } from './responses.js';
 
@@ -86,6 +88,17 @@ export const requestSchemas = {
   'sessions.merge': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }), data: mergeResultSchema },
   /** Removes the worktree and branch; an archive ref keeps the work. */
   'sessions.discard': { params: byId, data: discardResultSchema },
+  /** Discards several sessions (e.g. every merged or failed one of a repository), one after another; running ones are refused. */
+  'sessions.discardMany': { params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000) }), data: z.object({ results: z.array(bulkResultSchema) }) },
+  /** Hides sessions from the list (archived: false brings them back); nothing is deleted. */
+  'sessions.archive': { params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000), archived: z.boolean() }), data: z.object({ changed: z.array(z.string()) }) },
+  /** Disk used by the sessions' worktrees (all sessions, or `ids`). */
+  'sessions.diskUsage': {
+    params: z.strictObject({ ids: z.array(sessionId).max(1000).optional() }),
+    data: z.object({ sessions: z.array(worktreeUsageSchema), totalBytes: z.int().nonnegative() }),
+  },
+  /** Opens the session's worktree (the recorded one) in the user's editor, a terminal, or the file manager. */
+  'sessions.openIn': { params: z.strictObject({ id: sessionId, target: z.enum(['editor', 'terminal', 'files']) }), data: z.object({ command: z.string() }) },
 
   'server.start': { params: z.strictObject({ model: z.string().min(1).optional(), port: z.int().min(1).max(65535).optional() }), data: serverStatusSchema },
   'server.stop': { params: none, data: serverStatusSchema },

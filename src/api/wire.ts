@@ -31,10 +31,19 @@ export const eventFrameSchema = z.object({ type: z.literal('event'), event: z.re
 export const eventBatchFrameSchema = z.object({ type: z.literal('events'), events: z.array(z.record(z.string(), z.unknown())) });
 export type EventBatchFrame = z.infer<typeof eventBatchFrameSchema>;
 
+/**
+ * The only frame a socket gets when its token is not this host's — the page was opened from an
+ * address an earlier `mlx-factory ui` printed (a restarted host has a new token). The host closes
+ * the socket with CLOSE_TOKEN_REJECTED right after it; the client stops reconnecting and says so.
+ * (A refused HTTP upgrade would look to a browser like a dropped connection: no status, no reason.)
+ */
+export const refusedFrameSchema = z.object({ type: z.literal('refused'), error: apiErrorSchema });
+
 export const hostFrameSchema = z.discriminatedUnion('type', [
   /** First frame after the socket opens. */
   /** First frame after the socket opens; `token` only for a socket that came in with a one-time code. */
   z.object({ type: z.literal('hello'), epoch: z.string(), version: z.string(), token: z.string().optional() }),
+  refusedFrameSchema,
   /** id null: the frame could not be read at all (malformed JSON, no id). */
   z.object({ type: z.literal('response'), id: z.int().nonnegative().nullable(), response: responseEnvelopeSchema }),
   eventFrameSchema,
@@ -51,6 +60,9 @@ export const EVENT_BATCH_MAX_BYTES = 128 * 1024;
 
 /** Bigger frames are refused (closed with 1009) — requests are small; big data only flows host → client. */
 export const MAX_CLIENT_FRAME_BYTES = 256 * 1024;
+/** The close code after a `refused` frame (4000–4999 are the application's). */
+export const CLOSE_TOKEN_REJECTED = 4401;
+
 /** The WebSocket path on the host. */
 export const WS_PATH = '/api';
 /**

@@ -36,6 +36,8 @@ export const workspaceConfigSchema = z.strictObject({
   setup: z.string().min(1).nullable().default(null),
   /** Ignored files (e.g. `.env`) copied from the checkout into each new worktree. */
   include: z.array(z.string().min(1)).default([]),
+  /** "Open in editor": the command as an argument list, the worktree appended (null = `code`, else `open -a "Visual Studio Code"` on a Mac). Read from the user's own file only. */
+  editor: z.array(z.string().min(1)).min(1).nullable().default(null),
 });
 
 export const sandboxConfigSchema = z.strictObject({

@@ -45,6 +45,8 @@ export type ErrorCode =
   | 'PATH_REFUSED'
   | 'REPLY_TOO_LARGE'
   | 'MERGE_INTERRUPTED'
+  /** An "Open in…" program could not be started. */
+  | 'OPEN_FAILED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */

@@ -8,6 +8,7 @@ import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { assertServerReachable } from '../llm/probe-server.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
+import { ArchivedSessions } from './archived-sessions.js';
 import { GlobalStream } from './global-stream.js';
 import { repoStatus } from './repo-status.js';
 import type { DoctorProvider, ServerControl } from './server-control.js';
@@ -45,6 +46,8 @@ export class FactoryHost {
   readonly ops: SessionOps;
   readonly server: ServerControl | undefined;
   readonly doctor: DoctorProvider | undefined;
+  /** Sessions hidden from the list by the user (nothing deleted). */
+  readonly archive: ArchivedSessions;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   private readonly finishedListeners = new Set<(info: SessionInfo) => void>();
@@ -59,11 +62,12 @@ export class FactoryHost {
     this.server = options.server;
     this.doctor = options.doctor;
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
+    this.archive = ArchivedSessions.inHome(this.paths.home);
     this.sessions = new SessionRunner({
       paths: this.paths,
       chatModelFor: options.chatModelFor ?? ((context) => this.defaultChatModel(context)),
       runCheck: options.runCheck ?? runSandboxed,
-      onUpdated: (info) => this.global.emit({ type: 'session.updated', info }),
+      onUpdated: (info) => this.global.emit({ type: 'session.updated', info: { ...info, archived: this.archive.has(info.id) } }),
       onFinished: (info) => {
         for (const listener of this.finishedListeners) listener(info);
       },
@@ -80,6 +84,11 @@ export class FactoryHost {
     const { type: _type, ...kept } = sample;
     this.memory.push(kept);
     if (this.memory.length > this.memoryCapacity) this.memory.splice(0, this.memory.length - this.memoryCapacity);
+  }
+
+  /** A session's list row as clients see it (the runner's view plus whether it is archived). */
+  sessionInfo(id: string): SessionInfo {
+    return { ...this.sessions.info(id), archived: this.archive.has(id) };
   }
 
   memoryHistory(since?: string): MemorySample[] {

@@ -10,7 +10,9 @@ import { readConfigView, writeConfigPatch } from './config-view.js';
 import type { FactoryHost } from './factory-host.js';
 import { initRepo } from './init-repo.js';
 import { repoStatus } from './repo-status.js';
-import { listSessions, sessionDetail } from './session-views.js';
+import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
+import { existingWorktree, launchDetached, openCommand } from './open-in.js';
+import { listSessions, readSession, sessionDetail } from './session-views.js';
 
 /**
  * The request handlers, written once for both front doors. `handleRequest` is the only way in: it
@@ -71,28 +73,46 @@ const handlers: Handlers = {
   'sessions.start': (params, { host }) => host.sessions.start(params),
   'sessions.cancel': (params, { host }) => ({ cancelled: host.sessions.cancel(params.id) }),
   'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
-  'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id)) }),
-  'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id)),
+  'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id), (id) => host.archive.has(id)) }),
+  'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id), (id) => host.archive.has(id)),
   'sessions.diff': (params, { host }) => host.ops.diff(host.paths, params.id, params.commit),
   'sessions.filePair': (params, { host }) => host.ops.filePair(host.paths, params.id, params.path, params.commit),
   'sessions.rollback': async (params, { host }) => {
     if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before rolling it back.');
     const result = await host.ops.rollback(host.paths, params.id, params.step);
-    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
   'sessions.mergePreview': (params, { host }) => host.ops.mergePreview(host.paths, params.id),
   'sessions.merge': async (params, { host }) => {
     if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
     const result = await host.ops.merge(host.paths, params.id, params.squash, params.message);
-    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
   'sessions.discard': async (params, { host }) => {
     if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
     const result = await host.ops.discard(host.paths, params.id);
-    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
+  },
+
+  'sessions.discardMany': async (params, { host }) => ({ results: await discardMany(host, params.ids) }),
+  'sessions.archive': (params, { host }) => {
+    for (const id of params.ids) readSession(host.paths, id); // SESSION_NOT_FOUND for an unknown id
+    const changed = host.archive.set(params.ids, params.archived);
+    for (const id of changed) host.global.emit({ type: 'session.updated', info: host.sessionInfo(id) });
+    return { changed };
+  },
+  'sessions.diskUsage': (params, { host }) => sessionsDiskUsage(host, params.ids),
+  'sessions.openIn': async (params, { host }) => {
+    // The folder is the one we recorded for the session, never a path from the client; the
+    // editor is the user's own setting (home factory.yaml), never a repository's.
+    const worktree = existingWorktree(readSession(host.paths, params.id).worktree);
+    const editor = readConfigView(host.paths).config.workspace.editor;
+    const command = openCommand(params.target, worktree, { platform: process.platform, editor });
+    await launchDetached(command);
+    return { command: [command.command, ...command.args].join(' ') };
   },
 
   'server.start': (params, context) => requireServer(context).start(params),

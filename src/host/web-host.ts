@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail } from '../api/responses.js';
-import { clientFrameSchema, CODE_PARAM, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, WS_PROTOCOL, type HostFrame } from '../api/wire.js';
+import { clientFrameSchema, CLOSE_TOKEN_REJECTED, CODE_PARAM, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, WS_PROTOCOL, type HostFrame } from '../api/wire.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { ClientConnection } from './client-connection.js';
 import { EventBatcher } from './event-batcher.js';
@@ -40,6 +40,9 @@ export interface WebHost {
 
 const BIND_ADDRESS = '127.0.0.1';
 
+/** What a tab of an earlier run is told (the renderer chooses what to show by the code, TOKEN_REJECTED). */
+export const STALE_ADDRESS_MESSAGE = 'This address is no longer served — open the new address printed by `mlx-factory ui`.';
+
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? newToken();
   const rendererDir = path.resolve(options.rendererDir);
@@ -57,6 +60,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   server.on('upgrade', (request, socket, head) => {
     const refusal = upgradeRefusal(request, port, token, codes);
+    if (refusal === 'stale-token') {
+      // Our own page (Host and Origin pass) without a valid token — an earlier run's tab, say: tell it
+      // so in a frame the browser can read, then close. It gets nothing else: no hello, no answers.
+      sockets.handleUpgrade(request, socket, head, (ws) => refuseStaleToken(ws));
+      return;
+    }
     if (refusal !== null && 'status' in refusal) {
       refuseUpgrade(socket, refusal.status, refusal.message);
       return;
@@ -174,7 +183,7 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
 }
 
 /** null or `{handToken}`: let it in (a one-time code earns the token in the hello frame); else why not. */
-function upgradeRefusal(request: http.IncomingMessage, port: number, token: string, codes: LaunchCodes): { status: number; message: string } | { handToken: boolean } | null {
+function upgradeRefusal(request: http.IncomingMessage, port: number, token: string, codes: LaunchCodes): { status: number; message: string } | { handToken: boolean } | 'stale-token' | null {
   const hostHeader = request.headers.host;
   if (!isAllowedHost(hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Host.' };
   if (!isAllowedOrigin(request.headers.origin, hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Origin.' };
@@ -183,7 +192,14 @@ function upgradeRefusal(request: http.IncomingMessage, port: number, token: stri
   const credential = credentialFromProtocols(request.headers['sec-websocket-protocol']);
   if (credential?.kind === 'token' && tokenMatches(credential.value, token)) return null;
   if (credential?.kind === 'code' && codes.redeem(credential.value)) return { handToken: true };
-  return { status: 403, message: 'Forbidden: missing or wrong token. Open the address that `mlx-factory ui` printed.' };
+  return 'stale-token';
+}
+
+function refuseStaleToken(ws: WebSocket): void {
+  ws.on('error', () => undefined);
+  ws.send(JSON.stringify({ type: 'refused', error: { code: 'TOKEN_REJECTED', message: STALE_ADDRESS_MESSAGE } } satisfies HostFrame), () => {
+    ws.close(CLOSE_TOKEN_REJECTED, 'token rejected');
+  });
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {

@@ -153,7 +153,14 @@ export class SupervisorControl {
   /** `doctor.run` for the API: the same checks as `mlx-factory doctor`. */
   readonly doctor = {
     run: async (): Promise<DoctorCheck[]> => {
-      const report = await gatherDoctorReport({ config: this.options.config(), home: this.options.home, cwd: this.options.cwd, env: this.options.env });
+      const now = this.status();
+      const report = await gatherDoctorReport({
+        config: this.options.config(),
+        home: this.options.home,
+        cwd: this.options.cwd,
+        env: this.options.env,
+        running: { state: now.state, port: now.port, pid: now.pid, owned: now.owned },
+      });
       return report.checks.map((c) => ({ id: c.id, label: c.label, status: c.status === 'missing' ? 'error' : c.status, detail: c.found, fix: c.fix }));
     },
   };

@@ -448,6 +448,41 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(resumed.ok).toBe(false);
   });
 
+  it('cleanup: per-step results, archive hides without deleting, disk usage, discardMany, openIn the recorded worktree', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    const a = await startSession({ coder: [{ content: code("print('a')") }], sheriff: [PASS] }, 'First line of A\nmore detail');
+    await api().subscribe(a.id);
+    await finished(a.id);
+    const shown = expectOk('sessions.show', await request('sessions.show', { id: a.id }));
+    expect(shown.session.title).toBe('First line of A');
+    expect(shown.commits[0]).toMatchObject({ step: 1, check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true });
+
+    expect(expectOk('sessions.archive', await request('sessions.archive', { ids: [a.id], archived: true }))).toEqual({ changed: [a.id] });
+    expect(expectOk('sessions.list', await request('sessions.list', {})).sessions.find((s) => s.id === a.id)).toMatchObject({ archived: true, state: 'passed' });
+    expect(fs.existsSync(a.worktree)).toBe(true);
+    await waitFor(() => opened.events.some((e) => e.type === 'session.updated' && e.info.id === a.id && e.info.archived), 'the archived list row');
+    expectError(await request('sessions.archive', { ids: ['2501011200-abcdef'], archived: true }), 'SESSION_NOT_FOUND');
+    expectOk('sessions.archive', await request('sessions.archive', { ids: [a.id], archived: false }));
+
+    const usage = expectOk('sessions.diskUsage', await request('sessions.diskUsage', { ids: [a.id] }));
+    expect(usage.sessions).toEqual([expect.objectContaining({ id: a.id, worktree: a.worktree, exists: true })]);
+    expect(usage.totalBytes).toBeGreaterThan(0);
+
+    // "Open in editor": the user's own command, with the recorded worktree as its last argument.
+    const openedFile = path.join(tmp, 'opened.txt');
+    fs.writeFileSync(path.join(tmp, 'home', 'factory.yaml'), `workspace:\n  editor: ["/bin/sh", "-c", "printf %s \\"$1\\" > '${openedFile}'", "editor"]\n`);
+    expectOk('sessions.openIn', await request('sessions.openIn', { id: a.id, target: 'editor' }));
+    await waitFor(() => fs.existsSync(openedFile) && fs.readFileSync(openedFile, 'utf8') !== '', 'the editor command to run');
+    expect(fs.readFileSync(openedFile, 'utf8')).toBe(a.worktree);
+
+    const results = expectOk('sessions.discardMany', await request('sessions.discardMany', { ids: [a.id, '2501011200-abcdef'] })).results;
+    expect(results[0]).toMatchObject({ id: a.id, ok: true, error: null });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: 'SESSION_NOT_FOUND' } });
+    expect(fs.existsSync(a.worktree)).toBe(false);
+    expectError(await request('sessions.openIn', { id: a.id, target: 'files' }), 'REPO_GONE');
+    expect(expectOk('sessions.diskUsage', await request('sessions.diskUsage', {})).sessions.find((s) => s.id === a.id)).toMatchObject({ exists: false, bytes: 0 });
+  });
+
   it('sessions.resume continues a cancelled session in the same log, to the end', async () => {
     const info = await startSession({ coder: [{ content: code("print('slow')"), fault: 'hang' }], sheriff: [PASS] });
     await api().subscribe(info.id);

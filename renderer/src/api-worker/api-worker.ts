@@ -54,11 +54,11 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       pending.push(apiEvent);
       timer ??= setTimeout(flushEvents, BATCH_MS);
     });
-    api.onConnectionChange((state) => {
+    api.onConnectionChange((state, error) => {
       flushEvents();
-      post({ kind: 'state', state });
+      post({ kind: 'state', state, error });
     });
-    post({ kind: 'state', state: api.connectionState });
+    post({ kind: 'state', state: api.connectionState, error: api.connectionError });
     return;
   }
   const api = client;

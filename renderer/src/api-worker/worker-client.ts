@@ -1,7 +1,7 @@
 import type { ConnectionState, FactoryApi } from '../../../src/api/client.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from '../../../src/api/requests.js';
-import type { ApiResult } from '../../../src/api/responses.js';
+import type { ApiError, ApiResult } from '../../../src/api/responses.js';
 import type { Credential } from '../../../src/api/connect.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -12,9 +12,10 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  */
 export function createWorkerApi(worker: Worker, webSocketUrl: string, credential: Credential | null, onToken: (token: string) => void): FactoryApi {
   const eventListeners = new Set<(event: ApiEvent) => void>();
-  const stateListeners = new Set<(state: ConnectionState) => void>();
+  const stateListeners = new Set<(state: ConnectionState, error: ApiError | null) => void>();
   const pending = new Map<number, (result: ApiResult<unknown>) => void>();
   let state: ConnectionState = 'connecting';
+  let connectionError: ApiError | null = null;
   let nextId = 1;
 
   worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -27,9 +28,10 @@ export function createWorkerApi(worker: Worker, webSocketUrl: string, credential
       resolve?.(message.response);
     } else if (message.kind === 'token') {
       onToken(message.token);
-    } else if (message.state !== state) {
+    } else if (message.state !== state || message.error !== connectionError) {
       state = message.state;
-      for (const listener of stateListeners) listener(state);
+      connectionError = message.error;
+      for (const listener of stateListeners) listener(state, connectionError);
     }
   };
   worker.onerror = () => {
@@ -54,6 +56,9 @@ export function createWorkerApi(worker: Worker, webSocketUrl: string, credential
     transport: 'web',
     get connectionState() {
       return state;
+    },
+    get connectionError() {
+      return connectionError;
     },
     request<K extends RequestName>(name: K, params: RequestParams<K>): Promise<ApiResponse<K>> {
       return call((id) => ({ kind: 'request', id, name, params }));

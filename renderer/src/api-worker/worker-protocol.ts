@@ -1,6 +1,6 @@
 import type { ConnectionState } from '../../../src/api/client.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
-import type { ApiResult } from '../../../src/api/responses.js';
+import type { ApiError, ApiResult } from '../../../src/api/responses.js';
 import type { Credential } from '../../../src/api/connect.js';
 
 /**
@@ -18,6 +18,7 @@ export type FromWorker =
   | { readonly kind: 'response'; readonly id: number; readonly response: ApiResult<unknown> }
   /** Events in delivery order; always posted before a response that follows them. */
   | { readonly kind: 'events'; readonly events: readonly ApiEvent[] }
-  | { readonly kind: 'state'; readonly state: ConnectionState }
+  /** error: why a 'closed' connection ended (TOKEN_REJECTED, HOST_GONE), else null. */
+  | { readonly kind: 'state'; readonly state: ConnectionState; readonly error: ApiError | null }
   /** The host handed over the long-lived token (the page came with a one-time code): the page keeps it. */
   | { readonly kind: 'token'; readonly token: string };

@@ -7,7 +7,7 @@ import { configViewSchema, type ConfigView } from '../../../src/api/payloads.js'
  */
 type FactoryConfig = ConfigView['config'];
 export type Section = 'server' | 'agent' | 'workspace' | 'sandbox';
-export type FieldKind = 'text' | 'optional-text' | 'int' | 'optional-int' | 'number' | 'bool' | 'list';
+export type FieldKind = 'text' | 'optional-text' | 'int' | 'optional-int' | 'number' | 'bool' | 'list' | 'optional-list';
 
 export interface FieldSpec {
   readonly section: Section;
@@ -42,6 +42,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'agent', key: 'llm_concurrency', label: 'Parallel model turns', kind: 'int', help: 'Turns of different sessions the server handles at once.' },
   { section: 'workspace', key: 'setup', label: 'Setup command', kind: 'optional-text', help: 'Run in each new worktree (e.g. npm ci). Empty: none.' },
   { section: 'workspace', key: 'include', label: 'Copy ignored files', kind: 'list', help: 'One path per line (e.g. .env), copied into each new worktree.' },
+  { section: 'workspace', key: 'editor', label: 'Editor command', kind: 'optional-list', help: '“Open in editor”: the program and its arguments, one per line; the worktree is added last. Empty: code (or Visual Studio Code via open -a).' },
   { section: 'sandbox', key: 'require', label: 'Require a sandbox', kind: 'bool', help: 'Refuse to run checks where no OS sandbox is available.' },
   { section: 'sandbox', key: 'max_memory_mb', label: 'Check memory limit', kind: 'optional-int', unit: 'MB', help: 'Memory a check may use. Empty: 4 GB or half the RAM, whichever is less.' },
   { section: 'sandbox', key: 'max_processes', label: 'Check process limit', kind: 'int', help: 'Processes and threads a check may run at once.' },
@@ -61,7 +62,7 @@ export function draftFromConfig(config: FactoryConfig): SettingsDraft {
   for (const field of FIELDS) {
     const value = valueOf(config, field);
     if (field.kind === 'bool') draft[fieldId(field)] = value === true;
-    else if (field.kind === 'list') draft[fieldId(field)] = Array.isArray(value) ? value.join('\n') : '';
+    else if (field.kind === 'list' || field.kind === 'optional-list') draft[fieldId(field)] = Array.isArray(value) ? value.join('\n') : '';
     else draft[fieldId(field)] = value === null || value === undefined ? '' : String(value);
   }
   return draft;
@@ -80,6 +81,10 @@ export function typedValue(field: FieldSpec, raw: DraftValue): { ok: true; value
       return { ok: true, value: text === '' ? null : text };
     case 'list':
       return { ok: true, value: text.split('\n').map((l) => l.trim()).filter((l) => l !== '') };
+    case 'optional-list': {
+      const items = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      return { ok: true, value: items.length === 0 ? null : items };
+    }
     case 'int':
     case 'optional-int':
     case 'number': {

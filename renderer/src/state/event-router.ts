@@ -68,13 +68,13 @@ export function startEventRouting(api: FactoryApi): () => void {
     }
   });
 
-  const stopConnection = api.onConnectionChange((state) => {
+  const stopConnection = api.onConnectionChange((state, error) => {
     const previous = useConnectionStore.getState().state;
-    useConnectionStore.getState().setState(state);
+    useConnectionStore.getState().setState(state, error);
     // Back after a drop: what the global stream may have missed is fetched again.
     if (state === 'open' && previous === 'reconnecting') void refreshGlobalState(api);
   });
-  useConnectionStore.getState().setState(api.connectionState);
+  useConnectionStore.getState().setState(api.connectionState, api.connectionError);
 
   return () => {
     stopEvents();

@@ -13,7 +13,8 @@ export interface StateChange {
   readonly detail: string;
 }
 
-type Loadable<T> = { readonly value: T | null; readonly loading: boolean; readonly error: string | null };
+/** errorCode: the API's code for `error` (views decide by it, never by the sentence). */
+type Loadable<T> = { readonly value: T | null; readonly loading: boolean; readonly error: string | null; readonly errorCode?: string | null };
 const idle = <T>(): Loadable<T> => ({ value: null, loading: false, error: null });
 
 interface ServerStore {
@@ -46,23 +47,23 @@ export const useServerStore = create<ServerStore>((set, get) => ({
   async loadStatus() {
     set((s) => ({ status: { ...s.status, loading: true } }));
     const answer = await api().request('server.status', {});
-    set((s) => ({ status: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.status.value, loading: false, error: errorText(answer.error) } }));
+    set((s) => ({ status: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.status.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
   },
   async loadLogs() {
     set((s) => ({ logs: { ...s.logs, loading: true } }));
     const answer = await api().request('server.logs', { tail: 500 });
     if (answer.ok) set({ logs: { value: answer.data.lines, loading: false, error: null }, logFile: answer.data.file });
-    else set((s) => ({ logs: { value: s.logs.value, loading: false, error: errorText(answer.error) } }));
+    else set((s) => ({ logs: { value: s.logs.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
   },
   async loadModels() {
     set((s) => ({ models: { ...s.models, loading: true } }));
     const answer = await api().request('models.list', {});
-    set((s) => ({ models: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.models.value, loading: false, error: errorText(answer.error) } }));
+    set((s) => ({ models: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.models.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
   },
   async runDoctor() {
     set((s) => ({ doctor: { ...s.doctor, loading: true, error: null } }));
     const answer = await api().request('doctor.run', {});
-    set((s) => ({ doctor: answer.ok ? { value: answer.data.checks, loading: false, error: null } : { value: s.doctor.value, loading: false, error: errorText(answer.error) } }));
+    set((s) => ({ doctor: answer.ok ? { value: answer.data.checks, loading: false, error: null } : { value: s.doctor.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
   },
   async start(model) {
     if (get().busy !== null) return false;

@@ -93,6 +93,8 @@ export interface UiHarness {
   api(): FactoryApi & { close(): void };
   /** A page on a route (hash), light or dark; `probe` exposes the transcript store to the test. */
   open(route: string, options?: { dark?: boolean; width?: number; height?: number; probe?: boolean }): Promise<{ page: Page; context: BrowserContext; errors: string[]; external: string[] }>;
+  /** Stops `mlx-factory ui` and starts a new one on the same port (a new token, as a user's restart); returns its address. */
+  restart(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -125,37 +127,54 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
   fs.writeFileSync(path.join(home, 'factory.yaml'), stringify(config));
 
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlx-factory.js'), 'ui', ...(options.uiArgs ?? [])], {
-    cwd: tmp,
-    env: { ...process.env, MLX_FACTORY_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mlx-factory ui printed no address within 30 s:\n${output}`)), 30_000);
-    child.stdout?.on('data', (chunk: string) => {
-      output += chunk;
-      const match = /MLX Factory is at (http:\/\/\S+)/.exec(output);
-      if (match?.[1] !== undefined) {
+  // `mlx-factory ui` as a child process; restart() runs a new one (a new token) on the same port.
+  const launch = async (args: readonly string[]): Promise<{ child: ChildProcess; url: string }> => {
+    const started: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlx-factory.js'), 'ui', ...args], {
+      cwd: tmp,
+      env: { ...process.env, MLX_FACTORY_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.stdout?.setEncoding('utf8');
+    started.stderr?.setEncoding('utf8');
+    started.stderr?.on('data', (chunk: string) => (output += chunk));
+    let printed = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`mlx-factory ui printed no address within 30 s:\n${output}`)), 30_000);
+      started.stdout?.on('data', (chunk: string) => {
+        output += chunk;
+        printed += chunk;
+        const match = /MLX Factory is at (http:\/\/\S+)/.exec(printed);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      started.once('exit', (code, signal) => {
         clearTimeout(timer);
-        resolve(match[1]);
-      }
+        reject(new Error(`mlx-factory ui exited (${code ?? signal}) before printing its address:\n${output}`));
+      });
     });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`mlx-factory ui exited (${code ?? signal}) before printing its address:\n${output}`));
-    });
-  });
+    return { child: started, url: address };
+  };
+  const stopChild = async (running: ChildProcess): Promise<void> => {
+    if (running.exitCode !== null || running.signalCode !== null) return;
+    running.kill('SIGTERM');
+    const force = setTimeout(() => running.kill('SIGKILL'), 15_000);
+    await new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    clearTimeout(force);
+  };
+  let { child, url } = await launch(options.uiArgs ?? []);
 
-  const credential: Credential = { kind: 'token', value: new URL(url).hash.replace('#token=', '') };
+  // The token of the `mlx-factory ui` running now (restart() starts one with a new token).
+  const credential = (): Credential => ({ kind: 'token', value: new URL(url).hash.replace('#token=', '') });
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   const contexts: BrowserContext[] = [];
   const clients: Array<{ close(): void }> = [];
 
   return {
-    url,
+    get url() {
+      return url;
+    },
     home,
     tmp,
     model,
@@ -165,7 +184,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       const origin = new URL(url).origin;
       const client = createWsClient({
         url: webSocketUrlFor(url),
-        protocols: () => protocolsFor(credential),
+        protocols: () => protocolsFor(credential()),
         createSocket: (u, protocols) => new NodeWebSocket(u, [...protocols], { origin }) as unknown as WebSocketLike,
       });
       clients.push(client);
@@ -183,7 +202,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       await context.addInitScript({ content: 'globalThis.__name ??= (f) => f;' });
       // What the page does with the printed address's #token=…: keep it in this tab's sessionStorage
       // (the route needs the fragment for itself here).
-      await context.addInitScript({ content: `sessionStorage.setItem('mlx-factory-token', ${JSON.stringify(credential.value)});` });
+      await context.addInitScript({ content: `sessionStorage.setItem('mlx-factory-token', ${JSON.stringify(credential().value)});` });
       const page = await context.newPage();
       const errors: string[] = [];
       const external: string[] = [];
@@ -202,16 +221,17 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       await page.goto(target.href);
       return { page, context, errors, external };
     },
+    async restart() {
+      const port = new URL(url).port;
+      await stopChild(child);
+      ({ child, url } = await launch(['--port', port]));
+      return url;
+    },
     async stop() {
       for (const client of clients) client.close();
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        clearTimeout(force);
-      }
+      await stopChild(child);
       await model.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
     },

@@ -5,6 +5,7 @@ import { useUiStore } from '../../state/ui-store.js';
 import { MemoryView } from '../memory/MemoryView.js';
 import { ServerView } from '../server/ServerView.js';
 import { SettingsView } from '../settings/SettingsView.js';
+import { CleanupView } from '../cleanup/CleanupView.js';
 import { SessionsPage } from './SessionsPage.js';
 import { Sidebar } from './Sidebar.js';
 
@@ -41,6 +42,9 @@ export function DashboardView() {
       break;
     case 'settings':
       content = <SettingsView />;
+      break;
+    case 'cleanup':
+      content = <CleanupView />;
       break;
     default:
       content = <SessionsPage session={open} tab={route.view === 'sessions' ? route.tab : 'transcript'} />;

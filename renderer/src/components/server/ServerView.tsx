@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { isNotImplementedText } from '../../lib/api-errors.js';
+import { isUnavailable } from '../../lib/api-errors.js';
 import { useServerStore } from '../../state/server-store.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
@@ -43,7 +43,7 @@ export function ServerView() {
 
   let controls;
   if (value === null && s.status.error !== null)
-    controls = isNotImplementedText(s.status.error) ? (
+    controls = isUnavailable(s.status.errorCode) ? (
       <div className="card">
         <EmptyState icon="server" title="Server controls are not available yet" message={s.status.error} compact />
       </div>
@@ -140,7 +140,7 @@ export function ServerView() {
           {s.doctor.value !== null ? (
             <DoctorList checks={s.doctor.value} />
           ) : s.doctor.error !== null ? (
-            <ErrorState message={s.doctor.error} compact />
+            <ErrorState message={s.doctor.error} code={s.doctor.errorCode} compact />
           ) : (
             <LoadingState label="Checking what is installed…" compact />
           )}
@@ -149,7 +149,7 @@ export function ServerView() {
           <div className="card-title-row">
             <span className="card-title">Log</span>
           </div>
-          {s.logs.value !== null ? <ServerLogs lines={s.logs.value} file={s.logFile} /> : s.logs.error !== null ? <ErrorState message={s.logs.error} compact /> : <LoadingState label="Loading the log…" compact />}
+          {s.logs.value !== null ? <ServerLogs lines={s.logs.value} file={s.logFile} /> : s.logs.error !== null ? <ErrorState message={s.logs.error} code={s.logs.errorCode} compact /> : <LoadingState label="Loading the log…" compact />}
         </div>
       </div>
     </div>

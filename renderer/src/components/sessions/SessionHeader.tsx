@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { baseName, formatAge, shortSha } from '../../lib/display-format.js';
 import type { Transcript } from '../../lib/transcript-reducer.js';
@@ -12,6 +13,7 @@ export function SessionHeader({
   onCancel,
   onResume,
   busy,
+  actions,
 }: {
   session: SessionInfo;
   detail: SessionDetail | null;
@@ -19,6 +21,8 @@ export function SessionHeader({
   onCancel: () => void;
   onResume: () => void;
   busy: boolean;
+  /** More actions at the end of the title row (Open in…, Archive). */
+  actions?: ReactNode;
 }) {
   const maxAttempts = transcript?.maxAttempts ?? null;
   const attempt = Math.max(session.attempts, transcript?.attempt ?? 0);
@@ -29,8 +33,8 @@ export function SessionHeader({
   return (
     <header className="session-header">
       <div className="session-title-row">
-        <h1 className="session-title" title={detail?.task?.description ?? session.name}>
-          {session.name}
+        <h1 className="session-title" title={detail?.task?.description ?? session.title}>
+          {session.title}
         </h1>
         <StatusBadge state={session.state} />
         <div className="spacer" />
@@ -44,6 +48,7 @@ export function SessionHeader({
             Resume
           </button>
         )}
+        {actions}
       </div>
       <div className="session-meta-row">
         <span className="meta-item" title={session.repo}>
