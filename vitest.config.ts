@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/support/build-cli-once.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,
