@@ -18,6 +18,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     task: z.object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) }),
     repo: z.string(),
     worktree: z.string(),
+    /** The worktree's admin dir in the repository, recorded at creation (absent in logs from before it was). */
+    gitDir: z.string().optional(),
     branch: z.string(),
     baseCommit: z.string(),
     baseBranch: z.string().nullable(),
@@ -131,6 +133,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   }),
   /** The repository was moved; the session now points at its new folder. */
   event({ type: z.literal('session.relocated'), from: z.string(), to: z.string() }),
+  /** Something a check left behind tried to reach past the sandbox and was undone (e.g. a rewritten `.git` pointer). */
+  event({ type: z.literal('security.event'), kind: z.enum(['git-pointer-restored']), message: z.string() }),
 ]);
 
 export type SessionEvent = z.infer<typeof sessionEventSchema>;

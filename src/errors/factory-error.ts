@@ -41,6 +41,10 @@ export type ErrorCode =
   | 'STEP_NOT_FOUND'
   | 'DISK_FULL'
   | 'LOG_WRITE_FAILED'
+  | 'WORKTREE_UNVERIFIED'
+  | 'PATH_REFUSED'
+  | 'REPLY_TOO_LARGE'
+  | 'MERGE_INTERRUPTED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */

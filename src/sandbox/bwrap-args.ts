@@ -24,6 +24,8 @@ export interface BwrapPlan {
   worktree: string;
   tmpDir: string;
   writableDirs: readonly string[];
+  /** Paths inside the writable dirs bound read-only on top of them (they must exist). */
+  readOnlyPaths?: readonly string[];
   hidden: readonly SecretPath[];
   /** A file descriptor bwrap reads a seccomp program from (the launcher opens it). */
   seccompFd?: number;
@@ -58,6 +60,8 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   ];
   // After the /tmp tmpfs, so a worktree or temp dir under /tmp is bound on top of it.
   for (const dir of [plan.worktree, plan.tmpDir, ...plan.writableDirs]) args.push('--bind', dir, dir);
+  // The worktree's .git pointer: a check that rewrote it would steer our next git command.
+  for (const file of plan.readOnlyPaths ?? []) args.push('--ro-bind', file, file);
   // Last, so a secret inside a writable dir stays masked.
   for (const secret of plan.hidden) {
     if (secret.isDirectory) args.push('--tmpfs', secret.path);

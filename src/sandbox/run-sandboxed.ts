@@ -4,6 +4,7 @@
  * cancellation that kill the whole process tree, output bounded to head + tail. Resolves only once
  * no process of the run is left.
  */
+import { lstatSync } from 'node:fs';
 import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, homedir, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,11 @@ export interface ExecRequest {
   sandbox?: 'auto' | 'required' | 'off';
   /** Writable besides cwd and the private temp dir. Must exist. */
   writableDirs?: string[];
+  /**
+   * Files inside a writable dir that stay read-only (bubblewrap binds them read-only on top; elsewhere
+   * the caller verifies them afterwards). The worktree's `.git` pointer is the one that matters.
+   */
+  readOnlyPaths?: string[];
   /** Memory, process and CPU-time limits (see resource-limits.ts); missing ones get defaults; false = none. */
   limits?: ResourceLimitsRequest | false;
   /** Bytes of output passed to `onOutput` before live output stops (the result still has head + tail). Default 1 MiB. */
@@ -116,6 +122,7 @@ interface LaunchContext {
   cwd: string;
   tmpDir: string;
   writableDirs: string[];
+  readOnlyPaths: string[];
 }
 
 async function existingDirectory(path: string, what: string): Promise<string> {
@@ -256,7 +263,9 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   let setup: LimitSetup | undefined;
   try {
     const env = scrubEnvironment(process.env, { ...req.env, TMPDIR: tmpDir });
-    const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs });
+    // Plain files only: a bind follows links, and a link here would be the check's, not ours.
+    const readOnlyPaths = (req.readOnlyPaths ?? []).filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isFile() === true);
+    const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs, readOnlyPaths });
     setup = await setUpLimits(req, availability.kind, launch.inputFds);
     // The prelude joins the cgroup, sets the rlimits and starts the watchdog, then execs the launch.
     const limited: Launch = { file: '/bin/sh', args: ['-c', setup.prelude, launch.file, ...launch.args] };

@@ -21,6 +21,7 @@ export async function discardSession(paths: AppPaths, id: string): Promise<Disca
     repoRoot: record.repo,
     commonDir: context.commonDir,
     worktree: record.worktree,
+    gitDir: record.gitDir,
     worktreesRoot: paths.worktrees,
     branch: record.branch,
     archiveRef: factoryRefs.archive(record.id),

@@ -192,7 +192,7 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
   await updateRef(record.repo, { ref: factoryRefs.merged(record.id, n), newValue: sessionHead, reason: `mlx-factory: merged into ${target}` });
   let worktreeRemoved = false;
   if (options.removeWorktree === true) {
-    const removed = await removeSessionWorktree({ repoRoot: record.repo, worktree: record.worktree, worktreesRoot: paths.worktrees, wipRef: factoryRefs.mergedWip(record.id, n) });
+    const removed = await removeSessionWorktree({ repoRoot: record.repo, commonDir: context.commonDir, worktree: record.worktree, gitDir: record.gitDir, worktreesRoot: paths.worktrees, wipRef: factoryRefs.mergedWip(record.id, n) });
     worktreeRemoved = removed.removed;
   }
   const base = outcome.prediction.base ?? (await mergeBase(record.repo, outcome.prediction.targetCommit, sessionHead)) ?? record.baseCommit;

@@ -6,6 +6,7 @@ import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { factoryRefs, nextRefNumber } from '../workspace/factory-refs.js';
 import { cleanUntracked } from '../workspace/git/clean-untracked.js';
+import { checkWorktreePointer, verifyWorktreeGit, type WorktreeGit } from '../workspace/git/worktree-git.js';
 import { gitCommonDir } from '../workspace/git/common-dir.js';
 import { readRef } from '../workspace/git/read-ref.js';
 import { resetSessionWorktree } from '../workspace/git/reset-hard.js';
@@ -44,7 +45,10 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
   }
   const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
   const restored = await ensureSessionWorktree(record.repo, record.worktree, record.branch);
-  const droppedRef = await backToLastStep(record);
+  // The run may have died mid-check: nothing the check left is trusted, starting with the .git pointer.
+  const git = verifyWorktreeGit(commonDir, record.worktree, record.gitDir);
+  const pointer = checkWorktreePointer(git);
+  const droppedRef = await backToLastStep(record, git);
   const loop = rebuildLoopState(events);
   const files = sessionFiles(paths.sessions, id);
   const log = SessionLog.open(id, files.log);
@@ -52,6 +56,9 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
   try {
     if (record.state === 'interrupted' && events.findLast((e) => e.type === 'session.interrupted' || e.type === 'session.resumed')?.type !== 'session.interrupted') {
       log.append({ type: 'session.interrupted', reason: record.reason, pid: null, lastAttempt: record.attempts, lastStep: loop.stepsDone });
+    }
+    if (pointer === 'restored') {
+      log.append({ type: 'security.event', kind: 'git-pointer-restored', message: `${record.worktree}/.git had been changed (by a check that was cut off?); it was put back before resuming.` });
     }
     log.append({ type: 'session.resumed', pid: process.pid, fromAttempt: loop.attemptsDone + 1, fromStep: loop.stepsDone, worktreeRestored: restored, droppedRef });
     syncMeta(paths, { ...loadSession(paths, id).record, state: 'running', reason: '' }, process.pid);
@@ -86,7 +93,7 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
       const model = scheduler
         ? new ScheduledChatModel(deps.model, scheduler, id, (position) => log.append({ type: 'turn.queued', position, ...scheduler.state }))
         : deps.model;
-      result = await runAttempts(plan, { worktree: record.worktree, head: record.headCommit }, { model, runCheck: deps.runCheck, log }, deps.signal, loop);
+      result = await runAttempts(plan, { git, head: record.headCommit }, { model, runCheck: deps.runCheck, log }, deps.signal, loop);
     }
     log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
     const finished = loadSession(paths, id).record;
@@ -130,13 +137,13 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
  * as one commit under refs/factory/<id>/interrupted/<n> first. Returns that ref, or null if the
  * worktree was already exactly at the step.
  */
-async function backToLastStep(record: SessionRecord): Promise<string | null> {
+async function backToLastStep(record: SessionRecord, git: WorktreeGit): Promise<string | null> {
   const head = await readRef(await gitCommonDir(record.repo), `refs/heads/${record.branch}`);
-  const wip = await snapshotWorktree(record.worktree, `mlx-factory: half-done work of an interrupted attempt in session ${record.id}`);
+  const wip = await snapshotWorktree(git, `mlx-factory: half-done work of an interrupted attempt in session ${record.id}`);
   if (wip === null && head === record.headCommit) return null;
   const ref = factoryRefs.interrupted(record.id, await nextRefNumber(record.repo, `${factoryRefs.prefix(record.id)}interrupted/`));
   await updateRef(record.repo, { ref, newValue: wip ?? head ?? record.headCommit, reason: 'mlx-factory: resume (half-done work put aside)' });
-  await resetSessionWorktree(record.worktree, record.headCommit);
-  await cleanUntracked(record.worktree);
+  await resetSessionWorktree(git, record.headCommit);
+  await cleanUntracked(git);
   return ref;
 }

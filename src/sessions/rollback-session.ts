@@ -34,6 +34,7 @@ export async function rollbackSession(paths: AppPaths, id: string, step: number)
     repoRoot: record.repo,
     commonDir: context.commonDir,
     worktree: record.worktree,
+    gitDir: record.gitDir,
     branch: record.branch,
     toCommit,
     archiveRef: factoryRefs.rollback(record.id, n),

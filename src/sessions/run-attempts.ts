@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOutcome } from '../api/session-status.js';
 import type { Persona } from '../api/session-status.js';
@@ -14,9 +13,11 @@ import { isFactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { ChatModel, ChatTurnResult } from '../llm/llm-types.js';
 import type { ExecRequest, ExecResult } from '../sandbox/index.js';
 import { applyEdits } from '../workspace/apply-edits.js';
+import { readWorktreeFile, readWorktreeText } from '../workspace/worktree-files.js';
 import { commitFiles } from '../workspace/git/commit-files.js';
 import { diffRange } from '../workspace/git/diff-range.js';
 import { listTrackedFiles } from '../workspace/git/list-files.js';
+import { checkWorktreePointer, type WorktreeGit } from '../workspace/git/worktree-git.js';
 import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 import { defaultCheckCommand } from './default-check.js';
 import type { LoopResumeState } from './loop-state.js';
@@ -55,6 +56,8 @@ const FAILURE_TAIL_CHARS = 1500;
 const FEEDBACK_CHARS = 1000;
 const MAX_FILE_CHARS_IN_PROMPT = 60_000;
 const MAX_READ_FILES = 5;
+/** Enough of each edited file to tell one attempt's code from another's. */
+const HASH_BYTES = 1024 * 1024;
 
 class Stop extends Error {
   constructor(
@@ -77,7 +80,8 @@ interface AttemptMemory {
 
 /** Where the loop works: the session's worktree and the commit its branch points at now. */
 export interface LoopWorkspace {
-  readonly worktree: string;
+  /** The worktree and its recorded admin dir: every git command of the loop names both. */
+  readonly git: WorktreeGit;
   readonly head: string;
 }
 
@@ -96,6 +100,7 @@ class AttemptLoop {
   private attempt = 0;
   private steps = 0;
   private readonly worktree: string;
+  private readonly git: WorktreeGit;
   /** The session branch's head, tracked here rather than asked of git at every step. */
   private head: string;
   /** Tracked files of the worktree, kept up to date with the Coder's edits. */
@@ -112,7 +117,8 @@ class AttemptLoop {
     this.stagnation = new StagnationDetector(plan.limits.stagnationThreshold);
     this.estimator = deps.estimator ?? new PromptTokenEstimator();
     this.memory = { history: [], filesInPlay: new Set(plan.task.files), editedFiles: new Set() };
-    this.worktree = workspace.worktree;
+    this.git = workspace.git;
+    this.worktree = workspace.git.workTree;
     this.head = workspace.head;
   }
 
@@ -172,7 +178,7 @@ class AttemptLoop {
     }
     const check = this.plan.task.check ?? this.checkCommand();
     const result = await this.runCheck(check);
-    const diff = await diffRange(this.worktree, before, this.head);
+    const diff = await diffRange(this.git, before, this.head);
     const verdict = await this.sheriffTurn(check, diff, result);
     const passed = result.exitCode === 0 && !result.timedOut && verdict.verdict === 'PASS';
     this.deps.log.append({ type: 'verdict', attempt: this.attempt, verdict: verdict.verdict, passed, feedback: verdict.feedback });
@@ -210,7 +216,10 @@ class AttemptLoop {
 
   private codeHash(files: readonly string[]): string {
     const hash = crypto.createHash('sha256');
-    for (const file of [...files].sort()) hash.update(file).update('\0').update(readFileOrEmpty(path.join(this.worktree, file)));
+    for (const file of [...files].sort()) {
+      const read = readWorktreeFile(this.worktree, file, { maxBytes: HASH_BYTES });
+      hash.update(file).update('\0').update(read.ok ? read.content : `(${read.code})`);
+    }
     return hash.digest('hex');
   }
 
@@ -271,7 +280,7 @@ class AttemptLoop {
    * repo map clamped to ~1/8 of the prompt budget (between 256 and 2048 tokens).
    */
   private async lookAtRepository(): Promise<void> {
-    const tracked = await listTrackedFiles(this.worktree);
+    const tracked = await listTrackedFiles(this.git);
     this.existingFiles = new Set(tracked);
     const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
     for (const file of filesNamedInTask(tracked, taskText)) this.memory.filesInPlay.add(file);
@@ -292,21 +301,17 @@ class AttemptLoop {
 
   private snapshots(files: readonly string[]): FileSnapshot[] {
     return files.map((file) => {
-      const full = path.join(this.worktree, file);
-      const relative = path.relative(this.worktree, full);
-      if (relative.startsWith('..') || path.isAbsolute(relative)) return { path: file, content: null };
-      try {
-        const content = fs.readFileSync(full, 'utf8');
-        return { path: file, content: content.length > MAX_FILE_CHARS_IN_PROMPT ? `${content.slice(0, MAX_FILE_CHARS_IN_PROMPT)}\n…` : content };
-      } catch {
-        return { path: file, content: null };
-      }
+      // Never through a link out of the worktree (READ key.txt -> ~/.ssh/id_rsa would send the key to the model).
+      const read = readWorktreeText(this.worktree, file, { maxBytes: MAX_FILE_CHARS_IN_PROMPT * 4 });
+      if (!read.ok) return { path: file, content: null };
+      const content = read.text;
+      return { path: file, content: content.length > MAX_FILE_CHARS_IN_PROMPT || read.truncated ? `${content.slice(0, MAX_FILE_CHARS_IN_PROMPT)}\n…` : content };
     });
   }
 
   private async commit(files: readonly string[]): Promise<void> {
     const sha = await commitFiles({
-      cwd: this.worktree,
+      worktree: this.git,
       paths: files,
       subject: `Attempt ${this.attempt}: edit ${files.join(', ')}`.slice(0, 120),
       trailers: { 'Factory-Session': this.plan.id, 'Factory-Attempt': String(this.attempt) },
@@ -330,8 +335,10 @@ class AttemptLoop {
       // Logged once the check runs, with its process group (what to look for if this process dies).
       onStart: (pgid) => this.deps.log.append({ type: 'exec.started', attempt, command, sandbox: this.plan.sandbox, pgid }),
       env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      readOnlyPaths: [path.join(this.worktree, '.git')],
       onOutput: (chunk, stream) => this.deps.log.append({ type: 'exec.output', attempt, stream, chunk }),
     });
+    this.verifyGitPointer();
     if (result.sandbox.warning !== undefined && attempt === 1) this.deps.log.append({ type: 'session.warning', message: result.sandbox.warning });
     this.deps.log.append({
       type: 'exec.finished',
@@ -346,6 +353,16 @@ class AttemptLoop {
     });
     this.throwIfCancelled();
     return result;
+  }
+
+  /** Before any git command after the check: our link to the repository must be what we recorded. */
+  private verifyGitPointer(): void {
+    if (checkWorktreePointer(this.git) === 'intact') return;
+    this.deps.log.append({
+      type: 'security.event',
+      kind: 'git-pointer-restored',
+      message: `The check changed ${path.join(this.worktree, '.git')} (the worktree's link to its repository); it was put back before any git command ran.`,
+    });
   }
 
   private async sheriffTurn(check: string, diff: string, result: ExecResult): Promise<{ verdict: Verdict; feedback: string }> {
@@ -407,10 +424,3 @@ function correctionFor(problems: readonly string[], toolCallsAsText: boolean): s
   return 'Your reply had no edit I could apply. Write each file as its path alone on a line, followed by a fenced code block with the complete file.';
 }
 
-function readFileOrEmpty(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}

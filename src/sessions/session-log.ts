@@ -22,6 +22,7 @@ const DURABLE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set([
   'discard',
   'session.interrupted',
   'session.resumed',
+  'security.event',
 ]);
 
 /** What a log that could not be written still tries to record, in the space the reserve frees. */

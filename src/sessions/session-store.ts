@@ -30,6 +30,8 @@ export interface SessionRecord {
   readonly limits: EventOf<'session.created'>['limits'];
   readonly repo: string;
   readonly worktree: string;
+  /** The worktree's admin dir as recorded at creation (null in logs from before it was recorded). */
+  readonly gitDir: string | null;
   readonly branch: string;
   readonly baseCommit: string;
   readonly baseBranch: string | null;
@@ -152,6 +154,7 @@ export function rebuildSession(events: readonly SessionEvent[], meta: SessionMet
     limits: created.limits,
     repo,
     worktree: created.worktree,
+    gitDir: created.gitDir ?? null,
     branch: created.branch,
     baseCommit: created.baseCommit,
     baseBranch: created.baseBranch,

@@ -111,6 +111,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       task: { ...plan.task, constraints: [...plan.task.constraints], files: [...plan.task.files], check: plan.task.check ?? defaultCheckCommand(workspace.worktree) },
       repo: workspace.repoRoot,
       worktree: workspace.worktree,
+      gitDir: workspace.gitDir,
       branch: workspace.branch,
       baseCommit: workspace.baseCommit,
       baseBranch: workspace.baseBranch,
@@ -136,7 +137,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
     // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
     const ready = await prepareSessionWorktree({ repoRoot: workspace.repoRoot, worktree: workspace.worktree, baseCommit: workspace.baseCommit, config: prepared.config.workspace, log, signal: deps.signal });
     const result = ready.ok
-      ? await runAttempts(plan, { worktree: workspace.worktree, head: workspace.baseCommit }, { model, runCheck: deps.runCheck, log }, deps.signal)
+      ? await runAttempts(plan, { git: { workTree: workspace.worktree, gitDir: workspace.gitDir }, head: workspace.baseCommit }, { model, runCheck: deps.runCheck, log }, deps.signal)
       : { status: deps.signal.aborted ? ('cancelled' as const) : ('error' as const), reason: ready.reason, attempts: 0, tokens: { prompt: 0, completion: 0 }, headCommit: workspace.baseCommit };
     log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
     writeSessionMeta(files.meta, { ...meta, state: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit, updatedAt: new Date().toISOString(), pid: null });

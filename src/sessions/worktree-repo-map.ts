@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { readWorktreeText } from '../workspace/worktree-files.js';
 import { rankRepoFiles, renderRepoMap, type RepoFile } from '../agents/repo-map.js';
 
 /** Files beyond this many (in rank order) are listed by path only, without being read. */
@@ -9,17 +8,11 @@ const MAX_FILE_BYTES = 256 * 1024;
 /** The repo map for a worktree: the I/O half of agents/repo-map.ts. */
 export function worktreeRepoMap(worktree: string, trackedFiles: readonly string[], taskText: string, maxChars: number): string {
   const ranked = rankRepoFiles(trackedFiles, taskText);
-  const files: RepoFile[] = ranked.map((file, index) => ({ path: file, content: index < MAX_FILES_READ ? readSmallText(path.join(worktree, file)) : null }));
+  const files: RepoFile[] = ranked.map((file, index) => ({ path: file, content: index < MAX_FILES_READ ? readSmallText(worktree, file) : null }));
   return renderRepoMap(files, maxChars);
 }
 
-function readSmallText(file: string): string | null {
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return null;
-    const buffer = fs.readFileSync(file);
-    return buffer.includes(0) ? null : buffer.toString('utf8');
-  } catch {
-    return null;
-  }
+function readSmallText(worktree: string, file: string): string | null {
+  const read = readWorktreeText(worktree, file, { maxBytes: MAX_FILE_BYTES, overCap: 'refuse' });
+  return read.ok ? read.text : null;
 }

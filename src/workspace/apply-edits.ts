@@ -1,71 +1,48 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { applySearchReplace } from '../agents/apply-search-replace.js';
 import type { CoderEdit, RejectedEdit } from '../agents/parse-coder-reply.js';
+import { readWorktreeText, writeWorktreeFile } from './worktree-files.js';
 
 /**
  * Writes the Coder's edits into a worktree. Paths were vetted as text by the parser; here the real
- * filesystem is checked too, so a symlink inside the worktree cannot lead a write outside it.
+ * file system is checked too (worktree-files.ts): no write through a link, none onto a FIFO, socket or
+ * device. Each refusal becomes a correction for the Coder.
  */
 export interface ApplyResult {
   readonly applied: readonly string[];
   readonly failed: readonly RejectedEdit[];
 }
 
+/** A file this large is not edited by SEARCH/REPLACE (it would not fit a prompt either). */
+const MAX_EDITABLE_BYTES = 4 * 1024 * 1024;
+
 export function applyEdits(worktree: string, edits: readonly CoderEdit[]): ApplyResult {
-  const root = fs.realpathSync(worktree);
   const applied = new Set<string>();
   const failed: RejectedEdit[] = [];
   for (const edit of edits) {
-    const target = path.join(root, edit.path);
-    if (!staysInside(root, target)) {
-      failed.push({ path: edit.path, reason: 'the path leads outside the worktree (through a symbolic link)' });
-      continue;
-    }
     if (edit.kind === 'whole-file') {
-      writeFile(target, edit.content);
-      applied.add(edit.path);
+      const written = writeWorktreeFile(worktree, edit.path, edit.content);
+      if (written.ok) applied.add(edit.path);
+      else failed.push({ path: edit.path, reason: written.reason });
       continue;
     }
-    const current = readIfExists(target);
-    if (current === null && edit.search.trim() !== '') {
+    const current = readWorktreeText(worktree, edit.path, { maxBytes: MAX_EDITABLE_BYTES, overCap: 'refuse' });
+    if (!current.ok && current.code !== 'missing') {
+      failed.push({ path: edit.path, reason: current.reason });
+      continue;
+    }
+    const text = current.ok ? current.text : null;
+    if (text === null && edit.search.trim() !== '') {
       failed.push({ path: edit.path, reason: 'the file does not exist; send the whole file instead of a SEARCH/REPLACE block' });
       continue;
     }
-    const next = applySearchReplace(current ?? '', edit.search, edit.replace);
+    const next = applySearchReplace(text ?? '', edit.search, edit.replace);
     if (next === null) {
       failed.push({ path: edit.path, reason: 'the SEARCH text was not found in the file; copy it exactly from the current file' });
       continue;
     }
-    writeFile(target, next);
-    applied.add(edit.path);
+    const written = writeWorktreeFile(worktree, edit.path, next);
+    if (written.ok) applied.add(edit.path);
+    else failed.push({ path: edit.path, reason: written.reason });
   }
   return { applied: [...applied], failed };
-}
-
-/** True when the deepest existing ancestor of `target` (symlinks resolved) is inside `root`. */
-export function staysInside(root: string, target: string): boolean {
-  let probe = target;
-  while (!fs.existsSync(probe)) {
-    const parent = path.dirname(probe);
-    if (parent === probe) return false;
-    probe = parent;
-  }
-  const real = fs.realpathSync(probe);
-  const relative = path.relative(root, real);
-  if (relative === '') return true;
-  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
-}
-
-function readIfExists(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function writeFile(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content);
 }

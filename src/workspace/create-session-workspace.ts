@@ -5,6 +5,7 @@ import { inspectRepo, type RepoInfo } from './git/repo-info.js';
 import { identityEnv } from './git/commit-files.js';
 import { runGit } from './git/run-git.js';
 import { uncommittedPaths } from './git/status.js';
+import { recordWorktreeGit } from './git/worktree-git.js';
 import { withRepoLock } from './repo-lock.js';
 import { sessionBranchName } from './session-ids.js';
 
@@ -17,6 +18,8 @@ export interface SessionWorkspace {
   readonly repoRoot: string;
   readonly commonDir: string;
   readonly worktree: string;
+  /** The worktree's admin dir in the user's repository: what host-side git uses (see worktree-git.ts). */
+  readonly gitDir: string;
   readonly branch: string;
   readonly baseCommit: string;
   /** The branch checked out in the user's folder when the session started (null: detached HEAD). */
@@ -51,10 +54,12 @@ export async function createSessionWorkspace(options: CreateWorkspaceOptions): P
     uncommittedPaths(repo.root),
     withRepoLock(repo.commonDir, () => runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root })),
   ]);
+  const git = recordWorktreeGit(repo.commonDir, worktree);
   return {
     repoRoot: repo.root,
     commonDir: repo.commonDir,
-    worktree: fs.realpathSync(worktree),
+    worktree: git.workTree,
+    gitDir: git.gitDir,
     branch,
     baseCommit: repo.headCommit,
     baseBranch: repo.branch,

@@ -5,6 +5,7 @@ import { readRef } from './git/read-ref.js';
 import { removeWorktree } from './git/worktree-remove.js';
 import { pruneWorktrees } from './git/worktree-prune.js';
 import { snapshotWorktree } from './git/snapshot-worktree.js';
+import { checkWorktreePointer, verifyWorktreeGit } from './git/worktree-git.js';
 import { withRepoLock } from './repo-lock.js';
 import { worktreeState } from './worktree-state.js';
 
@@ -17,6 +18,8 @@ export interface DiscardRequest {
   readonly repoRoot: string;
   readonly commonDir: string;
   readonly worktree: string;
+  /** The worktree's admin dir as recorded (null: find it from the repository's side). */
+  readonly gitDir: string | null;
   /** The app's worktrees folder: a stray folder is deleted only if it lies inside it. */
   readonly worktreesRoot: string;
   readonly branch: string;
@@ -55,10 +58,13 @@ export async function discardWorkspace(request: DiscardRequest): Promise<Discard
  * optional worktree removal. Returns the ref written (null: nothing uncommitted) and whether a folder
  * was removed (false: it was already gone).
  */
-export async function removeSessionWorktree(request: Pick<DiscardRequest, 'repoRoot' | 'worktree' | 'worktreesRoot' | 'wipRef'>): Promise<{ ref: string | null; removed: boolean }> {
+export async function removeSessionWorktree(request: Pick<DiscardRequest, 'repoRoot' | 'commonDir' | 'worktree' | 'gitDir' | 'worktreesRoot' | 'wipRef'>): Promise<{ ref: string | null; removed: boolean }> {
   const { state } = await worktreeState(request.repoRoot, request.worktree);
   if (state === 'present') {
-    const wip = await snapshotWorktree(request.worktree, `mlx-factory: uncommitted work in ${request.worktree} when it was removed`);
+    const wt = verifyWorktreeGit(request.commonDir, request.worktree, request.gitDir);
+    const wip = await snapshotWorktree(wt, `mlx-factory: uncommitted work in ${request.worktree} when it was removed`);
+    // git validates the folder's .git file before removing it: put back one a check rewrote.
+    checkWorktreePointer(wt);
     if (wip !== null) await updateRef(request.repoRoot, { ref: request.wipRef, newValue: wip, reason: 'mlx-factory: worktree removed (uncommitted work)' });
     await removeWorktree(request.repoRoot, request.worktree);
     return { ref: wip === null ? null : request.wipRef, removed: true };

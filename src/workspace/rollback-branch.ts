@@ -5,6 +5,7 @@ import { resetSessionWorktree } from './git/reset-hard.js';
 import { snapshotWorktree } from './git/snapshot-worktree.js';
 import { updateRef } from './git/update-ref.js';
 import { pruneWorktrees } from './git/worktree-prune.js';
+import { verifyWorktreeGit } from './git/worktree-git.js';
 import { withRepoLock } from './repo-lock.js';
 import { worktreeState } from './worktree-state.js';
 
@@ -17,6 +18,8 @@ export interface RollbackRequest {
   readonly repoRoot: string;
   readonly commonDir: string;
   readonly worktree: string;
+  /** The worktree's admin dir as recorded (null: find it from the repository's side). */
+  readonly gitDir: string | null;
   readonly branch: string;
   readonly toCommit: string;
   readonly archiveRef: string;
@@ -37,16 +40,17 @@ export async function rollbackBranch(request: RollbackRequest): Promise<Rollback
     if (head === null) throw new FactoryError('SESSION_DISCARDED', `The session branch ${request.branch} no longer exists; there is nothing to roll back.`);
     const { state } = await worktreeState(request.repoRoot, request.worktree);
     let wipRef: string | null = null;
-    if (state === 'present') {
-      const wip = await snapshotWorktree(request.worktree, `mlx-factory: uncommitted work in ${request.worktree} before a rollback`);
+    const wt = state === 'present' ? verifyWorktreeGit(request.commonDir, request.worktree, request.gitDir) : null;
+    if (wt !== null) {
+      const wip = await snapshotWorktree(wt, `mlx-factory: uncommitted work in ${request.worktree} before a rollback`);
       if (wip !== null) {
         await updateRef(request.repoRoot, { ref: request.wipRef, newValue: wip, reason: 'mlx-factory: rollback (uncommitted work)' });
         wipRef = request.wipRef;
       }
     }
     await updateRef(request.repoRoot, { ref: request.archiveRef, newValue: head, reason: 'mlx-factory: rollback (dropped commits)' });
-    if (state === 'present') {
-      await resetSessionWorktree(request.worktree, request.toCommit);
+    if (wt !== null) {
+      await resetSessionWorktree(wt, request.toCommit);
       return { fromCommit: head, wipRef, worktreeMoved: true };
     }
     // The folder was deleted by hand (or never registered): forget it, then move the branch alone.

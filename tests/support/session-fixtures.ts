@@ -40,6 +40,7 @@ export async function createSessionFixture(options: { repo: string; home: string
       task: { name: meta.name, description: `Do the ${meta.name}`, constraints: [], check: 'true', files: [] },
       repo: workspace.repoRoot,
       worktree: workspace.worktree,
+      gitDir: workspace.gitDir,
       branch: workspace.branch,
       baseCommit: workspace.baseCommit,
       baseBranch: workspace.baseBranch,
@@ -86,7 +87,7 @@ export async function addStep(session: SessionFixture, step: StepSpec): Promise<
     touched.push(rel);
   }
   const sha = await commitFiles({
-    cwd: session.worktree,
+    worktree: { workTree: session.worktree, gitDir: session.workspace.gitDir },
     paths: touched,
     subject: `Attempt ${attempt}: edit ${touched.join(', ')}`,
     trailers: { 'Factory-Session': session.id, 'Factory-Attempt': String(attempt) },

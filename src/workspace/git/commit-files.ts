@@ -1,5 +1,6 @@
 import { FactoryError } from '../../errors/factory-error.js';
 import { runGit } from './run-git.js';
+import { gitPlace, type WorktreeGit } from './worktree-git.js';
 
 /**
  * Commits the given paths of a session worktree (only what the Coder edited: the check's own output,
@@ -12,7 +13,7 @@ export const FACTORY_IDENTITY = { name: 'MLX Factory', email: 'factory@mlx-facto
 const NO_HOOKS_NO_SIGNING = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false'];
 
 export interface CommitFilesOptions {
-  readonly cwd: string;
+  readonly worktree: WorktreeGit;
   readonly paths: readonly string[];
   readonly subject: string;
   readonly trailers: Readonly<Record<string, string>>;
@@ -20,10 +21,11 @@ export interface CommitFilesOptions {
 
 export async function commitFiles(options: CommitFilesOptions): Promise<string | null> {
   if (options.paths.length === 0) return null;
-  await runGit(['add', '--all', '--', ...options.paths.map((p) => `:(literal)${p}`)], { cwd: options.cwd });
+  const at = gitPlace(options.worktree);
+  await runGit(['add', '--all', '--', ...options.paths.map((p) => `:(literal)${p}`)], at);
   const trailers = Object.entries(options.trailers).map(([k, v]) => `${k}: ${v}`).join('\n');
   const commit = await runGit([...NO_HOOKS_NO_SIGNING, 'commit', '--quiet', '--no-verify', '--file', '-'], {
-    cwd: options.cwd,
+    ...at,
     stdin: `${options.subject}\n\n${trailers}\n`,
     env: identityEnv(),
     expectedExitCodes: [0, 1],
@@ -33,7 +35,7 @@ export async function commitFiles(options: CommitFilesOptions): Promise<string |
     if (/nothing (added )?to commit|no changes added to commit/.test(commit.stdout + commit.stderr)) return null;
     throw new FactoryError('GIT_FAILED', `git commit failed: ${(commit.stderr || commit.stdout).trim()}`);
   }
-  const head = await runGit(['rev-parse', 'HEAD'], { cwd: options.cwd });
+  const head = await runGit(['rev-parse', 'HEAD'], at);
   return head.stdout.trim();
 }
 

@@ -1,4 +1,5 @@
 import { runGit } from './run-git.js';
+import { gitPlace, type GitAt } from './worktree-git.js';
 
 /**
  * The files changed between two commits, with rename detection, in one `git diff` call.
@@ -37,10 +38,10 @@ export interface DiffListOptions {
   readonly stats?: boolean;
 }
 
-export async function listChangedFiles(cwd: string, from: string, to: string, options: DiffListOptions = {}): Promise<ChangedFile[]> {
+export async function listChangedFiles(at: GitAt, from: string, to: string, options: DiffListOptions = {}): Promise<ChangedFile[]> {
   const args = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--raw', '-z', '-M', '--abbrev=40'];
   if (options.stats === true) args.push('--numstat');
-  const result = await runGit([...args, from, to, '--'], { cwd });
+  const result = await runGit([...args, from, to, '--'], gitPlace(at));
   return parseRawDiff(result.stdout, options.stats === true);
 }
 

@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process';
 import { FactoryError } from '../../errors/factory-error.js';
+import { gitEnvironment } from './git-environment.js';
 
 /**
  * The one place that spawns git (as GitHub Desktop's lib/git/core does): each caller names the exit
  * codes it expects; anything else becomes a typed GIT_FAILED error carrying the command and stderr.
+ *
+ * Every call is hardened the same way, because the folders we run git in hold hostile content (what a
+ * check left in a session worktree): no hooks, no fsmonitor, no system config, a scrubbed environment
+ * (see git-environment.ts). A session worktree is never found through its `.git` file: callers pass
+ * the gitdir recorded when the worktree was made (see worktree-git.ts), so a rewritten pointer file
+ * cannot send our commands into another repository.
  */
 export interface GitResult {
   readonly stdout: string;
@@ -13,18 +20,27 @@ export interface GitResult {
 
 export interface GitOptions {
   readonly cwd: string;
+  /** Explicit repository: `--git-dir`. Required for anything run on a session worktree. */
+  readonly gitDir?: string;
+  /** Explicit working tree: `--work-tree` (only with gitDir). */
+  readonly workTree?: string;
   readonly expectedExitCodes?: readonly number[];
   readonly env?: Readonly<Record<string, string>>;
   readonly stdin?: string;
 }
 
-/** Never prompt, never page, English messages we can match on, no locks taken by read commands. */
-const GIT_ENV: Readonly<Record<string, string>> = {
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_PAGER: 'cat',
-  LC_ALL: 'C',
-  GCM_INTERACTIVE: 'never',
-};
+/**
+ * `core.hooksPath=/dev/null`: nothing can ever be created under it, so no hook (the user's, or one a
+ * check planted) runs from our commands. fsmonitor would run a program on every status/diff/add.
+ */
+const HARDENING = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'] as const;
+
+export function gitCommandLine(args: readonly string[], options: Pick<GitOptions, 'gitDir' | 'workTree'>): string[] {
+  const place: string[] = [];
+  if (options.gitDir !== undefined) place.push(`--git-dir=${options.gitDir}`);
+  if (options.workTree !== undefined) place.push(`--work-tree=${options.workTree}`);
+  return [...HARDENING, ...place, ...args];
+}
 
 export function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
   return runGitBytes(args, options).then((result) => ({ ...result, stdout: result.stdout.toString('utf8') }));
@@ -39,10 +55,11 @@ export interface GitBytesResult {
 
 export function runGitBytes(args: readonly string[], options: GitOptions): Promise<GitBytesResult> {
   const expected = options.expectedExitCodes ?? [0];
+  const commandLine = gitCommandLine(args, options);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
+    const child = spawn('git', commandLine, {
       cwd: options.cwd,
-      env: { ...process.env, ...GIT_ENV, ...options.env },
+      env: gitEnvironment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
