@@ -15,17 +15,17 @@ export const MANIFEST_NAME = 'manifest.json';
  * 'stale': a source was edited, added to the graph by an edit, or deleted after the build.
  * 'missing': no bundle (a development checkout that was never built).
  */
-export function bundleState() {
+export function bundleState(root = PROJECT_ROOT) {
   let manifest;
   try {
-    manifest = JSON.parse(fs.readFileSync(path.join(CLI_OUT_DIR, MANIFEST_NAME), 'utf8'));
+    manifest = JSON.parse(fs.readFileSync(path.join(root, 'out', 'cli', MANIFEST_NAME), 'utf8'));
   } catch {
     return 'missing';
   }
   if (typeof manifest?.builtAt !== 'number' || typeof manifest.sources !== 'object' || manifest.sources === null) return 'missing';
-  if (!fs.existsSync(path.join(PROJECT_ROOT, 'src'))) return 'fresh';
+  if (!fs.existsSync(path.join(root, 'src'))) return 'fresh';
   for (const [source, recorded] of Object.entries(manifest.sources)) {
-    const stat = fs.statSync(path.join(PROJECT_ROOT, source), { throwIfNoEntry: false });
+    const stat = fs.statSync(path.join(root, source), { throwIfNoEntry: false });
     // Edited since the build started (newer), or replaced by an older copy (`cp -p`, a checkout
     // that keeps times): either way not what was bundled. An import added by an edit changes the
     // importing file, which is listed.
