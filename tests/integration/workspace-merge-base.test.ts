@@ -55,13 +55,13 @@ describe('merge-tree from a chosen base', () => {
   });
 
   it('takes --merge-base where git has it (2.40+); older git refuses the option, which is why the graft exists', async () => {
-    const run = mergeTree(repo, squashed, sessionNow, { mergeBase: sessionFirst, mergeBaseVia: 'option' });
+    const run = (): ReturnType<typeof mergeTree> => mergeTree(repo, squashed, sessionNow, { mergeBase: sessionFirst, mergeBaseVia: 'option' });
     if (await gitHasMergeBaseOption()) {
-      const result = await run;
+      const result = await run();
       expect(result.clean).toBe(true);
       expect(merged(result.tree)).toBe('1\nTWO\n3\n');
     } else {
-      await expect(run).rejects.toMatchObject({ code: 'GIT_FAILED', message: expect.stringContaining('merge-base') });
+      await expect(run()).rejects.toMatchObject({ code: 'GIT_FAILED', message: expect.stringContaining('merge-base') });
     }
     // Either way, the default picks the path that works here.
     const result = await mergeTree(repo, squashed, sessionNow, { mergeBase: sessionFirst });
