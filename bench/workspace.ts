@@ -61,9 +61,13 @@ async function measure(rows: string[], commonDir: string, gitVersionText: string
   // 1. Session creation vs a bare `git worktree add` (WORKSPACE_BENCH=git: skip it, 200 MB twice per run).
   if (process.env['WORKSPACE_BENCH'] !== 'git') await sessionCreation(rows);
   // 2. The diff listing of the 200-file change.
-  const [listStatus, listFull, nameStatus, numstat] = await interleaved(21, [
+  // Refs by name are listed afresh every time; the same pair by object id comes from the listings the
+  // process keeps (what the review view and the merge preview see the second time).
+  const [mainId, changeId] = await Promise.all(['main', 'bench/change'].map(async (ref) => (await runGit(['rev-parse', ref], { cwd: REPO })).stdout.trim()));
+  const [listStatus, listFull, listAgain, nameStatus, numstat] = await interleaved(21, [
     () => listChangedFiles(REPO, 'main', 'bench/change'),
     () => listChangedFiles(REPO, 'main', 'bench/change', { stats: true }),
+    () => listChangedFiles(REPO, mainId ?? '', changeId ?? '', { stats: true }),
     () => runGit(['diff', '--name-status', 'main', 'bench/change'], { cwd: REPO }),
     () => runGit(['diff', '--numstat', 'main', 'bench/change'], { cwd: REPO }),
   ]);
@@ -72,6 +76,7 @@ async function measure(rows: string[], commonDir: string, gitVersionText: string
   rows.push(ratio(`diff listing, statuses + renames (${files.length} files)`, listStatus, 'git diff --name-status', nameStatus));
   rows.push(ratio('diff listing, + line counts and binary detection', listFull, 'git diff --name-status', nameStatus, 1.2));
   rows.push(ratio('  (same, like for like)', listFull, 'git diff --numstat', numstat));
+  rows.push(ratio('  (same, asked again for the same two commits)', listAgain, 'git diff --name-status', nameStatus, 1.2));
 
   // 3. Merge prediction.
   const sides = { repoRoot: REPO, commonDir, sessionBranch: 'bench/change', target: 'bench/target', base: null };
