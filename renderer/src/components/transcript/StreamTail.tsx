@@ -16,11 +16,25 @@ export const StreamTail = memo(function StreamTail({ tail, onGrow }: { tail: Str
     if (pre === null) return;
     pre.textContent = '';
     let shown = tail.from;
+    // One block per line: new text changes only the last line's layout, not the whole tail's.
+    let line: Text | null = null;
+    const newLine = (): Text => {
+      const block = document.createElement('div');
+      block.className = 'tail-line';
+      const text = document.createTextNode('');
+      block.appendChild(text);
+      pre.appendChild(block);
+      return text;
+    };
     const sync = (transcript: Transcript | undefined): void => {
       const turn = transcript?.items.at(-1);
       if (turn === undefined || turn.kind !== 'turn' || turn.id !== tail.turnId || turn.streamed.length <= shown) return;
-      pre.appendChild(document.createTextNode(turn.streamed.slice(shown)));
+      const parts = turn.streamed.slice(shown).split('\n');
       shown = turn.streamed.length;
+      parts.forEach((part, index) => {
+        if (index > 0 || line === null) line = newLine();
+        if (part !== '') line.appendData(part);
+      });
       onGrow();
     };
     sync(useTranscriptStore.getState().transcripts[tail.session]);
