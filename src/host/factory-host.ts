@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { GlobalEventPayload } from '../api/global-events.js';
 import type { MemorySample, RepoStatus, SessionInfo } from '../api/payloads.js';
 import { FactoryError } from '../errors/factory-error.js';
@@ -9,6 +10,7 @@ import { assertServerReachable } from '../llm/probe-server.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import { GlobalStream } from './global-stream.js';
+import { MemoryHistoryFile } from './memory-history-file.js';
 import { repoStatus } from './repo-status.js';
 import type { DoctorProvider, ServerControl } from './server-control.js';
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
@@ -47,6 +49,8 @@ export class FactoryHost {
   readonly doctor: DoctorProvider | undefined;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
+  /** The same history on disk: the memory view survives a restart. */
+  private readonly memoryFile: MemoryHistoryFile;
   private readonly finishedListeners = new Set<(info: SessionInfo) => void>();
   private readonly stopServerEvents: () => void;
   private shutDown: Promise<void> | undefined;
@@ -56,6 +60,8 @@ export class FactoryHost {
     this.paths = appPaths(options.home ?? resolveAppHome());
     this.global = new GlobalStream(options.globalBacklog);
     this.memoryCapacity = options.memoryHistory ?? 1800;
+    this.memoryFile = new MemoryHistoryFile(path.join(this.paths.logs, 'memory-samples.jsonl'), this.memoryCapacity);
+    this.memory.push(...this.memoryFile.load());
     this.server = options.server;
     this.doctor = options.doctor;
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
@@ -80,6 +86,7 @@ export class FactoryHost {
     const { type: _type, ...kept } = sample;
     this.memory.push(kept);
     if (this.memory.length > this.memoryCapacity) this.memory.splice(0, this.memory.length - this.memoryCapacity);
+    this.memoryFile.append(kept, this.memory);
   }
 
   memoryHistory(since?: string): MemorySample[] {
