@@ -7,6 +7,7 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     // The core's entry points inject the macOS sandbox profile's place; tests run from the source tree.
     setupFiles: ['tests/support/sandbox-profile-setup.ts'],
+    globalSetup: ['tests/support/build-cli-once.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,

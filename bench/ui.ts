@@ -8,14 +8,17 @@
  *    session's streamed text is compared with what the model sent — no token lost or doubled.
  * 2. Monaco: a session that edits a 10,000-line file; the time from choosing the file to Monaco
  *    showing its computed diff, against a 10-line file in the same run.
- * Prints numbers; asserts nothing (the budgets are printed next to them). UI_BENCH=stream or
- * UI_BENCH=diff runs one of the two.
+ * Both run while another process keeps one core busy (started here; `--no-load` measures without it).
+ * Targets: streaming p95 frame ≤ 1.1× the idle page's and < 2 % late frames, tokens exact; the big
+ * diff ≤ 400 ms. Prints numbers; asserts nothing (the targets are printed next to them).
+ * UI_BENCH=stream or UI_BENCH=diff runs one of the two.
  */
 import os from 'node:os';
 import type { Page } from 'playwright-core';
 import type { FactoryApi } from '../src/api/client.js';
 import { startUi, type UiHarness } from '../tests/e2e/support/ui-harness.js';
 import { makeBenchRepo } from './_fixtures.js';
+import { startCpuLoad } from './_cpu-load.js';
 import { cpuBetween, snapshotCpu } from './_process-cpu.js';
 
 const STREAMS = 4;
@@ -24,7 +27,10 @@ const STREAM_SECONDS = 30;
 const CHARS_PER_TOKEN = 4; // the scripted server's tokens
 const FRAME_BUDGET_MS = 1000 / 60;
 const TIMER_RESOLUTION_MS = 0.1;
-const DIFF_BUDGET_MS = 500;
+const DIFF_BUDGET_MS = 400;
+/** p95 frame time under streaming, as a multiple of the idle page's (measured in the same run). */
+const P95_RATIO_TARGET = 1.1;
+const LATE_FRAMES_TARGET = 0.02;
 const DIFF_RUNS = 5;
 
 interface FrameStats {
@@ -237,9 +243,10 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
   process.stdout.write(`${cpuLine('baseline: idle dashboard (4 s)', idleCpu)}\n`);
   process.stdout.write(`${cpuLine('streaming (6 s)', streamingCpu)}\n`);
   // Chrome coarsens rAF timestamps to 0.1 ms, so an on-time 60 Hz frame reads 16.6–16.8 ms.
-  const ok = streaming.p95 <= FRAME_BUDGET_MS + TIMER_RESOLUTION_MS;
+  const ratio = streaming.p95 / idle.p95;
+  const late = streaming.dropped / Math.max(1, streaming.frames);
   process.stdout.write(
-    `  p95 frame time ${streaming.p95.toFixed(1)} ms vs idle ${idle.p95.toFixed(1)} ms (ratio ${(streaming.p95 / idle.p95).toFixed(2)}); ${((streaming.dropped / Math.max(1, streaming.frames)) * 100).toFixed(1)} % of frames late; budget ≤ ${FRAME_BUDGET_MS.toFixed(1)} ms (± ${TIMER_RESOLUTION_MS} ms timestamp resolution) → ${ok ? 'OK' : 'OVER'}\n`,
+    `  p95 frame time ${streaming.p95.toFixed(1)} ms vs idle ${idle.p95.toFixed(1)} ms → ${ratio.toFixed(2)}× (target ≤ ${P95_RATIO_TARGET}× → ${ratio <= P95_RATIO_TARGET + TIMER_RESOLUTION_MS / idle.p95 ? 'OK' : 'OVER'}); ${(late * 100).toFixed(1)} % of frames late (target < ${LATE_FRAMES_TARGET * 100} % → ${late < LATE_FRAMES_TARGET ? 'OK' : 'OVER'})\n`,
   );
   process.stdout.write(`  tokens: ${exact}/${STREAMS} sessions received exactly the text sent (${problems.length === 0 ? 'none lost, none doubled' : problems.join('; ')}); duplicates dropped by the store: ${ignored}; streams took ${streamedSeconds.toFixed(1)} s from the first frame measured\n`);
   api.close();
@@ -327,7 +334,10 @@ export async function run(): Promise<void> {
     },
   });
   const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' / ');
-  process.stdout.write(`machine: ${os.cpus().length} CPUs, load average ${load()} (1/5/15 min) at the start — other processes on this machine share the CPUs with Chromium\n`);
+  const busyCore = process.argv.includes('--no-load') ? null : startCpuLoad();
+  process.stdout.write(
+    `machine: ${os.cpus().length} CPUs, ${busyCore !== null ? 'one core kept busy by another process (started by this bench; --no-load to leave it out)' : 'no added load (--no-load)'}; load average ${load()} (1/5/15 min) at the start — other processes on this machine share the CPUs with Chromium\n`,
+  );
   try {
     const only = process.env['UI_BENCH'];
     if (only !== 'diff') await streamingBench(ui, fixture.repo);
@@ -337,6 +347,7 @@ export async function run(): Promise<void> {
     process.stderr.write(`${ui.output()}\n`);
     throw error;
   } finally {
+    await busyCore?.stop();
     await ui.stop();
     fixture.cleanup();
     big.cleanup();

@@ -3,6 +3,7 @@ import { toFactoryError } from '../errors/factory-error.js';
 import { setMacosProfilePath } from '../sandbox/sandbox-exec-args.js';
 import { processOutput, type CliOutput } from './cli-output.js';
 import { exitCodeForError, EXIT_BAD_INPUT } from './exit-codes.js';
+import { isSessionsList } from './is-sessions-list.js';
 import { sanitizingOutput } from './terminal-text.js';
 
 const USAGE = `mlx-factory — local coding agents on a model served by MLX
@@ -37,6 +38,8 @@ export async function main(argv: readonly string[], rawOutput: CliOutput = proce
       case 'run':
         return await (await import('./run-command.js')).runCommand(rest, { cwd, output, signal: cancel.signal });
       case 'sessions':
+        // `sessions list`, the command scripts poll, loads the session store alone.
+        if (isSessionsList(rest)) return await (await import('./sessions-list-command.js')).sessionsListCommand(rest, { output });
         return await (await import('./sessions-command.js')).sessionsCommand(rest, { output, signal: cancel.signal });
       case 'ui':
         return await (await import('./ui-command.js')).uiCommand(rest, { output, signal: cancel.signal });

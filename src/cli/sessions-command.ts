@@ -17,6 +17,7 @@ import { connectModelServer } from './connect-model-server.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { summaryLine } from './run-command.js';
+import { listSessions } from './sessions-list-command.js';
 import { createTerminalView } from './terminal-view.js';
 
 /**
@@ -68,12 +69,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   const json = values.json === true;
   const print = (data: unknown, text: string): void => out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   if (sub === undefined) throw usage('Say which sessions command to run.');
-  if (sub === 'list') {
-    const listing = reconcileSessions(paths);
-    for (const problem of listing.problems) out.err(`warning: session ${problem.id} cannot be read: ${problem.message}\n`);
-    print({ sessions: listing.sessions.map(summary) }, listing.sessions.length === 0 ? `No sessions yet in ${paths.sessions}.` : formatList(listing.sessions));
-    return 0;
-  }
+  if (sub === 'list') return listSessions(paths, out, json);
   const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'relocate'];
   if (!known.includes(sub)) throw usage(`Unknown sessions command "${sub}".`);
   if (id === undefined) throw usage(`sessions ${sub} needs a session ID (see \`mlx-factory sessions list\`).`);
@@ -174,34 +170,6 @@ function parseStep(text: string, what: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw usage(`${what} must be a step number (0 = the base commit), got "${text}".`);
   return n;
-}
-
-function summary(record: SessionRecord): Record<string, unknown> {
-  return {
-    id: record.id,
-    name: record.task.name,
-    state: record.state,
-    reason: record.reason,
-    attempts: record.attempts,
-    steps: record.currentSteps.length,
-    repo: record.repo,
-    branch: record.branch,
-    baseBranch: record.baseBranch,
-    baseCommit: record.baseCommit,
-    headCommit: record.headCommit,
-    worktree: record.worktree,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    tokens: record.tokens,
-  };
-}
-
-function formatList(sessions: readonly SessionRecord[]): string {
-  const rows = sessions.map((s) => [s.id, s.state, String(s.attempts), String(s.currentSteps.length), s.branch, s.task.name.slice(0, 48)]);
-  const header = ['ID', 'STATE', 'ATTEMPTS', 'STEPS', 'BRANCH', 'TASK'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 function formatShow(r: SessionRecord): string {

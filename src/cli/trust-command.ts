@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE_NAME, parseYamlText, readConfigText, validateConfig } from '../config/load-config.js';
 import { trustContent, trustFileBeside } from '../config/project-trust.js';
@@ -30,6 +31,7 @@ export async function trustCommand(argv: readonly string[], context: TrustContex
   }
   if (positionals.length > 1) throw new FactoryError('BAD_USAGE', `Give one folder at most.\n\n${TRUST_USAGE}`);
   const dir = path.resolve(context.cwd, positionals[0] ?? '.');
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new FactoryError('BAD_USAGE', `${dir} is not a folder. Give the project's folder (where its factory.yaml is).`);
   const projectDir = (await isInsideWorkTree(dir)) ? (await inspectRepo(dir)).root : dir;
   const file = path.join(projectDir, CONFIG_FILE_NAME);
   const text = readConfigText(file, 'CONFIG_INVALID');

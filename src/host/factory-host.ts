@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { GlobalEventPayload } from '../api/global-events.js';
 import type { MemorySample, RepoStatus, SessionInfo } from '../api/payloads.js';
 import { FactoryError } from '../errors/factory-error.js';
@@ -10,6 +11,7 @@ import { runSandboxed } from '../sandbox/index.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import { ArchivedSessions } from './archived-sessions.js';
 import { GlobalStream } from './global-stream.js';
+import { MemoryHistoryFile } from './memory-history-file.js';
 import { repoStatus } from './repo-status.js';
 import type { DoctorProvider, ServerControl } from './server-control.js';
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
@@ -50,6 +52,8 @@ export class FactoryHost {
   readonly archive: ArchivedSessions;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
+  /** The same history on disk: the memory view survives a restart. */
+  private readonly memoryFile: MemoryHistoryFile;
   private readonly finishedListeners = new Set<(info: SessionInfo) => void>();
   private readonly stopServerEvents: () => void;
   private shutDown: Promise<void> | undefined;
@@ -59,6 +63,8 @@ export class FactoryHost {
     this.paths = appPaths(options.home ?? resolveAppHome());
     this.global = new GlobalStream(options.globalBacklog);
     this.memoryCapacity = options.memoryHistory ?? 1800;
+    this.memoryFile = new MemoryHistoryFile(path.join(this.paths.logs, 'memory-samples.jsonl'), this.memoryCapacity);
+    this.memory.push(...this.memoryFile.load());
     this.server = options.server;
     this.doctor = options.doctor;
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
@@ -84,6 +90,7 @@ export class FactoryHost {
     const { type: _type, ...kept } = sample;
     this.memory.push(kept);
     if (this.memory.length > this.memoryCapacity) this.memory.splice(0, this.memory.length - this.memoryCapacity);
+    this.memoryFile.append(kept, this.memory);
   }
 
   /** A session's list row as clients see it (the runner's view plus whether it is archived). */

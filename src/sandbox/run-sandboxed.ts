@@ -385,7 +385,11 @@ async function execute(
   await killTree();
   // Those that also left the process group are still in the run's cgroup.
   if (setup.group !== null) await setup.group.killAll();
-  const pipesClosed = await Promise.race([closed, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PIPE_CLOSE_GRACE_MS))]);
+  // The grace timer is cleared once the pipes close: left pending, it would hold the CLI's process
+  // open for the whole grace period after its last line.
+  let graceTimer: NodeJS.Timeout | undefined;
+  const pipesClosed = await Promise.race([closed, new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), PIPE_CLOSE_GRACE_MS)))]);
+  clearTimeout(graceTimer);
   if (!pipesClosed) {
     // Held open by a process that left the group (only possible without a sandbox).
     child.stdout.destroy();

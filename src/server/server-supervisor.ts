@@ -677,7 +677,9 @@ export class ServerSupervisor {
       // The leader is gone; anything it started in its group goes too.
       signalGroup(run.pid, 'SIGKILL');
     }
-    await Promise.race([run.gone, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([run.gone, new Promise((resolve) => (graceTimer = setTimeout(resolve, 2000)))]);
+    clearTimeout(graceTimer); // left pending, it would keep a finished CLI alive for 2 s
     if (this.running === run) this.running = null;
     removePidFile(this.paths.pidFile, run.pid);
   }

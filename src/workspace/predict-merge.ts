@@ -1,7 +1,5 @@
 import { FactoryError } from '../errors/factory-error.js';
 import { isValidBranchName } from './branch-name.js';
-import { commitTree } from './git/commit-tree.js';
-import { identityEnv } from './git/commit-files.js';
 import { mergeTree, type MergeConflict } from './git/merge-tree.js';
 import { readRef } from './git/read-ref.js';
 
@@ -12,8 +10,8 @@ import { readRef } from './git/read-ref.js';
  * The base is git's merge base, except when this session was merged into the target before: then the
  * base is the session commit taken last time. After a squash merge git would still pick the session's
  * original base and report conflicts between the session's old and new versions of the same lines.
- * git 2.39 (what macOS ships) has no `merge-tree --merge-base`, so a stand-in commit — the target's
- * tree with the chosen base as its only parent — makes git's own merge-base computation pick it.
+ * One `git merge-tree` either way: `--merge-base` where git has it (2.40+), a graft on git 2.39 (what
+ * macOS ships; see merge-tree.ts).
  */
 export interface MergeSides {
   readonly repoRoot: string;
@@ -51,16 +49,7 @@ export async function predictMerge(sides: MergeSides): Promise<MergePrediction> 
   if (sessionHead === null) {
     throw new FactoryError('SESSION_DISCARDED', `The session branch ${sides.sessionBranch} no longer exists in ${sides.repoRoot}; there is nothing to merge.`);
   }
-  let ours = targetCommit;
-  if (sides.base !== null && sides.base !== targetCommit) {
-    ours = await commitTree({
-      cwd: sides.repoRoot,
-      tree: `${targetCommit}^{tree}`,
-      parents: [sides.base],
-      message: 'mlx-factory: merge-base stand-in (never referenced)',
-      env: identityEnv(),
-    });
-  }
-  const result = await mergeTree(sides.repoRoot, ours, sessionHead);
+  const mergeBase = sides.base !== null && sides.base !== targetCommit ? sides.base : undefined;
+  const result = await mergeTree(sides.repoRoot, targetCommit, sessionHead, mergeBase !== undefined ? { mergeBase } : {});
   return { target: sides.target, targetRef, targetCommit, sessionHead, base: sides.base, clean: result.clean, tree: result.tree, conflicts: result.conflicts, messages: result.messages };
 }

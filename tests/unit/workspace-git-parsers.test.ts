@@ -6,6 +6,7 @@ import { parseCommitLog } from '../../src/workspace/git/log-commits.js';
 import { filesNamedIn } from '../../src/workspace/git/merge-fast-forward.js';
 import { parseMergeTreeOutput } from '../../src/workspace/git/merge-tree.js';
 import { parseWorktreeList } from '../../src/workspace/git/worktree-list.js';
+import { atLeast, parseGitVersion } from '../../src/workspace/git/git-version.js';
 
 const T = 'd016565ed8e36b024c51f56a5d6574dc9f339a9d';
 const A = 'a'.repeat(40);
@@ -132,5 +133,21 @@ describe('isValidBranchName', () => {
     for (const bad of ['', '@', '-x', '../../config', 'a/../b', 'a//b', '/a', 'a/', 'a.lock', '.hidden', 'a b', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[b', 'a\\b', 'x@{1}', 'end.']) {
       expect(isValidBranchName(bad), bad).toBe(false);
     }
+  });
+});
+
+describe('parseGitVersion', () => {
+  it('reads the versions git prints on Linux, macOS and Windows', () => {
+    expect(parseGitVersion('git version 2.39.5\n')).toEqual({ major: 2, minor: 39, patch: 5 });
+    expect(parseGitVersion('git version 2.39.3 (Apple Git-146)\n')).toEqual({ major: 2, minor: 39, patch: 3 });
+    expect(parseGitVersion('git version 2.45.1.windows.1\n')).toEqual({ major: 2, minor: 45, patch: 1 });
+    expect(parseGitVersion('git version 3.0\n')).toEqual({ major: 3, minor: 0, patch: 0 });
+    expect(parseGitVersion('nonsense')).toEqual({ major: 0, minor: 0, patch: 0 });
+  });
+
+  it('compares by major, then minor (merge-tree --merge-base needs 2.40)', () => {
+    expect(atLeast({ major: 2, minor: 39, patch: 9 }, 2, 40)).toBe(false);
+    expect(atLeast({ major: 2, minor: 40, patch: 0 }, 2, 40)).toBe(true);
+    expect(atLeast({ major: 3, minor: 0, patch: 0 }, 2, 40)).toBe(true);
   });
 });

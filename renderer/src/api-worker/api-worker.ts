@@ -10,11 +10,11 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  * The browser host's WebSocket client, in a worker. Each WebSocket message costs the thread that
  * reads it a task (decode, JSON, validation, de-duplication); at 2,000 token deltas a second that
  * was most of the page's main thread. Here it costs the worker, and the page gets one message per
- * few milliseconds with every event since the last.
+ * frame (16 ms) with every event since the last: the page applies events once per frame anyway.
  */
 declare const self: DedicatedWorkerGlobalScope;
 
-const BATCH_MS = 8;
+const BATCH_MS = 16;
 let client: (FactoryApi & { close(): void }) | null = null;
 let pending: ApiEvent[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;

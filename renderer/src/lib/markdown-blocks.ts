@@ -20,12 +20,18 @@ export type InlinePart =
   | { readonly type: 'em'; readonly text: string }
   | { readonly type: 'link'; readonly text: string; readonly href: string };
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)/;
+export const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)/;
 const HEADING = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
 const BULLET = /^ {0,3}[-*+]\s+(.*)$/;
 const NUMBERED = /^ {0,3}(\d{1,9})[.)]\s+(.*)$/;
 const QUOTE = /^ {0,3}>\s?(.*)$/;
 const RULE = /^ {0,3}([-*_])(\s*\1){2,}\s*$/;
+
+/** A line that ends the fence opened with `marker` (``` or ~~~, at least as long). */
+export function closesFence(line: string, marker: string): boolean {
+  const trimmed = line.trim();
+  return trimmed.length >= marker.length && trimmed[0] === marker[0] && /^(`+|~+)$/.test(trimmed);
+}
 
 export function parseMarkdownBlocks(text: string): MarkdownBlock[] {
   const lines = text.split('\n');
@@ -47,8 +53,7 @@ export function parseMarkdownBlocks(text: string): MarkdownBlock[] {
       i++;
       while (i < lines.length) {
         const inner = lines[i] ?? '';
-        const trimmed = inner.trim();
-        if (trimmed.length >= marker.length && trimmed[0] === marker[0] && /^(`+|~+)$/.test(trimmed)) {
+        if (closesFence(inner, marker)) {
           closed = true;
           i++;
           break;

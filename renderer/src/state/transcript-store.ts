@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { SessionEvent } from '../../../src/api/events.js';
 import { errorText } from '../lib/api-errors.js';
+import { settleTranscript, type SettledTranscript, type SettleMemo } from '../lib/settled-transcript.js';
 import { applyEvents, emptyTranscript, type Transcript } from '../lib/transcript-reducer.js';
 import { api } from './api-instance.js';
 
@@ -13,7 +14,10 @@ import { api } from './api-instance.js';
 export type FollowState = { readonly state: 'loading' } | { readonly state: 'ready' } | { readonly state: 'error'; readonly error: string };
 
 interface TranscriptStore {
+  /** Everything received (what the probe checks token by token). */
   readonly transcripts: Readonly<Record<string, Transcript>>;
+  /** What the session view draws: a new object only when a block settles (settled-transcript.ts). */
+  readonly settled: Readonly<Record<string, SettledTranscript>>;
   readonly follow: Readonly<Record<string, FollowState>>;
   apply(events: readonly SessionEvent[]): void;
   /** Follow exactly these sessions (subscribe the new ones, unsubscribe the rest). */
@@ -21,9 +25,11 @@ interface TranscriptStore {
 }
 
 const followed = new Set<string>();
+const settleMemos = new Map<string, SettleMemo>();
 
 export const useTranscriptStore = create<TranscriptStore>((set) => ({
   transcripts: {},
+  settled: {},
   follow: {},
   apply(events) {
     const bySession = new Map<string, SessionEvent[]>();
@@ -34,8 +40,15 @@ export const useTranscriptStore = create<TranscriptStore>((set) => ({
     }
     set((state) => {
       const transcripts = { ...state.transcripts };
-      for (const [session, list] of bySession) transcripts[session] = applyEvents(transcripts[session] ?? emptyTranscript(session), list);
-      return { transcripts };
+      let settled = state.settled;
+      for (const [session, list] of bySession) {
+        const transcript = applyEvents(transcripts[session] ?? emptyTranscript(session), list);
+        transcripts[session] = transcript;
+        const memo = settleTranscript(transcript, settleMemos.get(session));
+        settleMemos.set(session, memo);
+        if (settled[session] !== memo.settled) settled = { ...settled, [session]: memo.settled };
+      }
+      return { transcripts, settled };
     });
   },
   syncFollows(ids) {

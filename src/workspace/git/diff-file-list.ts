@@ -39,10 +39,29 @@ export interface DiffListOptions {
 }
 
 export async function listChangedFiles(at: GitAt, from: string, to: string, options: DiffListOptions = {}): Promise<ChangedFile[]> {
+  const key = OBJECT_ID.test(from) && OBJECT_ID.test(to) ? JSON.stringify([gitPlace(at), from, to, options.stats === true]) : null;
+  const known = key === null ? undefined : recentListings.get(key);
+  if (known !== undefined) return [...known]; // a copy: callers own the array they get
   const args = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--raw', '-z', '-M', '--abbrev=40'];
   if (options.stats === true) args.push('--numstat');
   const result = await runGit([...args, from, to, '--'], gitPlace(at));
-  return parseRawDiff(result.stdout, options.stats === true);
+  const files = parseRawDiff(result.stdout, options.stats === true);
+  if (key !== null) remember(key, [...files]);
+  return files;
+}
+
+/**
+ * Line counts cost reading every changed blob (the bench: ~2× a name-status listing, all of it
+ * inflating and diffing blobs), and a listing between two object ids never changes: the UI host keeps
+ * the last few, because the review view and the merge preview ask again for the same pair.
+ */
+const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+const RECENT_LISTINGS = 32;
+const recentListings = new Map<string, ChangedFile[]>();
+
+function remember(key: string, files: ChangedFile[]): void {
+  recentListings.set(key, files);
+  if (recentListings.size > RECENT_LISTINGS) recentListings.delete(recentListings.keys().next().value ?? '');
 }
 
 const STATUS: Readonly<Record<string, ChangeStatus>> = {

@@ -1,3 +1,8 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { atLeast, gitVersion } from './git-version.js';
 import { runGit } from './run-git.js';
 
 /**
@@ -20,9 +25,45 @@ export interface MergeTreeResult {
   readonly messages: readonly string[];
 }
 
-export async function mergeTree(cwd: string, ours: string, theirs: string): Promise<MergeTreeResult> {
-  const result = await runGit(['merge-tree', '--write-tree', '-z', '--name-only', ours, theirs], { cwd, expectedExitCodes: [0, 1] });
+export interface MergeTreeOptions {
+  /** Merge from this base instead of git's merge base (a session merged before: see predict-merge.ts). */
+  readonly mergeBase?: string;
+  /** How to pass mergeBase; default: the option where git has it (tests pin each path). */
+  readonly mergeBaseVia?: 'option' | 'graft';
+}
+
+export async function mergeTree(cwd: string, ours: string, theirs: string, options: MergeTreeOptions = {}): Promise<MergeTreeResult> {
+  const args = ['merge-tree', '--write-tree', '-z', '--name-only'];
+  const run = (extra: readonly string[], env?: Record<string, string>) => runGit([...args, ...extra, ours, theirs], { cwd, expectedExitCodes: [0, 1], ...(env ? { env } : {}) });
+  let result;
+  if (options.mergeBase === undefined) result = await run([]);
+  else if ((options.mergeBaseVia ?? ((await gitHasMergeBaseOption()) ? 'option' : 'graft')) === 'option') result = await run([`--merge-base=${options.mergeBase}`]);
+  else result = await withGraft(ours, options.mergeBase, (env) => run([], env));
   return parseMergeTreeOutput(result.stdout, result.exitCode === 0);
+}
+
+/** `git merge-tree --merge-base` arrived in git 2.40. */
+export async function gitHasMergeBaseOption(): Promise<boolean> {
+  return atLeast(await gitVersion(), 2, 40);
+}
+
+/**
+ * git < 2.40 has no `--merge-base`. A graft (a one-line file named by GIT_GRAFT_FILE, read by this
+ * one command) gives `ours` the base as its only parent, so git's own merge-base computation picks it
+ * — the same merge as a commit with ours's tree on top of the base, without a spawn to write one.
+ * (Grafts are deprecated in favour of replace refs, which would be writes; this path only runs on the
+ * old gits that still read them.)
+ */
+async function withGraft<T>(commit: string, base: string, work: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  // Synchronous and in one file: a temp folder and async writes cost more than the merge itself.
+  // 'wx' creates it or fails — never writes through something already at that path.
+  const file = path.join(os.tmpdir(), `mlxf-graft-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  fs.writeFileSync(file, `${commit} ${base}\n`, { flag: 'wx', mode: 0o600 });
+  try {
+    return await work({ GIT_GRAFT_FILE: file });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 /**

@@ -38,7 +38,9 @@ export function SessionView({
   const listLoaded = useSessionsStore((s) => s.loaded);
   const entry = useSessionDetailStore((s) => s.entries[id]);
   const loadDetail = useSessionDetailStore((s) => s.load);
-  const transcript = useTranscriptStore((s) => s.transcripts[id]);
+  // The settled transcript: it changes when a block of the streaming reply closes, not per frame.
+  const settled = useTranscriptStore((s) => s.settled[id]);
+  const transcript = settled?.transcript;
   const follow = useTranscriptStore((s) => s.follow[id]);
   const navigate = useUiStore((s) => s.navigate);
   const confirm = useUiStore((s) => s.confirm);
@@ -133,7 +135,7 @@ export function SessionView({
               <EmptyState icon="sessions" title="Nothing yet" message="The transcript appears here as soon as the Coder starts." />
             )
           ) : (
-            <TranscriptView transcript={transcript} />
+            <TranscriptView transcript={transcript} tail={settled?.tail ?? null} />
           )
         ) : (
           <Suspense fallback={<LoadingState label="Loading the diff viewer…" />}>

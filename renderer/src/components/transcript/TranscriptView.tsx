@@ -1,8 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { StreamTailInfo } from '../../lib/settled-transcript.js';
 import type { Transcript } from '../../lib/transcript-reducer.js';
 import { TranscriptRowCache, type TranscriptRow } from '../../lib/transcript-rows.js';
 import { Icon } from '../common/Icon.js';
+import { StreamTail } from './StreamTail.js';
 import { TranscriptRowView } from './TranscriptRowView.js';
 
 /**
@@ -31,7 +33,12 @@ function estimate(row: TranscriptRow | undefined): number {
   }
 }
 
-export function TranscriptView({ transcript }: { transcript: Transcript }) {
+/**
+ * `transcript` is the settled one (its streaming reply cut where the text is final) and `tail` the
+ * live rest, drawn below the rows by StreamTail: this component re-renders when a block settles, not
+ * per frame of tokens.
+ */
+export function TranscriptView({ transcript, tail = null }: { transcript: Transcript; tail?: StreamTailInfo | null }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const innerRef = useRef<HTMLDivElement>(null);
   const cache = useMemo(() => new TranscriptRowCache(), [transcript.session]);
@@ -81,6 +88,10 @@ export function TranscriptView({ transcript }: { transcript: Transcript }) {
     return () => observer.disconnect();
   }, [toBottom]);
 
+  const onTailGrow = useCallback(() => {
+    if (followingRef.current) toBottom();
+  }, [toBottom]);
+
   const onScroll = (): void => {
     const el = scrollRef.current;
     if (el === null) return;
@@ -121,6 +132,7 @@ export function TranscriptView({ transcript }: { transcript: Transcript }) {
         aria-live="off"
         data-rows={rows.length}
         data-following={following}
+        data-tail={tail !== null ? '' : undefined}
       >
         <div ref={innerRef} className="transcript-inner" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
@@ -133,6 +145,7 @@ export function TranscriptView({ transcript }: { transcript: Transcript }) {
             );
           })}
         </div>
+        {tail !== null && <StreamTail tail={tail} onGrow={onTailGrow} />}
       </div>
       {!following && (
         <button

@@ -1,0 +1,4 @@
+// Types for scripts/build-cli.mjs (imported by the test runner's global setup and the benches).
+export function buildCli(options?: { quiet?: boolean }): Promise<void>;
+/** Builds only when out/cli/ is missing or older than a source; true when it built. */
+export function buildCliIfStale(options?: { quiet?: boolean }): Promise<boolean>;

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Bundles the CLI (src/cli/cli-process.ts and everything it imports, npm packages included) with
+// esbuild into out/cli/: plain JavaScript with source maps, one chunk per lazily loaded command, so a
+// start costs parsing what the command uses instead of transpiling TypeScript (tsx) at every run.
+// Runs at `prepare` (so `npm install` on a fresh clone produces it), in `npm run build`, and in the
+// test runner's global setup whenever a source is newer than the bundle (bin/cli-bundle.js).
+//
+// Usage: node scripts/build-cli.mjs [--if-stale] [--quiet]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleState, CLI_OUT_DIR, MANIFEST_NAME } from '../bin/cli-bundle.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Builds into a fresh folder next to out/cli and swaps it in, so a CLI started while the build runs
+ * sees either the old bundle or the new one, never half of each.
+ */
+export async function buildCli({ quiet = false } = {}) {
+  const { build } = await import('esbuild');
+  const started = Date.now();
+  const staging = `${CLI_OUT_DIR}.tmp-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { 'cli-process': 'src/cli/cli-process.ts' },
+    outdir: staging,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    sourcemap: 'linked',
+    // Whitespace and syntax only: identifiers keep their names for error messages and class names.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    // Bundled CommonJS packages (ws) call require() for Node's own modules.
+    banner: { js: "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);" },
+    // ws tries these optional native add-ons inside try/catch; they are not installed.
+    external: ['bufferutil', 'utf-8-validate'],
+  });
+  // Each source with its mtime and size after the build (bin/cli-bundle.js compares both, and
+  // anything newer than the build's start).
+  const sources = Object.fromEntries(
+    Object.keys(result.metafile.inputs)
+      .filter((input) => !input.includes('node_modules/') && !input.startsWith('<'))
+      .sort()
+      .map((input) => {
+        const stat = fs.statSync(path.join(ROOT, input));
+        return [input, [stat.mtimeMs, stat.size]];
+      }),
+  );
+  fs.writeFileSync(path.join(staging, MANIFEST_NAME), `${JSON.stringify({ builtAt: started, sources }, null, 1)}\n`);
+  // Swap: move the old bundle aside first (a rename onto a non-empty folder fails), then drop it.
+  const old = `${CLI_OUT_DIR}.old-${process.pid}`;
+  if (fs.existsSync(CLI_OUT_DIR)) fs.renameSync(CLI_OUT_DIR, old);
+  fs.renameSync(staging, CLI_OUT_DIR);
+  fs.rmSync(old, { recursive: true, force: true });
+  if (!quiet) process.stdout.write(`CLI bundle: ${Object.keys(result.metafile.outputs).length} files in ${path.relative(ROOT, CLI_OUT_DIR)}/ (${Object.keys(sources).length} sources, ${Date.now() - started} ms)\n`);
+}
+
+/** Builds only when the bundle is missing or older than one of its sources. */
+export async function buildCliIfStale(options = {}) {
+  if (bundleState() === 'fresh') return false;
+  await buildCli(options);
+  return true;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2);
+  const quiet = args.includes('--quiet');
+  if (args.includes('--if-stale')) await buildCliIfStale({ quiet });
+  else await buildCli({ quiet });
+}

@@ -1,0 +1,63 @@
+import { appPaths, type AppPaths } from '../home/app-home.js';
+import { reconcileSessions, type SessionRecord } from '../sessions/session-store.js';
+import type { CliOutput } from './cli-output.js';
+import { parseCliArgs } from './parse-cli-args.js';
+
+/**
+ * `mlx-factory sessions list [--json]`, the command scripts poll: main.ts loads this module alone,
+ * without the rest of `sessions` (git, the sandbox, the model client), so a listing costs the session
+ * store and little else.
+ */
+const LIST_USAGE = 'Usage: mlx-factory sessions list [--json]';
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `args` are the words after `sessions`, `list` among them. */
+export async function sessionsListCommand(args: readonly string[], context: { readonly output: CliOutput; readonly home?: string }): Promise<number> {
+  const { values } = parseCliArgs(args, OPTIONS, LIST_USAGE);
+  if (values.help === true) {
+    context.output.out(`${LIST_USAGE}\n`);
+    return 0;
+  }
+  return listSessions(appPaths(context.home), context.output, values.json === true);
+}
+
+export function listSessions(paths: AppPaths, out: CliOutput, json: boolean): number {
+  const listing = reconcileSessions(paths);
+  for (const problem of listing.problems) out.err(`warning: session ${problem.id} cannot be read: ${problem.message}\n`);
+  const text = listing.sessions.length === 0 ? `No sessions yet in ${paths.sessions}.` : formatList(listing.sessions);
+  out.out(json ? `${JSON.stringify({ sessions: listing.sessions.map(summary) })}\n` : `${text}\n`);
+  return 0;
+}
+
+function summary(record: SessionRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    name: record.task.name,
+    state: record.state,
+    reason: record.reason,
+    attempts: record.attempts,
+    steps: record.currentSteps.length,
+    repo: record.repo,
+    branch: record.branch,
+    baseBranch: record.baseBranch,
+    baseCommit: record.baseCommit,
+    headCommit: record.headCommit,
+    worktree: record.worktree,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    tokens: record.tokens,
+  };
+}
+
+function formatList(sessions: readonly SessionRecord[]): string {
+  const rows = sessions.map((s) => [s.id, s.state, String(s.attempts), String(s.currentSteps.length), s.branch, s.task.name.slice(0, 48)]);
+  const header = ['ID', 'STATE', 'ATTEMPTS', 'STEPS', 'BRANCH', 'TASK'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
