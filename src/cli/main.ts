@@ -10,6 +10,7 @@ Usage:
   mlx-factory server start|stop|status [-m MODEL] [--port N] [--foreground]
   mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] [--into BRANCH] | discard ID
                       | rollback ID STEP | resume ID
+  mlx-factory models list | pull MODEL_ID | rm MODEL_ID
   mlx-factory ui [--port N] [--open]
   mlx-factory doctor [--install] [-m MODEL] [--json]
 `;
@@ -34,6 +35,8 @@ export async function main(argv: readonly string[], output: CliOutput = processO
         return await (await import('./ui-command.js')).uiCommand(rest, { output, signal: cancel.signal });
       case 'server':
         return await (await import('./server-command.js')).serverCommand(rest, { cwd, output, signal: cancel.signal });
+      case 'models':
+        return await (await import('./models-command.js')).modelsCommand(rest, { cwd, output, signal: cancel.signal });
       case 'doctor':
         return await (await import('./doctor-command.js')).doctorCommand(rest, { cwd, output, signal: cancel.signal });
       case undefined:
