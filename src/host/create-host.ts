@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load-config.js';
 import { appPaths, resolveAppHome } from '../home/app-home.js';
+import { ModelPulls } from '../server/models/model-pulls.js';
 import { SupervisorControl } from '../server/supervisor-control.js';
 import { reconcileSessions } from '../sessions/session-store.js';
 import { FactoryHost, type FactoryHostOptions } from './factory-host.js';
@@ -19,8 +20,10 @@ export function createHost(options: { home?: string | undefined; version?: strin
     options.server === undefined
       ? new SupervisorControl({ home: paths.home, config: () => loadConfig({ userConfigFile: paths.userConfig }).config })
       : undefined;
+  const readConfig = () => loadConfig({ userConfigFile: paths.userConfig }).config;
   const host = new FactoryHost({
     ...options,
+    models: options.models ?? new ModelPulls({ home: paths.home, config: readConfig }),
     version: options.version ?? packageVersion(),
     server: options.server ?? control,
     doctor: options.doctor ?? control?.doctor,

@@ -10,7 +10,7 @@ import { runSandboxed } from '../sandbox/index.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import { GlobalStream } from './global-stream.js';
 import { repoStatus } from './repo-status.js';
-import type { DoctorProvider, ServerControl } from './server-control.js';
+import type { DoctorProvider, ModelOps, ServerControl } from './server-control.js';
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
 
@@ -28,6 +28,8 @@ export interface FactoryHostOptions {
   readonly runCheck?: CheckRunner | undefined;
   readonly server?: ServerControl | undefined;
   readonly doctor?: DoctorProvider | undefined;
+  /** Model downloads (the Models view); without it, models.pull answers NOT_IMPLEMENTED. */
+  readonly models?: ModelOps | undefined;
   /** Issue 4's operations; what is missing answers NOT_IMPLEMENTED. */
   readonly sessionOps?: Partial<SessionOps> | undefined;
   readonly globalBacklog?: number | undefined;
@@ -45,10 +47,12 @@ export class FactoryHost {
   readonly ops: SessionOps;
   readonly server: ServerControl | undefined;
   readonly doctor: DoctorProvider | undefined;
+  readonly models: ModelOps | undefined;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   private readonly finishedListeners = new Set<(info: SessionInfo) => void>();
   private readonly stopServerEvents: () => void;
+  private readonly stopPullEvents: () => void;
   private shutDown: Promise<void> | undefined;
 
   constructor(options: FactoryHostOptions) {
@@ -58,6 +62,7 @@ export class FactoryHost {
     this.memoryCapacity = options.memoryHistory ?? 1800;
     this.server = options.server;
     this.doctor = options.doctor;
+    this.models = options.models;
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
     this.sessions = new SessionRunner({
       paths: this.paths,
@@ -74,6 +79,7 @@ export class FactoryHost {
         if (payload.type === 'memory.sample') this.remember({ ...payload, time });
         this.global.emit(payload as GlobalEventPayload);
       }) ?? (() => undefined);
+    this.stopPullEvents = options.models?.onProgress((progress) => this.global.emit(progress)) ?? (() => undefined);
   }
 
   private remember(sample: MemorySample & { type?: string }): void {
@@ -118,6 +124,8 @@ export class FactoryHost {
     this.shutDown ??= (async () => {
       await this.sessions.checkpointAll(timeoutMs);
       this.stopServerEvents();
+      this.stopPullEvents();
+      this.models?.cancelAll();
       await this.server?.dispose();
     })();
     return this.shutDown;

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isNotImplementedText } from '../../lib/api-errors.js';
+import { useModelsStore } from '../../state/models-store.js';
 import { useServerStore } from '../../state/server-store.js';
+import { useUiStore } from '../../state/ui-store.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
@@ -22,6 +24,7 @@ export function ServerView() {
       history: st.history,
       busy: st.busy,
       actionError: st.actionError,
+      missingModel: st.missingModel,
     })),
   );
   const actions = useServerStore.getState();
@@ -102,6 +105,23 @@ export function ServerView() {
           </button>
         </div>
         {s.actionError !== null && <div className="inline-error">{s.actionError}</div>}
+        {s.missingModel !== null && (
+          <div className="pull-offer">
+            <button
+              type="button"
+              className="btn primary"
+              onClick={() => {
+                const missing = s.missingModel;
+                if (missing === null) return;
+                void useModelsStore.getState().pull(missing);
+                useUiStore.getState().navigate({ view: 'models' });
+              }}
+            >
+              Download {s.missingModel}
+            </button>
+            <span className="muted">It is not on this Mac yet; the Models view shows the progress.</span>
+          </div>
+        )}
         {value.logTail.length > 0 && (value.state === 'failed' || value.state === 'crashed') && <pre className="log-tail">{value.logTail.join('\n')}</pre>}
       </div>
     );
