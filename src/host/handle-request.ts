@@ -113,7 +113,12 @@ const handlers: Handlers = {
   },
 
   'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
-  'config.write': (params, { host }) => writeConfigPatch(host.paths, params.patch),
+  'config.write': async (params, { host }) => {
+    const view = writeConfigPatch(host.paths, params.patch);
+    // Settings apply at once: the server is switched or restarted to match.
+    await host.server?.reconfigure?.();
+    return view;
+  },
 
   'dialog.pickFolder': async (params, { native }) => {
     if (native.pickFolder === undefined) unsupported('A folder picker');

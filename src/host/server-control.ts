@@ -19,6 +19,8 @@ export interface ServerControl {
   baseUrl(): string | null;
   /** On quit: stop what we started (a server someone else runs is left alone) and stop sampling. */
   dispose(): Promise<void>;
+  /** Settings changed factory.yaml: switch or restart the server to match, at once. */
+  reconfigure?(): Promise<void>;
 }
 
 export interface DoctorProvider {
