@@ -127,7 +127,8 @@ export class SupervisorControl {
    * and retries a turn the server died in once it is back (llm_timeout per try).
    */
   async chatModel(timeoutMs: number): Promise<ChatModel> {
-    if (this.current === null) await this.start();
+    // A new session, or Resume, tries a supervisor that gave up once more (a fresh start) first.
+    if (this.current === null || this.current.supervisor.status.state === 'failed') await this.start();
     const supervisor = this.current?.supervisor;
     if (supervisor === undefined) throw new Error('no supervisor after start');
     return new SupervisedChatModel(supervisor, { timeoutMs });
