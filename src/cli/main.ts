@@ -11,6 +11,7 @@ Usage:
   mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] [--into BRANCH] | discard ID
                       | rollback ID STEP | resume ID
   mlx-factory models list | pull MODEL_ID | rm MODEL_ID
+  mlx-factory eval [TASK.yaml|DIR ...] [--json]
   mlx-factory ui [--port N] [--open]
   mlx-factory doctor [--install] [-m MODEL] [--json]
 `;
@@ -35,6 +36,8 @@ export async function main(argv: readonly string[], output: CliOutput = processO
         return await (await import('./ui-command.js')).uiCommand(rest, { output, signal: cancel.signal });
       case 'server':
         return await (await import('./server-command.js')).serverCommand(rest, { cwd, output, signal: cancel.signal });
+      case 'eval':
+        return await (await import('./eval-command.js')).evalCommand(rest, { cwd, output, signal: cancel.signal });
       case 'models':
         return await (await import('./models-command.js')).modelsCommand(rest, { cwd, output, signal: cancel.signal });
       case 'doctor':
