@@ -100,8 +100,9 @@ export class SupervisorControl {
 
   /** The recommended models and the ones on disk (the hub cache), merged by id. */
   async models(): Promise<{ models: ModelInfo[]; current: string }> {
-    const models: ModelInfo[] = await modelCatalog({ env: this.options.env });
-    return { models, current: this.current?.model ?? this.options.config().server.model };
+    const current = this.current?.model ?? this.options.config().server.model;
+    const models: ModelInfo[] = await modelCatalog({ env: this.options.env, configured: current });
+    return { models, current };
   }
 
   /** Server events and memory samples; memory is sampled every second while at least one listener is subscribed. */

@@ -31,6 +31,8 @@ export interface FileFault {
   readonly corrupt?: boolean;
   /** Declare this size in the API (the bytes served stay the real ones). */
   readonly declaredSize?: number;
+  /** Serve the bytes at about this rate (a slow link, so a progress bar can be watched). */
+  readonly bytesPerSecond?: number;
 }
 
 export interface HubRequest {
@@ -169,7 +171,24 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
       res.write(body.subarray(0, stallAt)); // then nothing more: the client sees a download that stopped
       return;
     }
-    res.end(body);
+    const rate = repo.faults[file.path]?.bytesPerSecond;
+    if (rate === undefined) {
+      res.end(body);
+      return;
+    }
+    const piece = 64 * 1024;
+    let sent = 0;
+    const pump = (): void => {
+      if (res.destroyed) return;
+      if (sent >= body.length) {
+        res.end();
+        return;
+      }
+      res.write(body.subarray(sent, sent + piece));
+      sent += piece;
+      setTimeout(pump, (piece / rate) * 1000);
+    };
+    pump();
   };
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {

@@ -14,7 +14,7 @@ export interface CatalogMemory {
   readonly availableBytes: number;
 }
 
-export function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: CatalogMemory, platform: NodeJS.Platform = process.platform): ModelInfo[] {
+export function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: CatalogMemory, platform: NodeJS.Platform = process.platform, configured?: string): ModelInfo[] {
   const fitOf = (weightsBytes: number): { fit: ModelInfo['fit']; fitMessage: string } => {
     const result = checkFit({ weightsBytes, kvBytes: null, totalBytes: memory.totalBytes, availableBytes: memory.availableBytes, platform });
     return { fit: result.verdict, fitMessage: result.message };
@@ -49,10 +49,16 @@ export function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: 
       ...fitOf(m.sizeBytes),
     });
   }
+  // The configured model (server.model) is listed even before it is downloaded, to offer the pull.
+  if (configured !== undefined && REPO_ID.test(configured) && !models.some((m) => m.id === configured)) {
+    models.push({ id: configured, label: configured, recommended: false, isDefault: false, onDisk: false, sizeBytes: null, diskBytes: null, note: 'server.model in factory.yaml; not downloaded yet', problem: null });
+  }
   return models;
 }
 
-export async function modelCatalog(options: ListModelsOptions = {}): Promise<ModelInfo[]> {
+const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+
+export async function modelCatalog(options: ListModelsOptions & { configured?: string } = {}): Promise<ModelInfo[]> {
   const memory = await readSystemMemory();
-  return buildCatalog(listLocalModels(options), memory);
+  return buildCatalog(listLocalModels(options), memory, process.platform, options.configured);
 }

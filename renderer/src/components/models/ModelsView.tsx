@@ -75,7 +75,7 @@ export function ModelsView() {
                   {progress !== undefined && (pulling || progress.phase === 'failed' || progress.phase === 'cancelled') && <PullProgress progress={progress} />}
                   {actionErrors[m.id] !== undefined && <div className="inline-error">{actionErrors[m.id]}</div>}
                 </td>
-                <td className="mono">{m.recommended ? `~${formatBytes(m.sizeBytes ?? 0)}` : formatBytes(m.sizeBytes ?? 0)}</td>
+                <td className="mono">{m.sizeBytes === null ? '—' : m.recommended ? `~${formatBytes(m.sizeBytes)}` : formatBytes(m.sizeBytes)}</td>
                 <td>{m.fit !== undefined && <span className={`badge fit ${FIT_TONE[m.fit]}`} title={m.fitMessage}>{FIT_LABEL[m.fit]}</span>}</td>
                 <td className="mono">{m.onDisk ? formatBytes(m.diskBytes ?? 0) : partial ? `partial, ${formatBytes(m.diskBytes ?? 0)}` : '—'}</td>
                 <td className="row-actions">
