@@ -96,6 +96,9 @@ export const useServerStore = create<ServerStore>((set, get) => ({
       return;
     }
     const { type: _type, session: _session, seq: _seq, time, ...status } = event;
+    // Another model or another server (Settings changed): every model list follows at once.
+    const before = get().status.value;
+    if (before !== null && (before.model !== status.model || before.owned !== status.owned)) void get().loadModels();
     set((s) => ({
       status: { value: status, loading: false, error: null },
       history: s.history.at(-1)?.state === status.state && s.history.at(-1)?.detail === status.detail ? s.history : [...s.history.slice(-49), { time, state: status.state, detail: status.detail }],

@@ -43,6 +43,8 @@ export function ServerView() {
   const runtime = s.doctor.value?.filter((c) => ['python', 'mlx', 'mlx-lm'].includes(c.id)) ?? [];
   const modelOptions = Array.from(new Set([value?.model ?? '', ...(s.models.value?.models ?? []).map((m) => m.id)].filter((m) => m !== '')));
   const chosen = model === '' ? (value?.model ?? '') : model;
+  // A server that is not our process (an OpenAI-compatible one at a URL): no runtime of ours to show.
+  const external = value !== null && !value.owned && value.pid === null && value.url !== null;
 
   let controls;
   if (value === null && s.status.error !== null)
@@ -73,8 +75,12 @@ export function ServerView() {
           </dd>
           <dt>Restarts</dt>
           <dd data-restarts={value.restarts}>{value.restarts}</dd>
-          <dt>Runtime</dt>
-          <dd>{runtime.length > 0 ? runtime.map((c) => `${c.label}: ${c.detail}`).join(' · ') : s.doctor.loading ? 'checking…' : '—'}</dd>
+          {!external && (
+            <>
+              <dt>Runtime</dt>
+              <dd>{runtime.length > 0 ? runtime.map((c) => `${c.label}: ${c.detail}`).join(' · ') : s.doctor.loading ? 'checking…' : '—'}</dd>
+            </>
+          )}
         </dl>
         <div className="server-actions">
           <select className="input" value={chosen} onChange={(e) => setModel(e.target.value)} aria-label="Model" disabled={s.busy !== null}>

@@ -72,7 +72,9 @@ export function SettingsView() {
                 )}
               </div>
             )}
-            {FIELDS.filter((f) => f.section === section && fieldShown(f, mode)).map((field) => (
+            {FIELDS.filter((f) => f.section === section && fieldShown(f, mode))
+              .map((f) => (mode === 'url' && fieldId(f) === 'server.model' ? { ...f, help: 'The model to ask that server for; if it does not serve it, the first model it lists is used.' } : f))
+              .map((field) => (
               <SettingsField key={fieldId(field)} field={field} value={s.draft[fieldId(field)] ?? ''} error={validation.errors[fieldId(field)]} onChange={(v) => actions.edit(fieldId(field), v)} />
             ))}
           </fieldset>
