@@ -9,7 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelPullPayload } from '../../src/api/model-pull.js';
 import { FactoryError } from '../../src/errors/factory-error.js';
+import { defaultConfig } from '../../src/config/config-schema.js';
 import { listLocalModels } from '../../src/server/models/local-models.js';
+import { ModelPulls } from '../../src/server/models/model-pulls.js';
 import { pullModel } from '../../src/server/models/pull-model.js';
 import { startStandInHub, type StandInHub } from '../support/stand-in-hub.js';
 import { testDeps } from '../support/test-deps.js';
@@ -195,4 +197,38 @@ describe('models pull against the stand-in Hub', () => {
     expect(error.code).toBe('MODEL_NOT_FOUND');
     expect(error.message).toMatch(/^nobody\/no-such-model was not found on http:\/\/127\.0\.0\.1:\d+/);
   }, 60_000);
+
+  it('the app’s downloads: one pull per model, progress events, cancel keeps the partial file, the next pull resumes it', async () => {
+    const { python } = testDeps();
+    const { env, cache } = freshEnv();
+    hub.setFaults(BIG, { 'padding.bin': { bytesPerSecond: 2 * 1024 * 1024 } });
+    const base = defaultConfig();
+    const pulls = new ModelPulls({ home: fs.mkdtempSync(path.join(os.tmpdir(), 'pulls-home-')), config: () => ({ ...base, server: { ...base.server, python } }), env, pollMs: 20 });
+    const events: ModelPullPayload[] = [];
+    pulls.onProgress((e) => events.push(e));
+    expect(pulls.pull(BIG)).toEqual({ started: true });
+    expect(pulls.pull(BIG)).toEqual({ started: false }); // already running
+    const waitFor = async (what: string, check: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 30_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(events.at(-1))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await waitFor('a megabyte on disk', () => events.some((e) => e.phase === 'downloading' && e.doneBytes >= 1024 * 1024));
+    expect(pulls.cancel(BIG)).toBe(true);
+    await waitFor('the cancel', () => events.at(-1)?.phase === 'cancelled');
+    expect(events.at(-1)?.message).toContain(`mlx-factory models pull ${BIG}`);
+    expect(() => pulls.remove('not a repo')).toThrow(/not a Hugging Face repo id/);
+    const partial = fs.readdirSync(path.join(cache, 'models--mlx-community--tiny-padded', 'blobs')).filter((n) => n.endsWith('.incomplete'));
+    expect(partial).toHaveLength(1);
+
+    hub.setFaults(BIG, {});
+    const from = hub.requests.length;
+    await waitFor('the previous pull to be gone', () => pulls.pull(BIG).started);
+    await waitFor('the resumed pull to finish', () => events.at(-1)?.phase === 'done');
+    expect(requestsSince(from).some((r) => r.path.startsWith('/cdn/') && r.range !== null && /^bytes=[1-9]\d*-$/.test(r.range))).toBe(true);
+    expect(pulls.active()).toEqual([expect.objectContaining({ model: BIG, phase: 'done' })]);
+    expect(pulls.remove(BIG).freedBytes).toBeGreaterThan(6 * 1024 * 1024);
+  }, 90_000);
 });

@@ -35,7 +35,9 @@ export class ModelPulls {
     const cancel = new AbortController();
     this.running.set(model, cancel);
     this.publish({ type: 'model.pull', model, phase: 'planning', totalBytes: 0, doneBytes: 0, bytesPerSecond: null, etaSeconds: null, filesTotal: 0, filesDone: 0, message: null, errorCode: null });
-    void this.run(model, revision, cancel.signal).finally(() => this.running.delete(model));
+    void this.run(model, revision, cancel.signal).finally(() => {
+      if (this.running.get(model) === cancel) this.running.delete(model);
+    });
     return { started: true };
   }
 
@@ -94,6 +96,9 @@ export class ModelPulls {
   }
 
   private publish(progress: ModelPullPayload): void {
+    // Once a pull has said how it ended, the model may be pulled again or deleted at once (the
+    // helper process may still be exiting; the cache's own locks keep two writers apart).
+    if (progress.phase === 'done' || progress.phase === 'failed' || progress.phase === 'cancelled') this.running.delete(progress.model);
     const previous = this.latest.get(progress.model);
     this.latest.set(progress.model, progress);
     const now = Date.now();
