@@ -109,3 +109,40 @@ describe('the model server in the host', () => {
     expect((await ended(host, info.id)).state).toBe('passed');
   }, 120_000);
 });
+
+describe('settings applied at once to the app’s own server', () => {
+  it('a new server.model restarts the running server on it; every listener hears the switch', async () => {
+    const home = tempDir('reconfigure-home-');
+    const folder = (name: string): string => {
+      const dir = path.join(home, name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'config.json'), '{"model_type":"qwen2"}');
+      fs.writeFileSync(path.join(dir, 'model.safetensors'), Buffer.alloc(16));
+      return dir;
+    };
+    const [first, second] = [folder('model-a'), folder('model-b')];
+    const base = defaultConfig();
+    let config: FactoryConfig = { ...base, server: { ...base.server, model: first, port: await freePort() } };
+    const models: string[] = [];
+    const launch: LaunchBuilder = async (port, host) => {
+      models.push(config.server.model);
+      return scriptedLaunch(PASSING, config.server.model)(port, host);
+    };
+    const control = new ServerChoice({ home, config: () => config, launch, supervisor: { stopGraceMs: 1000 } });
+    onCleanup(() => control.dispose());
+    const states: string[] = [];
+    control.onEvent((e) => {
+      if (e.type === 'server.state') states.push(`${e.state}:${e.model === second ? 'b' : 'a'}`);
+    });
+    expect((await control.start()).state).toBe('ready');
+    const pid = control.status().pid;
+
+    config = { ...config, server: { ...config.server, model: second } };
+    await control.reconfigure();
+    await waitFor('the server for the new model', () => control.status().state === 'ready' && control.status().model === second, 30_000);
+    expect(models).toEqual([first, second]);
+    expect(control.status().pid).not.toBe(pid);
+    expect(states).toContain('stopped:b'); // "Settings changed", heard before the new start finished
+    expect(states.at(-1)).toBe('ready:b');
+  }, 60_000);
+});
