@@ -159,6 +159,17 @@ export const modelInfoSchema = z.object({
   onDisk: z.boolean(),
   sizeBytes: z.int().nonnegative().nullable(),
   note: z.string(),
+  /** A short name for tables (the repo id when there is none). */
+  label: z.string().optional(),
+  /** The seed's default model. */
+  isDefault: z.boolean().optional(),
+  /** Bytes in the hub cache (or the folder) now; null when nothing is on disk. */
+  diskBytes: z.int().nonnegative().nullable().optional(),
+  /** Whether it fits this machine's memory (weights + KV cache + runtime vs RAM and what is free now). */
+  fit: z.enum(['fits', 'tight', 'too-large']).optional(),
+  fitMessage: z.string().optional(),
+  /** On disk but cannot be loaded (an incomplete download): why. */
+  problem: z.string().nullable().optional(),
 });
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 

@@ -19,6 +19,7 @@ import {
   subscribeResultSchema,
   worktreeUsageSchema,
 } from './payloads.js';
+import { modelPullPayloadSchema } from './model-pull.js';
 import type { ApiResult } from './responses.js';
 
 /**
@@ -33,6 +34,7 @@ const commitSha = z.string().regex(/^[0-9a-f]{4,64}$/, 'a commit sha');
 /** An absolute or host-relative filesystem path; the host resolves and checks it. */
 const hostPath = z.string().min(1).max(4096);
 const byId = z.strictObject({ id: sessionId });
+const repoId = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/, 'a Hugging Face repo id (org/name)').max(200);
 const none = z.strictObject({});
 const empty = z.object({});
 
@@ -106,7 +108,12 @@ export const requestSchemas = {
   /** The last lines of the server's log. */
   'server.logs': { params: z.strictObject({ tail: z.int().positive().max(10_000).default(200) }), data: z.object({ lines: z.array(z.string()), file: z.string().nullable() }) },
   /** Recommended models plus those on disk; `current` is the configured one. */
-  'models.list': { params: none, data: z.object({ models: z.array(modelInfoSchema), current: z.string() }) },
+  'models.list': { params: none, data: z.object({ models: z.array(modelInfoSchema), current: z.string(), pulls: z.array(modelPullPayloadSchema).optional() }) },
+  /** Starts downloading a model into the Hugging Face cache (progress: `model.pull` events); started false = one already runs. */
+  'models.pull': { params: z.strictObject({ model: repoId, revision: z.string().min(1).max(200).optional() }), data: z.object({ started: z.boolean() }) },
+  'models.cancelPull': { params: z.strictObject({ model: repoId }), data: z.object({ cancelled: z.boolean() }) },
+  /** Deletes a model from the Hugging Face cache. */
+  'models.remove': { params: z.strictObject({ model: repoId }), data: z.object({ freedBytes: z.number().nonnegative() }) },
   /** Memory samples kept by the host, oldest first (`since`: ISO time, exclusive). */
   'memory.history': { params: z.strictObject({ since: z.string().optional() }), data: z.object({ samples: z.array(memorySampleSchema) }) },
   'doctor.run': { params: none, data: z.object({ checks: z.array(doctorCheckSchema) }) },

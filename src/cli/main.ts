@@ -14,6 +14,8 @@ Usage:
   mlx-factory server start|stop|status [-m MODEL] [--port N] [--foreground]
   mlx-factory sessions list | show ID | diff ID | merge ID [--squash|--no-squash] [--into BRANCH] | discard ID
                       | rollback ID STEP | resume ID
+  mlx-factory models list | pull MODEL_ID | rm MODEL_ID
+  mlx-factory eval [TASK.yaml|DIR ...] [--json]
   mlx-factory trust [DIR]
   mlx-factory ui [--port N] [--open]
   mlx-factory doctor [--install] [-m MODEL] [--json]
@@ -45,6 +47,10 @@ export async function main(argv: readonly string[], rawOutput: CliOutput = proce
         return await (await import('./ui-command.js')).uiCommand(rest, { output, signal: cancel.signal });
       case 'server':
         return await (await import('./server-command.js')).serverCommand(rest, { cwd, output, signal: cancel.signal });
+      case 'eval':
+        return await (await import('./eval-command.js')).evalCommand(rest, { cwd, output, signal: cancel.signal });
+      case 'models':
+        return await (await import('./models-command.js')).modelsCommand(rest, { cwd, output, signal: cancel.signal });
       case 'trust':
         return await (await import('./trust-command.js')).trustCommand(rest, { cwd, output });
       case 'doctor':

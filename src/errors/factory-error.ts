@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'RUNTIME_INSTALL_FAILED'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_TOO_LARGE'
+  | 'MODEL_GATED'
+  | 'MODEL_CORRUPT'
+  | 'DOWNLOAD_FAILED'
+  | 'PULL_CANCELLED'
   | 'SERVER_START_FAILED'
   | 'SERVER_FAILED'
   | 'PORT_IN_USE'
@@ -73,6 +77,7 @@ const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RUNTIME_MISSING',
   'MODEL_NOT_FOUND',
   'MODEL_TOO_LARGE',
+  'MODEL_GATED',
 ]);
 
 export class FactoryError extends Error {

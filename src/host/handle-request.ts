@@ -47,6 +47,11 @@ function requireServer(context: RequestContext) {
   return context.host.server;
 }
 
+function requireModels(context: RequestContext) {
+  if (context.host.models === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'Model downloads are not available in this build.');
+  return context.host.models;
+}
+
 const handlers: Handlers = {
   'app.info': (_params, { host, transport, native }) => ({
     name: 'MLX Factory',
@@ -119,7 +124,10 @@ const handlers: Handlers = {
   'server.stop': (_params, context) => requireServer(context).stop(),
   'server.status': (_params, context) => requireServer(context).status(),
   'server.logs': (params, context) => requireServer(context).logs(params.tail),
-  'models.list': (_params, context) => requireServer(context).models(),
+  'models.list': async (_params, context) => ({ ...(await requireServer(context).models()), pulls: context.host.models?.active() ?? [] }),
+  'models.pull': (params, context) => requireModels(context).pull(params.model, params.revision),
+  'models.cancelPull': (params, context) => ({ cancelled: requireModels(context).cancel(params.model) }),
+  'models.remove': (params, context) => ({ freedBytes: requireModels(context).remove(params.model).freedBytes }),
   'memory.history': (params, { host }) => ({ samples: host.memoryHistory(params.since) }),
   'doctor.run': async (_params, { host }) => {
     if (host.doctor === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'The doctor is not available in this build yet.');
@@ -127,7 +135,12 @@ const handlers: Handlers = {
   },
 
   'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
-  'config.write': (params, { host }) => writeConfigPatch(host.paths, params.patch),
+  'config.write': async (params, { host }) => {
+    const view = writeConfigPatch(host.paths, params.patch);
+    // Settings apply at once: the server is switched or restarted to match.
+    await host.server?.reconfigure?.();
+    return view;
+  },
 
   'dialog.pickFolder': async (params, { native }) => {
     if (native.pickFolder === undefined) unsupported('A folder picker');

@@ -13,6 +13,8 @@ export interface OpenAiChatModelOptions {
    * string it was started with, so for a server we started we send exactly that string or nothing.
    */
   readonly model?: string | undefined;
+  /** For a server that wants one (an external server's key, from an env var or the keychain). */
+  readonly apiKey?: string | undefined;
   readonly retryDelayMs?: number;
 }
 
@@ -35,7 +37,7 @@ export class OpenAiChatModel implements ChatModel {
   constructor(private readonly options: OpenAiChatModelOptions) {
     this.client = new OpenAI({
       baseURL: normaliseBaseUrl(options.baseUrl),
-      apiKey: 'not-needed-for-local-servers',
+      apiKey: options.apiKey ?? 'not-needed-for-local-servers',
       maxRetries: 0,
       timeout: options.timeoutMs,
       logLevel: 'off',

@@ -100,6 +100,8 @@ export async function runAttempts(plan: SessionPlan, workspace: LoopWorkspace, d
 class AttemptLoop {
   private readonly budget: TokenBudget;
   private readonly stagnation: StagnationDetector;
+  /** This attempt's Coder reply repeated the previous attempt's word for word. */
+  private repeatedReply = false;
   private readonly estimator: PromptTokenEstimator;
   private readonly memory: AttemptMemory;
   private attempt = 0;
@@ -214,7 +216,7 @@ class AttemptLoop {
       stdoutTail: result.stdoutTail,
       codeHash: this.codeHash(edited),
     });
-    if (this.stagnation.record(fingerprint)) {
+    if (this.stagnation.record(fingerprint, this.repeatedReply)) {
       throw new Stop('stagnated', `The same failure happened ${this.plan.limits.stagnationThreshold} times in a row; stopping instead of repeating it.`);
     }
   }
@@ -253,9 +255,8 @@ class AttemptLoop {
         this.estimator,
       );
       const reply = await this.modelTurn('coder', prompt.messages, prompt.estimatedTokens, prompt.trimmed);
-      if (this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim() && turn === 0) {
-        throw new Stop('stagnated', 'The Coder wrote exactly the same reply as in the previous attempt; stopping instead of repeating it.');
-      }
+      // The same reply as last attempt counts toward stagnation_threshold (the seed's one rule), not on its own.
+      if (turn === 0) this.repeatedReply = this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim();
       this.memory.lastCoderReply = reply.content;
       const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
       const parsed = parseCoderReply(reply.content, { existingFiles: [...existingFiles], filesInPlay: [...this.memory.filesInPlay], taskText });

@@ -56,7 +56,9 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
   }
   const repo = await pickRepo(request);
   const paths = appPaths(request.home);
-  const { config, notices } = loadConfig({ repoDir: repo?.root, userConfigFile: paths.userConfig });
+  // The project's factory.yaml: the repository's root, or (the seed's case) the plain folder the run starts in.
+  const projectDir = repo?.root ?? (request.repo === undefined ? path.resolve(request.cwd) : undefined);
+  const { config, notices } = loadConfig({ repoDir: projectDir, userConfigFile: paths.userConfig });
   const task = toTaskSpec({
     description,
     name: taskFile?.name,

@@ -324,6 +324,15 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(expectOk('config.read', await request('config.read', { repo })).config.agent.max_attempts).toBe(2);
   });
 
+  it('model downloads: a bad repo id is BAD_REQUEST; without model operations wired the host says NOT_IMPLEMENTED', async () => {
+    const bad = await request('models.pull', { model: '../etc' });
+    expect(bad.ok === false && bad.error.code).toBe('BAD_REQUEST');
+    for (const name of ['models.pull', 'models.cancelPull', 'models.remove'] as const) {
+      const answer = await request(name, { model: 'mlx-community/tiny' });
+      expect(answer.ok === false && answer.error.code).toBe('NOT_IMPLEMENTED');
+    }
+  });
+
   it('server, models and memory requests reach the supervisor; its events arrive on the global stream', async () => {
     const followed = expectOk('events.subscribe', await api().subscribe(GLOBAL_STREAM));
     track('events.subscribe');

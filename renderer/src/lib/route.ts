@@ -10,6 +10,7 @@ export type Route =
   | { readonly view: 'sessions'; readonly session: string | null; readonly tab: SessionTab }
   | { readonly view: 'memory' }
   | { readonly view: 'server' }
+  | { readonly view: 'models' }
   | { readonly view: 'settings' }
   | { readonly view: 'cleanup' };
 
@@ -36,6 +37,7 @@ export function parseRoute(hash: string): Route {
   }
   if (a === 'memory') return { view: 'memory' };
   if (a === 'server') return { view: 'server' };
+  if (a === 'models') return { view: 'models' };
   if (a === 'settings') return { view: 'settings' };
   if (a === 'cleanup') return { view: 'cleanup' };
   return DEFAULT_ROUTE;

@@ -26,6 +26,8 @@ export const SECTION_TITLES: Record<Section, string> = {
 };
 
 export const FIELDS: readonly FieldSpec[] = [
+  { section: 'server', key: 'url', label: 'Server URL', kind: 'optional-text', help: 'An OpenAI-compatible server (LM Studio, vLLM, mlx_lm.server on another Mac), e.g. http://192.168.1.20:8080.' },
+  { section: 'server', key: 'api_key_env', label: 'API key variable', kind: 'optional-text', help: 'The NAME of an environment variable holding its API key (on a Mac, or a keychain item of that name). Empty: no key.' },
   { section: 'server', key: 'model', label: 'Model', kind: 'text', help: 'A Hugging Face id or a local folder, served by mlx_lm.server.' },
   { section: 'server', key: 'host', label: 'Host', kind: 'text', help: 'Where the server listens (127.0.0.1 keeps it on this Mac).' },
   { section: 'server', key: 'port', label: 'Port', kind: 'int', help: 'Preferred port; the next free one is used if it is taken.' },
@@ -147,4 +149,14 @@ export function patchFromDraft(draft: SettingsDraft, saved: FactoryConfig): Part
 
 export function isPatchEmpty(patch: Partial<Record<Section, Record<string, Typed>>>): boolean {
   return Object.values(patch).every((section) => section === undefined || Object.keys(section).length === 0);
+}
+
+/** Server fields shown for each choice: the app's own MLX server, or an OpenAI-compatible one at a URL. */
+export type ServerMode = 'own' | 'url';
+const OWN_ONLY = new Set(['server.host', 'server.port', 'server.python', 'server.idle_unload_minutes']);
+const URL_ONLY = new Set(['server.url', 'server.api_key_env']);
+
+export function fieldShown(field: FieldSpec, mode: ServerMode): boolean {
+  const id = fieldId(field);
+  return mode === 'own' ? !URL_ONLY.has(id) : !OWN_ONLY.has(id);
 }

@@ -4,6 +4,7 @@ import { GLOBAL_STREAM, isGlobalEvent } from '../../../src/api/global-events.js'
 import { animationFrameScheduler, FrameBatcher } from '../lib/frame-batcher.js';
 import { useConnectionStore } from './connection-store.js';
 import { useMemoryStore } from './memory-store.js';
+import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
 import { useSessionDetailStore } from './session-detail-store.js';
@@ -58,6 +59,9 @@ export function startEventRouting(api: FactoryApi): () => void {
         useMemoryStore.getState().add(sample);
         return;
       }
+      case 'model.pull':
+        useModelsStore.getState().onPull(event);
+        return;
       case 'session.updated':
         useSessionsStore.getState().upsert(event.info);
         return;

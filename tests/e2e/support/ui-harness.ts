@@ -78,6 +78,8 @@ export interface UiOptions {
   readonly config?: Record<string, Record<string, unknown>>;
   /** Extra CLI flags for `mlx-factory ui`. */
   readonly uiArgs?: readonly string[];
+  /** Extra environment for `mlx-factory ui` (e.g. HF_ENDPOINT and HF_HUB_CACHE for model pulls). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface UiHarness {
@@ -131,7 +133,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
   const launch = async (args: readonly string[]): Promise<{ child: ChildProcess; url: string }> => {
     const started: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlx-factory.js'), 'ui', ...args], {
       cwd: tmp,
-      env: { ...process.env, MLX_FACTORY_HOME: home, NO_COLOR: '1' },
+      env: { ...process.env, MLX_FACTORY_HOME: home, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     started.stdout?.setEncoding('utf8');

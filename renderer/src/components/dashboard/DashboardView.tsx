@@ -3,6 +3,7 @@ import { useSessionsStore } from '../../state/sessions-store.js';
 import { useTranscriptStore } from '../../state/transcript-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { MemoryView } from '../memory/MemoryView.js';
+import { ModelsView } from '../models/ModelsView.js';
 import { ServerView } from '../server/ServerView.js';
 import { SettingsView } from '../settings/SettingsView.js';
 import { CleanupView } from '../cleanup/CleanupView.js';
@@ -39,6 +40,9 @@ export function DashboardView() {
       break;
     case 'server':
       content = <ServerView />;
+      break;
+    case 'models':
+      content = <ModelsView />;
       break;
     case 'settings':
       content = <SettingsView />;

@@ -12,6 +12,7 @@ const ITEMS: ReadonlyArray<{ view: Route['view']; label: string; icon: IconName;
   { view: 'sessions', label: 'Sessions', icon: 'sessions' },
   { view: 'memory', label: 'Memory', icon: 'memory' },
   { view: 'server', label: 'Server', icon: 'server' },
+  { view: 'models', label: 'Models', icon: 'arrow-down' },
   { view: 'cleanup', label: 'Cleanup', icon: 'folder' },
   { view: 'settings', label: 'Settings', icon: 'settings', shortcut: 'settings' },
 ];

@@ -4,6 +4,7 @@ import { baseName, formatAge, shortSha } from '../../lib/display-format.js';
 import type { Transcript } from '../../lib/transcript-reducer.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 import { TokenBudget } from './TokenBudget.js';
+import { ServerLogDisclosure } from './ServerLogDisclosure.js';
 
 /** Title, state and numbers of the open session, with what can be done to it now. */
 export function SessionHeader({
@@ -84,6 +85,7 @@ export function SessionHeader({
         <TokenBudget used={used} budget={transcript?.tokenBudget ?? null} />
       </div>
       {session.reason !== '' && session.state !== 'running' && <div className="session-reason">{session.reason}</div>}
+      {session.state === 'error' && <ServerLogDisclosure />}
     </header>
   );
 }

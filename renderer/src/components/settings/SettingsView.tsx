@@ -1,7 +1,9 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { FIELDS, SECTION_TITLES, fieldId, isPatchEmpty, patchFromDraft, validateDraft, type Section } from '../../lib/settings-form.js';
+import { FIELDS, SECTION_TITLES, fieldId, fieldShown, isPatchEmpty, patchFromDraft, validateDraft, type Section, type ServerMode } from '../../lib/settings-form.js';
 import { useConnectionStore } from '../../state/connection-store.js';
+import { useServerStore } from '../../state/server-store.js';
+import { Segmented } from '../common/Segmented.js';
 import { useSettingsStore } from '../../state/settings-store.js';
 import { Banner } from '../common/Banner.js';
 import { ErrorState } from '../common/ErrorState.js';
@@ -19,6 +21,18 @@ export function SettingsView() {
     void useSettingsStore.getState().load();
   }, []);
   const validation = useMemo(() => validateDraft(s.draft), [s.draft]);
+  const savedUrl = s.view?.config.server.url ?? null;
+  const [modeChoice, setModeChoice] = useState<ServerMode | null>(null);
+  const mode: ServerMode = modeChoice ?? ((s.draft['server.url'] ?? '') !== '' ? 'url' : 'own');
+  const served = useServerStore((st) => st.models.value);
+  // With an external server saved, list what it serves (its /v1/models) to pick the model from.
+  useEffect(() => {
+    if (savedUrl !== null) void useServerStore.getState().loadModels();
+  }, [savedUrl]);
+  const chooseMode = (next: ServerMode): void => {
+    setModeChoice(next);
+    if (next === 'own') actions.edit('server.url', '');
+  };
   const dirty = s.view !== null && !isPatchEmpty(patchFromDraft(s.draft, s.view.config));
   const errorCount = Object.keys(validation.errors).length;
 
@@ -38,7 +52,32 @@ export function SettingsView() {
         {(Object.keys(SECTION_TITLES) as Section[]).map((section) => (
           <fieldset key={section} className="card settings-section">
             <legend className="card-title">{SECTION_TITLES[section]}</legend>
-            {FIELDS.filter((f) => f.section === section).map((field) => (
+            {section === 'server' && (
+              <div className="server-choice">
+                <Segmented
+                  label="Model server"
+                  value={mode}
+                  onChange={chooseMode}
+                  options={[
+                    { id: 'own', label: 'The app’s own MLX server' },
+                    { id: 'url', label: 'An OpenAI-compatible server at a URL' },
+                  ]}
+                />
+                {mode === 'url' && savedUrl !== null && served !== null && served.models.length > 0 && (
+                  <div className="served-models muted">
+                    Served there:{' '}
+                    {served.models.map((m) => (
+                      <button key={m.id} type="button" className="btn small" onClick={() => actions.edit('server.model', m.id)}>
+                        {m.id}
+                      </button>
+                    ))}
+                  </div>
+                )}
+              </div>
+            )}
+            {FIELDS.filter((f) => f.section === section && fieldShown(f, mode))
+              .map((f) => (mode === 'url' && fieldId(f) === 'server.model' ? { ...f, help: 'The model to ask that server for; if it does not serve it, the first model it lists is used.' } : f))
+              .map((field) => (
               <SettingsField key={fieldId(field)} field={field} value={s.draft[fieldId(field)] ?? ''} error={validation.errors[fieldId(field)]} onChange={(v) => actions.edit(fieldId(field), v)} />
             ))}
           </fieldset>
