@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ConnectionState } from '../../src/api/client.js';
 import type { ApiError } from '../../src/api/responses.js';
+import { protocolsFor } from '../../src/api/connect.js';
 import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
@@ -33,9 +34,9 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function client(url: string, origin: string, giveUpAfterMs = 30_000) {
+function client(url: string, origin: string, token: string, giveUpAfterMs = 30_000) {
   const states: Array<{ state: ConnectionState; error: ApiError | null }> = [];
-  const api = createWsClient({ url, giveUpAfterMs, minBackoffMs: 50, maxBackoffMs: 100, createSocket: (u) => new WebSocket(u, { origin }) as unknown as WebSocketLike });
+  const api = createWsClient({ url, giveUpAfterMs, minBackoffMs: 50, maxBackoffMs: 100, protocols: () => protocolsFor({ kind: 'token', value: token }), createSocket: (u, protocols) => new WebSocket(u, [...protocols], { origin }) as unknown as WebSocketLike });
   api.onConnectionChange((state, error) => states.push({ state, error }));
   return { api, states };
 }
@@ -51,7 +52,7 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
 describe('the WebSocket client when its host is not the one it was opened for', () => {
   it('stops with TOKEN_REJECTED when the host refuses its token, and answers requests with that code', async () => {
     const origin = `http://127.0.0.1:${web.port}`;
-    const { api, states } = client(`ws://127.0.0.1:${web.port}/api?token=an-earlier-runs-token`, origin);
+    const { api, states } = client(`ws://127.0.0.1:${web.port}/api`, origin, 'an-earlier-runs-token');
     await until(() => api.connectionState === 'closed', 'the client to stop');
     expect(api.connectionError?.code).toBe('TOKEN_REJECTED');
     expect(states.at(-1)).toMatchObject({ state: 'closed', error: { code: 'TOKEN_REJECTED' } });
@@ -65,7 +66,7 @@ describe('the WebSocket client when its host is not the one it was opened for', 
 
   it('keeps working with the right token', async () => {
     const origin = `http://127.0.0.1:${web.port}`;
-    const { api } = client(`ws://127.0.0.1:${web.port}/api?token=${web.token}`, origin);
+    const { api } = client(`ws://127.0.0.1:${web.port}/api`, origin, web.token);
     const answer = await api.request('app.info', {});
     expect(answer.ok).toBe(true);
     expect(api.connectionError).toBeNull();
@@ -82,7 +83,7 @@ describe('the WebSocket client when its host is not the one it was opened for', 
       });
     });
     const started = Date.now();
-    const { api, states } = client(`ws://127.0.0.1:${port}/api?token=x`, `http://127.0.0.1:${port}`, 600);
+    const { api, states } = client(`ws://127.0.0.1:${port}/api`, `http://127.0.0.1:${port}`, 'x', 600);
     await until(() => api.connectionState === 'closed', 'the client to give up');
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(api.connectionError?.code).toBe('HOST_GONE');
