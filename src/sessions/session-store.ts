@@ -90,8 +90,14 @@ export function rebuildSession(events: readonly SessionEvent[], meta: SessionMet
   const rollbacks: RollbackRecord[] = [];
   const warnings: string[] = [];
   let discard: DiscardRecord | null = null;
+  // The check as it really ran: with the "entry file the Coder writes" rule, the command of the last run.
+  let check = created.task.check;
+  const checkFollowsRuns = created.plan?.check.kind === 'entry-file';
   for (const e of events) {
     switch (e.type) {
+      case 'exec.started':
+        if (checkFollowsRuns) check = e.command;
+        break;
       case 'attempt.started':
         attempts = Math.max(attempts, e.attempt);
         break;
@@ -150,7 +156,7 @@ export function rebuildSession(events: readonly SessionEvent[], meta: SessionMet
   }
   return {
     id: created.session,
-    task: created.task,
+    task: { ...created.task, check },
     limits: created.limits,
     repo,
     worktree: created.worktree,
