@@ -183,7 +183,7 @@ class AttemptLoop {
       this.memory.history.push(noEditHistoryLine(this.attempt));
       return false;
     }
-    const check = this.plan.task.check ?? this.checkCommand();
+    const check = this.checkCommand();
     const result = await this.runCheck(check);
     const diff = await diffRange(this.git, before, this.head);
     const verdict = await this.sheriffTurn(check, diff, result);
@@ -242,7 +242,7 @@ class AttemptLoop {
       const prompt = buildCoderPrompt(
         {
           task: this.plan.task,
-          checkCommand: this.plan.task.check ?? this.checkCommand(),
+          checkCommand: this.checkCommand(),
           files: this.snapshots([...this.memory.filesInPlay]),
           toolAnswers,
           repoMap: this.repoMap,
@@ -299,7 +299,8 @@ class AttemptLoop {
   }
 
   private checkCommand(): string {
-    return this.plan.task.check ?? defaultCheckCommand(this.worktree, [...this.memory.editedFiles]);
+    // The plan's rule, applied to what the Coder has written so far (the same rule after a resume).
+    return this.plan.check.kind === 'command' ? this.plan.check.command : defaultCheckCommand(this.worktree, [...this.memory.editedFiles]);
   }
 
   private async answerTools(requests: readonly ToolRequest[]): Promise<ToolAnswer[]> {
