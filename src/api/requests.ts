@@ -108,7 +108,15 @@ export const requestSchemas = {
   /** The last lines of the server's log. */
   'server.logs': { params: z.strictObject({ tail: z.int().positive().max(10_000).default(200) }), data: z.object({ lines: z.array(z.string()), file: z.string().nullable() }) },
   /** Recommended models plus those on disk; `current` is the configured one. */
-  'models.list': { params: none, data: z.object({ models: z.array(modelInfoSchema), current: z.string(), pulls: z.array(modelPullPayloadSchema).optional() }) },
+  /**
+   * `models`: what the chosen server can serve (for an external one, its /v1/models); `local`: the
+   * recommended models and the Hugging Face cache on this machine, whatever server is chosen (the
+   * Models view); `pulls`: each download's latest progress.
+   */
+  'models.list': {
+    params: none,
+    data: z.object({ models: z.array(modelInfoSchema), current: z.string(), pulls: z.array(modelPullPayloadSchema).optional(), local: z.array(modelInfoSchema).optional() }),
+  },
   /** Starts downloading a model into the Hugging Face cache (progress: `model.pull` events); started false = one already runs. */
   'models.pull': { params: z.strictObject({ model: repoId, revision: z.string().min(1).max(200).optional() }), data: z.object({ started: z.boolean() }) },
   'models.cancelPull': { params: z.strictObject({ model: repoId }), data: z.object({ cancelled: z.boolean() }) },

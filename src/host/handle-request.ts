@@ -124,7 +124,11 @@ const handlers: Handlers = {
   'server.stop': (_params, context) => requireServer(context).stop(),
   'server.status': (_params, context) => requireServer(context).status(),
   'server.logs': (params, context) => requireServer(context).logs(params.tail),
-  'models.list': async (_params, context) => ({ ...(await requireServer(context).models()), pulls: context.host.models?.active() ?? [] }),
+  'models.list': async (_params, context) => ({
+    ...(await requireServer(context).models()),
+    pulls: context.host.models?.active() ?? [],
+    ...(context.host.models !== undefined ? { local: await context.host.models.catalog() } : {}),
+  }),
   'models.pull': (params, context) => requireModels(context).pull(params.model, params.revision),
   'models.cancelPull': (params, context) => ({ cancelled: requireModels(context).cancel(params.model) }),
   'models.remove': (params, context) => ({ freedBytes: requireModels(context).remove(params.model).freedBytes }),

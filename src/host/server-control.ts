@@ -34,6 +34,8 @@ export interface ModelOps {
   remove(model: string): { freedBytes: number };
   /** The latest progress of each pull since the host started. */
   active(): ModelPullPayload[];
+  /** Recommended models and the Hugging Face cache on this machine, with memory fit. */
+  catalog(): Promise<ModelInfo[]>;
   onProgress(listener: (progress: ModelPullPayload) => void): () => void;
   cancelAll(): void;
 }

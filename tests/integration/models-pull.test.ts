@@ -1,7 +1,7 @@
 // `models pull` for real: huggingface_hub's snapshot_download in the test venv's Python, against the
 // stand-in Hub serving the tiny model, into a temporary hub cache. Interrupted pulls, corrupt bytes,
 // a disk too small and a gated repo are the stand-in's faults; everything else is real.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto, { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,6 +60,39 @@ async function pullError(run: Promise<unknown>): Promise<FactoryError> {
 }
 
 const requestsSince = (from: number) => hub.requests.slice(from);
+
+describe('the stand-in Hub', () => {
+  it('speaks the protocol huggingface_hub’s own snapshot_download expects', async () => {
+    const { python, model } = testDeps();
+    const { env, cache } = freshEnv();
+    const from = hub.requests.length;
+    // Not spawnSync: the stand-in answers from this process's event loop.
+    const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn(python, ['-c', `from huggingface_hub import snapshot_download; print(snapshot_download(${JSON.stringify(REPO)}))`], {
+        env: { ...env, HF_HUB_DISABLE_PROGRESS_BARS: '1' },
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+      child.on('close', (status) => resolve({ status, stdout }));
+    });
+    expect(run.status).toBe(0);
+    const snapshot = run.stdout.trim();
+    expect(snapshot).toBe(path.join(cache, 'models--mlx-community--tiny-test-model', 'snapshots', hub.commitOf(REPO)));
+    for (const name of fs.readdirSync(model)) expect(sha256(path.join(snapshot, name))).toBe(sha256(path.join(model, name)));
+    const asked = requestsSince(from).map((r) => `${r.method} ${r.path.replace(hub.commitOf(REPO), 'COMMIT').replace(/[0-9a-f]{64}/, 'SHA256')}`);
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        `GET /api/models/${REPO}/revision/main`,
+        `GET /api/models/${REPO}/tree/COMMIT`,
+        `HEAD /${REPO}/resolve/COMMIT/config.json`,
+        `GET /${REPO}/resolve/COMMIT/config.json`,
+        // LFS: the HEAD gets a 302 to the CDN origin with X-Linked-Etag/Size; the GET follows it.
+        `HEAD /${REPO}/resolve/COMMIT/model.safetensors`,
+        'GET /cdn/SHA256',
+      ]),
+    );
+  }, 60_000);
+});
 
 describe('models pull against the stand-in Hub', () => {
   it('downloads into the hub cache layout, byte-identical, with progress, and huggingface_hub finds it offline', async () => {

@@ -79,6 +79,8 @@ describe('server choice in Settings', () => {
     expect(status.ok && status.data.detail).toMatch(/^Using lan-coder-7b \(\/.*\/model is not served there\) on the OpenAI-compatible server at http/);
     const models = await api.request('models.list', {});
     expect(models.ok && models.data.models.map((m) => m.id)).toEqual(['lan-coder-7b']);
+    // The Models view still sees this machine's models (recommended + Hugging Face cache).
+    expect(models.ok && models.data.local?.filter((m) => m.recommended).map((m) => m.id)).toContain('mlx-community/Qwen2.5-Coder-7B-Instruct-4bit');
 
     const repo = makeRepo({ files: { 'README.md': '# hi\n' } });
     const started = await api.request('sessions.start', { description: 'Print hi', repo, check: 'python3 main.py' });

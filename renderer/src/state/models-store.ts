@@ -42,7 +42,8 @@ export const useModelsStore = create<ModelsStore>((set, get) => ({
     }
     const pulls = { ...get().pulls };
     for (const p of answer.data.pulls ?? []) pulls[p.model] ??= p;
-    set({ loading: false, error: null, models: answer.data.models, current: answer.data.current, pulls });
+    // The local catalog when the host has one (it is the same whatever server is chosen).
+    set({ loading: false, error: null, models: answer.data.local ?? answer.data.models, current: answer.data.current, pulls });
   },
   async pull(model) {
     set((s) => ({ actionErrors: omit(s.actionErrors, model) }));

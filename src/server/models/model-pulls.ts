@@ -1,7 +1,9 @@
 import type { ModelPullPayload } from '../../api/model-pull.js';
+import type { ModelInfo } from '../../api/payloads.js';
 import type { FactoryConfig } from '../../config/config-schema.js';
 import { FactoryError, toFactoryError } from '../../errors/factory-error.js';
 import { requireRuntime } from '../runtime/discover-runtime.js';
+import { modelCatalog } from './model-catalog.js';
 import { pullModel, REPO_ID_PATTERN } from './pull-model.js';
 import { removeModel, type RemoveResult } from './remove-model.js';
 
@@ -75,6 +77,12 @@ export class ModelPulls {
     const result = removeModel(model, this.options.env);
     this.latest.delete(model);
     return result;
+  }
+
+  /** The Models view's table: recommended + on disk, and the configured model of the app's own server. */
+  catalog(): Promise<ModelInfo[]> {
+    const { server } = this.options.config();
+    return modelCatalog({ env: this.options.env, configured: server.url === null ? server.model : undefined });
   }
 
   /** The latest progress of every pull since the app started (running or ended). */

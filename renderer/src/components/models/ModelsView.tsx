@@ -23,6 +23,9 @@ export function ModelsView() {
   const confirm = useUiStore((s) => s.confirm);
   const navigate = useUiStore((s) => s.navigate);
   const serverBusy = useServerStore((s) => s.busy);
+  const status = useServerStore((s) => s.status.value);
+  // Settings chose an OpenAI-compatible server at a URL: these models are for the app's own server.
+  const externalUrl = status !== null && !status.owned && status.pid === null ? status.url : null;
   const [other, setOther] = useState('');
 
   useEffect(() => {
@@ -85,9 +88,11 @@ export function ModelsView() {
                     </button>
                   ) : m.onDisk ? (
                     <>
-                      <button type="button" className="btn small primary" disabled={serverBusy !== null} onClick={() => void startWith(m.id)}>
-                        Start server
-                      </button>
+                      {externalUrl === null && (
+                        <button type="button" className="btn small primary" disabled={serverBusy !== null} onClick={() => void startWith(m.id)}>
+                          Start server
+                        </button>
+                      )}
                       {m.id.includes('/') && !m.id.startsWith('/') && (
                         <button type="button" className="btn small danger" onClick={() => askRemove(m)}>
                           Delete
@@ -116,6 +121,11 @@ export function ModelsView() {
         <div className="page-sub">Downloaded into the Hugging Face cache, where mlx_lm.server and other tools find them.</div>
       </header>
       <div className="page-body models-page">
+        {externalUrl !== null && (
+          <div className="card muted">
+            Sessions use the OpenAI-compatible server at <span className="mono">{externalUrl}</span> (Settings → Model server). The models here are for the app’s own MLX server.
+          </div>
+        )}
         <div className="card">{table}</div>
         <div className="card">
           <div className="card-title">Another model from the Hugging Face Hub</div>
