@@ -19,12 +19,17 @@ function homeWith(files: Record<string, string>): string {
 
 const LAUNCHD_ENV = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'en_US.UTF-8' };
 
+/** Running, not a zombie: an exited process stays listed until its (new) parent reaps it, which PID 1 here may do late. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
