@@ -143,6 +143,11 @@ export const repoStatusSchema = z.object({
   /** Uncommitted paths in the checkout: not in a new session, which starts from HEAD. */
   uncommitted: z.array(z.string()),
   message: z.string(),
+  /**
+   * The project's own factory.yaml, when it has one that is not trusted: what is ignored until the
+   * user trusts its current content (`project.trust`). Absent or null: nothing to ask.
+   */
+  untrustedConfig: z.object({ file: z.string(), ignored: z.array(z.string()) }).nullable().optional(),
 });
 export type RepoStatus = z.infer<typeof repoStatusSchema>;
 

@@ -142,6 +142,8 @@ export const requestSchemas = {
   'repo.status': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
   /** "Start a new repo there": git init + a first commit of what the folder holds. */
   'repo.init': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
+  /** Trusts the project's factory.yaml as it is now (like `mlx-factory trust DIR`); answers the folder's status again. */
+  'project.trust': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
 
   /**
    * Follow a stream (a session id, or GLOBAL_STREAM): the events after `afterSeq` are sent through

@@ -84,6 +84,8 @@ export interface LoadedConfig {
   readonly untrustedProjectFile: string | null;
   /** One line per thing the user should know (keys of an untrusted project file that were ignored). */
   readonly notices: readonly string[];
+  /** The keys of the untrusted project file that were ignored. */
+  readonly ignoredKeys: readonly string[];
 }
 
 export interface LoadConfigOptions {
@@ -106,6 +108,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const sources: string[] = [];
   const notices: string[] = [];
   let untrustedProjectFile: string | null = null;
+  let ignoredKeys: readonly string[] = [];
   if (options.userConfigFile !== undefined) {
     const data = readYamlFile(options.userConfigFile, 'CONFIG_INVALID');
     if (data !== undefined) addLayer(options.userConfigFile, data, layers, sources);
@@ -124,6 +127,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
           layers.push(filtered.layer);
           sources.push(`${file} (untrusted: tightening only)`);
         }
+        ignoredKeys = filtered.ignored;
         if (filtered.ignored.length > 0) {
           notices.push(
             `${file} is not trusted, so ${filtered.ignored.join(', ')} ${filtered.ignored.length === 1 ? 'was' : 'were'} ignored (a project's file may only tighten your limits). Trust its current content with \`mlx-factory trust ${options.repoDir}\`.`,
@@ -137,7 +141,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     if (data === undefined) throw new FactoryError('CONFIG_INVALID', `${options.explicitFile}: no such config file`);
     addLayer(options.explicitFile, data, layers, sources);
   }
-  return { config: validateConfig(sources.join(' + ') || 'defaults', mergeLayers(layers)), sources, untrustedProjectFile, notices };
+  return { config: validateConfig(sources.join(' + ') || 'defaults', mergeLayers(layers)), sources, untrustedProjectFile, notices, ignoredKeys };
 }
 
 /** The project's file as text (its hash is what trust is given to) and as data; undefined when absent. */

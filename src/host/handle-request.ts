@@ -9,7 +9,7 @@ import type { ClientConnection } from './client-connection.js';
 import { readConfigView, writeConfigPatch } from './config-view.js';
 import type { FactoryHost } from './factory-host.js';
 import { initRepo } from './init-repo.js';
-import { repoStatus } from './repo-status.js';
+import { repoStatus, trustProject } from './repo-status.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
 import { existingWorktree, launchDetached, openCommand } from './open-in.js';
 import { listSessions, readSession, sessionDetail } from './session-views.js';
@@ -150,11 +150,12 @@ const handlers: Handlers = {
     if (native.pickFolder === undefined) unsupported('A folder picker');
     return { path: await native.pickFolder(params.title) };
   },
-  'repo.status': (params) => repoStatus(params.path),
-  'repo.init': async (params) => {
+  'repo.status': (params, { host }) => repoStatus(params.path, host.paths.userConfig),
+  'repo.init': async (params, { host }) => {
     await initRepo(params.path);
-    return repoStatus(params.path);
+    return repoStatus(params.path, host.paths.userConfig);
   },
+  'project.trust': (params, { host }) => trustProject(params.path, host.paths.userConfig),
 
   'events.subscribe': (params, { connection }) => connection.subscribe(params.stream, params.afterSeq, params.stream === GLOBAL_STREAM ? params.epoch : undefined),
   'events.unsubscribe': (params, { connection }) => {

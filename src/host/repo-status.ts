@@ -4,12 +4,14 @@ import type { RepoStatus } from '../api/payloads.js';
 import { isFactoryError } from '../errors/factory-error.js';
 import { inspectRepo } from '../workspace/git/repo-info.js';
 import { uncommittedPaths } from '../workspace/git/status.js';
+import { CONFIG_FILE_NAME, loadConfig, readConfigText } from '../config/load-config.js';
+import { trustContent, trustFileBeside } from '../config/project-trust.js';
 
 /**
  * What a dropped, picked or typed path is, for the New session dialog: a usable repository (with
  * its uncommitted changes, which a session does not include), or what to offer instead.
  */
-export async function repoStatus(input: string): Promise<RepoStatus> {
+export async function repoStatus(input: string, userConfigFile?: string): Promise<RepoStatus> {
   const target = path.resolve(input);
   const base = { path: target, root: null, branch: null, headCommit: null, uncommitted: [] };
   let stat: fs.Stats;
@@ -32,7 +34,7 @@ export async function repoStatus(input: string): Promise<RepoStatus> {
       uncommitted.length === 0
         ? `Ready: a session starts from ${info.branch ?? 'the detached HEAD'} at ${info.headCommit.slice(0, 7)}.`
         : `${uncommitted.length} uncommitted change(s) will not be in the session (it starts from the last commit); they stay untouched.`;
-    return { path: target, kind: 'repo', root: info.root, branch: info.branch, headCommit: info.headCommit, uncommitted, message };
+    return { path: target, kind: 'repo', root: info.root, branch: info.branch, headCommit: info.headCommit, uncommitted, message, untrustedConfig: untrustedConfigOf(info.root, userConfigFile) };
   } catch (error) {
     if (!isFactoryError(error)) throw error;
     switch (error.code) {
@@ -46,4 +48,24 @@ export async function repoStatus(input: string): Promise<RepoStatus> {
         throw error;
     }
   }
+}
+
+/** An untrusted project factory.yaml and what it has that is ignored until trusted (null: nothing to ask). */
+function untrustedConfigOf(projectDir: string, userConfigFile: string | undefined): { file: string; ignored: string[] } | null {
+  try {
+    const loaded = loadConfig({ repoDir: projectDir, userConfigFile });
+    return loaded.untrustedProjectFile !== null && loaded.ignoredKeys.length > 0 ? { file: loaded.untrustedProjectFile, ignored: [...loaded.ignoredKeys] } : null;
+  } catch {
+    return null; // an invalid file is reported when a session starts, with the key and the line
+  }
+}
+
+/** `project.trust`: the project's factory.yaml, as it is now, becomes the user's (`mlx-factory trust`). */
+export async function trustProject(input: string, userConfigFile: string): Promise<RepoStatus> {
+  const status = await repoStatus(input, userConfigFile);
+  const dir = status.root ?? status.path;
+  const file = path.join(dir, CONFIG_FILE_NAME);
+  const text = readConfigText(file, 'CONFIG_INVALID');
+  if (text !== undefined) trustContent(trustFileBeside(userConfigFile), file, text);
+  return repoStatus(input, userConfigFile);
 }

@@ -84,6 +84,22 @@ describe('mlx-factory ui in Chromium', () => {
     await expect.poll(() => sheet.count()).toBe(0);
   });
 
+  it("asks before a project's own factory.yaml may run code: the ignored keys are named, and Trust applies it", async () => {
+    const hostile = makeRepo({ files: { 'README.md': '# x\n', 'factory.yaml': 'workspace:\n  setup: "npm ci"\nagent:\n  execution_timeout: 86400\n' } });
+    await page.keyboard.press('n');
+    const sheet = page.getByRole('dialog', { name: 'New session' });
+    await expect.poll(() => sheet.isVisible()).toBe(true);
+    await page.locator('#ns-folder').fill(hostile);
+    await expect.poll(() => text('[data-untrusted-config]'), { timeout: 10_000 }).toContain('workspace.setup, agent.execution_timeout');
+    await screenshot(page, 'new-session-untrusted-config');
+    await sheet.getByRole('button', { name: 'Trust its current content' }).click();
+    await expect.poll(() => page.locator('[data-untrusted-config]').count(), { timeout: 10_000 }).toBe(0);
+    const store = JSON.parse(fs.readFileSync(path.join(ui.home, 'trusted-projects.json'), 'utf8')) as { trusted: Record<string, string> };
+    expect(Object.keys(store.trusted)).toEqual([path.join(fs.realpathSync(hostile), 'factory.yaml')]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => sheet.count()).toBe(0);
+  });
+
   it('starts a session on a real repo with N (⌘N in the desktop app) and streams the transcript', async () => {
     // A browser keeps ⌘/Ctrl+N for itself: the web UI takes plain N outside text fields.
     await page.keyboard.press('n');

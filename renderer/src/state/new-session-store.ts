@@ -34,6 +34,8 @@ interface NewSessionStore {
   setDropNotice(notice: string | null): void;
   checkFolder(): Promise<RepoStatus | null>;
   initRepo(): Promise<void>;
+  /** Trusts the chosen project's own factory.yaml as it is now. */
+  trustProject(): Promise<void>;
   submit(): Promise<SessionInfo | null>;
 }
 
@@ -101,6 +103,14 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
     if (folder === '') return;
     set({ checking: true });
     const answer = await api().request('repo.init', { path: folder });
+    if (answer.ok) set({ status: answer.data, statusFor: folder, checking: false });
+    else set({ checking: false, submitError: errorText(answer.error) });
+  },
+  async trustProject() {
+    const folder = get().fields.folder.trim();
+    if (folder === '') return;
+    set({ checking: true });
+    const answer = await api().request('project.trust', { path: folder });
     if (answer.ok) set({ status: answer.data, statusFor: folder, checking: false });
     else set({ checking: false, submitError: errorText(answer.error) });
   },

@@ -106,6 +106,24 @@ function RepoSummary({ status }: { status: RepoStatus }) {
           {status.uncommitted.length > 5 ? ` and ${status.uncommitted.length - 5} more` : ''}. Your checkout is not touched.
         </div>
       )}
+      {status.untrustedConfig != null && <UntrustedConfig file={status.untrustedConfig.file} ignored={status.untrustedConfig.ignored} />}
+    </div>
+  );
+}
+
+/**
+ * The project's own factory.yaml is repository content: until the user trusts what it says now, the
+ * keys that run code or loosen limits are ignored. Say which, and let them trust it here.
+ */
+function UntrustedConfig({ file, ignored }: { file: string; ignored: readonly string[] }) {
+  const trust = (): void => void useNewSessionStore.getState().trustProject();
+  return (
+    <div className="field-hint warning" data-untrusted-config={file}>
+      <Icon name="warning" size={11} /> This project’s <span className="mono">factory.yaml</span> is not trusted, so{' '}
+      <span className="mono">{ignored.join(', ')}</span> {ignored.length === 1 ? 'is' : 'are'} ignored (a project’s file may only tighten your limits).{' '}
+      <button type="button" className="link-btn" onClick={trust}>
+        Trust its current content
+      </button>
     </div>
   );
 }
