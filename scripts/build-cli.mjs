@@ -8,7 +8,9 @@
 // The tests' scripted model server is bundled the same way (--test-support, and by the global
 // setup): the tests start it dozens of times.
 //
-// Usage: node scripts/build-cli.mjs [--if-stale] [--test-support] [--quiet]
+// Usage: node scripts/build-cli.mjs [--if-stale] [--test-support] [--quiet] [--if-available]
+// (--if-available, for `prepare`: without esbuild — an install without devDependencies — say so and
+// leave the CLI to run through tsx instead of failing the install.)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -96,6 +98,10 @@ async function buildIfStale(bundle, { quiet = false } = {}) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
+  if (args.includes('--if-available') && !(await import('esbuild').then(() => true, () => false))) {
+    process.stderr.write('mlx-factory: esbuild is not installed (no devDependencies?): the CLI will run its TypeScript through tsx.\n');
+    process.exit(0);
+  }
   const bundles = args.includes('--test-support') ? [CLI, SCRIPTED_SERVER] : [CLI];
   for (const bundle of bundles) {
     if (args.includes('--if-stale')) await buildIfStale(bundle, { quiet });
