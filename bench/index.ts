@@ -14,7 +14,10 @@ const available = fs
   .map((f) => f.slice(0, -3))
   .sort();
 
-const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Options that take a value (`--corpus DIR`): the value is not a benchmark name.
+const VALUE_OPTIONS = new Set(['--corpus']);
+const args = process.argv.slice(2);
+const requested = args.filter((a, i) => !a.startsWith('-') && !VALUE_OPTIONS.has(args[i - 1] ?? ''));
 const names = requested.length > 0 ? requested : available;
 const unknown = names.filter((n) => !available.includes(n));
 if (unknown.length > 0) {

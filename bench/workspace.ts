@@ -133,7 +133,7 @@ async function sessionCreation(rows: string[]): Promise<void> {
         await time(async () => {
           const repo = await inspectRepo(REPO);
           const workspace = await createSessionWorkspace({ repo, sessionId: id, slug: 'bench', worktreesRoot: path.join(scratch, 'worktrees') });
-          await prepareSessionWorktree({ repoRoot: repo.root, worktree: workspace.worktree, baseCommit: workspace.baseCommit, config: defaultConfig().workspace, log });
+          await prepareSessionWorktree({ repoRoot: repo.root, worktree: workspace.worktree, gitDir: workspace.gitDir, baseCommit: workspace.baseCommit, config: defaultConfig().workspace, log });
         }),
       );
       const created = fs.readdirSync(path.join(scratch, 'worktrees')).flatMap((d) => fs.readdirSync(path.join(scratch, 'worktrees', d)).map((w) => path.join(scratch, 'worktrees', d, w)));

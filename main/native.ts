@@ -1,20 +1,31 @@
+import os from 'node:os';
 import { app, dialog, Notification } from 'electron';
-import type { NativeCapabilities } from '../src/host/handle-request.js';
-import type { SessionInfo } from '../src/api/payloads.js';
+import type { LoginItemState, NativeCapabilities } from '../src/host/handle-request.js';
 import type { AppWindows } from './windows.js';
 
 /** What only the desktop app can do, handed to the shared request handlers. */
 export function nativeCapabilities(windows: AppWindows): NativeCapabilities {
+  // The picker opens where the last one left off (Electron 43+ would open Downloads otherwise).
+  let lastFolder = os.homedir();
   return {
     notifications: Notification.isSupported(),
-    async pickFolder(title) {
-      const result = await dialog.showOpenDialog({ title: title ?? 'Choose a folder', properties: ['openDirectory', 'createDirectory'] });
-      return result.canceled ? null : (result.filePaths[0] ?? null);
+    pickFolder(title) {
+      // A sheet on our own window, with blur-hide paused: the popover is still there afterwards.
+      return windows.withDialog(async (parent) => {
+        const result = await dialog.showOpenDialog(parent, {
+          title: title ?? 'Choose a folder',
+          defaultPath: lastFolder,
+          properties: ['openDirectory', 'createDirectory'],
+        });
+        const chosen = result.canceled ? null : (result.filePaths[0] ?? null);
+        if (chosen !== null) lastFolder = chosen;
+        return chosen;
+      });
     },
-    getLoginItem: () => app.getLoginItemSettings().openAtLogin,
+    getLoginItem: () => loginItemState(),
     setLoginItem(openAtLogin) {
       app.setLoginItemSettings({ openAtLogin });
-      return app.getLoginItemSettings().openAtLogin;
+      return loginItemState();
     },
     openDashboard: (session) => {
       windows.showDashboard(session);
@@ -22,24 +33,12 @@ export function nativeCapabilities(windows: AppWindows): NativeCapabilities {
   };
 }
 
-const ENDED_WORDS: Partial<Record<SessionInfo['state'], string>> = {
-  passed: 'passed',
-  failed: 'failed',
-  stagnated: 'stopped: no progress',
-  budget_exhausted: 'stopped: token budget used up',
-  timeout: 'timed out',
-  error: 'stopped with an error',
-};
+/** macOS 13+ also reports a status: `requires-approval` means System Settings must allow it first. */
+const LOGIN_ITEM_STATUSES = ['not-registered', 'enabled', 'requires-approval', 'not-found'] as const;
 
-/** A native notification when a session passes or fails; clicking it opens that session. */
-export function notifySessionEnded(info: SessionInfo, windows: AppWindows): void {
-  const word = ENDED_WORDS[info.state];
-  if (word === undefined || !Notification.isSupported()) return; // cancelled/interrupted: the user knows
-  const notification = new Notification({
-    title: `${info.name} ${word}`,
-    body: info.state === 'passed' ? `After ${info.attempts} attempt(s). Review the diff and merge it.` : info.reason,
-    silent: false,
-  });
-  notification.on('click', () => windows.showDashboard(info.id));
-  notification.show();
+function loginItemState(): LoginItemState {
+  const settings = app.getLoginItemSettings();
+  const reported: unknown = (settings as { status?: unknown }).status;
+  const status = LOGIN_ITEM_STATUSES.find((known) => known === reported);
+  return status === undefined ? { openAtLogin: settings.openAtLogin } : { openAtLogin: settings.openAtLogin, status };
 }

@@ -1,27 +1,27 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { BrowserWindow } from 'electron';
+import { APP_ORIGIN } from './app-protocol-response.js';
 
 /**
- * Where our renderer lives: the electron-vite dev server in development, the built files otherwise.
- * Everything else is foreign: navigation to it is blocked and IPC from it is refused.
+ * Where our renderer lives: `app://renderer/` (the built files, served by main/app-protocol.ts), or
+ * the electron-vite dev server — but only in an unpackaged run: a packaged app never trusts
+ * ELECTRON_RENDERER_URL, which anyone starting it could set. Everything else is foreign: navigation
+ * to it is blocked and IPC from it is refused.
  */
-const devServer = process.env['ELECTRON_RENDERER_URL'];
-const rendererDir = path.join(import.meta.dirname, '..', 'renderer');
-const rendererFileUrl = pathToFileURL(rendererDir).href + '/';
+export class RendererLocation {
+  readonly devServer: string | null;
 
-export function isOwnUrl(url: string): boolean {
-  if (devServer !== undefined && devServer !== '') {
-    const origin = new URL(devServer).origin;
-    if (url.startsWith(`${origin}/`) || url === origin) return true;
-    // Vite's hot-reload socket in development.
-    if (url.startsWith(origin.replace(/^http/, 'ws'))) return true;
+  constructor(isPackaged: boolean, rendererUrl: string | undefined) {
+    this.devServer = !isPackaged && rendererUrl !== undefined && rendererUrl !== '' ? new URL(rendererUrl).origin : null;
   }
-  return url.startsWith(rendererFileUrl);
-}
 
-/** Loads the renderer; `view` is the hash route (popover, dashboard). */
-export async function loadRenderer(window: BrowserWindow, view: string): Promise<void> {
-  if (devServer !== undefined && devServer !== '') await window.loadURL(`${devServer}#${view}`);
-  else await window.loadFile(path.join(rendererDir, 'index.html'), { hash: view });
+  isOwnUrl(url: string): boolean {
+    if (url.startsWith(`${APP_ORIGIN}/`)) return true;
+    if (this.devServer === null) return false;
+    // The dev server's pages, and Vite's hot-reload socket.
+    return url === this.devServer || url.startsWith(`${this.devServer}/`) || url.startsWith(`${this.devServer.replace(/^http/, 'ws')}/`);
+  }
+
+  /** The page for a view (a hash route: popover, dashboard, dashboard/session/ID). */
+  urlFor(view: string): string {
+    return `${this.devServer ?? APP_ORIGIN}/index.html#${view}`;
+  }
 }

@@ -20,12 +20,13 @@ export function hardenAllWebContents(isOwnUrl: (url: string) => boolean): void {
       return { action: 'deny' };
     });
   });
-  app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    session.defaultSession.setPermissionCheckHandler(() => false);
-    // Nothing but our own files (and the dev server in development) may be fetched.
-    session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-      callback({ cancel: !isOwnUrl(details.url) && !details.url.startsWith('devtools://') });
-    });
-  }, () => undefined);
+}
+
+/** After `ready`: no permissions, and no request to anything but our renderer (and DevTools). */
+export function lockDownSession(isOwnUrl: (url: string) => boolean): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
+    callback({ cancel: !isOwnUrl(details.url) && !details.url.startsWith('devtools://') });
+  });
 }

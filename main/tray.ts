@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { Menu, nativeImage, Tray, app } from 'electron';
+import { Menu, nativeImage, Tray } from 'electron';
 import type { AppWindows } from './windows.js';
 
 /**
@@ -7,8 +6,8 @@ import type { AppWindows } from './windows.js';
  * the popover; right-click offers the dashboard and Quit; a folder dropped on it (macOS) starts
  * "New session" with that folder.
  */
-export function createTray(windows: AppWindows, onDropPath: (path: string) => void): Tray {
-  const icon = nativeImage.createFromPath(path.join(resourcesDir(), 'iconTemplate.png'));
+export function createTray(iconPath: string, windows: AppWindows, onDropPath: (path: string) => void): Tray {
+  const icon = nativeImage.createFromPath(iconPath);
   icon.setTemplateImage(true);
   const tray = new Tray(icon);
   tray.setToolTip('MLX Factory');
@@ -28,9 +27,4 @@ export function createTray(windows: AppWindows, onDropPath: (path: string) => vo
     if (first !== undefined) onDropPath(first);
   });
   return tray;
-}
-
-/** resources/ beside the app: in the package (asar) and in a checkout alike. */
-export function resourcesDir(): string {
-  return app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(import.meta.dirname, '..', '..', 'resources');
 }

@@ -1,8 +1,10 @@
 import type { TaskSpec } from '../task/task-schema.js';
 import type { ChatMessage } from './chat-message.js';
+import { fenceFor } from './fence-for.js';
 import { CODER_SYSTEM_PROMPT } from './personas.js';
 import { fitSections, type PromptSection, type TrimRecord } from './prompt-budget.js';
 import type { PromptTokenEstimator } from './token-estimate.js';
+import type { ToolAnswer } from './tool-requests.js';
 
 /**
  * A Coder turn never replays the conversation (DESIGN.md, context budgeting): it gets the task, the
@@ -20,7 +22,8 @@ export interface CoderPromptInput {
   readonly checkCommand: string;
   readonly files: readonly FileSnapshot[];
   readonly repoMap?: string | undefined;
-  readonly readAnswers?: readonly FileSnapshot[] | undefined;
+  /** The orchestrator's answers to the Coder's READ / SEARCH / LIST requests of the last turn. */
+  readonly toolAnswers?: readonly ToolAnswer[] | undefined;
   readonly sheriffFeedback?: string | undefined;
   readonly failureTail?: string | undefined;
   readonly earlierAttempts: readonly string[];
@@ -35,7 +38,7 @@ export interface BuiltPrompt {
   readonly trimmed: readonly TrimRecord[];
 }
 
-/** Trim order: repo map, then old attempt lines, READ answers, files, failure output, feedback. */
+/** Trim order: repo map, then old attempt lines, answers to requests, files, failure output, feedback. */
 const PRIORITY = { repoMap: 1, history: 2, readAnswers: 3, files: 4, failure: 5, feedback: 6 } as const;
 
 export function buildCoderPrompt(input: CoderPromptInput, estimator: PromptTokenEstimator): BuiltPrompt {
@@ -49,7 +52,7 @@ export function buildCoderPrompt(input: CoderPromptInput, estimator: PromptToken
       priority: PRIORITY.history,
       trim: 'drop-oldest-lines',
     },
-    { id: 'read-answers', title: 'Files you asked to READ', body: renderFiles(input.readAnswers ?? []), priority: PRIORITY.readAnswers, trim: 'keep-head' },
+    { id: 'read-answers', title: 'Answers to your requests', body: renderAnswers(input.toolAnswers ?? []), priority: PRIORITY.readAnswers, trim: 'keep-head' },
     { id: 'files', title: 'Current files', body: renderFiles(input.files), priority: PRIORITY.files, trim: 'keep-head' },
     { id: 'failure', title: 'Latest check output (tail)', body: input.failureTail ?? '', priority: PRIORITY.failure, trim: 'keep-tail' },
     { id: 'feedback', title: "Sheriff's feedback on the last attempt", body: input.sheriffFeedback ?? '', priority: PRIORITY.feedback, trim: 'keep-head' },
@@ -72,10 +75,20 @@ export function describeTask(task: TaskSpec, checkCommand: string): string {
   return parts.join('\n\n');
 }
 
+/** Each file in a fence longer than any fence inside it, so a README with code blocks stays whole. */
 function renderFiles(files: readonly FileSnapshot[]): string {
   return files
-    .map((f) => (f.content === null ? `${f.path}: (does not exist)` : `${f.path}\n\`\`\`\n${f.content.replace(/\n$/, '')}\n\`\`\``))
+    .map((f) => {
+      if (f.content === null) return `${f.path}: (does not exist)`;
+      const body = f.content.replace(/\n$/, '');
+      const fence = fenceFor(body);
+      return `${f.path}\n${fence}\n${body}\n${fence}`;
+    })
     .join('\n\n');
+}
+
+function renderAnswers(answers: readonly ToolAnswer[]): string {
+  return answers.map((a) => `### ${a.request}\n${a.body}`).join('\n\n');
 }
 
 function instruction(input: CoderPromptInput): string {

@@ -1,7 +1,8 @@
-import { checkRelativePath, pathFromLine } from './edit-path.js';
+import { checkRelativePath, pathFromLine, pathsInSentence, type PathLineOptions } from './edit-path.js';
 import { findFencedBlocks, splitLines, type FencedBlock } from './fenced-blocks.js';
 import { entryFileForLanguage, isNonCodeLanguage, languageMatchesFile } from './languages.js';
 import { stripLeakedSpecialTokens } from './special-tokens.js';
+import { parseToolLine, type ToolRequest } from './tool-requests.js';
 
 /**
  * The Coder's reply format (DESIGN.md, "What the model writes"): a path line then a fenced block with the
@@ -9,7 +10,16 @@ import { stripLeakedSpecialTokens } from './special-tokens.js';
  * orchestrator parses it; the model's tool-calling is never used.
  */
 export type CoderEdit =
-  | { readonly kind: 'whole-file'; readonly path: string; readonly content: string }
+  | {
+      readonly kind: 'whole-file';
+      readonly path: string;
+      readonly content: string;
+      /**
+       * The path was inferred (no path line: the one file in play, or a sentence naming it). Over an
+       * existing file such a block is written only if it is plainly the whole file (rewrite-check.ts).
+       */
+      readonly pathInferred?: true;
+    }
   | { readonly kind: 'search-replace'; readonly path: string; readonly search: string; readonly replace: string };
 
 export interface RejectedEdit {
@@ -19,7 +29,10 @@ export interface RejectedEdit {
 
 export interface ParsedCoderReply {
   readonly edits: readonly CoderEdit[];
+  /** The paths of the READ requests (ranged or not), in order. */
   readonly readRequests: readonly string[];
+  /** Every READ, SEARCH and LIST request, in order, each once. */
+  readonly toolRequests: readonly ToolRequest[];
   readonly rejected: readonly RejectedEdit[];
   /** The model wrote tool calls as text (`write_file({...})`, `<tool_call>`): it needs a correction. */
   readonly toolCallsAsText: boolean;
@@ -30,12 +43,20 @@ export interface ParseContext {
   readonly existingFiles: readonly string[];
   /** Files in play this session (edited or named by the task), for pathless blocks. */
   readonly filesInPlay: readonly string[];
+  /** The task's text: file names it gives count as paths even without an extension. */
+  readonly taskText?: string;
 }
 
 const SEARCH_MARK = /^\s*<{5,9}\s*SEARCH\s*$/;
+/** Any conflict-style marker line; ours are SEARCH_MARK and REPLACE_MARK. */
+const MARKER_LINE = /^\s*(?:<{5,9}|>{5,9})(?![<>])/;
+const OPEN_MARKER = /^\s*<{5,9}(?!<)/;
+const CLOSE_MARKER = /^\s*>{5,9}(?!>)/;
+const OUR_FORMAT = 'write `<<<<<<< SEARCH`, `=======`, `>>>>>>> REPLACE` (exactly these lines) after the file\'s path line, or the whole file after its path line';
+/** A `path/to/` prefix copied from an example: dropped when the bare name is a file in play. */
+const PLACEHOLDER_PREFIX = /^(?:path\/to\/|path\/)/;
 const DIVIDER_MARK = /^\s*={5,9}\s*$/;
 const REPLACE_MARK = /^\s*>{5,9}\s*REPLACE\s*$/;
-const READ_LINE = /^\s*(?:\*\*)?READ(?:\*\*)?:?\s+`?([^`\s][^`]*?)`?\s*$/;
 const TOOL_CALL_TEXT = /<tool_call>|<function_call>|\b(?:write_file|create_file|edit_file|str_replace(?:_editor)?|apply_patch)\s*\(|"name"\s*:\s*"(?:write_file|create_file|edit_file)"/;
 
 export function parseCoderReply(reply: string, context: ParseContext): ParsedCoderReply {
@@ -44,17 +65,35 @@ export function parseCoderReply(reply: string, context: ParseContext): ParsedCod
   const insideBlock = lineMask(lines.length, blocks);
   const edits: CoderEdit[] = [];
   const rejected: RejectedEdit[] = [];
+  const paths = pathOptions(context);
 
-  const searchReplace = parseSearchReplace(lines, blocks);
+  const searchReplace = parseSearchReplace(lines, blocks, paths);
   const claimedBlocks = new Set<FencedBlock>(searchReplace.claimedBlocks);
-  addChecked(searchReplace.edits, edits, rejected);
+  addChecked(searchReplace.edits, edits, rejected, context);
+  if (searchReplace.incomplete !== undefined) {
+    rejected.push({ path: searchReplace.incomplete, reason: 'a SEARCH/REPLACE block is not complete (it needs a `=======` line and a `>>>>>>> REPLACE` line), so it was not applied; send it again in full' });
+  }
+  rejected.push(...foreignMarkerBlocks(lines, blocks, insideBlock, claimedBlocks));
 
   const pathless: FencedBlock[] = [];
   for (const block of blocks) {
     if (claimedBlocks.has(block)) continue;
-    const named = pathForBlock(block, lines, insideBlock);
-    if (named !== undefined) {
-      addChecked([{ kind: 'whole-file', path: named, content: withFinalNewline(block.body) }], edits, rejected);
+    const markers = splitLines(block.body).filter((line) => MARKER_LINE.test(line));
+    const named = pathForBlock(block, lines, insideBlock, paths);
+    if (markers.length > 0) {
+      // Never written as file content: another tool's dialect, or ours left unfinished.
+      const shown = markers.length > 1 ? `\`${markers[0]?.trim() ?? ''}\` … \`${markers[markers.length - 1]?.trim() ?? ''}\`` : `\`${markers[0]?.trim() ?? ''}\``;
+      rejected.push({
+        path: named?.kind === 'path' ? named.path : '(no path)',
+        reason: `this tool does not read ${shown} marker lines (not a complete SEARCH/REPLACE block), so nothing was written; ${OUR_FORMAT}`,
+      });
+    } else if (named?.kind === 'path') {
+      const edit: CoderEdit = named.inferred
+        ? { kind: 'whole-file', path: named.path, content: withFinalNewline(block.body), pathInferred: true }
+        : { kind: 'whole-file', path: named.path, content: withFinalNewline(block.body) };
+      addChecked([edit], edits, rejected, context);
+    } else if (named?.kind === 'unsure') {
+      rejected.push({ path: named.path, reason: `the line before a code block names several files (${named.names.join(', ')}), so it was not written; put the file's path alone on the line before its block` });
     } else if (!isNonCodeLanguage(block.language) && block.body.trim() !== '') {
       pathless.push(block);
     }
@@ -64,20 +103,68 @@ export function parseCoderReply(reply: string, context: ParseContext): ParsedCod
     if (fallback) edits.push(fallback);
   }
 
+  for (const [from, to] of searchReplace.claimedLines) for (let i = from; i <= to; i += 1) insideBlock[i] = true;
+  const toolRequests = toolRequestLines(lines, insideBlock);
   return {
     edits,
-    readRequests: readRequests(lines, insideBlock),
+    readRequests: [...new Set(toolRequests.flatMap((r) => (r.kind === 'read' ? [r.path] : [])))],
+    toolRequests,
     rejected,
     toolCallsAsText: edits.length === 0 && TOOL_CALL_TEXT.test(reply),
   };
 }
 
-function addChecked(candidates: readonly CoderEdit[], edits: CoderEdit[], rejected: RejectedEdit[]): void {
+function pathOptions(context: ParseContext): PathLineOptions {
+  const known = new Set(context.existingFiles);
+  for (const file of context.filesInPlay) known.add(file);
+  for (const name of namesInTask(context.taskText ?? '')) known.add(name);
+  return { knownPaths: known };
+}
+
+/** File names a task gives in backticks or quotes, or after "file", "named" or "called". */
+export function namesInTask(taskText: string): string[] {
+  const names = new Set<string>();
+  for (const m of taskText.matchAll(/[`'"]([^`'"\s]+)[`'"]/g)) names.add(m[1] ?? '');
+  for (const m of taskText.matchAll(/\b(?:file|named|called)\s+([\w./-]+)/gi)) names.add((m[1] ?? '').replace(/[.,;:]+$/, ''));
+  names.delete('');
+  return [...names];
+}
+
+/**
+ * Unfenced conflict-style blocks in another tool's dialect (`<<<<<<< ORIGINAL` … `>>>>>>> UPDATED`,
+ * `<<<<<<< SEARCH:`): refused with a correction naming ours. A lone stray marker line (Aider's own
+ * prompt ends with one) is ignored.
+ */
+function foreignMarkerBlocks(lines: readonly string[], blocks: readonly FencedBlock[], insideBlock: readonly boolean[], claimed: ReadonlySet<FencedBlock>): RejectedEdit[] {
+  const inClaimed = (i: number): boolean => blocks.some((b) => claimed.has(b) && b.startLine <= i && i <= b.endLine);
+  const found: string[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] ?? '';
+    if (SEARCH_MARK.test(line) || !OPEN_MARKER.test(line) || (insideBlock[i] && !inClaimed(i))) continue;
+    const divider = indexFrom(lines, i + 1, DIVIDER_MARK);
+    const close = divider === -1 ? -1 : indexFrom(lines, divider + 1, CLOSE_MARKER);
+    if (close === -1 || REPLACE_MARK.test(lines[close] ?? '')) continue;
+    found.push(`${line.trim()} … ${(lines[close] ?? '').trim()}`);
+    i = close;
+  }
+  return found.length === 0 ? [] : [{ path: '(no path)', reason: `this tool does not read \`${found[0]}\` blocks, so nothing was written from them; ${OUR_FORMAT}` }];
+}
+
+function addChecked(candidates: readonly CoderEdit[], edits: CoderEdit[], rejected: RejectedEdit[], context: ParseContext): void {
   for (const edit of candidates) {
     const check = checkRelativePath(edit.path);
-    if (check.ok) edits.push({ ...edit, path: check.path });
+    if (check.ok) edits.push({ ...edit, path: withoutPlaceholderPrefix(check.path, context) });
     else rejected.push({ path: check.path, reason: check.reason });
   }
+}
+
+/** `path/to/app.py` (copied from an example) is `app.py` when that is a file in play and the long one is not. */
+function withoutPlaceholderPrefix(file: string, context: ParseContext): string {
+  if (!PLACEHOLDER_PREFIX.test(file) || context.existingFiles.includes(file)) return file;
+  const bare = file.replace(PLACEHOLDER_PREFIX, '');
+  if (context.filesInPlay.includes(bare)) return bare;
+  const byBase = context.filesInPlay.filter((f) => f === bare || f.endsWith(`/${bare}`));
+  return byBase.length === 1 && byBase[0] !== undefined ? byBase[0] : file;
 }
 
 function lineMask(count: number, blocks: readonly FencedBlock[]): boolean[] {
@@ -86,22 +173,35 @@ function lineMask(count: number, blocks: readonly FencedBlock[]): boolean[] {
   return mask;
 }
 
+type BlockPath =
+  | { readonly kind: 'path'; readonly path: string; readonly inferred: boolean }
+  | { readonly kind: 'unsure'; readonly path: string; readonly names: readonly string[] };
+
 /**
  * The path for a block: in its info string (```python main.py / ```main.py / ```python:main.py) or on
  * the line above it. A command or output block (```bash, ```text) is a file only when a path line names
- * it, never because the sentence above mentions a file.
+ * it, never because the sentence above mentions a file. A path taken from a sentence is `inferred`.
  */
-function pathForBlock(block: FencedBlock, lines: readonly string[], insideBlock: readonly boolean[]): string | undefined {
+function pathForBlock(block: FencedBlock, lines: readonly string[], insideBlock: readonly boolean[], options: PathLineOptions): BlockPath | undefined {
+  const found = (p: string | undefined, inferred = false): BlockPath | undefined => (p === undefined ? undefined : { kind: 'path', path: p, inferred });
   if (block.infoRest !== '') {
-    const fromInfo = pathFromLine(block.infoRest);
-    if (fromInfo !== undefined) return fromInfo;
+    const fromInfo = pathFromLine(block.infoRest, { ...options, sentences: false });
+    if (fromInfo !== undefined) return found(fromInfo);
   }
   const word = languagePrefixed(block.infoWord) ?? block.infoWord;
-  if (word.includes('.') || word.includes('/')) {
-    const fromLanguage = pathFromLine(word);
-    if (fromLanguage !== undefined) return fromLanguage;
+  if (word.includes('.') || word.includes('/') || options.knownPaths?.has(word) === true) {
+    const fromLanguage = pathFromLine(word, { ...options, sentences: false });
+    if (fromLanguage !== undefined) return found(fromLanguage);
   }
-  return pathAbove(block.startLine, lines, insideBlock, !isNonCodeLanguage(block.language));
+  const above = lineAbove(block.startLine, lines, insideBlock);
+  if (above === undefined) return undefined;
+  const exact = pathFromLine(above, { ...options, sentences: false });
+  if (exact !== undefined) return found(exact);
+  if (isNonCodeLanguage(block.language)) return undefined;
+  const named = pathsInSentence(above, options.knownPaths);
+  if (named.length === 1) return found(named[0], true);
+  if (named.length > 1) return { kind: 'unsure', path: named[0] ?? '(no path)', names: named };
+  return undefined;
 }
 
 /** `python:src/main.py` → `src/main.py` when the part before the colon is a language we know. */
@@ -112,23 +212,28 @@ function languagePrefixed(word: string): string | undefined {
   return entryFileForLanguage(language) !== undefined || isNonCodeLanguage(language) ? word.slice(colon + 1) : undefined;
 }
 
-/** The nearest prose line above `index` (one blank line allowed), read as a path. */
-function pathAbove(index: number, lines: readonly string[], insideBlock: readonly boolean[], sentences: boolean): string | undefined {
+/** The nearest prose line above `index` (one blank line allowed). */
+function lineAbove(index: number, lines: readonly string[], insideBlock: readonly boolean[]): string | undefined {
   let i = index - 1;
   if (i >= 0 && (lines[i] ?? '').trim() === '') i -= 1;
   if (i < 0 || insideBlock[i]) return undefined;
-  return pathFromLine(lines[i] ?? '', { sentences });
+  return lines[i];
 }
 
 interface SearchReplaceScan {
   readonly edits: CoderEdit[];
   readonly claimedBlocks: FencedBlock[];
+  /** A SEARCH line with no `=======` or `>>>>>>> REPLACE` after it (a reply cut short): its path. */
+  readonly incomplete?: string;
+  /** Line ranges (inclusive) of the blocks: code, not requests. */
+  readonly claimedLines: [number, number][];
 }
 
 /** SEARCH/REPLACE blocks, fenced or not; consecutive blocks reuse the last path named. */
-function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlock[]): SearchReplaceScan {
+function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlock[], options: PathLineOptions): SearchReplaceScan {
   const edits: CoderEdit[] = [];
   const claimed = new Set<FencedBlock>();
+  const claimedLines: [number, number][] = [];
   let currentPath: string | undefined;
   let i = 0;
   while (i < lines.length) {
@@ -138,11 +243,15 @@ function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlo
     }
     const enclosing = blocks.find((b) => b.startLine < i && i <= b.endLine);
     if (enclosing) claimed.add(enclosing);
-    const named = pathBeforeMarker(i, lines, enclosing);
+    const named = pathBeforeMarker(i, lines, enclosing, options);
     if (named !== undefined) currentPath = named;
     const divider = indexFrom(lines, i + 1, DIVIDER_MARK);
     const end = divider === -1 ? -1 : indexFrom(lines, divider + 1, REPLACE_MARK);
-    if (divider === -1 || end === -1) break; // an unterminated block is not an edit
+    if (divider === -1 || end === -1) {
+      claimedLines.push([i, lines.length - 1]);
+      return { edits, claimedBlocks: [...claimed], incomplete: currentPath ?? '(no path)', claimedLines }; // not an edit
+    }
+    claimedLines.push([i, end]);
     if (currentPath !== undefined) {
       edits.push({
         kind: 'search-replace',
@@ -153,20 +262,20 @@ function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlo
     }
     i = end + 1;
   }
-  return { edits, claimedBlocks: [...claimed] };
+  return { edits, claimedBlocks: [...claimed], claimedLines };
 }
 
-function pathBeforeMarker(marker: number, lines: readonly string[], enclosing: FencedBlock | undefined): string | undefined {
+function pathBeforeMarker(marker: number, lines: readonly string[], enclosing: FencedBlock | undefined, options: PathLineOptions): string | undefined {
   let i = marker - 1;
   while (i >= 0 && (lines[i] ?? '').trim() === '') i -= 1;
   if (i >= 0 && REPLACE_MARK.test(lines[i] ?? '')) return undefined; // continues the previous file
   if (enclosing && i === enclosing.startLine) {
-    const fromInfo = enclosing.infoRest !== '' ? pathFromLine(enclosing.infoRest) : undefined;
+    const fromInfo = enclosing.infoRest !== '' ? pathFromLine(enclosing.infoRest, options) : undefined;
     if (fromInfo !== undefined) return fromInfo;
     i -= 1;
     while (i >= 0 && (lines[i] ?? '').trim() === '') i -= 1;
   }
-  return i >= 0 ? pathFromLine(lines[i] ?? '') : undefined;
+  return i >= 0 ? pathFromLine(lines[i] ?? '', options) : undefined;
 }
 
 function indexFrom(lines: readonly string[], start: number, pattern: RegExp): number {
@@ -191,17 +300,22 @@ function pathlessEdit(candidates: readonly FencedBlock[], context: ParseContext)
   }
   const matching = context.filesInPlay.filter((f) => languageMatchesFile(best.language, f));
   if (matching.length === 1 && matching[0] !== undefined) {
-    return { kind: 'whole-file', path: matching[0], content: withFinalNewline(best.body) };
+    return { kind: 'whole-file', path: matching[0], content: withFinalNewline(best.body), pathInferred: true };
   }
   return undefined;
 }
 
-function readRequests(lines: readonly string[], insideBlock: readonly boolean[]): string[] {
-  const requests: string[] = [];
+function toolRequestLines(lines: readonly string[], insideBlock: readonly boolean[]): ToolRequest[] {
+  const requests: ToolRequest[] = [];
+  const seen = new Set<string>();
   lines.forEach((line, i) => {
     if (insideBlock[i]) return;
-    const m = READ_LINE.exec(line);
-    if (m?.[1] !== undefined && !requests.includes(m[1])) requests.push(m[1]);
+    const request = parseToolLine(line);
+    if (request === undefined) return;
+    const key = JSON.stringify(request);
+    if (seen.has(key)) return;
+    seen.add(key);
+    requests.push(request);
   });
   return requests;
 }

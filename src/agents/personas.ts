@@ -11,7 +11,7 @@ main.py
 \`\`\`python
 print("hello")
 \`\`\`
-2. To change part of a large existing file, put its path alone on a line, then one or more SEARCH/REPLACE blocks; SEARCH must match the current file exactly:
+2. To change part of a large existing file, put its path alone on a line, then one or more SEARCH/REPLACE blocks. SEARCH is whole lines copied exactly from the current file, enough of them to match one place only:
 app/server.py
 \`\`\`python
 <<<<<<< SEARCH
@@ -20,7 +20,13 @@ app/server.py
     return 2
 >>>>>>> REPLACE
 \`\`\`
-3. To see a file you were not shown, write a line: READ path/to/file
+If the file itself contains \`\`\` lines, fence it with four backticks (\`\`\`\`) instead.
+
+To look around before editing, write request lines (alone on a line, outside code blocks); the answers come in the next message:
+READ path/to/file          the whole file (READ path/to/file 120-180 for those lines)
+SEARCH regex [path-glob]   matching lines of tracked files, with line numbers (e.g. SEARCH def parse_\\w+ src/*.py)
+LIST dir                   tracked files under dir with their sizes (LIST . for the top)
+Ask only for what you need; then write your edits.
 
 Rules: paths are relative to the project root; write complete, runnable code; do not call tools or functions; keep explanations short.`;
 

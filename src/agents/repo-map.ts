@@ -25,7 +25,7 @@ export interface RepoFile {
   readonly content: string | null;
 }
 
-export function extractSymbols(path: string, content: string): string[] {
+export function extractSymbols(path: string, content: string, max = MAX_SYMBOLS_PER_FILE): string[] {
   const ext = extensionOf(path);
   const patterns = SYMBOL_PATTERNS[PATTERN_ALIASES[ext] ?? ext];
   if (!patterns) return [];
@@ -35,7 +35,7 @@ export function extractSymbols(path: string, content: string): string[] {
       const name = pattern.exec(line)?.[1];
       if (name !== undefined && !symbols.includes(name)) symbols.push(name);
     }
-    if (symbols.length >= MAX_SYMBOLS_PER_FILE) break;
+    if (symbols.length >= max) break;
   }
   return symbols;
 }
@@ -64,7 +64,7 @@ export function renderRepoMap(files: readonly RepoFile[], maxChars: number): str
     lines.push(line);
     used += line.length + 1;
   }
-  if (index < files.length) lines.push(`… and ${files.length - index} more files (ask with READ path)`);
+  if (index < files.length) lines.push(`… and ${files.length - index} more files (LIST dir, SEARCH regex or READ path to see them)`);
   return lines.join('\n');
 }
 

@@ -1,5 +1,6 @@
 import type { ApiEvent } from './global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from './requests.js';
+import type { ApiError } from './responses.js';
 
 /**
  * The typed client the renderer talks to, whatever carries it: the Electron preload bridge
@@ -25,9 +26,16 @@ export interface FactoryApi {
   subscribe(stream: string, afterSeq?: number): Promise<ApiResponse<'events.subscribe'>>;
   unsubscribe(stream: string): Promise<ApiResponse<'events.unsubscribe'>>;
 
-  /** 'open' once usable; the WebSocket client goes 'reconnecting' while its socket is down. IPC is always 'open'. */
-  onConnectionChange(listener: (state: ConnectionState) => void): () => void;
+  /**
+   * 'open' once usable; the WebSocket client goes 'reconnecting' while its socket is down, and
+   * 'closed' for good when closed by its owner, or with `error` when the host refused this
+   * address's token (TOKEN_REJECTED: the host restarted) or nothing answered for a while
+   * (HOST_GONE). IPC is always 'open'.
+   */
+  onConnectionChange(listener: (state: ConnectionState, error: ApiError | null) => void): () => void;
   readonly connectionState: ConnectionState;
+  /** Why the connection ended ('closed' with a reason), else null. */
+  readonly connectionError: ApiError | null;
 
   /**
    * The filesystem path of a dropped File (Electron: `webUtils.getPathForFile`); null where the

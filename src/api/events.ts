@@ -10,6 +10,29 @@ const usageSchema = z.object({ promptTokens: z.int().nonnegative(), completionTo
 const attempt = z.int().positive();
 
 const envelope = { session: z.string(), seq: z.int().nonnegative(), time: z.string() };
+
+/**
+ * What a session is to do and under which limits, fixed once when it starts and logged whole, so
+ * resume and reply run exactly this (never today's factory.yaml). The check is either a command, or
+ * the rule "run the entry file the Coder writes" (decided per attempt from the files it wrote).
+ */
+export const checkRuleSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('command'), command: z.string() }), z.object({ kind: z.literal('entry-file') })]);
+export const sessionPlanSchema = z.object({
+  check: checkRuleSchema,
+  limits: z.object({
+    maxAttempts: z.int().positive(),
+    executionTimeoutMs: z.number().positive(),
+    llmTimeoutMs: z.number().positive(),
+    maxTokensPerTurn: z.int().positive(),
+    totalTokenBudget: z.int().positive(),
+    temperature: z.number().nonnegative(),
+    stagnationThreshold: z.int().positive(),
+    maxPromptTokens: z.int().positive(),
+  }),
+  sandbox: z.enum(['auto', 'required']),
+  checkLimits: z.object({ memoryBytes: z.number().nonnegative().optional(), processes: z.int().positive().optional(), cpuSeconds: z.number().positive().optional() }).optional(),
+});
+export type LoggedSessionPlan = z.infer<typeof sessionPlanSchema>;
 const event = <T extends z.ZodRawShape>(shape: T) => z.object({ ...envelope, ...shape });
 
 export const sessionEventSchema = z.discriminatedUnion('type', [
@@ -25,6 +48,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     baseBranch: z.string().nullable(),
     uncommittedNotIncluded: z.array(z.string()),
     limits: z.object({ maxAttempts: z.int(), executionTimeout: z.number(), llmTimeout: z.number(), totalTokenBudget: z.int(), maxPromptTokens: z.int() }),
+    /** The whole plan (absent in logs from before it was logged: those are resumed from the fields above). */
+    plan: sessionPlanSchema.optional(),
   }),
   event({ type: z.literal('session.warning'), message: z.string() }),
   event({ type: z.literal('attempt.started'), attempt }),
@@ -48,6 +73,7 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     durationMs: z.number().nonnegative(),
   }),
   event({ type: z.literal('edit.rejected'), attempt, reasons: z.array(z.string()), correction: z.string() }),
+  /** `paths`: the Coder's READ / SEARCH / LIST requests as it wrote them (`READ a.py 10-40`, `SEARCH x *.py`). */
   event({ type: z.literal('read.answered'), attempt, paths: z.array(z.string()) }),
   event({ type: z.literal('commit'), attempt, step: z.int().positive(), sha: z.string(), files: z.array(z.string()) }),
   /** `pgid`: the check's process group, so a later look can tell whether anything of it still runs. */

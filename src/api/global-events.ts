@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sessionEventSchema, type SessionEvent } from './events.js';
+import { modelPullPayloadSchema } from './model-pull.js';
 import { repoStatusSchema, sessionInfoSchema } from './payloads.js';
 import { memorySamplePayloadSchema, serverLogPayloadSchema, serverStatePayloadSchema } from './server-events.js';
 
@@ -28,6 +29,7 @@ export const globalEventSchema = z.discriminatedUnion('type', [
   memorySamplePayloadSchema.extend(globalEnvelope),
   sessionUpdatedPayloadSchema.extend(globalEnvelope),
   newSessionRequestedPayloadSchema.extend(globalEnvelope),
+  modelPullPayloadSchema.extend(globalEnvelope),
 ]);
 export type GlobalEvent = z.infer<typeof globalEventSchema>;
 export type GlobalEventType = GlobalEvent['type'];

@@ -49,6 +49,7 @@ export function createIpcClient(ipc: IpcRendererLike, pathForFile: (file: File) 
   return {
     transport: 'ipc',
     connectionState: 'open',
+    connectionError: null,
     request,
     onEvent(listener) {
       listeners.add(listener);

@@ -14,6 +14,8 @@ const sha = z.string();
 export const sessionInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
+  /** The task's first line, whole (the list shows it; `name` is the short form branches use). */
+  title: z.string(),
   repo: z.string(),
   worktree: z.string(),
   branch: z.string(),
@@ -28,6 +30,8 @@ export const sessionInfoSchema = z.object({
   headCommit: sha,
   /** True while this host runs the session's loop (so it can be cancelled). */
   live: z.boolean(),
+  /** Hidden from the list by the user (`sessions.archive`); nothing was deleted. */
+  archived: z.boolean(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
@@ -37,6 +41,11 @@ export const sessionCommitSchema = z.object({
   attempt: z.int().positive(),
   sha,
   files: z.array(z.string()),
+  /** The check that ran on this step's attempt (null: none ran yet, or the attempt ended before it). */
+  check: z.object({ exitCode: z.int().nullable(), timedOut: z.boolean() }).nullable(),
+  /** The Sheriff's verdict on that attempt, and whether the attempt passed (exit 0 and PASS). */
+  verdict: z.enum(['PASS', 'FAIL', 'missing']).nullable(),
+  passed: z.boolean().nullable(),
 });
 export type SessionCommit = z.infer<typeof sessionCommitSchema>;
 
@@ -150,6 +159,17 @@ export const modelInfoSchema = z.object({
   onDisk: z.boolean(),
   sizeBytes: z.int().nonnegative().nullable(),
   note: z.string(),
+  /** A short name for tables (the repo id when there is none). */
+  label: z.string().optional(),
+  /** The seed's default model. */
+  isDefault: z.boolean().optional(),
+  /** Bytes in the hub cache (or the folder) now; null when nothing is on disk. */
+  diskBytes: z.int().nonnegative().nullable().optional(),
+  /** Whether it fits this machine's memory (weights + KV cache + runtime vs RAM and what is free now). */
+  fit: z.enum(['fits', 'tight', 'too-large']).optional(),
+  fitMessage: z.string().optional(),
+  /** On disk but cannot be loaded (an incomplete download): why. */
+  problem: z.string().nullable().optional(),
 });
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 
@@ -197,3 +217,25 @@ export const subscribeResultSchema = z.object({
   gap: z.boolean(),
 });
 export type SubscribeResult = z.infer<typeof subscribeResultSchema>;
+
+/** One session of a bulk action, and how it went (`error` null when it went through). */
+export const bulkResultSchema = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  archiveRef: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type BulkResult = z.infer<typeof bulkResultSchema>;
+
+/** Disk a session's worktree takes (lstat walk, links not followed). */
+export const worktreeUsageSchema = z.object({
+  id: z.string(),
+  worktree: z.string(),
+  bytes: z.int().nonnegative(),
+  files: z.int().nonnegative(),
+  /** false: the worktree is gone (discarded, or removed by hand). */
+  exists: z.boolean(),
+  /** The walk stopped early (a huge tree): bytes is a lower bound. */
+  partial: z.boolean(),
+});
+export type WorktreeUsage = z.infer<typeof worktreeUsageSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   appInfoSchema,
+  bulkResultSchema,
   configViewSchema,
   discardResultSchema,
   doctorCheckSchema,
@@ -16,7 +17,9 @@ import {
   sessionDiffSchema,
   sessionInfoSchema,
   subscribeResultSchema,
+  worktreeUsageSchema,
 } from './payloads.js';
+import { modelPullPayloadSchema } from './model-pull.js';
 import type { ApiResult } from './responses.js';
 
 /**
@@ -31,8 +34,16 @@ const commitSha = z.string().regex(/^[0-9a-f]{4,64}$/, 'a commit sha');
 /** An absolute or host-relative filesystem path; the host resolves and checks it. */
 const hostPath = z.string().min(1).max(4096);
 const byId = z.strictObject({ id: sessionId });
+const repoId = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/, 'a Hugging Face repo id (org/name)').max(200);
 const none = z.strictObject({});
 const empty = z.object({});
+
+/**
+ * Start at login. macOS 13+ adds a status: `requires-approval` means the user must allow the app in
+ * System Settings → General → Login Items before it starts at login (openAtLogin stays false until then).
+ */
+const loginItemStateSchema = z.object({ openAtLogin: z.boolean(), status: z.enum(['not-registered', 'enabled', 'requires-approval', 'not-found']).optional() });
+export type LoginItemState = z.infer<typeof loginItemStateSchema>;
 
 /** A config patch: section → key → value (null removes the key from the user file). */
 const configPatchSection = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
@@ -41,8 +52,8 @@ export const requestSchemas = {
   /** Who answers: version, transport, epoch of the global stream, native capabilities. */
   'app.info': { params: none, data: appInfoSchema },
   /** Electron only (else UNSUPPORTED): start the app at login. */
-  'app.getLoginItem': { params: none, data: z.object({ openAtLogin: z.boolean() }) },
-  'app.setLoginItem': { params: z.strictObject({ openAtLogin: z.boolean() }), data: z.object({ openAtLogin: z.boolean() }) },
+  'app.getLoginItem': { params: none, data: loginItemStateSchema },
+  'app.setLoginItem': { params: z.strictObject({ openAtLogin: z.boolean() }), data: loginItemStateSchema },
   /** Electron only (else UNSUPPORTED): show the dashboard window, optionally on one session. */
   'app.openDashboard': { params: z.strictObject({ session: sessionId.optional() }), data: empty },
 
@@ -79,6 +90,17 @@ export const requestSchemas = {
   'sessions.merge': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }), data: mergeResultSchema },
   /** Removes the worktree and branch; an archive ref keeps the work. */
   'sessions.discard': { params: byId, data: discardResultSchema },
+  /** Discards several sessions (e.g. every merged or failed one of a repository), one after another; running ones are refused. */
+  'sessions.discardMany': { params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000) }), data: z.object({ results: z.array(bulkResultSchema) }) },
+  /** Hides sessions from the list (archived: false brings them back); nothing is deleted. */
+  'sessions.archive': { params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000), archived: z.boolean() }), data: z.object({ changed: z.array(z.string()) }) },
+  /** Disk used by the sessions' worktrees (all sessions, or `ids`). */
+  'sessions.diskUsage': {
+    params: z.strictObject({ ids: z.array(sessionId).max(1000).optional() }),
+    data: z.object({ sessions: z.array(worktreeUsageSchema), totalBytes: z.int().nonnegative() }),
+  },
+  /** Opens the session's worktree (the recorded one) in the user's editor, a terminal, or the file manager. */
+  'sessions.openIn': { params: z.strictObject({ id: sessionId, target: z.enum(['editor', 'terminal', 'files']) }), data: z.object({ command: z.string() }) },
 
   'server.start': { params: z.strictObject({ model: z.string().min(1).optional(), port: z.int().min(1).max(65535).optional() }), data: serverStatusSchema },
   'server.stop': { params: none, data: serverStatusSchema },
@@ -86,7 +108,20 @@ export const requestSchemas = {
   /** The last lines of the server's log. */
   'server.logs': { params: z.strictObject({ tail: z.int().positive().max(10_000).default(200) }), data: z.object({ lines: z.array(z.string()), file: z.string().nullable() }) },
   /** Recommended models plus those on disk; `current` is the configured one. */
-  'models.list': { params: none, data: z.object({ models: z.array(modelInfoSchema), current: z.string() }) },
+  /**
+   * `models`: what the chosen server can serve (for an external one, its /v1/models); `local`: the
+   * recommended models and the Hugging Face cache on this machine, whatever server is chosen (the
+   * Models view); `pulls`: each download's latest progress.
+   */
+  'models.list': {
+    params: none,
+    data: z.object({ models: z.array(modelInfoSchema), current: z.string(), pulls: z.array(modelPullPayloadSchema).optional(), local: z.array(modelInfoSchema).optional() }),
+  },
+  /** Starts downloading a model into the Hugging Face cache (progress: `model.pull` events); started false = one already runs. */
+  'models.pull': { params: z.strictObject({ model: repoId, revision: z.string().min(1).max(200).optional() }), data: z.object({ started: z.boolean() }) },
+  'models.cancelPull': { params: z.strictObject({ model: repoId }), data: z.object({ cancelled: z.boolean() }) },
+  /** Deletes a model from the Hugging Face cache. */
+  'models.remove': { params: z.strictObject({ model: repoId }), data: z.object({ freedBytes: z.number().nonnegative() }) },
   /** Memory samples kept by the host, oldest first (`since`: ISO time, exclusive). */
   'memory.history': { params: z.strictObject({ since: z.string().optional() }), data: z.object({ samples: z.array(memorySampleSchema) }) },
   'doctor.run': { params: none, data: z.object({ checks: z.array(doctorCheckSchema) }) },

@@ -15,7 +15,11 @@ export type ApiOnlyErrorCode =
   /** This front door cannot do it (e.g. a native folder picker in a browser). */
   | 'UNSUPPORTED'
   /** The transport is gone (the WebSocket closed while the request was in flight). */
-  | 'DISCONNECTED';
+  | 'DISCONNECTED'
+  /** The page's address carries a token this host does not know: the host was restarted (new token); open the address it printed. */
+  | 'TOKEN_REJECTED'
+  /** Nothing has answered at the page's address for a while: that `mlx-factory ui` is gone (a new one prints a new address). */
+  | 'HOST_GONE';
 
 export type ApiErrorCode = ErrorCode | ApiOnlyErrorCode;
 

@@ -31,9 +31,19 @@ export const eventFrameSchema = z.object({ type: z.literal('event'), event: z.re
 export const eventBatchFrameSchema = z.object({ type: z.literal('events'), events: z.array(z.record(z.string(), z.unknown())) });
 export type EventBatchFrame = z.infer<typeof eventBatchFrameSchema>;
 
+/**
+ * The only frame a socket gets when its token is not this host's — the page was opened from an
+ * address an earlier `mlx-factory ui` printed (a restarted host has a new token). The host closes
+ * the socket with CLOSE_TOKEN_REJECTED right after it; the client stops reconnecting and says so.
+ * (A refused HTTP upgrade would look to a browser like a dropped connection: no status, no reason.)
+ */
+export const refusedFrameSchema = z.object({ type: z.literal('refused'), error: apiErrorSchema });
+
 export const hostFrameSchema = z.discriminatedUnion('type', [
   /** First frame after the socket opens. */
-  z.object({ type: z.literal('hello'), epoch: z.string(), version: z.string() }),
+  /** First frame after the socket opens; `token` only for a socket that came in with a one-time code. */
+  z.object({ type: z.literal('hello'), epoch: z.string(), version: z.string(), token: z.string().optional() }),
+  refusedFrameSchema,
   /** id null: the frame could not be read at all (malformed JSON, no id). */
   z.object({ type: z.literal('response'), id: z.int().nonnegative().nullable(), response: responseEnvelopeSchema }),
   eventFrameSchema,
@@ -50,7 +60,20 @@ export const EVENT_BATCH_MAX_BYTES = 128 * 1024;
 
 /** Bigger frames are refused (closed with 1009) — requests are small; big data only flows host → client. */
 export const MAX_CLIENT_FRAME_BYTES = 256 * 1024;
+/** The close code after a `refused` frame (4000–4999 are the application's). */
+export const CLOSE_TOKEN_REJECTED = 4401;
+
 /** The WebSocket path on the host. */
 export const WS_PATH = '/api';
-/** The query parameter (page URL and WebSocket URL) that carries the access token. */
+/**
+ * The access token travels in the page address's fragment (`#token=…`: never sent to a server, never
+ * in a Referer), which the page removes from the address bar at once, and in the WebSocket's
+ * subprotocol list (`mlx-factory-token.<token>`): never in a URL, never in a cookie (cookies ignore
+ * ports, so every other local server would get it). `--open` hands the browser a one-time code
+ * instead (`#code=…`, valid once, briefly), so the token never appears on a command line.
+ */
 export const TOKEN_PARAM = 'token';
+export const CODE_PARAM = 'code';
+export const WS_PROTOCOL = 'mlx-factory';
+export const TOKEN_PROTOCOL_PREFIX = 'mlx-factory-token.';
+export const CODE_PROTOCOL_PREFIX = 'mlx-factory-code.';

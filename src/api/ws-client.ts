@@ -2,7 +2,7 @@ import type { ConnectionState, FactoryApi } from './client.js';
 import { EventCursors } from './event-cursors.js';
 import { apiEventSchema, GLOBAL_STREAM, type ApiEvent } from './global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from './requests.js';
-import { fail, type ApiResult } from './responses.js';
+import { fail, type ApiError, type ApiResult } from './responses.js';
 import { hostFrameSchema, type ClientFrame } from './wire.js';
 
 /**
@@ -23,12 +23,21 @@ export interface WebSocketLike {
 }
 
 export interface WsClientOptions {
-  /** ws://127.0.0.1:PORT/api?token=… */
+  /** ws://127.0.0.1:PORT/api */
   readonly url: string;
+  /** The subprotocols to offer at each (re)connect: they carry the credential (see wire.ts). */
+  readonly protocols?: () => readonly string[];
+  /** The host sent the long-lived token (the socket came in with a one-time code): keep it for reconnects. */
+  readonly onToken?: (token: string) => void;
   /** Defaults to the global WebSocket. */
-  readonly createSocket?: (url: string) => WebSocketLike;
+  readonly createSocket?: (url: string, protocols: readonly string[]) => WebSocketLike;
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Stop reconnecting (state 'closed', error HOST_GONE) once nothing has answered for this long
+   * (default 30 s): a tab of an `mlx-factory ui` that is gone must say so, not spin forever.
+   */
+  readonly giveUpAfterMs?: number;
 }
 
 const OPEN = 1;
@@ -41,13 +50,14 @@ interface Pending {
 }
 
 export function createWsClient(options: WsClientOptions): FactoryApi & { close(): void } {
-  const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+  const createSocket = options.createSocket ?? ((url: string, protocols: readonly string[]) => new WebSocket(url, [...protocols]) as unknown as WebSocketLike);
   const minBackoff = options.minBackoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const cursors = new EventCursors();
   const followed = new Set<string>();
   const eventListeners = new Set<(event: ApiEvent) => void>();
-  const stateListeners = new Set<(state: ConnectionState) => void>();
+  const stateListeners = new Set<(state: ConnectionState, error: ApiError | null) => void>();
+  const giveUpAfter = options.giveUpAfterMs ?? 30_000;
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let socket: WebSocketLike | null = null;
@@ -57,11 +67,15 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
   let backoff = minBackoff;
   let closedByUser = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the host ended it (a `refused` frame), or why we gave up; null while it may come back. */
+  let endError: ApiError | null = null;
+  /** When the socket was last seen working (or first tried): the give-up clock starts here. */
+  let lastAlive = Date.now();
 
   const setState = (next: ConnectionState): void => {
     if (state === next) return;
     state = next;
-    for (const listener of stateListeners) listener(next);
+    for (const listener of stateListeners) listener(next, endError);
   };
 
   const deliver = (event: ApiEvent): void => {
@@ -81,6 +95,7 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
   };
 
   const rawRequest = (name: string, params: unknown): Promise<ApiResult<unknown>> => {
+    if (endError !== null) return Promise.resolve({ ok: false, error: endError });
     if (closedByUser) return Promise.resolve(fail('DISCONNECTED', 'The connection to MLX Factory was closed.'));
     return new Promise((resolve) => {
       const id = nextId++;
@@ -113,7 +128,13 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
     const frame = hostFrameSchema.safeParse(parsed);
     if (!frame.success) return;
     const value = frame.data;
+    if (value.type === 'refused') {
+      // This host will never take our token: stop here (the close that follows ends the socket).
+      endError = { code: value.error.code as ApiError['code'], message: value.error.message };
+      return;
+    }
     if (value.type === 'hello') {
+      if (value.token !== undefined) options.onToken?.(value.token);
       void onHello(value.epoch);
     } else if (value.type === 'events') {
       // In order, each through the cursors, exactly as if they had come one frame each.
@@ -130,22 +151,31 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
 
   const connect = (): void => {
     ready = false;
-    const current = createSocket(options.url);
+    const current = createSocket(options.url, options.protocols?.() ?? []);
     socket = current;
     current.onmessage = (event) => {
       if (socket === current) onFrame(event.data);
     };
     current.onclose = () => {
       if (socket !== current) return;
+      const wasReady = ready;
       socket = null;
       ready = false;
+      if (wasReady) lastAlive = Date.now();
       // What was sent may or may not have happened: say so rather than guess or resend.
       for (const [id, entry] of pending) {
         if (!entry.sent) continue;
         pending.delete(id);
         entry.resolve(fail('DISCONNECTED', 'The connection to MLX Factory dropped before it answered; check the result before retrying.'));
       }
-      if (closedByUser) {
+      if (!closedByUser && endError === null && Date.now() - lastAlive >= giveUpAfter) {
+        endError = { code: 'HOST_GONE', message: 'Nothing answers at this address any more: this `mlx-factory ui` has stopped. Open the new address printed by `mlx-factory ui`.' };
+      }
+      if (closedByUser || endError !== null) {
+        for (const [id, entry] of pending) {
+          pending.delete(id);
+          entry.resolve(endError !== null ? { ok: false, error: endError } : fail('DISCONNECTED', 'The connection to MLX Factory was closed.'));
+        }
         setState('closed');
         return;
       }
@@ -164,6 +194,9 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
     transport: 'web',
     get connectionState() {
       return state;
+    },
+    get connectionError() {
+      return endError;
     },
     request<K extends RequestName>(name: K, params: RequestParams<K>): Promise<ApiResponse<K>> {
       return rawRequest(name, params) as Promise<ApiResponse<K>>;

@@ -4,6 +4,8 @@ import type { ChatModel } from '../llm/llm-types.js';
 import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { assertServerReachable } from '../llm/probe-server.js';
 import { ensureServerForRun } from '../server/ensure-server-for-run.js';
+import { readApiKey } from '../server/external/api-key.js';
+import { ExternalServerControl } from '../server/external/external-server.js';
 import type { CliOutput } from './cli-output.js';
 
 /** The --server-url / --no-server / -m / --json flags shared by `run` and `sessions resume`. */
@@ -40,6 +42,7 @@ export async function connectModelServer(
       stopAfter: async () => undefined,
     };
   }
+  if (target.config.server.url !== null) return externalFromConfig(flags, target.config);
   const quiet = flags.json === true;
   return ensureServerForRun({
     config: target.config,
@@ -69,4 +72,18 @@ async function reachableUrl(explicit: string | undefined, config: FactoryConfig)
     );
   }
   return url;
+}
+
+/** server.url in factory.yaml: an OpenAI-compatible server chosen in Settings; nothing is started. */
+async function externalFromConfig(flags: ServerFlags, config: FactoryConfig): Promise<ModelServer> {
+  const server = new ExternalServerControl({ config: () => config });
+  const status = await server.start();
+  if (status.state !== 'adopted') throw new FactoryError('SERVER_UNREACHABLE', `${status.detail} (server.url in factory.yaml)`);
+  const apiKey = await readApiKey(config.server.api_key_env);
+  const url = config.server.url ?? '';
+  const model = flags.model ?? server.model();
+  return {
+    chatModel: (timeoutMs) => new OpenAiChatModel({ baseUrl: url, timeoutMs, model, apiKey }),
+    stopAfter: async () => undefined,
+  };
 }

@@ -47,7 +47,7 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(paint('33', `  no usable edit: ${event.reasons.join('; ') || 'no file blocks'} — asking again`));
         break;
       case 'read.answered':
-        line(dim(`  sent the files the Coder asked for: ${event.paths.join(', ')}`));
+        line(dim(`  answered the Coder's requests: ${event.paths.join('; ')}`));
         break;
       case 'commit':
         line(dim(`  committed ${event.sha.slice(0, 8)}: ${event.files.join(', ')}`));

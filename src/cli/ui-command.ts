@@ -10,7 +10,7 @@ import { parseCliArgs, parsePositiveInt } from './parse-cli-args.js';
 export const UI_USAGE = `Usage: mlx-factory ui [--port N] [--open]
   Serves the app's UI to a browser on 127.0.0.1 (same API as the desktop app) until Ctrl-C.
   --port N   listen on port N (default: any free port)
-  --open     open the address in the default browser`;
+  --open     open the UI in the default browser (with a one-time code, not the token)`;
 
 const UI_OPTIONS = {
   port: { type: 'string' },
@@ -42,7 +42,8 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
   const host = createHost({ home: context.home });
   const web = await startWebHost({ host, rendererDir, port });
   context.output.out(`MLX Factory is at ${web.url}\n(only this machine can reach it; the token in the address is the key — press Ctrl-C to stop)\n`);
-  if (values.open === true) openInBrowser(web.url);
+  // The opener's command line is visible to every local user (`ps`): it gets a one-time code, not the token.
+  if (values.open === true) openInBrowser(web.oneTimeUrl());
   // Ctrl-C (the CLI's signal) or SIGTERM (a service manager, `kill`) both stop it cleanly.
   await new Promise<void>((resolve) => {
     const onTerm = (): void => resolve();

@@ -15,6 +15,21 @@ export const serverConfigSchema = z.strictObject({
   /** A python with mlx_lm installed; null = discover (the app's venv, then PATH). */
   python: z.string().min(1).nullable().default(null),
   idle_unload_minutes: nonNegativeNumber.default(30),
+  /**
+   * An OpenAI-compatible server to use instead of the app's own mlx_lm.server (LM Studio, vLLM,
+   * mlx_lm.server on a bigger Mac); null = the app's own. `model` is then the model asked of it.
+   */
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL such as http://192.168.1.20:8080')
+    .nullable()
+    .default(null),
+  /** The NAME of an environment variable holding the server's API key (on macOS, else a keychain item of that name). Never the key itself. */
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as LMSTUDIO_API_KEY')
+    .nullable()
+    .default(null),
 });
 
 export const agentConfigSchema = z.strictObject({
@@ -36,6 +51,8 @@ export const workspaceConfigSchema = z.strictObject({
   setup: z.string().min(1).nullable().default(null),
   /** Ignored files (e.g. `.env`) copied from the checkout into each new worktree. */
   include: z.array(z.string().min(1)).default([]),
+  /** "Open in editor": the command as an argument list, the worktree appended (null = `code`, else `open -a "Visual Studio Code"` on a Mac). Read from the user's own file only. */
+  editor: z.array(z.string().min(1)).min(1).nullable().default(null),
 });
 
 export const sandboxConfigSchema = z.strictObject({

@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'RUNTIME_INSTALL_FAILED'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_TOO_LARGE'
+  | 'MODEL_GATED'
+  | 'MODEL_CORRUPT'
+  | 'DOWNLOAD_FAILED'
+  | 'PULL_CANCELLED'
   | 'SERVER_START_FAILED'
   | 'SERVER_FAILED'
   | 'PORT_IN_USE'
@@ -45,6 +49,8 @@ export type ErrorCode =
   | 'PATH_REFUSED'
   | 'REPLY_TOO_LARGE'
   | 'MERGE_INTERRUPTED'
+  /** An "Open in…" program could not be started. */
+  | 'OPEN_FAILED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */
@@ -71,6 +77,7 @@ const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RUNTIME_MISSING',
   'MODEL_NOT_FOUND',
   'MODEL_TOO_LARGE',
+  'MODEL_GATED',
 ]);
 
 export class FactoryError extends Error {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load-config.js';
 import { appPaths, resolveAppHome } from '../home/app-home.js';
-import { SupervisorControl } from '../server/supervisor-control.js';
+import { ModelPulls } from '../server/models/model-pulls.js';
+import { ServerChoice } from '../server/server-choice.js';
 import { reconcileSessions } from '../sessions/session-store.js';
 import { FactoryHost, type FactoryHostOptions } from './factory-host.js';
 
@@ -15,12 +16,12 @@ import { FactoryHost, type FactoryHostOptions } from './factory-host.js';
 export function createHost(options: { home?: string | undefined; version?: string | undefined } & Partial<FactoryHostOptions> = {}): FactoryHost {
   const paths = appPaths(options.home ?? resolveAppHome());
   // The app owns its model server: sessions started from the UI start (or adopt) it when needed.
-  const control =
-    options.server === undefined
-      ? new SupervisorControl({ home: paths.home, config: () => loadConfig({ userConfigFile: paths.userConfig }).config })
-      : undefined;
+  const readConfig = () => loadConfig({ userConfigFile: paths.userConfig }).config;
+  // Settings choose between the app's own MLX server and an OpenAI-compatible one at a URL.
+  const control = options.server === undefined ? new ServerChoice({ home: paths.home, config: readConfig }) : undefined;
   const host = new FactoryHost({
     ...options,
+    models: options.models ?? new ModelPulls({ home: paths.home, config: readConfig }),
     version: options.version ?? packageVersion(),
     server: options.server ?? control,
     doctor: options.doctor ?? control?.doctor,

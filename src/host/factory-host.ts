@@ -9,10 +9,11 @@ import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { assertServerReachable } from '../llm/probe-server.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
+import { ArchivedSessions } from './archived-sessions.js';
 import { GlobalStream } from './global-stream.js';
 import { MemoryHistoryFile } from './memory-history-file.js';
 import { repoStatus } from './repo-status.js';
-import type { DoctorProvider, ServerControl } from './server-control.js';
+import type { DoctorProvider, ModelOps, ServerControl } from './server-control.js';
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
 
@@ -30,6 +31,8 @@ export interface FactoryHostOptions {
   readonly runCheck?: CheckRunner | undefined;
   readonly server?: ServerControl | undefined;
   readonly doctor?: DoctorProvider | undefined;
+  /** Model downloads (the Models view); without it, models.pull answers NOT_IMPLEMENTED. */
+  readonly models?: ModelOps | undefined;
   /** Issue 4's operations; what is missing answers NOT_IMPLEMENTED. */
   readonly sessionOps?: Partial<SessionOps> | undefined;
   readonly globalBacklog?: number | undefined;
@@ -47,12 +50,16 @@ export class FactoryHost {
   readonly ops: SessionOps;
   readonly server: ServerControl | undefined;
   readonly doctor: DoctorProvider | undefined;
+  /** Sessions hidden from the list by the user (nothing deleted). */
+  readonly archive: ArchivedSessions;
+  readonly models: ModelOps | undefined;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   /** The same history on disk: the memory view survives a restart. */
   private readonly memoryFile: MemoryHistoryFile;
   private readonly finishedListeners = new Set<(info: SessionInfo) => void>();
   private readonly stopServerEvents: () => void;
+  private readonly stopPullEvents: () => void;
   private shutDown: Promise<void> | undefined;
 
   constructor(options: FactoryHostOptions) {
@@ -64,12 +71,14 @@ export class FactoryHost {
     this.memory.push(...this.memoryFile.load());
     this.server = options.server;
     this.doctor = options.doctor;
+    this.models = options.models;
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
+    this.archive = ArchivedSessions.inHome(this.paths.home);
     this.sessions = new SessionRunner({
       paths: this.paths,
       chatModelFor: options.chatModelFor ?? ((context) => this.defaultChatModel(context)),
       runCheck: options.runCheck ?? runSandboxed,
-      onUpdated: (info) => this.global.emit({ type: 'session.updated', info }),
+      onUpdated: (info) => this.global.emit({ type: 'session.updated', info: { ...info, archived: this.archive.has(info.id) } }),
       onFinished: (info) => {
         for (const listener of this.finishedListeners) listener(info);
       },
@@ -80,6 +89,7 @@ export class FactoryHost {
         if (payload.type === 'memory.sample') this.remember({ ...payload, time });
         this.global.emit(payload as GlobalEventPayload);
       }) ?? (() => undefined);
+    this.stopPullEvents = options.models?.onProgress((progress) => this.global.emit(progress)) ?? (() => undefined);
   }
 
   private remember(sample: MemorySample & { type?: string }): void {
@@ -87,6 +97,11 @@ export class FactoryHost {
     this.memory.push(kept);
     if (this.memory.length > this.memoryCapacity) this.memory.splice(0, this.memory.length - this.memoryCapacity);
     this.memoryFile.append(kept, this.memory);
+  }
+
+  /** A session's list row as clients see it (the runner's view plus whether it is archived). */
+  sessionInfo(id: string): SessionInfo {
+    return { ...this.sessions.info(id), archived: this.archive.has(id) };
   }
 
   memoryHistory(since?: string): MemorySample[] {
@@ -125,6 +140,8 @@ export class FactoryHost {
     this.shutDown ??= (async () => {
       await this.sessions.checkpointAll(timeoutMs);
       this.stopServerEvents();
+      this.stopPullEvents();
+      this.models?.cancelAll();
       await this.server?.dispose();
     })();
     return this.shutDown;

@@ -1,5 +1,7 @@
 import { GLOBAL_STREAM } from '../api/global-events.js';
-import { isRequestName, requestSchemas, type ParsedParams, type RequestName, type ResponseData } from '../api/requests.js';
+import { isRequestName, requestSchemas, type LoginItemState, type ParsedParams, type RequestName, type ResponseData } from '../api/requests.js';
+
+export type { LoginItemState } from '../api/requests.js';
 import { fail, ok, type ApiResult } from '../api/responses.js';
 import { formatZodIssues } from '../config/format-zod-issues.js';
 import { FactoryError, toFactoryError } from '../errors/factory-error.js';
@@ -8,7 +10,9 @@ import { readConfigView, writeConfigPatch } from './config-view.js';
 import type { FactoryHost } from './factory-host.js';
 import { initRepo } from './init-repo.js';
 import { repoStatus } from './repo-status.js';
-import { listSessions, sessionDetail } from './session-views.js';
+import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
+import { existingWorktree, launchDetached, openCommand } from './open-in.js';
+import { listSessions, readSession, sessionDetail } from './session-views.js';
 
 /**
  * The request handlers, written once for both front doors. `handleRequest` is the only way in: it
@@ -19,8 +23,8 @@ import { listSessions, sessionDetail } from './session-views.js';
 /** What only some front doors can do (Electron's main process provides these; a browser cannot). */
 export interface NativeCapabilities {
   pickFolder?(title: string | undefined): Promise<string | null>;
-  getLoginItem?(): boolean;
-  setLoginItem?(openAtLogin: boolean): boolean;
+  getLoginItem?(): LoginItemState;
+  setLoginItem?(openAtLogin: boolean): LoginItemState;
   openDashboard?(session: string | undefined): void;
   readonly notifications: boolean;
 }
@@ -43,6 +47,11 @@ function requireServer(context: RequestContext) {
   return context.host.server;
 }
 
+function requireModels(context: RequestContext) {
+  if (context.host.models === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'Model downloads are not available in this build.');
+  return context.host.models;
+}
+
 const handlers: Handlers = {
   'app.info': (_params, { host, transport, native }) => ({
     name: 'MLX Factory',
@@ -58,8 +67,8 @@ const handlers: Handlers = {
       windows: native.openDashboard !== undefined,
     },
   }),
-  'app.getLoginItem': (_params, { native }) => ({ openAtLogin: native.getLoginItem?.() ?? unsupported('Starting at login') }),
-  'app.setLoginItem': (params, { native }) => ({ openAtLogin: native.setLoginItem?.(params.openAtLogin) ?? unsupported('Starting at login') }),
+  'app.getLoginItem': (_params, { native }) => native.getLoginItem?.() ?? unsupported('Starting at login'),
+  'app.setLoginItem': (params, { native }) => native.setLoginItem?.(params.openAtLogin) ?? unsupported('Starting at login'),
   'app.openDashboard': (params, { native }) => {
     if (native.openDashboard === undefined) unsupported('Opening a window');
     native.openDashboard(params.session);
@@ -69,35 +78,60 @@ const handlers: Handlers = {
   'sessions.start': (params, { host }) => host.sessions.start(params),
   'sessions.cancel': (params, { host }) => ({ cancelled: host.sessions.cancel(params.id) }),
   'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
-  'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id)) }),
-  'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id)),
+  'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id), (id) => host.archive.has(id)) }),
+  'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id), (id) => host.archive.has(id)),
   'sessions.diff': (params, { host }) => host.ops.diff(host.paths, params.id, params.commit),
   'sessions.filePair': (params, { host }) => host.ops.filePair(host.paths, params.id, params.path, params.commit),
   'sessions.rollback': async (params, { host }) => {
     if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before rolling it back.');
     const result = await host.ops.rollback(host.paths, params.id, params.step);
-    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
   'sessions.mergePreview': (params, { host }) => host.ops.mergePreview(host.paths, params.id),
   'sessions.merge': async (params, { host }) => {
     if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
     const result = await host.ops.merge(host.paths, params.id, params.squash, params.message);
-    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
   'sessions.discard': async (params, { host }) => {
     if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
     const result = await host.ops.discard(host.paths, params.id);
-    host.global.emit({ type: 'session.updated', info: host.sessions.info(params.id) });
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
+  },
+
+  'sessions.discardMany': async (params, { host }) => ({ results: await discardMany(host, params.ids) }),
+  'sessions.archive': (params, { host }) => {
+    for (const id of params.ids) readSession(host.paths, id); // SESSION_NOT_FOUND for an unknown id
+    const changed = host.archive.set(params.ids, params.archived);
+    for (const id of changed) host.global.emit({ type: 'session.updated', info: host.sessionInfo(id) });
+    return { changed };
+  },
+  'sessions.diskUsage': (params, { host }) => sessionsDiskUsage(host, params.ids),
+  'sessions.openIn': async (params, { host }) => {
+    // The folder is the one we recorded for the session, never a path from the client; the
+    // editor is the user's own setting (home factory.yaml), never a repository's.
+    const worktree = existingWorktree(readSession(host.paths, params.id).worktree);
+    const editor = readConfigView(host.paths).config.workspace.editor;
+    const command = openCommand(params.target, worktree, { platform: process.platform, editor });
+    await launchDetached(command);
+    return { command: [command.command, ...command.args].join(' ') };
   },
 
   'server.start': (params, context) => requireServer(context).start(params),
   'server.stop': (_params, context) => requireServer(context).stop(),
   'server.status': (_params, context) => requireServer(context).status(),
   'server.logs': (params, context) => requireServer(context).logs(params.tail),
-  'models.list': (_params, context) => requireServer(context).models(),
+  'models.list': async (_params, context) => ({
+    ...(await requireServer(context).models()),
+    pulls: context.host.models?.active() ?? [],
+    ...(context.host.models !== undefined ? { local: await context.host.models.catalog() } : {}),
+  }),
+  'models.pull': (params, context) => requireModels(context).pull(params.model, params.revision),
+  'models.cancelPull': (params, context) => ({ cancelled: requireModels(context).cancel(params.model) }),
+  'models.remove': (params, context) => ({ freedBytes: requireModels(context).remove(params.model).freedBytes }),
   'memory.history': (params, { host }) => ({ samples: host.memoryHistory(params.since) }),
   'doctor.run': async (_params, { host }) => {
     if (host.doctor === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'The doctor is not available in this build yet.');
@@ -105,7 +139,12 @@ const handlers: Handlers = {
   },
 
   'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
-  'config.write': (params, { host }) => writeConfigPatch(host.paths, params.patch),
+  'config.write': async (params, { host }) => {
+    const view = writeConfigPatch(host.paths, params.patch);
+    // Settings apply at once: the server is switched or restarted to match.
+    await host.server?.reconfigure?.();
+    return view;
+  },
 
   'dialog.pickFolder': async (params, { native }) => {
     if (native.pickFolder === undefined) unsupported('A folder picker');

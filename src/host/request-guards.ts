@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
+import { CODE_PROTOCOL_PREFIX, TOKEN_PROTOCOL_PREFIX } from '../api/wire.js';
 
 /**
  * The browser host's access rules, as pure functions (DNS rebinding and cross-site requests are
  * the threats: any web page the user visits can aim requests at 127.0.0.1).
  * - Host must name our own address and port, so a rebound DNS name pointing at 127.0.0.1 is refused.
  * - Origin (when a browser sends one, which it always does for WebSockets) must be our own page's.
- * - The token, random per run, must come with every request: in the URL (page and socket) or in the
- *   cookie the page got when it was opened with the token.
+ * - The token, random per run, must come with every WebSocket (the API): in its subprotocol list,
+ *   never in a URL or a cookie. The page's static files (our own renderer build) need no token.
  */
 export function allowedHosts(port: number): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`];
@@ -34,16 +35,35 @@ export function tokenMatches(given: string | null | undefined, token: string): b
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-/** The cookie is per port: cookies ignore ports, and two hosts on different ports must not clash. */
-export function tokenCookieName(port: number): string {
-  return `mlx_factory_token_${port}`;
-}
-
-export function cookieValue(cookieHeader: string | undefined, name: string): string | null {
-  if (cookieHeader === undefined) return null;
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+/** A WebSocket's credential, from its `Sec-WebSocket-Protocol` list (see wire.ts). */
+export function credentialFromProtocols(header: string | undefined): { kind: 'token' | 'code'; value: string } | null {
+  for (const entry of (header ?? '').split(',').map((p) => p.trim())) {
+    if (entry.startsWith(TOKEN_PROTOCOL_PREFIX)) return { kind: 'token', value: entry.slice(TOKEN_PROTOCOL_PREFIX.length) };
+    if (entry.startsWith(CODE_PROTOCOL_PREFIX)) return { kind: 'code', value: entry.slice(CODE_PROTOCOL_PREFIX.length) };
   }
   return null;
+}
+
+/** One-time codes for `--open`: each opens one socket, within a minute of being made. */
+export class LaunchCodes {
+  private readonly codes = new Map<string, number>();
+
+  constructor(private readonly ttlMs = 60_000) {}
+
+  mint(): string {
+    const code = newToken();
+    this.codes.set(code, Date.now() + this.ttlMs);
+    return code;
+  }
+
+  redeem(code: string): boolean {
+    for (const [known, expires] of this.codes) {
+      if (expires < Date.now()) this.codes.delete(known);
+      else if (tokenMatches(code, known)) {
+        this.codes.delete(known);
+        return true;
+      }
+    }
+    return false;
+  }
 }

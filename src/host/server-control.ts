@@ -1,3 +1,4 @@
+import type { ModelPullPayload } from '../api/model-pull.js';
 import type { DoctorCheck, ModelInfo, ServerStatus } from '../api/payloads.js';
 import type { ServerEvent } from '../api/server-events.js';
 
@@ -18,8 +19,23 @@ export interface ServerControl {
   baseUrl(): string | null;
   /** On quit: stop what we started (a server someone else runs is left alone) and stop sampling. */
   dispose(): Promise<void>;
+  /** Settings changed factory.yaml: switch or restart the server to match, at once. */
+  reconfigure?(): Promise<void>;
 }
 
 export interface DoctorProvider {
   run(): Promise<DoctorCheck[]>;
+}
+
+/** Model downloads (src/server/models/model-pulls.ts): pull, cancel, delete, and their progress. */
+export interface ModelOps {
+  pull(model: string, revision?: string): { started: boolean };
+  cancel(model: string): boolean;
+  remove(model: string): { freedBytes: number };
+  /** The latest progress of each pull since the host started. */
+  active(): ModelPullPayload[];
+  /** Recommended models and the Hugging Face cache on this machine, with memory fit. */
+  catalog(): Promise<ModelInfo[]>;
+  onProgress(listener: (progress: ModelPullPayload) => void): () => void;
+  cancelAll(): void;
 }

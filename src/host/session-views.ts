@@ -1,6 +1,7 @@
 import type { SessionDetail, SessionInfo } from '../api/payloads.js';
 import type { AppPaths } from '../home/app-home.js';
 import { loadAllSessions, loadSession, type SessionRecord } from '../sessions/session-store.js';
+import { stepResults } from './step-results.js';
 
 /**
  * The API's views of sessions, from the session store (each session rebuilt from its log, the
@@ -15,10 +16,17 @@ export interface LiveSessionState {
 
 export type LiveLookup = (id: string) => LiveSessionState | undefined;
 
-export function toSessionInfo(record: SessionRecord, live: LiveSessionState | undefined): SessionInfo {
+/** The task's first line, for the list (whole; the view cuts it to fit). */
+export function taskTitle(description: string, fallback: string): string {
+  const first = description.trim().split('\n')[0]?.trim() ?? '';
+  return first !== '' ? first : fallback;
+}
+
+export function toSessionInfo(record: SessionRecord, live: LiveSessionState | undefined, archived = false): SessionInfo {
   const info: SessionInfo = {
     id: record.id,
     name: record.task.name,
+    title: taskTitle(record.task.description, record.task.name),
     repo: record.repo,
     worktree: record.worktree,
     branch: record.branch,
@@ -32,6 +40,7 @@ export function toSessionInfo(record: SessionRecord, live: LiveSessionState | un
     tokens: { ...record.tokens },
     headCommit: record.headCommit,
     live: false,
+    archived,
   };
   return live === undefined ? info : { ...info, ...live, state: 'running', reason: '', live: true };
 }
@@ -41,24 +50,30 @@ export function readSession(paths: AppPaths, id: string): SessionRecord {
   return loadSession(paths, id).record;
 }
 
-export function listSessions(paths: AppPaths, live: LiveLookup): SessionInfo[] {
+export function listSessions(paths: AppPaths, live: LiveLookup, archived: (id: string) => boolean = () => false): SessionInfo[] {
   // Newest first; folders that cannot be read are left out of the list (the CLI reports them).
-  return loadAllSessions(paths).sessions.map((record) => toSessionInfo(record, live(record.id)));
+  return loadAllSessions(paths).sessions.map((record) => toSessionInfo(record, live(record.id), archived(record.id)));
 }
 
-export function sessionDetail(paths: AppPaths, id: string, live: LiveLookup): SessionDetail {
+export function sessionDetail(paths: AppPaths, id: string, live: LiveLookup, archived: (id: string) => boolean = () => false): SessionDetail {
   const { record, events } = loadSession(paths, id);
+  const results = stepResults(events);
   const onBranch = new Set(record.currentSteps);
   let lastVerdict: SessionDetail['lastVerdict'] = null;
   for (const event of events) {
     if (event.type === 'verdict') lastVerdict = { attempt: event.attempt, verdict: event.verdict, passed: event.passed, feedback: event.feedback };
   }
   return {
-    session: toSessionInfo(record, live(id)),
+    session: toSessionInfo(record, live(id), archived(id)),
     task: { ...record.task, constraints: [...record.task.constraints], files: [...record.task.files] },
     uncommittedNotIncluded: [...record.uncommittedNotIncluded],
     // The commits on the branch now (a rollback's dropped ones are kept by a ref, not listed).
-    commits: record.steps.filter((step) => onBranch.has(step.step)).map((step) => ({ step: step.step, attempt: step.attempt, sha: step.sha, files: [...step.files] })),
+    commits: record.steps
+      .filter((step) => onBranch.has(step.step))
+      .map((step) => {
+        const result = results.get(step.step);
+        return { step: step.step, attempt: step.attempt, sha: step.sha, files: [...step.files], check: result?.check ?? null, verdict: result?.verdict ?? null, passed: result?.passed ?? null };
+      }),
     lastVerdict,
     lastSeq: record.lastSeq,
   };

@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail } from '../api/responses.js';
-import { clientFrameSchema, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, type HostFrame } from '../api/wire.js';
+import { clientFrameSchema, CLOSE_TOKEN_REJECTED, CODE_PARAM, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, WS_PROTOCOL, type HostFrame } from '../api/wire.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { ClientConnection } from './client-connection.js';
 import { EventBatcher } from './event-batcher.js';
 import type { FactoryHost } from './factory-host.js';
 import { handleRequest } from './handle-request.js';
-import { cookieValue, isAllowedHost, isAllowedOrigin, newToken, tokenCookieName, tokenMatches } from './request-guards.js';
+import { credentialFromProtocols, isAllowedHost, isAllowedOrigin, LaunchCodes, newToken, tokenMatches } from './request-guards.js';
 import { resolveStaticFile } from './static-files.js';
 
 /**
@@ -29,8 +29,10 @@ export interface WebHostOptions {
 }
 
 export interface WebHost {
-  /** http://127.0.0.1:PORT/?token=… — what to open. */
+  /** http://127.0.0.1:PORT/#token=… — what to print (the token is in the fragment: never sent to a server). */
   readonly url: string;
+  /** http://127.0.0.1:PORT/#code=… with a new one-time code: what to hand a browser on a command line. */
+  oneTimeUrl(): string;
   readonly port: number;
   readonly token: string;
   close(): Promise<void>;
@@ -38,29 +40,45 @@ export interface WebHost {
 
 const BIND_ADDRESS = '127.0.0.1';
 
+/** What a tab of an earlier run is told (the renderer chooses what to show by the code, TOKEN_REJECTED). */
+export const STALE_ADDRESS_MESSAGE = 'This address is no longer served — open the new address printed by `mlx-factory ui`.';
+
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? newToken();
   const rendererDir = path.resolve(options.rendererDir);
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? MAX_CLIENT_FRAME_BYTES });
+  const codes = new LaunchCodes();
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes ?? MAX_CLIENT_FRAME_BYTES,
+    // Answer with our plain protocol name: the credential entry is never echoed back.
+    handleProtocols: () => WS_PROTOCOL,
+  });
   let port = 0;
 
   const server = http.createServer((request, response) => {
-    serveHttp(request, response, { port, token, rendererDir });
+    serveHttp(request, response, { port, rendererDir });
   });
   server.on('upgrade', (request, socket, head) => {
-    const refusal = upgradeRefusal(request, port, token);
-    if (refusal !== null) {
+    const refusal = upgradeRefusal(request, port, token, codes);
+    if (refusal === 'stale-token') {
+      // Our own page (Host and Origin pass) without a valid token — an earlier run's tab, say: tell it
+      // so in a frame the browser can read, then close. It gets nothing else: no hello, no answers.
+      sockets.handleUpgrade(request, socket, head, (ws) => refuseStaleToken(ws));
+      return;
+    }
+    if (refusal !== null && 'status' in refusal) {
       refuseUpgrade(socket, refusal.status, refusal.message);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, options.host));
+    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, options.host, refusal?.handToken === true ? token : undefined));
   });
   // A client that resets mid-handshake must not take the server down.
   server.on('clientError', (_error, socket) => socket.destroy());
 
   port = await listen(server, options.port ?? 0);
   return {
-    url: `http://${BIND_ADDRESS}:${port}/?${TOKEN_PARAM}=${token}`,
+    url: `http://${BIND_ADDRESS}:${port}/#${TOKEN_PARAM}=${token}`,
+    oneTimeUrl: () => `http://${BIND_ADDRESS}:${port}/#${CODE_PARAM}=${codes.mint()}`,
     port,
     token,
     close: async () => {
@@ -97,7 +115,6 @@ function listen(server: http.Server, port: number): Promise<number> {
 
 interface HttpContext {
   readonly port: number;
-  readonly token: string;
   readonly rendererDir: string;
 }
 
@@ -136,13 +153,8 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
     send(405, 'Method not allowed.', { Allow: 'GET, HEAD' });
     return;
   }
+  // The page's files are our own renderer build, the same for everyone: the API socket is what the token guards.
   const url = new URL(request.url ?? '/', `http://${hostHeader}`);
-  const cookieName = tokenCookieName(context.port);
-  const fromQuery = tokenMatches(url.searchParams.get(TOKEN_PARAM), context.token);
-  if (!fromQuery && !tokenMatches(cookieValue(request.headers.cookie, cookieName), context.token)) {
-    send(403, 'Forbidden: open the address that `mlx-factory ui` printed; it carries the access token.');
-    return;
-  }
   const found = resolveStaticFile(context.rendererDir, url.pathname);
   if (found === null) {
     if (!fs.existsSync(path.join(context.rendererDir, 'index.html'))) {
@@ -160,8 +172,6 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
     'Cross-Origin-Resource-Policy': 'same-origin',
   };
   if (found.contentType.startsWith('text/html')) headers['Content-Security-Policy'] = contentSecurityPolicy(hostHeader ?? '');
-  // Opened with the token: remember it for the page's own assets, which are fetched without it.
-  if (fromQuery) headers['Set-Cookie'] = `${cookieName}=${context.token}; Path=/; HttpOnly; SameSite=Strict`;
   response.writeHead(200, headers);
   if (request.method === 'HEAD') {
     response.end();
@@ -172,14 +182,24 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
   stream.pipe(response);
 }
 
-function upgradeRefusal(request: http.IncomingMessage, port: number, token: string): { status: number; message: string } | null {
+/** null or `{handToken}`: let it in (a one-time code earns the token in the hello frame); else why not. */
+function upgradeRefusal(request: http.IncomingMessage, port: number, token: string, codes: LaunchCodes): { status: number; message: string } | { handToken: boolean } | 'stale-token' | null {
   const hostHeader = request.headers.host;
   if (!isAllowedHost(hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Host.' };
   if (!isAllowedOrigin(request.headers.origin, hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Origin.' };
   const url = new URL(request.url ?? '/', `http://${hostHeader}`);
   if (url.pathname !== WS_PATH) return { status: 404, message: 'Not found.' };
-  if (!tokenMatches(url.searchParams.get(TOKEN_PARAM), token)) return { status: 403, message: 'Forbidden: missing or wrong token.' };
-  return null;
+  const credential = credentialFromProtocols(request.headers['sec-websocket-protocol']);
+  if (credential?.kind === 'token' && tokenMatches(credential.value, token)) return null;
+  if (credential?.kind === 'code' && codes.redeem(credential.value)) return { handToken: true };
+  return 'stale-token';
+}
+
+function refuseStaleToken(ws: WebSocket): void {
+  ws.on('error', () => undefined);
+  ws.send(JSON.stringify({ type: 'refused', error: { code: 'TOKEN_REJECTED', message: STALE_ADDRESS_MESSAGE } } satisfies HostFrame), () => {
+    ws.close(CLOSE_TOKEN_REJECTED, 'token rejected');
+  });
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {
@@ -187,7 +207,7 @@ function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
 }
 
-function serveSocket(ws: WebSocket, host: FactoryHost): void {
+function serveSocket(ws: WebSocket, host: FactoryHost, handToken: string | undefined): void {
   // Events wait here as JSON text (serialized once, measured once) and leave as one 'events' frame.
   const events = new EventBatcher<string>({
     send: (batch) => {
@@ -208,7 +228,7 @@ function serveSocket(ws: WebSocket, host: FactoryHost): void {
   ws.on('close', close);
   // Oversized frames (ws closes with 1009) and protocol errors land here; only this socket ends.
   ws.on('error', close);
-  sendFrame({ type: 'hello', epoch: host.epoch, version: host.version });
+  sendFrame({ type: 'hello', epoch: host.epoch, version: host.version, ...(handToken !== undefined ? { token: handToken } : {}) });
   ws.on('message', (data: RawData, isBinary: boolean) => {
     void answer(data, isBinary);
   });

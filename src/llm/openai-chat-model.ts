@@ -13,6 +13,8 @@ export interface OpenAiChatModelOptions {
    * string it was started with, so for a server we started we send exactly that string or nothing.
    */
   readonly model?: string | undefined;
+  /** For a server that wants one (an external server's key, from an env var or the keychain). */
+  readonly apiKey?: string | undefined;
   readonly retryDelayMs?: number;
 }
 
@@ -35,7 +37,7 @@ export class OpenAiChatModel implements ChatModel {
   constructor(private readonly options: OpenAiChatModelOptions) {
     this.client = new OpenAI({
       baseURL: normaliseBaseUrl(options.baseUrl),
-      apiKey: 'not-needed-for-local-servers',
+      apiKey: options.apiKey ?? 'not-needed-for-local-servers',
       maxRetries: 0,
       timeout: options.timeoutMs,
       logLevel: 'off',
@@ -78,12 +80,23 @@ export class OpenAiChatModel implements ChatModel {
     } as ChatCompletionCreateParamsStreaming; // `model` is optional for us, required in the SDK's type
     const stream = await this.client.chat.completions.create(params, { signal, maxRetries: 0 });
     let content = '';
+    let bytes = 0;
+    const maxBytes = replyByteCap(request.maxTokens);
     let usage: TokenUsage | null = null;
     let finishReason: string | null = null;
     for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
       const choice = chunk.choices[0];
       const text = choice?.delta?.content;
       if (typeof text === 'string' && text !== '') {
+        bytes += Buffer.byteLength(text);
+        if (bytes > maxBytes) {
+          // A server that ignores max_tokens must not stream without end into our memory and the log.
+          stream.controller.abort();
+          throw new FactoryError(
+            'REPLY_TOO_LARGE',
+            `The model's reply passed ${maxBytes} bytes (16 bytes × ${request.maxTokens} tokens allowed this turn), so it was cut off: the server is not honouring max_tokens.`,
+          );
+        }
         content += text;
         request.onDelta?.(text);
       }
@@ -121,6 +134,11 @@ export class OpenAiChatModel implements ChatModel {
     }
     return new FactoryError('LLM_BAD_RESPONSE', `The model server failed twice: ${error.message}.`);
   }
+}
+
+/** No token is longer than 16 bytes of UTF-8 text; a reply longer than this is not what we asked for. */
+export function replyByteCap(maxTokens: number): number {
+  return 16 * maxTokens;
 }
 
 function describeCause(error: Error): string {

@@ -26,6 +26,8 @@ export interface BwrapPlan {
   writableDirs: readonly string[];
   /** Paths inside the writable dirs bound read-only on top of them (they must exist). */
   readOnlyPaths?: readonly string[];
+  /** Keep the host's network (trusted workspace.setup only). */
+  network?: boolean;
   hidden: readonly SecretPath[];
   /** A file descriptor bwrap reads a seccomp program from (the launcher opens it). */
   seccompFd?: number;
@@ -35,7 +37,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   const args: string[] = [
     // If bwrap itself dies (group SIGKILL), the kernel SIGKILLs the sandboxed child too.
     '--die-with-parent',
-    '--unshare-net',
+    ...(plan.network === true ? [] : ['--unshare-net']),
     // Own PID namespace: when its init dies every process in it dies, even one that called
     // setsid() to leave our process group.
     '--unshare-pid',

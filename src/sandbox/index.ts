@@ -25,5 +25,5 @@ export {
   type SandboxKind,
 } from './sandbox-detect.js';
 export { buildBwrapArgs, type BwrapPlan } from './bwrap-args.js';
-export { buildSandboxExecArgs, MACOS_PROFILE_PATH, type SandboxExecPlan } from './sandbox-exec-args.js';
+export { buildSandboxExecArgs, macosProfilePath, setMacosProfilePath, type SandboxExecPlan } from './sandbox-exec-args.js';
 export { findSecretPaths, HOME_SECRET_PATHS, SYSTEM_SECRET_PATHS, type SecretPath } from './secret-paths.js';

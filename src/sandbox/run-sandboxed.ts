@@ -29,7 +29,7 @@ import { createRunCgroup, reapStaleRunCgroups, type RunCgroup } from './run-cgro
 import { detectSandbox, type SandboxKind } from './sandbox-detect.js';
 import { buildUnixSocketFilter } from './seccomp-filter.js';
 import { removeStaleRunFiles, runTmpPrefix } from './stale-run-files.js';
-import { buildSandboxExecArgs, MACOS_PROFILE_PATH } from './sandbox-exec-args.js';
+import { buildSandboxExecArgs, extraSandboxRules, macosProfilePath } from './sandbox-exec-args.js';
 import { scrubEnvironment } from './scrub-env.js';
 import { findSecretPaths, type SecretPath } from './secret-paths.js';
 
@@ -56,6 +56,8 @@ export interface ExecRequest {
    * the caller verifies them afterwards). The worktree's `.git` pointer is the one that matters.
    */
   readOnlyPaths?: string[];
+  /** Keep the network (workspace.setup from trusted config installs dependencies); checks never get it. */
+  network?: boolean;
   /** Memory, process and CPU-time limits (see resource-limits.ts); missing ones get defaults; false = none. */
   limits?: ResourceLimitsRequest | false;
   /** Bytes of output passed to `onOutput` before live output stops (the result still has head + tail). Default 1 MiB. */
@@ -123,6 +125,7 @@ interface LaunchContext {
   tmpDir: string;
   writableDirs: string[];
   readOnlyPaths: string[];
+  network: boolean;
 }
 
 async function existingDirectory(path: string, what: string): Promise<string> {
@@ -161,14 +164,17 @@ async function buildLaunch(kind: SandboxKind, executable: string | undefined, ct
     };
   }
   if (kind === 'sandbox-exec' && executable !== undefined) {
-    const profileText = ctx.writableDirs.length > 0 ? await readFile(MACOS_PROFILE_PATH, 'utf8') : undefined;
+    const profilePath = macosProfilePath();
+    const profileText = extraSandboxRules(ctx) !== '' ? await readFile(profilePath, 'utf8') : undefined;
     const args = buildSandboxExecArgs({
       command: ctx.command,
       worktree: ctx.cwd,
       tmpDir: ctx.tmpDir,
       home: (await resolvedHome()) ?? '/var/empty',
       writableDirs: ctx.writableDirs,
-      profilePath: MACOS_PROFILE_PATH,
+      readOnlyPaths: ctx.readOnlyPaths,
+      network: ctx.network,
+      profilePath,
       profileText,
     });
     return { file: executable, args };
@@ -265,7 +271,7 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     const env = scrubEnvironment(process.env, { ...req.env, TMPDIR: tmpDir });
     // Plain files only: a bind follows links, and a link here would be the check's, not ours.
     const readOnlyPaths = (req.readOnlyPaths ?? []).filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isFile() === true);
-    const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs, readOnlyPaths });
+    const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs, readOnlyPaths, network: req.network === true });
     setup = await setUpLimits(req, availability.kind, launch.inputFds);
     // The prelude joins the cgroup, sets the rlimits and starts the watchdog, then execs the launch.
     const limited: Launch = { file: '/bin/sh', args: ['-c', setup.prelude, launch.file, ...launch.args] };

@@ -4,10 +4,25 @@
  * Every path must be realpath-resolved: Seatbelt matches the kernel's resolved paths, so a rule
  * for /var/folders/… or /tmp/… (symlinks to /private/…) would silently never match.
  */
-import { fileURLToPath } from 'node:url';
+import { FactoryError } from '../errors/factory-error.js';
 
-/** The profile in the source tree and in the electron-vite build (out/main/ is two levels deep too). */
-export const MACOS_PROFILE_PATH = fileURLToPath(new URL('../../resources/sandbox/macos.sb', import.meta.url));
+/**
+ * Where resources/sandbox/macos.sb is, set once by the entry point that knows the layout: the CLI
+ * from the package root, the Electron app from `process.resourcesPath` when packaged (bundled code
+ * runs inside app.asar there, and sandbox-exec cannot read a file inside an archive). Not resolved
+ * from this module's own URL, which points into app.asar in a packaged app.
+ */
+let macosProfile: string | null = null;
+
+export function setMacosProfilePath(path: string): void {
+  macosProfile = path;
+}
+
+/** The configured profile; a typed error if no entry point set one (a wiring bug, not a user error). */
+export function macosProfilePath(): string {
+  if (macosProfile === null) throw new FactoryError('SANDBOX_UNAVAILABLE', 'The macOS sandbox profile was not configured (setMacosProfilePath was never called).');
+  return macosProfile;
+}
 
 export interface SandboxExecPlan {
   command: string;
@@ -15,9 +30,22 @@ export interface SandboxExecPlan {
   tmpDir: string;
   home: string;
   writableDirs: readonly string[];
+  /** Files inside the writable dirs that stay read-only (the worktree's `.git` pointer). */
+  readOnlyPaths?: readonly string[];
+  /** Keep the network (trusted workspace.setup only). */
+  network?: boolean;
   profilePath: string;
-  /** The profile's text; needed only when `writableDirs` is not empty. */
+  /** The profile's text; needed when any rule is added (writable dirs, read-only files, network). */
   profileText?: string;
+}
+
+/** The rules added after the profile's own (later rules win in SBPL). */
+export function extraSandboxRules(plan: Pick<SandboxExecPlan, 'writableDirs' | 'readOnlyPaths' | 'network'>): string {
+  const rules: string[] = [];
+  if (plan.writableDirs.length > 0) rules.push(`(allow file-write*\n${plan.writableDirs.map((dir) => `  (subpath ${sbplString(dir)})`).join('\n')})`);
+  if (plan.network === true) rules.push('(allow network*)');
+  if ((plan.readOnlyPaths ?? []).length > 0) rules.push(`(deny file-write*\n${(plan.readOnlyPaths ?? []).map((file) => `  (literal ${sbplString(file)})`).join('\n')})`);
+  return rules.join('\n');
 }
 
 /** An SBPL string literal. */
@@ -28,14 +56,14 @@ export function sbplString(value: string): string {
 export function buildSandboxExecArgs(plan: SandboxExecPlan): string[] {
   const params = ['-D', `WORKTREE=${plan.worktree}`, '-D', `TMP=${plan.tmpDir}`, '-D', `HOME=${plan.home}`];
   let profile: string[];
-  if (plan.writableDirs.length === 0) {
+  const extra = extraSandboxRules(plan);
+  if (extra === '') {
     profile = ['-f', plan.profilePath];
   } else {
-    // The profile's parameters are fixed names, so a variable number of extra writable dirs is
-    // appended as rules to the profile text and passed inline.
-    if (plan.profileText === undefined) throw new Error('profileText is required when writableDirs are given');
-    const rule = `(allow file-write*\n${plan.writableDirs.map((dir) => `  (subpath ${sbplString(dir)})`).join('\n')})\n`;
-    profile = ['-p', `${plan.profileText}\n${rule}`];
+    // The profile's parameters are fixed names, so variable rules are appended to the profile text
+    // and passed inline.
+    if (plan.profileText === undefined) throw new Error('profileText is required when rules are added');
+    profile = ['-p', `${plan.profileText}\n${extra}\n`];
   }
   return [...profile, ...params, '/bin/sh', '-c', plan.command];
 }

@@ -46,6 +46,12 @@ export interface DoctorOptions {
   readonly platform?: NodeJS.Platform;
   /** Extra folders of local models to list. */
   readonly modelFolders?: readonly string[];
+  /**
+   * The server this process runs or uses now (the app's supervisor), so the port check reports it
+   * instead of probing the configured port from outside (which can say "free" while ours runs on
+   * another port, or name our own server as someone else's).
+   */
+  readonly running?: { readonly state: string; readonly port: number | null; readonly pid: number | null; readonly owned: boolean } | null;
 }
 
 const INSTALL_FIX = 'run `mlx-factory doctor --install` (creates a venv in the app folder and installs the tested mlx + mlx-lm)';
@@ -134,9 +140,15 @@ async function runtimeChecks(options: DoctorOptions, env: NodeJS.ProcessEnv, pla
   return { checks, runtime, tried };
 }
 
-async function portCheck(config: FactoryConfig): Promise<DoctorCheck> {
+async function portCheck(config: FactoryConfig, running: DoctorOptions['running']): Promise<DoctorCheck> {
   const host = serverHost(config.server.host);
   const port = config.server.port;
+  const serving = running != null && running.port !== null && ['ready', 'adopted', 'starting', 'restarting'].includes(running.state);
+  if (serving) {
+    const whose = running.owned ? `the app's server${running.pid !== null ? ` (pid ${running.pid})` : ''}` : 'a server the app uses but did not start';
+    const moved = running.port !== port ? ` (server.port is ${port}, which was taken)` : '';
+    return { id: 'port', label: 'Port', status: 'ok', found: `${host}:${running.port} is served by ${whose}${moved}`, fix: null };
+  }
   if (await isPortFree(host, port)) return { id: 'port', label: 'Port', status: 'ok', found: `${host}:${port} is free`, fix: null };
   const listener = await identifyListener(host, port);
   if (listener.kind === 'openai') {
@@ -168,7 +180,7 @@ async function modelCheck(options: DoctorOptions, env: NodeJS.ProcessEnv): Promi
 export async function gatherDoctorReport(options: DoctorOptions): Promise<DoctorReport> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
-  const [runtime, port, memory, model] = await Promise.all([runtimeChecks(options, env, platform), portCheck(options.config), readSystemMemory(platform), modelCheck(options, env)]);
+  const [runtime, port, memory, model] = await Promise.all([runtimeChecks(options, env, platform), portCheck(options.config, options.running), readSystemMemory(platform), modelCheck(options, env)]);
   const checks: DoctorCheck[] = [platformCheck(platform, process.arch), ...runtime.checks, port];
   checks.push({
     id: 'memory',

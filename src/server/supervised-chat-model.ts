@@ -39,7 +39,7 @@ export class SupervisedChatModel implements ChatModel {
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
     const maxRestarts = this.options.maxServerRestarts ?? 2;
     for (let restarts = 0; ; restarts++) {
-      const url = await this.supervisor.ensureReady(request.signal);
+      const url = await this.readyUrl(request.signal);
       const epoch = this.supervisor.epoch;
       const end = this.supervisor.beginRequest();
       try {
@@ -51,6 +51,24 @@ export class SupervisedChatModel implements ChatModel {
       } finally {
         end();
       }
+    }
+  }
+
+  /**
+   * The server's URL, or — when the supervisor has given up — one plain sentence for the session
+   * (what happened, what was done, what to do), with the server's last lines kept in the details.
+   */
+  private async readyUrl(signal: AbortSignal | undefined): Promise<string> {
+    try {
+      return await this.supervisor.ensureReady(signal);
+    } catch (error) {
+      if (!(error instanceof FactoryError) || error.code !== 'SERVER_FAILED') throw error;
+      const detail = this.supervisor.status.detail.replace(/\.$/, '');
+      throw new FactoryError(
+        'SERVER_FAILED',
+        `The model server stopped and could not be restarted (${detail}). The session stopped here with its work kept; Resume starts the server again and continues (its log: Server → Log, or ${this.supervisor.logPath}).`,
+        error.details,
+      );
     }
   }
 

@@ -6,8 +6,7 @@ import type { ChatModel } from '../llm/llm-types.js';
 import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
 import { gatherDoctorReport } from './doctor-report.js';
 import { MemorySampler } from './memory/memory-sampler.js';
-import { listLocalModels } from './models/local-models.js';
-import { RECOMMENDED_MODELS } from './models/recommended-models.js';
+import { modelCatalog } from './models/model-catalog.js';
 import type { ServerSupervisor } from './server-supervisor.js';
 import { serverPaths } from './server-paths.js';
 import { SupervisedChatModel } from './supervised-chat-model.js';
@@ -101,16 +100,9 @@ export class SupervisorControl {
 
   /** The recommended models and the ones on disk (the hub cache), merged by id. */
   async models(): Promise<{ models: ModelInfo[]; current: string }> {
-    const local = listLocalModels({ env: this.options.env });
-    const models: ModelInfo[] = RECOMMENDED_MODELS.map((r) => {
-      const onDisk = local.find((m) => m.id === r.id);
-      return { id: r.id, recommended: true, onDisk: onDisk?.loadable === true, sizeBytes: onDisk?.sizeBytes ?? r.weightsBytes, note: `${r.note}; ~${Math.round(r.weightsBytes / 1024 ** 3)} GB, for ${Math.round(r.minMachineBytes / 1024 ** 3)} GB+ Macs` };
-    });
-    for (const m of local) {
-      if (models.some((x) => x.id === m.id)) continue;
-      models.push({ id: m.id, recommended: false, onDisk: m.loadable, sizeBytes: m.sizeBytes, note: m.loadable ? `on disk (${m.source === 'hf-cache' ? 'Hugging Face cache' : m.path})` : `cannot load: ${m.problem ?? '?'}` });
-    }
-    return { models, current: this.current?.model ?? this.options.config().server.model };
+    const current = this.current?.model ?? this.options.config().server.model;
+    const models: ModelInfo[] = await modelCatalog({ env: this.options.env, configured: current });
+    return { models, current };
   }
 
   /** Server events and memory samples; memory is sampled every second while at least one listener is subscribed. */
@@ -136,7 +128,8 @@ export class SupervisorControl {
    * and retries a turn the server died in once it is back (llm_timeout per try).
    */
   async chatModel(timeoutMs: number): Promise<ChatModel> {
-    if (this.current === null) await this.start();
+    // A new session, or Resume, tries a supervisor that gave up once more (a fresh start) first.
+    if (this.current === null || this.current.supervisor.status.state === 'failed') await this.start();
     const supervisor = this.current?.supervisor;
     if (supervisor === undefined) throw new Error('no supervisor after start');
     return new SupervisedChatModel(supervisor, { timeoutMs });
@@ -153,7 +146,14 @@ export class SupervisorControl {
   /** `doctor.run` for the API: the same checks as `mlx-factory doctor`. */
   readonly doctor = {
     run: async (): Promise<DoctorCheck[]> => {
-      const report = await gatherDoctorReport({ config: this.options.config(), home: this.options.home, cwd: this.options.cwd, env: this.options.env });
+      const now = this.status();
+      const report = await gatherDoctorReport({
+        config: this.options.config(),
+        home: this.options.home,
+        cwd: this.options.cwd,
+        env: this.options.env,
+        running: { state: now.state, port: now.port, pid: now.pid, owned: now.owned },
+      });
       return report.checks.map((c) => ({ id: c.id, label: c.label, status: c.status === 'missing' ? 'error' : c.status, detail: c.found, fix: c.fix }));
     },
   };

@@ -1,8 +1,8 @@
+import type { EventOf } from '../api/events.js';
 import type { SessionState } from '../api/session-status.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppPaths } from '../home/app-home.js';
-import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { factoryRefs, nextRefNumber } from '../workspace/factory-refs.js';
 import { cleanUntracked } from '../workspace/git/clean-untracked.js';
@@ -12,14 +12,13 @@ import { readRef } from '../workspace/git/read-ref.js';
 import { resetSessionWorktree } from '../workspace/git/reset-hard.js';
 import { snapshotWorktree } from '../workspace/git/snapshot-worktree.js';
 import { updateRef } from '../workspace/git/update-ref.js';
-import { prepareSessionWorktree } from '../workspace/prepare-worktree.js';
 import { assertRepoAvailable } from '../workspace/repo-available.js';
 import { ensureSessionWorktree } from '../workspace/restore-worktree.js';
 import { rebuildLoopState } from './loop-state.js';
-import { runAttempts, type LoopResult } from './run-attempts.js';
 import { SessionLog } from './session-log.js';
-import { sessionFiles, writeSessionMeta } from './session-meta.js';
-import type { SessionPlan } from './session-params.js';
+import { sessionFiles } from './session-meta.js';
+import { runSession } from './run-session.js';
+import { planFromLog } from './session-params.js';
 import { loadSession, syncMeta, type SessionRecord } from './session-store.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
@@ -62,70 +61,19 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
     }
     log.append({ type: 'session.resumed', pid: process.pid, fromAttempt: loop.attemptsDone + 1, fromStep: loop.stepsDone, worktreeRestored: restored, droppedRef });
     syncMeta(paths, { ...loadSession(paths, id).record, state: 'running', reason: '' }, process.pid);
-    const plan: SessionPlan = {
-      id,
-      task: { ...record.task, check: record.task.check },
-      limits: {
-        maxAttempts: record.limits.maxAttempts,
-        executionTimeoutMs: record.limits.executionTimeout * 1000,
-        llmTimeoutMs: record.limits.llmTimeout * 1000,
-        totalTokenBudget: record.limits.totalTokenBudget,
-        maxPromptTokens: record.limits.maxPromptTokens,
-        maxTokensPerTurn: config.agent.max_tokens_per_turn,
-        temperature: config.agent.temperature,
-        stagnationThreshold: config.agent.stagnation_threshold,
-      },
-      sandbox: config.sandbox.require ? 'required' : 'auto',
-      checkLimits: limitsFromSettings(config.sandbox),
-    };
-    let result: LoopResult;
-    const ready = restored
-      ? await prepareSessionWorktree({ repoRoot: record.repo, worktree: record.worktree, baseCommit: record.baseCommit, config: config.workspace, log, signal: deps.signal })
-      : ({ ok: true } as const);
-    if (!ready.ok) {
-      result = { status: deps.signal.aborted ? 'cancelled' : 'error', reason: ready.reason, attempts: loop.attemptsDone, tokens: loop.tokens, headCommit: record.headCommit };
-    } else if (loop.passedAttempt !== null) {
-      result = { status: 'passed', reason: `Attempt ${loop.passedAttempt}: the check exited 0 and the Sheriff said PASS.`, attempts: loop.passedAttempt, tokens: loop.tokens, headCommit: record.headCommit };
-    } else if (loop.attemptsDone >= plan.limits.maxAttempts) {
-      result = { status: 'failed', reason: `No attempt passed in ${plan.limits.maxAttempts} attempts.`, attempts: loop.attemptsDone, tokens: loop.tokens, headCommit: record.headCommit };
-    } else {
-      const scheduler = deps.scheduler;
-      const model = scheduler
-        ? new ScheduledChatModel(deps.model, scheduler, id, (position) => log.append({ type: 'turn.queued', position, ...scheduler.state }))
-        : deps.model;
-      result = await runAttempts(plan, { git, head: record.headCommit }, { model, runCheck: deps.runCheck, log }, deps.signal, loop);
-    }
-    log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
-    const finished = loadSession(paths, id).record;
-    writeSessionMeta(files.meta, {
-      id,
-      name: finished.task.name,
-      repo: finished.repo,
-      worktree: finished.worktree,
-      branch: finished.branch,
-      baseCommit: finished.baseCommit,
-      baseBranch: finished.baseBranch,
-      createdAt: finished.createdAt,
-      updatedAt: new Date().toISOString(),
-      state: result.status,
-      reason: result.reason,
-      attempts: result.attempts,
-      tokens: result.tokens,
-      headCommit: result.headCommit,
-      pid: null,
-    });
-    return {
-      session: id,
-      status: result.status,
-      reason: result.reason,
-      attempts: result.attempts,
-      branch: record.branch,
-      baseCommit: record.baseCommit,
-      headCommit: result.headCommit,
-      worktree: record.worktree,
-      repo: record.repo,
-      tokens: result.tokens,
-    };
+    // The plan as the session logged it: the same check rule and every limit, whatever factory.yaml says now.
+    const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
+    if (created === undefined) throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be resumed.`);
+    const plan = planFromLog(created, { agent: config.agent, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) });
+    const summary = await runSession(
+      plan,
+      { repo: record.repo, git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
+      log,
+      deps,
+      { prepare: restored ? config.workspace : null, resume: loop },
+    );
+    syncMeta(paths, loadSession(paths, id).record, null);
+    return summary;
   } finally {
     log.close();
   }

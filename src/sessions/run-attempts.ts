@@ -5,6 +5,7 @@ import type { Persona } from '../api/session-status.js';
 import type { ChatMessage } from '../agents/chat-message.js';
 import { buildCoderPrompt, type FileSnapshot } from '../agents/coder-prompt.js';
 import { parseCoderReply } from '../agents/parse-coder-reply.js';
+import { describeToolRequest, type ToolAnswer, type ToolRequest } from '../agents/tool-requests.js';
 import { filesNamedInTask } from '../agents/repo-map.js';
 import { parseVerdict, sheriffFeedback, type Verdict } from '../agents/parse-verdict.js';
 import { buildSheriffPrompt } from '../agents/sheriff-prompt.js';
@@ -13,6 +14,7 @@ import { isFactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { ChatModel, ChatTurnResult } from '../llm/llm-types.js';
 import type { ExecRequest, ExecResult } from '../sandbox/index.js';
 import { applyEdits } from '../workspace/apply-edits.js';
+import { answerToolRequests } from '../workspace/coder-tools.js';
 import { readWorktreeFile, readWorktreeText } from '../workspace/worktree-files.js';
 import { commitFiles } from '../workspace/git/commit-files.js';
 import { diffRange } from '../workspace/git/diff-range.js';
@@ -55,9 +57,12 @@ const FAILURE_TAIL_CHARS = 1500;
 /** A rambling Sheriff must not crowd out everything else in the next Coder prompt. */
 const FEEDBACK_CHARS = 1000;
 const MAX_FILE_CHARS_IN_PROMPT = 60_000;
-const MAX_READ_FILES = 5;
 /** Enough of each edited file to tell one attempt's code from another's. */
 const HASH_BYTES = 1024 * 1024;
+/** READ / SEARCH / LIST turns are looking around, not corrections: up to this many more per attempt. */
+const MAX_TOOL_TURNS_PER_ATTEMPT = 6;
+/** Share of max_prompt_tokens the answers to one turn's requests may take (the prompt trims further if needed). */
+const TOOL_ANSWER_SHARE = 0.4;
 
 class Stop extends Error {
   constructor(
@@ -95,6 +100,8 @@ export async function runAttempts(plan: SessionPlan, workspace: LoopWorkspace, d
 class AttemptLoop {
   private readonly budget: TokenBudget;
   private readonly stagnation: StagnationDetector;
+  /** This attempt's Coder reply repeated the previous attempt's word for word. */
+  private repeatedReply = false;
   private readonly estimator: PromptTokenEstimator;
   private readonly memory: AttemptMemory;
   private attempt = 0;
@@ -176,7 +183,7 @@ class AttemptLoop {
       this.memory.history.push(noEditHistoryLine(this.attempt));
       return false;
     }
-    const check = this.plan.task.check ?? this.checkCommand();
+    const check = this.checkCommand();
     const result = await this.runCheck(check);
     const diff = await diffRange(this.git, before, this.head);
     const verdict = await this.sheriffTurn(check, diff, result);
@@ -209,7 +216,7 @@ class AttemptLoop {
       stdoutTail: result.stdoutTail,
       codeHash: this.codeHash(edited),
     });
-    if (this.stagnation.record(fingerprint)) {
+    if (this.stagnation.record(fingerprint, this.repeatedReply)) {
       throw new Stop('stagnated', `The same failure happened ${this.plan.limits.stagnationThreshold} times in a row; stopping instead of repeating it.`);
     }
   }
@@ -226,17 +233,18 @@ class AttemptLoop {
   /** Coder turns until an edit applies (corrections in between); returns the files edited. */
   private async coderTurns(): Promise<string[]> {
     let correction: string | undefined;
-    let readAnswers: FileSnapshot[] = [];
-    for (let turn = 0; turn <= MAX_CORRECTIONS_PER_ATTEMPT; turn += 1) {
+    let toolAnswers: ToolAnswer[] = [];
+    let toolTurns = 0;
+    for (let turn = 0; turn <= MAX_CORRECTIONS_PER_ATTEMPT + toolTurns; turn += 1) {
       this.throwIfCancelled();
       if (this.existingFiles === undefined) await this.lookAtRepository();
       const existingFiles = this.existingFiles ?? new Set<string>();
       const prompt = buildCoderPrompt(
         {
           task: this.plan.task,
-          checkCommand: this.plan.task.check ?? this.checkCommand(),
+          checkCommand: this.checkCommand(),
           files: this.snapshots([...this.memory.filesInPlay]),
-          readAnswers,
+          toolAnswers,
           repoMap: this.repoMap,
           sheriffFeedback: this.memory.feedback,
           failureTail: this.memory.failureTail,
@@ -247,11 +255,11 @@ class AttemptLoop {
         this.estimator,
       );
       const reply = await this.modelTurn('coder', prompt.messages, prompt.estimatedTokens, prompt.trimmed);
-      if (this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim() && turn === 0) {
-        throw new Stop('stagnated', 'The Coder wrote exactly the same reply as in the previous attempt; stopping instead of repeating it.');
-      }
+      // The same reply as last attempt counts toward stagnation_threshold (the seed's one rule), not on its own.
+      if (turn === 0) this.repeatedReply = this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim();
       this.memory.lastCoderReply = reply.content;
-      const parsed = parseCoderReply(reply.content, { existingFiles: [...existingFiles], filesInPlay: [...this.memory.filesInPlay] });
+      const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
+      const parsed = parseCoderReply(reply.content, { existingFiles: [...existingFiles], filesInPlay: [...this.memory.filesInPlay], taskText });
       const applied = applyEdits(this.worktree, parsed.edits);
       const problems = [...parsed.rejected, ...applied.failed].map((r) => `${r.path}: ${r.reason}`);
       if (applied.applied.length > 0) {
@@ -264,9 +272,10 @@ class AttemptLoop {
         if (problems.length > 0) this.deps.log.append({ type: 'session.warning', message: `Some edits were not applied: ${problems.join('; ')}` });
         return [...applied.applied];
       }
-      if (parsed.readRequests.length > 0 && problems.length === 0) {
-        readAnswers = this.answerReads(parsed.readRequests);
-        correction = 'Here are the files you asked for. Now write your edits in the format above.';
+      if (parsed.toolRequests.length > 0 && problems.length === 0) {
+        toolAnswers = await this.answerTools(parsed.toolRequests);
+        if (toolTurns < MAX_TOOL_TURNS_PER_ATTEMPT) toolTurns += 1;
+        correction = 'The answers to your requests are above. Ask for more (READ, SEARCH, LIST) or write your edits in the format above.';
         continue;
       }
       correction = correctionFor(problems, parsed.toolCallsAsText);
@@ -290,12 +299,14 @@ class AttemptLoop {
   }
 
   private checkCommand(): string {
-    return this.plan.task.check ?? defaultCheckCommand(this.worktree, [...this.memory.editedFiles]);
+    // The plan's rule, applied to what the Coder has written so far (the same rule after a resume).
+    return this.plan.check.kind === 'command' ? this.plan.check.command : defaultCheckCommand(this.worktree, [...this.memory.editedFiles]);
   }
 
-  private answerReads(requests: readonly string[]): FileSnapshot[] {
-    const answers = this.snapshots(requests.slice(0, MAX_READ_FILES));
-    this.deps.log.append({ type: 'read.answered', attempt: this.attempt, paths: answers.map((a) => a.path) });
+  private async answerTools(requests: readonly ToolRequest[]): Promise<ToolAnswer[]> {
+    const maxChars = Math.floor(this.plan.limits.maxPromptTokens * TOOL_ANSWER_SHARE * this.estimator.ratio);
+    const answers = await answerToolRequests(this.git, requests, maxChars);
+    this.deps.log.append({ type: 'read.answered', attempt: this.attempt, paths: requests.map(describeToolRequest) });
     return answers;
   }
 

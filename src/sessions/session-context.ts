@@ -3,6 +3,7 @@ import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
 import { gitCommonDir } from '../workspace/git/common-dir.js';
 import { readRef } from '../workspace/git/read-ref.js';
+import { settleInterruptedMerge } from '../workspace/merge-branch.js';
 import { assertRepoAvailable } from '../workspace/repo-available.js';
 import { isProcessAlive, loadSession, type IsAlive, type SessionRecord } from './session-store.js';
 
@@ -24,6 +25,8 @@ export async function openSession(paths: AppPaths, id: string, isAlive: IsAlive 
   const { record, events } = loadSession(paths, id, isAlive);
   assertRepoAvailable(record.repo, record.id, record.worktree);
   const commonDir = await gitCommonDir(record.repo);
+  // A merge into this repository that an earlier process was cut off in is settled first.
+  await settleInterruptedMerge(commonDir);
   const branchHead = await readRef(commonDir, `refs/heads/${record.branch}`);
   return { paths, record, events, commonDir, branchHead };
 }

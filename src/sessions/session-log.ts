@@ -157,3 +157,45 @@ function parseLine(line: string): SessionEvent | undefined {
     return undefined;
   }
 }
+
+/** What was appended to a log since `offset`: whole lines only (a line still being written waits). */
+export interface AppendedEvents {
+  readonly events: SessionEvent[];
+  /** Where the next read starts (after the last whole line). */
+  readonly offset: number;
+  /** A cut-off line sits at the end (a writer still at it, or one that died mid-write). */
+  readonly partialTail: boolean;
+  /** The file is not the one read before (replaced, or shorter): start again from 0. */
+  readonly restarted: boolean;
+  readonly identity: string;
+}
+
+export function readAppendedEvents(file: string, offset: number, identity: string | null): AppendedEvents {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    const now = `${stat.dev}:${stat.ino}`;
+    const restarted = identity !== null && (identity !== now || stat.size < offset);
+    const from = restarted || identity === null ? 0 : offset;
+    const buffer = Buffer.alloc(Math.max(0, stat.size - from));
+    let read = 0;
+    while (read < buffer.length) {
+      const n = fs.readSync(fd, buffer, read, buffer.length - read, from + read);
+      if (n === 0) break;
+      read += n;
+    }
+    const lastNewline = buffer.subarray(0, read).lastIndexOf(0x0a);
+    const whole = lastNewline === -1 ? '' : buffer.subarray(0, lastNewline).toString('utf8');
+    const events: SessionEvent[] = [];
+    for (const [i, line] of whole.split('\n').entries()) {
+      if (line === '') continue;
+      const parsed = parseLine(line);
+      if (parsed === undefined) throw new Error(`${file}: line ${i + 1} after byte ${from} is not a valid session event`);
+      events.push(parsed);
+    }
+    const consumed = lastNewline === -1 ? 0 : lastNewline + 1;
+    return { events, offset: from + consumed, partialTail: consumed < read, restarted, identity: now };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

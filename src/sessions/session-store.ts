@@ -3,8 +3,8 @@ import type { EventOf, SessionEvent } from '../api/events.js';
 import type { SessionState, TokenTotals } from '../api/session-status.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
-import { tokensSpent } from './loop-state.js';
-import { readSessionLog, SessionLog } from './session-log.js';
+import { countTokens, type TokenCount } from './loop-state.js';
+import { readAppendedEvents, readSessionLog, SessionLog } from './session-log.js';
 import { readSessionMeta, sessionFiles, writeSessionMeta, type SessionMeta } from './session-meta.js';
 
 /**
@@ -73,86 +73,133 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Pure: a session's record from its events (and meta.json's pid, if any). */
-export function rebuildSession(events: readonly SessionEvent[], meta: SessionMeta | undefined, logFile: string, partialTail: boolean, isAlive: IsAlive = isProcessAlive): SessionRecord {
-  const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
-  if (created === undefined) throw new Error(`${logFile}: no session.created event`);
-  let state: SessionState = 'running';
-  let reason = '';
-  let attempts = 0;
-  let finishedTokens: TokenTotals | null = null;
-  let head = created.baseCommit;
-  let line: number[] = [];
-  let repo = created.repo;
-  const lineAt = new Map<number, number[]>();
-  const steps: StepRecord[] = [];
-  const merges: MergeRecord[] = [];
-  const rollbacks: RollbackRecord[] = [];
-  const warnings: string[] = [];
-  let discard: DiscardRecord | null = null;
-  for (const e of events) {
-    switch (e.type) {
-      case 'attempt.started':
-        attempts = Math.max(attempts, e.attempt);
-        break;
-      case 'commit':
-        steps.push({ step: e.step, attempt: e.attempt, sha: e.sha, files: e.files, time: e.time });
-        line = [...line, e.step];
-        lineAt.set(e.step, line);
-        head = e.sha;
-        break;
-      case 'session.warning':
-        warnings.push(e.message);
-        break;
-      case 'session.finished':
-        state = e.status;
-        reason = e.reason;
-        attempts = e.attempts;
-        finishedTokens = e.tokens;
-        head = e.headCommit;
-        break;
-      case 'session.interrupted':
-        state = 'interrupted';
-        reason = e.reason;
-        break;
-      case 'session.resumed':
-        state = 'running';
-        reason = '';
-        finishedTokens = null;
-        break;
-      case 'rollback':
-        rollbacks.push(strip(e));
-        line = e.toStep === 0 ? [] : (lineAt.get(e.toStep) ?? line);
-        head = e.toCommit;
-        break;
-      case 'merge':
-        merges.push(strip(e));
-        state = 'merged';
-        reason = `Merged into ${e.target} (${e.targetAfter.slice(0, 8)}).`;
-        break;
-      case 'discard':
-        discard = strip(e);
-        state = 'discarded';
-        reason = e.archiveRef === null ? 'Discarded.' : `Discarded; its commits are kept under ${e.archiveRef}.`;
-        break;
-      case 'session.relocated':
-        repo = e.to;
-        break;
-      default:
-        break;
-    }
+/**
+ * The one fold of a session's log: state + event → state, applied in order. The store keeps a fold per
+ * log with the byte offset it has read to, so listing sessions reads only what was appended since.
+ */
+export interface SessionFold {
+  readonly created: EventOf<'session.created'>;
+  state: SessionState;
+  reason: string;
+  attempts: number;
+  finishedTokens: TokenTotals | null;
+  /** Tokens counted as the loop's budget counts them (loop-state.ts). */
+  spent: TokenCount;
+  head: string;
+  line: number[];
+  repo: string;
+  readonly lineAt: Map<number, number[]>;
+  readonly steps: StepRecord[];
+  readonly merges: MergeRecord[];
+  readonly rollbacks: RollbackRecord[];
+  readonly warnings: string[];
+  discard: DiscardRecord | null;
+  /** The check as it really ran: with the "entry file the Coder writes" rule, the command of the last run. */
+  check: string;
+  lastTime: string;
+  lastSeq: number;
+}
+
+export function startFold(created: EventOf<'session.created'>): SessionFold {
+  return {
+    created,
+    state: 'running',
+    reason: '',
+    attempts: 0,
+    finishedTokens: null,
+    spent: { prompt: 0, completion: 0, pendingEstimate: null },
+    head: created.baseCommit,
+    line: [],
+    repo: created.repo,
+    lineAt: new Map(),
+    steps: [],
+    merges: [],
+    rollbacks: [],
+    warnings: [],
+    discard: null,
+    check: created.task.check,
+    lastTime: created.time,
+    lastSeq: created.seq,
+  };
+}
+
+export function foldEvent(fold: SessionFold, e: SessionEvent): SessionFold {
+  fold.lastTime = e.time;
+  fold.lastSeq = e.seq;
+  countTokens(fold.spent, e);
+  switch (e.type) {
+    case 'exec.started':
+      if (fold.created.plan?.check.kind === 'entry-file') fold.check = e.command;
+      break;
+    case 'attempt.started':
+      fold.attempts = Math.max(fold.attempts, e.attempt);
+      break;
+    case 'commit':
+      fold.steps.push({ step: e.step, attempt: e.attempt, sha: e.sha, files: e.files, time: e.time });
+      fold.line = [...fold.line, e.step];
+      fold.lineAt.set(e.step, fold.line);
+      fold.head = e.sha;
+      break;
+    case 'session.warning':
+      fold.warnings.push(e.message);
+      break;
+    case 'session.finished':
+      fold.state = e.status;
+      fold.reason = e.reason;
+      fold.attempts = e.attempts;
+      fold.finishedTokens = e.tokens;
+      fold.head = e.headCommit;
+      break;
+    case 'session.interrupted':
+      fold.state = 'interrupted';
+      fold.reason = e.reason;
+      break;
+    case 'session.resumed':
+      fold.state = 'running';
+      fold.reason = '';
+      fold.finishedTokens = null;
+      break;
+    case 'rollback':
+      fold.rollbacks.push(strip(e));
+      fold.line = e.toStep === 0 ? [] : (fold.lineAt.get(e.toStep) ?? fold.line);
+      fold.head = e.toCommit;
+      break;
+    case 'merge':
+      fold.merges.push(strip(e));
+      fold.state = 'merged';
+      fold.reason = `Merged into ${e.target} (${e.targetAfter.slice(0, 8)}).`;
+      break;
+    case 'discard':
+      fold.discard = strip(e);
+      fold.state = 'discarded';
+      fold.reason = e.archiveRef === null ? 'Discarded.' : `Discarded; its commits are kept under ${e.archiveRef}.`;
+      break;
+    case 'session.relocated':
+      fold.repo = e.to;
+      break;
+    default:
+      break;
   }
+  return fold;
+}
+
+/** The record a fold stands for (with meta.json's pid, if any, to tell a live run from a dead one). */
+export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFile: string, partialTail: boolean, isAlive: IsAlive = isProcessAlive): SessionRecord {
+  const { created } = fold;
+  let state = fold.state;
+  let reason = fold.reason;
   const pid = meta?.pid ?? null;
   const live = state === 'running' && pid !== null && isAlive(pid);
   if (state === 'running' && !live) {
     state = 'interrupted';
     reason = pid === null ? 'The process that ran this session is gone.' : `The process that ran this session (pid ${pid}) is gone.`;
   }
+  const pending = fold.spent.pendingEstimate ?? 0;
   return {
     id: created.session,
-    task: created.task,
+    task: { ...created.task, check: fold.check },
     limits: created.limits,
-    repo,
+    repo: fold.repo,
     worktree: created.worktree,
     gitDir: created.gitDir ?? null,
     branch: created.branch,
@@ -160,23 +207,32 @@ export function rebuildSession(events: readonly SessionEvent[], meta: SessionMet
     baseBranch: created.baseBranch,
     uncommittedNotIncluded: created.uncommittedNotIncluded,
     createdAt: created.time,
-    updatedAt: events.at(-1)?.time ?? created.time,
+    updatedAt: fold.lastTime,
     state,
     reason,
-    attempts,
-    tokens: finishedTokens ?? tokensSpent(events),
-    headCommit: head,
-    steps,
-    currentSteps: line,
-    merges,
-    rollbacks,
-    discard,
-    warnings,
+    attempts: fold.attempts,
+    tokens: fold.finishedTokens ?? { prompt: fold.spent.prompt + pending, completion: fold.spent.completion },
+    headCommit: fold.head,
+    steps: [...fold.steps],
+    currentSteps: fold.line,
+    merges: [...fold.merges],
+    rollbacks: [...fold.rollbacks],
+    discard: fold.discard,
+    warnings: [...fold.warnings],
     pid: live ? pid : null,
     logFile,
     partialTail,
-    lastSeq: events.at(-1)?.seq ?? 0,
+    lastSeq: fold.lastSeq,
   };
+}
+
+/** Pure: a session's record from its events (and meta.json's pid, if any). */
+export function rebuildSession(events: readonly SessionEvent[], meta: SessionMeta | undefined, logFile: string, partialTail: boolean, isAlive: IsAlive = isProcessAlive): SessionRecord {
+  const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
+  if (created === undefined) throw new Error(`${logFile}: no session.created event`);
+  const fold = startFold(created);
+  for (const e of events) if (e !== created) foldEvent(fold, e);
+  return recordOf(fold, meta, logFile, partialTail, isAlive);
 }
 
 function strip<E extends { type: string; session: string; seq: number }>(event: E): Omit<E, 'type' | 'session' | 'seq'> {
@@ -205,6 +261,40 @@ export interface SessionListing {
   readonly problems: Array<{ id: string; message: string }>;
 }
 
+/**
+ * Per log: the fold so far and where reading stopped. A listing folds only what was appended since the
+ * last one (the UI host lists sessions many times a second; a log can hold thousands of events).
+ */
+interface CachedFold {
+  fold: SessionFold | null;
+  offset: number;
+  identity: string | null;
+  partialTail: boolean;
+}
+const folds = new Map<string, CachedFold>();
+
+/** A session's record from its log, reading only the bytes appended since the last call. */
+export function loadSessionRecord(paths: AppPaths, id: string, isAlive: IsAlive = isProcessAlive): SessionRecord {
+  const files = sessionFiles(paths.sessions, id);
+  let cached = folds.get(files.log) ?? { fold: null, offset: 0, identity: null, partialTail: false };
+  let appended = readAppendedEvents(files.log, cached.offset, cached.identity);
+  if (appended.restarted) {
+    cached = { fold: null, offset: 0, identity: null, partialTail: false };
+    appended = readAppendedEvents(files.log, 0, null);
+  }
+  let fold = cached.fold;
+  for (const event of appended.events) {
+    if (fold === null) {
+      if (event.type !== 'session.created') throw new Error(`${files.log}: the log does not start with session.created`);
+      fold = startFold(event);
+    } else foldEvent(fold, event);
+  }
+  folds.set(files.log, { fold, offset: appended.offset, identity: appended.identity, partialTail: appended.partialTail });
+  if (fold === null) throw new FactoryError('SESSION_NOT_FOUND', `Session ${id} has an empty log (${files.log}); it never started.`);
+  // meta.json's pid matters only while the log says the session runs (is its process still there?).
+  return recordOf(fold, fold.state === 'running' ? readSessionMeta(files.meta) : undefined, files.log, appended.partialTail, isAlive);
+}
+
 export function loadAllSessions(paths: AppPaths, isAlive: IsAlive = isProcessAlive): SessionListing {
   const sessions: SessionRecord[] = [];
   const problems: Array<{ id: string; message: string }> = [];
@@ -216,7 +306,7 @@ export function loadAllSessions(paths: AppPaths, isAlive: IsAlive = isProcessAli
   }
   for (const id of ids) {
     try {
-      sessions.push(loadSession(paths, id, isAlive).record);
+      sessions.push(loadSessionRecord(paths, id, isAlive));
     } catch (error) {
       problems.push({ id, message: (error as Error).message });
     }

@@ -46,16 +46,22 @@ function lastLines(text: string, count: number): string[] {
     .slice(-count);
 }
 
-/** Counts consecutive identical fingerprints; `record` says when the threshold is reached. */
+/**
+ * The seed's rule: the same failure `stagnation_threshold` times in a row stops the session;
+ * `record` says when the threshold is reached. An attempt whose Coder reply repeated the previous
+ * one word for word (`repeatedReply`) is counted as the same failure again even when its output
+ * differs (a flaky check): it adds to the same streak, and never stops a session on its own.
+ */
 export class StagnationDetector {
   private last: string | undefined;
   private streak = 0;
 
   constructor(private readonly threshold: number) {}
 
-  record(fingerprint: string): boolean {
-    this.streak = fingerprint === this.last ? this.streak + 1 : 1;
-    this.last = fingerprint;
+  record(fingerprint: string, repeatedReply = false): boolean {
+    const same = fingerprint === this.last || (repeatedReply && this.last !== undefined);
+    this.streak = same ? this.streak + 1 : 1;
+    if (!same || this.last === undefined) this.last = fingerprint;
     return this.streak >= this.threshold;
   }
 }

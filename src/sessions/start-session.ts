@@ -7,19 +7,18 @@ import { FactoryError } from '../errors/factory-error.js';
 import { appPaths, type AppPaths } from '../home/app-home.js';
 import type { LlmScheduler } from '../llm/llm-scheduler.js';
 import type { ChatModel } from '../llm/llm-types.js';
-import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
 import type { TaskFile } from '../task/task-schema.js';
 import { createScratchRepo, createSessionWorkspace, type SessionWorkspace } from '../workspace/create-session-workspace.js';
 import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
-import { prepareSessionWorktree } from '../workspace/prepare-worktree.js';
 import { newSessionId, slugify } from '../workspace/session-ids.js';
 import { defaultCheckCommand } from './default-check.js';
-import { runAttempts, type CheckRunner } from './run-attempts.js';
+import type { CheckRunner } from './run-attempts.js';
 import { SessionLog } from './session-log.js';
 import { initialSessionMeta, sessionFiles, writeSessionMeta } from './session-meta.js';
-import { resolveLimits, type SessionPlan } from './session-params.js';
+import { runSession } from './run-session.js';
+import { checkRuleFor, loggedPlan, resolveLimits, type SessionPlan } from './session-params.js';
 
 /**
  * Starting a session in two phases: `prepareSession` validates every input and creates nothing (bad
@@ -40,6 +39,8 @@ export interface SessionRequest {
 export interface PreparedSession {
   readonly plan: SessionPlan;
   readonly config: FactoryConfig;
+  /** What the user should know about the config (an untrusted project file's ignored keys). */
+  readonly configNotices: readonly string[];
   /** null = the seed's case: make a fresh repository for the session. */
   readonly repo: RepoInfo | null;
   readonly paths: AppPaths;
@@ -54,7 +55,9 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
   }
   const repo = await pickRepo(request);
   const paths = appPaths(request.home);
-  const { config } = loadConfig({ repoDir: repo?.root, userConfigFile: paths.userConfig });
+  // The project's factory.yaml: the repository's root, or (the seed's case) the plain folder the run starts in.
+  const projectDir = repo?.root ?? (request.repo === undefined ? path.resolve(request.cwd) : undefined);
+  const { config, notices } = loadConfig({ repoDir: projectDir, userConfigFile: paths.userConfig });
   const task = toTaskSpec({
     description,
     name: taskFile?.name,
@@ -63,8 +66,8 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
     files: taskFile?.files,
   });
   const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
-  const plan: SessionPlan = { id: newSessionId(), task, limits, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) };
-  return { plan, config, repo, paths, slug: slugify(task.name) };
+  const plan: SessionPlan = { id: newSessionId(), task, check: checkRuleFor(task.check), limits, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) };
+  return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name) };
 }
 
 async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
@@ -123,36 +126,25 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
         totalTokenBudget: plan.limits.totalTokenBudget,
         maxPromptTokens: plan.limits.maxPromptTokens,
       },
+      plan: loggedPlan(plan),
     });
+    for (const notice of prepared.configNotices) log.append({ type: 'session.warning', message: notice });
     if (workspace.uncommittedNotIncluded.length > 0) {
       log.append({
         type: 'session.warning',
         message: `${workspace.uncommittedNotIncluded.length} uncommitted change(s) in ${workspace.repoRoot} are not in this session (it starts from the last commit); they are left untouched.`,
       });
     }
-    const scheduler = deps.scheduler;
-    const model = scheduler
-      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (position) => log.append({ type: 'turn.queued', position, ...scheduler.state }))
-      : deps.model;
-    // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
-    const ready = await prepareSessionWorktree({ repoRoot: workspace.repoRoot, worktree: workspace.worktree, baseCommit: workspace.baseCommit, config: prepared.config.workspace, log, signal: deps.signal });
-    const result = ready.ok
-      ? await runAttempts(plan, { git: { workTree: workspace.worktree, gitDir: workspace.gitDir }, head: workspace.baseCommit }, { model, runCheck: deps.runCheck, log }, deps.signal)
-      : { status: deps.signal.aborted ? ('cancelled' as const) : ('error' as const), reason: ready.reason, attempts: 0, tokens: { prompt: 0, completion: 0 }, headCommit: workspace.baseCommit };
-    log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
-    writeSessionMeta(files.meta, { ...meta, state: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit, updatedAt: new Date().toISOString(), pid: null });
-    return {
-      session: plan.id,
-      status: result.status,
-      reason: result.reason,
-      attempts: result.attempts,
-      branch: workspace.branch,
-      baseCommit: workspace.baseCommit,
-      headCommit: result.headCommit,
-      worktree: workspace.worktree,
-      repo: workspace.repoRoot,
-      tokens: result.tokens,
-    };
+    const summary = await runSession(
+      plan,
+      { repo: workspace.repoRoot, git: { workTree: workspace.worktree, gitDir: workspace.gitDir }, branch: workspace.branch, baseCommit: workspace.baseCommit, headCommit: workspace.baseCommit },
+      log,
+      deps,
+      // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
+      { prepare: prepared.config.workspace },
+    );
+    writeSessionMeta(files.meta, { ...meta, state: summary.status, reason: summary.reason, attempts: summary.attempts, tokens: summary.tokens, headCommit: summary.headCommit, updatedAt: new Date().toISOString(), pid: null });
+    return summary;
   } catch (error) {
     if (workspace === undefined && fs.existsSync(files.dir) && fs.readdirSync(files.dir).every((f) => f === 'events.jsonl')) {
       // The worktree could not be made: leave no empty session behind.

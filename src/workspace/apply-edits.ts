@@ -1,5 +1,6 @@
 import { applySearchReplace } from '../agents/apply-search-replace.js';
 import type { CoderEdit, RejectedEdit } from '../agents/parse-coder-reply.js';
+import { inferredRewriteRefusal } from '../agents/rewrite-check.js';
 import { readWorktreeText, writeWorktreeFile } from './worktree-files.js';
 
 /**
@@ -19,26 +20,32 @@ export function applyEdits(worktree: string, edits: readonly CoderEdit[]): Apply
   const applied = new Set<string>();
   const failed: RejectedEdit[] = [];
   for (const edit of edits) {
-    if (edit.kind === 'whole-file') {
-      const written = writeWorktreeFile(worktree, edit.path, edit.content);
-      if (written.ok) applied.add(edit.path);
-      else failed.push({ path: edit.path, reason: written.reason });
-      continue;
-    }
     const current = readWorktreeText(worktree, edit.path, { maxBytes: MAX_EDITABLE_BYTES, overCap: 'refuse' });
     if (!current.ok && current.code !== 'missing') {
       failed.push({ path: edit.path, reason: current.reason });
       continue;
     }
     const text = current.ok ? current.text : null;
-    if (text === null && edit.search.trim() !== '') {
-      failed.push({ path: edit.path, reason: 'the file does not exist; send the whole file instead of a SEARCH/REPLACE block' });
-      continue;
-    }
-    const next = applySearchReplace(text ?? '', edit.search, edit.replace);
-    if (next === null) {
-      failed.push({ path: edit.path, reason: 'the SEARCH text was not found in the file; copy it exactly from the current file' });
-      continue;
+    let next: string;
+    if (edit.kind === 'whole-file') {
+      // A block whose path was guessed may replace a file only when it plainly is that file, rewritten.
+      const refusal = edit.pathInferred === true ? inferredRewriteRefusal(edit.path, text, edit.content) : undefined;
+      if (refusal !== undefined) {
+        failed.push({ path: edit.path, reason: refusal });
+        continue;
+      }
+      next = edit.content;
+    } else {
+      if (text === null && edit.search.trim() !== '') {
+        failed.push({ path: edit.path, reason: 'the file does not exist; send the whole file instead of a SEARCH/REPLACE block' });
+        continue;
+      }
+      const replaced = applySearchReplace(text ?? '', edit.search, edit.replace);
+      if (!replaced.ok) {
+        failed.push({ path: edit.path, reason: replaced.reason });
+        continue;
+      }
+      next = replaced.content;
     }
     const written = writeWorktreeFile(worktree, edit.path, next);
     if (written.ok) applied.add(edit.path);

@@ -3,11 +3,11 @@ import { changedPaths } from './git/changed-paths.js';
 import { commitTree } from './git/commit-tree.js';
 import { userIdentityEnv } from './git/commit-identity.js';
 import { localChangesAmong } from './git/local-changes.js';
-import { fastForwardCheckout } from './git/merge-fast-forward.js';
 import { revParse } from './git/rev-parse.js';
 import { updateRef } from './git/update-ref.js';
 import { listWorktrees } from './git/worktree-list.js';
 import { predictMerge, type MergeSides, type MergePrediction } from './predict-merge.js';
+import { fastForwardJournalled, recoverInterruptedMerge, type JournalledFastForward } from './merge-journal.js';
 import { withRepoLock } from './repo-lock.js';
 
 /**
@@ -38,6 +38,7 @@ const ATTEMPTS = 3;
 
 export async function mergeIntoBranch(request: MergeBranchRequest): Promise<MergeBranchOutcome> {
   return withRepoLock(request.commonDir, async () => {
+    await settleInterruptedMerge(request.commonDir);
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await mergeOnce(request);
@@ -72,11 +73,19 @@ async function mergeOnce(request: MergeBranchRequest): Promise<MergeBranchOutcom
     await updateRef(request.repoRoot, { ref: prediction.targetRef, newValue: commit, expectedOld: prediction.targetCommit, reason: `mlx-factory: merge ${request.sessionBranch}` });
     return { prediction, targetAfter: commit, files, checkout: null };
   }
-  await fastForwardUserCheckout(checkout.path, request.target, prediction.targetCommit, commit, files);
+  await fastForwardUserCheckout({ commonDir: request.commonDir, checkout: checkout.path, branchRef: prediction.targetRef, before: prediction.targetCommit, after: commit }, request.target, files);
   return { prediction, targetAfter: commit, files, checkout: checkout.path };
 }
 
-async function fastForwardUserCheckout(folder: string, target: string, expectedHead: string, commit: string, files: readonly string[]): Promise<void> {
+/** A merge an earlier process was cut off in is finished or undone before another one starts. */
+export async function settleInterruptedMerge(commonDir: string): Promise<void> {
+  const recovery = await recoverInterruptedMerge(commonDir);
+  if (recovery.kind === 'running') throw new FactoryError('MERGE_INTERRUPTED', 'An earlier merge into this repository is still running (git has not finished); try again in a moment.');
+  if (recovery.kind === 'needs-attention') throw new FactoryError('MERGE_INTERRUPTED', recovery.detail);
+}
+
+async function fastForwardUserCheckout(ff: JournalledFastForward, target: string, files: readonly string[]): Promise<void> {
+  const folder = ff.checkout;
   const blocked = await localChangesAmong(folder, files);
   if (blocked.length > 0) {
     throw new FactoryError(
@@ -86,8 +95,8 @@ async function fastForwardUserCheckout(folder: string, target: string, expectedH
     );
   }
   const head = await revParse(folder, 'HEAD');
-  if (head !== expectedHead) throw new FactoryError('TARGET_MOVED', `${target} moved in ${folder} while merging; nothing was changed.`);
-  const result = await fastForwardCheckout(folder, commit);
+  if (head !== ff.before) throw new FactoryError('TARGET_MOVED', `${target} moved in ${folder} while merging; nothing was changed.`);
+  const result = await fastForwardJournalled(ff);
   if (result.ok) return;
   if (/not possible to fast-forward|diverg/i.test(result.message)) {
     throw new FactoryError('TARGET_MOVED', `${target} moved in ${folder} while merging; nothing was changed.`);

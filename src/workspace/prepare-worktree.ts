@@ -1,5 +1,6 @@
 import type { WorkspaceConfig } from '../config/config-schema.js';
 import { submodulePaths } from './git/submodules.js';
+import { checkWorktreePointer } from './git/worktree-git.js';
 import { copyIncludedFiles } from './include-files.js';
 import { runWorkspaceSetup, type SetupLog } from './run-setup.js';
 
@@ -12,6 +13,8 @@ import { runWorkspaceSetup, type SetupLog } from './run-setup.js';
 export interface PrepareWorktreeOptions {
   readonly repoRoot: string;
   readonly worktree: string;
+  /** The worktree's recorded admin dir: the `.git` pointer is checked against it after setup ran. */
+  readonly gitDir: string;
   readonly baseCommit: string;
   readonly config: WorkspaceConfig;
   readonly log: SetupLog;
@@ -39,6 +42,9 @@ export async function prepareSessionWorktree(options: PrepareWorktreeOptions): P
   const setup = options.config.setup;
   if (setup === null) return { ok: true };
   const result = await runWorkspaceSetup(options.worktree, setup, log, options.signal);
+  if (checkWorktreePointer({ workTree: options.worktree, gitDir: options.gitDir }) === 'restored') {
+    log.append({ type: 'security.event', kind: 'git-pointer-restored', message: `workspace.setup changed ${options.worktree}/.git; it was put back.` });
+  }
   if (result.cancelled) return { ok: false, reason: 'Cancelled by the user during workspace.setup.' };
   if (result.timedOut) return { ok: false, reason: `workspace.setup (\`${setup}\`) did not finish within ${Math.round(result.durationMs / 1000)} s and was stopped.` };
   if (result.exitCode !== 0) {

@@ -1,11 +1,13 @@
+import path from 'node:path';
 import type { SessionEventPayload } from '../api/events.js';
 import { runSandboxed, type ExecResult } from '../sandbox/index.js';
 
 /**
- * workspace.setup: the user's own command (e.g. `npm ci`) run once in a new worktree, before the first
- * attempt. It is the user's configuration, not model output, so it runs outside the sandbox (it usually
- * needs the network), but with the same scrubbed environment, process-group timeout and bounded output
- * as a check. Its output goes to the session log as it arrives.
+ * workspace.setup: a command from trusted configuration (e.g. `npm ci`) run once in a new worktree,
+ * before the first attempt. It installs what the repository asks for (package scripts are repository
+ * content), so it runs in the sandbox like a check — scrubbed environment, no writes outside the
+ * worktree, the `.git` pointer read-only, process-group timeout, bounded output — except that it has
+ * the network, which installing usually needs. Its output goes to the session log as it arrives.
  */
 export const SETUP_TIMEOUT_MS = 15 * 60_000;
 
@@ -19,7 +21,9 @@ export async function runWorkspaceSetup(worktree: string, command: string, log: 
     command,
     cwd: worktree,
     timeoutMs,
-    sandbox: 'off',
+    sandbox: 'auto',
+    network: true,
+    readOnlyPaths: [path.join(worktree, '.git')],
     ...(signal ? { signal } : {}),
     onOutput: (chunk, stream) => log.append({ type: 'setup.output', stream, chunk }),
   });

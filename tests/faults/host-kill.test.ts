@@ -157,17 +157,17 @@ describe('SIGKILL of the host, then a restart', () => {
      * writes its pid where the test waits for it. The test then SIGKILLs the host and this git: the
      * whole machine stopping at that instant.
      */
-    function fakeGitDir(root: string, regex: string, when: 'before' | 'after'): string {
+    function fakeGitDir(root: string, fault: { regex: string; when: 'before' | 'after' }): string {
       const dir = path.join(root, 'fake-git');
       fs.mkdirSync(dir);
-      // Its settings are written into the script: host-side git runs with a scrubbed environment
-      // (git-environment.ts), so variables set for the CLI never reach it.
-      const quote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`;
+      // The settings are written into the script: our git calls get a scrubbed environment, so
+      // FAULT_* variables would not reach it.
+      const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
       fs.writeFileSync(
         path.join(dir, 'git'),
         [
           '#!/bin/sh',
-          `FAULT_GIT_DIR=${quote(dir)} FAULT_GIT_REGEX=${quote(regex)} FAULT_GIT_WHEN=${quote(when)} FAULT_GIT_REAL=${quote(realGit())}`,
+          `FAULT_GIT_DIR=${quote(dir)}; FAULT_GIT_REGEX=${quote(fault.regex)}; FAULT_GIT_WHEN=${fault.when}; FAULT_GIT_REAL=${quote(realGit())}`,
           'if [ ! -e "$FAULT_GIT_DIR/paused" ] && printf "%s" " $* " | grep -Eq "$FAULT_GIT_REGEX"; then',
           '  if [ "$FAULT_GIT_WHEN" = after ]; then "$FAULT_GIT_REAL" "$@" >/dev/null 2>&1; fi',
           '  echo $$ > "$FAULT_GIT_DIR/paused.tmp" && mv "$FAULT_GIT_DIR/paused.tmp" "$FAULT_GIT_DIR/paused"',
@@ -206,12 +206,8 @@ describe('SIGKILL of the host, then a restart', () => {
       const mainBefore = git(ws.repo, 'rev-parse', 'main').trim();
       const userBefore = { notes: fs.readFileSync(path.join(ws.repo, 'notes.txt'), 'utf8'), scratch: fs.readFileSync(path.join(ws.repo, 'scratch.txt'), 'utf8') };
 
-      const fake = fakeGitDir(ws.root, regex, when);
-      const merge = new CliProcess(['sessions', 'merge', id, '--json'], {
-        cwd: ws.repo,
-        home: ws.home,
-        env: { PATH: `${fake}:${process.env.PATH ?? ''}` },
-      });
+      const fake = fakeGitDir(ws.root, { regex, when });
+      const merge = new CliProcess(['sessions', 'merge', id, '--json'], { cwd: ws.repo, home: ws.home, env: { PATH: `${fake}:${process.env.PATH ?? ''}` } });
       const pausedPid = Number(await waitForFile(path.join(fake, 'paused')));
       await merge.sigkill();
       process.kill(pausedPid, 'SIGKILL');

@@ -152,6 +152,19 @@ socket.socket(socket.AF_INET).close(); print('inet socket object ok')
     );
     expect(result.output.split('\n').filter((l) => l !== '')).toEqual(['pair', 'subprocess', 'pool 3', 'unix socket denied', 'inet socket object ok', 'node child', 'git']);
   });
+  it('the kernel keyring is out of reach: keyctl, add_key and request_key fail with EPERM', async () => {
+    const result = await run(
+      `python3 -c "
+import ctypes, platform
+nrs = {'x86_64': (250, 248, 249), 'aarch64': (219, 217, 218)}[platform.machine()]
+libc = ctypes.CDLL(None, use_errno=True)
+for name, nr, args in (('keyctl', nrs[0], (0, -3, 0)), ('add_key', nrs[1], (b'user', b'x', b'y', 1, -3)), ('request_key', nrs[2], (b'user', b'x', None, 0))):
+    r = libc.syscall(nr, *args)
+    print(name, 'denied' if r == -1 and ctypes.get_errno() == 1 else 'ALLOWED %d errno %d' % (r, ctypes.get_errno()))
+"`,
+    );
+    expect(result.output.split('\n').filter((l) => l !== '')).toEqual(['keyctl denied', 'add_key denied', 'request_key denied']);
+  });
 });
 
 describe('a host SIGKILLed mid-run where no PID namespace cleans up (sandbox off; macOS alike)', () => {

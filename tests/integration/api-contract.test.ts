@@ -8,6 +8,7 @@ import type { FactoryApi } from '../../src/api/client.js';
 import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
 import { createIpcClient } from '../../src/api/ipc-client.js';
 import { REQUEST_NAMES, requestSchemas, type ApiResponse, type RequestName, type ResponseData } from '../../src/api/requests.js';
+import { protocolsFor } from '../../src/api/connect.js';
 import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
 import { WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
@@ -50,8 +51,8 @@ const nativeState = { openAtLogin: false, dashboards: [] as Array<string | undef
 const fakeNative: NativeCapabilities = {
   notifications: true,
   pickFolder: async () => nativeState.picked,
-  getLoginItem: () => nativeState.openAtLogin,
-  setLoginItem: (value) => (nativeState.openAtLogin = value),
+  getLoginItem: () => ({ openAtLogin: nativeState.openAtLogin }),
+  setLoginItem: (value) => ({ openAtLogin: (nativeState.openAtLogin = value) }),
   openDashboard: (session) => void nativeState.dashboards.push(session),
 };
 
@@ -105,10 +106,11 @@ const webTransport: Transport = {
     const sockets: NodeWebSocket[] = [];
     const subscribeAnswers: Array<ApiResponse<'events.subscribe'>> = [];
     const client = createWsClient({
-      url: `ws://127.0.0.1:${web.port}${WS_PATH}?token=${web.token}`,
+      url: `ws://127.0.0.1:${web.port}${WS_PATH}`,
+      protocols: () => protocolsFor({ kind: 'token', value: web.token }),
       minBackoffMs: 150,
-      createSocket: (url) => {
-        const socket = new NodeWebSocket(url, { origin });
+      createSocket: (url, protocols) => {
+        const socket = new NodeWebSocket(url, [...protocols], { origin });
         sockets.push(socket);
         // Watch the answers to re-subscriptions the client sends by itself after a reconnect.
         socket.on('message', (data: Buffer) => {
@@ -322,6 +324,15 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(expectOk('config.read', await request('config.read', { repo })).config.agent.max_attempts).toBe(2);
   });
 
+  it('model downloads: a bad repo id is BAD_REQUEST; without model operations wired the host says NOT_IMPLEMENTED', async () => {
+    const bad = await request('models.pull', { model: '../etc' });
+    expect(bad.ok === false && bad.error.code).toBe('BAD_REQUEST');
+    for (const name of ['models.pull', 'models.cancelPull', 'models.remove'] as const) {
+      const answer = await request(name, { model: 'mlx-community/tiny' });
+      expect(answer.ok === false && answer.error.code).toBe('NOT_IMPLEMENTED');
+    }
+  });
+
   it('server, models and memory requests reach the supervisor; its events arrive on the global stream', async () => {
     const followed = expectOk('events.subscribe', await api().subscribe(GLOBAL_STREAM));
     track('events.subscribe');
@@ -444,6 +455,41 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     // A discarded session cannot be resumed: a typed refusal, not a crash.
     const resumed = await request('sessions.resume', { id: info.id });
     expect(resumed.ok).toBe(false);
+  });
+
+  it('cleanup: per-step results, archive hides without deleting, disk usage, discardMany, openIn the recorded worktree', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    const a = await startSession({ coder: [{ content: code("print('a')") }], sheriff: [PASS] }, 'First line of A\nmore detail');
+    await api().subscribe(a.id);
+    await finished(a.id);
+    const shown = expectOk('sessions.show', await request('sessions.show', { id: a.id }));
+    expect(shown.session.title).toBe('First line of A');
+    expect(shown.commits[0]).toMatchObject({ step: 1, check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true });
+
+    expect(expectOk('sessions.archive', await request('sessions.archive', { ids: [a.id], archived: true }))).toEqual({ changed: [a.id] });
+    expect(expectOk('sessions.list', await request('sessions.list', {})).sessions.find((s) => s.id === a.id)).toMatchObject({ archived: true, state: 'passed' });
+    expect(fs.existsSync(a.worktree)).toBe(true);
+    await waitFor(() => opened.events.some((e) => e.type === 'session.updated' && e.info.id === a.id && e.info.archived), 'the archived list row');
+    expectError(await request('sessions.archive', { ids: ['2501011200-abcdef'], archived: true }), 'SESSION_NOT_FOUND');
+    expectOk('sessions.archive', await request('sessions.archive', { ids: [a.id], archived: false }));
+
+    const usage = expectOk('sessions.diskUsage', await request('sessions.diskUsage', { ids: [a.id] }));
+    expect(usage.sessions).toEqual([expect.objectContaining({ id: a.id, worktree: a.worktree, exists: true })]);
+    expect(usage.totalBytes).toBeGreaterThan(0);
+
+    // "Open in editor": the user's own command, with the recorded worktree as its last argument.
+    const openedFile = path.join(tmp, 'opened.txt');
+    fs.writeFileSync(path.join(tmp, 'home', 'factory.yaml'), `workspace:\n  editor: ["/bin/sh", "-c", "printf %s \\"$1\\" > '${openedFile}'", "editor"]\n`);
+    expectOk('sessions.openIn', await request('sessions.openIn', { id: a.id, target: 'editor' }));
+    await waitFor(() => fs.existsSync(openedFile) && fs.readFileSync(openedFile, 'utf8') !== '', 'the editor command to run');
+    expect(fs.readFileSync(openedFile, 'utf8')).toBe(a.worktree);
+
+    const results = expectOk('sessions.discardMany', await request('sessions.discardMany', { ids: [a.id, '2501011200-abcdef'] })).results;
+    expect(results[0]).toMatchObject({ id: a.id, ok: true, error: null });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: 'SESSION_NOT_FOUND' } });
+    expect(fs.existsSync(a.worktree)).toBe(false);
+    expectError(await request('sessions.openIn', { id: a.id, target: 'files' }), 'REPO_GONE');
+    expect(expectOk('sessions.diskUsage', await request('sessions.diskUsage', {})).sessions.find((s) => s.id === a.id)).toMatchObject({ exists: false, bytes: 0 });
   });
 
   it('sessions.resume continues a cancelled session in the same log, to the end', async () => {

@@ -41,11 +41,12 @@ describe('npm run build (electron-vite)', () => {
     const main = read('main/index.js');
     expect(main).toMatch(/from "electron"/);
     expect(main).not.toMatch(/require\(["']electron["']\)/);
-    for (const needle of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webviewTag: false', 'requestSingleInstanceLock', 'second-instance', 'setWindowOpenHandler', 'will-navigate', 'will-attach-webview', 'setPermissionRequestHandler', 'drop-files', 'setLoginItemSettings', 'before-quit']) {
+    for (const needle of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webviewTag: false', 'requestSingleInstanceLock', 'second-instance', 'activate', 'setWindowOpenHandler', 'will-navigate', 'will-attach-webview', 'setPermissionRequestHandler', 'registerSchemesAsPrivileged', 'setVisibleOnAllWorkspaces', 'drop-files', 'setLoginItemSettings', 'before-quit']) {
       expect(main, needle).toContain(needle);
     }
-    // The browser host (ws) is not part of the app.
+    // The browser host (ws) is not part of the app; the renderer is never loaded from file://.
     expect(main).not.toMatch(/from "ws"/);
+    expect(main).not.toMatch(/loadFile\(/);
   });
 
   it('preload: one CommonJS file that requires nothing but electron and exposes only window.factory', () => {
@@ -56,7 +57,7 @@ describe('npm run build (electron-vite)', () => {
     expect(preload).not.toMatch(/^(import|export) /m);
   });
 
-  it('renderer: relative asset paths (loaded from file:// in the app) and a strict CSP', () => {
+  it('renderer: relative asset paths (app:// in the app, http in a browser) and a strict CSP', () => {
     const html = read('renderer/index.html');
     expect(html).toMatch(/src="\.\/assets\/[^"]+\.js"/);
     const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
@@ -80,7 +81,21 @@ describe('packaging (electron-builder.yml)', () => {
 
   it('makes a signed, hardened macOS dmg of a menu-bar app', () => {
     expect(config.mac).toMatchObject({ hardenedRuntime: true, notarize: true, extendInfo: { LSUIElement: true }, target: [{ target: 'dmg', arch: ['arm64'] }] });
+    // The app is signed and notarized; the dmg is not signed (that breaks its notarization).
+    expect(config['dmg']).toMatchObject({ sign: false });
     for (const file of [config.mac['entitlements'], config.mac['icon']]) expect(fs.existsSync(path.join(root, String(file))), String(file)).toBe(true);
+  });
+
+  it('flips Electron\'s fuses (configured: only a real binary can show them flipped)', () => {
+    expect(config['electronFuses']).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
   });
 
   it('ships template tray icons: black and alpha only, 16 px and 32 px', () => {

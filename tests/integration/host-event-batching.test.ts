@@ -7,6 +7,7 @@ import type { FactoryApi } from '../../src/api/client.js';
 import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
 import { IPC_EVENT } from '../../src/api/ipc-channels.js';
 import { createIpcClient } from '../../src/api/ipc-client.js';
+import { protocolsFor } from '../../src/api/connect.js';
 import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
 import { MAX_CLIENT_FRAME_BYTES, WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
@@ -37,9 +38,10 @@ async function openWeb(host: FactoryHost, tmp: string): Promise<Door> {
     messages: [],
     biggest: 0,
     api: createWsClient({
-      url: `ws://127.0.0.1:${web.port}${WS_PATH}?token=${web.token}`,
-      createSocket: (url) => {
-        const socket = new NodeWebSocket(url, { origin: `http://127.0.0.1:${web.port}` });
+      url: `ws://127.0.0.1:${web.port}${WS_PATH}`,
+      protocols: () => protocolsFor({ kind: 'token', value: web.token }),
+      createSocket: (url, protocols) => {
+        const socket = new NodeWebSocket(url, [...protocols], { origin: `http://127.0.0.1:${web.port}` });
         socket.on('message', (data: Buffer) => {
           const frame = JSON.parse(data.toString('utf8')) as { type: string; events?: unknown[] };
           if (frame.type === 'event') door.messages.push(1);

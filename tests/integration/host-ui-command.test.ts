@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { protocolsFor } from '../../src/api/connect.js';
 import { runCli } from '../support/run-cli.js';
 
 /** `mlx-factory ui` as a user runs it: the real bin, a real port, Ctrl-C to stop. */
@@ -25,7 +26,7 @@ describe('mlx-factory ui', () => {
       onSpawn: (p) => (pid = p),
       onStdout: (text) => {
         out += text;
-        const match = /MLX Factory is at (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
+        const match = /MLX Factory is at (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
         if (match?.[1] !== undefined) announced(match[1]);
       },
     });
@@ -34,9 +35,8 @@ describe('mlx-factory ui', () => {
     // The renderer may or may not be built in this checkout; either way the answer is deliberate.
     if (page.status === 503) expect(await page.text()).toMatch(/npm run build/);
     else expect(page.status).toBe(200);
-    expect((await fetch(`${url.origin}/`)).status).toBe(403);
-
-    const socket = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token') ?? ''}`, { origin: url.origin });
+    const token = url.hash.replace('#token=', '');
+    const socket = new WebSocket(`ws://${url.host}/api`, protocolsFor({ kind: 'token', value: token }), { origin: url.origin });
     const frames: Array<Record<string, unknown>> = [];
     socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>));
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { protocolsFor } from '../../src/api/connect.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
 import { isFactoryError } from '../../src/errors/factory-error.js';
@@ -59,10 +60,11 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}, method 
 /** Opens a socket; answers 'open' or the HTTP status of the refused upgrade. Frames are kept from the start. */
 function connect(
   url: string,
-  options: { origin?: string; headers?: Record<string, string> } = {},
+  options: { origin?: string; headers?: Record<string, string>; protocols?: string[] } = {},
 ): Promise<{ outcome: number | 'open'; socket: WebSocket; next: () => Promise<Record<string, unknown>> }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { ...(options.origin !== undefined ? { origin: options.origin } : {}), headers: options.headers ?? {} });
+    const protocols = options.protocols ?? protocolsFor({ kind: 'token', value: web.token });
+    const socket = new WebSocket(url, protocols, { ...(options.origin !== undefined ? { origin: options.origin } : {}), headers: options.headers ?? {} });
     // The host's hello can arrive in the same packet as the handshake: listen before 'open'.
     const frames: Array<Record<string, unknown>> = [];
     const waiters: Array<(frame: Record<string, unknown>) => void> = [];
@@ -85,7 +87,7 @@ function connect(
   });
 }
 
-const wsUrl = (query = `?token=${'TOKEN'}`): string => `ws://${base}/api${query.replace('TOKEN', web.token)}`;
+const wsUrl = (): string => `ws://${base}/api`;
 const ownOrigin = (): string => `http://${base}`;
 
 /** Opens a socket as the page would. */
@@ -104,53 +106,43 @@ async function stillServing(): Promise<void> {
 }
 
 describe('the browser host over HTTP', () => {
-  it('binds to 127.0.0.1 only and prints a URL with the token', () => {
-    expect(web.url).toBe(`http://127.0.0.1:${web.port}/?token=${web.token}`);
+  it('binds to 127.0.0.1 only and prints a URL with the token in its fragment (never sent to a server)', () => {
+    expect(web.url).toBe(`http://127.0.0.1:${web.port}/#token=${web.token}`);
     expect(web.token.length).toBeGreaterThanOrEqual(32);
   });
 
-  it('serves the page with the token, sets a same-site cookie for its assets, and a strict CSP', async () => {
-    const page = await get(`/?token=${web.token}`);
+  it('serves the page and its assets without a token, with no cookie, and a strict CSP', async () => {
+    const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>MLX Factory</title>');
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect(page.headers['content-security-policy']).toContain(`connect-src 'self' ws://${base}`);
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = String(page.headers['set-cookie']?.[0] ?? '');
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const asset = await get('/assets/app.js', { Cookie: cookie.split(';')[0] ?? '' });
+    // Cookies ignore ports: one would reach every other server on 127.0.0.1.
+    expect(page.headers['set-cookie']).toBeUndefined();
+    const asset = await get('/assets/app.js');
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
   });
 
-  it('refuses a page without the token, or with a wrong one (403)', async () => {
-    for (const target of ['/', '/?token=wrong', '/assets/app.js', `/?token=${web.token.slice(0, -1)}`]) {
-      const answer = await get(target);
-      expect(answer.status, target).toBe(403);
-      expect(answer.body).toMatch(/token/);
-    }
-    expect((await get('/', { Cookie: 'mlx_factory_token_1=nope' })).status).toBe(403);
-  });
-
   it('refuses a wrong Host header even with the token (DNS rebinding)', async () => {
     for (const hostHeader of [`evil.example:${web.port}`, '127.0.0.1', `127.0.0.1:${web.port + 1}`, `localhost.evil.example:${web.port}`]) {
-      const answer = await get(`/?token=${web.token}`, { Host: hostHeader });
+      const answer = await get('/', { Host: hostHeader });
       expect(answer.status, hostHeader).toBe(403);
     }
-    expect((await get(`/?token=${web.token}`, { Host: `localhost:${web.port}` })).status).toBe(200);
+    expect((await get('/', { Host: `localhost:${web.port}` })).status).toBe(200);
   });
 
   it('refuses requests from another Origin, and anything but GET/HEAD', async () => {
-    expect((await get(`/?token=${web.token}`, { Origin: 'https://evil.example' })).status).toBe(403);
-    expect((await get(`/?token=${web.token}`, {}, 'POST')).status).toBe(405);
-    expect((await get(`/?token=${web.token}`, {}, 'HEAD')).status).toBe(200);
+    expect((await get('/', { Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await get('/', {}, 'POST')).status).toBe(405);
+    expect((await get('/', {}, 'HEAD')).status).toBe(200);
   });
 
   it('never serves a file outside the renderer folder', async () => {
     for (const target of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/link.txt', '/%00', '/assets']) {
-      const answer = await get(`${target}?token=${web.token}`);
+      const answer = await get(target);
       expect(answer.status, target).toBe(404);
       expect(answer.body).not.toContain('not for the browser');
     }
@@ -162,9 +154,39 @@ describe('the browser host over WebSocket', () => {
     await stillServing();
   });
 
-  it('refuses a missing or wrong token (403)', async () => {
-    expect((await connect(wsUrl(''), { origin: ownOrigin() })).outcome).toBe(403);
-    expect((await connect(wsUrl('?token=nope'), { origin: ownOrigin() })).outcome).toBe(403);
+  /** A socket of our own page that the host must turn away: one `refused` frame (TOKEN_REJECTED), closed with 4401, nothing served. */
+  async function expectTurnedAway(protocols: string[], url = wsUrl()): Promise<void> {
+    const { outcome, socket, next } = await connect(url, { origin: ownOrigin(), protocols });
+    // Our own page from an earlier run's address: it must learn why, which a refused upgrade cannot tell a browser.
+    expect(outcome).toBe('open');
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    expect(await next()).toMatchObject({ type: 'refused', error: { code: 'TOKEN_REJECTED' } });
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'request', id: 1, name: 'app.info', params: {} }));
+    expect(await Promise.race([next(), closed.then(() => 'closed without another frame')])).toBe('closed without another frame');
+    expect(await closed).toBe(4401);
+  }
+
+  it('turns away a missing or wrong token, and a token in the URL (tokens never travel in URLs)', async () => {
+    await expectTurnedAway(['mlx-factory']);
+    await expectTurnedAway(protocolsFor({ kind: 'token', value: 'nope' }));
+    await expectTurnedAway(protocolsFor({ kind: 'token', value: web.token.slice(0, -1) }));
+    await expectTurnedAway(['mlx-factory'], `${wsUrl()}?token=${web.token}`);
+    await stillServing();
+  });
+
+  it('never echoes the token: the accepted subprotocol is the plain name', async () => {
+    const { socket } = await pageSocket();
+    expect(socket.protocol).toBe('mlx-factory');
+    socket.close();
+  });
+
+  it('a one-time code (what --open hands the browser) opens one socket, which then gets the token to reconnect with', async () => {
+    const code = new URL(web.oneTimeUrl()).hash.replace('#code=', '');
+    const first = await connect(wsUrl(), { origin: ownOrigin(), protocols: protocolsFor({ kind: 'code', value: code }) });
+    expect(first.outcome).toBe('open');
+    expect(await first.next()).toMatchObject({ type: 'hello', token: web.token });
+    first.socket.close();
+    await expectTurnedAway(protocolsFor({ kind: 'code', value: code }));
     await stillServing();
   });
 
@@ -181,7 +203,7 @@ describe('the browser host over WebSocket', () => {
   it('refuses a wrong Host header (403) and a wrong path (404)', async () => {
     const rebound = await connect(wsUrl(), { origin: `http://evil.example:${web.port}`, headers: { Host: `evil.example:${web.port}` } });
     expect(rebound.outcome).toBe(403);
-    expect((await connect(`ws://${base}/elsewhere?token=${web.token}`, { origin: ownOrigin() })).outcome).toBe(404);
+    expect((await connect(`ws://${base}/elsewhere`, { origin: ownOrigin() })).outcome).toBe(404);
     await stillServing();
   });
 
@@ -235,7 +257,7 @@ describe('starting the browser host', () => {
     try {
       const answer = await new Promise<Answer>((resolve, reject) => {
         http
-          .get({ host: '127.0.0.1', port: bare.port, path: `/?token=${bare.token}`, headers: { Host: `127.0.0.1:${bare.port}` } }, (response) => {
+          .get({ host: '127.0.0.1', port: bare.port, path: "/", headers: { Host: `127.0.0.1:${bare.port}` } }, (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
             response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));

@@ -108,10 +108,11 @@ describe('mlx-factory run', () => {
     expect(summaryOf(result.stdout)).toMatchObject({ status: 'stagnated', attempts: 3 });
   });
 
-  it('stops when the Coder repeats the same reply', async () => {
+  it('counts a repeated Coder reply toward stagnation_threshold, even when its output differs, and not on its own', async () => {
     const { repo, home } = setup();
-    const result = await run({ coder: [{ content: code('print(1/0)') }], sheriff: [FAIL] }, repo, home);
-    expect(summaryOf(result.stdout)).toMatchObject({ status: 'stagnated', attempts: 2 });
+    // The same reply every time; the error message is random, so only the repeated reply makes it "the same failure".
+    const result = await run({ coder: [{ content: code('import random\nraise ValueError(random.random())') }], sheriff: [FAIL] }, repo, home);
+    expect(summaryOf(result.stdout)).toMatchObject({ status: 'stagnated', attempts: 3 });
   });
 
   it('stops when the token budget is used up', async () => {

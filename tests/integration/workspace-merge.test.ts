@@ -11,7 +11,7 @@ import { discardSession } from '../../src/sessions/discard-session.js';
 import { loadSession } from '../../src/sessions/session-store.js';
 import { readSessionMeta, sessionFiles } from '../../src/sessions/session-meta.js';
 import { commitTree } from '../../src/workspace/git/commit-tree.js';
-import { fastForwardCheckout } from '../../src/workspace/git/merge-fast-forward.js';
+import { startFastForward } from '../../src/workspace/git/merge-fast-forward.js';
 import { commitAll, git, gitResult, makeRepo, makeTempDir, removeTempDirs, revParse, snapshotCheckout, writeFiles } from '../support/git-fixtures.js';
 import { addStep, createSessionFixture, finishSession, type SessionFixture } from '../support/session-fixtures.js';
 
@@ -363,3 +363,8 @@ describe('git merge --ff-only in the user folder (the claim the merge relies on)
     expect(read(repo, 'ignored/c.txt')).toBe('theirs\n');
   });
 });
+
+/** git's fast-forward as the merge runs it: detached, its output in a file. */
+function fastForwardCheckout(repo: string, commit: string): ReturnType<typeof startFastForward>['done'] {
+  return startFastForward(repo, commit, path.join(makeTempDir('mlxf-ff-'), 'output.txt')).done;
+}

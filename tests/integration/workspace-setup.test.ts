@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/api/events.js';
 import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
 import { runSandboxed } from '../../src/sandbox/index.js';
+import { trustContent, trustFileBeside } from '../../src/config/project-trust.js';
 import { readSessionLog } from '../../src/sessions/session-log.js';
 import { sessionFiles } from '../../src/sessions/session-meta.js';
 import { launchSession, prepareSession, type SessionSummary } from '../../src/sessions/start-session.js';
@@ -22,8 +23,15 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function runSession(repo: string, home: string): Promise<{ summary: SessionSummary; events: SessionEvent[] }> {
+/** What `mlx-factory trust REPO` does: the repository's factory.yaml, as it is now, is the user's. */
+function trustProject(repo: string, home: string): void {
+  const file = path.join(repo, 'factory.yaml');
+  trustContent(trustFileBeside(path.join(home, 'factory.yaml')), file, fs.readFileSync(file));
+}
+
+async function runSession(repo: string, home: string, options: { trusted?: boolean } = {}): Promise<{ summary: SessionSummary; events: SessionEvent[] }> {
   await server.clearRequests();
+  if (options.trusted !== false && fs.existsSync(path.join(repo, 'factory.yaml'))) trustProject(repo, home);
   const prepared = await prepareSession({ description: 'Print hi', repo, cwd: repo, home, check: 'python3 main.py' });
   const summary = await launchSession(prepared, {
     model: new OpenAiChatModel({ baseUrl: server.url, timeoutMs: 30_000 }),
@@ -40,7 +48,7 @@ describe('workspace.include and workspace.setup', () => {
     const repo = makeRepo({
       files: {
         '.gitignore': '.env\nsecrets/\n*.local\n',
-        'factory.yaml': 'workspace:\n  include: [".env", "secrets", "*.local", "missing.txt"]\n  setup: "echo setting up; ls -a > ../setup-saw.txt; echo warn >&2"\n',
+        'factory.yaml': 'workspace:\n  include: [".env", "secrets", "*.local", "missing.txt"]\n  setup: "echo setting up; ls -a > setup-saw.txt; echo warn >&2"\n',
         'README.md': 'readme\n',
       },
     });
@@ -64,12 +72,35 @@ describe('workspace.include and workspace.setup', () => {
     expect(output).toContain('warn');
     expect(ofType(events, 'setup.finished')).toEqual([expect.objectContaining({ exitCode: 0, timedOut: false })]);
     // Setup ran in the worktree, after the copies, before the first attempt.
-    expect(fs.readFileSync(path.join(path.dirname(wt), 'setup-saw.txt'), 'utf8')).toContain('.env');
+    expect(fs.readFileSync(path.join(wt, 'setup-saw.txt'), 'utf8')).toContain('.env');
     const order = events.map((e) => e.type);
     expect(order.indexOf('workspace.included')).toBeLessThan(order.indexOf('setup.finished'));
     expect(order.indexOf('setup.finished')).toBeLessThan(order.indexOf('attempt.started'));
     // The copies are the worktree's, never committed.
     expect(git(repo, 'ls-tree', '-r', '--name-only', summary.branch)).not.toMatch(/\.env|key\.pem|db\.local/);
+  });
+
+  it('an untrusted factory.yaml (repository content) runs no setup and copies nothing; the notice names the keys and the fix', async () => {
+    const repo = makeRepo({ files: { '.gitignore': '.env\n', 'factory.yaml': 'workspace:\n  include: [".env"]\n  setup: "touch ran-setup"\n', 'README.md': 'r\n' } });
+    fs.writeFileSync(path.join(repo, '.env'), 'API_KEY=local-only\n');
+    const home = makeTempDir('mlxf-home-');
+    const { summary, events } = await runSession(repo, home, { trusted: false });
+    expect(summary.status).toBe('passed');
+    expect(fs.existsSync(path.join(summary.worktree, 'ran-setup'))).toBe(false);
+    expect(fs.existsSync(path.join(summary.worktree, '.env'))).toBe(false);
+    expect(ofType(events, 'setup.started')).toEqual([]);
+    const notice = ofType(events, 'session.warning').map((w) => w.message).join('\n');
+    expect(notice).toContain('workspace.include, workspace.setup were ignored');
+    expect(notice).toContain(`mlx-factory trust ${repo}`);
+  });
+
+  it('a trusted setup runs sandboxed: it cannot write outside the worktree or touch the .git pointer', async () => {
+    const repo = makeRepo({ files: { 'factory.yaml': 'workspace:\n  setup: "echo x > ../outside.txt; echo gitdir: /tmp > .git; exit 0"\n', 'README.md': 'r\n' } });
+    const home = makeTempDir('mlxf-home-');
+    const { summary } = await runSession(repo, home);
+    expect(summary.status).toBe('passed');
+    expect(fs.existsSync(path.join(path.dirname(summary.worktree), 'outside.txt'))).toBe(false);
+    expect(fs.readFileSync(path.join(summary.worktree, '.git'), 'utf8')).toMatch(/^gitdir: .*\/worktrees\//);
   });
 
   it('a failing setup ends the session with an error naming the command, before any model turn', async () => {

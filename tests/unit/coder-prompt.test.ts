@@ -32,7 +32,7 @@ const userText = (input: CoderPromptInput, estimator = new PromptTokenEstimator(
 const huge: CoderPromptInput = {
   ...base,
   repoMap: lines('map', 500),
-  readAnswers: [{ path: 'lib/helpers.py', content: lines('read', 500) }],
+  toolAnswers: [{ request: 'READ lib/helpers.py', body: lines('read', 500) }],
   files: [{ path: 'main.py', content: lines('file', 500) }],
   failureTail: `${lines('out', 500)}\nZeroDivisionError: division by zero`,
   sheriffFeedback: lines('feedback', 200),
@@ -64,6 +64,11 @@ describe('buildCoderPrompt: shape', () => {
     expect(text).toContain('Write the code now');
   });
 
+  it('shows a file that holds a fence in a longer fence', () => {
+    const text = userText({ ...base, files: [{ path: 'README.md', content: '# Demo\n\n```python\nprint(1)\n```\n' }] });
+    expect(text).toContain('README.md\n````\n# Demo\n\n```python\nprint(1)\n```\n````');
+  });
+
   it('shows the current files, and says which do not exist', () => {
     const text = userText({ ...base, files: [{ path: 'main.py', content: 'print(2)\n' }, { path: 'util.py', content: null }] });
     expect(text).toContain('main.py\n```\nprint(2)\n```');
@@ -75,12 +80,12 @@ describe('buildCoderPrompt: shape', () => {
       ...base,
       sheriffFeedback: 'It printed 9 numbers; loop one more time.',
       failureTail: 'Traceback ...\nIndexError: list index out of range',
-      readAnswers: [{ path: 'lib.py', content: 'X = 1' }],
+      toolAnswers: [{ request: 'READ lib.py', body: 'lib.py (1 lines):\n```\nX = 1\n```' }, { request: 'SEARCH X', body: '1 matching lines in 1 files:\nlib.py:1: X = 1' }],
       earlierAttempts: ['Attempt 1: edited main.py; check exited 1; Sheriff FAIL: off by one'],
     });
     expect(text).toContain('It printed 9 numbers; loop one more time.');
     expect(text).toContain('IndexError: list index out of range');
-    expect(text).toContain('lib.py\n```\nX = 1\n```');
+    expect(text).toContain('## Answers to your requests\n### READ lib.py\nlib.py (1 lines):\n```\nX = 1\n```\n\n### SEARCH X\n1 matching lines in 1 files:\nlib.py:1: X = 1');
     expect(text).toContain('Fix the problem now');
   });
 
@@ -164,7 +169,7 @@ describe('buildCoderPrompt: staying under max_prompt_tokens', () => {
   });
 
   it('drops the oldest history lines before the newest', () => {
-    const input: CoderPromptInput = { ...huge, repoMap: 'm'.repeat(2000), readAnswers: [], files: [], failureTail: 'boom', sheriffFeedback: 'fix it' };
+    const input: CoderPromptInput = { ...huge, repoMap: 'm'.repeat(2000), toolAnswers: [], files: [], failureTail: 'boom', sheriffFeedback: 'fix it' };
     const full = buildCoderPrompt({ ...input, maxPromptTokens: 1_000_000 }, new PromptTokenEstimator());
     // Enough to lose the whole repo map and about a third of the history.
     const prompt = buildCoderPrompt({ ...input, maxPromptTokens: full.estimatedTokens - 600 - 300 }, new PromptTokenEstimator());

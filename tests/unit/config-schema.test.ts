@@ -21,7 +21,7 @@ describe('defaultConfig', () => {
     expect(config.agent.max_prompt_tokens).toBe(6000);
     expect(config.agent.llm_concurrency).toBe(1);
     expect(config.server.python).toBeNull();
-    expect(config.workspace).toEqual({ setup: null, include: [] });
+    expect(config.workspace).toEqual({ setup: null, include: [], editor: null });
     expect(config.sandbox).toEqual({ require: false, max_memory_mb: null, max_processes: 512 });
   });
 

@@ -33,13 +33,58 @@ describe('parseCoderReply: whole file after a path line', () => {
     ['bold label', '**File:** `src/app.py`'],
     ['bold label and path', '**File: src/app.py**'],
     ['trailing colon', 'src/app.py:'],
-    ['a sentence introducing it', 'Here is the updated `src/app.py`:'],
-    ['a sentence with two backticked words, one a path', 'Save this as `src/app.py` and run `python src/app.py`:'],
+    ['square brackets', '[src/app.py]'],
+    ['square brackets with a label', '[FILE: src/app.py]'],
   ])('%s: %s', (_label, pathLine) => {
     const parsed = parse(`Sure, here you go.\n\n${pathLine}\n${fence('python', CODE)}\n\nThat should work.`);
     expect(parsed.edits).toEqual([wholeFile('src/app.py', `${CODE}\n`)]);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.toolCallsAsText).toBe(false);
+  });
+
+  it.each([
+    ['a sentence introducing it', 'Here is the updated `src/app.py`:'],
+    ['a sentence with two backticked words, one a path', 'Save this as `src/app.py` and run `python src/app.py`:'],
+    ['a label line this parser has no rule for', 'Creating new file `src/app.py`'],
+    ['a sentence without a colon', 'I changed `src/app.py` to fix the bug.'],
+    ['a bare path after the word "file"', 'Put this in the file src/app.py'],
+  ])('takes the one file a sentence before the block names (%s), marked as inferred', (_label, sentence) => {
+    const parsed = parse(`${sentence}\n${fence('python', CODE)}`);
+    expect(parsed.edits).toEqual([{ ...wholeFile('src/app.py', `${CODE}\n`), pathInferred: true }]);
+  });
+
+  it('refuses, never guesses, when the sentence before a block names several files', () => {
+    const parsed = parse(`Update \`main.py\` and \`util.py\`:\n${fence('python', CODE)}`);
+    expect(parsed.edits).toEqual([]);
+    expect(parsed.rejected).toEqual([
+      { path: 'main.py', reason: "the line before a code block names several files (main.py, util.py), so it was not written; put the file's path alone on the line before its block" },
+    ]);
+  });
+
+  it('gives each block the file named in the sentence before it (not the only file in play)', () => {
+    const reply = `Updated \`app.py\`\n${fence('python', CODE)}\n\nCreating new file \`lib/extra.py\`\n${fence('python', 'X = 1')}`;
+    expect(parse(reply, ONE_PY).edits).toEqual([
+      { ...wholeFile('app.py', `${CODE}\n`), pathInferred: true },
+      { ...wholeFile('lib/extra.py', 'X = 1\n'), pathInferred: true },
+    ]);
+  });
+
+  it('reads an extension-less path that exists, or that the task names', () => {
+    const context: ParseContext = { existingFiles: ['tmpq7x2k9ab', 'main.py'], filesInPlay: ['tmpq7x2k9ab'] };
+    expect(parse(`tmpq7x2k9ab\n${fence('', 'new')}`, context).edits).toEqual([wholeFile('tmpq7x2k9ab', 'new\n')]);
+    expect(parse('tmpq7x2k9ab\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE', context).edits).toEqual([searchReplace('tmpq7x2k9ab', 'old', 'new')]);
+    const task: ParseContext = { existingFiles: ['main.py'], filesInPlay: ['main.py'], taskText: 'Write a shell script named `hello` that prints hi.' };
+    expect(parse(`hello\n${fence('sh', 'echo hi')}`, task).edits).toEqual([wholeFile('hello', 'echo hi\n')]);
+    // A bare word nobody named is still prose.
+    expect(parse(`hello\n${fence('sh', 'echo hi')}`, TWO_PY).edits).toEqual([]);
+  });
+
+  it('drops a path/to/ prefix copied from an example when the bare name is a file in play', () => {
+    const context: ParseContext = { existingFiles: ['sample.txt', 'src/deep/app.py'], filesInPlay: ['sample.txt', 'src/deep/app.py'] };
+    expect(parse(`path/to/sample.txt\n${fence('', 'Updated')}`, context).edits).toEqual([wholeFile('sample.txt', 'Updated\n')]);
+    expect(parse(`path/to/app.py\n${fence('python', 'x = 1')}`, context).edits).toEqual([wholeFile('src/deep/app.py', 'x = 1\n')]);
+    // Not in play: the path is taken as written.
+    expect(parse(`path/to/new.txt\n${fence('', 'x')}`, context).edits).toEqual([wholeFile('path/to/new.txt', 'x\n')]);
   });
 
   it('allows one blank line between the path line and the fence', () => {
@@ -174,9 +219,9 @@ describe('parseCoderReply: a single block with no path', () => {
     expect(parse(reply, EMPTY).edits).toEqual([wholeFile('main.py', `${CODE}\n`)]);
   });
 
-  it('rewrites the one file of that language in play', () => {
+  it('rewrites the one file of that language in play, marked as inferred (the applier checks it is a whole file)', () => {
     const reply = `${fence('bash', 'pip install nothing')}\n${fence('python', CODE)}`;
-    expect(parse(reply, ONE_PY).edits).toEqual([wholeFile('app.py', `${CODE}\n`)]);
+    expect(parse(reply, ONE_PY).edits).toEqual([{ ...wholeFile('app.py', `${CODE}\n`), pathInferred: true }]);
   });
 
   it('does nothing when several files of that language are in play', () => {
@@ -270,9 +315,19 @@ describe('parseCoderReply: SEARCH/REPLACE blocks', () => {
     expect(parse(reply).edits).toEqual([searchReplace('main.py', 'import x', 'import helper'), wholeFile('helper.py', 'def h():\n    pass\n')]);
   });
 
-  it('ignores an unterminated block', () => {
-    expect(parse('main.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n').edits).toEqual([]);
-    expect(parse('main.py\n<<<<<<< SEARCH\nx = 1\n').edits).toEqual([]);
+  it('applies no unterminated block and says so', () => {
+    for (const reply of ['main.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n', 'main.py\n<<<<<<< SEARCH\nx = 1\n']) {
+      const parsed = parse(reply);
+      expect(parsed.edits).toEqual([]);
+      expect(parsed.rejected.map((r) => r.path)).toEqual(['main.py']);
+      expect(parsed.rejected[0]?.reason).toContain('is not complete');
+    }
+  });
+
+  it('keeps the complete blocks before one that was cut off', () => {
+    const parsed = parse('main.py\n<<<<<<< SEARCH\na = 1\n=======\na = 2\n>>>>>>> REPLACE\n\n<<<<<<< SEARCH\nb = 1\n');
+    expect(parsed.edits).toEqual([searchReplace('main.py', 'a = 1', 'a = 2')]);
+    expect(parsed.rejected).toHaveLength(1);
   });
 
   it('ignores a block with no path', () => {
@@ -283,6 +338,44 @@ describe('parseCoderReply: SEARCH/REPLACE blocks', () => {
     const parsed = parse(`../outside.py\n${sr('x = 1', 'x = 2')}`);
     expect(parsed.edits).toEqual([]);
     expect(parsed.rejected).toEqual([{ path: '../outside.py', reason: expect.stringContaining('leaves the worktree') as unknown }]);
+  });
+});
+
+describe('parseCoderReply: conflict markers of other dialects are refused', () => {
+  const ourFormat =
+    "write `<<<<<<< SEARCH`, `=======`, `>>>>>>> REPLACE` (exactly these lines) after the file's path line, or the whole file after its path line";
+
+  it.each([
+    ['ORIGINAL/UPDATED (old Aider)', '<<<<<<< ORIGINAL', '>>>>>>> UPDATED'],
+    ['HEAD/updated (git-style)', '<<<<<<< HEAD', '>>>>>>> updated'],
+    ['SEARCH: with a colon', '<<<<<<< SEARCH:', '>>>>>>> REPLACE:'],
+  ])('a fenced block in the %s dialect is never written, even to the one file in play', (_label, open, close) => {
+    const reply = `Change \`app.py\`:\n\`\`\`python\napp.py\n${open}\nprint("hello")\n=======\nprint("goodbye")\n${close}\n\`\`\``;
+    const parsed = parse(reply, ONE_PY);
+    expect(parsed.edits).toEqual([]);
+    expect(parsed.rejected).toEqual([
+      { path: 'app.py', reason: `this tool does not read \`${open}\` … \`${close}\` marker lines (not a complete SEARCH/REPLACE block), so nothing was written; ${ourFormat}` },
+    ]);
+  });
+
+  it('refuses an unfenced block in another dialect with the same correction', () => {
+    const parsed = parse('app.py\n<<<<<<< ORIGINAL\nx = 1\n=======\nx = 2\n>>>>>>> UPDATED\n', ONE_PY);
+    expect(parsed.edits).toEqual([]);
+    expect(parsed.rejected).toEqual([{ path: '(no path)', reason: `this tool does not read \`<<<<<<< ORIGINAL … >>>>>>> UPDATED\` blocks, so nothing was written from them; ${ourFormat}` }]);
+  });
+
+  it('never writes an unfinished block of ours as file content', () => {
+    const parsed = parse(`main.py\n${fence('python', '<<<<<<< SEARCH\nx = 1\n=======\nx = 2')}`);
+    expect(parsed.edits).toEqual([]);
+    expect(parsed.rejected).toEqual([
+      { path: 'main.py', reason: 'a SEARCH/REPLACE block is not complete (it needs a `=======` line and a `>>>>>>> REPLACE` line), so it was not applied; send it again in full' },
+    ]);
+  });
+
+  it("ignores a lone stray marker line after good blocks (Aider's own prompt has one)", () => {
+    const parsed = parse('main.py\n```python\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n<<<<<<< HEAD\n');
+    expect(parsed.edits).toEqual([searchReplace('main.py', 'x = 1', 'x = 2')]);
+    expect(parsed.rejected).toEqual([]);
   });
 });
 
@@ -400,13 +493,13 @@ describe('parseCoderReply: damaged replies', () => {
 
   it('reads CRLF replies without carriage returns in the files', () => {
     const reply = 'Here is the updated `main.py`:\r\n```python\r\ndef f():\r\n    return 1\r\n```\r\n';
-    expect(parse(reply).edits).toEqual([wholeFile('main.py', 'def f():\n    return 1\n')]);
+    expect(parse(reply).edits).toEqual([{ ...wholeFile('main.py', 'def f():\n    return 1\n'), pathInferred: true }]);
     const sr = 'main.py\r\n<<<<<<< SEARCH\r\nx = 1\r\n=======\r\nx = 2\r\n>>>>>>> REPLACE\r\n';
     expect(parse(sr).edits).toEqual([searchReplace('main.py', 'x = 1', 'x = 2')]);
   });
 
   it('returns nothing for a reply with no code', () => {
-    expect(parse('I am not sure what to do.', EMPTY)).toEqual({ edits: [], readRequests: [], rejected: [], toolCallsAsText: false });
-    expect(parse('', EMPTY)).toEqual({ edits: [], readRequests: [], rejected: [], toolCallsAsText: false });
+    expect(parse('I am not sure what to do.', EMPTY)).toEqual({ edits: [], readRequests: [], toolRequests: [], rejected: [], toolCallsAsText: false });
+    expect(parse('', EMPTY)).toEqual({ edits: [], readRequests: [], toolRequests: [], rejected: [], toolCallsAsText: false });
   });
 });

@@ -36,4 +36,11 @@ describe('the Settings form', () => {
     const draft = { ...draftFromConfig(defaults), 'agent.max_attempts': '8', 'workspace.include': '.env\n\n config/local.json ', 'server.python': '', 'sandbox.require': true };
     expect(patchFromDraft(draft, defaults)).toEqual({ agent: { max_attempts: 8 }, workspace: { include: ['.env', 'config/local.json'] }, sandbox: { require: true } });
   });
+
+  it('takes the editor command one argument per line; empty means the default', () => {
+    const draft = { ...draftFromConfig(defaults), 'workspace.editor': 'open\n-a\nVisual Studio Code\n' };
+    expect(patchFromDraft(draft, defaults)).toEqual({ workspace: { editor: ['open', '-a', 'Visual Studio Code'] } });
+    expect(validateDraft(draft).errors).toEqual({});
+    expect(patchFromDraft({ ...draftFromConfig(defaults), 'workspace.editor': '  \n' }, defaults)).toEqual({});
+  });
 });

@@ -14,6 +14,7 @@ function session(over: Partial<SessionInfo> = {}): SessionInfo {
   return {
     id: 'fix-1',
     name: 'Fix the parser',
+    title: 'Fix the parser',
     repo: '/Users/me/code/app',
     worktree: '/home/.mlxf/worktrees/app/fix-1',
     branch: 'factory/fix-1',
@@ -27,6 +28,7 @@ function session(over: Partial<SessionInfo> = {}): SessionInfo {
     tokens: { prompt: 100, completion: 50 },
     headCommit: '1234567abcdef',
     live: false,
+    archived: false,
     ...over,
   };
 }

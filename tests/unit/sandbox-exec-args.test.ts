@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildSandboxExecArgs, MACOS_PROFILE_PATH, sbplString } from '../../src/sandbox/sandbox-exec-args.js';
+import { buildSandboxExecArgs, macosProfilePath, sbplString } from '../../src/sandbox/sandbox-exec-args.js';
 import { HOME_SECRET_PATHS } from '../../src/sandbox/secret-paths.js';
 
 const base = {
@@ -36,13 +36,20 @@ describe('buildSandboxExecArgs', () => {
     expect(() => buildSandboxExecArgs({ ...base, writableDirs: ['/x'] })).toThrow(/profileText/);
   });
 
+  it('keeps the .git pointer read-only and, for a trusted setup only, allows the network — after the profile, so they win', () => {
+    const args = buildSandboxExecArgs({ ...base, writableDirs: [], readOnlyPaths: ['/w/.git'], network: true, profileText: '(version 1)' });
+    expect(args[0]).toBe('-p');
+    expect(args[1]).toBe('(version 1)\n(allow network*)\n(deny file-write*\n  (literal "/w/.git"))\n');
+    expect(buildSandboxExecArgs({ ...base, writableDirs: [], readOnlyPaths: [] })[0]).toBe('-f');
+  });
+
   it('quotes SBPL strings', () => {
     expect(sbplString('a"b\\c')).toBe('"a\\"b\\\\c"');
   });
 });
 
 describe('resources/sandbox/macos.sb', () => {
-  const profile = readFileSync(MACOS_PROFILE_PATH, 'utf8');
+  const profile = readFileSync(macosProfilePath(), 'utf8');
 
   it('denies the network and writes outside WORKTREE and TMP', () => {
     expect(profile).toContain('(version 1)');

@@ -207,8 +207,8 @@ describe('threadsFromStat', () => {
 });
 
 /** A tiny interpreter for the few classic-BPF instructions the filter uses. */
-function runFilter(program: Buffer, data: { nr: number; arch: number; arg0: number }): number {
-  const word = (offset: number): number => (offset === 0 ? data.nr : offset === 4 ? data.arch : offset === 16 ? data.arg0 : 0);
+function runFilter(program: Buffer, data: { nr: number; arch: number; arg0: number; arg1?: number }): number {
+  const word = (offset: number): number => (offset === 0 ? data.nr : offset === 4 ? data.arch : offset === 16 ? data.arg0 : offset === 24 ? (data.arg1 ?? 0) : 0);
   let acc = 0;
   for (let pc = 0; pc < program.length / 8; ) {
     const code = program.readUInt16LE(pc * 8);
@@ -243,6 +243,18 @@ describe('buildUnixSocketFilter', () => {
     expect(runFilter(filter, { arch: auditArch, nr: 425, arg0: 0 })).toBe(ENOSYS);
     expect(runFilter(filter, { arch: auditArch, nr: 0, arg0: 1 })).toBe(ALLOW);
     expect(runFilter(filter, { arch: 0x40000003, nr: socketNr, arg0: 1 })).toBe(KILL); // i386 / arm32 compat
+  });
+
+  it.each([
+    ['x64', 0xc000003e, [248, 249, 250], 16],
+    ['arm64', 0xc00000b7, [217, 218, 219], 29],
+  ] as const)('%s: the kernel keyring (add_key, request_key, keyctl) and TIOCSTI/TIOCLINUX ioctls → EPERM, other ioctls allowed', (arch, auditArch, keyring, ioctl) => {
+    const filter = buildUnixSocketFilter(arch);
+    if (filter === null) throw new Error('no filter');
+    for (const nr of keyring) expect(runFilter(filter, { arch: auditArch, nr, arg0: 0 }), String(nr)).toBe(EPERM);
+    expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 0, arg1: 0x5412 })).toBe(EPERM); // TIOCSTI
+    expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 0, arg1: 0x541c })).toBe(EPERM); // TIOCLINUX
+    expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 1, arg1: 0x5401 })).toBe(ALLOW); // TCGETS: isatty() and friends
   });
 
   it('x64: x32 system calls (bit 30 set) are killed', () => {

@@ -117,7 +117,7 @@ describe('resolving server.model', () => {
     expect(fail('./nope').isInputError).toBe(true);
     fs.mkdirSync(path.join(root, 'notamodel'));
     expect(fail('./notamodel').message).toMatch(/no config\.json/);
-    expect(fail('mlx-community/Not-Here').message).toMatch(/not downloaded.*huggingface-cli download mlx-community\/Not-Here/s);
+    expect(fail('mlx-community/Not-Here').message).toMatch(/not downloaded.*Download it with `mlx-factory models pull mlx-community\/Not-Here` \(or `hf download mlx-community\/Not-Here`\)/s);
     expect(fail('what is this').message).toMatch(/neither an existing folder nor a Hugging Face repo id/);
   });
 

@@ -121,6 +121,22 @@ describe('StagnationDetector', () => {
     expect(detector.record('x')).toBe(true);
   });
 
+  it('counts a repeated Coder reply as the same failure, into the same threshold', () => {
+    const detector = new StagnationDetector(3);
+    expect(detector.record('a')).toBe(false);
+    expect(detector.record('b', true)).toBe(false); // different output, same reply: streak 2, not a stop
+    expect(detector.record('c', true)).toBe(true); // streak 3
+  });
+
+  it('a repeated reply after a different failure continues that failure’s streak', () => {
+    const detector = new StagnationDetector(3);
+    expect(detector.record('a')).toBe(false);
+    expect(detector.record('a')).toBe(false);
+    expect(detector.record('z', true)).toBe(true);
+    const fresh = new StagnationDetector(2);
+    expect(fresh.record('a', true)).toBe(false); // nothing to repeat yet
+  });
+
   it('resets on a different fingerprint', () => {
     const detector = new StagnationDetector(3);
     expect(detector.record('x')).toBe(false);

@@ -2,6 +2,7 @@
 import type { FactoryApi } from '../../../src/api/client.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { RequestName } from '../../../src/api/requests.js';
+import { protocolsFor } from '../../../src/api/connect.js';
 import { createWsClient } from '../../../src/api/ws-client.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -39,17 +40,25 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.kind === 'connect') {
     if (client !== null) return;
-    const api = createWsClient({ url: message.url });
+    let credential = message.credential;
+    const api = createWsClient({
+      url: message.url,
+      protocols: () => protocolsFor(credential),
+      onToken: (token) => {
+        credential = { kind: 'token', value: token };
+        post({ kind: 'token', token });
+      },
+    });
     client = api;
     api.onEvent((apiEvent) => {
       pending.push(apiEvent);
       timer ??= setTimeout(flushEvents, BATCH_MS);
     });
-    api.onConnectionChange((state) => {
+    api.onConnectionChange((state, error) => {
       flushEvents();
-      post({ kind: 'state', state });
+      post({ kind: 'state', state, error });
     });
-    post({ kind: 'state', state: api.connectionState });
+    post({ kind: 'state', state: api.connectionState, error: api.connectionError });
     return;
   }
   const api = client;

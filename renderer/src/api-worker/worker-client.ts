@@ -1,7 +1,8 @@
 import type { ConnectionState, FactoryApi } from '../../../src/api/client.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from '../../../src/api/requests.js';
-import type { ApiResult } from '../../../src/api/responses.js';
+import type { ApiError, ApiResult } from '../../../src/api/responses.js';
+import type { Credential } from '../../../src/api/connect.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /**
@@ -9,11 +10,12 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  * the same contract — requests never reject, each event once and in order — with the socket's
  * per-message work off the main thread.
  */
-export function createWorkerApi(worker: Worker, webSocketUrl: string): FactoryApi {
+export function createWorkerApi(worker: Worker, webSocketUrl: string, credential: Credential | null, onToken: (token: string) => void): FactoryApi {
   const eventListeners = new Set<(event: ApiEvent) => void>();
-  const stateListeners = new Set<(state: ConnectionState) => void>();
+  const stateListeners = new Set<(state: ConnectionState, error: ApiError | null) => void>();
   const pending = new Map<number, (result: ApiResult<unknown>) => void>();
   let state: ConnectionState = 'connecting';
+  let connectionError: ApiError | null = null;
   let nextId = 1;
 
   worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -24,9 +26,12 @@ export function createWorkerApi(worker: Worker, webSocketUrl: string): FactoryAp
       const resolve = pending.get(message.id);
       pending.delete(message.id);
       resolve?.(message.response);
-    } else if (message.state !== state) {
+    } else if (message.kind === 'token') {
+      onToken(message.token);
+    } else if (message.state !== state || message.error !== connectionError) {
       state = message.state;
-      for (const listener of stateListeners) listener(state);
+      connectionError = message.error;
+      for (const listener of stateListeners) listener(state, connectionError);
     }
   };
   worker.onerror = () => {
@@ -45,12 +50,15 @@ export function createWorkerApi(worker: Worker, webSocketUrl: string): FactoryAp
       send(message(id));
     });
 
-  send({ kind: 'connect', url: webSocketUrl });
+  send({ kind: 'connect', url: webSocketUrl, credential });
 
   return {
     transport: 'web',
     get connectionState() {
       return state;
+    },
+    get connectionError() {
+      return connectionError;
     },
     request<K extends RequestName>(name: K, params: RequestParams<K>): Promise<ApiResponse<K>> {
       return call((id) => ({ kind: 'request', id, name, params }));

@@ -7,6 +7,7 @@ import { ConfirmDialog } from './common/ConfirmDialog.js';
 import { ConnectionBanner } from './common/ConnectionBanner.js';
 import { Toasts } from './common/Toasts.js';
 import { DashboardView } from './dashboard/DashboardView.js';
+import { ShortcutSheet } from './common/ShortcutSheet.js';
 import { NewSessionSheet } from './new-session/NewSessionSheet.js';
 import { PopoverView } from './popover/PopoverView.js';
 
@@ -47,6 +48,7 @@ export function App() {
         }}
       />
       <ConfirmDialog />
+      <ShortcutSheet />
       <Toasts />
     </div>
   );

@@ -1,24 +1,30 @@
-import type { ApiError } from '../../../src/api/responses.js';
+import type { ApiError, ApiErrorCode } from '../../../src/api/responses.js';
 
-/** An API failure as a sentence for a person, with the codes a UI has to treat specially. */
-const NOT_IMPLEMENTED = /not available in this build yet/i;
-
+/**
+ * An API failure as a sentence for a person. What the UI *does* about a failure is chosen by its
+ * code (never by matching the host's wording, which may change): stores keep the code next to the
+ * sentence, and views ask `isUnavailable(code)` and the like.
+ */
 export function errorText(error: ApiError): string {
   switch (error.code) {
-    case 'NOT_IMPLEMENTED':
-      return NOT_IMPLEMENTED.test(error.message) ? error.message : `Not available in this build yet: ${error.message}`;
     case 'DISCONNECTED':
       return 'Lost the connection to MLX Factory. It reconnects by itself; try again in a moment.';
+    case 'TOKEN_REJECTED':
+    case 'HOST_GONE':
+      return connectionEndedText(error);
     default:
       return error.message;
   }
 }
 
-export function isNotImplemented(error: ApiError | null | undefined): boolean {
-  return error?.code === 'NOT_IMPLEMENTED';
+/** The banner of a tab whose host restarted (new token) or stopped: where to go instead. */
+export function connectionEndedText(error: Pick<ApiError, 'code'>): string {
+  return error.code === 'TOKEN_REJECTED'
+    ? 'This address is no longer served — open the new address printed by `mlx-factory ui`.'
+    : 'MLX Factory stopped answering at this address — open the new address printed by `mlx-factory ui`.';
 }
 
-/** Whether a sentence made by errorText is a "not in this build yet" one (stores keep sentences, not codes). */
-export function isNotImplementedText(text: string | null | undefined): boolean {
-  return text !== null && text !== undefined && NOT_IMPLEMENTED.test(text);
+/** The feature exists in the contract but this build (or this front door) cannot do it: show it as unavailable, not as a failure. */
+export function isUnavailable(code: ApiErrorCode | string | null | undefined): boolean {
+  return code === 'NOT_IMPLEMENTED' || code === 'UNSUPPORTED';
 }

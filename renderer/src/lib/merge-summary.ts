@@ -11,6 +11,8 @@ export interface Confirmation {
   readonly lines: readonly string[];
   readonly action: string;
   readonly destructive: boolean;
+  /** A text the user may edit before confirming (the merge's commit message); passed to onConfirm. */
+  readonly edit?: { readonly label: string; readonly initial: string; readonly hint?: string };
 }
 
 export function describeMerge(session: SessionInfo, preview: MergePreview, squash: boolean, checkout: RepoStatus | null): Confirmation {

@@ -10,7 +10,9 @@ export type Route =
   | { readonly view: 'sessions'; readonly session: string | null; readonly tab: SessionTab }
   | { readonly view: 'memory' }
   | { readonly view: 'server' }
-  | { readonly view: 'settings' };
+  | { readonly view: 'models' }
+  | { readonly view: 'settings' }
+  | { readonly view: 'cleanup' };
 
 export const DEFAULT_ROUTE: Route = { view: 'sessions', session: null, tab: 'transcript' };
 
@@ -35,7 +37,9 @@ export function parseRoute(hash: string): Route {
   }
   if (a === 'memory') return { view: 'memory' };
   if (a === 'server') return { view: 'server' };
+  if (a === 'models') return { view: 'models' };
   if (a === 'settings') return { view: 'settings' };
+  if (a === 'cleanup') return { view: 'cleanup' };
   return DEFAULT_ROUTE;
 }
 

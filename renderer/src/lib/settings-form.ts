@@ -7,7 +7,7 @@ import { configViewSchema, type ConfigView } from '../../../src/api/payloads.js'
  */
 type FactoryConfig = ConfigView['config'];
 export type Section = 'server' | 'agent' | 'workspace' | 'sandbox';
-export type FieldKind = 'text' | 'optional-text' | 'int' | 'optional-int' | 'number' | 'bool' | 'list';
+export type FieldKind = 'text' | 'optional-text' | 'int' | 'optional-int' | 'number' | 'bool' | 'list' | 'optional-list';
 
 export interface FieldSpec {
   readonly section: Section;
@@ -26,6 +26,8 @@ export const SECTION_TITLES: Record<Section, string> = {
 };
 
 export const FIELDS: readonly FieldSpec[] = [
+  { section: 'server', key: 'url', label: 'Server URL', kind: 'optional-text', help: 'An OpenAI-compatible server (LM Studio, vLLM, mlx_lm.server on another Mac), e.g. http://192.168.1.20:8080.' },
+  { section: 'server', key: 'api_key_env', label: 'API key variable', kind: 'optional-text', help: 'The NAME of an environment variable holding its API key (on a Mac, or a keychain item of that name). Empty: no key.' },
   { section: 'server', key: 'model', label: 'Model', kind: 'text', help: 'A Hugging Face id or a local folder, served by mlx_lm.server.' },
   { section: 'server', key: 'host', label: 'Host', kind: 'text', help: 'Where the server listens (127.0.0.1 keeps it on this Mac).' },
   { section: 'server', key: 'port', label: 'Port', kind: 'int', help: 'Preferred port; the next free one is used if it is taken.' },
@@ -42,6 +44,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'agent', key: 'llm_concurrency', label: 'Parallel model turns', kind: 'int', help: 'Turns of different sessions the server handles at once.' },
   { section: 'workspace', key: 'setup', label: 'Setup command', kind: 'optional-text', help: 'Run in each new worktree (e.g. npm ci). Empty: none.' },
   { section: 'workspace', key: 'include', label: 'Copy ignored files', kind: 'list', help: 'One path per line (e.g. .env), copied into each new worktree.' },
+  { section: 'workspace', key: 'editor', label: 'Editor command', kind: 'optional-list', help: '“Open in editor”: the program and its arguments, one per line; the worktree is added last. Empty: code (or Visual Studio Code via open -a).' },
   { section: 'sandbox', key: 'require', label: 'Require a sandbox', kind: 'bool', help: 'Refuse to run checks where no OS sandbox is available.' },
   { section: 'sandbox', key: 'max_memory_mb', label: 'Check memory limit', kind: 'optional-int', unit: 'MB', help: 'Memory a check may use. Empty: 4 GB or half the RAM, whichever is less.' },
   { section: 'sandbox', key: 'max_processes', label: 'Check process limit', kind: 'int', help: 'Processes and threads a check may run at once.' },
@@ -61,7 +64,7 @@ export function draftFromConfig(config: FactoryConfig): SettingsDraft {
   for (const field of FIELDS) {
     const value = valueOf(config, field);
     if (field.kind === 'bool') draft[fieldId(field)] = value === true;
-    else if (field.kind === 'list') draft[fieldId(field)] = Array.isArray(value) ? value.join('\n') : '';
+    else if (field.kind === 'list' || field.kind === 'optional-list') draft[fieldId(field)] = Array.isArray(value) ? value.join('\n') : '';
     else draft[fieldId(field)] = value === null || value === undefined ? '' : String(value);
   }
   return draft;
@@ -80,6 +83,10 @@ export function typedValue(field: FieldSpec, raw: DraftValue): { ok: true; value
       return { ok: true, value: text === '' ? null : text };
     case 'list':
       return { ok: true, value: text.split('\n').map((l) => l.trim()).filter((l) => l !== '') };
+    case 'optional-list': {
+      const items = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      return { ok: true, value: items.length === 0 ? null : items };
+    }
     case 'int':
     case 'optional-int':
     case 'number': {
@@ -142,4 +149,14 @@ export function patchFromDraft(draft: SettingsDraft, saved: FactoryConfig): Part
 
 export function isPatchEmpty(patch: Partial<Record<Section, Record<string, Typed>>>): boolean {
   return Object.values(patch).every((section) => section === undefined || Object.keys(section).length === 0);
+}
+
+/** Server fields shown for each choice: the app's own MLX server, or an OpenAI-compatible one at a URL. */
+export type ServerMode = 'own' | 'url';
+const OWN_ONLY = new Set(['server.host', 'server.port', 'server.python', 'server.idle_unload_minutes']);
+const URL_ONLY = new Set(['server.url', 'server.api_key_env']);
+
+export function fieldShown(field: FieldSpec, mode: ServerMode): boolean {
+  const id = fieldId(field);
+  return mode === 'own' ? !URL_ONLY.has(id) : !OWN_ONLY.has(id);
 }

@@ -197,7 +197,7 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       items.push(note(event, 'warn', `The reply had no usable edit; the Coder was asked again.`, [...event.reasons, '', event.correction].join('\n').trim()));
       return;
     case 'read.answered':
-      items.push(note(event, 'info', `Sent the Coder ${event.paths.length === 1 ? 'a file' : `${event.paths.length} files`} it asked to read: ${event.paths.join(', ')}`));
+      items.push(note(event, 'info', `Answered the Coder's ${event.paths.length === 1 ? 'request' : `${event.paths.length} requests`}: ${event.paths.join('; ')}`));
       return;
     case 'commit':
       items.push({ kind: 'commit', id: `c${event.seq}`, attempt: event.attempt, step: event.step, sha: event.sha, files: event.files });

@@ -14,6 +14,8 @@ interface Loadable<T> {
   readonly value: T | null;
   readonly loading: boolean;
   readonly error: string | null;
+  /** The API's code for `error`: views decide by it, never by the sentence. */
+  readonly errorCode?: string | null;
 }
 
 const idle = <T>(): Loadable<T> => ({ value: null, loading: false, error: null });
@@ -36,6 +38,8 @@ interface DiffStore {
   readonly checkout: RepoStatus | null;
   readonly busy: 'merge' | 'discard' | 'rollback' | null;
   readonly outcome: ActionOutcome | null;
+  /** Just merged: offer to remove the worktree and branch (the work is in the base branch now). */
+  readonly offerRemove: boolean;
   open(session: string): void;
   loadDiff(): Promise<void>;
   setCommit(commit: string | null): void;
@@ -44,7 +48,9 @@ interface DiffStore {
   setSquash(squash: boolean): void;
   loadPreview(): Promise<void>;
   loadCheckout(repo: string): Promise<void>;
-  merge(): Promise<boolean>;
+  /** `message`: the commit message as the user edited it (default: the host's). */
+  merge(message?: string): Promise<boolean>;
+  dismissRemoveOffer(): void;
   discard(): Promise<boolean>;
   rollback(step: number): Promise<boolean>;
   clearOutcome(): void;
@@ -64,10 +70,12 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
   checkout: null,
   busy: null,
   outcome: null,
+  offerRemove: false,
   open(session) {
     if (get().session === session) return;
-    set({ session, commit: null, diff: idle(), selected: null, pair: idle(), preview: idle(), checkout: null, busy: null, outcome: null });
+    set({ session, commit: null, diff: idle(), selected: null, pair: idle(), preview: idle(), checkout: null, busy: null, outcome: null, offerRemove: false });
   },
+  dismissRemoveOffer: () => set({ offerRemove: false }),
   async loadDiff() {
     const { session, commit } = get();
     if (session === null) return;
@@ -75,7 +83,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     const answer = await api().request('sessions.diff', commit === null ? { id: session } : { id: session, commit });
     if (get().session !== session || get().commit !== commit) return;
     if (!answer.ok) {
-      set((s) => ({ diff: { value: s.diff.value, loading: false, error: errorText(answer.error) } }));
+      set((s) => ({ diff: { value: s.diff.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
       return;
     }
     const files = sortChanges(answer.data.files);
@@ -107,7 +115,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
       .then((answer) => {
         if (request !== pairRequest) return;
         performance.mark('diff-pair-received');
-        set({ pair: answer.ok ? { value: answer.data, loading: false, error: null } : { value: null, loading: false, error: errorText(answer.error) } });
+        set({ pair: answer.ok ? { value: answer.data, loading: false, error: null } : { value: null, loading: false, error: errorText(answer.error), errorCode: answer.error.code } });
       });
   },
   setMode: (mode) => set({ mode }),
@@ -121,25 +129,26 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     set((s) => ({ preview: { ...s.preview, loading: true } }));
     const answer = await api().request('sessions.mergePreview', { id: session, squash });
     if (get().session !== session) return;
-    set((s) => ({ preview: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.preview.value, loading: false, error: errorText(answer.error) } }));
+    set((s) => ({ preview: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.preview.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
   },
   async loadCheckout(repo) {
     const answer = await api().request('repo.status', { path: repo });
     if (answer.ok) set({ checkout: answer.data });
   },
-  async merge() {
+  async merge(message) {
     const { session, squash } = get();
     if (session === null || get().busy !== null) return false;
-    set({ busy: 'merge', outcome: null });
-    const answer = await api().request('sessions.merge', { id: session, squash });
-    set({ busy: null, outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) } });
+    set({ busy: 'merge', outcome: null, offerRemove: false });
+    const trimmed = message?.trim() ?? '';
+    const answer = await api().request('sessions.merge', trimmed !== '' ? { id: session, squash, message: trimmed } : { id: session, squash });
+    set({ busy: null, offerRemove: answer.ok, outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) } });
     void get().loadPreview();
     return answer.ok;
   },
   async discard() {
     const { session } = get();
     if (session === null || get().busy !== null) return false;
-    set({ busy: 'discard', outcome: null });
+    set({ busy: 'discard', outcome: null, offerRemove: false });
     const answer = await api().request('sessions.discard', { id: session });
     set({
       busy: null,

@@ -4,6 +4,7 @@ import { GLOBAL_STREAM, isGlobalEvent } from '../../../src/api/global-events.js'
 import { animationFrameScheduler, FrameBatcher } from '../lib/frame-batcher.js';
 import { useConnectionStore } from './connection-store.js';
 import { useMemoryStore } from './memory-store.js';
+import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
 import { useSessionDetailStore } from './session-detail-store.js';
@@ -58,6 +59,9 @@ export function startEventRouting(api: FactoryApi): () => void {
         useMemoryStore.getState().add(sample);
         return;
       }
+      case 'model.pull':
+        useModelsStore.getState().onPull(event);
+        return;
       case 'session.updated':
         useSessionsStore.getState().upsert(event.info);
         return;
@@ -68,13 +72,13 @@ export function startEventRouting(api: FactoryApi): () => void {
     }
   });
 
-  const stopConnection = api.onConnectionChange((state) => {
+  const stopConnection = api.onConnectionChange((state, error) => {
     const previous = useConnectionStore.getState().state;
-    useConnectionStore.getState().setState(state);
+    useConnectionStore.getState().setState(state, error);
     // Back after a drop: what the global stream may have missed is fetched again.
     if (state === 'open' && previous === 'reconnecting') void refreshGlobalState(api);
   });
-  useConnectionStore.getState().setState(api.connectionState);
+  useConnectionStore.getState().setState(api.connectionState, api.connectionError);
 
   return () => {
     stopEvents();

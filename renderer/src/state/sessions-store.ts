@@ -12,6 +12,9 @@ interface SessionsStore {
   readonly error: string | null;
   readonly group: SessionGroup;
   readonly query: string;
+  /** Archived sessions are hidden from the list unless this is on. */
+  readonly showArchived: boolean;
+  setShowArchived(show: boolean): void;
   load(): Promise<void>;
   upsert(info: SessionInfo): void;
   setGroup(group: SessionGroup): void;
@@ -25,6 +28,8 @@ export const useSessionsStore = create<SessionsStore>((set, get) => ({
   error: null,
   group: 'all',
   query: '',
+  showArchived: false,
+  setShowArchived: (showArchived) => set({ showArchived }),
   async load() {
     if (get().loading) return;
     set({ loading: true });

@@ -10,13 +10,17 @@ export interface Toast {
 }
 
 interface PendingConfirmation extends Confirmation {
-  readonly onConfirm: () => void | Promise<unknown>;
+  /** `edited`: the text of `edit`, as the user left it. */
+  readonly onConfirm: (edited?: string) => void | Promise<unknown>;
 }
 
 interface UiStore {
   readonly route: Route;
   readonly confirmation: PendingConfirmation | null;
   readonly toasts: readonly Toast[];
+  /** The `?` sheet of keyboard shortcuts. */
+  readonly shortcutsOpen: boolean;
+  setShortcutsOpen(open: boolean): void;
   navigate(route: Route): void;
   syncFromLocation(): void;
   confirm(confirmation: PendingConfirmation): void;
@@ -31,6 +35,8 @@ export const useUiStore = create<UiStore>((set, get) => ({
   route: parseRoute(window.location.hash),
   confirmation: null,
   toasts: [],
+  shortcutsOpen: false,
+  setShortcutsOpen: (shortcutsOpen) => set({ shortcutsOpen }),
   navigate(route) {
     const hash = formatRoute(route);
     if (window.location.hash !== hash) window.location.hash = hash;

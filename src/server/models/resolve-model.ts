@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FactoryError } from '../../errors/factory-error.js';
 import { cachedRepoBytes, directoryBytes, hfCacheDir, snapshotDir } from './hf-cache.js';
 import { checkModelFolder, kvBytesPerToken, readModelConfig } from './model-folder.js';
+import { downloadHint, pullCommand } from './pull-hint.js';
 
 /**
  * Turns server.model (a folder or a Hugging Face repo id) into what the server is started with.
@@ -54,10 +55,13 @@ export function resolveModel(model: string, options: ResolveOptions = {}): Resol
   if (snapshot === null) {
     throw new FactoryError(
       'MODEL_NOT_FOUND',
-      `${model} is not downloaded (looked in the Hugging Face cache ${cache}). Download it first, e.g. \`huggingface-cli download ${model}\`, or point server.model at a local MLX model folder.`,
+      `${model} is not downloaded (looked in the Hugging Face cache ${cache}). ${downloadHint(model)}, or point server.model at a local MLX model folder.`,
+      { model, pullCommand: pullCommand(model) },
     );
   }
   const check = checkModelFolder(snapshot);
-  if (!check.ok) throw new FactoryError('MODEL_NOT_FOUND', `${model} is only partly downloaded: ${check.problem ?? ''}. Download it again to finish it.`);
+  if (!check.ok) {
+    throw new FactoryError('MODEL_NOT_FOUND', `${model} is only partly downloaded: ${check.problem ?? ''}. Finish it with \`${pullCommand(model)}\` (it resumes).`, { model, pullCommand: pullCommand(model) });
+  }
   return { arg: model, dir: snapshot, source: 'hf-cache', weightsBytes: check.weightsBytes, diskBytes: cachedRepoBytes(cache, model), kvBytesPerToken: kvBytesPerToken(readModelConfig(snapshot)) };
 }

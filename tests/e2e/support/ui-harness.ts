@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { WebSocket as NodeWebSocket } from 'ws';
 import { stringify } from 'yaml';
 import type { FactoryApi } from '../../../src/api/client.js';
-import { webSocketUrlFor } from '../../../src/api/connect.js';
+import { protocolsFor, webSocketUrlFor, type Credential } from '../../../src/api/connect.js';
 import { createWsClient, type WebSocketLike } from '../../../src/api/ws-client.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../support/scripted-server/launch.js';
 import { REPO_ROOT, TEST_DEPS_FILE } from '../../support/test-deps.js';
@@ -78,10 +78,12 @@ export interface UiOptions {
   readonly config?: Record<string, Record<string, unknown>>;
   /** Extra CLI flags for `mlx-factory ui`. */
   readonly uiArgs?: readonly string[];
+  /** Extra environment for `mlx-factory ui` (e.g. HF_ENDPOINT and HF_HUB_CACHE for model pulls). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface UiHarness {
-  /** http://127.0.0.1:PORT/?token=… */
+  /** http://127.0.0.1:PORT/#token=… */
   readonly url: string;
   readonly home: string;
   readonly tmp: string;
@@ -93,6 +95,8 @@ export interface UiHarness {
   api(): FactoryApi & { close(): void };
   /** A page on a route (hash), light or dark; `probe` exposes the transcript store to the test. */
   open(route: string, options?: { dark?: boolean; width?: number; height?: number; probe?: boolean }): Promise<{ page: Page; context: BrowserContext; errors: string[]; external: string[] }>;
+  /** Stops `mlx-factory ui` and starts a new one on the same port (a new token, as a user's restart); returns its address. */
+  restart(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -125,36 +129,54 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
   fs.writeFileSync(path.join(home, 'factory.yaml'), stringify(config));
 
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlx-factory.js'), 'ui', ...(options.uiArgs ?? [])], {
-    cwd: tmp,
-    env: { ...process.env, MLX_FACTORY_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mlx-factory ui printed no address within 30 s:\n${output}`)), 30_000);
-    child.stdout?.on('data', (chunk: string) => {
-      output += chunk;
-      const match = /MLX Factory is at (http:\/\/\S+)/.exec(output);
-      if (match?.[1] !== undefined) {
+  // `mlx-factory ui` as a child process; restart() runs a new one (a new token) on the same port.
+  const launch = async (args: readonly string[]): Promise<{ child: ChildProcess; url: string }> => {
+    const started: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlx-factory.js'), 'ui', ...args], {
+      cwd: tmp,
+      env: { ...process.env, MLX_FACTORY_HOME: home, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.stdout?.setEncoding('utf8');
+    started.stderr?.setEncoding('utf8');
+    started.stderr?.on('data', (chunk: string) => (output += chunk));
+    let printed = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`mlx-factory ui printed no address within 30 s:\n${output}`)), 30_000);
+      started.stdout?.on('data', (chunk: string) => {
+        output += chunk;
+        printed += chunk;
+        const match = /MLX Factory is at (http:\/\/\S+)/.exec(printed);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      started.once('exit', (code, signal) => {
         clearTimeout(timer);
-        resolve(match[1]);
-      }
+        reject(new Error(`mlx-factory ui exited (${code ?? signal}) before printing its address:\n${output}`));
+      });
     });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`mlx-factory ui exited (${code ?? signal}) before printing its address:\n${output}`));
-    });
-  });
+    return { child: started, url: address };
+  };
+  const stopChild = async (running: ChildProcess): Promise<void> => {
+    if (running.exitCode !== null || running.signalCode !== null) return;
+    running.kill('SIGTERM');
+    const force = setTimeout(() => running.kill('SIGKILL'), 15_000);
+    await new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    clearTimeout(force);
+  };
+  let { child, url } = await launch(options.uiArgs ?? []);
 
+  // The token of the `mlx-factory ui` running now (restart() starts one with a new token).
+  const credential = (): Credential => ({ kind: 'token', value: new URL(url).hash.replace('#token=', '') });
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   const contexts: BrowserContext[] = [];
   const clients: Array<{ close(): void }> = [];
 
   return {
-    url,
+    get url() {
+      return url;
+    },
     home,
     tmp,
     model,
@@ -162,7 +184,11 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
     output: () => output,
     api() {
       const origin = new URL(url).origin;
-      const client = createWsClient({ url: webSocketUrlFor(url), createSocket: (u) => new NodeWebSocket(u, { origin }) as unknown as WebSocketLike });
+      const client = createWsClient({
+        url: webSocketUrlFor(url),
+        protocols: () => protocolsFor(credential()),
+        createSocket: (u, protocols) => new NodeWebSocket(u, [...protocols], { origin }) as unknown as WebSocketLike,
+      });
       clients.push(client);
       return client;
     },
@@ -176,6 +202,9 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       // Functions passed to page.evaluate are compiled by tsx/esbuild, which may wrap named inner
       // functions in a `__name` helper that only exists in Node: give the page a no-op one.
       await context.addInitScript({ content: 'globalThis.__name ??= (f) => f;' });
+      // What the page does with the printed address's #token=…: keep it in this tab's sessionStorage
+      // (the route needs the fragment for itself here).
+      await context.addInitScript({ content: `sessionStorage.setItem('mlx-factory-token', ${JSON.stringify(credential().value)});` });
       const page = await context.newPage();
       const errors: string[] = [];
       const external: string[] = [];
@@ -194,16 +223,17 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       await page.goto(target.href);
       return { page, context, errors, external };
     },
+    async restart() {
+      const port = new URL(url).port;
+      await stopChild(child);
+      ({ child, url } = await launch(['--port', port]));
+      return url;
+    },
     async stop() {
       for (const client of clients) client.close();
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        clearTimeout(force);
-      }
+      await stopChild(child);
       await model.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
     },

@@ -21,6 +21,8 @@ export const ScriptedReplySchema = z.strictObject({
   fault: FaultSchema.optional(),
   /** Tokens streamed before a drop/die fault fires (drop defaults to 2, die to 0). */
   faultAfterTokens: count.optional(),
+  /** Stream the whole reply whatever max_tokens says (a misbehaving server). */
+  ignoreMaxTokens: z.boolean().optional(),
   /** Serve this reply N times before moving on in the queue. */
   times: z.number().int().positive().optional(),
   /** Override the reported usage numbers. */

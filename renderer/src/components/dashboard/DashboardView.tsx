@@ -3,8 +3,10 @@ import { useSessionsStore } from '../../state/sessions-store.js';
 import { useTranscriptStore } from '../../state/transcript-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { MemoryView } from '../memory/MemoryView.js';
+import { ModelsView } from '../models/ModelsView.js';
 import { ServerView } from '../server/ServerView.js';
 import { SettingsView } from '../settings/SettingsView.js';
+import { CleanupView } from '../cleanup/CleanupView.js';
 import { SessionsPage } from './SessionsPage.js';
 import { Sidebar } from './Sidebar.js';
 
@@ -39,8 +41,14 @@ export function DashboardView() {
     case 'server':
       content = <ServerView />;
       break;
+    case 'models':
+      content = <ModelsView />;
+      break;
     case 'settings':
       content = <SettingsView />;
+      break;
+    case 'cleanup':
+      content = <CleanupView />;
       break;
     default:
       content = <SessionsPage session={open} tab={route.view === 'sessions' ? route.tab : 'transcript'} />;

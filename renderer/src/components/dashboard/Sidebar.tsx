@@ -3,14 +3,18 @@ import { useSessionsStore } from '../../state/sessions-store.js';
 import { useNewSessionStore } from '../../state/new-session-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import type { Route } from '../../lib/route.js';
+import { shortcutLabel } from '../../lib/shortcuts.js';
+import { keyContext } from '../../hooks/use-key-context.js';
 import { Icon, type IconName } from '../common/Icon.js';
 import { serverStateLabel, serverStateTone } from '../common/ServerStateBadge.js';
 
-const ITEMS: ReadonlyArray<{ view: Route['view']; label: string; icon: IconName; shortcut?: string }> = [
+const ITEMS: ReadonlyArray<{ view: Route['view']; label: string; icon: IconName; shortcut?: 'settings' }> = [
   { view: 'sessions', label: 'Sessions', icon: 'sessions' },
   { view: 'memory', label: 'Memory', icon: 'memory' },
   { view: 'server', label: 'Server', icon: 'server' },
-  { view: 'settings', label: 'Settings', icon: 'settings', shortcut: '⌘,' },
+  { view: 'models', label: 'Models', icon: 'arrow-down' },
+  { view: 'cleanup', label: 'Cleanup', icon: 'folder' },
+  { view: 'settings', label: 'Settings', icon: 'settings', shortcut: 'settings' },
 ];
 
 export function Sidebar() {
@@ -19,12 +23,13 @@ export function Sidebar() {
   const running = useSessionsStore((s) => Object.values(s.byId).filter((x) => x.state === 'running').length);
   const server = useServerStore((s) => s.status.value);
   const openNew = useNewSessionStore((s) => s.open);
+  const keys = keyContext();
   return (
     <nav className="sidebar" aria-label="Sections">
       <div className="sidebar-head">
         <span className="app-name">MLX Factory</span>
       </div>
-      <button type="button" className="btn primary sidebar-new" onClick={() => openNew()} title="New session (⌘N)">
+      <button type="button" className="btn primary sidebar-new" onClick={() => openNew()} title={`New session (${shortcutLabel('new-session', keys)})`}>
         <Icon name="plus" size={12} /> New session
       </button>
       <ul className="nav-list">
@@ -34,12 +39,13 @@ export function Sidebar() {
               type="button"
               className={`nav-item${route.view === item.view ? ' on' : ''}`}
               aria-current={route.view === item.view ? 'page' : undefined}
+              aria-label={item.label}
               onClick={() => navigate(item.view === 'sessions' ? { view: 'sessions', session: null, tab: 'transcript' } : ({ view: item.view } as Route))}
             >
               <Icon name={item.icon} size={14} />
               <span>{item.label}</span>
               {item.view === 'sessions' && running > 0 && <span className="nav-count">{running}</span>}
-              {item.shortcut !== undefined && <span className="nav-shortcut">{item.shortcut}</span>}
+              {item.shortcut !== undefined && <span className="nav-shortcut">{shortcutLabel(item.shortcut, keys)}</span>}
             </button>
           </li>
         ))}

@@ -1,5 +1,6 @@
 import type { SessionCommit, SessionInfo } from '../../../../src/api/payloads.js';
 import { plural, shortSha } from '../../lib/display-format.js';
+import { stepOutcome } from '../../lib/step-outcome.js';
 
 /**
  * The session's commits, oldest first, after its base: pick one to see only what it changed, or
@@ -47,6 +48,7 @@ export function CommitTimeline({
         </li>
         {current.map((commit, index) => {
           const isHead = index === current.length - 1;
+          const outcome = stepOutcome(commit);
           return (
             <li key={commit.sha} className={`timeline-item${selectedCommit === commit.sha ? ' selected' : ''}`} data-step={commit.step}>
               <button type="button" className="timeline-main" onClick={() => onShow(commit.sha)} aria-pressed={selectedCommit === commit.sha}>
@@ -58,6 +60,9 @@ export function CommitTimeline({
                   <span className="timeline-sub">
                     <code>{shortSha(commit.sha)}</code> · {commit.files.slice(0, 2).join(', ')}
                     {commit.files.length > 2 ? ` +${commit.files.length - 2}` : ''}
+                  </span>
+                  <span className={`step-outcome ${outcome.tone}`} title={outcome.title} data-step-outcome={outcome.label}>
+                    {outcome.label}
                   </span>
                 </span>
               </button>

@@ -1,9 +1,12 @@
-import { useEffect } from 'react';
+import { useEffect, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
+import { defaultMergeMessage } from '../../lib/merge-message.js';
 import { describeDiscard, describeMerge, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
+import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { useDiffStore } from '../../state/diff-store.js';
+import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
 import { onSessionChanged } from '../../state/event-router.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
@@ -12,6 +15,7 @@ import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { Segmented } from '../common/Segmented.js';
+import { Splitter } from '../common/Splitter.js';
 import { ChangedFiles } from './ChangedFiles.js';
 import { CommitTimeline } from './CommitTimeline.js';
 import { MergePanel } from './MergePanel.js';
@@ -31,29 +35,37 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       checkout: s.checkout,
       busy: s.busy,
       outcome: s.outcome,
+      offerRemove: s.offerRemove,
     })),
   );
   const actions = useDiffStore.getState();
   const confirm = useUiStore((s) => s.confirm);
   const id = session.id;
+  const narrow = useMediaQuery(NARROW_QUERY);
+  const sideWidth = useLayoutStore((s) => s.diffSideWidth);
+  const setSideWidth = useLayoutStore((s) => s.setDiffSideWidth);
+  // Two panes of a phone-wide window would each be unreadable: narrow windows show the diff inline.
+  const mode = narrow ? 'inline' : store.mode;
 
   useEffect(() => {
     const diff = useDiffStore.getState();
     diff.open(id);
     void diff.loadCheckout(session.repo);
     // New commits, a rollback or a merge change what there is to review.
-    return onSessionChanged((changed) => {
+    return onSessionChanged((changed, types) => {
       if (changed !== id) return;
       void useDiffStore.getState().loadDiff();
-      void useDiffStore.getState().loadPreview();
+      if (!types.has('discard')) void useDiffStore.getState().loadPreview();
     });
   }, [id, session.repo]);
 
   // On opening, and whenever the list row says the head moved (a step committed while watching).
+  // A discarded session has no branch to merge: no prediction is asked for (or shown).
+  const discarded = session.state === 'discarded';
   useEffect(() => {
     void useDiffStore.getState().loadDiff();
-    void useDiffStore.getState().loadPreview();
-  }, [id, session.headCommit]);
+    if (!discarded) void useDiffStore.getState().loadPreview();
+  }, [id, session.headCommit, discarded]);
 
   const refreshAfterAction = (): void => {
     void useSessionDetailStore.getState().load(id);
@@ -78,12 +90,23 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     if (store.preview.value === null) return;
     confirm({
       ...describeMerge(session, store.preview.value, store.squash, store.checkout),
-      onConfirm: async () => {
-        await actions.merge();
+      edit: { label: 'Commit message', initial: defaultMergeMessage(session, detail), hint: 'The first line is the subject; edit freely.' },
+      onConfirm: async (message) => {
+        await actions.merge(message);
         refreshAfterAction();
       },
     });
   };
+  const removeAfterMerge = (): void =>
+    confirm({
+      ...describeDiscard(session),
+      title: 'Remove the worktree and branch?',
+      action: 'Remove',
+      onConfirm: async () => {
+        await actions.discard();
+        refreshAfterAction();
+      },
+    });
   const discard = (): void =>
     confirm({
       ...describeDiscard(session),
@@ -96,11 +119,11 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   const files = store.diff.value?.files ?? [];
   const pair = store.pair.value;
   let main;
-  if (store.diff.value === null && store.diff.error !== null) main = <ErrorState title="Could not load the changes" message={store.diff.error} onRetry={() => void actions.loadDiff()} />;
+  if (store.diff.value === null && store.diff.error !== null) main = <ErrorState title="Could not load the changes" message={store.diff.error} code={store.diff.errorCode} onRetry={() => void actions.loadDiff()} />;
   else if (store.diff.value === null) main = <LoadingState label="Loading the changes…" />;
   else if (files.length === 0)
     main = <EmptyState icon="check" title={store.commit === null ? 'No changes yet' : 'This step changed nothing'} message={store.commit === null ? 'The session has not committed anything since its base.' : undefined} />;
-  else if (store.pair.error !== null) main = <ErrorState title="Could not open the file" message={store.pair.error} onRetry={() => store.selected !== null && actions.select(store.selected)} />;
+  else if (store.pair.error !== null) main = <ErrorState title="Could not open the file" message={store.pair.error} code={store.pair.errorCode} onRetry={() => store.selected !== null && actions.select(store.selected)} />;
   else if (pair === null) main = <LoadingState label="Opening the file…" />;
   else if (pair.left.binary || pair.right.binary) main = <EmptyState title="Binary file" message="There is no text to compare." />;
   else if (pair.left.tooLarge || pair.right.tooLarge)
@@ -109,7 +132,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     // One editor for every file: the previous file stays on screen until the next one arrives.
     main = (
       <>
-        <MonacoDiff pair={pair} mode={store.mode} />
+        <MonacoDiff pair={pair} mode={mode} />
         {(store.pair.loading || pair.path !== store.selected) && (
           <div className="diff-loading">
             <LoadingState label="Opening the file…" compact />
@@ -119,13 +142,14 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     );
 
   return (
-    <div className="diff-review">
-      <aside className="diff-side">
+    <div className="diff-review" data-narrow={narrow} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
+      <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
         {store.diff.value !== null && files.length > 0 && <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />}
         {detail !== null && (
           <CommitTimeline session={session} commits={detail.commits} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
         )}
       </aside>
+      {!narrow && <Splitter label="File list width" value={sideWidth} min={DIFF_SIDE_WIDTH.min} max={DIFF_SIDE_WIDTH.max} onChange={setSideWidth} controls="diff-side-pane" />}
       <div className="diff-main">
         <div className="diff-toolbar">
           <span className="diff-path" title={store.selected ?? ''}>
@@ -133,6 +157,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
             {store.commit !== null && <span className="diff-scope"> in step {detail?.commits.find((c) => c.sha === store.commit)?.step ?? shortSha(store.commit)}</span>}
           </span>
           <div className="spacer" />
+          {!narrow && (
           <Segmented
             label="Diff layout"
             options={[
@@ -140,8 +165,9 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
               { id: 'inline', label: 'Inline' },
             ]}
             value={store.mode}
-            onChange={(mode) => actions.setMode(mode)}
+            onChange={(next) => actions.setMode(next)}
           />
+          )}
         </div>
         <div className="diff-editor">{main}</div>
       </div>
@@ -150,12 +176,16 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         preview={store.preview.value}
         previewLoading={store.preview.loading}
         previewError={store.preview.error}
+        previewErrorCode={store.preview.errorCode}
         squash={store.squash}
         onSquash={(v) => actions.setSquash(v)}
         onMerge={merge}
         onDiscard={discard}
         busy={store.busy}
         outcome={store.outcome}
+        offerRemove={store.offerRemove && session.state === 'merged'}
+        onRemove={removeAfterMerge}
+        onKeep={() => actions.dismissRemoveOffer()}
       />
     </div>
   );

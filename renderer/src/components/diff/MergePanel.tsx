@@ -1,5 +1,5 @@
 import type { MergePreview, SessionInfo } from '../../../../src/api/payloads.js';
-import { isNotImplementedText } from '../../lib/api-errors.js';
+import { isUnavailable } from '../../lib/api-errors.js';
 import { previewHeadline } from '../../lib/merge-summary.js';
 import type { ActionOutcome } from '../../state/diff-store.js';
 import { Spinner } from '../common/Spinner.js';
@@ -10,23 +10,32 @@ export function MergePanel({
   preview,
   previewLoading,
   previewError,
+  previewErrorCode,
   squash,
   onSquash,
   onMerge,
   onDiscard,
   busy,
   outcome,
+  offerRemove = false,
+  onRemove,
+  onKeep,
 }: {
   session: SessionInfo;
   preview: MergePreview | null;
   previewLoading: boolean;
   previewError: string | null;
+  previewErrorCode?: string | null | undefined;
   squash: boolean;
   onSquash: (squash: boolean) => void;
   onMerge: () => void;
   onDiscard: () => void;
   busy: 'merge' | 'discard' | 'rollback' | null;
   outcome: ActionOutcome | null;
+  /** Just merged: offer to remove the worktree and branch. */
+  offerRemove?: boolean;
+  onRemove?: () => void;
+  onKeep?: () => void;
 }) {
   const closed = session.state === 'discarded';
   const headline = preview !== null ? previewHeadline(preview) : null;
@@ -35,12 +44,16 @@ export function MergePanel({
   return (
     <div className="merge-panel" data-can-merge={canMerge} data-loading={previewLoading}>
       <div className="merge-status">
-        {previewLoading && preview === null ? (
+        {closed ? (
+          <span className="merge-line neutral" data-merge-headline>
+            Discarded: the worktree and branch are gone; nothing to merge.
+          </span>
+        ) : previewLoading && preview === null ? (
           <span className="merge-line">
             <Spinner size={12} /> Predicting the merge…
           </span>
         ) : previewError !== null && preview === null ? (
-          isNotImplementedText(previewError) ? (
+          isUnavailable(previewErrorCode) ? (
             <span className="merge-line neutral">Merging is not available in this build yet.</span>
           ) : (
             <span className="merge-line danger">Could not predict the merge: {previewError}</span>
@@ -67,6 +80,17 @@ export function MergePanel({
         {outcome !== null && (
           <span className={`merge-outcome ${outcome.tone}`} role={outcome.tone === 'danger' ? 'alert' : 'status'} data-outcome>
             {outcome.text}
+          </span>
+        )}
+        {offerRemove && (
+          <span className="merge-offer" data-remove-offer>
+            The work is in {preview?.baseBranch ?? session.baseBranch ?? 'the base branch'} now. Remove the worktree and branch?
+            <button type="button" className="btn small" onClick={onRemove}>
+              Remove worktree and branch…
+            </button>
+            <button type="button" className="link-btn" onClick={onKeep}>
+              Keep them
+            </button>
           </span>
         )}
       </div>

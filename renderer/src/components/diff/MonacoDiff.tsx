@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import type { FilePair } from '../../../../src/api/payloads.js';
 import { usePrefersDark } from '../../hooks/use-prefers-dark.js';
+import { defineReviewThemes, REVIEW_THEME } from '../../monaco/review-themes.js';
 import { languageForPath, monaco } from '../../monaco/setup.js';
 
 /**
@@ -13,6 +14,8 @@ import { languageForPath, monaco } from '../../monaco/setup.js';
 const OPTIONS: monaco.editor.IStandaloneDiffEditorConstructionOptions = {
   readOnly: true,
   originalEditable: false,
+  originalAriaLabel: 'Before',
+  modifiedAriaLabel: 'After',
   // Below 900 px Monaco would silently switch to inline; the toggle decides, not the width.
   useInlineViewWhenSpaceIsLimited: false,
   automaticLayout: true,
@@ -94,7 +97,8 @@ export function MonacoDiff({ pair, mode }: { pair: FilePair; mode: 'side-by-side
   }, []);
 
   useLayoutEffect(() => {
-    monaco.editor.setTheme(dark ? 'vs-dark' : 'vs');
+    defineReviewThemes();
+    monaco.editor.setTheme(dark ? REVIEW_THEME.dark : REVIEW_THEME.light);
   }, [dark]);
 
   useLayoutEffect(() => {
@@ -122,6 +126,9 @@ export function MonacoDiff({ pair, mode }: { pair: FilePair; mode: 'side-by-side
       oldModels.modified.dispose();
     }
     const { modified } = models;
+    // Named for screen readers (each side is a read-only text field).
+    editor.getOriginalEditor().updateOptions({ ariaLabel: `${pair.path}, before` });
+    editor.getModifiedEditor().updateOptions({ ariaLabel: `${pair.path}, after` });
     const markReady = (): boolean => {
       const current = editor.getModel();
       const changes = editor.getLineChanges();

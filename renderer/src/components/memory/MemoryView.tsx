@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../../lib/display-format.js';
+import { serverMemory } from '../../lib/server-summary.js';
 import { useMemoryStore } from '../../state/memory-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { EmptyState } from '../common/EmptyState.js';
@@ -21,6 +22,7 @@ export function MemoryView() {
   const { samples, loaded, loading, error, load } = useMemoryStore(useShallow((s) => ({ samples: s.samples, loaded: s.loaded, loading: s.loading, error: s.error, load: s.load })));
   const doctor = useServerStore((s) => s.doctor);
   const models = useServerStore((s) => s.models);
+  const serverStatus = useServerStore((s) => s.status.value);
   const [windowMs, setWindowMs] = useState<(typeof WINDOWS)[number]['id']>('300000');
 
   useEffect(() => {
@@ -31,6 +33,8 @@ export function MemoryView() {
   }, [load]);
 
   const latest = samples.at(-1) ?? null;
+  // The same words as the popover and the sidebar: from the server's state, not only the sampler's view.
+  const serverLine = serverMemory(serverStatus, latest);
   const memoryCheck = doctor.value?.find((c) => c.id === 'memory') ?? null;
   const currentModel = models.value?.models.find((m) => m.id === models.value?.current) ?? null;
   let body;
@@ -44,7 +48,7 @@ export function MemoryView() {
           <div className="card-head">
             <div className="legend">
               <span>
-                <i className="server" /> Model server {latest?.server != null ? formatBytes(latest.server.bytes) : '—'}
+                <i className="server" /> Model server {serverLine.text}
               </span>
               <span>
                 <i className="system" /> System in use {latest !== null ? formatBytes(latest.system.totalBytes - latest.system.availableBytes) : '—'}
@@ -72,8 +76,10 @@ export function MemoryView() {
             </div>
             <div className="stat-tile">
               <span className="stat-label">Model server</span>
-              <span className="stat-big">{latest.server !== null ? formatBytes(latest.server.bytes) : 'not running'}</span>
-              <span className="stat-note">{latest.server !== null ? `${latest.server.source}, ${latest.server.pids.length} process${latest.server.pids.length === 1 ? '' : 'es'}` : ' '}</span>
+              <span className="stat-big" data-server-memory={serverLine.measured ? 'measured' : serverLine.text}>
+                {serverLine.text}
+              </span>
+              <span className="stat-note">{latest.server !== null && serverLine.measured ? `${latest.server.source}, ${latest.server.pids.length} process${latest.server.pids.length === 1 ? '' : 'es'}` : ' '}</span>
             </div>
             <div className="stat-tile">
               <span className="stat-label">This app</span>

@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { keyContext } from '../../hooks/use-key-context.js';
 import { validateNewSession } from '../../lib/new-session-form.js';
+import { submitLabel } from '../../lib/shortcuts.js';
 import { useNewSessionStore } from '../../state/new-session-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { useSettingsStore } from '../../state/settings-store.js';
@@ -8,7 +10,7 @@ import { useUiStore } from '../../state/ui-store.js';
 import { Spinner } from '../common/Spinner.js';
 import { FolderField } from './FolderField.js';
 
-/** The New session sheet (⌘N): folder, task, check, model, limits — validated as you go. */
+/** The New session sheet (⌘N / Ctrl+N; N in a browser): folder, task, check, model, limits — validated as you go. */
 export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onStarted: (id: string) => void }) {
   const s = useNewSessionStore(
     useShallow((st) => ({
@@ -53,11 +55,9 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
 
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && !s.submitting && store.close()}>
+      <div className={`sheet${compact ? ' compact' : ''}`} role="dialog" aria-modal="true" aria-labelledby="ns-title">
       <form
-        className={`sheet${compact ? ' compact' : ''}`}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="ns-title"
+        className="sheet-form"
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
@@ -165,7 +165,7 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
           </div>
         )}
         <div className="dialog-buttons">
-          <span className="dialog-hint">⌘↩ to start</span>
+          <span className="dialog-hint">{submitLabel(keyContext().mac)} to start</span>
           <button type="button" className="btn" onClick={() => store.close()} disabled={s.submitting}>
             Cancel
           </button>
@@ -175,6 +175,7 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
           </button>
         </div>
       </form>
+      </div>
     </div>
   );
 }

@@ -1,11 +1,12 @@
-import type { MemorySample } from '../../../../src/api/payloads.js';
+import type { MemorySample, ServerStatus } from '../../../../src/api/payloads.js';
 import { formatBytes } from '../../lib/display-format.js';
+import { serverMemory } from '../../lib/server-summary.js';
 
 /**
  * One bar for the machine's memory: the model server, this app, everything else in use, and
  * what is free — so "will another model fit?" is answered at a glance.
  */
-export function MemoryGauge({ sample }: { sample: MemorySample | null }) {
+export function MemoryGauge({ sample, server: status = null }: { sample: MemorySample | null; server?: ServerStatus | null }) {
   if (sample === null) {
     return (
       <section className="pop-card" aria-label="Memory">
@@ -17,7 +18,8 @@ export function MemoryGauge({ sample }: { sample: MemorySample | null }) {
     );
   }
   const total = Math.max(1, sample.system.totalBytes);
-  const server = sample.server?.bytes ?? 0;
+  const serverLine = serverMemory(status, sample);
+  const server = serverLine.bytes;
   const app = sample.app.rssBytes;
   const used = Math.max(0, sample.system.totalBytes - sample.system.availableBytes);
   const other = Math.max(0, used - server - app);
@@ -38,7 +40,7 @@ export function MemoryGauge({ sample }: { sample: MemorySample | null }) {
       </div>
       <div className="gauge-legend">
         <span>
-          <i className="server" /> Server {sample.server === null ? 'not running' : formatBytes(server)}
+          <i className="server" /> Server {serverLine.text}
         </span>
         <span>
           <i className="app" /> App {formatBytes(app)}

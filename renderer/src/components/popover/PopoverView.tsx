@@ -4,6 +4,7 @@ import { api } from '../../state/api-instance.js';
 import { useConnectionStore } from '../../state/connection-store.js';
 import { useMemoryStore } from '../../state/memory-store.js';
 import { useNewSessionStore } from '../../state/new-session-store.js';
+import { useServerStore } from '../../state/server-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { Icon } from '../common/Icon.js';
 import { MemoryGauge } from './MemoryGauge.js';
@@ -13,6 +14,7 @@ import { ServerCard } from './ServerCard.js';
 /** The tray popover (~380×520): server, memory, sessions, and the two ways onward. */
 export function PopoverView() {
   const sample = useMemoryStore((s) => s.samples.at(-1) ?? null);
+  const server = useServerStore((s) => s.status.value);
   const canOpenWindows = useConnectionStore((s) => s.info?.capabilities.windows === true);
   const toast = useUiStore((s) => s.toast);
   const openNew = useNewSessionStore((s) => s.open);
@@ -30,17 +32,17 @@ export function PopoverView() {
   return (
     <div className="popover">
       <header className="pop-header">
-        <span className="pop-title">MLX Factory</span>
+        <h1 className="pop-title">MLX Factory</h1>
         <div className="spacer" />
         <button type="button" className="icon-btn" onClick={() => void openDashboard()} aria-label="Open the dashboard" title="Open the dashboard">
           <Icon name="window" size={15} />
         </button>
       </header>
-      <div className="pop-body">
+      <main className="pop-body">
         <ServerCard />
-        <MemoryGauge sample={sample} />
+        <MemoryGauge sample={sample} server={server} />
         <RunningSessions onOpen={(session) => void openDashboard(session)} />
-      </div>
+      </main>
       <footer className="pop-footer">
         <button type="button" className="btn" onClick={() => void openDashboard()}>
           Open dashboard

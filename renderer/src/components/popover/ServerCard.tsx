@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useServerStore } from '../../state/server-store.js';
-import { isNotImplementedText } from '../../lib/api-errors.js';
+import { isUnavailable } from '../../lib/api-errors.js';
 import { ServerStateBadge } from '../common/ServerStateBadge.js';
 import { Spinner } from '../common/Spinner.js';
 
@@ -30,7 +30,7 @@ export function ServerCard() {
           {value.detail !== '' && <div className="pop-detail">{value.detail}</div>}
         </>
       ) : status.error !== null ? (
-        <div className="pop-detail">{isNotImplementedText(status.error) ? 'Server controls are not available in this build yet.' : status.error}</div>
+        <div className="pop-detail">{isUnavailable(status.errorCode) ? 'Server controls are not available in this build yet.' : status.error}</div>
       ) : (
         <div className="pop-detail">Checking…</div>
       )}

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { isNotImplementedText } from '../../lib/api-errors.js';
+import { isUnavailable } from '../../lib/api-errors.js';
+import { useModelsStore } from '../../state/models-store.js';
 import { useServerStore } from '../../state/server-store.js';
+import { useUiStore } from '../../state/ui-store.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
@@ -22,6 +24,7 @@ export function ServerView() {
       history: st.history,
       busy: st.busy,
       actionError: st.actionError,
+      missingModel: st.missingModel,
     })),
   );
   const actions = useServerStore.getState();
@@ -40,10 +43,12 @@ export function ServerView() {
   const runtime = s.doctor.value?.filter((c) => ['python', 'mlx', 'mlx-lm'].includes(c.id)) ?? [];
   const modelOptions = Array.from(new Set([value?.model ?? '', ...(s.models.value?.models ?? []).map((m) => m.id)].filter((m) => m !== '')));
   const chosen = model === '' ? (value?.model ?? '') : model;
+  // A server that is not our process (an OpenAI-compatible one at a URL): no runtime of ours to show.
+  const external = value !== null && !value.owned && value.pid === null && value.url !== null;
 
   let controls;
   if (value === null && s.status.error !== null)
-    controls = isNotImplementedText(s.status.error) ? (
+    controls = isUnavailable(s.status.errorCode) ? (
       <div className="card">
         <EmptyState icon="server" title="Server controls are not available yet" message={s.status.error} compact />
       </div>
@@ -70,8 +75,12 @@ export function ServerView() {
           </dd>
           <dt>Restarts</dt>
           <dd data-restarts={value.restarts}>{value.restarts}</dd>
-          <dt>Runtime</dt>
-          <dd>{runtime.length > 0 ? runtime.map((c) => `${c.label}: ${c.detail}`).join(' · ') : s.doctor.loading ? 'checking…' : '—'}</dd>
+          {!external && (
+            <>
+              <dt>Runtime</dt>
+              <dd>{runtime.length > 0 ? runtime.map((c) => `${c.label}: ${c.detail}`).join(' · ') : s.doctor.loading ? 'checking…' : '—'}</dd>
+            </>
+          )}
         </dl>
         <div className="server-actions">
           <select className="input" value={chosen} onChange={(e) => setModel(e.target.value)} aria-label="Model" disabled={s.busy !== null}>
@@ -102,6 +111,23 @@ export function ServerView() {
           </button>
         </div>
         {s.actionError !== null && <div className="inline-error">{s.actionError}</div>}
+        {s.missingModel !== null && (
+          <div className="pull-offer">
+            <button
+              type="button"
+              className="btn primary"
+              onClick={() => {
+                const missing = s.missingModel;
+                if (missing === null) return;
+                void useModelsStore.getState().pull(missing);
+                useUiStore.getState().navigate({ view: 'models' });
+              }}
+            >
+              Download {s.missingModel}
+            </button>
+            <span className="muted">It is not on this Mac yet; the Models view shows the progress.</span>
+          </div>
+        )}
         {value.logTail.length > 0 && (value.state === 'failed' || value.state === 'crashed') && <pre className="log-tail">{value.logTail.join('\n')}</pre>}
       </div>
     );
@@ -140,7 +166,7 @@ export function ServerView() {
           {s.doctor.value !== null ? (
             <DoctorList checks={s.doctor.value} />
           ) : s.doctor.error !== null ? (
-            <ErrorState message={s.doctor.error} compact />
+            <ErrorState message={s.doctor.error} code={s.doctor.errorCode} compact />
           ) : (
             <LoadingState label="Checking what is installed…" compact />
           )}
@@ -149,7 +175,7 @@ export function ServerView() {
           <div className="card-title-row">
             <span className="card-title">Log</span>
           </div>
-          {s.logs.value !== null ? <ServerLogs lines={s.logs.value} file={s.logFile} /> : s.logs.error !== null ? <ErrorState message={s.logs.error} compact /> : <LoadingState label="Loading the log…" compact />}
+          {s.logs.value !== null ? <ServerLogs lines={s.logs.value} file={s.logFile} /> : s.logs.error !== null ? <ErrorState message={s.logs.error} code={s.logs.errorCode} compact /> : <LoadingState label="Loading the log…" compact />}
         </div>
       </div>
     </div>

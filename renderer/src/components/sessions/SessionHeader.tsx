@@ -1,8 +1,10 @@
+import type { ReactNode } from 'react';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { baseName, formatAge, shortSha } from '../../lib/display-format.js';
 import type { Transcript } from '../../lib/transcript-reducer.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 import { TokenBudget } from './TokenBudget.js';
+import { ServerLogDisclosure } from './ServerLogDisclosure.js';
 
 /** Title, state and numbers of the open session, with what can be done to it now. */
 export function SessionHeader({
@@ -12,6 +14,7 @@ export function SessionHeader({
   onCancel,
   onResume,
   busy,
+  actions,
 }: {
   session: SessionInfo;
   detail: SessionDetail | null;
@@ -19,6 +22,8 @@ export function SessionHeader({
   onCancel: () => void;
   onResume: () => void;
   busy: boolean;
+  /** More actions at the end of the title row (Open in…, Archive). */
+  actions?: ReactNode;
 }) {
   const maxAttempts = transcript?.maxAttempts ?? null;
   const attempt = Math.max(session.attempts, transcript?.attempt ?? 0);
@@ -29,8 +34,8 @@ export function SessionHeader({
   return (
     <header className="session-header">
       <div className="session-title-row">
-        <h1 className="session-title" title={detail?.task?.description ?? session.name}>
-          {session.name}
+        <h1 className="session-title" title={detail?.task?.description ?? session.title}>
+          {session.title}
         </h1>
         <StatusBadge state={session.state} />
         <div className="spacer" />
@@ -44,6 +49,7 @@ export function SessionHeader({
             Resume
           </button>
         )}
+        {actions}
       </div>
       <div className="session-meta-row">
         <span className="meta-item" title={session.repo}>
@@ -79,6 +85,7 @@ export function SessionHeader({
         <TokenBudget used={used} budget={transcript?.tokenBudget ?? null} />
       </div>
       {session.reason !== '' && session.state !== 'running' && <div className="session-reason">{session.reason}</div>}
+      {session.state === 'error' && <ServerLogDisclosure />}
     </header>
   );
 }

@@ -12,6 +12,7 @@ import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { TranscriptView } from '../transcript/TranscriptView.js';
+import { SessionActions } from './SessionActions.js';
 import { SessionHeader } from './SessionHeader.js';
 
 // Monaco is big: its chunk loads after start-up — fetched when the browser is idle once a session
@@ -19,7 +20,20 @@ import { SessionHeader } from './SessionHeader.js';
 const loadDiffReview = () => import('../diff/DiffReview.js');
 const DiffReview = lazy(() => loadDiffReview().then((m) => ({ default: m.DiffReview })));
 
-export function SessionView({ id, tab }: { id: string; tab: SessionTab }) {
+export function SessionView({
+  id,
+  tab,
+  narrow = false,
+  listShown = true,
+  onToggleList,
+}: {
+  id: string;
+  tab: SessionTab;
+  /** One column: a back button leads to the list. */
+  narrow?: boolean;
+  listShown?: boolean;
+  onToggleList?: () => void;
+}) {
   const session = useSessionsStore((s) => s.byId[id]);
   const listLoaded = useSessionsStore((s) => s.loaded);
   const entry = useSessionDetailStore((s) => s.entries[id]);
@@ -74,9 +88,15 @@ export function SessionView({ id, tab }: { id: string; tab: SessionTab }) {
 
   const detail = entry?.detail ?? null;
   const changes = detail?.commits.length ?? 0;
+  const back = (): void => navigate({ view: 'sessions', session: null, tab: 'transcript' });
   return (
     <div className="session-view">
-      <SessionHeader session={info} detail={detail} transcript={transcript} onCancel={cancel} onResume={() => void resume()} busy={busy} />
+      {narrow && (
+        <button type="button" className="back-btn" onClick={back}>
+          <span aria-hidden="true">‹</span> Sessions
+        </button>
+      )}
+      <SessionHeader session={info} detail={detail} transcript={transcript} onCancel={cancel} onResume={() => void resume()} busy={busy} actions={<SessionActions session={info} />} />
       {detail !== null && detail.uncommittedNotIncluded.length > 0 && (
         <Banner tone="info">
           {plural(detail.uncommittedNotIncluded.length, 'uncommitted change')} in your checkout {detail.uncommittedNotIncluded.length === 1 ? 'is' : 'are'} not in this session (it started from the last commit):{' '}
@@ -84,7 +104,8 @@ export function SessionView({ id, tab }: { id: string; tab: SessionTab }) {
           {detail.uncommittedNotIncluded.length > 4 ? ` and ${detail.uncommittedNotIncluded.length - 4} more` : ''}
         </Banner>
       )}
-      <div className="tabs" role="tablist">
+      <div className="tabs-row">
+      <div className="tabs" role="tablist" aria-label="Session">
         <button type="button" role="tab" aria-selected={tab === 'transcript'} className={tab === 'transcript' ? 'on' : ''} onClick={() => navigate({ view: 'sessions', session: id, tab: 'transcript' })}>
           Transcript
         </button>
@@ -96,6 +117,12 @@ export function SessionView({ id, tab }: { id: string; tab: SessionTab }) {
             </span>
           )}
         </button>
+      </div>
+        {!narrow && onToggleList !== undefined && (
+          <button type="button" className="link-btn list-toggle" onClick={onToggleList} aria-pressed={listShown} aria-controls={listShown ? 'session-list-pane' : undefined}>
+            {listShown ? 'Hide session list' : 'Show session list'}
+          </button>
+        )}
       </div>
       <div className="session-body">
         {tab === 'transcript' ? (

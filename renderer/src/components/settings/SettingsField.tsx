@@ -11,7 +11,7 @@ export function SettingsField({ field, value, error, onChange }: { field: FieldS
         {field.label}
       </label>
     );
-  } else if (field.kind === 'list') {
+  } else if (field.kind === 'list' || field.kind === 'optional-list') {
     control = <textarea id={id} className={`input textarea mono${error !== undefined ? ' invalid' : ''}`} rows={3} value={String(value)} onChange={(e) => onChange(e.target.value)} spellCheck={false} aria-invalid={error !== undefined} />;
   } else {
     const numeric = field.kind === 'int' || field.kind === 'optional-int' || field.kind === 'number';

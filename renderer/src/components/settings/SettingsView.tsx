@@ -1,21 +1,38 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { FIELDS, SECTION_TITLES, fieldId, isPatchEmpty, patchFromDraft, validateDraft, type Section } from '../../lib/settings-form.js';
+import { FIELDS, SECTION_TITLES, fieldId, fieldShown, isPatchEmpty, patchFromDraft, validateDraft, type Section, type ServerMode } from '../../lib/settings-form.js';
+import { useConnectionStore } from '../../state/connection-store.js';
+import { useServerStore } from '../../state/server-store.js';
+import { Segmented } from '../common/Segmented.js';
 import { useSettingsStore } from '../../state/settings-store.js';
 import { Banner } from '../common/Banner.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { Spinner } from '../common/Spinner.js';
+import { LoginItemCard } from './LoginItemCard.js';
 import { SettingsField } from './SettingsField.js';
 
 /** factory.yaml as a form: validated with the core's schema as you type, saved through `config.write`. */
 export function SettingsView() {
   const s = useSettingsStore(useShallow((st) => ({ view: st.view, draft: st.draft, loading: st.loading, error: st.error, saving: st.saving, saveError: st.saveError, savedAt: st.savedAt })));
   const actions = useSettingsStore.getState();
+  const hasLoginItem = useConnectionStore((st) => st.info?.capabilities.loginItem === true);
   useEffect(() => {
     void useSettingsStore.getState().load();
   }, []);
   const validation = useMemo(() => validateDraft(s.draft), [s.draft]);
+  const savedUrl = s.view?.config.server.url ?? null;
+  const [modeChoice, setModeChoice] = useState<ServerMode | null>(null);
+  const mode: ServerMode = modeChoice ?? ((s.draft['server.url'] ?? '') !== '' ? 'url' : 'own');
+  const served = useServerStore((st) => st.models.value);
+  // With an external server saved, list what it serves (its /v1/models) to pick the model from.
+  useEffect(() => {
+    if (savedUrl !== null) void useServerStore.getState().loadModels();
+  }, [savedUrl]);
+  const chooseMode = (next: ServerMode): void => {
+    setModeChoice(next);
+    if (next === 'own') actions.edit('server.url', '');
+  };
   const dirty = s.view !== null && !isPatchEmpty(patchFromDraft(s.draft, s.view.config));
   const errorCount = Object.keys(validation.errors).length;
 
@@ -35,7 +52,32 @@ export function SettingsView() {
         {(Object.keys(SECTION_TITLES) as Section[]).map((section) => (
           <fieldset key={section} className="card settings-section">
             <legend className="card-title">{SECTION_TITLES[section]}</legend>
-            {FIELDS.filter((f) => f.section === section).map((field) => (
+            {section === 'server' && (
+              <div className="server-choice">
+                <Segmented
+                  label="Model server"
+                  value={mode}
+                  onChange={chooseMode}
+                  options={[
+                    { id: 'own', label: 'The app’s own MLX server' },
+                    { id: 'url', label: 'An OpenAI-compatible server at a URL' },
+                  ]}
+                />
+                {mode === 'url' && savedUrl !== null && served !== null && served.models.length > 0 && (
+                  <div className="served-models muted">
+                    Served there:{' '}
+                    {served.models.map((m) => (
+                      <button key={m.id} type="button" className="btn small" onClick={() => actions.edit('server.model', m.id)}>
+                        {m.id}
+                      </button>
+                    ))}
+                  </div>
+                )}
+              </div>
+            )}
+            {FIELDS.filter((f) => f.section === section && fieldShown(f, mode))
+              .map((f) => (mode === 'url' && fieldId(f) === 'server.model' ? { ...f, help: 'The model to ask that server for; if it does not serve it, the first model it lists is used.' } : f))
+              .map((field) => (
               <SettingsField key={fieldId(field)} field={field} value={s.draft[fieldId(field)] ?? ''} error={validation.errors[fieldId(field)]} onChange={(v) => actions.edit(fieldId(field), v)} />
             ))}
           </fieldset>
@@ -64,7 +106,10 @@ export function SettingsView() {
         <h1>Settings</h1>
         <span className="page-sub">factory.yaml</span>
       </header>
-      <div className="page-body settings-page">{body}</div>
+      <div className="page-body settings-page">
+        {hasLoginItem && <LoginItemCard />}
+        {body}
+      </div>
     </div>
   );
 }

@@ -1,0 +1,149 @@
+import { useEffect, useState } from 'react';
+import type { ModelInfo } from '../../../../src/api/payloads.js';
+import { formatBytes } from '../../lib/display-format.js';
+import { isPulling, useModelsStore } from '../../state/models-store.js';
+import { useServerStore } from '../../state/server-store.js';
+import { useUiStore } from '../../state/ui-store.js';
+import { ErrorState } from '../common/ErrorState.js';
+import { LoadingState } from '../common/LoadingState.js';
+import { PullProgress } from './PullProgress.js';
+
+const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits', tight: 'Tight now', 'too-large': 'Too large' };
+const FIT_TONE: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'success', tight: 'warning', 'too-large': 'danger' };
+const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+
+/**
+ * Models, like `ollama pull` / LM Studio: the recommended table with whether each fits this Mac's
+ * memory, what is on disk and its size, and a download with a progress bar, cancel, resume
+ * (pull again) and delete.
+ */
+export function ModelsView() {
+  const { models, current, error, pulls, actionErrors } = useModelsStore();
+  const { load, pull, cancel, remove } = useModelsStore.getState();
+  const confirm = useUiStore((s) => s.confirm);
+  const navigate = useUiStore((s) => s.navigate);
+  const serverBusy = useServerStore((s) => s.busy);
+  const status = useServerStore((s) => s.status.value);
+  // Settings chose an OpenAI-compatible server at a URL: these models are for the app's own server.
+  const externalUrl = status !== null && !status.owned && status.pid === null ? status.url : null;
+  const [other, setOther] = useState('');
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const askRemove = (m: ModelInfo): void =>
+    confirm({
+      title: `Delete ${m.id}?`,
+      lines: [`This frees ${formatBytes(m.diskBytes ?? 0)} in the Hugging Face cache. You can download it again later.`],
+      action: 'Delete',
+      destructive: true,
+      onConfirm: () => remove(m.id),
+    });
+  const startWith = async (id: string): Promise<void> => {
+    navigate({ view: 'server' });
+    await useServerStore.getState().start(id);
+  };
+
+  let table;
+  if (models === null && error !== null) table = <ErrorState title="Could not list the models" message={error} onRetry={() => void load()} />;
+  else if (models === null) table = <LoadingState label="Looking at the Hugging Face cache…" />;
+  else
+    table = (
+      <table className="models-table">
+        <thead>
+          <tr>
+            <th>Model</th>
+            <th>Size</th>
+            <th>This Mac</th>
+            <th>On disk</th>
+            <th aria-label="Actions" />
+          </tr>
+        </thead>
+        <tbody>
+          {models.map((m) => {
+            const progress = pulls[m.id];
+            const pulling = isPulling(progress);
+            const partial = !m.onDisk && (m.diskBytes ?? 0) > 0;
+            return (
+              <tr key={m.id} data-model={m.id} className={m.id === current ? 'current' : undefined}>
+                <td>
+                  <div className="model-name">
+                    {m.label ?? m.id}
+                    {m.isDefault === true && <span className="badge">default</span>}
+                    {m.id === current && <span className="badge accent">configured</span>}
+                  </div>
+                  <div className="muted mono small">{m.id}</div>
+                  <div className="muted small">{m.recommended ? m.note : m.problem !== null && m.problem !== undefined ? `Cannot load: ${m.problem}` : ''}</div>
+                  {progress !== undefined && (pulling || progress.phase === 'failed' || progress.phase === 'cancelled') && <PullProgress progress={progress} />}
+                  {actionErrors[m.id] !== undefined && <div className="inline-error">{actionErrors[m.id]}</div>}
+                </td>
+                <td className="mono">{m.sizeBytes === null ? '—' : m.recommended ? `~${formatBytes(m.sizeBytes)}` : formatBytes(m.sizeBytes)}</td>
+                <td>{m.fit !== undefined && <span className={`badge fit ${FIT_TONE[m.fit]}`} title={m.fitMessage}>{FIT_LABEL[m.fit]}</span>}</td>
+                <td className="mono">{m.onDisk ? formatBytes(m.diskBytes ?? 0) : partial ? `partial, ${formatBytes(m.diskBytes ?? 0)}` : '—'}</td>
+                <td className="row-actions">
+                  {pulling ? (
+                    <button type="button" className="btn small" onClick={() => void cancel(m.id)}>
+                      Cancel
+                    </button>
+                  ) : m.onDisk ? (
+                    <>
+                      {externalUrl === null && (
+                        <button type="button" className="btn small primary" disabled={serverBusy !== null} onClick={() => void startWith(m.id)}>
+                          Start server
+                        </button>
+                      )}
+                      {m.id.includes('/') && !m.id.startsWith('/') && (
+                        <button type="button" className="btn small danger" onClick={() => askRemove(m)}>
+                          Delete
+                        </button>
+                      )}
+                    </>
+                  ) : (
+                    <button type="button" className="btn small primary" onClick={() => void pull(m.id)}>
+                      {partial || progress?.phase === 'cancelled' || progress?.phase === 'failed' ? 'Resume download' : 'Download'}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    );
+
+  const otherValid = REPO_ID.test(other.trim());
+  const otherProgress = pulls[other.trim()];
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1>Models</h1>
+        <div className="page-sub">Downloaded into the Hugging Face cache, where mlx_lm.server and other tools find them.</div>
+      </header>
+      <div className="page-body models-page">
+        {externalUrl !== null && (
+          <div className="card muted">
+            Sessions use the OpenAI-compatible server at <span className="mono">{externalUrl}</span> (Settings → Model server). The models here are for the app’s own MLX server.
+          </div>
+        )}
+        <div className="card">{table}</div>
+        <div className="card">
+          <div className="card-title">Another model from the Hugging Face Hub</div>
+          <form
+            className="pull-other"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (otherValid) void pull(other.trim());
+            }}
+          >
+            <input className="input mono" placeholder="org/name, e.g. mlx-community/Qwen2.5-Coder-3B-Instruct-4bit" value={other} onChange={(e) => setOther(e.target.value)} aria-label="Model id" />
+            <button type="submit" className="btn primary" disabled={!otherValid || isPulling(otherProgress)}>
+              Download
+            </button>
+          </form>
+          {otherProgress !== undefined && models?.some((m) => m.id === other.trim()) !== true && <PullProgress progress={otherProgress} />}
+        </div>
+      </div>
+    </div>
+  );
+}

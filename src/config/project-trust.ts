@@ -1,0 +1,49 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Which projects' own factory.yaml the user trusts, by content (like direnv's `allow` or VS Code's
+ * Workspace Trust): the file's absolute path → the sha256 of the content the user accepted. A file that
+ * changed since (a pull, a commit by someone else, a check that rewrote it) is untrusted again.
+ * Kept in the app's home, beside the user's own factory.yaml: nothing a repository holds can add to it.
+ */
+const storeSchema = z.object({ version: z.literal(1), trusted: z.record(z.string(), z.string()) });
+type TrustStore = z.infer<typeof storeSchema>;
+
+export const TRUST_FILE_NAME = 'trusted-projects.json';
+
+export function trustFileBeside(userConfigFile: string): string {
+  return path.join(path.dirname(userConfigFile), TRUST_FILE_NAME);
+}
+
+export function contentHash(text: string | Buffer): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+export function isTrusted(trustFile: string, configFile: string, content: string | Buffer): boolean {
+  return readStore(trustFile).trusted[path.resolve(configFile)] === contentHash(content);
+}
+
+/** Records the file's current content as trusted; returns its hash. */
+export function trustContent(trustFile: string, configFile: string, content: string | Buffer): string {
+  const store = readStore(trustFile);
+  const hash = contentHash(content);
+  const next: TrustStore = { version: 1, trusted: { ...store.trusted, [path.resolve(configFile)]: hash } };
+  fs.mkdirSync(path.dirname(trustFile), { recursive: true });
+  const temp = `${trustFile}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(temp, trustFile);
+  return hash;
+}
+
+function readStore(trustFile: string): TrustStore {
+  try {
+    const parsed = storeSchema.safeParse(JSON.parse(fs.readFileSync(trustFile, 'utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // missing or unreadable: nothing is trusted
+  }
+  return { version: 1, trusted: {} };
+}

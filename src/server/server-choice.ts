@@ -1,0 +1,126 @@
+import type { DoctorCheck, ModelInfo, ServerStatus } from '../api/payloads.js';
+import type { ServerEvent } from '../api/server-events.js';
+import type { FactoryConfig } from '../config/config-schema.js';
+import type { ChatModel } from '../llm/llm-types.js';
+import { ExternalServerControl } from './external/external-server.js';
+import { SupervisorControl, type SupervisorControlOptions } from './supervisor-control.js';
+
+/**
+ * The app's model server as Settings chooses it: "the app's own MLX server" (SupervisorControl) or
+ * "an OpenAI-compatible server at URL" (ExternalServerControl). Settings apply at once: after a
+ * config change, `reconfigure` compares the server section with the one in use and, when it
+ * differs, stops the old server (if it was ours), switches, and starts the new one if the old one
+ * was running (an external one is checked at once) — every view hears it through server.state.
+ */
+type Control = SupervisorControl | ExternalServerControl;
+
+/** What, in the server section, needs a new control (idle_unload_minutes applies by itself). */
+function serverKey(config: FactoryConfig): string {
+  const { url, api_key_env, model, host, port, python } = config.server;
+  return JSON.stringify({ url, api_key_env, model, host, port, python });
+}
+
+export class ServerChoice {
+  private control: Control;
+  private key: string;
+  private readonly listeners = new Set<(event: ServerEvent) => void>();
+  private offCurrent: (() => void) | null = null;
+  private switching: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SupervisorControlOptions) {
+    const config = options.config();
+    this.key = serverKey(config);
+    this.control = this.make(config);
+  }
+
+  private make(config: FactoryConfig): Control {
+    return config.server.url !== null ? new ExternalServerControl({ config: this.options.config, env: this.options.env }) : new SupervisorControl(this.options);
+  }
+
+  /** Which kind is in use now (for tests and the Settings view's first paint). */
+  get mode(): 'mlx' | 'external' {
+    return this.control instanceof ExternalServerControl ? 'external' : 'mlx';
+  }
+
+  /** Called after Settings wrote factory.yaml. Returns once the switch is made (a start runs on in the background). */
+  reconfigure(): Promise<void> {
+    this.switching = this.switching.then(async () => {
+      const config = this.options.config();
+      const key = serverKey(config);
+      if (key === this.key) return;
+      this.key = key;
+      const old = this.control;
+      const wasRunning = old.baseUrl() !== null || ['starting', 'restarting', 'ready', 'adopted'].includes(old.status().state);
+      this.offCurrent?.();
+      this.offCurrent = null;
+      await old.dispose();
+      this.control = this.make(config);
+      if (this.listeners.size > 0) this.offCurrent = this.control.onEvent((event) => this.emit(event));
+      // Every view shows the new state at once, before any start finishes.
+      this.emit({ type: 'server.state', ...this.control.status(), detail: `Settings changed: ${this.describe(config)}.`, time: new Date().toISOString() });
+      if (this.control instanceof ExternalServerControl || wasRunning) void this.control.start().catch(() => undefined);
+    });
+    return this.switching;
+  }
+
+  private describe(config: FactoryConfig): string {
+    return config.server.url !== null ? `using the OpenAI-compatible server at ${config.server.url}` : `using the app's own MLX server for ${config.server.model}`;
+  }
+
+  async start(request: { model?: string | undefined; port?: number | undefined } = {}): Promise<ServerStatus> {
+    await this.switching;
+    return this.control instanceof SupervisorControl ? this.control.start(request) : this.control.start();
+  }
+
+  async stop(): Promise<ServerStatus> {
+    await this.switching;
+    return this.control.stop();
+  }
+
+  status(): ServerStatus {
+    return this.control.status();
+  }
+
+  logs(tail: number): Promise<{ lines: string[]; file: string | null }> {
+    return this.control.logs(tail);
+  }
+
+  models(): Promise<{ models: ModelInfo[]; current: string }> {
+    return this.control.models();
+  }
+
+  onEvent(listener: (event: ServerEvent) => void): () => void {
+    this.listeners.add(listener);
+    this.offCurrent ??= this.control.onEvent((event) => this.emit(event));
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) {
+        this.offCurrent?.();
+        this.offCurrent = null;
+      }
+    };
+  }
+
+  baseUrl(): string | null {
+    return this.control.baseUrl();
+  }
+
+  async chatModel(timeoutMs: number): Promise<ChatModel> {
+    await this.switching;
+    return this.control.chatModel(timeoutMs);
+  }
+
+  async dispose(): Promise<void> {
+    await this.switching;
+    this.offCurrent?.();
+    await this.control.dispose();
+  }
+
+  readonly doctor = {
+    run: (): Promise<DoctorCheck[]> => this.control.doctor.run(),
+  };
+
+  private emit(event: ServerEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}

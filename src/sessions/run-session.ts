@@ -1,0 +1,74 @@
+import type { WorkspaceConfig } from '../config/config-schema.js';
+import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
+import type { WorktreeGit } from '../workspace/git/worktree-git.js';
+import { prepareSessionWorktree } from '../workspace/prepare-worktree.js';
+import type { LoopResumeState } from './loop-state.js';
+import { runAttempts, type LoopResult } from './run-attempts.js';
+import type { SessionLog } from './session-log.js';
+import type { SessionPlan } from './session-params.js';
+import type { LaunchDeps, SessionSummary } from './start-session.js';
+
+/**
+ * The one path that runs a session's attempts, for a new session and a resumed one alike: the
+ * workspace preparation when the worktree is new (include, setup), the attempt loop on the plan as
+ * logged, and the `session.finished` event. Start and resume differ only in what comes before
+ * (making the worktree, or putting it back to the last logged step) and in the loop's memory.
+ */
+export interface SessionWorkspaceRef {
+  readonly repo: string;
+  readonly git: WorktreeGit;
+  readonly branch: string;
+  readonly baseCommit: string;
+  /** Where the branch is now. */
+  readonly headCommit: string;
+}
+
+export interface RunSessionOptions {
+  /** Set when the worktree is new (or was made again): include and setup run first. */
+  readonly prepare: WorkspaceConfig | null;
+  /** The loop's memory rebuilt from the log (resume). */
+  readonly resume?: LoopResumeState;
+}
+
+export async function runSession(plan: SessionPlan, workspace: SessionWorkspaceRef, log: SessionLog, deps: LaunchDeps, options: RunSessionOptions): Promise<SessionSummary> {
+  const resume = options.resume;
+  const spent = resume?.tokens ?? { prompt: 0, completion: 0 };
+  const done = resume?.attemptsDone ?? 0;
+  const stop = (status: LoopResult['status'], reason: string, attempts = done): LoopResult => ({ status, reason, attempts, tokens: spent, headCommit: workspace.headCommit });
+  let result: LoopResult;
+  const ready =
+    options.prepare === null
+      ? ({ ok: true } as const)
+      : await prepareSessionWorktree({
+          repoRoot: workspace.repo,
+          worktree: workspace.git.workTree,
+          gitDir: workspace.git.gitDir,
+          baseCommit: workspace.baseCommit,
+          config: options.prepare,
+          log,
+          signal: deps.signal,
+        });
+  if (!ready.ok) result = stop(deps.signal.aborted ? 'cancelled' : 'error', ready.reason);
+  else if (resume?.passedAttempt != null) result = stop('passed', `Attempt ${resume.passedAttempt}: the check exited 0 and the Sheriff said PASS.`, resume.passedAttempt);
+  else if (done >= plan.limits.maxAttempts) result = stop('failed', `No attempt passed in ${plan.limits.maxAttempts} attempts.`);
+  else {
+    const scheduler = deps.scheduler;
+    const model = scheduler
+      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (position) => log.append({ type: 'turn.queued', position, ...scheduler.state }))
+      : deps.model;
+    result = await runAttempts(plan, { git: workspace.git, head: workspace.headCommit }, { model, runCheck: deps.runCheck, log }, deps.signal, resume);
+  }
+  log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
+  return {
+    session: plan.id,
+    status: result.status,
+    reason: result.reason,
+    attempts: result.attempts,
+    branch: workspace.branch,
+    baseCommit: workspace.baseCommit,
+    headCommit: result.headCommit,
+    worktree: workspace.git.workTree,
+    repo: workspace.repo,
+    tokens: result.tokens,
+  };
+}

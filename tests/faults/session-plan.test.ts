@@ -1,0 +1,79 @@
+// One session model: the plan (check rule and every limit) is fixed when the session starts and logged
+// whole; resume reads it back. The run that decided the check from the file the Coder wrote (app.py)
+// must run the same check after a crash and a resume, under the same limits, whatever factory.yaml
+// says by then.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionEvent } from '../../src/api/events.js';
+import { runCli, summaryOf } from '../support/run-cli.js';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
+import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, sessionIdOf, type Workspace } from './fault-support.js';
+
+let server: ScriptedServer;
+let ws: Workspace | undefined;
+
+beforeAll(async () => {
+  server = await startScriptedServer();
+});
+afterAll(async () => {
+  await server.stop();
+  await cleanUpRunCgroups();
+});
+afterEach(() => {
+  removeWorkspace(ws);
+  ws = undefined;
+});
+
+const ofType = <T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T): Array<Extract<SessionEvent, { type: T }>> =>
+  events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
+
+describe('a session killed mid-attempt and resumed', () => {
+  it('runs the check it decided (python3 app.py) and keeps every limit, though factory.yaml changed in between', async () => {
+    ws = makeWorkspace('plan-resume', '');
+    fs.mkdirSync(ws.home, { recursive: true });
+    const homeConfig = path.join(ws.home, 'factory.yaml');
+    fs.writeFileSync(homeConfig, 'agent:\n  max_tokens_per_turn: 3000\n  temperature: 0.3\n  stagnation_threshold: 4\n  execution_timeout: 45\n  max_prompt_tokens: 5000\n');
+    await server.setScript({
+      coder: [
+        { content: fileReply("print('one')", 'app.py') },
+        // Attempt 2's reply streams slowly: the host is killed while it arrives.
+        { content: fileReply(`print('two')\n${'# slow\n'.repeat(40)}`, 'app.py'), tokensPerSecond: 8 },
+        { content: fileReply("print('three')", 'app.py') },
+      ],
+      sheriff: [FAIL, PASS],
+    });
+    await server.clearRequests();
+    const run = new CliProcess(['run', 'Print a number from app.py', '--server-url', server.url, '--json', '-n', '4'], { cwd: ws.repo, home: ws.home });
+    await run.waitFor((e) => e.type === 'token.delta' && e['attempt'] === 2 && e['persona'] === 'coder', 'attempt 2 streaming');
+    await run.sigkill();
+    const id = sessionIdOf(run.events);
+    const before = await server.requests();
+
+    // Between the crash and the resume, the user's factory.yaml changes every limit.
+    fs.writeFileSync(homeConfig, 'agent:\n  max_tokens_per_turn: 100\n  temperature: 0.9\n  stagnation_threshold: 2\n  execution_timeout: 5\n  max_prompt_tokens: 900\n');
+    await server.clearRequests();
+    const resumed = await runCli(['sessions', 'resume', id, '--server-url', server.url, '--json'], { cwd: ws.repo, home: ws.home });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(summaryOf(resumed.stdout).status).toBe('passed');
+
+    const { events } = readLog(ws.home, id);
+    const resumedAt = events.findIndex((e) => e.type === 'session.resumed');
+    expect(resumedAt).toBeGreaterThan(0);
+    const checks = ofType(events, 'exec.started').map((e) => e.command);
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(checks)).toEqual(new Set(['python3 app.py']));
+    expect(ofType(events.slice(resumedAt), 'exec.started').map((e) => e.command)).toEqual(['python3 app.py']);
+
+    // The plan was logged whole, and the resumed turns asked for what it says, not for today's config.
+    const plan = ofType(events, 'session.created')[0]?.plan;
+    expect(plan).toMatchObject({ check: { kind: 'entry-file' }, limits: { maxTokensPerTurn: 3000, temperature: 0.3, stagnationThreshold: 4, executionTimeoutMs: 45_000, maxPromptTokens: 5000 } });
+    const after = await server.requests();
+    expect(after.length).toBeGreaterThan(0);
+    expect(new Set([...before, ...after].map((r) => r.max_tokens))).toEqual(new Set([3000]));
+
+    // `sessions show` names the check that ran.
+    const show = await runCli(['sessions', 'show', id], { cwd: ws.repo, home: ws.home });
+    expect(show.stdout).toMatch(/check\s+python3 app\.py/);
+  });
+});
