@@ -1,7 +1,10 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Integration tests start real processes (git, the scripted server, mlx_lm.server, Chromium):
-// generous timeouts, and forks so a test's children are tied to one worker process.
+// generous timeouts, and forks so a test's children are tied to one worker process. Most of a test
+// file's time is spent waiting on those processes, so files run one per core, at least two at a
+// time (vitest's default, cores − 1, ran them one by one on a 2-core machine).
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
@@ -9,6 +12,7 @@ export default defineConfig({
     setupFiles: ['tests/support/sandbox-profile-setup.ts'],
     globalSetup: ['tests/support/build-cli-once.ts'],
     pool: 'forks',
+    maxWorkers: Math.max(2, os.availableParallelism()),
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default'],

@@ -3,4 +3,4 @@ export const PROJECT_ROOT: string;
 export const CLI_OUT_DIR: string;
 export const CLI_ENTRY: string;
 export const MANIFEST_NAME: string;
-export function bundleState(root?: string): 'fresh' | 'stale' | 'missing';
+export function bundleState(root?: string, dir?: string): 'fresh' | 'stale' | 'missing';

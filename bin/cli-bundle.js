@@ -14,11 +14,12 @@ export const MANIFEST_NAME = 'manifest.json';
  * file, as in a package shipped without src/, counts as unchanged only when src/ is absent).
  * 'stale': a source was edited, added to the graph by an edit, or deleted after the build.
  * 'missing': no bundle (a development checkout that was never built).
+ * `dir`: the bundle's folder under `root` (the CLI's by default; the tests' scripted server has one too).
  */
-export function bundleState(root = PROJECT_ROOT) {
+export function bundleState(root = PROJECT_ROOT, dir = path.join('out', 'cli')) {
   let manifest;
   try {
-    manifest = JSON.parse(fs.readFileSync(path.join(root, 'out', 'cli', MANIFEST_NAME), 'utf8'));
+    manifest = JSON.parse(fs.readFileSync(path.join(root, dir, MANIFEST_NAME), 'utf8'));
   } catch {
     return 'missing';
   }

@@ -8,9 +8,9 @@ import { bundleState, CLI_ENTRY } from './cli-bundle.js';
 
 let entry;
 if (bundleState() === 'fresh') {
-  // Stack traces point into src/ through the bundle's source maps; Node reads a map only when a
-  // trace is printed, so this costs nothing on a normal run.
-  process.setSourceMapsEnabled(true);
+  // MLX_FACTORY_SOURCE_MAPS=1 (or NODE_OPTIONS=--enable-source-maps): stack traces point into src/
+  // through the bundle's source maps. Off by default: Node reads every loaded chunk's map at once.
+  if (process.env.MLX_FACTORY_SOURCE_MAPS === '1') process.setSourceMapsEnabled(true);
   entry = await import(pathToFileURL(CLI_ENTRY).href);
 } else {
   const { register } = await import('tsx/esm/api');

@@ -325,8 +325,8 @@ export function reconcileSessions(paths: AppPaths, isAlive: IsAlive = isProcessA
   const interrupted: string[] = [];
   const sessions = listing.sessions.map((record) => {
     const files = sessionFiles(paths.sessions, record.id);
-    const { events } = readSessionLog(files.log);
-    if (record.state === 'interrupted' && lastStateEvent(events)?.type !== 'session.interrupted') {
+    // (The log is read again only for a session found interrupted: the listing folded it already.)
+    if (record.state === 'interrupted' && lastStateEvent(readSessionLog(files.log).events)?.type !== 'session.interrupted') {
       appendEvent(paths, record.id, {
         type: 'session.interrupted',
         reason: record.reason,

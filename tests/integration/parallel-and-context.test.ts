@@ -79,10 +79,14 @@ describe('parallel sessions', () => {
       fs.writeFileSync(file, `name: ${name}\ndescription: Task ${name}, print its name\ncheck: sleep 0.3 && python3 main.py\n`);
       return file;
     });
+    const reply = `${'Writing the program now. '.repeat(6)}\n${code('main.py', "print('ok')")}`;
     await server.setScript({
-      // A Coder turn streams for ~2 s, so every session has queued its first turn before the first ends.
-      defaults: { tokensPerSecond: 20 },
-      coder: [{ content: `${'Writing the program now. '.repeat(6)}\n${code('main.py', "print('ok')")}` }],
+      // The first Coder turn streams for ~2 s, so every session has queued its first turn before it
+      // ends; the turns after it need not be slow (the last reply repeats).
+      coder: [
+        { content: reply, tokensPerSecond: 20 },
+        { content: reply, tokensPerSecond: 400 },
+      ],
       sheriff: [{ content: 'Fine.\nVERDICT: PASS' }],
     });
     await server.clearRequests();

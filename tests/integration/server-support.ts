@@ -11,9 +11,9 @@ import type { LaunchBuilder } from '../../src/server/launch-spec.js';
 import { isProcessAlive } from '../../src/server/process-info.js';
 import type { ServerSupervisor } from '../../src/server/server-supervisor.js';
 import { parseScript, type Script } from '../support/scripted-server/launch.js';
+import { scriptedServerNodeArgs } from '../support/scripted-server/server-command.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SCRIPTED_SERVER = fileURLToPath(new URL('../support/scripted-server/server.ts', import.meta.url));
 
 const cleanups: (() => void | Promise<void>)[] = [];
 
@@ -52,8 +52,8 @@ export function scriptedLaunch(script: Script = {}, model = 'scripted-model'): L
   fs.writeFileSync(file, JSON.stringify(parseScript(script)));
   return (port, host) => ({
     command: process.execPath,
-    args: ['--import', 'tsx', SCRIPTED_SERVER, '--model', model, '--host', host, '--port', String(port), '--script', file],
-    cwd: REPO_ROOT, // `--import tsx` resolves from the cwd
+    args: [...scriptedServerNodeArgs(), '--model', model, '--host', host, '--port', String(port), '--script', file],
+    cwd: REPO_ROOT, // (for tsx, when the bundle is not current: `--import tsx` resolves from the cwd)
   });
 }
 

@@ -13,13 +13,13 @@ import {
   type Script,
   type ServerStats,
 } from './schema.js';
+import { scriptedServerNodeArgs } from './server-command.js';
 
 export type { Fault, Persona, RecordedRequest, Script, ScriptedReply, ServerStats } from './schema.js';
 export { parseScript, ScriptSchema, ScriptedReplySchema, RecordedRequestSchema } from './schema.js';
 export { tokenize } from './replies.js';
 
-const SERVER_PATH = fileURLToPath(new URL('./server.ts', import.meta.url));
-// `--import tsx` is resolved from the child's cwd, so run it from the project root.
+// `--import tsx` (when the bundle is not current) is resolved from the child's cwd: the project root.
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const READY_LINE = /Starting httpd at \S+ on port (\d+)\.\.\./;
 const STDERR_KEEP = 64 * 1024;
@@ -78,7 +78,7 @@ function writeScriptFile(script: Script): { path: string; dir: string } {
 }
 
 function serverArgs(opts: StartScriptedServerOptions, scriptPath: string | undefined): string[] {
-  const args = ['--import', 'tsx', SERVER_PATH, '--port', String(opts.port ?? 0)];
+  const args = [...scriptedServerNodeArgs(), '--port', String(opts.port ?? 0)];
   args.push('--parent-pid', String(process.pid));
   if (opts.model !== undefined) args.push('--model', opts.model);
   if (scriptPath !== undefined) args.push('--script', scriptPath);

@@ -9,6 +9,8 @@ import { useTranscriptStore } from '../../state/transcript-store.js';
  * reply. When the text settles (a block closes, a fence chunk fills) the formatted rows above take it
  * over and this starts again from the new `from`.
  */
+const APPEND_EVERY_MS = 33;
+
 export const StreamTail = memo(function StreamTail({ tail, onGrow }: { tail: StreamTailInfo; onGrow: () => void }) {
   const ref = useRef<HTMLPreElement>(null);
   useLayoutEffect(() => {
@@ -26,7 +28,7 @@ export const StreamTail = memo(function StreamTail({ tail, onGrow }: { tail: Str
       pre.appendChild(block);
       return text;
     };
-    const sync = (transcript: Transcript | undefined): void => {
+    const append = (transcript: Transcript | undefined): void => {
       const turn = transcript?.items.at(-1);
       if (turn === undefined || turn.kind !== 'turn' || turn.id !== tail.turnId || turn.streamed.length <= shown) return;
       const parts = turn.streamed.slice(shown).split('\n');
@@ -37,15 +39,24 @@ export const StreamTail = memo(function StreamTail({ tail, onGrow }: { tail: Str
       });
       onGrow();
     };
-    sync(useTranscriptStore.getState().transcripts[tail.session]);
-    return useTranscriptStore.subscribe((state, previous) => {
-      const transcript = state.transcripts[tail.session];
-      if (transcript === previous.transcripts[tail.session]) return;
-      // Settled further (or the turn ended): the re-render that follows draws it; appending here
-      // would show those lines twice for a frame.
-      if (state.settled[tail.session]?.tail !== tail) return;
-      sync(transcript);
+    append(useTranscriptStore.getState().transcripts[tail.session]);
+    // At most one append per APPEND_EVERY_MS: every append costs the page a style, layout, paint
+    // and scroll, whatever its size, and 30 updates a second read as smoothly as 60.
+    let timer: number | undefined;
+    const unsubscribe = useTranscriptStore.subscribe(() => {
+      timer ??= window.setTimeout(() => {
+        timer = undefined;
+        const state = useTranscriptStore.getState();
+        // Settled further (or the turn ended): the re-render that follows draws it; appending here
+        // would show those lines twice for a frame.
+        if (state.settled[tail.session]?.tail !== tail) return;
+        append(state.transcripts[tail.session]);
+      }, APPEND_EVERY_MS);
     });
+    return () => {
+      unsubscribe();
+      if (timer !== undefined) window.clearTimeout(timer);
+    };
   }, [tail, onGrow]);
   return (
     <div className="transcript-tail">
