@@ -263,3 +263,8 @@ export function removeWorkspace(ws: Workspace | undefined): void {
 export function realGit(): string {
   return execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 }
+
+/** The session events of one type, typed. */
+export function ofType<T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T): Array<Extract<SessionEvent, { type: T }>> {
+  return events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
+}

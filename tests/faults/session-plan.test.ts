@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionEvent } from '../../src/api/events.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, sessionIdOf, type Workspace } from './fault-support.js';
+import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, ofType, sessionIdOf, type Workspace } from './fault-support.js';
 
 let server: ScriptedServer;
 let ws: Workspace | undefined;
@@ -24,9 +23,6 @@ afterEach(() => {
   removeWorkspace(ws);
   ws = undefined;
 });
-
-const ofType = <T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T): Array<Extract<SessionEvent, { type: T }>> =>
-  events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
 
 describe('a session killed mid-attempt and resumed', () => {
   it('runs the check it decided (python3 app.py) and keeps every limit, though factory.yaml changed in between', async () => {

@@ -13,7 +13,7 @@ import { git, snapshotCheckout } from '../support/git-fixtures.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
 import { addStep, createSessionFixture, finishSession } from '../support/session-fixtures.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, requireBwrap, type Workspace } from './fault-support.js';
+import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, ofType, requireBwrap, type Workspace } from './fault-support.js';
 
 let server: ScriptedServer;
 let ws: Workspace | undefined;
@@ -51,9 +51,6 @@ async function run(w: Workspace, args: readonly string[], env: Record<string, st
   const { events } = readLog(w.home, String(summary['session']));
   return { summary, events, sent: JSON.stringify(await server.requests()), stderr: result.stderr };
 }
-
-const ofType = <T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T): Array<Extract<SessionEvent, { type: T }>> =>
-  events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
 
 /**
  * A PATH with every program of ours but bubblewrap: checks then run with no sandbox (the "no sandbox
