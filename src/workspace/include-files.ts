@@ -25,13 +25,14 @@ export function copyIncludedFiles(repoRoot: string, worktree: string, patterns: 
       missing.push(pattern);
       continue;
     }
-    const matches = expand(repoRoot, segments).filter((rel) => rel !== '.git' && !rel.startsWith('.git/'));
+    const matches = expand(repoRoot, segments).filter((rel) => rel !== '.git' && !rel.startsWith('.git/') && isCopyable(path.join(repoRoot, rel)));
     if (matches.length === 0) missing.push(pattern);
     for (const rel of matches) {
       const target = path.join(worktree, rel);
       if (fs.existsSync(target)) continue;
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.cpSync(path.join(repoRoot, rel), target, { recursive: true, force: false, errorOnExist: false, verbatimSymlinks: true, preserveTimestamps: true });
+      // Links are copied as links (never followed); FIFOs, sockets and devices are left out (a FIFO would block the copy).
+      fs.cpSync(path.join(repoRoot, rel), target, { recursive: true, force: false, errorOnExist: false, verbatimSymlinks: true, preserveTimestamps: true, filter: isCopyable });
       copied.add(rel);
     }
   }
@@ -98,4 +99,9 @@ function isSymlink(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isCopyable(source: string): boolean {
+  const stat = fs.lstatSync(source, { throwIfNoEntry: false });
+  return stat !== undefined && (stat.isFile() || stat.isDirectory() || stat.isSymbolicLink());
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 // workspace.include: which files a pattern names, and copying them without overwriting or escaping.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,6 +50,17 @@ describe('copyIncludedFiles', () => {
     expect(fs.readFileSync(path.join(worktree, 'certs/dev.pem'), 'utf8')).toBe('pem\n');
     expect(fs.readFileSync(path.join(worktree, 'tracked.txt'), 'utf8')).toBe('from the base commit\n');
     expect(fs.existsSync(path.join(worktree, 'sub/y.local'))).toBe(false);
+  });
+
+  it('leaves out FIFOs (a copy would block on one), in a listed folder too', () => {
+    const repo = tree({ 'cache/a.txt': 'a\n' });
+    execFileSync('mkfifo', [path.join(repo, 'cache', 'pipe'), path.join(repo, 'top-pipe')]);
+    const worktree = tree({});
+    const result = copyIncludedFiles(repo, worktree, ['cache', 'top-pipe']);
+    expect(fs.readFileSync(path.join(worktree, 'cache', 'a.txt'), 'utf8')).toBe('a\n');
+    expect(fs.existsSync(path.join(worktree, 'cache', 'pipe'))).toBe(false);
+    expect(fs.existsSync(path.join(worktree, 'top-pipe'))).toBe(false);
+    expect(result).toEqual({ copied: ['cache'], missing: ['top-pipe'] });
   });
 
   it('copies a symbolic link as a link and never reads .git', () => {
