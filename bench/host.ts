@@ -1,0 +1,164 @@
+/**
+ * `npm run bench -- host [--loaded]`: the UI host as one client sees it, over the real WebSocket API:
+ *   - `sessions.list` with 200 sessions (clones of one real session's log), requests per second from
+ *     one client asking again as soon as it has the answer            ≥ 1,000/s
+ *     against `app.info` (a request that reads nothing) in the same run: what the transport costs;
+ *   - the memory history kept across a restart: a host started on a home with a full history (1,800
+ *     samples on disk) against one on an empty home.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { protocolsFor } from '../src/api/connect.js';
+import type { MemorySample } from '../src/api/payloads.js';
+import type { RequestName } from '../src/api/requests.js';
+import { WS_PATH } from '../src/api/wire.js';
+import { createWsClient, type WebSocketLike } from '../src/api/ws-client.js';
+import { FactoryHost } from '../src/host/factory-host.js';
+import { startWebHost } from '../src/host/web-host.js';
+import { startScriptedServer } from '../tests/support/scripted-server/launch.js';
+import { loadRequested, startCpuLoad } from './_cpu-load.js';
+
+const SESSIONS = 200;
+const SECONDS = 3;
+const LIST_TARGET_PER_SECOND = 1000;
+const HISTORY = 1800;
+const IDENTITY = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'mlx-factory.js');
+
+export async function run(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-bench-host-'));
+  try {
+    const home = await homeWithSessions(tmp);
+    const load = loadRequested() ? startCpuLoad() : null;
+    out(`machine: ${os.cpus().length} CPUs, ${load ? 'one core kept busy by another process' : 'no added load'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    try {
+      await requestRates(home, tmp);
+      memoryHistoryStart(tmp);
+    } finally {
+      await load?.stop();
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function requestRates(home: string, tmp: string): Promise<void> {
+  const host = new FactoryHost({ home, version: 'bench' });
+  const rendererDir = path.join(tmp, 'renderer');
+  fs.mkdirSync(rendererDir, { recursive: true });
+  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>bench</title>');
+  const web = await startWebHost({ host, rendererDir });
+  const origin = `http://127.0.0.1:${web.port}`;
+  const client = createWsClient({
+    url: `ws://127.0.0.1:${web.port}${WS_PATH}`,
+    protocols: () => protocolsFor({ kind: 'token', value: web.token }),
+    createSocket: (url, protocols) => new NodeWebSocket(url, [...protocols], { origin }) as unknown as WebSocketLike,
+  });
+  try {
+    const first = await client.request('sessions.list', {});
+    if (!first.ok) throw new Error(`sessions.list failed: ${first.error.message}`);
+    const listed = first.data.sessions.length;
+    // Alternating one-second rounds, so load from elsewhere hits both alike.
+    let list = { count: 0, ms: 0 };
+    let info = { count: 0, ms: 0 };
+    for (let round = 0; round < SECONDS; round++) {
+      list = add(list, await rate(client, 'sessions.list'));
+      info = add(info, await rate(client, 'app.info'));
+    }
+    const listRate = (list.count / list.ms) * 1000;
+    const infoRate = (info.count / info.ms) * 1000;
+    out(`\nsessions.list, ${listed} sessions, one client, ${SECONDS} s each (alternating 1-s rounds):`);
+    out(`  sessions.list   ${listRate.toFixed(0).padStart(6)} requests/s  (target ≥ ${LIST_TARGET_PER_SECOND}/s → ${listRate >= LIST_TARGET_PER_SECOND ? 'OK' : 'UNDER'})`);
+    out(`  baseline: app.info ${infoRate.toFixed(0).padStart(6)} requests/s  (the transport alone) → sessions.list at ${(listRate / infoRate).toFixed(2)}× its rate`);
+  } finally {
+    client.close();
+    await web.close();
+    await host.shutdown();
+  }
+}
+
+type Client = ReturnType<typeof createWsClient>;
+
+async function rate(client: Client, name: RequestName): Promise<{ count: number; ms: number }> {
+  const started = performance.now();
+  let count = 0;
+  while (performance.now() - started < 1000) {
+    const answer = await client.request(name as 'app.info', {});
+    if (!answer.ok) throw new Error(`${name} failed: ${answer.error.message}`);
+    count++;
+  }
+  return { count, ms: performance.now() - started };
+}
+
+function add(a: { count: number; ms: number }, b: { count: number; ms: number }): { count: number; ms: number } {
+  return { count: a.count + b.count, ms: a.ms + b.ms };
+}
+
+/** The memory view's history: what a start pays to read it back, and that it is all there. */
+function memoryHistoryStart(tmp: string): void {
+  const full = path.join(tmp, 'history-home');
+  fs.mkdirSync(path.join(full, 'logs'), { recursive: true });
+  const sample = (n: number): MemorySample => ({
+    time: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+    server: { pids: [1234], bytes: 4e9 + n, source: 'proc-rss' },
+    system: { totalBytes: 16e9, availableBytes: 8e9, source: 'proc-meminfo' },
+    app: { rssBytes: 1.5e8 },
+  });
+  fs.writeFileSync(path.join(full, 'logs', 'memory-samples.jsonl'), Array.from({ length: HISTORY }, (_, n) => `${JSON.stringify(sample(n))}\n`).join(''));
+  const empty = path.join(tmp, 'empty-home');
+  const time = (home: string): { ms: number; kept: number } => {
+    const started = performance.now();
+    const host = new FactoryHost({ home, version: 'bench' });
+    const ms = performance.now() - started;
+    const kept = host.memoryHistory().length;
+    void host.shutdown();
+    return { ms, kept };
+  };
+  time(empty); // warm
+  const runs = Array.from({ length: 5 }, () => [time(full), time(empty)] as const);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const withHistory = median(runs.map(([f]) => f.ms));
+  const without = median(runs.map(([, e]) => e.ms));
+  out(`\nmemory history across a restart (${HISTORY} samples on disk):`);
+  out(`  a host starts with ${runs[0]?.[0].kept ?? 0} samples in ${withHistory.toFixed(1)} ms vs ${without.toFixed(1)} ms on an empty home (+${(withHistory - without).toFixed(1)} ms)`);
+}
+
+/** One real session (a `run` against the scripted server), cloned SESSIONS times. */
+async function homeWithSessions(tmp: string): Promise<string> {
+  const repo = path.join(tmp, 'repo');
+  fs.mkdirSync(repo);
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
+  fs.writeFileSync(path.join(repo, 'README.md'), '# bench\n');
+  execFileSync('git', ['add', '-A'], { cwd: repo });
+  execFileSync('git', ['commit', '-qm', 'init'], { cwd: repo, env: { ...process.env, ...IDENTITY } });
+  const source = path.join(tmp, 'source-home');
+  const server = await startScriptedServer({
+    script: {
+      coder: [{ content: `I will write it.\n\nmain.py\n\`\`\`python\n${Array.from({ length: 30 }, (_, i) => `print('line ${i + 1}')`).join('\n')}\n\`\`\`\n` }],
+      sheriff: [{ content: 'Every line is there.\nVERDICT: PASS' }],
+    },
+  });
+  try {
+    execFileSync(process.execPath, [BIN, 'run', 'Print the lines', '--server-url', server.url, '--json'], { cwd: repo, env: { ...process.env, MLX_FACTORY_HOME: source }, stdio: 'ignore' });
+  } finally {
+    await server.stop();
+  }
+  const [sourceId] = fs.readdirSync(path.join(source, 'sessions'));
+  if (sourceId === undefined) throw new Error('the source run left no session');
+  const sourceDir = path.join(source, 'sessions', sourceId);
+  const files = fs.readdirSync(sourceDir).map((name) => ({ name, text: fs.readFileSync(path.join(sourceDir, name), 'utf8') }));
+  const home = path.join(tmp, 'home');
+  for (let i = 0; i < SESSIONS; i++) {
+    const id = `2601010000-${i.toString(16).padStart(6, '0')}`;
+    fs.mkdirSync(path.join(home, 'sessions', id), { recursive: true });
+    for (const file of files) fs.writeFileSync(path.join(home, 'sessions', id, file.name), file.text.replaceAll(sourceId, id));
+  }
+  return home;
+}
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
