@@ -17,9 +17,9 @@ import { minPythonText, PYTHON_REQUIREMENTS } from './runtime/python-requirement
  * `mlx-factory doctor`: what is installed and what is missing, each with its fix. Gathered here
  * (not in the CLI) so the app's settings screen can show the same report.
  */
-export type CheckStatus = 'ok' | 'warn' | 'missing';
+type CheckStatus = 'ok' | 'warn' | 'missing';
 
-export interface DoctorCheck {
+interface DoctorCheck {
   readonly id: 'platform' | 'python' | 'mlx' | 'mlx-lm' | 'port' | 'memory' | 'model' | 'chromium';
   readonly label: string;
   readonly status: CheckStatus;

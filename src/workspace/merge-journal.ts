@@ -25,7 +25,7 @@ const journalSchema = z.object({
 });
 type MergeJournal = z.infer<typeof journalSchema>;
 
-export function mergeJournalFile(commonDir: string): string {
+function mergeJournalFile(commonDir: string): string {
   return path.join(commonDir, 'mlx-factory', 'merge-journal.json');
 }
 

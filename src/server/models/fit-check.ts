@@ -7,7 +7,7 @@
  * - `tight`: it would fit in this machine but not in what is available right now (plus headroom):
  *   starting it pushes the system into swap. A warning, not a refusal.
  */
-export type FitVerdict = 'fits' | 'tight' | 'too-large';
+type FitVerdict = 'fits' | 'tight' | 'too-large';
 
 export interface FitInput {
   readonly weightsBytes: number;

@@ -9,12 +9,12 @@ import { RECOMMENDED_MODELS } from './recommended-models.js';
  * models, then whatever else is on disk, each with its size on disk and whether it fits this
  * machine's memory (judged on the weights, a KV-cache allowance and the runtime's overhead).
  */
-export interface CatalogMemory {
+interface CatalogMemory {
   readonly totalBytes: number;
   readonly availableBytes: number;
 }
 
-export function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: CatalogMemory, platform: NodeJS.Platform = process.platform, configured?: string): ModelInfo[] {
+function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: CatalogMemory, platform: NodeJS.Platform = process.platform, configured?: string): ModelInfo[] {
   const fitOf = (weightsBytes: number): { fit: ModelInfo['fit']; fitMessage: string } => {
     const result = checkFit({ weightsBytes, kvBytes: null, totalBytes: memory.totalBytes, availableBytes: memory.availableBytes, platform });
     return { fit: result.verdict, fitMessage: result.message };
