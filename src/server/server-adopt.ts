@@ -1,8 +1,8 @@
-import { killProcessGroup } from '../sandbox/process-tree.js';
+import { isProcessAlive, killProcessGroup } from '../sandbox/process-tree.js';
 import { completionProbe } from './completion-probe.js';
 import { readPidFile, removePidFile, writePidFile, type PidFileRecord } from './pid-file.js';
 import { canConnect, findFreePort, identifyListener, isPortFree } from './port-probe.js';
-import { commandLineOf, isProcessAlive, looksLikeRecordedServer } from './process-info.js';
+import { commandLineOf, looksLikeRecordedServer } from './process-info.js';
 
 /**
  * The supervisor's adopt job: before launching, use a server that already answers for our model —
