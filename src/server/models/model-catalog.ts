@@ -1,8 +1,9 @@
 import type { ModelInfo } from '../../api/payloads.js';
 import { readSystemMemory } from '../memory/memory-sampler.js';
-import { checkFit, formatBytes } from './fit-check.js';
+import { checkFit } from './fit-check.js';
 import { listLocalModels, type ListModelsOptions } from './local-models.js';
 import { RECOMMENDED_MODELS } from './recommended-models.js';
+import { formatBytes } from '../../api/format-bytes.js';
 
 /**
  * The Models table, as `models list` prints it and the Models view draws it: the seed's recommended

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatBytes } from './fit-check.js';
+import { formatBytes } from '../../api/format-bytes.js';
 
 /** What the Python bridge says (hub-bridge-script.ts), validated line by line. */
 const plannedFileSchema = z.object({
