@@ -18,7 +18,7 @@ export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetc
  * inline styles for Monaco; Monaco's worker is a built file of the same origin; no sockets (the
  * app talks over IPC).
  */
-export const RENDERER_CSP = [
+const RENDERER_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",

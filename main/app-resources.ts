@@ -37,7 +37,7 @@ export function appResources(layout: AppLayout): AppResources {
 }
 
 /** True for a path inside an asar archive (where only Electron's own fs can read). */
-export function isInsideAsar(file: string): boolean {
+function isInsideAsar(file: string): boolean {
   return file.split(path.sep).some((part) => part.endsWith('.asar'));
 }
 

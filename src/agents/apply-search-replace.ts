@@ -10,7 +10,7 @@ import { searchNotFoundReason } from './search-replace-hint.js';
  * A SEARCH that matches several places is refused, never guessed; a missing one is refused with
  * the closest lines of the file (see search-replace-hint.ts). Pure.
  */
-export type MatchLevel = 'exact' | 'trailing-whitespace' | 'indentation' | 'elision';
+type MatchLevel = 'exact' | 'trailing-whitespace' | 'indentation' | 'elision';
 
 export type SearchReplaceResult =
   | { readonly ok: true; readonly content: string; readonly level: MatchLevel | 'append' }
@@ -33,7 +33,7 @@ interface FileLines {
   readonly finalNewline: boolean;
 }
 
-export function splitFileLines(content: string): FileLines {
+function splitFileLines(content: string): FileLines {
   const finalNewline = content.endsWith('\n');
   return { lines: (finalNewline ? content.slice(0, -1) : content).split('\n'), finalNewline };
 }
@@ -44,7 +44,7 @@ function joinFileLines(file: FileLines): string {
 }
 
 /** The lines of a SEARCH or REPLACE section; an empty section is no lines at all (not one blank line). */
-export function sectionLines(text: string): string[] {
+function sectionLines(text: string): string[] {
   return text === '' ? [] : text.split('\n');
 }
 
@@ -98,7 +98,7 @@ function replaceOnce(lines: readonly string[], search: readonly string[], replac
 }
 
 /** Start indices (at or after `from`) where every SEARCH line equals the file's line under `key`. */
-export function findLineMatches(lines: readonly string[], search: readonly string[], key: (line: string) => string, from = 0): number[] {
+function findLineMatches(lines: readonly string[], search: readonly string[], key: (line: string) => string, from = 0): number[] {
   const wanted = search.map(key);
   const starts: number[] = [];
   for (let start = from; start + wanted.length <= lines.length; start += 1) {
@@ -179,7 +179,7 @@ function collapseBlanksAt(lines: string[], at: number): string[] {
   return drop === 0 ? lines : [...lines.slice(0, at), ...lines.slice(at + drop)];
 }
 
-export function trimBlankEdges(lines: readonly string[]): string[] {
+function trimBlankEdges(lines: readonly string[]): string[] {
   let a = 0;
   let b = lines.length;
   while (a < b && (lines[a] ?? '').trim() === '') a += 1;

@@ -122,7 +122,7 @@ function pathOptions(context: ParseContext): PathLineOptions {
 }
 
 /** File names a task gives in backticks or quotes, or after "file", "named" or "called". */
-export function namesInTask(taskText: string): string[] {
+function namesInTask(taskText: string): string[] {
   const names = new Set<string>();
   for (const m of taskText.matchAll(/[`'"]([^`'"\s]+)[`'"]/g)) names.add(m[1] ?? '');
   for (const m of taskText.matchAll(/\b(?:file|named|called)\s+([\w./-]+)/gi)) names.add((m[1] ?? '').replace(/[.,;:]+$/, ''));

@@ -33,7 +33,7 @@ export function searchNotFoundReason(fileLines: readonly string[], searchLines: 
 }
 
 /** The window of the file most like SEARCH (same number of lines), or undefined when nothing is close. */
-export function closestLines(fileLines: readonly string[], search: readonly string[]): { start: number; end: number; score: number } | undefined {
+function closestLines(fileLines: readonly string[], search: readonly string[]): { start: number; end: number; score: number } | undefined {
   const wanted = search.slice(0, MAX_SEARCH_LINES_SCORED).map((line) => bigrams(line.trim()));
   if (wanted.length === 0 || fileLines.length === 0) return undefined;
   const have = fileLines.map((line) => bigrams(line.trim()));

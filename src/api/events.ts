@@ -16,8 +16,8 @@ const envelope = { session: z.string(), seq: z.int().nonnegative(), time: z.stri
  * resume and reply run exactly this (never today's factory.yaml). The check is either a command, or
  * the rule "run the entry file the Coder writes" (decided per attempt from the files it wrote).
  */
-export const checkRuleSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('command'), command: z.string() }), z.object({ kind: z.literal('entry-file') })]);
-export const sessionPlanSchema = z.object({
+const checkRuleSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('command'), command: z.string() }), z.object({ kind: z.literal('entry-file') })]);
+const sessionPlanSchema = z.object({
   check: checkRuleSchema,
   limits: z.object({
     maxAttempts: z.int().positive(),
@@ -164,7 +164,7 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
 ]);
 
 export type SessionEvent = z.infer<typeof sessionEventSchema>;
-export type SessionEventType = SessionEvent['type'];
+type SessionEventType = SessionEvent['type'];
 export type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
 /** An event before the log stamps it with session, seq and time. */
 export type SessionEventPayload = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'session' | 'seq' | 'time'> : never) : never;

@@ -19,11 +19,11 @@ export const GLOBAL_STREAM = '';
 const globalEnvelope = { session: z.literal(GLOBAL_STREAM), seq: z.int().positive(), time: z.string() };
 
 /** A session was created or changed state, attempts or head (for the list; no need to follow it). */
-export const sessionUpdatedPayloadSchema = z.object({ type: z.literal('session.updated'), info: sessionInfoSchema });
+const sessionUpdatedPayloadSchema = z.object({ type: z.literal('session.updated'), info: sessionInfoSchema });
 /** Something outside the renderer (a drop on the tray icon) asks for the New session dialog. */
-export const newSessionRequestedPayloadSchema = z.object({ type: z.literal('app.newSession'), repo: repoStatusSchema });
+const newSessionRequestedPayloadSchema = z.object({ type: z.literal('app.newSession'), repo: repoStatusSchema });
 
-export const globalEventSchema = z.discriminatedUnion('type', [
+const globalEventSchema = z.discriminatedUnion('type', [
   serverStatePayloadSchema.extend(globalEnvelope),
   serverLogPayloadSchema.extend(globalEnvelope),
   memorySamplePayloadSchema.extend(globalEnvelope),
@@ -32,17 +32,13 @@ export const globalEventSchema = z.discriminatedUnion('type', [
   modelPullPayloadSchema.extend(globalEnvelope),
 ]);
 export type GlobalEvent = z.infer<typeof globalEventSchema>;
-export type GlobalEventType = GlobalEvent['type'];
 /** A global event before the host stamps it with session, seq and time. */
 export type GlobalEventPayload = GlobalEvent extends infer E ? (E extends GlobalEvent ? Omit<E, 'session' | 'seq' | 'time'> : never) : never;
 
 /** Everything that arrives through `FactoryApi.onEvent`. */
 export const apiEventSchema = z.union([sessionEventSchema, globalEventSchema]);
 export type ApiEvent = SessionEvent | GlobalEvent;
-export type ApiEventType = ApiEvent['type'];
 
 export function isGlobalEvent(event: ApiEvent): event is GlobalEvent {
   return event.session === GLOBAL_STREAM;
 }
-
-export type { SessionEvent, SessionEventPayload, SessionEventType, EventOf } from './events.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * it (event `model.pull` on the global stream). Bytes count what is on disk for the files of the
  * snapshot, so a resumed download starts where the last one stopped.
  */
-export const pullPhaseSchema = z.enum([
+const pullPhaseSchema = z.enum([
   /** Asking the Hub for the file list and sizes; checking free space. */
   'planning',
   'downloading',
@@ -17,7 +17,7 @@ export const pullPhaseSchema = z.enum([
 ]);
 export type PullPhase = z.infer<typeof pullPhaseSchema>;
 
-export const pullErrorCodeSchema = z.enum(['gated', 'not-found', 'no-space', 'corrupt', 'network', 'runtime-missing', 'busy', 'other']);
+const pullErrorCodeSchema = z.enum(['gated', 'not-found', 'no-space', 'corrupt', 'network', 'runtime-missing', 'busy', 'other']);
 export type PullErrorCode = z.infer<typeof pullErrorCodeSchema>;
 
 export const modelPullPayloadSchema = z.object({

@@ -35,7 +35,7 @@ export const sessionInfoSchema = z.object({
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
-export const sessionCommitSchema = z.object({
+const sessionCommitSchema = z.object({
   /** 1-based, in commit order; `sessions.rollback` takes it. */
   step: z.int().positive(),
   attempt: z.int().positive(),
@@ -61,7 +61,7 @@ export const sessionDetailSchema = z.object({
 });
 export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
-export const fileChangeSchema = z.object({
+const fileChangeSchema = z.object({
   path: z.string(),
   /** For renames and copies: where it came from. */
   oldPath: z.string().nullable(),
@@ -81,7 +81,7 @@ export const sessionDiffSchema = z.object({
 });
 export type SessionDiff = z.infer<typeof sessionDiffSchema>;
 
-export const fileSideSchema = z.object({
+const fileSideSchema = z.object({
   exists: z.boolean(),
   binary: z.boolean(),
   /** Bigger than the host sends (text is then null). */

@@ -7,7 +7,7 @@ import type { ErrorCode } from '../errors/factory-error.js';
  */
 
 /** Codes the API layer adds to the core's FactoryError codes. */
-export type ApiOnlyErrorCode =
+type ApiOnlyErrorCode =
   /** The request name is unknown or its params failed validation. */
   | 'BAD_REQUEST'
   /** The operation exists in the contract but this build has no implementation wired yet. */
@@ -39,10 +39,6 @@ export const apiErrorSchema = z.object({
   message: z.string(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
-
-export function apiResultSchema<T extends z.ZodType>(data: T) {
-  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: apiErrorSchema })]);
-}
 
 export function ok<T>(data: T): ApiResult<T> {
   return { ok: true, data };

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * host stamps with its global envelope (session, seq, time; see global-events.ts); the supervisor
  * emits them with a `time` already set (`…EventSchema` = payload + time).
  */
-export const serverStateNameSchema = z.enum([
+const serverStateNameSchema = z.enum([
   /** Nothing runs (never started, or stopped on purpose). */
   'stopped',
   /** A process was launched and is not answering a 1-token completion yet. */
@@ -46,8 +46,8 @@ export const serverStatePayloadSchema = z.object({
   /** The last lines the server printed, on `crashed` and `failed`. */
   logTail: z.array(z.string()),
 });
-export const serverStateEventSchema = serverStatePayloadSchema.extend({ time: z.string() });
-export type ServerStateEvent = z.infer<typeof serverStateEventSchema>;
+/** As emitted: stamped with the time. */
+export type ServerStateEvent = z.infer<typeof serverStatePayloadSchema> & { readonly time: string };
 
 export const serverLogPayloadSchema = z.object({
   type: z.literal('server.log'),
@@ -55,11 +55,11 @@ export const serverLogPayloadSchema = z.object({
   stream: z.enum(['server', 'supervisor']),
   line: z.string(),
 });
-export const serverLogEventSchema = serverLogPayloadSchema.extend({ time: z.string() });
-export type ServerLogEvent = z.infer<typeof serverLogEventSchema>;
+/** As emitted: stamped with the time. */
+export type ServerLogEvent = z.infer<typeof serverLogPayloadSchema> & { readonly time: string };
 
 /** Where a memory figure came from, so the UI can say what it measures. */
-export const memorySourceSchema = z.enum([
+const memorySourceSchema = z.enum([
   /** Linux: VmRSS from /proc/<pid>/status, summed over the process tree. */
   'proc-rss',
   /** macOS: physical footprint (top's MEM column), which counts Metal buffers that RSS misses. */
@@ -93,11 +93,10 @@ export const memorySamplePayloadSchema = z.object({
   /** This process (the app or the CLI): resident set size. */
   app: z.object({ rssBytes: z.number().nonnegative() }),
 });
-export const memorySampleEventSchema = memorySamplePayloadSchema.extend({ time: z.string() });
-export type MemorySampleEvent = z.infer<typeof memorySampleEventSchema>;
+/** As emitted: stamped with the time. */
+export type MemorySampleEvent = z.infer<typeof memorySamplePayloadSchema> & { readonly time: string };
 
-export const serverEventSchema = z.discriminatedUnion('type', [serverStateEventSchema, serverLogEventSchema, memorySampleEventSchema]);
-export type ServerEvent = z.infer<typeof serverEventSchema>;
+export type ServerEvent = ServerStateEvent | ServerLogEvent | MemorySampleEvent;
 
 /** The listener map of the supervisor's typed event API. */
 export interface ServerEventMap {

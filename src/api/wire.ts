@@ -15,7 +15,7 @@ export const clientFrameSchema = z.strictObject({
 });
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-export const responseEnvelopeSchema = z.discriminatedUnion('ok', [
+const responseEnvelopeSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), data: z.unknown() }),
   z.object({ ok: z.literal(false), error: apiErrorSchema }),
 ]);
@@ -37,7 +37,7 @@ export type EventBatchFrame = z.infer<typeof eventBatchFrameSchema>;
  * the socket with CLOSE_TOKEN_REJECTED right after it; the client stops reconnecting and says so.
  * (A refused HTTP upgrade would look to a browser like a dropped connection: no status, no reason.)
  */
-export const refusedFrameSchema = z.object({ type: z.literal('refused'), error: apiErrorSchema });
+const refusedFrameSchema = z.object({ type: z.literal('refused'), error: apiErrorSchema });
 
 export const hostFrameSchema = z.discriminatedUnion('type', [
   /** First frame after the socket opens. */

@@ -1,11 +1,7 @@
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError } from '../errors/factory-error.js';
-import type { ChatModel } from '../llm/llm-types.js';
-import { OpenAiChatModel } from '../llm/openai-chat-model.js';
-import { assertServerReachable } from '../llm/probe-server.js';
-import { ensureServerForRun } from '../server/ensure-server-for-run.js';
-import { readApiKey } from '../server/external/api-key.js';
-import { ExternalServerControl } from '../server/external/external-server.js';
+import { RunServer } from '../server/ensure-server-for-run.js';
+import { ConfiguredUrlServer, UrlModelServer, type CommandModelServer } from '../server/model-server.js';
 import type { CliOutput } from './cli-output.js';
 
 /** The --server-url / --no-server / -m / --json flags shared by `run` and `sessions resume`. */
@@ -14,12 +10,6 @@ export interface ServerFlags {
   readonly 'no-server'?: boolean | undefined;
   readonly model?: string | undefined;
   readonly json?: boolean | undefined;
-}
-
-export interface ModelServer {
-  chatModel(timeoutMs: number): ChatModel;
-  /** Stops a server this command started; leaves anyone else's running. */
-  stopAfter(): Promise<void>;
 }
 
 /**
@@ -31,21 +21,34 @@ export interface ModelServer {
 export async function connectModelServer(
   flags: ServerFlags,
   target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput },
-): Promise<ModelServer> {
+): Promise<CommandModelServer> {
   if (flags['server-url'] !== undefined && flags['no-server'] === true) {
     throw new FactoryError('BAD_USAGE', '--server-url and --no-server cannot be used together.');
   }
-  if (flags['server-url'] !== undefined || flags['no-server'] === true) {
-    const url = await reachableUrl(flags['server-url'], target.config);
-    return {
-      chatModel: (timeoutMs) => new OpenAiChatModel({ baseUrl: url, timeoutMs, model: flags.model }),
-      stopAfter: async () => undefined,
-    };
+  const server = modelServerFor(flags, target);
+  await server.ensure();
+  return server;
+}
+
+function modelServerFor(flags: ServerFlags, target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput }): CommandModelServer {
+  const { config } = target;
+  if (flags['server-url'] !== undefined) {
+    const url = flags['server-url'];
+    if (!/^https?:\/\/[^/\s]+/.test(url)) throw new FactoryError('BAD_USAGE', `--server-url must be an http(s) URL such as http://127.0.0.1:8080, got "${url}".`);
+    return new UrlModelServer({ url, model: flags.model });
   }
-  if (target.config.server.url !== null) return externalFromConfig(flags, target.config);
+  if (flags['no-server'] === true) {
+    const url = `http://${config.server.host}:${config.server.port}`;
+    return new UrlModelServer({
+      url,
+      model: flags.model,
+      unreachable: `No model server answers at ${url} (server.host/server.port in factory.yaml). Start one with \`mlx-factory server start\`, or pass --server-url URL.`,
+    });
+  }
+  if (config.server.url !== null) return new ConfiguredUrlServer(config, flags.model);
   const quiet = flags.json === true;
-  return ensureServerForRun({
-    config: target.config,
+  return new RunServer({
+    config,
     home: target.home,
     model: flags.model,
     cwd: target.cwd,
@@ -54,36 +57,4 @@ export async function connectModelServer(
     },
     onWarning: (message) => target.output.err(`warning: ${message}\n`),
   });
-}
-
-async function reachableUrl(explicit: string | undefined, config: FactoryConfig): Promise<string> {
-  if (explicit !== undefined) {
-    if (!/^https?:\/\/[^/\s]+/.test(explicit)) throw new FactoryError('BAD_USAGE', `--server-url must be an http(s) URL such as http://127.0.0.1:8080, got "${explicit}".`);
-    await assertServerReachable(explicit);
-    return explicit;
-  }
-  const url = `http://${config.server.host}:${config.server.port}`;
-  try {
-    await assertServerReachable(url);
-  } catch {
-    throw new FactoryError(
-      'SERVER_UNREACHABLE',
-      `No model server answers at ${url} (server.host/server.port in factory.yaml). Start one with \`mlx-factory server start\`, or pass --server-url URL.`,
-    );
-  }
-  return url;
-}
-
-/** server.url in factory.yaml: an OpenAI-compatible server chosen in Settings; nothing is started. */
-async function externalFromConfig(flags: ServerFlags, config: FactoryConfig): Promise<ModelServer> {
-  const server = new ExternalServerControl({ config: () => config });
-  const status = await server.start();
-  if (status.state !== 'adopted') throw new FactoryError('SERVER_UNREACHABLE', `${status.detail} (server.url in factory.yaml)`);
-  const apiKey = await readApiKey(config.server.api_key_env);
-  const url = config.server.url ?? '';
-  const model = flags.model ?? server.model();
-  return {
-    chatModel: (timeoutMs) => new OpenAiChatModel({ baseUrl: url, timeoutMs, model, apiKey }),
-    stopAfter: async () => undefined,
-  };
 }

@@ -1,7 +1,7 @@
 import { resolveAppHome } from '../home/app-home.js';
 import { gatherDoctorReport, type DoctorReport } from '../server/doctor-report.js';
 import { loadServerConfig } from '../server/load-server-config.js';
-import { formatBytes } from '../server/models/fit-check.js';
+import { formatBytes } from '../api/format-bytes.js';
 import { installRuntime } from '../server/runtime/install-runtime.js';
 import type { CliOutput } from './cli-output.js';
 import { parseCliArgs } from './parse-cli-args.js';

@@ -90,7 +90,7 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
         context.output.err(`      ${row.passed ? 'passed' : row.status} after ${row.attempts} attempt(s) in ${formatSeconds(row.wallSeconds)}\n`);
       }
     } finally {
-      await server.stopAfter();
+      await server.stop();
     }
     const report: EvalReport = {
       type: 'eval',

@@ -2,8 +2,8 @@ import type { RunOutcome } from '../api/session-status.js';
 import { toFactoryError } from '../errors/factory-error.js';
 
 /** DESIGN.md: 0 passed, 1 any other end of a run, 2 bad usage or bad input (message on stderr). */
-export const EXIT_PASSED = 0;
-export const EXIT_NOT_PASSED = 1;
+const EXIT_PASSED = 0;
+const EXIT_NOT_PASSED = 1;
 export const EXIT_BAD_INPUT = 2;
 
 export function exitCodeForOutcome(status: RunOutcome): number {

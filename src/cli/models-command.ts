@@ -2,7 +2,7 @@ import type { ModelPullPayload } from '../api/model-pull.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { resolveAppHome } from '../home/app-home.js';
 import { loadServerConfig } from '../server/load-server-config.js';
-import { formatBytes } from '../server/models/fit-check.js';
+import { formatBytes } from '../api/format-bytes.js';
 import { hfCacheDir } from '../server/models/hf-cache.js';
 import { modelCatalog } from '../server/models/model-catalog.js';
 import { pullModel } from '../server/models/pull-model.js';

@@ -70,7 +70,7 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
   } finally {
-    await server.stopAfter();
+    await server.stop();
   }
 }
 

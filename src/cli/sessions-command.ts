@@ -158,7 +158,7 @@ async function resume(
     if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return exitCodeForOutcome(summary.status);
   } finally {
-    await server.stopAfter();
+    await server.stop();
   }
 }
 

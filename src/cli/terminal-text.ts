@@ -14,7 +14,7 @@ const SGR = /^\u001b\[[0-9;]*m$/;
 // C0 controls but tab and newline, a carriage return not ending a line, DEL, C1, bidi and invisible format characters.
 const UNSAFE_CHARACTER = /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|\r(?!\n)/g;
 
-export function sanitizeForTerminal(text: string): string {
+function sanitizeForTerminal(text: string): string {
   return text.replace(ESCAPE_SEQUENCE, (sequence) => (SGR.test(sequence) ? sequence : '')).replace(UNSAFE_CHARACTER, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const positiveInt = z.int().positive();
 const nonNegativeNumber = z.number().nonnegative();
 
-export const serverConfigSchema = z.strictObject({
+const serverConfigSchema = z.strictObject({
   model: z.string().min(1).default('mlx-community/Qwen2.5-Coder-7B-Instruct-4bit'),
   host: z.string().min(1).default('127.0.0.1'),
   port: z.int().min(1).max(65535).default(8080),
@@ -46,7 +46,7 @@ export const agentConfigSchema = z.strictObject({
   llm_concurrency: positiveInt.default(1),
 });
 
-export const workspaceConfigSchema = z.strictObject({
+const workspaceConfigSchema = z.strictObject({
   /** A shell command run in each new worktree (e.g. `npm ci`). */
   setup: z.string().min(1).nullable().default(null),
   /** Ignored files (e.g. `.env`) copied from the checkout into each new worktree. */
@@ -55,7 +55,7 @@ export const workspaceConfigSchema = z.strictObject({
   editor: z.array(z.string().min(1)).min(1).nullable().default(null),
 });
 
-export const sandboxConfigSchema = z.strictObject({
+const sandboxConfigSchema = z.strictObject({
   /** Refuse to run checks when no OS sandbox is available instead of warning. */
   require: z.boolean().default(false),
   /** Memory a check may use, in MB; null = min(4096, half of the RAM). Enforced where the OS allows (SECURITY.md). */
@@ -72,7 +72,6 @@ export const factoryConfigSchema = z.strictObject({
 });
 
 export type FactoryConfig = z.infer<typeof factoryConfigSchema>;
-export type ServerConfig = FactoryConfig['server'];
 export type AgentConfig = FactoryConfig['agent'];
 export type WorkspaceConfig = FactoryConfig['workspace'];
 

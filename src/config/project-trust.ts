@@ -12,13 +12,13 @@ import { z } from 'zod';
 const storeSchema = z.object({ version: z.literal(1), trusted: z.record(z.string(), z.string()) });
 type TrustStore = z.infer<typeof storeSchema>;
 
-export const TRUST_FILE_NAME = 'trusted-projects.json';
+const TRUST_FILE_NAME = 'trusted-projects.json';
 
 export function trustFileBeside(userConfigFile: string): string {
   return path.join(path.dirname(userConfigFile), TRUST_FILE_NAME);
 }
 
-export function contentHash(text: string | Buffer): string {
+function contentHash(text: string | Buffer): string {
   return crypto.createHash('sha256').update(text).digest('hex');
 }
 

@@ -42,7 +42,7 @@ export function packageRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
-export function packageVersion(root: string = packageRoot()): string {
+function packageVersion(root: string = packageRoot()): string {
   try {
     const parsed = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: unknown };
     return typeof parsed.version === 'string' ? parsed.version : '0.0.0';

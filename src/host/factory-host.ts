@@ -2,12 +2,10 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { GlobalEventPayload } from '../api/global-events.js';
 import type { MemorySample, RepoStatus, SessionInfo } from '../api/payloads.js';
-import { FactoryError } from '../errors/factory-error.js';
 import { appPaths, resolveAppHome, type AppPaths } from '../home/app-home.js';
 import type { ChatModel } from '../llm/llm-types.js';
-import { OpenAiChatModel } from '../llm/openai-chat-model.js';
-import { assertServerReachable } from '../llm/probe-server.js';
 import { runSandboxed } from '../sandbox/index.js';
+import { UrlModelServer } from '../server/model-server.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import { ArchivedSessions } from './archived-sessions.js';
 import { GlobalStream } from './global-stream.js';
@@ -108,18 +106,15 @@ export class FactoryHost {
     return since === undefined ? [...this.memory] : this.memory.filter((sample) => sample.time > since);
   }
 
+  /** Without a server choice (tests, a bare host): the supervisor's URL, else server.host:port from config. */
   private async defaultChatModel(context: ModelContext): Promise<ChatModel> {
-    const supervised = this.server?.baseUrl() ?? null;
-    const url = supervised ?? `http://${context.config.server.host}:${context.config.server.port}`;
-    try {
-      await assertServerReachable(url);
-    } catch {
-      throw new FactoryError(
-        'SERVER_UNREACHABLE',
-        `No model server answers at ${url}. Start the server first, or point server.host and server.port (Settings, factory.yaml) at one that runs.`,
-      );
-    }
-    return new OpenAiChatModel({ baseUrl: url, timeoutMs: context.llmTimeoutMs });
+    const url = this.server?.baseUrl() ?? `http://${context.config.server.host}:${context.config.server.port}`;
+    const server = new UrlModelServer({
+      url,
+      unreachable: `No model server answers at ${url}. Start the server first, or point server.host and server.port (Settings, factory.yaml) at one that runs.`,
+    });
+    await server.ensure();
+    return server.chatModel(context.llmTimeoutMs);
   }
 
   /** A session's loop ended (passed, failed, cancelled…): for native notifications. */

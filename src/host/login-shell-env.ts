@@ -29,13 +29,13 @@ export interface ShellEnvOptions {
   readonly home?: string;
 }
 
-export const SHELL_ENV_TIMEOUT_MS = 10_000;
+const SHELL_ENV_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** Set by the shell session itself or meaningless outside it; never copied into the app. */
 const SHELL_ONLY = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE', 'MLXF_RESOLVING_SHELL_ENV']);
 
 /** The shell's command line: print a marker, the environment NUL-separated, the marker again. */
-export function shellEnvCommand(shell: string, mark: string): string[] {
+function shellEnvCommand(shell: string, mark: string): string[] {
   // `env -0` separates variables with NUL (values may hold newlines); an `env` without -0 prints lines.
   const script = `printf '%s' '${mark}'; command env -0 2>/dev/null || command env; printf '%s' '${mark}'`;
   const name = path.basename(shell);

@@ -19,7 +19,7 @@ export interface OpenCommand {
 }
 
 /** Whether a program is on PATH (executable). */
-export function onPath(program: string, envPath = process.env['PATH'] ?? ''): boolean {
+function onPath(program: string, envPath = process.env['PATH'] ?? ''): boolean {
   if (program.includes('/')) return isExecutable(program);
   return envPath.split(path.delimiter).some((dir) => dir !== '' && isExecutable(path.join(dir, program)));
 }

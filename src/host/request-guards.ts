@@ -9,7 +9,7 @@ import { CODE_PROTOCOL_PREFIX, TOKEN_PROTOCOL_PREFIX } from '../api/wire.js';
  * - The token, random per run, must come with every WebSocket (the API): in its subprotocol list,
  *   never in a URL or a cookie. The page's static files (our own renderer build) need no token.
  */
-export function allowedHosts(port: number): string[] {
+function allowedHosts(port: number): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`];
 }
 

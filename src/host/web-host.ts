@@ -41,7 +41,7 @@ export interface WebHost {
 const BIND_ADDRESS = '127.0.0.1';
 
 /** What a tab of an earlier run is told (the renderer chooses what to show by the code, TOKEN_REJECTED). */
-export const STALE_ADDRESS_MESSAGE = 'This address is no longer served — open the new address printed by `mlx-factory ui`.';
+const STALE_ADDRESS_MESSAGE = 'This address is no longer served — open the new address printed by `mlx-factory ui`.';
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? newToken();

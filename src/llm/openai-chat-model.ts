@@ -137,7 +137,7 @@ export class OpenAiChatModel implements ChatModel {
 }
 
 /** No token is longer than 16 bytes of UTF-8 text; a reply longer than this is not what we asked for. */
-export function replyByteCap(maxTokens: number): number {
+function replyByteCap(maxTokens: number): number {
   return 16 * maxTokens;
 }
 

@@ -9,6 +9,7 @@
  * runs leaves no gap.
  */
 import { CPU_KILL_GRACE_SECONDS } from './resource-limits.js';
+import { shellQuote } from './shell-quote.js';
 
 export interface PreludePlan {
   /** `cgroup.procs` files the leader writes its pid to (one per hierarchy on cgroup v1). */
@@ -27,11 +28,6 @@ export interface PreludePlan {
   readonly watchdogFd: number | null;
   /** Files opened for reading on these descriptors for what is exec'd (bwrap's seccomp program). */
   readonly inputFds?: ReadonlyArray<{ readonly fd: number; readonly file: string }>;
-}
-
-/** A single-quoted shell word. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 const JOIN_FAILED = 'mlx-factory: warning: could not join the run\'s cgroup; its memory and process limits are not enforced';

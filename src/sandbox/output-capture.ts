@@ -18,8 +18,8 @@ export interface OutputCaptureOptions {
   streamTailBytes?: number;
 }
 
-export const DEFAULT_MAX_OUTPUT_BYTES = 128 * 1024;
-export const DEFAULT_STREAM_TAIL_BYTES = 8 * 1024;
+const DEFAULT_MAX_OUTPUT_BYTES = 128 * 1024;
+const DEFAULT_STREAM_TAIL_BYTES = 8 * 1024;
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 

@@ -13,6 +13,7 @@
  * namespace closes that hole too: when its init dies the kernel kills every process in it.
  */
 import { spawn, execFile, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -46,14 +47,30 @@ function errnoCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
-/** Whether a process exists (EPERM: it does, owned by someone else). A zombie counts as existing. */
+/**
+ * Whether a process is still running: it exists (EPERM: it does, owned by someone else) and, on
+ * Linux, is not a zombie — an exited child its parent has not reaped yet still answers kill(pid, 0)
+ * but has finished its work. macOS has no /proc: there a zombie counts as running.
+ */
 export function isProcessAlive(pid: number): boolean {
+  // 0 and negative pids name process groups for kill(): never a single process.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return errnoCode(error) === 'EPERM';
+    if (errnoCode(error) !== 'EPERM') return false;
   }
+  if (process.platform !== 'linux') return true;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    // Gone since kill(); any other failure (a hidden /proc) leaves kill()'s answer standing.
+    return errnoCode(error) !== 'ENOENT';
+  }
+  // "pid (comm) S …": comm may hold spaces and parentheses, so read the state after the last ")".
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state !== 'Z' && state !== 'X';
 }
 
 /** Sends `signal` to every process in group `pgid`. Returns false if the group no longer exists. */

@@ -31,8 +31,8 @@ export interface ResourceLimitsRequest extends Partial<ResourceLimits> {
   readonly cgroups?: boolean;
 }
 
-export const DEFAULT_MAX_PROCESSES = 512;
-export const MAX_DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3;
+const DEFAULT_MAX_PROCESSES = 512;
+const MAX_DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3;
 /** Between SIGXCPU (catchable) and SIGKILL. */
 export const CPU_KILL_GRACE_SECONDS = 5;
 

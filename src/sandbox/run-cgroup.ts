@@ -79,7 +79,7 @@ export interface CgroupSystem {
 }
 
 /** The directories under which this process may make run cgroups, per controller. */
-export interface CgroupParents {
+interface CgroupParents {
   readonly version: CgroupVersion;
   /** v1: one parent per hierarchy; v2: the same directory for both. */
   readonly pids: string | null;
@@ -109,7 +109,7 @@ async function ownDirectory(mountPoint: string, cgroupPath: string | undefined):
  * their controllers there), else v2. Null when there is no cgroup file system. Whether a cgroup can
  * really be made there is only known by trying (see createRunCgroup).
  */
-export async function findCgroupParents(system: CgroupSystem = {}): Promise<CgroupParents | null> {
+async function findCgroupParents(system: CgroupSystem = {}): Promise<CgroupParents | null> {
   const mounts = parseCgroupMounts((await readText(system.mountsFile ?? '/proc/self/mounts')) ?? '');
   const own = parseProcCgroup((await readText(system.procCgroupFile ?? '/proc/self/cgroup')) ?? '');
   const v1 = (controller: string) => mounts.find((m) => m.version === 'v1' && m.controllers.includes(controller));

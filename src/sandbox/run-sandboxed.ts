@@ -101,7 +101,7 @@ export class SandboxUnavailableError extends FactoryError {
 }
 
 const KILL_GRACE_MS = 500;
-export const DEFAULT_MAX_LIVE_OUTPUT_BYTES = 1024 * 1024;
+const DEFAULT_MAX_LIVE_OUTPUT_BYTES = 1024 * 1024;
 /** A shell (and bwrap) reports a child killed by signal n as exit 128 + n; SIGXCPU is 24 on Linux and macOS. */
 const SIGXCPU_EXIT = 128 + 24;
 /** After the group is gone, how long pipes may stay open (held by a process that left the group). */

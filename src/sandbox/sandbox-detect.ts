@@ -21,10 +21,10 @@ export interface SandboxAvailability {
   warning?: string;
 }
 
-export const SANDBOX_EXEC_PATH = '/usr/bin/sandbox-exec';
+const SANDBOX_EXEC_PATH = '/usr/bin/sandbox-exec';
 const PROBE_TIMEOUT_MS = 10_000;
 
-export const BWRAP_INSTALL_HINT =
+const BWRAP_INSTALL_HINT =
   'Install bubblewrap: `sudo apt-get install bubblewrap` (Debian/Ubuntu), `sudo dnf install bubblewrap` (Fedora) or `sudo pacman -S bubblewrap` (Arch).';
 
 async function isExecutable(path: string): Promise<boolean> {
@@ -36,7 +36,7 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-export async function findOnPath(name: string, pathEnv: string | undefined): Promise<string | undefined> {
+async function findOnPath(name: string, pathEnv: string | undefined): Promise<string | undefined> {
   for (const dir of (pathEnv ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, name);

@@ -38,7 +38,7 @@ export const HOME_SECRET_PATHS: readonly string[] = [
 ];
 
 /** Absolute: sockets that hand out root-equivalent control of the machine. */
-export const SYSTEM_SECRET_PATHS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock'];
+const SYSTEM_SECRET_PATHS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock'];
 
 export interface SecretPath {
   /** Resolved (symlink-free) absolute path, which is what a mount or a profile must name. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive } from './process-tree.js';
 
-export const RUN_TMP_PREFIX = 'mlx-factory-run-';
+const RUN_TMP_PREFIX = 'mlx-factory-run-';
 
 /** `mlx-factory-run-<pid>-XXXXXX`, for mkdtemp. */
 export function runTmpPrefix(pid: number = process.pid): string {

@@ -4,7 +4,6 @@ import type { FactoryConfig } from '../config/config-schema.js';
 import { isFactoryError } from '../errors/factory-error.js';
 import { serverHost, fitFor } from './create-mlx-supervisor.js';
 import { readSystemMemory } from './memory/memory-sampler.js';
-import { formatBytes } from './models/fit-check.js';
 import { listLocalModels, type LocalModel } from './models/local-models.js';
 import { RECOMMENDED_MODELS, type RecommendedModel } from './models/recommended-models.js';
 import { resolveModel } from './models/resolve-model.js';
@@ -12,14 +11,15 @@ import { identifyListener, isPortFree } from './port-probe.js';
 import { discoverRuntime, findBasePython, type MlxRuntime, type TriedPython } from './runtime/discover-runtime.js';
 import { probeMlxRuntime } from './runtime/probe-python.js';
 import { minPythonText, PYTHON_REQUIREMENTS } from './runtime/python-requirements.js';
+import { formatBytes } from '../api/format-bytes.js';
 
 /**
  * `mlx-factory doctor`: what is installed and what is missing, each with its fix. Gathered here
  * (not in the CLI) so the app's settings screen can show the same report.
  */
-export type CheckStatus = 'ok' | 'warn' | 'missing';
+type CheckStatus = 'ok' | 'warn' | 'missing';
 
-export interface DoctorCheck {
+interface DoctorCheck {
   readonly id: 'platform' | 'python' | 'mlx' | 'mlx-lm' | 'port' | 'memory' | 'model' | 'chromium';
   readonly label: string;
   readonly status: CheckStatus;

@@ -1,15 +1,12 @@
+import type { ServerStatus } from '../api/payloads.js';
 import type { ServerLogEvent, ServerStateEvent } from '../api/server-events.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
+import { statusOfEvent, type CommandModelServer } from './model-server.js';
 import type { ServerSupervisor } from './server-supervisor.js';
 import { SupervisedChatModel } from './supervised-chat-model.js';
 
-/**
- * `mlx-factory run` without --server-url / --no-server: use the server that already runs for this
- * model (a `server start`, the app, or one a killed run left behind), or start one; after the run,
- * stop it if this run owns it, and leave it alone if someone else does.
- */
 export interface RunServerOptions {
   readonly config: FactoryConfig;
   readonly home: string;
@@ -26,42 +23,69 @@ export interface RunServerOptions {
   readonly supervisor?: MlxSupervisorOptions['supervisor'];
 }
 
-export interface RunServer {
-  /** http://127.0.0.1:PORT (changes only if a restart had to move to another port; use chatModel). */
-  readonly url: string;
+/**
+ * `mlx-factory run` without --server-url / --no-server: use the server that already runs for this
+ * model (a `server start`, the app, or one a killed run left behind), or start one; after the run,
+ * stop it if this run owns it, and leave it alone if someone else does.
+ */
+export class RunServer implements CommandModelServer {
+  readonly supervisor: ServerSupervisor;
   /** The --model string the server runs. */
   readonly model: string;
-  readonly supervisor: ServerSupervisor;
+
+  constructor(options: RunServerOptions) {
+    const { supervisor, model } = createMlxSupervisor({
+      config: options.config,
+      home: options.home,
+      model: options.model,
+      cwd: options.cwd,
+      env: options.env,
+      onWarning: options.onWarning,
+      launch: options.launch,
+      supervisor: options.supervisor,
+    });
+    if (options.onState !== undefined) supervisor.on('server.state', options.onState);
+    if (options.onLog !== undefined) supervisor.on('server.log', options.onLog);
+    this.supervisor = supervisor;
+    this.model = model.arg;
+  }
+
+  /** http://127.0.0.1:PORT (changes only if a restart had to move to another port; use chatModel). */
+  get url(): string {
+    return this.supervisor.url ?? '';
+  }
+
+  async ensure(): Promise<void> {
+    try {
+      await this.supervisor.start();
+    } catch (error) {
+      await this.supervisor.stop('The run could not start its server.');
+      throw error;
+    }
+  }
+
   /** A ChatModel that waits out restarts and retries a turn the server died in (llm_timeout per try). */
-  chatModel(timeoutMs: number): ChatModel;
+  chatModel(timeoutMs: number): ChatModel {
+    return new SupervisedChatModel(this.supervisor, { timeoutMs });
+  }
+
+  status(): ServerStatus {
+    return statusOfEvent(this.supervisor.snapshot());
+  }
+
   /** Stops the server if this run started (or took over) it; leaves someone else's running. */
-  stopAfter(): Promise<void>;
+  stop(): Promise<void> {
+    return this.supervisor.stop('The run is over.');
+  }
+
+  /** The same as stop: the name the run and its tests have used. */
+  stopAfter(): Promise<void> {
+    return this.stop();
+  }
 }
 
 export async function ensureServerForRun(options: RunServerOptions): Promise<RunServer> {
-  const { supervisor, model } = createMlxSupervisor({
-    config: options.config,
-    home: options.home,
-    model: options.model,
-    cwd: options.cwd,
-    env: options.env,
-    onWarning: options.onWarning,
-    launch: options.launch,
-    supervisor: options.supervisor,
-  });
-  if (options.onState !== undefined) supervisor.on('server.state', options.onState);
-  if (options.onLog !== undefined) supervisor.on('server.log', options.onLog);
-  try {
-    await supervisor.start();
-  } catch (error) {
-    await supervisor.stop('The run could not start its server.');
-    throw error;
-  }
-  return {
-    url: supervisor.url ?? '',
-    model: model.arg,
-    supervisor,
-    chatModel: (timeoutMs) => new SupervisedChatModel(supervisor, { timeoutMs }),
-    stopAfter: () => supervisor.stop('The run is over.'),
-  };
+  const server = new RunServer(options);
+  await server.ensure();
+  return server;
 }

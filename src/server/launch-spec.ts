@@ -23,7 +23,7 @@ export type LaunchBuilder = (port: number, host: string) => LaunchSpec | Promise
  * GET /v1/models answers 200 with an empty body; unbuffered output, so log lines arrive as they
  * are printed and the supervisor sees a fatal line at once.
  */
-export function mlxServerEnvironment(home: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+function mlxServerEnvironment(home: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   let cache = hfCacheDir(base);
   if (!fs.existsSync(cache)) {
     cache = serverPaths(home).emptyHfCache;

@@ -7,7 +7,7 @@ import { z } from 'zod';
  * and which supervisor process owns it. It outlives an app killed with SIGKILL, so the next start
  * can adopt the server (if it answers) or kill it (if it is ours and hung) instead of orphaning it.
  */
-export const pidFileSchema = z.object({
+const pidFileSchema = z.object({
   pid: z.int().positive(),
   /** The process group (the server leads its own; the whole group is signalled on stop). */
   pgid: z.int().positive(),

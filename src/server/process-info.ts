@@ -6,27 +6,6 @@ import fs from 'node:fs';
  * supervisor runs). Linux reads /proc; macOS asks ps(1), since it has no /proc.
  */
 
-/** Running and not a zombie (an exited child not yet reaped still answers kill(pid, 0)). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  if (process.platform === 'linux') {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return state !== 'Z' && state !== 'X';
-    } catch {
-      return false;
-    }
-  }
-  return true;
-}
-
 /** The argv of a process, or null when it is gone or unreadable. */
 export async function commandLineOf(pid: number): Promise<string[] | null> {
   if (process.platform === 'linux') {

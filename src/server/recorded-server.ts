@@ -1,8 +1,8 @@
-import { killProcessGroup } from '../sandbox/process-tree.js';
+import { isProcessAlive, killProcessGroup } from '../sandbox/process-tree.js';
 import { completionProbe } from './completion-probe.js';
 import { MemorySampler } from './memory/memory-sampler.js';
 import { readPidFile, removePidFile, type PidFileRecord } from './pid-file.js';
-import { commandLineOf, isProcessAlive, looksLikeRecordedServer } from './process-info.js';
+import { commandLineOf, looksLikeRecordedServer } from './process-info.js';
 import { serverPaths } from './server-paths.js';
 import type { MemorySampleEvent } from '../api/server-events.js';
 

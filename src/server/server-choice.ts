@@ -3,15 +3,9 @@ import type { ServerEvent } from '../api/server-events.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { ExternalServerControl } from './external/external-server.js';
+import type { ModelServer } from './model-server.js';
 import { SupervisorControl, type SupervisorControlOptions } from './supervisor-control.js';
 
-/**
- * The app's model server as Settings chooses it: "the app's own MLX server" (SupervisorControl) or
- * "an OpenAI-compatible server at URL" (ExternalServerControl). Settings apply at once: after a
- * config change, `reconfigure` compares the server section with the one in use and, when it
- * differs, stops the old server (if it was ours), switches, and starts the new one if the old one
- * was running (an external one is checked at once) — every view hears it through server.state.
- */
 type Control = SupervisorControl | ExternalServerControl;
 
 /** What, in the server section, needs a new control (idle_unload_minutes applies by itself). */
@@ -20,7 +14,14 @@ function serverKey(config: FactoryConfig): string {
   return JSON.stringify({ url, api_key_env, model, host, port, python });
 }
 
-export class ServerChoice {
+/**
+ * The app's model server as Settings chooses it: "the app's own MLX server" (SupervisorControl) or
+ * "an OpenAI-compatible server at URL" (ExternalServerControl). Settings apply at once: after a
+ * config change, `reconfigure` compares the server section with the one in use and, when it
+ * differs, stops the old server (if it was ours), switches, and starts the new one if the old one
+ * was running (an external one is checked at once) — every view hears it through server.state.
+ */
+export class ServerChoice implements ModelServer {
   private control: Control;
   private key: string;
   private readonly listeners = new Set<(event: ServerEvent) => void>();
@@ -103,6 +104,11 @@ export class ServerChoice {
 
   baseUrl(): string | null {
     return this.control.baseUrl();
+  }
+
+  async ensure(): Promise<void> {
+    await this.switching;
+    await this.control.ensure();
   }
 
   async chatModel(timeoutMs: number): Promise<ChatModel> {

@@ -1,25 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import type { ServerEventMap, ServerLogEvent, ServerStateEvent } from '../api/server-events.js';
 import { FactoryError } from '../errors/factory-error.js';
-import { killProcessGroup, signalGroup } from '../sandbox/process-tree.js';
-import { completionProbe } from './completion-probe.js';
+import { killProcessGroup } from '../sandbox/process-tree.js';
+import { IdleUnload, formatIdle } from './idle-unload.js';
 import type { LaunchBuilder, LaunchSpec } from './launch-spec.js';
 import { MemorySampler, type MemorySamplerOptions } from './memory/memory-sampler.js';
-import { readPidFile, removePidFile, writePidFile, type PidFileRecord } from './pid-file.js';
-import { canConnect, findFreePort, identifyListener, isPortFree, waitForPortOpen } from './port-probe.js';
-import { commandLineOf, isProcessAlive, looksLikeRecordedServer } from './process-info.js';
-import { detectFatalLine, isRequestLine, LogFileTailer, LogTail, ServerLogFile, SUPERVISOR_MARK, type FatalLine } from './server-log.js';
+import { removePidFile, writePidFile, type PidFileRecord } from './pid-file.js';
+import { findFreePort } from './port-probe.js';
+import { adoptFromPidFile, choosePort, watchAdopted, type AdoptContext, type AdoptedServer, type AdoptFinding } from './server-adopt.js';
+import { killRun, spawnServer, type LaunchTimings, type Running } from './server-launch.js';
+import { isRequestLine, LogFileTailer, LogTail, ServerLogFile, SUPERVISOR_MARK } from './server-log.js';
 import { serverPaths, type ServerPaths } from './server-paths.js';
-import { decideRestart, DEFAULT_RESTART_POLICY, INITIAL_STATUS, reduceServerStatus, restartsOf, type RestartPolicy, type ServerAction, type ServerStatus } from './server-status.js';
+import { waitUntilReady, type ReadyOutcome } from './server-readiness.js';
+import { relaunchPort, respondToCrash } from './server-restart.js';
+import { DEFAULT_RESTART_POLICY, INITIAL_STATUS, reduceServerStatus, restartsOf, type RestartPolicy, type ServerAction, type ServerStatus } from './server-status.js';
 import { TypedEmitter } from './typed-emitter.js';
 
-/**
- * Owns one model server process: finds a port, adopts a server that already answers there (or
- * that a previous run of the app left behind), launches `mlx_lm.server` in its own process group,
- * waits until a 1-token completion answers, restarts it with backoff when it dies, unloads it when
- * idle, and stops the whole group. Everything it does is a `server.state` or `server.log` event.
- */
+/** How a supervisor finds, launches, restarts and unloads its server. */
 export interface SupervisorOptions {
   readonly home: string;
   /** The --model string: recorded in the pid file and compared before adopting a server. */
@@ -46,46 +42,19 @@ export interface SupervisorOptions {
   readonly adopt?: boolean;
 }
 
-/** Milestones of the latest launch, for the bench and for "it took N s to load" messages. */
-export interface LaunchTimings {
-  readonly spawnedAt: number;
-  portOpenAt: number | null;
-  httpdLineAt: number | null;
-  readyAt: number | null;
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly port: number;
-  readonly command: readonly string[];
-  readonly startedAt: number;
-  readonly timings: LaunchTimings;
-  expectedExit: boolean;
-  exit: { code: number | null; signal: NodeJS.Signals | null; error: string | null } | null;
-  fatal: FatalLine | null;
-  /** Resolves once the process is gone and its output has been read. */
-  readonly gone: Promise<void>;
-  readonly wake: Set<() => void>;
-  /** Called when the server prints its "Starting httpd" line (the port is open now). */
-  readonly httpdLine: Set<() => void>;
-}
-
-interface AdoptedServer {
-  readonly pid: number | null;
-  readonly pgid: number | null;
-  readonly port: number;
-  readonly owned: boolean;
-  readonly since: number;
-  watch: NodeJS.Timeout | null;
-}
-
-type ReadyOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: 'exited' | 'fatal' | 'timeout' | 'probe' | 'cancelled'; readonly fatal?: FatalLine; readonly detail: string };
+export type { LaunchTimings } from './server-launch.js';
 
 const HOST = '127.0.0.1';
 const TAIL_LINES = 25;
-const ORPHAN_KILL_GRACE_MS = 3000;
 
+/**
+ * Owns one model server process: finds a port, adopts a server that already answers there (or
+ * that a previous run of the app left behind), launches `mlx_lm.server` in its own process group,
+ * waits until a 1-token completion answers, restarts it with backoff when it dies, unloads it when
+ * idle, and stops the whole group. Everything it does is a `server.state` or `server.log` event.
+ * Each job lives in its own file: server-adopt, server-launch, server-readiness, server-restart,
+ * idle-unload; this class holds the state and sequences them.
+ */
 export class ServerSupervisor {
   readonly memory: MemorySampler;
   private readonly events = new TypedEmitter<ServerEventMap>();
@@ -102,9 +71,7 @@ export class ServerSupervisor {
   private pendingStart: Promise<void> | null = null;
   private startAbort: AbortController | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
-  private inFlight = 0;
-  private lastActivity = Date.now();
+  private readonly idle = new IdleUnload();
   private epochCount = 0;
   private lastTimings: LaunchTimings | null = null;
   private readonly stateWaiters = new Set<() => void>();
@@ -201,15 +168,7 @@ export class ServerSupervisor {
 
   /** Marks a request in flight (no idle unload meanwhile); call the returned function when it ends. */
   beginRequest(): () => void {
-    this.inFlight += 1;
-    this.lastActivity = Date.now();
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.inFlight -= 1;
-      this.lastActivity = Date.now();
-    };
+    return this.idle.beginRequest();
   }
 
   /**
@@ -248,107 +207,56 @@ export class ServerSupervisor {
     }
   }
 
-  /** The pid file of an earlier run: adopt its server if it answers, clean it up if it is a hung orphan. */
-  private async tryAdopt(signal: AbortSignal): Promise<boolean> {
-    const record = readPidFile(this.paths.pidFile);
-    if (record !== null) {
-      const adopted = await this.handlePidFile(record, signal);
-      if (adopted) return true;
-    }
-    return false;
+  private adoptContext(): AdoptContext {
+    return {
+      host: this.host,
+      model: this.options.model,
+      pidFile: this.paths.pidFile,
+      adopt: this.options.adopt !== false,
+      probeTimeoutMs: this.options.adoptProbeTimeoutMs ?? 10_000,
+      stopGraceMs: this.options.stopGraceMs,
+      note: (line) => this.note(line),
+    };
   }
 
-  private async handlePidFile(record: PidFileRecord, signal: AbortSignal): Promise<boolean> {
-    if (!isProcessAlive(record.pid)) {
-      this.note(`Removed a stale pid file: the server it names (pid ${record.pid}) is gone.`);
-      removePidFile(this.paths.pidFile, record.pid);
-      return false;
-    }
-    const ownerAlive = record.supervisorPid !== process.pid && isProcessAlive(record.supervisorPid);
-    const url = `http://${record.host}:${record.port}`;
-    if (record.model === this.options.model && this.options.adopt !== false) {
-      const probe = await completionProbe(url, { timeoutMs: this.options.adoptProbeTimeoutMs ?? 10_000, signal });
-      if (probe.ok) {
-        const owned = !ownerAlive;
-        if (owned) writePidFile(this.paths.pidFile, { ...record, supervisorPid: process.pid, state: 'ready' });
-        const whose = owned ? 'left by an earlier run; it is ours now' : `run by process ${record.supervisorPid}; it stays theirs`;
-        this.adopt({ pid: record.pid, pgid: record.pgid, port: record.port, owned }, `Adopted the server already running at ${url} (pid ${record.pid}, ${whose}).`);
-        return true;
-      }
-      if (ownerAlive) {
-        this.note(`The server of process ${record.supervisorPid} at ${url} does not answer (${probe.reason}); leaving it to its owner.`);
-        return false;
-      }
-      this.note(`A server left by an earlier run (pid ${record.pid}, ${url}) does not answer (${probe.reason}).`);
-    } else if (ownerAlive) {
-      this.note(`Process ${record.supervisorPid} runs ${record.model} at ${url}; starting our own for ${this.options.model}.`);
-      return false;
-    }
-    // An orphan that is hung or serves another model: ours to clean up, if it is what we recorded.
-    const command = await commandLineOf(record.pid);
-    if (command !== null && looksLikeRecordedServer(command, record.command, record.port)) {
-      this.note(`Stopping the orphaned server (pid ${record.pid}, ${record.model}) so it does not hold memory.`);
-      await killProcessGroup(record.pgid, { graceMs: Math.min(this.options.stopGraceMs ?? ORPHAN_KILL_GRACE_MS, ORPHAN_KILL_GRACE_MS) });
-    } else {
-      this.note(`pid ${record.pid} from the pid file now runs something else; not touching it.`);
-    }
-    removePidFile(this.paths.pidFile, record.pid);
-    return false;
+  private async tryAdopt(signal: AbortSignal): Promise<boolean> {
+    const found = await adoptFromPidFile(this.adoptContext(), signal);
+    if (found === null) return false;
+    this.adopt(found);
+    return true;
   }
 
   /** The preferred port, unless something holds it: then adopt it (an OpenAI server with our model) or move on. */
   private async choosePort(signal: AbortSignal): Promise<number | 'adopted'> {
     const preferred = this.preferredPort;
-    if (await isPortFree(this.host, preferred)) return preferred;
-    const listener = await identifyListener(this.host, preferred);
-    const url = `http://${this.host}:${preferred}`;
-    if (listener.kind === 'openai') {
-      if (this.options.adopt !== false && listener.models.includes(this.options.model)) {
-        const probe = await completionProbe(url, { timeoutMs: this.options.adoptProbeTimeoutMs ?? 10_000, signal });
-        if (probe.ok) {
-          this.adopt({ pid: null, pgid: null, port: preferred, owned: false }, `Adopted the OpenAI-compatible server already serving ${this.options.model} at ${url} (not started by us: it is left running on stop).`);
-          return 'adopted';
-        }
-        this.note(`The server at ${url} lists ${this.options.model} but does not answer (${probe.reason}).`);
-      } else {
-        this.note(`Port ${preferred} is taken by an OpenAI-compatible server for other models (${listener.models.slice(0, 3).join(', ') || 'none listed'}).`);
-      }
-    } else if (listener.kind === 'other') {
-      this.note(`Port ${preferred} is used by something that is not an OpenAI-compatible server (${listener.detail}).`);
+    const choice = await choosePort(this.adoptContext(), preferred, signal);
+    if (choice.kind === 'adopt') {
+      this.adopt(choice.found);
+      return 'adopted';
     }
-    const port = await findFreePort(this.host, preferred + 1);
-    if (port === null) throw this.startFailure(`No free port from ${preferred} to ${preferred + 50} on ${this.host}. Set server.port in factory.yaml to a free one.`, []);
-    this.note(`Using port ${port} instead of ${preferred}.`);
-    return port;
+    if (choice.kind === 'none') throw this.startFailure(`No free port from ${preferred} to ${preferred + 50} on ${this.host}. Set server.port in factory.yaml to a free one.`, []);
+    return choice.port;
   }
 
-  private adopt(server: Omit<AdoptedServer, 'since' | 'watch'>, detail: string): void {
-    this.adopted = { ...server, since: Date.now(), watch: null };
+  private adopt({ server, detail }: AdoptFinding): void {
+    const adopted: AdoptedServer = { ...server, since: Date.now(), watch: null };
+    this.adopted = adopted;
     this.epochCount += 1;
-    this.lastActivity = Date.now();
+    this.idle.touch();
     this.dispatch({ type: 'adopted', port: server.port, pid: server.pid, owned: server.owned, detail });
     // A server a killed run of ours left behind still writes into our log file: follow it there.
     if (server.pid !== null) this.follow(null);
-    this.watchAdopted(this.adopted);
-    if (server.owned) this.armIdleTimer();
-  }
-
-  /** We hold no handle on an adopted process: poll whether it lives (pid) or listens (port only). */
-  private watchAdopted(server: AdoptedServer): void {
-    let misses = 0;
-    server.watch = setInterval(() => {
-      void (async () => {
-        const alive = server.pid !== null ? isProcessAlive(server.pid) : await canConnect(this.host, server.port, 1000);
-        misses = alive ? 0 : misses + 1;
-        if (misses < (server.pid !== null ? 1 : 2) || this.adopted !== server || this.current.state !== 'adopted') return;
-        if (server.watch !== null) clearInterval(server.watch);
-        server.watch = null;
+    watchAdopted(
+      adopted,
+      this.host,
+      () => this.adopted === adopted && this.current.state === 'adopted',
+      () => {
         this.adopted = null;
-        if (server.owned) removePidFile(this.paths.pidFile, server.pid ?? undefined);
-        this.handleCrash(`The adopted server on port ${server.port}${server.pid !== null ? ` (pid ${server.pid})` : ''} is gone.`, Date.now() - server.since, server.port);
-      })();
-    }, 500);
-    server.watch.unref();
+        if (adopted.owned) removePidFile(this.paths.pidFile, adopted.pid ?? undefined);
+        this.handleCrash(`The adopted server on port ${adopted.port}${adopted.pid !== null ? ` (pid ${adopted.pid})` : ''} is gone.`, Date.now() - adopted.since, adopted.port);
+      },
+    );
+    if (server.owned) this.armIdleTimer();
   }
 
   // ------------------------------------------------------------------ launch
@@ -364,7 +272,7 @@ export class ServerSupervisor {
       const run = this.spawnServer(port, await this.options.launch(port, this.host));
       let outcome: ReadyOutcome;
       try {
-        outcome = await this.waitUntilReady(run, signal);
+        outcome = await waitUntilReady(run, { host: this.host, timeoutMs: this.options.readyTimeoutMs ?? 600_000, portPollMs: this.options.portPollMs ?? 25, note: (line) => this.note(line) }, signal);
       } catch (error) {
         await this.killRun(run); // never leave a launched process behind on a bug of ours
         throw error;
@@ -374,7 +282,7 @@ export class ServerSupervisor {
         const took = ((run.timings.readyAt - run.timings.spawnedAt) / 1000).toFixed(1);
         this.writeRecord(run, 'ready');
         this.dispatch({ type: 'ready', detail: `Ready at http://${this.host}:${run.port} (pid ${run.pid}, ${took} s from launch).` });
-        this.lastActivity = Date.now();
+        this.idle.touch();
         this.armIdleTimer();
         return;
       }
@@ -400,130 +308,25 @@ export class ServerSupervisor {
   }
 
   private spawnServer(port: number, spec: LaunchSpec): Running {
-    const command = [spec.command, ...spec.args];
-    this.note(`Launching: ${command.join(' ')}`);
-    const spawnedAt = performance.now();
-    // Its output goes straight to the log file (see ServerLogFile for why not through pipes), and a
-    // tailer reads it back for events. detached: the server leads a new process group (setsid), so
-    // one signal reaches all of it and Ctrl-C in a terminal does not hit it behind our back.
-    const fromOffset = this.logFile.size();
-    const fd = this.logFile.openForChild();
-    let child: ChildProcess;
-    try {
-      child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
-    } finally {
-      fs.closeSync(fd);
-    }
-    let resolveGone: () => void = () => undefined;
-    const gone = new Promise<void>((resolve) => {
-      resolveGone = resolve;
+    this.note(`Launching: ${[spec.command, ...spec.args].join(' ')}`);
+    const run = spawnServer(port, spec, {
+      logFile: this.logFile,
+      follow: (onLine, fromOffset) => this.follow(onLine, fromOffset),
+      readLogNow: () => this.tailer?.readNow(),
+      onGone: (gone) => {
+        if (this.running === gone) this.running = null;
+        this.onRunGone(gone);
+      },
     });
-    const run: Running = {
-      child,
-      pid: child.pid ?? -1,
-      port,
-      command,
-      startedAt: spawnedAt,
-      timings: { spawnedAt, portOpenAt: null, httpdLineAt: null, readyAt: null },
-      expectedExit: false,
-      exit: null,
-      fatal: null,
-      gone,
-      wake: new Set(),
-      httpdLine: new Set(),
-    };
     this.lastTimings = run.timings;
-    const wake = (): void => {
-      for (const fn of [...run.wake]) fn();
-    };
-    this.follow((line) => {
-      if (run.timings.httpdLineAt === null && line.includes('Starting httpd at')) {
-        run.timings.httpdLineAt = performance.now();
-        for (const fn of [...run.httpdLine]) fn();
-      }
-      const fatal = detectFatalLine(line);
-      if (fatal !== null && run.fatal === null) {
-        run.fatal = fatal;
-        wake();
-      }
-    }, fromOffset);
-    let closed = false;
-    const finish = (): void => {
-      if (closed) return;
-      closed = true;
-      this.tailer?.readNow(); // its last words, before anyone looks at the tail
-      resolveGone();
-      if (this.running === run) this.running = null;
-      this.onRunGone(run);
-    };
-    child.once('error', (error) => {
-      run.exit = { code: null, signal: null, error: error.message };
-      wake();
-      finish();
-    });
-    child.once('exit', (code, signal) => {
-      run.exit = { code, signal, error: null };
-      wake();
-      finish();
-    });
-    if (child.pid !== undefined) {
+    if (run.child.pid !== undefined) {
       this.running = run;
       this.epochCount += 1;
-      this.dispatch({ type: 'launching', port, pid: child.pid, detail: `Starting ${this.options.model} on port ${port} (pid ${child.pid})…` });
+      this.dispatch({ type: 'launching', port, pid: run.pid, detail: `Starting ${this.options.model} on port ${port} (pid ${run.pid})…` });
       this.writeRecord(run, 'starting');
       this.installExitHook();
     }
     return run;
-  }
-
-  /** Port open (fast TCP polling), then a 1-token completion; a fatal line or an exit ends it early. */
-  private async waitUntilReady(run: Running, signal: AbortSignal): Promise<ReadyOutcome> {
-    if (run.pid < 0) {
-      await run.gone;
-      return { ok: false, reason: 'exited', detail: `Could not run ${run.command[0] ?? ''}: ${run.exit?.error ?? 'spawn failed'}.` };
-    }
-    const timeoutMs = this.options.readyTimeoutMs ?? 600_000;
-    const local = new AbortController();
-    const stop = (): void => local.abort();
-    run.wake.add(stop);
-    signal.addEventListener('abort', stop, { once: true });
-    const timer = setTimeout(stop, timeoutMs);
-    try {
-      const url = `http://${this.host}:${run.port}`;
-      const nudge = (fn: () => void): (() => void) => {
-        run.httpdLine.add(fn);
-        return () => run.httpdLine.delete(fn);
-      };
-      if (await waitForPortOpen(this.host, run.port, local.signal, this.options.portPollMs ?? 25, nudge)) {
-        run.timings.portOpenAt = performance.now();
-        this.note(`Port ${run.port} open after ${((run.timings.portOpenAt - run.timings.spawnedAt) / 1000).toFixed(2)} s; waiting for the model to answer.`);
-        while (!local.signal.aborted) {
-          const probe = await completionProbe(url, { timeoutMs: Math.max(1000, timeoutMs - (performance.now() - run.startedAt)), signal: local.signal });
-          if (probe.ok) return { ok: true };
-          if (local.signal.aborted) break;
-          if (!probe.retryable) return { ok: false, reason: 'probe', detail: `The server answered the readiness check with ${probe.reason}.` };
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-      return this.explainNotReady(run, signal, timeoutMs);
-    } finally {
-      clearTimeout(timer);
-      run.wake.delete(stop);
-      signal.removeEventListener('abort', stop);
-    }
-  }
-
-  private explainNotReady(run: Running, signal: AbortSignal, timeoutMs: number): ReadyOutcome {
-    if (signal.aborted) return { ok: false, reason: 'cancelled', detail: 'Cancelled.' };
-    if (run.fatal === 'load-failed') {
-      return { ok: false, reason: 'fatal', fatal: 'load-failed', detail: 'The server could not load the model (its generation thread died; see its last lines below).' };
-    }
-    if (run.fatal === 'port-in-use') return { ok: false, reason: 'fatal', fatal: 'port-in-use', detail: `Port ${run.port} is already in use.` };
-    if (run.exit !== null) {
-      const how = run.exit.error ?? (run.exit.signal !== null ? `was killed by ${run.exit.signal}` : `exited with code ${String(run.exit.code)}`);
-      return { ok: false, reason: 'exited', detail: `The server ${how} before it was ready.` };
-    }
-    return { ok: false, reason: 'timeout', detail: `The server did not answer a completion within ${Math.round(timeoutMs / 1000)} s.` };
   }
 
   /**
@@ -536,7 +339,7 @@ export class ServerSupervisor {
     this.tailer = new LogFileTailer(this.paths.logFile, fromOffset, (line) => {
       if (line.includes(SUPERVISOR_MARK)) return; // ours, already reported
       this.recordLine('server', line);
-      if (isRequestLine(line)) this.lastActivity = Date.now();
+      if (isRequestLine(line)) this.idle.touch();
       extra?.(line);
       if (++lines % 200 === 0) this.logFile.rotateIfNeeded();
     });
@@ -563,21 +366,13 @@ export class ServerSupervisor {
     this.disarmIdleTimer();
     const lines = this.tail.last(TAIL_LINES);
     this.dispatch({ type: 'exited', uptimeMs, detail, logTail: lines });
-    const decision = decideRestart(this.current, uptimeMs, this.policy);
-    if (!decision.restart) {
-      this.dispatch({
-        type: 'failed',
-        detail: `Gave up after ${this.current.crashStreak} crashes in a row, each within ${Math.round(this.policy.fastCrashWindowMs / 1000)} s of starting. Last: ${detail} See ${this.paths.logFile}.`,
-        logTail: lines,
-      });
-      return;
-    }
-    const seconds = decision.delayMs / 1000;
-    this.dispatch({ type: 'restart-scheduled', delayMs: decision.delayMs, detail: `${detail} Restarting in ${seconds} s (crash ${this.current.crashStreak} of at most ${this.policy.maxFastCrashes} in a row).` });
+    const response = respondToCrash(this.current, { detail, uptimeMs, logTail: lines }, this.policy, this.paths.logFile);
+    this.dispatch(response.action);
+    if (!('delayMs' in response)) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       void this.relaunch(port);
-    }, decision.delayMs);
+    }, response.delayMs);
   }
 
   private async relaunch(previousPort: number): Promise<void> {
@@ -585,7 +380,7 @@ export class ServerSupervisor {
     const abort = new AbortController();
     this.startAbort = abort;
     const attempt = (async () => {
-      const port = (await isPortFree(this.host, previousPort)) ? previousPort : await findFreePort(this.host, previousPort + 1);
+      const port = await relaunchPort(this.host, previousPort);
       if (port === null) {
         this.dispatch({ type: 'failed', detail: `No free port near ${previousPort} to restart the server on.`, logTail: [] });
         return;
@@ -611,23 +406,14 @@ export class ServerSupervisor {
   // ------------------------------------------------------------------ idle unload
 
   private armIdleTimer(): void {
-    this.disarmIdleTimer();
-    const idleMs = this.options.idleUnloadMs ?? 0;
-    if (idleMs <= 0) return;
-    const every = Math.max(50, Math.min(idleMs / 4, 15_000));
-    this.idleTimer = setInterval(() => {
-      const ours = this.current.state === 'ready' || (this.current.state === 'adopted' && this.current.owned);
-      if (!ours || this.inFlight > 0) return;
-      if (Date.now() - this.lastActivity < idleMs) return;
-      this.disarmIdleTimer();
-      void this.terminate(`Unloaded after ${formatMinutes(idleMs)} without requests; the next request loads it again.`, 'unloaded');
-    }, every);
-    this.idleTimer.unref();
+    const ours = (): boolean => this.current.state === 'ready' || (this.current.state === 'adopted' && this.current.owned);
+    this.idle.arm(this.options.idleUnloadMs ?? 0, ours, (idleMs) => {
+      void this.terminate(`Unloaded after ${formatIdle(idleMs)} without requests; the next request loads it again.`, 'unloaded');
+    });
   }
 
   private disarmIdleTimer(): void {
-    if (this.idleTimer !== null) clearInterval(this.idleTimer);
-    this.idleTimer = null;
+    this.idle.disarm();
   }
 
   // ------------------------------------------------------------------ stop
@@ -669,17 +455,7 @@ export class ServerSupervisor {
 
   /** SIGTERM the group, SIGKILL after the grace period, and wait until none of it is left. */
   private async killRun(run: Running): Promise<void> {
-    run.expectedExit = true;
-    if (run.pid > 0 && run.exit === null) {
-      const gone = await killProcessGroup(run.pid, { graceMs: this.options.stopGraceMs ?? 5000 });
-      if (!gone) this.note(`Process group ${run.pid} did not go away after SIGKILL.`);
-    } else if (run.pid > 0) {
-      // The leader is gone; anything it started in its group goes too.
-      signalGroup(run.pid, 'SIGKILL');
-    }
-    let graceTimer: NodeJS.Timeout | undefined;
-    await Promise.race([run.gone, new Promise((resolve) => (graceTimer = setTimeout(resolve, 2000)))]);
-    clearTimeout(graceTimer); // left pending, it would keep a finished CLI alive for 2 s
+    await killRun(run, this.options.stopGraceMs ?? 5000, (line) => this.note(line));
     if (this.running === run) this.running = null;
     removePidFile(this.paths.pidFile, run.pid);
   }
@@ -796,9 +572,4 @@ export class ServerSupervisor {
     const shown = lines.length > 0 ? `\nIts last lines:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
     return new FactoryError('SERVER_FAILED', `The model server is down: ${this.current.detail}${shown}`, { logTail: [...lines] });
   }
-}
-
-function formatMinutes(ms: number): string {
-  const minutes = ms / 60_000;
-  return minutes >= 1 ? `${Number(minutes.toFixed(1))} min` : `${Math.round(ms / 1000)} s`;
 }

@@ -1,22 +1,17 @@
 import fs from 'node:fs';
 import type { DoctorCheck, ModelInfo, ServerStatus } from '../api/payloads.js';
-import type { ServerEvent, ServerStateEvent } from '../api/server-events.js';
+import type { ServerEvent } from '../api/server-events.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
 import { gatherDoctorReport } from './doctor-report.js';
 import { MemorySampler } from './memory/memory-sampler.js';
+import { statusOfEvent, type ModelServer } from './model-server.js';
 import { modelCatalog } from './models/model-catalog.js';
 import type { ServerSupervisor } from './server-supervisor.js';
 import { serverPaths } from './server-paths.js';
 import { SupervisedChatModel } from './supervised-chat-model.js';
 
-/**
- * The supervisor behind the typed API (it has the shape of src/host's ServerControl and
- * DoctorProvider): one supervisor at a time for the model asked for, its events and a memory
- * sampler forwarded to one listener set, and the sampler running only while someone listens (the
- * window or the browser UI is open).
- */
 export interface SupervisorControlOptions {
   readonly home: string;
   /** Read again on every start, so a settings change applies to the next start. */
@@ -31,7 +26,13 @@ export interface SupervisorControlOptions {
   readonly samplerIntervalMs?: number;
 }
 
-export class SupervisorControl {
+/**
+ * The supervisor behind the typed API (it has the shape of src/host's ServerControl and
+ * DoctorProvider): one supervisor at a time for the model asked for, its events and a memory
+ * sampler forwarded to one listener set, and the sampler running only while someone listens (the
+ * window or the browser UI is open).
+ */
+export class SupervisorControl implements ModelServer {
   private current: { supervisor: ServerSupervisor; model: string; port: number | undefined; off: () => void } | null = null;
   private readonly listeners = new Set<(event: ServerEvent) => void>();
   private readonly sampler: MemorySampler;
@@ -84,7 +85,7 @@ export class SupervisorControl {
     if (supervisor === undefined) {
       return { state: 'stopped', previous: 'stopped', detail: 'Not started.', url: null, port: null, pid: null, model: this.options.config().server.model, owned: false, restarts: 0, logTail: [] };
     }
-    return statusOf(supervisor.snapshot());
+    return statusOfEvent(supervisor.snapshot());
   }
 
   /** The last lines of the server's log file (it outlives the supervisor and holds earlier runs too). */
@@ -115,6 +116,11 @@ export class SupervisorControl {
     };
   }
 
+  /** A server for the configured model, started unless one is in use (a new session, or Resume, retries one that gave up). */
+  async ensure(): Promise<void> {
+    if (this.current === null || this.current.supervisor.status.state === 'failed') await this.start();
+  }
+
   /** The URL while a server answers; null while stopped, unloaded or restarting (use chatModel to wait). */
   baseUrl(): string | null {
     const supervisor = this.current?.supervisor;
@@ -128,8 +134,7 @@ export class SupervisorControl {
    * and retries a turn the server died in once it is back (llm_timeout per try).
    */
   async chatModel(timeoutMs: number): Promise<ChatModel> {
-    // A new session, or Resume, tries a supervisor that gave up once more (a fresh start) first.
-    if (this.current === null || this.current.supervisor.status.state === 'failed') await this.start();
+    await this.ensure();
     const supervisor = this.current?.supervisor;
     if (supervisor === undefined) throw new Error('no supervisor after start');
     return new SupervisedChatModel(supervisor, { timeoutMs });
@@ -161,9 +166,4 @@ export class SupervisorControl {
   private emit(event: ServerEvent): void {
     for (const listener of [...this.listeners]) listener(event);
   }
-}
-
-function statusOf(event: ServerStateEvent): ServerStatus {
-  const { type: _type, time: _time, ...status } = event;
-  return status;
 }

@@ -28,7 +28,7 @@ export function noEditHistoryLine(attempt: number): string {
   return `Attempt ${attempt}: no usable edit.`;
 }
 
-export function lastNonEmptyLine(text: string): string {
+function lastNonEmptyLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return lines.at(-1) ?? '';
 }

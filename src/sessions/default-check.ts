@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from '../sandbox/shell-quote.js';
 
 /**
  * With no `check` given, the seed ran the generated program. We do the same for the usual entry files,
@@ -23,10 +24,6 @@ export function defaultCheckCommand(worktree: string, editedFiles: readonly stri
   }
   const runnable = editedFiles.filter((f) => INTERPRETERS[f.split('.').pop() ?? ''] !== undefined);
   const only = runnable.length === 1 ? runnable[0] : undefined;
-  if (only !== undefined) return `${INTERPRETERS[only.split('.').pop() ?? ''] ?? 'python3'} ${quoteForShell(only)}`;
+  if (only !== undefined) return `${INTERPRETERS[only.split('.').pop() ?? ''] ?? 'python3'} ${shellQuote(only)}`;
   return 'python3 main.py';
-}
-
-function quoteForShell(file: string): string {
-  return /^[\w./-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
 }

@@ -7,7 +7,7 @@ import { FactoryError } from '../errors/factory-error.js';
  * ended: when a write fails, this file is deleted and the log's last event and meta.json go into the
  * space it frees. Made lazily (at the first event) and removed when the log is closed.
  */
-export const RESERVE_BYTES = 64 * 1024;
+const RESERVE_BYTES = 64 * 1024;
 
 export class LogSpaceReserve {
   private made = false;

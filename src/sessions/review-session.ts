@@ -17,12 +17,12 @@ export interface DiffScope {
   readonly commit?: string | undefined;
 }
 
-export interface SessionRange {
+interface SessionRange {
   readonly base: string;
   readonly head: string;
 }
 
-export async function sessionRange(context: SessionContext, scope: DiffScope): Promise<SessionRange> {
+async function sessionRange(context: SessionContext, scope: DiffScope): Promise<SessionRange> {
   const { record } = context;
   let commit = scope.commit;
   if (scope.step !== undefined && scope.step > 0) {

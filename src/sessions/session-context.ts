@@ -1,11 +1,12 @@
 import type { SessionEvent } from '../api/events.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
+import { isProcessAlive } from '../sandbox/process-tree.js';
 import { gitCommonDir } from '../workspace/git/common-dir.js';
 import { readRef } from '../workspace/git/read-ref.js';
 import { settleInterruptedMerge } from '../workspace/merge-branch.js';
 import { assertRepoAvailable } from '../workspace/repo-available.js';
-import { isProcessAlive, loadSession, type IsAlive, type SessionRecord } from './session-store.js';
+import { loadSession, type IsAlive, type SessionRecord } from './session-store.js';
 
 /**
  * What every review-and-take operation starts with: the session rebuilt from its log, its repository

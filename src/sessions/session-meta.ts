@@ -7,7 +7,7 @@ import { sessionStateSchema, tokenTotalsSchema } from '../api/session-status.js'
  * meta.json beside each session's log: a summary for fast listing. The log stays the source of truth;
  * meta is rewritten atomically (temp file + rename) so a crash never leaves half a file.
  */
-export const sessionMetaSchema = z.object({
+const sessionMetaSchema = z.object({
   id: z.string(),
   name: z.string(),
   repo: z.string(),

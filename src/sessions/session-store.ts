@@ -3,6 +3,7 @@ import type { EventOf, SessionEvent } from '../api/events.js';
 import type { SessionState, TokenTotals } from '../api/session-status.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
+import { isProcessAlive } from '../sandbox/process-tree.js';
 import { countTokens, type TokenCount } from './loop-state.js';
 import { readAppendedEvents, readSessionLog, SessionLog } from './session-log.js';
 import { readSessionMeta, sessionFiles, writeSessionMeta, type SessionMeta } from './session-meta.js';
@@ -62,16 +63,6 @@ export interface SessionRecord {
 }
 
 export type IsAlive = (pid: number) => boolean;
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else — alive as far as we can tell.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The one fold of a session's log: state + event → state, applied in order. The store keeps a fold per

@@ -5,7 +5,7 @@ import type { ChangedFile } from './git/diff-file-list.js';
  * The two sides of one changed file, for a side-by-side diff view (Monaco's DiffEditor takes two
  * strings). Binary or very large sides are described, not sent.
  */
-export const MAX_TEXT_BYTES = 5 * 1024 * 1024;
+const MAX_TEXT_BYTES = 5 * 1024 * 1024;
 
 export interface FileSide {
   readonly path: string;

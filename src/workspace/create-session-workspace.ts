@@ -36,7 +36,7 @@ export interface CreateWorkspaceOptions {
 }
 
 /** One folder per repository under the worktrees root, named so a person can tell which is which. */
-export function worktreeFolderFor(worktreesRoot: string, repoRoot: string, slug: string, id: string): string {
+function worktreeFolderFor(worktreesRoot: string, repoRoot: string, slug: string, id: string): string {
   const hash = crypto.createHash('sha256').update(repoRoot).digest('hex').slice(0, 8);
   const repoName = path.basename(repoRoot).replace(/[^\w.-]+/g, '_') || 'repo';
   return path.join(worktreesRoot, `${repoName}-${hash}`, `${slug}-${id}`);

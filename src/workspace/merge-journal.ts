@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isProcessAlive } from '../sandbox/process-tree.js';
 import { changedPaths } from './git/changed-paths.js';
 import { startFastForward, type FastForwardResult } from './git/merge-fast-forward.js';
 import { readBlobs } from './git/read-blobs.js';
@@ -25,7 +26,7 @@ const journalSchema = z.object({
 });
 type MergeJournal = z.infer<typeof journalSchema>;
 
-export function mergeJournalFile(commonDir: string): string {
+function mergeJournalFile(commonDir: string): string {
   return path.join(commonDir, 'mlx-factory', 'merge-journal.json');
 }
 
@@ -182,24 +183,9 @@ function writeJournal(file: string, journal: MergeJournal): void {
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
-  while (isRunning(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > until) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return true;
-}
-
-function isRunning(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A zombie (exited, not yet reaped by its parent) has finished its work.
-  try {
-    return !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
 }

@@ -9,7 +9,7 @@ import { runSandboxed, type ExecResult } from '../sandbox/index.js';
  * worktree, the `.git` pointer read-only, process-group timeout, bounded output — except that it has
  * the network, which installing usually needs. Its output goes to the session log as it arrives.
  */
-export const SETUP_TIMEOUT_MS = 15 * 60_000;
+const SETUP_TIMEOUT_MS = 15 * 60_000;
 
 export interface SetupLog {
   append(payload: SessionEventPayload): unknown;

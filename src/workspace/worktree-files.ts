@@ -13,7 +13,7 @@ import path from 'node:path';
  * - reads are capped.
  * Refusals are values with a reason the Coder (or the user) can act on, not exceptions.
  */
-export type FileRefusalCode = 'outside' | 'missing' | 'link' | 'special' | 'directory' | 'too-large';
+type FileRefusalCode = 'outside' | 'missing' | 'link' | 'special' | 'directory' | 'too-large';
 
 export interface FileRefusal {
   readonly ok: false;
@@ -29,7 +29,7 @@ export interface FileRead {
   readonly truncated: boolean;
 }
 
-export const DEFAULT_READ_CAP = 4 * 1024 * 1024;
+const DEFAULT_READ_CAP = 4 * 1024 * 1024;
 
 const OPEN_READ = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 const OPEN_WRITE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
@@ -107,17 +107,6 @@ export function writeWorktreeFile(root: string, rel: string, content: string | B
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** What is at `rel` (without following a final link): for callers that only need to know. */
-export function worktreeEntryKind(root: string, rel: string): 'missing' | 'file' | 'directory' | 'link' | 'special' | 'outside' {
-  const parts = splitRelative(rel);
-  if (parts === null) return 'outside';
-  const stat = fs.lstatSync(path.join(root, ...parts), { throwIfNoEntry: false });
-  if (stat === undefined) return 'missing';
-  if (stat.isSymbolicLink()) return 'link';
-  if (stat.isDirectory()) return 'directory';
-  return stat.isFile() ? 'file' : 'special';
 }
 
 type Located = { readonly ok: true; readonly file: string } | FileRefusal;

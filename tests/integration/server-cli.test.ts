@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPidFile } from '../../src/server/pid-file.js';
-import { isProcessAlive } from '../../src/server/process-info.js';
+import { isProcessAlive } from '../../src/sandbox/process-tree.js';
 import { serverPaths } from '../../src/server/server-paths.js';
 import { runCli } from '../support/run-cli.js';
 import { HF_EMPTY_CACHE, testDeps } from '../support/test-deps.js';

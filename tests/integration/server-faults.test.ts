@@ -13,7 +13,7 @@ import { runSandboxed } from '../../src/sandbox/index.js';
 import { createMlxSupervisor } from '../../src/server/create-mlx-supervisor.js';
 import { ensureServerForRun } from '../../src/server/ensure-server-for-run.js';
 import { readPidFile, writePidFile } from '../../src/server/pid-file.js';
-import { isProcessAlive } from '../../src/server/process-info.js';
+import { isProcessAlive } from '../../src/sandbox/process-tree.js';
 import { requireRuntime } from '../../src/server/runtime/discover-runtime.js';
 import { ServerSupervisor, type SupervisorOptions } from '../../src/server/server-supervisor.js';
 import { serverPaths } from '../../src/server/server-paths.js';

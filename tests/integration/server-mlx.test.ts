@@ -8,7 +8,7 @@ import type { MemorySampleEvent } from '../../src/api/server-events.js';
 import { defaultConfig, type FactoryConfig } from '../../src/config/config-schema.js';
 import { createMlxSupervisor } from '../../src/server/create-mlx-supervisor.js';
 import { readPidFile } from '../../src/server/pid-file.js';
-import { isProcessAlive } from '../../src/server/process-info.js';
+import { isProcessAlive } from '../../src/sandbox/process-tree.js';
 import { serverPaths } from '../../src/server/server-paths.js';
 import type { ServerSupervisor } from '../../src/server/server-supervisor.js';
 import { SupervisedChatModel } from '../../src/server/supervised-chat-model.js';

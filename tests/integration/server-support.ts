@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerStateEvent } from '../../src/api/server-events.js';
 import { liveGroupMembers } from '../../src/sandbox/process-tree.js';
 import type { LaunchBuilder } from '../../src/server/launch-spec.js';
-import { isProcessAlive } from '../../src/server/process-info.js';
+import { isProcessAlive } from '../../src/sandbox/process-tree.js';
 import type { ServerSupervisor } from '../../src/server/server-supervisor.js';
 import { parseScript, type Script } from '../support/scripted-server/launch.js';
 import { scriptedServerNodeArgs } from '../support/scripted-server/server-command.js';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBwrapArgs } from '../../src/sandbox/bwrap-args.js';
 import { threadsFromStat } from '../../src/sandbox/count-user-processes.js';
-import { buildLimitPrelude, shellQuote } from '../../src/sandbox/limit-prelude.js';
+import { buildLimitPrelude } from '../../src/sandbox/limit-prelude.js';
+import { shellQuote } from '../../src/sandbox/shell-quote.js';
 import {
   defaultCpuSeconds,
   defaultMemoryBytes,
@@ -109,7 +110,7 @@ describe('buildLimitPrelude', () => {
     fs.writeFileSync(input, 'FILTER');
     const prelude = buildLimitPrelude({ cgroupProcsFiles: [], cpuSeconds: null, dataBytes: null, maxUserProcesses: null, watchdogFd: 3, inputFds: [{ fd: 4, file: input }] });
     expect(prelude).toContain('kill -s KILL 0');
-    expect(prelude).toMatch(/exec "\$0" "\$@" 3<&- 4<'.*filter\.bin'$/);
+    expect(prelude).toMatch(/exec "\$0" "\$@" 3<&- 4<'?\/.*filter\.bin'?$/);
     // Run without the watchdog line: its `kill 0` would hit the test runner's own process group.
     const withoutWatchdog = prelude.split('\n').filter((line) => !line.includes('kill -s KILL 0')).join('\n');
     const out = execFileSync('/bin/sh', ['-c', `exec 3</dev/null\n${withoutWatchdog}`, '/bin/sh', '-c', 'cat <&4; (true <&3) 2>/dev/null && echo fd3-open || echo fd3-closed'], { encoding: 'utf8' });
@@ -117,7 +118,11 @@ describe('buildLimitPrelude', () => {
   });
 
   it('quotes for the shell', () => {
-    for (const value of ["it's", 'a b', '$HOME', '`x`', '"q"']) expect(execFileSync('/bin/sh', ['-c', `printf %s ${shellQuote(value)}`], { encoding: 'utf8' })).toBe(value);
+    for (const value of ["it's", 'a b', '$HOME', '`x`', '"q"', '', 'a*', '~/x', 'app.py']) {
+      expect(execFileSync('/bin/sh', ['-c', `printf %s ${shellQuote(value)}`, 'sh'], { encoding: 'utf8', cwd: '/' })).toBe(value);
+    }
+    // Plain words stay readable (`sessions show` prints the check): no quotes where none are needed.
+    expect(shellQuote('src/app.py')).toBe('src/app.py');
   });
 });
 

@@ -54,11 +54,3 @@ export function diffstatBoxes(additions: number | null, deletions: number | null
   return { add, del: filled - add, none: slots - filled };
 }
 
-/** The file's language id for Monaco, from its name (a few names have no extension). */
-export function languageHint(path: string): string {
-  const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
-  if (name === 'dockerfile') return 'dockerfile';
-  if (name === 'makefile') return 'makefile';
-  const dot = name.lastIndexOf('.');
-  return dot < 0 ? '' : name.slice(dot);
-}

@@ -1,15 +1,7 @@
 /** How numbers, sizes, times and ids are written in the UI (one place, so every view agrees). */
 
-const GB = 1024 ** 3;
-const MB = 1024 ** 2;
-
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
-  if (bytes >= GB) return `${(bytes / GB).toFixed(bytes >= 10 * GB ? 0 : 1)} GB`;
-  if (bytes >= MB) return `${Math.round(bytes / MB)} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${Math.round(bytes)} B`;
-}
+// Sizes are written as the CLI writes them.
+export { formatBytes } from '../../../src/api/format-bytes.js';
 
 export function formatTokens(count: number): string {
   if (count >= 1_000_000) return `${(count / 1_000_000).toFixed(1)}M`;

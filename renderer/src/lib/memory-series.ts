@@ -57,12 +57,12 @@ export interface PlotArea {
   readonly maxBytes: number;
 }
 
-export function xOf(t: number, area: PlotArea): number {
+function xOf(t: number, area: PlotArea): number {
   const span = Math.max(1, area.to - area.from);
   return ((t - area.from) / span) * area.width;
 }
 
-export function yOf(bytes: number, area: PlotArea): number {
+function yOf(bytes: number, area: PlotArea): number {
   return area.height - (Math.min(bytes, area.maxBytes) / Math.max(1, area.maxBytes)) * area.height;
 }
 

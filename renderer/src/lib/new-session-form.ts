@@ -32,7 +32,7 @@ function wholeNumber(text: string, min: number, max: number, what: string): { va
 }
 
 /** Whether the folder can hold a session, as a sentence for the field (null = fine). */
-export function folderProblem(folder: string, status: RepoStatus | null): string | null {
+function folderProblem(folder: string, status: RepoStatus | null): string | null {
   if (folder.trim() === '') return null;
   if (status === null) return null; // still being checked
   if (status.kind === 'repo') return null;

@@ -14,7 +14,7 @@ export type Route =
   | { readonly view: 'settings' }
   | { readonly view: 'cleanup' };
 
-export const DEFAULT_ROUTE: Route = { view: 'sessions', session: null, tab: 'transcript' };
+const DEFAULT_ROUTE: Route = { view: 'sessions', session: null, tab: 'transcript' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash

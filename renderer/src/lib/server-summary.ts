@@ -9,7 +9,7 @@ import { formatBytes } from './display-format.js';
  */
 const RUNNING: ReadonlySet<ServerStatus['state']> = new Set(['ready', 'adopted', 'starting', 'restarting', 'stopping']);
 
-export function isServerRunning(status: ServerStatus | null): boolean {
+function isServerRunning(status: ServerStatus | null): boolean {
   return status !== null && RUNNING.has(status.state);
 }
 

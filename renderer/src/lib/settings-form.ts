@@ -7,7 +7,7 @@ import { configViewSchema, type ConfigView } from '../../../src/api/payloads.js'
  */
 type FactoryConfig = ConfigView['config'];
 export type Section = 'server' | 'agent' | 'workspace' | 'sandbox';
-export type FieldKind = 'text' | 'optional-text' | 'int' | 'optional-int' | 'number' | 'bool' | 'list' | 'optional-list';
+type FieldKind = 'text' | 'optional-text' | 'int' | 'optional-int' | 'number' | 'bool' | 'list' | 'optional-list';
 
 export interface FieldSpec {
   readonly section: Section;
@@ -73,7 +73,7 @@ export function draftFromConfig(config: FactoryConfig): SettingsDraft {
 type Typed = string | number | boolean | null | string[];
 
 /** A field's text as the value factory.yaml takes, or an error sentence. */
-export function typedValue(field: FieldSpec, raw: DraftValue): { ok: true; value: Typed } | { ok: false; error: string } {
+function typedValue(field: FieldSpec, raw: DraftValue): { ok: true; value: Typed } | { ok: false; error: string } {
   if (field.kind === 'bool') return { ok: true, value: raw === true };
   const text = String(raw).trim();
   switch (field.kind) {

@@ -60,7 +60,7 @@ function chordFor(id: ShortcutId, transport: KeyContext['transport']): Chord {
 
 const KEYCAPS: Record<string, string> = { Escape: 'Esc', '\\': '\\', ',': ',' };
 
-export function chordLabel(chord: Chord, mac: boolean): string {
+function chordLabel(chord: Chord, mac: boolean): string {
   const cap = KEYCAPS[chord.key] ?? chord.key.toUpperCase();
   if (chord.key === '?') return '?';
   if (!chord.mod) return cap;
@@ -94,7 +94,7 @@ export interface KeyPress {
 }
 
 /** Whether the platform's command modifier is down (⌘ alone on a Mac, Ctrl elsewhere). */
-export function commandKeyDown(press: Pick<KeyPress, 'metaKey' | 'ctrlKey'>, mac: boolean): boolean {
+function commandKeyDown(press: Pick<KeyPress, 'metaKey' | 'ctrlKey'>, mac: boolean): boolean {
   return mac ? press.metaKey && !press.ctrlKey : press.ctrlKey && !press.metaKey;
 }
 

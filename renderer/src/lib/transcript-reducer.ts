@@ -43,7 +43,7 @@ export interface ExecItem {
   readonly version: number;
 }
 
-export interface VerdictItem {
+interface VerdictItem {
   readonly kind: 'verdict';
   readonly id: string;
   readonly attempt: number;
@@ -52,7 +52,7 @@ export interface VerdictItem {
   readonly feedback: string;
 }
 
-export interface CommitItem {
+interface CommitItem {
   readonly kind: 'commit';
   readonly id: string;
   readonly attempt: number;
@@ -61,13 +61,13 @@ export interface CommitItem {
   readonly files: readonly string[];
 }
 
-export interface AttemptItem {
+interface AttemptItem {
   readonly kind: 'attempt';
   readonly id: string;
   readonly attempt: number;
 }
 
-export interface NoteItem {
+interface NoteItem {
   readonly kind: 'note';
   readonly id: string;
   readonly tone: 'info' | 'warn' | 'error' | 'success';
@@ -75,7 +75,7 @@ export interface NoteItem {
   readonly detail: string | null;
 }
 
-export interface FinishedItem {
+interface FinishedItem {
   readonly kind: 'finished';
   readonly id: string;
   readonly status: RunOutcome;

@@ -9,7 +9,7 @@ import { turnText, type ExecItem, type Transcript, type TranscriptItem, type Tur
  * reused (same objects), so the list re-measures only what grew.
  */
 export const FENCE_CHUNK_LINES = 40;
-export const OUTPUT_CHUNK_LINES = 60;
+const OUTPUT_CHUNK_LINES = 60;
 
 export type TranscriptRow =
   | { readonly kind: 'turn-header'; readonly key: string; readonly turn: TurnItem }
@@ -113,7 +113,7 @@ function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {
 }
 
 /** Same content (so the rendered row would be identical): the old object can stay. */
-export function sameRow(a: TranscriptRow, b: TranscriptRow): boolean {
+function sameRow(a: TranscriptRow, b: TranscriptRow): boolean {
   if (a.key !== b.key || a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'block': {
@@ -170,6 +170,3 @@ export class TranscriptRowCache {
   }
 }
 
-export function transcriptRows(transcript: Transcript): TranscriptRow[] {
-  return new TranscriptRowCache().rows(transcript);
-}

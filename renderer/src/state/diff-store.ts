@@ -8,7 +8,7 @@ import { api } from './api-instance.js';
  * The diff review of the open session: changed files (all changes, or one commit's), the file
  * shown in Monaco, the merge preview, and the take actions (merge, discard, roll back).
  */
-export type DiffMode = 'side-by-side' | 'inline';
+type DiffMode = 'side-by-side' | 'inline';
 
 interface Loadable<T> {
   readonly value: T | null;

@@ -19,7 +19,7 @@ interface Saved {
 
 const DEFAULTS: Saved = { listWidth: LIST_WIDTH.initial, diffSideWidth: DIFF_SIDE_WIDTH.initial, listHidden: { transcript: false, diff: true } };
 
-export const clamp = (value: number, range: { min: number; max: number }): number => Math.round(Math.min(range.max, Math.max(range.min, value)));
+const clamp = (value: number, range: { min: number; max: number }): number => Math.round(Math.min(range.max, Math.max(range.min, value)));
 
 function load(): Saved {
   try {

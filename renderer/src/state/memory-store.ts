@@ -4,7 +4,7 @@ import { errorText } from '../lib/api-errors.js';
 import { api } from './api-instance.js';
 
 /** Memory samples (history from the host, then live `memory.sample` events), oldest first. */
-export const SAMPLES_KEPT = 1800;
+const SAMPLES_KEPT = 1800;
 
 interface MemoryStore {
   readonly samples: readonly MemorySample[];

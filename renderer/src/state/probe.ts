@@ -5,7 +5,7 @@ import { useTranscriptStore } from './transcript-store.js';
  * check that every streamed token arrived exactly once even though the virtualised list keeps
  * only the visible rows in the DOM. Installed only when the page is opened with `?probe=1`.
  */
-export interface TranscriptProbe {
+interface TranscriptProbe {
   turns(session: string): Array<{ attempt: number; persona: string; streamed: string; final: string | null; streaming: boolean }>;
   ignored(session: string): number;
 }

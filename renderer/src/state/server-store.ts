@@ -5,9 +5,9 @@ import { errorText } from '../lib/api-errors.js';
 import { api } from './api-instance.js';
 
 /** The model server: its state (live from `server.state`), log tail, restarts, models and the doctor. */
-export const LOG_LINES_KEPT = 2000;
+const LOG_LINES_KEPT = 2000;
 
-export interface StateChange {
+interface StateChange {
   readonly time: string;
   readonly state: ServerStatus['state'];
   readonly detail: string;

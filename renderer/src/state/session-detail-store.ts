@@ -4,7 +4,7 @@ import { errorText } from '../lib/api-errors.js';
 import { api } from './api-instance.js';
 
 /** `sessions.show` per session: the task, commits (for the timeline), the last verdict. */
-export interface DetailEntry {
+interface DetailEntry {
   readonly detail: SessionDetail | null;
   readonly loading: boolean;
   readonly error: string | null;

@@ -11,7 +11,7 @@ import { api } from './api-instance.js';
  * after its stream is unfollowed, and following again continues after its last seq — the API
  * client never delivers an event twice, so nothing is lost or doubled.
  */
-export type FollowState = { readonly state: 'loading' } | { readonly state: 'ready' } | { readonly state: 'error'; readonly error: string };
+type FollowState = { readonly state: 'loading' } | { readonly state: 'ready' } | { readonly state: 'error'; readonly error: string };
 
 interface TranscriptStore {
   /** Everything received (what the probe checks token by token). */

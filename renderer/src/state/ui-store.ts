@@ -3,7 +3,7 @@ import type { Confirmation } from '../lib/merge-summary.js';
 import { formatRoute, parseRoute, type Route } from '../lib/route.js';
 
 /** Where the window is (the hash route), the confirmation dialog, and passing notices (toasts). */
-export interface Toast {
+interface Toast {
   readonly id: number;
   readonly tone: 'info' | 'success' | 'danger';
   readonly text: string;

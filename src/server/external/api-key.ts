@@ -5,7 +5,7 @@ import { FactoryError } from '../../errors/factory-error.js';
 const run = promisify(execFile);
 
 /** The keychain service our generic passwords live under (`security add-generic-password -s mlx-factory -a NAME -w`). */
-export const KEYCHAIN_SERVICE = 'mlx-factory';
+const KEYCHAIN_SERVICE = 'mlx-factory';
 
 /**
  * An external server's API key, never stored in factory.yaml: `server.api_key_env` names an

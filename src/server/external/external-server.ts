@@ -5,6 +5,7 @@ import type { FactoryConfig } from '../../config/config-schema.js';
 import { FactoryError, toFactoryError } from '../../errors/factory-error.js';
 import type { ChatModel } from '../../llm/llm-types.js';
 import { normaliseBaseUrl, OpenAiChatModel } from '../../llm/openai-chat-model.js';
+import type { ModelServer } from '../model-server.js';
 import { readApiKey } from './api-key.js';
 
 /**
@@ -20,7 +21,7 @@ export interface ExternalServerOptions {
 
 const modelsResponseSchema = z.object({ data: z.array(z.object({ id: z.string() }).loose()) }).loose();
 
-export class ExternalServerControl {
+export class ExternalServerControl implements ModelServer {
   private state: ServerStateName = 'stopped';
   private previous: ServerStateName = 'stopped';
   private detail = 'Not checked yet.';
@@ -93,9 +94,14 @@ export class ExternalServerControl {
     return this.state === 'adopted' ? this.url : null;
   }
 
-  async chatModel(timeoutMs: number): Promise<ChatModel> {
+  /** Checks the server unless it answered already; rejects with SERVER_UNREACHABLE when it does not answer. */
+  async ensure(): Promise<void> {
     if (this.state !== 'adopted') await this.start();
     if (this.state !== 'adopted') throw new FactoryError('SERVER_UNREACHABLE', this.detail);
+  }
+
+  async chatModel(timeoutMs: number): Promise<ChatModel> {
+    await this.ensure();
     const apiKey = await readApiKey(this.options.config().server.api_key_env, { env: this.options.env });
     return new OpenAiChatModel({ baseUrl: this.url, timeoutMs, model: this.model(), apiKey });
   }

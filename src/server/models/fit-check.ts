@@ -1,13 +1,6 @@
-/**
- * Will a model fit? weights + KV cache for the context we will use + the runtime's own overhead,
- * against what the machine has. Pure: the caller measures, this decides and explains.
- *
- * - `too-large`: more than the machine can ever give it (on macOS, Metal caps a process's GPU
- *   working set at roughly 3/4 of RAM by default), so starting it would only thrash or crash.
- * - `tight`: it would fit in this machine but not in what is available right now (plus headroom):
- *   starting it pushes the system into swap. A warning, not a refusal.
- */
-export type FitVerdict = 'fits' | 'tight' | 'too-large';
+import { formatBytes } from '../../api/format-bytes.js';
+
+type FitVerdict = 'fits' | 'tight' | 'too-large';
 
 export interface FitInput {
   readonly weightsBytes: number;
@@ -37,13 +30,15 @@ export const HEADROOM_BYTES = 1 * GiB;
 /** When config.json says nothing about attention: a 7B-class model's KV at ~16k tokens. */
 const UNKNOWN_KV_BYTES = 1 * GiB;
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= GiB) return `${Number((bytes / GiB).toFixed(1))} GB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(0)} MB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  return `${bytes} B`;
-}
-
+/**
+ * Will a model fit? weights + KV cache for the context we will use + the runtime's own overhead,
+ * against what the machine has. Pure: the caller measures, this decides and explains.
+ *
+ * - `too-large`: more than the machine can ever give it (on macOS, Metal caps a process's GPU
+ *   working set at roughly 3/4 of RAM by default), so starting it would only thrash or crash.
+ * - `tight`: it would fit in this machine but not in what is available right now (plus headroom):
+ *   starting it pushes the system into swap. A warning, not a refusal.
+ */
 export function checkFit(input: FitInput): FitResult {
   const kvBytes = input.kvBytes ?? UNKNOWN_KV_BYTES;
   const needBytes = input.weightsBytes + kvBytes + RUNTIME_OVERHEAD_BYTES;

@@ -1,20 +1,21 @@
 import type { ModelInfo } from '../../api/payloads.js';
 import { readSystemMemory } from '../memory/memory-sampler.js';
-import { checkFit, formatBytes } from './fit-check.js';
+import { checkFit } from './fit-check.js';
 import { listLocalModels, type ListModelsOptions } from './local-models.js';
 import { RECOMMENDED_MODELS } from './recommended-models.js';
+import { formatBytes } from '../../api/format-bytes.js';
 
 /**
  * The Models table, as `models list` prints it and the Models view draws it: the seed's recommended
  * models, then whatever else is on disk, each with its size on disk and whether it fits this
  * machine's memory (judged on the weights, a KV-cache allowance and the runtime's overhead).
  */
-export interface CatalogMemory {
+interface CatalogMemory {
   readonly totalBytes: number;
   readonly availableBytes: number;
 }
 
-export function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: CatalogMemory, platform: NodeJS.Platform = process.platform, configured?: string): ModelInfo[] {
+function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: CatalogMemory, platform: NodeJS.Platform = process.platform, configured?: string): ModelInfo[] {
   const fitOf = (weightsBytes: number): { fit: ModelInfo['fit']; fitMessage: string } => {
     const result = checkFit({ weightsBytes, kvBytes: null, totalBytes: memory.totalBytes, availableBytes: memory.availableBytes, platform });
     return { fit: result.verdict, fitMessage: result.message };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { formatBytes } from './fit-check.js';
+import { formatBytes } from '../../api/format-bytes.js';
 
 /** What the Python bridge says (hub-bridge-script.ts), validated line by line. */
-export const plannedFileSchema = z.object({
+const plannedFileSchema = z.object({
   path: z.string().min(1),
   size: z.number().int().nonnegative(),
   blobId: z.string().min(1),
@@ -39,7 +39,7 @@ export function planTotalBytes(files: readonly PlannedFile[]): number {
 }
 
 /** Space kept free beyond the download itself: the OS, logs, and a margin for the cache's own files. */
-export const FREE_SPACE_MARGIN_BYTES = 256 * 1024 ** 2;
+const FREE_SPACE_MARGIN_BYTES = 256 * 1024 ** 2;
 
 export interface SpaceVerdict {
   readonly ok: boolean;

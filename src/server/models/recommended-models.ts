@@ -51,6 +51,3 @@ export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
   },
 ];
 
-export function recommendedModel(id: string): RecommendedModel | undefined {
-  return RECOMMENDED_MODELS.find((m) => m.id === id);
-}

@@ -25,7 +25,7 @@ export interface ResolvedModel {
   readonly kvBytesPerToken: number | null;
 }
 
-export function looksLikePath(model: string): boolean {
+function looksLikePath(model: string): boolean {
   return model.startsWith('/') || model.startsWith('./') || model.startsWith('../') || model.startsWith('~') || model === '.' || /^[A-Za-z]:[\\/]/.test(model);
 }
 

@@ -12,9 +12,9 @@ import { minPythonText, pipSpecifiers } from './python-requirements.js';
  * pip-installs the pinned mlx / mlx-lm set into it, passing every line pip prints to `onProgress`
  * so the user sees the download happen. Re-running it repairs or updates the venv in place.
  */
-export type InstallPhase = 'base' | 'venv' | 'pip' | 'verify' | 'done';
+type InstallPhase = 'base' | 'venv' | 'pip' | 'verify' | 'done';
 
-export interface InstallProgress {
+interface InstallProgress {
   readonly phase: InstallPhase;
   readonly line: string;
 }

@@ -8,7 +8,7 @@ import { gitPlace, type WorktreeGit } from './worktree-git.js';
  * fixed identity (so a machine with no git identity works), no hooks (the user's hooks are not meant
  * for model drafts) and no signing prompt. Returns the new commit, or null when nothing changed.
  */
-export const FACTORY_IDENTITY = { name: 'MLX Factory', email: 'factory@mlx-factory.invalid' } as const;
+const FACTORY_IDENTITY = { name: 'MLX Factory', email: 'factory@mlx-factory.invalid' } as const;
 
 const NO_HOOKS_NO_SIGNING = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false'];
 

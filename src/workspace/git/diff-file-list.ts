@@ -14,7 +14,7 @@ import { gitPlace, type GitAt } from './worktree-git.js';
  * the first 8000 bytes, or the `binary`/`-diff` attribute): the cost of `git diff --numstat` (0.7–1.4×
  * of it), 1.8–3.3× a name-status listing, because that reads no blob at all.
  */
-export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed' | 'unmerged';
+type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed' | 'unmerged';
 
 export interface ChangedFile {
   readonly path: string;
