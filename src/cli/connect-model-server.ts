@@ -17,6 +17,8 @@ export interface ServerFlags {
 }
 
 export interface ModelServer {
+  /** Where turns go and the model asked for (null: the server's own), as a `plan.server` event logs it. */
+  readonly chosen: { readonly url: string | null; readonly model: string | null };
   chatModel(timeoutMs: number): ChatModel;
   /** Stops a server this command started; leaves anyone else's running. */
   stopAfter(): Promise<void>;
@@ -38,13 +40,14 @@ export async function connectModelServer(
   if (flags['server-url'] !== undefined || flags['no-server'] === true) {
     const url = await reachableUrl(flags['server-url'], target.config);
     return {
+      chosen: { url, model: flags.model ?? null },
       chatModel: (timeoutMs) => new OpenAiChatModel({ baseUrl: url, timeoutMs, model: flags.model }),
       stopAfter: async () => undefined,
     };
   }
   if (target.config.server.url !== null) return externalFromConfig(flags, target.config);
   const quiet = flags.json === true;
-  return ensureServerForRun({
+  const run = await ensureServerForRun({
     config: target.config,
     home: target.home,
     model: flags.model,
@@ -54,6 +57,7 @@ export async function connectModelServer(
     },
     onWarning: (message) => target.output.err(`warning: ${message}\n`),
   });
+  return { chosen: { url: run.url === '' ? null : run.url, model: run.model }, chatModel: (timeoutMs) => run.chatModel(timeoutMs), stopAfter: () => run.stopAfter() };
 }
 
 async function reachableUrl(explicit: string | undefined, config: FactoryConfig): Promise<string> {
@@ -83,6 +87,7 @@ async function externalFromConfig(flags: ServerFlags, config: FactoryConfig): Pr
   const url = config.server.url ?? '';
   const model = flags.model ?? server.model();
   return {
+    chosen: { url, model: model ?? null },
     chatModel: (timeoutMs) => new OpenAiChatModel({ baseUrl: url, timeoutMs, model, apiKey }),
     stopAfter: async () => undefined,
   };

@@ -6,7 +6,9 @@ import { runSandboxed } from '../sandbox/index.js';
 import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
 import { relocateSession } from '../sessions/relocate-session.js';
+import { replySession } from '../sessions/reply-session.js';
 import { resumeSession } from '../sessions/resume-session.js';
+import type { SessionLog } from '../sessions/session-log.js';
 import { sessionChanges } from '../sessions/review-session.js';
 import { rollbackSession } from '../sessions/rollback-session.js';
 import { loadSession, reconcileSessions, type SessionRecord } from '../sessions/session-store.js';
@@ -33,6 +35,8 @@ export const SESSIONS_USAGE = `Usage:
   mlx-factory sessions discard ID [--json]
   mlx-factory sessions rollback ID STEP [--json]          (STEP 0 = the base commit)
   mlx-factory sessions resume ID [--server-url URL | --no-server] [-m MODEL] [--json]
+  mlx-factory sessions reply ID "MESSAGE" [--server-url URL | --no-server] [-m MODEL] [--json]
+                                                          (continue in the same worktree: a new attempt series)
   mlx-factory sessions relocate ID NEW_REPO_FOLDER        (after moving the repository)`;
 
 const OPTIONS = {
@@ -70,7 +74,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   const print = (data: unknown, text: string): void => out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   if (sub === undefined) throw usage('Say which sessions command to run.');
   if (sub === 'list') return listSessions(paths, out, json);
-  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'relocate'];
+  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'relocate'];
   if (!known.includes(sub)) throw usage(`Unknown sessions command "${sub}".`);
   if (id === undefined) throw usage(`sessions ${sub} needs a session ID (see \`mlx-factory sessions list\`).`);
   reconcileSessions(paths);
@@ -125,7 +129,10 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
       return 0;
     }
     case 'resume':
-      return resume(paths, id, values, context);
+      return continueSession(paths, id, values, context, null);
+    case 'reply':
+      if (extra === undefined || extra.trim() === '') throw usage('sessions reply needs the MESSAGE for the Coder (in quotes).');
+      return continueSession(paths, id, values, context, extra);
     case 'relocate': {
       if (extra === undefined) throw usage('sessions relocate needs the repository\'s new folder.');
       const result = await relocateSession(paths, id, extra);
@@ -137,11 +144,13 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   }
 }
 
-async function resume(
+/** `resume` (message null) and `reply`: the server chosen anew, the rest from the session's logged plan. */
+async function continueSession(
   paths: AppPaths,
   id: string,
   values: { 'server-url'?: string | undefined; 'no-server'?: boolean | undefined; model?: string | undefined; json?: boolean | undefined },
   context: SessionsContext,
+  message: string | null,
 ): Promise<number> {
   const { record } = loadSession(paths, id);
   const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: paths.userConfig });
@@ -149,12 +158,13 @@ async function resume(
   const json = values.json === true;
   const view = json ? (event: unknown) => context.output.out(`${JSON.stringify(event)}\n`) : createTerminalView(context.output);
   try {
-    const summary = await resumeSession(paths, id, {
+    const deps = {
       model: server.chatModel(record.limits.llmTimeout * 1000),
       runCheck: runSandboxed,
       signal: context.signal,
-      onLog: (log) => log.subscribe(view),
-    });
+      onLog: (log: SessionLog) => log.subscribe(view),
+    };
+    const summary = message === null ? await resumeSession(paths, id, deps) : await replySession(paths, id, message, deps, { server: server.chosen });
     if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return exitCodeForOutcome(summary.status);
   } finally {
