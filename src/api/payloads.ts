@@ -32,6 +32,10 @@ export const sessionInfoSchema = z.object({
   live: z.boolean(),
   /** Hidden from the list by the user (`sessions.archive`); nothing was deleted. */
   archived: z.boolean(),
+  /** The latest attempt series (1 = the first run; each reply starts the next); `attempts` and `tokens` count it. */
+  series: z.int().positive(),
+  /** Rolled back to this step and not checked since (null: not rolled back, or checked again). */
+  rolledBackTo: z.int().nonnegative().nullable(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 

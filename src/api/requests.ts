@@ -75,6 +75,15 @@ export const requestSchemas = {
   'sessions.cancel': { params: byId, data: z.object({ cancelled: z.boolean() }) },
   /** Continues an interrupted (or ended) session in the same worktree. */
   'sessions.resume': { params: byId, data: sessionInfoSchema },
+  /**
+   * Talks back to a session that is not running (passed, failed, stopped, rolled back): the Coder
+   * continues in the same worktree and branch with this instruction, as a new attempt series.
+   * Answers once the series has started.
+   */
+  'sessions.reply': {
+    params: z.strictObject({ id: sessionId, message: z.string().trim().min(1, 'Say what the Coder should do next.').max(20_000) }),
+    data: sessionInfoSchema,
+  },
   'sessions.list': { params: none, data: z.object({ sessions: z.array(sessionInfoSchema) }) },
   'sessions.show': { params: byId, data: sessionDetailSchema },
   /** Changed files against the base; with `commit`, what that one commit changed. */

@@ -78,6 +78,7 @@ const handlers: Handlers = {
   'sessions.start': (params, { host }) => host.sessions.start(params),
   'sessions.cancel': (params, { host }) => ({ cancelled: host.sessions.cancel(params.id) }),
   'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
+  'sessions.reply': (params, { host }) => host.sessions.reply(params.id, params.message, host.ops.reply),
   'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id), (id) => host.archive.has(id)) }),
   'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id), (id) => host.archive.has(id)),
   'sessions.diff': (params, { host }) => host.ops.diff(host.paths, params.id, params.commit),

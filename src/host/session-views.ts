@@ -41,6 +41,8 @@ export function toSessionInfo(record: SessionRecord, live: LiveSessionState | un
     headCommit: record.headCommit,
     live: false,
     archived,
+    series: record.series,
+    rolledBackTo: record.rolledBackTo,
   };
   return live === undefined ? info : { ...info, ...live, state: 'running', reason: '', live: true };
 }

@@ -22,6 +22,8 @@ function session(id: string, over: Partial<SessionInfo> = {}): SessionInfo {
     headCommit: 'b',
     live: false,
     archived: false,
+    series: 1,
+    rolledBackTo: null,
     ...over,
   };
 }

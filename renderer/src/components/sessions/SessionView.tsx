@@ -14,6 +14,7 @@ import { LoadingState } from '../common/LoadingState.js';
 import { TranscriptView } from '../transcript/TranscriptView.js';
 import { SessionActions } from './SessionActions.js';
 import { SessionHeader } from './SessionHeader.js';
+import { canReply, ReplyComposer } from './ReplyComposer.js';
 
 // Monaco is big: its chunk loads after start-up — fetched when the browser is idle once a session
 // is open, so the first click on "Changes" does not wait for it.
@@ -143,6 +144,7 @@ export function SessionView({
           </Suspense>
         )}
       </div>
+      {tab === 'transcript' && canReply(info) && <ReplyComposer session={info} />}
     </div>
   );
 }

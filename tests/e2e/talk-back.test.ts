@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git, makeRepo, removeTempDirs } from '../support/git-fixtures.js';
+import type { Script } from '../support/scripted-server/launch.js';
+import { describeFindings, seriousViolations } from './support/axe-scan.js';
+import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
+
+/**
+ * Talking back to a finished session (issue 12): the composer under the transcript sends a follow-up
+ * instruction, the Coder continues in the same worktree as a new attempt series (its prompt holds the
+ * original task and the instruction, checked at the scripted server), the series passes, and the
+ * result merges. The scripted server plays the model.
+ */
+const fence = (file: string, body: string): string => `${file}\n\`\`\`python\n${body}\`\`\`\n`;
+const SCRIPT: Script = {
+  coder: [{ content: `Here it is.\n\n${fence('main.py', 'print(42)\n')}` }, { content: `Added the second line.\n\n${fence('main.py', 'print(42)\nprint(43)\n')}` }],
+  sheriff: [{ content: 'Prints 42.\n\nVERDICT: PASS' }, { content: 'Prints 42 and 43.\n\nVERDICT: PASS' }],
+};
+
+let ui: UiHarness;
+let repo: string;
+let sessionId = '';
+
+async function waitUntilStopped(id: string, series: number): Promise<void> {
+  const api = ui.api();
+  for (let i = 0; i < 300; i++) {
+    const shown = await api.request('sessions.show', { id });
+    if (shown.ok && !shown.data.session.live && shown.data.session.state !== 'running' && shown.data.session.series === series) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`session ${id} did not finish series ${series}`);
+}
+
+beforeAll(async () => {
+  ui = await startUi({ script: SCRIPT });
+  repo = makeRepo({ files: { 'README.md': '# demo\n' } });
+  const started = await ui.api().request('sessions.start', { description: 'Print the answer.\nIt is 42.', repo, check: 'python3 main.py', maxAttempts: 2 });
+  if (!started.ok) throw new Error(started.error.message);
+  sessionId = started.data.id;
+  await waitUntilStopped(sessionId, 1);
+});
+
+afterAll(async () => {
+  await ui?.stop();
+  removeTempDirs();
+});
+
+describe('talk back', () => {
+  it('replies to a passed session → a new attempt series → pass → merge', async () => {
+    const { page, errors } = await ui.open(`sessions/${encodeURIComponent(sessionId)}`, { width: 1280, height: 860 });
+    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    const composer = page.getByRole('form', { name: 'Reply to the Coder' });
+    await composer.waitFor();
+    const box = composer.getByLabel(/Reply to the Coder/);
+    await box.fill('Also print 43 on a second line.');
+    expect(describeFindings('reply composer (light)', await seriousViolations(page))).toBe('');
+    await screenshot(page, 'talk-back-composer');
+    await ui.model.clearRequests();
+    await composer.getByRole('button', { name: 'Send' }).click();
+
+    // The reply shows in the transcript; the composer goes while the series runs and comes back after.
+    await page.getByText('You replied — attempt series 2, from step 1: Also print 43 on a second line.').waitFor({ timeout: 15_000 });
+    await waitUntilStopped(sessionId, 2);
+    await composer.waitFor({ timeout: 15_000 });
+    expect(await box.inputValue()).toBe('');
+    const shown = await ui.api().request('sessions.show', { id: sessionId });
+    if (!shown.ok) throw new Error(shown.error.message);
+    expect(shown.data.session).toMatchObject({ state: 'passed', series: 2, attempts: 1 });
+    expect(shown.data.commits.map((c) => [c.step, c.attempt, c.passed])).toEqual([
+      [1, 1, true],
+      [2, 1, true],
+    ]);
+    expect(git(shown.data.session.worktree, 'show', 'HEAD:main.py')).toBe('print(42)\nprint(43)\n');
+
+    // What the Coder was asked: the original task, the instruction, and a line for the first series.
+    const coder = (await ui.model.requests()).filter((r) => r.persona === 'coder');
+    expect(coder).toHaveLength(1);
+    const prompt = coder[0]?.messages.map((m) => m.content).join('\n') ?? '';
+    expect(prompt).toContain('Print the answer.');
+    expect(prompt).toContain('Also print 43 on a second line.');
+    expect(prompt).toMatch(/Earlier series 1 \(the task\): 1 attempt\(s\), passed/);
+    await screenshot(page, 'talk-back-after-series-2');
+
+    // Merge the result.
+    await page.getByRole('tab', { name: /Changes/ }).click();
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await page.getByRole('button', { name: 'Squash and merge…' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Squash and merge' }).click();
+    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 15_000 }).toContain('success');
+    expect(git(repo, 'show', 'main:main.py')).toBe('print(42)\nprint(43)\n');
+    expect(errors).toEqual([]);
+  });
+});
