@@ -59,6 +59,8 @@ export const sessionDetailSchema = z.object({
   /** Uncommitted paths in the user's checkout that the session does not contain. */
   uncommittedNotIncluded: z.array(z.string()),
   commits: z.array(sessionCommitSchema),
+  /** Steps a rollback took off the branch, oldest first (kept under refs/factory/<id>/rollback/N; `sessions.rollback` to one restores it). */
+  dropped: z.array(sessionCommitSchema),
   lastVerdict: z.object({ attempt: z.int().positive(), verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() }).nullable(),
   /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
   lastSeq: z.int().nonnegative(),

@@ -100,6 +100,8 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
     }
     case 'merge': {
       if (values.squash === true && values['no-squash'] === true) throw usage('--squash and --no-squash cannot be used together.');
+      const unchecked = loadSession(paths, id).record.rolledBackTo;
+      if (unchecked !== null) out.err(`warning: ${rolledBackWarning(id, unchecked)}\n`);
       if (values['dry-run'] === true) {
         const preview = await previewSessionMerge(paths, id, { into: values.into });
         const text = `${preview.message}\n${preview.files.length > 0 ? formatFiles(preview.files) : ''}`;
@@ -172,6 +174,11 @@ async function continueSession(
   }
 }
 
+/** A rollback leaves the branch at a step no check has passed on as it is now. */
+export function rolledBackWarning(id: string, step: number): string {
+  return `session ${id} was rolled back to step ${step} and not checked since: the code being merged is not what the check passed. \`mlx-factory sessions reply ${id} "…"\` runs the check again.`;
+}
+
 function usage(message: string): FactoryError {
   return new FactoryError('BAD_USAGE', `${message}\n\n${SESSIONS_USAGE}`);
 }
@@ -201,6 +208,7 @@ function formatShow(r: SessionRecord): string {
   ];
   for (const m of r.merges) lines.push(`  merged into ${m.target} (${m.squash ? 'squash' : 'merge commit'}) → ${m.targetAfter.slice(0, 8)}, ${m.files.length} file(s)`);
   for (const b of r.rollbacks) lines.push(`  rolled back to step ${b.toStep}; dropped commits under ${b.archiveRef}`);
+  if (r.rolledBackTo !== null) lines.push(`  NOT CHECKED: rolled back to step ${r.rolledBackTo}; no check has passed on it as it is`);
   if (r.discard) lines.push(`  discarded; archive ${r.discard.archiveRef ?? '(none)'}`);
   if (r.uncommittedNotIncluded.length > 0) lines.push(`  not in this session (uncommitted in the repo when it started): ${r.uncommittedNotIncluded.join(', ')}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

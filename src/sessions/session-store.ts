@@ -100,6 +100,8 @@ export interface SessionFold {
   discard: DiscardRecord | null;
   series: number;
   rolledBackTo: number | null;
+  /** Commits a check passed on as they are (the branch head at a passing verdict). */
+  readonly passedHeads: Set<string>;
   /** The check as it really ran: with the "entry file the Coder writes" rule, the command of the last run. */
   check: string;
   lastTime: string;
@@ -125,6 +127,7 @@ export function startFold(created: EventOf<'session.created'>): SessionFold {
     discard: null,
     series: 1,
     rolledBackTo: null,
+    passedHeads: new Set(),
     check: created.task.check,
     lastTime: created.time,
     lastSeq: created.seq,
@@ -178,9 +181,11 @@ export function foldEvent(fold: SessionFold, e: SessionEvent): SessionFold {
       break;
     case 'verdict':
       fold.rolledBackTo = null;
+      if (e.passed) fold.passedHeads.add(fold.head);
       break;
     case 'rollback':
-      fold.rolledBackTo = e.toStep;
+      // Back (or forward, a restore) to a commit a check passed on as it is: nothing unchecked to warn about.
+      fold.rolledBackTo = fold.passedHeads.has(e.toCommit) ? null : e.toStep;
       fold.rollbacks.push(strip(e));
       fold.line = e.toStep === 0 ? [] : (fold.lineAt.get(e.toStep) ?? fold.line);
       fold.head = e.toCommit;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git, makeRepo, removeTempDirs } from '../support/git-fixtures.js';
+import { runCli } from '../support/run-cli.js';
 import type { Script } from '../support/scripted-server/launch.js';
 import { describeFindings, seriousViolations } from './support/axe-scan.js';
 import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
@@ -87,6 +88,68 @@ describe('talk back', () => {
     await page.getByRole('alertdialog').getByRole('button', { name: 'Squash and merge' }).click();
     await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 15_000 }).toContain('success');
     expect(git(repo, 'show', 'main:main.py')).toBe('print(42)\nprint(43)\n');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('rollback is a state', () => {
+  it('rollback → the session says "not checked" and merging warns → restore → rollback again → continue from here → pass', async () => {
+    await ui.model.setScript({
+      coder: [{ content: `First try.\n\n${fence('main.py', 'import sys\nsys.exit(1)\n')}` }, { content: `Fixed.\n\n${fence('main.py', 'print(42)\n')}` }, { content: `From step 1 again.\n\n${fence('main.py', 'print(42)  # again\n')}` }],
+      sheriff: [{ content: 'It exits 1.\n\nVERDICT: FAIL' }, { content: 'Prints 42.\n\nVERDICT: PASS' }, { content: 'Prints 42.\n\nVERDICT: PASS' }],
+    });
+    const repo2 = makeRepo({ files: { 'README.md': '# two\n' } });
+    const started = await ui.api().request('sessions.start', { description: 'Print 42 from main.py.', repo: repo2, check: 'python3 main.py', maxAttempts: 2 });
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.data.id;
+    await waitUntilStopped(id, 1);
+
+    const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
+    await page.locator('.timeline-item[data-step="2"]').waitFor({ timeout: 15_000 });
+    await page.locator('.timeline-item[data-step="1"]').getByRole('button', { name: 'Roll back to here' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Roll back' }).click();
+
+    // Rolled back to a step whose check failed: the session says so, and the merge dialog warns.
+    await page.locator('[data-rolled-back="1"]').waitFor({ timeout: 15_000 });
+    await page.locator('.timeline-item.dropped[data-dropped-step="2"]').waitFor();
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await page.getByRole('button', { name: 'Squash and merge…' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.textContent()).toContain('Warning: this session was rolled back to step 1 and not checked since');
+    expect(describeFindings('rolled back + merge dialog (light)', await seriousViolations(page))).toBe('');
+    await screenshot(page, 'rollback-merge-warning');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+    // The CLI's merge warns too.
+    const cli = await runCli(['sessions', 'merge', id, '--dry-run'], { cwd: repo2, home: ui.home });
+    expect(cli.stderr).toContain(`warning: session ${id} was rolled back to step 1 and not checked since`);
+    await screenshot(page, 'rollback-timeline');
+
+    // Restore: the branch rolls forward to the step the check passed on; the warning goes.
+    await page.locator('.timeline-item.dropped[data-dropped-step="2"]').getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Restore' }).click();
+    await page.locator('.timeline-item[data-step="2"] .timeline-head').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('[data-rolled-back]').count(), { timeout: 15_000 }).toBe(0);
+    const restored = await ui.api().request('sessions.show', { id });
+    if (!restored.ok) throw new Error(restored.error.message);
+    expect(restored.data.session.rolledBackTo).toBeNull();
+    expect(git(restored.data.session.worktree, 'show', 'HEAD:main.py')).toBe('print(42)\n');
+
+    // Roll back again, then "Continue from here": a new attempt series from step 1.
+    await page.locator('.timeline-item[data-step="1"]').getByRole('button', { name: 'Roll back to here' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Roll back' }).click();
+    await page.locator('[data-rolled-back="1"]').waitFor({ timeout: 15_000 });
+    await ui.model.clearRequests();
+    await page.getByRole('button', { name: 'Continue from here' }).click();
+    await waitUntilStopped(id, 2);
+    await expect.poll(() => page.locator('[data-rolled-back]').count(), { timeout: 15_000 }).toBe(0);
+    const after = await ui.api().request('sessions.show', { id });
+    if (!after.ok) throw new Error(after.error.message);
+    expect(after.data.session).toMatchObject({ state: 'passed', series: 2, rolledBackTo: null });
+    expect(after.data.commits.map((c) => c.step)).toEqual([1, 3]);
+    const prompt = (await ui.model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    expect(prompt).toContain('Continue the task from this point (step 1');
+    expect(prompt).toContain('sys.exit(1)'); // the file as step 1 left it
     expect(errors).toEqual([]);
   });
 });

@@ -91,6 +91,7 @@ describe('merge message', () => {
       task: { name: 'x...', description: `${long}\nKeep it small.`, constraints: [], check: 'python3 t.py', files: [] },
       uncommittedNotIncluded: [],
       commits: [{ step: 1, attempt: 2, sha: 'abcdef1234', files: ['a.py'], check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true }],
+      dropped: [],
       lastVerdict: { attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
       lastSeq: 9,
     });

@@ -2,7 +2,7 @@ import { useEffect, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { defaultMergeMessage } from '../../lib/merge-message.js';
-import { describeDiscard, describeMerge, describeRollback } from '../../lib/merge-summary.js';
+import { describeDiscard, describeMerge, describeRestore, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { useDiffStore } from '../../state/diff-store.js';
@@ -86,6 +86,15 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       },
     });
   };
+  const restore = (step: number, sha: string): void => {
+    confirm({
+      ...describeRestore(session, step, sha),
+      onConfirm: async () => {
+        await actions.rollback(step);
+        refreshAfterAction();
+      },
+    });
+  };
   const merge = (): void => {
     if (store.preview.value === null) return;
     confirm({
@@ -146,7 +155,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
         {store.diff.value !== null && files.length > 0 && <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />}
         {detail !== null && (
-          <CommitTimeline session={session} commits={detail.commits} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
+          <CommitTimeline session={session} commits={detail.commits} dropped={detail.dropped} onRestore={restore} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
         )}
       </aside>
       {!narrow && <Splitter label="File list width" value={sideWidth} min={DIFF_SIDE_WIDTH.min} max={DIFF_SIDE_WIDTH.max} onChange={setSideWidth} controls="diff-side-pane" />}
