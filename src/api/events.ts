@@ -172,6 +172,20 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     worktreeRestored: z.boolean(),
     /** Uncommitted work found in the worktree, kept as a commit under this ref (null: none). */
     droppedRef: z.string().nullable(),
+    /** The review comments this series was asked to address ("Request changes"). */
+    comments: z.array(z.string()).optional(),
+  }),
+  /** A review comment on lines of a file as the session branch had it (select lines in the diff → comment). */
+  event({
+    type: z.literal('review.comment'),
+    commentId: z.string(),
+    file: z.string(),
+    startLine: z.int().positive(),
+    endLine: z.int().positive(),
+    /** The commented lines as they were (capped). */
+    quote: z.string(),
+    text: z.string(),
+    headCommit: z.string(),
   }),
   /** The model server chosen for a resume or reply (the plan fixes everything else). */
   event({ type: z.literal('plan.server'), url: z.string().nullable(), model: z.string().nullable() }),

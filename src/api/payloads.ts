@@ -53,6 +53,22 @@ export const sessionCommitSchema = z.object({
 });
 export type SessionCommit = z.infer<typeof sessionCommitSchema>;
 
+export const reviewCommentSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  startLine: z.int().positive(),
+  endLine: z.int().positive(),
+  /** The commented lines as they were. */
+  quote: z.string(),
+  text: z.string(),
+  headCommit: z.string(),
+  time: z.string(),
+  /** open → sent ("Request changes" started a series with it) → resolved (that series ended). */
+  state: z.enum(['open', 'sent', 'resolved']),
+  series: z.int().positive().nullable(),
+});
+export type ReviewCommentInfo = z.infer<typeof reviewCommentSchema>;
+
 export const sessionDetailSchema = z.object({
   session: sessionInfoSchema,
   task: z.object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) }).nullable(),
@@ -61,6 +77,8 @@ export const sessionDetailSchema = z.object({
   commits: z.array(sessionCommitSchema),
   /** Steps a rollback took off the branch, oldest first (kept under refs/factory/<id>/rollback/N; `sessions.rollback` to one restores it). */
   dropped: z.array(sessionCommitSchema),
+  /** Review comments on the diff, oldest first. */
+  comments: z.array(reviewCommentSchema),
   lastVerdict: z.object({ attempt: z.int().positive(), verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() }).nullable(),
   /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
   lastSeq: z.int().nonnegative(),

@@ -11,6 +11,7 @@ import {
   mergeResultSchema,
   modelInfoSchema,
   repoStatusSchema,
+  reviewCommentSchema,
   rollbackResultSchema,
   serverStatusSchema,
   sessionDetailSchema,
@@ -84,6 +85,13 @@ export const requestSchemas = {
     params: z.strictObject({ id: sessionId, message: z.string().trim().min(1, 'Say what the Coder should do next.').max(20_000) }),
     data: sessionInfoSchema,
   },
+  /** A review comment on lines of a file as the session branch has it now (kept in the session's log). */
+  'sessions.comment': {
+    params: z.strictObject({ id: sessionId, file: z.string().min(1).max(4096), startLine: z.int().positive(), endLine: z.int().positive(), text: z.string().trim().min(1, 'Write the comment.').max(4000) }),
+    data: reviewCommentSchema,
+  },
+  /** Sends every open review comment to the Coder as the next instruction (a new attempt series). */
+  'sessions.requestChanges': { params: byId, data: sessionInfoSchema },
   'sessions.list': { params: none, data: z.object({ sessions: z.array(sessionInfoSchema) }) },
   'sessions.show': { params: byId, data: sessionDetailSchema },
   /** Changed files against the base; with `commit`, what that one commit changed. */

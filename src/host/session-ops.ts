@@ -4,6 +4,7 @@ import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
 import { replySession } from '../sessions/reply-session.js';
 import { resumeSession } from '../sessions/resume-session.js';
+import { requestChanges } from '../sessions/review-comments.js';
 import { sessionDiff, sessionFilePair } from '../sessions/review-session.js';
 import { rollbackSession } from '../sessions/rollback-session.js';
 import type { ReplyLoop, ResumeLoop } from './session-runner.js';
@@ -25,6 +26,8 @@ export interface SessionOps {
   resume: ResumeLoop;
   /** A new attempt series with the user's instruction, in the same worktree and log. */
   reply: ReplyLoop;
+  /** A new attempt series with every open review comment as the instruction. */
+  requestChanges: ResumeLoop;
 }
 
 export const defaultSessionOps: SessionOps = {
@@ -36,4 +39,5 @@ export const defaultSessionOps: SessionOps = {
   discard: async (paths, id) => ({ archiveRef: (await discardSession(paths, id)).archiveRef }),
   resume: resumeSession,
   reply: (paths, id, message, deps) => replySession(paths, id, message, deps),
+  requestChanges: (paths, id, deps) => requestChanges(paths, id, deps),
 };

@@ -79,12 +79,21 @@ export class SessionRunner {
 
   /** Talks back to a session that is not running: its loop runs again as a new attempt series. */
   async reply(id: string, message: string, replyLoop: ReplyLoop): Promise<SessionInfo> {
+    return this.runAgain(id, (paths, deps) => replyLoop(paths, id, message, deps));
+  }
+
+  /** "Request changes": the open review comments as the next instruction (src/sessions/review-comments.ts). */
+  async requestChanges(id: string, loop: ResumeLoop): Promise<SessionInfo> {
+    return this.runAgain(id, (paths, deps) => loop(paths, id, deps));
+  }
+
+  private async runAgain(id: string, loop: (paths: AppPaths, deps: LaunchDeps) => Promise<SessionSummary>): Promise<SessionInfo> {
     if (this.running.has(id)) throw new FactoryError('SESSION_RUNNING', `Session ${id} is running; reply once it has stopped.`);
     const record = readSession(this.deps.paths, id);
     const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: this.deps.paths.userConfig });
     // The LLM timeout is the plan's, as logged; only the server is chosen anew.
     const model = await this.deps.chatModelFor({ config, llmTimeoutMs: record.limits.llmTimeout * 1000 });
-    return this.run(id, (deps) => replyLoop(this.deps.paths, id, message, { ...deps, model }), 'log');
+    return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model }), 'log');
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { SessionCommit, SessionDetail, SessionInfo } from '../api/payloads.js';
 import type { AppPaths } from '../home/app-home.js';
 import { loadAllSessions, loadSession, type SessionRecord, type StepRecord } from '../sessions/session-store.js';
+import { reviewComments } from '../sessions/review-comments.js';
 import { stepResults } from './step-results.js';
 
 /**
@@ -76,6 +77,7 @@ export function sessionDetail(paths: AppPaths, id: string, live: LiveLookup, arc
     // The commits on the branch now (a rollback's dropped ones are kept by a ref, not listed).
     commits: record.steps.filter((step) => onBranch.has(step.step)).map(toCommit),
     dropped: record.steps.filter((step) => !onBranch.has(step.step)).map(toCommit),
+    comments: reviewComments(events),
     lastVerdict,
     lastSeq: record.lastSeq,
   };

@@ -24,6 +24,8 @@ export const MAX_INSTRUCTION_CHARS = 20_000;
 export interface ReplyOptions {
   /** The model server chosen for this series (logged as `plan.server`; the plan fixes everything else). */
   readonly server?: { readonly url: string | null; readonly model: string | null } | undefined;
+  /** The review comments the instruction carries (they show as resolved once this series ends). */
+  readonly comments?: readonly string[] | undefined;
 }
 
 export async function replySession(paths: AppPaths, id: string, instruction: string, deps: LaunchDeps, options: ReplyOptions = {}): Promise<SessionSummary> {
@@ -45,7 +47,7 @@ export async function replySession(paths: AppPaths, id: string, instruction: str
     }
     const series = splitSeries(events).series + 1;
     const fromStep = record.currentSteps.at(-1) ?? 0;
-    const started = log.append({ type: 'series.started', series, instruction: text, fromStep, pid: process.pid, worktreeRestored: restored, droppedRef }) as EventOf<'series.started'>;
+    const started = log.append({ type: 'series.started', series, instruction: text, fromStep, pid: process.pid, worktreeRestored: restored, droppedRef, ...(options.comments !== undefined ? { comments: [...options.comments] } : {}) }) as EventOf<'series.started'>;
     if (options.server !== undefined) log.append({ type: 'plan.server', url: options.server.url, model: options.server.model });
     syncMeta(paths, loadSession(paths, id).record, process.pid);
     const loop = rebuildLoopState([...events, started]);

@@ -153,3 +153,59 @@ describe('rollback is a state', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('comments on diff lines', () => {
+  it('two line comments → Request changes → the Coder prompt holds both → pass → the comments show resolved', async () => {
+    const buggy = 'def add(a, b):\n    return a - b\n\n\nprint(add(2, 2))\n';
+    await ui.model.setScript({
+      coder: [{ content: `Done.\n\n${fence('calc.py', buggy)}` }, { content: `Fixed both.\n\n${fence('calc.py', 'def add(a, b):\n    return a + b\n\n\nprint(add(2, 2))\nprint(add(3, 4))\n')}` }],
+      sheriff: [{ content: 'Prints something.\n\nVERDICT: PASS' }, { content: 'Adds now.\n\nVERDICT: PASS' }],
+    });
+    const repo3 = makeRepo({ files: { 'README.md': '# three\n' } });
+    const started = await ui.api().request('sessions.start', { description: 'Write calc.py with add(a, b) and print add(2, 2).', repo: repo3, check: 'python3 calc.py', maxAttempts: 2 });
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.data.id;
+    await waitUntilStopped(id, 1);
+
+    const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+    const modifiedLine = (text: string) => page.locator('.editor.modified .view-line', { hasText: text }).first();
+    const addComment = async (text: string, lineText: string, extend: boolean, expectLabel: string): Promise<void> => {
+      await modifiedLine(lineText).click();
+      if (extend) await page.keyboard.press('Shift+ArrowDown');
+      const button = page.getByRole('button', { name: expectLabel });
+      await button.click();
+      const form = page.getByRole('form', { name: 'New review comment' });
+      await form.getByRole('textbox').fill(text);
+      await form.getByRole('button', { name: 'Add comment' }).click();
+      await expect.poll(() => form.count(), { timeout: 10_000 }).toBe(0);
+    };
+    await addComment('This subtracts: it should add.', 'return a - b', false, 'Comment on line 2…');
+    await addComment('Also print add(3, 4) after this.', 'print(add(2, 2))', false, 'Comment on line 5…');
+    await expect.poll(() => page.locator('.comment-item[data-comment-state="open"]').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator('.review-comment-line').count()).toBeGreaterThanOrEqual(2);
+    expect(describeFindings('review comments (light)', await seriousViolations(page))).toBe('');
+    await screenshot(page, 'review-comments-open');
+
+    await ui.model.clearRequests();
+    await page.getByRole('button', { name: 'Request changes (2)' }).click();
+    await waitUntilStopped(id, 2);
+    await expect.poll(() => page.locator('.comment-item[data-comment-state="resolved"]').count(), { timeout: 15_000 }).toBe(2);
+
+    // The Coder's prompt: both comments, each with its file, lines, the quoted code and the text.
+    const prompt = (await ui.model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    expect(prompt).toContain('The reviewer requested changes.');
+    expect(prompt).toMatch(/1\. calc\.py, line 2:\n```+\n {4}return a - b\n```+\nReview comment: This subtracts: it should add\./);
+    expect(prompt).toMatch(/2\. calc\.py, line 5:\n```+\nprint\(add\(2, 2\)\)\n```+\nReview comment: Also print add\(3, 4\) after this\./);
+    const after = await ui.api().request('sessions.show', { id });
+    if (!after.ok) throw new Error(after.error.message);
+    expect(after.data.session).toMatchObject({ state: 'passed', series: 2 });
+    expect(after.data.comments.map((c) => [c.file, c.startLine, c.endLine, c.state, c.series])).toEqual([
+      ['calc.py', 2, 2, 'resolved', 2],
+      ['calc.py', 5, 5, 'resolved', 2],
+    ]);
+    expect(git(after.data.session.worktree, 'show', 'HEAD:calc.py')).toContain('return a + b');
+    await screenshot(page, 'review-comments-resolved');
+    expect(errors).toEqual([]);
+  });
+});

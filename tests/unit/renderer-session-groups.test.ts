@@ -92,6 +92,7 @@ describe('merge message', () => {
       uncommittedNotIncluded: [],
       commits: [{ step: 1, attempt: 2, sha: 'abcdef1234', files: ['a.py'], check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true }],
       dropped: [],
+      comments: [],
       lastVerdict: { attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
       lastSeq: 9,
     });
