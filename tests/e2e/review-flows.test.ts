@@ -209,3 +209,35 @@ describe('comments on diff lines', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('live follow of sessions run elsewhere', () => {
+  it('a session the CLI runs appears in the open UI, streams its transcript live and ends there, without a reload', async () => {
+    const prose = 'Writing the program that prints seven, one careful token at a time. '.repeat(3);
+    await ui.model.setScript({ coder: [{ content: `${prose}\n\n${fence('main.py', 'print(7)\n')}`, tokensPerSecond: 25 }], sheriff: [{ content: 'Prints 7.\n\nVERDICT: PASS' }] });
+    const repo4 = makeRepo({ files: { 'README.md': '# four\n' } });
+    const { page, errors } = await ui.open('sessions', { width: 1280, height: 860 });
+    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    const rowsBefore = await page.locator('.session-row').count();
+
+    let cliDone = false;
+    const cli = runCli(['run', 'Print seven from main.py.', '--check', 'python3 main.py', '--server-url', ui.model.url, '--json'], { cwd: repo4, home: ui.home }).then((r) => {
+      cliDone = true;
+      return r;
+    });
+    // The new row shows up while the CLI still runs, and opening it shows the Coder's reply arriving.
+    const row = page.locator('.session-row', { hasText: 'Print seven from main.py.' });
+    await row.waitFor({ timeout: 15_000 });
+    expect(cliDone).toBe(false);
+    expect(await page.locator('.session-row').count()).toBe(rowsBefore + 1);
+    await row.click();
+    await page.getByText('one careful token at a time', { exact: false }).first().waitFor({ timeout: 15_000 });
+    expect(cliDone).toBe(false);
+    await screenshot(page, 'live-follow-cli-session');
+
+    const result = await cli;
+    expect(result.exitCode, result.stderr).toBe(0);
+    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('Passed');
+    expect(errors).toEqual([]);
+  });
+});
