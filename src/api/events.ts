@@ -187,6 +187,11 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     text: z.string(),
     headCommit: z.string(),
   }),
+  /**
+   * The base branch was merged into the session branch (a merge commit, built without a checkout and
+   * then put in the worktree): the session's diff is against `toBase` from now on.
+   */
+  event({ type: z.literal('base.updated'), branch: z.string(), fromBase: z.string(), toBase: z.string(), mergeCommit: z.string(), files: z.array(z.string()) }),
   /** The model server chosen for a resume or reply (the plan fixes everything else). */
   event({ type: z.literal('plan.server'), url: z.string().nullable(), model: z.string().nullable() }),
   /** The repository was moved; the session now points at its new folder. */

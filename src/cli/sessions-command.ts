@@ -7,6 +7,7 @@ import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
 import { relocateSession } from '../sessions/relocate-session.js';
 import { replySession } from '../sessions/reply-session.js';
+import { updateFromBase } from '../sessions/update-from-base.js';
 import { resumeSession } from '../sessions/resume-session.js';
 import type { SessionLog } from '../sessions/session-log.js';
 import { sessionChanges } from '../sessions/review-session.js';
@@ -37,6 +38,7 @@ export const SESSIONS_USAGE = `Usage:
   mlx-factory sessions resume ID [--server-url URL | --no-server] [-m MODEL] [--json]
   mlx-factory sessions reply ID "MESSAGE" [--server-url URL | --no-server] [-m MODEL] [--json]
                                                           (continue in the same worktree: a new attempt series)
+  mlx-factory sessions update ID [--json]                 (merge the base branch into the session branch)
   mlx-factory sessions relocate ID NEW_REPO_FOLDER        (after moving the repository)`;
 
 const OPTIONS = {
@@ -74,7 +76,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   const print = (data: unknown, text: string): void => out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   if (sub === undefined) throw usage('Say which sessions command to run.');
   if (sub === 'list') return listSessions(paths, out, json);
-  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'relocate'];
+  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'update', 'relocate'];
   if (!known.includes(sub)) throw usage(`Unknown sessions command "${sub}".`);
   if (id === undefined) throw usage(`sessions ${sub} needs a session ID (see \`mlx-factory sessions list\`).`);
   reconcileSessions(paths);
@@ -135,6 +137,11 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
     case 'reply':
       if (extra === undefined || extra.trim() === '') throw usage('sessions reply needs the MESSAGE for the Coder (in quotes).');
       return continueSession(paths, id, values, context, extra);
+    case 'update': {
+      const result = await updateFromBase(paths, id);
+      print(result, result.message);
+      return 0;
+    }
     case 'relocate': {
       if (extra === undefined) throw usage('sessions relocate needs the repository\'s new folder.');
       const result = await relocateSession(paths, id, extra);

@@ -100,6 +100,8 @@ export interface SessionFold {
   discard: DiscardRecord | null;
   series: number;
   rolledBackTo: number | null;
+  /** The latest recorded base (the creation's, or the last update from the base branch). */
+  baseCommit: string;
   /** Commits a check passed on as they are (the branch head at a passing verdict). */
   readonly passedHeads: Set<string>;
   /** The check as it really ran: with the "entry file the Coder writes" rule, the command of the last run. */
@@ -127,6 +129,7 @@ export function startFold(created: EventOf<'session.created'>): SessionFold {
     discard: null,
     series: 1,
     rolledBackTo: null,
+    baseCommit: created.baseCommit,
     passedHeads: new Set(),
     check: created.task.check,
     lastTime: created.time,
@@ -179,6 +182,10 @@ export function foldEvent(fold: SessionFold, e: SessionEvent): SessionFold {
       // The budget counts afresh per series (countTokens above already closed any pending turn).
       fold.spent = { prompt: 0, completion: 0, pendingEstimate: null };
       break;
+    case 'base.updated':
+      fold.baseCommit = e.toBase;
+      fold.head = e.mergeCommit;
+      break;
     case 'verdict':
       fold.rolledBackTo = null;
       if (e.passed) fold.passedHeads.add(fold.head);
@@ -229,7 +236,7 @@ export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFi
     worktree: created.worktree,
     gitDir: created.gitDir ?? null,
     branch: created.branch,
-    baseCommit: created.baseCommit,
+    baseCommit: fold.baseCommit,
     baseBranch: created.baseBranch,
     uncommittedNotIncluded: created.uncommittedNotIncluded,
     createdAt: created.time,
