@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI_OUT_DIR = path.join(PROJECT_ROOT, 'out', 'cli');
+const CLI_OUT_DIR = path.join(PROJECT_ROOT, 'out', 'cli');
 export const CLI_ENTRY = path.join(CLI_OUT_DIR, 'cli-process.js');
 export const MANIFEST_NAME = 'manifest.json';
 

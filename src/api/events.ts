@@ -157,6 +157,43 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     /** Half-done work of the interrupted attempt, kept as a commit under this ref (null: none). */
     droppedRef: z.string().nullable(),
   }),
+  /**
+   * The user talked back (a reply, "Continue from here", "Request changes"): the loop runs again in the
+   * same worktree and branch as a new attempt series, counting attempts and tokens afresh under the
+   * logged plan's limits. Attempt numbers start again at 1; step numbers go on.
+   */
+  event({
+    type: z.literal('series.started'),
+    series: z.int().min(2),
+    instruction: z.string(),
+    /** The step the branch was at when the series started. */
+    fromStep: z.int().nonnegative(),
+    pid: z.int(),
+    worktreeRestored: z.boolean(),
+    /** Uncommitted work found in the worktree, kept as a commit under this ref (null: none). */
+    droppedRef: z.string().nullable(),
+    /** The review comments this series was asked to address ("Request changes"). */
+    comments: z.array(z.string()).optional(),
+  }),
+  /** A review comment on lines of a file as the session branch had it (select lines in the diff → comment). */
+  event({
+    type: z.literal('review.comment'),
+    commentId: z.string(),
+    file: z.string(),
+    startLine: z.int().positive(),
+    endLine: z.int().positive(),
+    /** The commented lines as they were (capped). */
+    quote: z.string(),
+    text: z.string(),
+    headCommit: z.string(),
+  }),
+  /**
+   * The base branch was merged into the session branch (a merge commit, built without a checkout and
+   * then put in the worktree): the session's diff is against `toBase` from now on.
+   */
+  event({ type: z.literal('base.updated'), branch: z.string(), fromBase: z.string(), toBase: z.string(), mergeCommit: z.string(), files: z.array(z.string()) }),
+  /** The model server chosen for a resume or reply (the plan fixes everything else). */
+  event({ type: z.literal('plan.server'), url: z.string().nullable(), model: z.string().nullable() }),
   /** The repository was moved; the session now points at its new folder. */
   event({ type: z.literal('session.relocated'), from: z.string(), to: z.string() }),
   /** Something a check left behind tried to reach past the sandbox and was undone (e.g. a rewritten `.git` pointer). */

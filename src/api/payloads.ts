@@ -32,6 +32,10 @@ export const sessionInfoSchema = z.object({
   live: z.boolean(),
   /** Hidden from the list by the user (`sessions.archive`); nothing was deleted. */
   archived: z.boolean(),
+  /** The latest attempt series (1 = the first run; each reply starts the next); `attempts` and `tokens` count it. */
+  series: z.int().positive(),
+  /** Rolled back to this step and not checked since (null: not rolled back, or checked again). */
+  rolledBackTo: z.int().nonnegative().nullable(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
@@ -49,12 +53,32 @@ const sessionCommitSchema = z.object({
 });
 export type SessionCommit = z.infer<typeof sessionCommitSchema>;
 
+export const reviewCommentSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  startLine: z.int().positive(),
+  endLine: z.int().positive(),
+  /** The commented lines as they were. */
+  quote: z.string(),
+  text: z.string(),
+  headCommit: z.string(),
+  time: z.string(),
+  /** open → sent ("Request changes" started a series with it) → resolved (that series ended). */
+  state: z.enum(['open', 'sent', 'resolved']),
+  series: z.int().positive().nullable(),
+});
+export type ReviewCommentInfo = z.infer<typeof reviewCommentSchema>;
+
 export const sessionDetailSchema = z.object({
   session: sessionInfoSchema,
   task: z.object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) }).nullable(),
   /** Uncommitted paths in the user's checkout that the session does not contain. */
   uncommittedNotIncluded: z.array(z.string()),
   commits: z.array(sessionCommitSchema),
+  /** Steps a rollback took off the branch, oldest first (kept under refs/factory/<id>/rollback/N; `sessions.rollback` to one restores it). */
+  dropped: z.array(sessionCommitSchema),
+  /** Review comments on the diff, oldest first. */
+  comments: z.array(reviewCommentSchema),
   lastVerdict: z.object({ attempt: z.int().positive(), verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() }).nullable(),
   /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
   lastSeq: z.int().nonnegative(),

@@ -11,6 +11,7 @@ import {
   mergeResultSchema,
   modelInfoSchema,
   repoStatusSchema,
+  reviewCommentSchema,
   rollbackResultSchema,
   serverStatusSchema,
   sessionDetailSchema,
@@ -75,6 +76,22 @@ export const requestSchemas = {
   'sessions.cancel': { params: byId, data: z.object({ cancelled: z.boolean() }) },
   /** Continues an interrupted (or ended) session in the same worktree. */
   'sessions.resume': { params: byId, data: sessionInfoSchema },
+  /**
+   * Talks back to a session that is not running (passed, failed, stopped, rolled back): the Coder
+   * continues in the same worktree and branch with this instruction, as a new attempt series.
+   * Answers once the series has started.
+   */
+  'sessions.reply': {
+    params: z.strictObject({ id: sessionId, message: z.string().trim().min(1, 'Say what the Coder should do next.').max(20_000) }),
+    data: sessionInfoSchema,
+  },
+  /** A review comment on lines of a file as the session branch has it now (kept in the session's log). */
+  'sessions.comment': {
+    params: z.strictObject({ id: sessionId, file: z.string().min(1).max(4096), startLine: z.int().positive(), endLine: z.int().positive(), text: z.string().trim().min(1, 'Write the comment.').max(4000) }),
+    data: reviewCommentSchema,
+  },
+  /** Sends every open review comment to the Coder as the next instruction (a new attempt series). */
+  'sessions.requestChanges': { params: byId, data: sessionInfoSchema },
   'sessions.list': { params: none, data: z.object({ sessions: z.array(sessionInfoSchema) }) },
   'sessions.show': { params: byId, data: sessionDetailSchema },
   /** Changed files against the base; with `commit`, what that one commit changed. */

@@ -6,7 +6,10 @@ import { runSandboxed } from '../sandbox/index.js';
 import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
 import { relocateSession } from '../sessions/relocate-session.js';
+import { replySession } from '../sessions/reply-session.js';
+import { updateFromBase } from '../sessions/update-from-base.js';
 import { resumeSession } from '../sessions/resume-session.js';
+import type { SessionLog } from '../sessions/session-log.js';
 import { sessionChanges } from '../sessions/review-session.js';
 import { rollbackSession } from '../sessions/rollback-session.js';
 import { loadSession, reconcileSessions, type SessionRecord } from '../sessions/session-store.js';
@@ -33,6 +36,9 @@ export const SESSIONS_USAGE = `Usage:
   mlx-factory sessions discard ID [--json]
   mlx-factory sessions rollback ID STEP [--json]          (STEP 0 = the base commit)
   mlx-factory sessions resume ID [--server-url URL | --no-server] [-m MODEL] [--json]
+  mlx-factory sessions reply ID "MESSAGE" [--server-url URL | --no-server] [-m MODEL] [--json]
+                                                          (continue in the same worktree: a new attempt series)
+  mlx-factory sessions update ID [--json]                 (merge the base branch into the session branch)
   mlx-factory sessions relocate ID NEW_REPO_FOLDER        (after moving the repository)`;
 
 const OPTIONS = {
@@ -70,7 +76,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   const print = (data: unknown, text: string): void => out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   if (sub === undefined) throw usage('Say which sessions command to run.');
   if (sub === 'list') return listSessions(paths, out, json);
-  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'relocate'];
+  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'update', 'relocate'];
   if (!known.includes(sub)) throw usage(`Unknown sessions command "${sub}".`);
   if (id === undefined) throw usage(`sessions ${sub} needs a session ID (see \`mlx-factory sessions list\`).`);
   reconcileSessions(paths);
@@ -96,6 +102,8 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
     }
     case 'merge': {
       if (values.squash === true && values['no-squash'] === true) throw usage('--squash and --no-squash cannot be used together.');
+      const unchecked = loadSession(paths, id).record.rolledBackTo;
+      if (unchecked !== null) out.err(`warning: ${rolledBackWarning(id, unchecked)}\n`);
       if (values['dry-run'] === true) {
         const preview = await previewSessionMerge(paths, id, { into: values.into });
         const text = `${preview.message}\n${preview.files.length > 0 ? formatFiles(preview.files) : ''}`;
@@ -125,7 +133,15 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
       return 0;
     }
     case 'resume':
-      return resume(paths, id, values, context);
+      return continueSession(paths, id, values, context, null);
+    case 'reply':
+      if (extra === undefined || extra.trim() === '') throw usage('sessions reply needs the MESSAGE for the Coder (in quotes).');
+      return continueSession(paths, id, values, context, extra);
+    case 'update': {
+      const result = await updateFromBase(paths, id);
+      print(result, result.message);
+      return 0;
+    }
     case 'relocate': {
       if (extra === undefined) throw usage('sessions relocate needs the repository\'s new folder.');
       const result = await relocateSession(paths, id, extra);
@@ -137,11 +153,13 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   }
 }
 
-async function resume(
+/** `resume` (message null) and `reply`: the server chosen anew, the rest from the session's logged plan. */
+async function continueSession(
   paths: AppPaths,
   id: string,
   values: { 'server-url'?: string | undefined; 'no-server'?: boolean | undefined; model?: string | undefined; json?: boolean | undefined },
   context: SessionsContext,
+  message: string | null,
 ): Promise<number> {
   const { record } = loadSession(paths, id);
   const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: paths.userConfig });
@@ -149,17 +167,23 @@ async function resume(
   const json = values.json === true;
   const view = json ? (event: unknown) => context.output.out(`${JSON.stringify(event)}\n`) : createTerminalView(context.output);
   try {
-    const summary = await resumeSession(paths, id, {
+    const deps = {
       model: server.chatModel(record.limits.llmTimeout * 1000),
       runCheck: runSandboxed,
       signal: context.signal,
-      onLog: (log) => log.subscribe(view),
-    });
+      onLog: (log: SessionLog) => log.subscribe(view),
+    };
+    const summary = message === null ? await resumeSession(paths, id, deps) : await replySession(paths, id, message, deps, { server: { url: server.status().url, model: server.status().model } });
     if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return exitCodeForOutcome(summary.status);
   } finally {
     await server.stop();
   }
+}
+
+/** A rollback leaves the branch at a step no check has passed on as it is now. */
+export function rolledBackWarning(id: string, step: number): string {
+  return `session ${id} was rolled back to step ${step} and not checked since: the code being merged is not what the check passed. \`mlx-factory sessions reply ${id} "…"\` runs the check again.`;
 }
 
 function usage(message: string): FactoryError {
@@ -191,6 +215,7 @@ function formatShow(r: SessionRecord): string {
   ];
   for (const m of r.merges) lines.push(`  merged into ${m.target} (${m.squash ? 'squash' : 'merge commit'}) → ${m.targetAfter.slice(0, 8)}, ${m.files.length} file(s)`);
   for (const b of r.rollbacks) lines.push(`  rolled back to step ${b.toStep}; dropped commits under ${b.archiveRef}`);
+  if (r.rolledBackTo !== null) lines.push(`  NOT CHECKED: rolled back to step ${r.rolledBackTo}; no check has passed on it as it is`);
   if (r.discard) lines.push(`  discarded; archive ${r.discard.archiveRef ?? '(none)'}`);
   if (r.uncommittedNotIncluded.length > 0) lines.push(`  not in this session (uncommitted in the repo when it started): ${r.uncommittedNotIncluded.join(', ')}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

@@ -76,7 +76,13 @@ export class ClientConnection {
     // Same tick: read what is on disk, then listen for what comes next.
     const { events } = readSessionLog(sessionFiles(this.host.paths.sessions, id).log);
     const live = this.host.sessions.liveLog(id);
-    if (live !== undefined) subscription.detach = live.subscribe(forward);
+    // Run here: its live log. Run by another process (the CLI): what the host reads appended to the file.
+    const external = this.host.external.subscribe(id, forward);
+    const local = live?.subscribe(forward);
+    subscription.detach = () => {
+      external();
+      local?.();
+    };
     let replayed = 0;
     for (const event of events) {
       if (event.seq > subscription.lastSent) replayed += 1;

@@ -13,6 +13,7 @@ import { MemoryHistoryFile } from './memory-history-file.js';
 import { repoStatus } from './repo-status.js';
 import type { DoctorProvider, ModelOps, ServerControl } from './server-control.js';
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
+import { ExternalSessions } from './external-sessions.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
 
 /**
@@ -51,6 +52,8 @@ export class FactoryHost {
   /** Sessions hidden from the list by the user (nothing deleted). */
   readonly archive: ArchivedSessions;
   readonly models: ModelOps | undefined;
+  /** Sessions other processes run (the CLI): their appended events, live. */
+  readonly external: ExternalSessions;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   /** The same history on disk: the memory view survives a restart. */
@@ -81,6 +84,18 @@ export class FactoryHost {
         for (const listener of this.finishedListeners) listener(info);
       },
     });
+    this.external = new ExternalSessions({
+      paths: this.paths,
+      runsHere: (id) => this.sessions.liveLog(id) !== undefined,
+      onChanged: (id) => {
+        try {
+          this.global.emit({ type: 'session.updated', info: this.sessionInfo(id) });
+        } catch {
+          // Not a readable session (yet): the next change tries again.
+        }
+      },
+    });
+    this.external.start();
     this.stopServerEvents =
       options.server?.onEvent((event) => {
         const { time, ...payload } = event;
@@ -133,6 +148,7 @@ export class FactoryHost {
   /** On quit: checkpoint running sessions (marked interrupted, resumable), then stop the server. */
   shutdown(timeoutMs = 10_000): Promise<void> {
     this.shutDown ??= (async () => {
+      this.external.stop();
       await this.sessions.checkpointAll(timeoutMs);
       this.stopServerEvents();
       this.stopPullEvents();

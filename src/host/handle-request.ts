@@ -12,6 +12,7 @@ import { initRepo } from './init-repo.js';
 import { repoStatus, trustProject } from './repo-status.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
 import { existingWorktree, launchDetached, openCommand } from './open-in.js';
+import { addReviewComment } from '../sessions/review-comments.js';
 import { listSessions, readSession, sessionDetail } from './session-views.js';
 
 /**
@@ -78,6 +79,9 @@ const handlers: Handlers = {
   'sessions.start': (params, { host }) => host.sessions.start(params),
   'sessions.cancel': (params, { host }) => ({ cancelled: host.sessions.cancel(params.id) }),
   'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
+  'sessions.reply': (params, { host }) => host.sessions.reply(params.id, params.message, host.ops.reply),
+  'sessions.comment': (params, { host }) => addReviewComment(host.paths, params.id, params),
+  'sessions.requestChanges': (params, { host }) => host.sessions.requestChanges(params.id, host.ops.requestChanges),
   'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id), (id) => host.archive.has(id)) }),
   'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id), (id) => host.archive.has(id)),
   'sessions.diff': (params, { host }) => host.ops.diff(host.paths, params.id, params.commit),

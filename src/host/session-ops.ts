@@ -2,10 +2,12 @@ import type { FilePair, MergePreview, MergeResult, RollbackResult, SessionDiff }
 import type { AppPaths } from '../home/app-home.js';
 import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
+import { replySession } from '../sessions/reply-session.js';
 import { resumeSession } from '../sessions/resume-session.js';
+import { requestChanges } from '../sessions/review-comments.js';
 import { sessionDiff, sessionFilePair } from '../sessions/review-session.js';
 import { rollbackSession } from '../sessions/rollback-session.js';
-import type { ResumeLoop } from './session-runner.js';
+import type { ReplyLoop, ResumeLoop } from './session-runner.js';
 
 /**
  * What the API does to a session's branch and worktree: the session operations of src/sessions
@@ -22,6 +24,10 @@ export interface SessionOps {
   discard(paths: AppPaths, id: string): Promise<{ archiveRef: string | null }>;
   /** Runs the loop again in the same worktree, appending to the same log (the host tracks it live). */
   resume: ResumeLoop;
+  /** A new attempt series with the user's instruction, in the same worktree and log. */
+  reply: ReplyLoop;
+  /** A new attempt series with every open review comment as the instruction. */
+  requestChanges: ResumeLoop;
 }
 
 export const defaultSessionOps: SessionOps = {
@@ -32,4 +38,6 @@ export const defaultSessionOps: SessionOps = {
   merge: (paths, id, squash, message) => mergeSession(paths, id, { squash, message }),
   discard: async (paths, id) => ({ archiveRef: (await discardSession(paths, id)).archiveRef }),
   resume: resumeSession,
+  reply: (paths, id, message, deps) => replySession(paths, id, message, deps),
+  requestChanges: (paths, id, deps) => requestChanges(paths, id, deps),
 };

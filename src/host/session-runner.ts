@@ -35,6 +35,8 @@ export interface ModelContext {
 
 /** Continue a session's loop in its worktree, appending to its log (src/sessions/resume-session.ts). */
 export type ResumeLoop = (paths: AppPaths, id: string, deps: LaunchDeps) => Promise<SessionSummary>;
+/** Start a new attempt series with the user's instruction (src/sessions/reply-session.ts). */
+export type ReplyLoop = (paths: AppPaths, id: string, message: string, deps: LaunchDeps) => Promise<SessionSummary>;
 
 export interface StartParams {
   readonly description: string;
@@ -73,6 +75,25 @@ export class SessionRunner {
     const { config } = loadConfig({ repoDir: record.repo, userConfigFile: this.deps.paths.userConfig });
     const model = await this.deps.chatModelFor({ config, llmTimeoutMs: config.agent.llm_timeout * 1000 });
     return this.run(id, (deps) => resumeLoop(this.deps.paths, id, { ...deps, model }), 'log');
+  }
+
+  /** Talks back to a session that is not running: its loop runs again as a new attempt series. */
+  async reply(id: string, message: string, replyLoop: ReplyLoop): Promise<SessionInfo> {
+    return this.runAgain(id, (paths, deps) => replyLoop(paths, id, message, deps));
+  }
+
+  /** "Request changes": the open review comments as the next instruction (src/sessions/review-comments.ts). */
+  async requestChanges(id: string, loop: ResumeLoop): Promise<SessionInfo> {
+    return this.runAgain(id, (paths, deps) => loop(paths, id, deps));
+  }
+
+  private async runAgain(id: string, loop: (paths: AppPaths, deps: LaunchDeps) => Promise<SessionSummary>): Promise<SessionInfo> {
+    if (this.running.has(id)) throw new FactoryError('SESSION_RUNNING', `Session ${id} is running; reply once it has stopped.`);
+    const record = readSession(this.deps.paths, id);
+    const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: this.deps.paths.userConfig });
+    // The LLM timeout is the plan's, as logged; only the server is chosen anew.
+    const model = await this.deps.chatModelFor({ config, llmTimeoutMs: record.limits.llmTimeout * 1000 });
+    return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model }), 'log');
   }
 
   /**
@@ -148,6 +169,11 @@ export class SessionRunner {
     switch (event.type) {
       case 'session.created':
         entry.live.headCommit = event.baseCommit;
+        return;
+      case 'series.started':
+        // A new attempt series counts attempts and tokens afresh.
+        entry.live = { attempts: 0, headCommit: entry.live.headCommit, tokens: { prompt: 0, completion: 0 } };
+        this.deps.onUpdated(this.info(id));
         return;
       case 'attempt.started':
         entry.live.attempts = event.attempt;

@@ -1,6 +1,7 @@
-import type { SessionDetail, SessionInfo } from '../api/payloads.js';
+import type { SessionCommit, SessionDetail, SessionInfo } from '../api/payloads.js';
 import type { AppPaths } from '../home/app-home.js';
-import { loadAllSessions, loadSession, type SessionRecord } from '../sessions/session-store.js';
+import { loadAllSessions, loadSession, type SessionRecord, type StepRecord } from '../sessions/session-store.js';
+import { reviewComments } from '../sessions/review-comments.js';
 import { stepResults } from './step-results.js';
 
 /**
@@ -41,6 +42,8 @@ export function toSessionInfo(record: SessionRecord, live: LiveSessionState | un
     headCommit: record.headCommit,
     live: false,
     archived,
+    series: record.series,
+    rolledBackTo: record.rolledBackTo,
   };
   return live === undefined ? info : { ...info, ...live, state: 'running', reason: '', live: true };
 }
@@ -63,17 +66,18 @@ export function sessionDetail(paths: AppPaths, id: string, live: LiveLookup, arc
   for (const event of events) {
     if (event.type === 'verdict') lastVerdict = { attempt: event.attempt, verdict: event.verdict, passed: event.passed, feedback: event.feedback };
   }
+  const toCommit = (step: StepRecord): SessionCommit => {
+    const result = results.get(step.step);
+    return { step: step.step, attempt: step.attempt, sha: step.sha, files: [...step.files], check: result?.check ?? null, verdict: result?.verdict ?? null, passed: result?.passed ?? null };
+  };
   return {
     session: toSessionInfo(record, live(id), archived(id)),
     task: { ...record.task, constraints: [...record.task.constraints], files: [...record.task.files] },
     uncommittedNotIncluded: [...record.uncommittedNotIncluded],
     // The commits on the branch now (a rollback's dropped ones are kept by a ref, not listed).
-    commits: record.steps
-      .filter((step) => onBranch.has(step.step))
-      .map((step) => {
-        const result = results.get(step.step);
-        return { step: step.step, attempt: step.attempt, sha: step.sha, files: [...step.files], check: result?.check ?? null, verdict: result?.verdict ?? null, passed: result?.passed ?? null };
-      }),
+    commits: record.steps.filter((step) => onBranch.has(step.step)).map(toCommit),
+    dropped: record.steps.filter((step) => !onBranch.has(step.step)).map(toCommit),
+    comments: reviewComments(events),
     lastVerdict,
     lastSeq: record.lastSeq,
   };

@@ -1,6 +1,7 @@
 import type { EventOf, SessionEvent } from '../api/events.js';
 import type { TokenTotals } from '../api/session-status.js';
 import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
+import { earlierSeriesLines, splitSeries } from './attempt-series.js';
 
 /**
  * The attempt loop's memory, rebuilt from a session's log so an interrupted session can continue where
@@ -39,13 +40,18 @@ interface AttemptEvents {
   coderReplies: string[];
 }
 
+/**
+ * Attempts, history, feedback and tokens are those of the latest attempt series (attempt-series.ts);
+ * earlier series come first in the history as one line each. Steps and files are the session's.
+ */
 export function rebuildLoopState(events: readonly SessionEvent[]): LoopResumeState {
   const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
   const executionTimeoutSec = created?.limits.executionTimeout ?? 60;
-  const attempts = groupByAttempt(events);
+  const { current, earlier } = splitSeries(events);
+  const attempts = groupByAttempt(current);
   const last = attempts.at(-1);
   const done = last !== undefined && last.verdict === undefined ? attempts.slice(0, -1) : attempts;
-  const history: string[] = [];
+  const history: string[] = earlierSeriesLines(earlier);
   let feedback: string | undefined;
   let failureTail: string | undefined;
   let lastCoderReply: string | undefined;
@@ -84,7 +90,7 @@ export function rebuildLoopState(events: readonly SessionEvent[]): LoopResumeSta
     ...(failureTail !== undefined ? { failureTail } : {}),
     filesInPlay: [...filesInPlay],
     editedFiles: [...editedFiles],
-    tokens: tokensSpent(events),
+    tokens: tokensSpent(current),
     ...(lastCoderReply !== undefined ? { lastCoderReply } : {}),
     passedAttempt,
   };
@@ -162,7 +168,7 @@ export function countTokens(spent: TokenCount, e: SessionEvent): void {
     spent.prompt += e.usage?.promptTokens ?? spent.pendingEstimate ?? 0;
     spent.completion += e.usage?.completionTokens ?? Math.ceil(e.content.length / 4);
     spent.pendingEstimate = null;
-  } else if (e.type === 'session.finished' || e.type === 'session.resumed') {
+  } else if (e.type === 'session.finished' || e.type === 'session.resumed' || e.type === 'series.started') {
     if (spent.pendingEstimate !== null) spent.prompt += spent.pendingEstimate;
     spent.pendingEstimate = null;
   }

@@ -4,22 +4,14 @@ import { FactoryError } from '../errors/factory-error.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppPaths } from '../home/app-home.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
-import { factoryRefs, nextRefNumber } from '../workspace/factory-refs.js';
-import { cleanUntracked } from '../workspace/git/clean-untracked.js';
-import { checkWorktreePointer, verifyWorktreeGit, type WorktreeGit } from '../workspace/git/worktree-git.js';
-import { gitCommonDir } from '../workspace/git/common-dir.js';
-import { readRef } from '../workspace/git/read-ref.js';
-import { resetSessionWorktree } from '../workspace/git/reset-hard.js';
-import { snapshotWorktree } from '../workspace/git/snapshot-worktree.js';
-import { updateRef } from '../workspace/git/update-ref.js';
-import { assertRepoAvailable } from '../workspace/repo-available.js';
-import { ensureSessionWorktree } from '../workspace/restore-worktree.js';
+import { planForSeries, splitSeries } from './attempt-series.js';
 import { rebuildLoopState } from './loop-state.js';
+import { reopenSessionWorktree } from './reopen-worktree.js';
 import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
 import { runSession } from './run-session.js';
 import { planFromLog } from './session-params.js';
-import { loadSession, syncMeta, type SessionRecord } from './session-store.js';
+import { loadSession, syncMeta } from './session-store.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
 /**
@@ -37,17 +29,8 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
   if (!RESUMABLE.has(record.state)) {
     throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} is ${record.state}; only a session that stopped before it finished (interrupted, cancelled, error, timeout) can be resumed.`);
   }
-  assertRepoAvailable(record.repo, record.id, record.worktree);
-  const commonDir = await gitCommonDir(record.repo);
-  if ((await readRef(commonDir, `refs/heads/${record.branch}`)) === null) {
-    throw new FactoryError('SESSION_DISCARDED', `The session branch ${record.branch} no longer exists in ${record.repo}; session ${id} cannot be resumed.`);
-  }
+  const { git, restored, pointer, droppedRef } = await reopenSessionWorktree(record, 'resumed');
   const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
-  const restored = await ensureSessionWorktree(record.repo, record.worktree, record.branch);
-  // The run may have died mid-check: nothing the check left is trusted, starting with the .git pointer.
-  const git = verifyWorktreeGit(commonDir, record.worktree, record.gitDir);
-  const pointer = checkWorktreePointer(git);
-  const droppedRef = await backToLastStep(record, git);
   const loop = rebuildLoopState(events);
   const files = sessionFiles(paths.sessions, id);
   const log = SessionLog.open(id, files.log);
@@ -64,7 +47,11 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
     // The plan as the session logged it: the same check rule and every limit, whatever factory.yaml says now.
     const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
     if (created === undefined) throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be resumed.`);
-    const plan = planFromLog(created, { agent: config.agent, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) });
+    // In a later attempt series the task carries that series' instruction.
+    const plan = planForSeries(
+      planFromLog(created, { agent: config.agent, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) }),
+      splitSeries(events).started,
+    );
     const summary = await runSession(
       plan,
       { repo: record.repo, git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
@@ -77,21 +64,4 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
   } finally {
     log.close();
   }
-}
-
-/**
- * Puts the worktree back to the last step the log recorded. Anything else there — uncommitted edits of
- * the cut-off attempt, untracked files it wrote, a commit whose event never reached the log — is kept
- * as one commit under refs/factory/<id>/interrupted/<n> first. Returns that ref, or null if the
- * worktree was already exactly at the step.
- */
-async function backToLastStep(record: SessionRecord, git: WorktreeGit): Promise<string | null> {
-  const head = await readRef(await gitCommonDir(record.repo), `refs/heads/${record.branch}`);
-  const wip = await snapshotWorktree(git, `mlx-factory: half-done work of an interrupted attempt in session ${record.id}`);
-  if (wip === null && head === record.headCommit) return null;
-  const ref = factoryRefs.interrupted(record.id, await nextRefNumber(record.repo, `${factoryRefs.prefix(record.id)}interrupted/`));
-  await updateRef(record.repo, { ref, newValue: wip ?? head ?? record.headCommit, reason: 'mlx-factory: resume (half-done work put aside)' });
-  await resetSessionWorktree(git, record.headCommit);
-  await cleanUntracked(git);
-  return ref;
 }

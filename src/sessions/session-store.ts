@@ -54,6 +54,10 @@ export interface SessionRecord {
   readonly rollbacks: readonly RollbackRecord[];
   readonly discard: DiscardRecord | null;
   readonly warnings: readonly string[];
+  /** The latest attempt series (1 = the first run; each reply starts the next). `attempts` and `tokens` count this series. */
+  readonly series: number;
+  /** Set after a rollback until a check runs again: the branch is at this step, which no check has passed as it is now. */
+  readonly rolledBackTo: number | null;
   /** The process running the session (null when none is). */
   readonly pid: number | null;
   readonly logFile: string;
@@ -85,6 +89,12 @@ export interface SessionFold {
   readonly rollbacks: RollbackRecord[];
   readonly warnings: string[];
   discard: DiscardRecord | null;
+  series: number;
+  rolledBackTo: number | null;
+  /** The latest recorded base (the creation's, or the last update from the base branch). */
+  baseCommit: string;
+  /** Commits a check passed on as they are (the branch head at a passing verdict). */
+  readonly passedHeads: Set<string>;
   /** The check as it really ran: with the "entry file the Coder writes" rule, the command of the last run. */
   check: string;
   lastTime: string;
@@ -108,6 +118,10 @@ export function startFold(created: EventOf<'session.created'>): SessionFold {
     rollbacks: [],
     warnings: [],
     discard: null,
+    series: 1,
+    rolledBackTo: null,
+    baseCommit: created.baseCommit,
+    passedHeads: new Set(),
     check: created.task.check,
     lastTime: created.time,
     lastSeq: created.seq,
@@ -150,7 +164,26 @@ export function foldEvent(fold: SessionFold, e: SessionEvent): SessionFold {
       fold.reason = '';
       fold.finishedTokens = null;
       break;
+    case 'series.started':
+      fold.state = 'running';
+      fold.reason = '';
+      fold.series = e.series;
+      fold.attempts = 0;
+      fold.finishedTokens = null;
+      // The budget counts afresh per series (countTokens above already closed any pending turn).
+      fold.spent = { prompt: 0, completion: 0, pendingEstimate: null };
+      break;
+    case 'base.updated':
+      fold.baseCommit = e.toBase;
+      fold.head = e.mergeCommit;
+      break;
+    case 'verdict':
+      fold.rolledBackTo = null;
+      if (e.passed) fold.passedHeads.add(fold.head);
+      break;
     case 'rollback':
+      // Back (or forward, a restore) to a commit a check passed on as it is: nothing unchecked to warn about.
+      fold.rolledBackTo = fold.passedHeads.has(e.toCommit) ? null : e.toStep;
       fold.rollbacks.push(strip(e));
       fold.line = e.toStep === 0 ? [] : (fold.lineAt.get(e.toStep) ?? fold.line);
       fold.head = e.toCommit;
@@ -194,7 +227,7 @@ export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFi
     worktree: created.worktree,
     gitDir: created.gitDir ?? null,
     branch: created.branch,
-    baseCommit: created.baseCommit,
+    baseCommit: fold.baseCommit,
     baseBranch: created.baseBranch,
     uncommittedNotIncluded: created.uncommittedNotIncluded,
     createdAt: created.time,
@@ -210,6 +243,8 @@ export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFi
     rollbacks: [...fold.rollbacks],
     discard: fold.discard,
     warnings: [...fold.warnings],
+    series: fold.series,
+    rolledBackTo: fold.rolledBackTo,
     pid: live ? pid : null,
     logFile,
     partialTail,
@@ -335,7 +370,7 @@ export function reconcileSessions(paths: AppPaths, isAlive: IsAlive = isProcessA
   return { sessions, problems: listing.problems, interrupted };
 }
 
-const STATE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set(['session.created', 'session.finished', 'session.interrupted', 'session.resumed', 'merge', 'discard']);
+const STATE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set(['session.created', 'session.finished', 'session.interrupted', 'session.resumed', 'series.started', 'merge', 'discard']);
 
 function lastStateEvent(events: readonly SessionEvent[]): SessionEvent | undefined {
   return events.findLast((e) => STATE_EVENTS.has(e.type));

@@ -509,6 +509,37 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({ state: 'passed', live: false });
   });
 
+  it('sessions.reply, sessions.comment and sessions.requestChanges continue a finished session as new attempt series', async () => {
+    const info = await startSession({ coder: [{ content: code("print('a')") }], sheriff: [PASS] });
+    await api().subscribe(info.id);
+    await finished(info.id);
+    const ends = (): number => eventsOf(info.id).filter((e) => e.type === 'session.finished').length;
+
+    await model.setScript({ coder: [{ content: code("print('b')") }], sheriff: [PASS] });
+    expectError(await request('sessions.reply', { id: info.id, message: '   ' }), 'BAD_REQUEST');
+    const replied = expectOk('sessions.reply', await request('sessions.reply', { id: info.id, message: 'Print b instead.' }));
+    expect(replied).toMatchObject({ id: info.id, live: true, state: 'running' });
+    await waitFor(() => ends() === 2, 'the reply series to finish');
+    await host.sessions.settled(info.id);
+    expect(eventsOf(info.id).find((e) => e.type === 'series.started')).toMatchObject({ series: 2, instruction: 'Print b instead.', fromStep: 1 });
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({ state: 'passed', series: 2, attempts: 1, live: false });
+
+    const comment = expectOk('sessions.comment', await request('sessions.comment', { id: info.id, file: 'main.py', startLine: 1, endLine: 1, text: 'Print c.' }));
+    expect(comment).toMatchObject({ file: 'main.py', startLine: 1, endLine: 1, quote: "print('b')", text: 'Print c.', state: 'open', series: null });
+    expectError(await request('sessions.comment', { id: info.id, file: 'main.py', startLine: 9, endLine: 9, text: 'Past the end.' }), 'BAD_USAGE');
+    expectError(await request('sessions.comment', { id: info.id, file: '../outside.py', startLine: 1, endLine: 1, text: 'Out.' }), 'PATH_REFUSED');
+    await model.setScript({ coder: [{ content: code("print('c')") }], sheriff: [PASS] });
+    await model.clearRequests();
+    expect(expectOk('sessions.requestChanges', await request('sessions.requestChanges', { id: info.id }))).toMatchObject({ id: info.id, live: true });
+    await waitFor(() => ends() === 3, 'the request-changes series to finish');
+    await host.sessions.settled(info.id);
+    const prompt = (await model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    expect(prompt).toContain("1. main.py, line 1:\n```\nprint('b')\n```\nReview comment: Print c.");
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).comments).toEqual([expect.objectContaining({ id: comment.id, state: 'resolved', series: 3 })]);
+    // Nothing open any more: a typed refusal.
+    expectError(await request('sessions.requestChanges', { id: info.id }), 'BAD_USAGE');
+  });
+
   it('a client that reconnects with afterSeq gets everything it missed, nothing twice (session and global streams)', async () => {
     await api().subscribe(GLOBAL_STREAM);
     // A slow Coder stream (≈2 s of token.delta events) so the connection drops mid-turn.

@@ -22,6 +22,8 @@ function session(id: string, over: Partial<SessionInfo> = {}): SessionInfo {
     headCommit: 'b',
     live: false,
     archived: false,
+    series: 1,
+    rolledBackTo: null,
     ...over,
   };
 }
@@ -89,6 +91,8 @@ describe('merge message', () => {
       task: { name: 'x...', description: `${long}\nKeep it small.`, constraints: [], check: 'python3 t.py', files: [] },
       uncommittedNotIncluded: [],
       commits: [{ step: 1, attempt: 2, sha: 'abcdef1234', files: ['a.py'], check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true }],
+      dropped: [],
+      comments: [],
       lastVerdict: { attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
       lastSeq: 9,
     });

@@ -29,6 +29,8 @@ function session(over: Partial<SessionInfo> = {}): SessionInfo {
     headCommit: '1234567abcdef',
     live: false,
     archived: false,
+    series: 1,
+    rolledBackTo: null,
     ...over,
   };
 }

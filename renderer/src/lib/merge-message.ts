@@ -37,7 +37,8 @@ export function defaultMergeMessage(session: SessionInfo, detail: SessionDetail 
     lines.push('');
   }
   const verdict = detail?.lastVerdict;
-  if (verdict != null) lines.push(`Sheriff: ${verdict.verdict === 'missing' ? 'no verdict' : verdict.verdict} on attempt ${verdict.attempt}${verdict.passed ? ' (passed)' : ''}.`);
+  if (session.rolledBackTo !== null) lines.push(`Rolled back to step ${session.rolledBackTo} afterwards: not checked as merged.`);
+  else if (verdict != null) lines.push(`Sheriff: ${verdict.verdict === 'missing' ? 'no verdict' : verdict.verdict} on attempt ${verdict.attempt}${verdict.passed ? ' (passed)' : ''}.`);
   if (detail?.task?.check != null && detail.task.check !== '') lines.push(`Check: ${detail.task.check}`);
   return `${lines.join('\n').trimEnd()}\n`;
 }

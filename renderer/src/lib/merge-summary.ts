@@ -18,11 +18,13 @@ export interface Confirmation {
 export function describeMerge(session: SessionInfo, preview: MergePreview, squash: boolean, checkout: RepoStatus | null): Confirmation {
   const target = preview.baseBranch ?? session.baseBranch ?? 'the base branch';
   const files = plural(preview.files.length, 'changed file');
-  const lines = [
+  const lines: string[] = [];
+  if (session.rolledBackTo !== null) lines.push(rolledBackWarning(session.rolledBackTo));
+  lines.push(
     squash
       ? `Creates one commit on ${target} with the ${files} of ${session.branch} (its step commits become one).`
       : `Merges ${session.branch} into ${target} with a merge commit, keeping each step commit in ${target}'s history.`,
-  ];
+  );
   if (checkout !== null && checkout.branch === target) {
     lines.push(`Your checkout at ${checkout.root ?? session.repo} has ${target} checked out: its files are updated to the result. Other uncommitted changes there are left alone; if one of the merged files has uncommitted changes, the merge is refused instead.`);
   } else {
@@ -30,6 +32,23 @@ export function describeMerge(session: SessionInfo, preview: MergePreview, squas
   }
   lines.push(`The session branch ${session.branch} is kept, so later attempts can be merged again.`);
   return { title: `${squash ? 'Squash-merge' : 'Merge'} into ${target}?`, lines, action: squash ? 'Squash and merge' : 'Merge', destructive: false };
+}
+
+/** A rollback leaves the branch at a step no check has passed on as it is. */
+function rolledBackWarning(step: number): string {
+  return `Warning: this session was rolled back to step ${step} and not checked since — what you merge is not what the check passed. “Continue from here” runs the Coder and the check again.`;
+}
+
+export function describeRestore(session: SessionInfo, step: number, sha: string): Confirmation {
+  return {
+    title: `Restore step ${step}?`,
+    lines: [
+      `Moves ${session.branch} and its worktree forward to step ${step} (${shortSha(sha)}), as it was before the rollback.`,
+      'Where the branch is now stays reachable under a ref, as for any rollback.',
+    ],
+    action: 'Restore',
+    destructive: false,
+  };
 }
 
 export function describeDiscard(session: SessionInfo): Confirmation {

@@ -263,6 +263,13 @@ function applyOne(draft: Draft, event: SessionEvent): void {
     case 'session.relocated':
       items.push(note(event, 'info', `The repository moved to ${event.to}.`));
       return;
+    case 'series.started':
+      draft.state = { ...draft.state, outcome: null };
+      items.push(note(event, 'info', `You replied — attempt series ${event.series}, from step ${event.fromStep}: ${event.instruction}`));
+      return;
+    case 'plan.server':
+      items.push(note(event, 'info', `Model server for this series: ${event.url ?? 'the configured one'}${event.model !== null ? ` (${event.model})` : ''}.`));
+      return;
   }
 }
 

@@ -9,13 +9,18 @@ import { stepOutcome } from '../../lib/step-outcome.js';
 export function CommitTimeline({
   session,
   commits,
+  dropped = [],
   selectedCommit,
   onShow,
   onRollback,
+  onRestore,
   disabledReason,
 }: {
   session: SessionInfo;
   commits: readonly SessionCommit[];
+  /** Steps a rollback took off the branch: shown greyed, each can be restored (the branch rolls forward to it). */
+  dropped?: readonly SessionCommit[];
+  onRestore?: (step: number, sha: string) => void;
   selectedCommit: string | null;
   onShow: (sha: string | null) => void;
   onRollback: (step: number, sha: string | null) => void;
@@ -76,6 +81,27 @@ export function CommitTimeline({
             </li>
           );
         })}
+        {dropped.map((commit) => (
+          <li key={commit.sha} className="timeline-item dropped" data-dropped-step={commit.step}>
+            <button type="button" className="timeline-main" onClick={() => onShow(commit.sha)} aria-pressed={selectedCommit === commit.sha}>
+              <span className="timeline-dot" />
+              <span className="timeline-text">
+                <span className="timeline-title">
+                  Step {commit.step} <span className="timeline-attempt">· attempt {commit.attempt} · rolled back</span>
+                </span>
+                <span className="timeline-sub">
+                  <code>{shortSha(commit.sha)}</code> · {commit.files.slice(0, 2).join(', ')}
+                  {commit.files.length > 2 ? ` +${commit.files.length - 2}` : ''}
+                </span>
+              </span>
+            </button>
+            {onRestore !== undefined && (
+              <button type="button" className="link-btn rollback-btn" onClick={() => onRestore(commit.step, commit.sha)} disabled={disabledReason !== null} title={disabledReason ?? `Roll forward to step ${commit.step}`}>
+                Restore
+              </button>
+            )}
+          </li>
+        ))}
       </ol>
     </section>
   );

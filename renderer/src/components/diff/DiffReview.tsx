@@ -1,8 +1,8 @@
-import { useEffect, type CSSProperties } from 'react';
+import { useEffect, useMemo, useState, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { defaultMergeMessage } from '../../lib/merge-message.js';
-import { describeDiscard, describeMerge, describeRollback } from '../../lib/merge-summary.js';
+import { describeDiscard, describeMerge, describeRestore, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { useDiffStore } from '../../state/diff-store.js';
@@ -19,7 +19,8 @@ import { Splitter } from '../common/Splitter.js';
 import { ChangedFiles } from './ChangedFiles.js';
 import { CommitTimeline } from './CommitTimeline.js';
 import { MergePanel } from './MergePanel.js';
-import { MonacoDiff } from './MonacoDiff.js';
+import { MonacoDiff, type LineRange } from './MonacoDiff.js';
+import { CommentForm, ReviewComments } from './ReviewComments.js';
 
 /** Review and take: files, Monaco's diff, the commit timeline with rollback, and merge/discard. */
 export function DiffReview({ session, detail }: { session: SessionInfo; detail: SessionDetail | null }) {
@@ -39,6 +40,15 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     })),
   );
   const actions = useDiffStore.getState();
+  /** Lines selected on the "after" side, and the range a comment is being written on. */
+  const [selection, setSelection] = useState<LineRange | null>(null);
+  const [commenting, setCommenting] = useState<LineRange | null>(null);
+  const allComments = detail?.comments;
+  const commented = useMemo(() => (store.commit !== null ? [] : (allComments ?? []).filter((c) => c.file === store.selected)), [allComments, store.selected, store.commit]);
+  useEffect(() => {
+    setSelection(null);
+    setCommenting(null);
+  }, [store.selected, store.commit]);
   const confirm = useUiStore((s) => s.confirm);
   const id = session.id;
   const narrow = useMediaQuery(NARROW_QUERY);
@@ -86,6 +96,15 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       },
     });
   };
+  const restore = (step: number, sha: string): void => {
+    confirm({
+      ...describeRestore(session, step, sha),
+      onConfirm: async () => {
+        await actions.rollback(step);
+        refreshAfterAction();
+      },
+    });
+  };
   const merge = (): void => {
     if (store.preview.value === null) return;
     confirm({
@@ -117,6 +136,8 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     });
 
   const files = store.diff.value?.files ?? [];
+  // Comments are on the files as the branch has them now: on "All changes", not on one step's diff.
+  const canComment = store.commit === null && store.selected !== null && session.state !== 'discarded';
   const pair = store.pair.value;
   let main;
   if (store.diff.value === null && store.diff.error !== null) main = <ErrorState title="Could not load the changes" message={store.diff.error} code={store.diff.errorCode} onRetry={() => void actions.loadDiff()} />;
@@ -132,7 +153,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     // One editor for every file: the previous file stays on screen until the next one arrives.
     main = (
       <>
-        <MonacoDiff pair={pair} mode={mode} />
+        <MonacoDiff pair={pair} mode={mode} onSelectLines={setSelection} commented={commented} />
         {(store.pair.loading || pair.path !== store.selected) && (
           <div className="diff-loading">
             <LoadingState label="Opening the file…" compact />
@@ -145,8 +166,9 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     <div className="diff-review" data-narrow={narrow} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
       <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
         {store.diff.value !== null && files.length > 0 && <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />}
+        {detail !== null && <ReviewComments session={session} comments={detail.comments} onShow={(path) => actions.select(path)} />}
         {detail !== null && (
-          <CommitTimeline session={session} commits={detail.commits} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
+          <CommitTimeline session={session} commits={detail.commits} dropped={detail.dropped} onRestore={restore} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
         )}
       </aside>
       {!narrow && <Splitter label="File list width" value={sideWidth} min={DIFF_SIDE_WIDTH.min} max={DIFF_SIDE_WIDTH.max} onChange={setSideWidth} controls="diff-side-pane" />}
@@ -157,6 +179,11 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
             {store.commit !== null && <span className="diff-scope"> in step {detail?.commits.find((c) => c.sha === store.commit)?.step ?? shortSha(store.commit)}</span>}
           </span>
           <div className="spacer" />
+          {canComment && (
+            <button type="button" className="btn small" disabled={selection === null || commenting !== null} onClick={() => selection !== null && setCommenting(selection)} title="Select lines on the right-hand side, then comment on them">
+              {selection === null ? 'Comment…' : `Comment on ${selection.startLine === selection.endLine ? `line ${selection.startLine}` : `lines ${selection.startLine}–${selection.endLine}`}…`}
+            </button>
+          )}
           {!narrow && (
           <Segmented
             label="Diff layout"
@@ -169,6 +196,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
           />
           )}
         </div>
+        {commenting !== null && store.selected !== null && <CommentForm session={session} file={store.selected} range={commenting} onDone={() => setCommenting(null)} />}
         <div className="diff-editor">{main}</div>
       </div>
       <MergePanel

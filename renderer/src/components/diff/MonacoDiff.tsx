@@ -67,7 +67,25 @@ function modelKey(pair: FilePair): string {
   return `${pair.base}:${pair.head}:${pair.path}`;
 }
 
-export function MonacoDiff({ pair, mode }: { pair: FilePair; mode: 'side-by-side' | 'inline' }) {
+/** Lines of the "after" side (1-based, inclusive). */
+export interface LineRange {
+  readonly startLine: number;
+  readonly endLine: number;
+}
+
+export function MonacoDiff({
+  pair,
+  mode,
+  onSelectLines,
+  commented = [],
+}: {
+  pair: FilePair;
+  mode: 'side-by-side' | 'inline';
+  /** The lines selected (or the cursor's line) in the "after" side, for a review comment. */
+  onSelectLines?: (range: LineRange | null) => void;
+  /** Lines with a review comment on them (highlighted). */
+  commented?: readonly (LineRange & { readonly state: 'open' | 'sent' | 'resolved' })[];
+}) {
   const hostRef = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneDiffEditor | null>(null);
   /** Most recently used last; disposed only once the widget has let go of them. */
@@ -143,6 +161,34 @@ export function MonacoDiff({ pair, mode }: { pair: FilePair; mode: 'side-by-side
     });
     return () => subscription.dispose();
   }, [pair]);
+
+  // Selecting lines on the "after" side offers a review comment on them.
+  const selectRef = useRef(onSelectLines);
+  selectRef.current = onSelectLines;
+  useLayoutEffect(() => {
+    const editor = editorRef.current;
+    if (editor === null) return;
+    const modified = editor.getModifiedEditor();
+    const subscription = modified.onDidChangeCursorSelection((e) => {
+      const s = e.selection;
+      // A selection that ends at column 1 of a line does not take that line.
+      const end = s.endLineNumber > s.startLineNumber && s.endColumn === 1 ? s.endLineNumber - 1 : s.endLineNumber;
+      selectRef.current?.({ startLine: s.startLineNumber, endLine: end });
+    });
+    return () => subscription.dispose();
+  }, []);
+
+  useLayoutEffect(() => {
+    const editor = editorRef.current;
+    if (editor === null) return;
+    const decorations = editor.getModifiedEditor().createDecorationsCollection(
+      commented.map((c) => ({
+        range: new monaco.Range(c.startLine, 1, c.endLine, 1),
+        options: { isWholeLine: true, className: `review-comment-line ${c.state}`, linesDecorationsClassName: `review-comment-mark ${c.state}` },
+      })),
+    );
+    return () => decorations.clear();
+  }, [commented, pair]);
 
   const isReady = ready !== null && ready.pair === pair;
   return (

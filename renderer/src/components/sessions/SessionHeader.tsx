@@ -38,6 +38,11 @@ export function SessionHeader({
           {session.title}
         </h1>
         <StatusBadge state={session.state} />
+        {session.rolledBackTo !== null && session.state !== 'discarded' && (
+          <span className="rolled-back-pill" title="A rollback moved the branch to a step no check has passed on as it is.">
+            rolled back to step {session.rolledBackTo} · not checked
+          </span>
+        )}
         <div className="spacer" />
         {session.live && (
           <button type="button" className="btn small" onClick={onCancel} disabled={busy}>

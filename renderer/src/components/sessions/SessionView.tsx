@@ -14,6 +14,7 @@ import { LoadingState } from '../common/LoadingState.js';
 import { TranscriptView } from '../transcript/TranscriptView.js';
 import { SessionActions } from './SessionActions.js';
 import { SessionHeader } from './SessionHeader.js';
+import { canReply, ReplyComposer } from './ReplyComposer.js';
 
 // Monaco is big: its chunk loads after start-up — fetched when the browser is idle once a session
 // is open, so the first click on "Changes" does not wait for it.
@@ -86,6 +87,17 @@ export function SessionView({
     else toast('danger', errorText(answer.error));
   };
 
+  // "Continue from here": a new attempt series from the step the session was rolled back to.
+  const continueFromHere = async (step: number): Promise<void> => {
+    setBusy(true);
+    const answer = await api().request('sessions.reply', { id, message: `Continue the task from this point (step ${step}; the later steps were rolled back). Make the check pass from here.` });
+    setBusy(false);
+    if (answer.ok) {
+      useSessionsStore.getState().upsert(answer.data);
+      navigate({ view: 'sessions', session: id, tab: 'transcript' });
+    } else toast('danger', errorText(answer.error));
+  };
+
   const detail = entry?.detail ?? null;
   const changes = detail?.commits.length ?? 0;
   const back = (): void => navigate({ view: 'sessions', session: null, tab: 'transcript' });
@@ -97,6 +109,20 @@ export function SessionView({
         </button>
       )}
       <SessionHeader session={info} detail={detail} transcript={transcript} onCancel={cancel} onResume={() => void resume()} busy={busy} actions={<SessionActions session={info} />} />
+      {info.rolledBackTo !== null && !info.live && info.state !== 'discarded' && (
+        <Banner
+          tone="warning"
+          action={
+            <button type="button" className="btn small" onClick={() => void continueFromHere(info.rolledBackTo ?? 0)} disabled={busy}>
+              Continue from here
+            </button>
+          }
+        >
+          <span data-rolled-back={info.rolledBackTo}>
+            Rolled back to step {info.rolledBackTo} — not checked. The code on the branch now has not passed the check; continue from here to run the Coder and the check again.
+          </span>
+        </Banner>
+      )}
       {detail !== null && detail.uncommittedNotIncluded.length > 0 && (
         <Banner tone="info">
           {plural(detail.uncommittedNotIncluded.length, 'uncommitted change')} in your checkout {detail.uncommittedNotIncluded.length === 1 ? 'is' : 'are'} not in this session (it started from the last commit):{' '}
@@ -143,6 +169,7 @@ export function SessionView({
           </Suspense>
         )}
       </div>
+      {tab === 'transcript' && canReply(info) && <ReplyComposer session={info} />}
     </div>
   );
 }

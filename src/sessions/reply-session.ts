@@ -1,0 +1,68 @@
+import type { EventOf } from '../api/events.js';
+import { loadConfig } from '../config/load-config.js';
+import { FactoryError } from '../errors/factory-error.js';
+import type { AppPaths } from '../home/app-home.js';
+import { limitsFromSettings } from '../sandbox/resource-limits.js';
+import { planForSeries, splitSeries } from './attempt-series.js';
+import { rebuildLoopState } from './loop-state.js';
+import { reopenSessionWorktree } from './reopen-worktree.js';
+import { runSession } from './run-session.js';
+import { SessionLog } from './session-log.js';
+import { sessionFiles } from './session-meta.js';
+import { planFromLog } from './session-params.js';
+import { loadSession, syncMeta } from './session-store.js';
+import type { LaunchDeps, SessionSummary } from './start-session.js';
+
+/**
+ * Talking back to a session that is not running (passed, failed, stopped, rolled back, merged): the
+ * loop runs again in the same worktree and branch as a new attempt series — `series.started` with the
+ * instruction, attempts and the token budget counted afresh under the logged plan's limits, the
+ * Coder's task = the original task + the instruction, earlier series summarised in a few lines.
+ */
+const MAX_INSTRUCTION_CHARS = 20_000;
+
+export interface ReplyOptions {
+  /** The model server chosen for this series (logged as `plan.server`; the plan fixes everything else). */
+  readonly server?: { readonly url: string | null; readonly model: string | null } | undefined;
+  /** The review comments the instruction carries (they show as resolved once this series ends). */
+  readonly comments?: readonly string[] | undefined;
+}
+
+export async function replySession(paths: AppPaths, id: string, instruction: string, deps: LaunchDeps, options: ReplyOptions = {}): Promise<SessionSummary> {
+  const text = instruction.trim();
+  if (text === '') throw new FactoryError('BAD_USAGE', 'Say what the Coder should do next (the reply is empty).');
+  if (text.length > MAX_INSTRUCTION_CHARS) throw new FactoryError('BAD_USAGE', `The reply is ${text.length} characters; at most ${MAX_INSTRUCTION_CHARS} fit.`);
+  const { record, events } = loadSession(paths, id);
+  if (record.state === 'running') throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); reply once it has stopped.`);
+  if (record.state === 'discarded') throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; it cannot be continued.`);
+  const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
+  if (created === undefined) throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be continued.`);
+  const { git, restored, pointer, droppedRef } = await reopenSessionWorktree(record, 'continued');
+  const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
+  const log = SessionLog.open(id, sessionFiles(paths.sessions, id).log);
+  deps.onLog?.(log);
+  try {
+    if (pointer === 'restored') {
+      log.append({ type: 'security.event', kind: 'git-pointer-restored', message: `${record.worktree}/.git had been changed (by a check?); it was put back before continuing.` });
+    }
+    const series = splitSeries(events).series + 1;
+    const fromStep = record.currentSteps.at(-1) ?? 0;
+    const started = log.append({ type: 'series.started', series, instruction: text, fromStep, pid: process.pid, worktreeRestored: restored, droppedRef, ...(options.comments !== undefined ? { comments: [...options.comments] } : {}) }) as EventOf<'series.started'>;
+    if (options.server !== undefined) log.append({ type: 'plan.server', url: options.server.url, model: options.server.model });
+    syncMeta(paths, loadSession(paths, id).record, process.pid);
+    const loop = rebuildLoopState([...events, started]);
+    // The plan as the session logged it (check and every limit, whatever factory.yaml says now), with this series' instruction.
+    const plan = planForSeries(planFromLog(created, { agent: config.agent, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) }), started);
+    const summary = await runSession(
+      plan,
+      { repo: record.repo, git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
+      log,
+      deps,
+      { prepare: restored ? config.workspace : null, resume: loop },
+    );
+    syncMeta(paths, loadSession(paths, id).record, null);
+    return summary;
+  } finally {
+    log.close();
+  }
+}
