@@ -19,11 +19,6 @@ import type { DoctorProvider, ModelOps, ServerControl } from './server-control.j
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
 
-/**
- * The service container both front doors share (the Electron main process and `mlx-factory ui`):
- * it owns the running sessions, the model-server supervisor and memory sampler, and the global
- * event stream. Request handlers (`handle-request.ts`) are written once against it.
- */
 export interface FactoryHostOptions {
   /** App home; defaults to MLX_FACTORY_HOME or the OS's app-data folder. */
   readonly home?: string | undefined;
@@ -44,6 +39,11 @@ export interface FactoryHostOptions {
   readonly memoryHistory?: number | undefined;
 }
 
+/**
+ * The service container both front doors share (the Electron main process and `mlx-factory ui`):
+ * it owns the running sessions, the model-server supervisor and memory sampler, and the global
+ * event stream. Request handlers (`handle-request.ts`) are written once against it.
+ */
 export class FactoryHost {
   /** Identifies this run of the host: global-stream seqs are only comparable within one epoch. */
   readonly epoch = crypto.randomBytes(6).toString('hex');
