@@ -3,15 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load-config.js';
 import { appPaths, resolveAppHome } from '../home/app-home.js';
-import { ModelPulls } from '../server/models/model-pulls.js';
 import { ServerChoice } from '../server/server-choice.js';
 import { reconcileSessions } from '../sessions/session-store.js';
 import { FactoryHost, type FactoryHostOptions } from './factory-host.js';
 
 /**
  * The one place both front doors build their host (`mlx-factory ui` and the Electron main process),
- * so they run the same services. The model-server supervisor, the doctor and issue 4's session
- * operations are wired here as they land.
+ * so they run the same services: the model server as Settings choose it (its doctor knows which
+ * server runs), model downloads and the session operations come with FactoryHost itself.
  */
 export function createHost(options: { home?: string | undefined; version?: string | undefined } & Partial<FactoryHostOptions> = {}): FactoryHost {
   const paths = appPaths(options.home ?? resolveAppHome());
@@ -21,7 +20,6 @@ export function createHost(options: { home?: string | undefined; version?: strin
   const control = options.server === undefined ? new ServerChoice({ home: paths.home, config: readConfig }) : undefined;
   const host = new FactoryHost({
     ...options,
-    models: options.models ?? new ModelPulls({ home: paths.home, config: readConfig }),
     version: options.version ?? packageVersion(),
     server: options.server ?? control,
     doctor: options.doctor ?? control?.doctor,

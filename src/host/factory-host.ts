@@ -2,9 +2,13 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { GlobalEventPayload } from '../api/global-events.js';
 import type { MemorySample, RepoStatus, SessionInfo } from '../api/payloads.js';
+import type { FactoryConfig } from '../config/config-schema.js';
+import { loadConfig } from '../config/load-config.js';
 import { appPaths, resolveAppHome, type AppPaths } from '../home/app-home.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { runSandboxed } from '../sandbox/index.js';
+import { apiDoctorChecks } from '../server/doctor-report.js';
+import { ModelPulls } from '../server/models/model-pulls.js';
 import { UrlModelServer } from '../server/model-server.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import { ArchivedSessions } from './archived-sessions.js';
@@ -16,11 +20,6 @@ import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { ExternalSessions } from './external-sessions.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
 
-/**
- * The service container both front doors share (the Electron main process and `mlx-factory ui`):
- * it owns the running sessions, the model-server supervisor and memory sampler, and the global
- * event stream. Request handlers (`handle-request.ts`) are written once against it.
- */
 export interface FactoryHostOptions {
   /** App home; defaults to MLX_FACTORY_HOME or the OS's app-data folder. */
   readonly home?: string | undefined;
@@ -28,17 +27,24 @@ export interface FactoryHostOptions {
   /** Where sessions send chat requests. Default: the supervisor's URL, else server.host:port from config. */
   readonly chatModelFor?: ((context: ModelContext) => ChatModel | Promise<ChatModel>) | undefined;
   readonly runCheck?: CheckRunner | undefined;
+  /** The model server; without one (tests), sessions use server.host:port from factory.yaml and server requests answer NOT_IMPLEMENTED. */
   readonly server?: ServerControl | undefined;
+  /** Default: the same checks as `mlx-factory doctor`, told about the server in use. */
   readonly doctor?: DoctorProvider | undefined;
-  /** Model downloads (the Models view); without it, models.pull answers NOT_IMPLEMENTED. */
+  /** Model downloads (the Models view). Default: pulls into the Hugging Face cache. */
   readonly models?: ModelOps | undefined;
-  /** Issue 4's operations; what is missing answers NOT_IMPLEMENTED. */
+  /** Tests replace single session operations; the rest are the real ones. */
   readonly sessionOps?: Partial<SessionOps> | undefined;
   readonly globalBacklog?: number | undefined;
   /** Memory samples kept for `memory.history` (one every few seconds: 1800 ≈ an hour or more). */
   readonly memoryHistory?: number | undefined;
 }
 
+/**
+ * The service container both front doors share (the Electron main process and `mlx-factory ui`):
+ * it owns the running sessions, the model-server supervisor and memory sampler, and the global
+ * event stream. Request handlers (`handle-request.ts`) are written once against it.
+ */
 export class FactoryHost {
   /** Identifies this run of the host: global-stream seqs are only comparable within one epoch. */
   readonly epoch = crypto.randomBytes(6).toString('hex');
@@ -48,10 +54,10 @@ export class FactoryHost {
   readonly sessions: SessionRunner;
   readonly ops: SessionOps;
   readonly server: ServerControl | undefined;
-  readonly doctor: DoctorProvider | undefined;
+  readonly doctor: DoctorProvider;
   /** Sessions hidden from the list by the user (nothing deleted). */
   readonly archive: ArchivedSessions;
-  readonly models: ModelOps | undefined;
+  readonly models: ModelOps;
   /** Sessions other processes run (the CLI): their appended events, live. */
   readonly external: ExternalSessions;
   private readonly memory: MemorySample[] = [];
@@ -71,8 +77,11 @@ export class FactoryHost {
     this.memoryFile = new MemoryHistoryFile(path.join(this.paths.logs, 'memory-samples.jsonl'), this.memoryCapacity);
     this.memory.push(...this.memoryFile.load());
     this.server = options.server;
-    this.doctor = options.doctor;
-    this.models = options.models;
+    const readConfig = (): FactoryConfig => loadConfig({ userConfigFile: this.paths.userConfig }).config;
+    this.doctor = options.doctor ?? {
+      run: () => apiDoctorChecks({ config: readConfig(), home: this.paths.home, running: this.server?.status() ?? null }),
+    };
+    this.models = options.models ?? new ModelPulls({ home: this.paths.home, config: readConfig });
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
     this.archive = ArchivedSessions.inHome(this.paths.home);
     this.sessions = new SessionRunner({
@@ -102,7 +111,7 @@ export class FactoryHost {
         if (payload.type === 'memory.sample') this.remember({ ...payload, time });
         this.global.emit(payload as GlobalEventPayload);
       }) ?? (() => undefined);
-    this.stopPullEvents = options.models?.onProgress((progress) => this.global.emit(progress)) ?? (() => undefined);
+    this.stopPullEvents = this.models.onProgress((progress) => this.global.emit(progress));
   }
 
   private remember(sample: MemorySample & { type?: string }): void {
@@ -152,7 +161,7 @@ export class FactoryHost {
       await this.sessions.checkpointAll(timeoutMs);
       this.stopServerEvents();
       this.stopPullEvents();
-      this.models?.cancelAll();
+      this.models.cancelAll();
       await this.server?.dispose();
     })();
     return this.shutDown;

@@ -44,13 +44,8 @@ function unsupported(what: string): never {
 }
 
 function requireServer(context: RequestContext) {
-  if (context.host.server === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'The model-server supervisor is not available in this build yet.');
+  if (context.host.server === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'This host runs without a model-server control (sessions use server.host:port from factory.yaml).');
   return context.host.server;
-}
-
-function requireModels(context: RequestContext) {
-  if (context.host.models === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'Model downloads are not available in this build.');
-  return context.host.models;
 }
 
 const handlers: Handlers = {
@@ -130,17 +125,14 @@ const handlers: Handlers = {
   'server.logs': (params, context) => requireServer(context).logs(params.tail),
   'models.list': async (_params, context) => ({
     ...(await requireServer(context).models()),
-    pulls: context.host.models?.active() ?? [],
-    ...(context.host.models !== undefined ? { local: await context.host.models.catalog() } : {}),
+    pulls: context.host.models.active(),
+    local: await context.host.models.catalog(),
   }),
-  'models.pull': (params, context) => requireModels(context).pull(params.model, params.revision),
-  'models.cancelPull': (params, context) => ({ cancelled: requireModels(context).cancel(params.model) }),
-  'models.remove': (params, context) => ({ freedBytes: requireModels(context).remove(params.model).freedBytes }),
+  'models.pull': (params, context) => context.host.models.pull(params.model, params.revision),
+  'models.cancelPull': (params, context) => ({ cancelled: context.host.models.cancel(params.model) }),
+  'models.remove': (params, context) => ({ freedBytes: context.host.models.remove(params.model).freedBytes }),
   'memory.history': (params, { host }) => ({ samples: host.memoryHistory(params.since) }),
-  'doctor.run': async (_params, { host }) => {
-    if (host.doctor === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'The doctor is not available in this build yet.');
-    return { checks: await host.doctor.run() };
-  },
+  'doctor.run': async (_params, { host }) => ({ checks: await host.doctor.run() }),
 
   'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
   'config.write': async (params, { host }) => {

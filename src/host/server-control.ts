@@ -3,9 +3,9 @@ import type { DoctorCheck, ModelInfo, ServerStatus } from '../api/payloads.js';
 import type { ServerEvent } from '../api/server-events.js';
 
 /**
- * What the host needs from the model-server supervisor and memory sampler (src/server, issue 5).
- * The host owns one and shares it between both front doors; without one, the server requests
- * answer NOT_IMPLEMENTED and sessions use `server.host:port` from factory.yaml.
+ * What the host needs from the model server and its memory sampler (src/server's ServerChoice).
+ * The host owns one and shares it between both front doors; a host built without one (tests)
+ * answers the server requests NOT_IMPLEMENTED and sends sessions to `server.host:port` from factory.yaml.
  */
 export interface ServerControl {
   start(options: { model?: string | undefined; port?: number | undefined }): Promise<ServerStatus>;

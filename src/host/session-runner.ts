@@ -12,11 +12,6 @@ import { appendEvent, syncMeta, type SessionRecord } from '../sessions/session-s
 import { launchSession, prepareSession, type LaunchDeps, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
 import { readSession, toSessionInfo, type LiveSessionState } from './session-views.js';
 
-/**
- * The sessions this host runs: starts them in the background, follows their logs live (so API
- * clients can subscribe), cancels them, and on quit stops them at a step boundary and marks them
- * interrupted so they can be resumed.
- */
 export interface SessionRunnerDeps {
   readonly paths: AppPaths;
   /** The model a session talks to (the supervised server, or a test's scripted server). */
@@ -55,6 +50,11 @@ interface Running {
   interruptedByHost: boolean;
 }
 
+/**
+ * The sessions this host runs: starts them in the background, follows their logs live (so API
+ * clients can subscribe), cancels them, and on quit stops them at a step boundary and marks them
+ * interrupted so they can be resumed.
+ */
 export class SessionRunner {
   private readonly running = new Map<string, Running>();
   private readonly logListeners = new Set<(id: string, log: SessionLog) => void>();

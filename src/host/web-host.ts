@@ -13,11 +13,6 @@ import { handleRequest } from './handle-request.js';
 import { credentialFromProtocols, isAllowedHost, isAllowedOrigin, LaunchCodes, newToken, tokenMatches } from './request-guards.js';
 import { resolveStaticFile } from './static-files.js';
 
-/**
- * `mlx-factory ui`: the built renderer over HTTP and the typed API over a WebSocket, on 127.0.0.1
- * only. Every HTTP request and every socket must pass the Host, Origin and token checks of
- * request-guards.ts; anything else gets 403 and the server keeps serving.
- */
 export interface WebHostOptions {
   readonly host: FactoryHost;
   /** The built renderer (out/renderer). */
@@ -43,6 +38,11 @@ const BIND_ADDRESS = '127.0.0.1';
 /** What a tab of an earlier run is told (the renderer chooses what to show by the code, TOKEN_REJECTED). */
 const STALE_ADDRESS_MESSAGE = 'This address is no longer served — open the new address printed by `mlx-factory ui`.';
 
+/**
+ * `mlx-factory ui`: the built renderer over HTTP and the typed API over a WebSocket, on 127.0.0.1
+ * only. Every HTTP request and every socket must pass the Host, Origin and token checks of
+ * request-guards.ts; anything else gets 403 and the server keeps serving.
+ */
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? newToken();
   const rendererDir = path.resolve(options.rendererDir);

@@ -7,11 +7,6 @@ import { resolveModel, type ResolvedModel } from './models/resolve-model.js';
 import { requireRuntime, type MlxRuntime } from './runtime/discover-runtime.js';
 import { ServerSupervisor, type SupervisorOptions } from './server-supervisor.js';
 
-/**
- * The supervisor for the configured model, as the CLI and the app use it: the model resolved now
- * (a bad path fails before anything starts), the runtime found and the memory fit checked only
- * when a process must actually be launched (adopting a running server needs neither).
- */
 export interface MlxSupervisorOptions {
   readonly config: FactoryConfig;
   readonly home: string;
@@ -54,6 +49,11 @@ export async function fitFor(model: ResolvedModel, config: FactoryConfig): Promi
   });
 }
 
+/**
+ * The supervisor for the configured model, as the CLI and the app use it: the model resolved now
+ * (a bad path fails before anything starts), the runtime found and the memory fit checked only
+ * when a process must actually be launched (adopting a running server needs neither).
+ */
 export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSupervisor {
   const { config } = options;
   const model = resolveModel(options.model ?? config.server.model, { cwd: options.cwd, env: options.env });

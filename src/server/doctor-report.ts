@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DoctorCheck as ApiDoctorCheck } from '../api/payloads.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { isFactoryError } from '../errors/factory-error.js';
 import { serverHost, fitFor } from './create-mlx-supervisor.js';
@@ -206,4 +207,10 @@ export async function gatherDoctorReport(options: DoctorOptions): Promise<Doctor
     localModels: listLocalModels({ env, folders: options.modelFolders }),
     recommended: RECOMMENDED_MODELS,
   };
+}
+
+/** The checks as the API gives them (`doctor.run`): a missing piece is an error there. */
+export async function apiDoctorChecks(options: DoctorOptions): Promise<ApiDoctorCheck[]> {
+  const report = await gatherDoctorReport(options);
+  return report.checks.map((c) => ({ id: c.id, label: c.label, status: c.status === 'missing' ? 'error' : c.status, detail: c.found, fix: c.fix }));
 }

@@ -3,12 +3,6 @@ import type { ChatModel, ChatTurnRequest, ChatTurnResult } from '../llm/llm-type
 import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import type { ServerSupervisor } from './server-supervisor.js';
 
-/**
- * A ChatModel on a supervised server: each turn first makes sure the server is up (starting it,
- * reloading it after an idle unload, or waiting out a restart), keeps it from being unloaded while
- * the turn runs, and when the server dies mid-turn waits for the supervisor's restart and runs the
- * turn again — so a crashed server costs the session a retried turn, not the session.
- */
 export interface SupervisedChatModelOptions {
   /** Per try: agent.llm_timeout. */
   readonly timeoutMs: number;
@@ -28,6 +22,12 @@ function isServerLoss(error: unknown): boolean {
   return error instanceof FactoryError && (error.code === 'SERVER_UNREACHABLE' || error.code === 'LLM_BAD_RESPONSE');
 }
 
+/**
+ * A ChatModel on a supervised server: each turn first makes sure the server is up (starting it,
+ * reloading it after an idle unload, or waiting out a restart), keeps it from being unloaded while
+ * the turn runs, and when the server dies mid-turn waits for the supervisor's restart and runs the
+ * turn again — so a crashed server costs the session a retried turn, not the session.
+ */
 export class SupervisedChatModel implements ChatModel {
   private client: { url: string; model: OpenAiChatModel } | null = null;
 

@@ -4,7 +4,7 @@ import type { ServerEvent } from '../api/server-events.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
-import { gatherDoctorReport } from './doctor-report.js';
+import { apiDoctorChecks } from './doctor-report.js';
 import { MemorySampler } from './memory/memory-sampler.js';
 import { statusOfEvent, type ModelServer } from './model-server.js';
 import { modelCatalog } from './models/model-catalog.js';
@@ -150,16 +150,10 @@ export class SupervisorControl implements ModelServer {
 
   /** `doctor.run` for the API: the same checks as `mlx-factory doctor`. */
   readonly doctor = {
-    run: async (): Promise<DoctorCheck[]> => {
+    run: (): Promise<DoctorCheck[]> => {
       const now = this.status();
-      const report = await gatherDoctorReport({
-        config: this.options.config(),
-        home: this.options.home,
-        cwd: this.options.cwd,
-        env: this.options.env,
-        running: { state: now.state, port: now.port, pid: now.pid, owned: now.owned },
-      });
-      return report.checks.map((c) => ({ id: c.id, label: c.label, status: c.status === 'missing' ? 'error' : c.status, detail: c.found, fix: c.fix }));
+      const running = { state: now.state, port: now.port, pid: now.pid, owned: now.owned };
+      return apiDoctorChecks({ config: this.options.config(), home: this.options.home, cwd: this.options.cwd, env: this.options.env, running });
     },
   };
 

@@ -9,11 +9,6 @@ import { checkWorktreePointer, verifyWorktreeGit } from './git/worktree-git.js';
 import { withRepoLock } from './repo-lock.js';
 import { worktreeState } from './worktree-state.js';
 
-/**
- * Discarding a session's workspace, keeping its work reachable: the branch head goes under an archive
- * ref and uncommitted work in the worktree under a second one; then the worktree is removed (or
- * pruned, when its folder was deleted by hand) and the branch deleted.
- */
 export interface DiscardRequest {
   readonly repoRoot: string;
   readonly commonDir: string;
@@ -35,6 +30,11 @@ export interface DiscardOutcome {
   readonly branchDeleted: boolean;
 }
 
+/**
+ * Discarding a session's workspace, keeping its work reachable: the branch head goes under an archive
+ * ref and uncommitted work in the worktree under a second one; then the worktree is removed (or
+ * pruned, when its folder was deleted by hand) and the branch deleted.
+ */
 export async function discardWorkspace(request: DiscardRequest): Promise<DiscardOutcome> {
   return withRepoLock(request.commonDir, async () => {
     const branchRef = `refs/heads/${request.branch}`;

@@ -10,17 +10,6 @@ import { predictMerge, type MergeSides, type MergePrediction } from './predict-m
 import { fastForwardJournalled, recoverInterruptedMerge, type JournalledFastForward } from './merge-journal.js';
 import { withRepoLock } from './repo-lock.js';
 
-/**
- * Merging a session into a branch without checking anything out in the user's folder:
- *   1. predict with merge-tree; conflicts → refuse, naming the files, before anything changes;
- *   2. build the squash (one parent) or merge (two parents) commit with commit-tree;
- *   3. move the branch: if no working tree has it checked out, update-ref with the old value as a
- *      compare-and-swap; if one does, refuse when any file the merge changes has local changes there
- *      (modified, staged, untracked or ignored), else let `git merge --ff-only` bring that working tree
- *      along — git refuses itself rather than overwrite local work, and leaves unrelated changes alone.
- * We never stash, reset, check out or overwrite anything in the user's folder. A branch that moved
- * meanwhile (another merge, a user commit) is retried from step 1, a few times.
- */
 export interface MergeBranchRequest extends MergeSides {
   readonly squash: boolean;
   readonly message: string;
@@ -36,6 +25,17 @@ export interface MergeBranchOutcome {
 
 const ATTEMPTS = 3;
 
+/**
+ * Merging a session into a branch without checking anything out in the user's folder:
+ *   1. predict with merge-tree; conflicts → refuse, naming the files, before anything changes;
+ *   2. build the squash (one parent) or merge (two parents) commit with commit-tree;
+ *   3. move the branch: if no working tree has it checked out, update-ref with the old value as a
+ *      compare-and-swap; if one does, refuse when any file the merge changes has local changes there
+ *      (modified, staged, untracked or ignored), else let `git merge --ff-only` bring that working tree
+ *      along — git refuses itself rather than overwrite local work, and leaves unrelated changes alone.
+ * We never stash, reset, check out or overwrite anything in the user's folder. A branch that moved
+ * meanwhile (another merge, a user commit) is retried from step 1, a few times.
+ */
 export async function mergeIntoBranch(request: MergeBranchRequest): Promise<MergeBranchOutcome> {
   return withRepoLock(request.commonDir, async () => {
     await settleInterruptedMerge(request.commonDir);

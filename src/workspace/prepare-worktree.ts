@@ -4,12 +4,6 @@ import { checkWorktreePointer } from './git/worktree-git.js';
 import { copyIncludedFiles } from './include-files.js';
 import { runWorkspaceSetup, type SetupLog } from './run-setup.js';
 
-/**
- * What happens in a new worktree between `git worktree add` and the first attempt: a warning when the
- * repository has submodules (a linked worktree does not check them out), the workspace.include copies,
- * then the workspace.setup command. A setup that fails stops the session before any model turn: the
- * Coder would otherwise spend the budget chasing a broken environment.
- */
 export interface PrepareWorktreeOptions {
   readonly repoRoot: string;
   readonly worktree: string;
@@ -23,6 +17,12 @@ export interface PrepareWorktreeOptions {
 
 export type PrepareResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
+/**
+ * What happens in a new worktree between `git worktree add` and the first attempt: a warning when the
+ * repository has submodules (a linked worktree does not check them out), the workspace.include copies,
+ * then the workspace.setup command. A setup that fails stops the session before any model turn: the
+ * Coder would otherwise spend the budget chasing a broken environment.
+ */
 export async function prepareSessionWorktree(options: PrepareWorktreeOptions): Promise<PrepareResult> {
   const { log } = options;
   const submodules = await submodulePaths(options.repoRoot, options.baseCommit);

@@ -9,11 +9,6 @@ import { verifyWorktreeGit } from './git/worktree-git.js';
 import { withRepoLock } from './repo-lock.js';
 import { worktreeState } from './worktree-state.js';
 
-/**
- * Moves a session branch to an earlier (or, to restore, a later) commit; the worktree follows. Before
- * anything moves, the current head is kept under `archiveRef` and uncommitted work in the worktree as
- * a commit under `wipRef`, so every dropped commit stays reachable and can be restored.
- */
 export interface RollbackRequest {
   readonly repoRoot: string;
   readonly commonDir: string;
@@ -33,6 +28,11 @@ export interface RollbackOutcome {
   readonly worktreeMoved: boolean;
 }
 
+/**
+ * Moves a session branch to an earlier (or, to restore, a later) commit; the worktree follows. Before
+ * anything moves, the current head is kept under `archiveRef` and uncommitted work in the worktree as
+ * a commit under `wipRef`, so every dropped commit stays reachable and can be restored.
+ */
 export async function rollbackBranch(request: RollbackRequest): Promise<RollbackOutcome> {
   return withRepoLock(request.commonDir, async () => {
     const branchRef = `refs/heads/${request.branch}`;

@@ -8,11 +8,6 @@ import { normaliseBaseUrl, OpenAiChatModel } from '../../llm/openai-chat-model.j
 import type { ModelServer } from '../model-server.js';
 import { readApiKey } from './api-key.js';
 
-/**
- * "An OpenAI-compatible server at URL" (server.url): nothing to launch or supervise. Start checks it
- * answers and reads its models from /v1/models; the model asked of it is server.model when the
- * server lists it, else the first one it lists (what LM Studio or vLLM have loaded).
- */
 export interface ExternalServerOptions {
   readonly config: () => FactoryConfig;
   readonly env?: NodeJS.ProcessEnv;
@@ -21,6 +16,11 @@ export interface ExternalServerOptions {
 
 const modelsResponseSchema = z.object({ data: z.array(z.object({ id: z.string() }).loose()) }).loose();
 
+/**
+ * "An OpenAI-compatible server at URL" (server.url): nothing to launch or supervise. Start checks it
+ * answers and reads its models from /v1/models; the model asked of it is server.model when the
+ * server lists it, else the first one it lists (what LM Studio or vLLM have loaded).
+ */
 export class ExternalServerControl implements ModelServer {
   private state: ServerStateName = 'stopped';
   private previous: ServerStateName = 'stopped';

@@ -5,15 +5,6 @@ import { processTreeLinux, readRssLinux, readSystemMemoryLinux, type SystemMemor
 import { processTreeMacos, readFootprintsMacos, readRssMacos, readSystemMemoryMacos } from './macos-memory.js';
 import { RingBuffer } from './ring-buffer.js';
 
-/**
- * Samples memory every second while something is watching (the app's window, `server status`):
- * the server's process tree, the system's total and available memory, and this process. Samples
- * are kept in a bounded ring for the chart and emitted as `memory.sample` events.
- *
- * Cost control (target: < 1 % of a core): the process tree is re-walked only every few seconds
- * (an mlx_lm server is one process; children are rare), and on macOS top(1) — which measures the
- * footprint but is heavy — runs at most every `footprintRefreshMs`, never two at a time.
- */
 export interface MemorySamplerOptions {
   /** The server's pid right now (null while nothing runs). */
   readonly serverPid: () => number | null;
@@ -49,6 +40,15 @@ interface TreeCache {
   readonly at: number;
 }
 
+/**
+ * Samples memory every second while something is watching (the app's window, `server status`):
+ * the server's process tree, the system's total and available memory, and this process. Samples
+ * are kept in a bounded ring for the chart and emitted as `memory.sample` events.
+ *
+ * Cost control (target: < 1 % of a core): the process tree is re-walked only every few seconds
+ * (an mlx_lm server is one process; children are rare), and on macOS top(1) — which measures the
+ * footprint but is heavy — runs at most every `footprintRefreshMs`, never two at a time.
+ */
 export class MemorySampler {
   private readonly events = new TypedEmitter<{ 'memory.sample': MemorySampleEvent }>();
   private readonly ring: RingBuffer<MemorySampleEvent>;

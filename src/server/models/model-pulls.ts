@@ -7,11 +7,6 @@ import { modelCatalog } from './model-catalog.js';
 import { pullModel, REPO_ID_PATTERN } from './pull-model.js';
 import { removeModel, type RemoveResult } from './remove-model.js';
 
-/**
- * The app's model downloads: at most one pull per model at a time, each cancellable, with the
- * latest progress of every pull kept so a view opened mid-download (or reconnecting) draws the bar
- * at once. Progress is throttled to ~4 events a second per model; phase changes always go out.
- */
 export interface ModelPullsOptions {
   readonly home: string;
   readonly config: () => FactoryConfig;
@@ -22,6 +17,11 @@ export interface ModelPullsOptions {
 
 const MIN_EVENT_GAP_MS = 250;
 
+/**
+ * The app's model downloads: at most one pull per model at a time, each cancellable, with the
+ * latest progress of every pull kept so a view opened mid-download (or reconnecting) draws the bar
+ * at once. Progress is throttled to ~4 events a second per model; phase changes always go out.
+ */
 export class ModelPulls {
   private readonly running = new Map<string, AbortController>();
   private readonly latest = new Map<string, ModelPullPayload>();

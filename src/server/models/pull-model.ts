@@ -11,12 +11,6 @@ import { bridgeMessageSchema, checkFreeSpace, planTotalBytes, type BridgeMessage
 import { TransferRate } from './transfer-rate.js';
 import { verifySnapshot } from './verify-snapshot.js';
 
-/**
- * `models pull`: huggingface_hub's snapshot_download in the runtime's Python does the transfer
- * (the Hub's protocol, resume with Range from `.incomplete` files, the cache layout); around it we
- * refuse before downloading when the disk cannot take it, say plainly what a gated repo needs,
- * report progress from the files on disk, and check every file's size and every LFS file's sha256.
- */
 export interface PullOptions {
   /** A Hugging Face repo id, e.g. mlx-community/Qwen2.5-Coder-7B-Instruct-4bit. */
   readonly model: string;
@@ -72,6 +66,12 @@ function isTruthy(value: string | undefined): boolean {
   return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
 }
 
+/**
+ * `models pull`: huggingface_hub's snapshot_download in the runtime's Python does the transfer
+ * (the Hub's protocol, resume with Range from `.incomplete` files, the cache layout); around it we
+ * refuse before downloading when the disk cannot take it, say plainly what a gated repo needs,
+ * report progress from the files on disk, and check every file's size and every LFS file's sha256.
+ */
 export async function pullModel(options: PullOptions): Promise<PullResult> {
   const { model } = options;
   const env = options.env ?? process.env;

@@ -1,11 +1,6 @@
 import { NO_HOOKS_NO_SIGNING } from './commit-files.js';
 import { runGit } from './run-git.js';
 
-/**
- * `git commit-tree`: makes a commit object from a tree and parents without touching any branch, index
- * or working tree. Merge and squash commits are built this way, so the user's folder is never checked
- * out (Crystal's mistake was `git checkout main` in the user's own folder).
- */
 export interface CommitTreeOptions {
   readonly cwd: string;
   readonly tree: string;
@@ -15,6 +10,11 @@ export interface CommitTreeOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/**
+ * `git commit-tree`: makes a commit object from a tree and parents without touching any branch, index
+ * or working tree. Merge and squash commits are built this way, so the user's folder is never checked
+ * out (Crystal's mistake was `git checkout main` in the user's own folder).
+ */
 export async function commitTree(options: CommitTreeOptions): Promise<string> {
   const parents = options.parents.flatMap((p) => ['-p', p]);
   const result = await runGit([...NO_HOOKS_NO_SIGNING, 'commit-tree', options.tree, ...parents, '-F', '-'], {
