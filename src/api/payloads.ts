@@ -53,6 +53,16 @@ const sessionCommitSchema = z.object({
 });
 export type SessionCommit = z.infer<typeof sessionCommitSchema>;
 
+export const updateFromBaseSchema = z.object({
+  updated: z.boolean(),
+  branch: z.string(),
+  fromBase: z.string(),
+  toBase: z.string(),
+  mergeCommit: z.string().nullable(),
+  files: z.array(z.string()),
+  message: z.string(),
+});
+
 export const reviewCommentSchema = z.object({
   id: z.string(),
   file: z.string(),

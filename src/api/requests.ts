@@ -18,6 +18,7 @@ import {
   sessionDiffSchema,
   sessionInfoSchema,
   subscribeResultSchema,
+  updateFromBaseSchema,
   worktreeUsageSchema,
 } from './payloads.js';
 import { modelPullPayloadSchema } from './model-pull.js';
@@ -92,6 +93,8 @@ export const requestSchemas = {
   },
   /** Sends every open review comment to the Coder as the next instruction (a new attempt series). */
   'sessions.requestChanges': { params: byId, data: sessionInfoSchema },
+  /** Merges the base branch into the session branch (predicted first; a conflict changes nothing: MERGE_CONFLICTS names the files). */
+  'sessions.updateFromBase': { params: byId, data: updateFromBaseSchema },
   'sessions.list': { params: none, data: z.object({ sessions: z.array(sessionInfoSchema) }) },
   'sessions.show': { params: byId, data: sessionDetailSchema },
   /** Changed files against the base; with `commit`, what that one commit changed. */

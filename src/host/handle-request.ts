@@ -13,6 +13,7 @@ import { repoStatus, trustProject } from './repo-status.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
 import { existingWorktree, launchDetached, openCommand } from './open-in.js';
 import { addReviewComment } from '../sessions/review-comments.js';
+import { updateFromBase } from '../sessions/update-from-base.js';
 import { listSessions, readSession, sessionDetail } from './session-views.js';
 
 /**
@@ -75,6 +76,13 @@ const handlers: Handlers = {
   'sessions.cancel': (params, { host }) => ({ cancelled: host.sessions.cancel(params.id) }),
   'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
   'sessions.reply': (params, { host }) => host.sessions.reply(params.id, params.message, host.ops.reply),
+  'sessions.updateFromBase': async (params, { host }) => {
+    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('SESSION_RUNNING', 'Wait for the session to end (or cancel it) before updating it.');
+    const result = await updateFromBase(host.paths, params.id);
+    const answer = { ...result, files: [...result.files] };
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
+    return answer;
+  },
   'sessions.comment': (params, { host }) => addReviewComment(host.paths, params.id, params),
   'sessions.requestChanges': (params, { host }) => host.sessions.requestChanges(params.id, host.ops.requestChanges),
   'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id), (id) => host.archive.has(id)) }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, makeRepo, removeTempDirs } from '../support/git-fixtures.js';
+import { commitAll, git, makeRepo, removeTempDirs, writeFiles } from '../support/git-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import type { Script } from '../support/scripted-server/launch.js';
 import { describeFindings, seriousViolations } from './support/axe-scan.js';
@@ -238,6 +238,33 @@ describe('live follow of sessions run elsewhere', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     await page.locator('.finished-row').waitFor({ timeout: 15_000 });
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('Passed');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('update from main', () => {
+  it('merges the moved base branch into the session branch from the merge panel', async () => {
+    await ui.model.setScript({ coder: [{ content: `Done.\n\n${fence('main.py', 'print(5)\n')}` }], sheriff: [{ content: 'Prints 5.\n\nVERDICT: PASS' }] });
+    const repo5 = makeRepo({ files: { 'README.md': '# five\n' } });
+    const started = await ui.api().request('sessions.start', { description: 'Print 5 from main.py.', repo: repo5, check: 'python3 main.py', maxAttempts: 1 });
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.data.id;
+    await waitUntilStopped(id, 1);
+    // main moves on with a file the session does not touch (committed in the user's checkout).
+    writeFiles(repo5, { 'CHANGELOG.md': 'main moved\n' });
+    const tip = commitAll(repo5, 'main moves on');
+
+    const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
+    await page.locator('[data-merge-headline]').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Update from main' }).click();
+    await page.getByText(/now has main at .* merged in \(1 file\(s\) came in\)/).first().waitFor({ timeout: 15_000 });
+    const shown = await ui.api().request('sessions.show', { id });
+    if (!shown.ok) throw new Error(shown.error.message);
+    expect(shown.data.session.baseCommit).toBe(tip);
+    expect(git(shown.data.session.worktree, 'show', 'HEAD:CHANGELOG.md')).toBe('main moved\n');
+    // The diff stays the session's own work (against the new base), and it still merges cleanly.
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly: 1 file');
+    await screenshot(page, 'update-from-main');
     expect(errors).toEqual([]);
   });
 });

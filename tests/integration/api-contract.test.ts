@@ -535,6 +535,16 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).comments).toEqual([expect.objectContaining({ id: comment.id, state: 'resolved', series: 3 })]);
     // Nothing open any more: a typed refusal.
     expectError(await request('sessions.requestChanges', { id: info.id }), 'BAD_USAGE');
+
+    // Update from the base branch: nothing new, then main moves on and it is merged in.
+    expect(expectOk('sessions.updateFromBase', await request('sessions.updateFromBase', { id: info.id }))).toMatchObject({ updated: false });
+    fs.writeFileSync(path.join(info.repo, 'FROM_MAIN.md'), 'main moved\n');
+    execFileSync('git', ['add', 'FROM_MAIN.md'], { cwd: info.repo });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'main moves'], { cwd: info.repo });
+    const update = expectOk('sessions.updateFromBase', await request('sessions.updateFromBase', { id: info.id }));
+    expect(update).toMatchObject({ updated: true, files: ['FROM_MAIN.md'] });
+    expect(fs.existsSync(path.join(info.worktree, 'FROM_MAIN.md'))).toBe(true);
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session.baseCommit).toBe(update.toBase);
   });
 
   it('a client that reconnects with afterSeq gets everything it missed, nothing twice (session and global streams)', async () => {

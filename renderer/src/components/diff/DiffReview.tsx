@@ -11,6 +11,8 @@ import { onSessionChanged } from '../../state/event-router.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
+import { api } from '../../state/api-instance.js';
+import { errorText } from '../../lib/api-errors.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
@@ -104,6 +106,18 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         refreshAfterAction();
       },
     });
+  };
+  const [updating, setUpdating] = useState(false);
+  const toast = useUiStore((s) => s.toast);
+  const update = async (): Promise<void> => {
+    setUpdating(true);
+    const answer = await api().request('sessions.updateFromBase', { id });
+    setUpdating(false);
+    if (answer.ok) toast(answer.data.updated ? 'success' : 'info', answer.data.message);
+    else toast('danger', errorText(answer.error));
+    refreshAfterAction();
+    void useDiffStore.getState().loadDiff();
+    void useDiffStore.getState().loadPreview();
   };
   const merge = (): void => {
     if (store.preview.value === null) return;
@@ -214,6 +228,8 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         offerRemove={store.offerRemove && session.state === 'merged'}
         onRemove={removeAfterMerge}
         onKeep={() => actions.dismissRemoveOffer()}
+        onUpdate={() => void update()}
+        updating={updating}
       />
     </div>
   );

@@ -20,6 +20,8 @@ export function MergePanel({
   offerRemove = false,
   onRemove,
   onKeep,
+  onUpdate,
+  updating = false,
 }: {
   session: SessionInfo;
   preview: MergePreview | null;
@@ -36,6 +38,9 @@ export function MergePanel({
   offerRemove?: boolean;
   onRemove?: () => void;
   onKeep?: () => void;
+  /** "Update from main": merge the base branch into the session branch. */
+  onUpdate?: () => void;
+  updating?: boolean;
 }) {
   const closed = session.state === 'discarded';
   const headline = preview !== null ? previewHeadline(preview) : null;
@@ -99,6 +104,12 @@ export function MergePanel({
           <input type="checkbox" checked={squash} onChange={(e) => onSquash(e.target.checked)} disabled={busy !== null} />
           Squash
         </label>
+        {onUpdate !== undefined && session.baseBranch !== null && (
+          <button type="button" className="btn" onClick={onUpdate} disabled={why !== null || busy !== null || updating} title={why ?? `Merge ${session.baseBranch} into the session branch (predicted first; a conflict changes nothing)`}>
+            {updating && <Spinner size={11} />}
+            Update from {session.baseBranch}
+          </button>
+        )}
         <button type="button" className="btn" onClick={onDiscard} disabled={why !== null || busy !== null} title={why ?? 'Remove the worktree and branch (the work is archived)'}>
           {busy === 'discard' && <Spinner size={11} />}
           Discard…
