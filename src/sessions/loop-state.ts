@@ -1,5 +1,6 @@
 import type { EventOf, SessionEvent } from '../api/events.js';
 import type { TokenTotals } from '../api/session-status.js';
+import { countTokens, emptyTokenCount, tokenTotals } from '../api/token-count.js';
 import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 import { earlierSeriesLines, splitSeries } from './attempt-series.js';
 
@@ -147,29 +148,7 @@ function groupByAttempt(events: readonly SessionEvent[]): AttemptEvents[] {
  * estimate. A turn cut off by the crash was sent, so its estimated prompt is counted too.
  */
 export function tokensSpent(events: readonly SessionEvent[]): TokenTotals {
-  const spent: TokenCount = { prompt: 0, completion: 0, pendingEstimate: null };
-  for (const e of events) countTokens(spent, e);
-  return { prompt: spent.prompt + (spent.pendingEstimate ?? 0), completion: spent.completion };
-}
-
-/** The running count behind tokensSpent, one event at a time (the session store's fold uses it too). */
-export interface TokenCount {
-  prompt: number;
-  completion: number;
-  /** The estimate of a turn that started and has not finished. */
-  pendingEstimate: number | null;
-}
-
-export function countTokens(spent: TokenCount, e: SessionEvent): void {
-  if (e.type === 'turn.started') {
-    if (spent.pendingEstimate !== null) spent.prompt += spent.pendingEstimate;
-    spent.pendingEstimate = e.estimatedPromptTokens;
-  } else if (e.type === 'turn.finished') {
-    spent.prompt += e.usage?.promptTokens ?? spent.pendingEstimate ?? 0;
-    spent.completion += e.usage?.completionTokens ?? Math.ceil(e.content.length / 4);
-    spent.pendingEstimate = null;
-  } else if (e.type === 'session.finished' || e.type === 'session.resumed' || e.type === 'series.started') {
-    if (spent.pendingEstimate !== null) spent.prompt += spent.pendingEstimate;
-    spent.pendingEstimate = null;
-  }
+  const count = emptyTokenCount();
+  for (const e of events) countTokens(count, e);
+  return tokenTotals(count);
 }

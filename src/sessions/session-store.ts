@@ -4,7 +4,7 @@ import type { SessionState, TokenTotals } from '../api/session-status.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
 import { isProcessAlive } from '../sandbox/process-tree.js';
-import { countTokens, type TokenCount } from './loop-state.js';
+import { countTokens, emptyTokenCount, tokenTotals, type TokenCount } from '../api/token-count.js';
 import { readAppendedEvents, readSessionLog, SessionLog } from './session-log.js';
 import { readSessionMeta, sessionFiles, writeSessionMeta, type SessionMeta } from './session-meta.js';
 
@@ -108,7 +108,7 @@ export function startFold(created: EventOf<'session.created'>): SessionFold {
     reason: '',
     attempts: 0,
     finishedTokens: null,
-    spent: { prompt: 0, completion: 0, pendingEstimate: null },
+    spent: emptyTokenCount(),
     head: created.baseCommit,
     line: [],
     repo: created.repo,
@@ -170,8 +170,7 @@ export function foldEvent(fold: SessionFold, e: SessionEvent): SessionFold {
       fold.series = e.series;
       fold.attempts = 0;
       fold.finishedTokens = null;
-      // The budget counts afresh per series (countTokens above already closed any pending turn).
-      fold.spent = { prompt: 0, completion: 0, pendingEstimate: null };
+      // (countTokens above starts the budget's count afresh for the new series.)
       break;
     case 'base.updated':
       fold.baseCommit = e.toBase;
@@ -218,7 +217,6 @@ export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFi
     state = 'interrupted';
     reason = pid === null ? 'The process that ran this session is gone.' : `The process that ran this session (pid ${pid}) is gone.`;
   }
-  const pending = fold.spent.pendingEstimate ?? 0;
   return {
     id: created.session,
     task: { ...created.task, check: fold.check },
@@ -235,7 +233,7 @@ export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFi
     state,
     reason,
     attempts: fold.attempts,
-    tokens: fold.finishedTokens ?? { prompt: fold.spent.prompt + pending, completion: fold.spent.completion },
+    tokens: fold.finishedTokens ?? tokenTotals(fold.spent),
     headCommit: fold.head,
     steps: [...fold.steps],
     currentSteps: fold.line,

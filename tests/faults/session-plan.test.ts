@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applyEvents, emptyTranscript } from '../../renderer/src/lib/transcript-reducer.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, ofType, sessionIdOf, type Workspace } from './fault-support.js';
@@ -67,6 +68,13 @@ describe('a session killed mid-attempt and resumed', () => {
     const after = await server.requests();
     expect(after.length).toBeGreaterThan(0);
     expect(new Set([...before, ...after].map((r) => r.max_tokens))).toEqual(new Set([3000]));
+
+    // The UI's live figure (the renderer's reducer over every event before the end) is the summary's.
+    const finishedAt = events.findLastIndex((e) => e.type === 'session.finished');
+    const finished = events[finishedAt];
+    const live = applyEvents(emptyTranscript(id), events.slice(0, finishedAt)).tokens;
+    expect(finished?.type === 'session.finished' && finished.tokens).toEqual(live);
+    expect(summaryOf(resumed.stdout)['tokens']).toEqual(live);
 
     // `sessions show` names the check that ran.
     const show = await runCli(['sessions', 'show', id], { cwd: ws.repo, home: ws.home });

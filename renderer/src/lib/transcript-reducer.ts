@@ -1,5 +1,6 @@
 import type { SessionEvent } from '../../../src/api/events.js';
 import type { Persona, RunOutcome, TokenTotals } from '../../../src/api/session-status.js';
+import { countTokens, emptyTokenCount, tokenTotals, type TokenCount } from '../../../src/api/token-count.js';
 
 /**
  * A session's event log folded into what the session view shows: the Coder and Sheriff turns
@@ -93,8 +94,12 @@ export interface Transcript {
   readonly attempt: number;
   readonly maxAttempts: number | null;
   readonly tokenBudget: number | null;
-  /** Prompt + completion tokens of finished turns (the host's usage), or the final totals. */
+  /**
+   * Tokens of the latest attempt series as the loop's budget counts them (src/api/token-count.ts),
+   * or the final totals: the figure shown while it runs is the one its summary gives.
+   */
   readonly tokens: TokenTotals;
+  readonly tokenCount: TokenCount;
   readonly outcome: RunOutcome | null;
   /** Waiting for the shared model: how many turns go first. */
   readonly queued: number | null;
@@ -103,7 +108,7 @@ export interface Transcript {
 }
 
 export function emptyTranscript(session: string): Transcript {
-  return { session, items: [], lastSeq: 0, attempt: 0, maxAttempts: null, tokenBudget: null, tokens: { prompt: 0, completion: 0 }, outcome: null, queued: null, ignored: 0 };
+  return { session, items: [], lastSeq: 0, attempt: 0, maxAttempts: null, tokenBudget: null, tokens: { prompt: 0, completion: 0 }, tokenCount: emptyTokenCount(), outcome: null, queued: null, ignored: 0 };
 }
 
 /** Mutable working copy of one reduction (the items array is copied once per batch). */
@@ -187,10 +192,6 @@ function applyOne(draft: Draft, event: SessionEvent): void {
     case 'turn.finished': {
       updateTurn(draft, event, event.attempt, event.persona, (turn) => ({ ...turn, final: event.content, streaming: false, usage: event.usage, durationMs: event.durationMs }));
       draft.openTurns.delete(turnKey(event.attempt, event.persona));
-      if (event.usage !== null) {
-        const tokens = draft.state.tokens;
-        draft.state = { ...draft.state, tokens: { prompt: tokens.prompt + event.usage.promptTokens, completion: tokens.completion + event.usage.completionTokens } };
-      }
       return;
     }
     case 'edit.rejected':
@@ -274,6 +275,9 @@ function applyOne(draft: Draft, event: SessionEvent): void {
 }
 
 /** Applies a batch of one session's events (in seq order); duplicates and stale events are ignored. */
+/** The events that move the token count (see countTokens). */
+const COUNTED: ReadonlySet<SessionEvent['type']> = new Set(['turn.started', 'turn.finished', 'series.started', 'session.finished', 'session.resumed']);
+
 export function applyEvents(transcript: Transcript, events: readonly SessionEvent[]): Transcript {
   if (events.length === 0) return transcript;
   const { items, ...state } = transcript;
@@ -285,6 +289,11 @@ export function applyEvents(transcript: Transcript, events: readonly SessionEven
       continue;
     }
     draft.state = { ...draft.state, lastSeq: event.seq };
+    if (COUNTED.has(event.type)) {
+      const tokenCount = { ...draft.state.tokenCount };
+      countTokens(tokenCount, event);
+      draft.state = { ...draft.state, tokenCount, tokens: tokenTotals(tokenCount) };
+    }
     applyOne(draft, event);
     changed = true;
   }
