@@ -40,7 +40,14 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
     context.output.err(`mlx-factory: the UI is not built yet (no ${path.join(rendererDir, 'index.html')}); serving the API only. Run \`npm run build\` (or \`npm run web\`, which builds first).\n`);
   }
   const host = createHost({ home: context.home });
-  const web = await startWebHost({ host, rendererDir, port });
+  let web: Awaited<ReturnType<typeof startWebHost>>;
+  try {
+    web = await startWebHost({ host, rendererDir, port });
+  } catch (error) {
+    // The host already watches the sessions folder and samples memory: stop it, or the process stays.
+    await host.shutdown();
+    throw error;
+  }
   context.output.out(`MLX Factory is at ${web.url}\n(only this machine can reach it; the token in the address is the key — press Ctrl-C to stop)\n`);
   // The opener's command line is visible to every local user (`ps`): it gets a one-time code, not the token.
   if (values.open === true) openInBrowser(web.oneTimeUrl());

@@ -306,6 +306,20 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('repo.init', { path: plain }), 'BAD_USAGE'); // already has commits: left alone
   });
 
+  it("repo.status names what an untrusted project factory.yaml has ignored; project.trust accepts its current content", async () => {
+    const project = path.join(tmp, 'with-config');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'factory.yaml'), 'workspace:\n  setup: make deps\nagent:\n  max_attempts: 1\n');
+    git(project, 'init', '-q', '-b', 'main');
+    git(project, 'add', '-A');
+    git(project, 'commit', '-qm', 'initial');
+    const before = expectOk('repo.status', await request('repo.status', { path: project }));
+    expect(before.untrustedConfig).toEqual({ file: path.join(fs.realpathSync(project), 'factory.yaml'), ignored: ['workspace.setup'] });
+    const after = expectOk('project.trust', await request('project.trust', { path: project }));
+    expect(after.untrustedConfig ?? null).toBeNull();
+    expectError(await request('project.trust', { path: '' }), 'BAD_REQUEST');
+  });
+
   it('config.read and config.write round-trip the user file; an invalid patch is refused whole', async () => {
     const before = expectOk('config.read', await request('config.read', {}));
     expect(before.config.agent.max_attempts).toBe(5);
