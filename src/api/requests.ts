@@ -95,6 +95,8 @@ export const requestSchemas = {
   'sessions.requestChanges': { params: byId, data: sessionInfoSchema },
   /** Merges the base branch into the session branch (predicted first; a conflict changes nothing: MERGE_CONFLICTS names the files). */
   'sessions.updateFromBase': { params: byId, data: updateFromBaseSchema },
+  /** The update from the base branch conflicts: merge it anyway (conflicted files as the session has them) and ask the Coder to resolve them, then the check. */
+  'sessions.resolveWithCoder': { params: byId, data: sessionInfoSchema },
   'sessions.list': { params: none, data: z.object({ sessions: z.array(sessionInfoSchema) }) },
   'sessions.show': { params: byId, data: sessionDetailSchema },
   /** Changed files against the base; with `commit`, what that one commit changed. */

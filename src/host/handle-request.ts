@@ -83,6 +83,7 @@ const handlers: Handlers = {
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return answer;
   },
+  'sessions.resolveWithCoder': (params, { host }) => host.sessions.resolveConflicts(params.id, host.ops.resolveConflicts),
   'sessions.comment': (params, { host }) => addReviewComment(host.paths, params.id, params),
   'sessions.requestChanges': (params, { host }) => host.sessions.requestChanges(params.id, host.ops.requestChanges),
   'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id), (id) => host.archive.has(id)) }),

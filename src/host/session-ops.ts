@@ -5,6 +5,7 @@ import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js'
 import { replySession } from '../sessions/reply-session.js';
 import { resumeSession } from '../sessions/resume-session.js';
 import { requestChanges } from '../sessions/review-comments.js';
+import { resolveConflictsWithCoder } from '../sessions/update-from-base.js';
 import { sessionDiff, sessionFilePair } from '../sessions/review-session.js';
 import { rollbackSession } from '../sessions/rollback-session.js';
 import type { ReplyLoop, ResumeLoop } from './session-runner.js';
@@ -28,6 +29,8 @@ export interface SessionOps {
   reply: ReplyLoop;
   /** A new attempt series with every open review comment as the instruction. */
   requestChanges: ResumeLoop;
+  /** Update from the base branch despite conflicts, and a series asking the Coder to resolve them. */
+  resolveConflicts: ResumeLoop;
 }
 
 export const defaultSessionOps: SessionOps = {
@@ -40,4 +43,5 @@ export const defaultSessionOps: SessionOps = {
   resume: resumeSession,
   reply: (paths, id, message, deps) => replySession(paths, id, message, deps),
   requestChanges: (paths, id, deps) => requestChanges(paths, id, deps),
+  resolveConflicts: (paths, id, deps) => resolveConflictsWithCoder(paths, id, deps),
 };

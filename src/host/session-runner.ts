@@ -87,6 +87,11 @@ export class SessionRunner {
     return this.runAgain(id, (paths, deps) => loop(paths, id, deps));
   }
 
+  /** "Ask the Coder to resolve": the conflicting update from the base branch, then a series to resolve it. */
+  async resolveConflicts(id: string, loop: ResumeLoop): Promise<SessionInfo> {
+    return this.runAgain(id, (paths, deps) => loop(paths, id, deps));
+  }
+
   private async runAgain(id: string, loop: (paths: AppPaths, deps: LaunchDeps) => Promise<SessionSummary>): Promise<SessionInfo> {
     if (this.running.has(id)) throw new FactoryError('SESSION_RUNNING', `Session ${id} is running; reply once it has stopped.`);
     const record = readSession(this.deps.paths, id);

@@ -70,7 +70,7 @@ function oneLine(text: string): string {
 }
 
 /** The instruction as the Coder reads it: within this many characters of the task (the task is never trimmed). */
-const INSTRUCTION_IN_TASK_CHARS = 6000;
+const INSTRUCTION_IN_TASK_CHARS = 12_000;
 
 /** The Coder's (and the Sheriff's) task in a later series: the original task and the new instruction. */
 function taskWithInstruction(description: string, instruction: string, series: number): string {

@@ -268,3 +268,43 @@ describe('update from main', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('conflict after main moved', () => {
+  it('names the conflict → Ask the Coder to resolve → the check passes → merges cleanly into main', async () => {
+    await ui.model.setScript({
+      coder: [{ content: `Done.\n\n${fence('greet.py', "print('hello from the session')\n")}` }, { content: `Both kept.\n\n${fence('greet.py', "print('hello from main')\nprint('hello from the session')\n")}` }],
+      sheriff: [{ content: 'Greets.\n\nVERDICT: PASS' }, { content: 'Both greetings.\n\nVERDICT: PASS' }],
+    });
+    const repo6 = makeRepo({ files: { 'greet.py': "print('hello')\n" } });
+    const started = await ui.api().request('sessions.start', { description: 'Make greet.py greet from the session.', repo: repo6, check: 'python3 greet.py', maxAttempts: 1 });
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.data.id;
+    await waitUntilStopped(id, 1);
+    writeFiles(repo6, { 'greet.py': "print('hello from main')\n" });
+    commitAll(repo6, 'main greets too');
+
+    const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('would conflict');
+    await expect.poll(() => page.locator('[data-conflicts]').textContent()).toContain('greet.py');
+    expect(describeFindings('conflict (light)', await seriousViolations(page))).toBe('');
+    await screenshot(page, 'conflict-ask-coder');
+    await ui.model.clearRequests();
+    await page.getByRole('button', { name: 'Ask the Coder to resolve' }).click();
+    await waitUntilStopped(id, 2);
+    const user = (await ui.model.requests()).find((r) => r.persona === 'coder')?.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n') ?? '';
+    expect(user).toContain("greet.py — this session's version (what the worktree has now):");
+    expect(user).toContain("greet.py — main's version:\n```\nprint('hello from main')\n```");
+    expect(user).not.toMatch(/^(<{7}|={7}|>{7})( |$)/m);
+    const shown = await ui.api().request('sessions.show', { id });
+    if (!shown.ok) throw new Error(shown.error.message);
+    expect(shown.data.session).toMatchObject({ state: 'passed', series: 2 });
+
+    await page.getByRole('tab', { name: /Changes/ }).click();
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await page.getByRole('button', { name: 'Squash and merge…' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Squash and merge' }).click();
+    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 15_000 }).toContain('success');
+    expect(git(repo6, 'show', 'main:greet.py')).toBe("print('hello from main')\nprint('hello from the session')\n");
+    expect(errors).toEqual([]);
+  });
+});

@@ -559,6 +559,25 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(update).toMatchObject({ updated: true, files: ['FROM_MAIN.md'] });
     expect(fs.existsSync(path.join(info.worktree, 'FROM_MAIN.md'))).toBe(true);
     expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session.baseCommit).toBe(update.toBase);
+
+    // main writes its own main.py: the update conflicts; the Coder resolves it from both versions.
+    fs.writeFileSync(path.join(info.repo, 'main.py'), "print('main')\n");
+    execFileSync('git', ['add', 'main.py'], { cwd: info.repo });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'main writes main.py'], { cwd: info.repo });
+    expectError(await request('sessions.updateFromBase', { id: info.id }), 'MERGE_CONFLICTS');
+    await model.setScript({ coder: [{ content: code("print('c')\nprint('main')") }], sheriff: [PASS] });
+    await model.clearRequests();
+    expect(expectOk('sessions.resolveWithCoder', await request('sessions.resolveWithCoder', { id: info.id }))).toMatchObject({ id: info.id, live: true });
+    await waitFor(() => ends() === 4, 'the resolving series to finish');
+    await host.sessions.settled(info.id);
+    const resolvePrompt = (await model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    expect(resolvePrompt).toContain("main.py — this session's version (what the worktree has now):\n```\nprint('c')\n```");
+    expect(resolvePrompt).toContain("main.py — main's version:\n```\nprint('main')\n```");
+    // No git conflict markers anywhere in what the Coder is shown about the files (its system prompt's SEARCH/REPLACE format aside).
+    const userPart = (await model.requests()).find((r) => r.persona === 'coder')?.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n') ?? '';
+    expect(userPart).not.toMatch(/^(<{7}|={7}|>{7})( |$)/m);
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({ state: 'passed', series: 4 });
+    expect(expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }))).toMatchObject({ canMerge: true, conflicts: [] });
   });
 
   it('a client that reconnects with afterSeq gets everything it missed, nothing twice (session and global streams)', async () => {

@@ -119,6 +119,15 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     void useDiffStore.getState().loadDiff();
     void useDiffStore.getState().loadPreview();
   };
+  const resolve = async (): Promise<void> => {
+    setUpdating(true);
+    const answer = await api().request('sessions.resolveWithCoder', { id });
+    setUpdating(false);
+    if (answer.ok) {
+      useSessionsStore.getState().upsert(answer.data);
+      useUiStore.getState().navigate({ view: 'sessions', session: id, tab: 'transcript' });
+    } else toast('danger', errorText(answer.error));
+  };
   const merge = (): void => {
     if (store.preview.value === null) return;
     confirm({
@@ -230,6 +239,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         onKeep={() => actions.dismissRemoveOffer()}
         onUpdate={() => void update()}
         updating={updating}
+        onResolve={() => void resolve()}
       />
     </div>
   );

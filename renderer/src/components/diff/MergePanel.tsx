@@ -22,6 +22,7 @@ export function MergePanel({
   onKeep,
   onUpdate,
   updating = false,
+  onResolve,
 }: {
   session: SessionInfo;
   preview: MergePreview | null;
@@ -41,6 +42,8 @@ export function MergePanel({
   /** "Update from main": merge the base branch into the session branch. */
   onUpdate?: () => void;
   updating?: boolean;
+  /** "Ask the Coder to resolve" the conflicts of an update from the base branch. */
+  onResolve?: () => void;
 }) {
   const closed = session.state === 'discarded';
   const headline = preview !== null ? previewHeadline(preview) : null;
@@ -77,6 +80,11 @@ export function MergePanel({
             {preview.conflicts.length > 0 && (
               <span className="merge-files danger" data-conflicts>
                 Conflicts: {preview.conflicts.join(', ')}
+                {onResolve !== undefined && session.baseBranch !== null && (
+                  <button type="button" className="btn small" onClick={onResolve} disabled={why !== null || busy !== null || updating} title={`Merge ${session.baseBranch} into the session and let the Coder write each conflicted file, then run the check`}>
+                    Ask the Coder to resolve
+                  </button>
+                )}
               </span>
             )}
             {preview.blockedBy.length > 0 && <span className="merge-files warning">Uncommitted in your checkout: {preview.blockedBy.join(', ')}</span>}
