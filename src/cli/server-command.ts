@@ -6,7 +6,7 @@ import type { ServerStateEvent } from '../api/server-events.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { resolveAppHome } from '../home/app-home.js';
 import { isProcessAlive } from '../sandbox/process-tree.js';
-import { createMlxSupervisor } from '../server/create-mlx-supervisor.js';
+import { RunServer } from '../server/ensure-server-for-run.js';
 import { loadServerConfig } from '../server/load-server-config.js';
 import { formatBytes } from '../api/format-bytes.js';
 import { resolveModel } from '../server/models/resolve-model.js';
@@ -89,7 +89,7 @@ function describeState(event: ServerStateEvent): string {
 /** The supervisor in this process: prints state changes, stays until Ctrl-C / SIGTERM, then stops the server. */
 async function runForeground(context: ServerContext, home: string, flags: StartFlags & { daemon: boolean }): Promise<number> {
   const { config } = await loadServerConfig(context.cwd, home);
-  const { supervisor } = createMlxSupervisor({
+  const { supervisor } = new RunServer({
     config,
     home,
     model: flags.model,

@@ -11,7 +11,11 @@ export interface RunServerOptions {
   readonly config: FactoryConfig;
   readonly home: string;
   /** -m MODEL (overrides server.model). */
-  readonly model?: string;
+  readonly model?: string | undefined;
+  /** --port N (overrides server.port). */
+  readonly port?: number | undefined;
+  /** Start even when the fit check says the model cannot fit (--force). */
+  readonly allowTooLarge?: boolean | undefined;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Progress for the terminal: state changes (starting, ready, restarting…). */
@@ -38,6 +42,8 @@ export class RunServer implements CommandModelServer {
       config: options.config,
       home: options.home,
       model: options.model,
+      port: options.port,
+      allowTooLarge: options.allowTooLarge,
       cwd: options.cwd,
       env: options.env,
       onWarning: options.onWarning,

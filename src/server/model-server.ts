@@ -7,6 +7,7 @@ import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import { assertServerReachable } from '../llm/probe-server.js';
 import { readApiKey } from './external/api-key.js';
 import { ExternalServerControl } from './external/external-server.js';
+import { portOf } from './url-port.js';
 
 /**
  * The one door to a model server, whatever serves it: the app's own mlx_lm.server (launched,
@@ -41,15 +42,6 @@ export interface CommandModelServer extends ModelServer {
 /** A status for a server we neither start nor stop, only use. */
 function usedStatus(url: string, model: string, reachable: boolean, detail: string): ServerStatus {
   return { state: reachable ? 'adopted' : 'stopped', previous: 'stopped', detail, url: reachable ? url : null, port: portOf(url), pid: null, model, owned: false, restarts: 0, logTail: [] };
-}
-
-function portOf(url: string): number | null {
-  try {
-    const parsed = new URL(url);
-    return parsed.port !== '' ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
-  } catch {
-    return null;
-  }
 }
 
 export interface UrlServerOptions {

@@ -6,6 +6,7 @@ import { FactoryError, toFactoryError } from '../../errors/factory-error.js';
 import type { ChatModel } from '../../llm/llm-types.js';
 import { normaliseBaseUrl, OpenAiChatModel } from '../../llm/openai-chat-model.js';
 import type { ModelServer } from '../model-server.js';
+import { portOf } from '../url-port.js';
 import { readApiKey } from './api-key.js';
 
 export interface ExternalServerOptions {
@@ -129,14 +130,5 @@ export class ExternalServerControl implements ModelServer {
       listener({ type: 'server.log', stream: 'supervisor', line, time });
       listener({ type: 'server.state', ...this.status(), time });
     }
-  }
-}
-
-function portOf(url: string): number | null {
-  try {
-    const parsed = new URL(url);
-    return parsed.port !== '' ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
-  } catch {
-    return null;
   }
 }
