@@ -119,7 +119,7 @@ export async function resolveConflictsWithCoder(paths: AppPaths, id: string, dep
 }
 
 /** Both sides of each conflicted file in plain labelled sections: never git's conflict markers. */
-export function conflictInstruction(branch: string, files: readonly { path: string; ours: string | null; theirs: string | null }[]): string {
+function conflictInstruction(branch: string, files: readonly { path: string; ours: string | null; theirs: string | null }[]): string {
   const side = (label: string, content: string | null): string => {
     if (content === null) return `${label}: (the file does not exist on this side)`;
     const body = content.length > SIDE_CHARS ? `${content.slice(0, SIDE_CHARS)}\n…` : content;
