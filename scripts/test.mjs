@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: install what the tests need that npm does not (idempotent, into .cache/), then
 // type-check and lint everything (a broken Electron shell or renderer fails here too), check that
-// no file, export or dependency is unused (knip), then run every test. Each step says what it does;
-// the first failure stops the run with its exit code.
+// no file, export or dependency is unused (knip) and the formatting (Prettier), then run every
+// test. Each step says what it does; the first failure stops the run with its exit code.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +21,7 @@ const steps = [
       ['Type-checking the renderer (DOM types, no Node) with src/api', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'renderer/tsconfig.json']],
       ['Linting', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']],
       ['Looking for unused files, exports and dependencies (knip.jsonc)', process.execPath, ['node_modules/knip/bin/knip.js', '--no-progress']],
+      ['Checking the formatting (Prettier; `npm run format` fixes it)', process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.']],
     ],
   ],
   [
