@@ -4,7 +4,19 @@ import tseslint from 'typescript-eslint';
  * The layers inside src/ (DESIGN.md, decisions): a folder may import its own tier and lower ones,
  * never a higher one. One entry per tier, lowest first.
  */
-const LAYERS = [['errors', 'home'], ['config', 'task'], ['api'], ['agents'], ['llm'], ['sandbox'], ['workspace'], ['server'], ['sessions'], ['host'], ['cli']];
+const LAYERS = [
+  ['errors', 'home'],
+  ['config', 'task'],
+  ['api'],
+  ['agents'],
+  ['llm'],
+  ['sandbox'],
+  ['workspace'],
+  ['server'],
+  ['sessions'],
+  ['host'],
+  ['cli'],
+];
 const ELECTRON_ONLY_IN_SHELL = { name: 'electron', message: 'Only main/ and preload/ may import electron.' };
 
 function layerRules() {
@@ -18,7 +30,12 @@ function layerRules() {
           'error',
           {
             paths: [ELECTRON_ONLY_IN_SHELL],
-            patterns: [{ regex: `^(\\.\\./)+(${higher.join('|')})/`, message: `src/${folder} sits below ${higher.join(', ')} (DESIGN.md layers): move the shared piece down instead.` }],
+            patterns: [
+              {
+                regex: `^(\\.\\./)+(${higher.join('|')})/`,
+                message: `src/${folder} sits below ${higher.join(', ')} (DESIGN.md layers): move the shared piece down instead.`,
+              },
+            ],
           },
         ],
       },

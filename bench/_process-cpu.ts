@@ -70,7 +70,11 @@ export function snapshotCpu(root = process.pid): CpuSnapshot {
 }
 
 /** Percent of one CPU used between two snapshots, per group ("host", "chromium", …), plus everyone else on the machine. */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, group: (cmdline: string) => string): { groups: Array<[string, number]>; others: number | null; cpus: number } {
+export function cpuBetween(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  group: (cmdline: string) => string,
+): { groups: Array<[string, number]>; others: number | null; cpus: number } {
   const seconds = (after.at - before.at) / 1000;
   const groups = new Map<string, number>();
   let ours = 0;

@@ -25,7 +25,12 @@ const FIXTURE = path.join(ROOT, '.cache', 'bench', 'cli-sessions-v1');
 const ROUNDS = 21;
 const BIG_ROUNDS = 7;
 const EXIT_BUDGET_MS = 100;
-const IDENTITY = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
 
 interface Timed {
   /** Spawn to exit. */
@@ -83,7 +88,10 @@ async function runBench(server: ScriptedServer, fixture: Fixture, emptyHome: str
     list100: () => timed([BIN, 'sessions', 'list'], { home: fixture.homes[100] }),
   };
   const results = await interleaved(ROUNDS, jobs);
-  const big = await interleaved(BIG_ROUNDS, { node: jobs.node, list1000: () => timed([BIN, 'sessions', 'list'], { home: fixture.homes[1000] }) });
+  const big = await interleaved(BIG_ROUNDS, {
+    node: jobs.node,
+    list1000: () => timed([BIN, 'sessions', 'list'], { home: fixture.homes[1000] }),
+  });
   const runs: Timed[] = [];
   for (let i = 0; i < 5; i += 1) {
     await server.setScript(PASSING_SCRIPT);
@@ -95,7 +103,12 @@ async function runBench(server: ScriptedServer, fixture: Fixture, emptyHome: str
 
   const node = median(results.node.map((r) => r.totalMs));
   const node2 = median(big.node.map((r) => r.totalMs));
-  out(`machine: ${os.cpus().length} CPUs, ${loaded ? 'one core kept busy by another process' : 'no added load'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  out(
+    `machine: ${os.cpus().length} CPUs, ${loaded ? 'one core kept busy by another process' : 'no added load'}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   out(`baseline: node -e ""  ${ms(node)} (median of ${ROUNDS}, interleaved with each command below)\n`);
   out(ratio('mlx-factory --help', median(results.help.map((r) => r.totalMs)), node, 1.5));
   out(ratio('mlx-factory sessions list (empty home)', median(results.listEmpty.map((r) => r.totalMs)), node, 2.5));

@@ -20,7 +20,13 @@ function moduleSource(): string {
   const lines: string[] = ['"""Inventory helpers."""', 'from dataclasses import dataclass', ''];
   for (let i = 0; i < 30; i += 1) {
     lines.push('@dataclass', `class Item${i}:`, '    name: str', '    quantity: int = 0', '');
-    lines.push(`def restock_${i}(item: Item${i}, amount: int) -> Item${i}:`, `    """Adds stock to item ${i}."""`, '    item.quantity += amount', '    return item', '');
+    lines.push(
+      `def restock_${i}(item: Item${i}, amount: int) -> Item${i}:`,
+      `    """Adds stock to item ${i}."""`,
+      '    item.quantity += amount',
+      '    return item',
+      '',
+    );
   }
   return lines.join('\n');
 }
@@ -30,11 +36,14 @@ export async function run(): Promise<void> {
   for (let i = 0; i < 60; i += 1) files[`shop/module_${i}.py`] = `def handler_${i}(request):\n    return ${i}\n`;
   const bench = makeBenchRepo('context', files);
   // Each attempt rewrites the whole module (as small models do) and fails with a real traceback.
-  const check = 'from inventory.core import Item0, restock_0\nitem = restock_0(Item0("bolt"), 150)\nassert item.quantity == 99, f"expected 99, got {item.quantity}"\n';
+  const check =
+    'from inventory.core import Item0, restock_0\nitem = restock_0(Item0("bolt"), 150)\nassert item.quantity == 99, f"expected 99, got {item.quantity}"\n';
   const coder = Array.from({ length: ATTEMPTS }, (_, i) => ({
     content: `I will fix the restock logic (try ${i + 1}).\n\ninventory/core.py\n\`\`\`python\n${moduleSource().replace('item.quantity += amount', `item.quantity = min(item.quantity + amount, ${100 + i})`)}\n\`\`\`\n\ncheck.py\n\`\`\`python\n${check}\`\`\`\n`,
   }));
-  const sheriff = [{ content: `${'The assertion failed: the quantity after restocking is wrong, so the check exits 1. '.repeat(6)}\nVERDICT: FAIL` }];
+  const sheriff = [
+    { content: `${'The assertion failed: the quantity after restocking is wrong, so the check exits 1. '.repeat(6)}\nVERDICT: FAIL` },
+  ];
   const server = await startScriptedServer({ script: { coder, sheriff } });
   try {
     const prepared = await prepareSession({
@@ -52,7 +61,9 @@ export async function run(): Promise<void> {
       signal: new AbortController().signal,
       onLog: (log) => log.subscribe((e) => events.push(e)),
     });
-    const ours = (await server.requests()).filter((r) => r.persona === 'coder').map((r) => tokens(r.messages.map((m) => String(m.content))));
+    const ours = (await server.requests())
+      .filter((r) => r.persona === 'coder')
+      .map((r) => tokens(r.messages.map((m) => String(m.content))));
     const naive = naivePromptTokens(events, String((await server.requests())[0]?.messages[1]?.content ?? ''));
     const rows = ours.map((t, i) => {
       const n = naive[i] ?? 0;

@@ -25,7 +25,12 @@ const SESSIONS = 200;
 const SECONDS = 3;
 const LIST_TARGET_PER_SECOND = 1000;
 const HISTORY = 1800;
-const IDENTITY = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
 const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'mlx-factory.js');
 
 export async function run(): Promise<void> {
@@ -33,7 +38,12 @@ export async function run(): Promise<void> {
   try {
     const home = await homeWithSessions(tmp);
     const load = loadRequested() ? startCpuLoad() : null;
-    out(`machine: ${os.cpus().length} CPUs, ${load ? 'one core kept busy by another process' : 'no added load'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    out(
+      `machine: ${os.cpus().length} CPUs, ${load ? 'one core kept busy by another process' : 'no added load'}; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     try {
       await requestRates(home, tmp);
       memoryHistoryStart(tmp);
@@ -71,8 +81,12 @@ async function requestRates(home: string, tmp: string): Promise<void> {
     const listRate = (list.count / list.ms) * 1000;
     const infoRate = (info.count / info.ms) * 1000;
     out(`\nsessions.list, ${listed} sessions, one client, ${SECONDS} s each (alternating 1-s rounds):`);
-    out(`  sessions.list   ${listRate.toFixed(0).padStart(6)} requests/s  (target ≥ ${LIST_TARGET_PER_SECOND}/s → ${listRate >= LIST_TARGET_PER_SECOND ? 'OK' : 'UNDER'})`);
-    out(`  baseline: app.info ${infoRate.toFixed(0).padStart(6)} requests/s  (the transport alone) → sessions.list at ${(listRate / infoRate).toFixed(2)}× its rate`);
+    out(
+      `  sessions.list   ${listRate.toFixed(0).padStart(6)} requests/s  (target ≥ ${LIST_TARGET_PER_SECOND}/s → ${listRate >= LIST_TARGET_PER_SECOND ? 'OK' : 'UNDER'})`,
+    );
+    out(
+      `  baseline: app.info ${infoRate.toFixed(0).padStart(6)} requests/s  (the transport alone) → sessions.list at ${(listRate / infoRate).toFixed(2)}× its rate`,
+    );
   } finally {
     client.close();
     await web.close();
@@ -107,7 +121,10 @@ function memoryHistoryStart(tmp: string): void {
     system: { totalBytes: 16e9, availableBytes: 8e9, source: 'proc-meminfo' },
     app: { rssBytes: 1.5e8 },
   });
-  fs.writeFileSync(path.join(full, 'logs', 'memory-samples.jsonl'), Array.from({ length: HISTORY }, (_, n) => `${JSON.stringify(sample(n))}\n`).join(''));
+  fs.writeFileSync(
+    path.join(full, 'logs', 'memory-samples.jsonl'),
+    Array.from({ length: HISTORY }, (_, n) => `${JSON.stringify(sample(n))}\n`).join(''),
+  );
   const empty = path.join(tmp, 'empty-home');
   const time = (home: string): { ms: number; kept: number } => {
     const started = performance.now();
@@ -123,7 +140,9 @@ function memoryHistoryStart(tmp: string): void {
   const withHistory = median(runs.map(([f]) => f.ms));
   const without = median(runs.map(([, e]) => e.ms));
   out(`\nmemory history across a restart (${HISTORY} samples on disk):`);
-  out(`  a host starts with ${runs[0]?.[0].kept ?? 0} samples in ${withHistory.toFixed(1)} ms vs ${without.toFixed(1)} ms on an empty home (+${(withHistory - without).toFixed(1)} ms)`);
+  out(
+    `  a host starts with ${runs[0]?.[0].kept ?? 0} samples in ${withHistory.toFixed(1)} ms vs ${without.toFixed(1)} ms on an empty home (+${(withHistory - without).toFixed(1)} ms)`,
+  );
 }
 
 /** One real session (a `run` against the scripted server), cloned SESSIONS times. */
@@ -137,12 +156,20 @@ async function homeWithSessions(tmp: string): Promise<string> {
   const source = path.join(tmp, 'source-home');
   const server = await startScriptedServer({
     script: {
-      coder: [{ content: `I will write it.\n\nmain.py\n\`\`\`python\n${Array.from({ length: 30 }, (_, i) => `print('line ${i + 1}')`).join('\n')}\n\`\`\`\n` }],
+      coder: [
+        {
+          content: `I will write it.\n\nmain.py\n\`\`\`python\n${Array.from({ length: 30 }, (_, i) => `print('line ${i + 1}')`).join('\n')}\n\`\`\`\n`,
+        },
+      ],
       sheriff: [{ content: 'Every line is there.\nVERDICT: PASS' }],
     },
   });
   try {
-    execFileSync(process.execPath, [BIN, 'run', 'Print the lines', '--server-url', server.url, '--json'], { cwd: repo, env: { ...process.env, MLX_FACTORY_HOME: source }, stdio: 'ignore' });
+    execFileSync(process.execPath, [BIN, 'run', 'Print the lines', '--server-url', server.url, '--json'], {
+      cwd: repo,
+      env: { ...process.env, MLX_FACTORY_HOME: source },
+      stdio: 'ignore',
+    });
   } finally {
     await server.stop();
   }

@@ -26,7 +26,8 @@ export async function run(): Promise<void> {
   const { repo } = bench;
 
   // Attempts 1..N-1 fail (a different wrong number each time), the last passes.
-  const filler = (tokens: number, prefix: string): string => `${prefix} ${'lorem ipsum dolor sit amet, '.repeat(Math.ceil((tokens * 4) / 28))}`.slice(0, tokens * 4);
+  const filler = (tokens: number, prefix: string): string =>
+    `${prefix} ${'lorem ipsum dolor sit amet, '.repeat(Math.ceil((tokens * 4) / 28))}`.slice(0, tokens * 4);
   const program = (n: number): string =>
     `main.py\n\`\`\`python\nimport sys\n# attempt ${n}\n${filler(CODER_REPLY_TOKENS - 40, '#').replace(/(.{80})/g, '$1\n# ')}\nprint(${n})\nsys.exit(${n === ATTEMPTS ? 0 : 1})\n\`\`\`\n`;
   const server = await startScriptedServer({
@@ -34,13 +35,21 @@ export async function run(): Promise<void> {
       defaults: { tokensPerSecond: TOKENS_PER_SECOND },
       coder: Array.from({ length: ATTEMPTS }, (_, i) => ({ content: `Here is the program.\n\n${program(i + 1)}` })),
       sheriff: [
-        ...Array.from({ length: ATTEMPTS - 1 }, (_, i) => ({ content: `${filler(SHERIFF_REPLY_TOKENS, `Attempt ${i + 1} exited 1.`)}\nVERDICT: FAIL` })),
+        ...Array.from({ length: ATTEMPTS - 1 }, (_, i) => ({
+          content: `${filler(SHERIFF_REPLY_TOKENS, `Attempt ${i + 1} exited 1.`)}\nVERDICT: FAIL`,
+        })),
         { content: `${filler(SHERIFF_REPLY_TOKENS, 'Correct.')}\nVERDICT: PASS` },
       ],
     },
   });
   try {
-    const prepared = await prepareSession({ description: 'Print a number and exit 0', repo, cwd: repo, check: 'python3 main.py', home: bench.home });
+    const prepared = await prepareSession({
+      description: 'Print a number and exit 0',
+      repo,
+      cwd: repo,
+      check: 'python3 main.py',
+      home: bench.home,
+    });
     const events: SessionEvent[] = [];
     const started = performance.now();
     const summary = await launchSession(prepared, {

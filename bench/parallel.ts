@@ -96,7 +96,14 @@ async function realServerCase(): Promise<void> {
 }
 
 async function oneSession(repo: BenchRepo, model: ChatModel, check: string, scheduler: LlmScheduler): Promise<void> {
-  const prepared = await prepareSession({ description: 'Print ok', repo: repo.repo, cwd: repo.repo, check, maxAttempts: 1, home: repo.home });
+  const prepared = await prepareSession({
+    description: 'Print ok',
+    repo: repo.repo,
+    cwd: repo.repo,
+    check,
+    maxAttempts: 1,
+    home: repo.home,
+  });
   await launchSession(prepared, { model, runCheck: runSandboxed, signal: new AbortController().signal, scheduler });
 }
 

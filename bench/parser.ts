@@ -62,7 +62,10 @@ function corpusArg(): string | undefined {
 }
 
 function loadCases(dir: string): CorpusCase[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   if (files.length === 0) throw new Error(`no *.json case files in ${dir}`);
   return files.flatMap((f) => z.array(CaseSchema).parse(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))));
 }

@@ -24,7 +24,6 @@ const RUNS = 5;
 const SAMPLER_WINDOW_MS = 10_000;
 const BACK_TO_BACK_SAMPLES = 200;
 
-
 /** A separate process that connects every millisecond and prints the epoch time (ms, fractional) of the first success. */
 function startObserver(port: number): { opened: Promise<number>; stop: () => void } {
   const code = `
@@ -85,7 +84,11 @@ async function readiness(home: string): Promise<void> {
   console.log(`Readiness over ${RUNS} starts of mlx_lm.server (tiny model), from spawn:`);
   console.log('  (negative: noticed before the 1 ms observer process did; its own polling has a few ms of jitter)');
   console.log('  run   port open (mlx_lm itself)   detected after open   "Starting httpd" line after open   ready (1-token completion)');
-  rows.forEach((r, i) => console.log(`  ${String(i + 1).padEnd(5)} ${fmt(r.portOpen).padEnd(27)} ${fmt(r.detected).padEnd(21)} ${fmt(r.httpdLine).padEnd(34)} ${fmt(r.ready)}`));
+  rows.forEach((r, i) =>
+    console.log(
+      `  ${String(i + 1).padEnd(5)} ${fmt(r.portOpen).padEnd(27)} ${fmt(r.detected).padEnd(21)} ${fmt(r.httpdLine).padEnd(34)} ${fmt(r.ready)}`,
+    ),
+  );
   const detect = median(rows.map((r) => r.detected));
   const worst = Math.max(...rows.map((r) => r.detected));
   console.log(
@@ -126,8 +129,12 @@ async function samplerCost(home: string): Promise<void> {
     });
     const share = (sampledCpu - idleCpu) / SAMPLER_WINDOW_MS;
     console.log(`Memory sampler (${os.platform()}; server tree via /proc, system via /proc/meminfo):`);
-    console.log(`  per sample: ${perSampleCpuMs.toFixed(3)} ms CPU, ${perSampleWallMs.toFixed(3)} ms wall (${BACK_TO_BACK_SAMPLES} back to back)`);
-    console.log(`  process-tree walk (every 5 s, ${fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length} processes on this machine): ${perWalkCpuMs.toFixed(3)} ms CPU`);
+    console.log(
+      `  per sample: ${perSampleCpuMs.toFixed(3)} ms CPU, ${perSampleWallMs.toFixed(3)} ms wall (${BACK_TO_BACK_SAMPLES} back to back)`,
+    );
+    console.log(
+      `  process-tree walk (every 5 s, ${fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length} processes on this machine): ${perWalkCpuMs.toFixed(3)} ms CPU`,
+    );
     console.log(`  at 1 sample/s: ${((perSecondCpuMs / 1000) * 100).toFixed(3)} % of one core (per-sample cost + a fifth of a tree walk)`);
     console.log(
       `  measured over ${SAMPLER_WINDOW_MS / 1000} s: ${sampledCpu.toFixed(1)} ms CPU with the sampler vs ${idleCpu.toFixed(1)} ms without → ${(share * 100).toFixed(3)} % of one core (target < 1 %: ${share < 0.01 ? 'met' : 'NOT met'})`,

@@ -39,8 +39,26 @@ function writeLogs(sessionsDir: string): string[] {
       line({ type: 'turn.started', attempt: 1, persona: 'coder', estimatedPromptTokens: 900, trimmed: [] }),
     ];
     while (lines.length < EVENTS - 2) lines.push(line({ type: 'token.delta', attempt: 1, persona: 'coder', text: 'print(42) ' }));
-    lines.push(line({ type: 'turn.finished', attempt: 1, persona: 'coder', content: 'print(42)', usage: { promptTokens: 900, completionTokens: 190 }, durationMs: 1000 }));
-    lines.push(line({ type: 'session.finished', status: 'failed', reason: 'No attempt passed.', attempts: 1, tokens: { prompt: 900, completion: 190 }, headCommit: 'a'.repeat(40) }));
+    lines.push(
+      line({
+        type: 'turn.finished',
+        attempt: 1,
+        persona: 'coder',
+        content: 'print(42)',
+        usage: { promptTokens: 900, completionTokens: 190 },
+        durationMs: 1000,
+      }),
+    );
+    lines.push(
+      line({
+        type: 'session.finished',
+        status: 'failed',
+        reason: 'No attempt passed.',
+        attempts: 1,
+        tokens: { prompt: 900, completion: 190 },
+        headCommit: 'a'.repeat(40),
+      }),
+    );
     const file = path.join(dir, 'events.jsonl');
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
     files.push(file);
@@ -66,16 +84,27 @@ export async function run(): Promise<void> {
     const repeats = [0, 1, 2, 3, 4].map(() => time(() => loadAllSessions(paths)));
     const repeat = repeats.sort((a, b) => a - b)[2] ?? 0;
     // One new event in every log: a repeat reads just those lines.
-    files.forEach((f, n) => fs.appendFileSync(f, `${JSON.stringify({ session: path.basename(path.dirname(f)), seq: EVENTS + 1, time: new Date().toISOString(), type: 'session.warning', message: `note ${n}` })}\n`));
+    files.forEach((f, n) =>
+      fs.appendFileSync(
+        f,
+        `${JSON.stringify({ session: path.basename(path.dirname(f)), seq: EVENTS + 1, time: new Date().toISOString(), type: 'session.warning', message: `note ${n}` })}\n`,
+      ),
+    );
     const afterAppend = time(() => loadAllSessions(paths));
     const row = (label: string, ms: number, target: string): void => {
-      process.stdout.write(`${label.padEnd(46)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / readOnce).toFixed(2).padStart(6)}× read-once  ${target}\n`);
+      process.stdout.write(
+        `${label.padEnd(46)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / readOnce).toFixed(2).padStart(6)}× read-once  ${target}\n`,
+      );
     };
     process.stdout.write(`${listed} sessions × ${EVENTS} events, ${(bytes / 1024 / 1024).toFixed(1)} MB of logs\n`);
     row('baseline: read every log file once', readOnce, '');
     row('sessions list, first (parse + fold everything)', first, '(for the record)');
     row('sessions list, repeated (median of 5)', repeat, `target ≤ 1.5× — ${repeat <= 1.5 * readOnce ? 'met' : 'NOT met'}`);
-    row('sessions list after one event appended to each', afterAppend, `target ≤ 1.5× — ${afterAppend <= 1.5 * readOnce ? 'met' : 'NOT met'}`);
+    row(
+      'sessions list after one event appended to each',
+      afterAppend,
+      `target ≤ 1.5× — ${afterAppend <= 1.5 * readOnce ? 'met' : 'NOT met'}`,
+    );
     process.stdout.write(`repeated listings do not grow: ${repeats.map((r) => r.toFixed(1)).join(', ')} ms\n`);
   } finally {
     fs.rmSync(home, { recursive: true, force: true });

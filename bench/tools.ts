@@ -21,8 +21,12 @@ const DESCRIPTION = 'apply_discount returns a higher price instead of a discount
 function repoFiles(): Record<string, string> {
   const files: Record<string, string> = { 'pkg/__init__.py': '' };
   for (let i = 0; i < FILES; i += 1) {
-    const helpers = Array.from({ length: 10 }, (_, k) => `def helper_${i}_${k}(x):\n    y = x * ${k + 1}\n    z = y - ${i}\n    return z + ${k}\n`);
-    const target = 'def apply_discount(price, percent):\n    """The price after a discount of `percent` per cent."""\n    return price + price * percent / 100\n';
+    const helpers = Array.from(
+      { length: 10 },
+      (_, k) => `def helper_${i}_${k}(x):\n    y = x * ${k + 1}\n    z = y - ${i}\n    return z + ${k}\n`,
+    );
+    const target =
+      'def apply_discount(price, percent):\n    """The price after a discount of `percent` per cent."""\n    return price + price * percent / 100\n';
     const body = i === 217 ? [...helpers.slice(0, 5), target, ...helpers.slice(5)] : helpers;
     files[`pkg/p${Math.floor(i / 10)}/mod_${i}.py`] = body.join('\n\n');
     files[`pkg/p${Math.floor(i / 10)}/__init__.py`] = '';
@@ -35,20 +39,25 @@ export async function run(): Promise<void> {
   const files = repoFiles();
   const bench = makeBenchRepo('tools', files);
   const fix = `${TARGET}\n\`\`\`python\n<<<<<<< SEARCH\n    return price + price * percent / 100\n=======\n    return price - price * percent / 100\n>>>>>>> REPLACE\n\`\`\`\n`;
-  const coder = [
-    { content: 'SEARCH def apply_discount\nLIST pkg/p21' },
-    { content: `READ ${TARGET} 29-36` },
-    { content: fix },
-  ];
+  const coder = [{ content: 'SEARCH def apply_discount\nLIST pkg/p21' }, { content: `READ ${TARGET} 29-36` }, { content: fix }];
   const server = await startScriptedServer({ script: { coder, sheriff: [{ content: 'VERDICT: PASS' }] } });
   try {
-    const prepared = await prepareSession({ description: DESCRIPTION, repo: bench.repo, cwd: bench.repo, check: 'python3 check.py', maxAttempts: 1, home: bench.home });
+    const prepared = await prepareSession({
+      description: DESCRIPTION,
+      repo: bench.repo,
+      cwd: bench.repo,
+      check: 'python3 check.py',
+      maxAttempts: 1,
+      home: bench.home,
+    });
     const summary = await launchSession(prepared, {
       model: new OpenAiChatModel({ baseUrl: server.url, timeoutMs: 60_000 }),
       runCheck: runSandboxed,
       signal: new AbortController().signal,
     });
-    const withTools = (await server.requests()).filter((r) => r.persona === 'coder').map((r) => tokens(r.messages.map((m) => String(m.content))));
+    const withTools = (await server.requests())
+      .filter((r) => r.persona === 'coder')
+      .map((r) => tokens(r.messages.map((m) => String(m.content))));
     const mapAlone = repoMapAloneTokens(files);
     const mean = withTools.reduce((a, b) => a + b, 0) / Math.max(1, withTools.length);
     process.stdout.write(
@@ -70,7 +79,14 @@ function repoMapAloneTokens(files: Readonly<Record<string, string>>): number {
   const ranked = rankRepoFiles(Object.keys(files), DESCRIPTION).map((p) => ({ path: p, content: files[p] ?? null }));
   const map = renderRepoMap(ranked, Number.POSITIVE_INFINITY);
   const prompt = buildCoderPrompt(
-    { task: { name: 'bench', description: DESCRIPTION, constraints: [], check: null, files: [] }, checkCommand: 'python3 check.py', files: [], repoMap: map, earlierAttempts: [], maxPromptTokens: 10_000_000 },
+    {
+      task: { name: 'bench', description: DESCRIPTION, constraints: [], check: null, files: [] },
+      checkCommand: 'python3 check.py',
+      files: [],
+      repoMap: map,
+      earlierAttempts: [],
+      maxPromptTokens: 10_000_000,
+    },
     new PromptTokenEstimator(),
   );
   return tokens(prompt.messages.map((m) => m.content));

@@ -104,7 +104,10 @@ async function traceMainThread(page: Page, ms: number): Promise<MainThreadCpu> {
   // (The protocol types trace events as string maps; they are JSON objects with numbers.)
   cdp.on('Tracing.dataCollected', (data) => void events.push(...(data.value as unknown as TraceEvent[])));
   const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
-  await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  await cdp.send('Tracing.start', {
+    categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline',
+    transferMode: 'ReportEvents',
+  });
   await new Promise((r) => setTimeout(r, ms));
   await cdp.send('Tracing.end');
   await complete;
@@ -117,7 +120,9 @@ async function traceMainThread(page: Page, ms: number): Promise<MainThreadCpu> {
     perThread.set(key, [...(perThread.get(key) ?? []), e]);
   }
   let main: TraceEvent[] = [];
-  for (const list of perThread.values()) if (list.filter((e) => e.name === 'FireAnimationFrame').length > main.filter((e) => e.name === 'FireAnimationFrame').length) main = list;
+  for (const list of perThread.values())
+    if (list.filter((e) => e.name === 'FireAnimationFrame').length > main.filter((e) => e.name === 'FireAnimationFrame').length)
+      main = list;
   const tasks = main.filter((e) => e.name === 'RunTask');
   const byKind = new Map<string, number>();
   for (const e of main) if (e.name !== 'RunTask' && e.tdur !== undefined) byKind.set(e.name, (byKind.get(e.name) ?? 0) + e.tdur / 1000);
@@ -137,7 +142,8 @@ async function traceMainThread(page: Page, ms: number): Promise<MainThreadCpu> {
 }
 
 function cpuLine(label: string, c: MainThreadCpu): string {
-  const perFrame = c.frames > 0 ? `, ${(c.cpuMs / c.frames).toFixed(2)} ms per frame drawn (${c.frames} frames in ${c.seconds} s)` : ' (nothing to draw)';
+  const perFrame =
+    c.frames > 0 ? `, ${(c.cpuMs / c.frames).toFixed(2)} ms per frame drawn (${c.frames} frames in ${c.seconds} s)` : ' (nothing to draw)';
   return `  ${label.padEnd(34)} main-thread CPU ${(c.cpuMs / c.seconds).toFixed(0).padStart(4)} ms/s${perFrame}; busy (wall) ${(c.wallMs / c.seconds).toFixed(0)} ms/s${c.top !== '' ? ` — ${c.top}` : ''}`;
 }
 
@@ -151,7 +157,8 @@ function streamingReply(tokens: number, n: number): string {
   const head = `Here is the module for stream ${n}.\n\ngen_${n}.py\n\`\`\`python\n`;
   const tail = '```\n\nRun `python3 gen.py` to check it.\n';
   let body = '';
-  for (let i = 1; head.length + body.length + tail.length < tokens * CHARS_PER_TOKEN - 40; i++) body += `value_${String(i).padStart(5, '0')} = compute(${i}, "s${n}")  # row ${i}\n`;
+  for (let i = 1; head.length + body.length + tail.length < tokens * CHARS_PER_TOKEN - 40; i++)
+    body += `value_${String(i).padStart(5, '0')} = compute(${i}, "s${n}")  # row ${i}\n`;
   return head + body + tail;
 }
 
@@ -165,7 +172,10 @@ async function startSessions(api: FactoryApi, repo: string, count: number, descr
   return ids;
 }
 
-type Probe = { turns(s: string): Array<{ persona: string; streamed: string; final: string | null; streaming: boolean }>; ignored(s: string): number };
+type Probe = {
+  turns(s: string): Array<{ persona: string; streamed: string; final: string | null; streaming: boolean }>;
+  ignored(s: string): number;
+};
 
 async function probeTurns(page: Page, id: string) {
   return page.evaluate((session) => (window as unknown as { __factoryProbe: Probe }).__factoryProbe.turns(session), id);
@@ -182,7 +192,10 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
 async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
   const replies = Array.from({ length: STREAMS }, (_, i) => streamingReply(TOKENS_PER_SECOND * STREAM_SECONDS, i + 1));
   // Each session's Coder gets its own reply (the scripted queue hands them out in order).
-  await ui.model.setScript({ coder: replies.map((content) => ({ content, tokensPerSecond: TOKENS_PER_SECOND })), sheriff: [{ content: 'Looks right.\nVERDICT: PASS' }] });
+  await ui.model.setScript({
+    coder: replies.map((content) => ({ content, tokensPerSecond: TOKENS_PER_SECOND })),
+    sheriff: [{ content: 'Looks right.\nVERDICT: PASS' }],
+  });
 
   const { page } = await ui.open('sessions', { probe: true });
   await page.locator('.session-list').waitFor();
@@ -208,7 +221,15 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
     }
   });
   const cpu = cpuBetween(cpuBefore, snapshotCpu(), (cmd) =>
-    cmd.includes('chromium') || cmd.includes('chrome') ? 'Chromium (all its processes)' : cmd.includes('mlx-factory.js') ? 'mlx-factory ui (host, 4 sessions)' : cmd.includes('scripted-server') ? 'scripted model server' : cmd.includes('git') ? 'git' : 'bench + other children',
+    cmd.includes('chromium') || cmd.includes('chrome')
+      ? 'Chromium (all its processes)'
+      : cmd.includes('mlx-factory.js')
+        ? 'mlx-factory ui (host, 4 sessions)'
+        : cmd.includes('scripted-server')
+          ? 'scripted model server'
+          : cmd.includes('git')
+            ? 'git'
+            : 'bench + other children',
   );
   // The rest of the streams: what the page's main thread spends (traced, so not in the frame times).
   const streamingCpu = await traceMainThread(page, 6000);
@@ -227,14 +248,22 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
     const coder = (await probeTurns(page, id)).find((t) => t.persona === 'coder');
     const expected = replies[i] ?? '';
     if (coder === undefined) problems.push(`${id}: no Coder turn`);
-    else if (coder.streamed !== expected) problems.push(`${id}: streamed ${coder.streamed.length} chars, expected ${expected.length} (first difference at ${firstDifference(coder.streamed, expected)})`);
+    else if (coder.streamed !== expected)
+      problems.push(
+        `${id}: streamed ${coder.streamed.length} chars, expected ${expected.length} (first difference at ${firstDifference(coder.streamed, expected)})`,
+      );
     else if (coder.final !== expected) problems.push(`${id}: the recorded reply differs from what was sent`);
     else exact++;
   }
-  const ignored = await page.evaluate((list) => list.reduce((n, id) => n + (window as unknown as { __factoryProbe: Probe }).__factoryProbe.ignored(id), 0), ids);
+  const ignored = await page.evaluate(
+    (list) => list.reduce((n, id) => n + (window as unknown as { __factoryProbe: Probe }).__factoryProbe.ignored(id), 0),
+    ids,
+  );
   const totalTokens = replies.reduce((n, r) => n + Math.ceil(r.length / CHARS_PER_TOKEN), 0);
 
-  process.stdout.write(`\nStreaming: ${STREAMS} sessions × ${TOKENS_PER_SECOND} tokens/s × ${STREAM_SECONDS} s (${totalTokens} tokens), one transcript on screen\n`);
+  process.stdout.write(
+    `\nStreaming: ${STREAMS} sessions × ${TOKENS_PER_SECOND} tokens/s × ${STREAM_SECONDS} s (${totalTokens} tokens), one transcript on screen\n`,
+  );
   process.stdout.write(`${frameLine('baseline: idle dashboard (10 s)', idle)}\n`);
   process.stdout.write(`${frameLine('streaming (18 s, 3 view switches)', streaming)}\n`);
   process.stdout.write(
@@ -248,7 +277,9 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
   process.stdout.write(
     `  p95 frame time ${streaming.p95.toFixed(1)} ms vs idle ${idle.p95.toFixed(1)} ms → ${ratio.toFixed(2)}× (target ≤ ${P95_RATIO_TARGET}× → ${ratio <= P95_RATIO_TARGET + TIMER_RESOLUTION_MS / idle.p95 ? 'OK' : 'OVER'}); ${(late * 100).toFixed(1)} % of frames late (target < ${LATE_FRAMES_TARGET * 100} % → ${late < LATE_FRAMES_TARGET ? 'OK' : 'OVER'})\n`,
   );
-  process.stdout.write(`  tokens: ${exact}/${STREAMS} sessions received exactly the text sent (${problems.length === 0 ? 'none lost, none doubled' : problems.join('; ')}); duplicates dropped by the store: ${ignored}; streams took ${streamedSeconds.toFixed(1)} s from the first frame measured\n`);
+  process.stdout.write(
+    `  tokens: ${exact}/${STREAMS} sessions received exactly the text sent (${problems.length === 0 ? 'none lost, none doubled' : problems.join('; ')}); duplicates dropped by the store: ${ignored}; streams took ${streamedSeconds.toFixed(1)} s from the first frame measured\n`,
+  );
   api.close();
   await page.close();
 }
@@ -299,7 +330,11 @@ async function diffBench(ui: UiHarness, repoDir: string, lines: readonly string[
           const received = at('diff-pair-received');
           const ready = at('diff-ready');
           // Two frames after the diff is known: its decorations are on screen.
-          requestAnimationFrame(() => requestAnimationFrame(() => resolve({ fetch: received - start, monaco: ready - received, ready: ready - start, painted: performance.now() - start })));
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() =>
+              resolve({ fetch: received - start, monaco: ready - received, ready: ready - start, painted: performance.now() - start }),
+            ),
+          );
         }),
     );
   };
@@ -316,24 +351,45 @@ async function diffBench(ui: UiHarness, repoDir: string, lines: readonly string[
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const fmt = (runs: Run[]): string =>
     `on screen median ${median(runs.map((r) => r.painted)).toFixed(0)} ms (max ${Math.max(...runs.map((r) => r.painted)).toFixed(0)}) = both sides fetched ${median(runs.map((r) => r.fetch)).toFixed(0)} + Monaco models and diff ${median(runs.map((r) => r.monaco)).toFixed(0)} + drawn`;
-  process.stdout.write(`\nMonaco diff: big.py, 10,000 lines (${bigChange?.additions ?? '?'} added / ${bigChange?.deletions ?? '?'} removed lines, ${changes ?? '?'} hunks), from click to the diff on screen, ${DIFF_RUNS} runs each\n`);
+  process.stdout.write(
+    `\nMonaco diff: big.py, 10,000 lines (${bigChange?.additions ?? '?'} added / ${bigChange?.deletions ?? '?'} removed lines, ${changes ?? '?'} hunks), from click to the diff on screen, ${DIFF_RUNS} runs each\n`,
+  );
   process.stdout.write(`  baseline: 10-line file            ${fmt(smallRuns)}\n`);
   process.stdout.write(`  10,000-line file                  ${fmt(bigRuns)}\n`);
   const worst = Math.max(...bigRuns.map((r) => r.painted));
-  process.stdout.write(`  ratio to baseline ${(median(bigRuns.map((r) => r.painted)) / median(smallRuns.map((r) => r.painted))).toFixed(1)}×; budget ≤ ${DIFF_BUDGET_MS} ms → ${worst <= DIFF_BUDGET_MS ? 'OK' : 'OVER'} (worst run)\n`);
+  process.stdout.write(
+    `  ratio to baseline ${(median(bigRuns.map((r) => r.painted)) / median(smallRuns.map((r) => r.painted))).toFixed(1)}×; budget ≤ ${DIFF_BUDGET_MS} ms → ${worst <= DIFF_BUDGET_MS ? 'OK' : 'OVER'} (worst run)\n`,
+  );
   api.close();
 }
 
 export async function run(): Promise<void> {
   const fixture = makeBenchRepo('ui', { 'README.md': '# bench\n' });
-  const lines = Array.from({ length: 10_000 }, (_, i) => `line_${String(i + 1).padStart(5, '0')} = transform(${i + 1}, scale=${(i % 97) + 1})`);
-  const big = makeBenchRepo('ui-diff', { 'big.py': `${lines.join('\n')}\n`, 'a_small.py': `${Array.from({ length: 10 }, (_, i) => `small_${i} = ${i}`).join('\n')}\n` });
+  const lines = Array.from(
+    { length: 10_000 },
+    (_, i) => `line_${String(i + 1).padStart(5, '0')} = transform(${i + 1}, scale=${(i % 97) + 1})`,
+  );
+  const big = makeBenchRepo('ui-diff', {
+    'big.py': `${lines.join('\n')}\n`,
+    'a_small.py': `${Array.from({ length: 10 }, (_, i) => `small_${i} = ${i}`).join('\n')}\n`,
+  });
   const ui = await startUi({
     config: {
-      agent: { max_attempts: 1, llm_concurrency: STREAMS, max_tokens_per_turn: 40_000, total_token_budget: 1_000_000, llm_timeout: 300, execution_timeout: 60 },
+      agent: {
+        max_attempts: 1,
+        llm_concurrency: STREAMS,
+        max_tokens_per_turn: 40_000,
+        total_token_budget: 1_000_000,
+        llm_timeout: 300,
+        execution_timeout: 60,
+      },
     },
   });
-  const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = (): string =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ');
   const busyCore = process.argv.includes('--no-load') ? null : startCpuLoad();
   process.stdout.write(
     `machine: ${os.cpus().length} CPUs, ${busyCore !== null ? 'one core kept busy by another process (started by this bench; --no-load to leave it out)' : 'no added load (--no-load)'}; load average ${load()} (1/5/15 min) at the start — other processes on this machine share the CPUs with Chromium\n`,

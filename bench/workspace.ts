@@ -38,13 +38,20 @@ const FIXTURE_VERSION = 'v2';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = path.join(ROOT, '.cache', 'bench', `workspace-${FIXTURE_VERSION}`);
 const REPO = path.join(CACHE, 'repo');
-const IDENTITY = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
 
 export async function run(): Promise<void> {
   const started = performance.now();
   await ensureRepo();
   const stats = await repoStats();
-  out(`repo: ${stats.files} files, ${(stats.bytes / 1024 / 1024).toFixed(0)} MB in the checkout (${REPO})${performance.now() - started > 5000 ? `, generated in ${((performance.now() - started) / 1000).toFixed(1)} s` : ', cached'}`);
+  out(
+    `repo: ${stats.files} files, ${(stats.bytes / 1024 / 1024).toFixed(0)} MB in the checkout (${REPO})${performance.now() - started > 5000 ? `, generated in ${((performance.now() - started) / 1000).toFixed(1)} s` : ', cached'}`,
+  );
   const commonDir = await gitCommonDir(REPO);
   const rows: string[] = [];
   const gitVersionText = (await runGit(['--version'], { cwd: REPO })).stdout.trim().replace('git version ', '');
@@ -63,7 +70,9 @@ async function measure(rows: string[], commonDir: string, gitVersionText: string
   // 2. The diff listing of the 200-file change.
   // Refs by name are listed afresh every time; the same pair by object id comes from the listings the
   // process keeps (what the review view and the merge preview see the second time).
-  const [mainId, changeId] = await Promise.all(['main', 'bench/change'].map(async (ref) => (await runGit(['rev-parse', ref], { cwd: REPO })).stdout.trim()));
+  const [mainId, changeId] = await Promise.all(
+    ['main', 'bench/change'].map(async (ref) => (await runGit(['rev-parse', ref], { cwd: REPO })).stdout.trim()),
+  );
   const [listStatus, listFull, listAgain, nameStatus, numstat] = await interleaved(21, [
     () => listChangedFiles(REPO, 'main', 'bench/change'),
     () => listChangedFiles(REPO, 'main', 'bench/change', { stats: true }),
@@ -87,32 +96,64 @@ async function measure(rows: string[], commonDir: string, gitVersionText: string
     () => predictMerge({ ...sides, base }),
   ]);
   const prediction = await predictMerge(sides);
-  rows.push(ratio(`merge prediction (${prediction.clean ? 'clean' : `${prediction.conflicts.length} conflicts`})`, predict, 'git merge-tree --write-tree', mergeTree));
-  rows.push(ratio(`  re-merge prediction (explicit base: ${(await gitHasMergeBaseOption()) ? '--merge-base' : `a graft, git ${gitVersionText} has no --merge-base`})`, rePredict, 'git merge-tree --write-tree', mergeTree));
+  rows.push(
+    ratio(
+      `merge prediction (${prediction.clean ? 'clean' : `${prediction.conflicts.length} conflicts`})`,
+      predict,
+      'git merge-tree --write-tree',
+      mergeTree,
+    ),
+  );
+  rows.push(
+    ratio(
+      `  re-merge prediction (explicit base: ${(await gitHasMergeBaseOption()) ? '--merge-base' : `a graft, git ${gitVersionText} has no --merge-base`})`,
+      rePredict,
+      'git merge-tree --write-tree',
+      mergeTree,
+    ),
+  );
 
-  out(`\nchange: ${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
+  out(
+    `\nchange: ${Object.entries(kinds)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}\n`,
+  );
   for (const row of rows) out(row);
 
   // 4. isomorphic-git vs the git CLI for the same reads (what decided src/workspace/git/*).
   out('\nisomorphic-git vs git CLI (same reads, same repo):');
-  const [mainOid, changeOid] = await Promise.all([git.resolveRef({ fs, gitdir: commonDir, ref: 'refs/heads/main' }), git.resolveRef({ fs, gitdir: commonDir, ref: 'refs/heads/bench/change' })]);
+  const [mainOid, changeOid] = await Promise.all([
+    git.resolveRef({ fs, gitdir: commonDir, ref: 'refs/heads/main' }),
+    git.resolveRef({ fs, gitdir: commonDir, ref: 'refs/heads/bench/change' }),
+  ]);
   const [isoRef, cliRef] = await interleaved(15, [
     () => git.resolveRef({ fs, gitdir: commonDir, ref: 'refs/heads/bench/target' }),
     () => runGit(['rev-parse', '--verify', 'refs/heads/bench/target'], { cwd: REPO }),
   ]);
-  out(`  resolve a branch:        isomorphic-git ${ms(isoRef)} vs git rev-parse ${ms(cliRef)}  → isomorphic-git (in-process refs, read-ref.ts)`);
+  out(
+    `  resolve a branch:        isomorphic-git ${ms(isoRef)} vs git rev-parse ${ms(cliRef)}  → isomorphic-git (in-process refs, read-ref.ts)`,
+  );
   const isoWalkCold = await time(() => isoChangedPaths(commonDir, mainOid, changeOid, {}));
   const warm = {};
   await isoChangedPaths(commonDir, mainOid, changeOid, warm);
   const isoWalkWarm = await sample(3, () => isoChangedPaths(commonDir, mainOid, changeOid, warm));
-  out(`  files changed (${files.length}):   isomorphic-git walk ${ms(isoWalkCold)} cold / ${ms(isoWalkWarm)} warm vs git diff --raw ${ms(listStatus)}  → git (diff-file-list.ts)`);
+  out(
+    `  files changed (${files.length}):   isomorphic-git walk ${ms(isoWalkCold)} cold / ${ms(isoWalkWarm)} warm vs git diff --raw ${ms(listStatus)}  → git (diff-file-list.ts)`,
+  );
   const oids = files.flatMap((f) => [f.oldOid, f.newOid]).filter((o) => !/^0+$/.test(o));
   const isoBlobsCold = await time(() => isoReadBlobs(commonDir, oids, {}));
   const warmBlobs = {};
   await isoReadBlobs(commonDir, oids, warmBlobs);
   const [isoBlobsWarm, cliBlobs] = await interleaved(5, [() => isoReadBlobs(commonDir, oids, warmBlobs), () => readBlobs(REPO, oids)]);
-  out(`  read ${oids.length} blobs:          isomorphic-git ${ms(isoBlobsCold)} cold / ${ms(isoBlobsWarm)} warm vs git cat-file --batch ${ms(cliBlobs)}  → git (read-blobs.ts)`);
-  out(`\n(medians of interleaved runs: ${CREATION_RUNS} for session creation, 21 for listings and predictions; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  out(
+    `  read ${oids.length} blobs:          isomorphic-git ${ms(isoBlobsCold)} cold / ${ms(isoBlobsWarm)} warm vs git cat-file --batch ${ms(cliBlobs)}  → git (read-blobs.ts)`,
+  );
+  out(
+    `\n(medians of interleaved runs: ${CREATION_RUNS} for session creation, 21 for listings and predictions; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  );
 }
 
 async function sessionCreation(rows: string[]): Promise<void> {
@@ -132,11 +173,25 @@ async function sessionCreation(rows: string[]): Promise<void> {
       ours.push(
         await time(async () => {
           const repo = await inspectRepo(REPO);
-          const workspace = await createSessionWorkspace({ repo, sessionId: id, slug: 'bench', worktreesRoot: path.join(scratch, 'worktrees') });
-          await prepareSessionWorktree({ repoRoot: repo.root, worktree: workspace.worktree, gitDir: workspace.gitDir, baseCommit: workspace.baseCommit, config: defaultConfig().workspace, log });
+          const workspace = await createSessionWorkspace({
+            repo,
+            sessionId: id,
+            slug: 'bench',
+            worktreesRoot: path.join(scratch, 'worktrees'),
+          });
+          await prepareSessionWorktree({
+            repoRoot: repo.root,
+            worktree: workspace.worktree,
+            gitDir: workspace.gitDir,
+            baseCommit: workspace.baseCommit,
+            config: defaultConfig().workspace,
+            log,
+          });
         }),
       );
-      const created = fs.readdirSync(path.join(scratch, 'worktrees')).flatMap((d) => fs.readdirSync(path.join(scratch, 'worktrees', d)).map((w) => path.join(scratch, 'worktrees', d, w)));
+      const created = fs
+        .readdirSync(path.join(scratch, 'worktrees'))
+        .flatMap((d) => fs.readdirSync(path.join(scratch, 'worktrees', d)).map((w) => path.join(scratch, 'worktrees', d, w)));
       for (const wt of created) await dropWorktree(wt, `factory/bench-${id}`);
     }
     rows.push(ratio('session creation', median(ours), 'git worktree add', median(bare)));
@@ -171,9 +226,23 @@ async function ensureRepo(): Promise<void> {
       else if (n < 160) await write(`D ${file}\n`);
       else if (n < 180) {
         await write(`D ${file}\n`);
-        await writeFile(write, `${file.replace(/\.txt$/, '')}-renamed.txt`, n < 170 ? edited(fileContent(pool, i), n) : fileContent(pool, i));
-      } else if (n < 195) await writeFile(write, `src/new/file-${n}.txt`, Buffer.from(`new file ${n}\n${crypto.createHash('sha512').update(String(n)).digest('hex').repeat(40)}\n`));
-      else await writeFile(write, `assets/image-${n}.bin`, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), crypto.createHash('sha512').update(String(n)).digest()]));
+        await writeFile(
+          write,
+          `${file.replace(/\.txt$/, '')}-renamed.txt`,
+          n < 170 ? edited(fileContent(pool, i), n) : fileContent(pool, i),
+        );
+      } else if (n < 195)
+        await writeFile(
+          write,
+          `src/new/file-${n}.txt`,
+          Buffer.from(`new file ${n}\n${crypto.createHash('sha512').update(String(n)).digest('hex').repeat(40)}\n`),
+        );
+      else
+        await writeFile(
+          write,
+          `assets/image-${n}.bin`,
+          Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), crypto.createHash('sha512').update(String(n)).digest()]),
+        );
     }
     await write(commitHeader('refs/heads/bench/target', 'main moves on', 'refs/heads/main'));
     for (const [n, i] of pick(50, 2).entries()) await writeFile(write, filePath(i), edited(fileContent(pool, i), 1000 + n));
@@ -190,7 +259,13 @@ function filePath(i: number): string {
 function textPool(): Buffer {
   let seed = 42;
   const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
-  const words = Array.from({ length: 2048 }, (_, i) => `${rnd().toString(36).slice(0, 2 + (i % 8))}`);
+  const words = Array.from(
+    { length: 2048 },
+    (_, i) =>
+      `${rnd()
+        .toString(36)
+        .slice(0, 2 + (i % 8))}`,
+  );
   const lines: string[] = [];
   let size = 0;
   while (size < 4 * 1024 * 1024) {
@@ -204,7 +279,7 @@ function textPool(): Buffer {
 function fileContent(pool: Buffer, i: number): Buffer {
   const average = TOTAL_BYTES / FILES;
   const h = crypto.createHash('md5').update(String(i)).digest();
-  const size = Math.floor(average * (0.5 + (h.readUInt16BE(0) / 65535)));
+  const size = Math.floor(average * (0.5 + h.readUInt16BE(0) / 65535));
   const start = h.readUInt32BE(2) % (pool.length - size);
   const lineStart = pool.indexOf(0x0a, start) + 1;
   return Buffer.concat([Buffer.from(`// file ${i}\n`), pool.subarray(lineStart, lineStart + size)]);
@@ -213,7 +288,12 @@ function fileContent(pool: Buffer, i: number): Buffer {
 /** A small edit in the middle of a file plus a line at the end, as a Coder's edit would be. */
 function edited(content: Buffer, n: number): Buffer {
   const middle = content.indexOf(0x0a, Math.floor(content.length / 2)) + 1;
-  return Buffer.concat([content.subarray(0, middle), Buffer.from(`edited by the session (${n})\n`), content.subarray(middle), Buffer.from(`appended ${n}\n`)]);
+  return Buffer.concat([
+    content.subarray(0, middle),
+    Buffer.from(`edited by the session (${n})\n`),
+    content.subarray(middle),
+    Buffer.from(`appended ${n}\n`),
+  ]);
 }
 
 function pick(count: number, salt: number): number[] {
@@ -238,7 +318,11 @@ async function fastImport(cwd: string, produce: (write: Write) => Promise<void>)
   // --depth=0: no delta chains. fast-import deltifies each blob against the one written before it, in
   // write order; a checkout (path order) then rebuilds chains 50 deep for nearly every file — a
   // pathological pack no real repository has (gc orders deltas for reading), 15× slower to check out.
-  const child = spawn('git', ['fast-import', '--quiet', '--depth=0'], { cwd, stdio: ['pipe', 'inherit', 'inherit'], env: { ...process.env, ...IDENTITY } });
+  const child = spawn('git', ['fast-import', '--quiet', '--depth=0'], {
+    cwd,
+    stdio: ['pipe', 'inherit', 'inherit'],
+    env: { ...process.env, ...IDENTITY },
+  });
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
   const write: Write = (chunk) => new Promise((resolve) => (child.stdin.write(chunk) ? resolve() : child.stdin.once('drain', resolve)));
   await produce(write);

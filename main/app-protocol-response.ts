@@ -42,7 +42,12 @@ export interface AppResponse {
 export async function appProtocolResponse(rendererDir: string, url: string): Promise<AppResponse> {
   const parsed = new URL(url);
   const found = resolveStaticFile(rendererDir, parsed.pathname);
-  const common = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache', 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Resource-Policy': 'same-origin' };
+  const common = {
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-cache',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  };
   if (found === null) return { status: 404, headers: { ...common, 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not found.' };
   const headers: Record<string, string> = { ...common, 'Content-Type': found.contentType };
   if (found.contentType.startsWith('text/html')) headers['Content-Security-Policy'] = RENDERER_CSP;

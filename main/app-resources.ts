@@ -26,7 +26,9 @@ export interface AppResources {
 }
 
 export function appResources(layout: AppLayout): AppResources {
-  const resourcesDir = layout.isPackaged ? path.join(layout.resourcesPath, 'resources') : path.resolve(layout.bundleDir, '..', '..', 'resources');
+  const resourcesDir = layout.isPackaged
+    ? path.join(layout.resourcesPath, 'resources')
+    : path.resolve(layout.bundleDir, '..', '..', 'resources');
   return {
     resourcesDir,
     trayIcon: path.join(resourcesDir, 'iconTemplate.png'),
@@ -51,6 +53,7 @@ export function resourceProblems(resources: AppResources, exists: (file: string)
     ['sandbox profile', resources.sandboxProfile],
   ];
   for (const [what, file] of needed) if (!exists(file)) problems.push(`the ${what} is missing (${file})`);
-  if (isInsideAsar(resources.sandboxProfile)) problems.push(`the sandbox profile is inside an archive sandbox-exec cannot read (${resources.sandboxProfile})`);
+  if (isInsideAsar(resources.sandboxProfile))
+    problems.push(`the sandbox profile is inside an archive sandbox-exec cannot read (${resources.sandboxProfile})`);
   return problems;
 }

@@ -60,13 +60,16 @@ function start(): void {
       const problems = resourceProblems(resources);
       if (problems.length > 0) dialog.showErrorBox('MLX Factory is incomplete', `Reinstall the app: ${problems.join('; ')}.`);
       applyShellEnvironment(await shellEnv);
-      console.log(`MLX Factory ${app.getVersion()} (${app.isPackaged ? 'packaged' : 'development'}): resources ${resources.resourcesDir}, sandbox profile ${resources.sandboxProfile}`);
+      console.log(
+        `MLX Factory ${app.getVersion()} (${app.isPackaged ? 'packaged' : 'development'}): resources ${resources.resourcesDir}, sandbox profile ${resources.sandboxProfile}`,
+      );
       const ready = createHost({ version: app.getVersion() });
       host = ready;
       registerIpcHandlers(ipcMain, ready, {
         native: nativeCapabilities(windows),
         // Electron's checklist: validate every IPC sender — one of our windows, showing our renderer.
-        isTrustedSender: (event) => windows.ownsWebContents(event.sender.id) && event.senderFrame !== null && location.isOwnUrl(event.senderFrame.url),
+        isTrustedSender: (event) =>
+          windows.ownsWebContents(event.sender.id) && event.senderFrame !== null && location.isOwnUrl(event.senderFrame.url),
       });
       const notifications = new SessionNotifications(windows);
       ready.onSessionFinished((info) => notifications.sessionEnded(info));
@@ -102,5 +105,6 @@ function start(): void {
 /** Checks, workspace setup and the server's runtime discovery all read process.env: give it the shell's. */
 function applyShellEnvironment(shell: ShellEnvironment): void {
   for (const [name, value] of Object.entries(shell.env)) process.env[name] = value;
-  if (shell.source === 'fallback') console.warn(`Login shell environment not used (${shell.problem ?? 'unknown'}); PATH is ${process.env['PATH'] ?? ''}`);
+  if (shell.source === 'fallback')
+    console.warn(`Login shell environment not used (${shell.problem ?? 'unknown'}); PATH is ${process.env['PATH'] ?? ''}`);
 }

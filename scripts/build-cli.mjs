@@ -21,7 +21,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What is bundled: an entry (named as its output file) into a folder under out/. */
 const CLI = { name: 'CLI', entryPoints: { 'cli-process': 'src/cli/cli-process.ts' }, dir: path.join('out', 'cli') };
 // Named server.js: the supervisor recognises a stand-in server by its script's name (process-info.ts).
-const SCRIPTED_SERVER = { name: 'scripted server (tests)', entryPoints: { server: 'tests/support/scripted-server/server.ts' }, dir: path.join('out', 'test-support', 'scripted-server') };
+const SCRIPTED_SERVER = {
+  name: 'scripted server (tests)',
+  entryPoints: { server: 'tests/support/scripted-server/server.ts' },
+  dir: path.join('out', 'test-support', 'scripted-server'),
+};
 
 /**
  * Builds into a fresh folder next to out/cli and swaps it in, so a CLI started while the build runs
@@ -57,7 +61,9 @@ async function buildBundle(bundle, quiet) {
     metafile: true,
     logLevel: 'warning',
     // Bundled CommonJS packages (ws) call require() for Node's own modules.
-    banner: { js: "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);",
+    },
     // ws tries these optional native add-ons inside try/catch; they are not installed.
     external: ['bufferutil', 'utf-8-validate'],
   });
@@ -78,7 +84,10 @@ async function buildBundle(bundle, quiet) {
   if (fs.existsSync(outDir)) fs.renameSync(outDir, old);
   fs.renameSync(staging, outDir);
   fs.rmSync(old, { recursive: true, force: true });
-  if (!quiet) process.stdout.write(`${bundle.name} bundle: ${Object.keys(result.metafile.outputs).length} files in ${bundle.dir}/ (${Object.keys(sources).length} sources, ${Date.now() - started} ms)\n`);
+  if (!quiet)
+    process.stdout.write(
+      `${bundle.name} bundle: ${Object.keys(result.metafile.outputs).length} files in ${bundle.dir}/ (${Object.keys(sources).length} sources, ${Date.now() - started} ms)\n`,
+    );
 }
 
 /** Builds only when the bundle is missing or older than one of its sources. */
@@ -101,7 +110,13 @@ async function buildIfStale(bundle, { quiet = false } = {}) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
-  if (args.includes('--if-available') && !(await import('esbuild').then(() => true, () => false))) {
+  if (
+    args.includes('--if-available') &&
+    !(await import('esbuild').then(
+      () => true,
+      () => false,
+    ))
+  ) {
     process.stderr.write('mlx-factory: esbuild is not installed (no devDependencies?): the CLI will run its TypeScript through tsx.\n');
     process.exit(0);
   }

@@ -14,7 +14,10 @@ const electronDir = path.join(root, 'node_modules', 'electron');
 
 /** The binary `require('electron')` would return, or why there is none — without requiring it. */
 export function electronBinary(env = process.env) {
-  if (env.ELECTRON_EXEC_PATH) return fs.existsSync(env.ELECTRON_EXEC_PATH) ? { path: env.ELECTRON_EXEC_PATH } : { missing: `ELECTRON_EXEC_PATH points at nothing (${env.ELECTRON_EXEC_PATH})` };
+  if (env.ELECTRON_EXEC_PATH)
+    return fs.existsSync(env.ELECTRON_EXEC_PATH)
+      ? { path: env.ELECTRON_EXEC_PATH }
+      : { missing: `ELECTRON_EXEC_PATH points at nothing (${env.ELECTRON_EXEC_PATH})` };
   if (!fs.existsSync(path.join(electronDir, 'package.json'))) return { missing: 'the electron package is not installed (run npm install)' };
   let relative = null;
   try {
@@ -24,7 +27,8 @@ export function electronBinary(env = process.env) {
   }
   const dist = env.ELECTRON_OVERRIDE_DIST_PATH || path.join(electronDir, 'dist');
   const binary = relative === null ? null : path.join(dist, relative);
-  if (binary === null || !fs.existsSync(binary)) return { missing: "Electron's binary is not downloaded (run `npx install-electron` where the network allows it)" };
+  if (binary === null || !fs.existsSync(binary))
+    return { missing: "Electron's binary is not downloaded (run `npx install-electron` where the network allows it)" };
   return { path: binary };
 }
 
@@ -52,7 +56,10 @@ function main() {
     process.stderr.write(`MLX Factory cannot start in Electron here: ${problem}; run \`npm run web\` to use it in your browser instead.\n`);
     return 1;
   }
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) return build.status ?? 1;
   const child = spawn(binary.path, ['.'], { cwd: root, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

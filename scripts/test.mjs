@@ -14,20 +14,43 @@ const extraArgs = process.argv.slice(2);
 // The type checks and the lint read the same files and need nothing from each other: they run at
 // the same time (their output is printed one after the other), which takes about half as long.
 const steps = [
-  ['Installing test dependencies (Chromium, bubblewrap, Python venv with mlx + mlx-lm, tiny model)', process.execPath, ['scripts/setup-test-deps.mjs']],
+  [
+    'Installing test dependencies (Chromium, bubblewrap, Python venv with mlx + mlx-lm, tiny model)',
+    process.execPath,
+    ['scripts/setup-test-deps.mjs'],
+  ],
   [
     [
       ['Type-checking src, main, preload, tests', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']],
-      ['Type-checking the renderer (DOM types, no Node) with src/api', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'renderer/tsconfig.json']],
+      [
+        'Type-checking the renderer (DOM types, no Node) with src/api',
+        process.execPath,
+        ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'renderer/tsconfig.json'],
+      ],
       ['Linting', process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']],
-      ['Looking for unused files, exports and dependencies (knip.jsonc)', process.execPath, ['node_modules/knip/bin/knip.js', '--no-progress']],
-      ['Checking the formatting (Prettier; `npm run format` fixes it)', process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.']],
+      [
+        'Looking for unused files, exports and dependencies (knip.jsonc)',
+        process.execPath,
+        ['node_modules/knip/bin/knip.js', '--no-progress'],
+      ],
+      [
+        'Checking the formatting (Prettier; `npm run format` fixes it)',
+        process.execPath,
+        ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.'],
+      ],
     ],
   ],
   [
     'Running the tests',
     process.execPath,
-    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join('test-results', 'vitest.json')}`, ...extraArgs],
+    [
+      'node_modules/vitest/vitest.mjs',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${path.join('test-results', 'vitest.json')}`,
+      ...extraArgs,
+    ],
   ],
 ];
 

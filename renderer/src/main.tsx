@@ -23,7 +23,9 @@ function connect(): FactoryApi {
   // The credential leaves the address bar before anything else runs (see src/api/connect.ts).
   const credential = takeCredential(window);
   try {
-    return createWorkerApi(new ApiWorker({ name: 'factory-api' }), webSocketUrlFor(window.location.href), credential, (token) => storeToken(window, token));
+    return createWorkerApi(new ApiWorker({ name: 'factory-api' }), webSocketUrlFor(window.location.href), credential, (token) =>
+      storeToken(window, token),
+    );
   } catch {
     // No workers (a locked-down browser): the same client on the main thread.
     return connectFactoryApi(window, credential);

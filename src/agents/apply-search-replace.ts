@@ -13,8 +13,7 @@ import { searchNotFoundReason } from './search-replace-hint.js';
 type MatchLevel = 'exact' | 'trailing-whitespace' | 'indentation' | 'elision';
 
 export type SearchReplaceResult =
-  | { readonly ok: true; readonly content: string; readonly level: MatchLevel | 'append' }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly content: string; readonly level: MatchLevel | 'append' } | { readonly ok: false; readonly reason: string };
 
 const LINE_LEVELS = ['exact', 'trailing-whitespace', 'indentation'] as const;
 type LineLevel = (typeof LINE_LEVELS)[number];
@@ -87,7 +86,10 @@ function replaceOnce(lines: readonly string[], search: readonly string[], replac
       if (starts.length > 1) return { kind: 'ambiguous', starts };
       const start = starts[0];
       if (start === undefined) continue;
-      const replacement = level === 'indentation' ? reindentBlock(variant.replace, variant.search, lines[start + firstContentLine(variant.search)] ?? '') : [...variant.replace];
+      const replacement =
+        level === 'indentation'
+          ? reindentBlock(variant.replace, variant.search, lines[start + firstContentLine(variant.search)] ?? '')
+          : [...variant.replace];
       const next = [...lines.slice(0, start), ...replacement, ...lines.slice(start + variant.search.length)];
       const end = start + replacement.length;
       if (replacement.length === 0) return { kind: 'replaced', lines: collapseBlanksAt(next, start), level, end: start };
@@ -112,7 +114,10 @@ function findLineMatches(lines: readonly string[], search: readonly string[], ke
   return starts;
 }
 
-type ElisionResult = { readonly kind: 'replaced'; readonly lines: string[] } | { readonly kind: 'refused'; readonly reason: string } | { readonly kind: 'missing' };
+type ElisionResult =
+  | { readonly kind: 'replaced'; readonly lines: string[] }
+  | { readonly kind: 'refused'; readonly reason: string }
+  | { readonly kind: 'missing' };
 
 /**
  * Aider's `...` elision: SEARCH and REPLACE have the same `...` lines; each SEARCH piece is found
@@ -137,7 +142,8 @@ function applyElided(lines: readonly string[], search: readonly string[], replac
       continue;
     }
     const result = replaceOnce(current, piece, replacement, from);
-    if (result.kind === 'ambiguous') return { kind: 'refused', reason: ambiguityReason(result.starts, `the part of SEARCH before "..." number ${i + 1}`) };
+    if (result.kind === 'ambiguous')
+      return { kind: 'refused', reason: ambiguityReason(result.starts, `the part of SEARCH before "..." number ${i + 1}`) };
     if (result.kind === 'missing') return { kind: 'missing' };
     current = result.lines;
     from = result.end;

@@ -52,10 +52,22 @@ export function buildCoderPrompt(input: CoderPromptInput, estimator: PromptToken
       priority: PRIORITY.history,
       trim: 'drop-oldest-lines',
     },
-    { id: 'read-answers', title: 'Answers to your requests', body: renderAnswers(input.toolAnswers ?? []), priority: PRIORITY.readAnswers, trim: 'keep-head' },
+    {
+      id: 'read-answers',
+      title: 'Answers to your requests',
+      body: renderAnswers(input.toolAnswers ?? []),
+      priority: PRIORITY.readAnswers,
+      trim: 'keep-head',
+    },
     { id: 'files', title: 'Current files', body: renderFiles(input.files), priority: PRIORITY.files, trim: 'keep-head' },
     { id: 'failure', title: 'Latest check output (tail)', body: input.failureTail ?? '', priority: PRIORITY.failure, trim: 'keep-tail' },
-    { id: 'feedback', title: "Sheriff's feedback on the last attempt", body: input.sheriffFeedback ?? '', priority: PRIORITY.feedback, trim: 'keep-head' },
+    {
+      id: 'feedback',
+      title: "Sheriff's feedback on the last attempt",
+      body: input.sheriffFeedback ?? '',
+      priority: PRIORITY.feedback,
+      trim: 'keep-head',
+    },
     { id: 'instruction', title: '', body: instruction(input), priority: 100, trim: 'keep' },
   ];
   const system: ChatMessage = { role: 'system', content: CODER_SYSTEM_PROMPT };

@@ -27,7 +27,18 @@ const ENTRY_FILE_BY_LANGUAGE: Readonly<Record<string, string>> = {
 
 /** Blocks that show commands or output rather than a program: never a file unless a path names them. */
 const NON_CODE_LANGUAGES: ReadonlySet<string> = new Set([
-  'bash', 'sh', 'shell', 'zsh', 'console', 'terminal', 'text', 'txt', 'output', 'plaintext', 'log', 'diff',
+  'bash',
+  'sh',
+  'shell',
+  'zsh',
+  'console',
+  'terminal',
+  'text',
+  'txt',
+  'output',
+  'plaintext',
+  'log',
+  'diff',
 ]);
 
 export function entryFileForLanguage(language: string): string | undefined {

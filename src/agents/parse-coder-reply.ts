@@ -52,12 +52,14 @@ const SEARCH_MARK = /^\s*<{5,9}\s*SEARCH\s*$/;
 const MARKER_LINE = /^\s*(?:<{5,9}|>{5,9})(?![<>])/;
 const OPEN_MARKER = /^\s*<{5,9}(?!<)/;
 const CLOSE_MARKER = /^\s*>{5,9}(?!>)/;
-const OUR_FORMAT = 'write `<<<<<<< SEARCH`, `=======`, `>>>>>>> REPLACE` (exactly these lines) after the file\'s path line, or the whole file after its path line';
+const OUR_FORMAT =
+  "write `<<<<<<< SEARCH`, `=======`, `>>>>>>> REPLACE` (exactly these lines) after the file's path line, or the whole file after its path line";
 /** A `path/to/` prefix copied from an example: dropped when the bare name is a file in play. */
 const PLACEHOLDER_PREFIX = /^(?:path\/to\/|path\/)/;
 const DIVIDER_MARK = /^\s*={5,9}\s*$/;
 const REPLACE_MARK = /^\s*>{5,9}\s*REPLACE\s*$/;
-const TOOL_CALL_TEXT = /<tool_call>|<function_call>|\b(?:write_file|create_file|edit_file|str_replace(?:_editor)?|apply_patch)\s*\(|"name"\s*:\s*"(?:write_file|create_file|edit_file)"/;
+const TOOL_CALL_TEXT =
+  /<tool_call>|<function_call>|\b(?:write_file|create_file|edit_file|str_replace(?:_editor)?|apply_patch)\s*\(|"name"\s*:\s*"(?:write_file|create_file|edit_file)"/;
 
 export function parseCoderReply(reply: string, context: ParseContext): ParsedCoderReply {
   const lines = splitLines(stripLeakedSpecialTokens(reply));
@@ -71,7 +73,11 @@ export function parseCoderReply(reply: string, context: ParseContext): ParsedCod
   const claimedBlocks = new Set<FencedBlock>(searchReplace.claimedBlocks);
   addChecked(searchReplace.edits, edits, rejected, context);
   if (searchReplace.incomplete !== undefined) {
-    rejected.push({ path: searchReplace.incomplete, reason: 'a SEARCH/REPLACE block is not complete (it needs a `=======` line and a `>>>>>>> REPLACE` line), so it was not applied; send it again in full' });
+    rejected.push({
+      path: searchReplace.incomplete,
+      reason:
+        'a SEARCH/REPLACE block is not complete (it needs a `=======` line and a `>>>>>>> REPLACE` line), so it was not applied; send it again in full',
+    });
   }
   rejected.push(...foreignMarkerBlocks(lines, blocks, insideBlock, claimedBlocks));
 
@@ -82,7 +88,10 @@ export function parseCoderReply(reply: string, context: ParseContext): ParsedCod
     const named = pathForBlock(block, lines, insideBlock, paths);
     if (markers.length > 0) {
       // Never written as file content: another tool's dialect, or ours left unfinished.
-      const shown = markers.length > 1 ? `\`${markers[0]?.trim() ?? ''}\` … \`${markers[markers.length - 1]?.trim() ?? ''}\`` : `\`${markers[0]?.trim() ?? ''}\``;
+      const shown =
+        markers.length > 1
+          ? `\`${markers[0]?.trim() ?? ''}\` … \`${markers[markers.length - 1]?.trim() ?? ''}\``
+          : `\`${markers[0]?.trim() ?? ''}\``;
       rejected.push({
         path: named?.kind === 'path' ? named.path : '(no path)',
         reason: `this tool does not read ${shown} marker lines (not a complete SEARCH/REPLACE block), so nothing was written; ${OUR_FORMAT}`,
@@ -93,7 +102,10 @@ export function parseCoderReply(reply: string, context: ParseContext): ParsedCod
         : { kind: 'whole-file', path: named.path, content: withFinalNewline(block.body) };
       addChecked([edit], edits, rejected, context);
     } else if (named?.kind === 'unsure') {
-      rejected.push({ path: named.path, reason: `the line before a code block names several files (${named.names.join(', ')}), so it was not written; put the file's path alone on the line before its block` });
+      rejected.push({
+        path: named.path,
+        reason: `the line before a code block names several files (${named.names.join(', ')}), so it was not written; put the file's path alone on the line before its block`,
+      });
     } else if (!isNonCodeLanguage(block.language) && block.body.trim() !== '') {
       pathless.push(block);
     }
@@ -135,7 +147,12 @@ function namesInTask(taskText: string): string[] {
  * `<<<<<<< SEARCH:`): refused with a correction naming ours. A lone stray marker line (Aider's own
  * prompt ends with one) is ignored.
  */
-function foreignMarkerBlocks(lines: readonly string[], blocks: readonly FencedBlock[], insideBlock: readonly boolean[], claimed: ReadonlySet<FencedBlock>): RejectedEdit[] {
+function foreignMarkerBlocks(
+  lines: readonly string[],
+  blocks: readonly FencedBlock[],
+  insideBlock: readonly boolean[],
+  claimed: ReadonlySet<FencedBlock>,
+): RejectedEdit[] {
   const inClaimed = (i: number): boolean => blocks.some((b) => claimed.has(b) && b.startLine <= i && i <= b.endLine);
   const found: string[] = [];
   for (let i = 0; i < lines.length; i += 1) {
@@ -147,7 +164,9 @@ function foreignMarkerBlocks(lines: readonly string[], blocks: readonly FencedBl
     found.push(`${line.trim()} … ${(lines[close] ?? '').trim()}`);
     i = close;
   }
-  return found.length === 0 ? [] : [{ path: '(no path)', reason: `this tool does not read \`${found[0]}\` blocks, so nothing was written from them; ${OUR_FORMAT}` }];
+  return found.length === 0
+    ? []
+    : [{ path: '(no path)', reason: `this tool does not read \`${found[0]}\` blocks, so nothing was written from them; ${OUR_FORMAT}` }];
 }
 
 function addChecked(candidates: readonly CoderEdit[], edits: CoderEdit[], rejected: RejectedEdit[], context: ParseContext): void {
@@ -182,8 +201,14 @@ type BlockPath =
  * the line above it. A command or output block (```bash, ```text) is a file only when a path line names
  * it, never because the sentence above mentions a file. A path taken from a sentence is `inferred`.
  */
-function pathForBlock(block: FencedBlock, lines: readonly string[], insideBlock: readonly boolean[], options: PathLineOptions): BlockPath | undefined {
-  const found = (p: string | undefined, inferred = false): BlockPath | undefined => (p === undefined ? undefined : { kind: 'path', path: p, inferred });
+function pathForBlock(
+  block: FencedBlock,
+  lines: readonly string[],
+  insideBlock: readonly boolean[],
+  options: PathLineOptions,
+): BlockPath | undefined {
+  const found = (p: string | undefined, inferred = false): BlockPath | undefined =>
+    p === undefined ? undefined : { kind: 'path', path: p, inferred };
   if (block.infoRest !== '') {
     const fromInfo = pathFromLine(block.infoRest, { ...options, sentences: false });
     if (fromInfo !== undefined) return found(fromInfo);
@@ -265,7 +290,12 @@ function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlo
   return { edits, claimedBlocks: [...claimed], claimedLines };
 }
 
-function pathBeforeMarker(marker: number, lines: readonly string[], enclosing: FencedBlock | undefined, options: PathLineOptions): string | undefined {
+function pathBeforeMarker(
+  marker: number,
+  lines: readonly string[],
+  enclosing: FencedBlock | undefined,
+  options: PathLineOptions,
+): string | undefined {
   let i = marker - 1;
   while (i >= 0 && (lines[i] ?? '').trim() === '') i -= 1;
   if (i >= 0 && REPLACE_MARK.test(lines[i] ?? '')) return undefined; // continues the previous file

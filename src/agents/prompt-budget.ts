@@ -51,9 +51,7 @@ export function fitSections(
   const target = Math.floor(budgetTokens * ESTIMATE_SAFETY);
   let tokens = estimate();
   while (tokens > target) {
-    const victim = current
-      .filter((s) => s.trim !== 'keep' && s.body !== '')
-      .sort((a, b) => a.priority - b.priority)[0];
+    const victim = current.filter((s) => s.trim !== 'keep' && s.body !== '').sort((a, b) => a.priority - b.priority)[0];
     if (!victim) break; // only `keep` sections left: the caller reports the overrun
     const excessChars = Math.ceil((tokens - target) * estimator.ratio) + 64;
     victim.body = shorten(victim.body, victim.trim, excessChars);

@@ -8,15 +8,32 @@ import { extensionOf } from './languages.js';
  */
 const SYMBOL_PATTERNS: Readonly<Record<string, readonly RegExp[]>> = {
   py: [/^(?:async\s+)?def\s+([A-Za-z_]\w*)/, /^class\s+([A-Za-z_]\w*)/],
-  js: [/^export\s+(?:default\s+)?(?:async\s+)?(?:function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)/, /^(?:async\s+)?function\*?\s+([A-Za-z_$][\w$]*)/, /^class\s+([A-Za-z_$][\w$]*)/],
+  js: [
+    /^export\s+(?:default\s+)?(?:async\s+)?(?:function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)/,
+    /^(?:async\s+)?function\*?\s+([A-Za-z_$][\w$]*)/,
+    /^class\s+([A-Za-z_$][\w$]*)/,
+  ],
   go: [/^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)/, /^type\s+([A-Za-z_]\w*)/],
   rs: [/^pub(?:\([^)]*\))?\s+(?:async\s+)?(?:fn|struct|enum|trait|mod)\s+([A-Za-z_]\w*)/, /^(?:fn|struct|enum|trait)\s+([A-Za-z_]\w*)/],
   rb: [/^\s*(?:def|class|module)\s+([A-Za-z_][\w.:]*)/],
   java: [/^\s*(?:public|protected|private)?\s*(?:static\s+)?(?:final\s+)?(?:class|interface|enum|record)\s+([A-Za-z_]\w*)/],
   c: [/^[A-Za-z_][\w\s*]*\s\**([A-Za-z_]\w*)\s*\([^;]*$/],
 };
-const PATTERN_ALIASES: Readonly<Record<string, string>> = { mjs: 'js', cjs: 'js', jsx: 'js', ts: 'js', tsx: 'js', mts: 'js', h: 'c', cc: 'c', cpp: 'c', hpp: 'c', kt: 'java' };
-const NOISE_FILES = /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|poetry\.lock|go\.sum)$|\.min\.(?:js|css)$|\.(?:png|jpe?g|gif|ico|pdf|zip|gz|woff2?|ttf|so|dylib|a|o|bin)$/i;
+const PATTERN_ALIASES: Readonly<Record<string, string>> = {
+  mjs: 'js',
+  cjs: 'js',
+  jsx: 'js',
+  ts: 'js',
+  tsx: 'js',
+  mts: 'js',
+  h: 'c',
+  cc: 'c',
+  cpp: 'c',
+  hpp: 'c',
+  kt: 'java',
+};
+const NOISE_FILES =
+  /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|poetry\.lock|go\.sum)$|\.min\.(?:js|css)$|\.(?:png|jpe?g|gif|ico|pdf|zip|gz|woff2?|ttf|so|dylib|a|o|bin)$/i;
 const MAX_SYMBOLS_PER_FILE = 12;
 
 export interface RepoFile {
@@ -45,7 +62,13 @@ export function rankRepoFiles(paths: readonly string[], taskText: string): strin
   const mentioned = (p: string): boolean => taskText.includes(p) || taskText.includes(p.split('/').pop() ?? p);
   return paths
     .filter((p) => !NOISE_FILES.test(p))
-    .map((p) => ({ p, score: (mentioned(p) ? 0 : 1) * 1000 + (SYMBOL_PATTERNS[PATTERN_ALIASES[extensionOf(p)] ?? extensionOf(p)] ? 0 : 100) + p.split('/').length }))
+    .map((p) => ({
+      p,
+      score:
+        (mentioned(p) ? 0 : 1) * 1000 +
+        (SYMBOL_PATTERNS[PATTERN_ALIASES[extensionOf(p)] ?? extensionOf(p)] ? 0 : 100) +
+        p.split('/').length,
+    }))
     .sort((a, b) => a.score - b.score || a.p.localeCompare(b.p))
     .map(({ p }) => p);
 }

@@ -18,7 +18,10 @@ export function inferredRewriteRefusal(path: string, current: string | null, pro
   const kept = new Set(extractSymbols(path, proposed, Number.POSITIVE_INFINITY));
   const missing = extractSymbols(path, current, Number.POSITIVE_INFINITY).filter((name) => !kept.has(name));
   if (proposedLines >= currentLines * MIN_LINE_SHARE && missing.length === 0) return undefined;
-  const what = missing.length > 0 ? `it lacks ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}` : `it has ${proposedLines} of the file's ${currentLines} lines`;
+  const what =
+    missing.length > 0
+      ? `it lacks ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}`
+      : `it has ${proposedLines} of the file's ${currentLines} lines`;
   return (
     `a code block with no path line looks like a fragment of ${path}, not the whole file (${what}), so nothing was written. ` +
     'To change part of a file, put its path alone on a line and then SEARCH/REPLACE blocks; to replace it, put its path alone on a line before the complete file'

@@ -12,7 +12,11 @@ const MIN_SIMILARITY = 0.35;
 /** Windows compared at most (a 20,000-line file with a 40-line SEARCH stays fast). */
 const MAX_SEARCH_LINES_SCORED = 40;
 
-export function searchNotFoundReason(fileLines: readonly string[], searchLines: readonly string[], replaceLines: readonly string[]): string {
+export function searchNotFoundReason(
+  fileLines: readonly string[],
+  searchLines: readonly string[],
+  replaceLines: readonly string[],
+): string {
   const parts = ['the SEARCH text does not match whole lines of the file; nothing was changed'];
   const search = trimBlank(searchLines);
   const closest = closestLines(fileLines, search);
@@ -27,7 +31,9 @@ export function searchNotFoundReason(fileLines: readonly string[], searchLines: 
   }
   const present = replaceAlreadyPresent(fileLines, replaceLines);
   if (present !== undefined) {
-    parts.push(`The REPLACE text is already in the file (line ${present + 1}): this change may already be made; if so, send no edit for it`);
+    parts.push(
+      `The REPLACE text is already in the file (line ${present + 1}): this change may already be made; if so, send no edit for it`,
+    );
   }
   return parts.join('. ');
 }

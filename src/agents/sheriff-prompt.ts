@@ -24,15 +24,22 @@ export function buildSheriffPrompt(input: SheriffPromptInput, estimator: PromptT
     : `The check exited with code ${input.exitCode === null ? 'none (killed by a signal)' : String(input.exitCode)}.`;
   const sections: PromptSection[] = [
     { id: 'task', title: 'Task', body: describeTask(input.task, input.checkCommand), priority: 99, trim: 'keep' },
-    { id: 'diff', title: 'Change made in this attempt (diff)', body: input.diff === '' ? '(no change)' : input.diff, priority: 1, trim: 'keep-head' },
+    {
+      id: 'diff',
+      title: 'Change made in this attempt (diff)',
+      body: input.diff === '' ? '(no change)' : input.diff,
+      priority: 1,
+      trim: 'keep-head',
+    },
     { id: 'result', title: 'Result of running the check', body: result, priority: 99, trim: 'keep' },
     { id: 'output', title: 'Check output', body: input.output === '' ? '(no output)' : input.output, priority: 2, trim: 'keep-tail' },
     {
       id: 'instruction',
       title: '',
-      body: input.reask === true
-        ? 'Your previous reply had no verdict line. Reply again and end with exactly one line: VERDICT: PASS or VERDICT: FAIL'
-        : 'Judge this attempt. End with exactly one line: VERDICT: PASS or VERDICT: FAIL',
+      body:
+        input.reask === true
+          ? 'Your previous reply had no verdict line. Reply again and end with exactly one line: VERDICT: PASS or VERDICT: FAIL'
+          : 'Judge this attempt. End with exactly one line: VERDICT: PASS or VERDICT: FAIL',
       priority: 100,
       trim: 'keep',
     },

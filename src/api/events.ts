@@ -16,7 +16,10 @@ const envelope = { session: z.string(), seq: z.int().nonnegative(), time: z.stri
  * resume and reply run exactly this (never today's factory.yaml). The check is either a command, or
  * the rule "run the entry file the Coder writes" (decided per attempt from the files it wrote).
  */
-const checkRuleSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('command'), command: z.string() }), z.object({ kind: z.literal('entry-file') })]);
+const checkRuleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('command'), command: z.string() }),
+  z.object({ kind: z.literal('entry-file') }),
+]);
 const sessionPlanSchema = z.object({
   check: checkRuleSchema,
   limits: z.object({
@@ -30,7 +33,13 @@ const sessionPlanSchema = z.object({
     maxPromptTokens: z.int().positive(),
   }),
   sandbox: z.enum(['auto', 'required']),
-  checkLimits: z.object({ memoryBytes: z.number().nonnegative().optional(), processes: z.int().positive().optional(), cpuSeconds: z.number().positive().optional() }).optional(),
+  checkLimits: z
+    .object({
+      memoryBytes: z.number().nonnegative().optional(),
+      processes: z.int().positive().optional(),
+      cpuSeconds: z.number().positive().optional(),
+    })
+    .optional(),
 });
 export type LoggedSessionPlan = z.infer<typeof sessionPlanSchema>;
 const event = <T extends z.ZodRawShape>(shape: T) => z.object({ ...envelope, ...shape });
@@ -38,7 +47,13 @@ const event = <T extends z.ZodRawShape>(shape: T) => z.object({ ...envelope, ...
 export const sessionEventSchema = z.discriminatedUnion('type', [
   event({
     type: z.literal('session.created'),
-    task: z.object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) }),
+    task: z.object({
+      name: z.string(),
+      description: z.string(),
+      constraints: z.array(z.string()),
+      check: z.string(),
+      files: z.array(z.string()),
+    }),
     repo: z.string(),
     worktree: z.string(),
     /** The worktree's admin dir in the repository, recorded at creation (absent in logs from before it was). */
@@ -47,7 +62,13 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     baseCommit: z.string(),
     baseBranch: z.string().nullable(),
     uncommittedNotIncluded: z.array(z.string()),
-    limits: z.object({ maxAttempts: z.int(), executionTimeout: z.number(), llmTimeout: z.number(), totalTokenBudget: z.int(), maxPromptTokens: z.int() }),
+    limits: z.object({
+      maxAttempts: z.int(),
+      executionTimeout: z.number(),
+      llmTimeout: z.number(),
+      totalTokenBudget: z.int(),
+      maxPromptTokens: z.int(),
+    }),
     /** The whole plan (absent in logs from before it was logged: those are resumed from the fields above). */
     plan: sessionPlanSchema.optional(),
   }),
@@ -61,7 +82,12 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     trimmed: z.array(z.object({ id: z.string(), fromChars: z.int(), toChars: z.int() })),
   }),
   /** The turn waits for the shared model: `position` turns of other sessions are served first. */
-  event({ type: z.literal('turn.queued'), position: z.int().nonnegative(), running: z.int().nonnegative(), waiting: z.int().nonnegative() }),
+  event({
+    type: z.literal('turn.queued'),
+    position: z.int().nonnegative(),
+    running: z.int().nonnegative(),
+    waiting: z.int().nonnegative(),
+  }),
   event({ type: z.literal('token.delta'), attempt, persona: personaSchema, text: z.string() }),
   event({ type: z.literal('turn.retry'), attempt, persona: personaSchema, reason: z.string() }),
   event({
@@ -146,7 +172,13 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     branchDeleted: z.boolean(),
   }),
   // Crash safety: a run whose process died, and its continuation.
-  event({ type: z.literal('session.interrupted'), reason: z.string(), pid: z.int().nullable(), lastAttempt: z.int().nonnegative(), lastStep: z.int().nonnegative() }),
+  event({
+    type: z.literal('session.interrupted'),
+    reason: z.string(),
+    pid: z.int().nullable(),
+    lastAttempt: z.int().nonnegative(),
+    lastStep: z.int().nonnegative(),
+  }),
   event({
     type: z.literal('session.resumed'),
     pid: z.int(),
@@ -191,7 +223,14 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
    * The base branch was merged into the session branch (a merge commit, built without a checkout and
    * then put in the worktree): the session's diff is against `toBase` from now on.
    */
-  event({ type: z.literal('base.updated'), branch: z.string(), fromBase: z.string(), toBase: z.string(), mergeCommit: z.string(), files: z.array(z.string()) }),
+  event({
+    type: z.literal('base.updated'),
+    branch: z.string(),
+    fromBase: z.string(),
+    toBase: z.string(),
+    mergeCommit: z.string(),
+    files: z.array(z.string()),
+  }),
   /** The model server chosen for a resume or reply (the plan fixes everything else). */
   event({ type: z.literal('plan.server'), url: z.string().nullable(), model: z.string().nullable() }),
   /** The repository was moved; the session now points at its new folder. */
@@ -204,4 +243,8 @@ export type SessionEvent = z.infer<typeof sessionEventSchema>;
 type SessionEventType = SessionEvent['type'];
 export type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
 /** An event before the log stamps it with session, seq and time. */
-export type SessionEventPayload = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'session' | 'seq' | 'time'> : never) : never;
+export type SessionEventPayload = SessionEvent extends infer E
+  ? E extends SessionEvent
+    ? Omit<E, 'session' | 'seq' | 'time'>
+    : never
+  : never;

@@ -33,7 +33,11 @@ const globalEventSchema = z.discriminatedUnion('type', [
 ]);
 export type GlobalEvent = z.infer<typeof globalEventSchema>;
 /** A global event before the host stamps it with session, seq and time. */
-export type GlobalEventPayload = GlobalEvent extends infer E ? (E extends GlobalEvent ? Omit<E, 'session' | 'seq' | 'time'> : never) : never;
+export type GlobalEventPayload = GlobalEvent extends infer E
+  ? E extends GlobalEvent
+    ? Omit<E, 'session' | 'seq' | 'time'>
+    : never
+  : never;
 
 /** Everything that arrives through `FactoryApi.onEvent`. */
 export const apiEventSchema = z.union([sessionEventSchema, globalEventSchema]);

@@ -81,7 +81,9 @@ export type ReviewCommentInfo = z.infer<typeof reviewCommentSchema>;
 
 export const sessionDetailSchema = z.object({
   session: sessionInfoSchema,
-  task: z.object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) }).nullable(),
+  task: z
+    .object({ name: z.string(), description: z.string(), constraints: z.array(z.string()), check: z.string(), files: z.array(z.string()) })
+    .nullable(),
   /** Uncommitted paths in the user's checkout that the session does not contain. */
   uncommittedNotIncluded: z.array(z.string()),
   commits: z.array(sessionCommitSchema),
@@ -89,7 +91,9 @@ export const sessionDetailSchema = z.object({
   dropped: z.array(sessionCommitSchema),
   /** Review comments on the diff, oldest first. */
   comments: z.array(reviewCommentSchema),
-  lastVerdict: z.object({ attempt: z.int().positive(), verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() }).nullable(),
+  lastVerdict: z
+    .object({ attempt: z.int().positive(), verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() })
+    .nullable(),
   /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
   lastSeq: z.int().nonnegative(),
 });
@@ -181,7 +185,10 @@ export const repoStatusSchema = z.object({
    * The project's own factory.yaml, when it has one that is not trusted: what is ignored until the
    * user trusts its current content (`project.trust`). Absent or null: nothing to ask.
    */
-  untrustedConfig: z.object({ file: z.string(), ignored: z.array(z.string()) }).nullable().optional(),
+  untrustedConfig: z
+    .object({ file: z.string(), ignored: z.array(z.string()) })
+    .nullable()
+    .optional(),
 });
 export type RepoStatus = z.infer<typeof repoStatusSchema>;
 

@@ -36,7 +36,10 @@ const commitSha = z.string().regex(/^[0-9a-f]{4,64}$/, 'a commit sha');
 /** An absolute or host-relative filesystem path; the host resolves and checks it. */
 const hostPath = z.string().min(1).max(4096);
 const byId = z.strictObject({ id: sessionId });
-const repoId = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/, 'a Hugging Face repo id (org/name)').max(200);
+const repoId = z
+  .string()
+  .regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/, 'a Hugging Face repo id (org/name)')
+  .max(200);
 const none = z.strictObject({});
 const empty = z.object({});
 
@@ -44,7 +47,10 @@ const empty = z.object({});
  * Start at login. macOS 13+ adds a status: `requires-approval` means the user must allow the app in
  * System Settings → General → Login Items before it starts at login (openAtLogin stays false until then).
  */
-const loginItemStateSchema = z.object({ openAtLogin: z.boolean(), status: z.enum(['not-registered', 'enabled', 'requires-approval', 'not-found']).optional() });
+const loginItemStateSchema = z.object({
+  openAtLogin: z.boolean(),
+  status: z.enum(['not-registered', 'enabled', 'requires-approval', 'not-found']).optional(),
+});
 export type LoginItemState = z.infer<typeof loginItemStateSchema>;
 
 /** A config patch: section → key → value (null removes the key from the user file). */
@@ -88,7 +94,13 @@ export const requestSchemas = {
   },
   /** A review comment on lines of a file as the session branch has it now (kept in the session's log). */
   'sessions.comment': {
-    params: z.strictObject({ id: sessionId, file: z.string().min(1).max(4096), startLine: z.int().positive(), endLine: z.int().positive(), text: z.string().trim().min(1, 'Write the comment.').max(4000) }),
+    params: z.strictObject({
+      id: sessionId,
+      file: z.string().min(1).max(4096),
+      startLine: z.int().positive(),
+      endLine: z.int().positive(),
+      text: z.string().trim().min(1, 'Write the comment.').max(4000),
+    }),
     data: reviewCommentSchema,
   },
   /** Sends every open review comment to the Coder as the next instruction (a new attempt series). */
@@ -109,26 +121,44 @@ export const requestSchemas = {
   /** Back to the state after commit `step` (0 = the base); dropped commits stay reachable by a ref. */
   'sessions.rollback': { params: z.strictObject({ id: sessionId, step: z.int().nonnegative() }), data: rollbackResultSchema },
   'sessions.mergePreview': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true) }), data: mergePreviewSchema },
-  'sessions.merge': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }), data: mergeResultSchema },
+  'sessions.merge': {
+    params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }),
+    data: mergeResultSchema,
+  },
   /** Removes the worktree and branch; an archive ref keeps the work. */
   'sessions.discard': { params: byId, data: discardResultSchema },
   /** Discards several sessions (e.g. every merged or failed one of a repository), one after another; running ones are refused. */
-  'sessions.discardMany': { params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000) }), data: z.object({ results: z.array(bulkResultSchema) }) },
+  'sessions.discardMany': {
+    params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000) }),
+    data: z.object({ results: z.array(bulkResultSchema) }),
+  },
   /** Hides sessions from the list (archived: false brings them back); nothing is deleted. */
-  'sessions.archive': { params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000), archived: z.boolean() }), data: z.object({ changed: z.array(z.string()) }) },
+  'sessions.archive': {
+    params: z.strictObject({ ids: z.array(sessionId).min(1).max(1000), archived: z.boolean() }),
+    data: z.object({ changed: z.array(z.string()) }),
+  },
   /** Disk used by the sessions' worktrees (all sessions, or `ids`). */
   'sessions.diskUsage': {
     params: z.strictObject({ ids: z.array(sessionId).max(1000).optional() }),
     data: z.object({ sessions: z.array(worktreeUsageSchema), totalBytes: z.int().nonnegative() }),
   },
   /** Opens the session's worktree (the recorded one) in the user's editor, a terminal, or the file manager. */
-  'sessions.openIn': { params: z.strictObject({ id: sessionId, target: z.enum(['editor', 'terminal', 'files']) }), data: z.object({ command: z.string() }) },
+  'sessions.openIn': {
+    params: z.strictObject({ id: sessionId, target: z.enum(['editor', 'terminal', 'files']) }),
+    data: z.object({ command: z.string() }),
+  },
 
-  'server.start': { params: z.strictObject({ model: z.string().min(1).optional(), port: z.int().min(1).max(65535).optional() }), data: serverStatusSchema },
+  'server.start': {
+    params: z.strictObject({ model: z.string().min(1).optional(), port: z.int().min(1).max(65535).optional() }),
+    data: serverStatusSchema,
+  },
   'server.stop': { params: none, data: serverStatusSchema },
   'server.status': { params: none, data: serverStatusSchema },
   /** The last lines of the server's log. */
-  'server.logs': { params: z.strictObject({ tail: z.int().positive().max(10_000).default(200) }), data: z.object({ lines: z.array(z.string()), file: z.string().nullable() }) },
+  'server.logs': {
+    params: z.strictObject({ tail: z.int().positive().max(10_000).default(200) }),
+    data: z.object({ lines: z.array(z.string()), file: z.string().nullable() }),
+  },
   /** Recommended models plus those on disk; `current` is the configured one. */
   /**
    * `models`: what the chosen server can serve (for an external one, its /v1/models); `local`: the
@@ -137,10 +167,18 @@ export const requestSchemas = {
    */
   'models.list': {
     params: none,
-    data: z.object({ models: z.array(modelInfoSchema), current: z.string(), pulls: z.array(modelPullPayloadSchema).optional(), local: z.array(modelInfoSchema).optional() }),
+    data: z.object({
+      models: z.array(modelInfoSchema),
+      current: z.string(),
+      pulls: z.array(modelPullPayloadSchema).optional(),
+      local: z.array(modelInfoSchema).optional(),
+    }),
   },
   /** Starts downloading a model into the Hugging Face cache (progress: `model.pull` events); started false = one already runs. */
-  'models.pull': { params: z.strictObject({ model: repoId, revision: z.string().min(1).max(200).optional() }), data: z.object({ started: z.boolean() }) },
+  'models.pull': {
+    params: z.strictObject({ model: repoId, revision: z.string().min(1).max(200).optional() }),
+    data: z.object({ started: z.boolean() }),
+  },
   'models.cancelPull': { params: z.strictObject({ model: repoId }), data: z.object({ cancelled: z.boolean() }) },
   /** Deletes a model from the Hugging Face cache. */
   'models.remove': { params: z.strictObject({ model: repoId }), data: z.object({ freedBytes: z.number().nonnegative() }) },
@@ -153,13 +191,21 @@ export const requestSchemas = {
   /** Merges a patch into the user's factory.yaml (comments kept); an invalid result is refused whole. */
   'config.write': {
     params: z.strictObject({
-      patch: z.strictObject({ server: configPatchSection.optional(), agent: configPatchSection.optional(), workspace: configPatchSection.optional(), sandbox: configPatchSection.optional() }),
+      patch: z.strictObject({
+        server: configPatchSection.optional(),
+        agent: configPatchSection.optional(),
+        workspace: configPatchSection.optional(),
+        sandbox: configPatchSection.optional(),
+      }),
     }),
     data: configViewSchema,
   },
 
   /** Electron only (else UNSUPPORTED): the native folder picker; path null = cancelled. */
-  'dialog.pickFolder': { params: z.strictObject({ title: z.string().max(200).optional() }), data: z.object({ path: z.string().nullable() }) },
+  'dialog.pickFolder': {
+    params: z.strictObject({ title: z.string().max(200).optional() }),
+    data: z.object({ path: z.string().nullable() }),
+  },
   /** What a path is, for the New session dialog (a drop, a pick or a typed path). */
   'repo.status': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
   /** "Start a new repo there": git init + a first commit of what the folder holds. */
@@ -172,7 +218,14 @@ export const requestSchemas = {
    * onEvent, then live ones, with no gap and no duplicate. `epoch` (global stream): the epoch the
    * client last saw; if the host's differs, it replays from the start of what it keeps.
    */
-  'events.subscribe': { params: z.strictObject({ stream: z.string().max(128), afterSeq: z.int().nonnegative().default(0), epoch: z.string().max(64).optional() }), data: subscribeResultSchema },
+  'events.subscribe': {
+    params: z.strictObject({
+      stream: z.string().max(128),
+      afterSeq: z.int().nonnegative().default(0),
+      epoch: z.string().max(64).optional(),
+    }),
+    data: subscribeResultSchema,
+  },
   'events.unsubscribe': { params: z.strictObject({ stream: z.string().max(128) }), data: empty },
 } as const;
 

@@ -4,7 +4,19 @@ import { z } from 'zod';
 export const runOutcomeSchema = z.enum(['passed', 'failed', 'stagnated', 'budget_exhausted', 'timeout', 'cancelled', 'error']);
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
-export const sessionStateSchema = z.enum(['running', 'interrupted', 'passed', 'failed', 'stagnated', 'budget_exhausted', 'timeout', 'cancelled', 'error', 'merged', 'discarded']);
+export const sessionStateSchema = z.enum([
+  'running',
+  'interrupted',
+  'passed',
+  'failed',
+  'stagnated',
+  'budget_exhausted',
+  'timeout',
+  'cancelled',
+  'error',
+  'merged',
+  'discarded',
+]);
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
 export const personaSchema = z.enum(['coder', 'sheriff']);

@@ -50,7 +50,8 @@ interface Pending {
 }
 
 export function createWsClient(options: WsClientOptions): FactoryApi & { close(): void } {
-  const createSocket = options.createSocket ?? ((url: string, protocols: readonly string[]) => new WebSocket(url, [...protocols]) as unknown as WebSocketLike);
+  const createSocket =
+    options.createSocket ?? ((url: string, protocols: readonly string[]) => new WebSocket(url, [...protocols]) as unknown as WebSocketLike);
   const minBackoff = options.minBackoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const cursors = new EventCursors();
@@ -169,12 +170,18 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
         entry.resolve(fail('DISCONNECTED', 'The connection to MLX Factory dropped before it answered; check the result before retrying.'));
       }
       if (!closedByUser && endError === null && Date.now() - lastAlive >= giveUpAfter) {
-        endError = { code: 'HOST_GONE', message: 'Nothing answers at this address any more: this `mlx-factory ui` has stopped. Open the new address printed by `mlx-factory ui`.' };
+        endError = {
+          code: 'HOST_GONE',
+          message:
+            'Nothing answers at this address any more: this `mlx-factory ui` has stopped. Open the new address printed by `mlx-factory ui`.',
+        };
       }
       if (closedByUser || endError !== null) {
         for (const [id, entry] of pending) {
           pending.delete(id);
-          entry.resolve(endError !== null ? { ok: false, error: endError } : fail('DISCONNECTED', 'The connection to MLX Factory was closed.'));
+          entry.resolve(
+            endError !== null ? { ok: false, error: endError } : fail('DISCONNECTED', 'The connection to MLX Factory was closed.'),
+          );
         }
         setState('closed');
         return;
@@ -208,7 +215,11 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
     async subscribe(stream, afterSeq) {
       followed.add(stream);
       const after = afterSeq ?? cursors.lastSeq(stream);
-      return (await rawRequest('events.subscribe', { stream, afterSeq: after, ...(epoch !== null && stream === GLOBAL_STREAM ? { epoch } : {}) })) as ApiResponse<'events.subscribe'>;
+      return (await rawRequest('events.subscribe', {
+        stream,
+        afterSeq: after,
+        ...(epoch !== null && stream === GLOBAL_STREAM ? { epoch } : {}),
+      })) as ApiResponse<'events.subscribe'>;
     },
     async unsubscribe(stream) {
       followed.delete(stream);

@@ -30,11 +30,15 @@ export async function connectModelServer(
   return server;
 }
 
-function modelServerFor(flags: ServerFlags, target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput }): CommandModelServer {
+function modelServerFor(
+  flags: ServerFlags,
+  target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput },
+): CommandModelServer {
   const { config } = target;
   if (flags['server-url'] !== undefined) {
     const url = flags['server-url'];
-    if (!/^https?:\/\/[^/\s]+/.test(url)) throw new FactoryError('BAD_USAGE', `--server-url must be an http(s) URL such as http://127.0.0.1:8080, got "${url}".`);
+    if (!/^https?:\/\/[^/\s]+/.test(url))
+      throw new FactoryError('BAD_USAGE', `--server-url must be an http(s) URL such as http://127.0.0.1:8080, got "${url}".`);
     return new UrlModelServer({ url, model: flags.model });
   }
   if (flags['no-server'] === true) {

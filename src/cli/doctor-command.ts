@@ -43,12 +43,18 @@ export function formatDoctorReport(report: DoctorReport): string {
   }
   lines.push('', 'Local models:');
   if (report.localModels.length === 0) lines.push('  (none in the Hugging Face cache)');
-  for (const m of report.localModels) lines.push(`  ${m.id}  ${formatBytes(m.sizeBytes)}${m.loadable ? '' : `  (cannot load: ${m.problem ?? '?'})`}`);
+  for (const m of report.localModels)
+    lines.push(`  ${m.id}  ${formatBytes(m.sizeBytes)}${m.loadable ? '' : `  (cannot load: ${m.problem ?? '?'})`}`);
   lines.push('', 'Recommended models:');
   for (const m of report.recommended) {
-    lines.push(`  ${m.id}  ~${formatBytes(m.weightsBytes)}, for ${formatBytes(m.minMachineBytes)}+ Macs — ${m.note}${m.isDefault ? ' (default)' : ''}`);
+    lines.push(
+      `  ${m.id}  ~${formatBytes(m.weightsBytes)}, for ${formatBytes(m.minMachineBytes)}+ Macs — ${m.note}${m.isDefault ? ' (default)' : ''}`,
+    );
   }
-  lines.push('', report.ok ? 'Everything needed to run the model server is in place.' : 'Something needed is missing: see the fixes above.');
+  lines.push(
+    '',
+    report.ok ? 'Everything needed to run the model server is in place.' : 'Something needed is missing: see the fixes above.',
+  );
   return `${lines.join('\n')}\n`;
 }
 

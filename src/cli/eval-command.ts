@@ -53,8 +53,14 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
     }
     const first = prepared[0];
     if (first === undefined) throw new FactoryError('BAD_USAGE', EVAL_USAGE);
-    const server = await connectModelServer({ ...values, json: true }, { config: first.config, home: first.paths.home, cwd: context.cwd, output: context.output });
-    const serverLabel = values['server-url'] ?? first.config.server.url ?? (values['no-server'] === true ? `http://${first.config.server.host}:${first.config.server.port}` : "the app's own MLX server");
+    const server = await connectModelServer(
+      { ...values, json: true },
+      { config: first.config, home: first.paths.home, cwd: context.cwd, output: context.output },
+    );
+    const serverLabel =
+      values['server-url'] ??
+      first.config.server.url ??
+      (values['no-server'] === true ? `http://${first.config.server.host}:${first.config.server.port}` : "the app's own MLX server");
     const started = Date.now();
     const rows: EvalRow[] = [];
     try {
@@ -87,7 +93,9 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
           tokensPerSecond: modelMs > 0 ? (completion * 1000) / modelMs : null,
         };
         rows.push(row);
-        context.output.err(`      ${row.passed ? 'passed' : row.status} after ${row.attempts} attempt(s) in ${formatSeconds(row.wallSeconds)}\n`);
+        context.output.err(
+          `      ${row.passed ? 'passed' : row.status} after ${row.attempts} attempt(s) in ${formatSeconds(row.wallSeconds)}\n`,
+        );
       }
     } finally {
       await server.stop();

@@ -48,7 +48,11 @@ export async function modelsCommand(args: readonly string[], context: ModelsCont
     case undefined:
       return list(context, env, values.json === true);
     case 'pull':
-      if (id === undefined) throw new FactoryError('BAD_USAGE', `Say which model to pull, e.g. \`mlx-factory models pull mlx-community/Qwen2.5-Coder-7B-Instruct-4bit\`.\n\n${MODELS_USAGE}`);
+      if (id === undefined)
+        throw new FactoryError(
+          'BAD_USAGE',
+          `Say which model to pull, e.g. \`mlx-factory models pull mlx-community/Qwen2.5-Coder-7B-Instruct-4bit\`.\n\n${MODELS_USAGE}`,
+        );
       return pull(context, env, id, values.revision, values.json === true);
     case 'rm':
     case 'remove':
@@ -74,7 +78,11 @@ async function list(context: ModelsContext, env: NodeJS.ProcessEnv, json: boolea
   ]);
   const header = ['MODEL', 'ON DISK', 'SIZE', 'MEMORY', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   context.output.out(`${[line(header), ...rows.map(line)].join('\n')}\n\nHugging Face cache: ${hfCacheDir(env)}\n`);
   return 0;
 }
@@ -95,7 +103,13 @@ export function progressLine(p: ModelPullPayload): string {
   return `${bar} ${String(pct).padStart(3)}%  ${formatBytes(p.doneBytes)} / ${formatBytes(p.totalBytes)}  ${rate}  ${eta}  (${p.filesDone}/${p.filesTotal} files)`.trimEnd();
 }
 
-async function pull(context: ModelsContext, env: NodeJS.ProcessEnv, model: string, revision: string | undefined, json: boolean): Promise<number> {
+async function pull(
+  context: ModelsContext,
+  env: NodeJS.ProcessEnv,
+  model: string,
+  revision: string | undefined,
+  json: boolean,
+): Promise<number> {
   const home = context.home ?? resolveAppHome();
   const { config } = await loadServerConfig(context.cwd, home);
   const runtime = await requireRuntime({ home, configPython: config.server.python, env });
@@ -125,9 +139,15 @@ async function pull(context: ModelsContext, env: NodeJS.ProcessEnv, model: strin
   try {
     const result = await pullModel({ model, revision, python: runtime.python, env, signal: context.signal, onProgress });
     if (output.isTty && lastLine !== '') output.err('\n');
-    const fetched = result.downloadedBytes === result.totalBytes ? formatBytes(result.totalBytes) : `${formatBytes(result.downloadedBytes)} of ${formatBytes(result.totalBytes)} (the rest was already on disk)`;
+    const fetched =
+      result.downloadedBytes === result.totalBytes
+        ? formatBytes(result.totalBytes)
+        : `${formatBytes(result.downloadedBytes)} of ${formatBytes(result.totalBytes)} (the rest was already on disk)`;
     if (json) output.out(`${JSON.stringify({ type: 'summary', ...result })}\n`);
-    else output.err(`Pulled ${model} (${fetched}) in ${formatDuration(result.seconds)}; verified. Start it with \`mlx-factory server start -m ${model}\`.\n`);
+    else
+      output.err(
+        `Pulled ${model} (${fetched}) in ${formatDuration(result.seconds)}; verified. Start it with \`mlx-factory server start -m ${model}\`.\n`,
+      );
     output.out(json ? '' : `${result.snapshot}\n`);
     return 0;
   } catch (error) {

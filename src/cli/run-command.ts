@@ -59,13 +59,20 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   for (const request of requests) prepared.push(await prepareSession(request));
   const first = prepared[0];
   if (first === undefined) throw new FactoryError('BAD_USAGE', RUN_USAGE);
-  const server = await connectModelServer(values, { config: first.config, home: first.paths.home, cwd: context.cwd, output: context.output });
+  const server = await connectModelServer(values, {
+    config: first.config,
+    home: first.paths.home,
+    cwd: context.cwd,
+    output: context.output,
+  });
   try {
     const scheduler = new LlmScheduler(first.config.agent.llm_concurrency);
     const view = createView(values.json === true, prepared.length > 1, context.output);
     const model = server.chatModel(first.plan.limits.llmTimeoutMs);
     const summaries = await Promise.all(
-      prepared.map((p) => launchSession(p, { model, runCheck: runSandboxed, signal: context.signal, scheduler, onLog: (log) => log.subscribe(view) })),
+      prepared.map((p) =>
+        launchSession(p, { model, runCheck: runSandboxed, signal: context.signal, scheduler, onLog: (log) => log.subscribe(view) }),
+      ),
     );
     if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');

@@ -61,7 +61,12 @@ export async function serverCommand(args: readonly string[], context: ServerCont
   switch (action) {
     case 'start':
       if (values.foreground === true || values['daemon-child'] === true) {
-        return runForeground(context, home, { model: values.model, port, force: values.force === true, daemon: values['daemon-child'] === true });
+        return runForeground(context, home, {
+          model: values.model,
+          port,
+          force: values.force === true,
+          daemon: values['daemon-child'] === true,
+        });
       }
       return startInBackground(context, home, { model: values.model, port, force: values.force === true });
     case 'stop':
@@ -107,7 +112,8 @@ async function runForeground(context: ServerContext, home: string, flags: StartF
   try {
     await supervisor.start();
     context.output.out(`${supervisor.url ?? ''}\n`);
-    if (!flags.daemon) context.output.err(`Serving ${supervisor.model} at ${supervisor.url ?? ''} — log: ${supervisor.logPath}. Press Ctrl-C to stop.\n`);
+    if (!flags.daemon)
+      context.output.err(`Serving ${supervisor.model} at ${supervisor.url ?? ''} — log: ${supervisor.logPath}. Press Ctrl-C to stop.\n`);
     await new Promise<void>((resolve) => {
       if (quit.signal.aborted) resolve();
       quit.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -144,14 +150,22 @@ async function startInBackground(context: ServerContext, home: string, flags: St
       context.output.err(`Already running: ${existing.record.model} at ${existing.url} (pid ${existing.record.pid}).\n`);
       return 0;
     }
-    throw new FactoryError('BAD_USAGE', `A server for ${existing.record.model} already runs at ${existing.url}. Stop it first with \`mlx-factory server stop\`.`);
+    throw new FactoryError(
+      'BAD_USAGE',
+      `A server for ${existing.record.model} already runs at ${existing.url}. Stop it first with \`mlx-factory server stop\`.`,
+    );
   }
   fs.mkdirSync(path.dirname(paths.daemonLogFile), { recursive: true });
   const log = fs.openSync(paths.daemonLogFile, 'a');
   const args = [BIN, 'server', 'start', '--daemon-child', '-m', model.arg];
   if (flags.port !== undefined) args.push('--port', String(flags.port));
   if (flags.force) args.push('--force');
-  const daemon = spawn(process.execPath, args, { cwd: context.cwd, env: { ...process.env, MLX_FACTORY_HOME: home }, detached: true, stdio: ['ignore', log, log] });
+  const daemon = spawn(process.execPath, args, {
+    cwd: context.cwd,
+    env: { ...process.env, MLX_FACTORY_HOME: home },
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   fs.closeSync(log);
   daemon.unref();
   const daemonPid = daemon.pid ?? -1;
@@ -233,7 +247,9 @@ async function status(context: ServerContext, home: string, json: boolean): Prom
   const { record } = found;
   const state = running ? 'running' : found.alive ? 'not answering' : 'stopped (stale record)';
   const memory = found.memory?.server ? `${formatBytes(found.memory.server.bytes)} (${found.memory.server.source})` : 'n/a';
-  const system = found.memory ? `${formatBytes(found.memory.system.availableBytes)} available of ${formatBytes(found.memory.system.totalBytes)}` : 'n/a';
+  const system = found.memory
+    ? `${formatBytes(found.memory.system.availableBytes)} available of ${formatBytes(found.memory.system.totalBytes)}`
+    : 'n/a';
   context.output.out(
     [
       `${state}: ${record.model}`,

@@ -73,7 +73,8 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   const paths = appPaths(context.home);
   const out = context.output;
   const json = values.json === true;
-  const print = (data: unknown, text: string): void => out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+  const print = (data: unknown, text: string): void =>
+    out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   if (sub === undefined) throw usage('Say which sessions command to run.');
   if (sub === 'list') return listSessions(paths, out, json);
   const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'update', 'relocate'];
@@ -110,14 +111,24 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
         print(preview, text);
         return preview.canMerge ? 0 : 1;
       }
-      const result = await mergeSession(paths, id, { into: values.into, squash: values['no-squash'] !== true, removeWorktree: values['remove-worktree'] === true });
-      print(result, `${result.message}${result.worktreeRemoved ? '\nThe session worktree was removed; its branch is kept until you discard the session.' : ''}`);
+      const result = await mergeSession(paths, id, {
+        into: values.into,
+        squash: values['no-squash'] !== true,
+        removeWorktree: values['remove-worktree'] === true,
+      });
+      print(
+        result,
+        `${result.message}${result.worktreeRemoved ? '\nThe session worktree was removed; its branch is kept until you discard the session.' : ''}`,
+      );
       return 0;
     }
     case 'discard': {
       const result = await discardSession(paths, id);
       const kept = [result.archiveRef, result.wipRef].filter((r) => r !== null).join(' and ');
-      print(result, `Discarded session ${id}: ${result.worktreeRemoved ? 'worktree removed' : 'worktree was already gone'}, ${result.branchDeleted ? 'branch deleted' : 'branch was already gone'}.${kept ? ` Its work is kept under ${kept}.` : ''}`);
+      print(
+        result,
+        `Discarded session ${id}: ${result.worktreeRemoved ? 'worktree removed' : 'worktree was already gone'}, ${result.branchDeleted ? 'branch deleted' : 'branch was already gone'}.${kept ? ` Its work is kept under ${kept}.` : ''}`,
+      );
       return 0;
     }
     case 'rollback': {
@@ -143,7 +154,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
       return 0;
     }
     case 'relocate': {
-      if (extra === undefined) throw usage('sessions relocate needs the repository\'s new folder.');
+      if (extra === undefined) throw usage("sessions relocate needs the repository's new folder.");
       const result = await relocateSession(paths, id, extra);
       print(result, `Session ${id} now belongs to ${result.to} (was ${result.from}).`);
       return 0;
@@ -173,7 +184,10 @@ async function continueSession(
       signal: context.signal,
       onLog: (log: SessionLog) => log.subscribe(view),
     };
-    const summary = message === null ? await resumeSession(paths, id, deps) : await replySession(paths, id, message, deps, { server: { url: server.status().url, model: server.status().model } });
+    const summary =
+      message === null
+        ? await resumeSession(paths, id, deps)
+        : await replySession(paths, id, message, deps, { server: { url: server.status().url, model: server.status().model } });
     if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return exitCodeForOutcome(summary.status);
   } finally {
@@ -211,13 +225,20 @@ function formatShow(r: SessionRecord): string {
     '  steps (0 = the base):',
     ...(r.steps.length === 0
       ? ['    (no commits yet)']
-      : r.steps.map((s) => `    ${String(s.step).padStart(3)}  attempt ${s.attempt}  ${s.sha.slice(0, 8)}  ${s.files.join(', ')}${r.currentSteps.includes(s.step) ? '' : '  (dropped by a rollback)'}`)),
+      : r.steps.map(
+          (s) =>
+            `    ${String(s.step).padStart(3)}  attempt ${s.attempt}  ${s.sha.slice(0, 8)}  ${s.files.join(', ')}${r.currentSteps.includes(s.step) ? '' : '  (dropped by a rollback)'}`,
+        )),
   ];
-  for (const m of r.merges) lines.push(`  merged into ${m.target} (${m.squash ? 'squash' : 'merge commit'}) → ${m.targetAfter.slice(0, 8)}, ${m.files.length} file(s)`);
+  for (const m of r.merges)
+    lines.push(
+      `  merged into ${m.target} (${m.squash ? 'squash' : 'merge commit'}) → ${m.targetAfter.slice(0, 8)}, ${m.files.length} file(s)`,
+    );
   for (const b of r.rollbacks) lines.push(`  rolled back to step ${b.toStep}; dropped commits under ${b.archiveRef}`);
   if (r.rolledBackTo !== null) lines.push(`  NOT CHECKED: rolled back to step ${r.rolledBackTo}; no check has passed on it as it is`);
   if (r.discard) lines.push(`  discarded; archive ${r.discard.archiveRef ?? '(none)'}`);
-  if (r.uncommittedNotIncluded.length > 0) lines.push(`  not in this session (uncommitted in the repo when it started): ${r.uncommittedNotIncluded.join(', ')}`);
+  if (r.uncommittedNotIncluded.length > 0)
+    lines.push(`  not in this session (uncommitted in the repo when it started): ${r.uncommittedNotIncluded.join(', ')}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   if (r.partialTail) lines.push('  note: the log ended in a half-written line (the process died mid-write); it was ignored.');
   return lines.join('\n');
@@ -233,7 +254,9 @@ const LETTER: Readonly<Record<ChangedFile['status'], string>> = {
   unmerged: 'U',
 };
 
-function formatFiles(files: ReadonlyArray<Pick<ChangedFile, 'status' | 'path' | 'oldPath' | 'binary' | 'additions' | 'deletions'>>): string {
+function formatFiles(
+  files: ReadonlyArray<Pick<ChangedFile, 'status' | 'path' | 'oldPath' | 'binary' | 'additions' | 'deletions'>>,
+): string {
   return files
     .map((f) => {
       const counts = f.binary === true ? 'binary' : f.additions === null ? '' : `+${f.additions} -${f.deletions ?? 0}`;

@@ -16,7 +16,10 @@ const OPTIONS = {
 } as const;
 
 /** `args` are the words after `sessions`, `list` among them. */
-export async function sessionsListCommand(args: readonly string[], context: { readonly output: CliOutput; readonly home?: string }): Promise<number> {
+export async function sessionsListCommand(
+  args: readonly string[],
+  context: { readonly output: CliOutput; readonly home?: string },
+): Promise<number> {
   const { values } = parseCliArgs(args, OPTIONS, LIST_USAGE);
   if (values.help === true) {
     context.output.out(`${LIST_USAGE}\n`);
@@ -57,7 +60,7 @@ function formatList(sessions: readonly SessionRecord[]): string {
   const rows = sessions.map((s) => [s.id, s.state, String(s.attempts), String(s.currentSteps.length), s.branch, s.task.name.slice(0, 48)]);
   const header = ['ID', 'STATE', 'ATTEMPTS', 'STEPS', 'BRANCH', 'TASK'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
-

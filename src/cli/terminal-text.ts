@@ -12,12 +12,19 @@ import type { CliOutput } from './cli-output.js';
 const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[ -/]*[0-~]?)/g;
 const SGR = /^\u001b\[[0-9;]*m$/;
 // C0 controls but tab and newline, a carriage return not ending a line, DEL, C1, bidi and invisible format characters.
-const UNSAFE_CHARACTER = /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|\r(?!\n)/g;
+const UNSAFE_CHARACTER =
+  /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|\r(?!\n)/g;
 
 function sanitizeForTerminal(text: string): string {
-  return text.replace(ESCAPE_SEQUENCE, (sequence) => (SGR.test(sequence) ? sequence : '')).replace(UNSAFE_CHARACTER, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text
+    .replace(ESCAPE_SEQUENCE, (sequence) => (SGR.test(sequence) ? sequence : ''))
+    .replace(UNSAFE_CHARACTER, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function sanitizingOutput(output: CliOutput): CliOutput {
-  return { out: (text) => output.out(sanitizeForTerminal(text)), err: (text) => output.err(sanitizeForTerminal(text)), isTty: output.isTty };
+  return {
+    out: (text) => output.out(sanitizeForTerminal(text)),
+    err: (text) => output.err(sanitizeForTerminal(text)),
+    isTty: output.isTty,
+  };
 }

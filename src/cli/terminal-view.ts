@@ -19,7 +19,11 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
     switch (event.type) {
       case 'session.created':
         line(bold(`Session ${event.session}`) + dim(` — ${event.task.name}`));
-        line(dim(`  repo ${event.repo}\n  branch ${event.branch} (from ${event.baseCommit.slice(0, 8)})\n  worktree ${event.worktree}\n  check: ${event.task.check}`));
+        line(
+          dim(
+            `  repo ${event.repo}\n  branch ${event.branch} (from ${event.baseCommit.slice(0, 8)})\n  worktree ${event.worktree}\n  check: ${event.task.check}`,
+          ),
+        );
         break;
       case 'session.warning':
         line(paint('33', `warning: ${event.message}`));
@@ -28,7 +32,10 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(`\n${bold(`━━ Attempt ${event.attempt} ━━`)}`);
         break;
       case 'turn.started':
-        line(paint(event.persona === 'coder' ? '36' : '35', `▸ ${event.persona === 'coder' ? 'Coder' : 'Sheriff'}`) + dim(` (~${event.estimatedPromptTokens} prompt tokens)`));
+        line(
+          paint(event.persona === 'coder' ? '36' : '35', `▸ ${event.persona === 'coder' ? 'Coder' : 'Sheriff'}`) +
+            dim(` (~${event.estimatedPromptTokens} prompt tokens)`),
+        );
         break;
       case 'turn.queued':
         line(dim(`  waiting for the model (${event.position} turn(s) of other sessions first)`));
@@ -41,7 +48,11 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(paint('33', `  the model server failed (${event.reason}); retrying the turn`));
         break;
       case 'turn.finished':
-        line(dim(`  (${event.usage ? `${event.usage.promptTokens}+${event.usage.completionTokens} tokens, ` : ''}${(event.durationMs / 1000).toFixed(1)} s)`));
+        line(
+          dim(
+            `  (${event.usage ? `${event.usage.promptTokens}+${event.usage.completionTokens} tokens, ` : ''}${(event.durationMs / 1000).toFixed(1)} s)`,
+          ),
+        );
         break;
       case 'edit.rejected':
         line(paint('33', `  no usable edit: ${event.reasons.join('; ') || 'no file blocks'} — asking again`));
@@ -63,11 +74,18 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(
           event.timedOut
             ? paint('31', `  check killed after the execution timeout (${(event.durationMs / 1000).toFixed(1)} s)`)
-            : paint(event.exitCode === 0 ? '32' : '31', `  check exited ${String(event.exitCode ?? event.signal)} in ${(event.durationMs / 1000).toFixed(1)} s`),
+            : paint(
+                event.exitCode === 0 ? '32' : '31',
+                `  check exited ${String(event.exitCode ?? event.signal)} in ${(event.durationMs / 1000).toFixed(1)} s`,
+              ),
         );
         break;
       case 'verdict':
-        line(event.passed ? paint('32', `✔ PASS (attempt ${event.attempt})`) : paint('31', `✘ ${event.verdict === 'missing' ? 'no verdict (counted as FAIL)' : event.verdict} (attempt ${event.attempt})`));
+        line(
+          event.passed
+            ? paint('32', `✔ PASS (attempt ${event.attempt})`)
+            : paint('31', `✘ ${event.verdict === 'missing' ? 'no verdict (counted as FAIL)' : event.verdict} (attempt ${event.attempt})`),
+        );
         break;
       case 'session.finished':
         line(`\n${bold(event.status === 'passed' ? paint('32', 'passed') : paint('31', event.status))} — ${event.reason}`);
@@ -92,7 +110,13 @@ export function createMultiSessionView(output: CliOutput): (event: SessionEvent)
       const prefix = `[${names.get(event.session) ?? event.session}] `;
       view = createTerminalView({
         ...output,
-        out: (text) => output.out(text.split('\n').map((l) => (l === '' ? l : prefix + l)).join('\n')),
+        out: (text) =>
+          output.out(
+            text
+              .split('\n')
+              .map((l) => (l === '' ? l : prefix + l))
+              .join('\n'),
+          ),
       });
       views.set(event.session, view);
     }

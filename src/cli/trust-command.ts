@@ -31,7 +31,8 @@ export async function trustCommand(argv: readonly string[], context: TrustContex
   }
   if (positionals.length > 1) throw new FactoryError('BAD_USAGE', `Give one folder at most.\n\n${TRUST_USAGE}`);
   const dir = path.resolve(context.cwd, positionals[0] ?? '.');
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new FactoryError('BAD_USAGE', `${dir} is not a folder. Give the project's folder (where its factory.yaml is).`);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new FactoryError('BAD_USAGE', `${dir} is not a folder. Give the project's folder (where its factory.yaml is).`);
   const projectDir = (await isInsideWorkTree(dir)) ? (await inspectRepo(dir)).root : dir;
   const file = path.join(projectDir, CONFIG_FILE_NAME);
   const text = readConfigText(file, 'CONFIG_INVALID');
@@ -39,6 +40,8 @@ export async function trustCommand(argv: readonly string[], context: TrustContex
   // Only a valid file can be trusted: the user should see exactly what they accept.
   validateConfig(file, parseYamlText(file, text, 'CONFIG_INVALID'));
   const hash = trustContent(trustFileBeside(appPaths(context.home ?? resolveAppHome()).userConfig), file, text);
-  context.output.out(`${text.trimEnd()}\n\nTrusted ${file} as shown above (sha256 ${hash.slice(0, 12)}…). If it changes, trust it again.\n`);
+  context.output.out(
+    `${text.trimEnd()}\n\nTrusted ${file} as shown above (sha256 ${hash.slice(0, 12)}…). If it changes, trust it again.\n`,
+  );
   return 0;
 }

@@ -33,11 +33,14 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
     context.output.out(`${UI_USAGE}\n`);
     return 0;
   }
-  if (positionals.length > 0) throw new FactoryError('BAD_USAGE', `mlx-factory ui takes no arguments, got "${positionals.join(' ')}".\n\n${UI_USAGE}`);
+  if (positionals.length > 0)
+    throw new FactoryError('BAD_USAGE', `mlx-factory ui takes no arguments, got "${positionals.join(' ')}".\n\n${UI_USAGE}`);
   const port = parsePositiveInt(values.port, '--port');
   const rendererDir = context.rendererDir ?? path.join(packageRoot(), 'out', 'renderer');
   if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
-    context.output.err(`mlx-factory: the UI is not built yet (no ${path.join(rendererDir, 'index.html')}); serving the API only. Run \`npm run build\` (or \`npm run web\`, which builds first).\n`);
+    context.output.err(
+      `mlx-factory: the UI is not built yet (no ${path.join(rendererDir, 'index.html')}); serving the API only. Run \`npm run build\` (or \`npm run web\`, which builds first).\n`,
+    );
   }
   const host = createHost({ home: context.home });
   let web: Awaited<ReturnType<typeof startWebHost>>;
@@ -48,7 +51,9 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
     await host.shutdown();
     throw error;
   }
-  context.output.out(`MLX Factory is at ${web.url}\n(only this machine can reach it; the token in the address is the key — press Ctrl-C to stop)\n`);
+  context.output.out(
+    `MLX Factory is at ${web.url}\n(only this machine can reach it; the token in the address is the key — press Ctrl-C to stop)\n`,
+  );
   // The opener's command line is visible to every local user (`ps`): it gets a one-time code, not the token.
   if (values.open === true) openInBrowser(web.oneTimeUrl());
   // Ctrl-C (the CLI's signal) or SIGTERM (a service manager, `kill`) both stop it cleanly.
@@ -66,7 +71,11 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
 
 function openInBrowser(url: string): void {
   const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });
     child.on('error', () => undefined); // no browser opener: the printed address is enough

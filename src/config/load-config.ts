@@ -27,7 +27,8 @@ export function readConfigText(file: string, errorCode: ErrorCode): string | und
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new FactoryError(errorCode, `${file}: cannot be read (it is not a regular file).`);
-    if (stat.size > MAX_CONFIG_BYTES) throw new FactoryError(errorCode, `${file}: is ${stat.size} bytes; a config file is at most ${MAX_CONFIG_BYTES}.`);
+    if (stat.size > MAX_CONFIG_BYTES)
+      throw new FactoryError(errorCode, `${file}: is ${stat.size} bytes; a config file is at most ${MAX_CONFIG_BYTES}.`);
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);
@@ -141,7 +142,13 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     if (data === undefined) throw new FactoryError('CONFIG_INVALID', `${options.explicitFile}: no such config file`);
     addLayer(options.explicitFile, data, layers, sources);
   }
-  return { config: validateConfig(sources.join(' + ') || 'defaults', mergeLayers(layers)), sources, untrustedProjectFile, notices, ignoredKeys };
+  return {
+    config: validateConfig(sources.join(' + ') || 'defaults', mergeLayers(layers)),
+    sources,
+    untrustedProjectFile,
+    notices,
+    ignoredKeys,
+  };
 }
 
 /** The project's file as text (its hash is what trust is given to) and as data; undefined when absent. */

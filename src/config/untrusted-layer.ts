@@ -22,7 +22,9 @@ export function filterUntrustedLayer(layer: PlainObject, effective: FactoryConfi
   const ignored: string[] = [];
   for (const [section, value] of Object.entries(layer)) {
     if (!(TIGHTENABLE_SECTIONS as readonly string[]).includes(section) || !isPlainObject(value)) {
-      ignored.push(...(isPlainObject(value) && Object.keys(value).length > 0 ? Object.keys(value).map((k) => `${section}.${k}`) : [section]));
+      ignored.push(
+        ...(isPlainObject(value) && Object.keys(value).length > 0 ? Object.keys(value).map((k) => `${section}.${k}`) : [section]),
+      );
       continue;
     }
     const own = effective[section as (typeof TIGHTENABLE_SECTIONS)[number]] as PlainObject;

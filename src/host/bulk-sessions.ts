@@ -28,7 +28,10 @@ export async function discardMany(host: FactoryHost, ids: readonly string[]): Pr
   return results;
 }
 
-export async function sessionsDiskUsage(host: FactoryHost, ids: readonly string[] | undefined): Promise<{ sessions: WorktreeUsage[]; totalBytes: number }> {
+export async function sessionsDiskUsage(
+  host: FactoryHost,
+  ids: readonly string[] | undefined,
+): Promise<{ sessions: WorktreeUsage[]; totalBytes: number }> {
   const wanted = ids === undefined ? null : new Set(ids);
   const sessions = listSessions(host.paths, (id) => host.sessions.live(id)).filter((s) => wanted === null || wanted.has(s.id));
   const usage: WorktreeUsage[] = [];

@@ -7,11 +7,16 @@ import type { AppPaths } from '../home/app-home.js';
 
 /** The Settings screen's view of factory.yaml, and its edits to the user-level file. */
 export function readConfigView(paths: AppPaths, repo?: string): ConfigView {
-  const { config, sources } = loadConfig({ repoDir: repo === undefined ? undefined : path.resolve(repo), userConfigFile: paths.userConfig });
+  const { config, sources } = loadConfig({
+    repoDir: repo === undefined ? undefined : path.resolve(repo),
+    userConfigFile: paths.userConfig,
+  });
   return { config, sources: [...sources], userConfigFile: paths.userConfig };
 }
 
-export type ConfigPatch = Partial<Record<'server' | 'agent' | 'workspace' | 'sandbox', Record<string, string | number | boolean | null | string[]>>>;
+export type ConfigPatch = Partial<
+  Record<'server' | 'agent' | 'workspace' | 'sandbox', Record<string, string | number | boolean | null | string[]>>
+>;
 
 /**
  * Applies a patch to the user's factory.yaml through the YAML document model, so comments and key
@@ -49,6 +54,7 @@ function removeIfEmpty(doc: Document, section: string): void {
   root.items.splice(index, 1);
   if (comment === undefined || comment === null) return;
   const next = root.items[index];
-  if (index === 0 || next === undefined || !isScalar(next.key)) doc.commentBefore = [doc.commentBefore, comment].filter((c) => c).join('\n');
+  if (index === 0 || next === undefined || !isScalar(next.key))
+    doc.commentBefore = [doc.commentBefore, comment].filter((c) => c).join('\n');
   else next.key.commentBefore = [comment, next.key.commentBefore].filter((c) => c).join('\n');
 }

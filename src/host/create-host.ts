@@ -12,7 +12,9 @@ import { FactoryHost, type FactoryHostOptions } from './factory-host.js';
  * so they run the same services: the model server as Settings choose it (its doctor knows which
  * server runs), model downloads and the session operations come with FactoryHost itself.
  */
-export function createHost(options: { home?: string | undefined; version?: string | undefined } & Partial<FactoryHostOptions> = {}): FactoryHost {
+export function createHost(
+  options: { home?: string | undefined; version?: string | undefined } & Partial<FactoryHostOptions> = {},
+): FactoryHost {
   const paths = appPaths(options.home ?? resolveAppHome());
   // The app owns its model server: sessions started from the UI start (or adopt) it when needed.
   const readConfig = () => loadConfig({ userConfigFile: paths.userConfig }).config;

@@ -96,7 +96,10 @@ export class ExternalSessions {
   private scan(announce: boolean): void {
     let ids: string[];
     try {
-      ids = fs.readdirSync(this.deps.paths.sessions, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      ids = fs
+        .readdirSync(this.deps.paths.sessions, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
     } catch {
       return;
     }

@@ -1,5 +1,12 @@
 import { GLOBAL_STREAM } from '../api/global-events.js';
-import { isRequestName, requestSchemas, type LoginItemState, type ParsedParams, type RequestName, type ResponseData } from '../api/requests.js';
+import {
+  isRequestName,
+  requestSchemas,
+  type LoginItemState,
+  type ParsedParams,
+  type RequestName,
+  type ResponseData,
+} from '../api/requests.js';
 
 export type { LoginItemState } from '../api/requests.js';
 import { fail, ok, type ApiResult } from '../api/responses.js';
@@ -45,7 +52,11 @@ function unsupported(what: string): never {
 }
 
 function requireServer(context: RequestContext) {
-  if (context.host.server === undefined) throw new FactoryError('NOT_IMPLEMENTED', 'This host runs without a model-server control (sessions use server.host:port from factory.yaml).');
+  if (context.host.server === undefined)
+    throw new FactoryError(
+      'NOT_IMPLEMENTED',
+      'This host runs without a model-server control (sessions use server.host:port from factory.yaml).',
+    );
   return context.host.server;
 }
 
@@ -77,7 +88,8 @@ const handlers: Handlers = {
   'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
   'sessions.reply': (params, { host }) => host.sessions.reply(params.id, params.message, host.ops.reply),
   'sessions.updateFromBase': async (params, { host }) => {
-    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('SESSION_RUNNING', 'Wait for the session to end (or cancel it) before updating it.');
+    if (host.sessions.live(params.id) !== undefined)
+      throw new FactoryError('SESSION_RUNNING', 'Wait for the session to end (or cancel it) before updating it.');
     const result = await updateFromBase(host.paths, params.id);
     const answer = { ...result, files: [...result.files] };
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
@@ -86,8 +98,20 @@ const handlers: Handlers = {
   'sessions.resolveWithCoder': (params, { host }) => host.sessions.resolveConflicts(params.id, host.ops.resolveConflicts),
   'sessions.comment': (params, { host }) => addReviewComment(host.paths, params.id, params),
   'sessions.requestChanges': (params, { host }) => host.sessions.requestChanges(params.id, host.ops.requestChanges),
-  'sessions.list': (_params, { host }) => ({ sessions: listSessions(host.paths, (id) => host.sessions.live(id), (id) => host.archive.has(id)) }),
-  'sessions.show': (params, { host }) => sessionDetail(host.paths, params.id, (id) => host.sessions.live(id), (id) => host.archive.has(id)),
+  'sessions.list': (_params, { host }) => ({
+    sessions: listSessions(
+      host.paths,
+      (id) => host.sessions.live(id),
+      (id) => host.archive.has(id),
+    ),
+  }),
+  'sessions.show': (params, { host }) =>
+    sessionDetail(
+      host.paths,
+      params.id,
+      (id) => host.sessions.live(id),
+      (id) => host.archive.has(id),
+    ),
   'sessions.diff': (params, { host }) => host.ops.diff(host.paths, params.id, params.commit),
   'sessions.filePair': (params, { host }) => host.ops.filePair(host.paths, params.id, params.path, params.commit),
   'sessions.rollback': async (params, { host }) => {
@@ -98,7 +122,8 @@ const handlers: Handlers = {
   },
   'sessions.mergePreview': (params, { host }) => host.ops.mergePreview(host.paths, params.id),
   'sessions.merge': async (params, { host }) => {
-    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
+    if (host.sessions.live(params.id) !== undefined)
+      throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
     const result = await host.ops.merge(host.paths, params.id, params.squash, params.message);
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
@@ -162,7 +187,8 @@ const handlers: Handlers = {
   },
   'project.trust': (params, { host }) => trustProject(params.path, host.paths.userConfig),
 
-  'events.subscribe': (params, { connection }) => connection.subscribe(params.stream, params.afterSeq, params.stream === GLOBAL_STREAM ? params.epoch : undefined),
+  'events.subscribe': (params, { connection }) =>
+    connection.subscribe(params.stream, params.afterSeq, params.stream === GLOBAL_STREAM ? params.epoch : undefined),
   'events.unsubscribe': (params, { connection }) => {
     connection.unsubscribe(params.stream);
     return {};

@@ -32,7 +32,15 @@ export interface ShellEnvOptions {
 const SHELL_ENV_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** Set by the shell session itself or meaningless outside it; never copied into the app. */
-const SHELL_ONLY = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE', 'MLXF_RESOLVING_SHELL_ENV']);
+const SHELL_ONLY = new Set([
+  'PWD',
+  'OLDPWD',
+  'SHLVL',
+  '_',
+  'ELECTRON_RUN_AS_NODE',
+  'ELECTRON_NO_ATTACH_CONSOLE',
+  'MLXF_RESOLVING_SHELL_ENV',
+]);
 
 /** The shell's command line: print a marker, the environment NUL-separated, the marker again. */
 function shellEnvCommand(shell: string, mark: string): string[] {
@@ -84,19 +92,36 @@ export async function resolveLoginShellEnv(options: ShellEnvOptions = {}): Promi
   const elapsed = (): number => Math.round(performance.now() - started);
   if (platform !== 'darwin') return { env: definedOnly(env), source: 'inherited', shell: null, durationMs: 0 };
   const shell = options.shell ?? env['SHELL'] ?? '/bin/zsh';
-  const fallback = (problem: string): ShellEnvironment => ({ env: fallbackEnvironment(env, platform, home), source: 'fallback', shell, durationMs: elapsed(), problem });
+  const fallback = (problem: string): ShellEnvironment => ({
+    env: fallbackEnvironment(env, platform, home),
+    source: 'fallback',
+    shell,
+    durationMs: elapsed(),
+    problem,
+  });
   if (!path.isAbsolute(shell)) return fallback(`SHELL is not an absolute path (${shell})`);
   const mark = crypto.randomBytes(8).toString('hex');
-  const answer = await runShell(shell, shellEnvCommand(shell, mark), { ...env, MLXF_RESOLVING_SHELL_ENV: '1' }, options.timeoutMs ?? SHELL_ENV_TIMEOUT_MS);
+  const answer = await runShell(
+    shell,
+    shellEnvCommand(shell, mark),
+    { ...env, MLXF_RESOLVING_SHELL_ENV: '1' },
+    options.timeoutMs ?? SHELL_ENV_TIMEOUT_MS,
+  );
   if (answer.problem !== undefined) return fallback(answer.problem);
   const resolved = parseShellEnvOutput(answer.stdout, mark);
-  if (resolved === null) return fallback(`${shell} printed no environment${answer.stderr === '' ? '' : `: ${answer.stderr.trim().split('\n').at(-1) ?? ''}`}`);
+  if (resolved === null)
+    return fallback(`${shell} printed no environment${answer.stderr === '' ? '' : `: ${answer.stderr.trim().split('\n').at(-1) ?? ''}`}`);
   // The shell's variables win; what only the app's own environment has is kept.
   return { env: { ...definedOnly(env), ...resolved }, source: 'login-shell', shell, durationMs: elapsed() };
 }
 
 /** Runs the shell in its own process group, so a timeout ends whatever its rc files started too. */
-function runShell(shell: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ stdout: string; stderr: string; problem?: string }> {
+function runShell(
+  shell: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string; problem?: string }> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';

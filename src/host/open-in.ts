@@ -34,7 +34,11 @@ function isExecutable(file: string): boolean {
 }
 
 /** The program and arguments for a target on a platform. Pure but for `found` (PATH lookups). */
-export function openCommand(target: OpenTarget, worktree: string, options: { platform: NodeJS.Platform; editor: readonly string[] | null; found?: (program: string) => boolean }): OpenCommand {
+export function openCommand(
+  target: OpenTarget,
+  worktree: string,
+  options: { platform: NodeJS.Platform; editor: readonly string[] | null; found?: (program: string) => boolean },
+): OpenCommand {
   const found = options.found ?? ((program: string) => onPath(program));
   const mac = options.platform === 'darwin';
   switch (target) {
@@ -60,7 +64,9 @@ export function launchDetached(open: OpenCommand): Promise<void> {
       reject(
         new FactoryError(
           'OPEN_FAILED',
-          error.code === 'ENOENT' ? `\`${open.command}\` is not installed (or not on PATH). Set "Editor command" in Settings (workspace.editor in factory.yaml).` : `Could not start \`${open.command}\`: ${error.message}`,
+          error.code === 'ENOENT'
+            ? `\`${open.command}\` is not installed (or not on PATH). Set "Editor command" in Settings (workspace.editor in factory.yaml).`
+            : `Could not start \`${open.command}\`: ${error.message}`,
         ),
       );
     });

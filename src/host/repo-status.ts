@@ -34,16 +34,33 @@ export async function repoStatus(input: string, userConfigFile?: string): Promis
       uncommitted.length === 0
         ? `Ready: a session starts from ${info.branch ?? 'the detached HEAD'} at ${info.headCommit.slice(0, 7)}.`
         : `${uncommitted.length} uncommitted change(s) will not be in the session (it starts from the last commit); they stay untouched.`;
-    return { path: target, kind: 'repo', root: info.root, branch: info.branch, headCommit: info.headCommit, uncommitted, message, untrustedConfig: untrustedConfigOf(info.root, userConfigFile) };
+    return {
+      path: target,
+      kind: 'repo',
+      root: info.root,
+      branch: info.branch,
+      headCommit: info.headCommit,
+      uncommitted,
+      message,
+      untrustedConfig: untrustedConfigOf(info.root, userConfigFile),
+    };
   } catch (error) {
     if (!isFactoryError(error)) throw error;
     switch (error.code) {
       case 'REPO_NOT_GIT':
-        return { ...base, kind: 'not-repo', message: `${target} is not a git repository. Start a new repository there, or pick another folder.` };
+        return {
+          ...base,
+          kind: 'not-repo',
+          message: `${target} is not a git repository. Start a new repository there, or pick another folder.`,
+        };
       case 'REPO_BARE':
         return { ...base, kind: 'bare', message: error.message };
       case 'REPO_NO_COMMITS':
-        return { ...base, kind: 'no-commits', message: `${target} is a git repository with no commits yet. Make a first commit there (or let us: "Start a new repository" commits what the folder holds), or pick another folder.` };
+        return {
+          ...base,
+          kind: 'no-commits',
+          message: `${target} is a git repository with no commits yet. Make a first commit there (or let us: "Start a new repository" commits what the folder holds), or pick another folder.`,
+        };
       default:
         throw error;
     }
@@ -54,7 +71,9 @@ export async function repoStatus(input: string, userConfigFile?: string): Promis
 function untrustedConfigOf(projectDir: string, userConfigFile: string | undefined): { file: string; ignored: string[] } | null {
   try {
     const loaded = loadConfig({ repoDir: projectDir, userConfigFile });
-    return loaded.untrustedProjectFile !== null && loaded.ignoredKeys.length > 0 ? { file: loaded.untrustedProjectFile, ignored: [...loaded.ignoredKeys] } : null;
+    return loaded.untrustedProjectFile !== null && loaded.ignoredKeys.length > 0
+      ? { file: loaded.untrustedProjectFile, ignored: [...loaded.ignoredKeys] }
+      : null;
   } catch {
     return null; // an invalid file is reported when a session starts, with the key and the line
   }

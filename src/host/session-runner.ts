@@ -95,7 +95,10 @@ export class SessionRunner {
   private async runAgain(id: string, loop: (paths: AppPaths, deps: LaunchDeps) => Promise<SessionSummary>): Promise<SessionInfo> {
     if (this.running.has(id)) throw new FactoryError('SESSION_RUNNING', `Session ${id} is running; reply once it has stopped.`);
     const record = readSession(this.deps.paths, id);
-    const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: this.deps.paths.userConfig });
+    const { config } = loadConfig({
+      repoDir: fs.existsSync(record.repo) ? record.repo : undefined,
+      userConfigFile: this.deps.paths.userConfig,
+    });
     // The LLM timeout is the plan's, as logged; only the server is chosen anew.
     const model = await this.deps.chatModelFor({ config, llmTimeoutMs: record.limits.llmTimeout * 1000 });
     return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model }), 'log');
@@ -105,7 +108,11 @@ export class SessionRunner {
    * Runs a loop in the background and answers when the session is visible: at `session.created` for
    * a new one, as soon as its log is open for a resumed one. A failure before that is the answer.
    */
-  private run(id: string, loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>, readyAt: 'created' | 'log'): Promise<SessionInfo> {
+  private run(
+    id: string,
+    loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>,
+    readyAt: 'created' | 'log',
+  ): Promise<SessionInfo> {
     const controller = new AbortController();
     let ready: ((info: SessionInfo) => void) | undefined;
     let failed: ((error: unknown) => void) | undefined;
@@ -231,7 +238,14 @@ export class SessionRunner {
       const lastStep = record.steps.reduce((max, step) => Math.max(max, step.step), 0);
       appendEvent(this.deps.paths, id, { type: 'session.interrupted', reason, pid: process.pid, lastAttempt: record.attempts, lastStep });
     } else {
-      appendEvent(this.deps.paths, id, { type: 'session.finished', status: 'error', reason, attempts: record.attempts, tokens: record.tokens, headCommit: record.headCommit });
+      appendEvent(this.deps.paths, id, {
+        type: 'session.finished',
+        status: 'error',
+        reason,
+        attempts: record.attempts,
+        tokens: record.tokens,
+        headCommit: record.headCommit,
+      });
     }
     const settled = this.tryRecord(id);
     if (settled !== undefined) syncMeta(this.deps.paths, settled, null);

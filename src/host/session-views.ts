@@ -58,17 +58,31 @@ export function listSessions(paths: AppPaths, live: LiveLookup, archived: (id: s
   return loadAllSessions(paths).sessions.map((record) => toSessionInfo(record, live(record.id), archived(record.id)));
 }
 
-export function sessionDetail(paths: AppPaths, id: string, live: LiveLookup, archived: (id: string) => boolean = () => false): SessionDetail {
+export function sessionDetail(
+  paths: AppPaths,
+  id: string,
+  live: LiveLookup,
+  archived: (id: string) => boolean = () => false,
+): SessionDetail {
   const { record, events } = loadSession(paths, id);
   const results = stepResults(events);
   const onBranch = new Set(record.currentSteps);
   let lastVerdict: SessionDetail['lastVerdict'] = null;
   for (const event of events) {
-    if (event.type === 'verdict') lastVerdict = { attempt: event.attempt, verdict: event.verdict, passed: event.passed, feedback: event.feedback };
+    if (event.type === 'verdict')
+      lastVerdict = { attempt: event.attempt, verdict: event.verdict, passed: event.passed, feedback: event.feedback };
   }
   const toCommit = (step: StepRecord): SessionCommit => {
     const result = results.get(step.step);
-    return { step: step.step, attempt: step.attempt, sha: step.sha, files: [...step.files], check: result?.check ?? null, verdict: result?.verdict ?? null, passed: result?.passed ?? null };
+    return {
+      step: step.step,
+      attempt: step.attempt,
+      sha: step.sha,
+      files: [...step.files],
+      check: result?.check ?? null,
+      verdict: result?.verdict ?? null,
+      passed: result?.passed ?? null,
+    };
   };
   return {
     session: toSessionInfo(record, live(id), archived(id)),

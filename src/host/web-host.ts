@@ -4,7 +4,16 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail } from '../api/responses.js';
-import { clientFrameSchema, CLOSE_TOKEN_REJECTED, CODE_PARAM, MAX_CLIENT_FRAME_BYTES, TOKEN_PARAM, WS_PATH, WS_PROTOCOL, type HostFrame } from '../api/wire.js';
+import {
+  clientFrameSchema,
+  CLOSE_TOKEN_REJECTED,
+  CODE_PARAM,
+  MAX_CLIENT_FRAME_BYTES,
+  TOKEN_PARAM,
+  WS_PATH,
+  WS_PROTOCOL,
+  type HostFrame,
+} from '../api/wire.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { ClientConnection } from './client-connection.js';
 import { EventBatcher } from './event-batcher.js';
@@ -158,7 +167,10 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
   const found = resolveStaticFile(context.rendererDir, url.pathname);
   if (found === null) {
     if (!fs.existsSync(path.join(context.rendererDir, 'index.html'))) {
-      send(503, `The UI is not built (no ${path.join(context.rendererDir, 'index.html')}). Run \`npm run build\`, then start \`mlx-factory ui\` again.`);
+      send(
+        503,
+        `The UI is not built (no ${path.join(context.rendererDir, 'index.html')}). Run \`npm run build\`, then start \`mlx-factory ui\` again.`,
+      );
     } else send(404, 'Not found.');
     return;
   }
@@ -183,7 +195,12 @@ function serveHttp(request: http.IncomingMessage, response: http.ServerResponse,
 }
 
 /** null or `{handToken}`: let it in (a one-time code earns the token in the hello frame); else why not. */
-function upgradeRefusal(request: http.IncomingMessage, port: number, token: string, codes: LaunchCodes): { status: number; message: string } | { handToken: boolean } | 'stale-token' | null {
+function upgradeRefusal(
+  request: http.IncomingMessage,
+  port: number,
+  token: string,
+  codes: LaunchCodes,
+): { status: number; message: string } | { handToken: boolean } | 'stale-token' | null {
   const hostHeader = request.headers.host;
   if (!isAllowedHost(hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Host.' };
   if (!isAllowedOrigin(request.headers.origin, hostHeader, port)) return { status: 403, message: 'Forbidden: wrong Origin.' };
@@ -197,14 +214,19 @@ function upgradeRefusal(request: http.IncomingMessage, port: number, token: stri
 
 function refuseStaleToken(ws: WebSocket): void {
   ws.on('error', () => undefined);
-  ws.send(JSON.stringify({ type: 'refused', error: { code: 'TOKEN_REJECTED', message: STALE_ADDRESS_MESSAGE } } satisfies HostFrame), () => {
-    ws.close(CLOSE_TOKEN_REJECTED, 'token rejected');
-  });
+  ws.send(
+    JSON.stringify({ type: 'refused', error: { code: 'TOKEN_REJECTED', message: STALE_ADDRESS_MESSAGE } } satisfies HostFrame),
+    () => {
+      ws.close(CLOSE_TOKEN_REJECTED, 'token rejected');
+    },
+  );
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   const reason = status === 404 ? 'Not Found' : 'Forbidden';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
 }
 
 function serveSocket(ws: WebSocket, host: FactoryHost, handToken: string | undefined): void {
@@ -247,7 +269,10 @@ function serveSocket(ws: WebSocket, host: FactoryHost, handToken: string | undef
     }
     const frame = clientFrameSchema.safeParse(raw);
     if (!frame.success) {
-      const id = typeof raw === 'object' && raw !== null && 'id' in raw && Number.isInteger(raw.id) && (raw.id as number) >= 0 ? (raw.id as number) : null;
+      const id =
+        typeof raw === 'object' && raw !== null && 'id' in raw && Number.isInteger(raw.id) && (raw.id as number) >= 0
+          ? (raw.id as number)
+          : null;
       sendFrame({ type: 'response', id, response: fail('BAD_REQUEST', 'A request is {"type":"request","id":N,"name":"…","params":{…}}.') });
       return;
     }

@@ -112,7 +112,10 @@ export class OpenAiChatModel implements ChatModel {
   private classify(error: unknown, cancel: AbortSignal | undefined, timeout: AbortSignal): Error {
     if (cancel?.aborted) return new FactoryError('LLM_CANCELLED', 'The model turn was cancelled.');
     if (timeout.aborted) {
-      return new FactoryError('LLM_TIMEOUT', `The model did not finish within llm_timeout (${Math.round(this.options.timeoutMs / 1000)} s).`);
+      return new FactoryError(
+        'LLM_TIMEOUT',
+        `The model did not finish within llm_timeout (${Math.round(this.options.timeoutMs / 1000)} s).`,
+      );
     }
     if (error instanceof RetryableTurnError) return error;
     // Our own typed failures raised inside the stream (e.g. the session log's DISK_FULL) pass through.
@@ -122,7 +125,8 @@ export class OpenAiChatModel implements ChatModel {
       if (error.status >= 500) return new RetryableTurnError(`the server answered ${error.status}`);
       return new FactoryError('LLM_BAD_RESPONSE', `The model server refused the request (HTTP ${error.status}): ${error.message}`);
     }
-    if (error instanceof SyntaxError) return new FactoryError('LLM_BAD_RESPONSE', `The model server sent a malformed response: ${error.message}`);
+    if (error instanceof SyntaxError)
+      return new FactoryError('LLM_BAD_RESPONSE', `The model server sent a malformed response: ${error.message}`);
     // undici reports a socket closed mid-body as a TypeError('terminated').
     if (error instanceof TypeError) return new RetryableTurnError(`the stream was cut off: ${describeCause(error)}`);
     return new FactoryError('LLM_BAD_RESPONSE', error instanceof Error ? error.message : String(error));

@@ -30,7 +30,7 @@ export interface PreludePlan {
   readonly inputFds?: ReadonlyArray<{ readonly fd: number; readonly file: string }>;
 }
 
-const JOIN_FAILED = 'mlx-factory: warning: could not join the run\'s cgroup; its memory and process limits are not enforced';
+const JOIN_FAILED = "mlx-factory: warning: could not join the run's cgroup; its memory and process limits are not enforced";
 
 /** The script for `/bin/sh -c SCRIPT PROGRAM ARGS…`: it ends by exec'ing "$0" "$@". */
 export function buildLimitPrelude(plan: PreludePlan): string {

@@ -161,11 +161,7 @@ export class OutputCapture {
     const tailStart = utf8CharStart(tail);
     const kept = headEnd + (tail.length - tailStart);
     const omitted = this.combined - kept;
-    return (
-      decoder.decode(head.subarray(0, headEnd)) +
-      `\n… [${omitted} bytes omitted] …\n` +
-      decoder.decode(tail.subarray(tailStart))
-    );
+    return decoder.decode(head.subarray(0, headEnd)) + `\n… [${omitted} bytes omitted] …\n` + decoder.decode(tail.subarray(tailStart));
   }
 
   /** The last bytes of one stream, decoded. */

@@ -55,7 +55,11 @@ export function defaultCpuSeconds(timeoutMs: number, cpus: number): number {
   return Math.max(1, Math.ceil(timeoutMs / 1000) * Math.max(1, cpus) + 1);
 }
 
-export function resolveResourceLimits(request: ResourceLimitsRequest | undefined, timeoutMs: number, machine: MachineFacts): ResourceLimits {
+export function resolveResourceLimits(
+  request: ResourceLimitsRequest | undefined,
+  timeoutMs: number,
+  machine: MachineFacts,
+): ResourceLimits {
   const limits = {
     memoryBytes: request?.memoryBytes ?? defaultMemoryBytes(machine.totalMemoryBytes),
     processes: request?.processes ?? DEFAULT_MAX_PROCESSES,
@@ -129,7 +133,9 @@ export function limitNotice(report: ResourceReport): string {
   }
   if (report.forksRefused > 0) {
     const peak = report.peakProcesses === null ? '' : ` (${report.peakProcesses} at the peak)`;
-    lines.push(`[mlx-factory] The run reached its limit of ${limits.processes} processes${peak}: ${report.forksRefused} attempt(s) to start another were refused.`);
+    lines.push(
+      `[mlx-factory] The run reached its limit of ${limits.processes} processes${peak}: ${report.forksRefused} attempt(s) to start another were refused.`,
+    );
   }
   if (report.cpuLimitHit) lines.push(`[mlx-factory] A process used up its CPU-time limit (${limits.cpuSeconds} s) and was killed.`);
   return lines.length === 0 ? '' : `\n${lines.join('\n')}\n`;

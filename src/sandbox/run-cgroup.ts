@@ -36,7 +36,8 @@ export function parseCgroupMounts(mounts: string): CgroupMount[] {
     if (mountPoint === undefined || options === undefined) continue;
     const point = mountPoint.replace(/\\040/g, ' ');
     if (type === 'cgroup2') found.push({ version: 'v2', mountPoint: point, controllers: [] });
-    else if (type === 'cgroup') found.push({ version: 'v1', mountPoint: point, controllers: options.split(',').filter((o) => ['pids', 'memory'].includes(o)) });
+    else if (type === 'cgroup')
+      found.push({ version: 'v1', mountPoint: point, controllers: options.split(',').filter((o) => ['pids', 'memory'].includes(o)) });
   }
   return found;
 }
@@ -187,7 +188,8 @@ export class RunCgroup {
     let peakMemoryBytes: number | null = null;
     let oomKills = 0;
     if (this.memoryDir !== null) {
-      const [peakFile, eventsFile] = this.version === 'v1' ? ['memory.max_usage_in_bytes', 'memory.oom_control'] : ['memory.peak', 'memory.events'];
+      const [peakFile, eventsFile] =
+        this.version === 'v1' ? ['memory.max_usage_in_bytes', 'memory.oom_control'] : ['memory.peak', 'memory.events'];
       const peak = Number((await readText(path.join(this.memoryDir, peakFile)))?.trim() ?? Number.NaN);
       peakMemoryBytes = Number.isFinite(peak) ? peak : null;
       oomKills = parseKeyValues((await readText(path.join(this.memoryDir, eventsFile))) ?? '').get('oom_kill') ?? 0;
@@ -318,7 +320,8 @@ export async function createRunCgroup(limits: RunCgroupLimits, system: CgroupSys
       parents.version === 'v1'
         ? (await writeLimit(memoryDir, 'memory.limit_in_bytes', bytes)) &&
           // memsw (memory + swap) exists only with swap accounting; without it there is nothing to escape to.
-          ((await readText(path.join(memoryDir, 'memory.memsw.limit_in_bytes'))) === null || (await writeLimit(memoryDir, 'memory.memsw.limit_in_bytes', bytes)))
+          ((await readText(path.join(memoryDir, 'memory.memsw.limit_in_bytes'))) === null ||
+            (await writeLimit(memoryDir, 'memory.memsw.limit_in_bytes', bytes)))
         : (await writeLimit(memoryDir, 'memory.max', bytes)) &&
           ((await readText(path.join(memoryDir, 'memory.swap.max'))) === null || (await writeLimit(memoryDir, 'memory.swap.max', '0')));
     if (!ok) {
@@ -340,7 +343,10 @@ export async function reapStaleRunCgroups(system: CgroupSystem = {}): Promise<nu
   if (parents === null) return [];
   const killed: number[] = [];
   const stale = new Map<string, { pids: string | null; memory: string | null }>();
-  for (const [kind, parent] of [['pids', parents.pids], ['memory', parents.memory]] as const) {
+  for (const [kind, parent] of [
+    ['pids', parents.pids],
+    ['memory', parents.memory],
+  ] as const) {
     if (parent === null) continue;
     const names = await fs.readdir(parent).catch(() => [] as string[]);
     for (const name of names) {

@@ -209,7 +209,14 @@ async function setUpLimits(req: ExecRequest, kind: SandboxKind, inputFds: Launch
   const watchdogFd = kind === 'bwrap' ? null : 3;
   if (req.limits === false) {
     const none: Enforcement = 'none';
-    const prelude = buildLimitPrelude({ cgroupProcsFiles: [], cpuSeconds: null, dataBytes: null, maxUserProcesses: null, watchdogFd, inputFds });
+    const prelude = buildLimitPrelude({
+      cgroupProcsFiles: [],
+      cpuSeconds: null,
+      dataBytes: null,
+      maxUserProcesses: null,
+      watchdogFd,
+      inputFds,
+    });
     return { limits: null, group: null, enforcement: { memory: none, processes: none, cpu: none }, prelude, watchdog: watchdogFd !== null };
   }
   const limits = resolveResourceLimits(req.limits, req.timeoutMs, { totalMemoryBytes: totalmem(), cpus: availableParallelism() });
@@ -224,7 +231,14 @@ async function setUpLimits(req: ExecRequest, kind: SandboxKind, inputFds: Launch
     processes: group?.pidsDir != null ? cgroupKind : maxUserProcesses !== null ? ('rlimit' as const) : ('none' as const),
     cpu: 'rlimit' as const,
   };
-  const prelude = buildLimitPrelude({ cgroupProcsFiles: group?.procsFiles ?? [], cpuSeconds: limits.cpuSeconds, dataBytes, maxUserProcesses, watchdogFd, inputFds });
+  const prelude = buildLimitPrelude({
+    cgroupProcsFiles: group?.procsFiles ?? [],
+    cpuSeconds: limits.cpuSeconds,
+    dataBytes,
+    maxUserProcesses,
+    watchdogFd,
+    inputFds,
+  });
   return { limits, group, enforcement, prelude, watchdog: watchdogFd !== null };
 }
 
@@ -271,7 +285,14 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     const env = scrubEnvironment(process.env, { ...req.env, TMPDIR: tmpDir });
     // Plain files only: a bind follows links, and a link here would be the check's, not ours.
     const readOnlyPaths = (req.readOnlyPaths ?? []).filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isFile() === true);
-    const launch = await buildLaunch(availability.kind, availability.executable, { command: req.command, cwd, tmpDir, writableDirs, readOnlyPaths, network: req.network === true });
+    const launch = await buildLaunch(availability.kind, availability.executable, {
+      command: req.command,
+      cwd,
+      tmpDir,
+      writableDirs,
+      readOnlyPaths,
+      network: req.network === true,
+    });
     setup = await setUpLimits(req, availability.kind, launch.inputFds);
     // The prelude joins the cgroup, sets the rlimits and starts the watchdog, then execs the launch.
     const limited: Launch = { file: '/bin/sh', args: ['-c', setup.prelude, launch.file, ...launch.args] };
@@ -291,7 +312,11 @@ function diedOfCpuLimit(exit: { code: number | null; signal: NodeJS.Signals | nu
   return exit.signal === 'SIGXCPU' || (exit.code === SIGXCPU_EXIT && /CPU time limit exceeded/i.test(stderrTail));
 }
 
-async function resourceReport(setup: LimitSetup, exit: { code: number | null; signal: NodeJS.Signals | null }, stderrTail: string): Promise<ResourceReport> {
+async function resourceReport(
+  setup: LimitSetup,
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  stderrTail: string,
+): Promise<ResourceReport> {
   const stats = setup.group === null ? null : await setup.group.stats();
   return {
     limits: setup.limits,
@@ -355,7 +380,10 @@ async function execute(
       liveBytes += chunk.length;
       if (liveBytes >= liveCap) {
         liveStopped = true;
-        emit(`\n[mlx-factory] Live output stops here, after ${liveBytes} bytes; the run goes on, and its result keeps the beginning and the end of the output.\n`, stream);
+        emit(
+          `\n[mlx-factory] Live output stops here, after ${liveBytes} bytes; the run goes on, and its result keeps the beginning and the end of the output.\n`,
+          stream,
+        );
       }
     });
   }
@@ -367,10 +395,13 @@ async function execute(
   };
   let timedOut = false;
   let cancelled = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void killTree();
-  }, Math.min(req.timeoutMs, MAX_TIMER_MS));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      void killTree();
+    },
+    Math.min(req.timeoutMs, MAX_TIMER_MS),
+  );
   const onAbort = (): void => {
     cancelled = true;
     void killTree();
@@ -388,7 +419,10 @@ async function execute(
   // The grace timer is cleared once the pipes close: left pending, it would hold the CLI's process
   // open for the whole grace period after its last line.
   let graceTimer: NodeJS.Timeout | undefined;
-  const pipesClosed = await Promise.race([closed, new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), PIPE_CLOSE_GRACE_MS)))]);
+  const pipesClosed = await Promise.race([
+    closed,
+    new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), PIPE_CLOSE_GRACE_MS))),
+  ]);
   clearTimeout(graceTimer);
   if (!pipesClosed) {
     // Held open by a process that left the group (only possible without a sandbox).

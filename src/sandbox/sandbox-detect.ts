@@ -62,7 +62,20 @@ async function probeBwrap(pathEnv: string | undefined): Promise<SandboxAvailabil
   }
   // The namespaces and flags a real run uses; a plain `bwrap --version` would pass where
   // namespace creation is forbidden.
-  const probeArgs = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-net', '--unshare-pid', '--cap-drop', 'ALL', 'true'];
+  const probeArgs = [
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--unshare-net',
+    '--unshare-pid',
+    '--cap-drop',
+    'ALL',
+    'true',
+  ];
   try {
     await execFileAsync(bwrap, probeArgs, { timeout: PROBE_TIMEOUT_MS });
     return { kind: 'bwrap', executable: bwrap };

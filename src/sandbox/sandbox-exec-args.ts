@@ -20,7 +20,8 @@ export function setMacosProfilePath(path: string): void {
 
 /** The configured profile; a typed error if no entry point set one (a wiring bug, not a user error). */
 export function macosProfilePath(): string {
-  if (macosProfile === null) throw new FactoryError('SANDBOX_UNAVAILABLE', 'The macOS sandbox profile was not configured (setMacosProfilePath was never called).');
+  if (macosProfile === null)
+    throw new FactoryError('SANDBOX_UNAVAILABLE', 'The macOS sandbox profile was not configured (setMacosProfilePath was never called).');
   return macosProfile;
 }
 
@@ -42,9 +43,11 @@ export interface SandboxExecPlan {
 /** The rules added after the profile's own (later rules win in SBPL). */
 export function extraSandboxRules(plan: Pick<SandboxExecPlan, 'writableDirs' | 'readOnlyPaths' | 'network'>): string {
   const rules: string[] = [];
-  if (plan.writableDirs.length > 0) rules.push(`(allow file-write*\n${plan.writableDirs.map((dir) => `  (subpath ${sbplString(dir)})`).join('\n')})`);
+  if (plan.writableDirs.length > 0)
+    rules.push(`(allow file-write*\n${plan.writableDirs.map((dir) => `  (subpath ${sbplString(dir)})`).join('\n')})`);
   if (plan.network === true) rules.push('(allow network*)');
-  if ((plan.readOnlyPaths ?? []).length > 0) rules.push(`(deny file-write*\n${(plan.readOnlyPaths ?? []).map((file) => `  (literal ${sbplString(file)})`).join('\n')})`);
+  if ((plan.readOnlyPaths ?? []).length > 0)
+    rules.push(`(deny file-write*\n${(plan.readOnlyPaths ?? []).map((file) => `  (literal ${sbplString(file)})`).join('\n')})`);
   return rules.join('\n');
 }
 

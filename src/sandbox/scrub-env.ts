@@ -100,10 +100,7 @@ function isSafe(name: string, value: string): boolean {
  * Builds the child's environment. `env` is filtered through the allow-list; `extra` is taken
  * as given (it is what the caller asked for) and overrides `env`; both lose credentials.
  */
-export function scrubEnvironment(
-  env: NodeJS.ProcessEnv,
-  extra: Record<string, string> = {},
-): Record<string, string> {
+export function scrubEnvironment(env: NodeJS.ProcessEnv, extra: Record<string, string> = {}): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && isAllowedName(name) && isSafe(name, value)) result[name] = value;

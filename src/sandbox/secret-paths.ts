@@ -48,10 +48,7 @@ export interface SecretPath {
 
 /** The secret paths that exist on this machine, resolved and de-duplicated. */
 export async function findSecretPaths(home: string): Promise<SecretPath[]> {
-  const candidates = [
-    ...(isAbsolute(home) ? HOME_SECRET_PATHS.map((relative) => join(home, relative)) : []),
-    ...SYSTEM_SECRET_PATHS,
-  ];
+  const candidates = [...(isAbsolute(home) ? HOME_SECRET_PATHS.map((relative) => join(home, relative)) : []), ...SYSTEM_SECRET_PATHS];
   const found = new Map<string, SecretPath>();
   for (const candidate of candidates) {
     try {

@@ -6,7 +6,8 @@ import { z } from 'zod';
  * it can generate. No `model` field: any other string than the one it was started with would make
  * it load another model.
  */
-export type ProbeResult = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: string; readonly retryable: boolean };
+export type ProbeResult =
+  { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: string; readonly retryable: boolean };
 
 const completionSchema = z.object({ choices: z.array(z.unknown()).min(1) }).loose();
 

@@ -66,7 +66,8 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
       if (realLaunch === null) {
         runtime = await requireRuntime({ home: options.home, configPython: config.server.python, env: options.env });
         fit = await fitFor(model, config);
-        if (fit.verdict === 'too-large' && options.allowTooLarge !== true) throw new FactoryError('MODEL_TOO_LARGE', `${model.arg}: ${fit.message}`, { fit });
+        if (fit.verdict === 'too-large' && options.allowTooLarge !== true)
+          throw new FactoryError('MODEL_TOO_LARGE', `${model.arg}: ${fit.message}`, { fit });
         if (fit.verdict !== 'fits') options.onWarning?.(`${model.arg}: ${fit.message}`);
         realLaunch = mlxLaunchBuilder({ python: runtime.python, model: model.arg, home: options.home, env: options.env });
       }

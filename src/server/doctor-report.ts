@@ -61,12 +61,30 @@ function platformCheck(platform: NodeJS.Platform, arch: string): DoctorCheck {
   if (platform === 'darwin') {
     return arch === 'arm64'
       ? { id: 'platform', label: 'Platform', status: 'ok', found: 'macOS on Apple silicon (mlx uses Metal)', fix: null }
-      : { id: 'platform', label: 'Platform', status: 'missing', found: `macOS on ${arch}`, fix: 'mlx needs an Apple silicon Mac; use --server-url to point at a server on another machine' };
+      : {
+          id: 'platform',
+          label: 'Platform',
+          status: 'missing',
+          found: `macOS on ${arch}`,
+          fix: 'mlx needs an Apple silicon Mac; use --server-url to point at a server on another machine',
+        };
   }
   if (platform === 'linux') {
-    return { id: 'platform', label: 'Platform', status: 'ok', found: `Linux ${arch} (mlx runs on the CPU: fine for tests and tiny models, slow for real ones)`, fix: null };
+    return {
+      id: 'platform',
+      label: 'Platform',
+      status: 'ok',
+      found: `Linux ${arch} (mlx runs on the CPU: fine for tests and tiny models, slow for real ones)`,
+      fix: null,
+    };
   }
-  return { id: 'platform', label: 'Platform', status: 'missing', found: platform, fix: 'mlx runs on macOS (Apple silicon) and Linux only; use --server-url' };
+  return {
+    id: 'platform',
+    label: 'Platform',
+    status: 'missing',
+    found: platform,
+    fix: 'mlx runs on macOS (Apple silicon) and Linux only; use --server-url',
+  };
 }
 
 function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | null {
@@ -84,7 +102,11 @@ function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | 
   return null;
 }
 
-async function runtimeChecks(options: DoctorOptions, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promise<{ checks: DoctorCheck[]; runtime: MlxRuntime | null; tried: readonly TriedPython[] }> {
+async function runtimeChecks(
+  options: DoctorOptions,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+): Promise<{ checks: DoctorCheck[]; runtime: MlxRuntime | null; tried: readonly TriedPython[] }> {
   const { runtime, tried } = await discoverRuntime({ home: options.home, configPython: options.config.server.python, env, platform });
   const pinnedMlx = PYTHON_REQUIREMENTS.packages['mlx'] ?? '?';
   const pinnedLm = PYTHON_REQUIREMENTS.packages['mlx-lm'] ?? '?';
@@ -93,13 +115,27 @@ async function runtimeChecks(options: DoctorOptions, env: NodeJS.ProcessEnv, pla
     const configured = tried.find((t) => t.source === 'config');
     const python: DoctorCheck =
       base !== null && base.info !== null
-        ? { id: 'python', label: 'Python', status: 'ok', found: `Python ${base.info.version} at ${base.path} (${base.source}) — no mlx-lm in it`, fix: null }
+        ? {
+            id: 'python',
+            label: 'Python',
+            status: 'ok',
+            found: `Python ${base.info.version} at ${base.path} (${base.source}) — no mlx-lm in it`,
+            fix: null,
+          }
         : {
             id: 'python',
             label: 'Python',
             status: 'missing',
-            found: configured !== undefined ? `server.python ${configured.path}: ${configured.detail}` : tried.length === 0 ? 'no Python found' : `none ${minPythonText()}+ (${tried.map((t) => t.detail).join('; ')})`,
-            fix: platform === 'darwin' ? `install Python ${minPythonText()}+: \`brew install python@3.12\` or \`uv python install 3.12\`` : `install Python ${minPythonText()}+ (e.g. \`apt-get install python3 python3-venv\`)`,
+            found:
+              configured !== undefined
+                ? `server.python ${configured.path}: ${configured.detail}`
+                : tried.length === 0
+                  ? 'no Python found'
+                  : `none ${minPythonText()}+ (${tried.map((t) => t.detail).join('; ')})`,
+            fix:
+              platform === 'darwin'
+                ? `install Python ${minPythonText()}+: \`brew install python@3.12\` or \`uv python install 3.12\``
+                : `install Python ${minPythonText()}+ (e.g. \`apt-get install python3 python3-venv\`)`,
           };
     return {
       checks: [
@@ -129,7 +165,13 @@ async function runtimeChecks(options: DoctorOptions, env: NodeJS.ProcessEnv, pla
           found: `${runtime.mlxVersion ?? '?'} (computes on ${deep.device})`,
           fix: runtime.mlxVersion === pinnedMlx ? null : `tested with ${pinnedMlx}; ${INSTALL_FIX} to use the tested set`,
         }
-      : { id: 'mlx', label: 'mlx', status: 'missing', found: `${runtime.mlxVersion ?? 'not installed'}, but importing it fails: ${deep.error}`, fix: INSTALL_FIX },
+      : {
+          id: 'mlx',
+          label: 'mlx',
+          status: 'missing',
+          found: `${runtime.mlxVersion ?? 'not installed'}, but importing it fails: ${deep.error}`,
+          fix: INSTALL_FIX,
+        },
     {
       id: 'mlx-lm',
       label: 'mlx-lm',
@@ -146,17 +188,31 @@ async function portCheck(config: FactoryConfig, running: DoctorOptions['running'
   const port = config.server.port;
   const serving = running != null && running.port !== null && ['ready', 'adopted', 'starting', 'restarting'].includes(running.state);
   if (serving) {
-    const whose = running.owned ? `the app's server${running.pid !== null ? ` (pid ${running.pid})` : ''}` : 'a server the app uses but did not start';
+    const whose = running.owned
+      ? `the app's server${running.pid !== null ? ` (pid ${running.pid})` : ''}`
+      : 'a server the app uses but did not start';
     const moved = running.port !== port ? ` (server.port is ${port}, which was taken)` : '';
     return { id: 'port', label: 'Port', status: 'ok', found: `${host}:${running.port} is served by ${whose}${moved}`, fix: null };
   }
   if (await isPortFree(host, port)) return { id: 'port', label: 'Port', status: 'ok', found: `${host}:${port} is free`, fix: null };
   const listener = await identifyListener(host, port);
   if (listener.kind === 'openai') {
-    return { id: 'port', label: 'Port', status: 'ok', found: `${host}:${port}: an OpenAI-compatible server answers (models: ${listener.models.slice(0, 3).join(', ') || 'none listed'}); it is used when it serves the configured model`, fix: null };
+    return {
+      id: 'port',
+      label: 'Port',
+      status: 'ok',
+      found: `${host}:${port}: an OpenAI-compatible server answers (models: ${listener.models.slice(0, 3).join(', ') || 'none listed'}); it is used when it serves the configured model`,
+      fix: null,
+    };
   }
   const detail = listener.kind === 'other' ? listener.detail : 'cannot be bound';
-  return { id: 'port', label: 'Port', status: 'warn', found: `${host}:${port} is taken by something else (${detail}); the server will use the next free port`, fix: 'set server.port in factory.yaml to a free port' };
+  return {
+    id: 'port',
+    label: 'Port',
+    status: 'warn',
+    found: `${host}:${port} is taken by something else (${detail}); the server will use the next free port`,
+    fix: 'set server.port in factory.yaml to a free port',
+  };
 }
 
 async function modelCheck(options: DoctorOptions, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
@@ -174,14 +230,25 @@ async function modelCheck(options: DoctorOptions, env: NodeJS.ProcessEnv): Promi
     };
   } catch (error) {
     if (!isFactoryError(error)) throw error;
-    return { id: 'model', label: 'Model', status: 'missing', found: error.message, fix: `download it, or set server.model to one of the local models below` };
+    return {
+      id: 'model',
+      label: 'Model',
+      status: 'missing',
+      found: error.message,
+      fix: `download it, or set server.model to one of the local models below`,
+    };
   }
 }
 
 export async function gatherDoctorReport(options: DoctorOptions): Promise<DoctorReport> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
-  const [runtime, port, memory, model] = await Promise.all([runtimeChecks(options, env, platform), portCheck(options.config, options.running), readSystemMemory(platform), modelCheck(options, env)]);
+  const [runtime, port, memory, model] = await Promise.all([
+    runtimeChecks(options, env, platform),
+    portCheck(options.config, options.running),
+    readSystemMemory(platform),
+    modelCheck(options, env),
+  ]);
   const checks: DoctorCheck[] = [platformCheck(platform, process.arch), ...runtime.checks, port];
   checks.push({
     id: 'memory',
@@ -196,7 +263,13 @@ export async function gatherDoctorReport(options: DoctorOptions): Promise<Doctor
     checks.push(
       chromium !== null
         ? { id: 'chromium', label: 'Chromium (ui tests)', status: 'ok', found: chromium, fix: null }
-        : { id: 'chromium', label: 'Chromium (ui tests)', status: 'warn', found: 'not found on PATH (only needed for the browser UI tests)', fix: 'apt-get install chromium' },
+        : {
+            id: 'chromium',
+            label: 'Chromium (ui tests)',
+            status: 'warn',
+            found: 'not found on PATH (only needed for the browser UI tests)',
+            fix: 'apt-get install chromium',
+          },
     );
   }
   return {
@@ -212,5 +285,11 @@ export async function gatherDoctorReport(options: DoctorOptions): Promise<Doctor
 /** The checks as the API gives them (`doctor.run`): a missing piece is an error there. */
 export async function apiDoctorChecks(options: DoctorOptions): Promise<ApiDoctorCheck[]> {
   const report = await gatherDoctorReport(options);
-  return report.checks.map((c) => ({ id: c.id, label: c.label, status: c.status === 'missing' ? 'error' : c.status, detail: c.found, fix: c.fix }));
+  return report.checks.map((c) => ({
+    id: c.id,
+    label: c.label,
+    status: c.status === 'missing' ? 'error' : c.status,
+    detail: c.found,
+    fix: c.fix,
+  }));
 }

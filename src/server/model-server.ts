@@ -41,7 +41,18 @@ export interface CommandModelServer extends ModelServer {
 
 /** A status for a server we neither start nor stop, only use. */
 function usedStatus(url: string, model: string, reachable: boolean, detail: string): ServerStatus {
-  return { state: reachable ? 'adopted' : 'stopped', previous: 'stopped', detail, url: reachable ? url : null, port: portOf(url), pid: null, model, owned: false, restarts: 0, logTail: [] };
+  return {
+    state: reachable ? 'adopted' : 'stopped',
+    previous: 'stopped',
+    detail,
+    url: reachable ? url : null,
+    port: portOf(url),
+    pid: null,
+    model,
+    owned: false,
+    restarts: 0,
+    logTail: [],
+  };
 }
 
 export interface UrlServerOptions {
@@ -73,7 +84,12 @@ export class UrlModelServer implements CommandModelServer {
   }
 
   status(): ServerStatus {
-    return usedStatus(this.options.url, this.options.model ?? '', this.reachable, this.reachable ? `Using the server at ${this.options.url}.` : 'Not checked yet.');
+    return usedStatus(
+      this.options.url,
+      this.options.model ?? '',
+      this.reachable,
+      this.reachable ? `Using the server at ${this.options.url}.` : 'Not checked yet.',
+    );
   }
 
   async stop(): Promise<void> {
@@ -101,7 +117,12 @@ export class ConfiguredUrlServer implements CommandModelServer {
   }
 
   chatModel(timeoutMs: number): ChatModel {
-    return new OpenAiChatModel({ baseUrl: this.config.server.url ?? '', timeoutMs, model: this.model ?? this.control.model(), apiKey: this.apiKey });
+    return new OpenAiChatModel({
+      baseUrl: this.config.server.url ?? '',
+      timeoutMs,
+      model: this.model ?? this.control.model(),
+      apiKey: this.apiKey,
+    });
   }
 
   status(): ServerStatus {

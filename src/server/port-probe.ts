@@ -47,7 +47,13 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
  * notices the port within ~25 ms of it opening at a negligible cost. `nudge` lets the caller cut a
  * wait short (the server printed "Starting httpd", so the port is open now).
  */
-export async function waitForPortOpen(host: string, port: number, signal: AbortSignal, intervalMs = 25, nudge?: (wake: () => void) => () => void): Promise<boolean> {
+export async function waitForPortOpen(
+  host: string,
+  port: number,
+  signal: AbortSignal,
+  intervalMs = 25,
+  nudge?: (wake: () => void) => () => void,
+): Promise<boolean> {
   while (!signal.aborted) {
     if (await canConnect(host, port, 500)) return true;
     await new Promise<void>((resolve) => {

@@ -40,7 +40,10 @@ export async function recordedServerStatus(home: string, probeTimeoutMs = 5000):
   };
 }
 
-export type StopOutcome = { readonly stopped: 'none' } | { readonly stopped: 'stale'; readonly record: PidFileRecord } | { readonly stopped: 'server'; readonly record: PidFileRecord; readonly via: 'supervisor' | 'signal' };
+export type StopOutcome =
+  | { readonly stopped: 'none' }
+  | { readonly stopped: 'stale'; readonly record: PidFileRecord }
+  | { readonly stopped: 'server'; readonly record: PidFileRecord; readonly via: 'supervisor' | 'signal' };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -59,7 +59,10 @@ async function handlePidFile(context: AdoptContext, record: PidFileRecord, signa
       const owned = !ownerAlive;
       if (owned) writePidFile(context.pidFile, { ...record, supervisorPid: process.pid, state: 'ready' });
       const whose = owned ? 'left by an earlier run; it is ours now' : `run by process ${record.supervisorPid}; it stays theirs`;
-      return { server: { pid: record.pid, pgid: record.pgid, port: record.port, owned }, detail: `Adopted the server already running at ${url} (pid ${record.pid}, ${whose}).` };
+      return {
+        server: { pid: record.pid, pgid: record.pgid, port: record.port, owned },
+        detail: `Adopted the server already running at ${url} (pid ${record.pid}, ${whose}).`,
+      };
     }
     if (ownerAlive) {
       note(`The server of process ${record.supervisorPid} at ${url} does not answer (${probe.reason}); leaving it to its owner.`);
@@ -82,7 +85,8 @@ async function handlePidFile(context: AdoptContext, record: PidFileRecord, signa
   return null;
 }
 
-export type PortChoice = { readonly kind: 'adopt'; readonly found: AdoptFinding } | { readonly kind: 'port'; readonly port: number } | { readonly kind: 'none' };
+export type PortChoice =
+  { readonly kind: 'adopt'; readonly found: AdoptFinding } | { readonly kind: 'port'; readonly port: number } | { readonly kind: 'none' };
 
 /** The preferred port, unless something holds it: then adopt it (an OpenAI server with our model) or move on. */
 export async function choosePort(context: AdoptContext, preferred: number, signal: AbortSignal): Promise<PortChoice> {
@@ -96,12 +100,17 @@ export async function choosePort(context: AdoptContext, preferred: number, signa
       if (probe.ok) {
         return {
           kind: 'adopt',
-          found: { server: { pid: null, pgid: null, port: preferred, owned: false }, detail: `Adopted the OpenAI-compatible server already serving ${model} at ${url} (not started by us: it is left running on stop).` },
+          found: {
+            server: { pid: null, pgid: null, port: preferred, owned: false },
+            detail: `Adopted the OpenAI-compatible server already serving ${model} at ${url} (not started by us: it is left running on stop).`,
+          },
         };
       }
       note(`The server at ${url} lists ${model} but does not answer (${probe.reason}).`);
     } else {
-      note(`Port ${preferred} is taken by an OpenAI-compatible server for other models (${listener.models.slice(0, 3).join(', ') || 'none listed'}).`);
+      note(
+        `Port ${preferred} is taken by an OpenAI-compatible server for other models (${listener.models.slice(0, 3).join(', ') || 'none listed'}).`,
+      );
     }
   } else if (listener.kind === 'other') {
     note(`Port ${preferred} is used by something that is not an OpenAI-compatible server (${listener.detail}).`);

@@ -35,7 +35,9 @@ export class ServerChoice implements ModelServer {
   }
 
   private make(config: FactoryConfig): Control {
-    return config.server.url !== null ? new ExternalServerControl({ config: this.options.config, env: this.options.env }) : new SupervisorControl(this.options);
+    return config.server.url !== null
+      ? new ExternalServerControl({ config: this.options.config, env: this.options.env })
+      : new SupervisorControl(this.options);
   }
 
   /** Which kind is in use now (for tests and the Settings view's first paint). */
@@ -58,14 +60,21 @@ export class ServerChoice implements ModelServer {
       this.control = this.make(config);
       if (this.listeners.size > 0) this.offCurrent = this.control.onEvent((event) => this.emit(event));
       // Every view shows the new state at once, before any start finishes.
-      this.emit({ type: 'server.state', ...this.control.status(), detail: `Settings changed: ${this.describe(config)}.`, time: new Date().toISOString() });
+      this.emit({
+        type: 'server.state',
+        ...this.control.status(),
+        detail: `Settings changed: ${this.describe(config)}.`,
+        time: new Date().toISOString(),
+      });
       if (this.control instanceof ExternalServerControl || wasRunning) void this.control.start().catch(() => undefined);
     });
     return this.switching;
   }
 
   private describe(config: FactoryConfig): string {
-    return config.server.url !== null ? `using the OpenAI-compatible server at ${config.server.url}` : `using the app's own MLX server for ${config.server.model}`;
+    return config.server.url !== null
+      ? `using the OpenAI-compatible server at ${config.server.url}`
+      : `using the app's own MLX server for ${config.server.model}`;
   }
 
   async start(request: { model?: string | undefined; port?: number | undefined } = {}): Promise<ServerStatus> {

@@ -8,7 +8,14 @@ import type { FatalLine } from './server-log.js';
  * polling, nudged by its "Starting httpd" line) and a 1-token completion answers; a fatal log line,
  * an exit, a cancel or the timeout ends the wait early with the reason.
  */
-export type ReadyOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: 'exited' | 'fatal' | 'timeout' | 'probe' | 'cancelled'; readonly fatal?: FatalLine; readonly detail: string };
+export type ReadyOutcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly reason: 'exited' | 'fatal' | 'timeout' | 'probe' | 'cancelled';
+      readonly fatal?: FatalLine;
+      readonly detail: string;
+    };
 
 export interface ReadinessOptions {
   readonly host: string;
@@ -37,12 +44,18 @@ export async function waitUntilReady(run: Running, options: ReadinessOptions, si
     };
     if (await waitForPortOpen(host, run.port, local.signal, options.portPollMs, nudge)) {
       run.timings.portOpenAt = performance.now();
-      options.note(`Port ${run.port} open after ${((run.timings.portOpenAt - run.timings.spawnedAt) / 1000).toFixed(2)} s; waiting for the model to answer.`);
+      options.note(
+        `Port ${run.port} open after ${((run.timings.portOpenAt - run.timings.spawnedAt) / 1000).toFixed(2)} s; waiting for the model to answer.`,
+      );
       while (!local.signal.aborted) {
-        const probe = await completionProbe(url, { timeoutMs: Math.max(1000, timeoutMs - (performance.now() - run.startedAt)), signal: local.signal });
+        const probe = await completionProbe(url, {
+          timeoutMs: Math.max(1000, timeoutMs - (performance.now() - run.startedAt)),
+          signal: local.signal,
+        });
         if (probe.ok) return { ok: true };
         if (local.signal.aborted) break;
-        if (!probe.retryable) return { ok: false, reason: 'probe', detail: `The server answered the readiness check with ${probe.reason}.` };
+        if (!probe.retryable)
+          return { ok: false, reason: 'probe', detail: `The server answered the readiness check with ${probe.reason}.` };
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
@@ -57,11 +70,18 @@ export async function waitUntilReady(run: Running, options: ReadinessOptions, si
 function explainNotReady(run: Running, signal: AbortSignal, timeoutMs: number): ReadyOutcome {
   if (signal.aborted) return { ok: false, reason: 'cancelled', detail: 'Cancelled.' };
   if (run.fatal === 'load-failed') {
-    return { ok: false, reason: 'fatal', fatal: 'load-failed', detail: 'The server could not load the model (its generation thread died; see its last lines below).' };
+    return {
+      ok: false,
+      reason: 'fatal',
+      fatal: 'load-failed',
+      detail: 'The server could not load the model (its generation thread died; see its last lines below).',
+    };
   }
-  if (run.fatal === 'port-in-use') return { ok: false, reason: 'fatal', fatal: 'port-in-use', detail: `Port ${run.port} is already in use.` };
+  if (run.fatal === 'port-in-use')
+    return { ok: false, reason: 'fatal', fatal: 'port-in-use', detail: `Port ${run.port} is already in use.` };
   if (run.exit !== null) {
-    const how = run.exit.error ?? (run.exit.signal !== null ? `was killed by ${run.exit.signal}` : `exited with code ${String(run.exit.code)}`);
+    const how =
+      run.exit.error ?? (run.exit.signal !== null ? `was killed by ${run.exit.signal}` : `exited with code ${String(run.exit.code)}`);
     return { ok: false, reason: 'exited', detail: `The server ${how} before it was ready.` };
   }
   return { ok: false, reason: 'timeout', detail: `The server did not answer a completion within ${Math.round(timeoutMs / 1000)} s.` };

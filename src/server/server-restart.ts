@@ -6,9 +6,16 @@ import { decideRestart, type RestartPolicy, type ServerAction, type ServerStatus
  * up (`failed`, saying why and where the log is) or schedule a restart after the back-off; the
  * restart goes to the same port when it is free, else the next free one.
  */
-export type CrashResponse = { readonly action: ServerAction & { type: 'failed' } } | { readonly action: ServerAction & { type: 'restart-scheduled' }; readonly delayMs: number };
+export type CrashResponse =
+  | { readonly action: ServerAction & { type: 'failed' } }
+  | { readonly action: ServerAction & { type: 'restart-scheduled' }; readonly delayMs: number };
 
-export function respondToCrash(status: ServerStatus, crash: { detail: string; uptimeMs: number; logTail: readonly string[] }, policy: RestartPolicy, logFile: string): CrashResponse {
+export function respondToCrash(
+  status: ServerStatus,
+  crash: { detail: string; uptimeMs: number; logTail: readonly string[] },
+  policy: RestartPolicy,
+  logFile: string,
+): CrashResponse {
   const decision = decideRestart(status, crash.uptimeMs, policy);
   if (!decision.restart) {
     return {
@@ -22,7 +29,11 @@ export function respondToCrash(status: ServerStatus, crash: { detail: string; up
   const seconds = decision.delayMs / 1000;
   return {
     delayMs: decision.delayMs,
-    action: { type: 'restart-scheduled', delayMs: decision.delayMs, detail: `${crash.detail} Restarting in ${seconds} s (crash ${status.crashStreak} of at most ${policy.maxFastCrashes} in a row).` },
+    action: {
+      type: 'restart-scheduled',
+      delayMs: decision.delayMs,
+      detail: `${crash.detail} Restarting in ${seconds} s (crash ${status.crashStreak} of at most ${policy.maxFastCrashes} in a row).`,
+    },
   };
 }
 

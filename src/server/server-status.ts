@@ -51,7 +51,12 @@ export interface RestartPolicy {
   readonly fastCrashWindowMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000, maxFastCrashes: 5, fastCrashWindowMs: 60_000 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxFastCrashes: 5,
+  fastCrashWindowMs: 60_000,
+};
 
 const TRANSITIONS: Readonly<Record<ServerStateName, readonly ServerStateName[]>> = {
   stopped: ['starting', 'adopted', 'stopped', 'failed'],
@@ -83,21 +88,41 @@ export function canTransition(from: ServerStateName, to: ServerStateName): boole
 }
 
 /** The next status; throws on a transition that the state machine does not have (a supervisor bug). */
-export function reduceServerStatus(status: ServerStatus, action: ServerAction, policy: RestartPolicy = DEFAULT_RESTART_POLICY): ServerStatus {
+export function reduceServerStatus(
+  status: ServerStatus,
+  action: ServerAction,
+  policy: RestartPolicy = DEFAULT_RESTART_POLICY,
+): ServerStatus {
   const target = TARGET[action.type];
   if (!canTransition(status.state, target)) throw new Error(`server state: no transition ${status.state} → ${target} (${action.type})`);
   switch (action.type) {
     case 'starting':
       return { ...status, state: 'starting', detail: action.detail, pid: null, logTail: [] };
     case 'launching':
-      return { ...status, state: 'starting', detail: action.detail, port: action.port, pid: action.pid, owned: true, launches: status.launches + 1, logTail: [] };
+      return {
+        ...status,
+        state: 'starting',
+        detail: action.detail,
+        port: action.port,
+        pid: action.pid,
+        owned: true,
+        launches: status.launches + 1,
+        logTail: [],
+      };
     case 'ready':
       return { ...status, state: 'ready', detail: action.detail, logTail: [] };
     case 'adopted':
       return { ...status, state: 'adopted', detail: action.detail, port: action.port, pid: action.pid, owned: action.owned, logTail: [] };
     case 'exited': {
       const fast = action.uptimeMs < policy.fastCrashWindowMs;
-      return { ...status, state: 'crashed', detail: action.detail, pid: null, crashStreak: fast ? status.crashStreak + 1 : 1, logTail: [...action.logTail] };
+      return {
+        ...status,
+        state: 'crashed',
+        detail: action.detail,
+        pid: null,
+        crashStreak: fast ? status.crashStreak + 1 : 1,
+        logTail: [...action.logTail],
+      };
     }
     case 'restart-scheduled':
       return { ...status, state: 'restarting', detail: action.detail };

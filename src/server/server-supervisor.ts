@@ -12,7 +12,15 @@ import { isRequestLine, LogFileTailer, LogTail, ServerLogFile, SUPERVISOR_MARK }
 import { serverPaths, type ServerPaths } from './server-paths.js';
 import { waitUntilReady, type ReadyOutcome } from './server-readiness.js';
 import { relaunchPort, respondToCrash } from './server-restart.js';
-import { DEFAULT_RESTART_POLICY, INITIAL_STATUS, reduceServerStatus, restartsOf, type RestartPolicy, type ServerAction, type ServerStatus } from './server-status.js';
+import {
+  DEFAULT_RESTART_POLICY,
+  INITIAL_STATUS,
+  reduceServerStatus,
+  restartsOf,
+  type RestartPolicy,
+  type ServerAction,
+  type ServerStatus,
+} from './server-status.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** How a supervisor finds, launches, restarts and unloads its server. */
@@ -234,7 +242,11 @@ export class ServerSupervisor {
       this.adopt(choice.found);
       return 'adopted';
     }
-    if (choice.kind === 'none') throw this.startFailure(`No free port from ${preferred} to ${preferred + 50} on ${this.host}. Set server.port in factory.yaml to a free one.`, []);
+    if (choice.kind === 'none')
+      throw this.startFailure(
+        `No free port from ${preferred} to ${preferred + 50} on ${this.host}. Set server.port in factory.yaml to a free one.`,
+        [],
+      );
     return choice.port;
   }
 
@@ -253,7 +265,11 @@ export class ServerSupervisor {
       () => {
         this.adopted = null;
         if (adopted.owned) removePidFile(this.paths.pidFile, adopted.pid ?? undefined);
-        this.handleCrash(`The adopted server on port ${adopted.port}${adopted.pid !== null ? ` (pid ${adopted.pid})` : ''} is gone.`, Date.now() - adopted.since, adopted.port);
+        this.handleCrash(
+          `The adopted server on port ${adopted.port}${adopted.pid !== null ? ` (pid ${adopted.pid})` : ''} is gone.`,
+          Date.now() - adopted.since,
+          adopted.port,
+        );
       },
     );
     if (server.owned) this.armIdleTimer();
@@ -272,7 +288,16 @@ export class ServerSupervisor {
       const run = this.spawnServer(port, await this.options.launch(port, this.host));
       let outcome: ReadyOutcome;
       try {
-        outcome = await waitUntilReady(run, { host: this.host, timeoutMs: this.options.readyTimeoutMs ?? 600_000, portPollMs: this.options.portPollMs ?? 25, note: (line) => this.note(line) }, signal);
+        outcome = await waitUntilReady(
+          run,
+          {
+            host: this.host,
+            timeoutMs: this.options.readyTimeoutMs ?? 600_000,
+            portPollMs: this.options.portPollMs ?? 25,
+            note: (line) => this.note(line),
+          },
+          signal,
+        );
       } catch (error) {
         await this.killRun(run); // never leave a launched process behind on a bug of ours
         throw error;
@@ -395,7 +420,11 @@ export class ServerSupervisor {
       const state = this.status.state; // read again: it changed while we awaited
       if (!abort.signal.aborted && (state === 'starting' || state === 'restarting')) {
         const message = error instanceof Error ? error.message : String(error);
-        this.dispatch({ type: 'failed', detail: `Could not restart the server: ${message.split('\n')[0] ?? message}`, logTail: this.tail.last(TAIL_LINES) });
+        this.dispatch({
+          type: 'failed',
+          detail: `Could not restart the server: ${message.split('\n')[0] ?? message}`,
+          logTail: this.tail.last(TAIL_LINES),
+        });
       }
     } finally {
       if (this.startAbort === abort) this.startAbort = null;
@@ -499,7 +528,9 @@ export class ServerSupervisor {
         state,
       });
     } catch (error) {
-      this.note(`Could not write ${this.paths.pidFile}: ${error instanceof Error ? error.message : String(error)} (a crash of the app would leave the server behind).`);
+      this.note(
+        `Could not write ${this.paths.pidFile}: ${error instanceof Error ? error.message : String(error)} (a crash of the app would leave the server behind).`,
+      );
     }
   }
 

@@ -38,7 +38,10 @@ export class SupervisorControl implements ModelServer {
   private readonly sampler: MemorySampler;
 
   constructor(private readonly options: SupervisorControlOptions) {
-    this.sampler = new MemorySampler({ serverPid: () => this.current?.supervisor.status.pid ?? null, intervalMs: options.samplerIntervalMs });
+    this.sampler = new MemorySampler({
+      serverPid: () => this.current?.supervisor.status.pid ?? null,
+      intervalMs: options.samplerIntervalMs,
+    });
     this.sampler.on('memory.sample', (sample) => this.emit(sample));
   }
 
@@ -83,7 +86,18 @@ export class SupervisorControl implements ModelServer {
   status(): ServerStatus {
     const supervisor = this.current?.supervisor;
     if (supervisor === undefined) {
-      return { state: 'stopped', previous: 'stopped', detail: 'Not started.', url: null, port: null, pid: null, model: this.options.config().server.model, owned: false, restarts: 0, logTail: [] };
+      return {
+        state: 'stopped',
+        previous: 'stopped',
+        detail: 'Not started.',
+        url: null,
+        port: null,
+        pid: null,
+        model: this.options.config().server.model,
+        owned: false,
+        restarts: 0,
+        logTail: [],
+      };
     }
     return statusOfEvent(supervisor.snapshot());
   }
@@ -153,7 +167,13 @@ export class SupervisorControl implements ModelServer {
     run: (): Promise<DoctorCheck[]> => {
       const now = this.status();
       const running = { state: now.state, port: now.port, pid: now.pid, owned: now.owned };
-      return apiDoctorChecks({ config: this.options.config(), home: this.options.home, cwd: this.options.cwd, env: this.options.env, running });
+      return apiDoctorChecks({
+        config: this.options.config(),
+        home: this.options.home,
+        cwd: this.options.cwd,
+        env: this.options.env,
+        running,
+      });
     },
   };
 

@@ -18,7 +18,11 @@ export interface AttemptSummary {
 const ERROR_LINE_CHARS = 100;
 
 export function attemptHistoryLine(a: AttemptSummary): string {
-  const exit = !a.ran ? 'did not run' : a.timedOut ? `timed out after ${Math.round(a.executionTimeoutSec)} s` : `exited ${String(a.exitCode)}`;
+  const exit = !a.ran
+    ? 'did not run'
+    : a.timedOut
+      ? `timed out after ${Math.round(a.executionTimeoutSec)} s`
+      : `exited ${String(a.exitCode)}`;
   // The error's last line says more per token than the Sheriff's prose (which the next prompt has in full).
   const lastError = lastNonEmptyLine(a.errorText).slice(0, ERROR_LINE_CHARS);
   return `Attempt ${a.attempt}: edited ${a.edited.join(', ') || '(no change)'}; check ${exit}${lastError ? ` (${lastError})` : ''}; Sheriff ${a.verdict}`;
@@ -29,6 +33,9 @@ export function noEditHistoryLine(attempt: number): string {
 }
 
 function lastNonEmptyLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.at(-1) ?? '';
 }

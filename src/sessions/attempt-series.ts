@@ -39,7 +39,8 @@ export function earlierSeriesLines(events: readonly SessionEvent[]): string[] {
   let steps = 0;
   const flush = (): void => {
     const what = instruction === null ? 'the task' : `"${oneLine(instruction)}"`;
-    const edited = files.size > 0 ? `; ${steps} step(s) editing ${[...files].slice(0, 6).join(', ')}${files.size > 6 ? ', …' : ''}` : '; no edits';
+    const edited =
+      files.size > 0 ? `; ${steps} step(s) editing ${[...files].slice(0, 6).join(', ')}${files.size > 6 ? ', …' : ''}` : '; no edits';
     lines.push(`Earlier series ${series} (${what}): ${attempts} attempt(s), ${outcome}${edited}.`);
   };
   for (const e of events) {

@@ -15,7 +15,10 @@ export async function discardSession(paths: AppPaths, id: string): Promise<Disca
   const { record } = context;
   assertNotRunning(record, 'discard');
   if (record.state === 'discarded') {
-    throw new FactoryError('SESSION_DISCARDED', `Session ${record.id} was already discarded.${record.discard?.archiveRef ? ` Its commits are kept under ${record.discard.archiveRef}.` : ''}`);
+    throw new FactoryError(
+      'SESSION_DISCARDED',
+      `Session ${record.id} was already discarded.${record.discard?.archiveRef ? ` Its commits are kept under ${record.discard.archiveRef}.` : ''}`,
+    );
   }
   const outcome = await discardWorkspace({
     repoRoot: record.repo,

@@ -46,5 +46,9 @@ export function logWriteError(sessionId: string, file: string, error: unknown): 
     );
   }
   const reason = error instanceof Error ? error.message : String(error);
-  return new FactoryError('LOG_WRITE_FAILED', `Cannot write the session log ${file}: ${reason}. Session ${sessionId} stopped; its commits are safe in the repository.`, { file, errno: code ?? null });
+  return new FactoryError(
+    'LOG_WRITE_FAILED',
+    `Cannot write the session log ${file}: ${reason}. Session ${sessionId} stopped; its commits are safe in the repository.`,
+    { file, errno: code ?? null },
+  );
 }

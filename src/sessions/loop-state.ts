@@ -32,7 +32,6 @@ export interface LoopResumeState {
   readonly passedAttempt: number | null;
 }
 
-
 interface AttemptEvents {
   readonly attempt: number;
   readonly commits: EventOf<'commit'>[];

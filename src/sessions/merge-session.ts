@@ -89,21 +89,42 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
     prediction = await predictMerge(plan.sides);
   } catch (error) {
     if (!isFactoryError(error)) throw error;
-    return { canMerge: false, baseBranch: plan.sides.target, conflicts: [], blockedBy: [], upToDate: false, files: [], message: error.message };
+    return {
+      canMerge: false,
+      baseBranch: plan.sides.target,
+      conflicts: [],
+      blockedBy: [],
+      upToDate: false,
+      files: [],
+      message: error.message,
+    };
   }
   const target = plan.sides.target;
   const files = (await listChangedFiles(context.record.repo, prediction.targetCommit, prediction.tree, { stats: true })).map(toFileChange);
   const conflicts = prediction.conflicts.map((c) => c.path);
   const checkout = (await listWorktrees(context.record.repo)).find((w) => w.branch === prediction.targetRef && w.prunable === null) ?? null;
-  const blockedBy = checkout === null || files.length === 0 ? [] : await localChangesAmong(checkout.path, await changedPaths(context.record.repo, prediction.targetCommit, prediction.tree));
+  const blockedBy =
+    checkout === null || files.length === 0
+      ? []
+      : await localChangesAmong(checkout.path, await changedPaths(context.record.repo, prediction.targetCommit, prediction.tree));
   const upToDate = files.length === 0;
   let message: string;
   if (conflicts.length > 0) message = `Merging into ${target} would conflict in ${conflicts.length} file(s): ${conflicts.join(', ')}.`;
   else if (upToDate) message = `${target} already contains everything in this session; nothing to merge.`;
-  else if (blockedBy.length > 0) message = `${target} is checked out in ${checkout?.path ?? ''} and these files the merge changes have local changes there: ${blockedBy.join(', ')}.`;
-  else if (checkout !== null) message = `${files.length} file(s) will be merged into ${target}; its checkout in ${checkout.path} is brought along (a fast-forward that keeps local changes).`;
+  else if (blockedBy.length > 0)
+    message = `${target} is checked out in ${checkout?.path ?? ''} and these files the merge changes have local changes there: ${blockedBy.join(', ')}.`;
+  else if (checkout !== null)
+    message = `${files.length} file(s) will be merged into ${target}; its checkout in ${checkout.path} is brought along (a fast-forward that keeps local changes).`;
   else message = `${files.length} file(s) will be merged into ${target}.`;
-  return { canMerge: conflicts.length === 0 && !upToDate && blockedBy.length === 0, baseBranch: target, conflicts, blockedBy, upToDate, files, message };
+  return {
+    canMerge: conflicts.length === 0 && !upToDate && blockedBy.length === 0,
+    baseBranch: target,
+    conflicts,
+    blockedBy,
+    upToDate,
+    files,
+    message,
+  };
 }
 
 export interface SessionMergeResult extends MergeResult {
@@ -121,7 +142,8 @@ export async function mergeSession(paths: AppPaths, id: string, options: MergeOp
   try {
     return await mergeSessionNow(paths, context, options);
   } catch (error) {
-    const recovered = isFactoryError(error) && error.code === 'NOTHING_TO_MERGE' ? await recordInterruptedMerge(paths, context, options) : null;
+    const recovered =
+      isFactoryError(error) && error.code === 'NOTHING_TO_MERGE' ? await recordInterruptedMerge(paths, context, options) : null;
     if (recovered !== null) return recovered;
     throw error;
   }
@@ -146,7 +168,11 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
   const kept = (await listRefs(record.repo, mergedPrefix)).some((r) => r.sha === sessionHead);
   if (!kept) {
     const n = await nextRefNumber(record.repo, mergedPrefix);
-    await updateRef(record.repo, { ref: factoryRefs.merged(record.id, n), newValue: sessionHead, reason: 'mlx-factory: merge recorded after an interruption' });
+    await updateRef(record.repo, {
+      ref: factoryRefs.merged(record.id, n),
+      newValue: sessionHead,
+      reason: 'mlx-factory: merge recorded after an interruption',
+    });
   }
   appendEvent(paths, record.id, {
     type: 'merge',
@@ -189,10 +215,21 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
   const outcome = await mergeIntoBranch({ ...plan.sides, squash, message });
   const sessionHead = outcome.prediction.sessionHead;
   const n = await nextRefNumber(record.repo, `${factoryRefs.prefix(record.id)}merged/`);
-  await updateRef(record.repo, { ref: factoryRefs.merged(record.id, n), newValue: sessionHead, reason: `mlx-factory: merged into ${target}` });
+  await updateRef(record.repo, {
+    ref: factoryRefs.merged(record.id, n),
+    newValue: sessionHead,
+    reason: `mlx-factory: merged into ${target}`,
+  });
   let worktreeRemoved = false;
   if (options.removeWorktree === true) {
-    const removed = await removeSessionWorktree({ repoRoot: record.repo, commonDir: context.commonDir, worktree: record.worktree, gitDir: record.gitDir, worktreesRoot: paths.worktrees, wipRef: factoryRefs.mergedWip(record.id, n) });
+    const removed = await removeSessionWorktree({
+      repoRoot: record.repo,
+      commonDir: context.commonDir,
+      worktree: record.worktree,
+      gitDir: record.gitDir,
+      worktreesRoot: paths.worktrees,
+      wipRef: factoryRefs.mergedWip(record.id, n),
+    });
     worktreeRemoved = removed.removed;
   }
   const base = outcome.prediction.base ?? (await mergeBase(record.repo, outcome.prediction.targetCommit, sessionHead)) ?? record.baseCommit;

@@ -16,7 +16,10 @@ export async function relocateSession(paths: AppPaths, id: string, newFolder: st
   const { record } = loadSession(paths, id);
   const repo = await inspectRepo(path.resolve(newFolder));
   if (!(await hasCommit(repo.root, record.baseCommit))) {
-    throw new FactoryError('BAD_USAGE', `${repo.root} does not contain the session's base commit ${record.baseCommit.slice(0, 8)}; it is not the repository session ${id} started in.`);
+    throw new FactoryError(
+      'BAD_USAGE',
+      `${repo.root} does not contain the session's base commit ${record.baseCommit.slice(0, 8)}; it is not the repository session ${id} started in.`,
+    );
   }
   if (fs.existsSync(record.worktree)) await repairWorktree(repo.root, record.worktree);
   if (repo.root !== record.repo) appendEvent(paths, id, { type: 'session.relocated', from: record.repo, to: repo.root });

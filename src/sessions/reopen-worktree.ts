@@ -31,7 +31,10 @@ export async function reopenSessionWorktree(record: SessionRecord, action: strin
   assertRepoAvailable(record.repo, record.id, record.worktree);
   const commonDir = await gitCommonDir(record.repo);
   if ((await readRef(commonDir, `refs/heads/${record.branch}`)) === null) {
-    throw new FactoryError('SESSION_DISCARDED', `The session branch ${record.branch} no longer exists in ${record.repo}; session ${record.id} cannot be ${action}.`);
+    throw new FactoryError(
+      'SESSION_DISCARDED',
+      `The session branch ${record.branch} no longer exists in ${record.repo}; session ${record.id} cannot be ${action}.`,
+    );
   }
   const restored = await ensureSessionWorktree(record.repo, record.worktree, record.branch);
   const git = verifyWorktreeGit(commonDir, record.worktree, record.gitDir);
@@ -51,7 +54,11 @@ async function backToLastStep(record: SessionRecord, git: WorktreeGit): Promise<
   const wip = await snapshotWorktree(git, `mlx-factory: work found beside the last logged step in session ${record.id}`);
   if (wip === null && head === record.headCommit) return null;
   const ref = factoryRefs.interrupted(record.id, await nextRefNumber(record.repo, `${factoryRefs.prefix(record.id)}interrupted/`));
-  await updateRef(record.repo, { ref, newValue: wip ?? head ?? record.headCommit, reason: 'mlx-factory: worktree put back to the last logged step' });
+  await updateRef(record.repo, {
+    ref,
+    newValue: wip ?? head ?? record.headCommit,
+    reason: 'mlx-factory: worktree put back to the last logged step',
+  });
   await resetSessionWorktree(git, record.headCommit);
   await cleanUntracked(git);
   return ref;

@@ -28,31 +28,60 @@ export interface ReplyOptions {
   readonly comments?: readonly string[] | undefined;
 }
 
-export async function replySession(paths: AppPaths, id: string, instruction: string, deps: LaunchDeps, options: ReplyOptions = {}): Promise<SessionSummary> {
+export async function replySession(
+  paths: AppPaths,
+  id: string,
+  instruction: string,
+  deps: LaunchDeps,
+  options: ReplyOptions = {},
+): Promise<SessionSummary> {
   const text = instruction.trim();
   if (text === '') throw new FactoryError('BAD_USAGE', 'Say what the Coder should do next (the reply is empty).');
-  if (text.length > MAX_INSTRUCTION_CHARS) throw new FactoryError('BAD_USAGE', `The reply is ${text.length} characters; at most ${MAX_INSTRUCTION_CHARS} fit.`);
+  if (text.length > MAX_INSTRUCTION_CHARS)
+    throw new FactoryError('BAD_USAGE', `The reply is ${text.length} characters; at most ${MAX_INSTRUCTION_CHARS} fit.`);
   const { record, events } = loadSession(paths, id);
-  if (record.state === 'running') throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); reply once it has stopped.`);
+  if (record.state === 'running')
+    throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); reply once it has stopped.`);
   if (record.state === 'discarded') throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; it cannot be continued.`);
   const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
-  if (created === undefined) throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be continued.`);
+  if (created === undefined)
+    throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be continued.`);
   const { git, restored, pointer, droppedRef } = await reopenSessionWorktree(record, 'continued');
   const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
   const log = SessionLog.open(id, sessionFiles(paths.sessions, id).log);
   deps.onLog?.(log);
   try {
     if (pointer === 'restored') {
-      log.append({ type: 'security.event', kind: 'git-pointer-restored', message: `${record.worktree}/.git had been changed (by a check?); it was put back before continuing.` });
+      log.append({
+        type: 'security.event',
+        kind: 'git-pointer-restored',
+        message: `${record.worktree}/.git had been changed (by a check?); it was put back before continuing.`,
+      });
     }
     const series = splitSeries(events).series + 1;
     const fromStep = record.currentSteps.at(-1) ?? 0;
-    const started = log.append({ type: 'series.started', series, instruction: text, fromStep, pid: process.pid, worktreeRestored: restored, droppedRef, ...(options.comments !== undefined ? { comments: [...options.comments] } : {}) }) as EventOf<'series.started'>;
+    const started = log.append({
+      type: 'series.started',
+      series,
+      instruction: text,
+      fromStep,
+      pid: process.pid,
+      worktreeRestored: restored,
+      droppedRef,
+      ...(options.comments !== undefined ? { comments: [...options.comments] } : {}),
+    }) as EventOf<'series.started'>;
     if (options.server !== undefined) log.append({ type: 'plan.server', url: options.server.url, model: options.server.model });
     syncMeta(paths, loadSession(paths, id).record, process.pid);
     const loop = rebuildLoopState([...events, started]);
     // The plan as the session logged it (check and every limit, whatever factory.yaml says now), with this series' instruction.
-    const plan = planForSeries(planFromLog(created, { agent: config.agent, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) }), started);
+    const plan = planForSeries(
+      planFromLog(created, {
+        agent: config.agent,
+        sandbox: config.sandbox.require ? 'required' : 'auto',
+        checkLimits: limitsFromSettings(config.sandbox),
+      }),
+      started,
+    );
     const summary = await runSession(
       plan,
       { repo: record.repo, git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },

@@ -25,9 +25,13 @@ const RESUMABLE: ReadonlySet<SessionState> = new Set<SessionState>(['interrupted
 
 export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDeps): Promise<SessionSummary> {
   const { record, events } = loadSession(paths, id);
-  if (record.state === 'running') throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); it cannot be resumed twice.`);
+  if (record.state === 'running')
+    throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); it cannot be resumed twice.`);
   if (!RESUMABLE.has(record.state)) {
-    throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} is ${record.state}; only a session that stopped before it finished (interrupted, cancelled, error, timeout) can be resumed.`);
+    throw new FactoryError(
+      'SESSION_NOT_RESUMABLE',
+      `Session ${id} is ${record.state}; only a session that stopped before it finished (interrupted, cancelled, error, timeout) can be resumed.`,
+    );
   }
   const { git, restored, pointer, droppedRef } = await reopenSessionWorktree(record, 'resumed');
   const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
@@ -36,20 +40,39 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
   const log = SessionLog.open(id, files.log);
   deps.onLog?.(log);
   try {
-    if (record.state === 'interrupted' && events.findLast((e) => e.type === 'session.interrupted' || e.type === 'session.resumed')?.type !== 'session.interrupted') {
+    if (
+      record.state === 'interrupted' &&
+      events.findLast((e) => e.type === 'session.interrupted' || e.type === 'session.resumed')?.type !== 'session.interrupted'
+    ) {
       log.append({ type: 'session.interrupted', reason: record.reason, pid: null, lastAttempt: record.attempts, lastStep: loop.stepsDone });
     }
     if (pointer === 'restored') {
-      log.append({ type: 'security.event', kind: 'git-pointer-restored', message: `${record.worktree}/.git had been changed (by a check that was cut off?); it was put back before resuming.` });
+      log.append({
+        type: 'security.event',
+        kind: 'git-pointer-restored',
+        message: `${record.worktree}/.git had been changed (by a check that was cut off?); it was put back before resuming.`,
+      });
     }
-    log.append({ type: 'session.resumed', pid: process.pid, fromAttempt: loop.attemptsDone + 1, fromStep: loop.stepsDone, worktreeRestored: restored, droppedRef });
+    log.append({
+      type: 'session.resumed',
+      pid: process.pid,
+      fromAttempt: loop.attemptsDone + 1,
+      fromStep: loop.stepsDone,
+      worktreeRestored: restored,
+      droppedRef,
+    });
     syncMeta(paths, { ...loadSession(paths, id).record, state: 'running', reason: '' }, process.pid);
     // The plan as the session logged it: the same check rule and every limit, whatever factory.yaml says now.
     const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
-    if (created === undefined) throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be resumed.`);
+    if (created === undefined)
+      throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be resumed.`);
     // In a later attempt series the task carries that series' instruction.
     const plan = planForSeries(
-      planFromLog(created, { agent: config.agent, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) }),
+      planFromLog(created, {
+        agent: config.agent,
+        sandbox: config.sandbox.require ? 'required' : 'auto',
+        checkLimits: limitsFromSettings(config.sandbox),
+      }),
       splitSeries(events).started,
     );
     const summary = await runSession(

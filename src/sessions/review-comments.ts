@@ -40,7 +40,18 @@ export function reviewComments(events: readonly SessionEvent[]): ReviewComment[]
   let pending: { series: number; ids: readonly string[] } | null = null;
   for (const e of events) {
     if (e.type === 'review.comment') {
-      comments.set(e.commentId, { id: e.commentId, file: e.file, startLine: e.startLine, endLine: e.endLine, quote: e.quote, text: e.text, headCommit: e.headCommit, time: e.time, state: 'open', series: null });
+      comments.set(e.commentId, {
+        id: e.commentId,
+        file: e.file,
+        startLine: e.startLine,
+        endLine: e.endLine,
+        quote: e.quote,
+        text: e.text,
+        headCommit: e.headCommit,
+        time: e.time,
+        state: 'open',
+        series: null,
+      });
     } else if (e.type === 'series.started' && e.comments !== undefined) {
       pending = { series: e.series, ids: e.comments };
       for (const id of e.comments) {
@@ -67,26 +78,40 @@ export interface NewComment {
 
 export function addReviewComment(paths: AppPaths, id: string, comment: NewComment): ReviewComment {
   const { record } = loadSession(paths, id);
-  if (record.state === 'discarded') throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; there is nothing to comment on.`);
+  if (record.state === 'discarded')
+    throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; there is nothing to comment on.`);
   const text = comment.text.trim();
   if (text === '') throw new FactoryError('BAD_USAGE', 'The comment is empty.');
   if (text.length > MAX_COMMENT_CHARS) throw new FactoryError('BAD_USAGE', `A comment holds at most ${MAX_COMMENT_CHARS} characters.`);
   const { startLine, endLine } = comment;
-  if (endLine < startLine || endLine - startLine >= MAX_LINES) throw new FactoryError('BAD_USAGE', `Lines ${startLine}–${endLine} are not a range of at most ${MAX_LINES} lines.`);
+  if (endLine < startLine || endLine - startLine >= MAX_LINES)
+    throw new FactoryError('BAD_USAGE', `Lines ${startLine}–${endLine} are not a range of at most ${MAX_LINES} lines.`);
   const read = readWorktreeText(record.worktree, comment.file, { maxBytes: 4 * 1024 * 1024 });
   if (!read.ok) throw new FactoryError('PATH_REFUSED', `Cannot comment on ${comment.file}: ${read.reason}.`);
   const lines = read.text.split('\n');
-  if (startLine > lines.length) throw new FactoryError('BAD_USAGE', `${comment.file} has ${lines.length} lines; line ${startLine} is past its end.`);
+  if (startLine > lines.length)
+    throw new FactoryError('BAD_USAGE', `${comment.file} has ${lines.length} lines; line ${startLine} is past its end.`);
   let quote = lines.slice(startLine - 1, endLine).join('\n');
   if (quote.length > MAX_QUOTE_CHARS) quote = `${quote.slice(0, MAX_QUOTE_CHARS)}\n…`;
-  const event = appendEvent(paths, id, { type: 'review.comment', commentId: crypto.randomUUID().slice(0, 8), file: comment.file, startLine, endLine: Math.min(endLine, lines.length), quote, text, headCommit: record.headCommit });
+  const event = appendEvent(paths, id, {
+    type: 'review.comment',
+    commentId: crypto.randomUUID().slice(0, 8),
+    file: comment.file,
+    startLine,
+    endLine: Math.min(endLine, lines.length),
+    quote,
+    text,
+    headCommit: record.headCommit,
+  });
   const added = reviewComments([event]).at(0);
   if (added === undefined) throw new FactoryError('INTERNAL', 'The comment was not recorded.');
   return added;
 }
 
 /** The instruction "Request changes" sends: every open comment with its file, lines and the quoted code. */
-export function requestChangesInstruction(comments: readonly Pick<ReviewComment, 'file' | 'startLine' | 'endLine' | 'quote' | 'text'>[]): string {
+export function requestChangesInstruction(
+  comments: readonly Pick<ReviewComment, 'file' | 'startLine' | 'endLine' | 'quote' | 'text'>[],
+): string {
   const parts = comments.map((c, i) => {
     const lines = c.startLine === c.endLine ? `line ${c.startLine}` : `lines ${c.startLine}–${c.endLine}`;
     const fence = fenceFor(c.quote);

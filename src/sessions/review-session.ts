@@ -27,7 +27,12 @@ async function sessionRange(context: SessionContext, scope: DiffScope): Promise<
   let commit = scope.commit;
   if (scope.step !== undefined && scope.step > 0) {
     const step = record.steps.find((s) => s.step === scope.step);
-    if (step === undefined) throw stepNotFound(record.id, scope.step, record.steps.map((s) => s.step));
+    if (step === undefined)
+      throw stepNotFound(
+        record.id,
+        scope.step,
+        record.steps.map((s) => s.step),
+      );
     commit = step.sha;
   }
   if (commit !== undefined) {
@@ -42,14 +47,22 @@ async function sessionRange(context: SessionContext, scope: DiffScope): Promise<
 }
 
 export function stepNotFound(id: string, step: number, known: readonly number[]): FactoryError {
-  return new FactoryError('STEP_NOT_FOUND', `Session ${id} has no step ${step}. ${known.length > 0 ? `Its steps are 0 (the base) and ${known.join(', ')}.` : 'It has made no commit yet; only step 0 (the base) exists.'}`);
+  return new FactoryError(
+    'STEP_NOT_FOUND',
+    `Session ${id} has no step ${step}. ${known.length > 0 ? `Its steps are 0 (the base) and ${known.join(', ')}.` : 'It has made no commit yet; only step 0 (the base) exists.'}`,
+  );
 }
 
 export interface SessionChanges extends SessionRange {
   readonly files: readonly ChangedFile[];
 }
 
-export async function sessionChanges(paths: AppPaths, id: string, scope: DiffScope = {}, options: { stats?: boolean } = { stats: true }): Promise<SessionChanges> {
+export async function sessionChanges(
+  paths: AppPaths,
+  id: string,
+  scope: DiffScope = {},
+  options: { stats?: boolean } = { stats: true },
+): Promise<SessionChanges> {
   const context = await openSession(paths, id);
   const range = await sessionRange(context, scope);
   return { ...range, files: await listChangedFiles(context.record.repo, range.base, range.head, options) };
@@ -79,7 +92,12 @@ export async function sessionFilePair(paths: AppPaths, id: string, filePath: str
   const files = await listChangedFiles(context.record.repo, range.base, range.head);
   // A changed file is read by blob id (a rename's left side is its old path); any other path as it is
   // at both ends, so an unchanged or absent file answers too.
-  const file = files.find((f) => f.path === filePath || f.oldPath === filePath) ?? { path: filePath, oldPath: null, oldOid: `${range.base}:${filePath}`, newOid: `${range.head}:${filePath}` };
+  const file = files.find((f) => f.path === filePath || f.oldPath === filePath) ?? {
+    path: filePath,
+    oldPath: null,
+    oldOid: `${range.base}:${filePath}`,
+    newOid: `${range.head}:${filePath}`,
+  };
   const pair = await readContentPair(context.record.repo, file);
   return { path: file.path, base: range.base, head: range.head, left: toApiSide(pair.before), right: toApiSide(pair.after) };
 }

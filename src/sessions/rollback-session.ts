@@ -25,8 +25,14 @@ export async function rollbackSession(paths: AppPaths, id: string, step: number)
   assertNotRunning(record, 'roll back');
   const head = assertNotDiscarded(context, 'roll back');
   const toCommit = step === 0 ? record.baseCommit : record.steps.find((s) => s.step === step)?.sha;
-  if (toCommit === undefined) throw stepNotFound(record.id, step, record.steps.map((s) => s.step));
-  if (toCommit === head) return { headCommit: head, keptRef: null, droppedCommits: 0, toStep: step, fromCommit: head, wipRef: null, worktreeMoved: false };
+  if (toCommit === undefined)
+    throw stepNotFound(
+      record.id,
+      step,
+      record.steps.map((s) => s.step),
+    );
+  if (toCommit === head)
+    return { headCommit: head, keptRef: null, droppedCommits: 0, toStep: step, fromCommit: head, wipRef: null, worktreeMoved: false };
   const family = `${factoryRefs.prefix(record.id)}rollback/`;
   const n = await nextRefNumber(record.repo, family);
   const dropped = await listCommits(record.repo, toCommit, head);
@@ -40,7 +46,14 @@ export async function rollbackSession(paths: AppPaths, id: string, step: number)
     archiveRef: factoryRefs.rollback(record.id, n),
     wipRef: factoryRefs.rollbackWip(record.id, n),
   });
-  appendEvent(paths, record.id, { type: 'rollback', toStep: step, toCommit, fromCommit: outcome.fromCommit, archiveRef: factoryRefs.rollback(record.id, n), wipRef: outcome.wipRef });
+  appendEvent(paths, record.id, {
+    type: 'rollback',
+    toStep: step,
+    toCommit,
+    fromCommit: outcome.fromCommit,
+    archiveRef: factoryRefs.rollback(record.id, n),
+    wipRef: outcome.wipRef,
+  });
   syncMeta(paths, loadSession(paths, record.id).record);
   return {
     headCommit: toCommit,

@@ -91,7 +91,13 @@ export interface LoopWorkspace {
 }
 
 /** `resume`: continue an interrupted session from its log (src/sessions/loop-state.ts rebuilds it). */
-export async function runAttempts(plan: SessionPlan, workspace: LoopWorkspace, deps: AttemptLoopDeps, signal: AbortSignal, resume?: LoopResumeState): Promise<LoopResult> {
+export async function runAttempts(
+  plan: SessionPlan,
+  workspace: LoopWorkspace,
+  deps: AttemptLoopDeps,
+  signal: AbortSignal,
+  resume?: LoopResumeState,
+): Promise<LoopResult> {
   const loop = new AttemptLoop(plan, workspace, deps, signal);
   if (resume !== undefined) loop.restore(resume);
   return loop.run();
@@ -217,7 +223,10 @@ class AttemptLoop {
       codeHash: this.codeHash(edited),
     });
     if (this.stagnation.record(fingerprint, this.repeatedReply)) {
-      throw new Stop('stagnated', `The same failure happened ${this.plan.limits.stagnationThreshold} times in a row; stopping instead of repeating it.`);
+      throw new Stop(
+        'stagnated',
+        `The same failure happened ${this.plan.limits.stagnationThreshold} times in a row; stopping instead of repeating it.`,
+      );
     }
   }
 
@@ -225,7 +234,10 @@ class AttemptLoop {
     const hash = crypto.createHash('sha256');
     for (const file of [...files].sort()) {
       const read = readWorktreeFile(this.worktree, file, { maxBytes: HASH_BYTES });
-      hash.update(file).update('\0').update(read.ok ? read.content : `(${read.code})`);
+      hash
+        .update(file)
+        .update('\0')
+        .update(read.ok ? read.content : `(${read.code})`);
     }
     return hash.digest('hex');
   }
@@ -256,10 +268,15 @@ class AttemptLoop {
       );
       const reply = await this.modelTurn('coder', prompt.messages, prompt.estimatedTokens, prompt.trimmed);
       // The same reply as last attempt counts toward stagnation_threshold (the seed's one rule), not on its own.
-      if (turn === 0) this.repeatedReply = this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim();
+      if (turn === 0)
+        this.repeatedReply = this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim();
       this.memory.lastCoderReply = reply.content;
       const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
-      const parsed = parseCoderReply(reply.content, { existingFiles: [...existingFiles], filesInPlay: [...this.memory.filesInPlay], taskText });
+      const parsed = parseCoderReply(reply.content, {
+        existingFiles: [...existingFiles],
+        filesInPlay: [...this.memory.filesInPlay],
+        taskText,
+      });
       const applied = applyEdits(this.worktree, parsed.edits);
       const problems = [...parsed.rejected, ...applied.failed].map((r) => `${r.path}: ${r.reason}`);
       if (applied.applied.length > 0) {
@@ -269,7 +286,8 @@ class AttemptLoop {
           existingFiles.add(file);
         }
         await this.commit(applied.applied);
-        if (problems.length > 0) this.deps.log.append({ type: 'session.warning', message: `Some edits were not applied: ${problems.join('; ')}` });
+        if (problems.length > 0)
+          this.deps.log.append({ type: 'session.warning', message: `Some edits were not applied: ${problems.join('; ')}` });
         return [...applied.applied];
       }
       if (parsed.toolRequests.length > 0 && problems.length === 0) {
@@ -316,7 +334,10 @@ class AttemptLoop {
       const read = readWorktreeText(this.worktree, file, { maxBytes: MAX_FILE_CHARS_IN_PROMPT * 4 });
       if (!read.ok) return { path: file, content: null };
       const content = read.text;
-      return { path: file, content: content.length > MAX_FILE_CHARS_IN_PROMPT || read.truncated ? `${content.slice(0, MAX_FILE_CHARS_IN_PROMPT)}\n…` : content };
+      return {
+        path: file,
+        content: content.length > MAX_FILE_CHARS_IN_PROMPT || read.truncated ? `${content.slice(0, MAX_FILE_CHARS_IN_PROMPT)}\n…` : content,
+      };
     });
   }
 
@@ -350,7 +371,8 @@ class AttemptLoop {
       onOutput: (chunk, stream) => this.deps.log.append({ type: 'exec.output', attempt, stream, chunk }),
     });
     this.verifyGitPointer();
-    if (result.sandbox.warning !== undefined && attempt === 1) this.deps.log.append({ type: 'session.warning', message: result.sandbox.warning });
+    if (result.sandbox.warning !== undefined && attempt === 1)
+      this.deps.log.append({ type: 'session.warning', message: result.sandbox.warning });
     this.deps.log.append({
       type: 'exec.finished',
       attempt,
@@ -422,7 +444,14 @@ class AttemptLoop {
     });
     this.budget.charge(reply.usage, estimatedTokens, reply.content);
     if (reply.usage) this.estimator.observe(messages, reply.usage.promptTokens);
-    this.deps.log.append({ type: 'turn.finished', attempt, persona, content: reply.content, usage: reply.usage, durationMs: reply.durationMs });
+    this.deps.log.append({
+      type: 'turn.finished',
+      attempt,
+      persona,
+      content: reply.content,
+      usage: reply.usage,
+      durationMs: reply.durationMs,
+    });
     return reply;
   }
 }
@@ -434,4 +463,3 @@ function correctionFor(problems: readonly string[], toolCallsAsText: boolean): s
   if (problems.length > 0) return `Your edits could not be applied: ${problems.join('; ')}. Send them again in the format above.`;
   return 'Your reply had no edit I could apply. Write each file as its path alone on a line, followed by a fenced code block with the complete file.';
 }
-

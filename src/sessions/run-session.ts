@@ -30,11 +30,23 @@ export interface RunSessionOptions {
   readonly resume?: LoopResumeState;
 }
 
-export async function runSession(plan: SessionPlan, workspace: SessionWorkspaceRef, log: SessionLog, deps: LaunchDeps, options: RunSessionOptions): Promise<SessionSummary> {
+export async function runSession(
+  plan: SessionPlan,
+  workspace: SessionWorkspaceRef,
+  log: SessionLog,
+  deps: LaunchDeps,
+  options: RunSessionOptions,
+): Promise<SessionSummary> {
   const resume = options.resume;
   const spent = resume?.tokens ?? { prompt: 0, completion: 0 };
   const done = resume?.attemptsDone ?? 0;
-  const stop = (status: LoopResult['status'], reason: string, attempts = done): LoopResult => ({ status, reason, attempts, tokens: spent, headCommit: workspace.headCommit });
+  const stop = (status: LoopResult['status'], reason: string, attempts = done): LoopResult => ({
+    status,
+    reason,
+    attempts,
+    tokens: spent,
+    headCommit: workspace.headCommit,
+  });
   let result: LoopResult;
   const ready =
     options.prepare === null
@@ -49,16 +61,32 @@ export async function runSession(plan: SessionPlan, workspace: SessionWorkspaceR
           signal: deps.signal,
         });
   if (!ready.ok) result = stop(deps.signal.aborted ? 'cancelled' : 'error', ready.reason);
-  else if (resume?.passedAttempt != null) result = stop('passed', `Attempt ${resume.passedAttempt}: the check exited 0 and the Sheriff said PASS.`, resume.passedAttempt);
+  else if (resume?.passedAttempt != null)
+    result = stop('passed', `Attempt ${resume.passedAttempt}: the check exited 0 and the Sheriff said PASS.`, resume.passedAttempt);
   else if (done >= plan.limits.maxAttempts) result = stop('failed', `No attempt passed in ${plan.limits.maxAttempts} attempts.`);
   else {
     const scheduler = deps.scheduler;
     const model = scheduler
-      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (position) => log.append({ type: 'turn.queued', position, ...scheduler.state }))
+      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (position) =>
+          log.append({ type: 'turn.queued', position, ...scheduler.state }),
+        )
       : deps.model;
-    result = await runAttempts(plan, { git: workspace.git, head: workspace.headCommit }, { model, runCheck: deps.runCheck, log }, deps.signal, resume);
+    result = await runAttempts(
+      plan,
+      { git: workspace.git, head: workspace.headCommit },
+      { model, runCheck: deps.runCheck, log },
+      deps.signal,
+      resume,
+    );
   }
-  log.append({ type: 'session.finished', status: result.status, reason: result.reason, attempts: result.attempts, tokens: result.tokens, headCommit: result.headCommit });
+  log.append({
+    type: 'session.finished',
+    status: result.status,
+    reason: result.reason,
+    attempts: result.attempts,
+    tokens: result.tokens,
+    headCommit: result.headCommit,
+  });
   return {
     session: plan.id,
     status: result.status,

@@ -35,7 +35,10 @@ export async function openSession(paths: AppPaths, id: string, isAlive: IsAlive 
 /** Changing a session while its loop runs would pull the branch from under it. */
 export function assertNotRunning(record: SessionRecord, action: string): void {
   if (record.state === 'running') {
-    throw new FactoryError('SESSION_RUNNING', `Session ${record.id} is running${record.pid !== null ? ` (pid ${record.pid})` : ''}; ${action} it when it has finished, or cancel it first.`);
+    throw new FactoryError(
+      'SESSION_RUNNING',
+      `Session ${record.id} is running${record.pid !== null ? ` (pid ${record.pid})` : ''}; ${action} it when it has finished, or cancel it first.`,
+    );
   }
 }
 

@@ -21,7 +21,11 @@ export interface LimitOverrides {
 }
 
 /** Precedence: explicit CLI/UI values, then the task file, then factory.yaml. */
-export function resolveLimits(agent: AgentConfig, task: { max_attempts?: number | undefined; timeout?: number | undefined }, overrides: LimitOverrides): SessionLimits {
+export function resolveLimits(
+  agent: AgentConfig,
+  task: { max_attempts?: number | undefined; timeout?: number | undefined },
+  overrides: LimitOverrides,
+): SessionLimits {
   return {
     maxAttempts: overrides.maxAttempts ?? task.max_attempts ?? agent.max_attempts,
     executionTimeoutMs: (overrides.executionTimeoutSec ?? task.timeout ?? agent.execution_timeout) * 1000,
@@ -57,18 +61,33 @@ export function checkRuleFor(command: string | null | undefined): CheckRule {
 
 export function loggedPlan(plan: SessionPlan): LoggedSessionPlan {
   const { cgroups: _cgroups, ...checkLimits } = plan.checkLimits ?? {};
-  return { check: plan.check, limits: { ...plan.limits }, sandbox: plan.sandbox, ...(plan.checkLimits !== undefined ? { checkLimits } : {}) };
+  return {
+    check: plan.check,
+    limits: { ...plan.limits },
+    sandbox: plan.sandbox,
+    ...(plan.checkLimits !== undefined ? { checkLimits } : {}),
+  };
 }
 
 /**
  * The plan of a logged session. Logs from before the plan was logged whole carry the check as the
  * command it resolved to at the start and five of the eight limits: the rest come from `fallback`.
  */
-export function planFromLog(created: EventOf<'session.created'>, fallback: { agent: AgentConfig; sandbox: 'auto' | 'required'; checkLimits?: ResourceLimitsRequest }): SessionPlan {
+export function planFromLog(
+  created: EventOf<'session.created'>,
+  fallback: { agent: AgentConfig; sandbox: 'auto' | 'required'; checkLimits?: ResourceLimitsRequest },
+): SessionPlan {
   const task = { ...created.task, constraints: [...created.task.constraints], files: [...created.task.files] };
   if (created.plan !== undefined) {
     const { check, limits, sandbox, checkLimits } = created.plan;
-    return { id: created.session, task: { ...task, check: check.kind === 'command' ? check.command : null }, check, limits, sandbox, ...(checkLimits !== undefined ? { checkLimits } : {}) };
+    return {
+      id: created.session,
+      task: { ...task, check: check.kind === 'command' ? check.command : null },
+      check,
+      limits,
+      sandbox,
+      ...(checkLimits !== undefined ? { checkLimits } : {}),
+    };
   }
   const legacy = created.limits;
   return {

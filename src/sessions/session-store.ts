@@ -207,7 +207,13 @@ export function foldEvent(fold: SessionFold, e: SessionEvent): SessionFold {
 }
 
 /** The record a fold stands for (with meta.json's pid, if any, to tell a live run from a dead one). */
-export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFile: string, partialTail: boolean, isAlive: IsAlive = isProcessAlive): SessionRecord {
+export function recordOf(
+  fold: SessionFold,
+  meta: SessionMeta | undefined,
+  logFile: string,
+  partialTail: boolean,
+  isAlive: IsAlive = isProcessAlive,
+): SessionRecord {
   const { created } = fold;
   let state = fold.state;
   let reason = fold.reason;
@@ -251,7 +257,13 @@ export function recordOf(fold: SessionFold, meta: SessionMeta | undefined, logFi
 }
 
 /** Pure: a session's record from its events (and meta.json's pid, if any). */
-export function rebuildSession(events: readonly SessionEvent[], meta: SessionMeta | undefined, logFile: string, partialTail: boolean, isAlive: IsAlive = isProcessAlive): SessionRecord {
+export function rebuildSession(
+  events: readonly SessionEvent[],
+  meta: SessionMeta | undefined,
+  logFile: string,
+  partialTail: boolean,
+  isAlive: IsAlive = isProcessAlive,
+): SessionRecord {
   const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
   if (created === undefined) throw new Error(`${logFile}: no session.created event`);
   const fold = startFold(created);
@@ -270,11 +282,14 @@ export interface LoadedSession {
 }
 
 export function loadSession(paths: AppPaths, id: string, isAlive: IsAlive = isProcessAlive): LoadedSession {
-  if (!/^[\w.-]+$/.test(id)) throw new FactoryError('SESSION_NOT_FOUND', `"${id}" is not a session id. \`mlx-factory sessions list\` shows them.`);
+  if (!/^[\w.-]+$/.test(id))
+    throw new FactoryError('SESSION_NOT_FOUND', `"${id}" is not a session id. \`mlx-factory sessions list\` shows them.`);
   const files = sessionFiles(paths.sessions, id);
-  if (!fs.existsSync(files.log)) throw new FactoryError('SESSION_NOT_FOUND', `No session ${id} in ${paths.sessions}. \`mlx-factory sessions list\` shows them.`);
+  if (!fs.existsSync(files.log))
+    throw new FactoryError('SESSION_NOT_FOUND', `No session ${id} in ${paths.sessions}. \`mlx-factory sessions list\` shows them.`);
   const log = readSessionLog(files.log);
-  if (log.events.length === 0) throw new FactoryError('SESSION_NOT_FOUND', `Session ${id} has an empty log (${files.log}); it never started.`);
+  if (log.events.length === 0)
+    throw new FactoryError('SESSION_NOT_FOUND', `Session ${id} has an empty log (${files.log}); it never started.`);
   return { record: rebuildSession(log.events, readSessionMeta(files.meta), files.log, log.partialTail, isAlive), events: log.events };
 }
 
@@ -324,7 +339,10 @@ export function loadAllSessions(paths: AppPaths, isAlive: IsAlive = isProcessAli
   const problems: Array<{ id: string; message: string }> = [];
   let ids: string[] = [];
   try {
-    ids = fs.readdirSync(paths.sessions, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    ids = fs
+      .readdirSync(paths.sessions, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return { sessions, problems };
   }
@@ -368,7 +386,15 @@ export function reconcileSessions(paths: AppPaths, isAlive: IsAlive = isProcessA
   return { sessions, problems: listing.problems, interrupted };
 }
 
-const STATE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set(['session.created', 'session.finished', 'session.interrupted', 'session.resumed', 'series.started', 'merge', 'discard']);
+const STATE_EVENTS: ReadonlySet<SessionEvent['type']> = new Set([
+  'session.created',
+  'session.finished',
+  'session.interrupted',
+  'session.resumed',
+  'series.started',
+  'merge',
+  'discard',
+]);
 
 function lastStateEvent(events: readonly SessionEvent[]): SessionEvent | undefined {
   return events.findLast((e) => STATE_EVENTS.has(e.type));

@@ -35,7 +35,11 @@ export function failureFingerprint(evidence: FailureEvidence): string {
     errorLines.length > 0
       ? errorLines.map(normaliseErrorLine).join('\n')
       : `${lastLines(evidence.stdoutTail, ERROR_LINES).map(normaliseErrorLine).join('\n')}\n${evidence.codeHash}`;
-  return crypto.createHash('sha256').update(`${String(evidence.exitCode)}|${String(evidence.timedOut)}|${basis}`).digest('hex').slice(0, 16);
+  return crypto
+    .createHash('sha256')
+    .update(`${String(evidence.exitCode)}|${String(evidence.timedOut)}|${basis}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function lastLines(text: string, count: number): string[] {

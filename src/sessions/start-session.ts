@@ -48,7 +48,8 @@ export interface PreparedSession {
 }
 
 export async function prepareSession(request: SessionRequest): Promise<PreparedSession> {
-  const taskFile: TaskFile | undefined = request.taskFile !== undefined ? loadTaskFile(path.resolve(request.cwd, request.taskFile)) : undefined;
+  const taskFile: TaskFile | undefined =
+    request.taskFile !== undefined ? loadTaskFile(path.resolve(request.cwd, request.taskFile)) : undefined;
   const description = request.description ?? taskFile?.description;
   if (description === undefined || description.trim() === '') {
     throw new FactoryError('BAD_USAGE', 'Say what to do: give a DESCRIPTION (in quotes) or a task file with -t TASK.yaml.');
@@ -66,7 +67,14 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
     files: taskFile?.files,
   });
   const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
-  const plan: SessionPlan = { id: newSessionId(), task, check: checkRuleFor(task.check), limits, sandbox: config.sandbox.require ? 'required' : 'auto', checkLimits: limitsFromSettings(config.sandbox) };
+  const plan: SessionPlan = {
+    id: newSessionId(),
+    task,
+    check: checkRuleFor(task.check),
+    limits,
+    sandbox: config.sandbox.require ? 'required' : 'auto',
+    checkLimits: limitsFromSettings(config.sandbox),
+  };
   return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name) };
 }
 
@@ -111,7 +119,12 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
     writeSessionMeta(files.meta, meta);
     log.append({
       type: 'session.created',
-      task: { ...plan.task, constraints: [...plan.task.constraints], files: [...plan.task.files], check: plan.task.check ?? defaultCheckCommand(workspace.worktree) },
+      task: {
+        ...plan.task,
+        constraints: [...plan.task.constraints],
+        files: [...plan.task.files],
+        check: plan.task.check ?? defaultCheckCommand(workspace.worktree),
+      },
       repo: workspace.repoRoot,
       worktree: workspace.worktree,
       gitDir: workspace.gitDir,
@@ -137,13 +150,28 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
     }
     const summary = await runSession(
       plan,
-      { repo: workspace.repoRoot, git: { workTree: workspace.worktree, gitDir: workspace.gitDir }, branch: workspace.branch, baseCommit: workspace.baseCommit, headCommit: workspace.baseCommit },
+      {
+        repo: workspace.repoRoot,
+        git: { workTree: workspace.worktree, gitDir: workspace.gitDir },
+        branch: workspace.branch,
+        baseCommit: workspace.baseCommit,
+        headCommit: workspace.baseCommit,
+      },
       log,
       deps,
       // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
       { prepare: prepared.config.workspace },
     );
-    writeSessionMeta(files.meta, { ...meta, state: summary.status, reason: summary.reason, attempts: summary.attempts, tokens: summary.tokens, headCommit: summary.headCommit, updatedAt: new Date().toISOString(), pid: null });
+    writeSessionMeta(files.meta, {
+      ...meta,
+      state: summary.status,
+      reason: summary.reason,
+      attempts: summary.attempts,
+      tokens: summary.tokens,
+      headCommit: summary.headCommit,
+      updatedAt: new Date().toISOString(),
+      pid: null,
+    });
     return summary;
   } catch (error) {
     if (workspace === undefined && fs.existsSync(files.dir) && fs.readdirSync(files.dir).every((f) => f === 'events.jsonl')) {
@@ -156,4 +184,3 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
     log.close();
   }
 }
-

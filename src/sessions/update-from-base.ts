@@ -47,17 +47,23 @@ export async function updateFromBase(paths: AppPaths, id: string): Promise<Updat
   const record = loadSession(paths, id).record;
   const head = record.headCommit;
   const branch = record.baseBranch;
-  if (branch === null) throw new FactoryError('MERGE_TARGET_REQUIRED', `Session ${id} started on a detached HEAD: there is no base branch to update from.`);
+  if (branch === null)
+    throw new FactoryError('MERGE_TARGET_REQUIRED', `Session ${id} started on a detached HEAD: there is no base branch to update from.`);
   const tip = await readRef(context.commonDir, `refs/heads/${branch}`);
   if (tip === null) throw new FactoryError('BRANCH_NOT_FOUND', `The base branch ${branch} no longer exists in ${record.repo}.`);
   const same = { updated: false, branch, fromBase: record.baseCommit, toBase: record.baseCommit, mergeCommit: null, files: [] };
-  if (await isAncestor(record.repo, tip, head)) return { ...same, message: `Session ${id} already has everything on ${branch} (${tip.slice(0, 8)}).` };
+  if (await isAncestor(record.repo, tip, head))
+    return { ...same, message: `Session ${id} already has everything on ${branch} (${tip.slice(0, 8)}).` };
   const merged = await mergeTree(record.repo, head, tip);
   if (!merged.clean) {
     const list = merged.conflicts.map((c) => `  ${c.path}${c.kinds.length > 0 ? ` (${c.kinds.join(', ')})` : ''}`).join('\n');
-    throw new FactoryError('MERGE_CONFLICTS', `Updating session ${id} from ${branch} would conflict in ${merged.conflicts.length} file(s); nothing was changed:\n${list}`, {
-      conflicts: merged.conflicts.map((c) => c.path),
-    });
+    throw new FactoryError(
+      'MERGE_CONFLICTS',
+      `Updating session ${id} from ${branch} would conflict in ${merged.conflicts.length} file(s); nothing was changed:\n${list}`,
+      {
+        conflicts: merged.conflicts.map((c) => c.path),
+      },
+    );
   }
   const mergeCommit = await commitTree({
     cwd: record.repo,
@@ -70,7 +76,15 @@ export async function updateFromBase(paths: AppPaths, id: string): Promise<Updat
   await resetSessionWorktree(git, mergeCommit);
   appendEvent(paths, id, { type: 'base.updated', branch, fromBase: record.baseCommit, toBase: tip, mergeCommit, files });
   syncMeta(paths, loadSession(paths, id).record);
-  return { updated: true, branch, fromBase: record.baseCommit, toBase: tip, mergeCommit, files, message: `Session ${id} now has ${branch} at ${tip.slice(0, 8)} merged in (${files.length} file(s) came in); not checked since.` };
+  return {
+    updated: true,
+    branch,
+    fromBase: record.baseCommit,
+    toBase: tip,
+    mergeCommit,
+    files,
+    message: `Session ${id} now has ${branch} at ${tip.slice(0, 8)} merged in (${files.length} file(s) came in); not checked since.`,
+  };
 }
 
 /** How much of each side of a conflicted file the instruction carries. */
@@ -90,16 +104,25 @@ export async function resolveConflictsWithCoder(paths: AppPaths, id: string, dep
   const record = loadSession(paths, id).record;
   const head = record.headCommit;
   const branch = record.baseBranch;
-  if (branch === null) throw new FactoryError('MERGE_TARGET_REQUIRED', `Session ${id} started on a detached HEAD: there is no base branch to update from.`);
+  if (branch === null)
+    throw new FactoryError('MERGE_TARGET_REQUIRED', `Session ${id} started on a detached HEAD: there is no base branch to update from.`);
   const tip = await readRef(context.commonDir, `refs/heads/${branch}`);
   if (tip === null) throw new FactoryError('BRANCH_NOT_FOUND', `The base branch ${branch} no longer exists in ${record.repo}.`);
   const merged = await mergeTree(record.repo, head, tip);
-  if (merged.clean) throw new FactoryError('BAD_USAGE', `Updating session ${id} from ${branch} does not conflict: use Update from ${branch}.`);
+  if (merged.clean)
+    throw new FactoryError('BAD_USAGE', `Updating session ${id} from ${branch} does not conflict: use Update from ${branch}.`);
   const conflicted = merged.conflicts.map((c) => c.path);
-  const sides = await readBlobs(record.repo, conflicted.flatMap((p) => [`${head}:${p}`, `${tip}:${p}`]));
+  const sides = await readBlobs(
+    record.repo,
+    conflicted.flatMap((p) => [`${head}:${p}`, `${tip}:${p}`]),
+  );
   const text = (i: number): string | null => {
     const content = sides[i]?.content ?? null;
-    if (content !== null && looksBinary(content)) throw new FactoryError('UNSUPPORTED', `${conflicted[Math.floor(i / 2)] ?? ''} is a binary file; resolve this conflict in your editor.`);
+    if (content !== null && looksBinary(content))
+      throw new FactoryError(
+        'UNSUPPORTED',
+        `${conflicted[Math.floor(i / 2)] ?? ''} is a binary file; resolve this conflict in your editor.`,
+      );
     return content === null ? null : content.toString('utf8');
   };
   const files = conflicted.map((p, i) => ({ path: p, ours: text(2 * i), theirs: text(2 * i + 1) }));
@@ -126,7 +149,13 @@ function conflictInstruction(branch: string, files: readonly { path: string; our
     const fence = fenceFor(body);
     return `${label}:\n${fence}\n${body.endsWith('\n') ? body.slice(0, -1) : body}\n${fence}`;
   };
-  const parts = files.map((f) => [`File ${f.path}`, side(`${f.path} — this session's version (what the worktree has now)`, f.ours), side(`${f.path} — ${branch}'s version`, f.theirs)].join('\n'));
+  const parts = files.map((f) =>
+    [
+      `File ${f.path}`,
+      side(`${f.path} — this session's version (what the worktree has now)`, f.ours),
+      side(`${f.path} — ${branch}'s version`, f.theirs),
+    ].join('\n'),
+  );
   return [
     `The base branch ${branch} was merged into this session and changed the same lines as the session in ${files.length} file(s).`,
     `Write each file below whole, keeping what both versions intended, so the check passes.`,

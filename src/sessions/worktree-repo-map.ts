@@ -8,7 +8,10 @@ const MAX_FILE_BYTES = 256 * 1024;
 /** The repo map for a worktree: the I/O half of agents/repo-map.ts. */
 export function worktreeRepoMap(worktree: string, trackedFiles: readonly string[], taskText: string, maxChars: number): string {
   const ranked = rankRepoFiles(trackedFiles, taskText);
-  const files: RepoFile[] = ranked.map((file, index) => ({ path: file, content: index < MAX_FILES_READ ? readSmallText(worktree, file) : null }));
+  const files: RepoFile[] = ranked.map((file, index) => ({
+    path: file,
+    content: index < MAX_FILES_READ ? readSmallText(worktree, file) : null,
+  }));
   return renderRepoMap(files, maxChars);
 }
 

@@ -18,7 +18,13 @@ export function taskName(description: string, explicit?: string): string {
   return firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
 }
 
-export function toTaskSpec(input: { description: string; name?: string | undefined; constraints?: string | readonly string[] | undefined; check?: string | null | undefined; files?: readonly string[] | undefined }): TaskSpec {
+export function toTaskSpec(input: {
+  description: string;
+  name?: string | undefined;
+  constraints?: string | readonly string[] | undefined;
+  check?: string | null | undefined;
+  files?: readonly string[] | undefined;
+}): TaskSpec {
   const constraints =
     input.constraints === undefined ? [] : typeof input.constraints === 'string' ? [input.constraints] : [...input.constraints];
   return {

@@ -48,7 +48,10 @@ export async function answerToolRequests(worktree: GitAt, requests: readonly Too
     answers.push({ request: heading, body });
   }
   if (requests.length > taken.length) {
-    answers.push({ request: 'Skipped', body: `Only ${MAX_TOOL_REQUESTS} requests are answered per turn; ${requests.length - taken.length} were skipped.` });
+    answers.push({
+      request: 'Skipped',
+      body: `Only ${MAX_TOOL_REQUESTS} requests are answered per turn; ${requests.length - taken.length} were skipped.`,
+    });
   }
   return answers;
 }
@@ -88,7 +91,9 @@ function answerRead(root: string, file: string, range: { start: number; end: num
   const body = shown.join('\n');
   const fence = fenceFor(body);
   const whole = first === 1 && end === total && !read.truncated;
-  const heading = whole ? `${file} (${total} lines):` : `${file}, lines ${first}-${end} of ${total}${read.truncated ? '+ (the file is larger than can be read)' : ''}:`;
+  const heading = whole
+    ? `${file} (${total} lines):`
+    : `${file}, lines ${first}-${end} of ${total}${read.truncated ? '+ (the file is larger than can be read)' : ''}:`;
   const more = end < total ? `\n(more: READ ${file} ${end + 1}-${Math.min(total, end + 200)})` : '';
   return `${heading}\n${fence}\n${body}\n${fence}${more}`;
 }
@@ -128,7 +133,8 @@ async function answerList(root: Root, dir: string, limit: number): Promise<strin
   const files = result.stdout.split('\0').filter((f) => f !== '');
   const where = dir === '' ? 'the repository' : dir;
   if (files.length === 0) return `No tracked files under ${where}.`;
-  const entries = files.length <= MAX_LIST_ENTRIES ? files.map((f) => `${f} (${sizeOf(root.dir, f)})`) : summariseByChild(root.dir, dir, files);
+  const entries =
+    files.length <= MAX_LIST_ENTRIES ? files.map((f) => `${f} (${sizeOf(root.dir, f)})`) : summariseByChild(root.dir, dir, files);
   const shown: string[] = [];
   let chars = 0;
   for (const entry of entries) {
@@ -185,7 +191,12 @@ function humanSize(bytes: number): string {
 }
 
 /** Every git call of the tools goes through here, always naming the recorded gitdir of a session worktree. */
-function git(args: readonly string[], at: GitAt, expectedExitCodes: readonly number[], env?: Record<string, string>): ReturnType<typeof runGit> {
+function git(
+  args: readonly string[],
+  at: GitAt,
+  expectedExitCodes: readonly number[],
+  env?: Record<string, string>,
+): ReturnType<typeof runGit> {
   return runGit(args, { ...gitPlace(at), expectedExitCodes, ...(env === undefined ? {} : { env }) });
 }
 

@@ -25,7 +25,10 @@ export interface ContentPair {
 const ZERO = /^0+$/;
 
 /** `oldOid`/`newOid`: blob ids from a diff listing (all zeros = absent), or `<commit>:<path>` specs. */
-export async function readContentPair(repoRoot: string, file: Pick<ChangedFile, 'path' | 'oldPath' | 'oldOid' | 'newOid'>): Promise<ContentPair> {
+export async function readContentPair(
+  repoRoot: string,
+  file: Pick<ChangedFile, 'path' | 'oldPath' | 'oldOid' | 'newOid'>,
+): Promise<ContentPair> {
   const specs = [file.oldOid, file.newOid].filter((oid) => !ZERO.test(oid));
   const blobs = await readBlobs(repoRoot, specs);
   const byOid = new Map(blobs.map((b) => [b.spec, b.content]));
@@ -34,7 +37,12 @@ export async function readContentPair(repoRoot: string, file: Pick<ChangedFile, 
     const content = byOid.get(oid) ?? null;
     if (content === null) return null;
     const binary = looksBinary(content);
-    return { path: sidePath, size: content.length, binary, text: binary || content.length > MAX_TEXT_BYTES ? null : content.toString('utf8') };
+    return {
+      path: sidePath,
+      size: content.length,
+      binary,
+      text: binary || content.length > MAX_TEXT_BYTES ? null : content.toString('utf8'),
+    };
   };
   return { path: file.path, before: side(file.oldOid, file.oldPath ?? file.path), after: side(file.newOid, file.path) };
 }

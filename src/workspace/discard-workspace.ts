@@ -58,14 +58,17 @@ export async function discardWorkspace(request: DiscardRequest): Promise<Discard
  * optional worktree removal. Returns the ref written (null: nothing uncommitted) and whether a folder
  * was removed (false: it was already gone).
  */
-export async function removeSessionWorktree(request: Pick<DiscardRequest, 'repoRoot' | 'commonDir' | 'worktree' | 'gitDir' | 'worktreesRoot' | 'wipRef'>): Promise<{ ref: string | null; removed: boolean }> {
+export async function removeSessionWorktree(
+  request: Pick<DiscardRequest, 'repoRoot' | 'commonDir' | 'worktree' | 'gitDir' | 'worktreesRoot' | 'wipRef'>,
+): Promise<{ ref: string | null; removed: boolean }> {
   const { state } = await worktreeState(request.repoRoot, request.worktree);
   if (state === 'present') {
     const wt = verifyWorktreeGit(request.commonDir, request.worktree, request.gitDir);
     const wip = await snapshotWorktree(wt, `mlx-factory: uncommitted work in ${request.worktree} when it was removed`);
     // git validates the folder's .git file before removing it: put back one a check rewrote.
     checkWorktreePointer(wt);
-    if (wip !== null) await updateRef(request.repoRoot, { ref: request.wipRef, newValue: wip, reason: 'mlx-factory: worktree removed (uncommitted work)' });
+    if (wip !== null)
+      await updateRef(request.repoRoot, { ref: request.wipRef, newValue: wip, reason: 'mlx-factory: worktree removed (uncommitted work)' });
     await removeWorktree(request.repoRoot, request.worktree);
     return { ref: wip === null ? null : request.wipRef, removed: true };
   }

@@ -25,14 +25,23 @@ export function copyIncludedFiles(repoRoot: string, worktree: string, patterns: 
       missing.push(pattern);
       continue;
     }
-    const matches = expand(repoRoot, segments).filter((rel) => rel !== '.git' && !rel.startsWith('.git/') && isCopyable(path.join(repoRoot, rel)));
+    const matches = expand(repoRoot, segments).filter(
+      (rel) => rel !== '.git' && !rel.startsWith('.git/') && isCopyable(path.join(repoRoot, rel)),
+    );
     if (matches.length === 0) missing.push(pattern);
     for (const rel of matches) {
       const target = path.join(worktree, rel);
       if (fs.existsSync(target)) continue;
       fs.mkdirSync(path.dirname(target), { recursive: true });
       // Links are copied as links (never followed); FIFOs, sockets and devices are left out (a FIFO would block the copy).
-      fs.cpSync(path.join(repoRoot, rel), target, { recursive: true, force: false, errorOnExist: false, verbatimSymlinks: true, preserveTimestamps: true, filter: isCopyable });
+      fs.cpSync(path.join(repoRoot, rel), target, {
+        recursive: true,
+        force: false,
+        errorOnExist: false,
+        verbatimSymlinks: true,
+        preserveTimestamps: true,
+        filter: isCopyable,
+      });
       copied.add(rel);
     }
   }
@@ -41,7 +50,11 @@ export function copyIncludedFiles(repoRoot: string, worktree: string, patterns: 
 
 /** Splits a pattern into segments; null for one that would leave the repository. */
 export function normalisePattern(pattern: string): string[] | null {
-  const trimmed = pattern.trim().replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, '');
+  const trimmed = pattern
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^\.\/+/, '')
+    .replace(/\/+$/, '');
   if (trimmed === '' || path.posix.isAbsolute(trimmed) || /^[A-Za-z]:/.test(trimmed)) return null;
   const segments = trimmed.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.some((s) => s === '..')) return null;
@@ -50,7 +63,10 @@ export function normalisePattern(pattern: string): string[] | null {
 
 export function segmentMatcher(segment: string): (name: string) => boolean {
   if (!/[*?]/.test(segment)) return (name) => name === segment;
-  const source = segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const source = segment
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   const regex = new RegExp(`^${source}$`);
   return (name) => regex.test(name);
 }

@@ -53,13 +53,20 @@ async function mergeOnce(request: MergeBranchRequest): Promise<MergeBranchOutcom
   const prediction = await predictMerge(request);
   if (!prediction.clean) {
     const list = prediction.conflicts.map((c) => `  ${c.path}${c.kinds.length > 0 ? ` (${c.kinds.join(', ')})` : ''}`).join('\n');
-    throw new FactoryError('MERGE_CONFLICTS', `Merging into ${request.target} would conflict in ${prediction.conflicts.length} file(s); nothing was changed:\n${list}`, {
-      conflicts: prediction.conflicts.map((c) => c.path),
-    });
+    throw new FactoryError(
+      'MERGE_CONFLICTS',
+      `Merging into ${request.target} would conflict in ${prediction.conflicts.length} file(s); nothing was changed:\n${list}`,
+      {
+        conflicts: prediction.conflicts.map((c) => c.path),
+      },
+    );
   }
   const files = await changedPaths(request.repoRoot, prediction.targetCommit, prediction.tree);
   if (files.length === 0) {
-    throw new FactoryError('NOTHING_TO_MERGE', `${request.target} already contains everything in this session (up to ${prediction.sessionHead.slice(0, 8)}); nothing to merge.`);
+    throw new FactoryError(
+      'NOTHING_TO_MERGE',
+      `${request.target} already contains everything in this session (up to ${prediction.sessionHead.slice(0, 8)}); nothing to merge.`,
+    );
   }
   const commit = await commitTree({
     cwd: request.repoRoot,
@@ -70,17 +77,36 @@ async function mergeOnce(request: MergeBranchRequest): Promise<MergeBranchOutcom
   });
   const checkout = (await listWorktrees(request.repoRoot)).find((w) => w.branch === prediction.targetRef && w.prunable === null) ?? null;
   if (checkout === null) {
-    await updateRef(request.repoRoot, { ref: prediction.targetRef, newValue: commit, expectedOld: prediction.targetCommit, reason: `mlx-factory: merge ${request.sessionBranch}` });
+    await updateRef(request.repoRoot, {
+      ref: prediction.targetRef,
+      newValue: commit,
+      expectedOld: prediction.targetCommit,
+      reason: `mlx-factory: merge ${request.sessionBranch}`,
+    });
     return { prediction, targetAfter: commit, files, checkout: null };
   }
-  await fastForwardUserCheckout({ commonDir: request.commonDir, checkout: checkout.path, branchRef: prediction.targetRef, before: prediction.targetCommit, after: commit }, request.target, files);
+  await fastForwardUserCheckout(
+    {
+      commonDir: request.commonDir,
+      checkout: checkout.path,
+      branchRef: prediction.targetRef,
+      before: prediction.targetCommit,
+      after: commit,
+    },
+    request.target,
+    files,
+  );
   return { prediction, targetAfter: commit, files, checkout: checkout.path };
 }
 
 /** A merge an earlier process was cut off in is finished or undone before another one starts. */
 export async function settleInterruptedMerge(commonDir: string): Promise<void> {
   const recovery = await recoverInterruptedMerge(commonDir);
-  if (recovery.kind === 'running') throw new FactoryError('MERGE_INTERRUPTED', 'An earlier merge into this repository is still running (git has not finished); try again in a moment.');
+  if (recovery.kind === 'running')
+    throw new FactoryError(
+      'MERGE_INTERRUPTED',
+      'An earlier merge into this repository is still running (git has not finished); try again in a moment.',
+    );
   if (recovery.kind === 'needs-attention') throw new FactoryError('MERGE_INTERRUPTED', recovery.detail);
 }
 

@@ -42,7 +42,15 @@ export async function fastForwardJournalled(request: JournalledFastForward): Pro
   const file = mergeJournalFile(request.commonDir);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const run = startFastForward(request.checkout, request.after, path.join(path.dirname(file), 'merge-output.txt'));
-  writeJournal(file, { version: 1, checkout: request.checkout, branchRef: request.branchRef, before: request.before, after: request.after, pid: run.pid, startedAt: new Date().toISOString() });
+  writeJournal(file, {
+    version: 1,
+    checkout: request.checkout,
+    branchRef: request.branchRef,
+    before: request.before,
+    after: request.after,
+    pid: run.pid,
+    startedAt: new Date().toISOString(),
+  });
   const result = await run.done;
   fs.rmSync(file, { force: true });
   return result;
@@ -83,7 +91,10 @@ async function settle(journal: MergeJournal): Promise<MergeRecovery> {
     const indexTree = (await runGit(['write-tree'], at)).stdout.trim();
     const afterTree = (await runGit(['rev-parse', `${journal.after}^{tree}`], at)).stdout.trim();
     if (indexTree !== afterTree) return { kind: 'untouched' };
-    await runGit(['update-ref', '-m', 'mlx-factory: merge completed after an interruption', journal.branchRef, journal.after, journal.before], at);
+    await runGit(
+      ['update-ref', '-m', 'mlx-factory: merge completed after an interruption', journal.branchRef, journal.after, journal.before],
+      at,
+    );
     return { kind: 'completed' };
   }
   // git itself was killed mid-checkout: some files are at `after`, the rest at `before`.
@@ -103,13 +114,18 @@ async function settle(journal: MergeJournal): Promise<MergeRecovery> {
 /** Writes the `after` side of every changed path, updates the index for them, then moves the branch. */
 async function completeFastForward(journal: MergeJournal, paths: readonly string[]): Promise<void> {
   const at = { cwd: journal.checkout };
-  const afterFiles = new Set((await runGit(['ls-tree', '-r', '-z', '--name-only', journal.after, '--', ...paths.map((p) => `:(literal)${p}`)], at)).stdout.split('\0').filter((p) => p !== ''));
+  const afterFiles = new Set(
+    (await runGit(['ls-tree', '-r', '-z', '--name-only', journal.after, '--', ...paths.map((p) => `:(literal)${p}`)], at)).stdout
+      .split('\0')
+      .filter((p) => p !== ''),
+  );
   const tempIndex = path.join(os.tmpdir(), `mlx-factory-merge-index-${crypto.randomBytes(6).toString('hex')}`);
   try {
     const env = { GIT_INDEX_FILE: tempIndex };
     await runGit(['read-tree', journal.after], { ...at, env });
     const toWrite = paths.filter((p) => afterFiles.has(p));
-    for (let i = 0; i < toWrite.length; i += 500) await runGit(['checkout-index', '-f', '-z', '--stdin'], { ...at, env, stdin: `${toWrite.slice(i, i + 500).join('\0')}\0` });
+    for (let i = 0; i < toWrite.length; i += 500)
+      await runGit(['checkout-index', '-f', '-z', '--stdin'], { ...at, env, stdin: `${toWrite.slice(i, i + 500).join('\0')}\0` });
   } finally {
     fs.rmSync(tempIndex, { force: true });
   }
@@ -121,7 +137,10 @@ async function completeFastForward(journal: MergeJournal, paths: readonly string
   for (let i = 0; i < paths.length; i += 500) {
     await runGit(['update-index', '--add', '--remove', '-z', '--stdin'], { ...at, stdin: `${paths.slice(i, i + 500).join('\0')}\0` });
   }
-  await runGit(['update-ref', '-m', 'mlx-factory: merge completed after an interruption', journal.branchRef, journal.after, journal.before], at);
+  await runGit(
+    ['update-ref', '-m', 'mlx-factory: merge completed after an interruption', journal.branchRef, journal.after, journal.before],
+    at,
+  );
 }
 
 /**
@@ -152,7 +171,10 @@ async function pathsChangedSinceCrash(journal: MergeJournal, paths: readonly str
     else if (!known.has(gitBlobId(content))) unknown.push({ file, content });
   }
   if (unknown.length === 0) return strangers;
-  const after = await readBlobs(journal.checkout, unknown.map((u) => `${journal.after}:${u.file}`));
+  const after = await readBlobs(
+    journal.checkout,
+    unknown.map((u) => `${journal.after}:${u.file}`),
+  );
   unknown.forEach((u, i) => {
     const target = after[i]?.content ?? null;
     if (target === null || !target.subarray(0, u.content.length).equals(u.content)) strangers.push(u.file);

@@ -40,16 +40,38 @@ export async function predictMerge(sides: MergeSides): Promise<MergePrediction> 
   if (!isValidBranchName(sides.target)) throw new FactoryError('BAD_USAGE', `"${sides.target}" is not a branch name.`);
   const targetRef = `refs/heads/${sides.target}`;
   if (sides.target === sides.sessionBranch) {
-    throw new FactoryError('BAD_USAGE', `Cannot merge the session branch ${sides.sessionBranch} into itself; pass --into with another branch.`);
+    throw new FactoryError(
+      'BAD_USAGE',
+      `Cannot merge the session branch ${sides.sessionBranch} into itself; pass --into with another branch.`,
+    );
   }
-  const [targetCommit, sessionHead] = await Promise.all([readRef(sides.commonDir, targetRef), readRef(sides.commonDir, `refs/heads/${sides.sessionBranch}`)]);
+  const [targetCommit, sessionHead] = await Promise.all([
+    readRef(sides.commonDir, targetRef),
+    readRef(sides.commonDir, `refs/heads/${sides.sessionBranch}`),
+  ]);
   if (targetCommit === null) {
-    throw new FactoryError('BRANCH_NOT_FOUND', `The branch "${sides.target}" does not exist in ${sides.repoRoot} (deleted or renamed?). Nothing was changed. Pass --into BRANCH to merge into another branch.`);
+    throw new FactoryError(
+      'BRANCH_NOT_FOUND',
+      `The branch "${sides.target}" does not exist in ${sides.repoRoot} (deleted or renamed?). Nothing was changed. Pass --into BRANCH to merge into another branch.`,
+    );
   }
   if (sessionHead === null) {
-    throw new FactoryError('SESSION_DISCARDED', `The session branch ${sides.sessionBranch} no longer exists in ${sides.repoRoot}; there is nothing to merge.`);
+    throw new FactoryError(
+      'SESSION_DISCARDED',
+      `The session branch ${sides.sessionBranch} no longer exists in ${sides.repoRoot}; there is nothing to merge.`,
+    );
   }
   const mergeBase = sides.base !== null && sides.base !== targetCommit ? sides.base : undefined;
   const result = await mergeTree(sides.repoRoot, targetCommit, sessionHead, mergeBase !== undefined ? { mergeBase } : {});
-  return { target: sides.target, targetRef, targetCommit, sessionHead, base: sides.base, clean: result.clean, tree: result.tree, conflicts: result.conflicts, messages: result.messages };
+  return {
+    target: sides.target,
+    targetRef,
+    targetCommit,
+    sessionHead,
+    base: sides.base,
+    clean: result.clean,
+    tree: result.tree,
+    conflicts: result.conflicts,
+    messages: result.messages,
+  };
 }

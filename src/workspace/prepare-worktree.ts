@@ -36,20 +36,34 @@ export async function prepareSessionWorktree(options: PrepareWorktreeOptions): P
     const included = copyIncludedFiles(options.repoRoot, options.worktree, options.config.include);
     log.append({ type: 'workspace.included', copied: included.copied, missing: included.missing });
     if (included.missing.length > 0) {
-      log.append({ type: 'session.warning', message: `workspace.include: nothing to copy for ${included.missing.join(', ')} (not found in ${options.repoRoot}).` });
+      log.append({
+        type: 'session.warning',
+        message: `workspace.include: nothing to copy for ${included.missing.join(', ')} (not found in ${options.repoRoot}).`,
+      });
     }
   }
   const setup = options.config.setup;
   if (setup === null) return { ok: true };
   const result = await runWorkspaceSetup(options.worktree, setup, log, options.signal);
   if (checkWorktreePointer({ workTree: options.worktree, gitDir: options.gitDir }) === 'restored') {
-    log.append({ type: 'security.event', kind: 'git-pointer-restored', message: `workspace.setup changed ${options.worktree}/.git; it was put back.` });
+    log.append({
+      type: 'security.event',
+      kind: 'git-pointer-restored',
+      message: `workspace.setup changed ${options.worktree}/.git; it was put back.`,
+    });
   }
   if (result.cancelled) return { ok: false, reason: 'Cancelled by the user during workspace.setup.' };
-  if (result.timedOut) return { ok: false, reason: `workspace.setup (\`${setup}\`) did not finish within ${Math.round(result.durationMs / 1000)} s and was stopped.` };
+  if (result.timedOut)
+    return {
+      ok: false,
+      reason: `workspace.setup (\`${setup}\`) did not finish within ${Math.round(result.durationMs / 1000)} s and was stopped.`,
+    };
   if (result.exitCode !== 0) {
     const tail = result.output.trim().split('\n').slice(-3).join(' | ');
-    return { ok: false, reason: `workspace.setup (\`${setup}\`) exited ${String(result.exitCode ?? result.signal)}${tail ? `: ${tail}` : ''}` };
+    return {
+      ok: false,
+      reason: `workspace.setup (\`${setup}\`) exited ${String(result.exitCode ?? result.signal)}${tail ? `: ${tail}` : ''}`,
+    };
   }
   return { ok: true };
 }

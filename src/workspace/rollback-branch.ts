@@ -37,7 +37,8 @@ export async function rollbackBranch(request: RollbackRequest): Promise<Rollback
   return withRepoLock(request.commonDir, async () => {
     const branchRef = `refs/heads/${request.branch}`;
     const head = await readRef(request.commonDir, branchRef);
-    if (head === null) throw new FactoryError('SESSION_DISCARDED', `The session branch ${request.branch} no longer exists; there is nothing to roll back.`);
+    if (head === null)
+      throw new FactoryError('SESSION_DISCARDED', `The session branch ${request.branch} no longer exists; there is nothing to roll back.`);
     const { state } = await worktreeState(request.repoRoot, request.worktree);
     let wipRef: string | null = null;
     const wt = state === 'present' ? verifyWorktreeGit(request.commonDir, request.worktree, request.gitDir) : null;

@@ -15,7 +15,13 @@ export interface SetupLog {
   append(payload: SessionEventPayload): unknown;
 }
 
-export async function runWorkspaceSetup(worktree: string, command: string, log: SetupLog, signal?: AbortSignal, timeoutMs = SETUP_TIMEOUT_MS): Promise<ExecResult> {
+export async function runWorkspaceSetup(
+  worktree: string,
+  command: string,
+  log: SetupLog,
+  signal?: AbortSignal,
+  timeoutMs = SETUP_TIMEOUT_MS,
+): Promise<ExecResult> {
   log.append({ type: 'setup.started', command });
   const result = await runSandboxed({
     command,

@@ -35,7 +35,11 @@ const OPEN_READ = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants
 const OPEN_WRITE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
 /** Reads `rel` under `root` (`maxBytes` at most). `cap: 'refuse'` refuses a larger file instead of cutting it. */
-export function readWorktreeFile(root: string, rel: string, options: { maxBytes?: number; overCap?: 'truncate' | 'refuse' } = {}): FileRead | FileRefusal {
+export function readWorktreeFile(
+  root: string,
+  rel: string,
+  options: { maxBytes?: number; overCap?: 'truncate' | 'refuse' } = {},
+): FileRead | FileRefusal {
   const located = locateForRead(root, rel);
   if (!located.ok) return located;
   const maxBytes = options.maxBytes ?? DEFAULT_READ_CAP;
@@ -67,7 +71,11 @@ export function readWorktreeFile(root: string, rel: string, options: { maxBytes?
 }
 
 /** UTF-8 text, or a refusal; binary content (a NUL byte) is refused as `special`. */
-export function readWorktreeText(root: string, rel: string, options: { maxBytes?: number; overCap?: 'truncate' | 'refuse' } = {}): (FileRead & { text: string }) | FileRefusal {
+export function readWorktreeText(
+  root: string,
+  rel: string,
+  options: { maxBytes?: number; overCap?: 'truncate' | 'refuse' } = {},
+): (FileRead & { text: string }) | FileRefusal {
   const read = readWorktreeFile(root, rel, options);
   if (!read.ok) return read;
   if (read.content.subarray(0, 8000).includes(0)) return refuse('special', `${rel} is a binary file`);
@@ -91,9 +99,11 @@ export function writeWorktreeFile(root: string, rel: string, content: string | B
   }
   const file = path.join(root, ...parts);
   const stat = fs.lstatSync(file, { throwIfNoEntry: false });
-  if (stat?.isSymbolicLink()) return refuse('link', `${rel} is a symbolic link; files are not written through links (delete it first, or write its target)`);
+  if (stat?.isSymbolicLink())
+    return refuse('link', `${rel} is a symbolic link; files are not written through links (delete it first, or write its target)`);
   if (stat?.isDirectory()) return refuse('directory', `${rel} is a folder, not a file`);
-  if (stat !== undefined && !stat.isFile()) return refuse('special', `${rel} is not a regular file (a FIFO, socket or device); it is not written`);
+  if (stat !== undefined && !stat.isFile())
+    return refuse('special', `${rel} is not a regular file (a FIFO, socket or device); it is not written`);
   let fd: number;
   try {
     fd = fs.openSync(file, OPEN_WRITE, 0o644);

@@ -60,7 +60,10 @@ function preloadShim(): string {
 
 beforeAll(async () => {
   await ensureAppBuilt();
-  const coder = (text: string, body: string, tokensPerSecond: number) => ({ content: `${text}\n\n${fence('main.py', body)}`, tokensPerSecond });
+  const coder = (text: string, body: string, tokensPerSecond: number) => ({
+    content: `${text}\n\n${fence('main.py', body)}`,
+    tokensPerSecond,
+  });
   const config = await supervisedServerConfig({
     coder: [coder("I'll fix **main.py**, which prints the total.", FIXED, 25)],
     sheriff: [{ content: 'It prints `total: 42`.\n\nVERDICT: PASS', tokensPerSecond: 200 }],
@@ -93,7 +96,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
   page = await context.newPage();
   // The page's ipcRenderer → the main process's handler, as the dashboard window (its URL is app://).
@@ -103,7 +110,14 @@ beforeAll(async () => {
   const send = dashboard.webContents.send.bind(dashboard.webContents);
   dashboard.webContents.send = (channel: string, ...args: unknown[]): void => {
     send(channel, ...args);
-    delivery = delivery.then(() => page.evaluate(([c, a]) => (globalThis as unknown as { __deliverIpc(c: string, a: unknown[]): void }).__deliverIpc(c, a), [channel, args] as const).catch(() => undefined));
+    delivery = delivery.then(() =>
+      page
+        .evaluate(([c, a]) => (globalThis as unknown as { __deliverIpc(c: string, a: unknown[]): void }).__deliverIpc(c, a), [
+          channel,
+          args,
+        ] as const)
+        .catch(() => undefined),
+    );
   };
   await context.addInitScript({ content: 'globalThis.__name ??= (f) => f;' });
   await context.addInitScript({ content: preloadShim() });
@@ -154,7 +168,9 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
     await page.locator('#ns-check').fill('python3 main.py');
     await sheet.getByRole('button', { name: 'Start session' }).click();
     await page.locator('.turn-header[data-streaming="true"]').first().waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 15_000, interval: 100 }).toContain("I'll fix main.py");
+    await expect
+      .poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 15_000, interval: 100 })
+      .toContain("I'll fix main.py");
     await screenshot(page, 'app-protocol-streaming');
     await page.locator('.finished-row[data-outcome="passed"]').waitFor({ timeout: 45_000 });
     await screenshot(page, 'app-protocol-passed');
@@ -163,9 +179,13 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
   it('starts Monaco’s worker from the app origin and shows the diff', async () => {
     await page.getByRole('tab', { name: /Changes/ }).click();
     await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.workers().map((w) => w.url()), { timeout: 10_000 }).toContainEqual(expect.stringMatching(new RegExp(`^${origin}/assets/editor\\.worker-[^/]+\\.js$`)));
+    await expect
+      .poll(() => page.workers().map((w) => w.url()), { timeout: 10_000 })
+      .toContainEqual(expect.stringMatching(new RegExp(`^${origin}/assets/editor\\.worker-[^/]+\\.js$`)));
     expect(requested.some((p) => /^\/assets\/editor\.worker-/.test(p))).toBe(true);
-    await expect.poll(async () => ((await page.locator('.monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' ')).toContain('total: %d');
+    await expect
+      .poll(async () => ((await page.locator('.monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '))
+      .toContain('total: %d');
     await screenshot(page, 'app-protocol-diff');
   });
 
@@ -181,7 +201,11 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
   });
 
   it('shows in Settings that macOS waits for approval of the login item', async () => {
-    await page.getByRole('link', { name: /Settings/ }).or(page.getByRole('button', { name: /Settings/ })).first().click();
+    await page
+      .getByRole('link', { name: /Settings/ })
+      .or(page.getByRole('button', { name: /Settings/ }))
+      .first()
+      .click();
     const card = page.locator('[data-login-item]');
     await expect.poll(() => card.getAttribute('data-login-item'), { timeout: 10_000 }).toBe('requires-approval');
     await page.getByLabel('Open MLX Factory at login').click();

@@ -82,7 +82,11 @@ describe('first launch to first merge', () => {
     while (!(seen.now > 0 && seen.now < 100 && /\/s/.test(seen.meta) && /left/.test(seen.meta))) {
       if (Date.now() > deadline) throw new Error(`no moving progress bar; last seen ${JSON.stringify(seen)}`);
       const now = Number((await bar.getAttribute('aria-valuenow', { timeout: 200 }).catch(() => null)) ?? 0);
-      const meta = (await row.locator('.pull-meta').textContent({ timeout: 200 }).catch(() => null)) ?? '';
+      const meta =
+        (await row
+          .locator('.pull-meta')
+          .textContent({ timeout: 200 })
+          .catch(() => null)) ?? '';
       seen = { now, meta };
       if (seen.now > 0 && seen.now < 100 && /\/s/.test(meta) && /left/.test(meta)) await screenshot(page, 'first-launch-pull-progress');
       else await new Promise((r) => setTimeout(r, 40));
@@ -95,7 +99,9 @@ describe('first launch to first merge', () => {
     await screenshot(page, 'first-launch-model-downloaded');
     // It landed in the hub cache's own layout.
     const snapshots = path.join(cache, 'models--mlx-community--tiny-test-model', 'snapshots', hub.commitOf(REPO_ID));
-    expect(fs.readFileSync(path.join(snapshots, 'config.json'), 'utf8')).toBe(fs.readFileSync(path.join(testDeps().model, 'config.json'), 'utf8'));
+    expect(fs.readFileSync(path.join(snapshots, 'config.json'), 'utf8')).toBe(
+      fs.readFileSync(path.join(testDeps().model, 'config.json'), 'utf8'),
+    );
     expect(fs.statSync(path.join(snapshots, 'extra-weights.bin')).size).toBe(8 * 1024 * 1024);
     expect(hub.requests.some((r) => r.method === 'GET' && r.path.startsWith('/cdn/'))).toBe(true);
   }, 90_000);
@@ -104,7 +110,12 @@ describe('first launch to first merge', () => {
     const row = page.locator(`tr[data-model="${REPO_ID}"]`);
     await row.getByRole('button', { name: 'Start server' }).click();
     await expect.poll(() => page.url()).toMatch(/#server$/);
-    await expect.poll(() => page.locator('.server-card [data-server-state]').first().getAttribute('data-server-state'), { timeout: 120_000, interval: 250 }).toBe('ready');
+    await expect
+      .poll(() => page.locator('.server-card [data-server-state]').first().getAttribute('data-server-state'), {
+        timeout: 120_000,
+        interval: 250,
+      })
+      .toBe('ready');
     expect(await text('.server-card .kv')).toContain(REPO_ID);
     await screenshot(page, 'first-launch-server-ready');
   }, 150_000);
@@ -118,7 +129,10 @@ describe('first launch to first merge', () => {
     await expect.poll(() => page.locator('.saved-note').isVisible(), { timeout: 15_000 }).toBe(true);
     // The sidebar shows the new server state without a restart.
     await expect.poll(() => text('.sidebar-server'), { timeout: 20_000 }).toContain('Ready (external)');
-    await page.getByRole('button', { name: /^Server/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Server/ })
+      .first()
+      .click();
     await expect.poll(() => text('.server-card .kv'), { timeout: 15_000 }).toContain(ui.model.url);
     await screenshot(page, 'first-launch-server-external');
   }, 60_000);

@@ -13,7 +13,10 @@ import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
  */
 const fence = (file: string, body: string): string => `${file}\n\`\`\`python\n${body}\`\`\`\n`;
 const SCRIPT: Script = {
-  coder: [{ content: `Here it is.\n\n${fence('main.py', 'print(42)\n')}` }, { content: `Added the second line.\n\n${fence('main.py', 'print(42)\nprint(43)\n')}` }],
+  coder: [
+    { content: `Here it is.\n\n${fence('main.py', 'print(42)\n')}` },
+    { content: `Added the second line.\n\n${fence('main.py', 'print(42)\nprint(43)\n')}` },
+  ],
   sheriff: [{ content: 'Prints 42.\n\nVERDICT: PASS' }, { content: 'Prints 42 and 43.\n\nVERDICT: PASS' }],
 };
 
@@ -34,7 +37,9 @@ async function waitUntilStopped(id: string, series: number): Promise<void> {
 beforeAll(async () => {
   ui = await startUi({ script: SCRIPT });
   repo = makeRepo({ files: { 'README.md': '# demo\n' } });
-  const started = await ui.api().request('sessions.start', { description: 'Print the answer.\nIt is 42.', repo, check: 'python3 main.py', maxAttempts: 2 });
+  const started = await ui
+    .api()
+    .request('sessions.start', { description: 'Print the answer.\nIt is 42.', repo, check: 'python3 main.py', maxAttempts: 2 });
   if (!started.ok) throw new Error(started.error.message);
   sessionId = started.data.id;
   await waitUntilStopped(sessionId, 1);
@@ -95,11 +100,21 @@ describe('talk back', () => {
 describe('rollback is a state', () => {
   it('rollback → the session says "not checked" and merging warns → restore → rollback again → continue from here → pass', async () => {
     await ui.model.setScript({
-      coder: [{ content: `First try.\n\n${fence('main.py', 'import sys\nsys.exit(1)\n')}` }, { content: `Fixed.\n\n${fence('main.py', 'print(42)\n')}` }, { content: `From step 1 again.\n\n${fence('main.py', 'print(42)  # again\n')}` }],
-      sheriff: [{ content: 'It exits 1.\n\nVERDICT: FAIL' }, { content: 'Prints 42.\n\nVERDICT: PASS' }, { content: 'Prints 42.\n\nVERDICT: PASS' }],
+      coder: [
+        { content: `First try.\n\n${fence('main.py', 'import sys\nsys.exit(1)\n')}` },
+        { content: `Fixed.\n\n${fence('main.py', 'print(42)\n')}` },
+        { content: `From step 1 again.\n\n${fence('main.py', 'print(42)  # again\n')}` },
+      ],
+      sheriff: [
+        { content: 'It exits 1.\n\nVERDICT: FAIL' },
+        { content: 'Prints 42.\n\nVERDICT: PASS' },
+        { content: 'Prints 42.\n\nVERDICT: PASS' },
+      ],
     });
     const repo2 = makeRepo({ files: { 'README.md': '# two\n' } });
-    const started = await ui.api().request('sessions.start', { description: 'Print 42 from main.py.', repo: repo2, check: 'python3 main.py', maxAttempts: 2 });
+    const started = await ui
+      .api()
+      .request('sessions.start', { description: 'Print 42 from main.py.', repo: repo2, check: 'python3 main.py', maxAttempts: 2 });
     if (!started.ok) throw new Error(started.error.message);
     const id = started.data.id;
     await waitUntilStopped(id, 1);
@@ -147,7 +162,11 @@ describe('rollback is a state', () => {
     if (!after.ok) throw new Error(after.error.message);
     expect(after.data.session).toMatchObject({ state: 'passed', series: 2, rolledBackTo: null });
     expect(after.data.commits.map((c) => c.step)).toEqual([1, 3]);
-    const prompt = (await ui.model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    const prompt =
+      (await ui.model.requests())
+        .find((r) => r.persona === 'coder')
+        ?.messages.map((m) => m.content)
+        .join('\n') ?? '';
     expect(prompt).toContain('Continue the task from this point (step 1');
     expect(prompt).toContain('sys.exit(1)'); // the file as step 1 left it
     expect(errors).toEqual([]);
@@ -158,11 +177,19 @@ describe('comments on diff lines', () => {
   it('two line comments → Request changes → the Coder prompt holds both → pass → the comments show resolved', async () => {
     const buggy = 'def add(a, b):\n    return a - b\n\n\nprint(add(2, 2))\n';
     await ui.model.setScript({
-      coder: [{ content: `Done.\n\n${fence('calc.py', buggy)}` }, { content: `Fixed both.\n\n${fence('calc.py', 'def add(a, b):\n    return a + b\n\n\nprint(add(2, 2))\nprint(add(3, 4))\n')}` }],
+      coder: [
+        { content: `Done.\n\n${fence('calc.py', buggy)}` },
+        { content: `Fixed both.\n\n${fence('calc.py', 'def add(a, b):\n    return a + b\n\n\nprint(add(2, 2))\nprint(add(3, 4))\n')}` },
+      ],
       sheriff: [{ content: 'Prints something.\n\nVERDICT: PASS' }, { content: 'Adds now.\n\nVERDICT: PASS' }],
     });
     const repo3 = makeRepo({ files: { 'README.md': '# three\n' } });
-    const started = await ui.api().request('sessions.start', { description: 'Write calc.py with add(a, b) and print add(2, 2).', repo: repo3, check: 'python3 calc.py', maxAttempts: 2 });
+    const started = await ui.api().request('sessions.start', {
+      description: 'Write calc.py with add(a, b) and print add(2, 2).',
+      repo: repo3,
+      check: 'python3 calc.py',
+      maxAttempts: 2,
+    });
     if (!started.ok) throw new Error(started.error.message);
     const id = started.data.id;
     await waitUntilStopped(id, 1);
@@ -193,7 +220,11 @@ describe('comments on diff lines', () => {
     await expect.poll(() => page.locator('.comment-item[data-comment-state="resolved"]').count(), { timeout: 15_000 }).toBe(2);
 
     // The Coder's prompt: both comments, each with its file, lines, the quoted code and the text.
-    const prompt = (await ui.model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    const prompt =
+      (await ui.model.requests())
+        .find((r) => r.persona === 'coder')
+        ?.messages.map((m) => m.content)
+        .join('\n') ?? '';
     expect(prompt).toContain('The reviewer requested changes.');
     expect(prompt).toMatch(/1\. calc\.py, line 2:\n```+\n {4}return a - b\n```+\nReview comment: This subtracts: it should add\./);
     expect(prompt).toMatch(/2\. calc\.py, line 5:\n```+\nprint\(add\(2, 2\)\)\n```+\nReview comment: Also print add\(3, 4\) after this\./);
@@ -213,14 +244,20 @@ describe('comments on diff lines', () => {
 describe('live follow of sessions run elsewhere', () => {
   it('a session the CLI runs appears in the open UI, streams its transcript live and ends there, without a reload', async () => {
     const prose = 'Writing the program that prints seven, one careful token at a time. '.repeat(3);
-    await ui.model.setScript({ coder: [{ content: `${prose}\n\n${fence('main.py', 'print(7)\n')}`, tokensPerSecond: 25 }], sheriff: [{ content: 'Prints 7.\n\nVERDICT: PASS' }] });
+    await ui.model.setScript({
+      coder: [{ content: `${prose}\n\n${fence('main.py', 'print(7)\n')}`, tokensPerSecond: 25 }],
+      sheriff: [{ content: 'Prints 7.\n\nVERDICT: PASS' }],
+    });
     const repo4 = makeRepo({ files: { 'README.md': '# four\n' } });
     const { page, errors } = await ui.open('sessions', { width: 1280, height: 860 });
     await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
     const rowsBefore = await page.locator('.session-row').count();
 
     let cliDone = false;
-    const cli = runCli(['run', 'Print seven from main.py.', '--check', 'python3 main.py', '--server-url', ui.model.url, '--json'], { cwd: repo4, home: ui.home }).then((r) => {
+    const cli = runCli(['run', 'Print seven from main.py.', '--check', 'python3 main.py', '--server-url', ui.model.url, '--json'], {
+      cwd: repo4,
+      home: ui.home,
+    }).then((r) => {
       cliDone = true;
       return r;
     });
@@ -244,9 +281,14 @@ describe('live follow of sessions run elsewhere', () => {
 
 describe('update from main', () => {
   it('merges the moved base branch into the session branch from the merge panel', async () => {
-    await ui.model.setScript({ coder: [{ content: `Done.\n\n${fence('main.py', 'print(5)\n')}` }], sheriff: [{ content: 'Prints 5.\n\nVERDICT: PASS' }] });
+    await ui.model.setScript({
+      coder: [{ content: `Done.\n\n${fence('main.py', 'print(5)\n')}` }],
+      sheriff: [{ content: 'Prints 5.\n\nVERDICT: PASS' }],
+    });
     const repo5 = makeRepo({ files: { 'README.md': '# five\n' } });
-    const started = await ui.api().request('sessions.start', { description: 'Print 5 from main.py.', repo: repo5, check: 'python3 main.py', maxAttempts: 1 });
+    const started = await ui
+      .api()
+      .request('sessions.start', { description: 'Print 5 from main.py.', repo: repo5, check: 'python3 main.py', maxAttempts: 1 });
     if (!started.ok) throw new Error(started.error.message);
     const id = started.data.id;
     await waitUntilStopped(id, 1);
@@ -257,7 +299,10 @@ describe('update from main', () => {
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
     await page.locator('[data-merge-headline]').waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Update from main' }).click();
-    await page.getByText(/now has main at .* merged in \(1 file\(s\) came in\)/).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByText(/now has main at .* merged in \(1 file\(s\) came in\)/)
+      .first()
+      .waitFor({ timeout: 15_000 });
     const shown = await ui.api().request('sessions.show', { id });
     if (!shown.ok) throw new Error(shown.error.message);
     expect(shown.data.session.baseCommit).toBe(tip);
@@ -272,11 +317,19 @@ describe('update from main', () => {
 describe('conflict after main moved', () => {
   it('names the conflict → Ask the Coder to resolve → the check passes → merges cleanly into main', async () => {
     await ui.model.setScript({
-      coder: [{ content: `Done.\n\n${fence('greet.py', "print('hello from the session')\n")}` }, { content: `Both kept.\n\n${fence('greet.py', "print('hello from main')\nprint('hello from the session')\n")}` }],
+      coder: [
+        { content: `Done.\n\n${fence('greet.py', "print('hello from the session')\n")}` },
+        { content: `Both kept.\n\n${fence('greet.py', "print('hello from main')\nprint('hello from the session')\n")}` },
+      ],
       sheriff: [{ content: 'Greets.\n\nVERDICT: PASS' }, { content: 'Both greetings.\n\nVERDICT: PASS' }],
     });
     const repo6 = makeRepo({ files: { 'greet.py': "print('hello')\n" } });
-    const started = await ui.api().request('sessions.start', { description: 'Make greet.py greet from the session.', repo: repo6, check: 'python3 greet.py', maxAttempts: 1 });
+    const started = await ui.api().request('sessions.start', {
+      description: 'Make greet.py greet from the session.',
+      repo: repo6,
+      check: 'python3 greet.py',
+      maxAttempts: 1,
+    });
     if (!started.ok) throw new Error(started.error.message);
     const id = started.data.id;
     await waitUntilStopped(id, 1);
@@ -291,7 +344,12 @@ describe('conflict after main moved', () => {
     await ui.model.clearRequests();
     await page.getByRole('button', { name: 'Ask the Coder to resolve' }).click();
     await waitUntilStopped(id, 2);
-    const user = (await ui.model.requests()).find((r) => r.persona === 'coder')?.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n') ?? '';
+    const user =
+      (await ui.model.requests())
+        .find((r) => r.persona === 'coder')
+        ?.messages.filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .join('\n') ?? '';
     expect(user).toContain("greet.py — this session's version (what the worktree has now):");
     expect(user).toContain("greet.py — main's version:\n```\nprint('hello from main')\n```");
     expect(user).not.toMatch(/^(<{7}|={7}|>{7})( |$)/m);

@@ -40,7 +40,10 @@ async function startAndWait(description: string, repoDir: string): Promise<strin
 }
 
 beforeAll(async () => {
-  ui = await startUi({ script: SCRIPT, config: { workspace: { editor: ['/bin/sh', '-c', `printf %s "$1" > '${openedFile}'`, 'editor'] } } });
+  ui = await startUi({
+    script: SCRIPT,
+    config: { workspace: { editor: ['/bin/sh', '-c', `printf %s "$1" > '${openedFile}'`, 'editor'] } },
+  });
   repo = makeRepo({ files: { 'README.md': '# demo\n' } });
   sessionId = await startAndWait('Print the answer.\nIt is 42.', repo);
 });
@@ -89,7 +92,10 @@ describe('accessibility (axe-core) in light and dark', () => {
         ['Settings', 'Settings'],
         ['Cleanup', 'Cleanup'],
       ] as const) {
-        await page.getByRole('button', { name: new RegExp(`^${name}`) }).first().click();
+        await page
+          .getByRole('button', { name: new RegExp(`^${name}`) })
+          .first()
+          .click();
         await page.locator('.page-header h1', { hasText: heading }).waitFor();
         await page.waitForTimeout(300);
         await expectAccessible(page, `${name} (${theme})`);
@@ -131,7 +137,13 @@ describe('accessibility (axe-core) in light and dark', () => {
           const labelledBy = el.getAttribute('aria-labelledby');
           const labels = 'labels' in el ? Array.from((el as HTMLInputElement).labels ?? []).map((l) => l.textContent ?? '') : [];
           const name =
-            [el.getAttribute('aria-label'), labelledBy !== null ? document.getElementById(labelledBy)?.textContent : null, ...labels, el.textContent, el.getAttribute('title')]
+            [
+              el.getAttribute('aria-label'),
+              labelledBy !== null ? document.getElementById(labelledBy)?.textContent : null,
+              ...labels,
+              el.textContent,
+              el.getAttribute('title'),
+            ]
               .map((n) => (n ?? '').trim())
               .find((n) => n !== '') ?? '';
           return { name, ring, tag: `${el.tagName.toLowerCase()}${el.className !== '' ? `.${String(el.className).split(' ')[0]}` : ''}` };
@@ -141,20 +153,41 @@ describe('accessibility (axe-core) in light and dark', () => {
       return seen;
     };
     const views: Array<{ route: string; ready: string; width?: number; height?: number; expect: string[] }> = [
-      { route: `sessions/${encodeURIComponent(sessionId)}/diff`, ready: '.monaco-host[data-diff-state="ready"]', expect: ['File list width', 'Discard…', 'Open in…', 'Show session list'] },
-      { route: `sessions/${encodeURIComponent(sessionId)}`, ready: '.finished-row', expect: ['Session list width', 'Sessions', 'Transcript'] },
+      {
+        route: `sessions/${encodeURIComponent(sessionId)}/diff`,
+        ready: '.monaco-host[data-diff-state="ready"]',
+        expect: ['File list width', 'Discard…', 'Open in…', 'Show session list'],
+      },
+      {
+        route: `sessions/${encodeURIComponent(sessionId)}`,
+        ready: '.finished-row',
+        expect: ['Session list width', 'Sessions', 'Transcript'],
+      },
       { route: 'settings', ready: '.page-header h1', expect: ['Max attempts', 'Model'] },
       { route: 'cleanup', ready: '.cleanup-table', expect: ['Select Print the answer'] },
       { route: 'popover', ready: '.pop-card', width: 380, height: 520, expect: ['New session…', 'Open dashboard'] },
     ];
     for (const view of views) {
-      const { page } = await ui.open(view.route, { ...(view.width !== undefined ? { width: view.width } : {}), ...(view.height !== undefined ? { height: view.height } : {}) });
+      const { page } = await ui.open(view.route, {
+        ...(view.width !== undefined ? { width: view.width } : {}),
+        ...(view.height !== undefined ? { height: view.height } : {}),
+      });
       await page.locator(view.ready).first().waitFor({ timeout: 20_000 });
       const seen = await walk(page, 45);
-      expect(seen.filter((f) => f.name === ''), view.route).toEqual([]);
-      expect(seen.filter((f) => !f.ring), view.route).toEqual([]);
+      expect(
+        seen.filter((f) => f.name === ''),
+        view.route,
+      ).toEqual([]);
+      expect(
+        seen.filter((f) => !f.ring),
+        view.route,
+      ).toEqual([]);
       const names = seen.map((f) => f.name);
-      for (const wanted of view.expect) expect(names.some((n) => n.startsWith(wanted)), `${view.route}: ${wanted} in ${names.join(' | ')}`).toBe(true);
+      for (const wanted of view.expect)
+        expect(
+          names.some((n) => n.startsWith(wanted)),
+          `${view.route}: ${wanted} in ${names.join(' | ')}`,
+        ).toBe(true);
     }
   });
 });
@@ -225,7 +258,12 @@ describe('layout', () => {
       const view = await ui.open(route, { width: 420, height: 800 });
       await view.page.locator('.page-header h1').waitFor();
       await view.page.waitForTimeout(300);
-      const widest = await view.page.evaluate(() => Math.max(document.documentElement.scrollWidth, ...Array.from(document.querySelectorAll('.page-body, .page-header, .sidebar')).map((e) => e.getBoundingClientRect().right)));
+      const widest = await view.page.evaluate(() =>
+        Math.max(
+          document.documentElement.scrollWidth,
+          ...Array.from(document.querySelectorAll('.page-body, .page-header, .sidebar')).map((e) => e.getBoundingClientRect().right),
+        ),
+      );
       expect(widest, route).toBeLessThanOrEqual(420);
       await screenshot(view.page, `layout-420-${route}`);
     }
@@ -262,12 +300,22 @@ describe('the list and cleanup', () => {
     const twinA = await startAndWait('Add the numbers\nTwice over.', other);
     const twinB = await startAndWait('Add the numbers\nTwice over.', other);
     const api = ui.api();
-    const failing = await api.request('sessions.start', { description: 'Fail on purpose', repo: other, check: 'python3 -c "raise SystemExit(3)"', maxAttempts: 1 });
+    const failing = await api.request('sessions.start', {
+      description: 'Fail on purpose',
+      repo: other,
+      check: 'python3 -c "raise SystemExit(3)"',
+      maxAttempts: 1,
+    });
     if (!failing.ok) throw new Error(failing.error.message);
-    await expect.poll(async () => {
-      const shown = await api.request('sessions.show', { id: failing.data.id });
-      return shown.ok ? shown.data.session.state : null;
-    }, { timeout: 30_000 }).toBe('failed');
+    await expect
+      .poll(
+        async () => {
+          const shown = await api.request('sessions.show', { id: failing.data.id });
+          return shown.ok ? shown.data.session.state : null;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('failed');
 
     const { page, errors } = await ui.open('sessions', { width: 1280, height: 860 });
     await page.locator('.session-row').nth(3).waitFor({ timeout: 15_000 });
@@ -287,7 +335,9 @@ describe('the list and cleanup', () => {
     // Each step of the timeline says what its check and the Sheriff made of it.
     await twinRow.click();
     await page.getByRole('tab', { name: /Changes/ }).click();
-    await expect.poll(() => page.locator('.timeline-item[data-step="1"] .step-outcome').textContent(), { timeout: 15_000 }).toBe('exit 0 · PASS');
+    await expect
+      .poll(() => page.locator('.timeline-item[data-step="1"] .step-outcome').textContent(), { timeout: 15_000 })
+      .toBe('exit 0 · PASS');
     await screenshot(page, 'timeline-outcomes');
 
     // Archive hides without deleting; "Show archived" brings it back.
@@ -300,23 +350,32 @@ describe('the list and cleanup', () => {
     await expect.poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count()).toBe(1);
     expect((await api.request('sessions.show', { id: twinA })).ok).toBe(true);
     await page.getByRole('button', { name: 'Unarchive' }).click();
-    await expect.poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count(), { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count(), { timeout: 10_000 })
+      .toBe(0);
 
     // The repository's cleanup takes the failed session only (the passed ones wait for review).
     await groups.first().getByRole('button', { name: 'Clean up 1…' }).click();
     const dialog = page.getByRole('alertdialog');
     await expect.poll(() => dialog.textContent()).toContain('Fail on purpose');
     await dialog.getByRole('button', { name: 'Discard 1' }).click();
-    await expect.poll(async () => {
-      const shown = await api.request('sessions.show', { id: failing.data.id });
-      return shown.ok ? shown.data.session.state : null;
-    }, { timeout: 15_000 }).toBe('discarded');
+    await expect
+      .poll(
+        async () => {
+          const shown = await api.request('sessions.show', { id: failing.data.id });
+          return shown.ok ? shown.data.session.state : null;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('discarded');
     expect(fs.existsSync(failing.data.worktree)).toBe(false);
 
     // The Cleanup view: the disk each worktree takes; discard a selection.
     await page.getByRole('button', { name: 'Cleanup' }).click();
     await page.locator('.page-header h1', { hasText: 'Cleanup' }).waitFor();
-    await expect.poll(async () => Number((await page.locator('[data-total-bytes]').getAttribute('data-total-bytes')) ?? 0), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await page.locator('[data-total-bytes]').getAttribute('data-total-bytes')) ?? 0), { timeout: 15_000 })
+      .toBeGreaterThan(0);
     expect(Number(await page.locator(`[data-cleanup-session="${twinB}"] [data-bytes]`).getAttribute('data-bytes'))).toBeGreaterThan(0);
     await expectAccessible(page, 'cleanup (light)');
     await screenshot(page, 'cleanup');
@@ -333,7 +392,9 @@ describe('the list and cleanup', () => {
 describe('one source of truth for the server', () => {
   it('never calls the external server "not running" in the popover or the memory view, and the doctor names it on its port', async () => {
     const popover = await ui.open('popover', { width: 380, height: 520 });
-    await expect.poll(() => popover.page.locator('[data-server-state]').first().getAttribute('data-server-state'), { timeout: 15_000 }).toBe('adopted');
+    await expect
+      .poll(() => popover.page.locator('[data-server-state]').first().getAttribute('data-server-state'), { timeout: 15_000 })
+      .toBe('adopted');
     await popover.page.locator('.gauge-legend').waitFor({ timeout: 30_000 });
     expect(await popover.page.locator('.gauge-legend').textContent()).not.toContain('not running');
     await screenshot(popover.page, 'popover-external-server');
@@ -343,7 +404,10 @@ describe('one source of truth for the server', () => {
     expect(await page.locator('[data-server-memory]').getAttribute('data-server-memory')).not.toBe('not running');
     expect(await page.locator('.sidebar-server').textContent()).toContain('Ready (external)');
 
-    await page.getByRole('button', { name: /^Server/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Server/ })
+      .first()
+      .click();
     const port = page.locator('.doctor-item[data-check="port"] .doctor-detail');
     await port.waitFor({ timeout: 30_000 });
     expect(await port.textContent()).toContain(`:${ui.model.port} is served by`);

@@ -20,12 +20,21 @@ const fence = (file: string, body: string): string => `${file}\n\`\`\`python\n${
 const SCRIPT: Script = {
   coder: [
     // Slow enough to watch it stream.
-    { content: `I'll add **main.py** that sums the numbers.\n\n${fence('main.py', BROKEN)}\nRun it with \`python3 main.py\`.`, tokensPerSecond: 20 },
+    {
+      content: `I'll add **main.py** that sums the numbers.\n\n${fence('main.py', BROKEN)}\nRun it with \`python3 main.py\`.`,
+      tokensPerSecond: 20,
+    },
     { content: `The divisor was wrong; fixed:\n\n${fence('main.py', FIXED)}`, tokensPerSecond: 400 },
-    { content: `Added notes as asked.\n\n${fence('main.py', FIXED)}\ndebug_notes.txt\n\`\`\`text\nscratch notes\n\`\`\`\n`, tokensPerSecond: 400 },
+    {
+      content: `Added notes as asked.\n\n${fence('main.py', FIXED)}\ndebug_notes.txt\n\`\`\`text\nscratch notes\n\`\`\`\n`,
+      tokensPerSecond: 400,
+    },
   ],
   sheriff: [
-    { content: 'It crashed with ZeroDivisionError.\n\n- divide by the count, or just return the sum\n\nVERDICT: FAIL', tokensPerSecond: 400 },
+    {
+      content: 'It crashed with ZeroDivisionError.\n\n- divide by the count, or just return the sum\n\nVERDICT: FAIL',
+      tokensPerSecond: 400,
+    },
     { content: 'Output is right, but write a debug_notes.txt too.\n\nVERDICT: FAIL', tokensPerSecond: 400 },
     { content: 'The output is `total: 42` and the notes exist.\n\n**VERDICT: PASS**', tokensPerSecond: 400 },
   ],
@@ -85,7 +94,9 @@ describe('mlx-factory ui in Chromium', () => {
   });
 
   it("asks before a project's own factory.yaml may run code: the ignored keys are named, and Trust applies it", async () => {
-    const hostile = makeRepo({ files: { 'README.md': '# x\n', 'factory.yaml': 'workspace:\n  setup: "npm ci"\nagent:\n  execution_timeout: 86400\n' } });
+    const hostile = makeRepo({
+      files: { 'README.md': '# x\n', 'factory.yaml': 'workspace:\n  setup: "npm ci"\nagent:\n  execution_timeout: 86400\n' },
+    });
     await page.keyboard.press('n');
     const sheet = page.getByRole('dialog', { name: 'New session' });
     await expect.poll(() => sheet.isVisible()).toBe(true);
@@ -119,7 +130,9 @@ describe('mlx-factory ui in Chromium', () => {
     sessionId = decodeURIComponent(/#sessions\/([^/]+)$/.exec(page.url())?.[1] ?? '');
     await page.locator('.turn-header[data-streaming="true"]').first().waitFor({ timeout: 15_000 });
     // Text is on screen while the turn is still being written (at 20 tokens/s it takes ~4 s).
-    await expect.poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 10_000, interval: 100 }).toContain("I'll add main.py that sums");
+    await expect
+      .poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 10_000, interval: 100 })
+      .toContain("I'll add main.py that sums");
     expect(await page.locator('.turn-header[data-streaming="true"]').count()).toBe(1);
     await screenshot(page, 'transcript-streaming');
 
@@ -128,7 +141,13 @@ describe('mlx-factory ui in Chromium', () => {
     branch = (await text('.meta-item.branch')).trim();
     expect(branch).toMatch(/^factory\//);
     // Every streamed token arrived once: the streamed text equals the reply the host recorded.
-    const turns = await page.evaluate((id) => (window as unknown as { __factoryProbe: { turns(s: string): Array<{ streamed: string; final: string | null }> } }).__factoryProbe.turns(id), sessionId);
+    const turns = await page.evaluate(
+      (id) =>
+        (
+          window as unknown as { __factoryProbe: { turns(s: string): Array<{ streamed: string; final: string | null }> } }
+        ).__factoryProbe.turns(id),
+      sessionId,
+    );
     expect(turns).toHaveLength(6);
     for (const turn of turns) expect(turn.streamed).toBe(turn.final);
     expect(turns[0]?.streamed).toContain('sum(xs) / 0');
@@ -145,7 +164,9 @@ describe('mlx-factory ui in Chromium', () => {
     await page.locator('.transcript-scroll').hover();
     await page.mouse.wheel(0, -100_000);
     await expect.poll(() => page.locator('.transcript-scroll').getAttribute('data-following')).toBe('false');
-    await expect.poll(async () => (await page.locator('.exec-output').allTextContents()).join('\n'), { timeout: 10_000 }).toContain('ZeroDivisionError');
+    await expect
+      .poll(async () => (await page.locator('.exec-output').allTextContents()).join('\n'), { timeout: 10_000 })
+      .toContain('ZeroDivisionError');
     expect(await page.locator('.exec-footer[data-exit="1"]').count()).toBeGreaterThan(0);
     expect(await page.locator('.verdict-card[data-verdict="FAIL"]').count()).toBeGreaterThan(0);
     await screenshot(page, 'transcript-first-attempt');
@@ -166,9 +187,13 @@ describe('mlx-factory ui in Chromium', () => {
     // ↓ in the file list selects the next file, which Monaco then shows.
     await page.locator('.file-rows').focus();
     await page.keyboard.press('ArrowDown');
-    await expect.poll(() => page.locator('.monaco-host[data-diff-state="ready"]').getAttribute('data-diff-path'), { timeout: 20_000 }).toBe('main.py');
+    await expect
+      .poll(() => page.locator('.monaco-host[data-diff-state="ready"]').getAttribute('data-diff-path'), { timeout: 20_000 })
+      .toBe('main.py');
     // (Monaco draws spaces as no-break spaces.)
-    await expect.poll(async () => ((await page.locator('.monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' ')).toContain('total: %d');
+    await expect
+      .poll(async () => ((await page.locator('.monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '))
+      .toContain('total: %d');
     await screenshot(page, 'diff-side-by-side');
     await page.getByRole('radio', { name: 'Inline' }).click();
     await expect.poll(() => page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
@@ -232,7 +257,9 @@ describe('mlx-factory ui in Chromium', () => {
 
   it('charts memory samples', async () => {
     await page.getByRole('button', { name: 'Memory' }).click();
-    await expect.poll(async () => Number(await page.locator('.memory-chart').getAttribute('data-samples')), { timeout: 30_000 }).toBeGreaterThan(1);
+    await expect
+      .poll(async () => Number(await page.locator('.memory-chart').getAttribute('data-samples')), { timeout: 30_000 })
+      .toBeGreaterThan(1);
     const line = await page.locator('.series-line.system').getAttribute('d');
     expect(line?.match(/L/g)?.length ?? 0).toBeGreaterThan(0);
     await screenshot(page, 'memory');

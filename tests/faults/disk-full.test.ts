@@ -35,7 +35,9 @@ function mountTmpfs(size: string): string {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`The disk-full tests mount a small tmpfs and need root (or CAP_SYS_ADMIN): ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`);
+    throw new Error(
+      `The disk-full tests mount a small tmpfs and need root (or CAP_SYS_ADMIN): ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`,
+    );
   }
   mounts.push(dir);
   return dir;
@@ -103,7 +105,14 @@ describe('disk full while writing the session log', () => {
     const size = fs.statSync(file).size;
     expect(() => log.append({ type: 'token.delta', attempt: 1, persona: 'coder', text: 'more' })).toThrow(/disk is full/);
     expect(fs.statSync(file).size).toBe(size);
-    const last = log.append({ type: 'session.finished', status: 'error', reason: (failure as Error).message, attempts: 1, tokens: { prompt: 0, completion: 0 }, headCommit: 'abc' });
+    const last = log.append({
+      type: 'session.finished',
+      status: 'error',
+      reason: (failure as Error).message,
+      attempts: 1,
+      tokens: { prompt: 0, completion: 0 },
+      headCommit: 'abc',
+    });
     log.close();
     const final = readSessionLog(file);
     expect(final.events.at(-1)).toEqual(last);

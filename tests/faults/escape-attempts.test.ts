@@ -10,7 +10,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotCheckout } from '../support/git-fixtures.js';
 import { summaryOf } from '../support/run-cli.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import { cleanUpRunCgroups, CliProcess, expectLogMatchesRepo, FAIL, fileReply, makeWorkspace, removeWorkspace, requireBwrap, type Workspace } from './fault-support.js';
+import {
+  cleanUpRunCgroups,
+  CliProcess,
+  expectLogMatchesRepo,
+  FAIL,
+  fileReply,
+  makeWorkspace,
+  removeWorkspace,
+  requireBwrap,
+  type Workspace,
+} from './fault-support.js';
 
 let server: ScriptedServer;
 let ws: Workspace | undefined;
@@ -166,6 +176,8 @@ print('RESULT ' + json.dumps(r), flush=True)
     tcp.close();
     daemon.close();
     const attempts = Object.keys(r).filter((k) => !['env_names', 'env_leaks', 'write_worktree'].includes(k));
-    console.info(`[faults] escape attempts: ${attempts.length} tried, ${attempts.filter((k) => r[k]?.startsWith('denied')).length} denied, ${connections} connections reached the host`);
+    console.info(
+      `[faults] escape attempts: ${attempts.length} tried, ${attempts.filter((k) => r[k]?.startsWith('denied')).length} denied, ${connections} connections reached the host`,
+    );
   });
 });

@@ -25,7 +25,9 @@ export const FAIL = { content: 'Not yet: fix it.\nVERDICT: FAIL' };
 export async function requireBwrap(): Promise<void> {
   const found = await detectSandbox();
   if (found.kind !== 'bwrap') {
-    throw new Error(`The fault suite needs bubblewrap but found ${found.kind}: ${found.warning ?? ''}\nInstall it: \`apt-get install -y bubblewrap\` (as root), or run \`npm test\`, which installs the test dependencies.`);
+    throw new Error(
+      `The fault suite needs bubblewrap but found ${found.kind}: ${found.warning ?? ''}\nInstall it: \`apt-get install -y bubblewrap\` (as root), or run \`npm test\`, which installs the test dependencies.`,
+    );
   }
 }
 
@@ -158,7 +160,11 @@ export async function listSessions(ws: Workspace): Promise<ListedSession[]> {
 }
 
 /** One request to the typed API, answered by a host started on the same home (as the app or `ui` would be after a restart). */
-export async function apiRequest(home: string, name: string, params: unknown = {}): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }> {
+export async function apiRequest(
+  home: string,
+  name: string,
+  params: unknown = {},
+): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }> {
   const host = createHost({ home });
   const connection = new ClientConnection(host, () => undefined);
   try {
@@ -197,7 +203,9 @@ export function expectLogMatchesRepo(ws: Workspace, id: string, branch: string):
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   const commits = events.filter((e): e is Extract<SessionEvent, { type: 'commit' }> => e.type === 'commit').map((e) => e.sha);
   const base = events.find((e): e is Extract<SessionEvent, { type: 'session.created' }> => e.type === 'session.created')?.baseCommit ?? '';
-  const onBranch = git(ws.repo, 'rev-list', '--reverse', `${base}..${branch}`).split('\n').filter((l) => l !== '');
+  const onBranch = git(ws.repo, 'rev-list', '--reverse', `${base}..${branch}`)
+    .split('\n')
+    .filter((l) => l !== '');
   expect(onBranch).toEqual(commits);
   expect(git(ws.repo, 'fsck', '--no-dangling', '--no-progress').trim()).toBe('');
   return commits;
@@ -235,7 +243,9 @@ function liveProcesses(): ProcEntry[] {
 
 /** Running processes working in `dir` or naming `marker` in their command line (Linux /proc). */
 export function processesUsing(dir: string, marker?: string): ProcEntry[] {
-  return liveProcesses().filter((p) => p.cwd === dir || p.cwd.startsWith(`${dir}/`) || (marker !== undefined && p.cmdline.includes(marker)));
+  return liveProcesses().filter(
+    (p) => p.cwd === dir || p.cwd.startsWith(`${dir}/`) || (marker !== undefined && p.cmdline.includes(marker)),
+  );
 }
 
 /** Waits until nothing runs in `dir` (or with `marker`); returns how long that took, or throws with the survivors. */
@@ -244,7 +254,8 @@ export async function expectNoOrphans(dir: string, marker?: string, withinMs = 5
   for (;;) {
     const left = processesUsing(dir, marker);
     if (left.length === 0) return Date.now() - started;
-    if (Date.now() - started > withinMs) throw new Error(`orphans after ${withinMs} ms:\n${left.map((p) => `${p.pid} ${p.state} ${p.cwd} ${p.cmdline}`).join('\n')}`);
+    if (Date.now() - started > withinMs)
+      throw new Error(`orphans after ${withinMs} ms:\n${left.map((p) => `${p.pid} ${p.state} ${p.cwd} ${p.cmdline}`).join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -265,6 +276,9 @@ export function realGit(): string {
 }
 
 /** The session events of one type, typed. */
-export function ofType<T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T): Array<Extract<SessionEvent, { type: T }>> {
+export function ofType<T extends SessionEvent['type']>(
+  events: readonly SessionEvent[],
+  type: T,
+): Array<Extract<SessionEvent, { type: T }>> {
   return events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
 }

@@ -50,10 +50,13 @@ afterEach(() => {
 
 const HELLO = fileReply("print('hello')");
 /** A long reply streamed slowly: the turn lasts seconds, so the kill lands inside it. */
-const SLOW = { content: fileReply(`${"# padding line to make the reply long\n".repeat(40)}print('hello')`), tokensPerSecond: 40 };
+const SLOW = { content: fileReply(`${'# padding line to make the reply long\n'.repeat(40)}print('hello')`), tokensPerSecond: 40 };
 
 function startRun(workspace: Workspace, extra: string[] = []): CliProcess {
-  return new CliProcess(['run', 'Print hello', '--server-url', server.url, '--json', ...extra], { cwd: workspace.repo, home: workspace.home });
+  return new CliProcess(['run', 'Print hello', '--server-url', server.url, '--json', ...extra], {
+    cwd: workspace.repo,
+    home: workspace.home,
+  });
 }
 
 async function resume(workspace: Workspace, id: string) {
@@ -66,7 +69,7 @@ describe('SIGKILL of the host, then a restart', () => {
   it('during a Coder turn: interrupted with step 1 intact, resumable to passed, checkout untouched', async () => {
     ws = makeWorkspace('coder');
     const before = snapshotCheckout(ws.repo);
-    await server.setScript({ coder: [{ content: fileReply("print(1/0)") }, SLOW, { content: HELLO }], sheriff: [FAIL, PASS] });
+    await server.setScript({ coder: [{ content: fileReply('print(1/0)') }, SLOW, { content: HELLO }], sheriff: [FAIL, PASS] });
     const run = startRun(ws);
     await run.waitFor((e) => e.type === 'token.delta' && e['attempt'] === 2, 'a token of the second Coder turn');
     const killedAt = Date.now();
@@ -128,7 +131,9 @@ describe('SIGKILL of the host, then a restart', () => {
     await run.sigkill();
     // bwrap --die-with-parent: the kernel kills the sandbox's PID namespace with the host.
     const goneAfterMs = await expectNoOrphans(worktree, marker, 5000);
-    console.info(`[faults] SIGKILL during a check: the check's 6 processes were gone ${goneAfterMs} ms after the host died (${Date.now() - killedAt} ms incl. polling)`);
+    console.info(
+      `[faults] SIGKILL during a check: the check's 6 processes were gone ${goneAfterMs} ms after the host died (${Date.now() - killedAt} ms incl. polling)`,
+    );
     expect(fs.existsSync(`/proc/${pgid}`) ? fs.readFileSync(`/proc/${pgid}/stat`, 'utf8').split(' ')[2] : 'gone').toMatch(/gone|Z/);
 
     const id = sessionIdOf(run.events);
@@ -204,10 +209,17 @@ describe('SIGKILL of the host, then a restart', () => {
       finishSession(session, 'passed');
       const id = session.id;
       const mainBefore = git(ws.repo, 'rev-parse', 'main').trim();
-      const userBefore = { notes: fs.readFileSync(path.join(ws.repo, 'notes.txt'), 'utf8'), scratch: fs.readFileSync(path.join(ws.repo, 'scratch.txt'), 'utf8') };
+      const userBefore = {
+        notes: fs.readFileSync(path.join(ws.repo, 'notes.txt'), 'utf8'),
+        scratch: fs.readFileSync(path.join(ws.repo, 'scratch.txt'), 'utf8'),
+      };
 
       const fake = fakeGitDir(ws.root, { regex, when });
-      const merge = new CliProcess(['sessions', 'merge', id, '--json'], { cwd: ws.repo, home: ws.home, env: { PATH: `${fake}:${process.env.PATH ?? ''}` } });
+      const merge = new CliProcess(['sessions', 'merge', id, '--json'], {
+        cwd: ws.repo,
+        home: ws.home,
+        env: { PATH: `${fake}:${process.env.PATH ?? ''}` },
+      });
       const pausedPid = Number(await waitForFile(path.join(fake, 'paused')));
       await merge.sigkill();
       process.kill(pausedPid, 'SIGKILL');
@@ -230,12 +242,16 @@ describe('SIGKILL of the host, then a restart', () => {
 
       // Merging again converges: main holds the session's change exactly once.
       const again = await sessionsCli(ws, ['merge', id, '--json']);
-      const mergedOnce = git(ws.repo, 'log', '--format=%H', `${mainBefore}..main`).split('\n').filter((l) => l !== '');
+      const mergedOnce = git(ws.repo, 'log', '--format=%H', `${mainBefore}..main`)
+        .split('\n')
+        .filter((l) => l !== '');
       expect(mergedOnce, `${again.stdout}\n${again.stderr}`).toHaveLength(1);
       expect(git(ws.repo, 'show', 'main:main.py')).toBe("print('hello')\n");
       expect(git(ws.repo, 'status', '--porcelain', '--untracked-files=all')).toBe(' M notes.txt\n?? scratch.txt\n');
       const finalState = (await apiSessionState(ws.home, id)).state;
-      console.info(`[faults] SIGKILL during a merge (${regex.trim()}, ${when}): main ${mainAfterKill === mainBefore ? 'unchanged' : 'merged'} at the kill; merge again → exit ${again.exitCode}, state ${finalState}: ${again.stderr.trim() || jsonLines(again.stdout).length}`);
+      console.info(
+        `[faults] SIGKILL during a merge (${regex.trim()}, ${when}): main ${mainAfterKill === mainBefore ? 'unchanged' : 'merged'} at the kill; merge again → exit ${again.exitCode}, state ${finalState}: ${again.stderr.trim() || jsonLines(again.stdout).length}`,
+      );
       expect(
         finalState,
         'The merge reached git but not the session log; merging again must record it (a merge of this session found on the target: refs/factory/<id>/merged/<n>, or the Factory-Session trailer) instead of only saying there is nothing to merge.',

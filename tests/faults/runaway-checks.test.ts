@@ -51,7 +51,10 @@ interface Outcome {
 
 async function runProgram(workspace: Workspace, program: string, sheriff: { content: string }, args: string[] = []): Promise<Outcome> {
   await server.setScript({ coder: [{ content: fileReply(program) }], sheriff: [sheriff] });
-  const run = new CliProcess(['run', 'Run the program', '--server-url', server.url, '--json', '-n', '1', ...args], { cwd: workspace.repo, home: workspace.home });
+  const run = new CliProcess(['run', 'Run the program', '--server-url', server.url, '--json', '-n', '1', ...args], {
+    cwd: workspace.repo,
+    home: workspace.home,
+  });
   const result = await run.done;
   expect(result.stderr).toBe('');
   const finished = run.events.find((e) => e.type === 'exec.finished');
@@ -87,14 +90,19 @@ describe('runaway checks under the limits', () => {
     expect(Buffer.byteLength(output)).toBeLessThan(128 * 1024 + 100);
     // The live stream stopped after 1 MiB and said so; the log and the CLI's output stay small.
     const { events } = readLog(ws.home, outcome.id);
-    const live = events.filter((e) => e.type === 'exec.output').map((e) => (e.type === 'exec.output' ? e.chunk : '')).join('');
+    const live = events
+      .filter((e) => e.type === 'exec.output')
+      .map((e) => (e.type === 'exec.output' ? e.chunk : ''))
+      .join('');
     expect(live).toMatch(/Live output stops here, after \d+ bytes/);
     expect(Buffer.byteLength(live)).toBeLessThan(1024 * 1024 + 128 * 1024);
     const logBytes = fs.statSync(path.join(ws.home, 'sessions', outcome.id, 'events.jsonl')).size;
     expect(logBytes).toBeLessThan(3 * 1024 * 1024);
     expect(outcome.stdoutBytes).toBeLessThan(3 * 1024 * 1024);
     expectLogMatchesRepo(ws, outcome.id, String(outcome.summary['branch']));
-    console.info(`[faults] 100 MB check: ${outcome.durationMs.toFixed(0)} ms end to end, log ${logBytes} bytes, result ${Buffer.byteLength(output)} bytes`);
+    console.info(
+      `[faults] 100 MB check: ${outcome.durationMs.toFixed(0)} ms end to end, log ${logBytes} bytes, result ${Buffer.byteLength(output)} bytes`,
+    );
   });
 
   it('a fork bomb is held at the process limit, killed at the timeout, and leaves nothing behind', async () => {
@@ -124,7 +132,9 @@ describe('runaway checks under the limits', () => {
     await expectNoOrphans(outcome.worktree, undefined, 5000);
     expect(snapshotCheckout(ws.repo)).toEqual(before);
     expect(await apiSessionState(ws.home, outcome.id)).toMatchObject({ state: 'failed' });
-    console.info(`[faults] fork bomb: contained at ${peak} processes (limit ${limit}), ${refused} forks refused, run ${outcome.durationMs.toFixed(0)} ms`);
+    console.info(
+      `[faults] fork bomb: contained at ${peak} processes (limit ${limit}), ${refused} forks refused, run ${outcome.durationMs.toFixed(0)} ms`,
+    );
   });
 
   it('a memory hog is killed at the memory limit (sandbox.max_memory_mb) and says so', async () => {
@@ -144,6 +154,8 @@ describe('runaway checks under the limits', () => {
     expect(reached).toBeLessThanOrEqual(256);
     expect(reached).toBeGreaterThanOrEqual(128);
     await expectNoOrphans(outcome.worktree);
-    console.info(`[faults] memory hog: killed by the kernel after allocating ${reached} MB (limit 256 MB), run ${outcome.durationMs.toFixed(0)} ms`);
+    console.info(
+      `[faults] memory hog: killed by the kernel after allocating ${reached} MB (limit 256 MB), run ${outcome.durationMs.toFixed(0)} ms`,
+    );
   });
 });

@@ -28,7 +28,8 @@ afterAll(async () => {
   expect(ourCgroups()).toEqual([]);
 });
 
-const run = (command: string, extra: Partial<ExecRequest> = {}) => runSandboxed({ command, cwd, timeoutMs: 30_000, sandbox: 'required', ...extra });
+const run = (command: string, extra: Partial<ExecRequest> = {}) =>
+  runSandboxed({ command, cwd, timeoutMs: 30_000, sandbox: 'required', ...extra });
 
 /** Our run cgroups still present (there must be none once a run is over). */
 function ourCgroups(): string[] {
@@ -90,7 +91,9 @@ describe.each(['required', 'off'] as const)('limits under the cgroup (sandbox: %
     expect(result.output).toMatch(/The run reached its limit of 64 processes \(\d+ at the peak\): \d+ attempt/);
     expect(result.timedOut).toBe(false);
     expect(ourCgroups()).toEqual([]);
-    console.info(`[faults] fork bomb (${sandbox}): peak ${result.resources.peakProcesses}/64 processes, ${result.resources.forksRefused} forks refused, ${result.durationMs} ms`);
+    console.info(
+      `[faults] fork bomb (${sandbox}): peak ${result.resources.peakProcesses}/64 processes, ${result.resources.forksRefused} forks refused, ${result.durationMs} ms`,
+    );
   });
 
   it('a memory hog is OOM-killed at the limit, and the result says so', async () => {
@@ -103,7 +106,9 @@ describe.each(['required', 'off'] as const)('limits under the cgroup (sandbox: %
     expect(result.output).toContain('[mlx-factory] The run reached its memory limit (128 MB)');
     const reached = Math.max(...[...result.output.matchAll(/^(\d+)$/gm)].map((m) => Number(m[1])));
     expect(reached).toBeLessThanOrEqual(128);
-    console.info(`[faults] memory hog (${sandbox}): killed after ${reached} MB of a 128 MB limit (peak ${Math.round((result.resources.peakMemoryBytes ?? 0) / 2 ** 20)} MB)`);
+    console.info(
+      `[faults] memory hog (${sandbox}): killed after ${reached} MB of a 128 MB limit (peak ${Math.round((result.resources.peakMemoryBytes ?? 0) / 2 ** 20)} MB)`,
+    );
   });
 });
 
@@ -117,7 +122,11 @@ describe('limits everywhere else', () => {
 
   it('without a cgroup, memory falls back to RLIMIT_DATA (as root the process count is not limited: documented)', async () => {
     const result = await run(MEMORY_HOG, { limits: { memoryBytes: 128 * 1024 * 1024, cgroups: false } });
-    expect(result.resources.enforcement).toEqual({ memory: 'rlimit', processes: process.getuid?.() === 0 ? 'none' : 'rlimit', cpu: 'rlimit' });
+    expect(result.resources.enforcement).toEqual({
+      memory: 'rlimit',
+      processes: process.getuid?.() === 0 ? 'none' : 'rlimit',
+      cpu: 'rlimit',
+    });
     expect(result.output).toMatch(/MemoryError/);
     expect(result.exitCode).toBe(1);
   });
@@ -150,7 +159,15 @@ socket.socket(socket.AF_INET).close(); print('inet socket object ok')
         'git --version >/dev/null && echo git',
       ].join('\n'),
     );
-    expect(result.output.split('\n').filter((l) => l !== '')).toEqual(['pair', 'subprocess', 'pool 3', 'unix socket denied', 'inet socket object ok', 'node child', 'git']);
+    expect(result.output.split('\n').filter((l) => l !== '')).toEqual([
+      'pair',
+      'subprocess',
+      'pool 3',
+      'unix socket denied',
+      'inet socket object ok',
+      'node child',
+      'git',
+    ]);
   });
   it('the kernel keyring is out of reach: keyctl, add_key and request_key fail with EPERM', async () => {
     const result = await run(
@@ -178,7 +195,10 @@ describe('a host SIGKILLed mid-run where no PID namespace cleans up (sandbox off
       'echo ready',
       'wait',
     ].join('\n');
-    const host = spawn(process.execPath, ['--import', 'tsx', HOST_SCRIPT, command, 'off'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const host = spawn(process.execPath, ['--import', 'tsx', HOST_SCRIPT, command, 'off'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     host.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
     // `cwd` of the host script is the project root, so runSandboxed runs there; only the marker matters.
@@ -200,6 +220,8 @@ describe('a host SIGKILLed mid-run where no PID namespace cleans up (sandbox off
     expect(leftBehind).toHaveLength(1);
     expect(await removeStaleRunFiles()).toEqual(expect.arrayContaining(leftBehind));
     expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(runTmpPrefix(host.pid)))).toEqual([]);
-    console.info(`[faults] host SIGKILLed, no sandbox: process group gone ${groupGoneMs} ms later (watchdog); escaped daemon killed by the cgroup sweep in ${sweptMs} ms`);
+    console.info(
+      `[faults] host SIGKILLed, no sandbox: process group gone ${groupGoneMs} ms later (watchdog); escaped daemon killed by the cgroup sweep in ${sweptMs} ms`,
+    );
   });
 });

@@ -8,7 +8,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyEvents, emptyTranscript } from '../../renderer/src/lib/transcript-reducer.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, ofType, sessionIdOf, type Workspace } from './fault-support.js';
+import {
+  cleanUpRunCgroups,
+  CliProcess,
+  FAIL,
+  fileReply,
+  makeWorkspace,
+  PASS,
+  readLog,
+  removeWorkspace,
+  ofType,
+  sessionIdOf,
+  type Workspace,
+} from './fault-support.js';
 
 let server: ScriptedServer;
 let ws: Workspace | undefined;
@@ -30,7 +42,10 @@ describe('a session killed mid-attempt and resumed', () => {
     ws = makeWorkspace('plan-resume', '');
     fs.mkdirSync(ws.home, { recursive: true });
     const homeConfig = path.join(ws.home, 'factory.yaml');
-    fs.writeFileSync(homeConfig, 'agent:\n  max_tokens_per_turn: 3000\n  temperature: 0.3\n  stagnation_threshold: 4\n  execution_timeout: 45\n  max_prompt_tokens: 5000\n');
+    fs.writeFileSync(
+      homeConfig,
+      'agent:\n  max_tokens_per_turn: 3000\n  temperature: 0.3\n  stagnation_threshold: 4\n  execution_timeout: 45\n  max_prompt_tokens: 5000\n',
+    );
     await server.setScript({
       coder: [
         { content: fileReply("print('one')", 'app.py') },
@@ -41,14 +56,20 @@ describe('a session killed mid-attempt and resumed', () => {
       sheriff: [FAIL, PASS],
     });
     await server.clearRequests();
-    const run = new CliProcess(['run', 'Print a number from app.py', '--server-url', server.url, '--json', '-n', '4'], { cwd: ws.repo, home: ws.home });
+    const run = new CliProcess(['run', 'Print a number from app.py', '--server-url', server.url, '--json', '-n', '4'], {
+      cwd: ws.repo,
+      home: ws.home,
+    });
     await run.waitFor((e) => e.type === 'token.delta' && e['attempt'] === 2 && e['persona'] === 'coder', 'attempt 2 streaming');
     await run.sigkill();
     const id = sessionIdOf(run.events);
     const before = await server.requests();
 
     // Between the crash and the resume, the user's factory.yaml changes every limit.
-    fs.writeFileSync(homeConfig, 'agent:\n  max_tokens_per_turn: 100\n  temperature: 0.9\n  stagnation_threshold: 2\n  execution_timeout: 5\n  max_prompt_tokens: 900\n');
+    fs.writeFileSync(
+      homeConfig,
+      'agent:\n  max_tokens_per_turn: 100\n  temperature: 0.9\n  stagnation_threshold: 2\n  execution_timeout: 5\n  max_prompt_tokens: 900\n',
+    );
     await server.clearRequests();
     const resumed = await runCli(['sessions', 'resume', id, '--server-url', server.url, '--json'], { cwd: ws.repo, home: ws.home });
     expect(resumed.exitCode, resumed.stderr).toBe(0);
@@ -64,7 +85,10 @@ describe('a session killed mid-attempt and resumed', () => {
 
     // The plan was logged whole, and the resumed turns asked for what it says, not for today's config.
     const plan = ofType(events, 'session.created')[0]?.plan;
-    expect(plan).toMatchObject({ check: { kind: 'entry-file' }, limits: { maxTokensPerTurn: 3000, temperature: 0.3, stagnationThreshold: 4, executionTimeoutMs: 45_000, maxPromptTokens: 5000 } });
+    expect(plan).toMatchObject({
+      check: { kind: 'entry-file' },
+      limits: { maxTokensPerTurn: 3000, temperature: 0.3, stagnationThreshold: 4, executionTimeoutMs: 45_000, maxPromptTokens: 5000 },
+    });
     const after = await server.requests();
     expect(after.length).toBeGreaterThan(0);
     expect(new Set([...before, ...after].map((r) => r.max_tokens))).toEqual(new Set([3000]));

@@ -13,7 +13,19 @@ import { git, snapshotCheckout } from '../support/git-fixtures.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
 import { addStep, createSessionFixture, finishSession } from '../support/session-fixtures.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import { cleanUpRunCgroups, CliProcess, FAIL, fileReply, makeWorkspace, PASS, readLog, removeWorkspace, ofType, requireBwrap, type Workspace } from './fault-support.js';
+import {
+  cleanUpRunCgroups,
+  CliProcess,
+  FAIL,
+  fileReply,
+  makeWorkspace,
+  PASS,
+  readLog,
+  removeWorkspace,
+  ofType,
+  requireBwrap,
+  type Workspace,
+} from './fault-support.js';
 
 let server: ScriptedServer;
 let ws: Workspace | undefined;
@@ -35,7 +47,8 @@ afterEach(() => {
 function userGitState(repo: string): Record<string, string> {
   const gitDir = path.join(repo, '.git');
   const state: Record<string, string> = {};
-  const hash = (file: string): string => (fs.existsSync(file) ? crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') : 'absent');
+  const hash = (file: string): string =>
+    fs.existsSync(file) ? crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') : 'absent';
   for (const file of ['config', 'HEAD', 'index', 'refs/heads/main', 'info/attributes']) state[file] = hash(path.join(gitDir, file));
   state['hooks'] = fs.readdirSync(path.join(gitDir, 'hooks')).sort().join(',');
   state['main'] = git(repo, 'rev-parse', 'main').trim();
@@ -43,9 +56,17 @@ function userGitState(repo: string): Record<string, string> {
 }
 
 /** Runs `mlx-factory run` to its end; returns the summary, the events and what the server was sent. */
-async function run(w: Workspace, args: readonly string[], env: Record<string, string> = {}): Promise<{ summary: Record<string, unknown> & { status: string }; events: SessionEvent[]; sent: string; stderr: string }> {
+async function run(
+  w: Workspace,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ summary: Record<string, unknown> & { status: string }; events: SessionEvent[]; sent: string; stderr: string }> {
   await server.clearRequests();
-  const cli = new CliProcess(['run', 'Print the answer', '--server-url', server.url, '--json', ...args], { cwd: w.repo, home: w.home, env });
+  const cli = new CliProcess(['run', 'Print the answer', '--server-url', server.url, '--json', ...args], {
+    cwd: w.repo,
+    home: w.home,
+    env,
+  });
   const result = await cli.done;
   const summary = summaryOf(result.stdout);
   const { events } = readLog(w.home, String(summary['session']));
@@ -100,7 +121,10 @@ describe('the .git pointer a check rewrites', () => {
     const marker = path.join(ws.root, 'PAYLOAD-RAN');
     const gitBefore = userGitState(ws.repo);
     const checkoutBefore = snapshotCheckout(ws.repo);
-    await server.setScript({ coder: [{ content: fileReply(hostileGitDirScript(marker)) }, { content: fileReply("print('second attempt')") }], sheriff: [FAIL, PASS] });
+    await server.setScript({
+      coder: [{ content: fileReply(hostileGitDirScript(marker)) }, { content: fileReply("print('second attempt')") }],
+      sheriff: [FAIL, PASS],
+    });
     const { summary, events } = await run(ws, ['-n', '2']);
     expect(summary.status).toBe('passed');
     expect(ofType(events, 'exec.finished')[0]?.output).toContain('could not rewrite .git');
@@ -114,30 +138,42 @@ describe('the .git pointer a check rewrites', () => {
   it.each([
     ['a gitdir it made (hooks, fsmonitor, filters, textconv)', 'evil'],
     ["the user's own .git", 'user'],
-  ] as const)('with no sandbox, pointed at %s: our git never follows it, the pointer is restored, the event is logged', async (_what, aim) => {
-    ws = makeWorkspace(`pointer-nosandbox-${aim}`, '');
-    const marker = path.join(ws.root, 'PAYLOAD-RAN');
-    let script = hostileGitDirScript(marker).replace('USER_GIT', path.join(ws.repo, '.git'));
-    if (aim === 'user') script = script.replace('for target in (evil, ', 'for target in (').replace('if target == evil: break', '');
-    const gitBefore = userGitState(ws.repo);
-    const checkoutBefore = snapshotCheckout(ws.repo);
-    await server.setScript({ coder: [{ content: fileReply(script) }, { content: fileReply("print('second attempt')") }], sheriff: [FAIL, PASS] });
-    const { summary, events } = await run(ws, ['-n', '2'], { PATH: pathWithoutBwrap(ws.root) });
-    expect(ofType(events, 'session.warning').map((w) => w.message).join('\n')).toMatch(/No sandbox/);
-    expect(ofType(events, 'exec.finished')[0]?.output).toContain('rewrote .git');
-    expect(summary.status).toBe('passed');
-    expect(ofType(events, 'security.event')).toEqual([expect.objectContaining({ kind: 'git-pointer-restored' })]);
-    expect(fs.existsSync(marker)).toBe(false);
-    expect(userGitState(ws.repo)).toEqual(gitBefore);
-    expect(snapshotCheckout(ws.repo)).toEqual(checkoutBefore);
-    const worktree = String(summary['worktree']);
-    expect(fs.readFileSync(path.join(worktree, '.git'), 'utf8')).toMatch(new RegExp(`^gitdir: ${path.join(ws.repo, '.git', 'worktrees')}/`));
-    expect(git(ws.repo, 'rev-list', '--count', `main..${String(summary['branch'])}`).trim()).toBe('2');
-    // Resume, show and diff after the fact also go through the recorded gitdir.
-    const show = await runCli(['sessions', 'diff', String(summary['session'])], { cwd: ws.repo, home: ws.home });
-    expect(show.exitCode, show.stderr).toBe(0);
-    expect(fs.existsSync(marker)).toBe(false);
-  });
+  ] as const)(
+    'with no sandbox, pointed at %s: our git never follows it, the pointer is restored, the event is logged',
+    async (_what, aim) => {
+      ws = makeWorkspace(`pointer-nosandbox-${aim}`, '');
+      const marker = path.join(ws.root, 'PAYLOAD-RAN');
+      let script = hostileGitDirScript(marker).replace('USER_GIT', path.join(ws.repo, '.git'));
+      if (aim === 'user') script = script.replace('for target in (evil, ', 'for target in (').replace('if target == evil: break', '');
+      const gitBefore = userGitState(ws.repo);
+      const checkoutBefore = snapshotCheckout(ws.repo);
+      await server.setScript({
+        coder: [{ content: fileReply(script) }, { content: fileReply("print('second attempt')") }],
+        sheriff: [FAIL, PASS],
+      });
+      const { summary, events } = await run(ws, ['-n', '2'], { PATH: pathWithoutBwrap(ws.root) });
+      expect(
+        ofType(events, 'session.warning')
+          .map((w) => w.message)
+          .join('\n'),
+      ).toMatch(/No sandbox/);
+      expect(ofType(events, 'exec.finished')[0]?.output).toContain('rewrote .git');
+      expect(summary.status).toBe('passed');
+      expect(ofType(events, 'security.event')).toEqual([expect.objectContaining({ kind: 'git-pointer-restored' })]);
+      expect(fs.existsSync(marker)).toBe(false);
+      expect(userGitState(ws.repo)).toEqual(gitBefore);
+      expect(snapshotCheckout(ws.repo)).toEqual(checkoutBefore);
+      const worktree = String(summary['worktree']);
+      expect(fs.readFileSync(path.join(worktree, '.git'), 'utf8')).toMatch(
+        new RegExp(`^gitdir: ${path.join(ws.repo, '.git', 'worktrees')}/`),
+      );
+      expect(git(ws.repo, 'rev-list', '--count', `main..${String(summary['branch'])}`).trim()).toBe('2');
+      // Resume, show and diff after the fact also go through the recorded gitdir.
+      const show = await runCli(['sessions', 'diff', String(summary['session'])], { cwd: ws.repo, home: ws.home });
+      expect(show.exitCode, show.stderr).toBe(0);
+      expect(fs.existsSync(marker)).toBe(false);
+    },
+  );
 });
 
 describe('links and special files a check leaves behind', () => {
@@ -160,7 +196,9 @@ print('links left')`;
       coder: [
         { content: fileReply(leaveLinks) },
         { content: 'READ key.txt\nREAD sub/home/.ssh/id_rsa' },
-        { content: `${fileReply('echo pwned', 'prof.txt')}\n${fileReply('overwritten', 'notes-link.txt')}\n${fileReply('x', 'sub/home/planted.txt')}` },
+        {
+          content: `${fileReply('echo pwned', 'prof.txt')}\n${fileReply('overwritten', 'notes-link.txt')}\n${fileReply('x', 'sub/home/planted.txt')}`,
+        },
         { content: fileReply("print('done')") },
       ],
       sheriff: [FAIL, PASS],
@@ -170,7 +208,9 @@ print('links left')`;
     expect(fs.existsSync(path.join(fakeHome, '.bash_profile'))).toBe(false);
     expect(fs.existsSync(path.join(fakeHome, 'planted.txt'))).toBe(false);
     expect(sent).not.toContain(secret);
-    const rejected = ofType(events, 'edit.rejected').flatMap((e) => e.reasons).join('\n');
+    const rejected = ofType(events, 'edit.rejected')
+      .flatMap((e) => e.reasons)
+      .join('\n');
     expect(rejected).toMatch(/prof\.txt: .*symbolic link/);
     expect(rejected).toMatch(/notes-link\.txt: .*symbolic link/);
     expect(rejected).toMatch(/sub\/home.*symbolic link/);
@@ -182,13 +222,20 @@ print('links left')`;
     ws = makeWorkspace('fifo');
     const started = Date.now();
     await server.setScript({
-      coder: [{ content: fileReply("import os\nos.remove('main.py')\nos.mkfifo('main.py')\nprint('fifo left')") }, { content: fileReply("print('again')"), times: 5 }],
+      coder: [
+        { content: fileReply("import os\nos.remove('main.py')\nos.mkfifo('main.py')\nprint('fifo left')") },
+        { content: fileReply("print('again')"), times: 5 },
+      ],
       sheriff: [FAIL],
     });
     const { summary, events } = await run(ws, ['-n', '2']);
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(summary.status).toBe('failed');
-    expect(ofType(events, 'edit.rejected').flatMap((e) => e.reasons).join('\n')).toMatch(/main\.py: .*(FIFO|not a regular file)/);
+    expect(
+      ofType(events, 'edit.rejected')
+        .flatMap((e) => e.reasons)
+        .join('\n'),
+    ).toMatch(/main\.py: .*(FIFO|not a regular file)/);
     expect(fs.lstatSync(path.join(String(summary['worktree']), 'main.py')).isFIFO()).toBe(true);
   });
 });
@@ -197,7 +244,10 @@ describe("a repository's own factory.yaml", () => {
   it('runs no setup, copies nothing and loosens no limit until the user trusts it; then it applies', async () => {
     const root = fs.realpathSync(fs.mkdtempSync('/var/tmp/mlxf-fault-marker-'));
     const marker = path.join(root, 'SETUP-RAN');
-    ws = makeWorkspace('repo-config', `workspace:\n  setup: "touch ${marker}"\n  include: [".env"]\nagent:\n  execution_timeout: 86400\n  max_attempts: 1\nsandbox:\n  max_processes: 100000\n`);
+    ws = makeWorkspace(
+      'repo-config',
+      `workspace:\n  setup: "touch ${marker}"\n  include: [".env"]\nagent:\n  execution_timeout: 86400\n  max_attempts: 1\nsandbox:\n  max_processes: 100000\n`,
+    );
     fs.writeFileSync(path.join(ws.repo, '.env'), 'API_KEY=user-only\n');
     await server.setScript({ coder: [{ content: fileReply("print('hi')") }], sheriff: [PASS] });
     const untrusted = await run(ws, []);
@@ -205,7 +255,9 @@ describe("a repository's own factory.yaml", () => {
     const created = ofType(untrusted.events, 'session.created')[0];
     expect(created?.limits).toMatchObject({ executionTimeout: 60, maxAttempts: 1 });
     expect(fs.existsSync(path.join(String(untrusted.summary['worktree']), '.env'))).toBe(false);
-    const notice = ofType(untrusted.events, 'session.warning').map((w) => w.message).join('\n');
+    const notice = ofType(untrusted.events, 'session.warning')
+      .map((w) => w.message)
+      .join('\n');
     expect(notice).toContain('workspace.setup, workspace.include, agent.execution_timeout, sandbox.max_processes were ignored');
     expect(notice).toContain(`mlx-factory trust ${ws.repo}`);
 
@@ -224,7 +276,10 @@ describe('what reaches the terminal and the log', () => {
   it('model text with terminal escape sequences and bidi controls reaches the terminal defused', async () => {
     ws = makeWorkspace('terminal');
     const hostile = 'Done.\u001b]0;PWNED-TITLE\u0007\u001b[2J\u001b]52;c;cHduZWQ=\u0007 \u202egnp.exe\n';
-    await server.setScript({ coder: [{ content: `${hostile}${fileReply("print('\\x1b[31mred\\x1b[0m \\x1b]0;title\\x07')")}` }], sheriff: [{ content: `${hostile}VERDICT: PASS` }] });
+    await server.setScript({
+      coder: [{ content: `${hostile}${fileReply("print('\\x1b[31mred\\x1b[0m \\x1b]0;title\\x07')")}` }],
+      sheriff: [{ content: `${hostile}VERDICT: PASS` }],
+    });
     const result = await runCli(['run', 'Print', '--server-url', server.url], { cwd: ws.repo, home: ws.home });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).not.toMatch(/\u001b\]/); // no OSC: title, clipboard
@@ -271,7 +326,10 @@ describe('a merge into the user’s checkout, killed at many points', () => {
     ws = makeWorkspace('merge-kill');
     const w = ws;
     const journal = path.join(w.repo, '.git', 'mlx-factory', 'merge-journal.json');
-    const userFiles = { notes: fs.readFileSync(path.join(w.repo, 'notes.txt'), 'utf8'), scratch: fs.readFileSync(path.join(w.repo, 'scratch.txt'), 'utf8') };
+    const userFiles = {
+      notes: fs.readFileSync(path.join(w.repo, 'notes.txt'), 'utf8'),
+      scratch: fs.readFileSync(path.join(w.repo, 'scratch.txt'), 'utf8'),
+    };
     // When to kill: milliseconds after git started (the journal exists); `git: true` kills git too (a power cut).
     const points = [
       { after: 0, git: false },

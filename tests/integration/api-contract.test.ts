@@ -114,7 +114,10 @@ const webTransport: Transport = {
         sockets.push(socket);
         // Watch the answers to re-subscriptions the client sends by itself after a reconnect.
         socket.on('message', (data: Buffer) => {
-          const frame = JSON.parse(data.toString('utf8')) as { type: string; response?: { ok: boolean; data?: { stream?: unknown; replayed?: unknown } } };
+          const frame = JSON.parse(data.toString('utf8')) as {
+            type: string;
+            response?: { ok: boolean; data?: { stream?: unknown; replayed?: unknown } };
+          };
           if (frame.type === 'response' && frame.response?.ok === true && typeof frame.response.data?.replayed === 'number') {
             subscribeAnswers.push(frame.response as ApiResponse<'events.subscribe'>);
           }
@@ -134,7 +137,10 @@ const webTransport: Transport = {
         sockets.at(-1)?.terminate();
         await waitFor(() => client.connectionState === 'reconnecting', 'the client to notice the drop');
         await meanwhile();
-        await waitFor(() => client.connectionState === 'open' && subscribeAnswers.length >= before + streams.length, 'the client to reconnect and re-follow');
+        await waitFor(
+          () => client.connectionState === 'open' && subscribeAnswers.length >= before + streams.length,
+          'the client to reconnect and re-follow',
+        );
         return subscribeAnswers.slice(before);
       },
       async close() {
@@ -171,7 +177,13 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'U', GIT_AUTHOR_EMAIL: 'u@example.com', GIT_COMMITTER_NAME: 'U', GIT_COMMITTER_EMAIL: 'u@example.com' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'U',
+      GIT_AUTHOR_EMAIL: 'u@example.com',
+      GIT_COMMITTER_NAME: 'U',
+      GIT_COMMITTER_EMAIL: 'u@example.com',
+    },
   });
 }
 
@@ -244,7 +256,13 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
 
   it('app.info names the transport, the epoch and what this front door can do natively', async () => {
     const info = expectOk('app.info', await request('app.info', {}));
-    expect(info).toMatchObject({ name: 'MLX Factory', version: '9.9.9-test', transport: transport.name, epoch: host.epoch, home: path.join(tmp, 'home') });
+    expect(info).toMatchObject({
+      name: 'MLX Factory',
+      version: '9.9.9-test',
+      transport: transport.name,
+      epoch: host.epoch,
+      home: path.join(tmp, 'home'),
+    });
     expect(info.capabilities.pickFolder).toBe(transport.name === 'ipc');
     expect(info.capabilities.loginItem).toBe(transport.name === 'ipc');
     expect(api().transport).toBe(transport.name);
@@ -279,8 +297,14 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('sessions.show', { id: '../../etc' }), 'BAD_REQUEST');
     expectError(await request('sessions.show', { id: 'abc', extra: 1 } as never), 'BAD_REQUEST');
     expectError(await request('config.write', { patch: { nope: {} } } as never), 'BAD_REQUEST');
-    expectError(await (api().request as (name: string, params: unknown) => Promise<ApiResponse<RequestName>>)('no.such.request', {}), 'BAD_REQUEST');
-    expectError(await (api().request as (name: string, params: unknown) => Promise<ApiResponse<RequestName>>)('app.info', 'not an object'), 'BAD_REQUEST');
+    expectError(
+      await (api().request as (name: string, params: unknown) => Promise<ApiResponse<RequestName>>)('no.such.request', {}),
+      'BAD_REQUEST',
+    );
+    expectError(
+      await (api().request as (name: string, params: unknown) => Promise<ApiResponse<RequestName>>)('app.info', 'not an object'),
+      'BAD_REQUEST',
+    );
     // A well-formed request for something that does not exist is the core's own error code.
     expectError(await request('sessions.show', { id: '2501011200-abcdef' }), 'SESSION_NOT_FOUND');
     expectError(await request('events.subscribe', { stream: '2501011200-abcdef' }), 'SESSION_NOT_FOUND');
@@ -306,7 +330,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('repo.init', { path: plain }), 'BAD_USAGE'); // already has commits: left alone
   });
 
-  it("repo.status names what an untrusted project factory.yaml has ignored; project.trust accepts its current content", async () => {
+  it('repo.status names what an untrusted project factory.yaml has ignored; project.trust accepts its current content', async () => {
     const project = path.join(tmp, 'with-config');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'factory.yaml'), 'workspace:\n  setup: make deps\nagent:\n  max_attempts: 1\n');
@@ -323,7 +347,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
   it('config.read and config.write round-trip the user file; an invalid patch is refused whole', async () => {
     const before = expectOk('config.read', await request('config.read', {}));
     expect(before.config.agent.max_attempts).toBe(5);
-    const written = expectOk('config.write', await request('config.write', { patch: { agent: { max_attempts: 3 }, server: { port: 8123 } } }));
+    const written = expectOk(
+      'config.write',
+      await request('config.write', { patch: { agent: { max_attempts: 3 }, server: { port: 8123 } } }),
+    );
     expect(written.config.agent.max_attempts).toBe(3);
     expect(written.sources).toEqual([written.userConfigFile]);
     const text = fs.readFileSync(written.userConfigFile, 'utf8');
@@ -333,7 +360,9 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(fs.readFileSync(written.userConfigFile, 'utf8')).toBe(`# my settings\n${text}`);
     const removed = expectOk('config.write', await request('config.write', { patch: { server: { port: null } } }));
     expect(removed.config.server.port).toBe(8080);
-    expect(fs.readFileSync(written.userConfigFile, 'utf8'), written.userConfigFile + ' / ' + removed.userConfigFile).toMatch(/^# my settings/);
+    expect(fs.readFileSync(written.userConfigFile, 'utf8'), written.userConfigFile + ' / ' + removed.userConfigFile).toMatch(
+      /^# my settings/,
+    );
     fs.writeFileSync(path.join(repo, 'factory.yaml'), 'agent:\n  max_attempts: 2\n');
     expect(expectOk('config.read', await request('config.read', { repo })).config.agent.max_attempts).toBe(2);
   });
@@ -359,11 +388,20 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(expectOk('models.list', await request('models.list', {}))).toMatchObject({ current: 'tiny', models: [{ id: 'tiny' }] });
     const history = expectOk('memory.history', await request('memory.history', {}));
     expect(history.samples.map((s) => s.server?.bytes)).toEqual([123_456, 234_567]);
-    expect(expectOk('memory.history', await request('memory.history', { since: history.samples[0]?.time ?? '' })).samples.length).toBeLessThanOrEqual(1);
+    expect(
+      expectOk('memory.history', await request('memory.history', { since: history.samples[0]?.time ?? '' })).samples.length,
+    ).toBeLessThanOrEqual(1);
     expect(expectOk('server.stop', await request('server.stop', {})).state).toBe('stopped');
     await waitFor(() => opened.events.some((e) => e.type === 'server.state' && e.state === 'stopped'), 'the stopped state event');
     const global = opened.events.filter((e) => e.session === GLOBAL_STREAM);
-    expect(global.map((e) => e.type)).toEqual(['server.state', 'server.log', 'server.state', 'memory.sample', 'memory.sample', 'server.state']);
+    expect(global.map((e) => e.type)).toEqual([
+      'server.state',
+      'server.log',
+      'server.state',
+      'memory.sample',
+      'memory.sample',
+      'server.state',
+    ]);
     expect(global.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expectOk('events.unsubscribe', await api().unsubscribe(GLOBAL_STREAM));
     track('events.unsubscribe');
@@ -376,12 +414,27 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
   it('starts a session and streams it; list, show, diff and filePair describe the result', async () => {
     await api().subscribe(GLOBAL_STREAM);
     const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
-    expect(info).toMatchObject({ state: 'running', live: true, repo: fs.realpathSync(repo), baseCommit: git(repo, 'rev-parse', 'HEAD').trim() });
+    expect(info).toMatchObject({
+      state: 'running',
+      live: true,
+      repo: fs.realpathSync(repo),
+      baseCommit: git(repo, 'rev-parse', 'HEAD').trim(),
+    });
     const sub = expectOk('events.subscribe', await api().subscribe(info.id, 0));
     expect(sub.stream).toBe(info.id);
     const events = await finished(info.id);
     const types = events.map((e) => e.type);
-    for (const t of ['session.created', 'attempt.started', 'turn.started', 'token.delta', 'turn.finished', 'commit', 'exec.finished', 'verdict', 'session.finished']) {
+    for (const t of [
+      'session.created',
+      'attempt.started',
+      'turn.started',
+      'token.delta',
+      'turn.finished',
+      'commit',
+      'exec.finished',
+      'verdict',
+      'session.finished',
+    ]) {
       expect(types).toContain(t);
     }
     // Every event of the log, once, in order.
@@ -390,7 +443,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'passed' });
     // The list row followed the session on the global stream, ending passed.
-    await waitFor(() => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'passed'), 'the passed list row');
+    await waitFor(
+      () => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'passed'),
+      'the passed list row',
+    );
 
     const list = expectOk('sessions.list', await request('sessions.list', {}));
     expect(list.sessions).toHaveLength(1);
@@ -462,7 +518,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     const discarded = expectOk('sessions.discard', await request('sessions.discard', { id: info.id }));
     expect(discarded.archiveRef).not.toBeNull();
     expect(expectOk('sessions.list', await request('sessions.list', {})).sessions[0]).toMatchObject({ id: info.id, state: 'discarded' });
-    await waitFor(() => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'discarded'), 'the discarded list row');
+    await waitFor(
+      () => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'discarded'),
+      'the discarded list row',
+    );
     // A discarded session cannot be resumed: a typed refusal, not a crash.
     const resumed = await request('sessions.resume', { id: info.id });
     expect(resumed.ok).toBe(false);
@@ -478,9 +537,15 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(shown.commits[0]).toMatchObject({ step: 1, check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true });
 
     expect(expectOk('sessions.archive', await request('sessions.archive', { ids: [a.id], archived: true }))).toEqual({ changed: [a.id] });
-    expect(expectOk('sessions.list', await request('sessions.list', {})).sessions.find((s) => s.id === a.id)).toMatchObject({ archived: true, state: 'passed' });
+    expect(expectOk('sessions.list', await request('sessions.list', {})).sessions.find((s) => s.id === a.id)).toMatchObject({
+      archived: true,
+      state: 'passed',
+    });
     expect(fs.existsSync(a.worktree)).toBe(true);
-    await waitFor(() => opened.events.some((e) => e.type === 'session.updated' && e.info.id === a.id && e.info.archived), 'the archived list row');
+    await waitFor(
+      () => opened.events.some((e) => e.type === 'session.updated' && e.info.id === a.id && e.info.archived),
+      'the archived list row',
+    );
     expectError(await request('sessions.archive', { ids: ['2501011200-abcdef'], archived: true }), 'SESSION_NOT_FOUND');
     expectOk('sessions.archive', await request('sessions.archive', { ids: [a.id], archived: false }));
 
@@ -490,7 +555,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
 
     // "Open in editor": the user's own command, with the recorded worktree as its last argument.
     const openedFile = path.join(tmp, 'opened.txt');
-    fs.writeFileSync(path.join(tmp, 'home', 'factory.yaml'), `workspace:\n  editor: ["/bin/sh", "-c", "printf %s \\"$1\\" > '${openedFile}'", "editor"]\n`);
+    fs.writeFileSync(
+      path.join(tmp, 'home', 'factory.yaml'),
+      `workspace:\n  editor: ["/bin/sh", "-c", "printf %s \\"$1\\" > '${openedFile}'", "editor"]\n`,
+    );
     expectOk('sessions.openIn', await request('sessions.openIn', { id: a.id, target: 'editor' }));
     await waitFor(() => fs.existsSync(openedFile) && fs.readFileSync(openedFile, 'utf8') !== '', 'the editor command to run');
     expect(fs.readFileSync(openedFile, 'utf8')).toBe(a.worktree);
@@ -500,7 +568,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(results[1]).toMatchObject({ ok: false, error: { code: 'SESSION_NOT_FOUND' } });
     expect(fs.existsSync(a.worktree)).toBe(false);
     expectError(await request('sessions.openIn', { id: a.id, target: 'files' }), 'REPO_GONE');
-    expect(expectOk('sessions.diskUsage', await request('sessions.diskUsage', {})).sessions.find((s) => s.id === a.id)).toMatchObject({ exists: false, bytes: 0 });
+    expect(expectOk('sessions.diskUsage', await request('sessions.diskUsage', {})).sessions.find((s) => s.id === a.id)).toMatchObject({
+      exists: false,
+      bytes: 0,
+    });
   });
 
   it('sessions.resume continues a cancelled session in the same log, to the end', async () => {
@@ -517,7 +588,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     const events = eventsOf(info.id);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'passed' });
-    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({ state: 'passed', live: false });
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({
+      state: 'passed',
+      live: false,
+    });
   });
 
   it('sessions.reply, sessions.comment and sessions.requestChanges continue a finished session as new attempt series', async () => {
@@ -532,26 +606,63 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(replied).toMatchObject({ id: info.id, live: true, state: 'running' });
     await waitFor(() => ends() === 2, 'the reply series to finish');
     await host.sessions.settled(info.id);
-    expect(eventsOf(info.id).find((e) => e.type === 'series.started')).toMatchObject({ series: 2, instruction: 'Print b instead.', fromStep: 1 });
-    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({ state: 'passed', series: 2, attempts: 1, live: false });
+    expect(eventsOf(info.id).find((e) => e.type === 'series.started')).toMatchObject({
+      series: 2,
+      instruction: 'Print b instead.',
+      fromStep: 1,
+    });
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({
+      state: 'passed',
+      series: 2,
+      attempts: 1,
+      live: false,
+    });
 
-    const comment = expectOk('sessions.comment', await request('sessions.comment', { id: info.id, file: 'main.py', startLine: 1, endLine: 1, text: 'Print c.' }));
-    expect(comment).toMatchObject({ file: 'main.py', startLine: 1, endLine: 1, quote: "print('b')", text: 'Print c.', state: 'open', series: null });
-    expectError(await request('sessions.comment', { id: info.id, file: 'main.py', startLine: 9, endLine: 9, text: 'Past the end.' }), 'BAD_USAGE');
-    expectError(await request('sessions.comment', { id: info.id, file: '../outside.py', startLine: 1, endLine: 1, text: 'Out.' }), 'PATH_REFUSED');
+    const comment = expectOk(
+      'sessions.comment',
+      await request('sessions.comment', { id: info.id, file: 'main.py', startLine: 1, endLine: 1, text: 'Print c.' }),
+    );
+    expect(comment).toMatchObject({
+      file: 'main.py',
+      startLine: 1,
+      endLine: 1,
+      quote: "print('b')",
+      text: 'Print c.',
+      state: 'open',
+      series: null,
+    });
+    expectError(
+      await request('sessions.comment', { id: info.id, file: 'main.py', startLine: 9, endLine: 9, text: 'Past the end.' }),
+      'BAD_USAGE',
+    );
+    expectError(
+      await request('sessions.comment', { id: info.id, file: '../outside.py', startLine: 1, endLine: 1, text: 'Out.' }),
+      'PATH_REFUSED',
+    );
     await model.setScript({ coder: [{ content: code("print('c')") }], sheriff: [PASS] });
     await model.clearRequests();
-    expect(expectOk('sessions.requestChanges', await request('sessions.requestChanges', { id: info.id }))).toMatchObject({ id: info.id, live: true });
+    expect(expectOk('sessions.requestChanges', await request('sessions.requestChanges', { id: info.id }))).toMatchObject({
+      id: info.id,
+      live: true,
+    });
     await waitFor(() => ends() === 3, 'the request-changes series to finish');
     await host.sessions.settled(info.id);
-    const prompt = (await model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    const prompt =
+      (await model.requests())
+        .find((r) => r.persona === 'coder')
+        ?.messages.map((m) => m.content)
+        .join('\n') ?? '';
     expect(prompt).toContain("1. main.py, line 1:\n```\nprint('b')\n```\nReview comment: Print c.");
-    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).comments).toEqual([expect.objectContaining({ id: comment.id, state: 'resolved', series: 3 })]);
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).comments).toEqual([
+      expect.objectContaining({ id: comment.id, state: 'resolved', series: 3 }),
+    ]);
     // Nothing open any more: a typed refusal.
     expectError(await request('sessions.requestChanges', { id: info.id }), 'BAD_USAGE');
 
     // Update from the base branch: nothing new, then main moves on and it is merged in.
-    expect(expectOk('sessions.updateFromBase', await request('sessions.updateFromBase', { id: info.id }))).toMatchObject({ updated: false });
+    expect(expectOk('sessions.updateFromBase', await request('sessions.updateFromBase', { id: info.id }))).toMatchObject({
+      updated: false,
+    });
     fs.writeFileSync(path.join(info.repo, 'FROM_MAIN.md'), 'main moved\n');
     execFileSync('git', ['add', 'FROM_MAIN.md'], { cwd: info.repo });
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'main moves'], { cwd: info.repo });
@@ -567,17 +678,35 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('sessions.updateFromBase', { id: info.id }), 'MERGE_CONFLICTS');
     await model.setScript({ coder: [{ content: code("print('c')\nprint('main')") }], sheriff: [PASS] });
     await model.clearRequests();
-    expect(expectOk('sessions.resolveWithCoder', await request('sessions.resolveWithCoder', { id: info.id }))).toMatchObject({ id: info.id, live: true });
+    expect(expectOk('sessions.resolveWithCoder', await request('sessions.resolveWithCoder', { id: info.id }))).toMatchObject({
+      id: info.id,
+      live: true,
+    });
     await waitFor(() => ends() === 4, 'the resolving series to finish');
     await host.sessions.settled(info.id);
-    const resolvePrompt = (await model.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    const resolvePrompt =
+      (await model.requests())
+        .find((r) => r.persona === 'coder')
+        ?.messages.map((m) => m.content)
+        .join('\n') ?? '';
     expect(resolvePrompt).toContain("main.py — this session's version (what the worktree has now):\n```\nprint('c')\n```");
     expect(resolvePrompt).toContain("main.py — main's version:\n```\nprint('main')\n```");
     // No git conflict markers anywhere in what the Coder is shown about the files (its system prompt's SEARCH/REPLACE format aside).
-    const userPart = (await model.requests()).find((r) => r.persona === 'coder')?.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n') ?? '';
+    const userPart =
+      (await model.requests())
+        .find((r) => r.persona === 'coder')
+        ?.messages.filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .join('\n') ?? '';
     expect(userPart).not.toMatch(/^(<{7}|={7}|>{7})( |$)/m);
-    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({ state: 'passed', series: 4 });
-    expect(expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }))).toMatchObject({ canMerge: true, conflicts: [] });
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({
+      state: 'passed',
+      series: 4,
+    });
+    expect(expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }))).toMatchObject({
+      canMerge: true,
+      conflicts: [],
+    });
   });
 
   it('a client that reconnects with afterSeq gets everything it missed, nothing twice (session and global streams)', async () => {

@@ -45,7 +45,8 @@ describe('the compiled CLI', () => {
     fs.cpSync(path.join(PROJECT_ROOT, 'bin'), path.join(checkout, 'bin'), { recursive: true });
     for (const dir of ['src', 'node_modules', 'resources']) fs.symlinkSync(path.join(PROJECT_ROOT, dir), path.join(checkout, dir));
     fs.copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(checkout, 'package.json'));
-    const help = (): Promise<{ code: number | null; out: string; err: string }> => runNode([path.join(checkout, 'bin', 'mlx-factory.js'), '--help']);
+    const help = (): Promise<{ code: number | null; out: string; err: string }> =>
+      runNode([path.join(checkout, 'bin', 'mlx-factory.js'), '--help']);
     expect(bundleState(checkout)).toBe('missing');
     expect(await help()).toMatchObject({ code: 0, out: expect.stringContaining('Usage:'), err: '' });
 
@@ -54,7 +55,10 @@ describe('the compiled CLI', () => {
     fs.writeFileSync(path.join(checkout, 'out', 'cli', 'cli-process.js'), 'throw new Error("stale bundle ran");\n');
     const main = fs.statSync(path.join(checkout, 'src', 'cli', 'main.ts'));
     const manifest = (builtAt: number, mtimeMs: number): void =>
-      fs.writeFileSync(path.join(checkout, 'out', 'cli', MANIFEST_NAME), JSON.stringify({ builtAt, sources: { 'src/cli/main.ts': [mtimeMs, main.size] } }));
+      fs.writeFileSync(
+        path.join(checkout, 'out', 'cli', MANIFEST_NAME),
+        JSON.stringify({ builtAt, sources: { 'src/cli/main.ts': [mtimeMs, main.size] } }),
+      );
     manifest(main.mtimeMs - 1000, main.mtimeMs); // edited after the build started
     expect(bundleState(checkout)).toBe('stale');
     manifest(main.mtimeMs + 1000, main.mtimeMs - 5); // replaced by a copy with an older time
@@ -90,9 +94,16 @@ describe('the end of a command', () => {
   });
 
   it('exits right after its last line: no idle connection or pending timer keeps a finished run alive', async () => {
-    await server.setScript({ coder: [{ content: "main.py\n```python\nprint('hello')\n```\n" }], sheriff: [{ content: 'It prints hello.\nVERDICT: PASS' }] });
+    await server.setScript({
+      coder: [{ content: "main.py\n```python\nprint('hello')\n```\n" }],
+      sheriff: [{ content: 'It prints hello.\nVERDICT: PASS' }],
+    });
     let lastLine = 0;
-    const result = await runCli(['run', 'Print hello', '--server-url', server.url, '--json'], { cwd: repo, home: makeTempDir('mlxf-cli-run-home-'), onStdout: () => (lastLine = performance.now()) });
+    const result = await runCli(['run', 'Print hello', '--server-url', server.url, '--json'], {
+      cwd: repo,
+      home: makeTempDir('mlxf-cli-run-home-'),
+      onStdout: () => (lastLine = performance.now()),
+    });
     const lingered = performance.now() - lastLine;
     expect(result.exitCode).toBe(0);
     // The bench holds this to 100 ms; a shared test machine gets slack, a 2 s timer does not fit it.

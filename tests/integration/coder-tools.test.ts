@@ -19,7 +19,10 @@ beforeAll(() => {
   fs.writeFileSync(path.join(tmp, 'secret.txt'), 'TOP SECRET\n');
   const long = Array.from({ length: 300 }, (_, i) => `line ${i + 1}`).join('\n');
   fs.writeFileSync(path.join(repo, 'long.txt'), `${long}\n`);
-  fs.writeFileSync(path.join(repo, 'pkg', 'orders.py'), 'def parse_total(items):\n    return sum(items)\n\n\ndef parse_tax(x):\n    return x\n');
+  fs.writeFileSync(
+    path.join(repo, 'pkg', 'orders.py'),
+    'def parse_total(items):\n    return sum(items)\n\n\ndef parse_tax(x):\n    return x\n',
+  );
   fs.writeFileSync(path.join(repo, 'pkg', 'deep', 'util.py'), 'def parse_total_later():\n    pass\n');
   fs.writeFileSync(path.join(repo, 'README.md'), '# Demo\n\n```python\nparse_total([1])\n```\n');
   fs.writeFileSync(path.join(repo, 'blob.bin'), Buffer.from([0, 1, 2, 3, 0, 0]));
@@ -44,13 +47,17 @@ async function answer(request: ToolRequest, maxChars = 20_000): Promise<string> 
 
 describe('READ', () => {
   it('reads a whole file in a fence, a longer fence when it holds one', async () => {
-    expect(await answer({ kind: 'read', path: 'pkg/orders.py' })).toBe('pkg/orders.py (6 lines):\n```\ndef parse_total(items):\n    return sum(items)\n\n\ndef parse_tax(x):\n    return x\n```');
+    expect(await answer({ kind: 'read', path: 'pkg/orders.py' })).toBe(
+      'pkg/orders.py (6 lines):\n```\ndef parse_total(items):\n    return sum(items)\n\n\ndef parse_tax(x):\n    return x\n```',
+    );
     expect(await answer({ kind: 'read', path: 'README.md' })).toContain('````\n# Demo\n\n```python');
   });
 
   it('reads a line range and says how to read on', async () => {
     const body = await answer({ kind: 'read', path: 'long.txt', range: { start: 120, end: 125 } });
-    expect(body).toBe('long.txt, lines 120-125 of 300:\n```\nline 120\nline 121\nline 122\nline 123\nline 124\nline 125\n```\n(more: READ long.txt 126-300)');
+    expect(body).toBe(
+      'long.txt, lines 120-125 of 300:\n```\nline 120\nline 121\nline 122\nline 123\nline 124\nline 125\n```\n(more: READ long.txt 126-300)',
+    );
   });
 
   it('keeps a read within its budget, in whole lines', async () => {
@@ -96,8 +103,12 @@ describe('SEARCH', () => {
   });
 
   it('takes Perl-style regexes and a path glob', async () => {
-    expect(await answer({ kind: 'search', pattern: 'def parse_\\w+\\(\\w\\)', glob: 'pkg/*.py' })).toBe('1 matching lines in 1 files:\npkg/orders.py:5: def parse_tax(x):');
-    expect(await answer({ kind: 'search', pattern: 'parse_total', glob: '*.md' })).toBe('1 matching lines in 1 files:\nREADME.md:4: parse_total([1])');
+    expect(await answer({ kind: 'search', pattern: 'def parse_\\w+\\(\\w\\)', glob: 'pkg/*.py' })).toBe(
+      '1 matching lines in 1 files:\npkg/orders.py:5: def parse_tax(x):',
+    );
+    expect(await answer({ kind: 'search', pattern: 'parse_total', glob: '*.md' })).toBe(
+      '1 matching lines in 1 files:\nREADME.md:4: parse_total([1])',
+    );
   });
 
   it('does not search through links out of the worktree or untracked files', async () => {

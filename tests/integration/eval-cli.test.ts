@@ -10,7 +10,10 @@ import { startScriptedServer, type ScriptedServer } from '../support/scripted-se
 import { REPO_ROOT } from '../support/test-deps.js';
 
 const fixture = (name: string): string => fs.readFileSync(path.join(REPO_ROOT, 'tests', 'fixtures', 'eval', name), 'utf8');
-const reply = (body: string): { content: string; tokensPerSecond: number } => ({ content: `main.py\n\`\`\`python\n${body}\`\`\`\n`, tokensPerSecond: 2000 });
+const reply = (body: string): { content: string; tokensPerSecond: number } => ({
+  content: `main.py\n\`\`\`python\n${body}\`\`\`\n`,
+  tokensPerSecond: 2000,
+});
 const PASS = { content: 'The output matches the task.\n\nVERDICT: PASS' };
 
 let server: ScriptedServer;
@@ -26,7 +29,10 @@ afterAll(async () => {
 
 describe('mlx-factory eval', () => {
   it('runs examples/ by default and prints the seed’s table', async () => {
-    await server.setScript({ coder: [reply(fixture('calendar_solution.py')), reply(fixture('csv_solution.py')), reply(fixture('mlp_solution.py'))], sheriff: [PASS, PASS, PASS] });
+    await server.setScript({
+      coder: [reply(fixture('calendar_solution.py')), reply(fixture('csv_solution.py')), reply(fixture('mlp_solution.py'))],
+      sheriff: [PASS, PASS, PASS],
+    });
     const result = await runCli(['eval', '--server-url', server.url], { cwd: tmp, home: path.join(tmp, 'home') });
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^TASK +PASSED +ATTEMPTS +WALL TIME +TOKENS +TOKENS\/S$/);
@@ -42,8 +48,14 @@ describe('mlx-factory eval', () => {
   it('--json reports every task; a failing task makes the exit code 1', async () => {
     const broken = path.join(tmp, 'broken.yaml');
     fs.writeFileSync(broken, 'name: always-wrong\ndescription: Print 42.\ncheck: test "$(python3 main.py)" = 42\nmax_attempts: 1\n');
-    await server.setScript({ coder: [reply(fixture('calendar_solution.py')), reply('print(41)\n')], sheriff: [PASS, { content: 'Prints 41.\n\nVERDICT: FAIL' }] });
-    const result = await runCli(['eval', path.join(REPO_ROOT, 'examples', 'calendar.yaml'), broken, '--server-url', server.url, '--json'], { cwd: tmp, home: path.join(tmp, 'home') });
+    await server.setScript({
+      coder: [reply(fixture('calendar_solution.py')), reply('print(41)\n')],
+      sheriff: [PASS, { content: 'Prints 41.\n\nVERDICT: FAIL' }],
+    });
+    const result = await runCli(['eval', path.join(REPO_ROOT, 'examples', 'calendar.yaml'), broken, '--server-url', server.url, '--json'], {
+      cwd: tmp,
+      home: path.join(tmp, 'home'),
+    });
     expect(result.exitCode).toBe(1);
     const report = JSON.parse(result.stdout) as { type: string; passed: number; total: number; tasks: Array<Record<string, unknown>> };
     expect(report).toMatchObject({ type: 'eval', passed: 1, total: 2, server: server.url });

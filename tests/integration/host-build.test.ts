@@ -19,7 +19,11 @@ let build: { status: number | null; output: string };
 beforeAll(() => {
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf build '));
   const cli = path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
-  const result = spawnSync(process.execPath, [cli, 'build', '--outDir', outDir], { cwd: root, encoding: 'utf8', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+  const result = spawnSync(process.execPath, [cli, 'build', '--outDir', outDir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+  });
   build = { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }, 180_000);
 
@@ -32,7 +36,8 @@ const read = (relative: string): string => fs.readFileSync(path.join(outDir, rel
 describe('npm run build (electron-vite)', () => {
   it('produces the main, preload and renderer bundles', () => {
     expect(build.status, build.output).toBe(0);
-    for (const file of ['main/index.js', 'preload/index.cjs', 'renderer/index.html']) expect(fs.existsSync(path.join(outDir, file)), file).toBe(true);
+    for (const file of ['main/index.js', 'preload/index.cjs', 'renderer/index.html'])
+      expect(fs.existsSync(path.join(outDir, file)), file).toBe(true);
     // Building never fetched the Electron binary.
     expect(fs.existsSync(path.join(root, 'node_modules', 'electron', 'dist'))).toBe(false);
   });
@@ -41,7 +46,24 @@ describe('npm run build (electron-vite)', () => {
     const main = read('main/index.js');
     expect(main).toMatch(/from "electron"/);
     expect(main).not.toMatch(/require\(["']electron["']\)/);
-    for (const needle of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webviewTag: false', 'requestSingleInstanceLock', 'second-instance', 'activate', 'setWindowOpenHandler', 'will-navigate', 'will-attach-webview', 'setPermissionRequestHandler', 'registerSchemesAsPrivileged', 'setVisibleOnAllWorkspaces', 'drop-files', 'setLoginItemSettings', 'before-quit']) {
+    for (const needle of [
+      'contextIsolation: true',
+      'sandbox: true',
+      'nodeIntegration: false',
+      'webviewTag: false',
+      'requestSingleInstanceLock',
+      'second-instance',
+      'activate',
+      'setWindowOpenHandler',
+      'will-navigate',
+      'will-attach-webview',
+      'setPermissionRequestHandler',
+      'registerSchemesAsPrivileged',
+      'setVisibleOnAllWorkspaces',
+      'drop-files',
+      'setLoginItemSettings',
+      'before-quit',
+    ]) {
       expect(main, needle).toContain(needle);
     }
     // The browser host (ws) is not part of the app; the renderer is never loaded from file://.
@@ -68,25 +90,37 @@ describe('npm run build (electron-vite)', () => {
 });
 
 describe('packaging (electron-builder.yml)', () => {
-  const config = parse(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, unknown> & { mac: Record<string, unknown> };
+  const config = parse(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, unknown> & {
+    mac: Record<string, unknown>;
+  };
 
   it('is valid for electron-builder', async () => {
     const require = createRequire(path.join(root, 'package.json'));
-    const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration: (c: unknown, logger: unknown) => Promise<void> };
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
+      validateConfiguration: (c: unknown, logger: unknown) => Promise<void>;
+    };
     const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
     await expect(validateConfiguration(structuredClone(config), new DebugLogger(false))).resolves.toBeUndefined();
     // The validator is real: a misspelt key is refused.
-    await expect(validateConfiguration({ ...structuredClone(config), mac: { ...config.mac, hardendRuntime: true } }, new DebugLogger(false))).rejects.toThrow(/configuration/);
+    await expect(
+      validateConfiguration({ ...structuredClone(config), mac: { ...config.mac, hardendRuntime: true } }, new DebugLogger(false)),
+    ).rejects.toThrow(/configuration/);
   });
 
   it('makes a signed, hardened macOS dmg of a menu-bar app', () => {
-    expect(config.mac).toMatchObject({ hardenedRuntime: true, notarize: true, extendInfo: { LSUIElement: true }, target: [{ target: 'dmg', arch: ['arm64'] }] });
+    expect(config.mac).toMatchObject({
+      hardenedRuntime: true,
+      notarize: true,
+      extendInfo: { LSUIElement: true },
+      target: [{ target: 'dmg', arch: ['arm64'] }],
+    });
     // The app is signed and notarized; the dmg is not signed (that breaks its notarization).
     expect(config['dmg']).toMatchObject({ sign: false });
-    for (const file of [config.mac['entitlements'], config.mac['icon']]) expect(fs.existsSync(path.join(root, String(file))), String(file)).toBe(true);
+    for (const file of [config.mac['entitlements'], config.mac['icon']])
+      expect(fs.existsSync(path.join(root, String(file))), String(file)).toBe(true);
   });
 
-  it('flips Electron\'s fuses (configured: only a real binary can show them flipped)', () => {
+  it("flips Electron's fuses (configured: only a real binary can show them flipped)", () => {
     expect(config['electronFuses']).toEqual({
       runAsNode: false,
       enableCookieEncryption: true,
@@ -99,7 +133,10 @@ describe('packaging (electron-builder.yml)', () => {
   });
 
   it('ships template tray icons: black and alpha only, 16 px and 32 px', () => {
-    for (const [file, size] of [['iconTemplate.png', 16], ['iconTemplate@2x.png', 32]] as const) {
+    for (const [file, size] of [
+      ['iconTemplate.png', 16],
+      ['iconTemplate@2x.png', 32],
+    ] as const) {
       const png = fs.readFileSync(path.join(root, 'resources', file));
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([size, size]);

@@ -68,10 +68,12 @@ async function openIpc(host: FactoryHost): Promise<Door> {
     api: createIpcClient(renderer.ipcRenderer, () => null),
     biggest: 0,
     get messages() {
-      return renderer.received.filter((m) => m.channel === IPC_EVENT).map((m) => {
-        const payload = m.args[0] as { type?: string; events?: unknown[] };
-        return payload.type === 'events' ? (payload.events?.length ?? 0) : 1;
-      });
+      return renderer.received
+        .filter((m) => m.channel === IPC_EVENT)
+        .map((m) => {
+          const payload = m.args[0] as { type?: string; events?: unknown[] };
+          return payload.type === 'events' ? (payload.events?.length ?? 0) : 1;
+        });
     },
     close: async () => {
       renderer.destroy();
@@ -156,11 +158,26 @@ describe.each(doors)('event batching over $name', (door) => {
 
 describe('clients', () => {
   it('the WebSocket client takes old single-event frames and batches alike, dropping duplicates', () => {
-    const fake: WebSocketLike = { readyState: 1, send: () => undefined, close: () => undefined, onopen: null, onmessage: null, onclose: null, onerror: null };
+    const fake: WebSocketLike = {
+      readyState: 1,
+      send: () => undefined,
+      close: () => undefined,
+      onopen: null,
+      onmessage: null,
+      onclose: null,
+      onerror: null,
+    };
     const api = createWsClient({ url: 'ws://test', createSocket: () => fake });
     const got: number[] = [];
     api.onEvent((event) => got.push(event.seq));
-    const event = (seq: number): ApiEvent => ({ type: 'server.log', stream: 'server', line: `l${seq}`, session: GLOBAL_STREAM, seq, time: new Date(0).toISOString() });
+    const event = (seq: number): ApiEvent => ({
+      type: 'server.log',
+      stream: 'server',
+      line: `l${seq}`,
+      session: GLOBAL_STREAM,
+      seq,
+      time: new Date(0).toISOString(),
+    });
     const receive = (frame: unknown): void => fake.onmessage?.({ data: JSON.stringify(frame) });
     receive({ type: 'hello', epoch: 'e', version: 'v' });
     receive({ type: 'event', event: event(1) });
@@ -177,7 +194,14 @@ describe('clients', () => {
     const api = createIpcClient({ invoke: async () => undefined, on: (_channel, l) => (listener = l) }, () => null);
     const got: number[] = [];
     api.onEvent((event) => got.push(event.seq));
-    const event = (seq: number): ApiEvent => ({ type: 'server.log', stream: 'server', line: `l${seq}`, session: GLOBAL_STREAM, seq, time: new Date(0).toISOString() });
+    const event = (seq: number): ApiEvent => ({
+      type: 'server.log',
+      stream: 'server',
+      line: `l${seq}`,
+      session: GLOBAL_STREAM,
+      seq,
+      time: new Date(0).toISOString(),
+    });
     listener?.({}, event(1));
     listener?.({}, { type: 'events', events: [event(1), event(2), event(3)] });
     listener?.({}, { type: 'event', event: event(4) });

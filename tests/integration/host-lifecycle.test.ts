@@ -29,7 +29,13 @@ afterEach(() => {
 function repoIn(dir: string): string {
   const repo = path.join(dir, 'repo');
   fs.mkdirSync(repo, { recursive: true });
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'U', GIT_AUTHOR_EMAIL: 'u@example.com', GIT_COMMITTER_NAME: 'U', GIT_COMMITTER_EMAIL: 'u@example.com' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'U',
+    GIT_AUTHOR_EMAIL: 'u@example.com',
+    GIT_COMMITTER_NAME: 'U',
+    GIT_COMMITTER_EMAIL: 'u@example.com',
+  };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
   fs.writeFileSync(path.join(repo, 'README.md'), '# demo\n');
   execFileSync('git', ['add', '-A'], { cwd: repo, env });
@@ -41,8 +47,16 @@ describe('FactoryHost', () => {
   it('on quit, stops running sessions at a step boundary, marks them interrupted, and stops the server', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf lifecycle '));
     const stub = new StubServerControl(model.url);
-    const host = new FactoryHost({ home: path.join(tmp, 'home'), version: 'test', server: stub, chatModelFor: ({ llmTimeoutMs }) => new OpenAiChatModel({ baseUrl: model.url, timeoutMs: llmTimeoutMs }) });
-    await model.setScript({ coder: [{ content: 'main.py\n```python\nprint(1)\n```\n', fault: 'hang' }], sheriff: [{ content: 'VERDICT: PASS' }] });
+    const host = new FactoryHost({
+      home: path.join(tmp, 'home'),
+      version: 'test',
+      server: stub,
+      chatModelFor: ({ llmTimeoutMs }) => new OpenAiChatModel({ baseUrl: model.url, timeoutMs: llmTimeoutMs }),
+    });
+    await model.setScript({
+      coder: [{ content: 'main.py\n```python\nprint(1)\n```\n', fault: 'hang' }],
+      sheriff: [{ content: 'VERDICT: PASS' }],
+    });
     const finished: string[] = [];
     host.onSessionFinished((info) => finished.push(info.state));
     const info = await host.sessions.start({ description: 'Print one', repo: repoIn(tmp), check: 'python3 main.py' });
@@ -68,14 +82,35 @@ describe('FactoryHost', () => {
     log.append({
       type: 'session.created',
       task: { name: 'crashed', description: 'crashed', constraints: [], check: 'true', files: [] },
-      repo: tmp, worktree: tmp, branch: `factory/crashed-${id}`, baseCommit: 'a'.repeat(40), baseBranch: 'main', uncommittedNotIncluded: [],
+      repo: tmp,
+      worktree: tmp,
+      branch: `factory/crashed-${id}`,
+      baseCommit: 'a'.repeat(40),
+      baseBranch: 'main',
+      uncommittedNotIncluded: [],
       limits: { maxAttempts: 5, executionTimeout: 60, llmTimeout: 120, totalTokenBudget: 100_000, maxPromptTokens: 6000 },
     });
     log.append({ type: 'attempt.started', attempt: 1 });
     log.close();
     const now = new Date().toISOString();
     // A pid no process has: the session's process is gone.
-    writeSessionMeta(files.meta, { id, name: 'crashed', repo: tmp, worktree: tmp, branch: `factory/crashed-${id}`, baseCommit: 'a'.repeat(40), baseBranch: 'main', createdAt: now, updatedAt: now, state: 'running', reason: '', attempts: 1, tokens: { prompt: 0, completion: 0 }, headCommit: 'a'.repeat(40), pid: 2 ** 22 + 12345 });
+    writeSessionMeta(files.meta, {
+      id,
+      name: 'crashed',
+      repo: tmp,
+      worktree: tmp,
+      branch: `factory/crashed-${id}`,
+      baseCommit: 'a'.repeat(40),
+      baseBranch: 'main',
+      createdAt: now,
+      updatedAt: now,
+      state: 'running',
+      reason: '',
+      attempts: 1,
+      tokens: { prompt: 0, completion: 0 },
+      headCommit: 'a'.repeat(40),
+      pid: 2 ** 22 + 12345,
+    });
     expect(listSessions(paths, () => undefined)).toMatchObject([{ id, state: 'interrupted', live: false }]);
     const host = createHost({ home, version: 'test' });
     expect(readSessionLog(files.log).events.at(-1)).toMatchObject({ type: 'session.interrupted', lastAttempt: 1 });

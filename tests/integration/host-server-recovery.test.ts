@@ -48,25 +48,47 @@ async function hostWith(launch: LaunchBuilder): Promise<{ host: FactoryHost; con
   fs.writeFileSync(path.join(modelDir, 'config.json'), '{"model_type":"qwen2"}');
   fs.writeFileSync(path.join(modelDir, 'model.safetensors'), Buffer.alloc(16));
   const base = defaultConfig();
-  const config: FactoryConfig = { ...base, server: { ...base.server, model: modelDir, port: await freePort() }, agent: { ...base.agent, max_attempts: 2, llm_timeout: 30 } };
+  const config: FactoryConfig = {
+    ...base,
+    server: { ...base.server, model: modelDir, port: await freePort() },
+    agent: { ...base.agent, max_attempts: 2, llm_timeout: 30 },
+  };
   const control = new ServerChoice({ home, config: () => config, launch, supervisor: { stopGraceMs: 1000 } });
-  const host = new FactoryHost({ home, version: 'test', server: control, doctor: control.doctor, chatModelFor: (context) => control.chatModel(context.llmTimeoutMs) });
+  const host = new FactoryHost({
+    home,
+    version: 'test',
+    server: control,
+    doctor: control.doctor,
+    chatModelFor: (context) => control.chatModel(context.llmTimeoutMs),
+  });
   onCleanup(() => host.shutdown());
   return { host, control, home };
 }
 
 async function ended(host: FactoryHost, id: string): Promise<SessionInfo> {
-  await waitFor(`session ${id} to end`, () => host.sessions.live(id) === undefined && host.sessions.info(id).state !== 'running', 60_000, 50);
+  await waitFor(
+    `session ${id} to end`,
+    () => host.sessions.live(id) === undefined && host.sessions.info(id).state !== 'running',
+    60_000,
+    50,
+  );
   return host.sessions.info(id);
 }
 
 describe('the model server in the host', () => {
   it('killed mid-turn: the supervisor restarts it, the turn runs again, and the session passes', async () => {
     // The first server dies after streaming a few tokens of the Coder's reply; the restarted one answers.
-    const dying: Script = { coder: [{ content: 'main.py\n```python\nprint("hi")\n```\n', fault: 'die', faultAfterTokens: 3 }], sheriff: [] };
+    const dying: Script = {
+      coder: [{ content: 'main.py\n```python\nprint("hi")\n```\n', fault: 'die', faultAfterTokens: 3 }],
+      sheriff: [],
+    };
     const { launch, count } = launches([dying, PASSING], 'recovery-model');
     const { host } = await hostWith(launch);
-    const info = await host.sessions.start({ description: 'Print hi', repo: makeRepo({ files: { 'README.md': '# hi\n' } }), check: 'python3 main.py' });
+    const info = await host.sessions.start({
+      description: 'Print hi',
+      repo: makeRepo({ files: { 'README.md': '# hi\n' } }),
+      check: 'python3 main.py',
+    });
     const end = await ended(host, info.id);
     expect(end.state).toBe('passed');
     expect(count()).toBe(2); // the server was launched again
@@ -81,13 +103,20 @@ describe('the model server in the host', () => {
     const first = await host.server?.start({}).catch((error: unknown) => error);
     expect(first).toBeInstanceOf(Error);
     expect(host.server?.status().state).toBe('failed');
-    const info = await host.sessions.start({ description: 'Print hi', repo: makeRepo({ files: { 'README.md': '# hi\n' } }), check: 'python3 main.py' });
+    const info = await host.sessions.start({
+      description: 'Print hi',
+      repo: makeRepo({ files: { 'README.md': '# hi\n' } }),
+      check: 'python3 main.py',
+    });
     expect((await ended(host, info.id)).state).toBe('passed');
     expect(count()).toBe(2);
   }, 90_000);
 
   it('when it cannot come back, the session says so in one sentence, and Resume starts it again and passes', async () => {
-    const dying: Script = { coder: [{ content: 'main.py\n```python\nprint("hi")\n```\n', fault: 'die', faultAfterTokens: 2 }], sheriff: [] };
+    const dying: Script = {
+      coder: [{ content: 'main.py\n```python\nprint("hi")\n```\n', fault: 'die', faultAfterTokens: 2 }],
+      sheriff: [],
+    };
     // First launch dies mid-turn; its restarts fail; a later launch (Resume) works.
     const broken = new Error('mlx_lm went missing');
     const { launch } = launches([dying, broken, broken, broken, broken, broken, PASSING], 'recovery-model');
@@ -96,7 +125,9 @@ describe('the model server in the host', () => {
     const info = await host.sessions.start({ description: 'Print hi', repo, check: 'python3 main.py' });
     const failed = await ended(host, info.id);
     expect(failed.state).toBe('error');
-    expect(failed.reason).toMatch(/^The model server stopped and could not be restarted \(.+\)\. The session stopped here with its work kept; Resume starts the server again and continues \(its log: Server → Log, or .+mlx-server\.log\)\.$/);
+    expect(failed.reason).toMatch(
+      /^The model server stopped and could not be restarted \(.+\)\. The session stopped here with its work kept; Resume starts the server again and continues \(its log: Server → Log, or .+mlx-server\.log\)\.$/,
+    );
     expect(failed.reason).not.toContain('\n');
     expect(host.server?.status().state).toBe('failed');
 

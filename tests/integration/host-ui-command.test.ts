@@ -42,7 +42,9 @@ describe('mlx-factory ui', () => {
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     socket.send(JSON.stringify({ type: 'request', id: 1, name: 'app.info', params: {} }));
     while (!frames.some((f) => f['type'] === 'response')) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(frames.find((f) => f['type'] === 'response')).toMatchObject({ response: { ok: true, data: { transport: 'web', home: path.join(tmp, 'home') } } });
+    expect(frames.find((f) => f['type'] === 'response')).toMatchObject({
+      response: { ok: true, data: { transport: 'web', home: path.join(tmp, 'home') } },
+    });
     socket.close();
 
     process.kill(pid, 'SIGINT');

@@ -24,7 +24,10 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf web security '));
   const rendererDir = path.join(tmp, 'renderer');
   fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
-  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>MLX Factory</title><script type="module" src="./assets/app.js"></script>');
+  fs.writeFileSync(
+    path.join(rendererDir, 'index.html'),
+    '<!doctype html><title>MLX Factory</title><script type="module" src="./assets/app.js"></script>',
+  );
   fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log("app");');
   fs.writeFileSync(path.join(tmp, 'secret.txt'), 'not for the browser');
   fs.symlinkSync(path.join(tmp, 'secret.txt'), path.join(rendererDir, 'assets', 'link.txt'));
@@ -47,11 +50,16 @@ interface Answer {
 
 function get(pathAndQuery: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port: web.port, path: pathAndQuery, method, headers: { Host: base, ...headers } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const request = http.request(
+      { host: '127.0.0.1', port: web.port, path: pathAndQuery, method, headers: { Host: base, ...headers } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     request.on('error', reject);
     request.end();
   });
@@ -64,7 +72,10 @@ function connect(
 ): Promise<{ outcome: number | 'open'; socket: WebSocket; next: () => Promise<Record<string, unknown>> }> {
   return new Promise((resolve, reject) => {
     const protocols = options.protocols ?? protocolsFor({ kind: 'token', value: web.token });
-    const socket = new WebSocket(url, protocols, { ...(options.origin !== undefined ? { origin: options.origin } : {}), headers: options.headers ?? {} });
+    const socket = new WebSocket(url, protocols, {
+      ...(options.origin !== undefined ? { origin: options.origin } : {}),
+      headers: options.headers ?? {},
+    });
     // The host's hello can arrive in the same packet as the handshake: listen before 'open'.
     const frames: Array<Record<string, unknown>> = [];
     const waiters: Array<(frame: Record<string, unknown>) => void> = [];
@@ -244,7 +255,11 @@ describe('starting the browser host', () => {
     const port = (blocker.address() as net.AddressInfo).port;
     try {
       await expect(startWebHost({ host, rendererDir: tmp, port })).rejects.toSatisfy(
-        (error: unknown) => isFactoryError(error) && error.code === 'PORT_IN_USE' && error.message.includes(`Port ${port}`) && error.message.includes('--port'),
+        (error: unknown) =>
+          isFactoryError(error) &&
+          error.code === 'PORT_IN_USE' &&
+          error.message.includes(`Port ${port}`) &&
+          error.message.includes('--port'),
       );
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
@@ -257,10 +272,12 @@ describe('starting the browser host', () => {
     try {
       const answer = await new Promise<Answer>((resolve, reject) => {
         http
-          .get({ host: '127.0.0.1', port: bare.port, path: "/", headers: { Host: `127.0.0.1:${bare.port}` } }, (response) => {
+          .get({ host: '127.0.0.1', port: bare.port, path: '/', headers: { Host: `127.0.0.1:${bare.port}` } }, (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+            );
           })
           .on('error', reject);
       });

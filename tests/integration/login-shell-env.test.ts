@@ -40,9 +40,15 @@ afterEach(() => {
 describe('resolveLoginShellEnv', () => {
   it('reads what the login shell sets up, around whatever its rc files print', async () => {
     const home = homeWith({
-      '.bash_profile': 'echo "Welcome back!"\nexport PATH="/opt/homebrew/bin:$HOME/.pyenv/shims:$PATH"\nexport MULTI="line one\nline two"\nexport EQUALS="a=b=c"\n',
+      '.bash_profile':
+        'echo "Welcome back!"\nexport PATH="/opt/homebrew/bin:$HOME/.pyenv/shims:$PATH"\nexport MULTI="line one\nline two"\nexport EQUALS="a=b=c"\n',
     });
-    const result = await resolveLoginShellEnv({ platform: 'darwin', shell: '/bin/bash', env: { ...LAUNCHD_ENV, HOME: home, APP_ONLY: 'kept' }, timeoutMs: 10_000 });
+    const result = await resolveLoginShellEnv({
+      platform: 'darwin',
+      shell: '/bin/bash',
+      env: { ...LAUNCHD_ENV, HOME: home, APP_ONLY: 'kept' },
+      timeoutMs: 10_000,
+    });
     expect(result.source).toBe('login-shell');
     expect(result.env['PATH']?.split(':').slice(0, 2)).toEqual(['/opt/homebrew/bin', `${home}/.pyenv/shims`]);
     expect(result.env['MULTI']).toBe('line one\nline two');
@@ -56,7 +62,12 @@ describe('resolveLoginShellEnv', () => {
     const pidFile = path.join(os.tmpdir(), `mlxf-shell-pid-${process.pid}`);
     const home = homeWith({ '.bash_profile': `sleep 60 &\necho $! > '${pidFile}'\nwait\n` });
     const started = Date.now();
-    const result = await resolveLoginShellEnv({ platform: 'darwin', shell: '/bin/bash', env: { ...LAUNCHD_ENV, HOME: home }, timeoutMs: 700 });
+    const result = await resolveLoginShellEnv({
+      platform: 'darwin',
+      shell: '/bin/bash',
+      env: { ...LAUNCHD_ENV, HOME: home },
+      timeoutMs: 700,
+    });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.source).toBe('fallback');
     expect(result.problem).toMatch(/did not answer within 700 ms/);
@@ -69,7 +80,12 @@ describe('resolveLoginShellEnv', () => {
   it('does not wait for a background job that keeps the output open', async () => {
     const home = homeWith({ '.bash_profile': '(sleep 30 &)\nexport FROM_PROFILE=yes\n' });
     const started = Date.now();
-    const result = await resolveLoginShellEnv({ platform: 'darwin', shell: '/bin/bash', env: { ...LAUNCHD_ENV, HOME: home }, timeoutMs: 10_000 });
+    const result = await resolveLoginShellEnv({
+      platform: 'darwin',
+      shell: '/bin/bash',
+      env: { ...LAUNCHD_ENV, HOME: home },
+      timeoutMs: 10_000,
+    });
     expect(result.source).toBe('login-shell');
     expect(result.env['FROM_PROFILE']).toBe('yes');
     expect(Date.now() - started).toBeLessThan(5000);
@@ -99,7 +115,9 @@ describe('the pure parts', () => {
   });
 
   it('adds the usual folders only on macOS, without repeating one', () => {
-    expect(fallbackEnvironment({ PATH: '/usr/local/bin:/usr/bin' }, 'darwin', '/Users/me')['PATH']).toBe('/opt/homebrew/bin:/opt/homebrew/sbin:/Users/me/.local/bin:/usr/local/bin:/usr/bin');
+    expect(fallbackEnvironment({ PATH: '/usr/local/bin:/usr/bin' }, 'darwin', '/Users/me')['PATH']).toBe(
+      '/opt/homebrew/bin:/opt/homebrew/sbin:/Users/me/.local/bin:/usr/local/bin:/usr/bin',
+    );
     expect(fallbackEnvironment({ PATH: '/usr/bin' }, 'linux', '/home/me')['PATH']).toBe('/usr/bin');
   });
 });

@@ -23,7 +23,12 @@ function setup(): { home: string; cwd: string; env: Record<string, string>; cach
   fs.mkdirSync(home);
   fs.mkdirSync(cwd);
   fs.writeFileSync(path.join(home, 'factory.yaml'), `server:\n  python: ${testDeps().python}\n`);
-  return { home, cwd, cache, env: { HF_ENDPOINT: hub.url, HF_HOME: path.join(root, 'hf'), HF_HUB_CACHE: cache, HF_TOKEN: '', HF_HUB_OFFLINE: '' } };
+  return {
+    home,
+    cwd,
+    cache,
+    env: { HF_ENDPOINT: hub.url, HF_HOME: path.join(root, 'hf'), HF_HUB_CACHE: cache, HF_TOKEN: '', HF_HUB_OFFLINE: '' },
+  };
 }
 
 describe('mlx-factory models', () => {
@@ -42,9 +47,13 @@ describe('mlx-factory models', () => {
     const listed = await runCli(['models', 'list'], { cwd, home, env });
     expect(listed.exitCode).toBe(0);
     expect(listed.stdout).toMatch(/^MODEL +ON DISK +SIZE +MEMORY +NOTE$/m);
-    expect(listed.stdout).toMatch(/^mlx-community\/Qwen2\.5-Coder-7B-Instruct-4bit +- +~4 GB +(fits|tight now|too large) +\(default\) Default, best for 16 GB/m);
+    expect(listed.stdout).toMatch(
+      /^mlx-community\/Qwen2\.5-Coder-7B-Instruct-4bit +- +~4 GB +(fits|tight now|too large) +\(default\) Default, best for 16 GB/m,
+    );
     expect(listed.stdout).toMatch(/^mlx-community\/tiny-test-model +4\d\d KB +fits/m);
-    const asJson = JSON.parse((await runCli(['models', 'list', '--json'], { cwd, home, env })).stdout) as { models: Array<{ id: string; onDisk: boolean }> };
+    const asJson = JSON.parse((await runCli(['models', 'list', '--json'], { cwd, home, env })).stdout) as {
+      models: Array<{ id: string; onDisk: boolean }>;
+    };
     expect(asJson.models.find((m) => m.id === REPO)).toMatchObject({ onDisk: true });
 
     const again = await runCli(['models', 'pull', REPO, '--json'], { cwd, home, env });
@@ -66,7 +75,9 @@ describe('mlx-factory models', () => {
   }, 60_000);
 
   it('`factory` is an alias of `mlx-factory`', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
     expect(pkg.bin['factory']).toBe(pkg.bin['mlx-factory']);
   });
 });

@@ -68,9 +68,13 @@ describe('the stand-in Hub', () => {
     const from = hub.requests.length;
     // Not spawnSync: the stand-in answers from this process's event loop.
     const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      const child = spawn(python, ['-c', `from huggingface_hub import snapshot_download; print(snapshot_download(${JSON.stringify(REPO)}))`], {
-        env: { ...env, HF_HUB_DISABLE_PROGRESS_BARS: '1' },
-      });
+      const child = spawn(
+        python,
+        ['-c', `from huggingface_hub import snapshot_download; print(snapshot_download(${JSON.stringify(REPO)}))`],
+        {
+          env: { ...env, HF_HUB_DISABLE_PROGRESS_BARS: '1' },
+        },
+      );
       let stdout = '';
       child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
       child.on('close', (status) => resolve({ status, stdout }));
@@ -79,7 +83,9 @@ describe('the stand-in Hub', () => {
     const snapshot = run.stdout.trim();
     expect(snapshot).toBe(path.join(cache, 'models--mlx-community--tiny-test-model', 'snapshots', hub.commitOf(REPO)));
     for (const name of fs.readdirSync(model)) expect(sha256(path.join(snapshot, name))).toBe(sha256(path.join(model, name)));
-    const asked = requestsSince(from).map((r) => `${r.method} ${r.path.replace(hub.commitOf(REPO), 'COMMIT').replace(/[0-9a-f]{64}/, 'SHA256')}`);
+    const asked = requestsSince(from).map(
+      (r) => `${r.method} ${r.path.replace(hub.commitOf(REPO), 'COMMIT').replace(/[0-9a-f]{64}/, 'SHA256')}`,
+    );
     expect(asked).toEqual(
       expect.arrayContaining([
         `GET /api/models/${REPO}/revision/main`,
@@ -121,10 +127,14 @@ describe('models pull against the stand-in Hub', () => {
     expect(last).toMatchObject({ phase: 'done', doneBytes: result.totalBytes, totalBytes: result.totalBytes, filesDone: last?.filesTotal });
 
     // mlx-lm and huggingface_hub read the cache offline, as mlx_lm.server will.
-    const offline = spawnSync(python, ['-c', `from huggingface_hub import snapshot_download; print(snapshot_download(${JSON.stringify(REPO)}))`], {
-      env: { ...env, HF_HUB_OFFLINE: '1' },
-      encoding: 'utf8',
-    });
+    const offline = spawnSync(
+      python,
+      ['-c', `from huggingface_hub import snapshot_download; print(snapshot_download(${JSON.stringify(REPO)}))`],
+      {
+        env: { ...env, HF_HUB_OFFLINE: '1' },
+        encoding: 'utf8',
+      },
+    );
     expect(offline.stderr).toBe('');
     expect(offline.stdout.trim()).toBe(result.snapshot);
     const listed = listLocalModels({ env });
@@ -196,7 +206,9 @@ describe('models pull against the stand-in Hub', () => {
     const error = await pullError(pullModel({ model: REPO, python, env, onProgress: (e) => events.push(e) }));
     hub.setFaults(REPO, {});
     expect(error.code).toBe('DISK_FULL');
-    expect(error.message).toMatch(/^Not enough disk space for mlx-community\/tiny-test-model: it needs 1048576 GB more .* Nothing was downloaded\.$/);
+    expect(error.message).toMatch(
+      /^Not enough disk space for mlx-community\/tiny-test-model: it needs 1048576 GB more .* Nothing was downloaded\.$/,
+    );
     expect(events.map((e) => e.phase)).toEqual(['planning', 'failed']);
     expect(requestsSince(from).filter((r) => r.path.includes('/resolve/') || r.path.startsWith('/cdn/'))).toEqual([]);
     expect(fs.existsSync(path.join(cache, 'models--mlx-community--tiny-test-model', 'blobs'))).toBe(false);
@@ -236,7 +248,12 @@ describe('models pull against the stand-in Hub', () => {
     const { env, cache } = freshEnv();
     hub.setFaults(BIG, { 'padding.bin': { bytesPerSecond: 2 * 1024 * 1024 } });
     const base = defaultConfig();
-    const pulls = new ModelPulls({ home: fs.mkdtempSync(path.join(os.tmpdir(), 'pulls-home-')), config: () => ({ ...base, server: { ...base.server, python } }), env, pollMs: 20 });
+    const pulls = new ModelPulls({
+      home: fs.mkdtempSync(path.join(os.tmpdir(), 'pulls-home-')),
+      config: () => ({ ...base, server: { ...base.server, python } }),
+      env,
+      pollMs: 20,
+    });
     const events: ModelPullPayload[] = [];
     pulls.onProgress((e) => events.push(e));
     expect(pulls.pull(BIG)).toEqual({ started: true });
@@ -253,7 +270,9 @@ describe('models pull against the stand-in Hub', () => {
     await waitFor('the cancel', () => events.at(-1)?.phase === 'cancelled');
     expect(events.at(-1)?.message).toContain(`mlx-factory models pull ${BIG}`);
     expect(() => pulls.remove('not a repo')).toThrow(/not a Hugging Face repo id/);
-    const partial = fs.readdirSync(path.join(cache, 'models--mlx-community--tiny-padded', 'blobs')).filter((n) => n.endsWith('.incomplete'));
+    const partial = fs
+      .readdirSync(path.join(cache, 'models--mlx-community--tiny-padded', 'blobs'))
+      .filter((n) => n.endsWith('.incomplete'));
     expect(partial).toHaveLength(1);
 
     hub.setFaults(BIG, {});

@@ -46,7 +46,10 @@ describe('context budgeting', () => {
     const coder = [1, 2, 3, 4, 5].map((n) => ({ content: code('app.py', `import sys\nprint('x${n}' * 20000)\nsys.exit(${n})`) }));
     await server.setScript({ coder, sheriff: [{ content: `${'The output is wrong. '.repeat(200)}\nVERDICT: FAIL` }] });
     await server.clearRequests();
-    const result = await runCli(['run', 'Fix app.py so it uses the double() helper from lib/helpers.py', '--server-url', server.url, '--json', '-n', '5'], { cwd: repo, home });
+    const result = await runCli(
+      ['run', 'Fix app.py so it uses the double() helper from lib/helpers.py', '--server-url', server.url, '--json', '-n', '5'],
+      { cwd: repo, home },
+    );
     expect(result.exitCode).toBe(1);
     const events = jsonLines(result.stdout);
     const started = events.filter((e) => e.type === 'turn.started');

@@ -50,7 +50,12 @@ describe('mlx-factory run refuses bad input', () => {
 
   it('a --repo that is a file', async () => {
     const { dir, home, repo } = fixture();
-    await expectRefused(['run', 'x', '--repo', path.join(repo, 'a.txt'), '--server-url', 'http://127.0.0.1:9'], dir, home, /is a file, not a folder/);
+    await expectRefused(
+      ['run', 'x', '--repo', path.join(repo, 'a.txt'), '--server-url', 'http://127.0.0.1:9'],
+      dir,
+      home,
+      /is a file, not a folder/,
+    );
   });
 
   it('a repository with no commits yet, saying how to make the first one', async () => {
@@ -71,7 +76,13 @@ describe('mlx-factory run refuses bad input', () => {
   it('a malformed factory.yaml, naming the file and line', async () => {
     const { dir, home, repo } = fixture();
     fs.writeFileSync(path.join(repo, 'factory.yaml'), 'agent:\n  max_attempts: [1,\n');
-    await expectRefused(['run', 'x', '--repo', repo, '--server-url', 'http://127.0.0.1:9'], dir, home, /factory\.yaml: is not valid YAML \(line \d+/, repo);
+    await expectRefused(
+      ['run', 'x', '--repo', repo, '--server-url', 'http://127.0.0.1:9'],
+      dir,
+      home,
+      /factory\.yaml: is not valid YAML \(line \d+/,
+      repo,
+    );
   });
 
   it('an invalid factory.yaml, naming the file, the key and the expected type', async () => {
@@ -96,7 +107,13 @@ describe('mlx-factory run refuses bad input', () => {
 
   it('a task file that does not exist', async () => {
     const { dir, home, repo } = fixture();
-    await expectRefused(['run', '-t', 'missing.yaml', '--repo', repo, '--server-url', 'http://127.0.0.1:9'], dir, home, /missing\.yaml: no such task file/, repo);
+    await expectRefused(
+      ['run', '-t', 'missing.yaml', '--repo', repo, '--server-url', 'http://127.0.0.1:9'],
+      dir,
+      home,
+      /missing\.yaml: no such task file/,
+      repo,
+    );
   });
 
   it('a server URL where nothing listens, failing fast', async () => {
@@ -111,21 +128,45 @@ describe('mlx-factory run refuses bad input', () => {
     const { dir, home, repo } = fixture();
     const port = new URL(await deadUrl()).port;
     fs.writeFileSync(path.join(repo, 'factory.yaml'), `server:\n  port: ${port}\n`);
-    await expectRefused(['run', 'x', '--repo', repo, '--no-server'], dir, home, /No model server answers at http:\/\/127\.0\.0\.1:\d+/, repo);
+    await expectRefused(
+      ['run', 'x', '--repo', repo, '--no-server'],
+      dir,
+      home,
+      /No model server answers at http:\/\/127\.0\.0\.1:\d+/,
+      repo,
+    );
   });
 
   it('neither a DESCRIPTION nor -t', async () => {
     const { dir, home, repo } = fixture();
-    await expectRefused(['run', '--repo', repo, '--server-url', 'http://127.0.0.1:9'], dir, home, /give a DESCRIPTION .* or a task file with -t/, repo);
+    await expectRefused(
+      ['run', '--repo', repo, '--server-url', 'http://127.0.0.1:9'],
+      dir,
+      home,
+      /give a DESCRIPTION .* or a task file with -t/,
+      repo,
+    );
   });
 
   it('an unknown flag, with the usage', async () => {
     const { dir, home, repo } = fixture();
-    await expectRefused(['run', 'x', '--repo', repo, '--frobnicate'], dir, home, /Unknown option '--frobnicate'[\s\S]*Usage: mlx-factory run/, repo);
+    await expectRefused(
+      ['run', 'x', '--repo', repo, '--frobnicate'],
+      dir,
+      home,
+      /Unknown option '--frobnicate'[\s\S]*Usage: mlx-factory run/,
+      repo,
+    );
   });
 
   it('a bad number for -n', async () => {
     const { dir, home, repo } = fixture();
-    await expectRefused(['run', 'x', '--repo', repo, '-n', 'lots', '--server-url', 'http://127.0.0.1:9'], dir, home, /--max-attempts takes a whole number/, repo);
+    await expectRefused(
+      ['run', 'x', '--repo', repo, '-n', 'lots', '--server-url', 'http://127.0.0.1:9'],
+      dir,
+      home,
+      /--max-attempts takes a whole number/,
+      repo,
+    );
   });
 });

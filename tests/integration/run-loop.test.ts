@@ -61,21 +61,39 @@ describe('mlx-factory run', () => {
     expect(message).toContain('Factory-Attempt: 1');
     expect(git(repo, 'rev-parse', 'HEAD').trim()).toBe(summary.baseCommit);
     const types = jsonLines(result.stdout).map((e) => e.type);
-    for (const t of ['session.created', 'turn.started', 'token.delta', 'turn.finished', 'commit', 'exec.finished', 'verdict', 'session.finished']) {
+    for (const t of [
+      'session.created',
+      'turn.started',
+      'token.delta',
+      'turn.finished',
+      'commit',
+      'exec.finished',
+      'verdict',
+      'session.finished',
+    ]) {
       expect(types).toContain(t);
     }
     // Events are numbered 1, 2, 3 … without gaps, and persisted as the session's log.
-    const seqs = jsonLines(result.stdout).filter((e) => e.type !== 'summary').map((e) => e['seq']);
+    const seqs = jsonLines(result.stdout)
+      .filter((e) => e.type !== 'summary')
+      .map((e) => e['seq']);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const logFile = path.join(home, 'sessions', String(summary.session), 'events.jsonl');
     expect(fs.readFileSync(logFile, 'utf8').trim().split('\n')).toHaveLength(seqs.length);
-    const meta = JSON.parse(fs.readFileSync(path.join(home, 'sessions', String(summary.session), 'meta.json'), 'utf8')) as Record<string, unknown>;
+    const meta = JSON.parse(fs.readFileSync(path.join(home, 'sessions', String(summary.session), 'meta.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(meta).toMatchObject({ state: 'passed', attempts: 1, branch: summary.branch });
   });
 
   it('fails, feeds the Sheriff back to the Coder, and passes on attempt 2', async () => {
     const { repo, home } = setup();
-    const result = await run({ coder: [{ content: code('print(1/0)') }, { content: code("print('hello')") }], sheriff: [FAIL, PASS] }, repo, home);
+    const result = await run(
+      { coder: [{ content: code('print(1/0)') }, { content: code("print('hello')") }], sheriff: [FAIL, PASS] },
+      repo,
+      home,
+    );
     expect(result.exitCode).toBe(0);
     expect(summaryOf(result.stdout)).toMatchObject({ status: 'passed', attempts: 2 });
     const requests = await server.requests();
@@ -86,7 +104,8 @@ describe('mlx-factory run', () => {
     expect(coderPrompts[1]).toContain('print(1/0)'); // the current file, not the old reply
     expect(coderPrompts[1]).not.toContain('VERDICT');
     // The Sheriff saw the task, the diff and the real result.
-    const sheriffPrompt = requests.filter((r) => r.persona === 'sheriff').map((r) => r.messages.map((m) => String(m.content)).join('\n'))[0] ?? '';
+    const sheriffPrompt =
+      requests.filter((r) => r.persona === 'sheriff').map((r) => r.messages.map((m) => String(m.content)).join('\n'))[0] ?? '';
     expect(sheriffPrompt).toContain('Print hello');
     expect(sheriffPrompt).toContain('+print(1/0)');
     expect(sheriffPrompt).toContain('exited with code 1');
@@ -111,7 +130,11 @@ describe('mlx-factory run', () => {
   it('counts a repeated Coder reply toward stagnation_threshold, even when its output differs, and not on its own', async () => {
     const { repo, home } = setup();
     // The same reply every time; the error message is random, so only the repeated reply makes it "the same failure".
-    const result = await run({ coder: [{ content: code('import random\nraise ValueError(random.random())') }], sheriff: [FAIL] }, repo, home);
+    const result = await run(
+      { coder: [{ content: code('import random\nraise ValueError(random.random())') }], sheriff: [FAIL] },
+      repo,
+      home,
+    );
     expect(summaryOf(result.stdout)).toMatchObject({ status: 'stagnated', attempts: 3 });
   });
 
@@ -164,7 +187,10 @@ describe('mlx-factory run', () => {
   it('retries a dropped stream once and carries on', async () => {
     const { repo, home } = setup();
     const result = await run(
-      { coder: [{ content: code("print('partial')"), fault: 'drop', faultAfterTokens: 3 }, { content: code("print('hello')") }], sheriff: [PASS] },
+      {
+        coder: [{ content: code("print('partial')"), fault: 'drop', faultAfterTokens: 3 }, { content: code("print('hello')") }],
+        sheriff: [PASS],
+      },
       repo,
       home,
     );
@@ -239,7 +265,11 @@ describe('mlx-factory run', () => {
 
   it('answers READ requests and then applies the edit', async () => {
     const { repo, home } = setup();
-    const result = await run({ coder: [{ content: 'READ README.md' }, { content: code("print(open('README.md').read())") }], sheriff: [PASS] }, repo, home);
+    const result = await run(
+      { coder: [{ content: 'READ README.md' }, { content: code("print(open('README.md').read())") }], sheriff: [PASS] },
+      repo,
+      home,
+    );
     expect(result.exitCode).toBe(0);
     const requests = await server.requests();
     const second = requests.filter((r) => r.persona === 'coder')[1];
@@ -248,7 +278,11 @@ describe('mlx-factory run', () => {
 
   it('answers a reply with no usable edit with a correction, not an attempt', async () => {
     const { repo, home } = setup();
-    const result = await run({ coder: [{ content: 'I would write some code here.' }, { content: code("print('hello')") }], sheriff: [PASS] }, repo, home);
+    const result = await run(
+      { coder: [{ content: 'I would write some code here.' }, { content: code("print('hello')") }], sheriff: [PASS] },
+      repo,
+      home,
+    );
     expect(result.exitCode).toBe(0);
     expect(summaryOf(result.stdout)).toMatchObject({ status: 'passed', attempts: 1 });
     expect(jsonLines(result.stdout).some((e) => e.type === 'edit.rejected')).toBe(true);

@@ -114,7 +114,8 @@ except OSError as e:
     writeFileSync(join(fakeHome, '.netrc'), 'machine x password NETRC-MARK\n');
     writeFileSync(join(fakeHome, '.aws', 'credentials'), 'aws_secret_access_key = AWS-MARK\n');
     writeFileSync(join(fakeHome, 'notes.txt'), 'visible\n');
-    const command = 'ls -A "$HOME/.ssh"; cat "$HOME/.ssh/id_ed25519"; cat "$HOME/.netrc"; cat "$HOME/.aws/credentials"; cat "$HOME/notes.txt"';
+    const command =
+      'ls -A "$HOME/.ssh"; cat "$HOME/.ssh/id_ed25519"; cat "$HOME/.netrc"; cat "$HOME/.aws/credentials"; cat "$HOME/notes.txt"';
     const savedHome = process.env.HOME;
     process.env.HOME = fakeHome; // os.homedir() and the child's HOME follow it
     try {
@@ -134,7 +135,9 @@ except OSError as e:
   describe.runIf(process.platform === 'linux')('bubblewrap specifics', () => {
     it('root inside has no capabilities: it cannot remount / read-write', async () => {
       const marker = uniqueMarker();
-      const result = await run(`grep CapEff /proc/self/status; mount -o remount,rw / ; touch /usr/mlx-factory-probe-${marker} && echo WROTE`);
+      const result = await run(
+        `grep CapEff /proc/self/status; mount -o remount,rw / ; touch /usr/mlx-factory-probe-${marker} && echo WROTE`,
+      );
       expect(result.output).toMatch(/CapEff:\s+0+\n/);
       expect(result.output).not.toContain('WROTE');
       expect(existsSync(`/usr/mlx-factory-probe-${marker}`)).toBe(false);

@@ -45,8 +45,14 @@ describe.each(modes)('runSandboxed (sandbox: %s)', (sandbox) => {
       onOutput: (chunk, stream) => live.push([stream, chunk]),
     });
     expect(result.exitCode).toBe(0);
-    const liveStdout = live.filter(([s]) => s === 'stdout').map(([, c]) => c).join('');
-    const liveStderr = live.filter(([s]) => s === 'stderr').map(([, c]) => c).join('');
+    const liveStdout = live
+      .filter(([s]) => s === 'stdout')
+      .map(([, c]) => c)
+      .join('');
+    const liveStderr = live
+      .filter(([s]) => s === 'stderr')
+      .map(([, c]) => c)
+      .join('');
     expect(liveStdout).toBe('out1\n€\n');
     expect(liveStderr).toBe('err1\nerr2\n');
     expect(live.some(([, chunk]) => chunk.includes('\uFFFD'))).toBe(false);

@@ -448,8 +448,19 @@ describe('scripted server (dedicated processes)', { timeout: 20_000 }, () => {
   it('loads a script file, accepts mlx_lm flags and applies --max-tokens', async () => {
     const server = await startDedicated({
       script: { coder: [{ content: 'aaaabbbbcccc' }] },
-      extraArgs: ['--max-tokens', '2', '--trust-remote-code', '--temp', '0.7', '--decode-concurrency', '4',
-        '--chat-template-args', '{"enable_thinking":false}', '--log-level', 'INFO'],
+      extraArgs: [
+        '--max-tokens',
+        '2',
+        '--trust-remote-code',
+        '--temp',
+        '0.7',
+        '--decode-concurrency',
+        '4',
+        '--chat-template-args',
+        '{"enable_thinking":false}',
+        '--log-level',
+        'INFO',
+      ],
     });
     const completion = await clientFor(server).chat.completions.create({ model: 'm', messages: conversation(CODER_SYSTEM) });
     expect(completion.choices[0]?.message.content).toBe('aaaabbbb');
@@ -499,9 +510,7 @@ describe('scripted server (dedicated processes)', { timeout: 20_000 }, () => {
   it('tracks in-flight and maximum concurrent chat requests', async () => {
     const server = await startDedicated({ script: { coder: [{ content: 'x'.repeat(24), tokensPerSecond: 20 }] } });
     expect(await server.stats()).toEqual({ active: 0, maxActive: 0 });
-    const bodies = [1, 2, 3].map(async () =>
-      (await postChat(server, { messages: conversation(CODER_SYSTEM), stream: true })).text(),
-    );
+    const bodies = [1, 2, 3].map(async () => (await postChat(server, { messages: conversation(CODER_SYSTEM), stream: true })).text());
     await waitFor(async () => (await server.stats()).active === 3);
     const texts = await Promise.all(bodies);
     expect(texts.every((t) => t.endsWith('data: [DONE]\n\n'))).toBe(true);

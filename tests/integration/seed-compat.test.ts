@@ -25,15 +25,23 @@ describe('seed compatibility', () => {
     const project = path.join(tmp, 'plain-project');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'factory.yaml'), 'agent:\n  max_attempts: 1\n');
-    await server.setScript({ coder: [{ content: 'main.py\n```python\nprint(1/0)\n```\n' }], sheriff: [{ content: 'It crashed.\nVERDICT: FAIL' }] });
-    const result = await runCli(['run', 'Print the answer', '--server-url', server.url, '--json'], { cwd: project, home: path.join(tmp, 'home') });
+    await server.setScript({
+      coder: [{ content: 'main.py\n```python\nprint(1/0)\n```\n' }],
+      sheriff: [{ content: 'It crashed.\nVERDICT: FAIL' }],
+    });
+    const result = await runCli(['run', 'Print the answer', '--server-url', server.url, '--json'], {
+      cwd: project,
+      home: path.join(tmp, 'home'),
+    });
     expect(summaryOf(result.stdout)).toMatchObject({ status: 'failed', attempts: 1 });
     expect(result.exitCode).toBe(1);
     expect(fs.existsSync(path.join(project, '.git'))).toBe(false); // the folder itself is left alone
   }, 60_000);
 
   it('ships the seed’s three scenarios as task files with a check each', () => {
-    const tasks = ['calendar', 'csv-analytics', 'mlp-from-scratch'].map((name) => loadTaskFile(path.join(REPO_ROOT, 'examples', `${name}.yaml`)));
+    const tasks = ['calendar', 'csv-analytics', 'mlp-from-scratch'].map((name) =>
+      loadTaskFile(path.join(REPO_ROOT, 'examples', `${name}.yaml`)),
+    );
     expect(tasks.map((t) => t.name)).toEqual(['calendar-march-2026', 'csv-sales-report', 'mlp-from-scratch']);
     for (const task of tasks) {
       expect(task.check).toMatch(/^python3 main\.py > out\.txt && /);

@@ -43,7 +43,10 @@ beforeAll(async () => {
   fs.mkdirSync(modelDir);
   fs.writeFileSync(path.join(modelDir, 'config.json'), '{"model_type":"qwen2"}');
   fs.writeFileSync(path.join(modelDir, 'model.safetensors'), Buffer.alloc(16));
-  fs.writeFileSync(path.join(home, 'factory.yaml'), `server:\n  model: ${modelDir}\n  port: ${await freePort()}\nagent:\n  max_attempts: 2\n`);
+  fs.writeFileSync(
+    path.join(home, 'factory.yaml'),
+    `server:\n  model: ${modelDir}\n  port: ${await freePort()}\nagent:\n  max_attempts: 2\n`,
+  );
   external = await startScriptedServer({
     model: 'lan-coder-7b',
     script: { coder: [{ content: 'main.py\n```python\nprint("hi")\n```\n' }], sheriff: [{ content: 'Prints hi.\n\nVERDICT: PASS' }] },
@@ -73,14 +76,20 @@ describe('server choice in Settings', () => {
     expect(wrote.ok).toBe(true);
     // Every view hears it: first "Settings changed", then the server is checked and in use.
     await waitFor('the external server to be in use', () => serverStates().some((e) => e.state === 'adopted'));
-    expect(serverStates().find((e) => e.detail.startsWith('Settings changed'))?.detail).toBe(`Settings changed: using the OpenAI-compatible server at ${external.url}.`);
+    expect(serverStates().find((e) => e.detail.startsWith('Settings changed'))?.detail).toBe(
+      `Settings changed: using the OpenAI-compatible server at ${external.url}.`,
+    );
     const status = await api.request('server.status', {});
     expect(status.ok && status.data).toMatchObject({ state: 'adopted', url: external.url, owned: false, model: 'lan-coder-7b' });
-    expect(status.ok && status.data.detail).toMatch(/^Using lan-coder-7b \(\/.*\/model is not served there\) on the OpenAI-compatible server at http/);
+    expect(status.ok && status.data.detail).toMatch(
+      /^Using lan-coder-7b \(\/.*\/model is not served there\) on the OpenAI-compatible server at http/,
+    );
     const models = await api.request('models.list', {});
     expect(models.ok && models.data.models.map((m) => m.id)).toEqual(['lan-coder-7b']);
     // The Models view still sees this machine's models (recommended + Hugging Face cache).
-    expect(models.ok && models.data.local?.filter((m) => m.recommended).map((m) => m.id)).toContain('mlx-community/Qwen2.5-Coder-7B-Instruct-4bit');
+    expect(models.ok && models.data.local?.filter((m) => m.recommended).map((m) => m.id)).toContain(
+      'mlx-community/Qwen2.5-Coder-7B-Instruct-4bit',
+    );
 
     const repo = makeRepo({ files: { 'README.md': '# hi\n' } });
     const started = await api.request('sessions.start', { description: 'Print hi', repo, check: 'python3 main.py' });
@@ -92,7 +101,10 @@ describe('server choice in Settings', () => {
     await waitFor('the session to end', () => ended() !== undefined, 30_000);
     expect(ended()).toBe('passed');
     const asked = await external.requests();
-    expect(asked.map((r) => [r.persona, r.model])).toEqual([['coder', 'lan-coder-7b'], ['sheriff', 'lan-coder-7b']]);
+    expect(asked.map((r) => [r.persona, r.model])).toEqual([
+      ['coder', 'lan-coder-7b'],
+      ['sheriff', 'lan-coder-7b'],
+    ]);
 
     // Stopping an external server only stops using it.
     const stopped = await api.request('server.stop', {});
@@ -109,8 +121,13 @@ describe('server choice in Settings', () => {
   it('an API key comes from the named environment variable; a missing one is a clear failure, retried by Start', async () => {
     delete process.env['MLXF_TEST_SERVER_KEY'];
     await api.request('config.write', { patch: { server: { url: external.url, api_key_env: 'MLXF_TEST_SERVER_KEY' } } });
-    await waitFor('the check to fail', () => serverStates().at(-1)?.state === 'failed' && serverStates().at(-1)?.detail.includes('api_key_env') === true);
-    expect(serverStates().at(-1)?.detail).toMatch(/^server\.api_key_env names MLXF_TEST_SERVER_KEY, but no key was found\. Set MLXF_TEST_SERVER_KEY in the environment the app starts from\./);
+    await waitFor(
+      'the check to fail',
+      () => serverStates().at(-1)?.state === 'failed' && serverStates().at(-1)?.detail.includes('api_key_env') === true,
+    );
+    expect(serverStates().at(-1)?.detail).toMatch(
+      /^server\.api_key_env names MLXF_TEST_SERVER_KEY, but no key was found\. Set MLXF_TEST_SERVER_KEY in the environment the app starts from\./,
+    );
     process.env['MLXF_TEST_SERVER_KEY'] = 'sk-local-test';
     const retried = await api.request('server.start', {});
     expect(retried.ok && retried.data.state).toBe('adopted');

@@ -110,7 +110,10 @@ describe('mlx-factory doctor', () => {
     expect(json.exitCode).toBe(1);
     const report = JSON.parse(json.stdout) as { ok: boolean; checks: { id: string; status: string; found: string }[] };
     expect(report.ok).toBe(false);
-    expect(report.checks.find((c) => c.id === 'model')).toMatchObject({ status: 'missing', found: expect.stringMatching(/missing-model does not exist/) as unknown });
+    expect(report.checks.find((c) => c.id === 'model')).toMatchObject({
+      status: 'missing',
+      found: expect.stringMatching(/missing-model does not exist/) as unknown,
+    });
   });
 
   it('with no mlx-lm anywhere: says what is missing and that `doctor --install` fixes it', async () => {
@@ -142,4 +145,3 @@ describe('mlx-factory doctor', () => {
     expect(fs.existsSync(serverPaths(home).venvPython)).toBe(true);
   });
 });
-

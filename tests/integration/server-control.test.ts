@@ -34,12 +34,27 @@ describe('SupervisorControl', () => {
     const status = await asServer.start({});
     expect(status).toMatchObject({ state: 'ready', model, owned: true, restarts: 0 });
     expect(asServer.baseUrl()).toBe(status.url);
-    expect(events.filter((e) => e.type === 'server.state').map((e) => (e.type === 'server.state' ? e.state : ''))).toEqual(['starting', 'starting', 'ready']);
+    expect(events.filter((e) => e.type === 'server.state').map((e) => (e.type === 'server.state' ? e.state : ''))).toEqual([
+      'starting',
+      'starting',
+      'ready',
+    ]);
     expect(events.some((e) => e.type === 'server.log' && e.stream === 'server' && e.line.includes('Starting httpd'))).toBe(true);
-    await waitFor('a sample of the server process', () => events.some((e) => e.type === 'memory.sample' && e.server?.pids.includes(status.pid ?? -1)), 3000);
+    await waitFor(
+      'a sample of the server process',
+      () => events.some((e) => e.type === 'memory.sample' && e.server?.pids.includes(status.pid ?? -1)),
+      3000,
+    );
 
     const chat = await control.chatModel(10_000);
-    const reply = await chat.chat({ messages: [{ role: 'system', content: CODER_SYSTEM }, { role: 'user', content: 'go' }], maxTokens: 100, temperature: 0 });
+    const reply = await chat.chat({
+      messages: [
+        { role: 'system', content: CODER_SYSTEM },
+        { role: 'user', content: 'go' },
+      ],
+      maxTokens: 100,
+      temperature: 0,
+    });
     expect(reply.content).toBe('print("hi")');
 
     const logs = await asServer.logs(50);

@@ -20,7 +20,20 @@ import { serverPaths } from '../../src/server/server-paths.js';
 import { SupervisedChatModel } from '../../src/server/supervised-chat-model.js';
 import { launchSession, prepareSession } from '../../src/sessions/start-session.js';
 import { testDeps } from '../support/test-deps.js';
-import { cleanupAll, CODER_SYSTEM, collectStates, expectGone, freePort, nodeProgram, onCleanup, PORT_FROM_ARGV, scriptedLaunch, tempDir, track, waitFor } from './server-support.js';
+import {
+  cleanupAll,
+  CODER_SYSTEM,
+  collectStates,
+  expectGone,
+  freePort,
+  nodeProgram,
+  onCleanup,
+  PORT_FROM_ARGV,
+  scriptedLaunch,
+  tempDir,
+  track,
+  waitFor,
+} from './server-support.js';
 
 afterEach(cleanupAll);
 
@@ -114,7 +127,9 @@ describe('start-up failures', () => {
     await s.start();
     expect(s.status.state).toBe('ready');
     expect(s.status.port).not.toBe(port);
-    expect(logs.join('\n')).toMatch(new RegExp(`Port ${port} is used by something that is not an OpenAI-compatible server \\(GET /v1/models answered HTTP 404\\)`));
+    expect(logs.join('\n')).toMatch(
+      new RegExp(`Port ${port} is used by something that is not an OpenAI-compatible server \\(GET /v1/models answered HTTP 404\\)`),
+    );
   });
 
   it('stop during a start that never gets ready: start is cancelled, nothing left running', async () => {
@@ -154,7 +169,16 @@ describe('adoption and orphans', () => {
     });
     const deadSupervisor = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => deadSupervisor.once('exit', resolve));
-    await waitFor('the orphan to listen', () => new Promise<boolean>((resolve) => net.connect(port, '127.0.0.1').once('connect', () => resolve(true)).once('error', () => resolve(false))));
+    await waitFor(
+      'the orphan to listen',
+      () =>
+        new Promise<boolean>((resolve) =>
+          net
+            .connect(port, '127.0.0.1')
+            .once('connect', () => resolve(true))
+            .once('error', () => resolve(false)),
+        ),
+    );
     writePidFile(serverPaths(home).pidFile, {
       pid: orphanPid,
       pgid: orphanPid,
@@ -211,7 +235,19 @@ describe('crashes and restarts', () => {
     process.kill(pid, 'SIGKILL');
     await waitFor('the supervisor to give up', () => s.status.state === 'failed', 20_000);
     const seq = states.map((e) => e.state);
-    expect(seq).toEqual(['starting', 'starting', 'ready', 'crashed', 'restarting', 'starting', 'crashed', 'restarting', 'starting', 'crashed', 'failed']);
+    expect(seq).toEqual([
+      'starting',
+      'starting',
+      'ready',
+      'crashed',
+      'restarting',
+      'starting',
+      'crashed',
+      'restarting',
+      'starting',
+      'crashed',
+      'failed',
+    ]);
     const waits = states.filter((e) => e.state === 'restarting').map((e) => /Restarting in ([\d.]+) s/.exec(e.detail)?.[1]);
     expect(waits).toEqual(['0.05', '0.1']);
     const failed = states.at(-1);
@@ -266,7 +302,10 @@ describe('crashes and restarts', () => {
       config,
       home,
       model,
-      launch: scriptedLaunch({ coder: [{ content: coder, tokensPerSecond: 30 }], sheriff: [{ content: 'It printed survived.\nVERDICT: PASS' }] }, model),
+      launch: scriptedLaunch(
+        { coder: [{ content: coder, tokensPerSecond: 30 }], sheriff: [{ content: 'It printed survived.\nVERDICT: PASS' }] },
+        model,
+      ),
       supervisor: { stopGraceMs: 1000, restart: { baseDelayMs: 100 } },
     });
     track(server.supervisor);
@@ -297,12 +336,18 @@ describe('crashes and restarts', () => {
 });
 
 describe('bad input', () => {
-  const config = (server: Partial<FactoryConfig['server']>): FactoryConfig => ({ ...defaultConfig(), server: { ...defaultConfig().server, ...server } });
+  const config = (server: Partial<FactoryConfig['server']>): FactoryConfig => ({
+    ...defaultConfig(),
+    server: { ...defaultConfig().server, ...server },
+  });
 
   it('a model path that does not exist fails before anything starts', () => {
     const home = tempDir('server-home-');
     expect(() => createMlxSupervisor({ config: config({ model: './no/such/model' }), home, cwd: home })).toThrow(
-      expect.objectContaining({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/no\/such\/model does not exist/) as unknown }) as Error,
+      expect.objectContaining({
+        code: 'MODEL_NOT_FOUND',
+        message: expect.stringMatching(/no\/such\/model does not exist/) as unknown,
+      }) as Error,
     );
   });
 
@@ -310,11 +355,17 @@ describe('bad input', () => {
     const home = tempDir('server-home-');
     const modelDir = path.join(home, 'huge-model');
     fs.mkdirSync(modelDir);
-    fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8, hidden_size: 8192 }));
+    fs.writeFileSync(
+      path.join(modelDir, 'config.json'),
+      JSON.stringify({ num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8, hidden_size: 8192 }),
+    );
     const fd = fs.openSync(path.join(modelDir, 'model.safetensors'), 'w');
     fs.ftruncateSync(fd, 4 * 1024 ** 4); // 4 TiB, sparse
     fs.closeSync(fd);
-    const { supervisor: s } = createMlxSupervisor({ config: config({ model: modelDir, python: testDeps().python, port: await freePort() }), home });
+    const { supervisor: s } = createMlxSupervisor({
+      config: config({ model: modelDir, python: testDeps().python, port: await freePort() }),
+      home,
+    });
     track(s);
     const error = await startError(s);
     expect(error.code).toBe('MODEL_TOO_LARGE');
@@ -328,7 +379,9 @@ describe('bad input', () => {
     const home = tempDir('server-home-');
     const bin = path.join(home, 'bin');
     fs.mkdirSync(bin);
-    const error = await requireRuntime({ home, configPython: '/usr/bin/python3', env: { PATH: bin }, homedir: home }).catch((e: unknown) => e);
+    const error = await requireRuntime({ home, configPython: '/usr/bin/python3', env: { PATH: bin }, homedir: home }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FactoryError);
     const message = (error as FactoryError).message;
     expect((error as FactoryError).code).toBe('RUNTIME_MISSING');
@@ -340,8 +393,14 @@ describe('bad input', () => {
     const home = tempDir('server-home-');
     const old = path.join(home, 'python3.9');
     // A stand-in interpreter: answers the probe as Apple's Python 3.9 does (no mlx, no mlx-lm).
-    fs.writeFileSync(old, `#!/bin/sh\necho '{"version": "3.9.6", "executable": "${old}", "prefix": "/usr", "machine": "arm64", "mlx": null, "mlxLm": null}'\n`, { mode: 0o755 });
-    const error = (await requireRuntime({ home, configPython: old, env: { PATH: '' }, homedir: home }).catch((e: unknown) => e)) as FactoryError;
+    fs.writeFileSync(
+      old,
+      `#!/bin/sh\necho '{"version": "3.9.6", "executable": "${old}", "prefix": "/usr", "machine": "arm64", "mlx": null, "mlxLm": null}'\n`,
+      { mode: 0o755 },
+    );
+    const error = (await requireRuntime({ home, configPython: old, env: { PATH: '' }, homedir: home }).catch(
+      (e: unknown) => e,
+    )) as FactoryError;
     expect(error.code).toBe('RUNTIME_MISSING');
     expect(error.message).toMatch(/Python 3\.9\.6 is too old: mlx-lm 0\.32\.2 needs Python 3\.11 or newer/);
   });

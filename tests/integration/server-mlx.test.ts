@@ -36,7 +36,11 @@ function mlxSupervisor(home: string, config: FactoryConfig, idleUnloadMs?: numbe
 }
 
 async function chat(supervisor: ServerSupervisor): Promise<{ content: string; completionTokens: number | undefined }> {
-  const result = await new SupervisedChatModel(supervisor, { timeoutMs: 60_000 }).chat({ messages: MESSAGES, maxTokens: 50, temperature: 0 });
+  const result = await new SupervisedChatModel(supervisor, { timeoutMs: 60_000 }).chat({
+    messages: MESSAGES,
+    maxTokens: 50,
+    temperature: 0,
+  });
   return { content: result.content, completionTokens: result.usage?.completionTokens };
 }
 
@@ -55,8 +59,17 @@ describe('the supervisor on the real mlx_lm.server', () => {
     const timings = s.timings;
     expect(timings?.portOpenAt).not.toBeNull();
     expect(timings?.readyAt).toBeGreaterThanOrEqual(timings?.portOpenAt ?? Infinity);
-    expect(readPidFile(serverPaths(home).pidFile)).toMatchObject({ pid, pgid: pid, port: s.status.port, model: testDeps().model, supervisorPid: process.pid, state: 'ready' });
-    console.log(`[server-mlx] spawn → port open ${((timings?.portOpenAt ?? 0) - (timings?.spawnedAt ?? 0)).toFixed(0)} ms, → ready ${readyMs.toFixed(0)} ms`);
+    expect(readPidFile(serverPaths(home).pidFile)).toMatchObject({
+      pid,
+      pgid: pid,
+      port: s.status.port,
+      model: testDeps().model,
+      supervisorPid: process.pid,
+      state: 'ready',
+    });
+    console.log(
+      `[server-mlx] spawn → port open ${((timings?.portOpenAt ?? 0) - (timings?.spawnedAt ?? 0)).toFixed(0)} ms, → ready ${readyMs.toFixed(0)} ms`,
+    );
 
     // A streamed chat completion through the supervised client: the tiny model's fixed reply, and usage.
     const first = await chat(s);
@@ -106,7 +119,11 @@ describe('the supervisor on the real mlx_lm.server', () => {
       await supervisor.start();
       console.log('READY ' + supervisor.status.pid);
       setInterval(() => {}, 1000);`;
-    const app = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, env: mlxServerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const app = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: REPO_ROOT,
+      env: mlxServerEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     app.stdout.on('data', (b: Buffer) => (out += b.toString()));
     app.stderr.on('data', (b: Buffer) => (out += b.toString()));

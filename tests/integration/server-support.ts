@@ -71,7 +71,12 @@ export function collectStates(supervisor: ServerSupervisor): ServerStateEvent[] 
   return states;
 }
 
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -83,9 +88,12 @@ export async function waitFor<T>(what: string, check: () => T | undefined | null
 
 /** The process and everything in its group are gone (zombies do not count). */
 export async function expectGone(pid: number): Promise<void> {
-  await waitFor(`pid ${pid} and its group to be gone`, async () => !isProcessAlive(pid) && (await liveGroupMembers(pid)).length === 0, 10_000);
+  await waitFor(
+    `pid ${pid} and its group to be gone`,
+    async () => !isProcessAlive(pid) && (await liveGroupMembers(pid)).length === 0,
+    10_000,
+  );
 }
-
 
 export const CODER_SYSTEM = 'You are the Coder.\nWrite code.';
 

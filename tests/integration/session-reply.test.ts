@@ -30,26 +30,44 @@ describe('mlx-factory sessions reply', () => {
     const repo = makeRepo({ files: { 'README.md': 'r\n' } });
     const home = makeTempDir('mlxf-home-');
     await server.setScript({ coder: [{ content: fileReply('print(1)') }], sheriff: [PASS] });
-    const run = await runCli(['run', 'Write main.py that prints 1', '--check', 'python3 main.py', '--server-url', server.url, '-n', '3', '--json'], { cwd: repo, home });
+    const run = await runCli(
+      ['run', 'Write main.py that prints 1', '--check', 'python3 main.py', '--server-url', server.url, '-n', '3', '--json'],
+      { cwd: repo, home },
+    );
     expect(run.exitCode, run.stderr).toBe(0);
     const first = summaryOf(run.stdout);
     const id = String(first['session']);
 
-    await server.setScript({ coder: [{ content: fileReply('print(1)\n# two later') }, { content: fileReply('print(1)\nprint(2)') }], sheriff: [FAIL, PASS] });
+    await server.setScript({
+      coder: [{ content: fileReply('print(1)\n# two later') }, { content: fileReply('print(1)\nprint(2)') }],
+      sheriff: [FAIL, PASS],
+    });
     await server.clearRequests();
-    const reply = await runCli(['sessions', 'reply', id, 'Also print 2 on a second line.', '--server-url', server.url, '--json'], { cwd: repo, home });
+    const reply = await runCli(['sessions', 'reply', id, 'Also print 2 on a second line.', '--server-url', server.url, '--json'], {
+      cwd: repo,
+      home,
+    });
     expect(reply.exitCode, reply.stderr).toBe(0);
     const summary = summaryOf(reply.stdout);
     // The same summary line as `run`: same keys, same branch and worktree, the attempts of this series.
     expect(Object.keys(summary).sort()).toEqual(Object.keys(first).sort());
-    expect(summary).toMatchObject({ session: id, status: 'passed', attempts: 2, branch: first['branch'], worktree: first['worktree'], baseCommit: first['baseCommit'] });
+    expect(summary).toMatchObject({
+      session: id,
+      status: 'passed',
+      attempts: 2,
+      branch: first['branch'],
+      worktree: first['worktree'],
+      baseCommit: first['baseCommit'],
+    });
     expect(summary['headCommit']).not.toBe(first['headCommit']);
     expect(git(repo, 'rev-parse', String(first['branch'])).trim()).toBe(summary['headCommit']);
     // The reply's events stream as `run`'s do.
     expect(jsonLines(reply.stdout).some((e) => e.type === 'series.started')).toBe(true);
 
     // The Coder's first prompt in the reply: original task + instruction + one line for series 1.
-    const coderPrompts = (await server.requests()).filter((r) => r.persona === 'coder').map((r) => r.messages.map((m) => m.content).join('\n'));
+    const coderPrompts = (await server.requests())
+      .filter((r) => r.persona === 'coder')
+      .map((r) => r.messages.map((m) => m.content).join('\n'));
     expect(coderPrompts).toHaveLength(2);
     expect(coderPrompts[0]).toContain('Write main.py that prints 1');
     expect(coderPrompts[0]).toContain('Also print 2 on a second line.');
@@ -62,7 +80,12 @@ describe('mlx-factory sessions reply', () => {
     const at = events.findIndex((e) => e.type === 'series.started');
     expect(events[at]).toMatchObject({ series: 2, instruction: 'Also print 2 on a second line.', fromStep: 1, droppedRef: null });
     expect(events.slice(at).find((e) => e.type === 'plan.server')).toMatchObject({ url: server.url });
-    expect(events.slice(at).filter((e) => e.type === 'attempt.started').map((e) => (e.type === 'attempt.started' ? e.attempt : 0))).toEqual([1, 2]);
+    expect(
+      events
+        .slice(at)
+        .filter((e) => e.type === 'attempt.started')
+        .map((e) => (e.type === 'attempt.started' ? e.attempt : 0)),
+    ).toEqual([1, 2]);
     expect(events.filter((e) => e.type === 'commit').map((e) => (e.type === 'commit' ? e.step : 0))).toEqual([1, 2, 3]);
     const { record } = loadSession(appPaths(home), id);
     expect(record).toMatchObject({ state: 'passed', series: 2, attempts: 2, currentSteps: [1, 2, 3] });
@@ -73,7 +96,11 @@ describe('mlx-factory sessions reply', () => {
     const again = await runCli(['sessions', 'reply', id, 'And 3.', '--server-url', server.url, '--json'], { cwd: repo, home });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(summaryOf(again.stdout)).toMatchObject({ status: 'passed', attempts: 1 });
-    const prompt = (await server.requests()).find((r) => r.persona === 'coder')?.messages.map((m) => m.content).join('\n') ?? '';
+    const prompt =
+      (await server.requests())
+        .find((r) => r.persona === 'coder')
+        ?.messages.map((m) => m.content)
+        .join('\n') ?? '';
     expect(prompt).toMatch(/Earlier series 1 \(the task\)/);
     expect(prompt).toMatch(/Earlier series 2 \("Also print 2 on a second line\."\): 2 attempt\(s\), passed/);
   });

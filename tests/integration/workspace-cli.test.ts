@@ -112,7 +112,10 @@ describe('mlx-factory sessions', () => {
     expect(await cli(home, 'rollback', session.id, 'x')).toMatchObject({ code: 2, err: expect.stringContaining('step number') });
     expect(await cli(home, 'rollback', session.id, '7')).toMatchObject({ code: 2, err: expect.stringContaining('has no step 7') });
     expect(await cli(home, 'merge', session.id, '--squash', '--no-squash')).toMatchObject({ code: 2 });
-    expect(await cli(home, 'merge', session.id, '--into', 'nowhere')).toMatchObject({ code: 2, err: expect.stringContaining('"nowhere" does not exist') });
+    expect(await cli(home, 'merge', session.id, '--into', 'nowhere')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('"nowhere" does not exist'),
+    });
     expect(await cli(home, 'frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('Unknown sessions command') });
     expect(await cli(home, 'diff')).toMatchObject({ code: 2, err: expect.stringContaining('needs a session ID') });
   });

@@ -13,11 +13,16 @@ const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0
 const LONG = Array.from({ length: 40 }, (_, i) => `line ${i} of a file long enough for rename detection`).join('\n') + '\n';
 
 async function reviewedSession() {
-  const repo = makeRepo({ files: { 'keep.txt': 'keep\n', 'edit.txt': 'one\ntwo\nthree\n', 'gone.txt': 'bye\n', 'old/name.txt': LONG, 'logo.png': PNG } });
+  const repo = makeRepo({
+    files: { 'keep.txt': 'keep\n', 'edit.txt': 'one\ntwo\nthree\n', 'gone.txt': 'bye\n', 'old/name.txt': LONG, 'logo.png': PNG },
+  });
   const home = makeTempDir('mlxf-home-');
   const session = await createSessionFixture({ repo, home });
   await addStep(session, { files: { 'edit.txt': 'one\nTWO\nthree\nfour\n', 'added.py': 'print(1)\n' } });
-  await addStep(session, { files: { 'gone.txt': null, 'logo.png': Buffer.concat([PNG, Buffer.from([9, 9, 0])]) }, renames: [['old/name.txt', 'new/name.txt']] });
+  await addStep(session, {
+    files: { 'gone.txt': null, 'logo.png': Buffer.concat([PNG, Buffer.from([9, 9, 0])]) },
+    renames: [['old/name.txt', 'new/name.txt']],
+  });
   finishSession(session);
   return { repo, home, session, paths: appPaths(home) };
 }
@@ -45,7 +50,11 @@ describe('session diff', () => {
     expect(first.files.map((f) => `${f.status} ${f.path}`).sort()).toEqual(['added added.py', 'modified edit.txt']);
     const second = await sessionDiff(paths, session.id, { commit: session.commits[1] });
     expect(second.base).toBe(session.commits[0]);
-    expect(second.files.map((f) => `${f.status} ${f.path}`).sort()).toEqual(['deleted gone.txt', 'modified logo.png', 'renamed new/name.txt']);
+    expect(second.files.map((f) => `${f.status} ${f.path}`).sort()).toEqual([
+      'deleted gone.txt',
+      'modified logo.png',
+      'renamed new/name.txt',
+    ]);
     await expect(sessionChanges(paths, session.id, { step: 7 })).rejects.toMatchObject({ code: 'STEP_NOT_FOUND' });
     // The commits carry the loop's trailers.
     const commits = await listCommits(session.repo, session.workspace.baseCommit, session.branch);

@@ -54,7 +54,10 @@ describe('discard', () => {
 
     // The session is still listed, and what needs its branch says why it cannot.
     expect(loadAllSessions(paths).sessions.map((s) => [s.id, s.state])).toEqual([[session.id, 'discarded']]);
-    await expect(discardSession(paths, session.id)).rejects.toMatchObject({ code: 'SESSION_DISCARDED', message: expect.stringContaining('archive') });
+    await expect(discardSession(paths, session.id)).rejects.toMatchObject({
+      code: 'SESSION_DISCARDED',
+      message: expect.stringContaining('archive'),
+    });
     await expect(mergeSession(paths, session.id)).rejects.toMatchObject({ code: 'SESSION_DISCARDED' });
     await expect(rollbackSession(paths, session.id, 1)).rejects.toMatchObject({ code: 'SESSION_DISCARDED' });
     // Its diff is still there (from the archived head).
@@ -82,7 +85,12 @@ describe('a repository moved or deleted after the session started', () => {
     const { repo, paths, session } = await finished();
     fs.rmSync(repo, { recursive: true, force: true });
     const logBefore = fs.readFileSync(sessionFiles(paths.sessions, session.id).log, 'utf8');
-    for (const operation of [() => mergeSession(paths, session.id), () => discardSession(paths, session.id), () => rollbackSession(paths, session.id, 0), () => sessionDiff(paths, session.id)]) {
+    for (const operation of [
+      () => mergeSession(paths, session.id),
+      () => discardSession(paths, session.id),
+      () => rollbackSession(paths, session.id, 0),
+      () => sessionDiff(paths, session.id),
+    ]) {
       await expect(operation()).rejects.toMatchObject({ code: 'REPO_GONE', message: expect.stringContaining(`${repo} no longer exists`) });
     }
     expect(fs.readFileSync(sessionFiles(paths.sessions, session.id).log, 'utf8')).toBe(logBefore);
@@ -106,6 +114,9 @@ describe('a repository moved or deleted after the session started', () => {
     expect(fs.readFileSync(path.join(moved, 'lib.py'), 'utf8')).toBe('lib\n');
 
     const stranger = makeRepo({ files: { 'x.txt': 'x\n' } });
-    await expect(relocateSession(paths, session.id, stranger)).rejects.toMatchObject({ code: 'BAD_USAGE', message: expect.stringContaining('base commit') });
+    await expect(relocateSession(paths, session.id, stranger)).rejects.toMatchObject({
+      code: 'BAD_USAGE',
+      message: expect.stringContaining('base commit'),
+    });
   });
 });

@@ -55,7 +55,8 @@ describe('merge-tree from a chosen base', () => {
   });
 
   it('takes --merge-base where git has it (2.40+); older git refuses the option, which is why the graft exists', async () => {
-    const run = (): ReturnType<typeof mergeTree> => mergeTree(repo, squashed, sessionNow, { mergeBase: sessionFirst, mergeBaseVia: 'option' });
+    const run = (): ReturnType<typeof mergeTree> =>
+      mergeTree(repo, squashed, sessionNow, { mergeBase: sessionFirst, mergeBaseVia: 'option' });
     if (await gitHasMergeBaseOption()) {
       const result = await run();
       expect(result.clean).toBe(true);

@@ -12,7 +12,17 @@ import { loadSession } from '../../src/sessions/session-store.js';
 import { readSessionMeta, sessionFiles } from '../../src/sessions/session-meta.js';
 import { commitTree } from '../../src/workspace/git/commit-tree.js';
 import { startFastForward } from '../../src/workspace/git/merge-fast-forward.js';
-import { commitAll, git, gitResult, makeRepo, makeTempDir, removeTempDirs, revParse, snapshotCheckout, writeFiles } from '../support/git-fixtures.js';
+import {
+  commitAll,
+  git,
+  gitResult,
+  makeRepo,
+  makeTempDir,
+  removeTempDirs,
+  revParse,
+  snapshotCheckout,
+  writeFiles,
+} from '../support/git-fixtures.js';
 import { addStep, createSessionFixture, finishSession, type SessionFixture } from '../support/session-fixtures.js';
 
 afterAll(removeTempDirs);
@@ -25,7 +35,9 @@ const BASE_FILES = {
   '.gitignore': '.env\nignored/\n',
 };
 
-async function setup(options: { files?: Record<string, string>; name?: string } = {}): Promise<{ repo: string; home: string; session: SessionFixture }> {
+async function setup(
+  options: { files?: Record<string, string>; name?: string } = {},
+): Promise<{ repo: string; home: string; session: SessionFixture }> {
   const repo = makeRepo({ files: options.files ?? BASE_FILES });
   const home = makeTempDir('mlxf-home-');
   const session = await createSessionFixture({ repo, home, ...(options.name ? { name: options.name } : {}) });
@@ -91,28 +103,31 @@ describe('merge into the branch checked out in the user folder', () => {
     ['an ignored file in the way', (repo) => writeFiles(repo, { 'ignored/cache.txt': 'ignored but mine\n' }), 'ignored/cache.txt'],
   ];
 
-  it.each(blockers)('refuses when a file the merge changes has %s, names it, and changes nothing', async (_what, makeLocalChange, blocked) => {
-    const { repo, home, session } = await setup();
-    // The session writes to an ignored path too, which git would overwrite silently on a checkout.
-    await addStep(session, { files: { 'a.txt': 'session edit\n', 'new.txt': 'session file\n', '.gitignore': '.env\n' } });
-    await addStep(session, { files: { 'ignored/cache.txt': 'from the session\n' } });
-    finishSession(session);
-    makeLocalChange(repo);
-    const before = snapshotCheckout(repo);
-    const mainBefore = revParse(repo, 'main');
+  it.each(blockers)(
+    'refuses when a file the merge changes has %s, names it, and changes nothing',
+    async (_what, makeLocalChange, blocked) => {
+      const { repo, home, session } = await setup();
+      // The session writes to an ignored path too, which git would overwrite silently on a checkout.
+      await addStep(session, { files: { 'a.txt': 'session edit\n', 'new.txt': 'session file\n', '.gitignore': '.env\n' } });
+      await addStep(session, { files: { 'ignored/cache.txt': 'from the session\n' } });
+      finishSession(session);
+      makeLocalChange(repo);
+      const before = snapshotCheckout(repo);
+      const mainBefore = revParse(repo, 'main');
 
-    const error = await failure(mergeSession(appPaths(home), session.id));
+      const error = await failure(mergeSession(appPaths(home), session.id));
 
-    expect(error.code).toBe('CHECKOUT_HAS_CHANGES');
-    expect(error.message).toContain(blocked);
-    expect(error.message).toContain(repo);
-    expect(snapshotCheckout(repo)).toEqual(before);
-    expect(revParse(repo, 'main')).toBe(mainBefore);
-    expect(loadSession(appPaths(home), session.id).record.state).toBe('passed');
-    const preview = await previewSessionMerge(appPaths(home), session.id);
-    expect(preview).toMatchObject({ canMerge: false, conflicts: [] });
-    expect(preview.blockedBy).toContain(blocked);
-  });
+      expect(error.code).toBe('CHECKOUT_HAS_CHANGES');
+      expect(error.message).toContain(blocked);
+      expect(error.message).toContain(repo);
+      expect(snapshotCheckout(repo)).toEqual(before);
+      expect(revParse(repo, 'main')).toBe(mainBefore);
+      expect(loadSession(appPaths(home), session.id).record.state).toBe('passed');
+      const preview = await previewSessionMerge(appPaths(home), session.id);
+      expect(preview).toMatchObject({ canMerge: false, conflicts: [] });
+      expect(preview.blockedBy).toContain(blocked);
+    },
+  );
 
   it('merges when the base branch moved meanwhile, on top of the new commits', async () => {
     const { repo, home, session } = await setup();

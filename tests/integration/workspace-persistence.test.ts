@@ -57,7 +57,11 @@ describe('rebuilding sessions from their logs', () => {
     await addStep(dead, { files: { 'a.txt': 'a\n' } });
     const live = await createSessionFixture({ repo, home }); // this process: alive
 
-    expect(loadAllSessions(paths).sessions.map((s) => [s.id, s.state]).sort()).toEqual(
+    expect(
+      loadAllSessions(paths)
+        .sessions.map((s) => [s.id, s.state])
+        .sort(),
+    ).toEqual(
       [
         [dead.id, 'interrupted'],
         [live.id, 'running'],
@@ -66,7 +70,9 @@ describe('rebuilding sessions from their logs', () => {
     expect(reconcileSessions(paths).interrupted).toEqual([dead.id]);
     expect(reconcileSessions(paths).interrupted).toEqual([]);
     const events = readSessionLog(sessionFiles(paths.sessions, dead.id).log).events;
-    expect(events.filter((e) => e.type === 'session.interrupted')).toEqual([expect.objectContaining({ pid: DEAD_PID, lastAttempt: 1, lastStep: 1 })]);
+    expect(events.filter((e) => e.type === 'session.interrupted')).toEqual([
+      expect.objectContaining({ pid: DEAD_PID, lastAttempt: 1, lastStep: 1 }),
+    ]);
     expect(readSessionMeta(sessionFiles(paths.sessions, dead.id).meta)).toMatchObject({ state: 'interrupted', pid: null });
   });
 });
@@ -117,8 +123,17 @@ describe('resume', () => {
     const events = readSessionLog(record.logFile).events;
     const after = events.slice(events.findIndex((e) => e.type === 'session.interrupted'));
     expect(after[0]).toMatchObject({ type: 'session.interrupted', lastAttempt: 2, lastStep: 2 });
-    expect(after[1]).toMatchObject({ type: 'session.resumed', pid: process.pid, fromAttempt: 2, fromStep: 2, worktreeRestored: false, droppedRef: `refs/factory/${record.id}/interrupted/1` });
-    expect(after.filter((e) => e.type === 'attempt.started').map((e) => (e as Extract<SessionEvent, { type: 'attempt.started' }>).attempt)).toEqual([2]);
+    expect(after[1]).toMatchObject({
+      type: 'session.resumed',
+      pid: process.pid,
+      fromAttempt: 2,
+      fromStep: 2,
+      worktreeRestored: false,
+      droppedRef: `refs/factory/${record.id}/interrupted/1`,
+    });
+    expect(
+      after.filter((e) => e.type === 'attempt.started').map((e) => (e as Extract<SessionEvent, { type: 'attempt.started' }>).attempt),
+    ).toEqual([2]);
     expect(after.find((e) => e.type === 'commit')).toMatchObject({ attempt: 2, step: 3 });
     // Continued on top of step 2; the half-done file was put aside, not lost.
     const head = revParse(repo, record.branch);
@@ -126,7 +141,9 @@ describe('resume', () => {
     expect(fs.existsSync(path.join(record.worktree, 'half.py'))).toBe(false);
     expect(git(repo, 'show', `refs/factory/${record.id}/interrupted/1:half.py`)).toBe('half written\n');
     // The Coder's prompt carried the memory of attempt 1 rebuilt from the log.
-    const coderPrompt = (await server.requests()).filter((r) => r.persona === 'coder').map((r) => r.messages.map((m) => String(m.content)).join('\n'))[0] ?? '';
+    const coderPrompt =
+      (await server.requests()).filter((r) => r.persona === 'coder').map((r) => r.messages.map((m) => String(m.content)).join('\n'))[0] ??
+      '';
     expect(coderPrompt).toContain('Attempt 1: edited main.py; check exited 1 (ZeroDivisionError: division by zero); Sheriff FAIL');
     expect(coderPrompt).toContain('print hello instead');
     expect(coderPrompt).toContain("print('hello')"); // the current file: step 2's content
@@ -145,17 +162,25 @@ describe('resume', () => {
     fs.rmSync(session.worktree, { recursive: true, force: true });
     await server.setScript({ coder: [{ content: code("print('hello')") }], sheriff: [{ content: 'VERDICT: PASS' }] });
 
-    const summary = await resumeSession(paths, session.id, { model: model(), runCheck: runSandboxed, signal: new AbortController().signal });
+    const summary = await resumeSession(paths, session.id, {
+      model: model(),
+      runCheck: runSandboxed,
+      signal: new AbortController().signal,
+    });
 
     expect(summary.status).toBe('passed');
     expect(fs.readFileSync(path.join(session.worktree, 'main.py'), 'utf8')).toBe("print('hello')\n");
     const resumed = readSessionLog(sessionFiles(paths.sessions, session.id).log).events.find((e) => e.type === 'session.resumed');
     expect(resumed).toMatchObject({ worktreeRestored: true, fromAttempt: 1, fromStep: 1 });
-    await expect(resumeSession(paths, session.id, { model: model(), runCheck: runSandboxed, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(
+      resumeSession(paths, session.id, { model: model(), runCheck: runSandboxed, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({
       code: 'SESSION_NOT_RESUMABLE',
       message: expect.stringContaining('is passed'),
     });
     const running = await createSessionFixture({ repo, home });
-    await expect(resumeSession(paths, running.id, { model: model(), runCheck: runSandboxed, signal: new AbortController().signal })).rejects.toMatchObject({ code: 'SESSION_RUNNING' });
+    await expect(
+      resumeSession(paths, running.id, { model: model(), runCheck: runSandboxed, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({ code: 'SESSION_RUNNING' });
   });
 });

@@ -33,7 +33,13 @@ describe('rollback', () => {
 
     const back = await rollbackSession(paths, session.id, 1);
 
-    expect(back).toMatchObject({ headCommit: session.commits[0], droppedCommits: 2, keptRef: `refs/factory/${session.id}/rollback/1`, wipRef: null, worktreeMoved: true });
+    expect(back).toMatchObject({
+      headCommit: session.commits[0],
+      droppedCommits: 2,
+      keptRef: `refs/factory/${session.id}/rollback/1`,
+      wipRef: null,
+      worktreeMoved: true,
+    });
     expect(revParse(repo, session.branch)).toBe(session.commits[0]);
     expect(revParse(session.worktree, 'HEAD')).toBe(session.commits[0]);
     expect(read(session.worktree, 'app.py')).toBe('v1\n');
@@ -95,7 +101,10 @@ describe('rollback', () => {
   it('refuses an unknown step and a running session, changing nothing', async () => {
     const { repo, paths, session } = await threeSteps();
     const before = snapshotCheckout(session.worktree);
-    await expect(rollbackSession(paths, session.id, 9)).rejects.toMatchObject({ code: 'STEP_NOT_FOUND', message: expect.stringContaining('1, 2, 3') });
+    await expect(rollbackSession(paths, session.id, 9)).rejects.toMatchObject({
+      code: 'STEP_NOT_FOUND',
+      message: expect.stringContaining('1, 2, 3'),
+    });
     expect(snapshotCheckout(session.worktree)).toEqual(before);
 
     const running = await createSessionFixture({ repo, home: paths.home });

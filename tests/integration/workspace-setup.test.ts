@@ -16,7 +16,9 @@ import { git, makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtu
 
 let server: ScriptedServer;
 beforeAll(async () => {
-  server = await startScriptedServer({ script: { coder: [{ content: "main.py\n```python\nprint('hi')\n```\n" }], sheriff: [{ content: 'Fine.\nVERDICT: PASS' }] } });
+  server = await startScriptedServer({
+    script: { coder: [{ content: "main.py\n```python\nprint('hi')\n```\n" }], sheriff: [{ content: 'Fine.\nVERDICT: PASS' }] },
+  });
 });
 afterAll(async () => {
   await server.stop();
@@ -29,7 +31,11 @@ function trustProject(repo: string, home: string): void {
   trustContent(trustFileBeside(path.join(home, 'factory.yaml')), file, fs.readFileSync(file));
 }
 
-async function runSession(repo: string, home: string, options: { trusted?: boolean } = {}): Promise<{ summary: SessionSummary; events: SessionEvent[] }> {
+async function runSession(
+  repo: string,
+  home: string,
+  options: { trusted?: boolean } = {},
+): Promise<{ summary: SessionSummary; events: SessionEvent[] }> {
   await server.clearRequests();
   if (options.trusted !== false && fs.existsSync(path.join(repo, 'factory.yaml'))) trustProject(repo, home);
   const prepared = await prepareSession({ description: 'Print hi', repo, cwd: repo, home, check: 'python3 main.py' });
@@ -41,14 +47,16 @@ async function runSession(repo: string, home: string, options: { trusted?: boole
   return { summary, events: readSessionLog(sessionFiles(path.join(home, 'sessions'), summary.session).log).events };
 }
 
-const ofType = <T extends SessionEvent['type']>(events: SessionEvent[], type: T) => events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
+const ofType = <T extends SessionEvent['type']>(events: SessionEvent[], type: T) =>
+  events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
 
 describe('workspace.include and workspace.setup', () => {
   it('copies the listed ignored files, runs setup in the new worktree with its output logged, then runs the session', async () => {
     const repo = makeRepo({
       files: {
         '.gitignore': '.env\nsecrets/\n*.local\n',
-        'factory.yaml': 'workspace:\n  include: [".env", "secrets", "*.local", "missing.txt"]\n  setup: "echo setting up; ls -a > setup-saw.txt; echo warn >&2"\n',
+        'factory.yaml':
+          'workspace:\n  include: [".env", "secrets", "*.local", "missing.txt"]\n  setup: "echo setting up; ls -a > setup-saw.txt; echo warn >&2"\n',
         'README.md': 'readme\n',
       },
     });
@@ -65,9 +73,17 @@ describe('workspace.include and workspace.setup', () => {
     expect(fs.readFileSync(path.join(wt, '.env'), 'utf8')).toBe('API_KEY=local-only\n');
     expect(fs.readFileSync(path.join(wt, 'secrets', 'key.pem'))).toEqual(Buffer.from([1, 2, 3, 0, 255]));
     expect(fs.readFileSync(path.join(wt, 'db.local'), 'utf8')).toBe('sqlite\n');
-    expect(ofType(events, 'workspace.included')).toEqual([expect.objectContaining({ copied: ['.env', 'db.local', 'secrets'], missing: ['missing.txt'] })]);
-    expect(ofType(events, 'session.warning').map((w) => w.message).join('\n')).toContain('missing.txt');
-    const output = ofType(events, 'setup.output').map((e) => e.chunk).join('');
+    expect(ofType(events, 'workspace.included')).toEqual([
+      expect.objectContaining({ copied: ['.env', 'db.local', 'secrets'], missing: ['missing.txt'] }),
+    ]);
+    expect(
+      ofType(events, 'session.warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toContain('missing.txt');
+    const output = ofType(events, 'setup.output')
+      .map((e) => e.chunk)
+      .join('');
     expect(output).toContain('setting up');
     expect(output).toContain('warn');
     expect(ofType(events, 'setup.finished')).toEqual([expect.objectContaining({ exitCode: 0, timedOut: false })]);
@@ -81,7 +97,13 @@ describe('workspace.include and workspace.setup', () => {
   });
 
   it('an untrusted factory.yaml (repository content) runs no setup and copies nothing; the notice names the keys and the fix', async () => {
-    const repo = makeRepo({ files: { '.gitignore': '.env\n', 'factory.yaml': 'workspace:\n  include: [".env"]\n  setup: "touch ran-setup"\n', 'README.md': 'r\n' } });
+    const repo = makeRepo({
+      files: {
+        '.gitignore': '.env\n',
+        'factory.yaml': 'workspace:\n  include: [".env"]\n  setup: "touch ran-setup"\n',
+        'README.md': 'r\n',
+      },
+    });
     fs.writeFileSync(path.join(repo, '.env'), 'API_KEY=local-only\n');
     const home = makeTempDir('mlxf-home-');
     const { summary, events } = await runSession(repo, home, { trusted: false });
@@ -89,13 +111,17 @@ describe('workspace.include and workspace.setup', () => {
     expect(fs.existsSync(path.join(summary.worktree, 'ran-setup'))).toBe(false);
     expect(fs.existsSync(path.join(summary.worktree, '.env'))).toBe(false);
     expect(ofType(events, 'setup.started')).toEqual([]);
-    const notice = ofType(events, 'session.warning').map((w) => w.message).join('\n');
+    const notice = ofType(events, 'session.warning')
+      .map((w) => w.message)
+      .join('\n');
     expect(notice).toContain('workspace.include, workspace.setup were ignored');
     expect(notice).toContain(`mlx-factory trust ${repo}`);
   });
 
   it('a trusted setup runs sandboxed: it cannot write outside the worktree or touch the .git pointer', async () => {
-    const repo = makeRepo({ files: { 'factory.yaml': 'workspace:\n  setup: "echo x > ../outside.txt; echo gitdir: /tmp > .git; exit 0"\n', 'README.md': 'r\n' } });
+    const repo = makeRepo({
+      files: { 'factory.yaml': 'workspace:\n  setup: "echo x > ../outside.txt; echo gitdir: /tmp > .git; exit 0"\n', 'README.md': 'r\n' },
+    });
     const home = makeTempDir('mlxf-home-');
     const { summary } = await runSession(repo, home);
     expect(summary.status).toBe('passed');
@@ -129,6 +155,10 @@ describe('submodules', () => {
     expect(summary.status).toBe('passed');
     expect(fs.existsSync(path.join(summary.worktree, 'vendor', 'lib'))).toBe(true);
     expect(fs.existsSync(path.join(summary.worktree, 'vendor', 'lib', 'lib.py'))).toBe(false);
-    expect(ofType(events, 'session.warning').map((w) => w.message).join('\n')).toMatch(/submodules \(vendor\/lib\)/);
+    expect(
+      ofType(events, 'session.warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toMatch(/submodules \(vendor\/lib\)/);
   });
 });

@@ -36,7 +36,14 @@ afterAll(async () => {
 
 function client(url: string, origin: string, token: string, giveUpAfterMs = 30_000) {
   const states: Array<{ state: ConnectionState; error: ApiError | null }> = [];
-  const api = createWsClient({ url, giveUpAfterMs, minBackoffMs: 50, maxBackoffMs: 100, protocols: () => protocolsFor({ kind: 'token', value: token }), createSocket: (u, protocols) => new WebSocket(u, [...protocols], { origin }) as unknown as WebSocketLike });
+  const api = createWsClient({
+    url,
+    giveUpAfterMs,
+    minBackoffMs: 50,
+    maxBackoffMs: 100,
+    protocols: () => protocolsFor({ kind: 'token', value: token }),
+    createSocket: (u, protocols) => new WebSocket(u, [...protocols], { origin }) as unknown as WebSocketLike,
+  });
   api.onConnectionChange((state, error) => states.push({ state, error }));
   return { api, states };
 }

@@ -56,7 +56,9 @@ const display = (id: number, x: number, y: number, width: number, height: number
 describe('start-up', () => {
   it('registers app:// as a privileged scheme before ready and serves the renderer with its CSP', async () => {
     const main = await launch();
-    expect(main.world.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true, supportFetchAPI: true }) }]);
+    expect(main.world.privilegedSchemes).toEqual([
+      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true, supportFetchAPI: true }) },
+    ]);
     const handler = main.world.protocolHandlers.get('app');
     expect(handler).toBeDefined();
     const page = await handler?.(new Request('app://renderer/index.html'));
@@ -97,7 +99,10 @@ describe('the tray popover', () => {
   it('is on every Space and over full-screen apps', async () => {
     const main = await launch();
     main.tray().click();
-    expect(main.popover()?.visibleOnAllWorkspaces).toEqual({ visible: true, options: expect.objectContaining({ visibleOnFullScreen: true, skipTransformProcessType: true }) });
+    expect(main.popover()?.visibleOnAllWorkspaces).toEqual({
+      visible: true,
+      options: expect.objectContaining({ visibleOnFullScreen: true, skipTransformProcessType: true }),
+    });
   });
 
   it('hides on blur, and the click on the icon that caused the blur does not reopen it', async () => {
@@ -127,7 +132,11 @@ describe('the tray popover', () => {
     await waitUntil('the dialog', () => main.world.dialogs.length === 1);
     const first = main.world.dialogs[0];
     expect(first?.parent).toBe(popover);
-    expect(first?.options).toMatchObject({ title: 'Choose a repository', defaultPath: os.homedir(), properties: expect.arrayContaining(['openDirectory']) });
+    expect(first?.options).toMatchObject({
+      title: 'Choose a repository',
+      defaultPath: os.homedir(),
+      properties: expect.arrayContaining(['openDirectory']),
+    });
     // The dialog took the focus; the popover is still showing behind it.
     expect(popover.isFocused()).toBe(false);
     expect(popover.isVisible()).toBe(true);
@@ -181,7 +190,9 @@ describe('windows and instances', () => {
     expect(dashboard.isVisible()).toBe(true);
     await loaded(dashboard.webContents);
     // The new dashboard's page starts by following the global stream from the beginning.
-    expect(await main.request(dashboard.webContents, 'events.subscribe', { stream: GLOBAL_STREAM, afterSeq: 0 })).toMatchObject({ ok: true });
+    expect(await main.request(dashboard.webContents, 'events.subscribe', { stream: GLOBAL_STREAM, afterSeq: 0 })).toMatchObject({
+      ok: true,
+    });
     const asked = eventsSentTo(dashboard.webContents).filter((e) => e.type === 'app.newSession');
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatchObject({ repo: { path: repo, kind: 'repo' } });
@@ -202,9 +213,15 @@ describe('windows and instances', () => {
     const dashboard = main.dashboard();
     if (dashboard === undefined) throw new Error('no dashboard');
     await loaded(dashboard.webContents);
-    expect(await main.request(dashboard.webContents, 'app.setLoginItem', { openAtLogin: true })).toEqual({ ok: true, data: { openAtLogin: false, status: 'requires-approval' } });
+    expect(await main.request(dashboard.webContents, 'app.setLoginItem', { openAtLogin: true })).toEqual({
+      ok: true,
+      data: { openAtLogin: false, status: 'requires-approval' },
+    });
     main.world.loginItem = { openAtLogin: true, status: 'enabled' };
-    expect(await main.request(dashboard.webContents, 'app.getLoginItem', {})).toEqual({ ok: true, data: { openAtLogin: true, status: 'enabled' } });
+    expect(await main.request(dashboard.webContents, 'app.getLoginItem', {})).toEqual({
+      ok: true,
+      data: { openAtLogin: true, status: 'enabled' },
+    });
   });
 });
 
@@ -218,7 +235,10 @@ describe('security rules', () => {
     expect(await main.request(dashboard.webContents, 'app.info', {})).toMatchObject({ ok: true, data: { transport: 'ipc' } });
     const foreign = new FakeBrowserWindow({});
     await foreign.loadURL('app://renderer/index.html#dashboard');
-    expect(await main.request(foreign.webContents, 'app.info', {})).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining('did not come from an MLX Factory window') } });
+    expect(await main.request(foreign.webContents, 'app.info', {})).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('did not come from an MLX Factory window') },
+    });
     dashboard.webContents.frameUrl = 'https://evil.example/';
     expect(await main.request(dashboard.webContents, 'sessions.list', {})).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
@@ -277,14 +297,20 @@ describe('sessions: notifications and quitting', () => {
   }
 
   it('a notification is kept until clicked (not collected), and its click opens that session in one load', async () => {
-    const config = await supervisedConfig({ coder: [{ content: code("print('hello')") }, { content: code("print('again')") }], sheriff: [{ content: 'Fine.\nVERDICT: PASS' }, { content: 'VERDICT: PASS' }] });
+    const config = await supervisedConfig({
+      coder: [{ content: code("print('hello')") }, { content: code("print('again')") }],
+      sheriff: [{ content: 'Fine.\nVERDICT: PASS' }, { content: 'VERDICT: PASS' }],
+    });
     const repo = makeRepo({ files: { 'README.md': '# n\n' } });
     const main = await launch({ config });
     const dashboard = await openDashboard(main);
     const id = await startSession(main, dashboard.webContents, repo);
     await waitUntil('the notification', () => main.world.notifications.length === 1, 45_000);
     const finished = readSessionLog(sessionFiles(path.join(main.home, 'sessions'), id).log).events.filter((e) => e.type !== 'token.delta');
-    expect(main.world.log.filter((line) => line.startsWith('notification:')), JSON.stringify(finished)).toEqual([expect.stringContaining('passed')]);
+    expect(
+      main.world.log.filter((line) => line.startsWith('notification:')),
+      JSON.stringify(finished),
+    ).toEqual([expect.stringContaining('passed')]);
     // The OS holds a posted notification weakly; only the app's own reference keeps its click alive.
     v8.setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

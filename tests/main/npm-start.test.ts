@@ -10,9 +10,15 @@ import { REPO_ROOT } from '../support/test-deps.js';
  */
 function start(overrides: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string; ms: number } {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...process.env, DISPLAY: undefined, WAYLAND_DISPLAY: undefined, ...overrides })) if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries({ ...process.env, DISPLAY: undefined, WAYLAND_DISPLAY: undefined, ...overrides }))
+    if (value !== undefined) env[name] = value;
   const started = Date.now();
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')], {
+    cwd: REPO_ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
 }
 
@@ -24,7 +30,9 @@ describe('npm start without a usable Electron', () => {
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^MLX Factory cannot start in Electron here: Electron's binary is not downloaded .*; run `npm run web` to use it in your browser instead\.$/);
+    expect(lines[0]).toMatch(
+      /^MLX Factory cannot start in Electron here: Electron's binary is not downloaded .*; run `npm run web` to use it in your browser instead\.$/,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at |Error:/);
     // Nothing was fetched and nothing was built first.
     expect(fs.existsSync(path.join(REPO_ROOT, 'node_modules', 'electron', 'dist'))).toBe(distBefore);
@@ -35,7 +43,9 @@ describe('npm start without a usable Electron', () => {
   it.runIf(process.platform === 'linux')('says there is no display when a binary exists but no window can open (Linux)', () => {
     const result = start({ ELECTRON_EXEC_PATH: process.execPath });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('MLX Factory cannot start in Electron here: there is no display (DISPLAY and WAYLAND_DISPLAY are unset); run `npm run web` to use it in your browser instead.');
+    expect(result.stderr.trim()).toBe(
+      'MLX Factory cannot start in Electron here: there is no display (DISPLAY and WAYLAND_DISPLAY are unset); run `npm run web` to use it in your browser instead.',
+    );
   });
 
   it('package.json runs it as npm start', () => {

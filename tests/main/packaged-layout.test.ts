@@ -45,13 +45,19 @@ function insideArchive(file: string): string | null {
 
 describe('app.asar', () => {
   it('holds the bundles and exactly the production dependencies the main bundle imports', () => {
-    for (const file of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html']) expect(packaged.asarFiles.has(file), file).toBe(true);
+    for (const file of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html'])
+      expect(packaged.asarFiles.has(file), file).toBe(true);
     const mainBundle = fs.readFileSync(path.join(REPO_ROOT, 'out', 'main', 'index.js'), 'utf8');
-    const imported = new Set([...mainBundle.matchAll(/^import [^;]*?from "([^"]+)"/gm)].map((m) => m[1] ?? '').filter((name) => !name.startsWith('node:') && name !== 'electron'));
+    const imported = new Set(
+      [...mainBundle.matchAll(/^import [^;]*?from "([^"]+)"/gm)]
+        .map((m) => m[1] ?? '')
+        .filter((name) => !name.startsWith('node:') && name !== 'electron'),
+    );
     expect([...imported].sort()).toEqual(['isomorphic-git', 'openai', 'yaml', 'zod']);
     for (const name of imported) expect(packaged.asarFiles.has(`/node_modules/${name}/package.json`), name).toBe(true);
     // The CLI's loader, the bundler under it and the browser host's socket library are not app code.
-    for (const name of ['tsx', 'esbuild', 'ws', 'electron', 'vite', 'typescript']) expect(packaged.asarFiles.has(`/node_modules/${name}/package.json`), name).toBe(false);
+    for (const name of ['tsx', 'esbuild', 'ws', 'electron', 'vite', 'typescript'])
+      expect(packaged.asarFiles.has(`/node_modules/${name}/package.json`), name).toBe(false);
     const files = [...packaged.asarFiles];
     expect(files.filter((f) => f.startsWith('/src/') || f.startsWith('/tests/') || f.startsWith('/main/'))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') && f.startsWith('/out/'))).toEqual([]);
@@ -135,7 +141,9 @@ describe('the packaged app at run time', () => {
     fs.rmSync(profile);
     try {
       const main = await launchPackaged();
-      expect(main.world.errorBoxes).toEqual([{ title: 'MLX Factory is incomplete', content: expect.stringContaining(`the sandbox profile is missing (${profile})`) }]);
+      expect(main.world.errorBoxes).toEqual([
+        { title: 'MLX Factory is incomplete', content: expect.stringContaining(`the sandbox profile is missing (${profile})`) },
+      ]);
     } finally {
       fs.writeFileSync(profile, saved);
     }

@@ -56,7 +56,9 @@ class World {
   isReady = false;
   isPackaged = false;
   singleInstance = true;
-  displays: FakeDisplay[] = [{ id: 1, bounds: { x: 0, y: 0, width: 1512, height: 982 }, workArea: { x: 0, y: 38, width: 1512, height: 944 } }];
+  displays: FakeDisplay[] = [
+    { id: 1, bounds: { x: 0, y: 0, width: 1512, height: 982 }, workArea: { x: 0, y: 38, width: 1512, height: 944 } },
+  ];
   trayBounds: Rect = { x: 1200, y: 0, width: 24, height: 24 };
   notificationsSupported = true;
   loginItem: { openAtLogin: boolean; status?: string } = { openAtLogin: false };
@@ -163,7 +165,10 @@ class FakeApp extends EventEmitter {
 
   setLoginItemSettings(settings: { openAtLogin: boolean }): void {
     // macOS 13+: registering may need the user's approval first.
-    world.loginItem = world.loginItem.status === 'requires-approval' ? { openAtLogin: false, status: 'requires-approval' } : { openAtLogin: settings.openAtLogin, status: settings.openAtLogin ? 'enabled' : 'not-registered' };
+    world.loginItem =
+      world.loginItem.status === 'requires-approval'
+        ? { openAtLogin: false, status: 'requires-approval' }
+        : { openAtLogin: settings.openAtLogin, status: settings.openAtLogin ? 'enabled' : 'not-registered' };
   }
 }
 
@@ -432,7 +437,10 @@ export const screen = {
 
 export const dialog = {
   /** Like macOS: the dialog takes the key focus from whichever window had it until it is answered. */
-  showOpenDialog(parentOrOptions: FakeBrowserWindow | Record<string, unknown>, maybeOptions?: Record<string, unknown>): Promise<{ canceled: boolean; filePaths: string[] }> {
+  showOpenDialog(
+    parentOrOptions: FakeBrowserWindow | Record<string, unknown>,
+    maybeOptions?: Record<string, unknown>,
+  ): Promise<{ canceled: boolean; filePaths: string[] }> {
     const parent = parentOrOptions instanceof FakeBrowserWindow ? parentOrOptions : null;
     const options = parentOrOptions instanceof FakeBrowserWindow ? (maybeOptions ?? {}) : parentOrOptions;
     const answer = deferred<{ canceled: boolean; filePaths: string[] }>();

@@ -99,7 +99,10 @@ export interface CheckoutSnapshot {
 export function snapshotCheckout(dir: string): CheckoutSnapshot {
   const head = git(dir, 'rev-parse', 'HEAD').trim();
   const ref = gitResult(dir, 'symbolic-ref', '-q', 'HEAD');
-  const index = crypto.createHash('sha256').update(git(dir, 'ls-files', '-s', '-z')).digest('hex');
+  const index = crypto
+    .createHash('sha256')
+    .update(git(dir, 'ls-files', '-s', '-z'))
+    .digest('hex');
   const status = git(dir, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored');
   const files: Record<string, string> = {};
   const walk = (rel: string): void => {

@@ -33,7 +33,9 @@ export class IpcMainHarness implements IpcMainLike {
 
   /** The same rule main/index.ts applies: one of our windows, showing our renderer. */
   isTrustedSender = (event: IpcInvokeEvent): boolean =>
-    this.ownWindows.has(event.sender.id) && event.senderFrame !== null && event.senderFrame.url.startsWith(OWN_RENDERER_URL.split('#')[0] ?? '');
+    this.ownWindows.has(event.sender.id) &&
+    event.senderFrame !== null &&
+    event.senderFrame.url.startsWith(OWN_RENDERER_URL.split('#')[0] ?? '');
 
   /** A renderer process. `own: false` is a window that is not ours (or a page that navigated away). */
   createRenderer(options: { own?: boolean; url?: string } = {}): HarnessRenderer {
@@ -76,7 +78,8 @@ export class HarnessRenderer {
           () =>
             new Promise<void>((resolve) =>
               setImmediate(() => {
-                if (!this.destroyed) for (const listener of this.channelListeners.get(channel) ?? []) listener({ sender: 'main' }, ...cloned);
+                if (!this.destroyed)
+                  for (const listener of this.channelListeners.get(channel) ?? []) listener({ sender: 'main' }, ...cloned);
                 resolve();
               }),
             ),

@@ -12,7 +12,16 @@ import { pathToFileURL } from 'node:url';
 import { vi } from 'vitest';
 import { stringify } from 'yaml';
 import { IPC_REQUEST } from '../../src/api/ipc-channels.js';
-import { emitReady, fakeWorld, invokeFrom, resetFakeElectron, type FakeBrowserWindow, type FakeTray, type FakeWebContents, type FakeWorldOptions } from './fake-electron.js';
+import {
+  emitReady,
+  fakeWorld,
+  invokeFrom,
+  resetFakeElectron,
+  type FakeBrowserWindow,
+  type FakeTray,
+  type FakeWebContents,
+  type FakeWorldOptions,
+} from './fake-electron.js';
 import { REPO_ROOT } from './test-deps.js';
 
 const OUT = path.join(REPO_ROOT, 'out');
@@ -52,7 +61,8 @@ export async function ensureAppBuilt(): Promise<void> {
     if (fresh()) return;
     const cli = path.join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
     const result = spawnSync(process.execPath, [cli, 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 170_000 });
-    if (result.status !== 0) throw new Error(`electron-vite build failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`electron-vite build failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
     const now = new Date();
     for (const file of OUTPUTS) fs.utimesSync(file, now, now);
   } finally {
@@ -68,7 +78,11 @@ export interface Layout {
 }
 
 export function devLayout(): Layout {
-  return { bundle: path.join(OUT, 'main', 'index.js'), isPackaged: false, resourcesPath: path.join(REPO_ROOT, 'node_modules', 'electron', 'dist', 'resources') };
+  return {
+    bundle: path.join(OUT, 'main', 'index.js'),
+    isPackaged: false,
+    resourcesPath: path.join(REPO_ROOT, 'node_modules', 'electron', 'dist', 'resources'),
+  };
 }
 
 export interface LaunchOptions extends FakeWorldOptions {
@@ -95,7 +109,11 @@ export interface MainRun {
   popover(): FakeBrowserWindow | undefined;
   dashboard(): FakeBrowserWindow | undefined;
   /** A request from a page of `contents`, through the app's own IPC handler. */
-  request(contents: FakeWebContents, name: string, params?: unknown): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>;
+  request(
+    contents: FakeWebContents,
+    name: string,
+    params?: unknown,
+  ): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>;
   /** Quit as the user would (menu, ⌘Q) and wait until the app let the quit through. */
   quit(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -128,7 +146,8 @@ export async function launchMain(layout: Layout, options: LaunchOptions = {}): P
   // A fresh copy of the bundle per launch (the query makes it a new module); the fake electron stays
   // one instance, shared with the test (vi.resetModules would give the bundle a second one).
   await import(`${pathToFileURL(layout.bundle).href}?launch=${launches}`);
-  const find = (hash: string): FakeBrowserWindow | undefined => world.windows.find((w) => !w.isDestroyed() && (w.webContents.loads[0] ?? '').includes(`#${hash}`));
+  const find = (hash: string): FakeBrowserWindow | undefined =>
+    world.windows.find((w) => !w.isDestroyed() && (w.webContents.loads[0] ?? '').includes(`#${hash}`));
 
   const run: MainRun = {
     home,
@@ -160,7 +179,10 @@ export async function launchMain(layout: Layout, options: LaunchOptions = {}): P
   };
   if (options.ready !== false) {
     emitReady();
-    await waitUntil('the app to start (IPC handler and tray)', () => (world.ipcHandlers.size > 0 && world.trays.length > 0) || world.exited !== null || world.quitCompleted).catch((error: unknown) => {
+    await waitUntil(
+      'the app to start (IPC handler and tray)',
+      () => (world.ipcHandlers.size > 0 && world.trays.length > 0) || world.exited !== null || world.quitCompleted,
+    ).catch((error: unknown) => {
       throw new Error(`${error instanceof Error ? error.message : String(error)}; the app printed:\n${printed.join('\n')}`);
     });
   }

@@ -19,7 +19,12 @@ const require = createRequire(import.meta.url);
 const minimatch = require('minimatch') as (file: string, pattern: string, options?: { dot?: boolean }) => boolean;
 
 /** electron-builder's fixed exclusions inside a dependency (its docs: "Application Contents"). */
-const BUILDER_ALWAYS_EXCLUDED = ['**/*.d.ts', '{CHANGELOG.md,README.md,README,readme.md,readme}', '{test,__tests__,tests,powered-test,example,examples}/**', '**/{.DS_Store,.git,.gitignore,.gitattributes,.editorconfig,.npmignore}'];
+const BUILDER_ALWAYS_EXCLUDED = [
+  '**/*.d.ts',
+  '{CHANGELOG.md,README.md,README,readme.md,readme}',
+  '{test,__tests__,tests,powered-test,example,examples}/**',
+  '**/{.DS_Store,.git,.gitignore,.gitattributes,.editorconfig,.npmignore}',
+];
 
 const BuilderConfigSchema = z.object({
   files: z.array(z.string()),
@@ -115,7 +120,8 @@ export async function packApp(root: string = REPO_ROOT): Promise<PackagedApp> {
   for (const pkg of productionPackages(root)) {
     const pkgDir = path.join(root, pkg);
     for (const relative of walk(pkgDir, pkgDir, new Set(['node_modules', '.bin']), [])) {
-      if (!BUILDER_ALWAYS_EXCLUDED.some((pattern) => minimatch(relative, pattern, { dot: true }))) copyFile(path.join(pkgDir, relative), path.join(stage, pkg, relative));
+      if (!BUILDER_ALWAYS_EXCLUDED.some((pattern) => minimatch(relative, pattern, { dot: true })))
+        copyFile(path.join(pkgDir, relative), path.join(stage, pkg, relative));
     }
   }
   // 3. The archive.
@@ -136,8 +142,13 @@ export async function packApp(root: string = REPO_ROOT): Promise<PackagedApp> {
   }
   for (const extra of config.extraResources) {
     const from = path.join(root, extra.from);
-    for (const relative of walk(from, from, new Set(), [])) if (matches(relative, extra.filter)) copyFile(path.join(from, relative), path.join(resourcesPath, extra.to, relative));
+    for (const relative of walk(from, from, new Set(), []))
+      if (matches(relative, extra.filter)) copyFile(path.join(from, relative), path.join(resourcesPath, extra.to, relative));
   }
-  const asarFiles = new Set(asar.listPackage(asarFile, { isPack: false }).filter((entry) => (asar.statFile(asarFile, entry.slice(1)) as { files?: unknown }).files === undefined));
+  const asarFiles = new Set(
+    asar
+      .listPackage(asarFile, { isPack: false })
+      .filter((entry) => (asar.statFile(asarFile, entry.slice(1)) as { files?: unknown }).files === undefined),
+  );
   return { dir, asarFile, resourcesPath, bundle: path.join(inPlace, 'out', 'main', 'index.js'), asarFiles, unpacked };
 }

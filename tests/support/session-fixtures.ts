@@ -25,14 +25,22 @@ export interface SessionFixture {
 
 let counter = 0;
 
-export async function createSessionFixture(options: { repo: string; home: string; name?: string; pid?: number | null }): Promise<SessionFixture> {
+export async function createSessionFixture(options: {
+  repo: string;
+  home: string;
+  name?: string;
+  pid?: number | null;
+}): Promise<SessionFixture> {
   counter += 1;
   const id = `2601010000-${(process.pid % 4096).toString(16).padStart(3, '0')}${counter.toString(16).padStart(3, '0')}`;
   const paths = appPaths(options.home);
   const repo = await inspectRepo(options.repo);
   const workspace = await createSessionWorkspace({ repo, sessionId: id, slug: 'task', worktreesRoot: paths.worktrees });
   const files = sessionFiles(paths.sessions, id);
-  const meta = initialSessionMeta({ id, name: options.name ?? 'Test task', pid: options.pid === undefined ? process.pid : options.pid }, workspace);
+  const meta = initialSessionMeta(
+    { id, name: options.name ?? 'Test task', pid: options.pid === undefined ? process.pid : options.pid },
+    workspace,
+  );
   writeSessionMeta(files.meta, meta);
   withLog(paths, id, (log) =>
     log.append({
@@ -105,7 +113,14 @@ export async function addStep(session: SessionFixture, step: StepSpec): Promise<
 export function finishSession(session: SessionFixture, status: RunOutcome = 'passed'): void {
   const head = session.commits.at(-1) ?? session.workspace.baseCommit;
   withLog(session.paths, session.id, (log) =>
-    log.append({ type: 'session.finished', status, reason: `test: ${status}`, attempts: session.commits.length, tokens: { prompt: 10, completion: 5 }, headCommit: head }),
+    log.append({
+      type: 'session.finished',
+      status,
+      reason: `test: ${status}`,
+      attempts: session.commits.length,
+      tokens: { prompt: 10, completion: 5 },
+      headCommit: head,
+    }),
   );
   const files = sessionFiles(session.paths.sessions, session.id);
   const meta = JSON.parse(fs.readFileSync(files.meta, 'utf8')) as SessionMeta;

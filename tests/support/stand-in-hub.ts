@@ -139,7 +139,13 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
 
   const knownRevision = (repo: LoadedRepo, rev: string): boolean => rev === 'main' || rev === repo.commit;
 
-  const sendBytes = (req: http.IncomingMessage, res: http.ServerResponse, repo: LoadedRepo, file: RepoFile, extra: Record<string, string>): void => {
+  const sendBytes = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    repo: LoadedRepo,
+    file: RepoFile,
+    extra: Record<string, string>,
+  ): void => {
     const bytes = servedBytes(repo, file);
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     let start = 0;
@@ -197,7 +203,10 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const auth = req.headers.authorization ?? null;
     requests.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range ?? null, authorization: auth });
-    const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
 
     // /cdn/{sha256}: where LFS resolves redirect to (the real Hub sends them to a CDN).
     if (parts[0] === 'cdn' && parts.length === 2) {
@@ -228,7 +237,9 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
           lastModified: '2026-01-01T00:00:00.000Z',
           siblings: repo.files.map((f) => ({
             rfilename: f.path,
-            ...(f.lfs ? { size: declaredSize(repo, f), lfs: { sha256: f.sha256, size: declaredSize(repo, f), pointerSize: pointerSize(f) } } : {}),
+            ...(f.lfs
+              ? { size: declaredSize(repo, f), lfs: { sha256: f.sha256, size: declaredSize(repo, f), pointerSize: pointerSize(f) } }
+              : {}),
           })),
         });
       }
@@ -252,12 +263,18 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
 
     // /{org}/{name}/resolve/{rev}/{file...}
     const found = findRepo(parts);
-    if (found === null || found.rest[0] !== 'resolve' || found.rest.length < 3) return hubError(res, 404, 'RepoNotFound', 'Repository not found');
+    if (found === null || found.rest[0] !== 'resolve' || found.rest.length < 3)
+      return hubError(res, 404, 'RepoNotFound', 'Repository not found');
     const { repo, rest } = found;
     const rev = rest[1] ?? '';
     if (!knownRevision(repo, rev)) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
     if (repo.gatedToken !== undefined && auth !== `Bearer ${repo.gatedToken}`) {
-      return hubError(res, auth === null ? 401 : 403, 'GatedRepo', `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+      return hubError(
+        res,
+        auth === null ? 401 : 403,
+        'GatedRepo',
+        `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+      );
     }
     const filePath = rest.slice(2).join('/');
     const file = repo.files.find((f) => f.path === filePath);

@@ -13,7 +13,18 @@ export class StubServerControl implements ServerControl {
   readonly logLines: string[] = [];
 
   constructor(private readonly url: string) {
-    this.current = { state: 'stopped', previous: 'stopped', detail: 'Not started.', url: null, port: null, pid: null, model: 'tiny', owned: false, restarts: 0, logTail: [] };
+    this.current = {
+      state: 'stopped',
+      previous: 'stopped',
+      detail: 'Not started.',
+      url: null,
+      port: null,
+      pid: null,
+      model: 'tiny',
+      owned: false,
+      restarts: 0,
+      logTail: [],
+    };
   }
 
   private emit(event: ServerEvent): void {
@@ -23,7 +34,16 @@ export class StubServerControl implements ServerControl {
   private transition(state: ServerStatus['state'], detail: string): ServerStatus {
     const port = Number(new URL(this.url).port);
     const running = state === 'ready' || state === 'starting';
-    this.current = { ...this.current, previous: this.current.state, state, detail, url: running ? this.url : null, port: running ? port : null, pid: running ? process.pid : null, owned: running };
+    this.current = {
+      ...this.current,
+      previous: this.current.state,
+      state,
+      detail,
+      url: running ? this.url : null,
+      port: running ? port : null,
+      pid: running ? process.pid : null,
+      owned: running,
+    };
     this.emit({ type: 'server.state', time: new Date().toISOString(), ...this.current });
     return this.current;
   }

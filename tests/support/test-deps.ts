@@ -1,17 +1,17 @@
 // What the tests need beyond npm: a Python venv with mlx + mlx-lm, a tiny local model, and (on
 // Linux) chromium and bubblewrap. `node scripts/setup-test-deps.mjs` installs them and records
 // them in .cache/test-deps.json; this module reads that file for the tests.
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const CACHE_DIR = path.join(REPO_ROOT, ".cache");
-export const TEST_DEPS_FILE = path.join(CACHE_DIR, "test-deps.json");
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CACHE_DIR = path.join(REPO_ROOT, '.cache');
+export const TEST_DEPS_FILE = path.join(CACHE_DIR, 'test-deps.json');
 /** An existing, empty Hugging Face hub cache, so mlx_lm.server's GET /v1/models works offline. */
-export const HF_EMPTY_CACHE = path.join(CACHE_DIR, "hf-hub-empty");
-export const SETUP_COMMAND = "node scripts/setup-test-deps.mjs";
+export const HF_EMPTY_CACHE = path.join(CACHE_DIR, 'hf-hub-empty');
+export const SETUP_COMMAND = 'node scripts/setup-test-deps.mjs';
 
 const TestDepsSchema = z.object({
   python: z.string().nullable(),
@@ -54,26 +54,26 @@ function missing(what: string, detail: string): Error {
 }
 
 function requireLinux(): boolean {
-  return process.platform === "linux";
+  return process.platform === 'linux';
 }
 
 /** Reads .cache/test-deps.json; throws an Error naming the missing dependency and the fix. */
 export function testDeps(): TestDeps {
   let raw: string;
   try {
-    raw = fs.readFileSync(TEST_DEPS_FILE, "utf8");
+    raw = fs.readFileSync(TEST_DEPS_FILE, 'utf8');
   } catch {
-    throw missing("the test dependencies record", `${TEST_DEPS_FILE} does not exist`);
+    throw missing('the test dependencies record', `${TEST_DEPS_FILE} does not exist`);
   }
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (e) {
-    throw missing("the test dependencies record", `${TEST_DEPS_FILE} is not valid JSON: ${(e as Error).message}`);
+    throw missing('the test dependencies record', `${TEST_DEPS_FILE} is not valid JSON: ${(e as Error).message}`);
   }
   const parsed = TestDepsSchema.safeParse(json);
   if (!parsed.success) {
-    throw missing("the test dependencies record", `${TEST_DEPS_FILE} is malformed: ${parsed.error.message}`);
+    throw missing('the test dependencies record', `${TEST_DEPS_FILE} is malformed: ${parsed.error.message}`);
   }
   const d = parsed.data;
 
@@ -83,22 +83,22 @@ export function testDeps(): TestDeps {
     if (!fs.existsSync(full)) throw missing(what, `${full} does not exist`);
     return p;
   };
-  const python = need("Python venv with mlx-lm", d.python);
-  const model = need("tiny model", d.model, "config.json");
-  need("tiny model", d.model, "model.safetensors");
-  const chromium = requireLinux() ? need("chromium (Debian package chromium)", d.chromium) : d.chromium;
-  const bwrap = requireLinux() ? need("bwrap (Debian package bubblewrap)", d.bwrap) : d.bwrap;
-  if (!d.mlxLmVersion || !d.mlxVersion) throw missing("Python venv with mlx-lm", "mlx versions not recorded");
+  const python = need('Python venv with mlx-lm', d.python);
+  const model = need('tiny model', d.model, 'config.json');
+  need('tiny model', d.model, 'model.safetensors');
+  const chromium = requireLinux() ? need('chromium (Debian package chromium)', d.chromium) : d.chromium;
+  const bwrap = requireLinux() ? need('bwrap (Debian package bubblewrap)', d.bwrap) : d.bwrap;
+  if (!d.mlxLmVersion || !d.mlxVersion) throw missing('Python venv with mlx-lm', 'mlx versions not recorded');
   return { python, model, chromium, bwrap, mlxLmVersion: d.mlxLmVersion, mlxVersion: d.mlxVersion };
 }
 
 /** The tiny model's expected behaviour (reads <model>/tiny_model_info.json). */
 export function tinyModelInfo(deps: TestDeps = testDeps()): TinyModelInfo {
-  const file = path.join(deps.model, "tiny_model_info.json");
+  const file = path.join(deps.model, 'tiny_model_info.json');
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as TinyModelInfo;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as TinyModelInfo;
   } catch (e) {
-    throw missing("tiny model", `cannot read ${file}: ${(e as Error).message}`);
+    throw missing('tiny model', `cannot read ${file}: ${(e as Error).message}`);
   }
 }
 
@@ -110,9 +110,9 @@ export function mlxServerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proc
   fs.mkdirSync(HF_EMPTY_CACHE, { recursive: true });
   return {
     ...base,
-    HF_HUB_OFFLINE: "1",
-    TRANSFORMERS_OFFLINE: "1",
+    HF_HUB_OFFLINE: '1',
+    TRANSFORMERS_OFFLINE: '1',
     HF_HUB_CACHE: HF_EMPTY_CACHE,
-    PYTHONUNBUFFERED: "1",
+    PYTHONUNBUFFERED: '1',
   };
 }

@@ -66,16 +66,24 @@ describe('applySearchReplace: indentation', () => {
   });
 
   it('matches SEARCH written with too much indentation and removes the excess', () => {
-    expect(apply(FILE, '        result = w * h\n        return result', '        return w * h')).toBe('def area(w, h):\n    return w * h\n\n\nprint(area(2, 3))\n');
+    expect(apply(FILE, '        result = w * h\n        return result', '        return w * h')).toBe(
+      'def area(w, h):\n    return w * h\n\n\nprint(area(2, 3))\n',
+    );
   });
 
   it("keeps the file's tabs when the model wrote spaces", () => {
     const file = 'def f():\n\tif x:\n\t\treturn 1\n\treturn 0\n';
-    expect(apply(file, '    if x:\n        return 1', '    if x:\n        return 2\n    print(x)')).toBe('def f():\n\tif x:\n\t    return 2\n\tprint(x)\n\treturn 0\n');
+    expect(apply(file, '    if x:\n        return 1', '    if x:\n        return 2\n    print(x)')).toBe(
+      'def f():\n\tif x:\n\t    return 2\n\tprint(x)\n\treturn 0\n',
+    );
   });
 
   it('keeps blank lines inside REPLACE unindented', () => {
-    const result = apply('class A:\n    def f(self):\n        pass\n', 'def f(self):\n    pass', 'def f(self):\n    pass\n\ndef g(self):\n    pass');
+    const result = apply(
+      'class A:\n    def f(self):\n        pass\n',
+      'def f(self):\n    pass',
+      'def f(self):\n    pass\n\ndef g(self):\n    pass',
+    );
     expect(result).toBe('class A:\n    def f(self):\n        pass\n\n    def g(self):\n        pass\n');
   });
 
@@ -102,7 +110,9 @@ describe('applySearchReplace: "..." elision', () => {
 
   it('refuses when REPLACE does not have the same "..." lines', () => {
     const result = show(applySearchReplace(file, 'def f():\n...\n    return a', 'def f():\n    return 0'));
-    expect(result).toBe('REFUSED: SEARCH has 1 "..." line(s) but REPLACE has 0; use the same "..." lines in both, or copy the lines in full');
+    expect(result).toBe(
+      'REFUSED: SEARCH has 1 "..." line(s) but REPLACE has 0; use the same "..." lines in both, or copy the lines in full',
+    );
   });
 
   it('refuses a piece that matches several places after the previous one', () => {
@@ -112,7 +122,9 @@ describe('applySearchReplace: "..." elision', () => {
   });
 
   it('reports a piece that is missing like any missing SEARCH', () => {
-    expect(show(applySearchReplace(file, 'def f():\n...\n    return zzz', 'def f():\n...\n    return 0'))).toContain('does not match whole lines');
+    expect(show(applySearchReplace(file, 'def f():\n...\n    return zzz', 'def f():\n...\n    return 0'))).toContain(
+      'does not match whole lines',
+    );
   });
 });
 
@@ -144,7 +156,7 @@ describe('applySearchReplace: deletions leave no stray blank line', () => {
     expect(apply(file, 'def old():\n    pass', '')).toBe('import os\n\n\ndef keep():\n    pass\n');
   });
 
-  it('deletes a function with the blank line after it when SEARCH includes it (Aider\'s factorial example)', () => {
+  it("deletes a function with the blank line after it when SEARCH includes it (Aider's factorial example)", () => {
     const file = 'app = 1\n\n\ndef factorial(n):\n    return 1\n\n@route\ndef get():\n    pass\n';
     expect(apply(file, 'def factorial(n):\n    return 1\n', '')).toBe('app = 1\n\n\n@route\ndef get():\n    pass\n');
   });
@@ -181,7 +193,9 @@ describe('applySearchReplace: the correction when nothing matches', () => {
   it('says when the REPLACE text is already in the file', () => {
     const file = 'def f(x):\n    return x + 1\n';
     const result = show(applySearchReplace(file, '    return x', '    return x + 1'));
-    expect(result).toContain('The REPLACE text is already in the file (line 2): this change may already be made; if so, send no edit for it');
+    expect(result).toContain(
+      'The REPLACE text is already in the file (line 2): this change may already be made; if so, send no edit for it',
+    );
   });
 
   it('quotes with a longer fence when the lines hold a fence', () => {

@@ -36,7 +36,10 @@ const huge: CoderPromptInput = {
   files: [{ path: 'main.py', content: lines('file', 500) }],
   failureTail: `${lines('out', 500)}\nZeroDivisionError: division by zero`,
   sheriffFeedback: lines('feedback', 200),
-  earlierAttempts: Array.from({ length: 40 }, (_, i) => `Attempt ${i + 1}: edited main.py; check exited 1; Sheriff FAIL: ${'y'.repeat(80)}`),
+  earlierAttempts: Array.from(
+    { length: 40 },
+    (_, i) => `Attempt ${i + 1}: edited main.py; check exited 1; Sheriff FAIL: ${'y'.repeat(80)}`,
+  ),
 };
 
 describe('buildCoderPrompt: shape', () => {
@@ -70,28 +73,43 @@ describe('buildCoderPrompt: shape', () => {
   });
 
   it('shows the current files, and says which do not exist', () => {
-    const text = userText({ ...base, files: [{ path: 'main.py', content: 'print(2)\n' }, { path: 'util.py', content: null }] });
+    const text = userText({
+      ...base,
+      files: [
+        { path: 'main.py', content: 'print(2)\n' },
+        { path: 'util.py', content: null },
+      ],
+    });
     expect(text).toContain('main.py\n```\nprint(2)\n```');
     expect(text).toContain('util.py: (does not exist)');
   });
 
-  it('shows the Sheriff\'s feedback, the failure tail and the READ answers', () => {
+  it("shows the Sheriff's feedback, the failure tail and the READ answers", () => {
     const text = userText({
       ...base,
       sheriffFeedback: 'It printed 9 numbers; loop one more time.',
       failureTail: 'Traceback ...\nIndexError: list index out of range',
-      toolAnswers: [{ request: 'READ lib.py', body: 'lib.py (1 lines):\n```\nX = 1\n```' }, { request: 'SEARCH X', body: '1 matching lines in 1 files:\nlib.py:1: X = 1' }],
+      toolAnswers: [
+        { request: 'READ lib.py', body: 'lib.py (1 lines):\n```\nX = 1\n```' },
+        { request: 'SEARCH X', body: '1 matching lines in 1 files:\nlib.py:1: X = 1' },
+      ],
       earlierAttempts: ['Attempt 1: edited main.py; check exited 1; Sheriff FAIL: off by one'],
     });
     expect(text).toContain('It printed 9 numbers; loop one more time.');
     expect(text).toContain('IndexError: list index out of range');
-    expect(text).toContain('## Answers to your requests\n### READ lib.py\nlib.py (1 lines):\n```\nX = 1\n```\n\n### SEARCH X\n1 matching lines in 1 files:\nlib.py:1: X = 1');
+    expect(text).toContain(
+      '## Answers to your requests\n### READ lib.py\nlib.py (1 lines):\n```\nX = 1\n```\n\n### SEARCH X\n1 matching lines in 1 files:\nlib.py:1: X = 1',
+    );
     expect(text).toContain('Fix the problem now');
   });
 
   it('ends with the correction after a reply with no usable edit', () => {
     const correction = 'Your reply had no file edit. Write the path on a line, then a fenced block.';
-    expect(userText({ ...base, correction }).trimEnd().endsWith(correction)).toBe(true);
+    expect(
+      userText({ ...base, correction })
+        .trimEnd()
+        .endsWith(correction),
+    ).toBe(true);
   });
 });
 
@@ -103,7 +121,10 @@ describe('buildCoderPrompt: no replay of the conversation', () => {
       'Attempt 2: edited main.py; check exited 0; Sheriff FAIL: 9 is not prime',
       'Attempt 3: no usable edit.',
     ];
-    const prompt = buildCoderPrompt({ ...base, files: [{ path: 'main.py', content: 'print(2)\n' }], earlierAttempts: history }, new PromptTokenEstimator());
+    const prompt = buildCoderPrompt(
+      { ...base, files: [{ path: 'main.py', content: 'print(2)\n' }], earlierAttempts: history },
+      new PromptTokenEstimator(),
+    );
     const text = prompt.messages.map((m) => m.content).join('\n');
     expect(prompt.messages.some((m) => m.role === 'assistant')).toBe(false);
     expect(text).not.toContain(rawReply);
@@ -169,7 +190,14 @@ describe('buildCoderPrompt: staying under max_prompt_tokens', () => {
   });
 
   it('drops the oldest history lines before the newest', () => {
-    const input: CoderPromptInput = { ...huge, repoMap: 'm'.repeat(2000), toolAnswers: [], files: [], failureTail: 'boom', sheriffFeedback: 'fix it' };
+    const input: CoderPromptInput = {
+      ...huge,
+      repoMap: 'm'.repeat(2000),
+      toolAnswers: [],
+      files: [],
+      failureTail: 'boom',
+      sheriffFeedback: 'fix it',
+    };
     const full = buildCoderPrompt({ ...input, maxPromptTokens: 1_000_000 }, new PromptTokenEstimator());
     // Enough to lose the whole repo map and about a third of the history.
     const prompt = buildCoderPrompt({ ...input, maxPromptTokens: full.estimatedTokens - 600 - 300 }, new PromptTokenEstimator());
@@ -183,7 +211,10 @@ describe('buildCoderPrompt: staying under max_prompt_tokens', () => {
   });
 
   it('keeps the end of the failure output, where the error is', () => {
-    const prompt = buildCoderPrompt({ ...huge, sheriffFeedback: 'Divide by the count, not zero.', maxPromptTokens: 3000 }, new PromptTokenEstimator());
+    const prompt = buildCoderPrompt(
+      { ...huge, sheriffFeedback: 'Divide by the count, not zero.', maxPromptTokens: 3000 },
+      new PromptTokenEstimator(),
+    );
     const text = prompt.messages[1]?.content ?? '';
     expect(prompt.trimmed.map((t) => t.id)).toEqual(['repo-map', 'history', 'read-answers', 'files', 'failure']);
     expect(text).not.toContain('out 1 ');
@@ -197,7 +228,7 @@ describe('buildCoderPrompt: staying under max_prompt_tokens', () => {
     const prompt = buildCoderPrompt({ ...huge, maxPromptTokens: 6000 }, estimator);
     const naive = buildCoderPrompt({ ...huge, maxPromptTokens: 6000 }, new PromptTokenEstimator());
     expect(prompt.estimatedTokens).toBeLessThanOrEqual(6000);
-    expect((prompt.messages[1]?.content.length ?? 0)).toBeGreaterThan(naive.messages[1]?.content.length ?? 0);
+    expect(prompt.messages[1]?.content.length ?? 0).toBeGreaterThan(naive.messages[1]?.content.length ?? 0);
   });
 });
 

@@ -19,13 +19,19 @@ function run(reply: string): { problems: string[]; app: string; files: string[] 
   const parsed = parseCoderReply(reply, { existingFiles: ['app.py'], filesInPlay: ['app.py'] });
   const applied = applyEdits(dir, parsed.edits);
   const problems = [...parsed.rejected, ...applied.failed].map((r) => `${r.path}: ${r.reason}`);
-  const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  const files = fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .sort();
   return { problems, app: fs.readFileSync(path.join(dir, 'app.py'), 'utf8'), files };
 }
 
 describe('a reply never overwrites the file in play with something that is not it', () => {
-  it('another tool\'s marker dialect is not written into the only file in play', () => {
-    const result = run('Here is the change:\n\n```python\napp.py\n<<<<<<< ORIGINAL\n    return path\n=======\n    return path.strip()\n>>>>>>> UPDATED\n```\n');
+  it("another tool's marker dialect is not written into the only file in play", () => {
+    const result = run(
+      'Here is the change:\n\n```python\napp.py\n<<<<<<< ORIGINAL\n    return path\n=======\n    return path.strip()\n>>>>>>> UPDATED\n```\n',
+    );
     expect(result.app).toBe(APP);
     expect(result.problems.join('\n')).toContain('this tool does not read `<<<<<<< ORIGINAL` … `>>>>>>> UPDATED` marker lines');
   });
@@ -33,7 +39,11 @@ describe('a reply never overwrites the file in play with something that is not i
   it('a pathless fragment does not replace the module', () => {
     const result = run('The fix:\n```python\ndef save(path, data):\n    return data.strip()\n```\n');
     expect(result.app).toBe(APP);
-    expect(result.problems).toEqual([expect.stringContaining('app.py: a code block with no path line looks like a fragment of app.py, not the whole file (it lacks load)') as unknown]);
+    expect(result.problems).toEqual([
+      expect.stringContaining(
+        'app.py: a code block with no path line looks like a fragment of app.py, not the whole file (it lacks load)',
+      ) as unknown,
+    ]);
   });
 
   it('a pathless whole-file rewrite of the one file in play is applied', () => {

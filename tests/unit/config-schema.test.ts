@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { agentConfigSchema, defaultConfig, factoryConfigSchema } from '../../src/config/config-schema.js';
 
 describe('defaultConfig', () => {
-  it('has the seed\'s defaults', () => {
+  it("has the seed's defaults", () => {
     const config = defaultConfig();
     expect(config.server).toMatchObject({ model: 'mlx-community/Qwen2.5-Coder-7B-Instruct-4bit', host: '127.0.0.1', port: 8080 });
     expect(config.agent).toMatchObject({

@@ -35,7 +35,13 @@ describe('EventBatcher', () => {
   it('sends at once when full by count or by bytes; an oversized item goes alone', () => {
     const timer = manualTimer();
     const batches: string[][] = [];
-    const batcher = new EventBatcher<string>({ send: (b) => batches.push(b), schedule: timer.schedule, maxItems: 3, maxBytes: 10, sizeOf: (s) => s.length });
+    const batcher = new EventBatcher<string>({
+      send: (b) => batches.push(b),
+      schedule: timer.schedule,
+      maxItems: 3,
+      maxBytes: 10,
+      sizeOf: (s) => s.length,
+    });
     for (const item of ['a', 'b', 'c', 'd']) batcher.push(item);
     expect(batches).toEqual([['a', 'b', 'c']]);
     batcher.push('1234567890'); // 'd' + 10 bytes would pass 10: 'd' leaves first, then the full one

@@ -13,7 +13,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-review-helpers-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 let seq = 0;
-const ev = (body: Record<string, unknown>): SessionEvent => ({ session: 's', seq: ++seq, time: '2026-01-01T00:00:00Z', ...body }) as SessionEvent;
+const ev = (body: Record<string, unknown>): SessionEvent =>
+  ({ session: 's', seq: ++seq, time: '2026-01-01T00:00:00Z', ...body }) as SessionEvent;
 const exec = (attempt: number, exitCode: number | null, timedOut = false): SessionEvent =>
   ev({ type: 'exec.finished', attempt, exitCode, signal: null, timedOut, durationMs: 1, output: '', totalBytes: 0, truncated: false });
 
@@ -49,13 +50,39 @@ describe('taskTitle', () => {
 describe('openCommand', () => {
   const none = (): boolean => false;
   it('opens the worktree with an argument array, never a shell string', () => {
-    expect(openCommand('editor', '/w t', { platform: 'linux', editor: ['code', '--new-window'], found: none })).toEqual({ command: 'code', args: ['--new-window', '/w t'], cwd: '/w t' });
-    expect(openCommand('editor', '/w', { platform: 'linux', editor: null, found: (p) => p === 'code' })).toEqual({ command: 'code', args: ['/w'], cwd: '/w' });
-    expect(openCommand('editor', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({ command: 'open', args: ['-a', 'Visual Studio Code', '/w'], cwd: '/w' });
-    expect(openCommand('files', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({ command: 'open', args: ['/w'], cwd: '/w' });
-    expect(openCommand('files', '/w', { platform: 'linux', editor: null, found: none })).toEqual({ command: 'xdg-open', args: ['/w'], cwd: '/w' });
-    expect(openCommand('terminal', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({ command: 'open', args: ['-a', 'Terminal', '/w'], cwd: '/w' });
-    expect(openCommand('terminal', '/w', { platform: 'linux', editor: null, found: (p) => p === 'x-terminal-emulator' }).command).toBe('x-terminal-emulator');
+    expect(openCommand('editor', '/w t', { platform: 'linux', editor: ['code', '--new-window'], found: none })).toEqual({
+      command: 'code',
+      args: ['--new-window', '/w t'],
+      cwd: '/w t',
+    });
+    expect(openCommand('editor', '/w', { platform: 'linux', editor: null, found: (p) => p === 'code' })).toEqual({
+      command: 'code',
+      args: ['/w'],
+      cwd: '/w',
+    });
+    expect(openCommand('editor', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({
+      command: 'open',
+      args: ['-a', 'Visual Studio Code', '/w'],
+      cwd: '/w',
+    });
+    expect(openCommand('files', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({
+      command: 'open',
+      args: ['/w'],
+      cwd: '/w',
+    });
+    expect(openCommand('files', '/w', { platform: 'linux', editor: null, found: none })).toEqual({
+      command: 'xdg-open',
+      args: ['/w'],
+      cwd: '/w',
+    });
+    expect(openCommand('terminal', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({
+      command: 'open',
+      args: ['-a', 'Terminal', '/w'],
+      cwd: '/w',
+    });
+    expect(openCommand('terminal', '/w', { platform: 'linux', editor: null, found: (p) => p === 'x-terminal-emulator' }).command).toBe(
+      'x-terminal-emulator',
+    );
   });
 });
 

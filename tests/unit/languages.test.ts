@@ -27,7 +27,21 @@ describe('entryFileForLanguage', () => {
 
 describe('isNonCodeLanguage', () => {
   it('marks commands and output, in any case', () => {
-    for (const language of ['bash', 'BASH', 'sh', 'shell', 'zsh', 'console', 'terminal', 'text', 'txt', 'output', 'plaintext', 'log', 'diff']) {
+    for (const language of [
+      'bash',
+      'BASH',
+      'sh',
+      'shell',
+      'zsh',
+      'console',
+      'terminal',
+      'text',
+      'txt',
+      'output',
+      'plaintext',
+      'log',
+      'diff',
+    ]) {
       expect(isNonCodeLanguage(language)).toBe(true);
     }
   });

@@ -81,7 +81,10 @@ timeout: 180
   });
 
   it('loads a minimal task file and a single-string constraint', () => {
-    expect(loadTaskFile(write('t.yaml', 'description: Say hello\nconstraints: Be brief\n'))).toEqual({ description: 'Say hello', constraints: 'Be brief' });
+    expect(loadTaskFile(write('t.yaml', 'description: Say hello\nconstraints: Be brief\n'))).toEqual({
+      description: 'Say hello',
+      constraints: 'Be brief',
+    });
   });
 
   it('accepts a fractional timeout', () => {
@@ -156,7 +159,9 @@ describe('toTaskSpec', () => {
       check: null,
       files: [],
     });
-    expect(toTaskSpec({ description: 'x', name: 'n', constraints: [' a ', '', '  ', 'b'], check: 'make test', files: ['main.py'] })).toEqual({
+    expect(
+      toTaskSpec({ description: 'x', name: 'n', constraints: [' a ', '', '  ', 'b'], check: 'make test', files: ['main.py'] }),
+    ).toEqual({
       name: 'n',
       description: 'x',
       constraints: ['a', 'b'],

@@ -57,7 +57,11 @@ describe('parseCoderReply: whole file after a path line', () => {
     const parsed = parse(`Update \`main.py\` and \`util.py\`:\n${fence('python', CODE)}`);
     expect(parsed.edits).toEqual([]);
     expect(parsed.rejected).toEqual([
-      { path: 'main.py', reason: "the line before a code block names several files (main.py, util.py), so it was not written; put the file's path alone on the line before its block" },
+      {
+        path: 'main.py',
+        reason:
+          "the line before a code block names several files (main.py, util.py), so it was not written; put the file's path alone on the line before its block",
+      },
     ]);
   });
 
@@ -72,8 +76,14 @@ describe('parseCoderReply: whole file after a path line', () => {
   it('reads an extension-less path that exists, or that the task names', () => {
     const context: ParseContext = { existingFiles: ['tmpq7x2k9ab', 'main.py'], filesInPlay: ['tmpq7x2k9ab'] };
     expect(parse(`tmpq7x2k9ab\n${fence('', 'new')}`, context).edits).toEqual([wholeFile('tmpq7x2k9ab', 'new\n')]);
-    expect(parse('tmpq7x2k9ab\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE', context).edits).toEqual([searchReplace('tmpq7x2k9ab', 'old', 'new')]);
-    const task: ParseContext = { existingFiles: ['main.py'], filesInPlay: ['main.py'], taskText: 'Write a shell script named `hello` that prints hi.' };
+    expect(parse('tmpq7x2k9ab\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE', context).edits).toEqual([
+      searchReplace('tmpq7x2k9ab', 'old', 'new'),
+    ]);
+    const task: ParseContext = {
+      existingFiles: ['main.py'],
+      filesInPlay: ['main.py'],
+      taskText: 'Write a shell script named `hello` that prints hi.',
+    };
     expect(parse(`hello\n${fence('sh', 'echo hi')}`, task).edits).toEqual([wholeFile('hello', 'echo hi\n')]);
     // A bare word nobody named is still prose.
     expect(parse(`hello\n${fence('sh', 'echo hi')}`, TWO_PY).edits).toEqual([]);
@@ -131,7 +141,9 @@ describe('parseCoderReply: whole file after a path line', () => {
 
   it('accepts non-ASCII paths', () => {
     expect(parse(`données/é.py\n${fence('python', CODE)}`).edits).toEqual([wholeFile('données/é.py', `${CODE}\n`)]);
-    expect(parse(`**\`docs/naïve café.md\`**\n${fence('markdown', '# Café')}`).edits).toEqual([wholeFile('docs/naïve café.md', '# Café\n')]);
+    expect(parse(`**\`docs/naïve café.md\`**\n${fence('markdown', '# Café')}`).edits).toEqual([
+      wholeFile('docs/naïve café.md', '# Café\n'),
+    ]);
   });
 
   it('normalises ./ and backslashes to a POSIX path relative to the worktree', () => {
@@ -142,7 +154,9 @@ describe('parseCoderReply: whole file after a path line', () => {
   it('takes a block of another language when a path names it', () => {
     expect(parse(`run.sh\n${fence('bash', 'echo hi')}`).edits).toEqual([wholeFile('run.sh', 'echo hi\n')]);
     expect(parse(`\`config.json\`\n${fence('json', '{"a": 1}')}`).edits).toEqual([wholeFile('config.json', '{"a": 1}\n')]);
-    expect(parse(`Makefile\n${fence('make', 'all:\n\tpython main.py')}`).edits).toEqual([wholeFile('Makefile', 'all:\n\tpython main.py\n')]);
+    expect(parse(`Makefile\n${fence('make', 'all:\n\tpython main.py')}`).edits).toEqual([
+      wholeFile('Makefile', 'all:\n\tpython main.py\n'),
+    ]);
   });
 
   it('keeps a markdown file that itself contains a fence when the outer fence is longer', () => {
@@ -210,7 +224,7 @@ describe('parseCoderReply: a single block with no path', () => {
     ['go', 'main.go'],
     ['rust', 'main.rs'],
     ['java', 'Main.java'],
-  ])('uses the language\'s usual entry file (```%s → %s)', (language, file) => {
+  ])("uses the language's usual entry file (```%s → %s)", (language, file) => {
     expect(parse(fence(language, 'x'), EMPTY).edits).toEqual([wholeFile(file, 'x\n')]);
   });
 
@@ -260,7 +274,7 @@ describe('parseCoderReply: SEARCH/REPLACE blocks', () => {
     expect(parse(`**main.py**\n${sr('x = 1', 'x = 2')}`).edits).toEqual([searchReplace('main.py', 'x = 1', 'x = 2')]);
   });
 
-  it('takes the path from the fence\'s info string', () => {
+  it("takes the path from the fence's info string", () => {
     expect(parse(`\`\`\`python main.py\n${sr('x = 1', 'x = 2')}\n\`\`\``).edits).toEqual([searchReplace('main.py', 'x = 1', 'x = 2')]);
   });
 
@@ -312,7 +326,10 @@ describe('parseCoderReply: SEARCH/REPLACE blocks', () => {
 
   it('mixes SEARCH/REPLACE and whole files in one reply', () => {
     const reply = `main.py\n${sr('import x', 'import helper')}\n\nhelper.py\n${fence('python', 'def h():\n    pass')}`;
-    expect(parse(reply).edits).toEqual([searchReplace('main.py', 'import x', 'import helper'), wholeFile('helper.py', 'def h():\n    pass\n')]);
+    expect(parse(reply).edits).toEqual([
+      searchReplace('main.py', 'import x', 'import helper'),
+      wholeFile('helper.py', 'def h():\n    pass\n'),
+    ]);
   });
 
   it('applies no unterminated block and says so', () => {
@@ -354,21 +371,33 @@ describe('parseCoderReply: conflict markers of other dialects are refused', () =
     const parsed = parse(reply, ONE_PY);
     expect(parsed.edits).toEqual([]);
     expect(parsed.rejected).toEqual([
-      { path: 'app.py', reason: `this tool does not read \`${open}\` … \`${close}\` marker lines (not a complete SEARCH/REPLACE block), so nothing was written; ${ourFormat}` },
+      {
+        path: 'app.py',
+        reason: `this tool does not read \`${open}\` … \`${close}\` marker lines (not a complete SEARCH/REPLACE block), so nothing was written; ${ourFormat}`,
+      },
     ]);
   });
 
   it('refuses an unfenced block in another dialect with the same correction', () => {
     const parsed = parse('app.py\n<<<<<<< ORIGINAL\nx = 1\n=======\nx = 2\n>>>>>>> UPDATED\n', ONE_PY);
     expect(parsed.edits).toEqual([]);
-    expect(parsed.rejected).toEqual([{ path: '(no path)', reason: `this tool does not read \`<<<<<<< ORIGINAL … >>>>>>> UPDATED\` blocks, so nothing was written from them; ${ourFormat}` }]);
+    expect(parsed.rejected).toEqual([
+      {
+        path: '(no path)',
+        reason: `this tool does not read \`<<<<<<< ORIGINAL … >>>>>>> UPDATED\` blocks, so nothing was written from them; ${ourFormat}`,
+      },
+    ]);
   });
 
   it('never writes an unfinished block of ours as file content', () => {
     const parsed = parse(`main.py\n${fence('python', '<<<<<<< SEARCH\nx = 1\n=======\nx = 2')}`);
     expect(parsed.edits).toEqual([]);
     expect(parsed.rejected).toEqual([
-      { path: 'main.py', reason: 'a SEARCH/REPLACE block is not complete (it needs a `=======` line and a `>>>>>>> REPLACE` line), so it was not applied; send it again in full' },
+      {
+        path: 'main.py',
+        reason:
+          'a SEARCH/REPLACE block is not complete (it needs a `=======` line and a `>>>>>>> REPLACE` line), so it was not applied; send it again in full',
+      },
     ]);
   });
 
@@ -499,7 +528,13 @@ describe('parseCoderReply: damaged replies', () => {
   });
 
   it('returns nothing for a reply with no code', () => {
-    expect(parse('I am not sure what to do.', EMPTY)).toEqual({ edits: [], readRequests: [], toolRequests: [], rejected: [], toolCallsAsText: false });
+    expect(parse('I am not sure what to do.', EMPTY)).toEqual({
+      edits: [],
+      readRequests: [],
+      toolRequests: [],
+      rejected: [],
+      toolCallsAsText: false,
+    });
     expect(parse('', EMPTY)).toEqual({ edits: [], readRequests: [], toolRequests: [], rejected: [], toolCallsAsText: false });
   });
 });

@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { fitSections, renderSections, type PromptSection, type TrimStyle } from '../../src/agents/prompt-budget.js';
 import { PromptTokenEstimator } from '../../src/agents/token-estimate.js';
 
-const section = (id: string, body: string, priority: number, trim: TrimStyle, title = id): PromptSection => ({ id, title, body, priority, trim });
-const numberedLines = (prefix: string, count: number): string => Array.from({ length: count }, (_, i) => `${prefix} ${i + 1} ${'.'.repeat(40)}`).join('\n');
+const section = (id: string, body: string, priority: number, trim: TrimStyle, title = id): PromptSection => ({
+  id,
+  title,
+  body,
+  priority,
+  trim,
+});
+const numberedLines = (prefix: string, count: number): string =>
+  Array.from({ length: count }, (_, i) => `${prefix} ${i + 1} ${'.'.repeat(40)}`).join('\n');
 
 describe('renderSections', () => {
   it('joins sections with titles and skips empty ones', () => {
@@ -81,7 +88,11 @@ describe('fitSections', () => {
   });
 
   it('drops a section rather than keep a useless sliver of it', () => {
-    const fitted = fitSections([section('task', 't'.repeat(3000), 99, 'keep'), section('files', 'f'.repeat(1000), 1, 'keep-head')], 900, estimator);
+    const fitted = fitSections(
+      [section('task', 't'.repeat(3000), 99, 'keep'), section('files', 'f'.repeat(1000), 1, 'keep-head')],
+      900,
+      estimator,
+    );
     expect(fitted.text).not.toContain('f');
     expect(fitted.trimmed).toEqual([{ id: 'files', fromChars: 1000, toChars: 0 }]);
   });
@@ -96,7 +107,11 @@ describe('fitSections', () => {
 
   it('moves on to the next priority once a section is gone', () => {
     const fitted = fitSections(
-      [section('a', 'a'.repeat(2000), 1, 'drop'), section('b', 'b'.repeat(2000), 2, 'keep-head'), section('c', 'c'.repeat(2000), 3, 'keep-head')],
+      [
+        section('a', 'a'.repeat(2000), 1, 'drop'),
+        section('b', 'b'.repeat(2000), 2, 'keep-head'),
+        section('c', 'c'.repeat(2000), 3, 'keep-head'),
+      ],
       900,
       estimator,
     );

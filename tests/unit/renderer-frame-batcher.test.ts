@@ -4,7 +4,11 @@ import { FrameBatcher } from '../../renderer/src/lib/frame-batcher.js';
 /** A scheduler the test runs by hand: "the next frame" happens when the test says so. */
 function manualFrames() {
   const queue: Array<() => void> = [];
-  return { schedule: (cb: () => void) => void queue.push(cb), frame: () => queue.splice(0).forEach((cb) => cb()), pending: () => queue.length };
+  return {
+    schedule: (cb: () => void) => void queue.push(cb),
+    frame: () => queue.splice(0).forEach((cb) => cb()),
+    pending: () => queue.length,
+  };
 }
 
 describe('FrameBatcher', () => {

@@ -46,7 +46,11 @@ describe('groupByRepo', () => {
 
 describe('sessionTitles', () => {
   it('adds a short id only where titles collide', () => {
-    const titles = sessionTitles([session('fix-it-2601011000-a1b2c3'), session('fix-it-2601011001-d4e5f6', { title: 'fix it ' }), session('other-1', { title: 'Other' })]);
+    const titles = sessionTitles([
+      session('fix-it-2601011000-a1b2c3'),
+      session('fix-it-2601011001-d4e5f6', { title: 'fix it ' }),
+      session('other-1', { title: 'Other' }),
+    ]);
     expect(titles['fix-it-2601011000-a1b2c3']).toEqual({ title: 'Fix it', suffix: 'a1b2c3' });
     expect(titles['fix-it-2601011001-d4e5f6']?.suffix).toBe('d4e5f6');
     expect(titles['other-1']?.suffix).toBeNull();
@@ -69,9 +73,18 @@ describe('cleanupCandidates', () => {
 
 describe('stepOutcome', () => {
   it('says what the check and the Sheriff made of a step', () => {
-    expect(stepOutcome({ check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true })).toMatchObject({ label: 'exit 0 · PASS', tone: 'success' });
-    expect(stepOutcome({ check: { exitCode: 1, timedOut: false }, verdict: 'FAIL', passed: false })).toMatchObject({ label: 'exit 1 · FAIL', tone: 'danger' });
-    expect(stepOutcome({ check: { exitCode: null, timedOut: true }, verdict: null, passed: null })).toMatchObject({ label: 'timed out', tone: 'danger' });
+    expect(stepOutcome({ check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true })).toMatchObject({
+      label: 'exit 0 · PASS',
+      tone: 'success',
+    });
+    expect(stepOutcome({ check: { exitCode: 1, timedOut: false }, verdict: 'FAIL', passed: false })).toMatchObject({
+      label: 'exit 1 · FAIL',
+      tone: 'danger',
+    });
+    expect(stepOutcome({ check: { exitCode: null, timedOut: true }, verdict: null, passed: null })).toMatchObject({
+      label: 'timed out',
+      tone: 'danger',
+    });
     expect(stepOutcome({ check: null, verdict: null, passed: null })).toMatchObject({ label: 'not checked', tone: 'neutral' });
     expect(stepOutcome({ check: { exitCode: 0, timedOut: false }, verdict: 'missing', passed: false }).label).toBe('exit 0 · no verdict');
   });
@@ -90,7 +103,9 @@ describe('merge message', () => {
       session: session('s-1'),
       task: { name: 'x...', description: `${long}\nKeep it small.`, constraints: [], check: 'python3 t.py', files: [] },
       uncommittedNotIncluded: [],
-      commits: [{ step: 1, attempt: 2, sha: 'abcdef1234', files: ['a.py'], check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true }],
+      commits: [
+        { step: 1, attempt: 2, sha: 'abcdef1234', files: ['a.py'], check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true },
+      ],
       dropped: [],
       comments: [],
       lastVerdict: { attempt: 2, verdict: 'PASS', passed: true, feedback: '' },

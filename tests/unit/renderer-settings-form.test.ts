@@ -7,7 +7,8 @@ const defaults = configViewSchema.shape.config.parse({});
 describe('the Settings form', () => {
   it('has a field for every key of factory.yaml', () => {
     const ids = new Set(FIELDS.map((f) => `${f.section}.${f.key}`));
-    for (const [section, values] of Object.entries(defaults)) for (const key of Object.keys(values)) expect(ids).toContain(`${section}.${key}`);
+    for (const [section, values] of Object.entries(defaults))
+      for (const key of Object.keys(values)) expect(ids).toContain(`${section}.${key}`);
   });
 
   it('round-trips the config through the draft with no changes', () => {
@@ -19,7 +20,15 @@ describe('the Settings form', () => {
   });
 
   it('reports each problem on its field, in words, using the core schema', () => {
-    const draft = { ...draftFromConfig(defaults), 'agent.total_token_budget': '0', 'server.port': '70000', 'agent.max_attempts': '2.5', 'agent.temperature': 'hot', 'agent.stagnation_threshold': '1', 'server.model': ' ' };
+    const draft = {
+      ...draftFromConfig(defaults),
+      'agent.total_token_budget': '0',
+      'server.port': '70000',
+      'agent.max_attempts': '2.5',
+      'agent.temperature': 'hot',
+      'agent.stagnation_threshold': '1',
+      'server.model': ' ',
+    };
     const { errors, config } = validateDraft(draft);
     expect(config).toBeNull();
     expect(errors).toEqual({
@@ -33,8 +42,18 @@ describe('the Settings form', () => {
   });
 
   it('patches only what changed, with typed values (lists, nulls, booleans)', () => {
-    const draft = { ...draftFromConfig(defaults), 'agent.max_attempts': '8', 'workspace.include': '.env\n\n config/local.json ', 'server.python': '', 'sandbox.require': true };
-    expect(patchFromDraft(draft, defaults)).toEqual({ agent: { max_attempts: 8 }, workspace: { include: ['.env', 'config/local.json'] }, sandbox: { require: true } });
+    const draft = {
+      ...draftFromConfig(defaults),
+      'agent.max_attempts': '8',
+      'workspace.include': '.env\n\n config/local.json ',
+      'server.python': '',
+      'sandbox.require': true,
+    };
+    expect(patchFromDraft(draft, defaults)).toEqual({
+      agent: { max_attempts: 8 },
+      workspace: { include: ['.env', 'config/local.json'] },
+      sandbox: { require: true },
+    });
   });
 
   it('takes the editor command one argument per line; empty means the default', () => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { matchShortcut, shortcutLabel, shortcuts, type KeyContext, type KeyPress } from '../../renderer/src/lib/shortcuts.js';
 
-const press = (key: string, extra: Partial<KeyPress> = {}): KeyPress => ({ key, metaKey: false, ctrlKey: false, altKey: false, shiftKey: false, inTextField: false, ...extra });
+const press = (key: string, extra: Partial<KeyPress> = {}): KeyPress => ({
+  key,
+  metaKey: false,
+  ctrlKey: false,
+  altKey: false,
+  shiftKey: false,
+  inTextField: false,
+  ...extra,
+});
 const MAC_APP: KeyContext = { mac: true, transport: 'ipc' };
 const LINUX_APP: KeyContext = { mac: false, transport: 'ipc' };
 const MAC_WEB: KeyContext = { mac: true, transport: 'web' };
@@ -21,7 +29,11 @@ describe('shortcuts', () => {
   it('never claims a browser-reserved chord in a browser', () => {
     for (const context of [MAC_WEB, LINUX_WEB]) {
       for (const shortcut of shortcuts(context)) expect(shortcut.chord.mod).toBe(false);
-      expect(shortcuts(context).map((s) => s.label).join(' ')).not.toMatch(/⌘|Ctrl/);
+      expect(
+        shortcuts(context)
+          .map((s) => s.label)
+          .join(' '),
+      ).not.toMatch(/⌘|Ctrl/);
       expect(matchShortcut(press('n', { ctrlKey: true }), context)).toBeNull();
       expect(matchShortcut(press('w', { metaKey: true }), context)).toBeNull();
       expect(matchShortcut(press('n'), context)).toBe('new-session');

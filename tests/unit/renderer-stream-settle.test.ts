@@ -54,7 +54,12 @@ describe('the settled prefix of a streaming reply', () => {
         expect(next.end === 0 || text[next.end - 1] === '\n').toBe(true);
         // The tail stays small: at most MAX_TAIL_CHARS of complete lines, plus its last line, the one
         // still being written (a settle point is always a line start).
-        const longestLine = Math.max(...text.slice(next.end).split('\n').map((l) => l.length));
+        const longestLine = Math.max(
+          ...text
+            .slice(next.end)
+            .split('\n')
+            .map((l) => l.length),
+        );
         expect(text.length - next.end).toBeLessThanOrEqual(MAX_TAIL_CHARS + 2 * (longestLine + 1));
         expectPrefixOf(parseMarkdownBlocks(settledText(text, next)), full);
         scan = next;
@@ -68,7 +73,9 @@ describe('the settled prefix of a streaming reply', () => {
     expect(scanSettled('```py\nx = 1\n```\nafter').end).toBe('```py\nx = 1\n```\n'.length);
     const fence = `\`\`\`py\n${code(FENCE_CHUNK_LINES + 5)}\n`;
     const scan = scanSettled(fence);
-    expect(parseMarkdownBlocks(settledText(fence, scan))).toEqual([{ type: 'fence', lang: 'py', lines: code(FENCE_CHUNK_LINES).split('\n'), closed: false }]);
+    expect(parseMarkdownBlocks(settledText(fence, scan))).toEqual([
+      { type: 'fence', lang: 'py', lines: code(FENCE_CHUNK_LINES).split('\n'), closed: false },
+    ]);
     expect(scan.endInFence).toBe(true);
   });
 });
@@ -79,7 +86,10 @@ describe('the settled transcript', () => {
   const ev = (payload: Record<string, unknown>): SessionEvent => ({ ...payload, ...base, seq: ++seq }) as SessionEvent;
 
   it('keeps its identity while only the open tail grows, and moves on when a block settles', () => {
-    let transcript: Transcript = applyEvents(emptyTranscript('s1'), [ev({ type: 'attempt.started', attempt: 1 }), ev({ type: 'turn.started', attempt: 1, persona: 'coder', estimatedPromptTokens: 10, trimmed: [] })]);
+    let transcript: Transcript = applyEvents(emptyTranscript('s1'), [
+      ev({ type: 'attempt.started', attempt: 1 }),
+      ev({ type: 'turn.started', attempt: 1, persona: 'coder', estimatedPromptTokens: 10, trimmed: [] }),
+    ]);
     let memo: SettleMemo | undefined;
     const step = (text: string): SettleMemo => {
       transcript = applyEvents(transcript, [ev({ type: 'token.delta', attempt: 1, persona: 'coder', text })]);
@@ -98,7 +108,9 @@ describe('the settled transcript', () => {
     const full = transcript.items.at(-1);
     expect(full?.kind === 'turn' && full.streamed).toBe('Hello world.\n\nNext');
 
-    transcript = applyEvents(transcript, [ev({ type: 'turn.finished', attempt: 1, persona: 'coder', content: 'Hello world.\n\nNext', usage: null, durationMs: 5 })]);
+    transcript = applyEvents(transcript, [
+      ev({ type: 'turn.finished', attempt: 1, persona: 'coder', content: 'Hello world.\n\nNext', usage: null, durationMs: 5 }),
+    ]);
     const done = settleTranscript(transcript, memo);
     expect(done.settled.tail).toBeNull();
     expect(done.settled.transcript).toBe(transcript);

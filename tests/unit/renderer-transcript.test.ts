@@ -36,7 +36,22 @@ describe('the transcript reducer', () => {
     const streaming = applyEvents(emptyTranscript('s1'), events);
     expect(turns(streaming)[0]).toMatchObject({ streamed: 'Hello', streaming: true, final: null });
     expect(streaming).toMatchObject({ maxAttempts: 5, tokenBudget: 1000, attempt: 1 });
-    const done = applyEvents(streaming, log([{ type: 'turn.finished', attempt: 1, persona: 'coder', content: 'Hello', usage: { promptTokens: 90, completionTokens: 2 }, durationMs: 5 }], 6));
+    const done = applyEvents(
+      streaming,
+      log(
+        [
+          {
+            type: 'turn.finished',
+            attempt: 1,
+            persona: 'coder',
+            content: 'Hello',
+            usage: { promptTokens: 90, completionTokens: 2 },
+            durationMs: 5,
+          },
+        ],
+        6,
+      ),
+    );
     expect(turns(done)[0]).toMatchObject({ streamed: 'Hello', final: 'Hello', streaming: false });
     expect(done.tokens).toEqual({ prompt: 90, completion: 2 });
   });
@@ -64,9 +79,26 @@ describe('the transcript reducer', () => {
       { type: 'commit', attempt: 1, step: 1, sha: 'b'.repeat(40), files: ['main.py'] },
       { type: 'exec.started', attempt: 1, command: 'python3 main.py', sandbox: 'bwrap' },
       { type: 'exec.output', attempt: 1, stream: 'stdout', chunk: 'ok\n' },
-      { type: 'exec.finished', attempt: 1, exitCode: 0, signal: null, timedOut: false, durationMs: 10, output: 'ok\n', totalBytes: 3, truncated: false },
+      {
+        type: 'exec.finished',
+        attempt: 1,
+        exitCode: 0,
+        signal: null,
+        timedOut: false,
+        durationMs: 10,
+        output: 'ok\n',
+        totalBytes: 3,
+        truncated: false,
+      },
       { type: 'verdict', attempt: 1, verdict: 'PASS', passed: true, feedback: 'fine' },
-      { type: 'session.finished', status: 'passed', reason: 'done', attempts: 1, tokens: { prompt: 10, completion: 20 }, headCommit: 'b'.repeat(40) },
+      {
+        type: 'session.finished',
+        status: 'passed',
+        reason: 'done',
+        attempts: 1,
+        tokens: { prompt: 10, completion: 20 },
+        headCommit: 'b'.repeat(40),
+      },
     ]);
     const whole = applyEvents(emptyTranscript('s1'), events);
     let stepwise = emptyTranscript('s1');
@@ -107,12 +139,36 @@ describe('the transcript reducer', () => {
       ]),
     );
     expect(running.items[0]).toMatchObject({ kind: 'exec', output: 'line 1\nline 2\n', finished: null });
-    const done = applyEvents(running, log([{ type: 'exec.finished', attempt: 1, exitCode: 1, signal: null, timedOut: false, durationMs: 5, output: 'line 1\n…\nline 2\n', totalBytes: 99, truncated: true }], 4));
+    const done = applyEvents(
+      running,
+      log(
+        [
+          {
+            type: 'exec.finished',
+            attempt: 1,
+            exitCode: 1,
+            signal: null,
+            timedOut: false,
+            durationMs: 5,
+            output: 'line 1\n…\nline 2\n',
+            totalBytes: 99,
+            truncated: true,
+          },
+        ],
+        4,
+      ),
+    );
     expect(done.items[0]).toMatchObject({ output: 'line 1\n…\nline 2\n', finished: { exitCode: 1, truncated: true } });
   });
 
   it('turnText prefers the recorded reply', () => {
-    const t = applyEvents(emptyTranscript('s1'), log([{ type: 'token.delta', attempt: 2, persona: 'coder', text: 'x<|im_end|>' }, { type: 'turn.finished', attempt: 2, persona: 'coder', content: 'x', usage: null, durationMs: 1 }]));
+    const t = applyEvents(
+      emptyTranscript('s1'),
+      log([
+        { type: 'token.delta', attempt: 2, persona: 'coder', text: 'x<|im_end|>' },
+        { type: 'turn.finished', attempt: 2, persona: 'coder', content: 'x', usage: null, durationMs: 1 },
+      ]),
+    );
     const turn = turns(t)[0];
     expect(turn !== undefined && turnText(turn)).toBe('x');
   });
@@ -120,7 +176,16 @@ describe('the transcript reducer', () => {
 
 describe('transcript rows', () => {
   const streamOf = (text: string, seq = 1) =>
-    applyEvents(emptyTranscript('s1'), log([{ type: 'turn.started', attempt: 1, persona: 'coder', estimatedPromptTokens: 1, trimmed: [] }, { type: 'token.delta', attempt: 1, persona: 'coder', text }], seq));
+    applyEvents(
+      emptyTranscript('s1'),
+      log(
+        [
+          { type: 'turn.started', attempt: 1, persona: 'coder', estimatedPromptTokens: 1, trimmed: [] },
+          { type: 'token.delta', attempt: 1, persona: 'coder', text },
+        ],
+        seq,
+      ),
+    );
 
   it('cuts a long fence into chunks and titles it with the path line before it', () => {
     const body = Array.from({ length: FENCE_CHUNK_LINES * 2 + 5 }, (_, i) => `line ${i + 1}`).join('\n');
@@ -133,14 +198,19 @@ describe('transcript rows', () => {
       ['src/app.py', false, true, FENCE_CHUNK_LINES * 2 + 1, 5],
     ]);
     // The path line is the fence's title, not a paragraph of its own.
-    expect(rows.filter((r) => r.kind === 'block').map((r) => r.kind === 'block' && r.block)).toEqual([{ type: 'paragraph', text: 'Here:' }]);
+    expect(rows.filter((r) => r.kind === 'block').map((r) => r.kind === 'block' && r.block)).toEqual([
+      { type: 'paragraph', text: 'Here:' },
+    ]);
   });
 
   it('reuses the rows that did not change while a reply grows', () => {
     const cache = new TranscriptRowCache();
     const lines = Array.from({ length: FENCE_CHUNK_LINES + 3 }, (_, i) => `x${i}`).join('\n');
     const before = cache.rows(streamOf(`\`\`\`\n${lines}`));
-    const grown = applyEvents(streamOf(`\`\`\`\n${lines}`), log([{ type: 'token.delta', attempt: 1, persona: 'coder', text: '\nmore' }], 3));
+    const grown = applyEvents(
+      streamOf(`\`\`\`\n${lines}`),
+      log([{ type: 'token.delta', attempt: 1, persona: 'coder', text: '\nmore' }], 3),
+    );
     const after = cache.rows(grown);
     expect(after[1]).toBe(before[1]); // the full first chunk: same object, no re-render
     expect(after[2]).not.toBe(before[2]); // the growing chunk changed
@@ -149,14 +219,14 @@ describe('transcript rows', () => {
 
   it('recognises path lines', () => {
     const p = (text: string) => pathLine({ type: 'paragraph', text });
-    expect([p('main.py'), p('`src/a.ts`'), p('**lib/x.py**:'), p('__init__.py'), p('Makefile/rules'), p('run it'), p('a.py and b.py')]).toEqual([
-      'main.py',
-      'src/a.ts',
-      'lib/x.py',
-      '__init__.py',
-      'Makefile/rules',
-      null,
-      null,
-    ]);
+    expect([
+      p('main.py'),
+      p('`src/a.ts`'),
+      p('**lib/x.py**:'),
+      p('__init__.py'),
+      p('Makefile/rules'),
+      p('run it'),
+      p('a.py and b.py'),
+    ]).toEqual(['main.py', 'src/a.ts', 'lib/x.py', '__init__.py', 'Makefile/rules', null, null]);
   });
 });

@@ -8,7 +8,14 @@ import { validateNewSession } from '../../renderer/src/lib/new-session-form.js';
 import { formatRoute, parseRoute } from '../../renderer/src/lib/route.js';
 import { countByGroup, filterSessions } from '../../renderer/src/lib/session-filter.js';
 
-const change = (path: string, status: FileChange['status'], additions: number | null, deletions: number | null): FileChange => ({ path, oldPath: null, status, additions, deletions, binary: additions === null });
+const change = (path: string, status: FileChange['status'], additions: number | null, deletions: number | null): FileChange => ({
+  path,
+  oldPath: null,
+  status,
+  additions,
+  deletions,
+  binary: additions === null,
+});
 
 function session(over: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -37,8 +44,22 @@ function session(over: Partial<SessionInfo> = {}): SessionInfo {
 
 describe('diff stats', () => {
   it('counts files by status and lines', () => {
-    const files = [change('b.py', 'modified', 3, 1), change('a.py', 'added', 10, 0), change('img.png', 'added', null, null), change('old.py', 'deleted', 0, 7)];
-    expect(summarizeChanges(files)).toEqual({ files: 4, added: 2, modified: 1, deleted: 1, renamed: 0, additions: 13, deletions: 8, binary: 1 });
+    const files = [
+      change('b.py', 'modified', 3, 1),
+      change('a.py', 'added', 10, 0),
+      change('img.png', 'added', null, null),
+      change('old.py', 'deleted', 0, 7),
+    ];
+    expect(summarizeChanges(files)).toEqual({
+      files: 4,
+      added: 2,
+      modified: 1,
+      deleted: 1,
+      renamed: 0,
+      additions: 13,
+      deletions: 8,
+      binary: 1,
+    });
     expect(sortChanges(files).map((f) => f.path)).toEqual(['a.py', 'b.py', 'img.png', 'old.py']);
     expect(statusLetter('renamed')).toBe('R');
   });
@@ -73,7 +94,12 @@ describe('display formats', () => {
 });
 
 describe('session filter', () => {
-  const list = [session({ id: 'a', state: 'running', name: 'Add login' }), session({ id: 'b', state: 'passed' }), session({ id: 'c', state: 'stagnated' }), session({ id: 'd', state: 'merged', branch: 'factory/login-d' })];
+  const list = [
+    session({ id: 'a', state: 'running', name: 'Add login' }),
+    session({ id: 'b', state: 'passed' }),
+    session({ id: 'c', state: 'stagnated' }),
+    session({ id: 'd', state: 'merged', branch: 'factory/login-d' }),
+  ];
   it('groups states and searches names, branches and repos', () => {
     expect(filterSessions(list, 'running', '').map((s) => s.id)).toEqual(['a']);
     expect(filterSessions(list, 'failed', '').map((s) => s.id)).toEqual(['c']);
@@ -110,8 +136,24 @@ describe('memory series', () => {
 });
 
 describe('merge, discard and rollback confirmations', () => {
-  const preview: MergePreview = { canMerge: true, baseBranch: 'main', conflicts: [], blockedBy: [], upToDate: false, files: [change('a.py', 'modified', 1, 1)], message: 'Squash-merges 1 file into main.' };
-  const checkout = (branch: string | null): RepoStatus => ({ path: '/Users/me/code/app', kind: 'repo', root: '/Users/me/code/app', branch, headCommit: 'x', uncommitted: [], message: '' });
+  const preview: MergePreview = {
+    canMerge: true,
+    baseBranch: 'main',
+    conflicts: [],
+    blockedBy: [],
+    upToDate: false,
+    files: [change('a.py', 'modified', 1, 1)],
+    message: 'Squash-merges 1 file into main.',
+  };
+  const checkout = (branch: string | null): RepoStatus => ({
+    path: '/Users/me/code/app',
+    kind: 'repo',
+    root: '/Users/me/code/app',
+    branch,
+    headCommit: 'x',
+    uncommitted: [],
+    message: '',
+  });
 
   it('says which branch gets what, and whether the checkout changes', () => {
     const squash = describeMerge(session(), preview, true, checkout('main'));
@@ -154,7 +196,10 @@ describe('New session validation', () => {
     expect(validateNewSession({ ...fields, description: 'x', folder: '/x' }, notRepo).errors.folder).toBe('/x is not a git repository.');
   });
   it('builds the request: the repo root, optional fields left out', () => {
-    const { request } = validateNewSession({ ...fields, description: '  Add a flag ', folder: '/r/sub', maxAttempts: '3' }, { ...repo, path: '/r/sub' });
+    const { request } = validateNewSession(
+      { ...fields, description: '  Add a flag ', folder: '/r/sub', maxAttempts: '3' },
+      { ...repo, path: '/r/sub' },
+    );
     expect(request).toEqual({ description: 'Add a flag', repo: '/r', check: null, maxAttempts: 3, timeoutSec: undefined });
     expect(validateNewSession({ ...fields, description: 'x' }, null).request?.repo).toBeNull();
   });
@@ -169,6 +214,7 @@ describe('routes', () => {
     expect(parseRoute('#/settings')).toEqual({ view: 'settings' });
     expect(parseRoute('')).toEqual({ view: 'sessions', session: null, tab: 'transcript' });
     expect(parseRoute('#nonsense')).toEqual({ view: 'sessions', session: null, tab: 'transcript' });
-    for (const route of [parseRoute('#sessions/a b/diff'), parseRoute('#memory'), parseRoute('#popover')]) expect(parseRoute(formatRoute(route))).toEqual(route);
+    for (const route of [parseRoute('#sessions/a b/diff'), parseRoute('#memory'), parseRoute('#popover')])
+      expect(parseRoute(formatRoute(route))).toEqual(route);
   });
 });

@@ -31,11 +31,11 @@ describe('inferredRewriteRefusal (a block with no path line over an existing fil
 
   it('refuses a block with fewer than half the lines, even with every definition', () => {
     const current = `def only():\n${'    x = 1\n'.repeat(40)}`;
-    expect(inferredRewriteRefusal('app.py', current, 'def only():\n    return 1\n')).toContain('(it has 2 of the file\'s 41 lines)');
+    expect(inferredRewriteRefusal('app.py', current, 'def only():\n    return 1\n')).toContain("(it has 2 of the file's 41 lines)");
   });
 
   it('judges files of languages without definition patterns by size alone', () => {
     expect(inferredRewriteRefusal('notes.txt', lines(40), lines(20))).toBeUndefined();
-    expect(inferredRewriteRefusal('notes.txt', lines(40), lines(19))).toContain('it has 19 of the file\'s 40 lines');
+    expect(inferredRewriteRefusal('notes.txt', lines(40), lines(19))).toContain("it has 19 of the file's 40 lines");
   });
 });

@@ -16,7 +16,14 @@ import {
   resolveResourceLimits,
   type ResourceReport,
 } from '../../src/sandbox/resource-limits.js';
-import { createRunCgroup, hostPidOfRunCgroup, parseCgroupMounts, parseKeyValues, parseProcCgroup, RUN_CGROUP_PREFIX } from '../../src/sandbox/run-cgroup.js';
+import {
+  createRunCgroup,
+  hostPidOfRunCgroup,
+  parseCgroupMounts,
+  parseKeyValues,
+  parseProcCgroup,
+  RUN_CGROUP_PREFIX,
+} from '../../src/sandbox/run-cgroup.js';
 import { buildUnixSocketFilter } from '../../src/sandbox/seccomp-filter.js';
 
 const GiB = 1024 ** 3;
@@ -78,29 +85,59 @@ describe('limitNotice', () => {
 
 describe('buildLimitPrelude', () => {
   /** Runs the prelude for real: `sh -c PRELUDE sh -c PROBE`. */
-  const run = (prelude: string, probe: string): string => execFileSync('/bin/sh', ['-c', prelude, '/bin/sh', '-c', probe], { encoding: 'utf8' });
+  const run = (prelude: string, probe: string): string =>
+    execFileSync('/bin/sh', ['-c', prelude, '/bin/sh', '-c', probe], { encoding: 'utf8' });
 
   it('sets CPU (soft, hard = soft + grace) and data limits, then execs the program with its arguments', () => {
-    const prelude = buildLimitPrelude({ cgroupProcsFiles: [], cpuSeconds: 7, dataBytes: 512 * 1024 * 1024, maxUserProcesses: null, watchdogFd: null });
+    const prelude = buildLimitPrelude({
+      cgroupProcsFiles: [],
+      cpuSeconds: 7,
+      dataBytes: 512 * 1024 * 1024,
+      maxUserProcesses: null,
+      watchdogFd: null,
+    });
     expect(run(prelude, 'ulimit -S -t; ulimit -H -t; ulimit -S -d; echo "$0"')).toBe('7\n12\n524288\n/bin/sh\n');
   });
 
   it('spells the process limit so that both dash (-p) and bash (-u) understand it', () => {
-    const prelude = buildLimitPrelude({ cgroupProcsFiles: [], cpuSeconds: null, dataBytes: null, maxUserProcesses: 4321, watchdogFd: null });
+    const prelude = buildLimitPrelude({
+      cgroupProcsFiles: [],
+      cpuSeconds: null,
+      dataBytes: null,
+      maxUserProcesses: 4321,
+      watchdogFd: null,
+    });
     expect(prelude).toContain('ulimit -S -u 4321');
     expect(prelude).toContain('ulimit -S -p 4321');
-    const out = execFileSync('/bin/sh', ['-c', `${prelude.replace('exec "$0" "$@"', '')}\nulimit -p 2>/dev/null || ulimit -u`], { encoding: 'utf8' });
+    const out = execFileSync('/bin/sh', ['-c', `${prelude.replace('exec "$0" "$@"', '')}\nulimit -p 2>/dev/null || ulimit -u`], {
+      encoding: 'utf8',
+    });
     expect(out.trim()).toBe('4321');
   });
 
   it('joins every cgroup before anything else, and says so on stderr when it cannot', () => {
     const dir = tempDir();
     const files = [path.join(dir, 'pids procs'), path.join(dir, "it's")];
-    const prelude = buildLimitPrelude({ cgroupProcsFiles: files, cpuSeconds: null, dataBytes: null, maxUserProcesses: null, watchdogFd: null });
+    const prelude = buildLimitPrelude({
+      cgroupProcsFiles: files,
+      cpuSeconds: null,
+      dataBytes: null,
+      maxUserProcesses: null,
+      watchdogFd: null,
+    });
     const pid = run(prelude, 'echo $$').trim();
     for (const file of files) expect(fs.readFileSync(file, 'utf8').trim()).toBe(pid); // the exec'd program is the one that joined
-    const failing = buildLimitPrelude({ cgroupProcsFiles: [path.join(dir, 'missing', 'cgroup.procs')], cpuSeconds: null, dataBytes: null, maxUserProcesses: null, watchdogFd: null });
-    const result = execFileSync('/bin/sh', ['-c', `${failing}`, '/bin/sh', '-c', 'echo ran'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const failing = buildLimitPrelude({
+      cgroupProcsFiles: [path.join(dir, 'missing', 'cgroup.procs')],
+      cpuSeconds: null,
+      dataBytes: null,
+      maxUserProcesses: null,
+      watchdogFd: null,
+    });
+    const result = execFileSync('/bin/sh', ['-c', `${failing}`, '/bin/sh', '-c', 'echo ran'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(result).toBe('ran\n');
   });
 
@@ -108,12 +145,32 @@ describe('buildLimitPrelude', () => {
     const dir = tempDir();
     const input = path.join(dir, 'filter.bin');
     fs.writeFileSync(input, 'FILTER');
-    const prelude = buildLimitPrelude({ cgroupProcsFiles: [], cpuSeconds: null, dataBytes: null, maxUserProcesses: null, watchdogFd: 3, inputFds: [{ fd: 4, file: input }] });
+    const prelude = buildLimitPrelude({
+      cgroupProcsFiles: [],
+      cpuSeconds: null,
+      dataBytes: null,
+      maxUserProcesses: null,
+      watchdogFd: 3,
+      inputFds: [{ fd: 4, file: input }],
+    });
     expect(prelude).toContain('kill -s KILL 0');
     expect(prelude).toMatch(/exec "\$0" "\$@" 3<&- 4<'?\/.*filter\.bin'?$/);
     // Run without the watchdog line: its `kill 0` would hit the test runner's own process group.
-    const withoutWatchdog = prelude.split('\n').filter((line) => !line.includes('kill -s KILL 0')).join('\n');
-    const out = execFileSync('/bin/sh', ['-c', `exec 3</dev/null\n${withoutWatchdog}`, '/bin/sh', '-c', 'cat <&4; (true <&3) 2>/dev/null && echo fd3-open || echo fd3-closed'], { encoding: 'utf8' });
+    const withoutWatchdog = prelude
+      .split('\n')
+      .filter((line) => !line.includes('kill -s KILL 0'))
+      .join('\n');
+    const out = execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        `exec 3</dev/null\n${withoutWatchdog}`,
+        '/bin/sh',
+        '-c',
+        'cat <&4; (true <&3) 2>/dev/null && echo fd3-open || echo fd3-closed',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(out).toBe('FILTERfd3-closed\n');
   });
 
@@ -213,9 +270,10 @@ describe('threadsFromStat', () => {
 
 /** A tiny interpreter for the few classic-BPF instructions the filter uses. */
 function runFilter(program: Buffer, data: { nr: number; arch: number; arg0: number; arg1?: number }): number {
-  const word = (offset: number): number => (offset === 0 ? data.nr : offset === 4 ? data.arch : offset === 16 ? data.arg0 : offset === 24 ? (data.arg1 ?? 0) : 0);
+  const word = (offset: number): number =>
+    offset === 0 ? data.nr : offset === 4 ? data.arch : offset === 16 ? data.arg0 : offset === 24 ? (data.arg1 ?? 0) : 0;
   let acc = 0;
-  for (let pc = 0; pc < program.length / 8; ) {
+  for (let pc = 0; pc < program.length / 8;) {
     const code = program.readUInt16LE(pc * 8);
     const jt = program.readUInt8(pc * 8 + 2);
     const jf = program.readUInt8(pc * 8 + 3);
@@ -239,28 +297,34 @@ describe('buildUnixSocketFilter', () => {
   it.each([
     ['x64', 0xc000003e, 41],
     ['arm64', 0xc00000b7, 198],
-  ] as const)('%s: socket(AF_UNIX) → EPERM, other families and system calls allowed, io_uring → ENOSYS, other ABIs killed', (arch, auditArch, socketNr) => {
-    const filter = buildUnixSocketFilter(arch);
-    if (filter === null) throw new Error('no filter');
-    expect(runFilter(filter, { arch: auditArch, nr: socketNr, arg0: 1 })).toBe(EPERM);
-    expect(runFilter(filter, { arch: auditArch, nr: socketNr, arg0: 2 })).toBe(ALLOW); // AF_INET: the netns confines it
-    expect(runFilter(filter, { arch: auditArch, nr: socketNr, arg0: 10 })).toBe(ALLOW); // AF_INET6
-    expect(runFilter(filter, { arch: auditArch, nr: 425, arg0: 0 })).toBe(ENOSYS);
-    expect(runFilter(filter, { arch: auditArch, nr: 0, arg0: 1 })).toBe(ALLOW);
-    expect(runFilter(filter, { arch: 0x40000003, nr: socketNr, arg0: 1 })).toBe(KILL); // i386 / arm32 compat
-  });
+  ] as const)(
+    '%s: socket(AF_UNIX) → EPERM, other families and system calls allowed, io_uring → ENOSYS, other ABIs killed',
+    (arch, auditArch, socketNr) => {
+      const filter = buildUnixSocketFilter(arch);
+      if (filter === null) throw new Error('no filter');
+      expect(runFilter(filter, { arch: auditArch, nr: socketNr, arg0: 1 })).toBe(EPERM);
+      expect(runFilter(filter, { arch: auditArch, nr: socketNr, arg0: 2 })).toBe(ALLOW); // AF_INET: the netns confines it
+      expect(runFilter(filter, { arch: auditArch, nr: socketNr, arg0: 10 })).toBe(ALLOW); // AF_INET6
+      expect(runFilter(filter, { arch: auditArch, nr: 425, arg0: 0 })).toBe(ENOSYS);
+      expect(runFilter(filter, { arch: auditArch, nr: 0, arg0: 1 })).toBe(ALLOW);
+      expect(runFilter(filter, { arch: 0x40000003, nr: socketNr, arg0: 1 })).toBe(KILL); // i386 / arm32 compat
+    },
+  );
 
   it.each([
     ['x64', 0xc000003e, [248, 249, 250], 16],
     ['arm64', 0xc00000b7, [217, 218, 219], 29],
-  ] as const)('%s: the kernel keyring (add_key, request_key, keyctl) and TIOCSTI/TIOCLINUX ioctls → EPERM, other ioctls allowed', (arch, auditArch, keyring, ioctl) => {
-    const filter = buildUnixSocketFilter(arch);
-    if (filter === null) throw new Error('no filter');
-    for (const nr of keyring) expect(runFilter(filter, { arch: auditArch, nr, arg0: 0 }), String(nr)).toBe(EPERM);
-    expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 0, arg1: 0x5412 })).toBe(EPERM); // TIOCSTI
-    expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 0, arg1: 0x541c })).toBe(EPERM); // TIOCLINUX
-    expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 1, arg1: 0x5401 })).toBe(ALLOW); // TCGETS: isatty() and friends
-  });
+  ] as const)(
+    '%s: the kernel keyring (add_key, request_key, keyctl) and TIOCSTI/TIOCLINUX ioctls → EPERM, other ioctls allowed',
+    (arch, auditArch, keyring, ioctl) => {
+      const filter = buildUnixSocketFilter(arch);
+      if (filter === null) throw new Error('no filter');
+      for (const nr of keyring) expect(runFilter(filter, { arch: auditArch, nr, arg0: 0 }), String(nr)).toBe(EPERM);
+      expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 0, arg1: 0x5412 })).toBe(EPERM); // TIOCSTI
+      expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 0, arg1: 0x541c })).toBe(EPERM); // TIOCLINUX
+      expect(runFilter(filter, { arch: auditArch, nr: ioctl, arg0: 1, arg1: 0x5401 })).toBe(ALLOW); // TCGETS: isatty() and friends
+    },
+  );
 
   it('x64: x32 system calls (bit 30 set) are killed', () => {
     const filter = buildUnixSocketFilter('x64');
@@ -275,6 +339,8 @@ describe('buildUnixSocketFilter', () => {
   it('bwrap gets --seccomp FD before the command when a filter is used', () => {
     const args = buildBwrapArgs({ command: 'true', cwd: '/w', worktree: '/w', tmpDir: '/t', writableDirs: [], hidden: [], seccompFd: 4 });
     expect(args.slice(-7)).toEqual(['--seccomp', '4', '--chdir', '/w', '/bin/sh', '-c', 'true']);
-    expect(buildBwrapArgs({ command: 'true', cwd: '/w', worktree: '/w', tmpDir: '/t', writableDirs: [], hidden: [] })).not.toContain('--seccomp');
+    expect(buildBwrapArgs({ command: 'true', cwd: '/w', worktree: '/w', tmpDir: '/t', writableDirs: [], hidden: [] })).not.toContain(
+      '--seccomp',
+    );
   });
 });

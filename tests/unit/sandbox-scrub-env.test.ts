@@ -99,7 +99,16 @@ describe('scrubEnvironment', () => {
   });
 
   it('recognises credential names case-insensitively', () => {
-    for (const name of ['api_key', 'Slack_Token', 'AWS_PROFILE', 'GCLOUD_PROJECT', 'OPENAI_ORG', 'MY_PASSWD', 'x_credentials', 'HTTP_AUTHORIZATION']) {
+    for (const name of [
+      'api_key',
+      'Slack_Token',
+      'AWS_PROFILE',
+      'GCLOUD_PROJECT',
+      'OPENAI_ORG',
+      'MY_PASSWD',
+      'x_credentials',
+      'HTTP_AUTHORIZATION',
+    ]) {
       expect(isCredentialName(name), name).toBe(true);
     }
     for (const name of ['PATH', 'HOME', 'LANG', 'GIT_AUTHOR_EMAIL', 'PYTHONUNBUFFERED', 'VIRTUAL_ENV']) {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseMeminfo, parseStatPpid, parseStatusRss } from '../../src/server/memory/linux-proc.js';
-import { availableFromVmStat, parsePsParents, parsePsRss, parseTopFootprints, parseTopSize, parseVmStat } from '../../src/server/memory/macos-memory.js';
+import {
+  availableFromVmStat,
+  parsePsParents,
+  parsePsRss,
+  parseTopFootprints,
+  parseTopSize,
+  parseVmStat,
+} from '../../src/server/memory/macos-memory.js';
 import { RingBuffer } from '../../src/server/memory/ring-buffer.js';
 
 const GiB = 1024 ** 3;
@@ -128,12 +135,16 @@ describe('macOS parsers (vm_stat, top, ps)', () => {
 
 describe('Linux /proc parsers', () => {
   it('reads total and available from /proc/meminfo', () => {
-    const text = 'MemTotal:       24683656 kB\nMemFree:        23000000 kB\nMemAvailable:   24029172 kB\nBuffers:            1000 kB\nCached:          500000 kB\n';
+    const text =
+      'MemTotal:       24683656 kB\nMemFree:        23000000 kB\nMemAvailable:   24029172 kB\nBuffers:            1000 kB\nCached:          500000 kB\n';
     expect(parseMeminfo(text)).toEqual({ totalBytes: 24683656 * 1024, availableBytes: 24029172 * 1024 });
   });
 
   it('estimates available on kernels without MemAvailable', () => {
-    expect(parseMeminfo('MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 200 kB\n')).toEqual({ totalBytes: 1000 * 1024, availableBytes: 310 * 1024 });
+    expect(parseMeminfo('MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 200 kB\n')).toEqual({
+      totalBytes: 1000 * 1024,
+      availableBytes: 310 * 1024,
+    });
     expect(parseMeminfo('nothing here')).toBeNull();
   });
 

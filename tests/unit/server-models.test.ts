@@ -22,7 +22,15 @@ afterEach(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const QWEN_7B_CONFIG = { model_type: 'qwen2', hidden_size: 3584, num_hidden_layers: 28, num_attention_heads: 28, num_key_value_heads: 4, intermediate_size: 18944, vocab_size: 152064 };
+const QWEN_7B_CONFIG = {
+  model_type: 'qwen2',
+  hidden_size: 3584,
+  num_hidden_layers: 28,
+  num_attention_heads: 28,
+  num_key_value_heads: 4,
+  intermediate_size: 18944,
+  vocab_size: 152064,
+};
 
 function writeModelFolder(dir: string, weights: Record<string, number>, config: object = QWEN_7B_CONFIG): void {
   fs.mkdirSync(dir, { recursive: true });
@@ -69,7 +77,10 @@ describe('Hugging Face cache', () => {
 
   it('lists cached models with their size on disk and whether they load', () => {
     const cache = path.join(root, 'hub');
-    const snapshot = writeHubRepo(cache, 'mlx-community/Tiny-4bit', { 'config.json': JSON.stringify(QWEN_7B_CONFIG), 'model.safetensors': 3000 });
+    const snapshot = writeHubRepo(cache, 'mlx-community/Tiny-4bit', {
+      'config.json': JSON.stringify(QWEN_7B_CONFIG),
+      'model.safetensors': 3000,
+    });
     writeHubRepo(cache, 'someone/half-downloaded', { 'config.json': '{}' });
     writeHubRepo(cache, 'someone/tokenizer-only', { 'tokenizer.json': '{}' });
     const folder = path.join(root, 'models');
@@ -99,8 +110,16 @@ describe('resolving server.model', () => {
 
   it('keeps a cached repo id as it is (the server finds it offline)', () => {
     const cache = path.join(root, 'hub');
-    const snapshot = writeHubRepo(cache, 'mlx-community/Tiny-4bit', { 'config.json': JSON.stringify(QWEN_7B_CONFIG), 'model.safetensors': 2048 });
-    expect(resolveModel('mlx-community/Tiny-4bit', { cwd: root, env: { HF_HUB_CACHE: cache } })).toMatchObject({ arg: 'mlx-community/Tiny-4bit', dir: snapshot, source: 'hf-cache', weightsBytes: 2048 });
+    const snapshot = writeHubRepo(cache, 'mlx-community/Tiny-4bit', {
+      'config.json': JSON.stringify(QWEN_7B_CONFIG),
+      'model.safetensors': 2048,
+    });
+    expect(resolveModel('mlx-community/Tiny-4bit', { cwd: root, env: { HF_HUB_CACHE: cache } })).toMatchObject({
+      arg: 'mlx-community/Tiny-4bit',
+      dir: snapshot,
+      source: 'hf-cache',
+      weightsBytes: 2048,
+    });
   });
 
   it('explains a missing folder, a folder that is no model, and a repo that is not downloaded', () => {
@@ -118,7 +137,9 @@ describe('resolving server.model', () => {
     expect(fail('./nope').isInputError).toBe(true);
     fs.mkdirSync(path.join(root, 'notamodel'));
     expect(fail('./notamodel').message).toMatch(/no config\.json/);
-    expect(fail('mlx-community/Not-Here').message).toMatch(/not downloaded.*Download it with `mlx-factory models pull mlx-community\/Not-Here` \(or `hf download mlx-community\/Not-Here`\)/s);
+    expect(fail('mlx-community/Not-Here').message).toMatch(
+      /not downloaded.*Download it with `mlx-factory models pull mlx-community\/Not-Here` \(or `hf download mlx-community\/Not-Here`\)/s,
+    );
     expect(fail('what is this').message).toMatch(/neither an existing folder nor a Hugging Face repo id/);
   });
 

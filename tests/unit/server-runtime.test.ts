@@ -17,7 +17,8 @@ afterEach(() => {
 describe('where to look for Python', () => {
   const listDir = (dir: string): string[] => {
     if (dir === '/Users/u/.pyenv/versions') return ['3.9.18', '3.12.1', '3.11.7'];
-    if (dir === '/Users/u/.local/share/uv/python') return ['cpython-3.11.9-macos-aarch64-none', 'cpython-3.13.0-macos-aarch64-none', '.lock'];
+    if (dir === '/Users/u/.local/share/uv/python')
+      return ['cpython-3.11.9-macos-aarch64-none', 'cpython-3.13.0-macos-aarch64-none', '.lock'];
     if (dir === '/Library/Frameworks/Python.framework/Versions') return ['3.12', 'Current'];
     return [];
   };
@@ -39,7 +40,11 @@ describe('where to look for Python', () => {
     expect(paths).toContain('/opt/homebrew/bin/python3');
     // Newest first within pyenv and uv.
     const pyenv = paths.filter((p) => p.includes('.pyenv/versions'));
-    expect(pyenv).toEqual(['/Users/u/.pyenv/versions/3.12.1/bin/python3', '/Users/u/.pyenv/versions/3.11.7/bin/python3', '/Users/u/.pyenv/versions/3.9.18/bin/python3']);
+    expect(pyenv).toEqual([
+      '/Users/u/.pyenv/versions/3.12.1/bin/python3',
+      '/Users/u/.pyenv/versions/3.11.7/bin/python3',
+      '/Users/u/.pyenv/versions/3.9.18/bin/python3',
+    ]);
     const uv = paths.filter((p) => p.includes('/uv/python/'));
     expect(uv[0]).toContain('cpython-3.13.0');
     expect(paths).toContain('/Users/u/miniforge3/bin/python3');
@@ -48,7 +53,14 @@ describe('where to look for Python', () => {
   });
 
   it('looks a bare server.python name up on PATH', () => {
-    const candidates = pythonCandidates({ configPython: 'python3.12', appVenvPython: '/h/venv/bin/python', env: { PATH: '/a:/b' }, homedir: '/h', platform: 'linux', listDir: () => [] });
+    const candidates = pythonCandidates({
+      configPython: 'python3.12',
+      appVenvPython: '/h/venv/bin/python',
+      env: { PATH: '/a:/b' },
+      homedir: '/h',
+      platform: 'linux',
+      listDir: () => [],
+    });
     expect(candidates.slice(0, 2)).toEqual([
       { path: '/a/python3.12', source: 'config' },
       { path: '/b/python3.12', source: 'config' },
@@ -59,7 +71,10 @@ describe('where to look for Python', () => {
     const info = { version: '3.11.7', executable: '/x', prefix: '/x', machine: 'x86_64', mlx: '0.32.4', mlxLm: '0.32.2' };
     expect(judgePython(info, 'linux').verdict).toBe('usable');
     expect(judgePython({ ...info, mlxLm: null }, 'linux').verdict).toBe('no-mlx-lm');
-    expect(judgePython({ ...info, version: '3.9.6', mlx: null, mlxLm: null }, 'linux')).toMatchObject({ verdict: 'too-old', detail: expect.stringMatching(/3\.9\.6 is too old.*3\.11 or newer/) as unknown });
+    expect(judgePython({ ...info, version: '3.9.6', mlx: null, mlxLm: null }, 'linux')).toMatchObject({
+      verdict: 'too-old',
+      detail: expect.stringMatching(/3\.9\.6 is too old.*3\.11 or newer/) as unknown,
+    });
     expect(judgePython(info, 'darwin').verdict).toBe('wrong-arch');
     expect(judgePython({ ...info, machine: 'arm64' }, 'darwin').verdict).toBe('usable');
   });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, decideRestart, DEFAULT_RESTART_POLICY, INITIAL_STATUS, reduceServerStatus, restartsOf, type RestartPolicy, type ServerStatus } from '../../src/server/server-status.js';
+import {
+  canTransition,
+  decideRestart,
+  DEFAULT_RESTART_POLICY,
+  INITIAL_STATUS,
+  reduceServerStatus,
+  restartsOf,
+  type RestartPolicy,
+  type ServerStatus,
+} from '../../src/server/server-status.js';
 
 const policy: RestartPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000, maxFastCrashes: 5, fastCrashWindowMs: 60_000 };
 
@@ -16,8 +25,12 @@ function ready(status: ServerStatus): ServerStatus {
 function crash(status: ServerStatus, uptimeMs: number): { status: ServerStatus; delayMs: number | null } {
   const crashed = reduceServerStatus(status, { type: 'exited', uptimeMs, detail: 'killed', logTail: ['Traceback', 'boom'] }, policy);
   const decision = decideRestart(crashed, uptimeMs, policy);
-  if (!decision.restart) return { status: reduceServerStatus(crashed, { type: 'failed', detail: 'gave up', logTail: crashed.logTail }, policy), delayMs: null };
-  return { status: reduceServerStatus(crashed, { type: 'restart-scheduled', delayMs: decision.delayMs, detail: 'soon' }, policy), delayMs: decision.delayMs };
+  if (!decision.restart)
+    return { status: reduceServerStatus(crashed, { type: 'failed', detail: 'gave up', logTail: crashed.logTail }, policy), delayMs: null };
+  return {
+    status: reduceServerStatus(crashed, { type: 'restart-scheduled', delayMs: decision.delayMs, detail: 'soon' }, policy),
+    delayMs: decision.delayMs,
+  };
 }
 
 describe('server status reducer', () => {
@@ -89,7 +102,11 @@ describe('server status reducer', () => {
 
   it('idle unload goes through stopping to unloaded, and the reload counts as a restart', () => {
     const s = ready(launched());
-    const unloaded = reduceServerStatus(reduceServerStatus(s, { type: 'stopping', detail: '' }, policy), { type: 'unloaded', detail: 'idle' }, policy);
+    const unloaded = reduceServerStatus(
+      reduceServerStatus(s, { type: 'stopping', detail: '' }, policy),
+      { type: 'unloaded', detail: 'idle' },
+      policy,
+    );
     expect(unloaded.state).toBe('unloaded');
     const reloaded = ready(launched(unloaded, 555));
     expect(restartsOf(reloaded)).toBe(1);

@@ -31,8 +31,14 @@ describe('resolveLimits', () => {
   });
 
   it('overrides each limit on its own', () => {
-    expect(resolveLimits(agent, { max_attempts: 3, timeout: 15 }, { maxAttempts: 1 })).toMatchObject({ maxAttempts: 1, executionTimeoutMs: 15_000 });
-    expect(resolveLimits(agent, { max_attempts: 3, timeout: 15 }, { executionTimeoutSec: 2 })).toMatchObject({ maxAttempts: 3, executionTimeoutMs: 2000 });
+    expect(resolveLimits(agent, { max_attempts: 3, timeout: 15 }, { maxAttempts: 1 })).toMatchObject({
+      maxAttempts: 1,
+      executionTimeoutMs: 15_000,
+    });
+    expect(resolveLimits(agent, { max_attempts: 3, timeout: 15 }, { executionTimeoutSec: 2 })).toMatchObject({
+      maxAttempts: 3,
+      executionTimeoutMs: 2000,
+    });
     expect(resolveLimits(agent, { max_attempts: 3 }, { maxAttempts: undefined, executionTimeoutSec: undefined })).toMatchObject({
       maxAttempts: 3,
       executionTimeoutMs: 60_000,
@@ -45,7 +51,14 @@ describe('resolveLimits', () => {
   });
 
   it('carries the other agent settings through, 0 included', () => {
-    const custom = { ...agent, temperature: 0, max_tokens_per_turn: 512, total_token_budget: 9000, stagnation_threshold: 2, max_prompt_tokens: 3000 };
+    const custom = {
+      ...agent,
+      temperature: 0,
+      max_tokens_per_turn: 512,
+      total_token_budget: 9000,
+      stagnation_threshold: 2,
+      max_prompt_tokens: 3000,
+    };
     expect(resolveLimits(custom, {}, {})).toMatchObject({
       temperature: 0,
       maxTokensPerTurn: 512,

@@ -37,14 +37,14 @@ describe('buildSheriffPrompt', () => {
     expect(SHERIFF_SYSTEM_PROMPT).toContain('VERDICT: PASS or VERDICT: FAIL');
   });
 
-  it('gives the task and its constraints (the seed\'s Sheriff never saw them)', () => {
+  it("gives the task and its constraints (the seed's Sheriff never saw them)", () => {
     const text = userText(base);
     expect(text).toContain(TASK.description);
     expect(text).toContain('- Use only the standard library');
     expect(text).toContain('python main.py');
   });
 
-  it('gives this attempt\'s diff, the exit code and the output', () => {
+  it("gives this attempt's diff, the exit code and the output", () => {
     const text = userText(base);
     expect(text).toContain(DIFF.trimEnd());
     expect(text).toContain('The check exited with code 0.');
@@ -69,7 +69,7 @@ describe('buildSheriffPrompt', () => {
     expect(userText(base)).not.toContain('previous reply');
   });
 
-  it('stays under max_prompt_tokens with a huge diff and output, keeping the output\'s end', () => {
+  it("stays under max_prompt_tokens with a huge diff and output, keeping the output's end", () => {
     const diff = Array.from({ length: 2000 }, (_, i) => `+line ${i} ${'d'.repeat(50)}`).join('\n');
     const output = `${Array.from({ length: 2000 }, (_, i) => `out ${i} ${'o'.repeat(50)}`).join('\n')}\nAssertionError: expected 29, got 27`;
     for (const maxPromptTokens of [6000, 2000, 800]) {

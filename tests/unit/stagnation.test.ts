@@ -23,15 +23,21 @@ describe('normaliseErrorLine', () => {
   it('removes paths, line numbers, addresses and timings', () => {
     expect(normaliseErrorLine('  File "/tmp/wt/a-1/main.py", line 12, in <module>')).toBe('File "…", line …, in <module>');
     expect(normaliseErrorLine('    at Object.<anonymous> (/home/me/w/main.js:3:15)')).toBe('at Object.<anonymous> (…:…)');
-    expect(normaliseErrorLine('ValueError: bad node <__main__.Node object at 0x7f3a2b1c0d90>')).toBe('ValueError: bad node <__main__.Node object at 0x…>');
+    expect(normaliseErrorLine('ValueError: bad node <__main__.Node object at 0x7f3a2b1c0d90>')).toBe(
+      'ValueError: bad node <__main__.Node object at 0x…>',
+    );
     expect(normaliseErrorLine('Ran 3 tests in 0.002s')).toBe('Ran 3 tests in …s');
-    expect(normaliseErrorLine('FileNotFoundError: [Errno 2] No such file or directory: \'data/in.txt\'')).toBe(
+    expect(normaliseErrorLine("FileNotFoundError: [Errno 2] No such file or directory: 'data/in.txt'")).toBe(
       "FileNotFoundError: [Errno 2] No such file or directory: '…'",
     );
   });
 
   it('keeps the exception type and message', () => {
-    for (const line of ["NameError: name 'rng' is not defined", 'ZeroDivisionError: division by zero', 'AssertionError: expected 42, got 41']) {
+    for (const line of [
+      "NameError: name 'rng' is not defined",
+      'ZeroDivisionError: division by zero',
+      'AssertionError: expected 42, got 41',
+    ]) {
       expect(normaliseErrorLine(line)).toBe(line);
     }
   });
@@ -44,14 +50,20 @@ describe('normaliseErrorLine', () => {
 describe('failureFingerprint', () => {
   it('is the same for tracebacks that differ only in paths and line numbers', () => {
     const first = pythonTraceback('/tmp/worktrees/r-1/primes-a', [12, 8, 3], "NameError: name 'candidates' is not defined");
-    const second = pythonTraceback('/Users/me/Library/Application Support/MLX Factory/worktrees/r-2/primes-b', [14, 9, 5], "NameError: name 'candidates' is not defined");
+    const second = pythonTraceback(
+      '/Users/me/Library/Application Support/MLX Factory/worktrees/r-2/primes-b',
+      [14, 9, 5],
+      "NameError: name 'candidates' is not defined",
+    );
     expect(failureFingerprint(failure(first))).toBe(failureFingerprint(failure(second)));
   });
 
   it('is the same for crashes that differ only in memory addresses', () => {
     const crash = (address: string, root: string, line: number) =>
       `Fatal Python error: Segmentation fault\n\nCurrent thread ${address} (most recent call first):\n  File "${root}/main.py", line ${line} in <module>`;
-    expect(failureFingerprint(failure(crash('0x00007f8a1c2b3740', '/a', 3)))).toBe(failureFingerprint(failure(crash('0x00007ffe99999999', '/b/c', 9))));
+    expect(failureFingerprint(failure(crash('0x00007f8a1c2b3740', '/a', 3)))).toBe(
+      failureFingerprint(failure(crash('0x00007ffe99999999', '/b/c', 9))),
+    );
   });
 
   it('is the same for Node stack traces from different worktrees', () => {
@@ -61,7 +73,8 @@ describe('failureFingerprint', () => {
   });
 
   it('is the same when only timings differ', () => {
-    const run = (seconds: string) => `FAIL: test_primes (test_main.TestPrimes)\nAssertionError: 9 != 10\n\nRan 1 test in ${seconds}s\n\nFAILED (failures=1)`;
+    const run = (seconds: string) =>
+      `FAIL: test_primes (test_main.TestPrimes)\nAssertionError: 9 != 10\n\nRan 1 test in ${seconds}s\n\nFAILED (failures=1)`;
     expect(failureFingerprint(failure(run('0.001')))).toBe(failureFingerprint(failure(run('0.013'))));
   });
 
@@ -71,7 +84,9 @@ describe('failureFingerprint', () => {
     const c = pythonTraceback('/w', [1, 2, 3], 'TypeError: candidates() missing 1 required positional argument');
     expect(failureFingerprint(failure(a))).not.toBe(failureFingerprint(failure(b)));
     expect(failureFingerprint(failure(a))).not.toBe(failureFingerprint(failure(c)));
-    expect(failureFingerprint(failure('AssertionError: expected 42, got 41'))).not.toBe(failureFingerprint(failure('AssertionError: expected 42, got 40')));
+    expect(failureFingerprint(failure('AssertionError: expected 42, got 41'))).not.toBe(
+      failureFingerprint(failure('AssertionError: expected 42, got 40')),
+    );
   });
 
   it('differs between a timeout and an error exit', () => {
@@ -81,7 +96,9 @@ describe('failureFingerprint', () => {
 
   it('looks only at the last error lines', () => {
     const tail = 'line a\nline b\nline c\nline d\nValueError: x';
-    expect(failureFingerprint(failure(`warming up 1\nwarming up 2\n${tail}`))).toBe(failureFingerprint(failure(`something else entirely\n${tail}\n\n`)));
+    expect(failureFingerprint(failure(`warming up 1\nwarming up 2\n${tail}`))).toBe(
+      failureFingerprint(failure(`something else entirely\n${tail}\n\n`)),
+    );
   });
 
   describe('wrong output with no stderr', () => {
@@ -160,8 +177,16 @@ describe('StagnationDetector', () => {
 
   it('fires on real fingerprints of the same bug from different runs', () => {
     const detector = new StagnationDetector(3);
-    const fired = [[10, 5, 2], [11, 6, 3], [15, 9, 4]].map((lines, i) =>
-      detector.record(failureFingerprint(failure(pythonTraceback(`/tmp/run-${i}`, lines, 'IndexError: list index out of range'), { codeHash: `hash-${i}` }))),
+    const fired = [
+      [10, 5, 2],
+      [11, 6, 3],
+      [15, 9, 4],
+    ].map((lines, i) =>
+      detector.record(
+        failureFingerprint(
+          failure(pythonTraceback(`/tmp/run-${i}`, lines, 'IndexError: list index out of range'), { codeHash: `hash-${i}` }),
+        ),
+      ),
     );
     expect(fired).toEqual([false, false, true]);
   });

@@ -39,7 +39,7 @@ describe('TokenBudget', () => {
     expect(new TokenBudget(1000, 8192).nextMaxTokens(984)).toBe(16);
   });
 
-  it('sums the server\'s real usage, not the estimates', () => {
+  it("sums the server's real usage, not the estimates", () => {
     const budget = new TokenBudget(100_000, 8192);
     budget.charge({ promptTokens: 1234, completionTokens: 567 }, 9999, 'x'.repeat(10_000));
     budget.charge({ promptTokens: 1000, completionTokens: 33 }, 1, '');
@@ -55,7 +55,7 @@ describe('TokenBudget', () => {
     expect(budget.used).toBe(1601);
   });
 
-  it('runs out over a session of turns (the seed\'s budget never triggered)', () => {
+  it("runs out over a session of turns (the seed's budget never triggered)", () => {
     const budget = new TokenBudget(20_000, 8192);
     let turns = 0;
     for (;;) {

@@ -43,9 +43,12 @@ describe('parseToolLine: LIST and non-requests', () => {
     expect(parseToolLine(line)).toEqual(expected);
   });
 
-  it.each(['<<<<<<< SEARCH', 'SEARCH/REPLACE blocks:', 'SEARCH:', 'Read the file', 'Search for it', 'READ', 'Listing: a', 'LISTEN up'])('%j is not a request', (line) => {
-    expect(parseToolLine(line)).toBeUndefined();
-  });
+  it.each(['<<<<<<< SEARCH', 'SEARCH/REPLACE blocks:', 'SEARCH:', 'Read the file', 'Search for it', 'READ', 'Listing: a', 'LISTEN up'])(
+    '%j is not a request',
+    (line) => {
+      expect(parseToolLine(line)).toBeUndefined();
+    },
+  );
 
   it('describes requests as the Coder writes them', () => {
     expect(describeToolRequest({ kind: 'read', path: 'a.py', range: { start: 3, end: 9 } })).toBe('READ a.py 3-9');
@@ -60,9 +63,15 @@ describe('checkToolRequest', () => {
     expect(checkToolRequest({ kind: 'read', path: '../x' })).toEqual({ ok: false, reason: 'the path leaves the worktree' });
     expect(checkToolRequest({ kind: 'list', dir: '.git' })).toEqual({ ok: false, reason: 'files inside .git cannot be edited' });
     expect(checkToolRequest({ kind: 'list', dir: '/etc' }).ok).toBe(false);
-    expect(checkToolRequest({ kind: 'search', pattern: 'x', glob: ':(top)*' })).toEqual({ ok: false, reason: 'a path glob may not start with ":"' });
+    expect(checkToolRequest({ kind: 'search', pattern: 'x', glob: ':(top)*' })).toEqual({
+      ok: false,
+      reason: 'a path glob may not start with ":"',
+    });
     expect(checkToolRequest({ kind: 'search', pattern: 'x', glob: '../*' }).ok).toBe(false);
-    expect(checkToolRequest({ kind: 'search', pattern: 'x', glob: 'src/**/*.py' })).toEqual({ ok: true, request: { kind: 'search', pattern: 'x', glob: 'src/**/*.py' } });
+    expect(checkToolRequest({ kind: 'search', pattern: 'x', glob: 'src/**/*.py' })).toEqual({
+      ok: true,
+      request: { kind: 'search', pattern: 'x', glob: 'src/**/*.py' },
+    });
     expect(checkToolRequest({ kind: 'read', path: '\u2024\u2024/x' }).ok).toBe(false);
   });
 });
@@ -71,7 +80,17 @@ describe('parseCoderReply: tool requests', () => {
   const context = { existingFiles: ['a.py'], filesInPlay: ['a.py'] };
 
   it('collects READ, SEARCH and LIST lines outside code, once each, in order', () => {
-    const reply = ['I need to look around.', 'LIST pkg', 'SEARCH def parse_total *.py', 'READ pkg/mod_1.py 10-40', 'READ a.py', 'LIST pkg', '```text', 'SEARCH inside', '```'].join('\n');
+    const reply = [
+      'I need to look around.',
+      'LIST pkg',
+      'SEARCH def parse_total *.py',
+      'READ pkg/mod_1.py 10-40',
+      'READ a.py',
+      'LIST pkg',
+      '```text',
+      'SEARCH inside',
+      '```',
+    ].join('\n');
     const parsed = parseCoderReply(reply, context);
     expect(parsed.toolRequests).toEqual([
       { kind: 'list', dir: 'pkg' },

@@ -19,18 +19,42 @@ describe('parseMergeTreeOutput', () => {
   });
 
   it('reads conflicted paths and attaches conflict types from the messages, ignoring informational ones', () => {
-    const out = [T, 'f', 'g', '', '1', 'f', 'Auto-merging', 'Auto-merging f\n', '1', 'f', 'CONFLICT (contents)', 'CONFLICT (content): Merge conflict in f\n', '1', 'g', 'CONFLICT (modify/delete)', 'CONFLICT (modify/delete): g deleted in s and modified in main.\n', ''].join('\0');
+    const out = [
+      T,
+      'f',
+      'g',
+      '',
+      '1',
+      'f',
+      'Auto-merging',
+      'Auto-merging f\n',
+      '1',
+      'f',
+      'CONFLICT (contents)',
+      'CONFLICT (content): Merge conflict in f\n',
+      '1',
+      'g',
+      'CONFLICT (modify/delete)',
+      'CONFLICT (modify/delete): g deleted in s and modified in main.\n',
+      '',
+    ].join('\0');
     const result = parseMergeTreeOutput(out, false);
     expect(result.clean).toBe(false);
     expect(result.conflicts).toEqual([
       { path: 'f', kinds: ['CONFLICT (contents)'] },
       { path: 'g', kinds: ['CONFLICT (modify/delete)'] },
     ]);
-    expect(result.messages).toEqual(['Auto-merging f', 'CONFLICT (content): Merge conflict in f', 'CONFLICT (modify/delete): g deleted in s and modified in main.']);
+    expect(result.messages).toEqual([
+      'Auto-merging f',
+      'CONFLICT (content): Merge conflict in f',
+      'CONFLICT (modify/delete): g deleted in s and modified in main.',
+    ]);
   });
 
   it('handles a message naming two paths (a rename) and rejects garbage', () => {
-    const out = [T, 'new', '', '2', 'old', 'new', 'CONFLICT (rename/delete)', 'CONFLICT (rename/delete): old renamed to new\n', ''].join('\0');
+    const out = [T, 'new', '', '2', 'old', 'new', 'CONFLICT (rename/delete)', 'CONFLICT (rename/delete): old renamed to new\n', ''].join(
+      '\0',
+    );
     expect(parseMergeTreeOutput(out, false).conflicts).toEqual([{ path: 'new', kinds: ['CONFLICT (rename/delete)'] }]);
     expect(() => parseMergeTreeOutput('fatal: nope', false)).toThrow(/unexpected/);
   });
@@ -84,9 +108,20 @@ describe('parseRawDiff', () => {
 describe('parseWorktreeList', () => {
   it('reads the main worktree, a linked one, a detached and a prunable one', () => {
     const out = [
-      'worktree /repo', `HEAD ${A}`, 'branch refs/heads/main', '',
-      'worktree /home/wt/s1', `HEAD ${B}`, 'branch refs/heads/factory/s1', 'locked', '',
-      'worktree /tmp/gone', `HEAD ${B}`, 'detached', 'prunable gitdir file points to non-existent location', '',
+      'worktree /repo',
+      `HEAD ${A}`,
+      'branch refs/heads/main',
+      '',
+      'worktree /home/wt/s1',
+      `HEAD ${B}`,
+      'branch refs/heads/factory/s1',
+      'locked',
+      '',
+      'worktree /tmp/gone',
+      `HEAD ${B}`,
+      'detached',
+      'prunable gitdir file points to non-existent location',
+      '',
     ].join('\0');
     expect(parseWorktreeList(out)).toEqual([
       { path: '/repo', head: A, branch: 'refs/heads/main', bare: false, prunable: null, locked: false },
@@ -99,7 +134,13 @@ describe('parseWorktreeList', () => {
 describe('parseCatFileBatch', () => {
   it('splits contents by the sizes in the headers, binary-safe, and reports missing objects', () => {
     const bin = Buffer.from([0, 1, 10, 255]);
-    const out = Buffer.concat([Buffer.from(`${A} blob 4\n`), bin, Buffer.from('\n'), Buffer.from(`${Z} missing\n`), Buffer.from(`${B} blob 3\nhi\n\n`)]);
+    const out = Buffer.concat([
+      Buffer.from(`${A} blob 4\n`),
+      bin,
+      Buffer.from('\n'),
+      Buffer.from(`${Z} missing\n`),
+      Buffer.from(`${B} blob 3\nhi\n\n`),
+    ]);
     const blobs = parseCatFileBatch(out, [A, Z, B]);
     expect(blobs[0]?.content).toEqual(bin);
     expect(blobs[1]?.content).toBeNull();
@@ -112,7 +153,8 @@ describe('parseCatFileBatch', () => {
 
 describe('parseCommitLog and filesNamedIn', () => {
   it('reads commits with the session trailers', () => {
-    const record = (sha: string, parents: string, subject: string, session: string, attempt: string) => [sha, parents, subject, '2026-01-01T00:00:00+00:00', session, attempt, ''].join('\0');
+    const record = (sha: string, parents: string, subject: string, session: string, attempt: string) =>
+      [sha, parents, subject, '2026-01-01T00:00:00+00:00', session, attempt, ''].join('\0');
     const out = `${record(A, Z, 'Attempt 1: edit a', 'sid', '1')}\x1e\n${record(B, A, 'by hand', '', '')}\x1e\n`;
     expect(parseCommitLog(out)).toEqual([
       { sha: A, parents: [Z], subject: 'Attempt 1: edit a', authorDate: '2026-01-01T00:00:00+00:00', session: 'sid', attempt: 1 },
@@ -120,8 +162,9 @@ describe('parseCommitLog and filesNamedIn', () => {
     ]);
   });
 
-  it("reads the files git names when it refuses to overwrite local work", () => {
-    const message = 'error: Your local changes to the following files would be overwritten by merge:\n\ta.txt\n\tdir/b c.txt\nPlease commit your changes or stash them before you merge.\nAborting';
+  it('reads the files git names when it refuses to overwrite local work', () => {
+    const message =
+      'error: Your local changes to the following files would be overwritten by merge:\n\ta.txt\n\tdir/b c.txt\nPlease commit your changes or stash them before you merge.\nAborting';
     expect(filesNamedIn(message)).toEqual(['a.txt', 'dir/b c.txt']);
   });
 });
@@ -130,7 +173,28 @@ describe('isValidBranchName', () => {
   it('accepts ordinary names and refuses what git refuses (and path tricks)', async () => {
     const { isValidBranchName } = await import('../../src/workspace/branch-name.js');
     for (const ok of ['main', 'feature/x-1', 'factory/fix-2601010000-abc', 'release_1.2']) expect(isValidBranchName(ok)).toBe(true);
-    for (const bad of ['', '@', '-x', '../../config', 'a/../b', 'a//b', '/a', 'a/', 'a.lock', '.hidden', 'a b', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[b', 'a\\b', 'x@{1}', 'end.']) {
+    for (const bad of [
+      '',
+      '@',
+      '-x',
+      '../../config',
+      'a/../b',
+      'a//b',
+      '/a',
+      'a/',
+      'a.lock',
+      '.hidden',
+      'a b',
+      'a~1',
+      'a^',
+      'a:b',
+      'a?',
+      'a*',
+      'a[b',
+      'a\\b',
+      'x@{1}',
+      'end.',
+    ]) {
       expect(isValidBranchName(bad), bad).toBe(false);
     }
   });

@@ -42,7 +42,14 @@ describe('include patterns', () => {
 
 describe('copyIncludedFiles', () => {
   it('copies files, folders and glob matches, never overwrites, and reports what matched nothing', () => {
-    const repo = tree({ '.env': 'A=1\n', 'certs/dev.pem': 'pem\n', 'x.local': 'x\n', 'sub/y.local': 'y\n', 'deep/a/b/.env': 'deep\n', 'tracked.txt': 'user edit\n' });
+    const repo = tree({
+      '.env': 'A=1\n',
+      'certs/dev.pem': 'pem\n',
+      'x.local': 'x\n',
+      'sub/y.local': 'y\n',
+      'deep/a/b/.env': 'deep\n',
+      'tracked.txt': 'user edit\n',
+    });
     const worktree = tree({ 'tracked.txt': 'from the base commit\n' });
     const result = copyIncludedFiles(repo, worktree, ['.env', 'certs', '*.local', '**/.env', 'tracked.txt', 'nope', '../escape']);
     expect(result.copied).toEqual(['.env', 'certs', 'deep/a/b/.env', 'x.local']);

@@ -7,7 +7,9 @@ import { rebuildSession } from '../../src/sessions/session-store.js';
 import type { SessionMeta } from '../../src/sessions/session-meta.js';
 
 function log(...payloads: SessionEventPayload[]): SessionEvent[] {
-  return payloads.map((p, i) => ({ ...p, session: 's1', seq: i + 1, time: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z` }) as SessionEvent);
+  return payloads.map(
+    (p, i) => ({ ...p, session: 's1', seq: i + 1, time: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z` }) as SessionEvent,
+  );
 }
 
 const created: SessionEventPayload = {
@@ -21,16 +23,42 @@ const created: SessionEventPayload = {
   uncommittedNotIncluded: [],
   limits: { maxAttempts: 5, executionTimeout: 30, llmTimeout: 120, totalTokenBudget: 1000, maxPromptTokens: 6000 },
 };
-const turn = (attempt: number, persona: 'coder' | 'sheriff', content: string, usage: { promptTokens: number; completionTokens: number } | null): SessionEventPayload[] => [
+const turn = (
+  attempt: number,
+  persona: 'coder' | 'sheriff',
+  content: string,
+  usage: { promptTokens: number; completionTokens: number } | null,
+): SessionEventPayload[] => [
   { type: 'turn.started', attempt, persona, estimatedPromptTokens: 50, trimmed: [] },
   { type: 'turn.finished', attempt, persona, content, usage, durationMs: 10 },
 ];
 const exec = (attempt: number, exitCode: number, output: string): SessionEventPayload => ({
-  type: 'exec.finished', attempt, exitCode, signal: null, timedOut: false, durationMs: 5, output, totalBytes: output.length, truncated: false,
+  type: 'exec.finished',
+  attempt,
+  exitCode,
+  signal: null,
+  timedOut: false,
+  durationMs: 5,
+  output,
+  totalBytes: output.length,
+  truncated: false,
 });
 const meta = (pid: number | null): SessionMeta => ({
-  id: 's1', name: 'T', repo: '/repo', worktree: '/wt', branch: 'factory/t-s1', baseCommit: 'base', baseBranch: 'main', createdAt: '', updatedAt: '',
-  state: 'running', reason: '', attempts: 0, tokens: { prompt: 0, completion: 0 }, headCommit: 'base', pid,
+  id: 's1',
+  name: 'T',
+  repo: '/repo',
+  worktree: '/wt',
+  branch: 'factory/t-s1',
+  baseCommit: 'base',
+  baseBranch: 'main',
+  createdAt: '',
+  updatedAt: '',
+  state: 'running',
+  reason: '',
+  attempts: 0,
+  tokens: { prompt: 0, completion: 0 },
+  headCommit: 'base',
+  pid,
 });
 
 const interruptedRun = log(
@@ -61,10 +89,26 @@ describe('rebuildSession', () => {
     expect(r).toMatchObject({ state: 'failed', attempts: 2, headCommit: 'c1', currentSteps: [1], tokens: { prompt: 5, completion: 6 } });
     expect(r.steps.map((s) => s.step)).toEqual([1, 2, 3]);
     const restored = rebuildSession(
-      log(...events.map(({ session: _s, seq: _q, time: _t, ...p }) => p as SessionEventPayload), { type: 'rollback', toStep: 3, toCommit: 'c3', fromCommit: 'c1', archiveRef: 'r2', wipRef: null }, {
-        type: 'merge', target: 'main', targetBefore: 'm0', targetAfter: 'm1', sessionHead: 'c3', base: 'base', squash: true, files: ['a'], checkout: null, worktreeRemoved: false,
-      }),
-      undefined, 'log', false, () => false,
+      log(
+        ...events.map(({ session: _s, seq: _q, time: _t, ...p }) => p as SessionEventPayload),
+        { type: 'rollback', toStep: 3, toCommit: 'c3', fromCommit: 'c1', archiveRef: 'r2', wipRef: null },
+        {
+          type: 'merge',
+          target: 'main',
+          targetBefore: 'm0',
+          targetAfter: 'm1',
+          sessionHead: 'c3',
+          base: 'base',
+          squash: true,
+          files: ['a'],
+          checkout: null,
+          worktreeRemoved: false,
+        },
+      ),
+      undefined,
+      'log',
+      false,
+      () => false,
     );
     expect(restored).toMatchObject({ state: 'merged', currentSteps: [1, 2, 3], headCommit: 'c3' });
     expect(restored.merges).toHaveLength(1);
@@ -101,9 +145,16 @@ describe('rebuildLoopState', () => {
   });
 
   it('treats an attempt followed by another as done (no usable edit), and notices a pass that was never recorded', () => {
-    const noEdit = log(created, { type: 'attempt.started', attempt: 1 }, ...turn(1, 'coder', 'chat', null), { type: 'attempt.started', attempt: 2 });
+    const noEdit = log(created, { type: 'attempt.started', attempt: 1 }, ...turn(1, 'coder', 'chat', null), {
+      type: 'attempt.started',
+      attempt: 2,
+    });
     expect(rebuildLoopState(noEdit)).toMatchObject({ attemptsDone: 1, history: ['Attempt 1: no usable edit.'] });
-    const passed = log(created, { type: 'attempt.started', attempt: 1 }, { type: 'verdict', attempt: 1, verdict: 'PASS', passed: true, feedback: '' });
+    const passed = log(
+      created,
+      { type: 'attempt.started', attempt: 1 },
+      { type: 'verdict', attempt: 1, verdict: 'PASS', passed: true, feedback: '' },
+    );
     expect(rebuildLoopState(passed)).toMatchObject({ attemptsDone: 1, passedAttempt: 1, history: [] });
   });
 

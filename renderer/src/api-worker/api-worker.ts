@@ -63,7 +63,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   const api = client;
   if (api === null) return;
-  if (message.kind === 'request') void api.request(message.name as RequestName, message.params as never).then((response) => respond(message.id, response));
-  else if (message.kind === 'subscribe') void api.subscribe(message.stream, message.afterSeq).then((response) => respond(message.id, response));
+  if (message.kind === 'request')
+    void api.request(message.name as RequestName, message.params as never).then((response) => respond(message.id, response));
+  else if (message.kind === 'subscribe')
+    void api.subscribe(message.stream, message.afterSeq).then((response) => respond(message.id, response));
   else void api.unsubscribe(message.stream).then((response) => respond(message.id, response));
 };

@@ -10,7 +10,12 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
  * the same contract — requests never reject, each event once and in order — with the socket's
  * per-message work off the main thread.
  */
-export function createWorkerApi(worker: Worker, webSocketUrl: string, credential: Credential | null, onToken: (token: string) => void): FactoryApi {
+export function createWorkerApi(
+  worker: Worker,
+  webSocketUrl: string,
+  credential: Credential | null,
+  onToken: (token: string) => void,
+): FactoryApi {
   const eventListeners = new Set<(event: ApiEvent) => void>();
   const stateListeners = new Set<(state: ConnectionState, error: ApiError | null) => void>();
   const pending = new Map<number, (result: ApiResult<unknown>) => void>();

@@ -23,7 +23,17 @@ export function useGlobalShortcuts(popover: boolean): void {
     const onKey = (event: KeyboardEvent): void => {
       if (event.defaultPrevented) return;
       const typing = inTextField(event.target);
-      const id = matchShortcut({ key: event.key, metaKey: event.metaKey, ctrlKey: event.ctrlKey, altKey: event.altKey, shiftKey: event.shiftKey, inTextField: typing }, context);
+      const id = matchShortcut(
+        {
+          key: event.key,
+          metaKey: event.metaKey,
+          ctrlKey: event.ctrlKey,
+          altKey: event.altKey,
+          shiftKey: event.shiftKey,
+          inTextField: typing,
+        },
+        context,
+      );
       if (id === null) {
         // Escape closes overlays in the desktop app too (where "close" is ⌘W).
         if (event.key === 'Escape') closeOverlay();

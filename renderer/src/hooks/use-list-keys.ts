@@ -4,7 +4,12 @@ import type { KeyboardEvent } from 'react';
  * Arrow keys in a list (sessions, changed files, timeline): ↑/↓ move the selection, Home/End jump,
  * and the newly selected row is scrolled into view. Returns the list's onKeyDown.
  */
-export function useListKeys<T>(items: readonly T[], selectedIndex: number, select: (item: T, index: number) => void, rowId: (index: number) => string) {
+export function useListKeys<T>(
+  items: readonly T[],
+  selectedIndex: number,
+  select: (item: T, index: number) => void,
+  rowId: (index: number) => string,
+) {
   return (event: KeyboardEvent<HTMLElement>): void => {
     if (items.length === 0) return;
     let next = selectedIndex;

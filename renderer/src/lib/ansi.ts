@@ -97,7 +97,15 @@ export function applySgr(style: AnsiStyle, params: string): AnsiStyle {
 }
 
 function sameStyle(a: AnsiStyle, b: AnsiStyle): boolean {
-  return a.fg === b.fg && a.bg === b.bg && a.bold === b.bold && a.dim === b.dim && a.italic === b.italic && a.underline === b.underline && a.inverse === b.inverse;
+  return (
+    a.fg === b.fg &&
+    a.bg === b.bg &&
+    a.bold === b.bold &&
+    a.dim === b.dim &&
+    a.italic === b.italic &&
+    a.underline === b.underline &&
+    a.inverse === b.inverse
+  );
 }
 
 /**
@@ -126,5 +134,7 @@ export function parseAnsi(text: string, start: AnsiStyle = PLAIN): { spans: Ansi
 
 /** The text with every escape sequence removed (for copying and searching). */
 export function stripAnsi(text: string): string {
-  return parseAnsi(text).spans.map((span) => span.text).join('');
+  return parseAnsi(text)
+    .spans.map((span) => span.text)
+    .join('');
 }

@@ -32,7 +32,14 @@ export function summarizeChanges(files: readonly FileChange[]): ChangeSummary {
   return { files: files.length, added, modified, deleted, renamed, additions, deletions, binary };
 }
 
-const LETTERS: Record<FileChange['status'], string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R', copied: 'C', 'type-changed': 'T' };
+const LETTERS: Record<FileChange['status'], string> = {
+  added: 'A',
+  modified: 'M',
+  deleted: 'D',
+  renamed: 'R',
+  copied: 'C',
+  'type-changed': 'T',
+};
 
 export function statusLetter(status: FileChange['status']): string {
   return LETTERS[status];
@@ -53,4 +60,3 @@ export function diffstatBoxes(additions: number | null, deletions: number | null
   const add = Math.round((a / total) * filled);
   return { add, del: filled - add, none: slots - filled };
 }
-

@@ -133,7 +133,8 @@ export function parseInline(text: string): InlinePart[] {
     if (previous?.type === 'text') parts[parts.length - 1] = { type: 'text', text: previous.text + value };
     else parts.push({ type: 'text', text: value });
   };
-  const pattern = /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n]+?)\*\*|__([^_\n]+?)__|\*([^*\s][^*\n]*?)\*|(?<![\w])_([^_\s][^_\n]*?)_(?![\w])|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
+  const pattern =
+    /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n]+?)\*\*|__([^_\n]+?)__|\*([^*\s][^*\n]*?)\*|(?<![\w])_([^_\s][^_\n]*?)_(?![\w])|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     pushText(text.slice(last, match.index));

@@ -10,7 +10,12 @@ import { stepOutcome } from './step-outcome.js';
 const SUBJECT_MAX = 72;
 
 export function commitSubject(task: string): string {
-  const first = task.trim().split('\n')[0]?.trim().replace(/[.…]+$/u, '') ?? '';
+  const first =
+    task
+      .trim()
+      .split('\n')[0]
+      ?.trim()
+      .replace(/[.…]+$/u, '') ?? '';
   if (first.length <= SUBJECT_MAX) return first;
   const cut = first.slice(0, SUBJECT_MAX + 1);
   const space = cut.lastIndexOf(' ');
@@ -31,14 +36,18 @@ export function defaultMergeMessage(session: SessionInfo, detail: SessionDetail 
     lines.push(`Steps (session ${session.id}):`);
     for (const commit of commits) {
       const outcome = stepOutcome(commit);
-      const files = commit.files.length > 3 ? `${commit.files.slice(0, 3).join(', ')} +${commit.files.length - 3}` : commit.files.join(', ');
+      const files =
+        commit.files.length > 3 ? `${commit.files.slice(0, 3).join(', ')} +${commit.files.length - 3}` : commit.files.join(', ');
       lines.push(`- Step ${commit.step} (attempt ${commit.attempt}, ${shortSha(commit.sha)}): ${files || 'no files'} — ${outcome.label}`);
     }
     lines.push('');
   }
   const verdict = detail?.lastVerdict;
   if (session.rolledBackTo !== null) lines.push(`Rolled back to step ${session.rolledBackTo} afterwards: not checked as merged.`);
-  else if (verdict != null) lines.push(`Sheriff: ${verdict.verdict === 'missing' ? 'no verdict' : verdict.verdict} on attempt ${verdict.attempt}${verdict.passed ? ' (passed)' : ''}.`);
+  else if (verdict != null)
+    lines.push(
+      `Sheriff: ${verdict.verdict === 'missing' ? 'no verdict' : verdict.verdict} on attempt ${verdict.attempt}${verdict.passed ? ' (passed)' : ''}.`,
+    );
   if (detail?.task?.check != null && detail.task.check !== '') lines.push(`Check: ${detail.task.check}`);
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -26,12 +26,21 @@ export function describeMerge(session: SessionInfo, preview: MergePreview, squas
       : `Merges ${session.branch} into ${target} with a merge commit, keeping each step commit in ${target}'s history.`,
   );
   if (checkout !== null && checkout.branch === target) {
-    lines.push(`Your checkout at ${checkout.root ?? session.repo} has ${target} checked out: its files are updated to the result. Other uncommitted changes there are left alone; if one of the merged files has uncommitted changes, the merge is refused instead.`);
+    lines.push(
+      `Your checkout at ${checkout.root ?? session.repo} has ${target} checked out: its files are updated to the result. Other uncommitted changes there are left alone; if one of the merged files has uncommitted changes, the merge is refused instead.`,
+    );
   } else {
-    lines.push(`Only the branch ${target} moves; nothing in your checkout at ${session.repo} changes${checkout?.branch != null ? ` (it is on ${checkout.branch})` : ''}.`);
+    lines.push(
+      `Only the branch ${target} moves; nothing in your checkout at ${session.repo} changes${checkout?.branch != null ? ` (it is on ${checkout.branch})` : ''}.`,
+    );
   }
   lines.push(`The session branch ${session.branch} is kept, so later attempts can be merged again.`);
-  return { title: `${squash ? 'Squash-merge' : 'Merge'} into ${target}?`, lines, action: squash ? 'Squash and merge' : 'Merge', destructive: false };
+  return {
+    title: `${squash ? 'Squash-merge' : 'Merge'} into ${target}?`,
+    lines,
+    action: squash ? 'Squash and merge' : 'Merge',
+    destructive: false,
+  };
 }
 
 /** A rollback leaves the branch at a step no check has passed on as it is. */
@@ -84,7 +93,11 @@ export function describeRollback(session: SessionInfo, step: number, sha: string
 export function previewHeadline(preview: MergePreview): { tone: 'success' | 'warning' | 'danger' | 'neutral'; text: string } {
   if (preview.upToDate) return { tone: 'neutral', text: 'Nothing new to merge since the last merge.' };
   if (preview.conflicts.length > 0) return { tone: 'danger', text: `${plural(preview.conflicts.length, 'file')} would conflict.` };
-  if (preview.blockedBy.length > 0) return { tone: 'warning', text: `Uncommitted changes in your checkout block the update (${plural(preview.blockedBy.length, 'file')}).` };
+  if (preview.blockedBy.length > 0)
+    return {
+      tone: 'warning',
+      text: `Uncommitted changes in your checkout block the update (${plural(preview.blockedBy.length, 'file')}).`,
+    };
   if (!preview.canMerge) return { tone: 'warning', text: preview.message };
   return { tone: 'success', text: `Merges cleanly: ${plural(preview.files.length, 'file')}.` };
 }

@@ -39,13 +39,17 @@ function folderProblem(folder: string, status: RepoStatus | null): string | null
   return status.message !== '' ? status.message : `Not a usable git repository (${status.kind}).`;
 }
 
-export function validateNewSession(fields: NewSessionFields, status: RepoStatus | null): { errors: NewSessionErrors; request: NewSessionRequest | null } {
+export function validateNewSession(
+  fields: NewSessionFields,
+  status: RepoStatus | null,
+): { errors: NewSessionErrors; request: NewSessionRequest | null } {
   const errors: NewSessionErrors = {};
   const description = fields.description.trim();
   if (description === '') errors.description = 'Say what the Coder should do.';
   else if (description.length > 20_000) errors.description = 'Keep the task under 20,000 characters.';
   const folder = fields.folder.trim();
-  if (folder !== '' && !folder.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(folder)) errors.folder = 'Use the folder’s full path (starting with /).';
+  if (folder !== '' && !folder.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(folder))
+    errors.folder = 'Use the folder’s full path (starting with /).';
   else {
     const problem = folderProblem(folder, status);
     if (problem !== null) errors.folder = problem;
@@ -59,6 +63,12 @@ export function validateNewSession(fields: NewSessionFields, status: RepoStatus 
   if (Object.keys(errors).length > 0) return { errors, request: null };
   return {
     errors,
-    request: { description, repo: folder === '' ? null : (status?.root ?? folder), check: check === '' ? null : check, maxAttempts: attempts.value, timeoutSec: timeout.value },
+    request: {
+      description,
+      repo: folder === '' ? null : (status?.root ?? folder),
+      check: check === '' ? null : check,
+      maxAttempts: attempts.value,
+      timeoutSec: timeout.value,
+    },
   };
 }

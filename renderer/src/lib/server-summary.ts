@@ -15,8 +15,10 @@ function isServerRunning(status: ServerStatus | null): boolean {
 
 export function serverMemory(status: ServerStatus | null, sample: MemorySample | null): { text: string; bytes: number; measured: boolean } {
   const measured = sample?.server ?? null;
-  if (measured !== null && (status === null || isServerRunning(status))) return { text: formatBytes(measured.bytes), bytes: measured.bytes, measured: true };
-  if (isServerRunning(status)) return { text: status?.owned === false ? 'external, not measured' : 'not measured yet', bytes: 0, measured: false };
+  if (measured !== null && (status === null || isServerRunning(status)))
+    return { text: formatBytes(measured.bytes), bytes: measured.bytes, measured: true };
+  if (isServerRunning(status))
+    return { text: status?.owned === false ? 'external, not measured' : 'not measured yet', bytes: 0, measured: false };
   if (status === null && sample === null) return { text: '—', bytes: 0, measured: false };
   return { text: 'not running', bytes: 0, measured: false };
 }

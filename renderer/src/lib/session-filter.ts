@@ -31,7 +31,10 @@ export function groupOf(state: SessionState): Exclude<SessionGroup, 'all'> {
 }
 
 export function filterSessions(sessions: readonly SessionInfo[], group: SessionGroup, query: string): SessionInfo[] {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   return sessions.filter((session) => {
     if (group !== 'all' && groupOf(session.state) !== group) return false;
     if (words.length === 0) return true;

@@ -44,7 +44,8 @@ export function sessionTitles(sessions: readonly SessionInfo[]): Record<string, 
   const key = (s: SessionInfo): string => s.title.trim().toLowerCase();
   for (const session of sessions) count.set(key(session), (count.get(key(session)) ?? 0) + 1);
   const titles: Record<string, { title: string; suffix: string | null }> = {};
-  for (const session of sessions) titles[session.id] = { title: session.title, suffix: (count.get(key(session)) ?? 0) > 1 ? shortId(session.id) : null };
+  for (const session of sessions)
+    titles[session.id] = { title: session.title, suffix: (count.get(key(session)) ?? 0) > 1 ? shortId(session.id) : null };
   return titles;
 }
 

@@ -26,28 +26,140 @@ export const SECTION_TITLES: Record<Section, string> = {
 };
 
 export const FIELDS: readonly FieldSpec[] = [
-  { section: 'server', key: 'url', label: 'Server URL', kind: 'optional-text', help: 'An OpenAI-compatible server (LM Studio, vLLM, mlx_lm.server on another Mac), e.g. http://192.168.1.20:8080.' },
-  { section: 'server', key: 'api_key_env', label: 'API key variable', kind: 'optional-text', help: 'The NAME of an environment variable holding its API key (on a Mac, or a keychain item of that name). Empty: no key.' },
+  {
+    section: 'server',
+    key: 'url',
+    label: 'Server URL',
+    kind: 'optional-text',
+    help: 'An OpenAI-compatible server (LM Studio, vLLM, mlx_lm.server on another Mac), e.g. http://192.168.1.20:8080.',
+  },
+  {
+    section: 'server',
+    key: 'api_key_env',
+    label: 'API key variable',
+    kind: 'optional-text',
+    help: 'The NAME of an environment variable holding its API key (on a Mac, or a keychain item of that name). Empty: no key.',
+  },
   { section: 'server', key: 'model', label: 'Model', kind: 'text', help: 'A Hugging Face id or a local folder, served by mlx_lm.server.' },
   { section: 'server', key: 'host', label: 'Host', kind: 'text', help: 'Where the server listens (127.0.0.1 keeps it on this Mac).' },
   { section: 'server', key: 'port', label: 'Port', kind: 'int', help: 'Preferred port; the next free one is used if it is taken.' },
-  { section: 'server', key: 'python', label: 'Python', kind: 'optional-text', help: 'A python with mlx-lm. Empty: the app’s own runtime, then PATH.' },
-  { section: 'server', key: 'idle_unload_minutes', label: 'Unload when idle', kind: 'number', unit: 'min', help: 'Stop the server after this long without requests (0 = never).' },
-  { section: 'agent', key: 'max_attempts', label: 'Max attempts', kind: 'int', help: 'Coder → check → Sheriff rounds before a session gives up.' },
-  { section: 'agent', key: 'execution_timeout', label: 'Check timeout', kind: 'number', unit: 's', help: 'A check running longer is killed with its whole process tree.' },
-  { section: 'agent', key: 'llm_timeout', label: 'Model timeout', kind: 'number', unit: 's', help: 'A model turn taking longer is aborted.' },
-  { section: 'agent', key: 'max_tokens_per_turn', label: 'Max tokens per turn', kind: 'int', help: 'The longest reply a turn may produce.' },
-  { section: 'agent', key: 'total_token_budget', label: 'Token budget', kind: 'int', help: 'Prompt + completion tokens a session may spend in total.' },
+  {
+    section: 'server',
+    key: 'python',
+    label: 'Python',
+    kind: 'optional-text',
+    help: 'A python with mlx-lm. Empty: the app’s own runtime, then PATH.',
+  },
+  {
+    section: 'server',
+    key: 'idle_unload_minutes',
+    label: 'Unload when idle',
+    kind: 'number',
+    unit: 'min',
+    help: 'Stop the server after this long without requests (0 = never).',
+  },
+  {
+    section: 'agent',
+    key: 'max_attempts',
+    label: 'Max attempts',
+    kind: 'int',
+    help: 'Coder → check → Sheriff rounds before a session gives up.',
+  },
+  {
+    section: 'agent',
+    key: 'execution_timeout',
+    label: 'Check timeout',
+    kind: 'number',
+    unit: 's',
+    help: 'A check running longer is killed with its whole process tree.',
+  },
+  {
+    section: 'agent',
+    key: 'llm_timeout',
+    label: 'Model timeout',
+    kind: 'number',
+    unit: 's',
+    help: 'A model turn taking longer is aborted.',
+  },
+  {
+    section: 'agent',
+    key: 'max_tokens_per_turn',
+    label: 'Max tokens per turn',
+    kind: 'int',
+    help: 'The longest reply a turn may produce.',
+  },
+  {
+    section: 'agent',
+    key: 'total_token_budget',
+    label: 'Token budget',
+    kind: 'int',
+    help: 'Prompt + completion tokens a session may spend in total.',
+  },
   { section: 'agent', key: 'temperature', label: 'Temperature', kind: 'number', help: '0 is deterministic; up to 2.' },
-  { section: 'agent', key: 'stagnation_threshold', label: 'Stagnation threshold', kind: 'int', help: 'Stop after the same failure this many times in a row (≥ 2).' },
-  { section: 'agent', key: 'max_prompt_tokens', label: 'Max prompt tokens', kind: 'int', help: 'Each prompt is kept under this (small models degrade past 8–12k).' },
-  { section: 'agent', key: 'llm_concurrency', label: 'Parallel model turns', kind: 'int', help: 'Turns of different sessions the server handles at once.' },
-  { section: 'workspace', key: 'setup', label: 'Setup command', kind: 'optional-text', help: 'Run in each new worktree (e.g. npm ci). Empty: none.' },
-  { section: 'workspace', key: 'include', label: 'Copy ignored files', kind: 'list', help: 'One path per line (e.g. .env), copied into each new worktree.' },
-  { section: 'workspace', key: 'editor', label: 'Editor command', kind: 'optional-list', help: '“Open in editor”: the program and its arguments, one per line; the worktree is added last. Empty: code (or Visual Studio Code via open -a).' },
-  { section: 'sandbox', key: 'require', label: 'Require a sandbox', kind: 'bool', help: 'Refuse to run checks where no OS sandbox is available.' },
-  { section: 'sandbox', key: 'max_memory_mb', label: 'Check memory limit', kind: 'optional-int', unit: 'MB', help: 'Memory a check may use. Empty: 4 GB or half the RAM, whichever is less.' },
-  { section: 'sandbox', key: 'max_processes', label: 'Check process limit', kind: 'int', help: 'Processes and threads a check may run at once.' },
+  {
+    section: 'agent',
+    key: 'stagnation_threshold',
+    label: 'Stagnation threshold',
+    kind: 'int',
+    help: 'Stop after the same failure this many times in a row (≥ 2).',
+  },
+  {
+    section: 'agent',
+    key: 'max_prompt_tokens',
+    label: 'Max prompt tokens',
+    kind: 'int',
+    help: 'Each prompt is kept under this (small models degrade past 8–12k).',
+  },
+  {
+    section: 'agent',
+    key: 'llm_concurrency',
+    label: 'Parallel model turns',
+    kind: 'int',
+    help: 'Turns of different sessions the server handles at once.',
+  },
+  {
+    section: 'workspace',
+    key: 'setup',
+    label: 'Setup command',
+    kind: 'optional-text',
+    help: 'Run in each new worktree (e.g. npm ci). Empty: none.',
+  },
+  {
+    section: 'workspace',
+    key: 'include',
+    label: 'Copy ignored files',
+    kind: 'list',
+    help: 'One path per line (e.g. .env), copied into each new worktree.',
+  },
+  {
+    section: 'workspace',
+    key: 'editor',
+    label: 'Editor command',
+    kind: 'optional-list',
+    help: '“Open in editor”: the program and its arguments, one per line; the worktree is added last. Empty: code (or Visual Studio Code via open -a).',
+  },
+  {
+    section: 'sandbox',
+    key: 'require',
+    label: 'Require a sandbox',
+    kind: 'bool',
+    help: 'Refuse to run checks where no OS sandbox is available.',
+  },
+  {
+    section: 'sandbox',
+    key: 'max_memory_mb',
+    label: 'Check memory limit',
+    kind: 'optional-int',
+    unit: 'MB',
+    help: 'Memory a check may use. Empty: 4 GB or half the RAM, whichever is less.',
+  },
+  {
+    section: 'sandbox',
+    key: 'max_processes',
+    label: 'Check process limit',
+    kind: 'int',
+    help: 'Processes and threads a check may run at once.',
+  },
 ];
 
 export const fieldId = (field: Pick<FieldSpec, 'section' | 'key'>): string => `${field.section}.${field.key}`;
@@ -82,9 +194,18 @@ function typedValue(field: FieldSpec, raw: DraftValue): { ok: true; value: Typed
     case 'optional-text':
       return { ok: true, value: text === '' ? null : text };
     case 'list':
-      return { ok: true, value: text.split('\n').map((l) => l.trim()).filter((l) => l !== '') };
+      return {
+        ok: true,
+        value: text
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== ''),
+      };
     case 'optional-list': {
-      const items = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const items = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
       return { ok: true, value: items.length === 0 ? null : items };
     }
     case 'int':
@@ -129,7 +250,13 @@ function humanIssue(message: string): string {
   const bound = /expected \w+ to be (>=|>|<=|<)\s*(-?[\d.]+)/.exec(message);
   if (bound !== null) {
     const [, op, n] = bound;
-    return op === '>=' ? `Must be at least ${n}.` : op === '>' ? `Must be more than ${n}.` : op === '<=' ? `Must be at most ${n}.` : `Must be less than ${n}.`;
+    return op === '>='
+      ? `Must be at least ${n}.`
+      : op === '>'
+        ? `Must be more than ${n}.`
+        : op === '<='
+          ? `Must be at most ${n}.`
+          : `Must be less than ${n}.`;
   }
   return message.endsWith('.') ? message : `${message}.`;
 }

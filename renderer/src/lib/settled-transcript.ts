@@ -37,21 +37,46 @@ export function settleTranscript(transcript: Transcript, previous: SettleMemo | 
     return { settled, turnId: null, retries: 0, scan: UNSCANNED };
   }
   // The same stream as last time continues its scan; a retry restarts the text, so the scan too.
-  const continues = previous !== undefined && previous.turnId === last.id && previous.retries === last.retries.length && previous.scan.scanned <= last.streamed.length;
+  const continues =
+    previous !== undefined &&
+    previous.turnId === last.id &&
+    previous.retries === last.retries.length &&
+    previous.scan.scanned <= last.streamed.length;
   const scan = scanSettled(last.streamed, continues ? previous.scan : UNSCANNED);
   const previousTurn = continues ? previous.settled.transcript.items.at(-1) : undefined;
   const turn: TurnItem =
-    previousTurn?.kind === 'turn' && previous?.scan.end === scan.end && sameTurnApartFromText(previousTurn, last) ? previousTurn : { ...last, streamed: settledText(last.streamed, scan) };
+    previousTurn?.kind === 'turn' && previous?.scan.end === scan.end && sameTurnApartFromText(previousTurn, last)
+      ? previousTurn
+      : { ...last, streamed: settledText(last.streamed, scan) };
   const before = transcript.items.slice(0, -1);
-  const tail: StreamTailInfo = { session: transcript.session, turnId: last.id, from: scan.end, code: scan.endInFence, persona: last.persona };
-  if (previous !== undefined && continues && turn === previousTurn && sameItems(previous.settled.transcript, before) && sameState(previous.settled.transcript, transcript)) {
+  const tail: StreamTailInfo = {
+    session: transcript.session,
+    turnId: last.id,
+    from: scan.end,
+    code: scan.endInFence,
+    persona: last.persona,
+  };
+  if (
+    previous !== undefined &&
+    continues &&
+    turn === previousTurn &&
+    sameItems(previous.settled.transcript, before) &&
+    sameState(previous.settled.transcript, transcript)
+  ) {
     return { settled: previous.settled, turnId: last.id, retries: last.retries.length, scan }; // same end, so the same tail
   }
-  return { settled: { transcript: { ...transcript, items: [...before, turn] }, tail }, turnId: last.id, retries: last.retries.length, scan };
+  return {
+    settled: { transcript: { ...transcript, items: [...before, turn] }, tail },
+    turnId: last.id,
+    retries: last.retries.length,
+    scan,
+  };
 }
 
 function sameTurnApartFromText(a: TurnItem, b: TurnItem): boolean {
-  return a.id === b.id && a.streaming === b.streaming && a.retries.length === b.retries.length && a.usage === b.usage && a.final === b.final;
+  return (
+    a.id === b.id && a.streaming === b.streaming && a.retries.length === b.retries.length && a.usage === b.usage && a.final === b.final
+  );
 }
 
 /** The items before the streaming turn are the same objects (the reducer keeps unchanged items). */
@@ -64,5 +89,12 @@ function sameItems(settled: Transcript, before: Transcript['items']): boolean {
 
 /** What the header and the rows read besides the items (lastSeq and ignored change with every event). */
 function sameState(a: Transcript, b: Transcript): boolean {
-  return a.attempt === b.attempt && a.maxAttempts === b.maxAttempts && a.tokenBudget === b.tokenBudget && a.tokens === b.tokens && a.outcome === b.outcome && a.queued === b.queued;
+  return (
+    a.attempt === b.attempt &&
+    a.maxAttempts === b.maxAttempts &&
+    a.tokenBudget === b.tokenBudget &&
+    a.tokens === b.tokens &&
+    a.outcome === b.outcome &&
+    a.queued === b.queued
+  );
 }

@@ -108,7 +108,19 @@ export interface Transcript {
 }
 
 export function emptyTranscript(session: string): Transcript {
-  return { session, items: [], lastSeq: 0, attempt: 0, maxAttempts: null, tokenBudget: null, tokens: { prompt: 0, completion: 0 }, tokenCount: emptyTokenCount(), outcome: null, queued: null, ignored: 0 };
+  return {
+    session,
+    items: [],
+    lastSeq: 0,
+    attempt: 0,
+    maxAttempts: null,
+    tokenBudget: null,
+    tokens: { prompt: 0, completion: 0 },
+    tokenCount: emptyTokenCount(),
+    outcome: null,
+    queued: null,
+    ignored: 0,
+  };
 }
 
 /** Mutable working copy of one reduction (the items array is copied once per batch). */
@@ -143,7 +155,20 @@ function note(event: SessionEvent, tone: NoteItem['tone'], text: string, detail:
 }
 
 function newTurn(event: SessionEvent, attempt: number, persona: Persona, estimatedPromptTokens: number): TurnItem {
-  return { kind: 'turn', id: `t${event.seq}`, attempt, persona, streamed: '', final: null, streaming: true, usage: null, durationMs: null, estimatedPromptTokens, retries: [], version: 0 };
+  return {
+    kind: 'turn',
+    id: `t${event.seq}`,
+    attempt,
+    persona,
+    streamed: '',
+    final: null,
+    streaming: true,
+    usage: null,
+    durationMs: null,
+    estimatedPromptTokens,
+    retries: [],
+    version: 0,
+  };
 }
 
 function updateTurn(draft: Draft, event: SessionEvent, attempt: number, persona: Persona, change: (turn: TurnItem) => TurnItem): void {
@@ -187,24 +212,56 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       return;
     case 'turn.retry':
       // The stream restarts: what was streamed so far is superseded by the retry's tokens.
-      updateTurn(draft, event, event.attempt, event.persona, (turn) => ({ ...turn, streamed: '', retries: [...turn.retries, event.reason] }));
+      updateTurn(draft, event, event.attempt, event.persona, (turn) => ({
+        ...turn,
+        streamed: '',
+        retries: [...turn.retries, event.reason],
+      }));
       return;
     case 'turn.finished': {
-      updateTurn(draft, event, event.attempt, event.persona, (turn) => ({ ...turn, final: event.content, streaming: false, usage: event.usage, durationMs: event.durationMs }));
+      updateTurn(draft, event, event.attempt, event.persona, (turn) => ({
+        ...turn,
+        final: event.content,
+        streaming: false,
+        usage: event.usage,
+        durationMs: event.durationMs,
+      }));
       draft.openTurns.delete(turnKey(event.attempt, event.persona));
       return;
     }
     case 'edit.rejected':
-      items.push(note(event, 'warn', `The reply had no usable edit; the Coder was asked again.`, [...event.reasons, '', event.correction].join('\n').trim()));
+      items.push(
+        note(
+          event,
+          'warn',
+          `The reply had no usable edit; the Coder was asked again.`,
+          [...event.reasons, '', event.correction].join('\n').trim(),
+        ),
+      );
       return;
     case 'read.answered':
-      items.push(note(event, 'info', `Answered the Coder's ${event.paths.length === 1 ? 'request' : `${event.paths.length} requests`}: ${event.paths.join('; ')}`));
+      items.push(
+        note(
+          event,
+          'info',
+          `Answered the Coder's ${event.paths.length === 1 ? 'request' : `${event.paths.length} requests`}: ${event.paths.join('; ')}`,
+        ),
+      );
       return;
     case 'commit':
       items.push({ kind: 'commit', id: `c${event.seq}`, attempt: event.attempt, step: event.step, sha: event.sha, files: event.files });
       return;
     case 'exec.started':
-      items.push({ kind: 'exec', id: `e${event.seq}`, attempt: event.attempt, command: event.command, sandbox: event.sandbox, output: '', finished: null, version: 0 });
+      items.push({
+        kind: 'exec',
+        id: `e${event.seq}`,
+        attempt: event.attempt,
+        command: event.command,
+        sandbox: event.sandbox,
+        output: '',
+        finished: null,
+        version: 0,
+      });
       draft.openExec.set(event.attempt, items.length - 1);
       return;
     case 'exec.output': {
@@ -217,25 +274,59 @@ function applyOne(draft: Draft, event: SessionEvent): void {
     case 'exec.finished': {
       let index = draft.openExec.get(event.attempt);
       if (index === undefined) {
-        items.push({ kind: 'exec', id: `e${event.seq}`, attempt: event.attempt, command: '', sandbox: '', output: '', finished: null, version: 0 });
+        items.push({
+          kind: 'exec',
+          id: `e${event.seq}`,
+          attempt: event.attempt,
+          command: '',
+          sandbox: '',
+          output: '',
+          finished: null,
+          version: 0,
+        });
         index = items.length - 1;
       }
       const exec = items[index] as ExecItem;
       const { exitCode, signal, timedOut, durationMs, truncated, totalBytes } = event;
       // The host's capture (head + tail) is what was kept; prefer it once the run is over.
-      items[index] = { ...exec, output: event.output !== '' || exec.output === '' ? event.output : exec.output, finished: { exitCode, signal, timedOut, durationMs, truncated, totalBytes }, version: exec.version + 1 };
+      items[index] = {
+        ...exec,
+        output: event.output !== '' || exec.output === '' ? event.output : exec.output,
+        finished: { exitCode, signal, timedOut, durationMs, truncated, totalBytes },
+        version: exec.version + 1,
+      };
       draft.openExec.delete(event.attempt);
       return;
     }
     case 'verdict':
-      items.push({ kind: 'verdict', id: `v${event.seq}`, attempt: event.attempt, verdict: event.verdict, passed: event.passed, feedback: event.feedback });
+      items.push({
+        kind: 'verdict',
+        id: `v${event.seq}`,
+        attempt: event.attempt,
+        verdict: event.verdict,
+        passed: event.passed,
+        feedback: event.feedback,
+      });
       return;
     case 'session.finished':
       draft.state = { ...draft.state, outcome: event.status, tokens: event.tokens, queued: null };
-      items.push({ kind: 'finished', id: `f${event.seq}`, status: event.status, reason: event.reason, attempts: event.attempts, tokens: event.tokens });
+      items.push({
+        kind: 'finished',
+        id: `f${event.seq}`,
+        status: event.status,
+        reason: event.reason,
+        attempts: event.attempts,
+        tokens: event.tokens,
+      });
       return;
     case 'workspace.included':
-      items.push(note(event, event.missing.length > 0 ? 'warn' : 'info', `Copied ${event.copied.length} ignored file(s) into the worktree${event.missing.length > 0 ? `; missing: ${event.missing.join(', ')}` : ''}.`));
+      items.push(
+        note(
+          event,
+          event.missing.length > 0 ? 'warn' : 'info',
+          `Copied ${event.copied.length} ignored file(s) into the worktree${event.missing.length > 0 ? `; missing: ${event.missing.join(', ')}` : ''}.`,
+        ),
+      );
       return;
     case 'setup.started':
       items.push(note(event, 'info', `Setup: ${event.command}`));
@@ -243,13 +334,32 @@ function applyOne(draft: Draft, event: SessionEvent): void {
     case 'setup.output':
       return;
     case 'setup.finished':
-      items.push(note(event, event.exitCode === 0 ? 'info' : 'error', `Setup ${event.exitCode === 0 ? 'finished' : `failed (exit ${event.exitCode ?? event.signal ?? '?'})`} in ${Math.round(event.durationMs)} ms.`, event.output || null));
+      items.push(
+        note(
+          event,
+          event.exitCode === 0 ? 'info' : 'error',
+          `Setup ${event.exitCode === 0 ? 'finished' : `failed (exit ${event.exitCode ?? event.signal ?? '?'})`} in ${Math.round(event.durationMs)} ms.`,
+          event.output || null,
+        ),
+      );
       return;
     case 'rollback':
-      items.push(note(event, 'info', `Rolled back to step ${event.toStep} (${event.toCommit.slice(0, 7)}). The dropped commits are kept at ${event.archiveRef}.`));
+      items.push(
+        note(
+          event,
+          'info',
+          `Rolled back to step ${event.toStep} (${event.toCommit.slice(0, 7)}). The dropped commits are kept at ${event.archiveRef}.`,
+        ),
+      );
       return;
     case 'merge':
-      items.push(note(event, 'success', `${event.squash ? 'Squash-merged' : 'Merged'} into ${event.target} (${event.targetAfter.slice(0, 7)}), ${event.files.length} file${event.files.length === 1 ? '' : 's'}.`));
+      items.push(
+        note(
+          event,
+          'success',
+          `${event.squash ? 'Squash-merged' : 'Merged'} into ${event.target} (${event.targetAfter.slice(0, 7)}), ${event.files.length} file${event.files.length === 1 ? '' : 's'}.`,
+        ),
+      );
       return;
     case 'discard':
       items.push(note(event, 'info', `Discarded.${event.archiveRef !== null ? ` The work is kept at ${event.archiveRef}.` : ''}`));
@@ -259,7 +369,13 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       return;
     case 'session.resumed':
       draft.state = { ...draft.state, outcome: null };
-      items.push(note(event, 'info', `Resumed from attempt ${event.fromAttempt}${event.worktreeRestored ? ' (the worktree was restored from the branch)' : ''}.`));
+      items.push(
+        note(
+          event,
+          'info',
+          `Resumed from attempt ${event.fromAttempt}${event.worktreeRestored ? ' (the worktree was restored from the branch)' : ''}.`,
+        ),
+      );
       return;
     case 'session.relocated':
       items.push(note(event, 'info', `The repository moved to ${event.to}.`));
@@ -269,14 +385,26 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       items.push(note(event, 'info', `You replied — attempt series ${event.series}, from step ${event.fromStep}: ${event.instruction}`));
       return;
     case 'plan.server':
-      items.push(note(event, 'info', `Model server for this series: ${event.url ?? 'the configured one'}${event.model !== null ? ` (${event.model})` : ''}.`));
+      items.push(
+        note(
+          event,
+          'info',
+          `Model server for this series: ${event.url ?? 'the configured one'}${event.model !== null ? ` (${event.model})` : ''}.`,
+        ),
+      );
       return;
   }
 }
 
 /** Applies a batch of one session's events (in seq order); duplicates and stale events are ignored. */
 /** The events that move the token count (see countTokens). */
-const COUNTED: ReadonlySet<SessionEvent['type']> = new Set(['turn.started', 'turn.finished', 'series.started', 'session.finished', 'session.resumed']);
+const COUNTED: ReadonlySet<SessionEvent['type']> = new Set([
+  'turn.started',
+  'turn.finished',
+  'series.started',
+  'session.finished',
+  'session.resumed',
+]);
 
 export function applyEvents(transcript: Transcript, events: readonly SessionEvent[]): Transcript {
   if (events.length === 0) return transcript;

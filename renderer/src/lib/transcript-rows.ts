@@ -13,7 +13,13 @@ const OUTPUT_CHUNK_LINES = 60;
 
 export type TranscriptRow =
   | { readonly kind: 'turn-header'; readonly key: string; readonly turn: TurnItem }
-  | { readonly kind: 'block'; readonly key: string; readonly persona: Persona; readonly block: Exclude<MarkdownBlock, { type: 'fence' }>; readonly last: boolean }
+  | {
+      readonly kind: 'block';
+      readonly key: string;
+      readonly persona: Persona;
+      readonly block: Exclude<MarkdownBlock, { type: 'fence' }>;
+      readonly last: boolean;
+    }
   | {
       readonly kind: 'fence';
       readonly key: string;
@@ -32,7 +38,14 @@ export type TranscriptRow =
       readonly growing: boolean;
     }
   | { readonly kind: 'exec-header'; readonly key: string; readonly exec: ExecItem }
-  | { readonly kind: 'exec-output'; readonly key: string; readonly text: string; readonly first: boolean; readonly last: boolean; readonly chunk: number }
+  | {
+      readonly kind: 'exec-output';
+      readonly key: string;
+      readonly text: string;
+      readonly first: boolean;
+      readonly last: boolean;
+      readonly chunk: number;
+    }
   | { readonly kind: 'exec-footer'; readonly key: string; readonly exec: ExecItem }
   | { readonly kind: 'item'; readonly key: string; readonly item: Exclude<TranscriptItem, TurnItem | ExecItem> };
 
@@ -122,7 +135,16 @@ function sameRow(a: TranscriptRow, b: TranscriptRow): boolean {
     }
     case 'fence': {
       const other = b as typeof a;
-      return a.lang === other.lang && a.path === other.path && a.first === other.first && a.last === other.last && a.closed === other.closed && a.lastOfTurn === other.lastOfTurn && a.growing === other.growing && sameLines(a.lines, other.lines);
+      return (
+        a.lang === other.lang &&
+        a.path === other.path &&
+        a.first === other.first &&
+        a.last === other.last &&
+        a.closed === other.closed &&
+        a.lastOfTurn === other.lastOfTurn &&
+        a.growing === other.growing &&
+        sameLines(a.lines, other.lines)
+      );
     }
     case 'exec-output': {
       const other = b as typeof a;
@@ -153,7 +175,8 @@ export class TranscriptRowCache {
     for (const item of transcript.items) {
       let rows = this.cache.get(item);
       if (rows === undefined) {
-        const fresh = item.kind === 'turn' ? turnRows(item) : item.kind === 'exec' ? execRows(item) : [{ kind: 'item' as const, key: item.id, item }];
+        const fresh =
+          item.kind === 'turn' ? turnRows(item) : item.kind === 'exec' ? execRows(item) : [{ kind: 'item' as const, key: item.id, item }];
         rows = fresh.map((row) => {
           const previous = this.previousByKey.get(row.key);
           return previous !== undefined && sameRow(previous, row) ? previous : row;
@@ -169,4 +192,3 @@ export class TranscriptRowCache {
     return all;
   }
 }
-

@@ -73,7 +73,18 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
   offerRemove: false,
   open(session) {
     if (get().session === session) return;
-    set({ session, commit: null, diff: idle(), selected: null, pair: idle(), preview: idle(), checkout: null, busy: null, outcome: null, offerRemove: false });
+    set({
+      session,
+      commit: null,
+      diff: idle(),
+      selected: null,
+      pair: idle(),
+      preview: idle(),
+      checkout: null,
+      busy: null,
+      outcome: null,
+      offerRemove: false,
+    });
   },
   dismissRemoveOffer: () => set({ offerRemove: false }),
   async loadDiff() {
@@ -111,11 +122,20 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     // Marks for the bench and the e2e test: from choosing a file to Monaco showing its diff.
     performance.mark('diff-open-start');
     void api()
-      .request('sessions.filePair', { id: session, path, ...(file?.oldPath != null ? { oldPath: file.oldPath } : {}), ...(commit !== null ? { commit } : {}) })
+      .request('sessions.filePair', {
+        id: session,
+        path,
+        ...(file?.oldPath != null ? { oldPath: file.oldPath } : {}),
+        ...(commit !== null ? { commit } : {}),
+      })
       .then((answer) => {
         if (request !== pairRequest) return;
         performance.mark('diff-pair-received');
-        set({ pair: answer.ok ? { value: answer.data, loading: false, error: null } : { value: null, loading: false, error: errorText(answer.error), errorCode: answer.error.code } });
+        set({
+          pair: answer.ok
+            ? { value: answer.data, loading: false, error: null }
+            : { value: null, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
+        });
       });
   },
   setMode: (mode) => set({ mode }),
@@ -129,7 +149,11 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     set((s) => ({ preview: { ...s.preview, loading: true } }));
     const answer = await api().request('sessions.mergePreview', { id: session, squash });
     if (get().session !== session) return;
-    set((s) => ({ preview: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.preview.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
+    set((s) => ({
+      preview: answer.ok
+        ? { value: answer.data, loading: false, error: null }
+        : { value: s.preview.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
+    }));
   },
   async loadCheckout(repo) {
     const answer = await api().request('repo.status', { path: repo });
@@ -140,8 +164,15 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     if (session === null || get().busy !== null) return false;
     set({ busy: 'merge', outcome: null, offerRemove: false });
     const trimmed = message?.trim() ?? '';
-    const answer = await api().request('sessions.merge', trimmed !== '' ? { id: session, squash, message: trimmed } : { id: session, squash });
-    set({ busy: null, offerRemove: answer.ok, outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) } });
+    const answer = await api().request(
+      'sessions.merge',
+      trimmed !== '' ? { id: session, squash, message: trimmed } : { id: session, squash },
+    );
+    set({
+      busy: null,
+      offerRemove: answer.ok,
+      outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) },
+    });
     void get().loadPreview();
     return answer.ok;
   },

@@ -17,7 +17,16 @@ import { useUiStore } from './ui-store.js';
  * (token deltas arrive hundreds per second); global ones (server, memory, list rows) are rare and
  * applied at once. Events that change a session's commits or state also refresh its details.
  */
-const REFRESHING: ReadonlySet<SessionEvent['type']> = new Set(['commit', 'session.finished', 'rollback', 'merge', 'discard', 'session.resumed', 'session.interrupted', 'series.started']);
+const REFRESHING: ReadonlySet<SessionEvent['type']> = new Set([
+  'commit',
+  'session.finished',
+  'rollback',
+  'merge',
+  'discard',
+  'session.resumed',
+  'session.interrupted',
+  'series.started',
+]);
 
 type Listener = (session: string, types: ReadonlySet<SessionEvent['type']>) => void;
 const changeListeners = new Set<Listener>();

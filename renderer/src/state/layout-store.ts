@@ -17,7 +17,11 @@ interface Saved {
   readonly listHidden: Readonly<Record<SessionTab, boolean>>;
 }
 
-const DEFAULTS: Saved = { listWidth: LIST_WIDTH.initial, diffSideWidth: DIFF_SIDE_WIDTH.initial, listHidden: { transcript: false, diff: true } };
+const DEFAULTS: Saved = {
+  listWidth: LIST_WIDTH.initial,
+  diffSideWidth: DIFF_SIDE_WIDTH.initial,
+  listHidden: { transcript: false, diff: true },
+};
 
 const clamp = (value: number, range: { min: number; max: number }): number => Math.round(Math.min(range.max, Math.max(range.min, value)));
 
@@ -50,7 +54,10 @@ interface LayoutStore extends Saved {
 
 function save(state: Saved): void {
   try {
-    window.localStorage.setItem(STORAGE_KEY, JSON.stringify({ listWidth: state.listWidth, diffSideWidth: state.diffSideWidth, listHidden: state.listHidden }));
+    window.localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify({ listWidth: state.listWidth, diffSideWidth: state.diffSideWidth, listHidden: state.listHidden }),
+    );
   } catch {
     // Private mode or no storage: sizes last for this page only.
   }

@@ -31,7 +31,9 @@ export const useMemoryStore = create<MemoryStore>((set, get) => ({
     // Live samples may have arrived while the history was on its way: merge by time.
     set((state) => {
       const known = new Set(answer.data.samples.map((s) => s.time));
-      const merged = [...answer.data.samples, ...state.samples.filter((s) => !known.has(s.time))].sort((a, b) => a.time.localeCompare(b.time));
+      const merged = [...answer.data.samples, ...state.samples.filter((s) => !known.has(s.time))].sort((a, b) =>
+        a.time.localeCompare(b.time),
+      );
       return { samples: merged.slice(-SAMPLES_KEPT), loaded: true, loading: false, error: null };
     });
   },

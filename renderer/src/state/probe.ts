@@ -16,7 +16,11 @@ export function installProbe(): void {
     turns(session) {
       const transcript = useTranscriptStore.getState().transcripts[session];
       if (transcript === undefined) return [];
-      return transcript.items.flatMap((item) => (item.kind === 'turn' ? [{ attempt: item.attempt, persona: item.persona, streamed: item.streamed, final: item.final, streaming: item.streaming }] : []));
+      return transcript.items.flatMap((item) =>
+        item.kind === 'turn'
+          ? [{ attempt: item.attempt, persona: item.persona, streamed: item.streamed, final: item.final, streaming: item.streaming }]
+          : [],
+      );
     },
     ignored: (session) => useTranscriptStore.getState().transcripts[session]?.ignored ?? 0,
   };

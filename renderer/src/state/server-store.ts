@@ -14,7 +14,12 @@ interface StateChange {
 }
 
 /** errorCode: the API's code for `error` (views decide by it, never by the sentence). */
-type Loadable<T> = { readonly value: T | null; readonly loading: boolean; readonly error: string | null; readonly errorCode?: string | null };
+type Loadable<T> = {
+  readonly value: T | null;
+  readonly loading: boolean;
+  readonly error: string | null;
+  readonly errorCode?: string | null;
+};
 const idle = <T>(): Loadable<T> => ({ value: null, loading: false, error: null });
 
 interface ServerStore {
@@ -50,7 +55,11 @@ export const useServerStore = create<ServerStore>((set, get) => ({
   async loadStatus() {
     set((s) => ({ status: { ...s.status, loading: true } }));
     const answer = await api().request('server.status', {});
-    set((s) => ({ status: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.status.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
+    set((s) => ({
+      status: answer.ok
+        ? { value: answer.data, loading: false, error: null }
+        : { value: s.status.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
+    }));
   },
   async loadLogs() {
     set((s) => ({ logs: { ...s.logs, loading: true } }));
@@ -61,18 +70,29 @@ export const useServerStore = create<ServerStore>((set, get) => ({
   async loadModels() {
     set((s) => ({ models: { ...s.models, loading: true } }));
     const answer = await api().request('models.list', {});
-    set((s) => ({ models: answer.ok ? { value: answer.data, loading: false, error: null } : { value: s.models.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
+    set((s) => ({
+      models: answer.ok
+        ? { value: answer.data, loading: false, error: null }
+        : { value: s.models.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
+    }));
   },
   async runDoctor() {
     set((s) => ({ doctor: { ...s.doctor, loading: true, error: null } }));
     const answer = await api().request('doctor.run', {});
-    set((s) => ({ doctor: answer.ok ? { value: answer.data.checks, loading: false, error: null } : { value: s.doctor.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } }));
+    set((s) => ({
+      doctor: answer.ok
+        ? { value: answer.data.checks, loading: false, error: null }
+        : { value: s.doctor.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
+    }));
   },
   async start(model) {
     if (get().busy !== null) return false;
     set({ busy: 'start', actionError: null, missingModel: null });
     const answer = await api().request('server.start', model === undefined ? {} : { model });
-    const missing = !answer.ok && answer.error.code === 'MODEL_NOT_FOUND' && typeof answer.error.details?.['pullCommand'] === 'string' ? answer.error.details['model'] : null;
+    const missing =
+      !answer.ok && answer.error.code === 'MODEL_NOT_FOUND' && typeof answer.error.details?.['pullCommand'] === 'string'
+        ? answer.error.details['model']
+        : null;
     set((s) => ({
       busy: null,
       actionError: answer.ok ? null : errorText(answer.error),
@@ -85,7 +105,11 @@ export const useServerStore = create<ServerStore>((set, get) => ({
     if (get().busy !== null) return;
     set({ busy: 'stop', actionError: null });
     const answer = await api().request('server.stop', {});
-    set((s) => ({ busy: null, actionError: answer.ok ? null : errorText(answer.error), status: answer.ok ? { value: answer.data, loading: false, error: null } : s.status }));
+    set((s) => ({
+      busy: null,
+      actionError: answer.ok ? null : errorText(answer.error),
+      status: answer.ok ? { value: answer.data, loading: false, error: null } : s.status,
+    }));
   },
   onEvent(event) {
     if (event.type === 'server.log') {
@@ -102,7 +126,10 @@ export const useServerStore = create<ServerStore>((set, get) => ({
     if (before !== null && (before.model !== status.model || before.owned !== status.owned)) void get().loadModels();
     set((s) => ({
       status: { value: status, loading: false, error: null },
-      history: s.history.at(-1)?.state === status.state && s.history.at(-1)?.detail === status.detail ? s.history : [...s.history.slice(-49), { time, state: status.state, detail: status.detail }],
+      history:
+        s.history.at(-1)?.state === status.state && s.history.at(-1)?.detail === status.detail
+          ? s.history
+          : [...s.history.slice(-49), { time, state: status.state, detail: status.detail }],
     }));
   },
 }));

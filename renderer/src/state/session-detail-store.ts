@@ -29,7 +29,9 @@ export const useSessionDetailStore = create<SessionDetailStore>((set, get) => ({
       set((state) => ({
         entries: {
           ...state.entries,
-          [id]: answer.ok ? { detail: answer.data, loading: false, error: null } : { detail: state.entries[id]?.detail ?? null, loading: false, error: errorText(answer.error) },
+          [id]: answer.ok
+            ? { detail: answer.data, loading: false, error: null }
+            : { detail: state.entries[id]?.detail ?? null, loading: false, error: errorText(answer.error) },
         },
       }));
     })().finally(() => inFlight.delete(id));

@@ -61,11 +61,15 @@ export const useTranscriptStore = create<TranscriptStore>((set) => ({
     for (const id of wanted) {
       if (followed.has(id)) continue;
       followed.add(id);
-      set((state) => ({ follow: { ...state.follow, [id]: state.transcripts[id] !== undefined ? { state: 'ready' } : { state: 'loading' } } }));
+      set((state) => ({
+        follow: { ...state.follow, [id]: state.transcripts[id] !== undefined ? { state: 'ready' } : { state: 'loading' } },
+      }));
       void api()
         .subscribe(id)
         .then((answer) => {
-          set((state) => ({ follow: { ...state.follow, [id]: answer.ok ? { state: 'ready' } : { state: 'error', error: errorText(answer.error) } } }));
+          set((state) => ({
+            follow: { ...state.follow, [id]: answer.ok ? { state: 'ready' } : { state: 'error', error: errorText(answer.error) } },
+          }));
           if (!answer.ok) followed.delete(id);
         });
     }

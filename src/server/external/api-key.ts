@@ -12,7 +12,10 @@ const KEYCHAIN_SERVICE = 'mlx-factory';
  * environment variable; on macOS, when that variable is not set, a keychain item (service
  * mlx-factory, account NAME) is read with `security`. Null name = no key.
  */
-export async function readApiKey(name: string | null, options: { env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {}): Promise<string | undefined> {
+export async function readApiKey(
+  name: string | null,
+  options: { env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {},
+): Promise<string | undefined> {
   if (name === null) return undefined;
   const env = options.env ?? process.env;
   const fromEnv = env[name];
@@ -20,7 +23,9 @@ export async function readApiKey(name: string | null, options: { env?: NodeJS.Pr
   const platform = options.platform ?? process.platform;
   if (platform === 'darwin') {
     try {
-      const { stdout } = await run('/usr/bin/security', ['find-generic-password', '-s', KEYCHAIN_SERVICE, '-a', name, '-w'], { timeout: 10_000 });
+      const { stdout } = await run('/usr/bin/security', ['find-generic-password', '-s', KEYCHAIN_SERVICE, '-a', name, '-w'], {
+        timeout: 10_000,
+      });
       const key = stdout.trim();
       if (key !== '') return key;
     } catch {

@@ -51,7 +51,11 @@ export class ExternalServerControl implements ModelServer {
         headers: key !== undefined ? { Authorization: `Bearer ${key}` } : {},
         signal: AbortSignal.timeout(this.options.probeTimeoutMs ?? 5_000),
       });
-      if (response.status === 401 || response.status === 403) throw new FactoryError('SERVER_UNREACHABLE', `${this.url} refused the request (HTTP ${response.status}): set server.api_key_env to the variable that holds its API key.`);
+      if (response.status === 401 || response.status === 403)
+        throw new FactoryError(
+          'SERVER_UNREACHABLE',
+          `${this.url} refused the request (HTTP ${response.status}): set server.api_key_env to the variable that holds its API key.`,
+        );
       if (!response.ok) throw new FactoryError('SERVER_UNREACHABLE', `${this.url}/v1/models answered HTTP ${response.status}.`);
       const parsed = modelsResponseSchema.safeParse(await response.json());
       this.served = parsed.success ? parsed.data.data.map((m) => m.id) : [];
@@ -60,7 +64,8 @@ export class ExternalServerControl implements ModelServer {
       this.set('adopted', `Using ${chosen}${note} on the OpenAI-compatible server at ${this.url}.`);
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      const message = error instanceof FactoryError ? error.message : `Nothing answers at ${this.url} (${cause ?? toFactoryError(error).message}).`;
+      const message =
+        error instanceof FactoryError ? error.message : `Nothing answers at ${this.url} (${cause ?? toFactoryError(error).message}).`;
       this.set('failed', `${message} Check the server, or the URL in Settings → Server.`);
     }
     return this.status();
@@ -73,7 +78,18 @@ export class ExternalServerControl implements ModelServer {
 
   status(): ServerStatus {
     const reachable = this.state === 'adopted';
-    return { state: this.state, previous: this.previous, detail: this.detail, url: reachable ? this.url : null, port: portOf(this.url), pid: null, model: this.model(), owned: false, restarts: 0, logTail: [] };
+    return {
+      state: this.state,
+      previous: this.previous,
+      detail: this.detail,
+      url: reachable ? this.url : null,
+      port: portOf(this.url),
+      pid: null,
+      model: this.model(),
+      owned: false,
+      restarts: 0,
+      logTail: [],
+    };
   }
 
   async logs(tail: number): Promise<{ lines: string[]; file: string | null }> {
@@ -82,7 +98,16 @@ export class ExternalServerControl implements ModelServer {
 
   async models(): Promise<{ models: ModelInfo[]; current: string }> {
     if (this.state !== 'adopted') await this.start();
-    const models: ModelInfo[] = this.served.map((id) => ({ id, label: id, recommended: false, onDisk: true, sizeBytes: null, diskBytes: null, note: `served by ${this.url}`, problem: null }));
+    const models: ModelInfo[] = this.served.map((id) => ({
+      id,
+      label: id,
+      recommended: false,
+      onDisk: true,
+      sizeBytes: null,
+      diskBytes: null,
+      note: `served by ${this.url}`,
+      problem: null,
+    }));
     return { models, current: this.model() };
   }
 
@@ -114,7 +139,15 @@ export class ExternalServerControl implements ModelServer {
   readonly doctor = {
     run: async (): Promise<DoctorCheck[]> => {
       const status = this.state === 'adopted' ? this.status() : await this.start();
-      return [{ id: 'external-server', label: 'OpenAI-compatible server', status: status.state === 'adopted' ? 'ok' : 'error', detail: status.detail, fix: status.state === 'adopted' ? null : 'Check the server, or the URL in Settings → Server.' }];
+      return [
+        {
+          id: 'external-server',
+          label: 'OpenAI-compatible server',
+          status: status.state === 'adopted' ? 'ok' : 'error',
+          detail: status.detail,
+          fix: status.state === 'adopted' ? null : 'Check the server, or the URL in Settings → Server.',
+        },
+      ];
     },
   };
 

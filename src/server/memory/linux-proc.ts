@@ -24,7 +24,8 @@ export function parseMeminfo(text: string): SystemMemory | null {
   const total = kiBField(text, 'MemTotal');
   if (total === null) return null;
   // Kernels before 3.14 have no MemAvailable: free + page cache is the classic approximation.
-  const available = kiBField(text, 'MemAvailable') ?? (kiBField(text, 'MemFree') ?? 0) + (kiBField(text, 'Cached') ?? 0) + (kiBField(text, 'Buffers') ?? 0);
+  const available =
+    kiBField(text, 'MemAvailable') ?? (kiBField(text, 'MemFree') ?? 0) + (kiBField(text, 'Cached') ?? 0) + (kiBField(text, 'Buffers') ?? 0);
   return { totalBytes: total, availableBytes: available };
 }
 

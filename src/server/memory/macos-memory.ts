@@ -14,7 +14,9 @@ import { descendantsOf } from './process-tree-walk.js';
 
 function run(command: string, args: readonly string[], timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(command, [...args], { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => resolve(error === null ? String(stdout) : null));
+    execFile(command, [...args], { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) =>
+      resolve(error === null ? String(stdout) : null),
+    );
   });
 }
 
@@ -32,7 +34,10 @@ export function parseVmStat(text: string): VmStat | null {
   for (const line of text.split('\n')) {
     const match = /^"?([^":]+)"?:\s+(\d+)\.?\s*$/.exec(line.trim());
     if (match === null) continue;
-    const name = (match[1] ?? '').replace(/^Pages\s+/, '').replace(/\s+pages$/, '').toLowerCase();
+    const name = (match[1] ?? '')
+      .replace(/^Pages\s+/, '')
+      .replace(/\s+pages$/, '')
+      .toLowerCase();
     pages.set(name, Number(match[2]));
   }
   return pages.size === 0 ? null : { pageSize, pages };

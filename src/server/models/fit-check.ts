@@ -44,7 +44,14 @@ export function checkFit(input: FitInput): FitResult {
   const needBytes = input.weightsBytes + kvBytes + RUNTIME_OVERHEAD_BYTES;
   const limitBytes = input.platform === 'darwin' ? input.totalBytes * 0.75 : input.totalBytes * 0.9;
   const parts = `weights ${formatBytes(input.weightsBytes)} + KV cache ${formatBytes(kvBytes)} + runtime ${formatBytes(RUNTIME_OVERHEAD_BYTES)} = ${formatBytes(needBytes)}`;
-  const base = { needBytes, weightsBytes: input.weightsBytes, kvBytes, overheadBytes: RUNTIME_OVERHEAD_BYTES, limitBytes, availableBytes: input.availableBytes };
+  const base = {
+    needBytes,
+    weightsBytes: input.weightsBytes,
+    kvBytes,
+    overheadBytes: RUNTIME_OVERHEAD_BYTES,
+    limitBytes,
+    availableBytes: input.availableBytes,
+  };
   if (needBytes > limitBytes) {
     return {
       ...base,
@@ -59,10 +66,18 @@ export function checkFit(input: FitInput): FitResult {
       message: `The model needs about ${formatBytes(needBytes)} (${parts}) but only ${formatBytes(input.availableBytes)} is available now: expect swapping. Close other apps or pick a smaller model.`,
     };
   }
-  return { ...base, verdict: 'fits', message: `Needs about ${formatBytes(needBytes)} (${parts}); ${formatBytes(input.availableBytes)} available.` };
+  return {
+    ...base,
+    verdict: 'fits',
+    message: `Needs about ${formatBytes(needBytes)} (${parts}); ${formatBytes(input.availableBytes)} available.`,
+  };
 }
 
 /** Context the KV cache must hold: a prompt and a reply per concurrent request. */
-export function contextTokens(agent: { readonly max_prompt_tokens: number; readonly max_tokens_per_turn: number; readonly llm_concurrency: number }): number {
+export function contextTokens(agent: {
+  readonly max_prompt_tokens: number;
+  readonly max_tokens_per_turn: number;
+  readonly llm_concurrency: number;
+}): number {
   return (agent.max_prompt_tokens + agent.max_tokens_per_turn) * agent.llm_concurrency;
 }

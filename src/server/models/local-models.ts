@@ -39,7 +39,14 @@ export function listLocalModels(options: ListModelsOptions = {}): LocalModel[] {
     // Datasets and tokenizer-only repos share the cache; only folders with a config.json are models.
     if (!fs.existsSync(path.join(snapshot, 'config.json'))) continue;
     const check = checkModelFolder(snapshot);
-    models.push({ id: repoId, path: snapshot, source: 'hf-cache', sizeBytes: cachedRepoBytes(cache, repoId), loadable: check.ok, problem: check.problem });
+    models.push({
+      id: repoId,
+      path: snapshot,
+      source: 'hf-cache',
+      sizeBytes: cachedRepoBytes(cache, repoId),
+      loadable: check.ok,
+      problem: check.problem,
+    });
   }
   for (const folder of options.folders ?? []) {
     const dir = path.resolve(folder);

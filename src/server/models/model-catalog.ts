@@ -15,9 +15,20 @@ interface CatalogMemory {
   readonly availableBytes: number;
 }
 
-function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: CatalogMemory, platform: NodeJS.Platform = process.platform, configured?: string): ModelInfo[] {
+function buildCatalog(
+  local: ReturnType<typeof listLocalModels>,
+  memory: CatalogMemory,
+  platform: NodeJS.Platform = process.platform,
+  configured?: string,
+): ModelInfo[] {
   const fitOf = (weightsBytes: number): { fit: ModelInfo['fit']; fitMessage: string } => {
-    const result = checkFit({ weightsBytes, kvBytes: null, totalBytes: memory.totalBytes, availableBytes: memory.availableBytes, platform });
+    const result = checkFit({
+      weightsBytes,
+      kvBytes: null,
+      totalBytes: memory.totalBytes,
+      availableBytes: memory.availableBytes,
+      platform,
+    });
     return { fit: result.verdict, fitMessage: result.message };
   };
   const models: ModelInfo[] = RECOMMENDED_MODELS.map((r) => {
@@ -52,7 +63,17 @@ function buildCatalog(local: ReturnType<typeof listLocalModels>, memory: Catalog
   }
   // The configured model (server.model) is listed even before it is downloaded, to offer the pull.
   if (configured !== undefined && REPO_ID.test(configured) && !models.some((m) => m.id === configured)) {
-    models.push({ id: configured, label: configured, recommended: false, isDefault: false, onDisk: false, sizeBytes: null, diskBytes: null, note: 'server.model in factory.yaml; not downloaded yet', problem: null });
+    models.push({
+      id: configured,
+      label: configured,
+      recommended: false,
+      isDefault: false,
+      onDisk: false,
+      sizeBytes: null,
+      diskBytes: null,
+      note: 'server.model in factory.yaml; not downloaded yet',
+      problem: null,
+    });
   }
   return models;
 }

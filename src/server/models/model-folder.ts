@@ -22,7 +22,8 @@ export function checkModelFolder(dir: string): ModelFolderCheck {
   }
   if (!names.includes('config.json')) return { ok: false, problem: `${dir} has no config.json (not an MLX model folder)`, weightsBytes: 0 };
   const weights = names.filter((n) => /^model.*\.safetensors$/.test(n));
-  if (weights.length === 0) return { ok: false, problem: `${dir} has no model*.safetensors weights (download incomplete?)`, weightsBytes: 0 };
+  if (weights.length === 0)
+    return { ok: false, problem: `${dir} has no model*.safetensors weights (download incomplete?)`, weightsBytes: 0 };
   let bytes = 0;
   for (const name of weights) {
     try {

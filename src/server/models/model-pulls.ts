@@ -32,11 +32,24 @@ export class ModelPulls {
 
   /** Starts a pull in the background (false when one already runs for this model). */
   pull(model: string, revision?: string): { started: boolean } {
-    if (!REPO_ID_PATTERN.test(model)) throw new FactoryError('BAD_USAGE', `"${model}" is not a Hugging Face repo id (like mlx-community/Qwen2.5-Coder-7B-Instruct-4bit).`);
+    if (!REPO_ID_PATTERN.test(model))
+      throw new FactoryError('BAD_USAGE', `"${model}" is not a Hugging Face repo id (like mlx-community/Qwen2.5-Coder-7B-Instruct-4bit).`);
     if (this.running.has(model)) return { started: false };
     const cancel = new AbortController();
     this.running.set(model, cancel);
-    this.publish({ type: 'model.pull', model, phase: 'planning', totalBytes: 0, doneBytes: 0, bytesPerSecond: null, etaSeconds: null, filesTotal: 0, filesDone: 0, message: null, errorCode: null });
+    this.publish({
+      type: 'model.pull',
+      model,
+      phase: 'planning',
+      totalBytes: 0,
+      doneBytes: 0,
+      bytesPerSecond: null,
+      etaSeconds: null,
+      filesTotal: 0,
+      filesDone: 0,
+      message: null,
+      errorCode: null,
+    });
     void this.run(model, revision, cancel.signal).finally(() => {
       if (this.running.get(model) === cancel) this.running.delete(model);
     });
@@ -61,7 +74,21 @@ export class ModelPulls {
   }
 
   private current(model: string): ModelPullPayload {
-    return this.latest.get(model) ?? { type: 'model.pull', model, phase: 'planning', totalBytes: 0, doneBytes: 0, bytesPerSecond: null, etaSeconds: null, filesTotal: 0, filesDone: 0, message: null, errorCode: null };
+    return (
+      this.latest.get(model) ?? {
+        type: 'model.pull',
+        model,
+        phase: 'planning',
+        totalBytes: 0,
+        doneBytes: 0,
+        bytesPerSecond: null,
+        etaSeconds: null,
+        filesTotal: 0,
+        filesDone: 0,
+        message: null,
+        errorCode: null,
+      }
+    );
   }
 
   cancel(model: string): boolean {

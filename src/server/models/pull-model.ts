@@ -38,27 +38,61 @@ export interface PullResult {
 export const REPO_ID_PATTERN = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 class PullFailure extends FactoryError {
-  constructor(code: ErrorCode, message: string, readonly pullCode: PullErrorCode) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly pullCode: PullErrorCode,
+  ) {
     super(code, message, { pullCode });
   }
 }
 
-function failureFor(model: string, plan: PullPlan | null, kind: Extract<BridgeMessage, { type: 'error' }>['kind'], detail: string, endpoint: string): PullFailure {
+function failureFor(
+  model: string,
+  plan: PullPlan | null,
+  kind: Extract<BridgeMessage, { type: 'error' }>['kind'],
+  detail: string,
+  endpoint: string,
+): PullFailure {
   const page = `${(plan?.endpoint ?? endpoint).replace(/\/$/, '')}/${model}`;
   switch (kind) {
     case 'gated':
       return plan?.hasToken === true
-        ? new PullFailure('MODEL_GATED', `${model} is gated and your Hugging Face token has no access to it. Accept its terms at ${page} with the account the token belongs to, then run \`${pullCommand(model)}\` again.`, 'gated')
-        : new PullFailure('MODEL_GATED', `${model} is gated: accept its terms at ${page}, then set HF_TOKEN to an access token of that account (or run \`hf auth login\`) and run \`${pullCommand(model)}\` again.`, 'gated');
+        ? new PullFailure(
+            'MODEL_GATED',
+            `${model} is gated and your Hugging Face token has no access to it. Accept its terms at ${page} with the account the token belongs to, then run \`${pullCommand(model)}\` again.`,
+            'gated',
+          )
+        : new PullFailure(
+            'MODEL_GATED',
+            `${model} is gated: accept its terms at ${page}, then set HF_TOKEN to an access token of that account (or run \`hf auth login\`) and run \`${pullCommand(model)}\` again.`,
+            'gated',
+          );
     case 'not-found':
     case 'revision-not-found':
-      return new PullFailure('MODEL_NOT_FOUND', `${model} was not found on ${plan?.endpoint ?? endpoint} (${detail}). Check the id; a private repo needs HF_TOKEN.`, 'not-found');
+      return new PullFailure(
+        'MODEL_NOT_FOUND',
+        `${model} was not found on ${plan?.endpoint ?? endpoint} (${detail}). Check the id; a private repo needs HF_TOKEN.`,
+        'not-found',
+      );
     case 'no-space':
-      return new PullFailure('DISK_FULL', `The disk filled up while downloading ${model}. Free some space and run \`${pullCommand(model)}\` again; it resumes where it stopped.`, 'no-space');
+      return new PullFailure(
+        'DISK_FULL',
+        `The disk filled up while downloading ${model}. Free some space and run \`${pullCommand(model)}\` again; it resumes where it stopped.`,
+        'no-space',
+      );
     case 'network':
-      return new PullFailure('DOWNLOAD_FAILED', `Could not download ${model} from ${plan?.endpoint ?? endpoint}: ${detail}. Check the connection (or HF_ENDPOINT) and run \`${pullCommand(model)}\` again; it resumes where it stopped.`, 'network');
+      return new PullFailure(
+        'DOWNLOAD_FAILED',
+        `Could not download ${model} from ${plan?.endpoint ?? endpoint}: ${detail}. Check the connection (or HF_ENDPOINT) and run \`${pullCommand(model)}\` again; it resumes where it stopped.`,
+        'network',
+      );
     case 'other':
-      return new PullFailure('DOWNLOAD_FAILED', `Downloading ${model} failed: ${detail}. Run \`${pullCommand(model)}\` again to resume.`, 'other');
+      return new PullFailure(
+        'DOWNLOAD_FAILED',
+        `Downloading ${model} failed: ${detail}. Run \`${pullCommand(model)}\` again to resume.`,
+        'other',
+      );
   }
 }
 
@@ -107,10 +141,24 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   };
 
   if (!REPO_ID_PATTERN.test(model)) {
-    fail(new PullFailure('BAD_USAGE', `"${model}" is not a Hugging Face repo id (like mlx-community/Qwen2.5-Coder-7B-Instruct-4bit).`, 'not-found'), 'not-found');
+    fail(
+      new PullFailure(
+        'BAD_USAGE',
+        `"${model}" is not a Hugging Face repo id (like mlx-community/Qwen2.5-Coder-7B-Instruct-4bit).`,
+        'not-found',
+      ),
+      'not-found',
+    );
   }
   if (isTruthy(env['HF_HUB_OFFLINE'])) {
-    fail(new PullFailure('DOWNLOAD_FAILED', `HF_HUB_OFFLINE is set, so nothing can be downloaded. Unset it and run \`${pullCommand(model)}\` again.`, 'network'), 'network');
+    fail(
+      new PullFailure(
+        'DOWNLOAD_FAILED',
+        `HF_HUB_OFFLINE is set, so nothing can be downloaded. Unset it and run \`${pullCommand(model)}\` again.`,
+        'network',
+      ),
+      'network',
+    );
   }
   report();
 
@@ -165,7 +213,11 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     new FactoryError('PULL_CANCELLED', `Cancelled. What was downloaded is kept; \`${pullCommand(model)}\` resumes it.`);
   const bridgeDied = (): PullFailure => {
     const said = stderr.trim().split('\n').slice(-3).join(' ').trim();
-    return new PullFailure('DOWNLOAD_FAILED', `The download helper (${options.python}) stopped unexpectedly${said !== '' ? `: ${said}` : ''}. Run \`${pullCommand(model)}\` again to resume.`, 'other');
+    return new PullFailure(
+      'DOWNLOAD_FAILED',
+      `The download helper (${options.python}) stopped unexpectedly${said !== '' ? `: ${said}` : ''}. Run \`${pullCommand(model)}\` again to resume.`,
+      'other',
+    );
   };
 
   let poll: NodeJS.Timeout | undefined;
@@ -190,7 +242,13 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     const before = bytesOnDisk(blobs, plan.files);
     doneBytes = before.bytes;
     filesDone = before.filesDone;
-    const space = checkFreeSpace({ model, totalBytes, presentBytes: before.bytes, availableBytes: await freeBytesAt(plan.cacheDir), cacheDir: plan.cacheDir });
+    const space = checkFreeSpace({
+      model,
+      totalBytes,
+      presentBytes: before.bytes,
+      availableBytes: await freeBytesAt(plan.cacheDir),
+      cacheDir: plan.cacheDir,
+    });
     if (!space.ok) {
       child.stdin.end();
       return fail(new PullFailure('DISK_FULL', space.message, 'no-space'), 'no-space');
@@ -225,7 +283,11 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     if (problems.length > 0) {
       const list = problems.map((p) => `${p.path}: ${p.problem}`).join('; ');
       return fail(
-        new PullFailure('MODEL_CORRUPT', `${model} did not download intact (${list}). The bad files were removed; run \`${pullCommand(model)}\` again to fetch them anew.`, 'corrupt'),
+        new PullFailure(
+          'MODEL_CORRUPT',
+          `${model} did not download intact (${list}). The bad files were removed; run \`${pullCommand(model)}\` again to fetch them anew.`,
+          'corrupt',
+        ),
         'corrupt',
       );
     }
@@ -233,7 +295,14 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     doneBytes = totalBytes;
     filesDone = filesTotal;
     report();
-    return { model, commit: plan.commit, snapshot: outcome.snapshot, totalBytes, downloadedBytes: totalBytes - before.bytes, seconds: (Date.now() - started) / 1000 };
+    return {
+      model,
+      commit: plan.commit,
+      snapshot: outcome.snapshot,
+      totalBytes,
+      downloadedBytes: totalBytes - before.bytes,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     if (poll !== undefined) clearInterval(poll);
     options.signal?.removeEventListener('abort', onAbort);

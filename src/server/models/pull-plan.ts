@@ -6,7 +6,10 @@ const plannedFileSchema = z.object({
   path: z.string().min(1),
   size: z.number().int().nonnegative(),
   blobId: z.string().min(1),
-  lfsSha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  lfsSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
 });
 export type PlannedFile = z.infer<typeof plannedFileSchema>;
 
@@ -21,7 +24,11 @@ export const bridgeMessageSchema = z.discriminatedUnion('type', [
     files: z.array(plannedFileSchema),
   }),
   z.object({ type: z.literal('done'), snapshot: z.string() }),
-  z.object({ type: z.literal('error'), kind: z.enum(['gated', 'not-found', 'revision-not-found', 'network', 'no-space', 'other']), message: z.string() }),
+  z.object({
+    type: z.literal('error'),
+    kind: z.enum(['gated', 'not-found', 'revision-not-found', 'network', 'no-space', 'other']),
+    message: z.string(),
+  }),
 ]);
 export type BridgeMessage = z.infer<typeof bridgeMessageSchema>;
 export type PullPlan = Extract<BridgeMessage, { type: 'plan' }>;
@@ -50,7 +57,13 @@ export interface SpaceVerdict {
 }
 
 /** Refuse before downloading anything when what is left to fetch cannot fit. Pure. */
-export function checkFreeSpace(input: { model: string; totalBytes: number; presentBytes: number; availableBytes: number; cacheDir: string }): SpaceVerdict {
+export function checkFreeSpace(input: {
+  model: string;
+  totalBytes: number;
+  presentBytes: number;
+  availableBytes: number;
+  cacheDir: string;
+}): SpaceVerdict {
   const needBytes = Math.max(0, input.totalBytes - input.presentBytes);
   const ok = needBytes === 0 || needBytes + FREE_SPACE_MARGIN_BYTES <= input.availableBytes;
   const message = ok

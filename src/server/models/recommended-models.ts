@@ -50,4 +50,3 @@ export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
     isDefault: false,
   },
 ];
-

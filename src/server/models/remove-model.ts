@@ -16,7 +16,11 @@ export interface RemoveResult {
 }
 
 export function removeModel(model: string, env: NodeJS.ProcessEnv = process.env): RemoveResult {
-  if (!REPO_ID_PATTERN.test(model)) throw new FactoryError('BAD_USAGE', `"${model}" is not a Hugging Face repo id; \`models rm\` only deletes models from the Hugging Face cache.`);
+  if (!REPO_ID_PATTERN.test(model))
+    throw new FactoryError(
+      'BAD_USAGE',
+      `"${model}" is not a Hugging Face repo id; \`models rm\` only deletes models from the Hugging Face cache.`,
+    );
   const cache = hfCacheDir(env);
   const folder = path.join(cache, repoFolderName(model));
   if (!fs.existsSync(folder)) throw new FactoryError('MODEL_NOT_FOUND', `${model} is not in the Hugging Face cache (${cache}).`);

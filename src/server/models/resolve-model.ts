@@ -26,7 +26,14 @@ export interface ResolvedModel {
 }
 
 function looksLikePath(model: string): boolean {
-  return model.startsWith('/') || model.startsWith('./') || model.startsWith('../') || model.startsWith('~') || model === '.' || /^[A-Za-z]:[\\/]/.test(model);
+  return (
+    model.startsWith('/') ||
+    model.startsWith('./') ||
+    model.startsWith('../') ||
+    model.startsWith('~') ||
+    model === '.' ||
+    /^[A-Za-z]:[\\/]/.test(model)
+  );
 }
 
 export interface ResolveOptions {
@@ -42,13 +49,24 @@ export function resolveModel(model: string, options: ResolveOptions = {}): Resol
   const isRepoId = /^[\w.-]+\/[\w.-]+$/.test(model) && !looksLikePath(model);
 
   if (looksLikePath(model) || (!isRepoId && fs.existsSync(asPath)) || (isRepoId && fs.existsSync(path.join(asPath, 'config.json')))) {
-    if (!fs.existsSync(asPath)) throw new FactoryError('MODEL_NOT_FOUND', `The model folder ${asPath} does not exist (server.model / -m "${model}").`);
+    if (!fs.existsSync(asPath))
+      throw new FactoryError('MODEL_NOT_FOUND', `The model folder ${asPath} does not exist (server.model / -m "${model}").`);
     const check = checkModelFolder(asPath);
     if (!check.ok) throw new FactoryError('MODEL_NOT_FOUND', `Cannot use ${asPath} as a model: ${check.problem ?? 'unknown problem'}.`);
-    return { arg: asPath, dir: asPath, source: 'folder', weightsBytes: check.weightsBytes, diskBytes: directoryBytes(asPath), kvBytesPerToken: kvBytesPerToken(readModelConfig(asPath)) };
+    return {
+      arg: asPath,
+      dir: asPath,
+      source: 'folder',
+      weightsBytes: check.weightsBytes,
+      diskBytes: directoryBytes(asPath),
+      kvBytesPerToken: kvBytesPerToken(readModelConfig(asPath)),
+    };
   }
   if (!isRepoId) {
-    throw new FactoryError('MODEL_NOT_FOUND', `"${model}" is neither an existing folder nor a Hugging Face repo id like mlx-community/Qwen2.5-Coder-7B-Instruct-4bit.`);
+    throw new FactoryError(
+      'MODEL_NOT_FOUND',
+      `"${model}" is neither an existing folder nor a Hugging Face repo id like mlx-community/Qwen2.5-Coder-7B-Instruct-4bit.`,
+    );
   }
   const cache = hfCacheDir(options.env, homedir);
   const snapshot = snapshotDir(cache, model);
@@ -61,7 +79,18 @@ export function resolveModel(model: string, options: ResolveOptions = {}): Resol
   }
   const check = checkModelFolder(snapshot);
   if (!check.ok) {
-    throw new FactoryError('MODEL_NOT_FOUND', `${model} is only partly downloaded: ${check.problem ?? ''}. Finish it with \`${pullCommand(model)}\` (it resumes).`, { model, pullCommand: pullCommand(model) });
+    throw new FactoryError(
+      'MODEL_NOT_FOUND',
+      `${model} is only partly downloaded: ${check.problem ?? ''}. Finish it with \`${pullCommand(model)}\` (it resumes).`,
+      { model, pullCommand: pullCommand(model) },
+    );
   }
-  return { arg: model, dir: snapshot, source: 'hf-cache', weightsBytes: check.weightsBytes, diskBytes: cachedRepoBytes(cache, model), kvBytesPerToken: kvBytesPerToken(readModelConfig(snapshot)) };
+  return {
+    arg: model,
+    dir: snapshot,
+    source: 'hf-cache',
+    weightsBytes: check.weightsBytes,
+    diskBytes: cachedRepoBytes(cache, model),
+    kvBytesPerToken: kvBytesPerToken(readModelConfig(snapshot)),
+  };
 }

@@ -54,7 +54,10 @@ export async function verifySnapshot(snapshot: string, files: readonly PlannedFi
     if (file.lfsSha256 !== null) {
       const actual = await sha256Of(target);
       if (actual !== file.lfsSha256) {
-        problems.push({ path: file.path, problem: `sha256 ${actual.slice(0, 12)}… does not match the published ${file.lfsSha256.slice(0, 12)}…` });
+        problems.push({
+          path: file.path,
+          problem: `sha256 ${actual.slice(0, 12)}… does not match the published ${file.lfsSha256.slice(0, 12)}…`,
+        });
         removeQuietly(target);
         removeQuietly(link);
       }

@@ -52,16 +52,25 @@ export function judgePython(info: PythonInfo, platform: NodeJS.Platform): { verd
   const arch = archProblem(info, platform);
   if (arch !== null) return { verdict: 'wrong-arch', detail: `Python ${info.version} ${arch}` };
   if (info.mlxLm !== null) {
-    const old = isPythonRecentEnough(info.version) ? '' : ` (Python ${info.version} is older than the ${minPythonText()} the pinned mlx-lm needs)`;
+    const old = isPythonRecentEnough(info.version)
+      ? ''
+      : ` (Python ${info.version} is older than the ${minPythonText()} the pinned mlx-lm needs)`;
     return { verdict: 'usable', detail: `Python ${info.version}, mlx ${info.mlx ?? 'not found'}, mlx-lm ${info.mlxLm}${old}` };
   }
   if (!isPythonRecentEnough(info.version)) {
-    return { verdict: 'too-old', detail: `Python ${info.version} is too old: mlx-lm ${PYTHON_REQUIREMENTS.packages['mlx-lm'] ?? ''} needs Python ${minPythonText()} or newer` };
+    return {
+      verdict: 'too-old',
+      detail: `Python ${info.version} is too old: mlx-lm ${PYTHON_REQUIREMENTS.packages['mlx-lm'] ?? ''} needs Python ${minPythonText()} or newer`,
+    };
   }
   return { verdict: 'no-mlx-lm', detail: `Python ${info.version} without mlx-lm${info.mlx !== null ? ` (has mlx ${info.mlx})` : ''}` };
 }
 
-async function tryCandidates(options: DiscoveryOptions, stopWhen: (verdict: CandidateVerdict, info: PythonInfo) => boolean, skipAppVenv = false): Promise<{ hit: TriedPython | null; tried: TriedPython[] }> {
+async function tryCandidates(
+  options: DiscoveryOptions,
+  stopWhen: (verdict: CandidateVerdict, info: PythonInfo) => boolean,
+  skipAppVenv = false,
+): Promise<{ hit: TriedPython | null; tried: TriedPython[] }> {
   const platform = options.platform ?? process.platform;
   const candidates = existingCandidates(
     pythonCandidates({
@@ -106,7 +115,11 @@ export async function discoverRuntime(options: DiscoveryOptions): Promise<Discov
 /** A Python recent enough to make the app's venv from (mlx not needed); the app venv itself is skipped. */
 export async function findBasePython(options: DiscoveryOptions): Promise<{ base: TriedPython | null; tried: readonly TriedPython[] }> {
   const platform = options.platform ?? process.platform;
-  const { hit, tried } = await tryCandidates(options, (_verdict, info) => isPythonRecentEnough(info.version) && archProblem(info, platform) === null, true);
+  const { hit, tried } = await tryCandidates(
+    options,
+    (_verdict, info) => isPythonRecentEnough(info.version) && archProblem(info, platform) === null,
+    true,
+  );
   return { base: hit, tried };
 }
 

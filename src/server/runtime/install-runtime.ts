@@ -36,7 +36,13 @@ interface StepResult {
 }
 
 /** Runs a command, reporting each output line (pip redraws progress with \r: each redraw is a line). */
-function runStreaming(command: string, args: readonly string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void, signal?: AbortSignal): Promise<StepResult> {
+function runStreaming(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<StepResult> {
   return new Promise((resolve) => {
     const tail: string[] = [];
     const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,7 +77,8 @@ export async function installRuntime(options: InstallOptions): Promise<MlxRuntim
   const env = { ...(options.env ?? process.env), PYTHONUNBUFFERED: '1' };
   const report = (phase: InstallPhase, line: string): void => options.onProgress?.({ phase, line });
   const paths = serverPaths(options.home, platform);
-  const cancelled = (): FactoryError => new FactoryError('RUNTIME_INSTALL_FAILED', 'The install was cancelled; run `mlx-factory doctor --install` again to finish it.');
+  const cancelled = (): FactoryError =>
+    new FactoryError('RUNTIME_INSTALL_FAILED', 'The install was cancelled; run `mlx-factory doctor --install` again to finish it.');
 
   if (platform === 'darwin' && process.arch !== 'arm64') {
     throw new FactoryError('RUNTIME_INSTALL_FAILED', 'mlx runs on Apple silicon Macs only (this Mac is Intel).');
@@ -84,7 +91,10 @@ export async function installRuntime(options: InstallOptions): Promise<MlxRuntim
       platform === 'darwin'
         ? `install one with \`brew install python@3.12\` (Homebrew) or \`uv python install 3.12\`, or from python.org`
         : `install one with your package manager (e.g. \`apt-get install python3 python3-venv\`) or \`uv python install 3.12\``;
-    throw new FactoryError('RUNTIME_MISSING', `No Python ${minPythonText()} or newer was found to make the runtime from.\nTried:\n${describeTried(tried)}\nFix: ${fix}, then run \`mlx-factory doctor --install\` again.`);
+    throw new FactoryError(
+      'RUNTIME_MISSING',
+      `No Python ${minPythonText()} or newer was found to make the runtime from.\nTried:\n${describeTried(tried)}\nFix: ${fix}, then run \`mlx-factory doctor --install\` again.`,
+    );
   }
   report('base', `Using ${base.path} (${base.source}, Python ${base.info.version}).`);
 
@@ -102,13 +112,22 @@ export async function installRuntime(options: InstallOptions): Promise<MlxRuntim
     if (options.signal?.aborted === true) throw cancelled();
     if (made.code !== 0) {
       const hint = platform === 'linux' ? ' On Debian/Ubuntu the venv module is a separate package: apt-get install python3-venv.' : '';
-      throw new FactoryError('RUNTIME_INSTALL_FAILED', `\`${base.path} -m venv ${paths.venv}\` failed (exit ${String(made.code)}):\n${made.tail.slice(-10).join('\n')}\n${hint}`.trim());
+      throw new FactoryError(
+        'RUNTIME_INSTALL_FAILED',
+        `\`${base.path} -m venv ${paths.venv}\` failed (exit ${String(made.code)}):\n${made.tail.slice(-10).join('\n')}\n${hint}`.trim(),
+      );
     }
   }
 
   const requirements = options.requirements ?? pipSpecifiers(platform);
   report('pip', `Installing ${requirements.join(' ')} (a few hundred MB on the first install)…`);
-  const pip = await runStreaming(paths.venvPython, ['-m', 'pip', 'install', '--progress-bar', 'on', ...requirements], env, (line) => report('pip', line), options.signal);
+  const pip = await runStreaming(
+    paths.venvPython,
+    ['-m', 'pip', 'install', '--progress-bar', 'on', ...requirements],
+    env,
+    (line) => report('pip', line),
+    options.signal,
+  );
   if (options.signal?.aborted === true) throw cancelled();
   if (pip.code !== 0) {
     const where = platform === 'linux' ? ' (mlx on Linux needs glibc 2.35+ and x86_64 or aarch64)' : '';
@@ -122,8 +141,12 @@ export async function installRuntime(options: InstallOptions): Promise<MlxRuntim
   const deep = await probeMlxRuntime(paths.venvPython, { env });
   if (!deep.ok) throw new FactoryError('RUNTIME_INSTALL_FAILED', `The runtime was installed but does not work: ${deep.error}`);
   const probe = await probePython(paths.venvPython, { env });
-  if (!probe.ok || probe.info.mlxLm === null) throw new FactoryError('RUNTIME_INSTALL_FAILED', `The runtime was installed but mlx-lm is not found in ${paths.venv}.`);
-  report('done', `Ready: ${paths.venvPython} (Python ${probe.info.version}, mlx ${probe.info.mlx ?? '?'} on ${deep.device}, mlx-lm ${probe.info.mlxLm}).`);
+  if (!probe.ok || probe.info.mlxLm === null)
+    throw new FactoryError('RUNTIME_INSTALL_FAILED', `The runtime was installed but mlx-lm is not found in ${paths.venv}.`);
+  report(
+    'done',
+    `Ready: ${paths.venvPython} (Python ${probe.info.version}, mlx ${probe.info.mlx ?? '?'} on ${deep.device}, mlx-lm ${probe.info.mlxLm}).`,
+  );
   return {
     python: paths.venvPython,
     source: 'app-venv',

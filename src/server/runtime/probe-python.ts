@@ -51,11 +51,21 @@ export type PythonInfo = z.infer<typeof probeResultSchema>;
 
 export type ProbeOutcome = { ok: true; info: PythonInfo } | { ok: false; error: string };
 
-function run(python: string, script: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; error: Error | null }> {
+function run(
+  python: string,
+  script: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; stderr: string; error: Error | null }> {
   return new Promise((resolve) => {
-    execFile(python, ['-c', script], { timeout: timeoutMs, env, maxBuffer: 1024 * 1024, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      resolve({ stdout: String(stdout), stderr: String(stderr), error });
-    });
+    execFile(
+      python,
+      ['-c', script],
+      { timeout: timeoutMs, env, maxBuffer: 1024 * 1024, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        resolve({ stdout: String(stdout), stderr: String(stderr), error });
+      },
+    );
   });
 }
 
@@ -68,7 +78,7 @@ function describeFailure(error: Error & { code?: unknown; killed?: boolean }, st
   if (error.code === 'EACCES') return 'not executable';
   if (error.killed === true) return `did not answer within ${Math.round(timeoutMs / 1000)} s`;
   const said = lastLine(stderr);
-  return said !== '' ? said : error.message.split('\n')[0] ?? 'failed';
+  return said !== '' ? said : (error.message.split('\n')[0] ?? 'failed');
 }
 
 export async function probePython(python: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ProbeOutcome> {
@@ -83,7 +93,10 @@ export async function probePython(python: string, options: { timeoutMs?: number;
 }
 
 /** Imports mlx and runs one computation; for `doctor` and after an install. */
-export async function probeMlxRuntime(python: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ ok: true; device: string } | { ok: false; error: string }> {
+export async function probeMlxRuntime(
+  python: string,
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ ok: true; device: string } | { ok: false; error: string }> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const { stdout, stderr, error } = await run(python, DEEP_PROBE_SCRIPT, timeoutMs, options.env ?? process.env);
   if (error !== null) return { ok: false, error: describeFailure(error, stderr, timeoutMs) };

@@ -7,16 +7,7 @@ import path from 'node:path';
  * and conda put their interpreters, and report which of them was used.
  */
 export type PythonSource =
-  | 'config'
-  | 'app-venv'
-  | 'virtualenv'
-  | 'conda-env'
-  | 'path'
-  | 'homebrew'
-  | 'pyenv'
-  | 'uv'
-  | 'conda'
-  | 'python.org';
+  'config' | 'app-venv' | 'virtualenv' | 'conda-env' | 'path' | 'homebrew' | 'pyenv' | 'uv' | 'conda' | 'python.org';
 
 export interface PythonCandidate {
   readonly path: string;
@@ -97,11 +88,13 @@ export function pythonCandidates(context: CandidateContext): PythonCandidate[] {
   }
   const pyenvRoot = env['PYENV_ROOT'] || path.join(homedir, '.pyenv');
   add(path.join(pyenvRoot, 'shims', 'python3'), 'pyenv');
-  for (const version of byVersionDescending(list(path.join(pyenvRoot, 'versions')))) add(path.join(pyenvRoot, 'versions', version, 'bin', 'python3'), 'pyenv');
+  for (const version of byVersionDescending(list(path.join(pyenvRoot, 'versions'))))
+    add(path.join(pyenvRoot, 'versions', version, 'bin', 'python3'), 'pyenv');
 
   // uv: `uv python install` puts interpreters under $UV_PYTHON_INSTALL_DIR or ~/.local/share/uv/python.
   const uvRoot = env['UV_PYTHON_INSTALL_DIR'] || path.join(env['XDG_DATA_HOME'] || path.join(homedir, '.local', 'share'), 'uv', 'python');
-  for (const name of byVersionDescending(list(uvRoot).filter((n) => n.startsWith('cpython-')))) add(path.join(uvRoot, name, 'bin', 'python3'), 'uv');
+  for (const name of byVersionDescending(list(uvRoot).filter((n) => n.startsWith('cpython-'))))
+    add(path.join(uvRoot, name, 'bin', 'python3'), 'uv');
   add(path.join(homedir, '.local', 'bin', 'python3'), 'uv');
 
   const condaRoots = [
@@ -114,7 +107,8 @@ export function pythonCandidates(context: CandidateContext): PythonCandidate[] {
 
   if (platform === 'darwin') {
     const frameworks = '/Library/Frameworks/Python.framework/Versions';
-    for (const version of byVersionDescending(list(frameworks).filter((v) => /^\d/.test(v)))) add(path.join(frameworks, version, 'bin', 'python3'), 'python.org');
+    for (const version of byVersionDescending(list(frameworks).filter((v) => /^\d/.test(v))))
+      add(path.join(frameworks, version, 'bin', 'python3'), 'python.org');
     add('/usr/bin/python3', 'path'); // Apple's (3.9 on current macOS: found, then refused as too old)
   }
   return out;

@@ -17,7 +17,10 @@ export type PythonRequirements = z.infer<typeof requirementsSchema>;
 export const PYTHON_REQUIREMENTS: PythonRequirements = requirementsSchema.parse(requirementsJson);
 
 /** `name[extra]==version` specifiers for pip on this platform. */
-export function pipSpecifiers(platform: NodeJS.Platform = process.platform, requirements: PythonRequirements = PYTHON_REQUIREMENTS): string[] {
+export function pipSpecifiers(
+  platform: NodeJS.Platform = process.platform,
+  requirements: PythonRequirements = PYTHON_REQUIREMENTS,
+): string[] {
   return Object.entries(requirements.packages).map(([name, version]) => {
     const extra = platform === 'linux' ? requirements.linuxExtras[name] : undefined;
     return `${name}${extra !== undefined ? `[${extra}]` : ''}==${version}`;

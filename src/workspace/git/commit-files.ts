@@ -23,7 +23,9 @@ export async function commitFiles(options: CommitFilesOptions): Promise<string |
   if (options.paths.length === 0) return null;
   const at = gitPlace(options.worktree);
   await runGit(['add', '--all', '--', ...options.paths.map((p) => `:(literal)${p}`)], at);
-  const trailers = Object.entries(options.trailers).map(([k, v]) => `${k}: ${v}`).join('\n');
+  const trailers = Object.entries(options.trailers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
   const commit = await runGit([...NO_HOOKS_NO_SIGNING, 'commit', '--quiet', '--no-verify', '--file', '-'], {
     ...at,
     stdin: `${options.subject}\n\n${trailers}\n`,

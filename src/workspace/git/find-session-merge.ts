@@ -10,11 +10,19 @@ export interface FoundSessionMerge {
   readonly parents: readonly string[];
 }
 
-export async function findSessionMergeCommit(repo: string, targetRef: string, sessionId: string, since: string): Promise<FoundSessionMerge | null> {
+export async function findSessionMergeCommit(
+  repo: string,
+  targetRef: string,
+  sessionId: string,
+  since: string,
+): Promise<FoundSessionMerge | null> {
   const result = await runGit(
     ['log', '-1', '--format=%H %P', '--fixed-strings', `--grep=Factory-Session: ${sessionId}`, `${since}..${targetRef}`],
     { cwd: repo, expectedExitCodes: [0, 128] },
   );
-  const [commit, ...parents] = result.stdout.trim().split(' ').filter((s) => s !== '');
+  const [commit, ...parents] = result.stdout
+    .trim()
+    .split(' ')
+    .filter((s) => s !== '');
   return result.exitCode === 0 && commit !== undefined ? { commit, parents } : null;
 }

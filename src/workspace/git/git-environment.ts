@@ -34,7 +34,10 @@ const FIXED: Readonly<Record<string, string>> = {
   GIT_ATTR_NOSYSTEM: '1',
 };
 
-export function gitEnvironment(extra: Readonly<Record<string, string>> = {}, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function gitEnvironment(
+  extra: Readonly<Record<string, string>> = {},
+  parent: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of INHERITED) {
     const value = parent[name];

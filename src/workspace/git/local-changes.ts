@@ -11,9 +11,12 @@ export async function localChangesAmong(checkout: string, paths: readonly string
   const found = new Set<string>();
   for (let start = 0; start < paths.length; start += CHUNK) {
     const pathspecs = paths.slice(start, start + CHUNK).map((p) => `:(literal)${p}`);
-    const result = await runGit(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=traditional', '--no-renames', '--', ...pathspecs], {
-      cwd: checkout,
-    });
+    const result = await runGit(
+      ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=traditional', '--no-renames', '--', ...pathspecs],
+      {
+        cwd: checkout,
+      },
+    );
     for (const entry of result.stdout.split('\0')) {
       if (entry.length > 3) found.add(entry.slice(3));
     }

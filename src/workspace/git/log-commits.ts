@@ -11,7 +11,14 @@ export interface CommitInfo {
   readonly attempt: number | null;
 }
 
-const FORMAT = ['%H', '%P', '%s', '%aI', '%(trailers:key=Factory-Session,valueonly,separator=%x2C)', '%(trailers:key=Factory-Attempt,valueonly,separator=%x2C)'].join('%x00');
+const FORMAT = [
+  '%H',
+  '%P',
+  '%s',
+  '%aI',
+  '%(trailers:key=Factory-Session,valueonly,separator=%x2C)',
+  '%(trailers:key=Factory-Attempt,valueonly,separator=%x2C)',
+].join('%x00');
 
 export async function listCommits(cwd: string, from: string, to: string): Promise<CommitInfo[]> {
   const result = await runGit(['log', '--reverse', '--no-color', `--format=${FORMAT}%x00%x1e`, `${from}..${to}`, '--'], { cwd });

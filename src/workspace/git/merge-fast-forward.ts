@@ -44,7 +44,10 @@ export function startFastForward(checkoutDir: string, commit: string, outputFile
 
 function readOutput(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8').slice(0, 64 * 1024).trim();
+    return fs
+      .readFileSync(file, 'utf8')
+      .slice(0, 64 * 1024)
+      .trim();
   } catch {
     return '';
   }

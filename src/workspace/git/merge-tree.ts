@@ -34,10 +34,12 @@ export interface MergeTreeOptions {
 
 export async function mergeTree(cwd: string, ours: string, theirs: string, options: MergeTreeOptions = {}): Promise<MergeTreeResult> {
   const args = ['merge-tree', '--write-tree', '-z', '--name-only'];
-  const run = (extra: readonly string[], env?: Record<string, string>) => runGit([...args, ...extra, ours, theirs], { cwd, expectedExitCodes: [0, 1], ...(env ? { env } : {}) });
+  const run = (extra: readonly string[], env?: Record<string, string>) =>
+    runGit([...args, ...extra, ours, theirs], { cwd, expectedExitCodes: [0, 1], ...(env ? { env } : {}) });
   let result;
   if (options.mergeBase === undefined) result = await run([]);
-  else if ((options.mergeBaseVia ?? ((await gitHasMergeBaseOption()) ? 'option' : 'graft')) === 'option') result = await run([`--merge-base=${options.mergeBase}`]);
+  else if ((options.mergeBaseVia ?? ((await gitHasMergeBaseOption()) ? 'option' : 'graft')) === 'option')
+    result = await run([`--merge-base=${options.mergeBase}`]);
   else result = await withGraft(ours, options.mergeBase, (env) => run([], env));
   return parseMergeTreeOutput(result.stdout, result.exitCode === 0);
 }

@@ -18,6 +18,9 @@ export async function readRef(commonDir: string, ref: string): Promise<string | 
 }
 
 async function readRefWithGit(commonDir: string, ref: string): Promise<string | null> {
-  const result = await runGit(['--git-dir', commonDir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: commonDir, expectedExitCodes: [0, 1, 128] });
+  const result = await runGit(['--git-dir', commonDir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+    cwd: commonDir,
+    expectedExitCodes: [0, 1, 128],
+  });
   return result.exitCode === 0 ? result.stdout.trim() : null;
 }

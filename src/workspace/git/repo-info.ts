@@ -29,13 +29,22 @@ export async function inspectRepo(dir: string): Promise<RepoInfo> {
   if (!stat.isDirectory()) {
     throw new FactoryError('REPO_IS_FILE', `${resolved} is a file, not a folder. Pass --repo with the folder of a git repository.`);
   }
-  const probe = await runGit(['rev-parse', '--is-bare-repository', '--is-inside-work-tree'], { cwd: resolved, expectedExitCodes: [0, 128] });
+  const probe = await runGit(['rev-parse', '--is-bare-repository', '--is-inside-work-tree'], {
+    cwd: resolved,
+    expectedExitCodes: [0, 128],
+  });
   if (probe.exitCode !== 0) {
-    throw new FactoryError('REPO_NOT_GIT', `${resolved} is not a git repository. Run \`git init\` there and make a first commit, or pass another folder.`);
+    throw new FactoryError(
+      'REPO_NOT_GIT',
+      `${resolved} is not a git repository. Run \`git init\` there and make a first commit, or pass another folder.`,
+    );
   }
   const [bare, inside] = probe.stdout.trim().split('\n');
   if (bare === 'true' || inside !== 'true') {
-    throw new FactoryError('REPO_BARE', `${resolved} is a bare repository (it has no working tree). Pass a clone with a working tree instead.`);
+    throw new FactoryError(
+      'REPO_BARE',
+      `${resolved} is a bare repository (it has no working tree). Pass a clone with a working tree instead.`,
+    );
   }
   const head = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: resolved, expectedExitCodes: [0, 1, 128] });
   if (head.exitCode !== 0) {

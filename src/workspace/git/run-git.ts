@@ -74,11 +74,15 @@ export function runGitBytes(args: readonly string[], options: GitOptions): Promi
       if (expected.includes(result.exitCode)) resolve(result);
       else {
         reject(
-          new FactoryError('GIT_FAILED', `git ${args.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.toString('utf8').trim()}`, {
-            args: [...args],
-            exitCode: result.exitCode,
-            stderr: result.stderr,
-          }),
+          new FactoryError(
+            'GIT_FAILED',
+            `git ${args.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.toString('utf8').trim()}`,
+            {
+              args: [...args],
+              exitCode: result.exitCode,
+              stderr: result.stderr,
+            },
+          ),
         );
       }
     });

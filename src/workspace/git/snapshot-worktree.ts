@@ -25,7 +25,11 @@ export async function snapshotWorktree(worktree: WorktreeGit, message: string): 
     await runGit(['add', '--all', '--', '.'], { ...at, env });
     const tree = (await runGit(['write-tree'], { ...at, env })).stdout.trim();
     if (tree === headTree) return null;
-    const commit = await runGit([...NO_HOOKS_NO_SIGNING, 'commit-tree', tree, '-p', head, '-F', '-'], { ...at, env: identityEnv(), stdin: `${message}\n` });
+    const commit = await runGit([...NO_HOOKS_NO_SIGNING, 'commit-tree', tree, '-p', head, '-F', '-'], {
+      ...at,
+      env: identityEnv(),
+      stdin: `${message}\n`,
+    });
     return commit.stdout.trim();
   } finally {
     fs.rmSync(indexFile, { force: true });

@@ -35,7 +35,10 @@ async function casOrMoved(ref: string, run: () => Promise<unknown>): Promise<voi
   } catch (error) {
     const stderr = isFactoryError(error) ? String(error.details?.['stderr'] ?? '') : '';
     if (/but expected|reference already exists|unable to resolve reference|is at [0-9a-f]+ but/.test(stderr)) {
-      throw new FactoryError('TARGET_MOVED', `${ref} changed while we were working on it (${stderr.trim().split('\n').pop() ?? ''}). Nothing was changed; try again.`);
+      throw new FactoryError(
+        'TARGET_MOVED',
+        `${ref} changed while we were working on it (${stderr.trim().split('\n').pop() ?? ''}). Nothing was changed; try again.`,
+      );
     }
     throw error;
   }

@@ -19,7 +19,14 @@ export async function listWorktrees(cwd: string): Promise<WorktreeEntry[]> {
 
 export function parseWorktreeList(stdout: string): WorktreeEntry[] {
   const entries: WorktreeEntry[] = [];
-  let current: { path: string; head: string | null; branch: string | null; bare: boolean; prunable: string | null; locked: boolean } | null = null;
+  let current: {
+    path: string;
+    head: string | null;
+    branch: string | null;
+    bare: boolean;
+    prunable: string | null;
+    locked: boolean;
+  } | null = null;
   for (const field of stdout.split('\0')) {
     if (field === '') {
       if (current) entries.push(current);

@@ -27,7 +27,13 @@ function axeSource(): string {
 let cached: string | null = null;
 
 /** Rules that fail whatever impact axe gives them: every view has one main landmark and an h1, and no role where HTML forbids it. */
-const ALWAYS_FAIL: readonly string[] = ['landmark-one-main', 'page-has-heading-one', 'aria-allowed-role', 'landmark-unique', 'nested-interactive'];
+const ALWAYS_FAIL: readonly string[] = [
+  'landmark-one-main',
+  'page-has-heading-one',
+  'aria-allowed-role',
+  'landmark-unique',
+  'nested-interactive',
+];
 
 /** Serious and critical violations of WCAG 2.x A/AA and axe's best practices on the page as it is now, plus ALWAYS_FAIL's at any impact. */
 export async function seriousViolations(page: Page, options: { exclude?: readonly string[] } = {}): Promise<AxeFinding[]> {
@@ -35,29 +41,37 @@ export async function seriousViolations(page: Page, options: { exclude?: readonl
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
   if (!loaded) await page.evaluate(cached);
   const exclude = options.exclude ?? [];
-  return page.evaluate(async ({ excluded, always }) => {
-    interface AxeNode {
-      target: unknown[];
-      failureSummary?: string;
-    }
-    interface AxeResult {
-      id: string;
-      impact: string | null;
-      help: string;
-      nodes: AxeNode[];
-    }
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeResult[] }> } }).axe;
-    const context = excluded.length > 0 ? { exclude: excluded.map((s) => [s]) } : document;
-    const result = await axe.run(context, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical' || always.includes(v.id))
-      .map((v) => ({
-        id: v.id,
-        impact: v.impact ?? '',
-        help: v.help,
-        nodes: v.nodes.slice(0, 6).map((n) => `${JSON.stringify(n.target)} — ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 240)}`),
-      }));
-  }, { excluded: exclude, always: ALWAYS_FAIL });
+  return page.evaluate(
+    async ({ excluded, always }) => {
+      interface AxeNode {
+        target: unknown[];
+        failureSummary?: string;
+      }
+      interface AxeResult {
+        id: string;
+        impact: string | null;
+        help: string;
+        nodes: AxeNode[];
+      }
+      const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeResult[] }> } }).axe;
+      const context = excluded.length > 0 ? { exclude: excluded.map((s) => [s]) } : document;
+      const result = await axe.run(context, {
+        resultTypes: ['violations'],
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      });
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical' || always.includes(v.id))
+        .map((v) => ({
+          id: v.id,
+          impact: v.impact ?? '',
+          help: v.help,
+          nodes: v.nodes
+            .slice(0, 6)
+            .map((n) => `${JSON.stringify(n.target)} — ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 240)}`),
+        }));
+    },
+    { excluded: exclude, always: ALWAYS_FAIL },
+  );
 }
 
 /** A readable report for a failed expectation. */

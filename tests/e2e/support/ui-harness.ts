@@ -16,7 +16,15 @@ import { REPO_ROOT, TEST_DEPS_FILE } from '../../support/test-deps.js';
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
 const RENDERER_OUT = path.join(REPO_ROOT, 'out', 'renderer', 'index.html');
 const BUILD_LOCK = path.join(REPO_ROOT, '.cache', 'renderer-build.lock');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Chromium for the UI tests: recorded by scripts/setup-test-deps.mjs, else Debian's; missing → a failure saying how to get it. */
 export function chromiumPath(): string {
@@ -29,7 +37,9 @@ export function chromiumPath(): string {
     // not recorded: look in the usual place
   }
   if (fs.existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('Missing test dependency: Chromium (needed by the UI tests). Install it with `node scripts/setup-test-deps.mjs --only chromium` (or run `npm test`, which does it first).');
+  throw new Error(
+    'Missing test dependency: Chromium (needed by the UI tests). Install it with `node scripts/setup-test-deps.mjs --only chromium` (or run `npm test`, which does it first).',
+  );
 }
 
 function newestMtime(dir: string): number {
@@ -62,8 +72,13 @@ export async function ensureRendererBuilt(): Promise<void> {
   }
   try {
     if (fresh()) return;
-    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 170_000 });
-    if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+    const result = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 170_000 },
+    );
+    if (result.status !== 0)
+      throw new Error(`npm run build failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
     // Vite keeps the source's mtime out of it: mark the output as built now.
     const now = new Date();
     fs.utimesSync(RENDERER_OUT, now, now);
@@ -94,7 +109,10 @@ export interface UiHarness {
   /** The typed API from Node, as a page of the host would use it (same token, same Origin). */
   api(): FactoryApi & { close(): void };
   /** A page on a route (hash), light or dark; `probe` exposes the transcript store to the test. */
-  open(route: string, options?: { dark?: boolean; width?: number; height?: number; probe?: boolean }): Promise<{ page: Page; context: BrowserContext; errors: string[]; external: string[] }>;
+  open(
+    route: string,
+    options?: { dark?: boolean; width?: number; height?: number; probe?: boolean },
+  ): Promise<{ page: Page; context: BrowserContext; errors: string[]; external: string[] }>;
   /** Stops `mlx-factory ui` and starts a new one on the same port (a new token, as a user's restart); returns its address. */
   restart(): Promise<string>;
   stop(): Promise<void>;
@@ -107,7 +125,10 @@ export interface UiHarness {
  */
 function fakeModelFolder(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'qwen2', note: 'stand-in for the UI tests; served by the scripted server' }));
+  fs.writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({ model_type: 'qwen2', note: 'stand-in for the UI tests; served by the scripted server' }),
+  );
   fs.writeFileSync(path.join(dir, 'model.safetensors'), Buffer.alloc(1024));
   return dir;
 }
@@ -215,7 +236,13 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       });
       page.on('request', (request) => {
         const target = request.url();
-        if (!target.startsWith(origin) && !target.startsWith(origin.replace('http', 'ws')) && !target.startsWith('data:') && !target.startsWith('blob:')) external.push(target);
+        if (
+          !target.startsWith(origin) &&
+          !target.startsWith(origin.replace('http', 'ws')) &&
+          !target.startsWith('data:') &&
+          !target.startsWith('blob:')
+        )
+          external.push(target);
       });
       const target = new URL(url);
       if (opts.probe === true) target.searchParams.set('probe', '1');

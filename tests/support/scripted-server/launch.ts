@@ -5,14 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import {
-  parseScript,
-  RecordedRequestSchema,
-  ServerStatsSchema,
-  type RecordedRequest,
-  type Script,
-  type ServerStats,
-} from './schema.js';
+import { parseScript, RecordedRequestSchema, ServerStatsSchema, type RecordedRequest, type Script, type ServerStats } from './schema.js';
 import { scriptedServerNodeArgs } from './server-command.js';
 
 export type { Fault, Persona, RecordedRequest, Script, ScriptedReply, ServerStats } from './schema.js';
@@ -157,12 +150,7 @@ export async function startScriptedServer(opts: StartScriptedServerOptions = {})
   return makeHandle(child, port, exited, stderr);
 }
 
-function makeHandle(
-  child: ChildProcess,
-  port: number,
-  exited: Promise<number | null>,
-  stderr: () => string,
-): ScriptedServer {
+function makeHandle(child: ChildProcess, port: number, exited: Promise<number | null>, stderr: () => string): ScriptedServer {
   const url = `http://127.0.0.1:${port}`;
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   return {

@@ -26,9 +26,7 @@ export const ScriptedReplySchema = z.strictObject({
   /** Serve this reply N times before moving on in the queue. */
   times: z.number().int().positive().optional(),
   /** Override the reported usage numbers. */
-  usage: z
-    .strictObject({ prompt_tokens: count.optional(), completion_tokens: count.optional() })
-    .optional(),
+  usage: z.strictObject({ prompt_tokens: count.optional(), completion_tokens: count.optional() }).optional(),
 });
 export type ScriptedReply = z.infer<typeof ScriptedReplySchema>;
 

@@ -8,5 +8,7 @@ const SOURCE = path.join(PROJECT_ROOT, 'tests', 'support', 'scripted-server', 's
 
 /** Node's arguments before the server's own flags; run with cwd = the project root (for tsx). */
 export function scriptedServerNodeArgs(): string[] {
-  return bundleState(PROJECT_ROOT, BUNDLE_DIR) === 'fresh' ? [path.join(PROJECT_ROOT, BUNDLE_DIR, 'server.js')] : ['--import', 'tsx', SOURCE];
+  return bundleState(PROJECT_ROOT, BUNDLE_DIR) === 'fresh'
+    ? [path.join(PROJECT_ROOT, BUNDLE_DIR, 'server.js')]
+    : ['--import', 'tsx', SOURCE];
 }

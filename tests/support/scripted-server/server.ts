@@ -191,7 +191,8 @@ interface ReplyPlan {
 function planReply(state: ServerState, request: ChatRequest, persona: Persona): ReplyPlan {
   const reply = state.queues.next(persona) ?? fallbackReply(persona);
   const defaults = state.script.defaults ?? {};
-  const limit = reply.ignoreMaxTokens === true ? undefined : (request.max_completion_tokens ?? request.max_tokens ?? state.options.maxTokens);
+  const limit =
+    reply.ignoreMaxTokens === true ? undefined : (request.max_completion_tokens ?? request.max_tokens ?? state.options.maxTokens);
   const all = tokenize(reply.content);
   const tokens = limit === undefined ? all : all.slice(0, limit);
   const tokensPerSecond = reply.tokensPerSecond ?? defaults.tokensPerSecond ?? 0;

@@ -18,7 +18,9 @@ import { StatusBadge } from '../common/StatusBadge.js';
  */
 export function CleanupView() {
   const byId = useSessionsStore((s) => s.byId);
-  const cleanup = useCleanupStore(useShallow((s) => ({ usage: s.usage, total: s.totalBytes, loading: s.usageLoading, error: s.usageError, busy: s.busy })));
+  const cleanup = useCleanupStore(
+    useShallow((s) => ({ usage: s.usage, total: s.totalBytes, loading: s.usageLoading, error: s.usageError, busy: s.busy })),
+  );
   const actions = useCleanupStore.getState();
   const confirm = useUiStore((s) => s.confirm);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -58,7 +60,8 @@ export function CleanupView() {
 
   let body;
   if (sessions.length === 0) body = <EmptyState icon="check" title="Nothing to clean up" message="No session has a worktree any more." />;
-  else if (cleanup.error !== null && cleanup.total === null) body = <ErrorState title="Could not measure the worktrees" message={cleanup.error} onRetry={() => void actions.loadUsage()} />;
+  else if (cleanup.error !== null && cleanup.total === null)
+    body = <ErrorState title="Could not measure the worktrees" message={cleanup.error} onRetry={() => void actions.loadUsage()} />;
   else
     body = (
       <div className="cleanup-groups">
@@ -93,7 +96,13 @@ export function CleanupView() {
                   return (
                     <tr key={s.id} data-cleanup-session={s.id}>
                       <td>
-                        <input type="checkbox" checked={selected.has(s.id)} onChange={(e) => toggle(s.id, e.target.checked)} disabled={s.live} aria-label={`Select ${title?.title ?? s.title}${title?.suffix != null ? ` #${title.suffix}` : ''}`} />
+                        <input
+                          type="checkbox"
+                          checked={selected.has(s.id)}
+                          onChange={(e) => toggle(s.id, e.target.checked)}
+                          disabled={s.live}
+                          aria-label={`Select ${title?.title ?? s.title}${title?.suffix != null ? ` #${title.suffix}` : ''}`}
+                        />
                       </td>
                       <td className="cleanup-title" title={`${s.worktree}\n${s.branch}`}>
                         {title?.title ?? s.title}
@@ -105,7 +114,13 @@ export function CleanupView() {
                       </td>
                       <td className="muted">{formatAge(s.createdAt, Date.now())}</td>
                       <td className="num" data-bytes={usage?.bytes ?? ''}>
-                        {usage === undefined ? (cleanup.loading ? '…' : '—') : !usage.exists ? 'gone' : `${formatBytes(usage.bytes)}${usage.partial ? '+' : ''}`}
+                        {usage === undefined
+                          ? cleanup.loading
+                            ? '…'
+                            : '—'
+                          : !usage.exists
+                            ? 'gone'
+                            : `${formatBytes(usage.bytes)}${usage.partial ? '+' : ''}`}
                       </td>
                     </tr>
                   );
@@ -128,9 +143,25 @@ export function CleanupView() {
         {cleanup.loading && <Spinner size={12} />}
       </header>
       <div className="cleanup-bar">
-        <span>{chosen.length > 0 ? `${plural(chosen.length, 'session')} selected · ${formatBytes(chosenBytes)}` : 'Select sessions to discard or archive.'}</span>
+        <span>
+          {chosen.length > 0
+            ? `${plural(chosen.length, 'session')} selected · ${formatBytes(chosenBytes)}`
+            : 'Select sessions to discard or archive.'}
+        </span>
         <div className="spacer" />
-        <button type="button" className="btn" disabled={chosen.length === 0} onClick={() => void actions.archive(chosen.map((s) => s.id), true).then(() => setSelected(new Set()))}>
+        <button
+          type="button"
+          className="btn"
+          disabled={chosen.length === 0}
+          onClick={() =>
+            void actions
+              .archive(
+                chosen.map((s) => s.id),
+                true,
+              )
+              .then(() => setSelected(new Set()))
+          }
+        >
           Archive
         </button>
         <button type="button" className="btn danger" disabled={chosen.length === 0 || cleanup.busy} onClick={discard}>
@@ -138,7 +169,9 @@ export function CleanupView() {
           Discard…
         </button>
       </div>
-      <div className="page-body">{cleanup.loading && cleanup.total === null ? <LoadingState label="Measuring the worktrees…" /> : body}</div>
+      <div className="page-body">
+        {cleanup.loading && cleanup.total === null ? <LoadingState label="Measuring the worktrees…" /> : body}
+      </div>
     </div>
   );
 }

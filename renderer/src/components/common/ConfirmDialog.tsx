@@ -57,7 +57,15 @@ export function ConfirmDialog() {
             <label htmlFor="confirm-edit" className="field-label">
               {confirmation.edit.label}
             </label>
-            <textarea id="confirm-edit" className="input mono confirm-edit" rows={8} value={edited} onChange={(e) => setEdited(e.target.value)} disabled={running} spellCheck />
+            <textarea
+              id="confirm-edit"
+              className="input mono confirm-edit"
+              rows={8}
+              value={edited}
+              onChange={(e) => setEdited(e.target.value)}
+              disabled={running}
+              spellCheck
+            />
             {confirmation.edit.hint !== undefined && <div className="field-hint">{confirmation.edit.hint}</div>}
           </div>
         )}
@@ -65,7 +73,13 @@ export function ConfirmDialog() {
           <button ref={cancelRef} type="button" className="btn" onClick={dismiss} disabled={running}>
             Cancel
           </button>
-          <button ref={confirmRef} type="button" className={`btn ${confirmation.destructive ? 'danger' : 'primary'}`} onClick={() => void run()} disabled={running || (confirmation.edit !== undefined && edited.trim() === '')}>
+          <button
+            ref={confirmRef}
+            type="button"
+            className={`btn ${confirmation.destructive ? 'danger' : 'primary'}`}
+            onClick={() => void run()}
+            disabled={running || (confirmation.edit !== undefined && edited.trim() === '')}
+          >
             {running && <Spinner size={12} />}
             {confirmation.action}
           </button>

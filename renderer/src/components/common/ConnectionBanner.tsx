@@ -20,7 +20,12 @@ export function ConnectionBanner() {
       </div>
     );
   }
-  const text = state === 'connecting' ? 'Connecting to MLX Factory…' : state === 'reconnecting' ? 'Connection lost — reconnecting…' : 'Disconnected from MLX Factory. Reload the page to reconnect.';
+  const text =
+    state === 'connecting'
+      ? 'Connecting to MLX Factory…'
+      : state === 'reconnecting'
+        ? 'Connection lost — reconnecting…'
+        : 'Disconnected from MLX Factory. Reload the page to reconnect.';
   return (
     <div className={`connection-banner ${state}`} role="status" data-connection={state}>
       {state !== 'closed' && <Spinner size={11} />}

@@ -2,7 +2,19 @@ import type { ReactNode } from 'react';
 import { Icon, type IconName } from './Icon.js';
 
 /** What a view shows when there is nothing (yet): a glyph, a title, a sentence, maybe an action. */
-export function EmptyState({ icon, title, message, action, compact }: { icon?: IconName; title: string; message?: ReactNode; action?: ReactNode; compact?: boolean }) {
+export function EmptyState({
+  icon,
+  title,
+  message,
+  action,
+  compact,
+}: {
+  icon?: IconName;
+  title: string;
+  message?: ReactNode;
+  action?: ReactNode;
+  compact?: boolean;
+}) {
   return (
     <div className={`empty-state${compact === true ? ' compact' : ''}`} role="status">
       {icon !== undefined && (

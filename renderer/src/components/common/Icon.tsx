@@ -1,12 +1,30 @@
 /** The app's few glyphs, drawn as SF Symbols-like strokes so they follow the text colour. */
-export type IconName = 'plus' | 'sessions' | 'memory' | 'server' | 'settings' | 'folder' | 'chevron-right' | 'chevron-down' | 'close' | 'window' | 'warning' | 'check' | 'x' | 'arrow-down' | 'refresh' | 'search' | 'info';
+export type IconName =
+  | 'plus'
+  | 'sessions'
+  | 'memory'
+  | 'server'
+  | 'settings'
+  | 'folder'
+  | 'chevron-right'
+  | 'chevron-down'
+  | 'close'
+  | 'window'
+  | 'warning'
+  | 'check'
+  | 'x'
+  | 'arrow-down'
+  | 'refresh'
+  | 'search'
+  | 'info';
 
 const PATHS: Record<IconName, string> = {
   plus: 'M8 3v10M3 8h10',
   sessions: 'M3 4h10M3 8h10M3 12h6',
   memory: 'M2.5 12.5l3-4 3 2 5-6',
   server: 'M3 3.5h10v3.5H3zM3 9h10v3.5H3zM5 5.25h.01M5 10.75h.01',
-  settings: 'M8 5.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5zM8 1.5v2M8 12.5v2M1.5 8h2M12.5 8h2M3.4 3.4l1.4 1.4M11.2 11.2l1.4 1.4M3.4 12.6l1.4-1.4M11.2 4.8l1.4-1.4',
+  settings:
+    'M8 5.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5zM8 1.5v2M8 12.5v2M1.5 8h2M12.5 8h2M3.4 3.4l1.4 1.4M11.2 11.2l1.4 1.4M3.4 12.6l1.4-1.4M11.2 4.8l1.4-1.4',
   folder: 'M2 4.5h4l1.5 1.5H14v6.5H2z',
   'chevron-right': 'M6 3.5l4.5 4.5L6 12.5',
   'chevron-down': 'M3.5 6l4.5 4.5L12.5 6',
@@ -23,7 +41,18 @@ const PATHS: Record<IconName, string> = {
 
 export function Icon({ name, size = 14, className }: { name: IconName; size?: number; className?: string }) {
   return (
-    <svg className={className} width={size} height={size} viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth={1.5} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <svg
+      className={className}
+      width={size}
+      height={size}
+      viewBox="0 0 16 16"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.5}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
       <path d={PATHS[name]} />
     </svg>
   );

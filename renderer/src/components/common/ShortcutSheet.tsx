@@ -22,7 +22,11 @@ export function ShortcutSheet() {
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && setOpen(false)}>
       <div className="dialog shortcut-sheet" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title">
         <h2 id="shortcuts-title">Keyboard shortcuts</h2>
-        {context.transport === 'web' && <p className="dialog-note">In a browser, single keys stand in for ⌘/Ctrl chords the browser keeps for itself; they work when no text field has the focus.</p>}
+        {context.transport === 'web' && (
+          <p className="dialog-note">
+            In a browser, single keys stand in for ⌘/Ctrl chords the browser keeps for itself; they work when no text field has the focus.
+          </p>
+        )}
         <table className="shortcut-table">
           <tbody>
             {rows.map((row) => (

@@ -19,7 +19,15 @@ import { SessionView } from '../sessions/SessionView.js';
 export function SessionsPage({ session, tab }: { session: string | null; tab: SessionTab }) {
   const openNew = useNewSessionStore((s) => s.open);
   const narrow = useMediaQuery(NARROW_QUERY);
-  const layout = useLayoutStore(useShallow((s) => ({ listWidth: s.listWidth, listHidden: s.listHidden, setListWidth: s.setListWidth, setActiveTab: s.setActiveTab, toggleList: s.toggleList })));
+  const layout = useLayoutStore(
+    useShallow((s) => ({
+      listWidth: s.listWidth,
+      listHidden: s.listHidden,
+      setListWidth: s.setListWidth,
+      setActiveTab: s.setActiveTab,
+      toggleList: s.toggleList,
+    })),
+  );
   const { setActiveTab } = layout;
   useEffect(() => setActiveTab(tab), [tab, setActiveTab]);
 
@@ -34,7 +42,16 @@ export function SessionsPage({ session, tab }: { session: string | null; tab: Se
           <SessionList selected={session} />
         </div>
       )}
-      {showList && showDetail && <Splitter label="Session list width" value={layout.listWidth} min={LIST_WIDTH.min} max={LIST_WIDTH.max} onChange={layout.setListWidth} controls="session-list-pane" />}
+      {showList && showDetail && (
+        <Splitter
+          label="Session list width"
+          value={layout.listWidth}
+          min={LIST_WIDTH.min}
+          max={LIST_WIDTH.max}
+          onChange={layout.setListWidth}
+          controls="session-list-pane"
+        />
+      )}
       {showDetail && (
         <div className="sessions-detail">
           {session !== null ? (

@@ -29,7 +29,12 @@ export function Sidebar() {
       <div className="sidebar-head">
         <span className="app-name">MLX Factory</span>
       </div>
-      <button type="button" className="btn primary sidebar-new" onClick={() => openNew()} title={`New session (${shortcutLabel('new-session', keys)})`}>
+      <button
+        type="button"
+        className="btn primary sidebar-new"
+        onClick={() => openNew()}
+        title={`New session (${shortcutLabel('new-session', keys)})`}
+      >
         <Icon name="plus" size={12} /> New session
       </button>
       <ul className="nav-list">
@@ -40,7 +45,9 @@ export function Sidebar() {
               className={`nav-item${route.view === item.view ? ' on' : ''}`}
               aria-current={route.view === item.view ? 'page' : undefined}
               aria-label={item.label}
-              onClick={() => navigate(item.view === 'sessions' ? { view: 'sessions', session: null, tab: 'transcript' } : ({ view: item.view } as Route))}
+              onClick={() =>
+                navigate(item.view === 'sessions' ? { view: 'sessions', session: null, tab: 'transcript' } : ({ view: item.view } as Route))
+              }
             >
               <Icon name={item.icon} size={14} />
               <span>{item.label}</span>

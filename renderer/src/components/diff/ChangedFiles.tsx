@@ -3,10 +3,23 @@ import { diffstatBoxes, statusLetter, summarizeChanges } from '../../lib/diff-st
 import { useListKeys } from '../../hooks/use-list-keys.js';
 
 /** The changed files with their status letter and a +/− diffstat; ↑/↓ move between them. */
-export function ChangedFiles({ files, selected, onSelect }: { files: readonly FileChange[]; selected: string | null; onSelect: (path: string) => void }) {
+export function ChangedFiles({
+  files,
+  selected,
+  onSelect,
+}: {
+  files: readonly FileChange[];
+  selected: string | null;
+  onSelect: (path: string) => void;
+}) {
   const summary = summarizeChanges(files);
   const index = files.findIndex((f) => f.path === selected);
-  const onKeyDown = useListKeys(files, index, (f) => onSelect(f.path), (i) => `file-row-${i}`);
+  const onKeyDown = useListKeys(
+    files,
+    index,
+    (f) => onSelect(f.path),
+    (i) => `file-row-${i}`,
+  );
   return (
     <section className="panel-section">
       <div className="section-title">
@@ -15,7 +28,14 @@ export function ChangedFiles({ files, selected, onSelect }: { files: readonly Fi
           <span className="add">+{summary.additions}</span> <span className="del">−{summary.deletions}</span>
         </span>
       </div>
-      <div className="file-rows" role="listbox" aria-label="Changed files" tabIndex={0} onKeyDown={onKeyDown} aria-activedescendant={index >= 0 ? `file-row-${index}` : undefined}>
+      <div
+        className="file-rows"
+        role="listbox"
+        aria-label="Changed files"
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        aria-activedescendant={index >= 0 ? `file-row-${index}` : undefined}
+      >
         {files.map((file, i) => {
           const boxes = diffstatBoxes(file.additions, file.deletions);
           const slash = file.path.lastIndexOf('/');

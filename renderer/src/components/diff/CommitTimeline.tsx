@@ -42,11 +42,19 @@ export function CommitTimeline({
             <span className="timeline-dot all" />
             <span className="timeline-text">
               <span className="timeline-title">All changes</span>
-              <span className="timeline-sub">since {session.baseBranch ?? 'base'} @ {shortSha(session.baseCommit)}</span>
+              <span className="timeline-sub">
+                since {session.baseBranch ?? 'base'} @ {shortSha(session.baseCommit)}
+              </span>
             </span>
           </button>
           {!atBase && current.length > 0 && (
-            <button type="button" className="link-btn rollback-btn" onClick={() => onRollback(0, null)} disabled={disabledReason !== null} title={disabledReason ?? 'Roll back to before the first step'}>
+            <button
+              type="button"
+              className="link-btn rollback-btn"
+              onClick={() => onRollback(0, null)}
+              disabled={disabledReason !== null}
+              title={disabledReason ?? 'Roll back to before the first step'}
+            >
               Roll back to start
             </button>
           )}
@@ -56,7 +64,12 @@ export function CommitTimeline({
           const outcome = stepOutcome(commit);
           return (
             <li key={commit.sha} className={`timeline-item${selectedCommit === commit.sha ? ' selected' : ''}`} data-step={commit.step}>
-              <button type="button" className="timeline-main" onClick={() => onShow(commit.sha)} aria-pressed={selectedCommit === commit.sha}>
+              <button
+                type="button"
+                className="timeline-main"
+                onClick={() => onShow(commit.sha)}
+                aria-pressed={selectedCommit === commit.sha}
+              >
                 <span className={`timeline-dot${isHead ? ' head' : ''}`} />
                 <span className="timeline-text">
                   <span className="timeline-title">
@@ -74,7 +87,13 @@ export function CommitTimeline({
               {isHead ? (
                 <span className="timeline-head">current</span>
               ) : (
-                <button type="button" className="link-btn rollback-btn" onClick={() => onRollback(commit.step, commit.sha)} disabled={disabledReason !== null} title={disabledReason ?? `Roll back to step ${commit.step}`}>
+                <button
+                  type="button"
+                  className="link-btn rollback-btn"
+                  onClick={() => onRollback(commit.step, commit.sha)}
+                  disabled={disabledReason !== null}
+                  title={disabledReason ?? `Roll back to step ${commit.step}`}
+                >
                   Roll back to here
                 </button>
               )}
@@ -96,7 +115,13 @@ export function CommitTimeline({
               </span>
             </button>
             {onRestore !== undefined && (
-              <button type="button" className="link-btn rollback-btn" onClick={() => onRestore(commit.step, commit.sha)} disabled={disabledReason !== null} title={disabledReason ?? `Roll forward to step ${commit.step}`}>
+              <button
+                type="button"
+                className="link-btn rollback-btn"
+                onClick={() => onRestore(commit.step, commit.sha)}
+                disabled={disabledReason !== null}
+                title={disabledReason ?? `Roll forward to step ${commit.step}`}
+              >
                 Restore
               </button>
             )}

@@ -46,7 +46,10 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   const [selection, setSelection] = useState<LineRange | null>(null);
   const [commenting, setCommenting] = useState<LineRange | null>(null);
   const allComments = detail?.comments;
-  const commented = useMemo(() => (store.commit !== null ? [] : (allComments ?? []).filter((c) => c.file === store.selected)), [allComments, store.selected, store.commit]);
+  const commented = useMemo(
+    () => (store.commit !== null ? [] : (allComments ?? []).filter((c) => c.file === store.selected)),
+    [allComments, store.selected, store.commit],
+  );
   useEffect(() => {
     setSelection(null);
     setCommenting(null);
@@ -84,7 +87,11 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     void useSessionsStore.getState().load();
   };
 
-  const liveReason = session.live ? 'Stop the session (or let it finish) before rolling back.' : session.state === 'discarded' ? 'This session was discarded.' : null;
+  const liveReason = session.live
+    ? 'Stop the session (or let it finish) before rolling back.'
+    : session.state === 'discarded'
+      ? 'This session was discarded.'
+      : null;
 
   const rollback = (step: number, sha: string | null): void => {
     const commits = detail?.commits ?? [];
@@ -163,15 +170,42 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   const canComment = store.commit === null && store.selected !== null && session.state !== 'discarded';
   const pair = store.pair.value;
   let main;
-  if (store.diff.value === null && store.diff.error !== null) main = <ErrorState title="Could not load the changes" message={store.diff.error} code={store.diff.errorCode} onRetry={() => void actions.loadDiff()} />;
+  if (store.diff.value === null && store.diff.error !== null)
+    main = (
+      <ErrorState
+        title="Could not load the changes"
+        message={store.diff.error}
+        code={store.diff.errorCode}
+        onRetry={() => void actions.loadDiff()}
+      />
+    );
   else if (store.diff.value === null) main = <LoadingState label="Loading the changes…" />;
   else if (files.length === 0)
-    main = <EmptyState icon="check" title={store.commit === null ? 'No changes yet' : 'This step changed nothing'} message={store.commit === null ? 'The session has not committed anything since its base.' : undefined} />;
-  else if (store.pair.error !== null) main = <ErrorState title="Could not open the file" message={store.pair.error} code={store.pair.errorCode} onRetry={() => store.selected !== null && actions.select(store.selected)} />;
+    main = (
+      <EmptyState
+        icon="check"
+        title={store.commit === null ? 'No changes yet' : 'This step changed nothing'}
+        message={store.commit === null ? 'The session has not committed anything since its base.' : undefined}
+      />
+    );
+  else if (store.pair.error !== null)
+    main = (
+      <ErrorState
+        title="Could not open the file"
+        message={store.pair.error}
+        code={store.pair.errorCode}
+        onRetry={() => store.selected !== null && actions.select(store.selected)}
+      />
+    );
   else if (pair === null) main = <LoadingState label="Opening the file…" />;
   else if (pair.left.binary || pair.right.binary) main = <EmptyState title="Binary file" message="There is no text to compare." />;
   else if (pair.left.tooLarge || pair.right.tooLarge)
-    main = <EmptyState title="File too large to show" message={`${formatBytes(Math.max(pair.left.size, pair.right.size))} — open it in your editor from the worktree.`} />;
+    main = (
+      <EmptyState
+        title="File too large to show"
+        message={`${formatBytes(Math.max(pair.left.size, pair.right.size))} — open it in your editor from the worktree.`}
+      />
+    );
   else
     // One editor for every file: the previous file stays on screen until the next one arrives.
     main = (
@@ -188,38 +222,73 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   return (
     <div className="diff-review" data-narrow={narrow} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
       <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
-        {store.diff.value !== null && files.length > 0 && <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />}
+        {store.diff.value !== null && files.length > 0 && (
+          <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />
+        )}
         {detail !== null && <ReviewComments session={session} comments={detail.comments} onShow={(path) => actions.select(path)} />}
         {detail !== null && (
-          <CommitTimeline session={session} commits={detail.commits} dropped={detail.dropped} onRestore={restore} selectedCommit={store.commit} onShow={(sha) => actions.setCommit(sha)} onRollback={rollback} disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)} />
+          <CommitTimeline
+            session={session}
+            commits={detail.commits}
+            dropped={detail.dropped}
+            onRestore={restore}
+            selectedCommit={store.commit}
+            onShow={(sha) => actions.setCommit(sha)}
+            onRollback={rollback}
+            disabledReason={liveReason ?? (store.busy !== null ? 'Busy…' : null)}
+          />
         )}
       </aside>
-      {!narrow && <Splitter label="File list width" value={sideWidth} min={DIFF_SIDE_WIDTH.min} max={DIFF_SIDE_WIDTH.max} onChange={setSideWidth} controls="diff-side-pane" />}
+      {!narrow && (
+        <Splitter
+          label="File list width"
+          value={sideWidth}
+          min={DIFF_SIDE_WIDTH.min}
+          max={DIFF_SIDE_WIDTH.max}
+          onChange={setSideWidth}
+          controls="diff-side-pane"
+        />
+      )}
       <div className="diff-main">
         <div className="diff-toolbar">
           <span className="diff-path" title={store.selected ?? ''}>
             {store.selected ?? ''}
-            {store.commit !== null && <span className="diff-scope"> in step {detail?.commits.find((c) => c.sha === store.commit)?.step ?? shortSha(store.commit)}</span>}
+            {store.commit !== null && (
+              <span className="diff-scope">
+                {' '}
+                in step {detail?.commits.find((c) => c.sha === store.commit)?.step ?? shortSha(store.commit)}
+              </span>
+            )}
           </span>
           <div className="spacer" />
           {canComment && (
-            <button type="button" className="btn small" disabled={selection === null || commenting !== null} onClick={() => selection !== null && setCommenting(selection)} title="Select lines on the right-hand side, then comment on them">
-              {selection === null ? 'Comment…' : `Comment on ${selection.startLine === selection.endLine ? `line ${selection.startLine}` : `lines ${selection.startLine}–${selection.endLine}`}…`}
+            <button
+              type="button"
+              className="btn small"
+              disabled={selection === null || commenting !== null}
+              onClick={() => selection !== null && setCommenting(selection)}
+              title="Select lines on the right-hand side, then comment on them"
+            >
+              {selection === null
+                ? 'Comment…'
+                : `Comment on ${selection.startLine === selection.endLine ? `line ${selection.startLine}` : `lines ${selection.startLine}–${selection.endLine}`}…`}
             </button>
           )}
           {!narrow && (
-          <Segmented
-            label="Diff layout"
-            options={[
-              { id: 'side-by-side', label: 'Side by side' },
-              { id: 'inline', label: 'Inline' },
-            ]}
-            value={store.mode}
-            onChange={(next) => actions.setMode(next)}
-          />
+            <Segmented
+              label="Diff layout"
+              options={[
+                { id: 'side-by-side', label: 'Side by side' },
+                { id: 'inline', label: 'Inline' },
+              ]}
+              value={store.mode}
+              onChange={(next) => actions.setMode(next)}
+            />
           )}
         </div>
-        {commenting !== null && store.selected !== null && <CommentForm session={session} file={store.selected} range={commenting} onDone={() => setCommenting(null)} />}
+        {commenting !== null && store.selected !== null && (
+          <CommentForm session={session} file={store.selected} range={commenting} onDone={() => setCommenting(null)} />
+        )}
         <div className="diff-editor">{main}</div>
       </div>
       <MergePanel

@@ -81,13 +81,21 @@ export function MergePanel({
               <span className="merge-files danger" data-conflicts>
                 Conflicts: {preview.conflicts.join(', ')}
                 {onResolve !== undefined && session.baseBranch !== null && (
-                  <button type="button" className="btn small" onClick={onResolve} disabled={why !== null || busy !== null || updating} title={`Merge ${session.baseBranch} into the session and let the Coder write each conflicted file, then run the check`}>
+                  <button
+                    type="button"
+                    className="btn small"
+                    onClick={onResolve}
+                    disabled={why !== null || busy !== null || updating}
+                    title={`Merge ${session.baseBranch} into the session and let the Coder write each conflicted file, then run the check`}
+                  >
                     Ask the Coder to resolve
                   </button>
                 )}
               </span>
             )}
-            {preview.blockedBy.length > 0 && <span className="merge-files warning">Uncommitted in your checkout: {preview.blockedBy.join(', ')}</span>}
+            {preview.blockedBy.length > 0 && (
+              <span className="merge-files warning">Uncommitted in your checkout: {preview.blockedBy.join(', ')}</span>
+            )}
           </>
         ) : null}
         {outcome !== null && (
@@ -113,12 +121,24 @@ export function MergePanel({
           Squash
         </label>
         {onUpdate !== undefined && session.baseBranch !== null && (
-          <button type="button" className="btn" onClick={onUpdate} disabled={why !== null || busy !== null || updating} title={why ?? `Merge ${session.baseBranch} into the session branch (predicted first; a conflict changes nothing)`}>
+          <button
+            type="button"
+            className="btn"
+            onClick={onUpdate}
+            disabled={why !== null || busy !== null || updating}
+            title={why ?? `Merge ${session.baseBranch} into the session branch (predicted first; a conflict changes nothing)`}
+          >
             {updating && <Spinner size={11} />}
             Update from {session.baseBranch}
           </button>
         )}
-        <button type="button" className="btn" onClick={onDiscard} disabled={why !== null || busy !== null} title={why ?? 'Remove the worktree and branch (the work is archived)'}>
+        <button
+          type="button"
+          className="btn"
+          onClick={onDiscard}
+          disabled={why !== null || busy !== null}
+          title={why ?? 'Remove the worktree and branch (the work is archived)'}
+        >
           {busy === 'discard' && <Spinner size={11} />}
           Discard…
         </button>

@@ -132,7 +132,10 @@ export function MonacoDiff({
     kept.delete(key);
     if (models === undefined || models.original.isDisposed() || models.modified.isDisposed()) {
       const language = languageForPath(pair.path);
-      models = { original: monaco.editor.createModel(pair.left.text ?? '', language), modified: monaco.editor.createModel(pair.right.text ?? '', language) };
+      models = {
+        original: monaco.editor.createModel(pair.left.text ?? '', language),
+        modified: monaco.editor.createModel(pair.right.text ?? '', language),
+      };
     }
     kept.set(key, models);
     editor.setModel(models);
@@ -184,7 +187,11 @@ export function MonacoDiff({
     const decorations = editor.getModifiedEditor().createDecorationsCollection(
       commented.map((c) => ({
         range: new monaco.Range(c.startLine, 1, c.endLine, 1),
-        options: { isWholeLine: true, className: `review-comment-line ${c.state}`, linesDecorationsClassName: `review-comment-mark ${c.state}` },
+        options: {
+          isWholeLine: true,
+          className: `review-comment-line ${c.state}`,
+          linesDecorationsClassName: `review-comment-mark ${c.state}`,
+        },
       })),
     );
     return () => decorations.clear();
@@ -192,6 +199,12 @@ export function MonacoDiff({
 
   const isReady = ready !== null && ready.pair === pair;
   return (
-    <div className="monaco-host" ref={hostRef} data-diff-state={isReady ? 'ready' : 'loading'} data-diff-changes={isReady ? ready.changes : ''} data-diff-path={pair.path} />
+    <div
+      className="monaco-host"
+      ref={hostRef}
+      data-diff-state={isReady ? 'ready' : 'loading'}
+      data-diff-changes={isReady ? ready.changes : ''}
+      data-diff-path={pair.path}
+    />
   );
 }

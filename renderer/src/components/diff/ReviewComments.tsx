@@ -11,7 +11,17 @@ import type { LineRange } from './MonacoDiff.js';
 const linesLabel = (r: LineRange): string => (r.startLine === r.endLine ? `line ${r.startLine}` : `lines ${r.startLine}–${r.endLine}`);
 
 /** Writing a comment on the selected lines of the file on screen. */
-export function CommentForm({ session, file, range, onDone }: { session: SessionInfo; file: string; range: LineRange; onDone: () => void }) {
+export function CommentForm({
+  session,
+  file,
+  range,
+  onDone,
+}: {
+  session: SessionInfo;
+  file: string;
+  range: LineRange;
+  onDone: () => void;
+}) {
   const [text, setText] = useState('');
   const [saving, setSaving] = useState(false);
   const toast = useUiStore((s) => s.toast);
@@ -19,7 +29,13 @@ export function CommentForm({ session, file, range, onDone }: { session: Session
   const save = async (): Promise<void> => {
     if (text.trim() === '' || saving) return;
     setSaving(true);
-    const answer = await api().request('sessions.comment', { id: session.id, file, startLine: range.startLine, endLine: range.endLine, text: text.trim() });
+    const answer = await api().request('sessions.comment', {
+      id: session.id,
+      file,
+      startLine: range.startLine,
+      endLine: range.endLine,
+      text: text.trim(),
+    });
     setSaving(false);
     if (!answer.ok) {
       toast('danger', errorText(answer.error));
@@ -40,7 +56,16 @@ export function CommentForm({ session, file, range, onDone }: { session: Session
       <label htmlFor={id} className="comment-form-label">
         Comment on <span className="mono">{file}</span>, {linesLabel(range)}
       </label>
-      <textarea id={id} className="input textarea" rows={2} value={text} onChange={(e) => setText(e.target.value)} disabled={saving} maxLength={4000} autoFocus />
+      <textarea
+        id={id}
+        className="input textarea"
+        rows={2}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        disabled={saving}
+        maxLength={4000}
+        autoFocus
+      />
       <div className="comment-form-actions">
         <button type="button" className="btn small" onClick={onDone} disabled={saving}>
           Cancel
@@ -56,7 +81,15 @@ export function CommentForm({ session, file, range, onDone }: { session: Session
 const STATE_LABEL: Record<ReviewCommentInfo['state'], string> = { open: 'open', sent: 'sent to the Coder', resolved: 'resolved' };
 
 /** The session's review comments; "Request changes" sends the open ones to the Coder. */
-export function ReviewComments({ session, comments, onShow }: { session: SessionInfo; comments: readonly ReviewCommentInfo[]; onShow: (file: string) => void }) {
+export function ReviewComments({
+  session,
+  comments,
+  onShow,
+}: {
+  session: SessionInfo;
+  comments: readonly ReviewCommentInfo[];
+  onShow: (file: string) => void;
+}) {
   const [sending, setSending] = useState(false);
   const toast = useUiStore((s) => s.toast);
   const open = comments.filter((c) => c.state === 'open');
@@ -84,12 +117,21 @@ export function ReviewComments({ session, comments, onShow }: { session: Session
               {c.file}, {linesLabel(c)}
             </button>
             <span className="comment-text">{c.text}</span>
-            <span className={`comment-state ${c.state}`}>{STATE_LABEL[c.state]}{c.series !== null && c.state !== 'open' ? ` · series ${c.series}` : ''}</span>
+            <span className={`comment-state ${c.state}`}>
+              {STATE_LABEL[c.state]}
+              {c.series !== null && c.state !== 'open' ? ` · series ${c.series}` : ''}
+            </span>
           </li>
         ))}
       </ul>
       {open.length > 0 && (
-        <button type="button" className="btn small primary request-changes" onClick={() => void request()} disabled={sending || blocked !== null} title={blocked ?? 'Send the open comments to the Coder as the next instruction'}>
+        <button
+          type="button"
+          className="btn small primary request-changes"
+          onClick={() => void request()}
+          disabled={sending || blocked !== null}
+          title={blocked ?? 'Send the open comments to the Coder as the next instruction'}
+        >
           {sending ? 'Sending…' : `Request changes (${open.length})`}
         </button>
       )}

@@ -28,7 +28,8 @@ export function FitWarning({ check, model, sample }: { check: DoctorCheck | null
   }
   return (
     <Banner tone="warning">
-      <strong>Model fit:</strong> {model.id} needs about {formatBytes(need)} but only {formatBytes(available)} is available. Close other apps or pick a smaller model.
+      <strong>Model fit:</strong> {model.id} needs about {formatBytes(need)} but only {formatBytes(available)} is available. Close other
+      apps or pick a smaller model.
     </Banner>
   );
 }

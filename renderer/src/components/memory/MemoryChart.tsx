@@ -30,7 +30,13 @@ export function MemoryChart({ samples, windowMs }: { samples: readonly MemorySam
 
   const series = memorySeries(samples, windowMs, now);
   const maxBytes = niceCeiling(Math.max(series.maxBytes, 1));
-  const area: PlotArea = { width: width - MARGIN.left - MARGIN.right, height: HEIGHT - MARGIN.top - MARGIN.bottom, from: series.from, to: series.to, maxBytes };
+  const area: PlotArea = {
+    width: width - MARGIN.left - MARGIN.right,
+    height: HEIGHT - MARGIN.top - MARGIN.bottom,
+    from: series.from,
+    to: series.to,
+    maxBytes,
+  };
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxBytes);
   const minutes = windowMs / 60_000;
   // Ticks at fifths of the window: −5, −4 … −1 min, now (or seconds for the 1-minute window).
@@ -51,7 +57,13 @@ export function MemoryChart({ samples, windowMs }: { samples: readonly MemorySam
             );
           })}
           {xTicks.map((f) => (
-            <text key={f} x={f * area.width} y={area.height + 16} textAnchor={f === 0 ? 'start' : f === 1 ? 'end' : 'middle'} className="axis-label">
+            <text
+              key={f}
+              x={f * area.width}
+              y={area.height + 16}
+              textAnchor={f === 0 ? 'start' : f === 1 ? 'end' : 'middle'}
+              className="axis-label"
+            >
               {f === 1 ? 'now' : `−${formatMinutes((1 - f) * minutes)}`}
             </text>
           ))}

@@ -19,7 +19,9 @@ const WINDOWS = [
 
 /** The memory view: a live chart of server, system and app memory, current numbers, the fit warning. */
 export function MemoryView() {
-  const { samples, loaded, loading, error, load } = useMemoryStore(useShallow((s) => ({ samples: s.samples, loaded: s.loaded, loading: s.loading, error: s.error, load: s.load })));
+  const { samples, loaded, loading, error, load } = useMemoryStore(
+    useShallow((s) => ({ samples: s.samples, loaded: s.loaded, loading: s.loading, error: s.error, load: s.load })),
+  );
   const doctor = useServerStore((s) => s.doctor);
   const models = useServerStore((s) => s.models);
   const serverStatus = useServerStore((s) => s.status.value);
@@ -40,7 +42,14 @@ export function MemoryView() {
   let body;
   if (!loaded && error !== null) body = <ErrorState title="Could not load memory samples" message={error} onRetry={() => void load()} />;
   else if (!loaded || (loading && samples.length === 0)) body = <LoadingState label="Loading memory samples…" />;
-  else if (samples.length === 0) body = <EmptyState icon="memory" title="No samples yet" message="The host samples memory every few seconds; the first one appears shortly." />;
+  else if (samples.length === 0)
+    body = (
+      <EmptyState
+        icon="memory"
+        title="No samples yet"
+        message="The host samples memory every few seconds; the first one appears shortly."
+      />
+    );
   else
     body = (
       <>
@@ -51,7 +60,8 @@ export function MemoryView() {
                 <i className="server" /> Model server {serverLine.text}
               </span>
               <span>
-                <i className="system" /> System in use {latest !== null ? formatBytes(latest.system.totalBytes - latest.system.availableBytes) : '—'}
+                <i className="system" /> System in use{' '}
+                {latest !== null ? formatBytes(latest.system.totalBytes - latest.system.availableBytes) : '—'}
               </span>
               <span>
                 <i className="app" /> App {latest !== null ? formatBytes(latest.app.rssBytes) : '—'}
@@ -72,14 +82,20 @@ export function MemoryView() {
             <div className="stat-tile">
               <span className="stat-label">Available</span>
               <span className="stat-big">{formatBytes(latest.system.availableBytes)}</span>
-              <span className="stat-note">{Math.round((latest.system.availableBytes / Math.max(1, latest.system.totalBytes)) * 100)}% free</span>
+              <span className="stat-note">
+                {Math.round((latest.system.availableBytes / Math.max(1, latest.system.totalBytes)) * 100)}% free
+              </span>
             </div>
             <div className="stat-tile">
               <span className="stat-label">Model server</span>
               <span className="stat-big" data-server-memory={serverLine.measured ? 'measured' : serverLine.text}>
                 {serverLine.text}
               </span>
-              <span className="stat-note">{latest.server !== null && serverLine.measured ? `${latest.server.source}, ${latest.server.pids.length} process${latest.server.pids.length === 1 ? '' : 'es'}` : ' '}</span>
+              <span className="stat-note">
+                {latest.server !== null && serverLine.measured
+                  ? `${latest.server.source}, ${latest.server.pids.length} process${latest.server.pids.length === 1 ? '' : 'es'}`
+                  : ' '}
+              </span>
             </div>
             <div className="stat-tile">
               <span className="stat-label">This app</span>

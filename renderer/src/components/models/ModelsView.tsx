@@ -46,7 +46,8 @@ export function ModelsView() {
   };
 
   let table;
-  if (models === null && error !== null) table = <ErrorState title="Could not list the models" message={error} onRetry={() => void load()} />;
+  if (models === null && error !== null)
+    table = <ErrorState title="Could not list the models" message={error} onRetry={() => void load()} />;
   else if (models === null) table = <LoadingState label="Looking at the Hugging Face cache…" />;
   else
     table = (
@@ -74,13 +75,27 @@ export function ModelsView() {
                     {m.id === current && <span className="badge accent">configured</span>}
                   </div>
                   <div className="muted mono small">{m.id}</div>
-                  <div className="muted small">{m.recommended ? m.note : m.problem !== null && m.problem !== undefined ? `Cannot load: ${m.problem}` : ''}</div>
-                  {progress !== undefined && (pulling || progress.phase === 'failed' || progress.phase === 'cancelled') && <PullProgress progress={progress} />}
+                  <div className="muted small">
+                    {m.recommended ? m.note : m.problem !== null && m.problem !== undefined ? `Cannot load: ${m.problem}` : ''}
+                  </div>
+                  {progress !== undefined && (pulling || progress.phase === 'failed' || progress.phase === 'cancelled') && (
+                    <PullProgress progress={progress} />
+                  )}
                   {actionErrors[m.id] !== undefined && <div className="inline-error">{actionErrors[m.id]}</div>}
                 </td>
-                <td className="mono">{m.sizeBytes === null ? '—' : m.recommended ? `~${formatBytes(m.sizeBytes)}` : formatBytes(m.sizeBytes)}</td>
-                <td>{m.fit !== undefined && <span className={`badge fit ${FIT_TONE[m.fit]}`} title={m.fitMessage}>{FIT_LABEL[m.fit]}</span>}</td>
-                <td className="mono">{m.onDisk ? formatBytes(m.diskBytes ?? 0) : partial ? `partial, ${formatBytes(m.diskBytes ?? 0)}` : '—'}</td>
+                <td className="mono">
+                  {m.sizeBytes === null ? '—' : m.recommended ? `~${formatBytes(m.sizeBytes)}` : formatBytes(m.sizeBytes)}
+                </td>
+                <td>
+                  {m.fit !== undefined && (
+                    <span className={`badge fit ${FIT_TONE[m.fit]}`} title={m.fitMessage}>
+                      {FIT_LABEL[m.fit]}
+                    </span>
+                  )}
+                </td>
+                <td className="mono">
+                  {m.onDisk ? formatBytes(m.diskBytes ?? 0) : partial ? `partial, ${formatBytes(m.diskBytes ?? 0)}` : '—'}
+                </td>
                 <td className="row-actions">
                   {pulling ? (
                     <button type="button" className="btn small" onClick={() => void cancel(m.id)}>
@@ -89,7 +104,12 @@ export function ModelsView() {
                   ) : m.onDisk ? (
                     <>
                       {externalUrl === null && (
-                        <button type="button" className="btn small primary" disabled={serverBusy !== null} onClick={() => void startWith(m.id)}>
+                        <button
+                          type="button"
+                          className="btn small primary"
+                          disabled={serverBusy !== null}
+                          onClick={() => void startWith(m.id)}
+                        >
                           Start server
                         </button>
                       )}
@@ -123,7 +143,8 @@ export function ModelsView() {
       <div className="page-body models-page">
         {externalUrl !== null && (
           <div className="card muted">
-            Sessions use the OpenAI-compatible server at <span className="mono">{externalUrl}</span> (Settings → Model server). The models here are for the app’s own MLX server.
+            Sessions use the OpenAI-compatible server at <span className="mono">{externalUrl}</span> (Settings → Model server). The models
+            here are for the app’s own MLX server.
           </div>
         )}
         <div className="card">{table}</div>
@@ -136,7 +157,13 @@ export function ModelsView() {
               if (otherValid) void pull(other.trim());
             }}
           >
-            <input className="input mono" placeholder="org/name, e.g. mlx-community/Qwen2.5-Coder-3B-Instruct-4bit" value={other} onChange={(e) => setOther(e.target.value)} aria-label="Model id" />
+            <input
+              className="input mono"
+              placeholder="org/name, e.g. mlx-community/Qwen2.5-Coder-3B-Instruct-4bit"
+              value={other}
+              onChange={(e) => setOther(e.target.value)}
+              aria-label="Model id"
+            />
             <button type="submit" className="btn primary" disabled={!otherValid || isPulling(otherProgress)}>
               Download
             </button>

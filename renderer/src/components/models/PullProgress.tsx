@@ -20,15 +20,30 @@ export function PullProgress({ progress }: { progress: ModelPullPayload }) {
   const tone = progress.phase === 'failed' ? ' danger' : progress.phase === 'cancelled' ? ' warning' : '';
   return (
     <div className="pull-progress" data-phase={progress.phase}>
-      <div className={`progress pull-bar${tone}`} role="progressbar" aria-label={`Download of ${progress.model}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+      <div
+        className={`progress pull-bar${tone}`}
+        role="progressbar"
+        aria-label={`Download of ${progress.model}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+      >
         <div className="progress-fill" style={{ width: `${(ratio * 100).toFixed(1)}%` }} />
       </div>
       <div className="pull-meta">
         <span>{PHASE_LABEL[progress.phase]}</span>
-        {bytes !== '' && <span className="mono">{pct}% · {bytes}</span>}
+        {bytes !== '' && (
+          <span className="mono">
+            {pct}% · {bytes}
+          </span>
+        )}
         {rate !== '' && <span className="mono">{rate}</span>}
         {eta !== '' && <span className="mono">{eta}</span>}
-        {progress.filesTotal > 0 && <span className="muted">{progress.filesDone}/{progress.filesTotal} files</span>}
+        {progress.filesTotal > 0 && (
+          <span className="muted">
+            {progress.filesDone}/{progress.filesTotal} files
+          </span>
+        )}
       </div>
       {progress.message !== null && progress.phase === 'failed' && <div className="inline-error">{progress.message}</div>}
     </div>

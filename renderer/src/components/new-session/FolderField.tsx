@@ -96,13 +96,14 @@ function RepoSummary({ status }: { status: RepoStatus }) {
   return (
     <div className="repo-summary" data-repo-kind={status.kind}>
       <div className="field-hint">
-        <Icon name="check" size={11} /> Git repository{status.branch !== null ? ` on ${status.branch}` : ' (detached HEAD)'} at {shortSha(status.headCommit)}
+        <Icon name="check" size={11} /> Git repository{status.branch !== null ? ` on ${status.branch}` : ' (detached HEAD)'} at{' '}
+        {shortSha(status.headCommit)}
         {status.root !== null && status.root !== status.path ? ` — ${status.root}` : ''}
       </div>
       {status.uncommitted.length > 0 && (
         <div className="field-hint warning" data-uncommitted={status.uncommitted.length}>
-          <Icon name="warning" size={11} /> {plural(status.uncommitted.length, 'uncommitted change')} will not be in the session (it starts from the last commit):{' '}
-          <span className="mono">{status.uncommitted.slice(0, 5).join(', ')}</span>
+          <Icon name="warning" size={11} /> {plural(status.uncommitted.length, 'uncommitted change')} will not be in the session (it starts
+          from the last commit): <span className="mono">{status.uncommitted.slice(0, 5).join(', ')}</span>
           {status.uncommitted.length > 5 ? ` and ${status.uncommitted.length - 5} more` : ''}. Your checkout is not touched.
         </div>
       )}
@@ -120,7 +121,8 @@ function UntrustedConfig({ file, ignored }: { file: string; ignored: readonly st
   return (
     <div className="field-hint warning" data-untrusted-config={file}>
       <Icon name="warning" size={11} /> This project’s <span className="mono">factory.yaml</span> is not trusted, so{' '}
-      <span className="mono">{ignored.join(', ')}</span> {ignored.length === 1 ? 'is' : 'are'} ignored (a project’s file may only tighten your limits).{' '}
+      <span className="mono">{ignored.join(', ')}</span> {ignored.length === 1 ? 'is' : 'are'} ignored (a project’s file may only tighten
+      your limits).{' '}
       <button type="button" className="link-btn" onClick={trust}>
         Trust its current content
       </button>

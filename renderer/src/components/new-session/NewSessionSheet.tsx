@@ -42,7 +42,11 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
   const { errors } = validateNewSession(s.fields, s.status);
   const shown = (field: keyof typeof errors): string | undefined => (s.showAll || s.touched[field] === true ? errors[field] : undefined);
   const currentModel = serverModel ?? models.value?.current ?? config?.server.model ?? '';
-  const modelOptions = Array.from(new Set([currentModel, ...(models.value?.models ?? []).filter((m) => m.onDisk || m.recommended).map((m) => m.id)].filter((m) => m !== '')));
+  const modelOptions = Array.from(
+    new Set(
+      [currentModel, ...(models.value?.models ?? []).filter((m) => m.onDisk || m.recommended).map((m) => m.id)].filter((m) => m !== ''),
+    ),
+  );
   const chosen = s.model === '' ? currentModel : s.model;
 
   const submit = async (): Promise<void> => {
@@ -56,125 +60,137 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && !s.submitting && store.close()}>
       <div className={`sheet${compact ? ' compact' : ''}`} role="dialog" aria-modal="true" aria-labelledby="ns-title">
-      <form
-        className="sheet-form"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) {
+        <form
+          className="sheet-form"
+          noValidate
+          onSubmit={(e) => {
             e.preventDefault();
             void submit();
-          }
-        }}
-      >
-        <h2 id="ns-title">New session</h2>
-        <FolderField error={shown('folder')} />
-        <div className="field">
-          <label htmlFor="ns-task" className="field-label">
-            Task
-          </label>
-          <textarea
-            id="ns-task"
-            ref={taskRef}
-            className={`input textarea${shown('description') !== undefined ? ' invalid' : ''}`}
-            rows={compact ? 3 : 5}
-            placeholder="What should the Coder do? e.g. “Add a --json flag to report.py and a test for it.”"
-            value={s.fields.description}
-            onChange={(e) => store.setField('description', e.target.value)}
-            onBlur={() => store.touch('description')}
-            aria-invalid={shown('description') !== undefined}
-          />
-          {shown('description') !== undefined && (
-            <div className="field-error" role="alert" data-field-error="description">
-              {shown('description')}
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) {
+              e.preventDefault();
+              void submit();
+            }
+          }}
+        >
+          <h2 id="ns-title">New session</h2>
+          <FolderField error={shown('folder')} />
+          <div className="field">
+            <label htmlFor="ns-task" className="field-label">
+              Task
+            </label>
+            <textarea
+              id="ns-task"
+              ref={taskRef}
+              className={`input textarea${shown('description') !== undefined ? ' invalid' : ''}`}
+              rows={compact ? 3 : 5}
+              placeholder="What should the Coder do? e.g. “Add a --json flag to report.py and a test for it.”"
+              value={s.fields.description}
+              onChange={(e) => store.setField('description', e.target.value)}
+              onBlur={() => store.touch('description')}
+              aria-invalid={shown('description') !== undefined}
+            />
+            {shown('description') !== undefined && (
+              <div className="field-error" role="alert" data-field-error="description">
+                {shown('description')}
+              </div>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor="ns-check" className="field-label">
+              Check command
+            </label>
+            <input
+              id="ns-check"
+              className={`input mono${shown('check') !== undefined ? ' invalid' : ''}`}
+              placeholder="e.g. python -m pytest -q — empty: run what the Coder wrote"
+              value={s.fields.check}
+              onChange={(e) => store.setField('check', e.target.value)}
+              onBlur={() => store.touch('check')}
+              spellCheck={false}
+            />
+            {shown('check') !== undefined && (
+              <div className="field-error" role="alert">
+                {shown('check')}
+              </div>
+            )}
+          </div>
+          <div className="field-row">
+            <div className="field grow">
+              <label htmlFor="ns-model" className="field-label">
+                Model
+              </label>
+              <select
+                id="ns-model"
+                className="input"
+                value={chosen}
+                onChange={(e) => store.setModel(e.target.value === currentModel ? '' : e.target.value)}
+                disabled={modelOptions.length === 0}
+              >
+                {modelOptions.length === 0 && <option value="">(the configured model)</option>}
+                {modelOptions.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </select>
+              {chosen !== currentModel && (
+                <div className="field-hint warning">Sessions share one server: starting restarts it with this model.</div>
+              )}
+            </div>
+            <div className="field small">
+              <label htmlFor="ns-attempts" className="field-label">
+                Max attempts
+              </label>
+              <input
+                id="ns-attempts"
+                className={`input${shown('maxAttempts') !== undefined ? ' invalid' : ''}`}
+                inputMode="numeric"
+                placeholder={String(config?.agent.max_attempts ?? 5)}
+                value={s.fields.maxAttempts}
+                onChange={(e) => store.setField('maxAttempts', e.target.value)}
+                onBlur={() => store.touch('maxAttempts')}
+                aria-invalid={shown('maxAttempts') !== undefined}
+              />
+            </div>
+            <div className="field small">
+              <label htmlFor="ns-timeout" className="field-label">
+                Timeout (s)
+              </label>
+              <input
+                id="ns-timeout"
+                className={`input${shown('timeoutSec') !== undefined ? ' invalid' : ''}`}
+                inputMode="numeric"
+                placeholder={String(config?.agent.execution_timeout ?? 60)}
+                value={s.fields.timeoutSec}
+                onChange={(e) => store.setField('timeoutSec', e.target.value)}
+                onBlur={() => store.touch('timeoutSec')}
+                aria-invalid={shown('timeoutSec') !== undefined}
+              />
+            </div>
+          </div>
+          {(shown('maxAttempts') ?? shown('timeoutSec')) !== undefined && (
+            <div className="field-error" role="alert" data-field-error="limits">
+              {shown('maxAttempts') ?? shown('timeoutSec')}
             </div>
           )}
-        </div>
-        <div className="field">
-          <label htmlFor="ns-check" className="field-label">
-            Check command
-          </label>
-          <input
-            id="ns-check"
-            className={`input mono${shown('check') !== undefined ? ' invalid' : ''}`}
-            placeholder="e.g. python -m pytest -q — empty: run what the Coder wrote"
-            value={s.fields.check}
-            onChange={(e) => store.setField('check', e.target.value)}
-            onBlur={() => store.touch('check')}
-            spellCheck={false}
-          />
-          {shown('check') !== undefined && <div className="field-error" role="alert">{shown('check')}</div>}
-        </div>
-        <div className="field-row">
-          <div className="field grow">
-            <label htmlFor="ns-model" className="field-label">
-              Model
-            </label>
-            <select id="ns-model" className="input" value={chosen} onChange={(e) => store.setModel(e.target.value === currentModel ? '' : e.target.value)} disabled={modelOptions.length === 0}>
-              {modelOptions.length === 0 && <option value="">(the configured model)</option>}
-              {modelOptions.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-            {chosen !== currentModel && <div className="field-hint warning">Sessions share one server: starting restarts it with this model.</div>}
+          {s.submitError !== null && (
+            <div className="form-error" role="alert">
+              {s.submitError}
+            </div>
+          )}
+          <div className="dialog-buttons">
+            <span className="dialog-hint">{submitLabel(keyContext().mac)} to start</span>
+            <button type="button" className="btn" onClick={() => store.close()} disabled={s.submitting}>
+              Cancel
+            </button>
+            <button type="submit" className="btn primary" disabled={s.submitting}>
+              {s.submitting && <Spinner size={12} />}
+              Start session
+            </button>
           </div>
-          <div className="field small">
-            <label htmlFor="ns-attempts" className="field-label">
-              Max attempts
-            </label>
-            <input
-              id="ns-attempts"
-              className={`input${shown('maxAttempts') !== undefined ? ' invalid' : ''}`}
-              inputMode="numeric"
-              placeholder={String(config?.agent.max_attempts ?? 5)}
-              value={s.fields.maxAttempts}
-              onChange={(e) => store.setField('maxAttempts', e.target.value)}
-              onBlur={() => store.touch('maxAttempts')}
-              aria-invalid={shown('maxAttempts') !== undefined}
-            />
-          </div>
-          <div className="field small">
-            <label htmlFor="ns-timeout" className="field-label">
-              Timeout (s)
-            </label>
-            <input
-              id="ns-timeout"
-              className={`input${shown('timeoutSec') !== undefined ? ' invalid' : ''}`}
-              inputMode="numeric"
-              placeholder={String(config?.agent.execution_timeout ?? 60)}
-              value={s.fields.timeoutSec}
-              onChange={(e) => store.setField('timeoutSec', e.target.value)}
-              onBlur={() => store.touch('timeoutSec')}
-              aria-invalid={shown('timeoutSec') !== undefined}
-            />
-          </div>
-        </div>
-        {(shown('maxAttempts') ?? shown('timeoutSec')) !== undefined && (
-          <div className="field-error" role="alert" data-field-error="limits">
-            {shown('maxAttempts') ?? shown('timeoutSec')}
-          </div>
-        )}
-        {s.submitError !== null && (
-          <div className="form-error" role="alert">
-            {s.submitError}
-          </div>
-        )}
-        <div className="dialog-buttons">
-          <span className="dialog-hint">{submitLabel(keyContext().mac)} to start</span>
-          <button type="button" className="btn" onClick={() => store.close()} disabled={s.submitting}>
-            Cancel
-          </button>
-          <button type="submit" className="btn primary" disabled={s.submitting}>
-            {s.submitting && <Spinner size={12} />}
-            Start session
-          </button>
-        </div>
-      </form>
+        </form>
       </div>
     </div>
   );

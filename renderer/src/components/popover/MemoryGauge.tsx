@@ -33,7 +33,11 @@ export function MemoryGauge({ sample, server: status = null }: { sample: MemoryS
           {formatBytes(sample.system.availableBytes)} free of {formatBytes(total)}
         </span>
       </div>
-      <div className="gauge" role="img" aria-label={`Server ${formatBytes(server)}, app ${formatBytes(app)}, other ${formatBytes(other)}, free ${formatBytes(sample.system.availableBytes)}`}>
+      <div
+        className="gauge"
+        role="img"
+        aria-label={`Server ${formatBytes(server)}, app ${formatBytes(app)}, other ${formatBytes(other)}, free ${formatBytes(sample.system.availableBytes)}`}
+      >
         <span className="gauge-seg server" style={{ width: pct(server) }} />
         <span className="gauge-seg app" style={{ width: pct(app) }} />
         <span className="gauge-seg other" style={{ width: pct(other) }} />

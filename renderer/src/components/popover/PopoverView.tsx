@@ -26,7 +26,13 @@ export function PopoverView() {
       return;
     }
     // A browser has one page: go to the dashboard in it.
-    useUiStore.getState().navigate(session === undefined ? { view: 'sessions', session: null, tab: 'transcript' } : { view: 'sessions', session: session.id, tab: 'transcript' });
+    useUiStore
+      .getState()
+      .navigate(
+        session === undefined
+          ? { view: 'sessions', session: null, tab: 'transcript' }
+          : { view: 'sessions', session: session.id, tab: 'transcript' },
+      );
   };
 
   return (
@@ -34,7 +40,13 @@ export function PopoverView() {
       <header className="pop-header">
         <h1 className="pop-title">MLX Factory</h1>
         <div className="spacer" />
-        <button type="button" className="icon-btn" onClick={() => void openDashboard()} aria-label="Open the dashboard" title="Open the dashboard">
+        <button
+          type="button"
+          className="icon-btn"
+          onClick={() => void openDashboard()}
+          aria-label="Open the dashboard"
+          title="Open the dashboard"
+        >
           <Icon name="window" size={15} />
         </button>
       </header>

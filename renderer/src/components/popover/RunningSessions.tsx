@@ -31,7 +31,11 @@ export function RunningSessions({ onOpen }: { onOpen: (session: SessionInfo) => 
   return (
     <section className="pop-sessions" aria-label="Sessions">
       <div className="pop-section-title">Running</div>
-      {running.length === 0 ? <EmptyState title="Nothing running" message="Drop a folder on the icon, or start a new session." compact /> : running.map(row)}
+      {running.length === 0 ? (
+        <EmptyState title="Nothing running" message="Drop a folder on the icon, or start a new session." compact />
+      ) : (
+        running.map(row)
+      )}
       {recent.length > 0 && (
         <>
           <div className="pop-section-title">Recent</div>

@@ -6,17 +6,28 @@ import { Spinner } from '../common/Spinner.js';
 
 /** The popover's model server line: state, model, start/stop. */
 export function ServerCard() {
-  const { status, busy, actionError, start, stop } = useServerStore(useShallow((s) => ({ status: s.status, busy: s.busy, actionError: s.actionError, start: s.start, stop: s.stop })));
+  const { status, busy, actionError, start, stop } = useServerStore(
+    useShallow((s) => ({ status: s.status, busy: s.busy, actionError: s.actionError, start: s.start, stop: s.stop })),
+  );
   const value = status.value;
   const running = value !== null && ['ready', 'adopted', 'starting', 'restarting'].includes(value.state);
   return (
     <section className="pop-card" aria-label="Model server">
       <div className="pop-card-row">
         <span className="pop-card-title">Model server</span>
-        {value !== null ? <ServerStateBadge state={value.state} /> : status.error !== null ? <span className="badge neutral">Unavailable</span> : null}
+        {value !== null ? (
+          <ServerStateBadge state={value.state} />
+        ) : status.error !== null ? (
+          <span className="badge neutral">Unavailable</span>
+        ) : null}
         <div className="spacer" />
         {value !== null && (
-          <button type="button" className={`btn small${running ? '' : ' primary'}`} disabled={busy !== null || value.state === 'stopping'} onClick={() => void (running ? stop() : start())}>
+          <button
+            type="button"
+            className={`btn small${running ? '' : ' primary'}`}
+            disabled={busy !== null || value.state === 'stopping'}
+            onClick={() => void (running ? stop() : start())}
+          >
             {busy !== null && <Spinner size={10} />}
             {running ? 'Stop' : 'Start'}
           </button>
@@ -30,7 +41,9 @@ export function ServerCard() {
           {value.detail !== '' && <div className="pop-detail">{value.detail}</div>}
         </>
       ) : status.error !== null ? (
-        <div className="pop-detail">{isUnavailable(status.errorCode) ? 'Server controls are not available in this build yet.' : status.error}</div>
+        <div className="pop-detail">
+          {isUnavailable(status.errorCode) ? 'Server controls are not available in this build yet.' : status.error}
+        </div>
       ) : (
         <div className="pop-detail">Checking…</div>
       )}

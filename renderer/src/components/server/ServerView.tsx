@@ -41,7 +41,9 @@ export function ServerView() {
   const value = s.status.value;
   const running = value !== null && ['ready', 'adopted', 'starting', 'restarting'].includes(value.state);
   const runtime = s.doctor.value?.filter((c) => ['python', 'mlx', 'mlx-lm'].includes(c.id)) ?? [];
-  const modelOptions = Array.from(new Set([value?.model ?? '', ...(s.models.value?.models ?? []).map((m) => m.id)].filter((m) => m !== '')));
+  const modelOptions = Array.from(
+    new Set([value?.model ?? '', ...(s.models.value?.models ?? []).map((m) => m.id)].filter((m) => m !== '')),
+  );
   const chosen = model === '' ? (value?.model ?? '') : model;
   // A server that is not our process (an OpenAI-compatible one at a URL): no runtime of ours to show.
   const external = value !== null && !value.owned && value.pid === null && value.url !== null;
@@ -71,14 +73,20 @@ export function ServerView() {
           <dt>Process</dt>
           <dd>
             {value.pid !== null ? `pid ${value.pid}` : '—'}
-            {value.state === 'adopted' || !value.owned ? (value.pid !== null || value.url !== null ? ' (not started by this app)' : '') : ''}
+            {value.state === 'adopted' || !value.owned
+              ? value.pid !== null || value.url !== null
+                ? ' (not started by this app)'
+                : ''
+              : ''}
           </dd>
           <dt>Restarts</dt>
           <dd data-restarts={value.restarts}>{value.restarts}</dd>
           {!external && (
             <>
               <dt>Runtime</dt>
-              <dd>{runtime.length > 0 ? runtime.map((c) => `${c.label}: ${c.detail}`).join(' · ') : s.doctor.loading ? 'checking…' : '—'}</dd>
+              <dd>
+                {runtime.length > 0 ? runtime.map((c) => `${c.label}: ${c.detail}`).join(' · ') : s.doctor.loading ? 'checking…' : '—'}
+              </dd>
             </>
           )}
         </dl>
@@ -101,10 +109,12 @@ export function ServerView() {
             type="button"
             className="btn primary"
             disabled={s.busy !== null || value.state === 'stopping'}
-            onClick={() => void (async () => {
-              if (running) await actions.stop();
-              await actions.start(chosen === '' ? undefined : chosen);
-            })()}
+            onClick={() =>
+              void (async () => {
+                if (running) await actions.stop();
+                await actions.start(chosen === '' ? undefined : chosen);
+              })()
+            }
           >
             {s.busy === 'start' && <Spinner size={11} />}
             {running ? 'Restart' : 'Start'}
@@ -128,7 +138,9 @@ export function ServerView() {
             <span className="muted">It is not on this Mac yet; the Models view shows the progress.</span>
           </div>
         )}
-        {value.logTail.length > 0 && (value.state === 'failed' || value.state === 'crashed') && <pre className="log-tail">{value.logTail.join('\n')}</pre>}
+        {value.logTail.length > 0 && (value.state === 'failed' || value.state === 'crashed') && (
+          <pre className="log-tail">{value.logTail.join('\n')}</pre>
+        )}
       </div>
     );
 
@@ -148,7 +160,8 @@ export function ServerView() {
                 .reverse()
                 .map((h) => (
                   <li key={`${h.time}-${h.state}`}>
-                    <span className="muted">{new Date(h.time).toLocaleTimeString()}</span> <ServerStateBadge state={h.state} /> <span>{h.detail}</span>
+                    <span className="muted">{new Date(h.time).toLocaleTimeString()}</span> <ServerStateBadge state={h.state} />{' '}
+                    <span>{h.detail}</span>
                   </li>
                 ))}
             </ul>
@@ -175,7 +188,13 @@ export function ServerView() {
           <div className="card-title-row">
             <span className="card-title">Log</span>
           </div>
-          {s.logs.value !== null ? <ServerLogs lines={s.logs.value} file={s.logFile} /> : s.logs.error !== null ? <ErrorState message={s.logs.error} code={s.logs.errorCode} compact /> : <LoadingState label="Loading the log…" compact />}
+          {s.logs.value !== null ? (
+            <ServerLogs lines={s.logs.value} file={s.logFile} />
+          ) : s.logs.error !== null ? (
+            <ErrorState message={s.logs.error} code={s.logs.errorCode} compact />
+          ) : (
+            <LoadingState label="Loading the log…" compact />
+          )}
         </div>
       </div>
     </div>

@@ -22,7 +22,11 @@ export function ServerLogDisclosure() {
       }}
     >
       <summary>Model server log</summary>
-      {error !== null ? <div className="inline-error">{error}</div> : <pre className="log-tail">{lines === null ? 'Loading…' : lines.length > 0 ? lines.join('\n') : '(empty)'}</pre>}
+      {error !== null ? (
+        <div className="inline-error">{error}</div>
+      ) : (
+        <pre className="log-tail">{lines === null ? 'Loading…' : lines.length > 0 ? lines.join('\n') : '(empty)'}</pre>
+      )}
     </details>
   );
 }

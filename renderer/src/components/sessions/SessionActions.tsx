@@ -42,7 +42,15 @@ export function SessionActions({ session }: { session: SessionInfo }) {
   return (
     <div className="session-actions">
       <div className="menu-anchor">
-        <button type="button" className="btn small" aria-expanded={open} aria-controls={open ? `open-in-${session.id}` : undefined} onClick={() => setOpen(!open)} disabled={gone} title={gone ? 'The worktree was removed' : `Open ${session.worktree}`}>
+        <button
+          type="button"
+          className="btn small"
+          aria-expanded={open}
+          aria-controls={open ? `open-in-${session.id}` : undefined}
+          onClick={() => setOpen(!open)}
+          disabled={gone}
+          title={gone ? 'The worktree was removed' : `Open ${session.worktree}`}
+        >
           Open in…
         </button>
         {open && (
@@ -68,7 +76,12 @@ export function SessionActions({ session }: { session: SessionInfo }) {
         )}
       </div>
       {!session.live && (
-        <button type="button" className="btn small" onClick={() => void archive([session.id], !session.archived)} title={session.archived ? 'Show it in the list again' : 'Hide it from the list; nothing is deleted'}>
+        <button
+          type="button"
+          className="btn small"
+          onClick={() => void archive([session.id], !session.archived)}
+          title={session.archived ? 'Show it in the list again' : 'Hide it from the list; nothing is deleted'}
+        >
           {session.archived ? 'Unarchive' : 'Archive'}
         </button>
       )}

@@ -21,7 +21,16 @@ import { SessionRow } from './SessionRow.js';
  */
 export function SessionList({ selected }: { selected: string | null }) {
   const { byId, loaded, error, group, query, load, showArchived, setShowArchived } = useSessionsStore(
-    useShallow((s) => ({ byId: s.byId, loaded: s.loaded, error: s.error, group: s.group, query: s.query, load: s.load, showArchived: s.showArchived, setShowArchived: s.setShowArchived })),
+    useShallow((s) => ({
+      byId: s.byId,
+      loaded: s.loaded,
+      error: s.error,
+      group: s.group,
+      query: s.query,
+      load: s.load,
+      showArchived: s.showArchived,
+      setShowArchived: s.setShowArchived,
+    })),
   );
   const navigate = useUiStore((s) => s.navigate);
   const confirm = useUiStore((s) => s.confirm);
@@ -41,14 +50,22 @@ export function SessionList({ selected }: { selected: string | null }) {
   }, []);
   const select = (id: string): void => navigate({ view: 'sessions', session: id, tab: 'transcript' });
   const selectedIndex = shown.findIndex((s) => s.id === selected);
-  const onKeyDown = useListKeys(shown, selectedIndex, (s) => select(s.id), (i) => `session-row-${shown[i]?.id ?? i}`);
+  const onKeyDown = useListKeys(
+    shown,
+    selectedIndex,
+    (s) => select(s.id),
+    (i) => `session-row-${shown[i]?.id ?? i}`,
+  );
 
   const cleanUp = (repo: string, label: string, sessions: readonly SessionInfo[]): void => {
     const candidates = cleanupCandidates(sessions.filter((s) => s.state !== 'discarded'));
     confirm({
       title: `Discard ${plural(candidates.length, 'session')} of ${label}?`,
       lines: [
-        `Removes the worktrees and branches of every merged or failed session of ${repo}: ${candidates.map((s) => s.title).slice(0, 5).join('; ')}${candidates.length > 5 ? '…' : ''}.`,
+        `Removes the worktrees and branches of every merged or failed session of ${repo}: ${candidates
+          .map((s) => s.title)
+          .slice(0, 5)
+          .join('; ')}${candidates.length > 5 ? '…' : ''}.`,
         'Each one’s work stays reachable under an archive ref. Sessions that passed and are not merged yet, and running ones, are left alone.',
       ],
       action: `Discard ${candidates.length}`,
@@ -76,10 +93,24 @@ export function SessionList({ selected }: { selected: string | null }) {
         compact
       />
     );
-  else if (shown.length === 0) body = <EmptyState title="No matching sessions" message={archivedCount > 0 && !showArchived ? 'Try another filter, or show the archived ones.' : 'Try another filter.'} compact />;
+  else if (shown.length === 0)
+    body = (
+      <EmptyState
+        title="No matching sessions"
+        message={archivedCount > 0 && !showArchived ? 'Try another filter, or show the archived ones.' : 'Try another filter.'}
+        compact
+      />
+    );
   else
     body = (
-      <div className="session-rows" role="listbox" aria-label="Sessions" tabIndex={0} onKeyDown={onKeyDown} aria-activedescendant={selectedIndex >= 0 ? `session-row-${selected}` : undefined}>
+      <div
+        className="session-rows"
+        role="listbox"
+        aria-label="Sessions"
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        aria-activedescendant={selectedIndex >= 0 ? `session-row-${selected}` : undefined}
+      >
         {groups.map((g) => {
           const headerId = `repo-group-${encodeURIComponent(g.repo)}`;
           const candidates = cleanupCandidates(g.sessions.filter((s) => s.state !== 'discarded'));
@@ -91,13 +122,26 @@ export function SessionList({ selected }: { selected: string | null }) {
                 </span>
                 <span className="repo-group-count">{g.sessions.length}</span>
                 {candidates.length > 0 && (
-                  <button type="button" className="link-btn repo-cleanup" onClick={() => cleanUp(g.repo, g.label, g.sessions)} title={`Discard the ${plural(candidates.length, 'merged or failed session')} of ${g.repo}`}>
+                  <button
+                    type="button"
+                    className="link-btn repo-cleanup"
+                    onClick={() => cleanUp(g.repo, g.label, g.sessions)}
+                    title={`Discard the ${plural(candidates.length, 'merged or failed session')} of ${g.repo}`}
+                  >
                     Clean up {candidates.length}…
                   </button>
                 )}
               </div>
               {g.sessions.map((session) => (
-                <SessionRow key={session.id} id={`session-row-${session.id}`} session={session} title={titles[session.id]} selected={session.id === selected} now={now} onSelect={select} />
+                <SessionRow
+                  key={session.id}
+                  id={`session-row-${session.id}`}
+                  session={session}
+                  title={titles[session.id]}
+                  selected={session.id === selected}
+                  now={now}
+                  onSelect={select}
+                />
               ))}
             </div>
           );

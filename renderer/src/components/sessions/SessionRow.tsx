@@ -22,7 +22,14 @@ export const SessionRow = memo(function SessionRow({
   const tokens = session.tokens.prompt + session.tokens.completion;
   const text = title?.title ?? session.title;
   return (
-    <div id={id} role="option" aria-selected={selected} className={`session-row${selected ? ' selected' : ''}${session.archived ? ' archived' : ''}`} onClick={() => onSelect(session.id)} data-session={session.id}>
+    <div
+      id={id}
+      role="option"
+      aria-selected={selected}
+      className={`session-row${selected ? ' selected' : ''}${session.archived ? ' archived' : ''}`}
+      onClick={() => onSelect(session.id)}
+      data-session={session.id}
+    >
       <div className="session-row-top">
         <span className="session-name" title={text}>
           {text}

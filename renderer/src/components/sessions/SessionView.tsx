@@ -61,7 +61,8 @@ export function SessionView({
 
   const info = session ?? entry?.detail?.session;
   if (info === undefined) {
-    if (entry?.error != null) return <ErrorState title="Could not open the session" message={entry.error} onRetry={() => void loadDetail(id)} />;
+    if (entry?.error != null)
+      return <ErrorState title="Could not open the session" message={entry.error} onRetry={() => void loadDetail(id)} />;
     if (!listLoaded || entry?.loading !== false) return <LoadingState label="Loading the session…" />;
     return <EmptyState icon="sessions" title="No such session" message={`There is no session “${id}”.`} />;
   }
@@ -69,7 +70,10 @@ export function SessionView({
   const cancel = (): void =>
     confirm({
       title: 'Stop this session?',
-      lines: ['The Coder stops at once; the worktree is left consistent (every applied step is committed).', 'The session ends as “cancelled” and can be resumed later.'],
+      lines: [
+        'The Coder stops at once; the worktree is left consistent (every applied step is committed).',
+        'The session ends as “cancelled” and can be resumed later.',
+      ],
       action: 'Stop session',
       destructive: true,
       onConfirm: async () => {
@@ -90,7 +94,10 @@ export function SessionView({
   // "Continue from here": a new attempt series from the step the session was rolled back to.
   const continueFromHere = async (step: number): Promise<void> => {
     setBusy(true);
-    const answer = await api().request('sessions.reply', { id, message: `Continue the task from this point (step ${step}; the later steps were rolled back). Make the check pass from here.` });
+    const answer = await api().request('sessions.reply', {
+      id,
+      message: `Continue the task from this point (step ${step}; the later steps were rolled back). Make the check pass from here.`,
+    });
     setBusy(false);
     if (answer.ok) {
       useSessionsStore.getState().upsert(answer.data);
@@ -108,7 +115,15 @@ export function SessionView({
           <span aria-hidden="true">‹</span> Sessions
         </button>
       )}
-      <SessionHeader session={info} detail={detail} transcript={transcript} onCancel={cancel} onResume={() => void resume()} busy={busy} actions={<SessionActions session={info} />} />
+      <SessionHeader
+        session={info}
+        detail={detail}
+        transcript={transcript}
+        onCancel={cancel}
+        onResume={() => void resume()}
+        busy={busy}
+        actions={<SessionActions session={info} />}
+      />
       {info.rolledBackTo !== null && !info.live && info.state !== 'discarded' && (
         <Banner
           tone="warning"
@@ -119,33 +134,53 @@ export function SessionView({
           }
         >
           <span data-rolled-back={info.rolledBackTo}>
-            Rolled back to step {info.rolledBackTo} — not checked. The code on the branch now has not passed the check; continue from here to run the Coder and the check again.
+            Rolled back to step {info.rolledBackTo} — not checked. The code on the branch now has not passed the check; continue from here
+            to run the Coder and the check again.
           </span>
         </Banner>
       )}
       {detail !== null && detail.uncommittedNotIncluded.length > 0 && (
         <Banner tone="info">
-          {plural(detail.uncommittedNotIncluded.length, 'uncommitted change')} in your checkout {detail.uncommittedNotIncluded.length === 1 ? 'is' : 'are'} not in this session (it started from the last commit):{' '}
+          {plural(detail.uncommittedNotIncluded.length, 'uncommitted change')} in your checkout{' '}
+          {detail.uncommittedNotIncluded.length === 1 ? 'is' : 'are'} not in this session (it started from the last commit):{' '}
           <span className="mono">{detail.uncommittedNotIncluded.slice(0, 4).join(', ')}</span>
           {detail.uncommittedNotIncluded.length > 4 ? ` and ${detail.uncommittedNotIncluded.length - 4} more` : ''}
         </Banner>
       )}
       <div className="tabs-row">
-      <div className="tabs" role="tablist" aria-label="Session">
-        <button type="button" role="tab" aria-selected={tab === 'transcript'} className={tab === 'transcript' ? 'on' : ''} onClick={() => navigate({ view: 'sessions', session: id, tab: 'transcript' })}>
-          Transcript
-        </button>
-        <button type="button" role="tab" aria-selected={tab === 'diff'} className={tab === 'diff' ? 'on' : ''} onClick={() => navigate({ view: 'sessions', session: id, tab: 'diff' })}>
-          Changes &amp; merge
-          {changes > 0 && (
-            <span className="tab-count" title={`${changes} step${changes === 1 ? '' : 's'} committed`}>
-              {changes}
-            </span>
-          )}
-        </button>
-      </div>
+        <div className="tabs" role="tablist" aria-label="Session">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'transcript'}
+            className={tab === 'transcript' ? 'on' : ''}
+            onClick={() => navigate({ view: 'sessions', session: id, tab: 'transcript' })}
+          >
+            Transcript
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'diff'}
+            className={tab === 'diff' ? 'on' : ''}
+            onClick={() => navigate({ view: 'sessions', session: id, tab: 'diff' })}
+          >
+            Changes &amp; merge
+            {changes > 0 && (
+              <span className="tab-count" title={`${changes} step${changes === 1 ? '' : 's'} committed`}>
+                {changes}
+              </span>
+            )}
+          </button>
+        </div>
         {!narrow && onToggleList !== undefined && (
-          <button type="button" className="link-btn list-toggle" onClick={onToggleList} aria-pressed={listShown} aria-controls={listShown ? 'session-list-pane' : undefined}>
+          <button
+            type="button"
+            className="link-btn list-toggle"
+            onClick={onToggleList}
+            aria-pressed={listShown}
+            aria-controls={listShown ? 'session-list-pane' : undefined}
+          >
             {listShown ? 'Hide session list' : 'Show session list'}
           </button>
         )}

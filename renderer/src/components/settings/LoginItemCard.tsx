@@ -19,7 +19,12 @@ export function LoginItemCard() {
         <span className="settings-label" />
         <div className="settings-control">
           <label className="checkbox">
-            <input type="checkbox" checked={state?.openAtLogin === true} disabled={state === null} onChange={(e) => void useLoginItemStore.getState().set(e.target.checked)} />
+            <input
+              type="checkbox"
+              checked={state?.openAtLogin === true}
+              disabled={state === null}
+              onChange={(e) => void useLoginItemStore.getState().set(e.target.checked)}
+            />
             Open MLX Factory at login
           </label>
           {needsApproval ? (

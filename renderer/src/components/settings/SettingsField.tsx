@@ -1,7 +1,17 @@
 import type { DraftValue, FieldSpec } from '../../lib/settings-form.js';
 import { fieldId } from '../../lib/settings-form.js';
 
-export function SettingsField({ field, value, error, onChange }: { field: FieldSpec; value: DraftValue; error: string | undefined; onChange: (value: DraftValue) => void }) {
+export function SettingsField({
+  field,
+  value,
+  error,
+  onChange,
+}: {
+  field: FieldSpec;
+  value: DraftValue;
+  error: string | undefined;
+  onChange: (value: DraftValue) => void;
+}) {
   const id = `setting-${fieldId(field)}`;
   let control;
   if (field.kind === 'bool') {
@@ -12,7 +22,17 @@ export function SettingsField({ field, value, error, onChange }: { field: FieldS
       </label>
     );
   } else if (field.kind === 'list' || field.kind === 'optional-list') {
-    control = <textarea id={id} className={`input textarea mono${error !== undefined ? ' invalid' : ''}`} rows={3} value={String(value)} onChange={(e) => onChange(e.target.value)} spellCheck={false} aria-invalid={error !== undefined} />;
+    control = (
+      <textarea
+        id={id}
+        className={`input textarea mono${error !== undefined ? ' invalid' : ''}`}
+        rows={3}
+        value={String(value)}
+        onChange={(e) => onChange(e.target.value)}
+        spellCheck={false}
+        aria-invalid={error !== undefined}
+      />
+    );
   } else {
     const numeric = field.kind === 'int' || field.kind === 'optional-int' || field.kind === 'number';
     control = (

@@ -1,6 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { FIELDS, SECTION_TITLES, fieldId, fieldShown, isPatchEmpty, patchFromDraft, validateDraft, type Section, type ServerMode } from '../../lib/settings-form.js';
+import {
+  FIELDS,
+  SECTION_TITLES,
+  fieldId,
+  fieldShown,
+  isPatchEmpty,
+  patchFromDraft,
+  validateDraft,
+  type Section,
+  type ServerMode,
+} from '../../lib/settings-form.js';
 import { useConnectionStore } from '../../state/connection-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { Segmented } from '../common/Segmented.js';
@@ -14,7 +24,17 @@ import { SettingsField } from './SettingsField.js';
 
 /** factory.yaml as a form: validated with the core's schema as you type, saved through `config.write`. */
 export function SettingsView() {
-  const s = useSettingsStore(useShallow((st) => ({ view: st.view, draft: st.draft, loading: st.loading, error: st.error, saving: st.saving, saveError: st.saveError, savedAt: st.savedAt })));
+  const s = useSettingsStore(
+    useShallow((st) => ({
+      view: st.view,
+      draft: st.draft,
+      loading: st.loading,
+      error: st.error,
+      saving: st.saving,
+      saveError: st.saveError,
+      savedAt: st.savedAt,
+    })),
+  );
   const actions = useSettingsStore.getState();
   const hasLoginItem = useConnectionStore((st) => st.info?.capabilities.loginItem === true);
   useEffect(() => {
@@ -37,7 +57,8 @@ export function SettingsView() {
   const errorCount = Object.keys(validation.errors).length;
 
   let body;
-  if (s.view === null && s.error !== null) body = <ErrorState title="Could not read the settings" message={s.error} onRetry={() => void actions.load()} />;
+  if (s.view === null && s.error !== null)
+    body = <ErrorState title="Could not read the settings" message={s.error} onRetry={() => void actions.load()} />;
   else if (s.view === null) body = <LoadingState label="Reading factory.yaml…" />;
   else
     body = (
@@ -76,10 +97,20 @@ export function SettingsView() {
               </div>
             )}
             {FIELDS.filter((f) => f.section === section && fieldShown(f, mode))
-              .map((f) => (mode === 'url' && fieldId(f) === 'server.model' ? { ...f, help: 'The model to ask that server for; if it does not serve it, the first model it lists is used.' } : f))
+              .map((f) =>
+                mode === 'url' && fieldId(f) === 'server.model'
+                  ? { ...f, help: 'The model to ask that server for; if it does not serve it, the first model it lists is used.' }
+                  : f,
+              )
               .map((field) => (
-              <SettingsField key={fieldId(field)} field={field} value={s.draft[fieldId(field)] ?? ''} error={validation.errors[fieldId(field)]} onChange={(v) => actions.edit(fieldId(field), v)} />
-            ))}
+                <SettingsField
+                  key={fieldId(field)}
+                  field={field}
+                  value={s.draft[fieldId(field)] ?? ''}
+                  error={validation.errors[fieldId(field)]}
+                  onChange={(v) => actions.edit(fieldId(field), v)}
+                />
+              ))}
           </fieldset>
         ))}
         <div className="settings-footer">
@@ -87,7 +118,9 @@ export function SettingsView() {
             Saved to <span className="mono">{s.view.userConfigFile}</span>
           </span>
           <div className="spacer" />
-          {errorCount > 0 && <span className="field-error">{errorCount === 1 ? '1 field needs fixing' : `${errorCount} fields need fixing`}</span>}
+          {errorCount > 0 && (
+            <span className="field-error">{errorCount === 1 ? '1 field needs fixing' : `${errorCount} fields need fixing`}</span>
+          )}
           {s.savedAt !== null && !dirty && <span className="saved-note">Saved</span>}
           <button type="button" className="btn" onClick={() => actions.revert()} disabled={!dirty || s.saving}>
             Revert

@@ -41,7 +41,17 @@ export const TranscriptItemRow = memo(function TranscriptItemRow({ item }: { ite
 });
 
 /** The verdict's outcome; its reasoning is the Sheriff's turn just above, so it is not repeated. */
-function VerdictCard({ verdict, passed, feedback, attempt }: { verdict: 'PASS' | 'FAIL' | 'missing'; passed: boolean; feedback: string; attempt: number }) {
+function VerdictCard({
+  verdict,
+  passed,
+  feedback,
+  attempt,
+}: {
+  verdict: 'PASS' | 'FAIL' | 'missing';
+  passed: boolean;
+  feedback: string;
+  attempt: number;
+}) {
   const firstLine = feedback.split('\n').find((line) => line.trim() !== '' && !/VERDICT/i.test(line)) ?? '';
   return (
     <div className={`verdict-card ${passed ? 'pass' : verdict === 'missing' ? 'missing' : 'fail'}`} data-verdict={verdict}>

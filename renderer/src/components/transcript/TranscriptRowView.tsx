@@ -22,7 +22,15 @@ export const TranscriptRowView = memo(function TranscriptRowView({ row }: { row:
     case 'fence':
       return (
         <div className={`turn-body ${row.persona}${row.lastOfTurn ? ' last' : ''}`}>
-          <FenceChunk lang={row.lang} path={row.path} lines={row.lines} first={row.first} last={row.last} firstLine={row.firstLine} growing={row.growing} />
+          <FenceChunk
+            lang={row.lang}
+            path={row.path}
+            lines={row.lines}
+            first={row.first}
+            last={row.last}
+            firstLine={row.firstLine}
+            growing={row.growing}
+          />
         </div>
       );
     case 'exec-header':

@@ -20,11 +20,15 @@ function estimate(row: TranscriptRow | undefined): number {
     case 'turn-header':
       return 38;
     case 'block':
-      return row.block.type === 'list' ? 22 * row.block.items.length + 8 : row.block.type === 'paragraph' ? 20 * Math.max(1, Math.ceil(row.block.text.length / 110)) + 10 : 30;
+      return row.block.type === 'list'
+        ? 22 * row.block.items.length + 8
+        : row.block.type === 'paragraph'
+          ? 20 * Math.max(1, Math.ceil(row.block.text.length / 110)) + 10
+          : 30;
     case 'fence':
       return 18 * row.lines.length + (row.first ? 28 : 0) + (row.last ? 12 : 0);
     case 'exec-output':
-      return 17 * (row.text.split('\n').length) + (row.first ? 8 : 0) + (row.last ? 8 : 0);
+      return 17 * row.text.split('\n').length + (row.first ? 8 : 0) + (row.last ? 8 : 0);
     case 'exec-header':
     case 'exec-footer':
       return 34;
@@ -139,7 +143,13 @@ export function TranscriptView({ transcript, tail = null }: { transcript: Transc
             const row = rows[item.index];
             if (row === undefined) return null;
             return (
-              <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="transcript-row" style={{ transform: `translateY(${item.start}px)` }}>
+              <div
+                key={item.key}
+                ref={virtualizer.measureElement}
+                data-index={item.index}
+                className="transcript-row"
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
                 <TranscriptRowView row={row} />
               </div>
             );

@@ -14,7 +14,9 @@ export const TurnHeader = memo(function TurnHeader({ turn }: { turn: TurnItem })
         </span>
       ) : (
         <span className="turn-meta">
-          {turn.usage !== null ? `${formatTokens(turn.usage.promptTokens)} in · ${formatTokens(turn.usage.completionTokens)} out` : 'no usage reported'}
+          {turn.usage !== null
+            ? `${formatTokens(turn.usage.promptTokens)} in · ${formatTokens(turn.usage.completionTokens)} out`
+            : 'no usage reported'}
           {turn.durationMs !== null ? ` · ${formatDuration(turn.durationMs)}` : ''}
         </span>
       )}
