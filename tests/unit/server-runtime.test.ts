@@ -99,7 +99,7 @@ describe('the pinned Python requirements', () => {
     const script = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'setup-test-deps.mjs'), 'utf8');
     if (script.includes('python-requirements.json')) return; // the script reads the shared file itself
     const block = /const PY_PINS = \{([\s\S]*?)\};/.exec(script)?.[1] ?? '';
-    const pins = Object.fromEntries([...block.matchAll(/"?([\w-]+)"?:\s*"([^"]+)"/g)].map((m) => [m[1], m[2]]));
+    const pins = Object.fromEntries([...block.matchAll(/["']?([\w-]+)["']?:\s*["']([^"']+)["']/g)].map((m) => [m[1], m[2]]));
     expect(pins).toEqual(PYTHON_REQUIREMENTS.packages);
     const min = /const MIN_PYTHON = \[(\d+), (\d+)\]/.exec(script);
     expect([Number(min?.[1]), Number(min?.[2])]).toEqual(PYTHON_REQUIREMENTS.minPython);
