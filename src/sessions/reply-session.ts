@@ -2,14 +2,12 @@ import type { EventOf } from '../api/events.js';
 import { loadConfig } from '../config/load-config.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
-import { limitsFromSettings } from '../sandbox/resource-limits.js';
-import { planForSeries, splitSeries } from './attempt-series.js';
+import { splitSeries } from './attempt-series.js';
 import { rebuildLoopState } from './loop-state.js';
 import { reopenSessionWorktree } from './reopen-worktree.js';
-import { runSession } from './run-session.js';
+import { continueLoggedSession } from './run-session.js';
 import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
-import { planFromLog } from './session-params.js';
 import { loadSession, syncMeta } from './session-store.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
@@ -73,24 +71,7 @@ export async function replySession(
     if (options.server !== undefined) log.append({ type: 'plan.server', url: options.server.url, model: options.server.model });
     syncMeta(paths, loadSession(paths, id).record, process.pid);
     const loop = rebuildLoopState([...events, started]);
-    // The plan as the session logged it (check and every limit, whatever factory.yaml says now), with this series' instruction.
-    const plan = planForSeries(
-      planFromLog(created, {
-        agent: config.agent,
-        sandbox: config.sandbox.require ? 'required' : 'auto',
-        checkLimits: limitsFromSettings(config.sandbox),
-      }),
-      started,
-    );
-    const summary = await runSession(
-      plan,
-      { repo: record.repo, git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
-      log,
-      deps,
-      { prepare: restored ? config.workspace : null, resume: loop },
-    );
-    syncMeta(paths, loadSession(paths, id).record, null);
-    return summary;
+    return await continueLoggedSession(paths, { record, created, series: started, config }, { git, restored }, log, deps, loop);
   } finally {
     log.close();
   }

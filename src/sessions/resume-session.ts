@@ -3,14 +3,12 @@ import type { SessionState } from '../api/session-status.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppPaths } from '../home/app-home.js';
-import { limitsFromSettings } from '../sandbox/resource-limits.js';
-import { planForSeries, splitSeries } from './attempt-series.js';
+import { splitSeries } from './attempt-series.js';
 import { rebuildLoopState } from './loop-state.js';
 import { reopenSessionWorktree } from './reopen-worktree.js';
 import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
-import { runSession } from './run-session.js';
-import { planFromLog } from './session-params.js';
+import { continueLoggedSession } from './run-session.js';
 import { loadSession, syncMeta } from './session-store.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
@@ -62,28 +60,18 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
       droppedRef,
     });
     syncMeta(paths, { ...loadSession(paths, id).record, state: 'running', reason: '' }, process.pid);
-    // The plan as the session logged it: the same check rule and every limit, whatever factory.yaml says now.
     const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
     if (created === undefined)
       throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be resumed.`);
-    // In a later attempt series the task carries that series' instruction.
-    const plan = planForSeries(
-      planFromLog(created, {
-        agent: config.agent,
-        sandbox: config.sandbox.require ? 'required' : 'auto',
-        checkLimits: limitsFromSettings(config.sandbox),
-      }),
-      splitSeries(events).started,
-    );
-    const summary = await runSession(
-      plan,
-      { repo: record.repo, git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
+    // The logged plan; in a later attempt series the task carries that series' instruction.
+    return await continueLoggedSession(
+      paths,
+      { record, created, series: splitSeries(events).started, config },
+      { git, restored },
       log,
       deps,
-      { prepare: restored ? config.workspace : null, resume: loop },
+      loop,
     );
-    syncMeta(paths, loadSession(paths, id).record, null);
-    return summary;
   } finally {
     log.close();
   }

@@ -1,4 +1,10 @@
-import type { WorkspaceConfig } from '../config/config-schema.js';
+import type { EventOf } from '../api/events.js';
+import type { FactoryConfig, WorkspaceConfig } from '../config/config-schema.js';
+import type { AppPaths } from '../home/app-home.js';
+import { limitsFromSettings } from '../sandbox/resource-limits.js';
+import { planForSeries } from './attempt-series.js';
+import { planFromLog } from './session-params.js';
+import { loadSession, syncMeta, type SessionRecord } from './session-store.js';
 import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
 import type { WorktreeGit } from '../workspace/git/worktree-git.js';
 import { prepareSessionWorktree } from '../workspace/prepare-worktree.js';
@@ -99,4 +105,39 @@ export async function runSession(
     repo: workspace.repo,
     tokens: result.tokens,
   };
+}
+
+/**
+ * Resume and reply: the logged plan (check and every limit, whatever factory.yaml says now) with the
+ * latest series' instruction, run on the reopened worktree; meta.json updated when it ends.
+ */
+export async function continueLoggedSession(
+  paths: AppPaths,
+  logged: {
+    record: SessionRecord;
+    created: EventOf<'session.created'>;
+    series: EventOf<'series.started'> | undefined;
+    config: FactoryConfig;
+  },
+  worktree: { git: WorktreeGit; restored: boolean },
+  log: SessionLog,
+  deps: LaunchDeps,
+  resume: LoopResumeState,
+): Promise<SessionSummary> {
+  const { record, created, series, config } = logged;
+  const fallback = {
+    agent: config.agent,
+    sandbox: config.sandbox.require ? ('required' as const) : ('auto' as const),
+    checkLimits: limitsFromSettings(config.sandbox),
+  };
+  const plan = planForSeries(planFromLog(created, fallback), series);
+  const summary = await runSession(
+    plan,
+    { repo: record.repo, git: worktree.git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
+    log,
+    deps,
+    { prepare: worktree.restored ? config.workspace : null, resume },
+  );
+  syncMeta(paths, loadSession(paths, record.id).record, null);
+  return summary;
 }
