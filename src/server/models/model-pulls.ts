@@ -37,19 +37,7 @@ export class ModelPulls {
     if (this.running.has(model)) return { started: false };
     const cancel = new AbortController();
     this.running.set(model, cancel);
-    this.publish({
-      type: 'model.pull',
-      model,
-      phase: 'planning',
-      totalBytes: 0,
-      doneBytes: 0,
-      bytesPerSecond: null,
-      etaSeconds: null,
-      filesTotal: 0,
-      filesDone: 0,
-      message: null,
-      errorCode: null,
-    });
+    this.publish(planningPayload(model));
     void this.run(model, revision, cancel.signal).finally(() => {
       if (this.running.get(model) === cancel) this.running.delete(model);
     });
@@ -74,21 +62,7 @@ export class ModelPulls {
   }
 
   private current(model: string): ModelPullPayload {
-    return (
-      this.latest.get(model) ?? {
-        type: 'model.pull',
-        model,
-        phase: 'planning',
-        totalBytes: 0,
-        doneBytes: 0,
-        bytesPerSecond: null,
-        etaSeconds: null,
-        filesTotal: 0,
-        filesDone: 0,
-        message: null,
-        errorCode: null,
-      }
-    );
+    return this.latest.get(model) ?? planningPayload(model);
   }
 
   cancel(model: string): boolean {
@@ -142,4 +116,21 @@ export class ModelPulls {
     this.lastSent.set(progress.model, now);
     for (const listener of [...this.listeners]) listener(progress);
   }
+}
+
+/** A pull that has just been asked for: nothing known yet. */
+function planningPayload(model: string): ModelPullPayload {
+  return {
+    type: 'model.pull',
+    model,
+    phase: 'planning',
+    totalBytes: 0,
+    doneBytes: 0,
+    bytesPerSecond: null,
+    etaSeconds: null,
+    filesTotal: 0,
+    filesDone: 0,
+    message: null,
+    errorCode: null,
+  };
 }
