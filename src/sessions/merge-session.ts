@@ -15,7 +15,7 @@ import { predictMerge, type MergeSides } from '../workspace/predict-merge.js';
 import { removeSessionWorktree } from '../workspace/discard-workspace.js';
 import { toFileChange } from './review-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession, type SessionContext } from './session-context.js';
-import { appendEvent, loadSession, syncMeta } from './session-store.js';
+import { appendEvent } from './session-store.js';
 
 /**
  * Taking a session's result: preview (conflicts, local changes in the way, the files) and merge.
@@ -186,7 +186,6 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
     checkout: null,
     worktreeRemoved: false,
   });
-  syncMeta(paths, loadSession(paths, record.id).record);
   return {
     mergedCommit: found.commit,
     baseBranch: target,
@@ -245,7 +244,6 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
     checkout: outcome.checkout,
     worktreeRemoved,
   });
-  syncMeta(paths, loadSession(paths, record.id).record);
   const where = outcome.checkout === null ? '' : ` and its checkout in ${outcome.checkout} was brought along`;
   return {
     mergedCommit: outcome.targetAfter,
