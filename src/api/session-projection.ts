@@ -644,4 +644,3 @@ export function stepsOnBranch(s: Session): { readonly current: readonly SessionS
   const on = new Set(s.currentSteps);
   return { current: s.steps.filter((x) => on.has(x.step)), dropped: s.steps.filter((x) => !on.has(x.step)) };
 }
-
