@@ -9,11 +9,11 @@ import { readListCache, sessionFiles, writeListCache, type ListCache } from './s
 
 /**
  * Sessions rebuilt from their logs, the source of truth, through the one projection
- * (src/api/session-projection.ts). Each log is read once: a process keeps, per log, the projection and
- * the byte offset it has read to, and folds only what was appended since. meta.json is the same
- * checkpoint on disk (written here and nowhere else), so a new process — `sessions list` — reads the
- * settled sessions without reading their logs. For a session that is not running, a process keeps only
- * its list row in memory; the whole projection is read back from meta.json when asked for.
+ * (src/api/session-projection.ts). A process keeps, per log, the byte offset it has read to and the
+ * list row, and folds only what was appended since. meta.json caches the row on disk (written here and
+ * nowhere else), so a new process — `sessions list` — lists the settled sessions without reading their
+ * logs. Whole projections are kept for running sessions and the few settled ones read most recently:
+ * a process that sees thousands of sessions (the UI host) holds a row for each, not its history.
  */
 export interface SessionRecord extends Session {
   readonly logFile: string;
@@ -27,18 +27,16 @@ interface CachedLog {
   offset: number;
   identity: string | null;
   partialTail: boolean;
-  /** The whole projection (dropped once the session is settled: `row` is what a listing needs). */
+  /** The whole projection (null once evicted: `row` is what a listing needs). */
   session: Session | null;
   row: SessionRow | null;
-  /** meta.json holds the projection at this offset. */
+  /** meta.json holds this row. */
   checkpointed: boolean;
-  /** The offset meta.json was last written at. */
-  checkpointAt: number;
 }
 const logs = new Map<string, CachedLog>();
-
-/** Bytes a checkpoint may lag behind before it is written again for a session that is still running. */
-const RUNNING_CHECKPOINT_BYTES = 256 * 1024;
+/** Settled sessions whose whole projection is kept, least recently read first. */
+const recent = new Set<string>();
+const RECENT_WHOLE = 32;
 
 function assertId(paths: AppPaths, id: string): void {
   if (!/^[\w.-]+$/.test(id))
@@ -47,22 +45,21 @@ function assertId(paths: AppPaths, id: string): void {
     throw new FactoryError('SESSION_NOT_FOUND', `No session ${id} in ${paths.sessions}. \`mlx-factory sessions list\` shows them.`);
 }
 
-/** Brings the cached projection of one log up to date (reading only the appended bytes). */
+/** Brings the cached state of one log up to date (reading only the appended bytes when it can). */
 function refresh(paths: AppPaths, id: string, wantWhole: boolean): CachedLog {
   const files = sessionFiles(paths.sessions, id);
   let cached = logs.get(files.log);
   if (cached === undefined) {
-    cached = fromCheckpoint(readListCache(files.meta)) ?? blank();
+    cached = fromListCache(readListCache(files.meta)) ?? blank();
     logs.set(files.log, cached);
   }
   const size = fs.statSync(files.log, { throwIfNoEntry: false })?.size;
   if (size === undefined) throw new FactoryError('SESSION_NOT_FOUND', `No session ${id} in ${paths.sessions}.`);
   const stale = size !== cached.offset || cached.identity === null;
   if (!stale && (!wantWhole || cached.session !== null)) return cached;
-  if (cached.session === null && cached.row !== null) {
-    // Settled and slimmed: the whole projection comes back from the checkpoint (or the log, from 0).
-    const whole = fromCheckpoint(readListCache(files.meta));
-    cached = whole !== null && whole.identity === cached.identity && whole.offset === cached.offset ? whole : blank();
+  // A row alone cannot be continued: the projection is folded from the log's start.
+  if (cached.session === null && cached.offset > 0) {
+    cached = blank();
     logs.set(files.log, cached);
   }
   let appended = readAppendedEvents(files.log, cached.offset, cached.identity);
@@ -79,37 +76,39 @@ function refresh(paths: AppPaths, id: string, wantWhole: boolean): CachedLog {
     throw error;
   }
   if (session === null) throw new FactoryError('SESSION_NOT_FOUND', `Session ${id} has an empty log (${files.log}); it never started.`);
-  const moved = appended.offset !== cached.offset;
+  if (appended.offset !== cached.offset) cached.checkpointed = false;
   cached.offset = appended.offset;
   cached.identity = appended.identity;
   cached.partialTail = appended.partialTail;
   cached.session = session;
   cached.row = sessionRow(session);
-  if (moved) cached.checkpointed = false;
-  const settled = session.state !== 'running';
-  if (!cached.checkpointed && (settled || appended.offset - cached.checkpointAt > RUNNING_CHECKPOINT_BYTES)) {
-    writeListCache(files.meta, { version: 2, offset: cached.offset, identity: appended.identity, session });
+  if (!cached.checkpointed && session.state !== 'running') {
+    writeListCache(files.meta, { version: 3, offset: cached.offset, identity: appended.identity, row: cached.row });
     cached.checkpointed = true;
-    cached.checkpointAt = cached.offset;
   }
+  keepWhole(files.log, cached);
   return cached;
 }
 
-function blank(): CachedLog {
-  return { offset: 0, identity: null, partialTail: false, session: null, row: null, checkpointed: false, checkpointAt: 0 };
+/** Running sessions keep their projection; settled ones only while they are among the recently read. */
+function keepWhole(log: string, cached: CachedLog): void {
+  recent.delete(log);
+  if (cached.session === null || cached.session.state === 'running') return;
+  recent.add(log);
+  if (recent.size <= RECENT_WHOLE) return;
+  const oldest = recent.values().next().value as string;
+  recent.delete(oldest);
+  const evicted = logs.get(oldest);
+  if (evicted !== undefined && evicted.session?.state !== 'running') evicted.session = null;
 }
 
-function fromCheckpoint(cache: ListCache | undefined): CachedLog | null {
+function blank(): CachedLog {
+  return { offset: 0, identity: null, partialTail: false, session: null, row: null, checkpointed: false };
+}
+
+function fromListCache(cache: ListCache | undefined): CachedLog | null {
   if (cache === undefined) return null;
-  return {
-    offset: cache.offset,
-    identity: cache.identity,
-    partialTail: false,
-    session: cache.session,
-    row: sessionRow(cache.session),
-    checkpointed: true,
-    checkpointAt: cache.offset,
-  };
+  return { offset: cache.offset, identity: cache.identity, partialTail: false, session: null, row: cache.row, checkpointed: true };
 }
 
 /** The pid that runs a session: the log's (from session.created / resumed / series.started), else an old meta.json's. */
@@ -123,41 +122,29 @@ export function loadSession(paths: AppPaths, id: string, isAlive: IsAlive = isPr
   assertId(paths, id);
   const cached = refresh(paths, id, true);
   const session = cached.session as Session;
-  const record: SessionRecord = {
+  return {
     ...withLiveness(session, isAlive, runningPid(paths, session)),
     logFile: sessionFiles(paths.sessions, id).log,
     partialTail: cached.partialTail,
   };
-  slim(cached);
-  return record;
 }
 
-/** Brings meta.json up to the log's end (a run that just ended leaves its checkpoint for the next `sessions list`). */
+/** Brings meta.json up to the log's end (a run that just ended leaves its row for the next `sessions list`). */
 export function checkpointSession(paths: AppPaths, id: string): void {
   try {
     loadSession(paths, id);
   } catch {
-    // A checkpoint is a cache: the next reader folds the log instead.
+    // A cache: the next reader folds the log instead.
   }
-}
-
-/** A settled session keeps only its list row in memory (the host sees thousands over its life). */
-function slim(cached: CachedLog): void {
-  if (cached.session !== null && cached.session.state !== 'running' && cached.checkpointed) cached.session = null;
 }
 
 /** One list row, as it is now. */
 export function loadSessionRow(paths: AppPaths, id: string, isAlive: IsAlive = isProcessAlive): SessionRow {
   const cached = refresh(paths, id, false);
   const row = cached.row as SessionRow;
-  if (row.state !== 'running') {
-    slim(cached);
-    return row;
-  }
+  if (row.state !== 'running') return row;
   const session = cached.session ?? (refresh(paths, id, true).session as Session);
-  const live = sessionRow(withLiveness(session, isAlive, runningPid(paths, session)));
-  slim(cached);
-  return live;
+  return sessionRow(withLiveness(session, isAlive, runningPid(paths, session)));
 }
 
 export interface SessionListing {

@@ -65,7 +65,7 @@ describe('FactoryHost', () => {
     await host.shutdown();
     expect(Date.now() - started).toBeLessThan(5000);
     expect(host.sessions.runningIds).toEqual([]);
-    expect(readListCache(sessionFiles(host.paths.sessions, info.id).meta)?.session).toMatchObject({ state: 'interrupted', pid: null });
+    expect(readListCache(sessionFiles(host.paths.sessions, info.id).meta)?.row).toMatchObject({ state: 'interrupted', pid: null });
     expect(readSessionLog(sessionFiles(host.paths.sessions, info.id).log).events.at(-1)).toMatchObject({ type: 'session.interrupted' });
     expect(listSessions(host.paths, () => false)[0]).toMatchObject({ id: info.id, state: 'interrupted', live: false });
     expect(finished).toEqual(['interrupted']);
@@ -114,7 +114,7 @@ describe('FactoryHost', () => {
     expect(listSessions(paths, () => false)).toMatchObject([{ id, state: 'interrupted', live: false }]);
     const host = createHost({ home, version: 'test' });
     expect(readSessionLog(files.log).events.at(-1)).toMatchObject({ type: 'session.interrupted', lastAttempt: 1 });
-    expect(readListCache(files.meta)?.session).toMatchObject({ state: 'interrupted', pid: null });
+    expect(readListCache(files.meta)?.row).toMatchObject({ state: 'interrupted', pid: null });
     await host.shutdown();
   });
 });

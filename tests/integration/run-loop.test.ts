@@ -80,12 +80,12 @@ describe('mlx-factory run', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const logFile = path.join(home, 'sessions', String(summary.session), 'events.jsonl');
     expect(fs.readFileSync(logFile, 'utf8').trim().split('\n')).toHaveLength(seqs.length);
-    // meta.json: the projection's checkpoint at the log's end, for the next `sessions list`.
+    // meta.json: the list row at the log's end, for the next `sessions list`.
     const meta = JSON.parse(fs.readFileSync(path.join(home, 'sessions', String(summary.session), 'meta.json'), 'utf8')) as {
       offset: number;
-      session: Record<string, unknown>;
+      row: Record<string, unknown>;
     };
-    expect(meta.session).toMatchObject({ state: 'passed', attempts: 1, branch: summary.branch });
+    expect(meta.row).toMatchObject({ state: 'passed', attempts: 1, branch: summary.branch });
     expect(meta.offset).toBe(fs.statSync(logFile).size);
   });
 

@@ -1,15 +1,16 @@
 // The one projection of a session's log (src/api/session-projection.ts), checked on random valid
 // logs: runs, kills, resumes, replies, rollbacks, restores, updates from the base, merges, cleanup,
 // discards and comments. The projection of the whole log must equal the one the session store builds
-// incrementally as lines are appended (reading only what was appended, slimming settled sessions,
-// checkpointing meta.json), the one a restarted process rebuilds from disk (meta.json + the log's
-// tail), and the one the renderer's transcript keeps from event batches.
+// incrementally as lines are appended (reading only what was appended, caching the row in meta.json),
+// the one a restarted process lists (meta.json) and rebuilds from disk, and the one the renderer's
+// transcript keeps from event batches.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { SessionEvent, SessionEventPayload } from '../../src/api/events.js';
 import { projectAll } from '../../src/api/session-projection.js';
+import { sessionRow } from '../../src/api/session-row.js';
 import { appPaths } from '../../src/home/app-home.js';
 import { sessionFiles } from '../../src/sessions/session-meta.js';
 import { applyEvents, emptyTranscript } from '../../renderer/src/lib/transcript-reducer.js';
@@ -293,11 +294,12 @@ describe('the projection of a session log', () => {
     }
     const { logFile: _l, partialTail: _p, ...incremental } = store.loadSession(paths, 's1', alive);
     expect(incremental).toEqual(whole);
-    expect(store.loadAllSessions(paths, alive).sessions[0]).toMatchObject({ id: 's1', state: whole.state, lastSeq: whole.lastSeq });
+    expect(store.loadAllSessions(paths, alive).sessions).toEqual([sessionRow(whole)]);
 
-    // A restart: a fresh store, from meta.json and whatever the log holds past it.
+    // A restart: a fresh store lists from meta.json (the row, for a settled session) and rebuilds from the log.
     vi.resetModules();
     const fresh = await import('../../src/sessions/session-store.js');
+    expect(fresh.loadAllSessions(paths, alive).sessions).toEqual([sessionRow(whole)]);
     const { logFile: _l2, partialTail: _p2, ...rebuilt } = fresh.loadSession(paths, 's1', alive);
     expect(rebuilt).toEqual(whole);
 

@@ -50,7 +50,7 @@ describe('discard', () => {
     expect(git(repo, 'worktree', 'list')).not.toContain(session.worktree);
     expect(snapshotCheckout(repo)).toEqual(userBefore);
     expect(loadSession(paths, session.id).state).toBe('discarded');
-    expect(readListCache(sessionFiles(paths.sessions, session.id).meta)?.session.state).toBe('discarded');
+    expect(readListCache(sessionFiles(paths.sessions, session.id).meta)?.row.state).toBe('discarded');
 
     // The session is still listed, and what needs its branch says why it cannot.
     expect(loadAllSessions(paths).sessions.map((s) => [s.id, s.state])).toEqual([[session.id, 'discarded']]);

@@ -91,7 +91,7 @@ describe('merge into the branch checked out in the user folder', () => {
     const record = loadSession(appPaths(home), session.id);
     expect(record.state).toBe('merged');
     expect(record.merges).toHaveLength(1);
-    expect(readListCache(sessionFiles(appPaths(home).sessions, session.id).meta)?.session.state).toBe('merged');
+    expect(readListCache(sessionFiles(appPaths(home).sessions, session.id).meta)?.row.state).toBe('merged');
     expect(revParse(repo, session.branch)).toBe(session.commits[1]);
     expect(fs.existsSync(session.worktree)).toBe(true);
   });

@@ -46,7 +46,7 @@ describe('rebuilding sessions from their logs', () => {
 
     expect(listing.sessions.map((s) => [s.id, s.state, s.attempts, s.steps])).toEqual([[done.id, 'failed', 1, 1]]);
     expect(loadSession(paths, done.id).partialTail).toBe(true);
-    expect(readListCache(files.meta)?.session).toMatchObject({ id: done.id, state: 'failed', headCommit: done.commits[0], pid: null });
+    expect(readListCache(files.meta)?.row).toMatchObject({ id: done.id, state: 'failed', headCommit: done.commits[0], pid: null });
   });
 
   it('shows a session whose process is gone as interrupted, and records that once in its log', async () => {
@@ -73,7 +73,7 @@ describe('rebuilding sessions from their logs', () => {
     expect(events.filter((e) => e.type === 'session.interrupted')).toEqual([
       expect.objectContaining({ pid: DEAD_PID, lastAttempt: 1, lastStep: 1 }),
     ]);
-    expect(readListCache(sessionFiles(paths.sessions, dead.id).meta)?.session).toMatchObject({ state: 'interrupted', pid: null });
+    expect(readListCache(sessionFiles(paths.sessions, dead.id).meta)?.row).toMatchObject({ state: 'interrupted', pid: null });
   });
 });
 
@@ -151,7 +151,7 @@ describe('resume', () => {
     const final = loadSession(paths, record.id);
     expect(final.state).toBe('passed');
     expect(final.tokens.prompt).toBeGreaterThan(record.tokens.prompt);
-    expect(readListCache(sessionFiles(paths.sessions, record.id).meta)?.session).toMatchObject({ state: 'passed', pid: null });
+    expect(readListCache(sessionFiles(paths.sessions, record.id).meta)?.row).toMatchObject({ state: 'passed', pid: null });
   });
 
   it('makes the worktree again when its folder was deleted, and refuses sessions that cannot be resumed', async () => {
