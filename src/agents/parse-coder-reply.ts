@@ -20,7 +20,13 @@ export type CoderEdit =
        */
       readonly pathInferred?: true;
     }
-  | { readonly kind: 'search-replace'; readonly path: string; readonly search: string; readonly replace: string };
+  | {
+      readonly kind: 'search-replace';
+      readonly path: string;
+      /** SEARCH and REPLACE as text, each line ending with `\n`: '' is no lines, '\n' is one blank line. */
+      readonly search: string;
+      readonly replace: string;
+    };
 
 export interface RejectedEdit {
   readonly path: string;
@@ -281,8 +287,8 @@ function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlo
       edits.push({
         kind: 'search-replace',
         path: currentPath,
-        search: lines.slice(i + 1, divider).join('\n'),
-        replace: lines.slice(divider + 1, end).join('\n'),
+        search: sectionText(lines.slice(i + 1, divider)),
+        replace: sectionText(lines.slice(divider + 1, end)),
       });
     }
     i = end + 1;
@@ -350,6 +356,15 @@ function toolRequestLines(lines: readonly string[], insideBlock: readonly boolea
   return requests;
 }
 
-function withFinalNewline(text: string): string {
-  return text.endsWith('\n') || text === '' ? text : `${text}\n`;
+/**
+ * A fenced block's body as file text: every line the block holds ends with a newline, so a blank line
+ * before the closing fence is the file's own trailing blank line (`…\n\n`), not noise to drop.
+ */
+function withFinalNewline(body: string): string {
+  return body === '' ? '' : `${body}\n`;
+}
+
+/** A SEARCH or REPLACE section as text, each line ending with `\n`: no lines is '', one blank line is '\n'. */
+function sectionText(sectionLines: readonly string[]): string {
+  return sectionLines.map((line) => `${line}\n`).join('');
 }
