@@ -231,7 +231,8 @@ function reindentBlock(replace: readonly string[], search: readonly string[], ma
   for (const line of replace) {
     const indent = indentOf(line);
     if (indent === undefined) {
-      out.push(line);
+      // A whitespace-only line moves like the others when it can (its spaces are the file's); '' stays ''.
+      out.push(line === '' ? line : (move(line) ?? line));
       continue;
     }
     const moved = move(indent);

@@ -502,10 +502,15 @@ describe('parseCoderReply: tool calls written as text', () => {
 });
 
 describe('parseCoderReply: damaged replies', () => {
-  it('strips leaked special tokens, inside and outside blocks', () => {
+  it('strips leaked special tokens at the start of the reply and at line ends, inside and outside blocks', () => {
     const reply = `<|im_start|>assistant\nmain.py\n\`\`\`python\nprint(1)<|im_end|>\n\`\`\`\n<|im_end|><|endoftext|>`;
     const parsed = parse(reply, EMPTY);
     expect(parsed.edits).toEqual([wholeFile('main.py', 'print(1)\n')]);
+  });
+
+  it('keeps a token with text after it on its line: it is the file\'s own (#18 replay: a test building a transcript)', () => {
+    const line = 'const reply = `<|im_start|>assistant\\nhi<|im_end|>\\n`;';
+    expect(parse(`src/t.ts\n\`\`\`ts\n${line}\n\`\`\``).edits).toEqual([wholeFile('src/t.ts', `${line}\n`)]);
   });
 
   it('strips a leaked token right after the closing fence', () => {
