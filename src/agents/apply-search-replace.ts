@@ -111,6 +111,12 @@ function replaceOnce(lines: readonly string[], search: readonly string[], replac
     for (const variant of variants) {
       const starts = findLineMatches(lines, variant.search, KEY[level], from);
       if (starts.length > 1) return { kind: 'ambiguous', starts };
+      // SEARCH at column 0 is what a dedented block looks like: if its lines also stand, indented,
+      // elsewhere, the exact place is not surely the one meant (#18 replay: a dedented Go block).
+      if (level === 'exact' && starts.length === 1 && atColumnZero(variant.search)) {
+        const loose = findLineMatches(lines, variant.search, KEY.indentation, from);
+        if (loose.length > 1) return { kind: 'ambiguous', starts: loose };
+      }
       const start = starts[0];
       if (start === undefined) continue;
       let replacement = [...variant.replace];
@@ -201,6 +207,11 @@ function trimBlankEdges(lines: readonly string[]): string[] {
   while (a < b && (lines[a] ?? '').trim() === '') a += 1;
   while (b > a && (lines[b - 1] ?? '').trim() === '') b -= 1;
   return lines.slice(a, b);
+}
+
+/** Some non-blank line of SEARCH has no indentation. */
+function atColumnZero(search: readonly string[]): boolean {
+  return search.some((line) => line.trim() !== '' && !/^\s/.test(line));
 }
 
 /** The indentation of a line, or undefined for a blank line (blank lines carry no indentation). */

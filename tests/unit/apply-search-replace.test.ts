@@ -145,8 +145,12 @@ describe('applySearchReplace: ambiguity is refused, never guessed', () => {
     expect(show(applySearchReplace(many, 'x', 'y'))).toContain('matches more than 5 places (lines 1, 2, 3, 4, 5 and more)');
   });
 
-  it('takes an exact match over looser ones elsewhere', () => {
-    expect(apply('  a = 1\na = 1\n', 'a = 1', 'a = 2')).toBe('  a = 1\na = 2\n');
+  it('takes an indented exact match over looser ones elsewhere', () => {
+    expect(apply('    a = 1\n  a = 1\n', '  a = 1', '  a = 2')).toBe('    a = 1\n  a = 2\n');
+  });
+
+  it('refuses a column-0 exact match when the lines also stand indented elsewhere (it may be a dedented copy, #18)', () => {
+    expect(show(applySearchReplace('  a = 1\na = 1\n', 'a = 1', 'a = 2'))).toContain('matches 2 places (lines 1, 2)');
   });
 });
 
