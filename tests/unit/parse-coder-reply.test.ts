@@ -508,7 +508,7 @@ describe('parseCoderReply: damaged replies', () => {
     expect(parsed.edits).toEqual([wholeFile('main.py', 'print(1)\n')]);
   });
 
-  it('keeps a token with text after it on its line: it is the file\'s own (#18 replay: a test building a transcript)', () => {
+  it("keeps a token with text after it on its line: it is the file's own (#18 replay: a test building a transcript)", () => {
     const line = 'const reply = `<|im_start|>assistant\\nhi<|im_end|>\\n`;';
     expect(parse(`src/t.ts\n\`\`\`ts\n${line}\n\`\`\``).edits).toEqual([wholeFile('src/t.ts', `${line}\n`)]);
   });
