@@ -7,7 +7,8 @@
  */
 const TOKEN = String.raw`<\|(?:im_end|im_start|endoftext|eot_id|end_of_text|start_header_id|end_header_id|end)\|>`;
 const AT_LINE_END = new RegExp(String.raw`(?:${TOKEN})+(?=[ \t]*(?:\r?\n|$))`, 'g');
-const AT_START = new RegExp(String.raw`^\s*(?:${TOKEN})+`);
+// Llama's `<|start_header_id|>assistant<|end_header_id|>` header, leaked whole at the start.
+const AT_START = new RegExp(String.raw`^\s*(?:<\|start_header_id\|>\w*<\|end_header_id\|>|${TOKEN})+`);
 const CLOSING_S = /<\/s>(?=\s*$)/;
 
 export function stripLeakedSpecialTokens(text: string): string {
