@@ -1,10 +1,13 @@
 /**
  * `npm run bench -- host [--loaded]`: the UI host as one client sees it, over the real WebSocket API:
  *   - `sessions.list` with 200 sessions (clones of one real session's log), requests per second from
- *     one client asking again as soon as it has the answer            ≥ 1,000/s
- *     against `app.info` (a request that reads nothing) in the same run: what the transport costs;
+ *     one client asking again as soon as it has the answer: a polling client that passes the version
+ *     it has (answered "unchanged")                                    ≥ 1,000/s
+ *     and one that takes the whole list each time (reported), against `app.info` (a request that
+ *     reads nothing) in the same run: what the transport costs;
  *   - the memory history kept across a restart: a host started on a home with a full history (1,800
- *     samples on disk) against one on an empty home.
+ *     samples on disk) against one on an empty home;
+ *   - the heap a host keeps per closed session it has listed and shown  ≤ 10 KB.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +28,9 @@ const SESSIONS = 200;
 const SECONDS = 3;
 const LIST_TARGET_PER_SECOND = 1000;
 const HISTORY = 1800;
+const MEMORY_SESSIONS = 1000;
+const ROOT = path.resolve(import.meta.dirname, '..');
+const MEMORY_PROBE = path.join(ROOT, 'bench', '_host-memory.ts');
 const IDENTITY = {
   GIT_AUTHOR_NAME: 'bench',
   GIT_AUTHOR_EMAIL: 'bench@example.com',
@@ -47,6 +53,7 @@ export async function run(): Promise<void> {
     try {
       await requestRates(home, tmp);
       memoryHistoryStart(tmp);
+      await memoryPerClosedSession(tmp);
     } finally {
       await load?.stop();
     }
@@ -72,17 +79,25 @@ async function requestRates(home: string, tmp: string): Promise<void> {
     if (!first.ok) throw new Error(`sessions.list failed: ${first.error.message}`);
     const listed = first.data.sessions.length;
     // Alternating one-second rounds, so load from elsewhere hits both alike.
+    const version = first.data.version;
     let list = { count: 0, ms: 0 };
+    let polled = { count: 0, ms: 0 };
     let info = { count: 0, ms: 0 };
     for (let round = 0; round < SECONDS; round++) {
       list = add(list, await rate(client, 'sessions.list'));
+      polled = add(polled, await rate(client, 'sessions.list', { since: version }));
       info = add(info, await rate(client, 'app.info'));
     }
     const listRate = (list.count / list.ms) * 1000;
+    const polledRate = (polled.count / polled.ms) * 1000;
     const infoRate = (info.count / info.ms) * 1000;
+    const bytes = JSON.stringify(first.data).length;
     out(`\nsessions.list, ${listed} sessions, one client, ${SECONDS} s each (alternating 1-s rounds):`);
     out(
-      `  sessions.list   ${listRate.toFixed(0).padStart(6)} requests/s  (target ≥ ${LIST_TARGET_PER_SECOND}/s → ${listRate >= LIST_TARGET_PER_SECOND ? 'OK' : 'UNDER'})`,
+      `  a polling client (since = its version: "unchanged")  ${polledRate.toFixed(0).padStart(6)} requests/s  (target ≥ ${LIST_TARGET_PER_SECOND}/s → ${polledRate >= LIST_TARGET_PER_SECOND ? 'OK' : 'UNDER'})`,
+    );
+    out(
+      `  the whole list every time (${(bytes / 1024).toFixed(0)} KB, validated by the client)  ${listRate.toFixed(0).padStart(6)} requests/s`,
     );
     out(
       `  baseline: app.info ${infoRate.toFixed(0).padStart(6)} requests/s  (the transport alone) → sessions.list at ${(listRate / infoRate).toFixed(2)}× its rate`,
@@ -96,11 +111,11 @@ async function requestRates(home: string, tmp: string): Promise<void> {
 
 type Client = ReturnType<typeof createWsClient>;
 
-async function rate(client: Client, name: RequestName): Promise<{ count: number; ms: number }> {
+async function rate(client: Client, name: RequestName, params: { since?: string } = {}): Promise<{ count: number; ms: number }> {
   const started = performance.now();
   let count = 0;
   while (performance.now() - started < 1000) {
-    const answer = await client.request(name as 'app.info', {});
+    const answer = await client.request(name as 'sessions.list', params);
     if (!answer.ok) throw new Error(`${name} failed: ${answer.error.message}`);
     count++;
   }
@@ -145,15 +160,37 @@ function memoryHistoryStart(tmp: string): void {
   );
 }
 
-/** One real session (a `run` against the scripted server), cloned SESSIONS times. */
-async function homeWithSessions(tmp: string): Promise<string> {
-  const repo = path.join(tmp, 'repo');
+/**
+ * What a host keeps per closed session it has seen: a host in a fresh process (heap measured after a
+ * full GC) on an empty home, against one that listed 1,000 closed sessions and showed each once.
+ */
+async function memoryPerClosedSession(tmp: string): Promise<void> {
+  const home = await homeWithSessions(tmp, MEMORY_SESSIONS);
+  const measure = (which: string): { before: number; after: number; listed: number } =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', MEMORY_PROBE, which], { encoding: 'utf8', cwd: ROOT }),
+    ) as { before: number; after: number; listed: number };
+  const empty = path.join(tmp, 'memory-empty-home');
+  fs.mkdirSync(empty, { recursive: true });
+  const full = measure(home);
+  const none = measure(empty);
+  const perSession = (full.after - full.before - (none.after - none.before)) / full.listed;
+  out(`
+host memory per closed session (${full.listed} sessions listed and each shown once; heap after a full GC):`);
+  out(
+    `  ${(perSession / 1024).toFixed(1)} KB per session above its empty start (target ≤ 10 KB → ${perSession <= 10 * 1024 ? 'OK' : 'OVER'}); baseline: the same steps on an empty home change the heap by ${((none.after - none.before) / 1024).toFixed(0)} KB`,
+  );
+}
+
+/** One real session (a `run` against the scripted server), cloned `count` times. */
+async function homeWithSessions(tmp: string, count = SESSIONS): Promise<string> {
+  const repo = path.join(tmp, `repo-${count}`);
   fs.mkdirSync(repo);
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
   fs.writeFileSync(path.join(repo, 'README.md'), '# bench\n');
   execFileSync('git', ['add', '-A'], { cwd: repo });
   execFileSync('git', ['commit', '-qm', 'init'], { cwd: repo, env: { ...process.env, ...IDENTITY } });
-  const source = path.join(tmp, 'source-home');
+  const source = path.join(tmp, `source-home-${count}`);
   const server = await startScriptedServer({
     script: {
       coder: [
@@ -177,8 +214,8 @@ async function homeWithSessions(tmp: string): Promise<string> {
   if (sourceId === undefined) throw new Error('the source run left no session');
   const sourceDir = path.join(source, 'sessions', sourceId);
   const files = fs.readdirSync(sourceDir).map((name) => ({ name, text: fs.readFileSync(path.join(sourceDir, name), 'utf8') }));
-  const home = path.join(tmp, 'home');
-  for (let i = 0; i < SESSIONS; i++) {
+  const home = path.join(tmp, `home-${count}`);
+  for (let i = 0; i < count; i++) {
     const id = `2601010000-${i.toString(16).padStart(6, '0')}`;
     fs.mkdirSync(path.join(home, 'sessions', id), { recursive: true });
     for (const file of files) fs.writeFileSync(path.join(home, 'sessions', id, file.name), file.text.replaceAll(sourceId, id));

@@ -109,7 +109,14 @@ export const requestSchemas = {
   'sessions.updateFromBase': { params: byId, data: updateFromBaseSchema },
   /** The update from the base branch conflicts: merge it anyway (conflicted files as the session has them) and ask the Coder to resolve them, then the check. */
   'sessions.resolveWithCoder': { params: byId, data: sessionInfoSchema },
-  'sessions.list': { params: none, data: z.object({ sessions: z.array(sessionInfoSchema) }) },
+  /**
+   * The session list. `version` names this answer's content; a client that polls passes the one it
+   * has as `since` and gets `unchanged: true` with no rows while nothing changed (as HTTP's If-None-Match).
+   */
+  'sessions.list': {
+    params: z.strictObject({ since: z.string().max(64).optional() }),
+    data: z.object({ sessions: z.array(sessionInfoSchema), version: z.string(), unchanged: z.boolean() }),
+  },
   'sessions.show': { params: byId, data: sessionDetailSchema },
   /** Changed files against the base; with `commit`, what that one commit changed. */
   'sessions.diff': { params: z.strictObject({ id: sessionId, commit: commitSha.optional() }), data: sessionDiffSchema },

@@ -19,6 +19,7 @@ import type { DoctorProvider, ModelOps, ServerControl } from './server-control.j
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { ExternalSessions } from './external-sessions.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
+import { SessionList } from './session-views.js';
 
 export interface FactoryHostOptions {
   /** App home; defaults to MLX_FACTORY_HOME or the OS's app-data folder. */
@@ -57,6 +58,8 @@ export class FactoryHost {
   readonly doctor: DoctorProvider;
   /** Sessions hidden from the list by the user (nothing deleted). */
   readonly archive: ArchivedSessions;
+  /** What `sessions.list` answers (kept until a session changes). */
+  readonly sessionList: SessionList;
   readonly models: ModelOps;
   /** Sessions other processes run (the CLI): their appended events, live. */
   readonly external: ExternalSessions;
@@ -88,7 +91,10 @@ export class FactoryHost {
       paths: this.paths,
       chatModelFor: options.chatModelFor ?? ((context) => this.defaultChatModel(context)),
       runCheck: options.runCheck ?? runSandboxed,
-      onUpdated: (info) => this.global.emit({ type: 'session.updated', info: { ...info, archived: this.archive.has(info.id) } }),
+      onUpdated: (info) => {
+        this.sessionList.invalidate();
+        this.global.emit({ type: 'session.updated', info: { ...info, archived: this.archive.has(info.id) } });
+      },
       onFinished: (info) => {
         for (const listener of this.finishedListeners) listener(info);
       },
@@ -97,6 +103,7 @@ export class FactoryHost {
       paths: this.paths,
       runsHere: (id) => this.sessions.liveLog(id) !== undefined,
       onChanged: (id) => {
+        this.sessionList.invalidate();
         try {
           this.global.emit({ type: 'session.updated', info: this.sessionInfo(id) });
         } catch {
@@ -104,6 +111,11 @@ export class FactoryHost {
         }
       },
     });
+    this.sessionList = new SessionList(
+      this.paths,
+      (id) => this.sessions.runsHere(id),
+      (id) => this.archive.has(id),
+    );
     this.external.start();
     this.stopServerEvents =
       options.server?.onEvent((event) => {

@@ -21,7 +21,7 @@ import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
 import { existingWorktree, launchDetached, openCommand } from './open-in.js';
 import { addReviewComment } from '../sessions/review-comments.js';
 import { updateFromBase } from '../sessions/update-from-base.js';
-import { listSessions, readSession, sessionDetail } from './session-views.js';
+import { readSession, sessionDetail } from './session-views.js';
 
 /**
  * The request handlers, written once for both front doors. `handleRequest` is the only way in: it
@@ -98,13 +98,10 @@ const handlers: Handlers = {
   'sessions.resolveWithCoder': (params, { host }) => host.sessions.resolveConflicts(params.id, host.ops.resolveConflicts),
   'sessions.comment': (params, { host }) => addReviewComment(host.paths, params.id, params),
   'sessions.requestChanges': (params, { host }) => host.sessions.requestChanges(params.id, host.ops.requestChanges),
-  'sessions.list': (_params, { host }) => ({
-    sessions: listSessions(
-      host.paths,
-      (id) => host.sessions.runsHere(id),
-      (id) => host.archive.has(id),
-    ),
-  }),
+  'sessions.list': (params, { host }) => {
+    const { rows, version } = host.sessionList.current();
+    return params.since === version ? { sessions: [], version, unchanged: true } : { sessions: rows, version, unchanged: false };
+  },
   'sessions.show': (params, { host }) =>
     sessionDetail(
       host.paths,
@@ -205,5 +202,29 @@ export async function handleRequest(context: RequestContext, name: unknown, para
   } catch (error) {
     const typed = toFactoryError(error);
     return fail(typed.code, typed.message, typed.details);
+  } finally {
+    // A request that may have changed a session: the next listing reads the logs again.
+    if (!READ_ONLY.has(name)) context.host.sessionList.invalidate();
   }
 }
+
+/** Requests that change no session. */
+const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
+  'app.info',
+  'app.getLoginItem',
+  'config.read',
+  'doctor.run',
+  'events.subscribe',
+  'events.unsubscribe',
+  'memory.history',
+  'models.list',
+  'repo.status',
+  'server.logs',
+  'server.status',
+  'sessions.diff',
+  'sessions.diskUsage',
+  'sessions.filePair',
+  'sessions.list',
+  'sessions.mergePreview',
+  'sessions.show',
+]);

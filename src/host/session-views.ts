@@ -63,3 +63,48 @@ export function sessionDetail(paths: AppPaths, id: string, live: IsLive, archive
     lastSeq: session.lastSeq,
   };
 }
+
+/**
+ * The list as this host answers `sessions.list`: the rows of the last listing, kept until something
+ * changes a session — this host's own runs and requests, or another process's appends, which the
+ * sessions-folder watcher reports (src/host/external-sessions.ts) — and never older than `maxAgeMs`,
+ * so a change nothing reported still shows within that time. A client polling the list costs the
+ * host one answer, not a listing of every session each time.
+ */
+export class SessionList {
+  private rows: SessionInfo[] | null = null;
+  private listedAt = 0;
+  /** Bumped when a listing differs from the one before (the epoch keeps versions of two host runs apart). */
+  private version = 0;
+  private text = '';
+  private readonly epoch = Date.now().toString(36);
+
+  constructor(
+    private readonly paths: AppPaths,
+    private readonly live: IsLive,
+    private readonly archived: (id: string) => boolean,
+    private readonly maxAgeMs = 250,
+  ) {}
+
+  list(): SessionInfo[] {
+    return this.current().rows;
+  }
+
+  /** The rows and the version that names them. */
+  current(): { rows: SessionInfo[]; version: string } {
+    const now = performance.now();
+    if (this.rows === null || now - this.listedAt > this.maxAgeMs) {
+      const rows = listSessions(this.paths, this.live, this.archived);
+      const text = JSON.stringify(rows);
+      if (text !== this.text) this.version += 1;
+      this.rows = rows;
+      this.text = text;
+      this.listedAt = now;
+    }
+    return { rows: this.rows, version: `${this.epoch}.${this.version}` };
+  }
+
+  invalidate(): void {
+    this.rows = null;
+  }
+}
