@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ConnectionState } from '../../src/api/client.js';
+import type { ConnectionState } from '../../src/api/client/factory-api.js';
 import type { ApiError } from '../../src/api/responses.js';
-import { protocolsFor } from '../../src/api/connect.js';
-import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
+import { protocolsFor } from '../../src/api/client/connect.js';
+import { createWsClient, type WebSocketLike } from '../../src/api/client/ws-client.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
 
