@@ -1,4 +1,4 @@
-import type { ServerEventMap, ServerLogEvent, ServerStateEvent } from '../api/server-events.js';
+import type { ServerEventMap, ServerStateEvent } from '../api/server-events.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { killProcessGroup } from '../sandbox/process-tree.js';
 import { ExitKill } from './exit-kill.js';
