@@ -16,20 +16,13 @@ import { freePort } from '../support/free-port.js';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import { IpcMainHarness } from '../support/ipc-harness.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
+import { waitFor } from '../support/wait-for.js';
 
 let tmp: string;
 let host: FactoryHost;
 let api: FactoryApi;
 let external: ScriptedServer;
 const events: ApiEvent[] = [];
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function serverStates(): Array<Extract<ApiEvent, { type: 'server.state' }>> {
   return events.filter((e): e is Extract<ApiEvent, { type: 'server.state' }> => e.type === 'server.state');
