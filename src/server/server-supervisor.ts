@@ -23,6 +23,9 @@ import {
 import { SupervisorLog } from './supervisor-log.js';
 import { TypedEmitter } from './typed-emitter.js';
 
+/** What a supervisor tells: its state and log lines (memory is sampled elsewhere). */
+type SupervisorEventMap = Pick<ServerEventMap, 'server.state' | 'server.log'>;
+
 /** How a supervisor finds, launches, restarts and unloads its server. */
 export interface SupervisorOptions {
   readonly home: string;
@@ -64,7 +67,7 @@ const TAIL_LINES = 25;
  * the state and sequences them. Memory is sampled by whoever shows it (src/server/memory).
  */
 export class ServerSupervisor {
-  private readonly events = new TypedEmitter<ServerEventMap>();
+  private readonly events = new TypedEmitter<SupervisorEventMap>();
   private readonly host: string;
   private readonly preferredPort: number;
   private readonly policy: RestartPolicy;
@@ -98,7 +101,7 @@ export class ServerSupervisor {
 
   // ------------------------------------------------------------------ public API
 
-  on<K extends keyof ServerEventMap>(type: K, listener: (event: ServerEventMap[K]) => void): () => void {
+  on<K extends keyof SupervisorEventMap>(type: K, listener: (event: SupervisorEventMap[K]) => void): () => void {
     return this.events.on(type, listener);
   }
 
