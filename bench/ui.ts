@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import type { Page } from 'playwright-core';
-import type { FactoryApi } from '../src/api/client.js';
+import type { FactoryApi } from '../src/api/client/factory-api.js';
 import { startUi, type UiHarness } from '../tests/e2e/support/ui-harness.js';
 import { makeBenchRepo } from './_fixtures.js';
 import { startCpuLoad } from './_cpu-load.js';

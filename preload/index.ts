@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { createIpcClient } from '../src/api/ipc-client.js';
+import { createIpcClient } from '../src/api/client/ipc-client.js';
 import { parseWithoutEval } from '../src/api/schema-compilation.js';
 
 /**

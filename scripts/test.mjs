@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: install what the tests need that npm does not (idempotent, into .cache/), then
 // type-check and lint everything (a broken Electron shell or renderer fails here too), check that
-// no file, export or dependency is unused (knip) and the formatting (Prettier), then run every
-// test. Each step says what it does; the first failure stops the run with its exit code.
+// no file, export or dependency is unused (knip), that no modules import each other in a cycle
+// (dpdm) and the formatting (Prettier), then run every test. Each step says what it does; the
+// first failure stops the run with its exit code.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,21 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const extraArgs = process.argv.slice(2);
+
+// Every module the project has, for the import-cycle check: a cycle anywhere (a type-only import
+// included, as `import type` still ties the two files' designs together) fails `npm test`.
+const CYCLE_CHECK_ARGS = [
+  '--no-warning',
+  '--no-tree',
+  '--exit-code',
+  'circular:1',
+  'src/**/*.ts',
+  'main/**/*.ts',
+  'preload/**/*.ts',
+  'renderer/src/**/*.{ts,tsx}',
+  'bench/**/*.ts',
+  'tests/**/*.{ts,tsx}',
+];
 
 // The type checks and the lint read the same files and need nothing from each other: they run at
 // the same time (their output is printed one after the other), which takes about half as long.
@@ -32,6 +48,11 @@ const steps = [
         'Looking for unused files, exports and dependencies (knip.jsonc)',
         process.execPath,
         ['node_modules/knip/bin/knip.js', '--no-progress'],
+      ],
+      [
+        'Looking for import cycles (dpdm; type-only and dynamic imports count too)',
+        process.execPath,
+        ['node_modules/dpdm/lib/bin/dpdm.js', ...CYCLE_CHECK_ARGS],
       ],
       [
         'Checking the formatting (Prettier; `npm run format` fixes it)',

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { FactoryApi } from '../../src/api/client.js';
-import { connectFactoryApi, storeToken, takeCredential, webSocketUrlFor } from '../../src/api/connect.js';
+import type { FactoryApi } from '../../src/api/client/factory-api.js';
+import { connectFactoryApi, storeToken, takeCredential, webSocketUrlFor } from '../../src/api/client/connect.js';
 import { parseWithoutEval } from '../../src/api/schema-compilation.js';
 import ApiWorker from './api-worker/api-worker.ts?worker';
 import { createWorkerApi } from './api-worker/worker-client.js';
@@ -20,7 +20,7 @@ import './styles/layout.css';
  */
 function connect(): FactoryApi {
   if (window.factory !== undefined) return window.factory;
-  // The credential leaves the address bar before anything else runs (see src/api/connect.ts).
+  // The credential leaves the address bar before anything else runs (see src/api/client/connect.ts).
   const credential = takeCredential(window);
   try {
     return createWorkerApi(new ApiWorker({ name: 'factory-api' }), webSocketUrlFor(window.location.href), credential, (token) =>

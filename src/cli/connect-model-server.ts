@@ -1,7 +1,7 @@
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError } from '../errors/factory-error.js';
-import { RunServer } from '../server/ensure-server-for-run.js';
-import { ConfiguredUrlServer, UrlModelServer, type CommandModelServer } from '../server/model-server.js';
+import { createModelServer } from '../server/create-model-server.js';
+import type { CommandModelServer } from '../server/model-server.js';
 import type { CliOutput } from './cli-output.js';
 
 /** The --server-url / --no-server / -m / --json flags shared by `run` and `sessions resume`. */
@@ -39,19 +39,20 @@ function modelServerFor(
     const url = flags['server-url'];
     if (!/^https?:\/\/[^/\s]+/.test(url))
       throw new FactoryError('BAD_USAGE', `--server-url must be an http(s) URL such as http://127.0.0.1:8080, got "${url}".`);
-    return new UrlModelServer({ url, model: flags.model });
+    return createModelServer({ kind: 'url', url, model: flags.model });
   }
   if (flags['no-server'] === true) {
     const url = `http://${config.server.host}:${config.server.port}`;
-    return new UrlModelServer({
+    return createModelServer({
+      kind: 'url',
       url,
       model: flags.model,
       unreachable: `No model server answers at ${url} (server.host/server.port in factory.yaml). Start one with \`mlx-factory server start\`, or pass --server-url URL.`,
     });
   }
-  if (config.server.url !== null) return new ConfiguredUrlServer(config, flags.model);
   const quiet = flags.json === true;
-  return new RunServer({
+  return createModelServer({
+    kind: 'command',
     config,
     home: target.home,
     model: flags.model,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load-config.js';
 import { appPaths, resolveAppHome } from '../home/app-home.js';
-import { ServerChoice } from '../server/server-choice.js';
+import { createModelServer } from '../server/create-model-server.js';
 import { reconcileSessions } from '../sessions/session-store.js';
 import { FactoryHost, type FactoryHostOptions } from './factory-host.js';
 
@@ -19,7 +19,7 @@ export function createHost(
   // The app owns its model server: sessions started from the UI start (or adopt) it when needed.
   const readConfig = () => loadConfig({ userConfigFile: paths.userConfig }).config;
   // Settings choose between the app's own MLX server and an OpenAI-compatible one at a URL.
-  const control = options.server === undefined ? new ServerChoice({ home: paths.home, config: readConfig }) : undefined;
+  const control = options.server === undefined ? createModelServer({ kind: 'app', home: paths.home, config: readConfig }) : undefined;
   const host = new FactoryHost({
     ...options,
     version: options.version ?? packageVersion(),

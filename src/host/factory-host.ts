@@ -9,7 +9,7 @@ import type { ChatModel } from '../llm/llm-types.js';
 import { runSandboxed } from '../sandbox/index.js';
 import { apiDoctorChecks } from '../server/doctor-report.js';
 import { ModelPulls } from '../server/models/model-pulls.js';
-import { UrlModelServer } from '../server/model-server.js';
+import { createModelServer } from '../server/create-model-server.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import { ArchivedSessions } from './archived-sessions.js';
 import { GlobalStream } from './global-stream.js';
@@ -145,7 +145,8 @@ export class FactoryHost {
   /** Without a server choice (tests, a bare host): the supervisor's URL, else server.host:port from config. */
   private async defaultChatModel(context: ModelContext): Promise<ChatModel> {
     const url = this.server?.baseUrl() ?? `http://${context.config.server.host}:${context.config.server.port}`;
-    const server = new UrlModelServer({
+    const server = createModelServer({
+      kind: 'url',
       url,
       unreachable: `No model server answers at ${url}. Start the server first, or point server.host and server.port (Settings, factory.yaml) at one that runs.`,
     });

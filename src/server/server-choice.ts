@@ -6,6 +6,7 @@ import { ExternalServerControl } from './external/external-server.js';
 import type { ModelServer } from './model-server.js';
 import { SupervisorControl, type SupervisorControlOptions } from './supervisor-control.js';
 
+/** The two kinds Settings choose between; which one a config asks for is createModelServer's to decide. */
 type Control = SupervisorControl | ExternalServerControl;
 
 /** What, in the server section, needs a new control (idle_unload_minutes applies by itself). */
@@ -28,16 +29,14 @@ export class ServerChoice implements ModelServer {
   private offCurrent: (() => void) | null = null;
   private switching: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: SupervisorControlOptions) {
+  constructor(
+    private readonly options: SupervisorControlOptions,
+    /** The control a config asks for (createModelServer). */
+    private readonly make: (config: FactoryConfig) => Control,
+  ) {
     const config = options.config();
     this.key = serverKey(config);
     this.control = this.make(config);
-  }
-
-  private make(config: FactoryConfig): Control {
-    return config.server.url !== null
-      ? new ExternalServerControl({ config: this.options.config, env: this.options.env })
-      : new SupervisorControl(this.options);
   }
 
   /** Which kind is in use now (for tests and the Settings view's first paint). */

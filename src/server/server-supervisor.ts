@@ -1,14 +1,13 @@
-import type { ServerEventMap, ServerLogEvent, ServerStateEvent } from '../api/server-events.js';
+import type { ServerEventMap, ServerStateEvent } from '../api/server-events.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { killProcessGroup } from '../sandbox/process-tree.js';
+import { ExitKill } from './exit-kill.js';
 import { IdleUnload, formatIdle } from './idle-unload.js';
 import type { LaunchBuilder, LaunchSpec } from './launch-spec.js';
-import { MemorySampler, type MemorySamplerOptions } from './memory/memory-sampler.js';
 import { removePidFile, writePidFile, type PidFileRecord } from './pid-file.js';
 import { findFreePort } from './port-probe.js';
 import { adoptFromPidFile, choosePort, watchAdopted, type AdoptContext, type AdoptedServer, type AdoptFinding } from './server-adopt.js';
 import { killRun, spawnServer, type LaunchTimings, type Running } from './server-launch.js';
-import { isRequestLine, LogFileTailer, LogTail, ServerLogFile, SUPERVISOR_MARK } from './server-log.js';
 import { serverPaths, type ServerPaths } from './server-paths.js';
 import { waitUntilReady, type ReadyOutcome } from './server-readiness.js';
 import { relaunchPort, respondToCrash } from './server-restart.js';
@@ -21,7 +20,11 @@ import {
   type ServerAction,
   type ServerStatus,
 } from './server-status.js';
+import { SupervisorLog } from './supervisor-log.js';
 import { TypedEmitter } from './typed-emitter.js';
+
+/** What a supervisor tells: its state and log lines (memory is sampled elsewhere). */
+type SupervisorEventMap = Pick<ServerEventMap, 'server.state' | 'server.log'>;
 
 /** How a supervisor finds, launches, restarts and unloads its server. */
 export interface SupervisorOptions {
@@ -45,7 +48,6 @@ export interface SupervisorOptions {
   readonly portPollMs?: number;
   readonly logMaxBytes?: number;
   readonly logKeep?: number;
-  readonly sampler?: Omit<MemorySamplerOptions, 'serverPid'>;
   /** Whether another live supervisor's server may be used (default true). */
   readonly adopt?: boolean;
 }
@@ -61,18 +63,16 @@ const TAIL_LINES = 25;
  * waits until a 1-token completion answers, restarts it with backoff when it dies, unloads it when
  * idle, and stops the whole group. Everything it does is a `server.state` or `server.log` event.
  * Each job lives in its own file: server-adopt, server-launch, server-readiness, server-restart,
- * idle-unload; this class holds the state and sequences them.
+ * idle-unload, supervisor-log (the log file, its tail and follower), exit-kill; this class holds
+ * the state and sequences them. Memory is sampled by whoever shows it (src/server/memory).
  */
 export class ServerSupervisor {
-  readonly memory: MemorySampler;
-  private readonly events = new TypedEmitter<ServerEventMap>();
+  private readonly events = new TypedEmitter<SupervisorEventMap>();
   private readonly host: string;
   private readonly preferredPort: number;
   private readonly policy: RestartPolicy;
   private readonly paths: ServerPaths;
-  private readonly tail = new LogTail(200);
-  private readonly logFile: ServerLogFile;
-  private tailer: LogFileTailer | null = null;
+  private readonly log: SupervisorLog;
   private current: ServerStatus = INITIAL_STATUS;
   private running: Running | null = null;
   private adopted: AdoptedServer | null = null;
@@ -83,21 +83,25 @@ export class ServerSupervisor {
   private epochCount = 0;
   private lastTimings: LaunchTimings | null = null;
   private readonly stateWaiters = new Set<() => void>();
-  private exitHook: (() => void) | null = null;
+  private readonly exitKill = new ExitKill();
 
   constructor(private readonly options: SupervisorOptions) {
     this.host = options.host ?? HOST;
     this.preferredPort = options.port ?? 8080;
     this.policy = { ...DEFAULT_RESTART_POLICY, ...options.restart };
     this.paths = serverPaths(options.home);
-    this.logFile = new ServerLogFile(this.paths.logFile, options.logMaxBytes, options.logKeep);
-    this.memory = new MemorySampler({ ...options.sampler, serverPid: () => this.current.pid });
-    this.memory.on('memory.sample', (sample) => this.events.emit('memory.sample', sample));
+    this.log = new SupervisorLog({
+      file: this.paths.logFile,
+      maxBytes: options.logMaxBytes,
+      keep: options.logKeep,
+      emit: (event) => this.events.emit('server.log', event),
+      onRequest: () => this.idle.touch(),
+    });
   }
 
   // ------------------------------------------------------------------ public API
 
-  on<K extends keyof ServerEventMap>(type: K, listener: (event: ServerEventMap[K]) => void): () => void {
+  on<K extends keyof SupervisorEventMap>(type: K, listener: (event: SupervisorEventMap[K]) => void): () => void {
     return this.events.on(type, listener);
   }
 
@@ -124,12 +128,12 @@ export class ServerSupervisor {
   }
 
   get logPath(): string {
-    return this.paths.logFile;
+    return this.log.path;
   }
 
   /** The last lines the server printed (and ours, prefixed [supervisor]). */
   logTail(count = TAIL_LINES): string[] {
-    return this.tail.last(count);
+    return this.log.last(count);
   }
 
   /** The state event as it would be emitted now (for a client that connects later). */
@@ -188,8 +192,7 @@ export class ServerSupervisor {
     this.clearTimers();
     if (this.pendingStart !== null) await this.pendingStart.catch(() => undefined);
     await this.terminate(detail, 'stopped');
-    this.memory.stop();
-    this.unfollow();
+    this.log.unfollow();
   }
 
   // ------------------------------------------------------------------ start
@@ -207,7 +210,7 @@ export class ServerSupervisor {
       // Failures before a launch (no free port…) end the start too; a cancelled start is stop()'s to report.
       if (!abort.signal.aborted && this.current.state === 'starting') {
         const message = error instanceof Error ? error.message : String(error);
-        this.dispatch({ type: 'failed', detail: message.split('\n')[0] ?? message, logTail: this.tail.last(TAIL_LINES) });
+        this.dispatch({ type: 'failed', detail: message.split('\n')[0] ?? message, logTail: this.log.last(TAIL_LINES) });
       }
       throw error;
     } finally {
@@ -223,7 +226,7 @@ export class ServerSupervisor {
       adopt: this.options.adopt !== false,
       probeTimeoutMs: this.options.adoptProbeTimeoutMs ?? 10_000,
       stopGraceMs: this.options.stopGraceMs,
-      note: (line) => this.note(line),
+      note: (line) => this.log.note(line),
     };
   }
 
@@ -257,7 +260,7 @@ export class ServerSupervisor {
     this.idle.touch();
     this.dispatch({ type: 'adopted', port: server.port, pid: server.pid, owned: server.owned, detail });
     // A server a killed run of ours left behind still writes into our log file: follow it there.
-    if (server.pid !== null) this.follow(null);
+    if (server.pid !== null) this.log.follow(null);
     watchAdopted(
       adopted,
       this.host,
@@ -294,7 +297,7 @@ export class ServerSupervisor {
             host: this.host,
             timeoutMs: this.options.readyTimeoutMs ?? 600_000,
             portPollMs: this.options.portPollMs ?? 25,
-            note: (line) => this.note(line),
+            note: (line) => this.log.note(line),
           },
           signal,
         );
@@ -316,12 +319,12 @@ export class ServerSupervisor {
       if (outcome.reason === 'fatal' && outcome.fatal === 'port-in-use' && attempt < 3) {
         const next = await findFreePort(this.host, port + 1);
         if (next !== null) {
-          this.note(`Port ${port} was taken while the server started; trying ${next}.`);
+          this.log.note(`Port ${port} was taken while the server started; trying ${next}.`);
           port = next;
           continue;
         }
       }
-      const lines = this.tail.last(TAIL_LINES);
+      const lines = this.log.last(TAIL_LINES);
       if (initial) {
         const failure = this.startFailure(outcome.detail, lines);
         this.dispatch({ type: 'failed', detail: failure.message.split('\n')[0] ?? failure.message, logTail: lines });
@@ -333,11 +336,11 @@ export class ServerSupervisor {
   }
 
   private spawnServer(port: number, spec: LaunchSpec): Running {
-    this.note(`Launching: ${[spec.command, ...spec.args].join(' ')}`);
+    this.log.note(`Launching: ${[spec.command, ...spec.args].join(' ')}`);
     const run = spawnServer(port, spec, {
-      logFile: this.logFile,
-      follow: (onLine, fromOffset) => this.follow(onLine, fromOffset),
-      readLogNow: () => this.tailer?.readNow(),
+      logFile: this.log.file,
+      follow: (onLine, fromOffset) => this.log.follow(onLine, fromOffset),
+      readLogNow: () => this.log.readNow(),
       onGone: (gone) => {
         if (this.running === gone) this.running = null;
         this.onRunGone(gone);
@@ -349,37 +352,15 @@ export class ServerSupervisor {
       this.epochCount += 1;
       this.dispatch({ type: 'launching', port, pid: run.pid, detail: `Starting ${this.options.model} on port ${port} (pid ${run.pid})…` });
       this.writeRecord(run, 'starting');
-      this.installExitHook();
+      this.exitKill.arm(() => this.running?.pid ?? null);
     }
     return run;
-  }
-
-  /**
-   * Follows the log file from `fromOffset`: each server line becomes a `server.log` event, counts
-   * as activity when it is a request, and goes to `extra` (readiness watches it for fatal lines).
-   */
-  private follow(extra: ((line: string) => void) | null, fromOffset = this.logFile.size()): void {
-    this.tailer?.stop();
-    let lines = 0;
-    this.tailer = new LogFileTailer(this.paths.logFile, fromOffset, (line) => {
-      if (line.includes(SUPERVISOR_MARK)) return; // ours, already reported
-      this.recordLine('server', line);
-      if (isRequestLine(line)) this.idle.touch();
-      extra?.(line);
-      if (++lines % 200 === 0) this.logFile.rotateIfNeeded();
-    });
-    this.tailer.start();
-  }
-
-  private unfollow(): void {
-    this.tailer?.stop();
-    this.tailer = null;
   }
 
   // ------------------------------------------------------------------ exits, crashes, restarts
 
   private onRunGone(run: Running): void {
-    this.removeExitHookIfIdle();
+    if (this.running === null) this.exitKill.disarm();
     if (run.expectedExit) return;
     if (this.current.state !== 'ready' || this.current.pid !== run.pid) return; // start-up exits are handled by waitUntilReady
     removePidFile(this.paths.pidFile, run.pid);
@@ -389,7 +370,7 @@ export class ServerSupervisor {
 
   private handleCrash(detail: string, uptimeMs: number, port: number): void {
     this.disarmIdleTimer();
-    const lines = this.tail.last(TAIL_LINES);
+    const lines = this.log.last(TAIL_LINES);
     this.dispatch({ type: 'exited', uptimeMs, detail, logTail: lines });
     const response = respondToCrash(this.current, { detail, uptimeMs, logTail: lines }, this.policy, this.paths.logFile);
     this.dispatch(response.action);
@@ -423,7 +404,7 @@ export class ServerSupervisor {
         this.dispatch({
           type: 'failed',
           detail: `Could not restart the server: ${message.split('\n')[0] ?? message}`,
-          logTail: this.tail.last(TAIL_LINES),
+          logTail: this.log.last(TAIL_LINES),
         });
       }
     } finally {
@@ -468,7 +449,7 @@ export class ServerSupervisor {
     } else if (adopted !== null) {
       detail = `${detail} The server at http://${this.host}:${adopted.port} was not started by us and keeps running.`;
     }
-    this.unfollow();
+    this.log.unfollow();
     const state = this.current.state;
     if (end === 'unloaded') {
       if (state === 'stopping') this.dispatch({ type: 'unloaded', detail });
@@ -484,32 +465,9 @@ export class ServerSupervisor {
 
   /** SIGTERM the group, SIGKILL after the grace period, and wait until none of it is left. */
   private async killRun(run: Running): Promise<void> {
-    await killRun(run, this.options.stopGraceMs ?? 5000, (line) => this.note(line));
+    await killRun(run, this.options.stopGraceMs ?? 5000, (line) => this.log.note(line));
     if (this.running === run) this.running = null;
     removePidFile(this.paths.pidFile, run.pid);
-  }
-
-  /** If this process exits without stop() (an uncaught error in the CLI), take the server down too. */
-  private installExitHook(): void {
-    if (this.exitHook !== null) return;
-    this.exitHook = () => {
-      const run = this.running;
-      if (run !== null && run.pid > 0) {
-        try {
-          process.kill(-run.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    };
-    process.on('exit', this.exitHook);
-  }
-
-  private removeExitHookIfIdle(): void {
-    if (this.running === null && this.exitHook !== null) {
-      process.off('exit', this.exitHook);
-      this.exitHook = null;
-    }
   }
 
   // ------------------------------------------------------------------ bookkeeping
@@ -528,7 +486,7 @@ export class ServerSupervisor {
         state,
       });
     } catch (error) {
-      this.note(
+      this.log.note(
         `Could not write ${this.paths.pidFile}: ${error instanceof Error ? error.message : String(error)} (a crash of the app would leave the server behind).`,
       );
     }
@@ -541,10 +499,10 @@ export class ServerSupervisor {
     } catch (error) {
       // A transition the state machine lacks is a bug of ours; it runs inside process event
       // handlers, where a throw would take the whole app down. Record it and keep going.
-      this.note(`internal: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.note(`internal: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    this.note(`${this.current.state}: ${this.current.detail}`, false);
+    this.log.note(`${this.current.state}: ${this.current.detail}`, false);
     const event = this.stateEvent(previous);
     this.events.emit('server.state', event);
     for (const waiter of [...this.stateWaiters]) waiter();
@@ -566,19 +524,6 @@ export class ServerSupervisor {
       logTail: [...s.logTail],
       time: new Date().toISOString(),
     };
-  }
-
-  private recordLine(stream: ServerLogEvent['stream'], line: string): void {
-    this.tail.add(stream === 'supervisor' ? `[supervisor] ${line}` : line);
-    this.events.emit('server.log', { type: 'server.log', stream, line, time: new Date().toISOString() });
-  }
-
-  /** A supervisor line: into the log file (marked) and the tail, and, unless it is a state change, a `server.log` event. */
-  private note(line: string, emit = true): void {
-    this.logFile.rotateIfNeeded();
-    this.logFile.append(`${new Date().toISOString()}${SUPERVISOR_MARK}${line}`);
-    if (emit) this.recordLine('supervisor', line);
-    else this.tail.add(`[supervisor] ${line}`);
   }
 
   private nextStateChange(signal?: AbortSignal): Promise<void> {

@@ -9,7 +9,7 @@ import { loopMemory, type LoopResumeState } from './loop-state.js';
 import { runAttempts, type LoopResult } from './run-attempts.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionPlan } from './session-params.js';
-import type { LaunchDeps, SessionSummary } from './start-session.js';
+import type { LaunchDeps, SessionSummary } from './session-launch.js';
 
 /**
  * The one path that runs a session's attempts, for a new session and a resumed one alike: the

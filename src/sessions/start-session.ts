@@ -1,24 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunOutcome } from '../api/session-status.js';
 import { loadConfig } from '../config/load-config.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { appPaths, type AppPaths } from '../home/app-home.js';
-import type { LlmScheduler } from '../llm/llm-scheduler.js';
-import type { ChatModel } from '../llm/llm-types.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
 import type { TaskFile } from '../task/task-schema.js';
 import { createScratchRepo, createSessionWorkspace, type SessionWorkspace } from '../workspace/create-session-workspace.js';
 import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
 import { newSessionId, slugify } from '../workspace/session-ids.js';
-import type { CheckRunner } from './run-attempts.js';
 import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
 import { checkpointSession } from './session-store.js';
 import { runSession } from './run-session.js';
+import type { LaunchDeps, SessionSummary } from './session-launch.js';
 import { checkRuleFor, loggedPlan, resolveLimits, type SessionPlan } from './session-params.js';
+
+export type { LaunchDeps, SessionSummary } from './session-launch.js';
 
 /**
  * Starting a session in two phases: `prepareSession` validates every input and creates nothing (bad
@@ -81,29 +80,6 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
 async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
   if (request.repo !== undefined) return inspectRepo(path.resolve(request.cwd, request.repo));
   return (await isInsideWorkTree(request.cwd)) ? inspectRepo(request.cwd) : null;
-}
-
-export interface SessionSummary {
-  readonly session: string;
-  readonly status: RunOutcome;
-  readonly reason: string;
-  readonly attempts: number;
-  readonly branch: string;
-  readonly baseCommit: string;
-  readonly headCommit: string;
-  readonly worktree: string;
-  readonly repo: string;
-  readonly tokens: { prompt: number; completion: number };
-}
-
-export interface LaunchDeps {
-  readonly model: ChatModel;
-  readonly runCheck: CheckRunner;
-  readonly signal: AbortSignal;
-  /** Shared by all sessions on one server: their turns are queued fairly (see LlmScheduler). */
-  readonly scheduler?: LlmScheduler | undefined;
-  /** Called with the log once it exists, before anything is written, to follow events live. */
-  readonly onLog?: (log: SessionLog) => void;
 }
 
 export async function launchSession(prepared: PreparedSession, deps: LaunchDeps): Promise<SessionSummary> {

@@ -6,10 +6,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { git, makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import { app, invokeFrom, type FakeBrowserWindow } from '../support/fake-electron.js';
-import { devLayout, ensureAppBuilt, launchMain, waitUntil, type MainRun } from '../support/main-harness.js';
+import { devLayout, ensureAppBuilt, launchMain, type MainRun } from '../support/main-harness.js';
 import { supervisedServerConfig } from '../support/supervised-python.js';
 import { REPO_ROOT } from '../support/test-deps.js';
 import { chromiumPath, screenshot } from './support/ui-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 vi.mock('electron', () => import('../support/fake-electron.js'));
 
@@ -76,7 +77,7 @@ beforeAll(async () => {
   const window = main.dashboard();
   if (window === undefined) throw new Error('the app made no dashboard');
   dashboard = window;
-  await waitUntil('the dashboard page', () => dashboard.webContents.frameUrl !== null);
+  await waitFor('the dashboard page', () => dashboard.webContents.frameUrl !== null);
 
   // The app:// handler's answers over http (same status, headers and bytes).
   const handler = main.world.protocolHandlers.get('app');

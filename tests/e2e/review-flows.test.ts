@@ -4,6 +4,7 @@ import { runCli } from '../support/run-cli.js';
 import type { Script } from '../support/scripted-server/launch.js';
 import { describeFindings, seriousViolations } from './support/axe-scan.js';
 import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Talking back to a finished session (issue 12): the composer under the transcript sends a follow-up
@@ -26,12 +27,14 @@ let sessionId = '';
 
 async function waitUntilStopped(id: string, series: number): Promise<void> {
   const api = ui.api();
-  for (let i = 0; i < 300; i++) {
-    const shown = await api.request('sessions.show', { id });
-    if (shown.ok && !shown.data.session.live && shown.data.session.state !== 'running' && shown.data.session.series === series) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`session ${id} did not finish series ${series}`);
+  await waitFor(
+    `session ${id} to finish series ${series}`,
+    async () => {
+      const shown = await api.request('sessions.show', { id });
+      return shown.ok && !shown.data.session.live && shown.data.session.state !== 'running' && shown.data.session.series === series;
+    },
+    { everyMs: 100 },
+  );
 }
 
 beforeAll(async () => {

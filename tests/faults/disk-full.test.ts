@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isFactoryError } from '../../src/errors/factory-error.js';
 import { SessionLog, readSessionLog } from '../../src/sessions/session-log.js';
 import { snapshotCheckout } from '../support/git-fixtures.js';
@@ -17,14 +17,11 @@ import {
   expectLogMatchesRepo,
   fileReply,
   listSessions,
-  makeWorkspace,
   PASS,
   readLog,
-  removeWorkspace,
-  requireBwrap,
   sessionIdOf,
   sessionsCli,
-  type Workspace,
+  useFaultHarness,
 } from './fault-support.js';
 
 const mounts: string[] = [];
@@ -62,12 +59,8 @@ function fill(dir: string): void {
   }
 }
 
-let ws: Workspace | undefined;
-
-beforeAll(requireBwrap);
+const faults = useFaultHarness({ server: false });
 afterEach(async () => {
-  removeWorkspace(ws);
-  ws = undefined;
   for (const dir of mounts.splice(0)) {
     execFileSync('umount', ['-l', dir]);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -122,7 +115,7 @@ describe('disk full while writing the session log', () => {
 
   it('a run whose check fills the disk ends as error "disk is full" with its commit kept, and resumes once space is freed', async () => {
     const home = mountTmpfs('4m');
-    ws = makeWorkspace('diskfull', 'sandbox:\n  require: true\n', home);
+    const ws = faults.workspace('diskfull', 'sandbox:\n  require: true\n', home);
     const before = snapshotCheckout(ws.repo);
     const filler = [
       'n = 0',

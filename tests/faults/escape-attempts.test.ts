@@ -6,37 +6,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { snapshotCheckout } from '../support/git-fixtures.js';
 import { summaryOf } from '../support/run-cli.js';
-import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import {
-  cleanUpRunCgroups,
-  CliProcess,
-  expectLogMatchesRepo,
-  FAIL,
-  fileReply,
-  makeWorkspace,
-  removeWorkspace,
-  requireBwrap,
-  type Workspace,
-} from './fault-support.js';
+import { CliProcess, expectLogMatchesRepo, FAIL, fileReply, useFaultHarness } from './fault-support.js';
 
-let server: ScriptedServer;
-let ws: Workspace | undefined;
-
-beforeAll(async () => {
-  await requireBwrap();
-  server = await startScriptedServer();
-});
-afterAll(async () => {
-  await server.stop();
-  await cleanUpRunCgroups();
-});
-afterEach(() => {
-  removeWorkspace(ws);
-  ws = undefined;
-});
+const faults = useFaultHarness();
 
 /** Every file under `root` (path → sha256), skipping the given subtrees. */
 function snapshotTree(root: string, skip: readonly string[]): Record<string, string> {
@@ -64,7 +39,7 @@ function listen(server: net.Server, where: number | string): Promise<void> {
 
 describe('a generated program trying to escape', () => {
   it('cannot reach the network or host daemons, read ~/.ssh or secrets, or write outside its worktree', async () => {
-    ws = makeWorkspace('escape');
+    const ws = faults.workspace('escape');
     const marker = `ESC${crypto.randomInt(1e8, 1e9)}`;
     const fakeHome = path.join(ws.root, 'user-home');
     fs.mkdirSync(path.join(fakeHome, '.ssh'), { recursive: true });
@@ -127,8 +102,8 @@ print('RESULT ' + json.dumps(r), flush=True)
     const before = snapshotCheckout(ws.repo);
     const worktreesRoot = path.join(ws.home, 'worktrees');
     const outsideBefore = snapshotTree(ws.root, [path.join(ws.repo, '.git'), ws.home]);
-    await server.setScript({ coder: [{ content: fileReply(program) }], sheriff: [FAIL] });
-    const run = new CliProcess(['run', 'Escape', '--server-url', server.url, '--json', '-n', '1'], {
+    await faults.server.setScript({ coder: [{ content: fileReply(program) }], sheriff: [FAIL] });
+    const run = new CliProcess(['run', 'Escape', '--server-url', faults.server.url, '--json', '-n', '1'], {
       cwd: ws.repo,
       home: ws.home,
       env: { ...secrets, HOME: fakeHome },

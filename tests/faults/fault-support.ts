@@ -5,7 +5,7 @@ import { spawn, execFileSync, type ChildProcessByStdio } from 'node:child_proces
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { SessionEvent } from '../../src/api/events.js';
 import { ClientConnection } from '../../src/host/client-connection.js';
 import { createHost } from '../../src/host/create-host.js';
@@ -15,6 +15,8 @@ import { reapStaleRunCgroups } from '../../src/sandbox/run-cgroup.js';
 import { readSessionLog } from '../../src/sessions/session-log.js';
 import { git } from '../support/git-fixtures.js';
 import { CLI, runCli, type CliRun } from '../support/run-cli.js';
+import { waitFor } from '../support/wait-for.js';
+import { startScriptedServer, type ScriptedServer, type StartScriptedServerOptions } from '../support/scripted-server/launch.js';
 
 /** A Coder reply that writes one whole file. */
 export const fileReply = (body: string, file = 'main.py'): string => `${file}\n\`\`\`python\n${body}\n\`\`\`\n`;
@@ -56,6 +58,57 @@ export function makeWorkspace(name: string, factoryYaml = 'sandbox:\n  require: 
   fs.writeFileSync(path.join(repo, 'notes.txt'), 'line 1\nthe user is still typing\n');
   fs.writeFileSync(path.join(repo, 'scratch.txt'), 'untracked work of the user\n');
   return { root, repo, home: homeDir ?? path.join(root, 'home') };
+}
+
+export interface FaultHarness {
+  /** The scripted model server the file's tests share (started before the first test). */
+  readonly server: ScriptedServer;
+  /** A server of one test's own (a server to kill, a second one to resume on); stopped after the file. */
+  startServer(options?: StartScriptedServerOptions): Promise<ScriptedServer>;
+  /** A fresh user repository and home (makeWorkspace), removed after the test. */
+  workspace(name: string, factoryYaml?: string, homeDir?: string): Workspace;
+}
+
+/**
+ * The set-up every fault file shares, registered once at its top level: bubblewrap is required
+ * (`sandbox: false` for a file that runs without it), one scripted server is started for the file
+ * (`server: false` when its tests start their own), each test's workspaces are removed after it,
+ * and the servers stopped and stale run cgroups reaped after the file.
+ */
+export function useFaultHarness(options: { sandbox?: boolean; server?: boolean } = {}): FaultHarness {
+  let shared: ScriptedServer | undefined;
+  const servers: ScriptedServer[] = [];
+  const workspaces: Workspace[] = [];
+  beforeAll(async () => {
+    if (options.sandbox !== false) await requireBwrap();
+    if (options.server !== false) {
+      shared = await startScriptedServer();
+      servers.push(shared);
+    }
+  });
+  afterAll(async () => {
+    for (const server of servers.splice(0)) await server.stop();
+    await cleanUpRunCgroups();
+  });
+  afterEach(() => {
+    for (const ws of workspaces.splice(0)) removeWorkspace(ws);
+  });
+  return {
+    get server(): ScriptedServer {
+      if (shared === undefined) throw new Error('useFaultHarness({ server: false }) starts no shared server: use startServer().');
+      return shared;
+    },
+    async startServer(serverOptions) {
+      const server = await startScriptedServer(serverOptions);
+      servers.push(server);
+      return server;
+    },
+    workspace(name, factoryYaml, homeDir) {
+      const ws = makeWorkspace(name, factoryYaml, homeDir);
+      workspaces.push(ws);
+      return ws;
+    },
+  };
 }
 
 export type JsonEvent = Record<string, unknown> & { type: string };
@@ -251,13 +304,19 @@ export function processesUsing(dir: string, marker?: string): ProcEntry[] {
 /** Waits until nothing runs in `dir` (or with `marker`); returns how long that took, or throws with the survivors. */
 export async function expectNoOrphans(dir: string, marker?: string, withinMs = 5000): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    const left = processesUsing(dir, marker);
-    if (left.length === 0) return Date.now() - started;
-    if (Date.now() - started > withinMs)
-      throw new Error(`orphans after ${withinMs} ms:\n${left.map((p) => `${p.pid} ${p.state} ${p.cwd} ${p.cmdline}`).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(
+    `no process left in ${dir}${marker === undefined ? '' : ` or naming ${marker}`}`,
+    () => processesUsing(dir, marker).length === 0,
+    {
+      timeoutMs: withinMs,
+      everyMs: 50,
+      detail: () =>
+        `orphans:\n${processesUsing(dir, marker)
+          .map((p) => `${p.pid} ${p.state} ${p.cwd} ${p.cmdline}`)
+          .join('\n')}`,
+    },
+  );
+  return Date.now() - started;
 }
 
 /** Run cgroups a SIGKILLed host left behind are cleaned here too, so the suite leaves none. */

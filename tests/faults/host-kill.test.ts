@@ -6,70 +6,53 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTmpPrefix } from '../../src/sandbox/stale-run-files.js';
 import { git, snapshotCheckout } from '../support/git-fixtures.js';
 import { jsonLines, summaryOf } from '../support/run-cli.js';
 import { addStep, createSessionFixture, finishSession } from '../support/session-fixtures.js';
-import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import {
   apiSessionState,
-  cleanUpRunCgroups,
   CliProcess,
   expectLogMatchesRepo,
   expectNoOrphans,
   FAIL,
   fileReply,
   listSessions,
-  makeWorkspace,
   PASS,
   readLog,
   realGit,
-  removeWorkspace,
-  requireBwrap,
   sessionIdOf,
   sessionsCli,
   type Workspace,
+  useFaultHarness,
 } from './fault-support.js';
+import { waitFor } from '../support/wait-for.js';
 
-let server: ScriptedServer;
-let ws: Workspace | undefined;
-
-beforeAll(async () => {
-  await requireBwrap();
-  server = await startScriptedServer();
-});
-afterAll(async () => {
-  await server.stop();
-  await cleanUpRunCgroups();
-});
-afterEach(() => {
-  removeWorkspace(ws);
-  ws = undefined;
-});
+const faults = useFaultHarness();
 
 const HELLO = fileReply("print('hello')");
 /** A long reply streamed slowly: the turn lasts seconds, so the kill lands inside it. */
 const SLOW = { content: fileReply(`${'# padding line to make the reply long\n'.repeat(40)}print('hello')`), tokensPerSecond: 40 };
 
 function startRun(workspace: Workspace, extra: string[] = []): CliProcess {
-  return new CliProcess(['run', 'Print hello', '--server-url', server.url, '--json', ...extra], {
+  return new CliProcess(['run', 'Print hello', '--server-url', faults.server.url, '--json', ...extra], {
     cwd: workspace.repo,
     home: workspace.home,
   });
 }
 
 async function resume(workspace: Workspace, id: string) {
-  const result = await sessionsCli(workspace, ['resume', id, '--server-url', server.url, '--json']);
+  const result = await sessionsCli(workspace, ['resume', id, '--server-url', faults.server.url, '--json']);
   expect(result.exitCode, `${result.stdout.slice(-2000)}\n${result.stderr}`).toBe(0);
   return summaryOf(result.stdout);
 }
 
 describe('SIGKILL of the host, then a restart', () => {
   it('during a Coder turn: interrupted with step 1 intact, resumable to passed, checkout untouched', async () => {
-    ws = makeWorkspace('coder');
+    const ws = faults.workspace('coder');
     const before = snapshotCheckout(ws.repo);
-    await server.setScript({ coder: [{ content: fileReply('print(1/0)') }, SLOW, { content: HELLO }], sheriff: [FAIL, PASS] });
+    await faults.server.setScript({ coder: [{ content: fileReply('print(1/0)') }, SLOW, { content: HELLO }], sheriff: [FAIL, PASS] });
     const run = startRun(ws);
     await run.waitFor((e) => e.type === 'token.delta' && e['attempt'] === 2, 'a token of the second Coder turn');
     const killedAt = Date.now();
@@ -111,7 +94,7 @@ describe('SIGKILL of the host, then a restart', () => {
   });
 
   it('during a check: the check’s whole process tree dies with the host, the session is interrupted and resumable', async () => {
-    ws = makeWorkspace('check');
+    const ws = faults.workspace('check');
     const before = snapshotCheckout(ws.repo);
     const marker = `4242.${crypto.randomInt(100000, 999999)}`;
     const program = [
@@ -121,7 +104,7 @@ describe('SIGKILL of the host, then a restart', () => {
       "print('children started', flush=True)",
       'time.sleep(300)',
     ].join('\n');
-    await server.setScript({ coder: [{ content: fileReply(program) }, { content: HELLO }], sheriff: [PASS] });
+    await faults.server.setScript({ coder: [{ content: fileReply(program) }, { content: HELLO }], sheriff: [PASS] });
     const run = startRun(ws, ['--timeout', '120']);
     const started = await run.waitFor((e) => e.type === 'exec.started', 'the check to start');
     await run.waitFor((e) => e.type === 'exec.output' && String(e['chunk']).includes('children started'), 'the check’s children');
@@ -189,12 +172,8 @@ describe('SIGKILL of the host, then a restart', () => {
       return dir;
     }
 
-    async function waitForFile(file: string, timeoutMs = 30_000): Promise<string> {
-      const until = Date.now() + timeoutMs;
-      while (!fs.existsSync(file)) {
-        if (Date.now() > until) throw new Error(`${file} never appeared`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+    async function waitForFile(file: string): Promise<string> {
+      await waitFor(file, () => fs.existsSync(file));
       return fs.readFileSync(file, 'utf8').trim();
     }
 
@@ -205,7 +184,7 @@ describe('SIGKILL of the host, then a restart', () => {
     ] as const;
 
     it.each(cases)('$name: the repository is consistent and merging again converges', async ({ regex, when }) => {
-      ws = makeWorkspace('merge');
+      const ws = faults.workspace('merge');
       // A passed session, made in-process exactly as the loop makes one (worktree, commit, log, meta).
       const session = await createSessionFixture({ repo: ws.repo, home: ws.home, name: 'Print hello' });
       await addStep(session, { files: { 'main.py': "print('hello')\n" } });

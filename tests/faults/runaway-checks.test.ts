@@ -3,42 +3,24 @@
 // must stay small, nothing may survive, and the result must say which limit stopped the program.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { snapshotCheckout } from '../support/git-fixtures.js';
 import { summaryOf } from '../support/run-cli.js';
-import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import {
   apiSessionState,
-  cleanUpRunCgroups,
   CliProcess,
   expectLogMatchesRepo,
   expectNoOrphans,
   FAIL,
   fileReply,
-  makeWorkspace,
   PASS,
   readLog,
-  removeWorkspace,
-  requireBwrap,
   type JsonEvent,
   type Workspace,
+  useFaultHarness,
 } from './fault-support.js';
 
-let server: ScriptedServer;
-let ws: Workspace | undefined;
-
-beforeAll(async () => {
-  await requireBwrap();
-  server = await startScriptedServer();
-});
-afterAll(async () => {
-  await server.stop();
-  await cleanUpRunCgroups();
-});
-afterEach(() => {
-  removeWorkspace(ws);
-  ws = undefined;
-});
+const faults = useFaultHarness();
 
 interface Outcome {
   readonly id: string;
@@ -50,8 +32,8 @@ interface Outcome {
 }
 
 async function runProgram(workspace: Workspace, program: string, sheriff: { content: string }, args: string[] = []): Promise<Outcome> {
-  await server.setScript({ coder: [{ content: fileReply(program) }], sheriff: [sheriff] });
-  const run = new CliProcess(['run', 'Run the program', '--server-url', server.url, '--json', '-n', '1', ...args], {
+  await faults.server.setScript({ coder: [{ content: fileReply(program) }], sheriff: [sheriff] });
+  const run = new CliProcess(['run', 'Run the program', '--server-url', faults.server.url, '--json', '-n', '1', ...args], {
     cwd: workspace.repo,
     home: workspace.home,
   });
@@ -72,7 +54,7 @@ async function runProgram(workspace: Workspace, program: string, sheriff: { cont
 
 describe('runaway checks under the limits', () => {
   it('a check printing 100 MB: bounded result, bounded log, head and tail kept, total reported', async () => {
-    ws = makeWorkspace('output');
+    const ws = faults.workspace('output');
     const program = [
       'import sys',
       'w = sys.stdout.buffer.write',
@@ -106,7 +88,7 @@ describe('runaway checks under the limits', () => {
   });
 
   it('a fork bomb is held at the process limit, killed at the timeout, and leaves nothing behind', async () => {
-    ws = makeWorkspace('forkbomb');
+    const ws = faults.workspace('forkbomb');
     const before = snapshotCheckout(ws.repo);
     const program = [
       'import os, time',
@@ -138,7 +120,7 @@ describe('runaway checks under the limits', () => {
   });
 
   it('a memory hog is killed at the memory limit (sandbox.max_memory_mb) and says so', async () => {
-    ws = makeWorkspace('memhog', 'sandbox:\n  require: true\n  max_memory_mb: 256\n');
+    const ws = faults.workspace('memhog', 'sandbox:\n  require: true\n  max_memory_mb: 256\n');
     const program = [
       'chunks = []',
       'while True:',

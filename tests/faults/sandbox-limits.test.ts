@@ -13,6 +13,7 @@ import { runSandboxed, type ExecRequest } from '../../src/sandbox/index.js';
 import { reapStaleRunCgroups, RUN_CGROUP_PREFIX } from '../../src/sandbox/run-cgroup.js';
 import { removeStaleRunFiles, runTmpPrefix } from '../../src/sandbox/stale-run-files.js';
 import { requireBwrap } from './fault-support.js';
+import { waitFor } from '../support/wait-for.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOST_SCRIPT = fileURLToPath(new URL('./fixtures/sandbox-host.ts', import.meta.url));
@@ -63,15 +64,6 @@ function runningProcs(marker: string): Proc[] {
 }
 
 const running = (marker: string): number[] => runningProcs(marker).map((p) => p.pid);
-
-async function waitUntil(condition: () => boolean, withinMs: number): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > withinMs) throw new Error(`not within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}
 
 const FORK_BOMB = 'bomb() { bomb | bomb & }; bomb; sleep 2; echo survived';
 const MEMORY_HOG = `python3 -c "
@@ -205,16 +197,23 @@ describe('a host SIGKILLed mid-run where no PID namespace cleans up (sandbox off
     // Both sleeps, the shell around one, and the daemon once it has left the group.
     const pgidOf = (): number => Number(/started (\d+)/.exec(out)?.[1] ?? Number.NaN);
     const daemonStarted = (): boolean => runningProcs(marker).some((p) => /^\S*python3\S* -c /.test(p.cmdline) && p.pgrp !== pgidOf());
-    await waitUntil(() => out.includes('ready') && running(marker).length >= 4 && daemonStarted(), 30_000);
+    await waitFor(
+      'the sandboxed host, its sleeps and the escaped daemon',
+      () => out.includes('ready') && running(marker).length >= 4 && daemonStarted(),
+    );
     const pgid = pgidOf();
     host.kill('SIGKILL');
-    const groupGoneMs = await waitUntil(() => runningProcs(marker).every((p) => p.pgrp !== pgid), 5000);
+    const killedAt = Date.now();
+    await waitFor('the process group to be gone', () => runningProcs(marker).every((p) => p.pgrp !== pgid));
+    const groupGoneMs = Date.now() - killedAt;
     const escaped = running(marker);
     expect(escaped).toHaveLength(1); // the daemon, and only it
     // What the next start of any host does first: empty the cgroups of dead hosts.
     const killed = await reapStaleRunCgroups();
     expect(killed).toEqual(escaped);
-    const sweptMs = await waitUntil(() => running(marker).length === 0, 5000);
+    const sweptAt = Date.now();
+    await waitFor('the escaped daemon to be swept', () => running(marker).length === 0);
+    const sweptMs = Date.now() - sweptAt;
     // And the dead host's private temp dir goes too.
     const leftBehind = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(runTmpPrefix(host.pid)));
     expect(leftBehind).toHaveLength(1);

@@ -1,49 +1,33 @@
 // The model server SIGKILLed in the middle of a streamed Coder turn: the run must end on its own
 // (no hang), in a clear `error` state that says the server is unreachable, with everything up to the
 // last finished step kept; and once a server is back, the session resumes and passes.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { snapshotCheckout } from '../support/git-fixtures.js';
 import { summaryOf } from '../support/run-cli.js';
-import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import {
   apiSessionState,
-  cleanUpRunCgroups,
   CliProcess,
   expectLogMatchesRepo,
   expectNoOrphans,
   FAIL,
   fileReply,
   listSessions,
-  makeWorkspace,
   PASS,
   readLog,
-  removeWorkspace,
-  requireBwrap,
   sessionIdOf,
   sessionsCli,
-  type Workspace,
+  useFaultHarness,
 } from './fault-support.js';
 
-let ws: Workspace | undefined;
-const servers: ScriptedServer[] = [];
-
-beforeAll(requireBwrap);
-afterAll(async () => {
-  for (const server of servers) await server.stop();
-  await cleanUpRunCgroups();
-});
-afterEach(() => {
-  removeWorkspace(ws);
-  ws = undefined;
-});
+// Each test starts (and kills) servers of its own.
+const faults = useFaultHarness({ server: false });
 
 describe('the model server killed mid-stream', () => {
   it('ends the run as error (unreachable) with step 1 kept; resumes to passed on a new server', async () => {
-    ws = makeWorkspace('server');
+    const ws = faults.workspace('server');
     const before = snapshotCheckout(ws.repo);
     const slow = { content: fileReply(`${'# a long, slowly streamed reply\n'.repeat(40)}print('hello')`), tokensPerSecond: 40 };
-    const dying = await startScriptedServer({ script: { coder: [{ content: fileReply('print(1/0)') }, slow], sheriff: [FAIL] } });
-    servers.push(dying);
+    const dying = await faults.startServer({ script: { coder: [{ content: fileReply('print(1/0)') }, slow], sheriff: [FAIL] } });
     const run = new CliProcess(['run', 'Print hello', '--server-url', dying.url, '--json'], { cwd: ws.repo, home: ws.home });
     await run.waitFor((e) => e.type === 'token.delta' && e['attempt'] === 2, 'the second Coder turn streaming');
     const killedAt = Date.now();
@@ -74,8 +58,7 @@ describe('the model server killed mid-stream', () => {
     await expectNoOrphans(listed?.worktree ?? '/nonexistent');
 
     // A server is back (another port): resume continues attempt 2 and passes.
-    const back = await startScriptedServer({ script: { coder: [{ content: fileReply("print('hello')") }], sheriff: [PASS] } });
-    servers.push(back);
+    const back = await faults.startServer({ script: { coder: [{ content: fileReply("print('hello')") }], sheriff: [PASS] } });
     const resumed = await sessionsCli(ws, ['resume', id, '--server-url', back.url, '--json']);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect(summaryOf(resumed.stdout)).toMatchObject({ status: 'passed', session: id });

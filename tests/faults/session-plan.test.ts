@@ -4,49 +4,24 @@
 // says by then.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyEvents, emptyTranscript } from '../../renderer/src/lib/transcript-reducer.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
-import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import {
-  cleanUpRunCgroups,
-  CliProcess,
-  FAIL,
-  fileReply,
-  makeWorkspace,
-  PASS,
-  readLog,
-  removeWorkspace,
-  ofType,
-  sessionIdOf,
-  type Workspace,
-} from './fault-support.js';
+import { CliProcess, FAIL, fileReply, PASS, readLog, ofType, sessionIdOf, useFaultHarness } from './fault-support.js';
 
-let server: ScriptedServer;
-let ws: Workspace | undefined;
-
-beforeAll(async () => {
-  server = await startScriptedServer();
-});
-afterAll(async () => {
-  await server.stop();
-  await cleanUpRunCgroups();
-});
-afterEach(() => {
-  removeWorkspace(ws);
-  ws = undefined;
-});
+// Its workspace does not require the sandbox, so neither does this file.
+const faults = useFaultHarness({ sandbox: false });
 
 describe('a session killed mid-attempt and resumed', () => {
   it('runs the check it decided (python3 app.py) and keeps every limit, though factory.yaml changed in between', async () => {
-    ws = makeWorkspace('plan-resume', '');
+    const ws = faults.workspace('plan-resume', '');
     fs.mkdirSync(ws.home, { recursive: true });
     const homeConfig = path.join(ws.home, 'factory.yaml');
     fs.writeFileSync(
       homeConfig,
       'agent:\n  max_tokens_per_turn: 3000\n  temperature: 0.3\n  stagnation_threshold: 4\n  execution_timeout: 45\n  max_prompt_tokens: 5000\n',
     );
-    await server.setScript({
+    await faults.server.setScript({
       coder: [
         { content: fileReply("print('one')", 'app.py') },
         // Attempt 2's reply streams slowly: the host is killed while it arrives.
@@ -55,23 +30,23 @@ describe('a session killed mid-attempt and resumed', () => {
       ],
       sheriff: [FAIL, PASS],
     });
-    await server.clearRequests();
-    const run = new CliProcess(['run', 'Print a number from app.py', '--server-url', server.url, '--json', '-n', '4'], {
+    await faults.server.clearRequests();
+    const run = new CliProcess(['run', 'Print a number from app.py', '--server-url', faults.server.url, '--json', '-n', '4'], {
       cwd: ws.repo,
       home: ws.home,
     });
     await run.waitFor((e) => e.type === 'token.delta' && e['attempt'] === 2 && e['persona'] === 'coder', 'attempt 2 streaming');
     await run.sigkill();
     const id = sessionIdOf(run.events);
-    const before = await server.requests();
+    const before = await faults.server.requests();
 
     // Between the crash and the resume, the user's factory.yaml changes every limit.
     fs.writeFileSync(
       homeConfig,
       'agent:\n  max_tokens_per_turn: 100\n  temperature: 0.9\n  stagnation_threshold: 2\n  execution_timeout: 5\n  max_prompt_tokens: 900\n',
     );
-    await server.clearRequests();
-    const resumed = await runCli(['sessions', 'resume', id, '--server-url', server.url, '--json'], { cwd: ws.repo, home: ws.home });
+    await faults.server.clearRequests();
+    const resumed = await runCli(['sessions', 'resume', id, '--server-url', faults.server.url, '--json'], { cwd: ws.repo, home: ws.home });
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect(summaryOf(resumed.stdout).status).toBe('passed');
 
@@ -89,7 +64,7 @@ describe('a session killed mid-attempt and resumed', () => {
       check: { kind: 'entry-file' },
       limits: { maxTokensPerTurn: 3000, temperature: 0.3, stagnationThreshold: 4, executionTimeoutMs: 45_000, maxPromptTokens: 5000 },
     });
-    const after = await server.requests();
+    const after = await faults.server.requests();
     expect(after.length).toBeGreaterThan(0);
     expect(new Set([...before, ...after].map((r) => r.max_tokens))).toEqual(new Set([3000]));
 

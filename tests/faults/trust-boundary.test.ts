@@ -7,41 +7,15 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/api/events.js';
 import { git, snapshotCheckout } from '../support/git-fixtures.js';
 import { runCli, summaryOf } from '../support/run-cli.js';
 import { addStep, createSessionFixture, finishSession } from '../support/session-fixtures.js';
-import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
-import {
-  cleanUpRunCgroups,
-  CliProcess,
-  FAIL,
-  fileReply,
-  makeWorkspace,
-  PASS,
-  readLog,
-  removeWorkspace,
-  ofType,
-  requireBwrap,
-  type Workspace,
-} from './fault-support.js';
+import { CliProcess, FAIL, fileReply, PASS, readLog, ofType, type Workspace, useFaultHarness } from './fault-support.js';
+import { waitFor } from '../support/wait-for.js';
 
-let server: ScriptedServer;
-let ws: Workspace | undefined;
-
-beforeAll(async () => {
-  await requireBwrap();
-  server = await startScriptedServer();
-});
-afterAll(async () => {
-  await server.stop();
-  await cleanUpRunCgroups();
-});
-afterEach(() => {
-  removeWorkspace(ws);
-  ws = undefined;
-});
+const faults = useFaultHarness();
 
 /** The parts of the user's .git a hostile program would aim at, as bytes. */
 function userGitState(repo: string): Record<string, string> {
@@ -61,8 +35,8 @@ async function run(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<{ summary: Record<string, unknown> & { status: string }; events: SessionEvent[]; sent: string; stderr: string }> {
-  await server.clearRequests();
-  const cli = new CliProcess(['run', 'Print the answer', '--server-url', server.url, '--json', ...args], {
+  await faults.server.clearRequests();
+  const cli = new CliProcess(['run', 'Print the answer', '--server-url', faults.server.url, '--json', ...args], {
     cwd: w.repo,
     home: w.home,
     env,
@@ -70,7 +44,7 @@ async function run(
   const result = await cli.done;
   const summary = summaryOf(result.stdout);
   const { events } = readLog(w.home, String(summary['session']));
-  return { summary, events, sent: JSON.stringify(await server.requests()), stderr: result.stderr };
+  return { summary, events, sent: JSON.stringify(await faults.server.requests()), stderr: result.stderr };
 }
 
 /**
@@ -117,11 +91,11 @@ print(*tried, sep='\\n')
 
 describe('the .git pointer a check rewrites', () => {
   it('in bubblewrap: the pointer is read-only; the check cannot change it and nothing of it runs', async () => {
-    ws = makeWorkspace('pointer-bwrap');
+    const ws = faults.workspace('pointer-bwrap');
     const marker = path.join(ws.root, 'PAYLOAD-RAN');
     const gitBefore = userGitState(ws.repo);
     const checkoutBefore = snapshotCheckout(ws.repo);
-    await server.setScript({
+    await faults.server.setScript({
       coder: [{ content: fileReply(hostileGitDirScript(marker)) }, { content: fileReply("print('second attempt')") }],
       sheriff: [FAIL, PASS],
     });
@@ -141,13 +115,13 @@ describe('the .git pointer a check rewrites', () => {
   ] as const)(
     'with no sandbox, pointed at %s: our git never follows it, the pointer is restored, the event is logged',
     async (_what, aim) => {
-      ws = makeWorkspace(`pointer-nosandbox-${aim}`, '');
+      const ws = faults.workspace(`pointer-nosandbox-${aim}`, '');
       const marker = path.join(ws.root, 'PAYLOAD-RAN');
       let script = hostileGitDirScript(marker).replace('USER_GIT', path.join(ws.repo, '.git'));
       if (aim === 'user') script = script.replace('for target in (evil, ', 'for target in (').replace('if target == evil: break', '');
       const gitBefore = userGitState(ws.repo);
       const checkoutBefore = snapshotCheckout(ws.repo);
-      await server.setScript({
+      await faults.server.setScript({
         coder: [{ content: fileReply(script) }, { content: fileReply("print('second attempt')") }],
         sheriff: [FAIL, PASS],
       });
@@ -178,7 +152,7 @@ describe('the .git pointer a check rewrites', () => {
 
 describe('links and special files a check leaves behind', () => {
   it('edits never go through a symbolic link, and READ never follows one out of the worktree', async () => {
-    ws = makeWorkspace('links');
+    const ws = faults.workspace('links');
     const secret = `SECRET-${crypto.randomInt(1e8, 1e9)}`;
     const fakeHome = path.join(ws.root, 'user-home');
     fs.mkdirSync(path.join(fakeHome, '.ssh'), { recursive: true });
@@ -192,7 +166,7 @@ os.symlink(${JSON.stringify(fakeHome)}, 'sub/home')
 print('links left')`;
     const gitBefore = userGitState(ws.repo);
     const checkoutBefore = snapshotCheckout(ws.repo);
-    await server.setScript({
+    await faults.server.setScript({
       coder: [
         { content: fileReply(leaveLinks) },
         { content: 'READ key.txt\nREAD sub/home/.ssh/id_rsa' },
@@ -219,9 +193,9 @@ print('links left')`;
   });
 
   it('a FIFO where the edited file was does not freeze the run: it ends by its limits', async () => {
-    ws = makeWorkspace('fifo');
+    const ws = faults.workspace('fifo');
     const started = Date.now();
-    await server.setScript({
+    await faults.server.setScript({
       coder: [
         { content: fileReply("import os\nos.remove('main.py')\nos.mkfifo('main.py')\nprint('fifo left')") },
         { content: fileReply("print('again')"), times: 5 },
@@ -244,12 +218,12 @@ describe("a repository's own factory.yaml", () => {
   it('runs no setup, copies nothing and loosens no limit until the user trusts it; then it applies', async () => {
     const root = fs.realpathSync(fs.mkdtempSync('/var/tmp/mlxf-fault-marker-'));
     const marker = path.join(root, 'SETUP-RAN');
-    ws = makeWorkspace(
+    const ws = faults.workspace(
       'repo-config',
       `workspace:\n  setup: "touch ${marker}"\n  include: [".env"]\nagent:\n  execution_timeout: 86400\n  max_attempts: 1\nsandbox:\n  max_processes: 100000\n`,
     );
     fs.writeFileSync(path.join(ws.repo, '.env'), 'API_KEY=user-only\n');
-    await server.setScript({ coder: [{ content: fileReply("print('hi')") }], sheriff: [PASS] });
+    await faults.server.setScript({ coder: [{ content: fileReply("print('hi')") }], sheriff: [PASS] });
     const untrusted = await run(ws, []);
     expect(fs.existsSync(marker)).toBe(false);
     const created = ofType(untrusted.events, 'session.created')[0];
@@ -274,13 +248,13 @@ describe("a repository's own factory.yaml", () => {
 
 describe('what reaches the terminal and the log', () => {
   it('model text with terminal escape sequences and bidi controls reaches the terminal defused', async () => {
-    ws = makeWorkspace('terminal');
+    const ws = faults.workspace('terminal');
     const hostile = 'Done.\u001b]0;PWNED-TITLE\u0007\u001b[2J\u001b]52;c;cHduZWQ=\u0007 \u202egnp.exe\n';
-    await server.setScript({
+    await faults.server.setScript({
       coder: [{ content: `${hostile}${fileReply("print('\\x1b[31mred\\x1b[0m \\x1b]0;title\\x07')")}` }],
       sheriff: [{ content: `${hostile}VERDICT: PASS` }],
     });
-    const result = await runCli(['run', 'Print', '--server-url', server.url], { cwd: ws.repo, home: ws.home });
+    const result = await runCli(['run', 'Print', '--server-url', faults.server.url], { cwd: ws.repo, home: ws.home });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).not.toMatch(/\u001b\]/); // no OSC: title, clipboard
     expect(result.stdout).not.toContain('\u001b[2J');
@@ -289,8 +263,8 @@ describe('what reaches the terminal and the log', () => {
   });
 
   it('a server that ignores max_tokens: the reply is cut at 16 bytes a token and the session says why', async () => {
-    ws = makeWorkspace('huge-reply', 'agent:\n  max_tokens_per_turn: 256\n');
-    await server.setScript({ coder: [{ content: 'x '.repeat(100_000), ignoreMaxTokens: true }], sheriff: [PASS] });
+    const ws = faults.workspace('huge-reply', 'agent:\n  max_tokens_per_turn: 256\n');
+    await faults.server.setScript({ coder: [{ content: 'x '.repeat(100_000), ignoreMaxTokens: true }], sheriff: [PASS] });
     const { summary } = await run(ws, []);
     expect(summary.status).toBe('error');
     const logFile = path.join(ws.home, 'sessions', String(summary['session']), 'events.jsonl');
@@ -314,16 +288,8 @@ describe('a merge into the user’s checkout, killed at many points', () => {
     return session.id;
   }
 
-  async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > until) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-
   it('leaves it untouched or fully merged — never half-way, never locked — and merging again converges', async () => {
-    ws = makeWorkspace('merge-kill');
+    const ws = faults.workspace('merge-kill');
     const w = ws;
     const journal = path.join(w.repo, '.git', 'mlx-factory', 'merge-journal.json');
     const userFiles = {
@@ -342,7 +308,7 @@ describe('a merge into the user’s checkout, killed at many points', () => {
       const id = await sessionRewriting(w, trial);
       const mainBefore = git(w.repo, 'rev-parse', 'main').trim();
       const merge = new CliProcess(['sessions', 'merge', id, '--json'], { cwd: w.repo, home: w.home });
-      await waitFor(() => fs.existsSync(journal));
+      await waitFor('the merge journal', () => fs.existsSync(journal));
       await new Promise((resolve) => setTimeout(resolve, point.after));
       await merge.sigkill();
       if (point.git) {

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
-import type { FactoryApi } from '../../src/api/client.js';
+import type { FactoryApi } from '../../src/api/client/factory-api.js';
 import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
-import { createIpcClient } from '../../src/api/ipc-client.js';
+import { createIpcClient } from '../../src/api/client/ipc-client.js';
 import { REQUEST_NAMES, requestSchemas, type ApiResponse, type RequestName, type ResponseData } from '../../src/api/requests.js';
-import { protocolsFor } from '../../src/api/connect.js';
-import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
+import { protocolsFor } from '../../src/api/client/connect.js';
+import { createWsClient, type WebSocketLike } from '../../src/api/client/ws-client.js';
 import { WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import type { NativeCapabilities } from '../../src/host/handle-request.js';
@@ -21,6 +21,7 @@ import { sessionFiles } from '../../src/sessions/session-meta.js';
 import { IpcMainHarness, type HarnessRenderer } from '../support/ipc-harness.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../support/scripted-server/launch.js';
 import { StubServerControl } from '../support/stub-server-control.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * One contract suite, run against both front doors: the Electron IPC handlers (driven through an
@@ -127,7 +128,7 @@ const webTransport: Transport = {
     });
     const events: ApiEvent[] = [];
     client.onEvent((event) => events.push(event));
-    await waitFor(() => client.connectionState === 'open', 'the socket to open');
+    await waitFor('the socket to open', () => client.connectionState === 'open');
     return {
       api: () => client,
       events,
@@ -135,11 +136,11 @@ const webTransport: Transport = {
         const before = subscribeAnswers.length;
         // A network drop: no close handshake. The client must notice, reconnect and re-follow.
         sockets.at(-1)?.terminate();
-        await waitFor(() => client.connectionState === 'reconnecting', 'the client to notice the drop');
+        await waitFor('the client to notice the drop', () => client.connectionState === 'reconnecting');
         await meanwhile();
         await waitFor(
-          () => client.connectionState === 'open' && subscribeAnswers.length >= before + streams.length,
           'the client to reconnect and re-follow',
+          () => client.connectionState === 'open' && subscribeAnswers.length >= before + streams.length,
         );
         return subscribeAnswers.slice(before);
       },
@@ -150,14 +151,6 @@ const webTransport: Transport = {
     };
   },
 };
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function expectOk<K extends RequestName>(name: K, response: ApiResponse<K>): ResponseData<K> {
   if (!response.ok) throw new Error(`${name} failed: ${response.error.code}: ${response.error.message}`);
@@ -249,7 +242,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
   }
 
   async function finished(session: string): Promise<ApiEvent[]> {
-    await waitFor(() => eventsOf(session).some((event) => event.type === 'session.finished'), `session ${session} to finish`);
+    await waitFor(`session ${session} to finish`, () => eventsOf(session).some((event) => event.type === 'session.finished'));
     await host.sessions.settled(session);
     return eventsOf(session);
   }
@@ -392,7 +385,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       expectOk('memory.history', await request('memory.history', { since: history.samples[0]?.time ?? '' })).samples.length,
     ).toBeLessThanOrEqual(1);
     expect(expectOk('server.stop', await request('server.stop', {})).state).toBe('stopped');
-    await waitFor(() => opened.events.some((e) => e.type === 'server.state' && e.state === 'stopped'), 'the stopped state event');
+    await waitFor('the stopped state event', () => opened.events.some((e) => e.type === 'server.state' && e.state === 'stopped'));
     const global = opened.events.filter((e) => e.session === GLOBAL_STREAM);
     expect(global.map((e) => e.type)).toEqual([
       'server.state',
@@ -443,9 +436,8 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'passed' });
     // The list row followed the session on the global stream, ending passed.
-    await waitFor(
-      () => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'passed'),
-      'the passed list row',
+    await waitFor('the passed list row', () =>
+      opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'passed'),
     );
 
     const list = expectOk('sessions.list', await request('sessions.list', {}));
@@ -486,7 +478,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
   it('sessions.cancel stops a running session; it ends cancelled and can no longer be cancelled', async () => {
     const info = await startSession({ coder: [{ content: code("print('slow')"), fault: 'hang' }], sheriff: [PASS] });
     await api().subscribe(info.id);
-    await waitFor(() => eventsOf(info.id).some((e) => e.type === 'turn.started'), 'the Coder turn to start');
+    await waitFor('the Coder turn to start', () => eventsOf(info.id).some((e) => e.type === 'turn.started'));
     expect(expectOk('sessions.cancel', await request('sessions.cancel', { id: info.id }))).toEqual({ cancelled: true });
     const events = await finished(info.id);
     expect(events.at(-1)).toMatchObject({ type: 'session.finished', status: 'cancelled' });
@@ -518,9 +510,8 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     const discarded = expectOk('sessions.discard', await request('sessions.discard', { id: info.id }));
     expect(discarded.archiveRef).not.toBeNull();
     expect(expectOk('sessions.list', await request('sessions.list', {})).sessions[0]).toMatchObject({ id: info.id, state: 'discarded' });
-    await waitFor(
-      () => opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'discarded'),
-      'the discarded list row',
+    await waitFor('the discarded list row', () =>
+      opened.events.some((e) => e.type === 'session.updated' && e.info.id === info.id && e.info.state === 'discarded'),
     );
     // A discarded session cannot be resumed: a typed refusal, not a crash.
     const resumed = await request('sessions.resume', { id: info.id });
@@ -542,9 +533,8 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       state: 'passed',
     });
     expect(fs.existsSync(a.worktree)).toBe(true);
-    await waitFor(
-      () => opened.events.some((e) => e.type === 'session.updated' && e.info.id === a.id && e.info.archived),
-      'the archived list row',
+    await waitFor('the archived list row', () =>
+      opened.events.some((e) => e.type === 'session.updated' && e.info.id === a.id && e.info.archived),
     );
     expectError(await request('sessions.archive', { ids: ['2501011200-abcdef'], archived: true }), 'SESSION_NOT_FOUND');
     expectOk('sessions.archive', await request('sessions.archive', { ids: [a.id], archived: false }));
@@ -560,7 +550,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       `workspace:\n  editor: ["/bin/sh", "-c", "printf %s \\"$1\\" > '${openedFile}'", "editor"]\n`,
     );
     expectOk('sessions.openIn', await request('sessions.openIn', { id: a.id, target: 'editor' }));
-    await waitFor(() => fs.existsSync(openedFile) && fs.readFileSync(openedFile, 'utf8') !== '', 'the editor command to run');
+    await waitFor('the editor command to run', () => fs.existsSync(openedFile) && fs.readFileSync(openedFile, 'utf8') !== '');
     expect(fs.readFileSync(openedFile, 'utf8')).toBe(a.worktree);
 
     const results = expectOk('sessions.discardMany', await request('sessions.discardMany', { ids: [a.id, '2501011200-abcdef'] })).results;
@@ -577,13 +567,13 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
   it('sessions.resume continues a cancelled session in the same log, to the end', async () => {
     const info = await startSession({ coder: [{ content: code("print('slow')"), fault: 'hang' }], sheriff: [PASS] });
     await api().subscribe(info.id);
-    await waitFor(() => eventsOf(info.id).some((e) => e.type === 'turn.started'), 'the Coder turn to start');
+    await waitFor('the Coder turn to start', () => eventsOf(info.id).some((e) => e.type === 'turn.started'));
     expectOk('sessions.cancel', await request('sessions.cancel', { id: info.id }));
     await finished(info.id);
     await model.setScript({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
     const resumed = expectOk('sessions.resume', await request('sessions.resume', { id: info.id }));
     expect(resumed).toMatchObject({ id: info.id, live: true, state: 'running' });
-    await waitFor(() => eventsOf(info.id).filter((e) => e.type === 'session.finished').length === 2, 'the resumed run to finish');
+    await waitFor('the resumed run to finish', () => eventsOf(info.id).filter((e) => e.type === 'session.finished').length === 2);
     await host.sessions.settled(info.id);
     const events = eventsOf(info.id);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
@@ -604,7 +594,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('sessions.reply', { id: info.id, message: '   ' }), 'BAD_REQUEST');
     const replied = expectOk('sessions.reply', await request('sessions.reply', { id: info.id, message: 'Print b instead.' }));
     expect(replied).toMatchObject({ id: info.id, live: true, state: 'running' });
-    await waitFor(() => ends() === 2, 'the reply series to finish');
+    await waitFor('the reply series to finish', () => ends() === 2);
     await host.sessions.settled(info.id);
     expect(eventsOf(info.id).find((e) => e.type === 'series.started')).toMatchObject({
       series: 2,
@@ -645,7 +635,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       id: info.id,
       live: true,
     });
-    await waitFor(() => ends() === 3, 'the request-changes series to finish');
+    await waitFor('the request-changes series to finish', () => ends() === 3);
     await host.sessions.settled(info.id);
     const prompt =
       (await model.requests())
@@ -682,7 +672,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       id: info.id,
       live: true,
     });
-    await waitFor(() => ends() === 4, 'the resolving series to finish');
+    await waitFor('the resolving series to finish', () => ends() === 4);
     await host.sessions.settled(info.id);
     const resolvePrompt =
       (await model.requests())
@@ -715,7 +705,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     const prose = 'Here is a program that prints a greeting, written with care. '.repeat(6);
     const info = await startSession({ coder: [{ content: `${prose}\n${code("print('hello')")}`, tokensPerSecond: 60 }], sheriff: [PASS] });
     await api().subscribe(info.id, 0);
-    await waitFor(() => eventsOf(info.id).filter((e) => e.type === 'token.delta').length >= 5, 'some tokens to stream');
+    await waitFor('some tokens to stream', () => eventsOf(info.id).filter((e) => e.type === 'token.delta').length >= 5);
     const seenBefore = eventsOf(info.id).length;
     const answers = await opened.interrupt([info.id, GLOBAL_STREAM], async () => {
       // While disconnected: global events happen, and more tokens stream into the log.
@@ -744,7 +734,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     const file = path.join(repo, 'README.md');
     await host.requestNewSession(file);
     await host.requestNewSession(repo);
-    await waitFor(() => opened.events.filter((e) => e.type === 'app.newSession').length === 2, 'two app.newSession events');
+    await waitFor('two app.newSession events', () => opened.events.filter((e) => e.type === 'app.newSession').length === 2);
     const asked = opened.events.flatMap((e) => (e.type === 'app.newSession' ? [e.repo] : []));
     expect(asked.map((r) => r.kind)).toEqual(['file', 'repo']);
     expect(asked[0]?.message).toMatch(/is a file, not a folder/);

@@ -3,17 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
-import type { FactoryApi } from '../../src/api/client.js';
+import type { FactoryApi } from '../../src/api/client/factory-api.js';
 import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
 import { IPC_EVENT } from '../../src/api/ipc-channels.js';
-import { createIpcClient } from '../../src/api/ipc-client.js';
-import { protocolsFor } from '../../src/api/connect.js';
-import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
+import { createIpcClient } from '../../src/api/client/ipc-client.js';
+import { protocolsFor } from '../../src/api/client/connect.js';
+import { createWsClient, type WebSocketLike } from '../../src/api/client/ws-client.js';
 import { MAX_CLIENT_FRAME_BYTES, WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { registerIpcHandlers } from '../../src/host/register-ipc.js';
 import { startWebHost } from '../../src/host/web-host.js';
 import { IpcMainHarness } from '../support/ipc-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Events leave the host in batches (one message per ~8 ms per client, not one per event), over
@@ -56,7 +57,7 @@ async function openWeb(host: FactoryHost, tmp: string): Promise<Door> {
       await web.close();
     },
   };
-  await waitFor(() => door.api.connectionState === 'open', 'the socket to open');
+  await waitFor('the socket to open', () => door.api.connectionState === 'open');
   return door;
 }
 
@@ -81,14 +82,6 @@ async function openIpc(host: FactoryHost): Promise<Door> {
     },
   };
   return door;
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const doors = [
@@ -128,7 +121,7 @@ describe.each(doors)('event batching over $name', (door) => {
       log(`line ${i}`);
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    await waitFor(() => events.length >= N, `${N} events`);
+    await waitFor(`${N} events`, () => events.length >= N);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(lines()).toEqual(Array.from({ length: N }, (_, i) => `line ${i}`));
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
@@ -143,7 +136,7 @@ describe.each(doors)('event batching over $name', (door) => {
     const answer = await client.api.subscribe(GLOBAL_STREAM, 0);
     expect(answer).toMatchObject({ ok: true, data: { replayed: 600, gap: false } });
     // IPC: the answer travels on another channel; its events were sent just before it.
-    if (door.name === 'ipc') await waitFor(() => events.length >= 600, 'the replay');
+    if (door.name === 'ipc') await waitFor('the replay', () => events.length >= 600);
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     expect(lines()).toEqual(Array.from({ length: 600 }, (_, i) => (i % 100 === 0 ? `${big} ${i}` : `line ${i}`)));
     expect(client.messages.length).toBeLessThan(20);
@@ -151,7 +144,7 @@ describe.each(doors)('event batching over $name', (door) => {
     // Re-following from the start repeats nothing: the client's cursors drop every replayed event.
     expect(await client.api.subscribe(GLOBAL_STREAM, 0)).toMatchObject({ ok: true, data: { replayed: 600 } });
     log('after');
-    await waitFor(() => lines().at(-1) === 'after', 'the live event');
+    await waitFor('the live event', () => lines().at(-1) === 'after');
     expect(events).toHaveLength(601);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GLOBAL_STREAM } from '../../src/api/global-events.js';
 import { IPC_EVENT, IPC_REQUEST } from '../../src/api/ipc-channels.js';
-import { createIpcClient } from '../../src/api/ipc-client.js';
+import { createIpcClient } from '../../src/api/client/ipc-client.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { registerIpcHandlers } from '../../src/host/register-ipc.js';
 import { IpcMainHarness } from '../support/ipc-harness.js';

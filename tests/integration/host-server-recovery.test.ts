@@ -9,7 +9,8 @@ import type { SessionInfo } from '../../src/api/payloads.js';
 import { defaultConfig, type FactoryConfig } from '../../src/config/config-schema.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import type { LaunchBuilder } from '../../src/server/launch-spec.js';
-import { ServerChoice } from '../../src/server/server-choice.js';
+import { createModelServer } from '../../src/server/create-model-server.js';
+import type { ServerChoice } from '../../src/server/server-choice.js';
 import { readSessionLog } from '../../src/sessions/session-log.js';
 import { sessionFiles } from '../../src/sessions/session-meta.js';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
@@ -53,7 +54,7 @@ async function hostWith(launch: LaunchBuilder): Promise<{ host: FactoryHost; con
     server: { ...base.server, model: modelDir, port: await freePort() },
     agent: { ...base.agent, max_attempts: 2, llm_timeout: 30 },
   };
-  const control = new ServerChoice({ home, config: () => config, launch, supervisor: { stopGraceMs: 1000 } });
+  const control = createModelServer({ kind: 'app', home, config: () => config, launch, supervisor: { stopGraceMs: 1000 } });
   const host = new FactoryHost({
     home,
     version: 'test',
@@ -66,7 +67,9 @@ async function hostWith(launch: LaunchBuilder): Promise<{ host: FactoryHost; con
 }
 
 async function ended(host: FactoryHost, id: string): Promise<SessionInfo> {
-  await waitFor(`session ${id} to end`, () => !host.sessions.runsHere(id) && host.sessions.info(id).state !== 'running', 60_000, 50);
+  await waitFor(`session ${id} to end`, () => !host.sessions.runsHere(id) && host.sessions.info(id).state !== 'running', {
+    everyMs: 50,
+  });
   return host.sessions.info(id);
 }
 
@@ -154,7 +157,7 @@ describe('settings applied at once to the app’s own server', () => {
       models.push(config.server.model);
       return scriptedLaunch(PASSING, config.server.model)(port, host);
     };
-    const control = new ServerChoice({ home, config: () => config, launch, supervisor: { stopGraceMs: 1000 } });
+    const control = createModelServer({ kind: 'app', home, config: () => config, launch, supervisor: { stopGraceMs: 1000 } });
     onCleanup(() => control.dispose());
     const states: string[] = [];
     control.onEvent((e) => {

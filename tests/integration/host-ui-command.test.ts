@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { protocolsFor } from '../../src/api/connect.js';
+import { protocolsFor } from '../../src/api/client/connect.js';
 import { runCli } from '../support/run-cli.js';
 
 /** `mlx-factory ui` as a user runs it: the real bin, a real port, Ctrl-C to stop. */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { protocolsFor } from '../../src/api/connect.js';
+import { protocolsFor } from '../../src/api/client/connect.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
 import { isFactoryError } from '../../src/errors/factory-error.js';

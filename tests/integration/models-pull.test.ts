@@ -15,6 +15,7 @@ import { ModelPulls } from '../../src/server/models/model-pulls.js';
 import { pullModel } from '../../src/server/models/pull-model.js';
 import { startStandInHub, type StandInHub } from '../support/stand-in-hub.js';
 import { testDeps } from '../support/test-deps.js';
+import { waitFor } from '../support/wait-for.js';
 
 const REPO = 'mlx-community/tiny-test-model';
 const GATED = 'gated-org/tiny-gated';
@@ -258,16 +259,12 @@ describe('models pull against the stand-in Hub', () => {
     pulls.onProgress((e) => events.push(e));
     expect(pulls.pull(BIG)).toEqual({ started: true });
     expect(pulls.pull(BIG)).toEqual({ started: false }); // already running
-    const waitFor = async (what: string, check: () => boolean): Promise<void> => {
-      const deadline = Date.now() + 30_000;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(events.at(-1))}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    await waitFor('a megabyte on disk', () => events.some((e) => e.phase === 'downloading' && e.doneBytes >= 1024 * 1024));
+    const lastEvent = (): string => `last event: ${JSON.stringify(events.at(-1))}`;
+    await waitFor('a megabyte on disk', () => events.some((e) => e.phase === 'downloading' && e.doneBytes >= 1024 * 1024), {
+      detail: lastEvent,
+    });
     expect(pulls.cancel(BIG)).toBe(true);
-    await waitFor('the cancel', () => events.at(-1)?.phase === 'cancelled');
+    await waitFor('the cancel', () => events.at(-1)?.phase === 'cancelled', { detail: lastEvent });
     expect(events.at(-1)?.message).toContain(`mlx-factory models pull ${BIG}`);
     expect(() => pulls.remove('not a repo')).toThrow(/not a Hugging Face repo id/);
     const partial = fs

@@ -12,6 +12,7 @@ import {
   type ScriptedServer,
   type StartScriptedServerOptions,
 } from '../support/scripted-server/launch.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CODER_SYSTEM = 'You are the Coder. Write the program.\nRules follow.';
 const SHERIFF_SYSTEM = 'You are the Sheriff. Review the program.';
@@ -81,14 +82,6 @@ function deltaContent(event: Record<string, unknown>): string {
   const choice: unknown = Array.isArray(event.choices) ? event.choices[0] : undefined;
   if (!isRecord(choice) || !isRecord(choice.delta)) return '';
   return typeof choice.delta.content === 'string' ? choice.delta.content : '';
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 // Servers started by a single test; each is stopped after that test.
@@ -357,12 +350,12 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
       { model: 'm', messages: conversation(CODER_SYSTEM), stream: true },
       { signal: controller.signal },
     );
-    await waitFor(async () => (await server.stats()).active === 1);
+    await waitFor('1 active request', async () => (await server.stats()).active === 1);
     await expect(pending).rejects.toBeInstanceOf(APIUserAbortError);
     clearTimeout(timer);
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     // The aborted socket closes, so the request is no longer in flight.
-    await waitFor(async () => (await server.stats()).active === 0);
+    await waitFor('0 active requests', async () => (await server.stats()).active === 0);
   });
 
   it('fault garbage: 200 with a body that is neither JSON nor SSE', async () => {
@@ -511,17 +504,17 @@ describe('scripted server (dedicated processes)', { timeout: 20_000 }, () => {
     const server = await startDedicated({ script: { coder: [{ content: 'x'.repeat(24), tokensPerSecond: 20 }] } });
     expect(await server.stats()).toEqual({ active: 0, maxActive: 0 });
     const bodies = [1, 2, 3].map(async () => (await postChat(server, { messages: conversation(CODER_SYSTEM), stream: true })).text());
-    await waitFor(async () => (await server.stats()).active === 3);
+    await waitFor('3 active requests', async () => (await server.stats()).active === 3);
     const texts = await Promise.all(bodies);
     expect(texts.every((t) => t.endsWith('data: [DONE]\n\n'))).toBe(true);
-    await waitFor(async () => (await server.stats()).active === 0);
+    await waitFor('0 active requests', async () => (await server.stats()).active === 0);
     expect(await server.stats()).toEqual({ active: 0, maxActive: 3 });
   });
 
   it('stop() ends hung requests and the process promptly', async () => {
     const server = await startDedicated({ script: { coder: [{ content: '', fault: 'hang' }] } });
     const hung = postChat(server, { messages: conversation(CODER_SYSTEM) }).catch((error: unknown) => error);
-    await waitFor(async () => (await server.stats()).active === 1);
+    await waitFor('1 active request', async () => (await server.stats()).active === 1);
     const started = Date.now();
     await server.stop();
     expect(await server.exited).toBe(0);

@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FactoryApi } from '../../src/api/client.js';
+import type { FactoryApi } from '../../src/api/client/factory-api.js';
 import { GLOBAL_STREAM, type ApiEvent } from '../../src/api/global-events.js';
-import { createIpcClient } from '../../src/api/ipc-client.js';
+import { createIpcClient } from '../../src/api/client/ipc-client.js';
 import { createHost } from '../../src/host/create-host.js';
 import type { FactoryHost } from '../../src/host/factory-host.js';
 import { registerIpcHandlers } from '../../src/host/register-ipc.js';
@@ -16,20 +16,13 @@ import { freePort } from '../support/free-port.js';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import { IpcMainHarness } from '../support/ipc-harness.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
+import { waitFor } from '../support/wait-for.js';
 
 let tmp: string;
 let host: FactoryHost;
 let api: FactoryApi;
 let external: ScriptedServer;
 const events: ApiEvent[] = [];
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function serverStates(): Array<Extract<ApiEvent, { type: 'server.state' }>> {
   return events.filter((e): e is Extract<ApiEvent, { type: 'server.state' }> => e.type === 'server.state');

@@ -71,7 +71,7 @@ describe('mlx-factory server', () => {
     const { home, cwd } = await homeWithTinyModel();
     let out = '';
     const foreground = runCli(['server', 'start', '--foreground'], { cwd, home, env: env(), onStdout: (t) => (out += t) });
-    await waitFor('the URL on stdout', () => out.includes('http://'), 90_000, 50);
+    await waitFor('the URL on stdout', () => out.includes('http://'), { timeoutMs: 90_000, everyMs: 50 });
     const pid = readPidFile(serverPaths(home).pidFile)?.pid ?? -1;
     const stop = await runCli(['server', 'stop'], { cwd, home });
     expect(stop.stderr).toMatch(/Stopped the server/);

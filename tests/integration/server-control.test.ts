@@ -29,7 +29,7 @@ describe('SupervisorControl', () => {
     expect(asServer.status()).toMatchObject({ state: 'stopped', model, url: null });
     const events: ServerEvent[] = [];
     const off = asServer.onEvent((e) => events.push(e));
-    await waitFor('a memory sample while listened to', () => events.some((e) => e.type === 'memory.sample'), 3000);
+    await waitFor('a memory sample while listened to', () => events.some((e) => e.type === 'memory.sample'));
 
     const status = await asServer.start({});
     expect(status).toMatchObject({ state: 'ready', model, owned: true, restarts: 0 });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MemorySampleEvent } from '../../src/api/server-events.js';
 import { defaultConfig, type FactoryConfig } from '../../src/config/config-schema.js';
 import { createMlxSupervisor } from '../../src/server/create-mlx-supervisor.js';
+import { MemorySampler } from '../../src/server/memory/memory-sampler.js';
 import { readPidFile } from '../../src/server/pid-file.js';
 import { isProcessAlive } from '../../src/sandbox/process-tree.js';
 import { serverPaths } from '../../src/server/server-paths.js';
@@ -76,22 +77,24 @@ describe('the supervisor on the real mlx_lm.server', () => {
     expect(first.content).toBe(info.reply);
     expect(first.completionTokens).toBe(info.completion_tokens);
 
-    // Memory: the server's RSS from /proc (Linux), the system's, ours; and the sampler ticks every second.
-    const sample = await s.memory.sampleOnce();
+    // Memory (the host's sampler, pointed at this server): the server's RSS from /proc (Linux), the
+    // system's, ours; and the sampler ticks every second.
+    const memory = new MemorySampler({ serverPid: () => s.status.pid });
+    const sample = await memory.sampleOnce();
     expect(sample.server?.pids).toContain(pid);
     expect(sample.server?.source).toBe(process.platform === 'linux' ? 'proc-rss' : 'macos-footprint');
     expect(sample.server?.bytes).toBeGreaterThan(20 * 1024 ** 2);
     expect(sample.system.totalBytes).toBeGreaterThan(sample.system.availableBytes);
     expect(sample.app.rssBytes).toBeGreaterThan(0);
     const ticks: MemorySampleEvent[] = [];
-    const off = s.on('memory.sample', (e) => ticks.push(e));
-    s.memory.start();
-    await waitFor('three memory samples', () => ticks.length >= 3, 5000);
-    s.memory.stop();
+    const off = memory.on('memory.sample', (e) => ticks.push(e));
+    memory.start();
+    await waitFor('three memory samples', () => ticks.length >= 3);
+    memory.stop();
     off();
     const gaps = ticks.slice(1).map((t, i) => Date.parse(t.time) - Date.parse(ticks[i]?.time ?? ''));
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
-    expect(s.memory.samples().length).toBeGreaterThanOrEqual(4);
+    expect(memory.samples().length).toBeGreaterThanOrEqual(4);
 
     // kill -9: the supervisor notices, restarts it, and the next request works.
     process.kill(pid, 'SIGKILL');

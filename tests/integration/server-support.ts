@@ -12,6 +12,7 @@ import { isProcessAlive } from '../../src/sandbox/process-tree.js';
 import type { ServerSupervisor } from '../../src/server/server-supervisor.js';
 import { parseScript, type Script } from '../support/scripted-server/launch.js';
 import { scriptedServerNodeArgs } from '../support/scripted-server/server-command.js';
+import { waitFor } from '../support/wait-for.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -71,21 +72,6 @@ export function collectStates(supervisor: ServerSupervisor): ServerStateEvent[] 
   return states;
 }
 
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  timeoutMs = 30_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
 /** The process and everything in its group are gone (zombies do not count). */
 export async function expectGone(pid: number): Promise<void> {
   await waitFor(
@@ -98,3 +84,4 @@ export async function expectGone(pid: number): Promise<void> {
 export const CODER_SYSTEM = 'You are the Coder.\nWrite code.';
 
 export { freePort } from '../support/free-port.js';
+export { waitFor } from '../support/wait-for.js';

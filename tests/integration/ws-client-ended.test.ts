@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ConnectionState } from '../../src/api/client.js';
+import type { ConnectionState } from '../../src/api/client/factory-api.js';
 import type { ApiError } from '../../src/api/responses.js';
-import { protocolsFor } from '../../src/api/connect.js';
-import { createWsClient, type WebSocketLike } from '../../src/api/ws-client.js';
+import { protocolsFor } from '../../src/api/client/connect.js';
+import { createWsClient, type WebSocketLike } from '../../src/api/client/ws-client.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * A browser tab outlives its `mlx-factory ui`: the WebSocket client must end with a typed reason
@@ -48,19 +49,11 @@ function client(url: string, origin: string, token: string, giveUpAfterMs = 30_0
   return { api, states };
 }
 
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('the WebSocket client when its host is not the one it was opened for', () => {
   it('stops with TOKEN_REJECTED when the host refuses its token, and answers requests with that code', async () => {
     const origin = `http://127.0.0.1:${web.port}`;
     const { api, states } = client(`ws://127.0.0.1:${web.port}/api`, origin, 'an-earlier-runs-token');
-    await until(() => api.connectionState === 'closed', 'the client to stop');
+    await waitFor('the client to stop', () => api.connectionState === 'closed');
     expect(api.connectionError?.code).toBe('TOKEN_REJECTED');
     expect(states.at(-1)).toMatchObject({ state: 'closed', error: { code: 'TOKEN_REJECTED' } });
     // It never went back to trying.
@@ -91,7 +84,7 @@ describe('the WebSocket client when its host is not the one it was opened for', 
     });
     const started = Date.now();
     const { api, states } = client(`ws://127.0.0.1:${port}/api`, `http://127.0.0.1:${port}`, 'x', 600);
-    await until(() => api.connectionState === 'closed', 'the client to give up');
+    await waitFor('the client to give up', () => api.connectionState === 'closed');
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(api.connectionError?.code).toBe('HOST_GONE');
     expect(states.some((s) => s.state === 'reconnecting')).toBe(true);

@@ -9,9 +9,10 @@ import { readSessionLog } from '../../src/sessions/session-log.js';
 import { sessionFiles } from '../../src/sessions/session-meta.js';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import { app, FakeBrowserWindow, type FakeDisplay, type FakeWebContents } from '../support/fake-electron.js';
-import { devLayout, ensureAppBuilt, launchMain, waitUntil, type LaunchOptions, type MainRun } from '../support/main-harness.js';
+import { devLayout, ensureAppBuilt, launchMain, type LaunchOptions, type MainRun } from '../support/main-harness.js';
 import type { Script } from '../support/scripted-server/launch.js';
 import { supervisedServerConfig } from '../support/supervised-python.js';
+import { waitFor } from '../support/wait-for.js';
 
 vi.mock('electron', () => import('../support/fake-electron.js'));
 
@@ -39,7 +40,7 @@ async function launch(options: LaunchOptions = {}): Promise<MainRun> {
 }
 
 async function loaded(contents: FakeWebContents): Promise<void> {
-  await waitUntil('the page to load', () => contents.frameUrl !== null && !contents.isLoading());
+  await waitFor('the page to load', () => contents.frameUrl !== null && !contents.isLoading());
 }
 
 /** The API events main sent to a page (batched frames unpacked). */
@@ -129,7 +130,7 @@ describe('the tray popover', () => {
     if (popover === undefined) throw new Error('no popover');
     await loaded(popover.webContents);
     const picking = main.request(popover.webContents, 'dialog.pickFolder', { title: 'Choose a repository' });
-    await waitUntil('the dialog', () => main.world.dialogs.length === 1);
+    await waitFor('the dialog', () => main.world.dialogs.length === 1);
     const first = main.world.dialogs[0];
     expect(first?.parent).toBe(popover);
     expect(first?.options).toMatchObject({
@@ -145,7 +146,7 @@ describe('the tray popover', () => {
     expect(popover.isVisible()).toBe(true);
     // The next picker starts where this one ended.
     const again = main.request(popover.webContents, 'dialog.pickFolder', {});
-    await waitUntil('the second dialog', () => main.world.dialogs.length === 2);
+    await waitFor('the second dialog', () => main.world.dialogs.length === 2);
     expect(main.world.dialogs[1]?.options['defaultPath']).toBe('/Users/me/code/project');
     main.world.dialogs[1]?.answer({ canceled: true, filePaths: [] });
     expect(await again).toEqual({ ok: true, data: { path: null } });
@@ -184,7 +185,7 @@ describe('windows and instances', () => {
     const repo = makeRepo({ files: { 'README.md': '# dropped\n' } });
     const main = await launch();
     main.tray().dropFiles([repo, '/somewhere/else']);
-    await waitUntil('the dashboard', () => main.dashboard() !== undefined);
+    await waitFor('the dashboard', () => main.dashboard() !== undefined);
     const dashboard = main.dashboard();
     if (dashboard === undefined) throw new Error('no dashboard');
     expect(dashboard.isVisible()).toBe(true);
@@ -305,7 +306,7 @@ describe('sessions: notifications and quitting', () => {
     const main = await launch({ config });
     const dashboard = await openDashboard(main);
     const id = await startSession(main, dashboard.webContents, repo);
-    await waitUntil('the notification', () => main.world.notifications.length === 1, 45_000);
+    await waitFor('the notification', () => main.world.notifications.length === 1, 45_000);
     const finished = readSessionLog(sessionFiles(path.join(main.home, 'sessions'), id).log).events.filter((e) => e.type !== 'token.delta');
     expect(
       main.world.log.filter((line) => line.startsWith('notification:')),
@@ -331,7 +332,7 @@ describe('sessions: notifications and quitting', () => {
     // An unsigned build: the OS refuses notifications with `failed`; that is handled, and said once.
     main.world.notifications.length = 0;
     const second = await startSession(main, opened.webContents, repo);
-    await waitUntil('the second notification', () => main.world.notifications.length === 1, 45_000);
+    await waitFor('the second notification', () => main.world.notifications.length === 1, 45_000);
     const failing = main.world.notifications[0]?.deref();
     failing?.emit('failed', {}, 'UNErrorCodeNotificationsNotAllowed');
     expect(main.console.filter((line) => line.includes('Notifications are not available'))).toHaveLength(1);
@@ -348,7 +349,7 @@ describe('sessions: notifications and quitting', () => {
     const dashboard = await openDashboard(main);
     const id = await startSession(main, dashboard.webContents, repo);
     expect(await main.request(dashboard.webContents, 'events.subscribe', { stream: id, afterSeq: 0 })).toMatchObject({ ok: true });
-    await waitUntil('the Coder turn', () => eventsSentTo(dashboard.webContents).some((e) => e.type === 'turn.started'), 30_000);
+    await waitFor('the Coder turn', () => eventsSentTo(dashboard.webContents).some((e) => e.type === 'turn.started'), 30_000);
     const status = await main.request(dashboard.webContents, 'server.status', {});
     expect(status).toMatchObject({ ok: true, data: { state: 'ready', owned: true } });
     const pid = (status.data as { pid: number }).pid;

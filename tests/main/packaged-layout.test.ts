@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { app } from '../support/fake-electron.js';
-import { ensureAppBuilt, launchMain, waitUntil, type MainRun } from '../support/main-harness.js';
+import { ensureAppBuilt, launchMain, type MainRun } from '../support/main-harness.js';
 import { packApp, type PackagedApp } from '../support/packaged-app.js';
 import { REPO_ROOT } from '../support/test-deps.js';
+import { waitFor } from '../support/wait-for.js';
 
 vi.mock('electron', () => import('../support/fake-electron.js'));
 
@@ -126,7 +127,7 @@ describe('the packaged app at run time', () => {
     main.tray().click();
     const popover = main.popover();
     expect(popover?.webContents.loads).toEqual(['app://renderer/index.html#popover']);
-    await waitUntil('the popover page', () => popover?.webContents.frameUrl !== null);
+    await waitFor('the popover page', () => popover?.webContents.frameUrl !== null);
     expect(popover?.webContents.tryNavigate('http://evil.example:5173/index.html')).toBe(false);
     // IPC from a page of the dev server's origin is refused too.
     if (popover === undefined) throw new Error('no popover');

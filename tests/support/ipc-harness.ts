@@ -1,4 +1,4 @@
-import type { IpcRendererLike } from '../../src/api/ipc-client.js';
+import type { IpcRendererLike } from '../../src/api/client/ipc-client.js';
 import type { IpcInvokeEvent, IpcMainLike, IpcSender } from '../../src/host/register-ipc.js';
 
 /**

@@ -23,6 +23,7 @@ import {
   type FakeWorldOptions,
 } from './fake-electron.js';
 import { REPO_ROOT } from './test-deps.js';
+import { waitFor } from './wait-for.js';
 
 const OUT = path.join(REPO_ROOT, 'out');
 const OUTPUTS = ['main/index.js', 'preload/index.cjs', 'renderer/index.html'].map((file) => path.join(OUT, file));
@@ -119,14 +120,6 @@ export interface MainRun {
   dispose(): Promise<void>;
 }
 
-export async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export async function launchMain(layout: Layout, options: LaunchOptions = {}): Promise<MainRun> {
   const world = resetFakeElectron({ isPackaged: layout.isPackaged, ...options });
   const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-main-home-')));
@@ -166,7 +159,7 @@ export async function launchMain(layout: Layout, options: LaunchOptions = {}): P
     async quit(timeoutMs = 20_000) {
       const { app } = await import('./fake-electron.js');
       app.quit();
-      await waitUntil('the app to quit', () => world.quitCompleted, timeoutMs);
+      await waitFor('the app to quit', () => world.quitCompleted, timeoutMs);
     },
     async dispose() {
       if (!world.quitCompleted && world.ipcHandlers.size > 0) await run.quit().catch(() => undefined);
@@ -179,7 +172,7 @@ export async function launchMain(layout: Layout, options: LaunchOptions = {}): P
   };
   if (options.ready !== false) {
     emitReady();
-    await waitUntil(
+    await waitFor(
       'the app to start (IPC handler and tray)',
       () => (world.ipcHandlers.size > 0 && world.trays.length > 0) || world.exited !== null || world.quitCompleted,
     ).catch((error: unknown) => {

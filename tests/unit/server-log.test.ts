@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectFatalLine, isRequestLine, LineSplitter, LogFileTailer, LogTail, ServerLogFile } from '../../src/server/server-log.js';
+import { waitFor } from '../support/wait-for.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -97,25 +98,17 @@ describe('ServerLogFile and LogFileTailer', () => {
     tailer.start();
     const fd = log.openForChild();
     fs.writeSync(fd, 'Starting httpd at 127.0.0.1 on port 8080...\npartial');
-    await waitUntil(() => lines.length === 1);
+    await waitFor('1 line followed', () => lines.length === 1);
     fs.writeSync(fd, ' line\n');
-    await waitUntil(() => lines.length === 2);
+    await waitFor('2 lines followed', () => lines.length === 2);
     expect(log.rotateIfNeeded()).toBe(false);
     fs.writeSync(fd, `${'y'.repeat(70)}\n`);
-    await waitUntil(() => lines.length === 3);
+    await waitFor('3 lines followed', () => lines.length === 3);
     expect(log.rotateIfNeeded()).toBe(true);
     fs.writeSync(fd, 'after\n');
     fs.closeSync(fd);
-    await waitUntil(() => lines.length === 4);
+    await waitFor('4 lines followed', () => lines.length === 4);
     tailer.stop();
     expect(lines).toEqual(['Starting httpd at 127.0.0.1 on port 8080...', 'partial line', 'y'.repeat(70), 'after']);
   });
 });
-
-async function waitUntil(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

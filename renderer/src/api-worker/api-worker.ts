@@ -1,9 +1,9 @@
 /// <reference lib="webworker" />
-import type { FactoryApi } from '../../../src/api/client.js';
+import type { FactoryApi } from '../../../src/api/client/factory-api.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { RequestName } from '../../../src/api/requests.js';
-import { protocolsFor } from '../../../src/api/connect.js';
-import { createWsClient } from '../../../src/api/ws-client.js';
+import { protocolsFor } from '../../../src/api/client/connect.js';
+import { createWsClient } from '../../../src/api/client/ws-client.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { ConnectionState, FactoryApi } from '../../../src/api/client.js';
+import type { ConnectionState, FactoryApi } from '../../../src/api/client/factory-api.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from '../../../src/api/requests.js';
 import type { ApiError, ApiResult } from '../../../src/api/responses.js';
-import type { Credential } from '../../../src/api/connect.js';
+import type { Credential } from '../../../src/api/client/connect.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /**

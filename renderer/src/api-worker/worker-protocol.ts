@@ -1,7 +1,7 @@
-import type { ConnectionState } from '../../../src/api/client.js';
+import type { ConnectionState } from '../../../src/api/client/factory-api.js';
 import type { ApiEvent } from '../../../src/api/global-events.js';
 import type { ApiError, ApiResult } from '../../../src/api/responses.js';
-import type { Credential } from '../../../src/api/connect.js';
+import type { Credential } from '../../../src/api/client/connect.js';
 
 /**
  * Messages between the page and the API worker (api-worker.ts), which runs the WebSocket client

@@ -1,4 +1,4 @@
-import type { FactoryApi } from '../../../src/api/client.js';
+import type { FactoryApi } from '../../../src/api/client/factory-api.js';
 
 /**
  * The one FactoryApi of this window (the preload bridge in Electron, the WebSocket client in a

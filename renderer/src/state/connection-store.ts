@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ConnectionState } from '../../../src/api/client.js';
+import type { ConnectionState } from '../../../src/api/client/factory-api.js';
 import type { AppInfo } from '../../../src/api/payloads.js';
 import type { ApiError } from '../../../src/api/responses.js';
 import { errorText } from '../lib/api-errors.js';

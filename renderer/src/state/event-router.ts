@@ -1,4 +1,4 @@
-import type { FactoryApi } from '../../../src/api/client.js';
+import type { FactoryApi } from '../../../src/api/client/factory-api.js';
 import type { SessionEvent } from '../../../src/api/events.js';
 import { GLOBAL_STREAM, isGlobalEvent } from '../../../src/api/global-events.js';
 import { animationFrameScheduler, FrameBatcher } from '../lib/frame-batcher.js';

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { stringify } from 'yaml';
-import type { FactoryApi } from '../../../src/api/client.js';
-import { protocolsFor, webSocketUrlFor, type Credential } from '../../../src/api/connect.js';
-import { createWsClient, type WebSocketLike } from '../../../src/api/ws-client.js';
+import type { FactoryApi } from '../../../src/api/client/factory-api.js';
+import { protocolsFor, webSocketUrlFor, type Credential } from '../../../src/api/client/connect.js';
+import { createWsClient, type WebSocketLike } from '../../../src/api/client/ws-client.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../support/scripted-server/launch.js';
 import { REPO_ROOT, TEST_DEPS_FILE } from '../../support/test-deps.js';
 

@@ -1,9 +1,9 @@
-import type { ConnectionState, FactoryApi } from './client.js';
+import type { ConnectionState, FactoryApi } from './factory-api.js';
 import { EventCursors } from './event-cursors.js';
-import { apiEventSchema, GLOBAL_STREAM, type ApiEvent } from './global-events.js';
-import type { ApiResponse, RequestName, RequestParams } from './requests.js';
-import { fail, type ApiError, type ApiResult } from './responses.js';
-import { hostFrameSchema, type ClientFrame } from './wire.js';
+import { apiEventSchema, GLOBAL_STREAM, type ApiEvent } from '../global-events.js';
+import type { ApiResponse, RequestName, RequestParams } from '../requests.js';
+import { fail, type ApiError, type ApiResult } from '../responses.js';
+import { hostFrameSchema, type ClientFrame } from '../wire.js';
 
 /**
  * The browser's FactoryApi: one WebSocket to `mlx-factory ui`'s host. No Node imports — the

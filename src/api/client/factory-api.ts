@@ -1,6 +1,6 @@
-import type { ApiEvent } from './global-events.js';
-import type { ApiResponse, RequestName, RequestParams } from './requests.js';
-import type { ApiError } from './responses.js';
+import type { ApiEvent } from '../global-events.js';
+import type { ApiResponse, RequestName, RequestParams } from '../requests.js';
+import type { ApiError } from '../responses.js';
 
 /**
  * The typed client the renderer talks to, whatever carries it: the Electron preload bridge

@@ -1,4 +1,4 @@
-import type { ApiEvent } from './global-events.js';
+import type { ApiEvent } from '../global-events.js';
 
 /**
  * The last seq a client has seen per stream. Both clients route every incoming event through

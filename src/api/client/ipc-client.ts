@@ -1,10 +1,10 @@
-import type { FactoryApi } from './client.js';
+import type { FactoryApi } from './factory-api.js';
 import { EventCursors } from './event-cursors.js';
-import { apiEventSchema, type ApiEvent } from './global-events.js';
-import { IPC_EVENT, IPC_REQUEST } from './ipc-channels.js';
-import type { ApiResponse, RequestName, RequestParams } from './requests.js';
-import { fail } from './responses.js';
-import { eventBatchFrameSchema, eventFrameSchema } from './wire.js';
+import { apiEventSchema, type ApiEvent } from '../global-events.js';
+import { IPC_EVENT, IPC_REQUEST } from '../ipc-channels.js';
+import type { ApiResponse, RequestName, RequestParams } from '../requests.js';
+import { fail } from '../responses.js';
+import { eventBatchFrameSchema, eventFrameSchema } from '../wire.js';
 
 /**
  * The Electron FactoryApi, built in the preload from `ipcRenderer` (passed in, so this file imports

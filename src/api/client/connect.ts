@@ -1,6 +1,6 @@
-import type { FactoryApi } from './client.js';
+import type { FactoryApi } from './factory-api.js';
 import { createWsClient } from './ws-client.js';
-import { CODE_PARAM, CODE_PROTOCOL_PREFIX, TOKEN_PARAM, TOKEN_PROTOCOL_PREFIX, WS_PATH, WS_PROTOCOL } from './wire.js';
+import { CODE_PARAM, CODE_PROTOCOL_PREFIX, TOKEN_PARAM, TOKEN_PROTOCOL_PREFIX, WS_PATH, WS_PROTOCOL } from '../wire.js';
 
 /**
  * The renderer's one entry point: inside Electron the preload has put the bridge on

@@ -1,0 +1,33 @@
+import type { RunOutcome } from '../api/session-status.js';
+import type { LlmScheduler } from '../llm/llm-scheduler.js';
+import type { ChatModel } from '../llm/llm-types.js';
+import type { CheckRunner } from './run-attempts.js';
+import type { SessionLog } from './session-log.js';
+
+/**
+ * What running a session's attempts takes (LaunchDeps) and gives back (SessionSummary), for a new
+ * session (start-session), a resumed or replied one and the attempt runner (run-session) alike.
+ * Kept apart so that those modules need not import each other.
+ */
+export interface SessionSummary {
+  readonly session: string;
+  readonly status: RunOutcome;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly branch: string;
+  readonly baseCommit: string;
+  readonly headCommit: string;
+  readonly worktree: string;
+  readonly repo: string;
+  readonly tokens: { prompt: number; completion: number };
+}
+
+export interface LaunchDeps {
+  readonly model: ChatModel;
+  readonly runCheck: CheckRunner;
+  readonly signal: AbortSignal;
+  /** Shared by all sessions on one server: their turns are queued fairly (see LlmScheduler). */
+  readonly scheduler?: LlmScheduler | undefined;
+  /** Called with the log once it exists, before anything is written, to follow events live. */
+  readonly onLog?: (log: SessionLog) => void;
+}
