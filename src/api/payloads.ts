@@ -161,6 +161,8 @@ export const mergeResultSchema = z.object({
   baseBranch: z.string(),
   /** Whether the user's checkout (if it has the base branch checked out) was updated too. */
   checkoutUpdated: z.boolean(),
+  /** Nothing new since this session's last merge into the branch: nothing was done (`mergedCommit` is that merge). */
+  alreadyMerged: z.boolean(),
   message: z.string(),
 });
 export type MergeResult = z.infer<typeof mergeResultSchema>;

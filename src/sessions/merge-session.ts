@@ -15,7 +15,7 @@ import { predictMerge, type MergeSides } from '../workspace/predict-merge.js';
 import { removeSessionWorktree } from '../workspace/discard-workspace.js';
 import { toFileChange } from './review-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession, type SessionContext } from './session-context.js';
-import { appendEvent, loadSession, syncMeta } from './session-store.js';
+import { appendEvent, loadSession, syncMeta, type MergeRecord } from './session-store.js';
 
 /**
  * Taking a session's result: preview (conflicts, local changes in the way, the files) and merge.
@@ -38,7 +38,10 @@ interface MergePlan {
   readonly sessionHead: string;
 }
 
-async function planMerge(context: SessionContext, into: string | undefined): Promise<MergePlan> {
+/** Either what to merge, or the session's last merge into the target when nothing came after it. */
+type PlanOutcome = { readonly kind: 'merge'; readonly plan: MergePlan } | { readonly kind: 'already'; readonly last: MergeRecord };
+
+async function planMerge(context: SessionContext, into: string | undefined): Promise<PlanOutcome> {
   const { record } = context;
   assertNotRunning(record, 'merge');
   const sessionHead = assertNotDiscarded(context, 'merge');
@@ -49,41 +52,64 @@ async function planMerge(context: SessionContext, into: string | undefined): Pro
       `Session ${record.id} started on a detached HEAD (${record.baseCommit.slice(0, 8)}), so there is no branch to merge into by default. Pass --into BRANCH.`,
     );
   }
-  const base = await reMergeBase(context, target, sessionHead);
-  return { sides: { repoRoot: record.repo, commonDir: context.commonDir, sessionBranch: record.branch, target, base }, sessionHead };
+  const since = await reMergeBase(context, target, sessionHead);
+  if (since.kind === 'already') return since;
+  return {
+    kind: 'merge',
+    plan: {
+      sides: { repoRoot: record.repo, commonDir: context.commonDir, sessionBranch: record.branch, target, base: since.base },
+      sessionHead,
+    },
+  };
 }
 
 /**
- * After an earlier merge into the same branch, only what came after the commit merged then is new.
- * If the branch no longer contains that merge (the user undid it), git's own merge base is used again.
+ * After an earlier merge into the same branch, only what came after the commit merged then is new;
+ * when nothing did, the session is already merged. If the branch no longer contains that merge (the
+ * user undid it), git's own merge base is used again.
  */
-async function reMergeBase(context: SessionContext, target: string, sessionHead: string): Promise<string | null> {
+async function reMergeBase(
+  context: SessionContext,
+  target: string,
+  sessionHead: string,
+): Promise<{ readonly kind: 'base'; readonly base: string | null } | { readonly kind: 'already'; readonly last: MergeRecord }> {
   const last = context.record.merges.filter((m) => m.target === target).at(-1);
-  if (last === undefined) return null;
+  if (last === undefined) return { kind: 'base', base: null };
   const repo = context.record.repo;
   const targetRef = `refs/heads/${target}`;
-  if (!(await isAncestor(repo, last.targetAfter, targetRef).catch(() => false))) return null;
+  if (!(await isAncestor(repo, last.targetAfter, targetRef).catch(() => false))) return { kind: 'base', base: null };
   const base = await mergeBase(repo, last.sessionHead, sessionHead);
-  if (base === sessionHead) {
-    throw new FactoryError(
-      'NOTHING_TO_MERGE',
-      `Session ${context.record.id} was already merged into ${target} (${last.targetAfter.slice(0, 8)}) and has no new commits since; nothing to merge.`,
-    );
-  }
-  return base;
+  if (base === sessionHead) return { kind: 'already', last };
+  return { kind: 'base', base };
+}
+
+function alreadyMergedMessage(id: string, last: MergeRecord): string {
+  return `Already merged: session ${id} is in ${last.target} (${last.targetAfter.slice(0, 8)}, from ${last.sessionHead.slice(0, 8)}) and has no new commits since; nothing changed.`;
 }
 
 export async function previewSessionMerge(paths: AppPaths, id: string, options: Pick<MergeOptions, 'into'> = {}): Promise<MergePreview> {
   const context = await openSession(paths, id);
   const fallbackTarget = options.into ?? context.record.baseBranch;
-  let plan: MergePlan;
+  let planned: PlanOutcome;
   try {
-    plan = await planMerge(context, options.into);
+    planned = await planMerge(context, options.into);
   } catch (error) {
     if (!isFactoryError(error)) throw error;
-    const upToDate = error.code === 'NOTHING_TO_MERGE';
-    return { canMerge: false, baseBranch: fallbackTarget, conflicts: [], blockedBy: [], upToDate, files: [], message: error.message };
+    return {
+      canMerge: false,
+      baseBranch: fallbackTarget,
+      conflicts: [],
+      blockedBy: [],
+      upToDate: false,
+      files: [],
+      message: error.message,
+    };
   }
+  if (planned.kind === 'already') {
+    const message = alreadyMergedMessage(context.record.id, planned.last);
+    return { canMerge: false, baseBranch: planned.last.target, conflicts: [], blockedBy: [], upToDate: true, files: [], message };
+  }
+  const plan = planned.plan;
   let prediction;
   try {
     prediction = await predictMerge(plan.sides);
@@ -128,6 +154,8 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
 }
 
 export interface SessionMergeResult extends MergeResult {
+  /** Nothing new since the session's last merge into the target: nothing was done. */
+  readonly alreadyMerged: boolean;
   readonly target: string;
   readonly targetBefore: string;
   readonly squash: boolean;
@@ -188,6 +216,7 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
   });
   syncMeta(paths, loadSession(paths, record.id).record);
   return {
+    alreadyMerged: false,
     mergedCommit: found.commit,
     baseBranch: target,
     checkoutUpdated: false,
@@ -203,7 +232,9 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
 
 async function mergeSessionNow(paths: AppPaths, context: SessionContext, options: MergeOptions): Promise<SessionMergeResult> {
   const { record } = context;
-  const plan = await planMerge(context, options.into);
+  const planned = await planMerge(context, options.into);
+  if (planned.kind === 'already') return alreadyMerged(record.id, planned.last);
+  const plan = planned.plan;
   const squash = options.squash ?? true;
   const target = plan.sides.target;
   const steps = record.currentSteps.length;
@@ -248,6 +279,7 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
   syncMeta(paths, loadSession(paths, record.id).record);
   const where = outcome.checkout === null ? '' : ` and its checkout in ${outcome.checkout} was brought along`;
   return {
+    alreadyMerged: false,
     mergedCommit: outcome.targetAfter,
     baseBranch: target,
     checkoutUpdated: outcome.checkout !== null,
@@ -258,6 +290,23 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
     files: outcome.files,
     checkout: outcome.checkout,
     worktreeRemoved,
+  };
+}
+
+/** Merging again with nothing new: git's "Already up to date" — an answer, not an error; nothing is written. */
+function alreadyMerged(id: string, last: MergeRecord): SessionMergeResult {
+  return {
+    alreadyMerged: true,
+    mergedCommit: last.targetAfter,
+    baseBranch: last.target,
+    checkoutUpdated: false,
+    message: alreadyMergedMessage(id, last),
+    target: last.target,
+    targetBefore: last.targetAfter,
+    squash: last.squash,
+    files: [],
+    checkout: null,
+    worktreeRemoved: false,
   };
 }
 

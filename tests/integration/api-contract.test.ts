@@ -506,7 +506,13 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(merged.baseBranch).toBe('main');
     expect(git(repo, 'rev-parse', 'main').trim()).toBe(merged.mergedCommit);
     expect(git(repo, 'show', `${merged.mergedCommit}:main.py`)).toBe("print('hello')\n");
+    expect(merged.alreadyMerged).toBe(false);
     expect(expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id })).upToDate).toBe(true);
+    // Merging again with nothing new: ok, "Already merged", the same merge commit, nothing moved.
+    const again = expectOk('sessions.merge', await request('sessions.merge', { id: info.id, squash: true }));
+    expect(again).toMatchObject({ alreadyMerged: true, mergedCommit: merged.mergedCommit, baseBranch: 'main' });
+    expect(again.message).toMatch(/^Already merged/);
+    expect(git(repo, 'rev-parse', 'main').trim()).toBe(merged.mergedCommit);
 
     const rolled = expectOk('sessions.rollback', await request('sessions.rollback', { id: info.id, step: 0 }));
     expect(rolled.headCommit).toBe(info.baseCommit);

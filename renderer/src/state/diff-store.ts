@@ -170,7 +170,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     );
     set({
       busy: null,
-      offerRemove: answer.ok,
+      offerRemove: answer.ok && !answer.data.alreadyMerged,
       outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) },
     });
     void get().loadPreview();
