@@ -65,7 +65,8 @@ export class SessionRunner {
   async start(params: StartParams): Promise<SessionInfo> {
     const prepared = await this.prepare(params);
     const model = await this.deps.chatModelFor({ config: prepared.config, llmTimeoutMs: prepared.plan.limits.llmTimeoutMs });
-    return this.run(prepared.plan.id, (deps) => launchSession(prepared, { ...deps, model }), 'created');
+    // The id is the one launchSession claims (the prepared one unless it was taken): known at onLog.
+    return this.run(null, (deps) => launchSession(prepared, { ...deps, model }), 'created');
   }
 
   /** Runs an interrupted (or cancelled, timed-out…) session's loop again in its worktree. */
@@ -109,10 +110,12 @@ export class SessionRunner {
    * a new one, as soon as its log is open for a resumed one. A failure before that is the answer.
    */
   private run(
-    id: string,
+    knownId: string | null,
     loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>,
     readyAt: 'created' | 'log',
   ): Promise<SessionInfo> {
+    /** A new session's id is the one its log is opened with (launchSession claims it first). */
+    let id = knownId;
     const controller = new AbortController();
     let ready: ((info: SessionInfo) => void) | undefined;
     let failed: ((error: unknown) => void) | undefined;
@@ -131,24 +134,29 @@ export class SessionRunner {
       runCheck: this.deps.runCheck,
       signal: controller.signal,
       onLog: (log) => {
+        const opened = log.sessionId;
+        id = opened;
         entry.log = log;
-        this.running.set(id, entry);
+        this.running.set(opened, entry);
         // A resumed session continues from what its log says; a new one has no events yet.
-        const record = this.tryRecord(id);
+        const record = this.tryRecord(opened);
         if (record !== undefined) entry.live = { attempts: record.attempts, headCommit: record.headCommit, tokens: { ...record.tokens } };
-        for (const listener of this.logListeners) listener(id, log);
+        for (const listener of this.logListeners) listener(opened, log);
         log.subscribe((event) => {
-          this.follow(id, entry, event);
-          if (event.type === 'session.created' && readyAt === 'created') ready?.(this.announce(id));
+          this.follow(opened, entry, event);
+          if (event.type === 'session.created' && readyAt === 'created') ready?.(this.announce(opened));
         });
-        if (readyAt === 'log' && record !== undefined) ready?.(this.announce(id));
+        if (readyAt === 'log' && record !== undefined) ready?.(this.announce(opened));
       },
     });
     entry.done = launched.then(
-      (summary) => this.finish(id, entry, summary),
+      (summary) => {
+        if (id !== null) this.finish(id, entry, summary);
+      },
       (error: unknown) => {
         failed?.(error);
-        this.finishWithError(id, entry, error);
+        // Failed before its log was opened: there is no session (the caller got the error).
+        if (id !== null) this.finishWithError(id, entry, error);
       },
     );
     return answer;

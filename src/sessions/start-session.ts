@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOutcome } from '../api/session-status.js';
 import { loadConfig } from '../config/load-config.js';
@@ -10,9 +9,10 @@ import type { ChatModel } from '../llm/llm-types.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
 import type { TaskFile } from '../task/task-schema.js';
-import { createScratchRepo, createSessionWorkspace, type SessionWorkspace } from '../workspace/create-session-workspace.js';
+import { createScratchRepo, createSessionWorkspace } from '../workspace/create-session-workspace.js';
 import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
-import { newSessionId, slugify } from '../workspace/session-ids.js';
+import { newSessionId, slugify, systemIdSource, type SessionIdSource } from '../workspace/session-ids.js';
+import { claimSessionId } from './claim-session-id.js';
 import { defaultCheckCommand } from './default-check.js';
 import type { CheckRunner } from './run-attempts.js';
 import { SessionLog } from './session-log.js';
@@ -22,7 +22,9 @@ import { checkRuleFor, loggedPlan, resolveLimits, type SessionPlan } from './ses
 
 /**
  * Starting a session in two phases: `prepareSession` validates every input and creates nothing (bad
- * input → a FactoryError, nothing on disk); `launchSession` makes the worktree and runs the loop.
+ * input → a FactoryError, nothing on disk); `launchSession` claims the session id, makes the worktree
+ * and runs the loop. The plan's id is provisional until launchSession has claimed it (a taken id is
+ * replaced: the summary and the log say which id the session got).
  */
 export interface SessionRequest {
   readonly description?: string | undefined;
@@ -34,6 +36,8 @@ export interface SessionRequest {
   readonly maxAttempts?: number | undefined;
   readonly timeoutSec?: number | undefined;
   readonly home?: string | undefined;
+  /** Where session ids come from (tests force collisions with a fixed one). */
+  readonly ids?: SessionIdSource | undefined;
 }
 
 export interface PreparedSession {
@@ -45,6 +49,8 @@ export interface PreparedSession {
   readonly repo: RepoInfo | null;
   readonly paths: AppPaths;
   readonly slug: string;
+  /** Draws another id when the plan's is taken. */
+  readonly nextId: () => string;
 }
 
 export async function prepareSession(request: SessionRequest): Promise<PreparedSession> {
@@ -67,15 +73,16 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
     files: taskFile?.files,
   });
   const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
+  const ids = request.ids ?? systemIdSource;
   const plan: SessionPlan = {
-    id: newSessionId(),
+    id: newSessionId(ids),
     task,
     check: checkRuleFor(task.check),
     limits,
     sandbox: config.sandbox.require ? 'required' : 'auto',
     checkLimits: limitsFromSettings(config.sandbox),
   };
-  return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name) };
+  return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name), nextId: () => newSessionId(ids) };
 }
 
 async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
@@ -107,14 +114,18 @@ export interface LaunchDeps {
 }
 
 export async function launchSession(prepared: PreparedSession, deps: LaunchDeps): Promise<SessionSummary> {
-  const { plan, paths } = prepared;
-  const repo = prepared.repo ?? (await createScratchRepo(paths.scratchRepos, prepared.slug, plan.id));
-  const files = sessionFiles(paths.sessions, plan.id);
-  const log = SessionLog.open(plan.id, files.log);
+  const { paths } = prepared;
+  // The id is claimed (its folder made exclusively) before anything is written, and with it the
+  // worktree folder and the branch named after it; a taken one means another id.
+  const { id, created: workspace } = await claimSessionId(paths.sessions, prepared.plan.id, prepared.nextId, async (candidate) => {
+    const repo = prepared.repo ?? (await createScratchRepo(paths.scratchRepos, prepared.slug, candidate));
+    return createSessionWorkspace({ repo, sessionId: candidate, slug: prepared.slug, worktreesRoot: paths.worktrees });
+  });
+  const plan: SessionPlan = { ...prepared.plan, id };
+  const files = sessionFiles(paths.sessions, id);
+  const log = SessionLog.open(id, files.log);
   deps.onLog?.(log);
-  let workspace: SessionWorkspace | undefined;
   try {
-    workspace = await createSessionWorkspace({ repo, sessionId: plan.id, slug: prepared.slug, worktreesRoot: paths.worktrees });
     const meta = initialSessionMeta({ id: plan.id, name: plan.task.name, pid: process.pid }, workspace);
     writeSessionMeta(files.meta, meta);
     log.append({
@@ -173,13 +184,6 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       pid: null,
     });
     return summary;
-  } catch (error) {
-    if (workspace === undefined && fs.existsSync(files.dir) && fs.readdirSync(files.dir).every((f) => f === 'events.jsonl')) {
-      // The worktree could not be made: leave no empty session behind.
-      log.close();
-      fs.rmSync(files.dir, { recursive: true, force: true });
-    }
-    throw error;
   } finally {
     log.close();
   }
