@@ -153,6 +153,12 @@ export const mergePreviewSchema = z.object({
   files: z.array(fileChangeSchema),
   /** Why it cannot merge, or what will happen — a sentence for the UI. */
   message: z.string(),
+  /**
+   * The commits the prediction was made from: the base branch's (null: no such branch) and the
+   * session branch's (null: gone). A `session.refsMoved` event with other heads makes it out of date.
+   */
+  baseHead: sha.nullable(),
+  sessionHead: sha.nullable(),
 });
 export type MergePreview = z.infer<typeof mergePreviewSchema>;
 

@@ -8,6 +8,7 @@ import { listRefs } from '../workspace/git/for-each-ref.js';
 import { listChangedFiles } from '../workspace/git/diff-file-list.js';
 import { localChangesAmong } from '../workspace/git/local-changes.js';
 import { isAncestor, mergeBase } from '../workspace/git/merge-base.js';
+import { readRef } from '../workspace/git/read-ref.js';
 import { updateRef } from '../workspace/git/update-ref.js';
 import { listWorktrees } from '../workspace/git/worktree-list.js';
 import { mergeIntoBranch } from '../workspace/merge-branch.js';
@@ -90,6 +91,12 @@ function alreadyMergedMessage(id: string, last: MergeRecord): string {
 export async function previewSessionMerge(paths: AppPaths, id: string, options: Pick<MergeOptions, 'into'> = {}): Promise<MergePreview> {
   const context = await openSession(paths, id);
   const fallbackTarget = options.into ?? context.record.baseBranch;
+  // What the answer is made from (the prediction's own commits when there is one): a client holding
+  // it can tell when either branch has moved since (session.refsMoved).
+  const heads = {
+    baseHead: fallbackTarget === null ? null : await readRef(context.commonDir, `refs/heads/${fallbackTarget}`),
+    sessionHead: context.branchHead,
+  };
   let planned: PlanOutcome;
   try {
     planned = await planMerge(context, options.into);
@@ -103,11 +110,12 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
       upToDate: false,
       files: [],
       message: error.message,
+      ...heads,
     };
   }
   if (planned.kind === 'already') {
     const message = alreadyMergedMessage(context.record.id, planned.last);
-    return { canMerge: false, baseBranch: planned.last.target, conflicts: [], blockedBy: [], upToDate: true, files: [], message };
+    return { canMerge: false, baseBranch: planned.last.target, conflicts: [], blockedBy: [], upToDate: true, files: [], message, ...heads };
   }
   const plan = planned.plan;
   let prediction;
@@ -123,6 +131,7 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
       upToDate: false,
       files: [],
       message: error.message,
+      ...heads,
     };
   }
   const target = plan.sides.target;
@@ -150,6 +159,8 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
     upToDate,
     files,
     message,
+    baseHead: prediction.targetCommit,
+    sessionHead: prediction.sessionHead,
   };
 }
 
