@@ -26,7 +26,7 @@ export interface RefWatchTarget {
   readonly sessionBranch: string;
 }
 
-export interface RefsMoved extends RefHeads {
+interface RefsMoved extends RefHeads {
   readonly id: string;
   readonly baseBranch: string | null;
 }
