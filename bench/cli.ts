@@ -21,7 +21,7 @@ import { loadRequested, startCpuLoad } from './_cpu-load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'mlx-factory.js');
-const FIXTURE = path.join(ROOT, '.cache', 'bench', 'cli-sessions-v1');
+const FIXTURE = path.join(ROOT, '.cache', 'bench', 'cli-sessions-v3');
 const ROUNDS = 21;
 const BIG_ROUNDS = 7;
 const EXIT_BUDGET_MS = 100;

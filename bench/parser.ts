@@ -6,6 +6,7 @@
  * directory. Prints pass counts per source, the outside-contract cases that wrote conflict markers
  * or another file's content (must be 0), and parse+apply time per case against a plain write of the
  * same files (the baseline, measured in the same run). Without --corpus it says so and skips.
+ * `npm run bench -- parser --replay` runs the real-commit replay instead (bench/_replay.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseCoderReply } from '../src/agents/parse-coder-reply.js';
 import { applyEdits } from '../src/workspace/apply-edits.js';
+import { runReplay } from './_replay.js';
 
 const CaseSchema = z.looseObject({
   id: z.string(),
@@ -38,9 +40,16 @@ interface Outcome {
 }
 
 export async function run(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--replay')) {
+    runReplay(args);
+    return;
+  }
   const corpus = corpusArg();
   if (corpus === undefined) {
-    process.stdout.write('no corpus given: run `npm run bench -- parser --corpus DIR` (e.g. ../shared/parser-corpus/corpus); skipped\n');
+    process.stdout.write(
+      'no corpus given: run `npm run bench -- parser --corpus DIR` (e.g. ../shared/parser-corpus/corpus), or `--replay` for the real-commit replay; skipped\n',
+    );
     return;
   }
   const cases = loadCases(corpus);

@@ -6,7 +6,32 @@ import path from 'node:path';
  */
 export type PathCheck = { ok: true; path: string } | { ok: false; path: string; reason: string };
 
-const EXTENSIONLESS_FILES = new Set(['Makefile', 'Dockerfile', 'LICENSE', 'README', 'Procfile', 'Gemfile', 'Rakefile', 'Justfile']);
+/**
+ * Extension-less names that are files whatever their case (`license` and `LICENSE` alike: a new
+ * project's licence is often lower-case). Other bare words are prose unless known.
+ */
+const EXTENSIONLESS_FILES = new Set([
+  'makefile',
+  'dockerfile',
+  'containerfile',
+  'license',
+  'licence',
+  'copying',
+  'notice',
+  'authors',
+  'contributors',
+  'readme',
+  'changelog',
+  'changes',
+  'procfile',
+  'gemfile',
+  'rakefile',
+  'justfile',
+  'vagrantfile',
+  'jenkinsfile',
+  'brewfile',
+  'codeowners',
+]);
 // `File: x`, also with the label in bold (`**File:** x`).
 const LABEL_PREFIX = /^(?:\*\*|__)?(?:file(?:name)?|path)\s*:\s*(?:\*\*|__)?\s*/i;
 
@@ -35,15 +60,24 @@ export interface PathLineOptions {
   readonly sentences?: boolean;
   /** Names that are paths even without an extension or a slash: files that exist, names the task gives. */
   readonly knownPaths?: ReadonlySet<string>;
+  /**
+   * A lone word (`license`, `hello`) is a file name. Only where nothing else can be meant: the line
+   * right before a SEARCH/REPLACE block that creates a file (its SEARCH is empty).
+   */
+  readonly bareNames?: boolean;
 }
 
-function looksLikePath(candidate: string, allowSpaces: boolean, knownPaths?: ReadonlySet<string>): boolean {
+/** One word of file-name characters, with no colon after it (`Changes:` is a label, not a file). */
+const BARE_NAME = /^[\p{L}\p{N}_][\p{L}\p{N}_.-]*$/u;
+
+function looksLikePath(candidate: string, allowSpaces: boolean, knownPaths?: ReadonlySet<string>, bareNames?: boolean): boolean {
   if (candidate === '' || candidate.length > 300) return false;
   if (!allowSpaces && /\s/.test(candidate)) return false;
   if (/[`*<>|"\u0000]/.test(candidate)) return false;
   if (knownPaths?.has(candidate.replace(/^\.\//, '')) === true) return true;
   const base = candidate.split('/').pop() ?? '';
-  if (EXTENSIONLESS_FILES.has(base)) return true;
+  if (EXTENSIONLESS_FILES.has(base.toLowerCase())) return true;
+  if (bareNames === true && BARE_NAME.test(candidate)) return true;
   // A file name with an extension (main.py, .env, src/app.test.ts); a bare word is prose.
   return /\.[\p{L}\p{N}_-]+$/u.test(base) || (candidate.includes('/') && base !== '');
 }
@@ -55,7 +89,8 @@ function looksLikePath(candidate: string, allowSpaces: boolean, knownPaths?: Rea
 export function pathFromLine(line: string, options: PathLineOptions = {}): string | undefined {
   const stripped = stripDecoration(line);
   const { text, quoted } = unquote(stripped);
-  if (looksLikePath(text, quoted, options.knownPaths)) return text;
+  const bare = options.bareNames === true && !line.trim().endsWith(':');
+  if (looksLikePath(text, quoted, options.knownPaths, bare)) return text;
   if (options.sentences === false) return undefined;
   const named = pathsInSentence(line, options.knownPaths);
   return named.length === 1 ? named[0] : undefined;

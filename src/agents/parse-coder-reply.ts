@@ -1,4 +1,5 @@
 import { checkRelativePath, pathFromLine, pathsInSentence, type PathLineOptions } from './edit-path.js';
+import { missingFileReason } from './missing-file.js';
 import { findFencedBlocks, splitLines, type FencedBlock } from './fenced-blocks.js';
 import { entryFileForLanguage, isNonCodeLanguage, languageMatchesFile } from './languages.js';
 import { stripLeakedSpecialTokens } from './special-tokens.js';
@@ -20,7 +21,13 @@ export type CoderEdit =
        */
       readonly pathInferred?: true;
     }
-  | { readonly kind: 'search-replace'; readonly path: string; readonly search: string; readonly replace: string };
+  | {
+      readonly kind: 'search-replace';
+      readonly path: string;
+      /** SEARCH and REPLACE as text, each line ending with `\n`: '' is no lines, '\n' is one blank line. */
+      readonly search: string;
+      readonly replace: string;
+    };
 
 export interface RejectedEdit {
   readonly path: string;
@@ -56,7 +63,8 @@ const OUR_FORMAT =
   "write `<<<<<<< SEARCH`, `=======`, `>>>>>>> REPLACE` (exactly these lines) after the file's path line, or the whole file after its path line";
 /** A `path/to/` prefix copied from an example: dropped when the bare name is a file in play. */
 const PLACEHOLDER_PREFIX = /^(?:path\/to\/|path\/)/;
-const DIVIDER_MARK = /^\s*={5,9}\s*$/;
+/** Exactly seven `=`: a longer or shorter run is text (a reST underline, a Markdown rule). */
+const DIVIDER_MARK = /^\s*={7}\s*$/;
 const REPLACE_MARK = /^\s*>{5,9}\s*REPLACE\s*$/;
 const TOOL_CALL_TEXT =
   /<tool_call>|<function_call>|\b(?:write_file|create_file|edit_file|str_replace(?:_editor)?|apply_patch)\s*\(|"name"\s*:\s*"(?:write_file|create_file|edit_file)"/;
@@ -72,6 +80,7 @@ export function parseCoderReply(reply: string, context: ParseContext): ParsedCod
   const searchReplace = parseSearchReplace(lines, blocks, paths);
   const claimedBlocks = new Set<FencedBlock>(searchReplace.claimedBlocks);
   addChecked(searchReplace.edits, edits, rejected, context);
+  rejected.push(...searchReplace.refused);
   if (searchReplace.incomplete !== undefined) {
     rejected.push({
       path: searchReplace.incomplete,
@@ -172,8 +181,15 @@ function foreignMarkerBlocks(
 function addChecked(candidates: readonly CoderEdit[], edits: CoderEdit[], rejected: RejectedEdit[], context: ParseContext): void {
   for (const edit of candidates) {
     const check = checkRelativePath(edit.path);
-    if (check.ok) edits.push({ ...edit, path: withoutPlaceholderPrefix(check.path, context) });
-    else rejected.push({ path: check.path, reason: check.reason });
+    if (!check.ok) {
+      rejected.push({ path: check.path, reason: check.reason });
+      continue;
+    }
+    const file = withoutPlaceholderPrefix(check.path, context);
+    const missing =
+      edit.kind === 'search-replace' && edit.search.trim() !== '' ? missingFileReason(file, context.existingFiles) : undefined;
+    if (missing !== undefined) rejected.push({ path: file, reason: missing });
+    else edits.push({ ...edit, path: file });
   }
 }
 
@@ -247,6 +263,8 @@ function lineAbove(index: number, lines: readonly string[], insideBlock: readonl
 
 interface SearchReplaceScan {
   readonly edits: CoderEdit[];
+  /** Complete blocks that cannot be read without a guess (two `=======` lines). */
+  readonly refused: RejectedEdit[];
   readonly claimedBlocks: FencedBlock[];
   /** A SEARCH line with no `=======` or `>>>>>>> REPLACE` after it (a reply cut short): its path. */
   readonly incomplete?: string;
@@ -257,6 +275,7 @@ interface SearchReplaceScan {
 /** SEARCH/REPLACE blocks, fenced or not; consecutive blocks reuse the last path named. */
 function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlock[], options: PathLineOptions): SearchReplaceScan {
   const edits: CoderEdit[] = [];
+  const refused: RejectedEdit[] = [];
   const claimed = new Set<FencedBlock>();
   const claimedLines: [number, number][] = [];
   let currentPath: string | undefined;
@@ -268,26 +287,34 @@ function parseSearchReplace(lines: readonly string[], blocks: readonly FencedBlo
     }
     const enclosing = blocks.find((b) => b.startLine < i && i <= b.endLine);
     if (enclosing) claimed.add(enclosing);
-    const named = pathBeforeMarker(i, lines, enclosing, options);
-    if (named !== undefined) currentPath = named;
     const divider = indexFrom(lines, i + 1, DIVIDER_MARK);
+    // A block that creates a file (empty SEARCH) may be named by a lone word (`license`).
+    const creates = divider !== -1 && lines.slice(i + 1, divider).every((line) => line.trim() === '');
+    const named = pathBeforeMarker(i, lines, enclosing, creates ? { ...options, bareNames: true } : options);
+    if (named !== undefined) currentPath = named;
     const end = divider === -1 ? -1 : indexFrom(lines, divider + 1, REPLACE_MARK);
     if (divider === -1 || end === -1) {
       claimedLines.push([i, lines.length - 1]);
-      return { edits, claimedBlocks: [...claimed], incomplete: currentPath ?? '(no path)', claimedLines }; // not an edit
+      return { edits, refused, claimedBlocks: [...claimed], incomplete: currentPath ?? '(no path)', claimedLines }; // not an edit
     }
     claimedLines.push([i, end]);
-    if (currentPath !== undefined) {
+    const dividers = lines.slice(divider, end).filter((line) => DIVIDER_MARK.test(line)).length;
+    if (dividers > 1) {
+      refused.push({
+        path: currentPath ?? '(no path)',
+        reason: `a SEARCH/REPLACE block holds ${dividers} \`=======\` lines, so where SEARCH ends is not certain and nothing was written from it; send that change as the whole file instead`,
+      });
+    } else if (currentPath !== undefined) {
       edits.push({
         kind: 'search-replace',
         path: currentPath,
-        search: lines.slice(i + 1, divider).join('\n'),
-        replace: lines.slice(divider + 1, end).join('\n'),
+        search: sectionText(lines.slice(i + 1, divider)),
+        replace: sectionText(lines.slice(divider + 1, end)),
       });
     }
     i = end + 1;
   }
-  return { edits, claimedBlocks: [...claimed], claimedLines };
+  return { edits, refused, claimedBlocks: [...claimed], claimedLines };
 }
 
 function pathBeforeMarker(
@@ -350,6 +377,15 @@ function toolRequestLines(lines: readonly string[], insideBlock: readonly boolea
   return requests;
 }
 
-function withFinalNewline(text: string): string {
-  return text.endsWith('\n') || text === '' ? text : `${text}\n`;
+/**
+ * A fenced block's body as file text: every line the block holds ends with a newline, so a blank line
+ * before the closing fence is the file's own trailing blank line (`…\n\n`), not noise to drop.
+ */
+function withFinalNewline(body: string): string {
+  return body === '' ? '' : `${body}\n`;
+}
+
+/** A SEARCH or REPLACE section as text, each line ending with `\n`: no lines is '', one blank line is '\n'. */
+function sectionText(sectionLines: readonly string[]): string {
+  return sectionLines.map((line) => `${line}\n`).join('');
 }

@@ -51,7 +51,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
       name: z.string(),
       description: z.string(),
       constraints: z.array(z.string()),
-      check: z.string(),
+      /** Legacy (logs before the plan was logged whole): the check as decided at the start. */
+      check: z.string().optional(),
       files: z.array(z.string()),
     }),
     repo: z.string(),
@@ -62,15 +63,20 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     baseCommit: z.string(),
     baseBranch: z.string().nullable(),
     uncommittedNotIncluded: z.array(z.string()),
-    limits: z.object({
-      maxAttempts: z.int(),
-      executionTimeout: z.number(),
-      llmTimeout: z.number(),
-      totalTokenBudget: z.int(),
-      maxPromptTokens: z.int(),
-    }),
-    /** The whole plan (absent in logs from before it was logged: those are resumed from the fields above). */
+    /** Legacy (logs before the plan was logged whole; seconds): read only by src/api/session-plan.ts. */
+    limits: z
+      .object({
+        maxAttempts: z.int(),
+        executionTimeout: z.number(),
+        llmTimeout: z.number(),
+        totalTokenBudget: z.int(),
+        maxPromptTokens: z.int(),
+      })
+      .optional(),
+    /** The whole plan (absent in old logs: src/api/session-plan.ts upgrades them in one place). */
     plan: sessionPlanSchema.optional(),
+    /** The process that runs the session (absent in old logs: meta.json had it). */
+    pid: z.int().optional(),
   }),
   event({ type: z.literal('session.warning'), message: z.string() }),
   event({ type: z.literal('attempt.started'), attempt }),

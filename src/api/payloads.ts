@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { factoryConfigSchema } from '../config/config-schema.js';
-import { sessionStateSchema, tokenTotalsSchema } from './session-status.js';
+import { sessionRowSchema } from './session-row.js';
+import { runOutcomeSchema, tokenTotalsSchema } from './session-status.js';
 import { memorySamplePayloadSchema, serverStatePayloadSchema } from './server-events.js';
 
 /**
@@ -10,38 +11,20 @@ import { memorySamplePayloadSchema, serverStatePayloadSchema } from './server-ev
 
 const sha = z.string();
 
-/** One row of the session list (a view of meta.json plus whether this host is running it). */
-export const sessionInfoSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  /** The task's first line, whole (the list shows it; `name` is the short form branches use). */
-  title: z.string(),
-  repo: z.string(),
-  worktree: z.string(),
-  branch: z.string(),
-  baseCommit: sha,
-  baseBranch: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  state: sessionStateSchema,
-  reason: z.string(),
-  attempts: z.int().nonnegative(),
-  tokens: tokenTotalsSchema,
-  headCommit: sha,
+/** One row of the session list (the projection's row, plus what this host knows of it). */
+export const sessionInfoSchema = sessionRowSchema.extend({
   /** True while this host runs the session's loop (so it can be cancelled). */
   live: z.boolean(),
   /** Hidden from the list by the user (`sessions.archive`); nothing was deleted. */
   archived: z.boolean(),
-  /** The latest attempt series (1 = the first run; each reply starts the next); `attempts` and `tokens` count it. */
-  series: z.int().positive(),
-  /** Rolled back to this step and not checked since (null: not rolled back, or checked again). */
-  rolledBackTo: z.int().nonnegative().nullable(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
 const sessionCommitSchema = z.object({
   /** 1-based, in commit order; `sessions.rollback` takes it. */
   step: z.int().positive(),
+  /** The attempt series it was made in, and its attempt there. */
+  series: z.int().positive(),
   attempt: z.int().positive(),
   sha,
   files: z.array(z.string()),
@@ -92,8 +75,32 @@ export const sessionDetailSchema = z.object({
   /** Review comments on the diff, oldest first. */
   comments: z.array(reviewCommentSchema),
   lastVerdict: z
-    .object({ attempt: z.int().positive(), verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() })
+    .object({
+      series: z.int().positive(),
+      attempt: z.int().positive(),
+      verdict: z.enum(['PASS', 'FAIL', 'missing']),
+      passed: z.boolean(),
+      feedback: z.string(),
+    })
     .nullable(),
+  /** Every attempt series, oldest first. */
+  seriesList: z.array(
+    z.object({
+      series: z.int().positive(),
+      instruction: z.string().nullable(),
+      fromStep: z.int().nonnegative(),
+      attempts: z.int().nonnegative(),
+      outcome: runOutcomeSchema.nullable(),
+      rolledBack: z.boolean(),
+      tokens: tokenTotalsSchema,
+    }),
+  ),
+  /** The latest rollback or restore (null: none). */
+  lastRollback: z
+    .object({ toStep: z.int().nonnegative(), restore: z.boolean(), stepsMoved: z.int().nonnegative(), time: z.string() })
+    .nullable(),
+  /** The model server the latest series used, when one was chosen anew (resume, reply). */
+  server: z.object({ url: z.string().nullable(), model: z.string().nullable() }).nullable(),
   /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
   lastSeq: z.int().nonnegative(),
 });

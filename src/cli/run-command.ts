@@ -86,10 +86,12 @@ function createView(json: boolean, several: boolean, output: CliOutput): (event:
   return several ? createMultiSessionView(output) : createTerminalView(output);
 }
 
-/** DESIGN.md's final --json line. */
+/** DESIGN.md's final --json line: `id` and `state` as everywhere; `session` and `status` kept as aliases for one release. */
 export function summaryLine(summary: SessionSummary): Record<string, unknown> {
   return {
     type: 'summary',
+    id: summary.session,
+    state: summary.status,
     session: summary.session,
     status: summary.status,
     attempts: summary.attempts,

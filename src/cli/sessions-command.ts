@@ -1,3 +1,4 @@
+import { attemptsLabel, sessionRow, stateLabel } from '../api/session-row.js';
 import fs from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { FactoryError } from '../errors/factory-error.js';
@@ -83,8 +84,10 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   reconcileSessions(paths);
   switch (sub) {
     case 'show': {
-      const { record } = loadSession(paths, id);
-      print(record, formatShow(record));
+      const record = loadSession(paths, id);
+      // The projection as every surface reads it, with its row's figures; the fold's book-keeping is not output.
+      const { fold: _fold, memory: _memory, ...shown } = record;
+      print({ ...shown, ...sessionRow(record) }, formatShow(record));
       return 0;
     }
     case 'diff': {
@@ -94,7 +97,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
         print(changes, '');
         return 0;
       }
-      const { record } = loadSession(paths, id);
+      const record = loadSession(paths, id);
       let text = `${step === undefined ? `Session ${id} against its base ${changes.base.slice(0, 8)}` : `Step ${step} of session ${id}`} (${changes.files.length} file(s)):\n`;
       text += formatFiles(changes.files);
       if (values.files !== true && changes.files.length > 0) text += `\n${await diffRange(record.repo, changes.base, changes.head)}`;
@@ -103,7 +106,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
     }
     case 'merge': {
       if (values.squash === true && values['no-squash'] === true) throw usage('--squash and --no-squash cannot be used together.');
-      const unchecked = loadSession(paths, id).record.rolledBackTo;
+      const unchecked = loadSession(paths, id).rolledBackTo;
       if (unchecked !== null) out.err(`warning: ${rolledBackWarning(id, unchecked)}\n`);
       if (values['dry-run'] === true) {
         const preview = await previewSessionMerge(paths, id, { into: values.into });
@@ -172,14 +175,14 @@ async function continueSession(
   context: SessionsContext,
   message: string | null,
 ): Promise<number> {
-  const { record } = loadSession(paths, id);
+  const record = loadSession(paths, id);
   const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: paths.userConfig });
   const server = await connectModelServer(values, { config, home: paths.home, cwd: process.cwd(), output: context.output });
   const json = values.json === true;
   const view = json ? (event: unknown) => context.output.out(`${JSON.stringify(event)}\n`) : createTerminalView(context.output);
   try {
     const deps = {
-      model: server.chatModel(record.limits.llmTimeout * 1000),
+      model: server.chatModel(record.plan.limits.llmTimeoutMs),
       runCheck: runSandboxed,
       signal: context.signal,
       onLog: (log: SessionLog) => log.subscribe(view),
@@ -213,30 +216,35 @@ function parseStep(text: string, what: string): number {
 function formatShow(r: SessionRecord): string {
   const lines = [
     `Session ${r.id} — ${r.task.name}`,
-    `  state     ${r.state}${r.reason ? ` — ${r.reason}` : ''}`,
+    `  state     ${stateLabel(r).label.toLowerCase()}${r.reason ? ` — ${r.reason}` : ''}`,
     `  repo      ${r.repo}${fs.existsSync(r.repo) ? '' : '  (missing: moved or deleted?)'}`,
     `  branch    ${r.branch}${r.state === 'discarded' ? ' (deleted)' : ''}`,
     `  base      ${r.baseBranch ?? '(detached HEAD)'} @ ${r.baseCommit.slice(0, 8)}`,
     `  head      ${r.headCommit.slice(0, 8)}`,
     `  worktree  ${r.worktree}${fs.existsSync(r.worktree) ? '' : '  (folder missing)'}`,
     `  check     ${r.task.check}`,
-    `  attempts  ${r.attempts}, tokens ${r.tokens.prompt}+${r.tokens.completion}`,
+    `  attempts  ${attemptsLabel(sessionRow(r))}, tokens ${r.totalTokens.prompt}+${r.totalTokens.completion}`,
     '',
     '  steps (0 = the base):',
     ...(r.steps.length === 0
       ? ['    (no commits yet)']
       : r.steps.map(
           (s) =>
-            `    ${String(s.step).padStart(3)}  attempt ${s.attempt}  ${s.sha.slice(0, 8)}  ${s.files.join(', ')}${r.currentSteps.includes(s.step) ? '' : '  (dropped by a rollback)'}`,
+            `    ${String(s.step).padStart(3)}  ${s.series > 1 ? `series ${s.series} ` : ''}attempt ${s.attempt}  ${s.sha.slice(0, 8)}  ${s.files.join(', ')}${r.currentSteps.includes(s.step) ? '' : '  (dropped by a rollback)'}`,
         )),
   ];
   for (const m of r.merges)
     lines.push(
       `  merged into ${m.target} (${m.squash ? 'squash' : 'merge commit'}) → ${m.targetAfter.slice(0, 8)}, ${m.files.length} file(s)`,
     );
-  for (const b of r.rollbacks) lines.push(`  rolled back to step ${b.toStep}; dropped commits under ${b.archiveRef}`);
+  for (const b of r.rollbacks)
+    lines.push(
+      b.restore
+        ? `  restored step ${b.toStep}; where the branch was is kept under ${b.archiveRef}`
+        : `  rolled back to step ${b.toStep}; ${b.stepsMoved} step(s) left the branch, kept under ${b.archiveRef}`,
+    );
   if (r.rolledBackTo !== null) lines.push(`  NOT CHECKED: rolled back to step ${r.rolledBackTo}; no check has passed on it as it is`);
-  if (r.discard) lines.push(`  discarded; archive ${r.discard.archiveRef ?? '(none)'}`);
+  if (r.discard) lines.push(`  ${r.cleanedUp ? 'cleaned up after the merge' : 'discarded'}; archive ${r.discard.archiveRef ?? '(none)'}`);
   if (r.uncommittedNotIncluded.length > 0)
     lines.push(`  not in this session (uncommitted in the repo when it started): ${r.uncommittedNotIncluded.join(', ')}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

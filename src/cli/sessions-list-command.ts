@@ -1,5 +1,6 @@
 import { appPaths, type AppPaths } from '../home/app-home.js';
-import { reconcileSessions, type SessionRecord } from '../sessions/session-store.js';
+import { stateLabel, type SessionRow } from '../api/session-row.js';
+import { reconcileSessions } from '../sessions/session-store.js';
 import type { CliOutput } from './cli-output.js';
 import { parseCliArgs } from './parse-cli-args.js';
 
@@ -32,32 +33,19 @@ export function listSessions(paths: AppPaths, out: CliOutput, json: boolean): nu
   const listing = reconcileSessions(paths);
   for (const problem of listing.problems) out.err(`warning: session ${problem.id} cannot be read: ${problem.message}\n`);
   const text = listing.sessions.length === 0 ? `No sessions yet in ${paths.sessions}.` : formatList(listing.sessions);
-  out.out(json ? `${JSON.stringify({ sessions: listing.sessions.map(summary) })}\n` : `${text}\n`);
+  out.out(json ? `${JSON.stringify({ sessions: listing.sessions })}\n` : `${text}\n`);
   return 0;
 }
 
-function summary(record: SessionRecord): Record<string, unknown> {
-  return {
-    id: record.id,
-    name: record.task.name,
-    state: record.state,
-    reason: record.reason,
-    attempts: record.attempts,
-    steps: record.currentSteps.length,
-    repo: record.repo,
-    branch: record.branch,
-    baseBranch: record.baseBranch,
-    baseCommit: record.baseCommit,
-    headCommit: record.headCommit,
-    worktree: record.worktree,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    tokens: record.tokens,
-  };
-}
-
-function formatList(sessions: readonly SessionRecord[]): string {
-  const rows = sessions.map((s) => [s.id, s.state, String(s.attempts), String(s.currentSteps.length), s.branch, s.task.name.slice(0, 48)]);
+function formatList(sessions: readonly SessionRow[]): string {
+  const rows = sessions.map((s) => [
+    s.id,
+    stateLabel(s).label.toLowerCase(),
+    s.series === 1 ? String(s.attempts) : `${s.totalAttempts} (${s.series} series)`,
+    String(s.steps),
+    s.branch,
+    s.name.slice(0, 48),
+  ]);
   const header = ['ID', 'STATE', 'ATTEMPTS', 'STEPS', 'BRANCH', 'TASK'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>

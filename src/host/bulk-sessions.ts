@@ -12,7 +12,7 @@ import { worktreeDiskUsage } from './worktree-disk-usage.js';
 export async function discardMany(host: FactoryHost, ids: readonly string[]): Promise<BulkResult[]> {
   const results: BulkResult[] = [];
   for (const id of new Set(ids)) {
-    if (host.sessions.live(id) !== undefined) {
+    if (host.sessions.runsHere(id)) {
       results.push({ id, ok: false, archiveRef: null, error: { code: 'SESSION_RUNNING', message: 'It is running: stop it first.' } });
       continue;
     }
@@ -33,7 +33,7 @@ export async function sessionsDiskUsage(
   ids: readonly string[] | undefined,
 ): Promise<{ sessions: WorktreeUsage[]; totalBytes: number }> {
   const wanted = ids === undefined ? null : new Set(ids);
-  const sessions = listSessions(host.paths, (id) => host.sessions.live(id)).filter((s) => wanted === null || wanted.has(s.id));
+  const sessions = listSessions(host.paths, (id) => host.sessions.runsHere(id)).filter((s) => wanted === null || wanted.has(s.id));
   const usage: WorktreeUsage[] = [];
   // One walk at a time: the host stays responsive, and the disk is not thrashed.
   for (const session of sessions) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { SessionEvent } from '../api/events.js';
+import { ROW_EVENTS } from '../api/session-row.js';
 import type { AppPaths } from '../home/app-home.js';
 import { readAppendedEvents } from '../sessions/session-log.js';
 import { sessionFiles } from '../sessions/session-meta.js';
@@ -24,21 +25,6 @@ interface Followed {
   offset: number;
   identity: string | null;
 }
-
-/** Event types after which a session's list row can differ. */
-const ROW_CHANGING: ReadonlySet<SessionEvent['type']> = new Set([
-  'session.created',
-  'attempt.started',
-  'commit',
-  'session.finished',
-  'session.interrupted',
-  'session.resumed',
-  'series.started',
-  'rollback',
-  'merge',
-  'discard',
-  'session.relocated',
-]);
 
 export class ExternalSessions {
   private readonly followed = new Map<string, Followed>();
@@ -140,7 +126,7 @@ export class ExternalSessions {
     if (appended.events.length === 0 || this.deps.runsHere(id)) return;
     const listeners = this.listeners.get(id);
     for (const event of appended.events) for (const listener of listeners ?? []) listener(event);
-    if (appended.events.some((e) => ROW_CHANGING.has(e.type))) this.deps.onChanged(id);
+    if (appended.events.some((e) => ROW_EVENTS.has(e.type))) this.deps.onChanged(id);
   }
 }
 

@@ -88,7 +88,7 @@ const handlers: Handlers = {
   'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
   'sessions.reply': (params, { host }) => host.sessions.reply(params.id, params.message, host.ops.reply),
   'sessions.updateFromBase': async (params, { host }) => {
-    if (host.sessions.live(params.id) !== undefined)
+    if (host.sessions.runsHere(params.id))
       throw new FactoryError('SESSION_RUNNING', 'Wait for the session to end (or cancel it) before updating it.');
     const result = await updateFromBase(host.paths, params.id);
     const answer = { ...result, files: [...result.files] };
@@ -101,7 +101,7 @@ const handlers: Handlers = {
   'sessions.list': (_params, { host }) => ({
     sessions: listSessions(
       host.paths,
-      (id) => host.sessions.live(id),
+      (id) => host.sessions.runsHere(id),
       (id) => host.archive.has(id),
     ),
   }),
@@ -109,13 +109,13 @@ const handlers: Handlers = {
     sessionDetail(
       host.paths,
       params.id,
-      (id) => host.sessions.live(id),
+      (id) => host.sessions.runsHere(id),
       (id) => host.archive.has(id),
     ),
   'sessions.diff': (params, { host }) => host.ops.diff(host.paths, params.id, params.commit),
   'sessions.filePair': (params, { host }) => host.ops.filePair(host.paths, params.id, params.path, params.commit),
   'sessions.rollback': async (params, { host }) => {
-    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before rolling it back.');
+    if (host.sessions.runsHere(params.id)) throw new FactoryError('BAD_USAGE', 'Cancel the session before rolling it back.');
     const result = await host.ops.rollback(host.paths, params.id, params.step);
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
@@ -127,14 +127,14 @@ const handlers: Handlers = {
     return preview;
   },
   'sessions.merge': async (params, { host }) => {
-    if (host.sessions.live(params.id) !== undefined)
+    if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
     const result = await host.ops.merge(host.paths, params.id, params.squash, params.message);
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
   'sessions.discard': async (params, { host }) => {
-    if (host.sessions.live(params.id) !== undefined) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
+    if (host.sessions.runsHere(params.id)) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
     const result = await host.ops.discard(host.paths, params.id);
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;

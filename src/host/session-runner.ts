@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { SessionEvent } from '../api/events.js';
 import type { SessionInfo } from '../api/payloads.js';
 import { loadConfig } from '../config/load-config.js';
 import type { FactoryConfig } from '../config/config-schema.js';
@@ -8,9 +7,14 @@ import type { AppPaths } from '../home/app-home.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import type { SessionLog } from '../sessions/session-log.js';
-import { appendEvent, syncMeta, type SessionRecord } from '../sessions/session-store.js';
+import type { SessionEvent } from '../api/events.js';
+import { ROW_EVENTS } from '../api/session-row.js';
+import { appendEvent, type SessionRecord } from '../sessions/session-store.js';
 import { launchSession, prepareSession, type LaunchDeps, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
-import { readSession, toSessionInfo, type LiveSessionState } from './session-views.js';
+import { readSession, sessionInfo } from './session-views.js';
+
+/** The events with which a resumed or continued session runs again. */
+const RUNS_AGAIN: ReadonlySet<SessionEvent['type']> = new Set<SessionEvent['type']>(['session.resumed', 'series.started']);
 
 export interface SessionRunnerDeps {
   readonly paths: AppPaths;
@@ -45,7 +49,6 @@ interface Running {
   readonly controller: AbortController;
   done: Promise<void>;
   log: SessionLog | undefined;
-  live: { attempts: number; headCommit: string; tokens: { prompt: number; completion: number } };
   /** Set when the host itself stopped it (quit), so the end state is "interrupted", not "cancelled". */
   interruptedByHost: boolean;
 }
@@ -72,10 +75,7 @@ export class SessionRunner {
   /** Runs an interrupted (or cancelled, timed-out…) session's loop again in its worktree. */
   async resume(id: string, resumeLoop: ResumeLoop): Promise<SessionInfo> {
     if (this.running.has(id)) throw new FactoryError('BAD_USAGE', `Session ${id} is already running.`);
-    const record = readSession(this.deps.paths, id);
-    const { config } = loadConfig({ repoDir: record.repo, userConfigFile: this.deps.paths.userConfig });
-    const model = await this.deps.chatModelFor({ config, llmTimeoutMs: config.agent.llm_timeout * 1000 });
-    return this.run(id, (deps) => resumeLoop(this.deps.paths, id, { ...deps, model }), 'log');
+    return this.runLogged(id, (paths, deps) => resumeLoop(paths, id, deps));
   }
 
   /** Talks back to a session that is not running: its loop runs again as a new attempt series. */
@@ -95,13 +95,17 @@ export class SessionRunner {
 
   private async runAgain(id: string, loop: (paths: AppPaths, deps: LaunchDeps) => Promise<SessionSummary>): Promise<SessionInfo> {
     if (this.running.has(id)) throw new FactoryError('SESSION_RUNNING', `Session ${id} is running; reply once it has stopped.`);
+    return this.runLogged(id, loop);
+  }
+
+  /** Resume, reply and the like: the logged plan (its LLM timeout included); only the server is chosen anew. */
+  private async runLogged(id: string, loop: (paths: AppPaths, deps: LaunchDeps) => Promise<SessionSummary>): Promise<SessionInfo> {
     const record = readSession(this.deps.paths, id);
     const { config } = loadConfig({
       repoDir: fs.existsSync(record.repo) ? record.repo : undefined,
       userConfigFile: this.deps.paths.userConfig,
     });
-    // The LLM timeout is the plan's, as logged; only the server is chosen anew.
-    const model = await this.deps.chatModelFor({ config, llmTimeoutMs: record.limits.llmTimeout * 1000 });
+    const model = await this.deps.chatModelFor({ config, llmTimeoutMs: record.plan.limits.llmTimeoutMs });
     return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model }), 'log');
   }
 
@@ -127,7 +131,6 @@ export class SessionRunner {
       controller,
       done: Promise.resolve(),
       log: undefined,
-      live: { attempts: 0, headCommit: '', tokens: { prompt: 0, completion: 0 } },
       interruptedByHost: false,
     };
     const launched = loop({
@@ -138,20 +141,24 @@ export class SessionRunner {
         id = opened;
         entry.log = log;
         this.running.set(opened, entry);
-        // A resumed session continues from what its log says; a new one has no events yet.
-        const record = this.tryRecord(opened);
-        if (record !== undefined) entry.live = { attempts: record.attempts, headCommit: record.headCommit, tokens: { ...record.tokens } };
         for (const listener of this.logListeners) listener(opened, log);
         log.subscribe((event) => {
-          this.follow(opened, entry, event);
-          if (event.type === 'session.created' && readyAt === 'created') ready?.(this.announce(opened));
+          // The answer is the session as the log says it runs: at its creation, or at the event that
+          // starts it again (resumed, a new series).
+          const starts = readyAt === 'created' ? event.type === 'session.created' : RUNS_AGAIN.has(event.type);
+          if (starts && ready !== undefined) {
+            ready(this.announce(opened));
+            ready = undefined;
+          } else if (ROW_EVENTS.has(event.type)) this.deps.onUpdated(this.info(opened));
         });
-        if (readyAt === 'log' && record !== undefined) ready?.(this.announce(opened));
       },
     });
     entry.done = launched.then(
       (summary) => {
-        if (id !== null) this.finish(id, entry, summary);
+        if (id === null) return;
+        // A loop that ended before it logged a start (nothing to continue) answers with how it ended.
+        if (ready !== undefined && this.tryRecord(id) !== undefined) ready(this.info(id));
+        this.finish(id, entry, summary);
       },
       (error: unknown) => {
         failed?.(error);
@@ -185,37 +192,6 @@ export class SessionRunner {
     return params.repo === undefined || params.repo === null ? { ...prepared, repo: null } : prepared;
   }
 
-  private follow(id: string, entry: Running, event: SessionEvent): void {
-    switch (event.type) {
-      case 'session.created':
-        entry.live.headCommit = event.baseCommit;
-        return;
-      case 'series.started':
-        // A new attempt series counts attempts and tokens afresh.
-        entry.live = { attempts: 0, headCommit: entry.live.headCommit, tokens: { prompt: 0, completion: 0 } };
-        this.deps.onUpdated(this.info(id));
-        return;
-      case 'attempt.started':
-        entry.live.attempts = event.attempt;
-        this.deps.onUpdated(this.info(id));
-        return;
-      case 'commit':
-        entry.live.headCommit = event.sha;
-        this.deps.onUpdated(this.info(id));
-        return;
-      case 'turn.finished':
-        if (event.usage !== null) {
-          entry.live.tokens = {
-            prompt: entry.live.tokens.prompt + event.usage.promptTokens,
-            completion: entry.live.tokens.completion + event.usage.completionTokens,
-          };
-        }
-        return;
-      default:
-        return;
-    }
-  }
-
   private finish(id: string, entry: Running, _summary: SessionSummary): void {
     this.running.delete(id);
     if (entry.interruptedByHost) this.settle(id, 'interrupted', 'The app quit while this session ran; resume it to continue.');
@@ -238,7 +214,7 @@ export class SessionRunner {
     this.deps.onFinished(info);
   }
 
-  /** Appends the end state to the log (the source of truth) and rewrites meta.json from it. */
+  /** Appends the end state to the log (the source of truth). */
   private settle(id: string, state: 'interrupted' | 'error', reason: string): void {
     const record = this.tryRecord(id);
     if (record === undefined) return;
@@ -255,8 +231,6 @@ export class SessionRunner {
         headCommit: record.headCommit,
       });
     }
-    const settled = this.tryRecord(id);
-    if (settled !== undefined) syncMeta(this.deps.paths, settled, null);
   }
 
   private tryRecord(id: string): SessionRecord | undefined {
@@ -268,13 +242,12 @@ export class SessionRunner {
   }
 
   info(id: string): SessionInfo {
-    return toSessionInfo(readSession(this.deps.paths, id), this.live(id));
+    return sessionInfo(this.deps.paths, id, (x) => this.runsHere(x));
   }
 
-  live(id: string): LiveSessionState | undefined {
-    const entry = this.running.get(id);
-    if (entry === undefined) return undefined;
-    return { attempts: entry.live.attempts, headCommit: entry.live.headCommit, tokens: { ...entry.live.tokens } };
+  /** This host runs the session's loop now (so it can stop it). */
+  runsHere(id: string): boolean {
+    return this.running.has(id);
   }
 
   /** Called when this host starts running a session (new or resumed), with its live log. */

@@ -1,98 +1,65 @@
+import { stepsOnBranch, type SessionStep } from '../api/session-projection.js';
+import type { SessionRow } from '../api/session-row.js';
 import type { SessionCommit, SessionDetail, SessionInfo } from '../api/payloads.js';
 import type { AppPaths } from '../home/app-home.js';
-import { loadAllSessions, loadSession, type SessionRecord, type StepRecord } from '../sessions/session-store.js';
-import { reviewComments } from '../sessions/review-comments.js';
-import { stepResults } from './step-results.js';
+import { loadAllSessions, loadSession, loadSessionRow, type SessionRecord } from '../sessions/session-store.js';
 
 /**
- * The API's views of sessions, from the session store (each session rebuilt from its log, the
- * source of truth; a session whose process died reads as interrupted). `live` is what the host
- * knows about a session it is running right now, ahead of what the log has settled.
+ * The API's views of sessions: picks of the one projection (src/api/session-projection.ts) the session
+ * store keeps per log. `live` says whether this host runs the session's loop itself (so it can stop it).
  */
-export interface LiveSessionState {
-  readonly attempts: number;
-  readonly headCommit: string;
-  readonly tokens: { prompt: number; completion: number };
-}
+export type IsLive = (id: string) => boolean;
 
-export type LiveLookup = (id: string) => LiveSessionState | undefined;
-
-/** The task's first line, for the list (whole; the view cuts it to fit). */
-export function taskTitle(description: string, fallback: string): string {
-  const first = description.trim().split('\n')[0]?.trim() ?? '';
-  return first !== '' ? first : fallback;
-}
-
-export function toSessionInfo(record: SessionRecord, live: LiveSessionState | undefined, archived = false): SessionInfo {
-  const info: SessionInfo = {
-    id: record.id,
-    name: record.task.name,
-    title: taskTitle(record.task.description, record.task.name),
-    repo: record.repo,
-    worktree: record.worktree,
-    branch: record.branch,
-    baseCommit: record.baseCommit,
-    baseBranch: record.baseBranch,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    state: record.state,
-    reason: record.reason,
-    attempts: record.attempts,
-    tokens: { ...record.tokens },
-    headCommit: record.headCommit,
-    live: false,
-    archived,
-    series: record.series,
-    rolledBackTo: record.rolledBackTo,
-  };
-  return live === undefined ? info : { ...info, ...live, state: 'running', reason: '', live: true };
+function toSessionInfo(row: SessionRow, live: boolean, archived = false): SessionInfo {
+  return { ...row, live, archived };
 }
 
 /** The session's record; SESSION_NOT_FOUND for an unknown id. */
 export function readSession(paths: AppPaths, id: string): SessionRecord {
-  return loadSession(paths, id).record;
+  return loadSession(paths, id);
 }
 
-export function listSessions(paths: AppPaths, live: LiveLookup, archived: (id: string) => boolean = () => false): SessionInfo[] {
+export function sessionInfo(paths: AppPaths, id: string, live: IsLive, archived: (id: string) => boolean = () => false): SessionInfo {
+  return toSessionInfo(loadSessionRow(paths, id), live(id), archived(id));
+}
+
+export function listSessions(paths: AppPaths, live: IsLive, archived: (id: string) => boolean = () => false): SessionInfo[] {
   // Newest first; folders that cannot be read are left out of the list (the CLI reports them).
-  return loadAllSessions(paths).sessions.map((record) => toSessionInfo(record, live(record.id), archived(record.id)));
+  return loadAllSessions(paths).sessions.map((row) => toSessionInfo(row, live(row.id), archived(row.id)));
 }
 
-export function sessionDetail(
-  paths: AppPaths,
-  id: string,
-  live: LiveLookup,
-  archived: (id: string) => boolean = () => false,
-): SessionDetail {
-  const { record, events } = loadSession(paths, id);
-  const results = stepResults(events);
-  const onBranch = new Set(record.currentSteps);
-  let lastVerdict: SessionDetail['lastVerdict'] = null;
-  for (const event of events) {
-    if (event.type === 'verdict')
-      lastVerdict = { attempt: event.attempt, verdict: event.verdict, passed: event.passed, feedback: event.feedback };
-  }
-  const toCommit = (step: StepRecord): SessionCommit => {
-    const result = results.get(step.step);
-    return {
-      step: step.step,
-      attempt: step.attempt,
-      sha: step.sha,
-      files: [...step.files],
-      check: result?.check ?? null,
-      verdict: result?.verdict ?? null,
-      passed: result?.passed ?? null,
-    };
-  };
+function toCommit(step: SessionStep): SessionCommit {
   return {
-    session: toSessionInfo(record, live(id), archived(id)),
-    task: { ...record.task, constraints: [...record.task.constraints], files: [...record.task.files] },
-    uncommittedNotIncluded: [...record.uncommittedNotIncluded],
+    step: step.step,
+    series: step.series,
+    attempt: step.attempt,
+    sha: step.sha,
+    files: [...step.files],
+    check: step.check,
+    verdict: step.verdict,
+    passed: step.passed,
+  };
+}
+
+export function sessionDetail(paths: AppPaths, id: string, live: IsLive, archived: (id: string) => boolean = () => false): SessionDetail {
+  const session = loadSession(paths, id);
+  const { current, dropped } = stepsOnBranch(session);
+  const rollback = session.rollbacks.at(-1);
+  return {
+    session: toSessionInfo(loadSessionRow(paths, id), live(id), archived(id)),
+    task: { ...session.task, constraints: [...session.task.constraints], files: [...session.task.files] },
+    uncommittedNotIncluded: [...session.uncommittedNotIncluded],
     // The commits on the branch now (a rollback's dropped ones are kept by a ref, not listed).
-    commits: record.steps.filter((step) => onBranch.has(step.step)).map(toCommit),
-    dropped: record.steps.filter((step) => !onBranch.has(step.step)).map(toCommit),
-    comments: reviewComments(events),
-    lastVerdict,
-    lastSeq: record.lastSeq,
+    commits: current.map(toCommit),
+    dropped: dropped.map(toCommit),
+    comments: session.comments.map((c) => ({ ...c })),
+    lastVerdict: session.lastVerdict,
+    seriesList: session.seriesList.map((r) => ({ ...r })),
+    lastRollback:
+      rollback === undefined
+        ? null
+        : { toStep: rollback.toStep, restore: rollback.restore, stepsMoved: rollback.stepsMoved, time: rollback.time },
+    server: session.server,
+    lastSeq: session.lastSeq,
   };
 }

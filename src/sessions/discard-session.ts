@@ -3,7 +3,7 @@ import type { AppPaths } from '../home/app-home.js';
 import { discardWorkspace, type DiscardOutcome } from '../workspace/discard-workspace.js';
 import { factoryRefs } from '../workspace/factory-refs.js';
 import { assertNotRunning, openSession } from './session-context.js';
-import { appendEvent, loadSession, syncMeta } from './session-store.js';
+import { appendEvent } from './session-store.js';
 
 /**
  * Discarding a session: its worktree is removed (pruned when the folder was already deleted by hand),
@@ -38,6 +38,5 @@ export async function discardSession(paths: AppPaths, id: string): Promise<Disca
     worktreeRemoved: outcome.worktreeRemoved,
     branchDeleted: outcome.branchDeleted,
   });
-  syncMeta(paths, loadSession(paths, record.id).record);
   return outcome;
 }

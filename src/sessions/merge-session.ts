@@ -16,7 +16,10 @@ import { predictMerge, type MergeSides } from '../workspace/predict-merge.js';
 import { removeSessionWorktree } from '../workspace/discard-workspace.js';
 import { toFileChange } from './review-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession, type SessionContext } from './session-context.js';
-import { appendEvent, loadSession, syncMeta, type MergeRecord } from './session-store.js';
+import { appendEvent } from './session-store.js';
+
+/** One `merge` the session's log holds. */
+type MergeRecord = SessionContext['record']['merges'][number];
 
 /**
  * Taking a session's result: preview (conflicts, local changes in the way, the files) and merge.
@@ -225,7 +228,6 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
     checkout: null,
     worktreeRemoved: false,
   });
-  syncMeta(paths, loadSession(paths, record.id).record);
   return {
     alreadyMerged: false,
     mergedCommit: found.commit,
@@ -287,7 +289,6 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
     checkout: outcome.checkout,
     worktreeRemoved,
   });
-  syncMeta(paths, loadSession(paths, record.id).record);
   const where = outcome.checkout === null ? '' : ` and its checkout in ${outcome.checkout} was brought along`;
   return {
     alreadyMerged: false,

@@ -5,7 +5,7 @@ import type { AppPaths } from '../home/app-home.js';
 import { hasCommit } from '../workspace/git/has-commit.js';
 import { inspectRepo } from '../workspace/git/repo-info.js';
 import { repairWorktree } from '../workspace/git/worktree-repair.js';
-import { appendEvent, loadSession, syncMeta } from './session-store.js';
+import { appendEvent, loadSession } from './session-store.js';
 
 /**
  * The user moved the repository after a session started: point the session at the new folder. The
@@ -13,7 +13,7 @@ import { appendEvent, loadSession, syncMeta } from './session-store.js';
  * session's worktree with it (`git worktree repair`).
  */
 export async function relocateSession(paths: AppPaths, id: string, newFolder: string): Promise<{ from: string; to: string }> {
-  const { record } = loadSession(paths, id);
+  const record = loadSession(paths, id);
   const repo = await inspectRepo(path.resolve(newFolder));
   if (!(await hasCommit(repo.root, record.baseCommit))) {
     throw new FactoryError(
@@ -23,6 +23,5 @@ export async function relocateSession(paths: AppPaths, id: string, newFolder: st
   }
   if (fs.existsSync(record.worktree)) await repairWorktree(repo.root, record.worktree);
   if (repo.root !== record.repo) appendEvent(paths, id, { type: 'session.relocated', from: record.repo, to: repo.root });
-  syncMeta(paths, loadSession(paths, id).record);
   return { from: record.repo, to: repo.root };
 }

@@ -1,14 +1,11 @@
-import type { EventOf } from '../api/events.js';
 import { loadConfig } from '../config/load-config.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
-import { splitSeries } from './attempt-series.js';
-import { rebuildLoopState } from './loop-state.js';
 import { reopenSessionWorktree } from './reopen-worktree.js';
 import { continueLoggedSession } from './run-session.js';
 import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
-import { loadSession, syncMeta } from './session-store.js';
+import { checkpointSession, loadSession } from './session-store.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
 /**
@@ -37,13 +34,10 @@ export async function replySession(
   if (text === '') throw new FactoryError('BAD_USAGE', 'Say what the Coder should do next (the reply is empty).');
   if (text.length > MAX_INSTRUCTION_CHARS)
     throw new FactoryError('BAD_USAGE', `The reply is ${text.length} characters; at most ${MAX_INSTRUCTION_CHARS} fit.`);
-  const { record, events } = loadSession(paths, id);
+  const record = loadSession(paths, id);
   if (record.state === 'running')
     throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); reply once it has stopped.`);
   if (record.state === 'discarded') throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; it cannot be continued.`);
-  const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
-  if (created === undefined)
-    throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be continued.`);
   const { git, restored, pointer, droppedRef } = await reopenSessionWorktree(record, 'continued');
   const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
   const log = SessionLog.open(id, sessionFiles(paths.sessions, id).log);
@@ -56,9 +50,9 @@ export async function replySession(
         message: `${record.worktree}/.git had been changed (by a check?); it was put back before continuing.`,
       });
     }
-    const series = splitSeries(events).series + 1;
+    const series = record.series + 1;
     const fromStep = record.currentSteps.at(-1) ?? 0;
-    const started = log.append({
+    log.append({
       type: 'series.started',
       series,
       instruction: text,
@@ -67,11 +61,11 @@ export async function replySession(
       worktreeRestored: restored,
       droppedRef,
       ...(options.comments !== undefined ? { comments: [...options.comments] } : {}),
-    }) as EventOf<'series.started'>;
+    });
     if (options.server !== undefined) log.append({ type: 'plan.server', url: options.server.url, model: options.server.model });
-    syncMeta(paths, loadSession(paths, id).record, process.pid);
-    const loop = rebuildLoopState([...events, started]);
-    return await continueLoggedSession(paths, { record, created, series: started, config }, { git, restored }, log, deps, loop);
+    const summary = await continueLoggedSession({ record: loadSession(paths, id), config }, { git, restored }, log, deps);
+    checkpointSession(paths, id);
+    return summary;
   } finally {
     log.close();
   }

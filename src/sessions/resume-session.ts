@@ -1,15 +1,13 @@
-import type { EventOf } from '../api/events.js';
 import type { SessionState } from '../api/session-status.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppPaths } from '../home/app-home.js';
-import { splitSeries } from './attempt-series.js';
-import { rebuildLoopState } from './loop-state.js';
+import { loopMemory } from './loop-state.js';
 import { reopenSessionWorktree } from './reopen-worktree.js';
 import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
 import { continueLoggedSession } from './run-session.js';
-import { loadSession, syncMeta } from './session-store.js';
+import { checkpointSession, loadSession } from './session-store.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
 /**
@@ -22,7 +20,7 @@ import type { LaunchDeps, SessionSummary } from './start-session.js';
 const RESUMABLE: ReadonlySet<SessionState> = new Set<SessionState>(['interrupted', 'cancelled', 'error', 'timeout']);
 
 export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDeps): Promise<SessionSummary> {
-  const { record, events } = loadSession(paths, id);
+  const record = loadSession(paths, id);
   if (record.state === 'running')
     throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); it cannot be resumed twice.`);
   if (!RESUMABLE.has(record.state)) {
@@ -33,16 +31,14 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
   }
   const { git, restored, pointer, droppedRef } = await reopenSessionWorktree(record, 'resumed');
   const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
-  const loop = rebuildLoopState(events);
+  const stepsDone = record.steps.reduce((max, s) => Math.max(max, s.step), 0);
   const files = sessionFiles(paths.sessions, id);
   const log = SessionLog.open(id, files.log);
   deps.onLog?.(log);
   try {
-    if (
-      record.state === 'interrupted' &&
-      events.findLast((e) => e.type === 'session.interrupted' || e.type === 'session.resumed')?.type !== 'session.interrupted'
-    ) {
-      log.append({ type: 'session.interrupted', reason: record.reason, pid: null, lastAttempt: record.attempts, lastStep: loop.stepsDone });
+    // The log still says "running" (its process is gone): record the interruption before the resume.
+    if (loadSession(paths, id, () => true).state === 'running') {
+      log.append({ type: 'session.interrupted', reason: record.reason, pid: null, lastAttempt: record.attempts, lastStep: stepsDone });
     }
     if (pointer === 'restored') {
       log.append({
@@ -54,24 +50,15 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
     log.append({
       type: 'session.resumed',
       pid: process.pid,
-      fromAttempt: loop.attemptsDone + 1,
-      fromStep: loop.stepsDone,
+      fromAttempt: loopMemory(record).attemptsDone + 1,
+      fromStep: stepsDone,
       worktreeRestored: restored,
       droppedRef,
     });
-    syncMeta(paths, { ...loadSession(paths, id).record, state: 'running', reason: '' }, process.pid);
-    const created = events.find((e): e is EventOf<'session.created'> => e.type === 'session.created');
-    if (created === undefined)
-      throw new FactoryError('SESSION_NOT_RESUMABLE', `Session ${id} has no session.created event; it cannot be resumed.`);
     // The logged plan; in a later attempt series the task carries that series' instruction.
-    return await continueLoggedSession(
-      paths,
-      { record, created, series: splitSeries(events).started, config },
-      { git, restored },
-      log,
-      deps,
-      loop,
-    );
+    const summary = await continueLoggedSession({ record: loadSession(paths, id), config }, { git, restored }, log, deps);
+    checkpointSession(paths, id);
+    return summary;
   } finally {
     log.close();
   }

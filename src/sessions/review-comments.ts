@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { SessionEvent } from '../api/events.js';
+import type { ReviewComment } from '../api/session-projection.js';
 import { fenceFor } from '../agents/fence-for.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
@@ -14,60 +14,9 @@ import type { LaunchDeps, SessionSummary } from './start-session.js';
  * them); once that series has ended they show as resolved. The quoted code is read host-side from the
  * worktree (never through a link out of it), so the Coder sees exactly what the reviewer saw.
  */
-type CommentState = 'open' | 'sent' | 'resolved';
-
-export interface ReviewComment {
-  readonly id: string;
-  readonly file: string;
-  readonly startLine: number;
-  readonly endLine: number;
-  readonly quote: string;
-  readonly text: string;
-  readonly headCommit: string;
-  readonly time: string;
-  readonly state: CommentState;
-  /** The attempt series that was asked to address it (null while open). */
-  readonly series: number | null;
-}
-
 const MAX_COMMENT_CHARS = 4000;
 const MAX_QUOTE_CHARS = 2000;
 const MAX_LINES = 400;
-
-export function reviewComments(events: readonly SessionEvent[]): ReviewComment[] {
-  const comments = new Map<string, ReviewComment>();
-  /** comment id → series that carried it; a series ends at its session.finished. */
-  let pending: { series: number; ids: readonly string[] } | null = null;
-  for (const e of events) {
-    if (e.type === 'review.comment') {
-      comments.set(e.commentId, {
-        id: e.commentId,
-        file: e.file,
-        startLine: e.startLine,
-        endLine: e.endLine,
-        quote: e.quote,
-        text: e.text,
-        headCommit: e.headCommit,
-        time: e.time,
-        state: 'open',
-        series: null,
-      });
-    } else if (e.type === 'series.started' && e.comments !== undefined) {
-      pending = { series: e.series, ids: e.comments };
-      for (const id of e.comments) {
-        const c = comments.get(id);
-        if (c !== undefined) comments.set(id, { ...c, state: 'sent', series: e.series });
-      }
-    } else if (e.type === 'session.finished' && pending !== null) {
-      for (const id of pending.ids) {
-        const c = comments.get(id);
-        if (c !== undefined && c.series === pending.series) comments.set(id, { ...c, state: 'resolved' });
-      }
-      pending = null;
-    }
-  }
-  return [...comments.values()];
-}
 
 export interface NewComment {
   readonly file: string;
@@ -77,7 +26,7 @@ export interface NewComment {
 }
 
 export function addReviewComment(paths: AppPaths, id: string, comment: NewComment): ReviewComment {
-  const { record } = loadSession(paths, id);
+  const record = loadSession(paths, id);
   if (record.state === 'discarded')
     throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; there is nothing to comment on.`);
   const text = comment.text.trim();
@@ -103,7 +52,7 @@ export function addReviewComment(paths: AppPaths, id: string, comment: NewCommen
     text,
     headCommit: record.headCommit,
   });
-  const added = reviewComments([event]).at(0);
+  const added = loadSession(paths, id).comments.find((c) => event.type === 'review.comment' && c.id === event.commentId);
   if (added === undefined) throw new FactoryError('INTERNAL', 'The comment was not recorded.');
   return added;
 }
@@ -120,13 +69,9 @@ export function requestChangesInstruction(
   return `The reviewer requested changes. Address each comment below (file, lines, the code as it was, the comment):\n\n${parts.join('\n\n')}`;
 }
 
-function openComments(events: readonly SessionEvent[]): ReviewComment[] {
-  return reviewComments(events).filter((c) => c.state === 'open');
-}
-
 /** "Request changes": every open comment goes to the Coder as the next instruction, a new attempt series. */
 export async function requestChanges(paths: AppPaths, id: string, deps: LaunchDeps): Promise<SessionSummary> {
-  const open = openComments(loadSession(paths, id).events);
+  const open = loadSession(paths, id).comments.filter((c) => c.state === 'open');
   if (open.length === 0) throw new FactoryError('BAD_USAGE', `Session ${id} has no open review comment to send.`);
   return replySession(paths, id, requestChangesInstruction(open), deps, { comments: open.map((c) => c.id) });
 }

@@ -5,7 +5,7 @@ import { listCommits } from '../workspace/git/log-commits.js';
 import { rollbackBranch } from '../workspace/rollback-branch.js';
 import { stepNotFound } from './review-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession } from './session-context.js';
-import { appendEvent, loadSession, syncMeta } from './session-store.js';
+import { appendEvent } from './session-store.js';
 
 /**
  * Rolling a session back to a step (0 = its base commit): the branch and the worktree move there, and
@@ -54,7 +54,6 @@ export async function rollbackSession(paths: AppPaths, id: string, step: number)
     archiveRef: factoryRefs.rollback(record.id, n),
     wipRef: outcome.wipRef,
   });
-  syncMeta(paths, loadSession(paths, record.id).record);
   return {
     headCommit: toCommit,
     keptRef: factoryRefs.rollback(record.id, n),

@@ -1,14 +1,11 @@
-import type { EventOf } from '../api/events.js';
 import type { FactoryConfig, WorkspaceConfig } from '../config/config-schema.js';
-import type { AppPaths } from '../home/app-home.js';
-import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { planForSeries } from './attempt-series.js';
 import { planFromLog } from './session-params.js';
-import { loadSession, syncMeta, type SessionRecord } from './session-store.js';
+import { type SessionRecord } from './session-store.js';
 import { ScheduledChatModel } from '../llm/scheduled-chat-model.js';
 import type { WorktreeGit } from '../workspace/git/worktree-git.js';
 import { prepareSessionWorktree } from '../workspace/prepare-worktree.js';
-import type { LoopResumeState } from './loop-state.js';
+import { loopMemory, type LoopResumeState } from './loop-state.js';
 import { runAttempts, type LoopResult } from './run-attempts.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionPlan } from './session-params.js';
@@ -69,7 +66,8 @@ export async function runSession(
   if (!ready.ok) result = stop(deps.signal.aborted ? 'cancelled' : 'error', ready.reason);
   else if (resume?.passedAttempt != null)
     result = stop('passed', `Attempt ${resume.passedAttempt}: the check exited 0 and the Sheriff said PASS.`, resume.passedAttempt);
-  else if (done >= plan.limits.maxAttempts) result = stop('failed', `No attempt passed in ${plan.limits.maxAttempts} attempts.`);
+  else if (done >= plan.limits.maxAttempts)
+    result = stop('failed', `No attempt passed in ${plan.limits.maxAttempts} attempt${plan.limits.maxAttempts === 1 ? '' : 's'}.`);
   else {
     const scheduler = deps.scheduler;
     const model = scheduler
@@ -109,35 +107,21 @@ export async function runSession(
 
 /**
  * Resume and reply: the logged plan (check and every limit, whatever factory.yaml says now) with the
- * latest series' instruction, run on the reopened worktree; meta.json updated when it ends.
+ * latest series' instruction, run on the reopened worktree.
  */
 export async function continueLoggedSession(
-  paths: AppPaths,
-  logged: {
-    record: SessionRecord;
-    created: EventOf<'session.created'>;
-    series: EventOf<'series.started'> | undefined;
-    config: FactoryConfig;
-  },
+  logged: { record: SessionRecord; config: FactoryConfig },
   worktree: { git: WorktreeGit; restored: boolean },
   log: SessionLog,
   deps: LaunchDeps,
-  resume: LoopResumeState,
 ): Promise<SessionSummary> {
-  const { record, created, series, config } = logged;
-  const fallback = {
-    agent: config.agent,
-    sandbox: config.sandbox.require ? ('required' as const) : ('auto' as const),
-    checkLimits: limitsFromSettings(config.sandbox),
-  };
-  const plan = planForSeries(planFromLog(created, fallback), series);
-  const summary = await runSession(
+  const { record, config } = logged;
+  const plan = planForSeries(planFromLog(record), record);
+  return runSession(
     plan,
     { repo: record.repo, git: worktree.git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
     log,
     deps,
-    { prepare: worktree.restored ? config.workspace : null, resume },
+    { prepare: worktree.restored ? config.workspace : null, resume: loopMemory(record) },
   );
-  syncMeta(paths, loadSession(paths, record.id).record, null);
-  return summary;
 }

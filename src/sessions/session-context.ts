@@ -1,4 +1,3 @@
-import type { SessionEvent } from '../api/events.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
 import { isProcessAlive } from '../sandbox/process-tree.js';
@@ -16,20 +15,19 @@ import { loadSession, type IsAlive, type SessionRecord } from './session-store.j
 export interface SessionContext {
   readonly paths: AppPaths;
   readonly record: SessionRecord;
-  readonly events: readonly SessionEvent[];
   readonly commonDir: string;
   /** The session branch's commit, or null once the branch is gone (discarded). */
   readonly branchHead: string | null;
 }
 
 export async function openSession(paths: AppPaths, id: string, isAlive: IsAlive = isProcessAlive): Promise<SessionContext> {
-  const { record, events } = loadSession(paths, id, isAlive);
+  const record = loadSession(paths, id, isAlive);
   assertRepoAvailable(record.repo, record.id, record.worktree);
   const commonDir = await gitCommonDir(record.repo);
   // A merge into this repository that an earlier process was cut off in is settled first.
   await settleInterruptedMerge(commonDir);
   const branchHead = await readRef(commonDir, `refs/heads/${record.branch}`);
-  return { paths, record, events, commonDir, branchHead };
+  return { paths, record, commonDir, branchHead };
 }
 
 /** Changing a session while its loop runs would pull the branch from under it. */

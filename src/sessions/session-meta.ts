@@ -1,30 +1,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { sessionStateSchema, tokenTotalsSchema } from '../api/session-status.js';
+import { sessionRowSchema, type SessionRow } from '../api/session-row.js';
 
 /**
- * meta.json beside each session's log: a summary for fast listing. The log stays the source of truth;
- * meta is rewritten atomically (temp file + rename) so a crash never leaves half a file.
+ * meta.json beside each session's log: its list row (src/api/session-row.ts) as the projection gave
+ * it at a byte offset of the log, written only by the session store. The log stays the source of
+ * truth: a cache whose log was replaced or has grown is ignored, and the log is read again.
+ * Decided by measurement (#15, DESIGN.md): `sessions list` in a new process over 1,000 sessions reads
+ * these small rows instead of 1,000 logs (or whole projections). Written atomically (temp file +
+ * rename), so a crash never leaves half a file.
  */
-const sessionMetaSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  repo: z.string(),
-  worktree: z.string(),
-  branch: z.string(),
-  baseCommit: z.string(),
-  baseBranch: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  state: sessionStateSchema,
-  reason: z.string(),
-  attempts: z.int().nonnegative(),
-  tokens: tokenTotalsSchema,
-  headCommit: z.string(),
-  pid: z.int().nullable(),
+export interface ListCache {
+  readonly version: 3;
+  readonly offset: number;
+  /** The log's dev:ino when it was read. */
+  readonly identity: string;
+  readonly row: SessionRow;
+}
+
+const listCacheSchema = z.object({
+  version: z.literal(3),
+  offset: z.int().nonnegative(),
+  identity: z.string(),
+  row: sessionRowSchema,
 });
-export type SessionMeta = z.infer<typeof sessionMetaSchema>;
+
+/** meta.json as the first versions wrote it: only its pid is still read (logs of that time have none). */
+const legacyMetaSchema = z.looseObject({ pid: z.int().nullable() });
+
+const MAX_BYTES = 1024 * 1024;
 
 export interface SessionFiles {
   readonly dir: string;
@@ -37,42 +42,32 @@ export function sessionFiles(sessionsRoot: string, id: string): SessionFiles {
   return { dir, log: path.join(dir, 'events.jsonl'), meta: path.join(dir, 'meta.json') };
 }
 
-export function writeSessionMeta(file: string, meta: SessionMeta): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+export function writeListCache(file: string, cache: ListCache): void {
   const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(meta, null, 2)}\n`);
-  fs.renameSync(temp, file);
-}
-
-export function readSessionMeta(file: string): SessionMeta | undefined {
   try {
-    return sessionMetaSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    fs.writeFileSync(temp, JSON.stringify(cache));
+    fs.renameSync(temp, file);
   } catch {
-    return undefined;
+    // A cache: a full disk or a read-only home costs speed, never a session.
+    fs.rmSync(temp, { force: true });
   }
 }
 
-/** The meta of a session whose worktree was just made: running, nothing spent yet. */
-export function initialSessionMeta(
-  init: { id: string; name: string; pid: number | null },
-  workspace: { repoRoot: string; worktree: string; branch: string; baseCommit: string; baseBranch: string | null },
-): SessionMeta {
-  const now = new Date().toISOString();
-  return {
-    id: init.id,
-    name: init.name,
-    repo: workspace.repoRoot,
-    worktree: workspace.worktree,
-    branch: workspace.branch,
-    baseCommit: workspace.baseCommit,
-    baseBranch: workspace.baseBranch,
-    createdAt: now,
-    updatedAt: now,
-    state: 'running',
-    reason: '',
-    attempts: 0,
-    tokens: { prompt: 0, completion: 0 },
-    headCommit: workspace.baseCommit,
-    pid: init.pid,
-  };
+export function readListCache(file: string): ListCache | undefined;
+export function readListCache(file: string, options: { legacyPidOnly: true }): { legacyPid: number | null } | undefined;
+export function readListCache(file: string, options?: { legacyPidOnly: true }): ListCache | { legacyPid: number | null } | undefined {
+  let data: unknown;
+  try {
+    const stat = fs.lstatSync(file);
+    if (!stat.isFile() || stat.size > MAX_BYTES) return undefined;
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (options?.legacyPidOnly === true) {
+    const legacy = legacyMetaSchema.safeParse(data);
+    return legacy.success ? { legacyPid: legacy.data.pid } : undefined;
+  }
+  const parsed = listCacheSchema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
 }

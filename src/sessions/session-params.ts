@@ -1,4 +1,5 @@
-import type { EventOf, LoggedSessionPlan } from '../api/events.js';
+import type { LoggedSessionPlan } from '../api/events.js';
+import type { Session } from '../api/session-projection.js';
 import type { AgentConfig } from '../config/config-schema.js';
 import type { ResourceLimitsRequest } from '../sandbox/resource-limits.js';
 import type { TaskSpec } from '../task/task-schema.js';
@@ -69,42 +70,21 @@ export function loggedPlan(plan: SessionPlan): LoggedSessionPlan {
   };
 }
 
-/**
- * The plan of a logged session. Logs from before the plan was logged whole carry the check as the
- * command it resolved to at the start and five of the eight limits: the rest come from `fallback`.
- */
-export function planFromLog(
-  created: EventOf<'session.created'>,
-  fallback: { agent: AgentConfig; sandbox: 'auto' | 'required'; checkLimits?: ResourceLimitsRequest },
-): SessionPlan {
-  const task = { ...created.task, constraints: [...created.task.constraints], files: [...created.task.files] };
-  if (created.plan !== undefined) {
-    const { check, limits, sandbox, checkLimits } = created.plan;
-    return {
-      id: created.session,
-      task: { ...task, check: check.kind === 'command' ? check.command : null },
-      check,
-      limits,
-      sandbox,
-      ...(checkLimits !== undefined ? { checkLimits } : {}),
-    };
-  }
-  const legacy = created.limits;
+/** The plan of a logged session, as its projection holds it (old logs are upgraded in src/api/session-plan.ts). */
+export function planFromLog(session: Session): SessionPlan {
+  const { check, limits, sandbox, checkLimits } = session.plan;
   return {
-    id: created.session,
-    task,
-    check: checkRuleFor(created.task.check),
-    limits: {
-      maxAttempts: legacy.maxAttempts,
-      executionTimeoutMs: legacy.executionTimeout * 1000,
-      llmTimeoutMs: legacy.llmTimeout * 1000,
-      totalTokenBudget: legacy.totalTokenBudget,
-      maxPromptTokens: legacy.maxPromptTokens,
-      maxTokensPerTurn: fallback.agent.max_tokens_per_turn,
-      temperature: fallback.agent.temperature,
-      stagnationThreshold: fallback.agent.stagnation_threshold,
+    id: session.id,
+    task: {
+      name: session.task.name,
+      description: session.task.description,
+      constraints: [...session.task.constraints],
+      files: [...session.task.files],
+      check: check.kind === 'command' ? check.command : null,
     },
-    sandbox: fallback.sandbox,
-    ...(fallback.checkLimits !== undefined ? { checkLimits: fallback.checkLimits } : {}),
+    check,
+    limits,
+    sandbox,
+    ...(checkLimits !== undefined ? { checkLimits } : {}),
   };
 }

@@ -13,10 +13,10 @@ import { createScratchRepo, createSessionWorkspace } from '../workspace/create-s
 import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
 import { newSessionId, slugify, systemIdSource, type SessionIdSource } from '../workspace/session-ids.js';
 import { claimSessionId } from './claim-session-id.js';
-import { defaultCheckCommand } from './default-check.js';
 import type { CheckRunner } from './run-attempts.js';
 import { SessionLog } from './session-log.js';
-import { initialSessionMeta, sessionFiles, writeSessionMeta } from './session-meta.js';
+import { sessionFiles } from './session-meta.js';
+import { checkpointSession } from './session-store.js';
 import { runSession } from './run-session.js';
 import { checkRuleFor, loggedPlan, resolveLimits, type SessionPlan } from './session-params.js';
 
@@ -126,15 +126,13 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
   const log = SessionLog.open(id, files.log);
   deps.onLog?.(log);
   try {
-    const meta = initialSessionMeta({ id: plan.id, name: plan.task.name, pid: process.pid }, workspace);
-    writeSessionMeta(files.meta, meta);
     log.append({
       type: 'session.created',
       task: {
-        ...plan.task,
+        name: plan.task.name,
+        description: plan.task.description,
         constraints: [...plan.task.constraints],
         files: [...plan.task.files],
-        check: plan.task.check ?? defaultCheckCommand(workspace.worktree),
       },
       repo: workspace.repoRoot,
       worktree: workspace.worktree,
@@ -143,14 +141,8 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       baseCommit: workspace.baseCommit,
       baseBranch: workspace.baseBranch,
       uncommittedNotIncluded: [...workspace.uncommittedNotIncluded],
-      limits: {
-        maxAttempts: plan.limits.maxAttempts,
-        executionTimeout: plan.limits.executionTimeoutMs / 1000,
-        llmTimeout: plan.limits.llmTimeoutMs / 1000,
-        totalTokenBudget: plan.limits.totalTokenBudget,
-        maxPromptTokens: plan.limits.maxPromptTokens,
-      },
       plan: loggedPlan(plan),
+      pid: process.pid,
     });
     for (const notice of prepared.configNotices) log.append({ type: 'session.warning', message: notice });
     if (workspace.uncommittedNotIncluded.length > 0) {
@@ -173,16 +165,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
       { prepare: prepared.config.workspace },
     );
-    writeSessionMeta(files.meta, {
-      ...meta,
-      state: summary.status,
-      reason: summary.reason,
-      attempts: summary.attempts,
-      tokens: summary.tokens,
-      headCommit: summary.headCommit,
-      updatedAt: new Date().toISOString(),
-      pid: null,
-    });
+    checkpointSession(paths, plan.id);
     return summary;
   } finally {
     log.close();

@@ -17,7 +17,7 @@ import { resetSessionWorktree } from '../workspace/git/reset-hard.js';
 import { reopenSessionWorktree } from './reopen-worktree.js';
 import { replySession } from './reply-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession } from './session-context.js';
-import { appendEvent, loadSession, syncMeta } from './session-store.js';
+import { appendEvent, loadSession } from './session-store.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
 /**
@@ -44,7 +44,7 @@ export async function updateFromBase(paths: AppPaths, id: string): Promise<Updat
   assertNotDiscarded(context, 'update');
   // The worktree at the last logged step (anything else there is kept under a ref first), through the recorded gitdir.
   const { git } = await reopenSessionWorktree(context.record, 'updated');
-  const record = loadSession(paths, id).record;
+  const record = loadSession(paths, id);
   const head = record.headCommit;
   const branch = record.baseBranch;
   if (branch === null)
@@ -75,7 +75,6 @@ export async function updateFromBase(paths: AppPaths, id: string): Promise<Updat
   const files = await changedPaths(record.repo, head, mergeCommit);
   await resetSessionWorktree(git, mergeCommit);
   appendEvent(paths, id, { type: 'base.updated', branch, fromBase: record.baseCommit, toBase: tip, mergeCommit, files });
-  syncMeta(paths, loadSession(paths, id).record);
   return {
     updated: true,
     branch,
@@ -101,7 +100,7 @@ export async function resolveConflictsWithCoder(paths: AppPaths, id: string, dep
   assertNotRunning(context.record, 'update');
   assertNotDiscarded(context, 'update');
   const { git } = await reopenSessionWorktree(context.record, 'updated');
-  const record = loadSession(paths, id).record;
+  const record = loadSession(paths, id);
   const head = record.headCommit;
   const branch = record.baseBranch;
   if (branch === null)
@@ -137,7 +136,6 @@ export async function resolveConflictsWithCoder(paths: AppPaths, id: string, dep
   const changed = await changedPaths(record.repo, head, mergeCommit);
   await resetSessionWorktree(git, mergeCommit);
   appendEvent(paths, id, { type: 'base.updated', branch, fromBase: record.baseCommit, toBase: tip, mergeCommit, files: changed });
-  syncMeta(paths, loadSession(paths, id).record);
   return replySession(paths, id, conflictInstruction(branch, files), deps);
 }
 

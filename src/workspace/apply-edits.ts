@@ -1,4 +1,4 @@
-import { applySearchReplace } from '../agents/apply-search-replace.js';
+import { applySearchReplace, usesCrlf } from '../agents/apply-search-replace.js';
 import type { CoderEdit, RejectedEdit } from '../agents/parse-coder-reply.js';
 import { inferredRewriteRefusal } from '../agents/rewrite-check.js';
 import { readWorktreeText, writeWorktreeFile } from './worktree-files.js';
@@ -34,7 +34,8 @@ export function applyEdits(worktree: string, edits: readonly CoderEdit[]): Apply
         failed.push({ path: edit.path, reason: refusal });
         continue;
       }
-      next = edit.content;
+      // The reply's line ends were normalised to LF when it was parsed; a CRLF file stays CRLF.
+      next = text !== null && usesCrlf(text) ? edit.content.replace(/\r?\n/g, '\r\n') : edit.content;
     } else {
       if (text === null && edit.search.trim() !== '') {
         failed.push({ path: edit.path, reason: 'the file does not exist; send the whole file instead of a SEARCH/REPLACE block' });

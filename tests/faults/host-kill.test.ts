@@ -78,9 +78,12 @@ describe('SIGKILL of the host, then a restart', () => {
     const id = sessionIdOf(run.events);
     const worktree = String(run.events.find((e) => e.type === 'session.created')?.['worktree']);
 
-    // What the crash left: meta.json still says running, with a pid that is gone.
-    const meta = JSON.parse(fs.readFileSync(path.join(ws.home, 'sessions', id, 'meta.json'), 'utf8')) as { state: string; pid: number };
-    expect(meta).toMatchObject({ state: 'running', pid: run.pid });
+    // What the crash left: a log that says the session runs, in a process (its session.created's pid) that is gone.
+    const created = JSON.parse(fs.readFileSync(path.join(ws.home, 'sessions', id, 'events.jsonl'), 'utf8').split('\n')[0] ?? '{}') as {
+      type: string;
+      pid: number;
+    };
+    expect(created).toMatchObject({ type: 'session.created', pid: run.pid });
 
     // Restart: the CLI and the API both say interrupted.
     const listed = (await listSessions(ws)).find((s) => s.id === id);

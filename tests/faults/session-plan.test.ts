@@ -96,7 +96,7 @@ describe('a session killed mid-attempt and resumed', () => {
     // The UI's live figure (the renderer's reducer over every event before the end) is the summary's.
     const finishedAt = events.findLastIndex((e) => e.type === 'session.finished');
     const finished = events[finishedAt];
-    const live = applyEvents(emptyTranscript(id), events.slice(0, finishedAt)).tokens;
+    const live = applyEvents(emptyTranscript(id), events.slice(0, finishedAt)).projection?.tokens;
     expect(finished?.type === 'session.finished' && finished.tokens).toEqual(live);
     expect(summaryOf(resumed.stdout)['tokens']).toEqual(live);
 

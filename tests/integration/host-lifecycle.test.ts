@@ -9,7 +9,7 @@ import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
 import { appPaths } from '../../src/home/app-home.js';
 import { createHost } from '../../src/host/create-host.js';
 import { readSessionLog, SessionLog } from '../../src/sessions/session-log.js';
-import { readSessionMeta, sessionFiles, writeSessionMeta } from '../../src/sessions/session-meta.js';
+import { readListCache, sessionFiles } from '../../src/sessions/session-meta.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import { StubServerControl } from '../support/stub-server-control.js';
 
@@ -65,9 +65,9 @@ describe('FactoryHost', () => {
     await host.shutdown();
     expect(Date.now() - started).toBeLessThan(5000);
     expect(host.sessions.runningIds).toEqual([]);
-    expect(readSessionMeta(sessionFiles(host.paths.sessions, info.id).meta)).toMatchObject({ state: 'interrupted', pid: null });
+    expect(readListCache(sessionFiles(host.paths.sessions, info.id).meta)?.row).toMatchObject({ state: 'interrupted', pid: null });
     expect(readSessionLog(sessionFiles(host.paths.sessions, info.id).log).events.at(-1)).toMatchObject({ type: 'session.interrupted' });
-    expect(listSessions(host.paths, () => undefined)[0]).toMatchObject({ id: info.id, state: 'interrupted', live: false });
+    expect(listSessions(host.paths, () => false)[0]).toMatchObject({ id: info.id, state: 'interrupted', live: false });
     expect(finished).toEqual(['interrupted']);
     expect(stub.disposed).toBe(true);
   });
@@ -93,8 +93,8 @@ describe('FactoryHost', () => {
     log.append({ type: 'attempt.started', attempt: 1 });
     log.close();
     const now = new Date().toISOString();
-    // A pid no process has: the session's process is gone.
-    writeSessionMeta(files.meta, {
+    // meta.json as the first versions wrote it, with a pid no process has: the session's process is gone.
+    writeLegacyMeta(files.meta, {
       id,
       name: 'crashed',
       repo: tmp,
@@ -111,10 +111,15 @@ describe('FactoryHost', () => {
       headCommit: 'a'.repeat(40),
       pid: 2 ** 22 + 12345,
     });
-    expect(listSessions(paths, () => undefined)).toMatchObject([{ id, state: 'interrupted', live: false }]);
+    expect(listSessions(paths, () => false)).toMatchObject([{ id, state: 'interrupted', live: false }]);
     const host = createHost({ home, version: 'test' });
     expect(readSessionLog(files.log).events.at(-1)).toMatchObject({ type: 'session.interrupted', lastAttempt: 1 });
-    expect(readSessionMeta(files.meta)).toMatchObject({ state: 'interrupted', pid: null });
+    expect(readListCache(files.meta)?.row).toMatchObject({ state: 'interrupted', pid: null });
     await host.shutdown();
   });
 });
+
+function writeLegacyMeta(file: string, meta: Record<string, unknown>): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(meta, null, 2));
+}

@@ -66,12 +66,7 @@ async function hostWith(launch: LaunchBuilder): Promise<{ host: FactoryHost; con
 }
 
 async function ended(host: FactoryHost, id: string): Promise<SessionInfo> {
-  await waitFor(
-    `session ${id} to end`,
-    () => host.sessions.live(id) === undefined && host.sessions.info(id).state !== 'running',
-    60_000,
-    50,
-  );
+  await waitFor(`session ${id} to end`, () => !host.sessions.runsHere(id) && host.sessions.info(id).state !== 'running', 60_000, 50);
   return host.sessions.info(id);
 }
 

@@ -80,11 +80,13 @@ describe('mlx-factory run', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const logFile = path.join(home, 'sessions', String(summary.session), 'events.jsonl');
     expect(fs.readFileSync(logFile, 'utf8').trim().split('\n')).toHaveLength(seqs.length);
-    const meta = JSON.parse(fs.readFileSync(path.join(home, 'sessions', String(summary.session), 'meta.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    expect(meta).toMatchObject({ state: 'passed', attempts: 1, branch: summary.branch });
+    // meta.json: the list row at the log's end, for the next `sessions list`.
+    const meta = JSON.parse(fs.readFileSync(path.join(home, 'sessions', String(summary.session), 'meta.json'), 'utf8')) as {
+      offset: number;
+      row: Record<string, unknown>;
+    };
+    expect(meta.row).toMatchObject({ state: 'passed', attempts: 1, branch: summary.branch });
+    expect(meta.offset).toBe(fs.statSync(logFile).size);
   });
 
   it('fails, feeds the Sheriff back to the Coder, and passes on attempt 2', async () => {

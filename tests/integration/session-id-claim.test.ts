@@ -66,7 +66,7 @@ function expectOneSession(home: string, summary: SessionSummary): void {
   expect(created).toMatchObject({ branch: summary.branch, worktree: summary.worktree });
   expect(summary.branch).toBe(`factory/print-hi-${summary.session}`);
   expect(path.basename(summary.worktree)).toBe(`print-hi-${summary.session}`);
-  expect(loadSession(appPaths(home), summary.session).record).toMatchObject({ id: summary.session, state: 'passed' });
+  expect(loadSession(appPaths(home), summary.session)).toMatchObject({ id: summary.session, state: 'passed' });
 }
 
 describe('claiming a session id', () => {
@@ -95,7 +95,7 @@ describe('claiming a session id', () => {
       expect(git(repo, 'log', '-1', '--format=%(trailers:key=Factory-Session,valueonly)', summary.branch).trim()).toBe(summary.session);
     }
     // sessions list sees both.
-    expect(new Set(summaries.map((s) => loadSession(appPaths(home), s.session).record.worktree)).size).toBe(2);
+    expect(new Set(summaries.map((s) => loadSession(appPaths(home), s.session).worktree)).size).toBe(2);
   });
 
   it('an id whose branch or worktree already exists (a session from another app home) is not used', async () => {

@@ -87,7 +87,7 @@ describe('mlx-factory sessions reply', () => {
         .map((e) => (e.type === 'attempt.started' ? e.attempt : 0)),
     ).toEqual([1, 2]);
     expect(events.filter((e) => e.type === 'commit').map((e) => (e.type === 'commit' ? e.step : 0))).toEqual([1, 2, 3]);
-    const { record } = loadSession(appPaths(home), id);
+    const record = loadSession(appPaths(home), id);
     expect(record).toMatchObject({ state: 'passed', series: 2, attempts: 2, currentSteps: [1, 2, 3] });
 
     // A second reply is series 3, with both earlier series summarised.

@@ -34,7 +34,7 @@ describe('mlx-factory sessions update', () => {
     expect(git(repo, 'rev-list', '--parents', '-n', '1', session.branch).trim().split(' ')).toEqual([result.mergeCommit, step1, mainTip]);
     expect(fs.readFileSync(path.join(session.worktree, 'NOTES.md'), 'utf8')).toBe('from main\n');
     expect(git(session.worktree, 'status', '--porcelain').trim()).toBe('');
-    const { record } = loadSession(appPaths(home), session.id);
+    const record = loadSession(appPaths(home), session.id);
     expect(record).toMatchObject({ baseCommit: mainTip, headCommit: result.mergeCommit, currentSteps: [1] });
     // The diff is against the new base: only the session's own change.
     expect((await sessionChanges(appPaths(home), session.id, {})).files.map((f) => f.path)).toEqual(['app.py']);
@@ -51,6 +51,6 @@ describe('mlx-factory sessions update', () => {
     expect(conflict.stderr).toMatch(/would conflict in 1 file\(s\); nothing was changed:\n\s+app\.py/);
     expect(git(repo, 'rev-parse', session.branch).trim()).toBe(before);
     expect(fs.readFileSync(path.join(session.worktree, 'app.py'), 'utf8')).toBe('print(1)\n');
-    expect(loadSession(appPaths(home), session.id).record.baseCommit).toBe(mainTip);
+    expect(loadSession(appPaths(home), session.id).baseCommit).toBe(mainTip);
   });
 });

@@ -10,7 +10,7 @@ import { relocateSession } from '../../src/sessions/relocate-session.js';
 import { sessionDiff } from '../../src/sessions/review-session.js';
 import { rollbackSession } from '../../src/sessions/rollback-session.js';
 import { loadAllSessions, loadSession } from '../../src/sessions/session-store.js';
-import { readSessionMeta, sessionFiles } from '../../src/sessions/session-meta.js';
+import { readListCache, sessionFiles } from '../../src/sessions/session-meta.js';
 import { git, gitResult, makeRepo, makeTempDir, removeTempDirs, revParse, snapshotCheckout, writeFiles } from '../support/git-fixtures.js';
 import { addStep, createSessionFixture, finishSession } from '../support/session-fixtures.js';
 
@@ -49,8 +49,8 @@ describe('discard', () => {
     expect(git(repo, 'show', `refs/factory/${session.id}/archive-wip:draft.txt`)).toBe('draft\n');
     expect(git(repo, 'worktree', 'list')).not.toContain(session.worktree);
     expect(snapshotCheckout(repo)).toEqual(userBefore);
-    expect(loadSession(paths, session.id).record.state).toBe('discarded');
-    expect(readSessionMeta(sessionFiles(paths.sessions, session.id).meta)?.state).toBe('discarded');
+    expect(loadSession(paths, session.id).state).toBe('discarded');
+    expect(readListCache(sessionFiles(paths.sessions, session.id).meta)?.row.state).toBe('discarded');
 
     // The session is still listed, and what needs its branch says why it cannot.
     expect(loadAllSessions(paths).sessions.map((s) => [s.id, s.state])).toEqual([[session.id, 'discarded']]);
@@ -108,7 +108,7 @@ describe('a repository moved or deleted after the session started', () => {
 
     const relocation = await relocateSession(paths, session.id, moved);
     expect(relocation).toEqual({ from: repo, to: moved });
-    expect(loadSession(paths, session.id).record.repo).toBe(moved);
+    expect(loadSession(paths, session.id).repo).toBe(moved);
     expect(git(session.worktree, 'rev-parse', 'HEAD').trim()).toBe(session.commits[1]); // the worktree is linked again
     await mergeSession(paths, session.id);
     expect(fs.readFileSync(path.join(moved, 'lib.py'), 'utf8')).toBe('lib\n');

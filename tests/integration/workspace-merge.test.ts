@@ -9,7 +9,7 @@ import { appPaths } from '../../src/home/app-home.js';
 import { mergeSession, previewSessionMerge } from '../../src/sessions/merge-session.js';
 import { discardSession } from '../../src/sessions/discard-session.js';
 import { loadSession } from '../../src/sessions/session-store.js';
-import { readSessionMeta, sessionFiles } from '../../src/sessions/session-meta.js';
+import { readListCache, sessionFiles } from '../../src/sessions/session-meta.js';
 import { commitTree } from '../../src/workspace/git/commit-tree.js';
 import { startFastForward } from '../../src/workspace/git/merge-fast-forward.js';
 import {
@@ -88,10 +88,10 @@ describe('merge into the branch checked out in the user folder', () => {
     expect(git(repo, 'diff', '--name-only').trim()).toBe('README.md');
     expect(git(repo, 'status', '--porcelain', '--', 'a.txt', 'new.txt', 'src/app.py').trim()).toBe('');
     // The session is marked merged (log and meta), keeps its branch and worktree.
-    const { record } = loadSession(appPaths(home), session.id);
+    const record = loadSession(appPaths(home), session.id);
     expect(record.state).toBe('merged');
     expect(record.merges).toHaveLength(1);
-    expect(readSessionMeta(sessionFiles(appPaths(home).sessions, session.id).meta)?.state).toBe('merged');
+    expect(readListCache(sessionFiles(appPaths(home).sessions, session.id).meta)?.row.state).toBe('merged');
     expect(revParse(repo, session.branch)).toBe(session.commits[1]);
     expect(fs.existsSync(session.worktree)).toBe(true);
   });
@@ -122,7 +122,7 @@ describe('merge into the branch checked out in the user folder', () => {
       expect(error.message).toContain(repo);
       expect(snapshotCheckout(repo)).toEqual(before);
       expect(revParse(repo, 'main')).toBe(mainBefore);
-      expect(loadSession(appPaths(home), session.id).record.state).toBe('passed');
+      expect(loadSession(appPaths(home), session.id).state).toBe('passed');
       const preview = await previewSessionMerge(appPaths(home), session.id);
       expect(preview).toMatchObject({ canMerge: false, conflicts: [] });
       expect(preview.blockedBy).toContain(blocked);
@@ -162,7 +162,7 @@ describe('merge into the branch checked out in the user folder', () => {
     expect(error.message).toMatch(/a\.txt \(CONFLICT \(contents\)\)/);
     expect(error.message).toMatch(/b\.txt \(CONFLICT \(modify\/delete\)\)/);
     expect(snapshotCheckout(repo)).toEqual(before);
-    expect(loadSession(appPaths(home), session.id).record.merges).toEqual([]);
+    expect(loadSession(appPaths(home), session.id).merges).toEqual([]);
   });
 });
 
@@ -284,7 +284,7 @@ describe('merging more than once', () => {
     expect([...second.files].sort()).toEqual(['a.txt', 'c.txt']);
     expect(read(repo, 'a.txt')).toBe('v3\n');
     expect(read(repo, 'c.txt')).toBe('sea\n');
-    expect(loadSession(paths, session.id).record.merges).toHaveLength(2);
+    expect(loadSession(paths, session.id).merges).toHaveLength(2);
   });
 
   it('merges again after more steps with --no-squash too', async () => {

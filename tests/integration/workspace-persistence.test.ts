@@ -10,7 +10,7 @@ import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
 import { runSandboxed } from '../../src/sandbox/index.js';
 import { resumeSession } from '../../src/sessions/resume-session.js';
 import { readSessionLog } from '../../src/sessions/session-log.js';
-import { readSessionMeta, sessionFiles } from '../../src/sessions/session-meta.js';
+import { readListCache, sessionFiles } from '../../src/sessions/session-meta.js';
 import { loadAllSessions, loadSession, reconcileSessions } from '../../src/sessions/session-store.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
 import { runCli } from '../support/run-cli.js';
@@ -39,14 +39,14 @@ describe('rebuilding sessions from their logs', () => {
     await addStep(done, { files: { 'a.txt': 'a\n' } });
     finishSession(done, 'failed');
     const files = sessionFiles(paths.sessions, done.id);
-    fs.rmSync(files.meta);
+    fs.rmSync(files.meta, { force: true });
     fs.appendFileSync(files.log, '{"type":"token.delta","session":"x","seq":99,"ti'); // the process died mid-write
 
     const listing = reconcileSessions(paths);
 
-    expect(listing.sessions.map((s) => [s.id, s.state, s.attempts, s.currentSteps])).toEqual([[done.id, 'failed', 1, [1]]]);
-    expect(loadSession(paths, done.id).record.partialTail).toBe(true);
-    expect(readSessionMeta(files.meta)).toMatchObject({ id: done.id, state: 'failed', headCommit: done.commits[0], pid: null });
+    expect(listing.sessions.map((s) => [s.id, s.state, s.attempts, s.steps])).toEqual([[done.id, 'failed', 1, 1]]);
+    expect(loadSession(paths, done.id).partialTail).toBe(true);
+    expect(readListCache(files.meta)?.row).toMatchObject({ id: done.id, state: 'failed', headCommit: done.commits[0], pid: null });
   });
 
   it('shows a session whose process is gone as interrupted, and records that once in its log', async () => {
@@ -73,7 +73,7 @@ describe('rebuilding sessions from their logs', () => {
     expect(events.filter((e) => e.type === 'session.interrupted')).toEqual([
       expect.objectContaining({ pid: DEAD_PID, lastAttempt: 1, lastStep: 1 }),
     ]);
-    expect(readSessionMeta(sessionFiles(paths.sessions, dead.id).meta)).toMatchObject({ state: 'interrupted', pid: null });
+    expect(readListCache(sessionFiles(paths.sessions, dead.id).meta)?.row).toMatchObject({ state: 'interrupted', pid: null });
   });
 });
 
@@ -107,8 +107,9 @@ describe('resume', () => {
       },
     });
     expect(run.signal).toBe('SIGKILL');
-    const [record] = loadAllSessions(paths).sessions;
-    if (record === undefined) throw new Error('no session');
+    const [row] = loadAllSessions(paths).sessions;
+    if (row === undefined) throw new Error('no session');
+    const record = loadSession(paths, row.id);
     expect(record).toMatchObject({ state: 'interrupted', attempts: 2, currentSteps: [1, 2] });
     const step2 = record.steps[1]?.sha ?? '';
     // Half-done work lying in the worktree (as if an edit had been applied but not committed).
@@ -147,10 +148,10 @@ describe('resume', () => {
     expect(coderPrompt).toContain('Attempt 1: edited main.py; check exited 1 (ZeroDivisionError: division by zero); Sheriff FAIL');
     expect(coderPrompt).toContain('print hello instead');
     expect(coderPrompt).toContain("print('hello')"); // the current file: step 2's content
-    const final = loadSession(paths, record.id).record;
+    const final = loadSession(paths, record.id);
     expect(final.state).toBe('passed');
     expect(final.tokens.prompt).toBeGreaterThan(record.tokens.prompt);
-    expect(readSessionMeta(sessionFiles(paths.sessions, record.id).meta)).toMatchObject({ state: 'passed', pid: null });
+    expect(readListCache(sessionFiles(paths.sessions, record.id).meta)?.row).toMatchObject({ state: 'passed', pid: null });
   });
 
   it('makes the worktree again when its folder was deleted, and refuses sessions that cannot be resumed', async () => {

@@ -46,7 +46,7 @@ describe('rollback', () => {
     expect(fs.existsSync(path.join(session.worktree, 'extra.py'))).toBe(false);
     expect(git(session.worktree, 'status', '--porcelain').trim()).toBe('');
     expect(revParse(repo, `refs/factory/${session.id}/rollback/1`)).toBe(session.commits[2]);
-    const record = loadSession(paths, session.id).record;
+    const record = loadSession(paths, session.id);
     expect(record.currentSteps).toEqual([1]);
     expect(record.steps.map((s) => s.step)).toEqual([1, 2, 3]);
     expect(record.headCommit).toBe(session.commits[0]);
@@ -57,7 +57,7 @@ describe('rollback', () => {
     expect(restored.headCommit).toBe(session.commits[2]);
     expect(read(session.worktree, 'app.py')).toBe('v3\n');
     expect(read(session.worktree, 'extra.py')).toBe('extra\n');
-    expect(loadSession(paths, session.id).record.currentSteps).toEqual([1, 2, 3]);
+    expect(loadSession(paths, session.id).currentSteps).toEqual([1, 2, 3]);
     expect(revParse(repo, `refs/factory/${session.id}/rollback/2`)).toBe(session.commits[0]);
   });
 
@@ -73,7 +73,7 @@ describe('rollback', () => {
     expect(git(repo, 'show', `${back.wipRef}:app.py`)).toBe('edited by hand in the worktree\n');
     expect(git(repo, 'show', `${back.wipRef}:notes.md`)).toBe('untracked notes\n');
     expect(revParse(repo, `${back.wipRef}^`)).toBe(session.commits[2]);
-    expect(loadSession(paths, session.id).record.currentSteps).toEqual([]);
+    expect(loadSession(paths, session.id).currentSteps).toEqual([]);
   });
 
   it('after a rollback, a merge takes the rolled-back state', async () => {

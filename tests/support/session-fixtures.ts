@@ -1,12 +1,12 @@
 // Real sessions without a model: the real worktree and branch (createSessionWorkspace), the real log
-// and meta.json, and steps committed with the loop's own commitFiles and trailers, logged as the loop
+// and steps committed with the loop's own commitFiles and trailers, logged as the loop
 // logs them. Lets workspace tests shape a session's history exactly (renames, deletions, binaries).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOutcome } from '../../src/api/session-status.js';
 import { appPaths, type AppPaths } from '../../src/home/app-home.js';
 import { SessionLog } from '../../src/sessions/session-log.js';
-import { initialSessionMeta, sessionFiles, writeSessionMeta, type SessionMeta } from '../../src/sessions/session-meta.js';
+import { sessionFiles } from '../../src/sessions/session-meta.js';
 import { createSessionWorkspace, type SessionWorkspace } from '../../src/workspace/create-session-workspace.js';
 import { commitFiles } from '../../src/workspace/git/commit-files.js';
 import { inspectRepo } from '../../src/workspace/git/repo-info.js';
@@ -36,16 +36,12 @@ export async function createSessionFixture(options: {
   const paths = appPaths(options.home);
   const repo = await inspectRepo(options.repo);
   const workspace = await createSessionWorkspace({ repo, sessionId: id, slug: 'task', worktreesRoot: paths.worktrees });
-  const files = sessionFiles(paths.sessions, id);
-  const meta = initialSessionMeta(
-    { id, name: options.name ?? 'Test task', pid: options.pid === undefined ? process.pid : options.pid },
-    workspace,
-  );
-  writeSessionMeta(files.meta, meta);
+  const name = options.name ?? 'Test task';
+  const pid = options.pid === undefined ? process.pid : options.pid;
   withLog(paths, id, (log) =>
     log.append({
       type: 'session.created',
-      task: { name: meta.name, description: `Do the ${meta.name}`, constraints: [], check: 'true', files: [] },
+      task: { name, description: `Do the ${name}`, constraints: [], files: [] },
       repo: workspace.repoRoot,
       worktree: workspace.worktree,
       gitDir: workspace.gitDir,
@@ -53,7 +49,21 @@ export async function createSessionFixture(options: {
       baseCommit: workspace.baseCommit,
       baseBranch: workspace.baseBranch,
       uncommittedNotIncluded: [...workspace.uncommittedNotIncluded],
-      limits: { maxAttempts: 5, executionTimeout: 60, llmTimeout: 120, totalTokenBudget: 100_000, maxPromptTokens: 6000 },
+      plan: {
+        check: { kind: 'command', command: 'true' },
+        limits: {
+          maxAttempts: 5,
+          executionTimeoutMs: 60_000,
+          llmTimeoutMs: 120_000,
+          maxTokensPerTurn: 8192,
+          totalTokenBudget: 100_000,
+          temperature: 0,
+          stagnationThreshold: 3,
+          maxPromptTokens: 6000,
+        },
+        sandbox: 'auto',
+      },
+      ...(pid !== null ? { pid } : {}),
     }),
   );
   return { id, paths, workspace, worktree: workspace.worktree, branch: workspace.branch, repo: workspace.repoRoot, commits: [] };
@@ -109,7 +119,7 @@ export async function addStep(session: SessionFixture, step: StepSpec): Promise<
   return sha;
 }
 
-/** Ends the run as launchSession does: session.finished in the log, meta.json without a pid. */
+/** Ends the run as launchSession does: session.finished in the log. */
 export function finishSession(session: SessionFixture, status: RunOutcome = 'passed'): void {
   const head = session.commits.at(-1) ?? session.workspace.baseCommit;
   withLog(session.paths, session.id, (log) =>
@@ -122,7 +132,4 @@ export function finishSession(session: SessionFixture, status: RunOutcome = 'pas
       headCommit: head,
     }),
   );
-  const files = sessionFiles(session.paths.sessions, session.id);
-  const meta = JSON.parse(fs.readFileSync(files.meta, 'utf8')) as SessionMeta;
-  writeSessionMeta(files.meta, { ...meta, state: status, attempts: session.commits.length, headCommit: head, pid: null });
 }

@@ -71,10 +71,10 @@ describe('applySearchReplace: indentation', () => {
     );
   });
 
-  it("keeps the file's tabs when the model wrote spaces", () => {
+  it("keeps the file's tabs when the model wrote spaces, level for level", () => {
     const file = 'def f():\n\tif x:\n\t\treturn 1\n\treturn 0\n';
     expect(apply(file, '    if x:\n        return 1', '    if x:\n        return 2\n    print(x)')).toBe(
-      'def f():\n\tif x:\n\t    return 2\n\tprint(x)\n\treturn 0\n',
+      'def f():\n\tif x:\n\t\treturn 2\n\tprint(x)\n\treturn 0\n',
     );
   });
 
@@ -145,32 +145,40 @@ describe('applySearchReplace: ambiguity is refused, never guessed', () => {
     expect(show(applySearchReplace(many, 'x', 'y'))).toContain('matches more than 5 places (lines 1, 2, 3, 4, 5 and more)');
   });
 
-  it('takes an exact match over looser ones elsewhere', () => {
-    expect(apply('  a = 1\na = 1\n', 'a = 1', 'a = 2')).toBe('  a = 1\na = 2\n');
+  it('takes an indented exact match over looser ones elsewhere', () => {
+    expect(apply('    a = 1\n  a = 1\n', '  a = 1', '  a = 2')).toBe('    a = 1\n  a = 2\n');
+  });
+
+  it('refuses a column-0 exact match when the lines also stand indented elsewhere (it may be a dedented copy, #18)', () => {
+    expect(show(applySearchReplace('  a = 1\na = 1\n', 'a = 1', 'a = 2'))).toContain('matches 2 places (lines 1, 2)');
   });
 });
 
-describe('applySearchReplace: deletions leave no stray blank line', () => {
-  it('drops the blank line a deleted function leaves between two gaps', () => {
+describe('applySearchReplace: a deletion removes the matched lines and nothing else (#18)', () => {
+  it('leaves the blank lines around a deleted function as they were', () => {
     const file = 'import os\n\n\ndef old():\n    pass\n\n\ndef keep():\n    pass\n';
-    expect(apply(file, 'def old():\n    pass', '')).toBe('import os\n\n\ndef keep():\n    pass\n');
+    expect(apply(file, 'def old():\n    pass', '')).toBe('import os\n\n\n\n\ndef keep():\n    pass\n');
   });
 
   it("deletes a function with the blank line after it when SEARCH includes it (Aider's factorial example)", () => {
     const file = 'app = 1\n\n\ndef factorial(n):\n    return 1\n\n@route\ndef get():\n    pass\n';
-    expect(apply(file, 'def factorial(n):\n    return 1\n', '')).toBe('app = 1\n\n\n@route\ndef get():\n    pass\n');
+    expect(apply(file, 'def factorial(n):\n    return 1\n\n', '')).toBe('app = 1\n\n\n@route\ndef get():\n    pass\n');
   });
 
-  it('leaves no blank tail when the last lines are deleted', () => {
-    expect(apply(FILE, 'print(area(2, 3))', '')).toBe('def area(w, h):\n    result = w * h\n    return result\n');
+  it('deletes the last lines with the blank lines before them only when SEARCH holds those', () => {
+    expect(apply(FILE, 'print(area(2, 3))', '')).toBe('def area(w, h):\n    result = w * h\n    return result\n\n\n');
+    expect(apply(FILE, '    return result\n\n\nprint(area(2, 3))', '    return result')).toBe(
+      'def area(w, h):\n    result = w * h\n    return result\n',
+    );
   });
 
-  it('leaves no blank head when the first lines are deleted', () => {
-    expect(apply('import os\n\nx = 1\n', 'import os', '')).toBe('x = 1\n');
+  it('deletes the first lines and not the blank line after them', () => {
+    expect(apply('import os\n\nx = 1\n', 'import os', '')).toBe('\nx = 1\n');
   });
 
-  it('an empty REPLACE is no lines, not one blank line', () => {
+  it('an empty REPLACE is no lines, and a REPLACE of one blank line is one blank line', () => {
     expect(apply('a\nb\nc\n', 'b', '')).toBe('a\nc\n');
+    expect(apply('a\nb\nc\n', 'b\n', '\n')).toBe('a\n\nc\n');
   });
 });
 

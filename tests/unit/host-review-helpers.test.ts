@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/api/events.js';
 import { ArchivedSessions } from '../../src/host/archived-sessions.js';
 import { openCommand } from '../../src/host/open-in.js';
-import { taskTitle } from '../../src/host/session-views.js';
+import { taskTitle } from '../../src/api/session-row.js';
 import { stepResults } from '../../src/host/step-results.js';
 import { worktreeDiskUsage } from '../../src/host/worktree-disk-usage.js';
 

@@ -11,7 +11,14 @@ const ONE_PY: ParseContext = { existingFiles: ['app.py', 'README.md'], filesInPl
 const parse = (reply: string, context: ParseContext = TWO_PY): ParsedCoderReply => parseCoderReply(reply, context);
 const fence = (language: string, body: string): string => `\`\`\`${language}\n${body}\n\`\`\``;
 const wholeFile = (path: string, content: string) => ({ kind: 'whole-file', path, content });
-const searchReplace = (path: string, search: string, replace: string) => ({ kind: 'search-replace', path, search, replace });
+/** SEARCH and REPLACE as the parser gives them: each line ends with a newline ('' is no lines). */
+const section = (lines: string): string => (lines === '' ? '' : `${lines}\n`);
+const searchReplace = (path: string, search: string, replace: string) => ({
+  kind: 'search-replace',
+  path,
+  search: section(search),
+  replace: section(replace),
+});
 
 const CODE = 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))';
 
@@ -168,10 +175,10 @@ describe('parseCoderReply: whole file after a path line', () => {
     expect(parse(`main.py\n~~~python\n${CODE}\n~~~`).edits).toEqual([wholeFile('main.py', `${CODE}\n`)]);
   });
 
-  it('ends every whole file with a newline and keeps the blank lines the model wrote', () => {
+  it('ends every whole file with a newline and keeps the blank lines the model wrote (#18: trailing ones too)', () => {
     expect(parse('main.py\n```python\nprint(1)\n```').edits).toEqual([wholeFile('main.py', 'print(1)\n')]);
-    expect(parse('main.py\n```python\nprint(1)\n\n```').edits).toEqual([wholeFile('main.py', 'print(1)\n')]);
-    expect(parse('main.py\n```python\n\nprint(1)\n\n\n```').edits).toEqual([wholeFile('main.py', '\nprint(1)\n\n')]);
+    expect(parse('main.py\n```python\nprint(1)\n\n```').edits).toEqual([wholeFile('main.py', 'print(1)\n\n')]);
+    expect(parse('main.py\n```python\n\nprint(1)\n\n\n```').edits).toEqual([wholeFile('main.py', '\nprint(1)\n\n\n')]);
   });
 });
 
@@ -495,10 +502,15 @@ describe('parseCoderReply: tool calls written as text', () => {
 });
 
 describe('parseCoderReply: damaged replies', () => {
-  it('strips leaked special tokens, inside and outside blocks', () => {
+  it('strips leaked special tokens at the start of the reply and at line ends, inside and outside blocks', () => {
     const reply = `<|im_start|>assistant\nmain.py\n\`\`\`python\nprint(1)<|im_end|>\n\`\`\`\n<|im_end|><|endoftext|>`;
     const parsed = parse(reply, EMPTY);
     expect(parsed.edits).toEqual([wholeFile('main.py', 'print(1)\n')]);
+  });
+
+  it("keeps a token with text after it on its line: it is the file's own (#18 replay: a test building a transcript)", () => {
+    const line = 'const reply = `<|im_start|>assistant\\nhi<|im_end|>\\n`;';
+    expect(parse(`src/t.ts\n\`\`\`ts\n${line}\n\`\`\``).edits).toEqual([wholeFile('src/t.ts', `${line}\n`)]);
   });
 
   it('strips a leaked token right after the closing fence', () => {

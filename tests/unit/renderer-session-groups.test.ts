@@ -1,32 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionInfo } from '../../src/api/payloads.js';
+import { sessionInfoFixture } from '../support/session-info-fixture.js';
 import { cleanupCandidates, groupByRepo, sessionTitles, shortId } from '../../renderer/src/lib/session-groups.js';
 import { stepOutcome } from '../../renderer/src/lib/step-outcome.js';
 
-function session(id: string, over: Partial<SessionInfo> = {}): SessionInfo {
-  return {
-    id,
-    name: 'Fix it',
-    title: 'Fix it',
-    repo: '/code/app',
-    worktree: `/wt/${id}`,
-    branch: `factory/${id}`,
-    baseCommit: 'a',
-    baseBranch: 'main',
-    createdAt: '2026-01-01T10:00:00.000Z',
-    updatedAt: '2026-01-01T10:00:00.000Z',
-    state: 'passed',
-    reason: '',
-    attempts: 1,
-    tokens: { prompt: 0, completion: 0 },
-    headCommit: 'b',
-    live: false,
-    archived: false,
-    series: 1,
-    rolledBackTo: null,
-    ...over,
-  };
-}
+const session = sessionInfoFixture;
 
 describe('groupByRepo', () => {
   it('groups by repository, the one with the newest session first, and names same-named folders by their parent', () => {
@@ -104,11 +81,23 @@ describe('merge message', () => {
       task: { name: 'x...', description: `${long}\nKeep it small.`, constraints: [], check: 'python3 t.py', files: [] },
       uncommittedNotIncluded: [],
       commits: [
-        { step: 1, attempt: 2, sha: 'abcdef1234', files: ['a.py'], check: { exitCode: 0, timedOut: false }, verdict: 'PASS', passed: true },
+        {
+          step: 1,
+          series: 1,
+          attempt: 2,
+          sha: 'abcdef1234',
+          files: ['a.py'],
+          check: { exitCode: 0, timedOut: false },
+          verdict: 'PASS',
+          passed: true,
+        },
       ],
       dropped: [],
       comments: [],
-      lastVerdict: { attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
+      lastVerdict: { series: 1, attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
+      seriesList: [],
+      lastRollback: null,
+      server: null,
       lastSeq: 9,
     });
     const lines = message.split('\n');

@@ -35,7 +35,11 @@ describe('the transcript reducer', () => {
     ]);
     const streaming = applyEvents(emptyTranscript('s1'), events);
     expect(turns(streaming)[0]).toMatchObject({ streamed: 'Hello', streaming: true, final: null });
-    expect(streaming).toMatchObject({ maxAttempts: 5, tokenBudget: 1000, attempt: 1 });
+    expect(streaming.projection).toMatchObject({
+      attempts: 1,
+      turn: { attempt: 1, persona: 'coder' },
+      plan: { limits: { maxAttempts: 5, totalTokenBudget: 1000 } },
+    });
     const done = applyEvents(
       streaming,
       log(
@@ -53,7 +57,7 @@ describe('the transcript reducer', () => {
       ),
     );
     expect(turns(done)[0]).toMatchObject({ streamed: 'Hello', final: 'Hello', streaming: false });
-    expect(done.tokens).toEqual({ prompt: 90, completion: 2 });
+    expect(done.projection?.tokens).toEqual({ prompt: 90, completion: 2 });
   });
 
   it('ignores events it has already applied (a replay overlapping live events)', () => {
@@ -106,8 +110,8 @@ describe('the transcript reducer', () => {
     expect(stepwise).toEqual(whole);
     expect(turns(whole)[0]?.streamed).toBe(Array.from({ length: 200 }, (_, i) => `t${i} `).join(''));
     expect(whole.items.map((i) => i.kind)).toEqual(['attempt', 'turn', 'commit', 'exec', 'verdict', 'finished']);
-    expect(whole.outcome).toBe('passed');
-    expect(whole.tokens).toEqual({ prompt: 10, completion: 20 });
+    expect(whole.projection?.outcome).toBe('passed');
+    expect(whole.projection?.tokens).toEqual({ prompt: 10, completion: 20 });
   });
 
   it('keeps the Coder and the Sheriff of one attempt apart, and restarts a retried stream', () => {

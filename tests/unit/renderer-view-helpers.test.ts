@@ -7,6 +7,7 @@ import { describeDiscard, describeMerge, describeRollback, previewHeadline } fro
 import { validateNewSession } from '../../renderer/src/lib/new-session-form.js';
 import { formatRoute, parseRoute } from '../../renderer/src/lib/route.js';
 import { countByGroup, filterSessions } from '../../renderer/src/lib/session-filter.js';
+import { sessionInfoFixture } from '../support/session-info-fixture.js';
 
 const change = (path: string, status: FileChange['status'], additions: number | null, deletions: number | null): FileChange => ({
   path,
@@ -18,28 +19,21 @@ const change = (path: string, status: FileChange['status'], additions: number | 
 });
 
 function session(over: Partial<SessionInfo> = {}): SessionInfo {
-  return {
-    id: 'fix-1',
+  return sessionInfoFixture('fix-1', {
     name: 'Fix the parser',
     title: 'Fix the parser',
     repo: '/Users/me/code/app',
     worktree: '/home/.mlxf/worktrees/app/fix-1',
     branch: 'factory/fix-1',
     baseCommit: 'abcdef1234567890',
-    baseBranch: 'main',
-    createdAt: '2026-01-01T10:00:00.000Z',
     updatedAt: '2026-01-01T10:05:00.000Z',
-    state: 'passed',
-    reason: '',
     attempts: 2,
+    totalAttempts: 2,
     tokens: { prompt: 100, completion: 50 },
+    totalTokens: { prompt: 100, completion: 50 },
     headCommit: '1234567abcdef',
-    live: false,
-    archived: false,
-    series: 1,
-    rolledBackTo: null,
     ...over,
-  };
+  });
 }
 
 describe('diff stats', () => {

@@ -3,10 +3,15 @@
 // a flag that a verdict or a restore to a passed head clears; review comments go open → sent → resolved.
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent, SessionEventPayload } from '../../src/api/events.js';
-import { earlierSeriesLines, planForSeries, splitSeries } from '../../src/sessions/attempt-series.js';
-import { rebuildLoopState } from '../../src/sessions/loop-state.js';
-import { requestChangesInstruction, reviewComments } from '../../src/sessions/review-comments.js';
-import { rebuildSession } from '../../src/sessions/session-store.js';
+import { projectAll, withLiveness } from '../../src/api/session-projection.js';
+import { earlierSeriesLines, planForSeries } from '../../src/sessions/attempt-series.js';
+import { loopMemory } from '../../src/sessions/loop-state.js';
+import { requestChangesInstruction } from '../../src/sessions/review-comments.js';
+
+const rebuildLoopState = (events: readonly SessionEvent[]) => loopMemory(projectAll(events));
+const rebuildSession = (events: readonly SessionEvent[], alive: (pid: number) => boolean = () => true) =>
+  withLiveness(projectAll(events), alive);
+const reviewComments = (events: readonly SessionEvent[]) => projectAll(events).comments;
 
 function log(...payloads: SessionEventPayload[]): SessionEvent[] {
   return payloads.map(
@@ -96,14 +101,14 @@ describe('attempt series', () => {
   });
 
   it('counts attempts and tokens of the latest series in the record, steps of the whole session', () => {
-    const record = rebuildSession(events, undefined, '/log', false, () => true);
+    const record = rebuildSession(events);
     expect(record).toMatchObject({ series: 2, attempts: 1, currentSteps: [1, 2, 3] });
     expect(record.tokens).toEqual({ prompt: 150, completion: 20 });
   });
 
   it('gives the Coder the original task and the instruction, and keeps only the latest few series lines', () => {
-    const split = splitSeries(events);
-    expect(split.series).toBe(2);
+    const projected = projectAll(events);
+    expect(projected.series).toBe(2);
     const plan = planForSeries(
       {
         id: 's1',
@@ -112,15 +117,15 @@ describe('attempt series', () => {
         limits: {} as never,
         sandbox: 'auto',
       },
-      split.started,
+      projected,
     );
     expect(plan.task.description).toBe(
       'Write main.py\n\nFollow-up instruction from the user (round 2; the work so far is in the files below):\nAlso print 2.',
     );
     const many = log(created, ...Array.from({ length: 7 }, (_, i) => [series(i + 2, `round ${i + 2}`, 0)]).flat());
-    const lines = earlierSeriesLines(many);
+    const lines = earlierSeriesLines(projectAll(many));
     expect(lines).toHaveLength(4);
-    expect(lines.at(-1)).toBe('Earlier series 8 ("round 8"): 0 attempt(s), did not finish; no edits.');
+    expect(lines.at(-1)).toBe('Earlier series 7 ("round 7"): 0 attempt(s), did not finish; no edits.');
   });
 });
 
@@ -136,19 +141,14 @@ describe('rolled back, not checked', () => {
   });
 
   it('is set by a rollback to a step no check passed on, and cleared by a restore to the passed head', () => {
-    expect(rebuildSession(log(...base, rollback(1, 'c1', 'c2')), undefined, '/log', false).rolledBackTo).toBe(1);
-    expect(rebuildSession(log(...base, rollback(0, 'base', 'c2')), undefined, '/log', false).rolledBackTo).toBe(0);
-    expect(
-      rebuildSession(log(...base, rollback(1, 'c1', 'c2'), rollback(2, 'c2', 'c1')), undefined, '/log', false).rolledBackTo,
-    ).toBeNull();
+    expect(rebuildSession(log(...base, rollback(1, 'c1', 'c2'))).rolledBackTo).toBe(1);
+    expect(rebuildSession(log(...base, rollback(0, 'base', 'c2'))).rolledBackTo).toBe(0);
+    expect(rebuildSession(log(...base, rollback(1, 'c1', 'c2'), rollback(2, 'c2', 'c1'))).rolledBackTo).toBeNull();
   });
 
   it('is cleared by the next verdict (a series continued from there)', () => {
     const record = rebuildSession(
       log(...base, rollback(1, 'c1', 'c2'), series(2, 'continue', 1), ...attempt(1, 3, 'c3', true), finished(1, 'c3')),
-      undefined,
-      '/log',
-      false,
     );
     expect(record).toMatchObject({ rolledBackTo: null, state: 'passed', series: 2, currentSteps: [1, 3] });
   });

@@ -2,9 +2,16 @@
 // interrupted detection, and the attempt loop's memory for resume.
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent, SessionEventPayload } from '../../src/api/events.js';
-import { rebuildLoopState, tokensSpent } from '../../src/sessions/loop-state.js';
-import { rebuildSession } from '../../src/sessions/session-store.js';
-import type { SessionMeta } from '../../src/sessions/session-meta.js';
+import { projectAll, withLiveness } from '../../src/api/session-projection.js';
+import { loopMemory } from '../../src/sessions/loop-state.js';
+
+const rebuildLoopState = (events: readonly SessionEvent[]) => loopMemory(projectAll(events));
+const tokensSpent = (events: readonly SessionEvent[]) => projectAll(events).tokens;
+/** `pid`: the one an old meta.json recorded (logs of that time carry none). */
+const rebuildSession = (events: readonly SessionEvent[], pid: number | null, alive: (pid: number) => boolean) => {
+  const session = projectAll(events);
+  return withLiveness(session, alive, pid ?? session.pid);
+};
 
 function log(...payloads: SessionEventPayload[]): SessionEvent[] {
   return payloads.map(
@@ -43,23 +50,6 @@ const exec = (attempt: number, exitCode: number, output: string): SessionEventPa
   totalBytes: output.length,
   truncated: false,
 });
-const meta = (pid: number | null): SessionMeta => ({
-  id: 's1',
-  name: 'T',
-  repo: '/repo',
-  worktree: '/wt',
-  branch: 'factory/t-s1',
-  baseCommit: 'base',
-  baseBranch: 'main',
-  createdAt: '',
-  updatedAt: '',
-  state: 'running',
-  reason: '',
-  attempts: 0,
-  tokens: { prompt: 0, completion: 0 },
-  headCommit: 'base',
-  pid,
-});
 
 const interruptedRun = log(
   created,
@@ -85,7 +75,7 @@ describe('rebuildSession', () => {
       { type: 'session.finished', status: 'failed', reason: 'no', attempts: 2, tokens: { prompt: 5, completion: 6 }, headCommit: 'c3' },
       { type: 'rollback', toStep: 1, toCommit: 'c1', fromCommit: 'c3', archiveRef: 'refs/factory/s1/rollback/1', wipRef: null },
     );
-    const r = rebuildSession(events, undefined, 'log', false, () => false);
+    const r = rebuildSession(events, null, () => false);
     expect(r).toMatchObject({ state: 'failed', attempts: 2, headCommit: 'c1', currentSteps: [1], tokens: { prompt: 5, completion: 6 } });
     expect(r.steps.map((s) => s.step)).toEqual([1, 2, 3]);
     const restored = rebuildSession(
@@ -105,9 +95,7 @@ describe('rebuildSession', () => {
           worktreeRemoved: false,
         },
       ),
-      undefined,
-      'log',
-      false,
+      null,
       () => false,
     );
     expect(restored).toMatchObject({ state: 'merged', currentSteps: [1, 2, 3], headCommit: 'c3' });
@@ -115,11 +103,11 @@ describe('rebuildSession', () => {
   });
 
   it('is running while its process lives, interrupted once it is gone', () => {
-    expect(rebuildSession(interruptedRun, meta(42), 'log', false, (pid) => pid === 42)).toMatchObject({ state: 'running', pid: 42 });
-    const gone = rebuildSession(interruptedRun, meta(42), 'log', false, () => false);
+    expect(rebuildSession(interruptedRun, 42, (pid) => pid === 42)).toMatchObject({ state: 'running', pid: 42 });
+    const gone = rebuildSession(interruptedRun, 42, () => false);
     expect(gone).toMatchObject({ state: 'interrupted', pid: null, attempts: 2, headCommit: 'c2', currentSteps: [1, 2] });
     expect(gone.reason).toContain('pid 42');
-    expect(rebuildSession(interruptedRun, undefined, 'log', false, () => true).state).toBe('interrupted');
+    expect(rebuildSession(interruptedRun, null, () => true).state).toBe('interrupted');
   });
 });
 

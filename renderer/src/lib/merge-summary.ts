@@ -90,8 +90,15 @@ export function describeRollback(session: SessionInfo, step: number, sha: string
 }
 
 /** The one-line state of a merge preview, for the panel before the button. */
-export function previewHeadline(preview: MergePreview): { tone: 'success' | 'warning' | 'danger' | 'neutral'; text: string } {
-  if (preview.upToDate) return { tone: 'neutral', text: 'Nothing new to merge since the last merge.' };
+export function previewHeadline(
+  preview: MergePreview,
+  session: Pick<SessionInfo, 'rolledBackTo' | 'merged'> = { rolledBackTo: null, merged: false },
+): { tone: 'success' | 'warning' | 'danger' | 'neutral'; text: string } {
+  if (preview.upToDate)
+    return {
+      tone: 'neutral',
+      text: session.merged ? 'Nothing new to merge since the last merge.' : 'Nothing to merge: the session has no changes.',
+    };
   if (preview.conflicts.length > 0) return { tone: 'danger', text: `${plural(preview.conflicts.length, 'file')} would conflict.` };
   if (preview.blockedBy.length > 0)
     return {
@@ -99,5 +106,11 @@ export function previewHeadline(preview: MergePreview): { tone: 'success' | 'war
       text: `Uncommitted changes in your checkout block the update (${plural(preview.blockedBy.length, 'file')}).`,
     };
   if (!preview.canMerge) return { tone: 'warning', text: preview.message };
+  // It would merge cleanly, but what it would merge has not passed the check as it is.
+  if (session.rolledBackTo !== null)
+    return {
+      tone: 'warning',
+      text: `Merges cleanly (${plural(preview.files.length, 'file')}), but step ${session.rolledBackTo} is not checked.`,
+    };
   return { tone: 'success', text: `Merges cleanly: ${plural(preview.files.length, 'file')}.` };
 }

@@ -49,33 +49,6 @@ export function countByGroup(sessions: readonly SessionInfo[]): Record<SessionGr
   return counts;
 }
 
-const LABELS: Record<SessionState, string> = {
-  running: 'Running',
-  interrupted: 'Interrupted',
-  passed: 'Passed',
-  failed: 'Failed',
-  stagnated: 'Stagnated',
-  budget_exhausted: 'Out of budget',
-  timeout: 'Timed out',
-  cancelled: 'Cancelled',
-  error: 'Error',
-  merged: 'Merged',
-  discarded: 'Discarded',
-};
-
-export function stateLabel(state: SessionState): string {
-  return LABELS[state];
-}
-
-/** The colour family of a state's badge. */
-export function stateTone(state: SessionState): 'accent' | 'success' | 'danger' | 'warning' | 'neutral' {
-  if (state === 'running') return 'accent';
-  if (state === 'passed' || state === 'merged') return 'success';
-  if (state === 'interrupted' || state === 'cancelled') return 'warning';
-  if (state === 'discarded') return 'neutral';
-  return 'danger';
-}
-
 /** Newest first; running sessions are not moved, so rows do not jump while you read. */
 export function sortSessions(sessions: readonly SessionInfo[]): SessionInfo[] {
   return [...sessions].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));

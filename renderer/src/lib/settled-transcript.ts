@@ -89,12 +89,18 @@ function sameItems(settled: Transcript, before: Transcript['items']): boolean {
 
 /** What the header and the rows read besides the items (lastSeq and ignored change with every event). */
 function sameState(a: Transcript, b: Transcript): boolean {
+  const x = a.projection;
+  const y = b.projection;
+  if (x === null || y === null) return x === y;
+  // (The projection shares every part an event did not change, so identity says "unchanged".)
   return (
-    a.attempt === b.attempt &&
-    a.maxAttempts === b.maxAttempts &&
-    a.tokenBudget === b.tokenBudget &&
-    a.tokens === b.tokens &&
-    a.outcome === b.outcome &&
-    a.queued === b.queued
+    x.state === y.state &&
+    x.series === y.series &&
+    x.attempts === y.attempts &&
+    x.totalTokens === y.totalTokens &&
+    x.tokens === y.tokens &&
+    x.turn === y.turn &&
+    x.queued === y.queued &&
+    x.rolledBackTo === y.rolledBackTo
   );
 }

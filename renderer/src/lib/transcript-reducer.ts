@@ -1,6 +1,6 @@
 import type { SessionEvent } from '../../../src/api/events.js';
+import { project, type Session } from '../../../src/api/session-projection.js';
 import type { Persona, RunOutcome, TokenTotals } from '../../../src/api/session-status.js';
-import { countTokens, emptyTokenCount, tokenTotals, type TokenCount } from '../../../src/api/token-count.js';
 
 /**
  * A session's event log folded into what the session view shows: the Coder and Sheriff turns
@@ -22,6 +22,8 @@ export interface TurnItem {
   readonly durationMs: number | null;
   readonly estimatedPromptTokens: number;
   readonly retries: readonly string[];
+  /** The turn ended without its reply being recorded (an error, a kill): what streamed is all there is. */
+  readonly cutOff?: boolean;
   /** Bumped on every change, so a renderer can tell a turn changed without comparing text. */
   readonly version: number;
 }
@@ -91,36 +93,17 @@ export interface Transcript {
   readonly session: string;
   readonly items: readonly TranscriptItem[];
   readonly lastSeq: number;
-  readonly attempt: number;
-  readonly maxAttempts: number | null;
-  readonly tokenBudget: number | null;
   /**
-   * Tokens of the latest attempt series as the loop's budget counts them (src/api/token-count.ts),
-   * or the final totals: the figure shown while it runs is the one its summary gives.
+   * The session's projection (src/api/session-projection.ts) of the same events: every figure the
+   * view shows beside the items (attempts, tokens, the turn in progress) comes from it, as in the core.
    */
-  readonly tokens: TokenTotals;
-  readonly tokenCount: TokenCount;
-  readonly outcome: RunOutcome | null;
-  /** Waiting for the shared model: how many turns go first. */
-  readonly queued: number | null;
+  readonly projection: Session | null;
   /** Events that arrived out of order (seq not after lastSeq) and were ignored. */
   readonly ignored: number;
 }
 
 export function emptyTranscript(session: string): Transcript {
-  return {
-    session,
-    items: [],
-    lastSeq: 0,
-    attempt: 0,
-    maxAttempts: null,
-    tokenBudget: null,
-    tokens: { prompt: 0, completion: 0 },
-    tokenCount: emptyTokenCount(),
-    outcome: null,
-    queued: null,
-    ignored: 0,
-  };
+  return { session, items: [], lastSeq: 0, projection: null, ignored: 0 };
 }
 
 /** Mutable working copy of one reduction (the items array is copied once per batch). */
@@ -184,25 +167,40 @@ function updateTurn(draft: Draft, event: SessionEvent, attempt: number, persona:
   draft.items[index] = { ...change(turn), version: turn.version + 1 };
 }
 
+/** Events after which no turn of the run before them can still be streaming (its process ended or moved on). */
+const ENDS_TURNS: ReadonlySet<SessionEvent['type']> = new Set([
+  'session.finished',
+  'session.interrupted',
+  'session.resumed',
+  'series.started',
+  'attempt.started',
+]);
+
+/** A turn that never got its turn.finished (the server died, the process was killed) ends here, marked cut off. */
+function endOpenTurns(draft: Draft): void {
+  for (const index of draft.openTurns.values()) {
+    const turn = draft.items[index] as TurnItem;
+    draft.items[index] = { ...turn, streaming: false, cutOff: true, version: turn.version + 1 };
+  }
+  draft.openTurns.clear();
+}
+
 function applyOne(draft: Draft, event: SessionEvent): void {
   const { items } = draft;
+  if (ENDS_TURNS.has(event.type)) endOpenTurns(draft);
   switch (event.type) {
     case 'session.created':
       // (Uncommitted changes left out are shown by the session view's banner and the core's warning.)
-      draft.state = { ...draft.state, maxAttempts: event.limits.maxAttempts, tokenBudget: event.limits.totalTokenBudget };
       return;
     case 'session.warning':
       items.push(note(event, 'warn', event.message));
       return;
     case 'attempt.started':
-      draft.state = { ...draft.state, attempt: event.attempt };
       items.push({ kind: 'attempt', id: `a${event.seq}`, attempt: event.attempt });
       return;
     case 'turn.queued':
-      draft.state = { ...draft.state, queued: event.position };
       return;
     case 'turn.started': {
-      draft.state = { ...draft.state, queued: null };
       items.push(newTurn(event, event.attempt, event.persona, event.estimatedPromptTokens));
       draft.openTurns.set(turnKey(event.attempt, event.persona), items.length - 1);
       return;
@@ -309,7 +307,6 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       });
       return;
     case 'session.finished':
-      draft.state = { ...draft.state, outcome: event.status, tokens: event.tokens, queued: null };
       items.push({
         kind: 'finished',
         id: `f${event.seq}`,
@@ -368,7 +365,6 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       items.push(note(event, 'warn', `Interrupted: ${event.reason}`));
       return;
     case 'session.resumed':
-      draft.state = { ...draft.state, outcome: null };
       items.push(
         note(
           event,
@@ -381,7 +377,6 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       items.push(note(event, 'info', `The repository moved to ${event.to}.`));
       return;
     case 'series.started':
-      draft.state = { ...draft.state, outcome: null };
       items.push(note(event, 'info', `You replied — attempt series ${event.series}, from step ${event.fromStep}: ${event.instruction}`));
       return;
     case 'plan.server':
@@ -397,15 +392,6 @@ function applyOne(draft: Draft, event: SessionEvent): void {
 }
 
 /** Applies a batch of one session's events (in seq order); duplicates and stale events are ignored. */
-/** The events that move the token count (see countTokens). */
-const COUNTED: ReadonlySet<SessionEvent['type']> = new Set([
-  'turn.started',
-  'turn.finished',
-  'series.started',
-  'session.finished',
-  'session.resumed',
-]);
-
 export function applyEvents(transcript: Transcript, events: readonly SessionEvent[]): Transcript {
   if (events.length === 0) return transcript;
   const { items, ...state } = transcript;
@@ -416,17 +402,22 @@ export function applyEvents(transcript: Transcript, events: readonly SessionEven
       draft.state = { ...draft.state, ignored: draft.state.ignored + 1 };
       continue;
     }
-    draft.state = { ...draft.state, lastSeq: event.seq };
-    if (COUNTED.has(event.type)) {
-      const tokenCount = { ...draft.state.tokenCount };
-      countTokens(tokenCount, event);
-      draft.state = { ...draft.state, tokenCount, tokens: tokenTotals(tokenCount) };
-    }
+    draft.state = { ...draft.state, lastSeq: event.seq, projection: projectSafely(draft.state.projection, event) };
     applyOne(draft, event);
     changed = true;
   }
   if (!changed) return { ...transcript, ignored: draft.state.ignored };
   return { ...draft.state, items: draft.items };
+}
+
+/** A stream that joined mid-log (no session.created seen) has no projection; the host's row stands in. */
+function projectSafely(state: Session | null, event: SessionEvent): Session | null {
+  if (state === null && event.type !== 'session.created') return null;
+  try {
+    return project(state, event);
+  } catch {
+    return state;
+  }
 }
 
 /** What a turn shows: the recorded reply once finished, the stream while it runs. */

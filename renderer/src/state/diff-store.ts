@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { FilePair, MergePreview, RepoStatus, SessionDiff } from '../../../src/api/payloads.js';
 import { errorText } from '../lib/api-errors.js';
+import { plural } from '../lib/display-format.js';
 import { sortChanges } from '../lib/diff-stats.js';
 import { api } from './api-instance.js';
 
@@ -56,7 +57,7 @@ interface DiffStore {
   merge(message?: string): Promise<boolean>;
   dismissRemoveOffer(): void;
   discard(): Promise<boolean>;
-  rollback(step: number): Promise<boolean>;
+  rollback(step: number, kind?: 'rollback' | 'restore'): Promise<boolean>;
   clearOutcome(): void;
 }
 
@@ -212,7 +213,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     });
     return answer.ok;
   },
-  async rollback(step) {
+  async rollback(step, kind = 'rollback') {
     const { session } = get();
     if (session === null || get().busy !== null) return false;
     set({ busy: 'rollback', outcome: null });
@@ -222,7 +223,10 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
       outcome: answer.ok
         ? {
             tone: 'success',
-            text: `Rolled back to ${step === 0 ? 'the start' : `step ${step}`} (${answer.data.headCommit.slice(0, 7)}).${answer.data.keptRef !== null ? ` ${answer.data.droppedCommits} commit(s) kept at ${answer.data.keptRef}.` : ''}`,
+            text:
+              kind === 'restore'
+                ? `Restored step ${step} (${answer.data.headCommit.slice(0, 7)}).${answer.data.keptRef !== null ? ` Where the branch was is kept at ${answer.data.keptRef}.` : ''}`
+                : `Rolled back to ${step === 0 ? 'the start' : `step ${step}`} (${answer.data.headCommit.slice(0, 7)}).${answer.data.keptRef !== null && answer.data.droppedCommits > 0 ? ` ${plural(answer.data.droppedCommits, 'commit')} kept at ${answer.data.keptRef}.` : ''}`,
           }
         : { tone: 'danger', text: errorText(answer.error) },
     });

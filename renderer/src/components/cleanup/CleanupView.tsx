@@ -110,7 +110,7 @@ export function CleanupView() {
                         {s.archived && <span className="badge neutral">Archived</span>}
                       </td>
                       <td>
-                        <StatusBadge state={s.state} />
+                        <StatusBadge session={s} />
                       </td>
                       <td className="muted">{formatAge(s.createdAt, Date.now())}</td>
                       <td className="num" data-bytes={usage?.bytes ?? ''}>

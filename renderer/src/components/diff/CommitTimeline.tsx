@@ -73,7 +73,10 @@ export function CommitTimeline({
                 <span className={`timeline-dot${isHead ? ' head' : ''}`} />
                 <span className="timeline-text">
                   <span className="timeline-title">
-                    Step {commit.step} <span className="timeline-attempt">· attempt {commit.attempt}</span>
+                    Step {commit.step}{' '}
+                    <span className="timeline-attempt">
+                      {commit.series > 1 ? `· series ${commit.series} ` : ''}· attempt {commit.attempt}
+                    </span>
                   </span>
                   <span className="timeline-sub">
                     <code>{shortSha(commit.sha)}</code> · {commit.files.slice(0, 2).join(', ')}
@@ -106,7 +109,10 @@ export function CommitTimeline({
               <span className="timeline-dot" />
               <span className="timeline-text">
                 <span className="timeline-title">
-                  Step {commit.step} <span className="timeline-attempt">· attempt {commit.attempt} · rolled back</span>
+                  Step {commit.step}{' '}
+                  <span className="timeline-attempt">
+                    {commit.series > 1 ? `· series ${commit.series} ` : ''}· attempt {commit.attempt} · rolled back
+                  </span>
                 </span>
                 <span className="timeline-sub">
                   <code>{shortSha(commit.sha)}</code> · {commit.files.slice(0, 2).join(', ')}

@@ -70,6 +70,8 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     // New commits, a rollback or a merge change what there is to review.
     return onSessionChanged((changed, types) => {
       if (changed !== id) return;
+      // The line about the last action is about the past once the session moves on (a new step, a new series).
+      if (types.has('commit') || types.has('series.started') || types.has('session.resumed')) useDiffStore.getState().clearOutcome();
       void useDiffStore.getState().loadDiff();
       if (!types.has('discard')) void useDiffStore.getState().loadPreview();
     });
@@ -110,7 +112,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     confirm({
       ...describeRestore(session, step, sha),
       onConfirm: async () => {
-        await actions.rollback(step);
+        await actions.rollback(step, 'restore');
         refreshAfterAction();
       },
     });

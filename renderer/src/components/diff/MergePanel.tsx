@@ -48,16 +48,24 @@ export function MergePanel({
   /** "Ask the Coder to resolve" the conflicts of an update from the base branch. */
   onResolve?: () => void;
 }) {
-  const closed = session.state === 'discarded';
-  const headline = preview !== null ? previewHeadline(preview) : null;
-  const why = session.live ? 'Wait for the session to end (or stop it) first.' : closed ? 'This session was discarded.' : null;
+  const closed = session.state === 'discarded' || session.cleanedUp;
+  const headline = preview !== null ? previewHeadline(preview, session) : null;
+  const why = session.live
+    ? 'Wait for the session to end (or stop it) first.'
+    : closed
+      ? session.cleanedUp
+        ? 'This session was merged and cleaned up.'
+        : 'This session was discarded.'
+      : null;
   const canMerge = why === null && preview !== null && preview.canMerge && !preview.upToDate && !stale && busy === null;
   return (
     <div className="merge-panel" data-can-merge={canMerge} data-loading={previewLoading} data-stale={stale}>
       <div className="merge-status">
         {closed ? (
           <span className="merge-line neutral" data-merge-headline>
-            Discarded: the worktree and branch are gone; nothing to merge.
+            {session.cleanedUp
+              ? 'Merged and cleaned up: the worktree and branch were removed afterwards.'
+              : 'Discarded: the worktree and branch are gone; nothing to merge.'}
           </span>
         ) : previewLoading && preview === null ? (
           <span className="merge-line">

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { SessionInfo } from '../../../../src/api/payloads.js';
+import { attemptsLabel } from '../../../../src/api/session-row.js';
 import { formatAge, formatTokens } from '../../lib/display-format.js';
 import { sortSessions } from '../../lib/session-filter.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
@@ -21,9 +22,9 @@ export function RunningSessions({ onOpen }: { onOpen: (session: SessionInfo) => 
     <button key={session.id} type="button" className="pop-session" onClick={() => onOpen(session)} data-session={session.id}>
       <span className="pop-session-name">{session.name}</span>
       <span className="pop-session-meta">
-        <StatusBadge state={session.state} />
-        <span>attempt {session.attempts}</span>
-        <span>{formatTokens(session.tokens.prompt + session.tokens.completion)} tok</span>
+        <StatusBadge session={session} />
+        <span data-total-attempts={session.totalAttempts}>{attemptsLabel(session)}</span>
+        <span>{formatTokens(session.totalTokens.prompt + session.totalTokens.completion)} tok</span>
         <span className="muted">{formatAge(session.updatedAt, Date.now())}</span>
       </span>
     </button>

@@ -2,6 +2,8 @@ import type { ReactNode } from 'react';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { baseName, formatAge, shortSha } from '../../lib/display-format.js';
 import type { Transcript } from '../../lib/transcript-reducer.js';
+import { attemptsLabel } from '../../../../src/api/session-row.js';
+import { sessionNow } from '../../lib/session-now.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 import { TokenBudget } from './TokenBudget.js';
 import { ServerLogDisclosure } from './ServerLogDisclosure.js';
@@ -25,10 +27,8 @@ export function SessionHeader({
   /** More actions at the end of the title row (Open in…, Archive). */
   actions?: ReactNode;
 }) {
-  const maxAttempts = transcript?.maxAttempts ?? null;
-  const attempt = Math.max(session.attempts, transcript?.attempt ?? 0);
-  const live = transcript?.tokens ?? { prompt: 0, completion: 0 };
-  const used = Math.max(session.tokens.prompt + session.tokens.completion, live.prompt + live.completion);
+  const row = sessionNow(session, transcript?.projection);
+  const used = row.tokens.prompt + row.tokens.completion;
   const started = formatAge(session.createdAt, Date.now());
   const resumable = !session.live && !['running', 'merged', 'discarded', 'passed'].includes(session.state);
   return (
@@ -37,12 +37,13 @@ export function SessionHeader({
         <h1 className="session-title" title={detail?.task?.description ?? session.title}>
           {session.title}
         </h1>
-        <StatusBadge state={session.state} />
-        {session.rolledBackTo !== null && session.state !== 'discarded' && (
+        <StatusBadge session={row} />
+        {row.rolledBackTo !== null && row.state !== 'discarded' && (
           <span className="rolled-back-pill" title="A rollback moved the branch to a step no check has passed on as it is.">
-            rolled back to step {session.rolledBackTo} · not checked
+            rolled back to step {row.rolledBackTo} · not checked
           </span>
         )}
+        {row.merged && row.state !== 'merged' && <span className="badge neutral">merged before</span>}
         <div className="spacer" />
         {session.live && (
           <button type="button" className="btn small" onClick={onCancel} disabled={busy}>
@@ -73,10 +74,9 @@ export function SessionHeader({
       </div>
       <div className="session-stats-row">
         <div className="stat">
-          <span className="stat-label">Attempt</span>
-          <span className="stat-value" data-attempt={attempt}>
-            {attempt}
-            {maxAttempts !== null ? ` of ${maxAttempts}` : ''}
+          <span className="stat-label">{row.series > 1 ? `Series ${row.series}` : 'Attempt'}</span>
+          <span className="stat-value" data-attempt={row.attempts} data-total-attempts={row.totalAttempts} data-series={row.series}>
+            {row.series > 1 ? attemptsLabel(row).replace(/^series \d+ · /, '') : `${row.attempts} of ${row.maxAttempts}`}
           </span>
         </div>
         {detail?.task?.check !== undefined && detail.task.check !== '' && (
@@ -87,10 +87,10 @@ export function SessionHeader({
             </code>
           </div>
         )}
-        <TokenBudget used={used} budget={transcript?.tokenBudget ?? null} />
+        <TokenBudget used={used} budget={row.tokenBudget} />
       </div>
-      {session.reason !== '' && session.state !== 'running' && <div className="session-reason">{session.reason}</div>}
-      {session.state === 'error' && <ServerLogDisclosure />}
+      {row.reason !== '' && row.state !== 'running' && <div className="session-reason">{row.reason}</div>}
+      {row.state === 'error' && <ServerLogDisclosure />}
     </header>
   );
 }

@@ -19,7 +19,7 @@ export const SessionRow = memo(function SessionRow({
   onSelect: (id: string) => void;
   id: string;
 }) {
-  const tokens = session.tokens.prompt + session.tokens.completion;
+  const tokens = session.totalTokens.prompt + session.totalTokens.completion;
   const text = title?.title ?? session.title;
   return (
     <div
@@ -42,9 +42,12 @@ export const SessionRow = memo(function SessionRow({
         <span className="session-age">{formatAge(session.createdAt, now)}</span>
       </div>
       <div className="session-row-mid">
-        <StatusBadge state={session.state} />
+        <StatusBadge session={session} />
         {session.archived && <span className="badge neutral">Archived</span>}
-        <span className="session-stat">{session.attempts === 1 ? '1 attempt' : `${session.attempts} attempts`}</span>
+        <span className="session-stat" data-total-attempts={session.totalAttempts}>
+          {session.totalAttempts === 1 ? '1 attempt' : `${session.totalAttempts} attempts`}
+          {session.series > 1 ? ` · ${session.series} series` : ''}
+        </span>
         <span className="session-stat">{formatTokens(tokens)} tok</span>
       </div>
       <div className="session-row-bottom" title={`${session.repo}\n${session.branch}`}>
