@@ -20,6 +20,17 @@ const globalEnvelope = { session: z.literal(GLOBAL_STREAM), seq: z.int().positiv
 
 /** A session was created or changed state, attempts or head (for the list; no need to follow it). */
 const sessionUpdatedPayloadSchema = z.object({ type: z.literal('session.updated'), info: sessionInfoSchema });
+/**
+ * The base branch or the session branch of a session whose merge preview a client asked for moved
+ * (a commit on main, a commit in the worktree by hand): a preview made from other heads is out of date.
+ */
+const sessionRefsMovedPayloadSchema = z.object({
+  type: z.literal('session.refsMoved'),
+  id: z.string(),
+  baseBranch: z.string().nullable(),
+  baseHead: z.string().nullable(),
+  sessionHead: z.string().nullable(),
+});
 /** Something outside the renderer (a drop on the tray icon) asks for the New session dialog. */
 const newSessionRequestedPayloadSchema = z.object({ type: z.literal('app.newSession'), repo: repoStatusSchema });
 
@@ -28,6 +39,7 @@ const globalEventSchema = z.discriminatedUnion('type', [
   serverLogPayloadSchema.extend(globalEnvelope),
   memorySamplePayloadSchema.extend(globalEnvelope),
   sessionUpdatedPayloadSchema.extend(globalEnvelope),
+  sessionRefsMovedPayloadSchema.extend(globalEnvelope),
   newSessionRequestedPayloadSchema.extend(globalEnvelope),
   modelPullPayloadSchema.extend(globalEnvelope),
 ]);

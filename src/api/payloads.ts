@@ -160,6 +160,12 @@ export const mergePreviewSchema = z.object({
   files: z.array(fileChangeSchema),
   /** Why it cannot merge, or what will happen — a sentence for the UI. */
   message: z.string(),
+  /**
+   * The commits the prediction was made from: the base branch's (null: no such branch) and the
+   * session branch's (null: gone). A `session.refsMoved` event with other heads makes it out of date.
+   */
+  baseHead: sha.nullable(),
+  sessionHead: sha.nullable(),
 });
 export type MergePreview = z.infer<typeof mergePreviewSchema>;
 
@@ -168,6 +174,8 @@ export const mergeResultSchema = z.object({
   baseBranch: z.string(),
   /** Whether the user's checkout (if it has the base branch checked out) was updated too. */
   checkoutUpdated: z.boolean(),
+  /** Nothing new since this session's last merge into the branch: nothing was done (`mergedCommit` is that merge). */
+  alreadyMerged: z.boolean(),
   message: z.string(),
 });
 export type MergeResult = z.infer<typeof mergeResultSchema>;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { GlobalEventPayload } from '../api/global-events.js';
-import type { MemorySample, RepoStatus, SessionInfo } from '../api/payloads.js';
+import type { MemorySample, MergePreview, RepoStatus, SessionInfo } from '../api/payloads.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
 import { appPaths, resolveAppHome, type AppPaths } from '../home/app-home.js';
@@ -18,8 +18,10 @@ import { repoStatus } from './repo-status.js';
 import type { DoctorProvider, ModelOps, ServerControl } from './server-control.js';
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { ExternalSessions } from './external-sessions.js';
+import { SessionRefWatch } from './session-ref-watch.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
-import { SessionList } from './session-views.js';
+import { readSession, SessionList } from './session-views.js';
+import { gitCommonDir } from '../workspace/git/common-dir.js';
 
 export interface FactoryHostOptions {
   /** App home; defaults to MLX_FACTORY_HOME or the OS's app-data folder. */
@@ -63,6 +65,8 @@ export class FactoryHost {
   readonly models: ModelOps;
   /** Sessions other processes run (the CLI): their appended events, live. */
   readonly external: ExternalSessions;
+  /** The base and session branches of the sessions whose merge preview was asked for. */
+  readonly refWatch: SessionRefWatch;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   /** The same history on disk: the memory view survives a restart. */
@@ -71,6 +75,8 @@ export class FactoryHost {
   private readonly stopServerEvents: () => void;
   private readonly stopPullEvents: () => void;
   private shutDown: Promise<void> | undefined;
+  /** Each repository's common git dir, asked of git once. */
+  private readonly commonDirs = new Map<string, string>();
 
   constructor(options: FactoryHostOptions) {
     this.version = options.version;
@@ -117,6 +123,10 @@ export class FactoryHost {
       (id) => this.archive.has(id),
     );
     this.external.start();
+    this.refWatch = new SessionRefWatch({
+      onMoved: ({ id, baseBranch, baseHead, sessionHead }) =>
+        this.global.emit({ type: 'session.refsMoved', id, baseBranch, baseHead, sessionHead }),
+    });
     this.stopServerEvents =
       options.server?.onEvent((event) => {
         const { time, ...payload } = event;
@@ -136,6 +146,18 @@ export class FactoryHost {
   /** A session's list row as clients see it (the runner's view plus whether it is archived). */
   sessionInfo(id: string): SessionInfo {
     return { ...this.sessions.info(id), archived: this.archive.has(id) };
+  }
+
+  /**
+   * A client got this merge preview: from now on a move of either branch it was made from is told
+   * (`session.refsMoved`), so the preview can say it is out of date and be asked again.
+   */
+  async watchMergeRefs(id: string, preview: MergePreview): Promise<void> {
+    const seen = { baseHead: preview.baseHead, sessionHead: preview.sessionHead };
+    const record = readSession(this.paths, id);
+    const known = this.commonDirs.get(record.repo) ?? (await gitCommonDir(record.repo));
+    this.commonDirs.set(record.repo, known);
+    this.refWatch.watch(id, { commonDir: known, baseBranch: preview.baseBranch, sessionBranch: record.branch }, seen);
   }
 
   memoryHistory(since?: string): MemorySample[] {
@@ -171,6 +193,7 @@ export class FactoryHost {
   shutdown(timeoutMs = 10_000): Promise<void> {
     this.shutDown ??= (async () => {
       this.external.stop();
+      this.refWatch.stop();
       await this.sessions.checkpointAll(timeoutMs);
       this.stopServerEvents();
       this.stopPullEvents();

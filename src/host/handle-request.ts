@@ -117,7 +117,12 @@ const handlers: Handlers = {
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
-  'sessions.mergePreview': (params, { host }) => host.ops.mergePreview(host.paths, params.id),
+  'sessions.mergePreview': async (params, { host }) => {
+    const preview = await host.ops.mergePreview(host.paths, params.id);
+    // Watching is a help, not part of the answer: a repository that cannot be watched still previews.
+    await host.watchMergeRefs(params.id, preview).catch(() => undefined);
+    return preview;
+  },
   'sessions.merge': async (params, { host }) => {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');

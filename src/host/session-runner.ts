@@ -68,7 +68,8 @@ export class SessionRunner {
   async start(params: StartParams): Promise<SessionInfo> {
     const prepared = await this.prepare(params);
     const model = await this.deps.chatModelFor({ config: prepared.config, llmTimeoutMs: prepared.plan.limits.llmTimeoutMs });
-    return this.run(prepared.plan.id, (deps) => launchSession(prepared, { ...deps, model }), 'created');
+    // The id is the one launchSession claims (the prepared one unless it was taken): known at onLog.
+    return this.run(null, (deps) => launchSession(prepared, { ...deps, model }), 'created');
   }
 
   /** Runs an interrupted (or cancelled, timed-out…) session's loop again in its worktree. */
@@ -113,10 +114,12 @@ export class SessionRunner {
    * a new one, as soon as its log is open for a resumed one. A failure before that is the answer.
    */
   private run(
-    id: string,
+    knownId: string | null,
     loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>,
     readyAt: 'created' | 'log',
   ): Promise<SessionInfo> {
+    /** A new session's id is the one its log is opened with (launchSession claims it first). */
+    let id = knownId;
     const controller = new AbortController();
     let ready: ((info: SessionInfo) => void) | undefined;
     let failed: ((error: unknown) => void) | undefined;
@@ -134,29 +137,33 @@ export class SessionRunner {
       runCheck: this.deps.runCheck,
       signal: controller.signal,
       onLog: (log) => {
+        const opened = log.sessionId;
+        id = opened;
         entry.log = log;
-        this.running.set(id, entry);
-        for (const listener of this.logListeners) listener(id, log);
+        this.running.set(opened, entry);
+        for (const listener of this.logListeners) listener(opened, log);
         log.subscribe((event) => {
           // The answer is the session as the log says it runs: at its creation, or at the event that
           // starts it again (resumed, a new series).
           const starts = readyAt === 'created' ? event.type === 'session.created' : RUNS_AGAIN.has(event.type);
           if (starts && ready !== undefined) {
-            ready(this.announce(id));
+            ready(this.announce(opened));
             ready = undefined;
-          } else if (ROW_EVENTS.has(event.type)) this.deps.onUpdated(this.info(id));
+          } else if (ROW_EVENTS.has(event.type)) this.deps.onUpdated(this.info(opened));
         });
       },
     });
     entry.done = launched.then(
       (summary) => {
+        if (id === null) return;
         // A loop that ended before it logged a start (nothing to continue) answers with how it ended.
         if (ready !== undefined && this.tryRecord(id) !== undefined) ready(this.info(id));
         this.finish(id, entry, summary);
       },
       (error: unknown) => {
         failed?.(error);
-        this.finishWithError(id, entry, error);
+        // Failed before its log was opened: there is no session (the caller got the error).
+        if (id !== null) this.finishWithError(id, entry, error);
       },
     );
     return answer;

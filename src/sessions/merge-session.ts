@@ -8,6 +8,7 @@ import { listRefs } from '../workspace/git/for-each-ref.js';
 import { listChangedFiles } from '../workspace/git/diff-file-list.js';
 import { localChangesAmong } from '../workspace/git/local-changes.js';
 import { isAncestor, mergeBase } from '../workspace/git/merge-base.js';
+import { readRef } from '../workspace/git/read-ref.js';
 import { updateRef } from '../workspace/git/update-ref.js';
 import { listWorktrees } from '../workspace/git/worktree-list.js';
 import { mergeIntoBranch } from '../workspace/merge-branch.js';
@@ -16,6 +17,9 @@ import { removeSessionWorktree } from '../workspace/discard-workspace.js';
 import { toFileChange } from './review-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession, type SessionContext } from './session-context.js';
 import { appendEvent } from './session-store.js';
+
+/** One `merge` the session's log holds. */
+type MergeRecord = SessionContext['record']['merges'][number];
 
 /**
  * Taking a session's result: preview (conflicts, local changes in the way, the files) and merge.
@@ -38,7 +42,10 @@ interface MergePlan {
   readonly sessionHead: string;
 }
 
-async function planMerge(context: SessionContext, into: string | undefined): Promise<MergePlan> {
+/** Either what to merge, or the session's last merge into the target when nothing came after it. */
+type PlanOutcome = { readonly kind: 'merge'; readonly plan: MergePlan } | { readonly kind: 'already'; readonly last: MergeRecord };
+
+async function planMerge(context: SessionContext, into: string | undefined): Promise<PlanOutcome> {
   const { record } = context;
   assertNotRunning(record, 'merge');
   const sessionHead = assertNotDiscarded(context, 'merge');
@@ -49,41 +56,71 @@ async function planMerge(context: SessionContext, into: string | undefined): Pro
       `Session ${record.id} started on a detached HEAD (${record.baseCommit.slice(0, 8)}), so there is no branch to merge into by default. Pass --into BRANCH.`,
     );
   }
-  const base = await reMergeBase(context, target, sessionHead);
-  return { sides: { repoRoot: record.repo, commonDir: context.commonDir, sessionBranch: record.branch, target, base }, sessionHead };
+  const since = await reMergeBase(context, target, sessionHead);
+  if (since.kind === 'already') return since;
+  return {
+    kind: 'merge',
+    plan: {
+      sides: { repoRoot: record.repo, commonDir: context.commonDir, sessionBranch: record.branch, target, base: since.base },
+      sessionHead,
+    },
+  };
 }
 
 /**
- * After an earlier merge into the same branch, only what came after the commit merged then is new.
- * If the branch no longer contains that merge (the user undid it), git's own merge base is used again.
+ * After an earlier merge into the same branch, only what came after the commit merged then is new;
+ * when nothing did, the session is already merged. If the branch no longer contains that merge (the
+ * user undid it), git's own merge base is used again.
  */
-async function reMergeBase(context: SessionContext, target: string, sessionHead: string): Promise<string | null> {
+async function reMergeBase(
+  context: SessionContext,
+  target: string,
+  sessionHead: string,
+): Promise<{ readonly kind: 'base'; readonly base: string | null } | { readonly kind: 'already'; readonly last: MergeRecord }> {
   const last = context.record.merges.filter((m) => m.target === target).at(-1);
-  if (last === undefined) return null;
+  if (last === undefined) return { kind: 'base', base: null };
   const repo = context.record.repo;
   const targetRef = `refs/heads/${target}`;
-  if (!(await isAncestor(repo, last.targetAfter, targetRef).catch(() => false))) return null;
+  if (!(await isAncestor(repo, last.targetAfter, targetRef).catch(() => false))) return { kind: 'base', base: null };
   const base = await mergeBase(repo, last.sessionHead, sessionHead);
-  if (base === sessionHead) {
-    throw new FactoryError(
-      'NOTHING_TO_MERGE',
-      `Session ${context.record.id} was already merged into ${target} (${last.targetAfter.slice(0, 8)}) and has no new commits since; nothing to merge.`,
-    );
-  }
-  return base;
+  if (base === sessionHead) return { kind: 'already', last };
+  return { kind: 'base', base };
+}
+
+function alreadyMergedMessage(id: string, last: MergeRecord): string {
+  return `Already merged: session ${id} is in ${last.target} (${last.targetAfter.slice(0, 8)}, from ${last.sessionHead.slice(0, 8)}) and has no new commits since; nothing changed.`;
 }
 
 export async function previewSessionMerge(paths: AppPaths, id: string, options: Pick<MergeOptions, 'into'> = {}): Promise<MergePreview> {
   const context = await openSession(paths, id);
   const fallbackTarget = options.into ?? context.record.baseBranch;
-  let plan: MergePlan;
+  // What the answer is made from (the prediction's own commits when there is one): a client holding
+  // it can tell when either branch has moved since (session.refsMoved).
+  const heads = {
+    baseHead: fallbackTarget === null ? null : await readRef(context.commonDir, `refs/heads/${fallbackTarget}`),
+    sessionHead: context.branchHead,
+  };
+  let planned: PlanOutcome;
   try {
-    plan = await planMerge(context, options.into);
+    planned = await planMerge(context, options.into);
   } catch (error) {
     if (!isFactoryError(error)) throw error;
-    const upToDate = error.code === 'NOTHING_TO_MERGE';
-    return { canMerge: false, baseBranch: fallbackTarget, conflicts: [], blockedBy: [], upToDate, files: [], message: error.message };
+    return {
+      canMerge: false,
+      baseBranch: fallbackTarget,
+      conflicts: [],
+      blockedBy: [],
+      upToDate: false,
+      files: [],
+      message: error.message,
+      ...heads,
+    };
   }
+  if (planned.kind === 'already') {
+    const message = alreadyMergedMessage(context.record.id, planned.last);
+    return { canMerge: false, baseBranch: planned.last.target, conflicts: [], blockedBy: [], upToDate: true, files: [], message, ...heads };
+  }
+  const plan = planned.plan;
   let prediction;
   try {
     prediction = await predictMerge(plan.sides);
@@ -97,6 +134,7 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
       upToDate: false,
       files: [],
       message: error.message,
+      ...heads,
     };
   }
   const target = plan.sides.target;
@@ -124,10 +162,14 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
     upToDate,
     files,
     message,
+    baseHead: prediction.targetCommit,
+    sessionHead: prediction.sessionHead,
   };
 }
 
 export interface SessionMergeResult extends MergeResult {
+  /** Nothing new since the session's last merge into the target: nothing was done. */
+  readonly alreadyMerged: boolean;
   readonly target: string;
   readonly targetBefore: string;
   readonly squash: boolean;
@@ -187,6 +229,7 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
     worktreeRemoved: false,
   });
   return {
+    alreadyMerged: false,
     mergedCommit: found.commit,
     baseBranch: target,
     checkoutUpdated: false,
@@ -202,7 +245,9 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
 
 async function mergeSessionNow(paths: AppPaths, context: SessionContext, options: MergeOptions): Promise<SessionMergeResult> {
   const { record } = context;
-  const plan = await planMerge(context, options.into);
+  const planned = await planMerge(context, options.into);
+  if (planned.kind === 'already') return alreadyMerged(record.id, planned.last);
+  const plan = planned.plan;
   const squash = options.squash ?? true;
   const target = plan.sides.target;
   const steps = record.currentSteps.length;
@@ -246,6 +291,7 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
   });
   const where = outcome.checkout === null ? '' : ` and its checkout in ${outcome.checkout} was brought along`;
   return {
+    alreadyMerged: false,
     mergedCommit: outcome.targetAfter,
     baseBranch: target,
     checkoutUpdated: outcome.checkout !== null,
@@ -256,6 +302,23 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
     files: outcome.files,
     checkout: outcome.checkout,
     worktreeRemoved,
+  };
+}
+
+/** Merging again with nothing new: git's "Already up to date" — an answer, not an error; nothing is written. */
+function alreadyMerged(id: string, last: MergeRecord): SessionMergeResult {
+  return {
+    alreadyMerged: true,
+    mergedCommit: last.targetAfter,
+    baseBranch: last.target,
+    checkoutUpdated: false,
+    message: alreadyMergedMessage(id, last),
+    target: last.target,
+    targetBefore: last.targetAfter,
+    squash: last.squash,
+    files: [],
+    checkout: null,
+    worktreeRemoved: false,
   };
 }
 

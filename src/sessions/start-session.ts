@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import type { FactoryConfig } from '../config/config-schema.js';
@@ -7,9 +6,10 @@ import { appPaths, type AppPaths } from '../home/app-home.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
 import type { TaskFile } from '../task/task-schema.js';
-import { createScratchRepo, createSessionWorkspace, type SessionWorkspace } from '../workspace/create-session-workspace.js';
+import { createScratchRepo, createSessionWorkspace } from '../workspace/create-session-workspace.js';
 import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
-import { newSessionId, slugify } from '../workspace/session-ids.js';
+import { newSessionId, slugify, systemIdSource, type SessionIdSource } from '../workspace/session-ids.js';
+import { claimSessionId } from './claim-session-id.js';
 import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
 import { checkpointSession } from './session-store.js';
@@ -21,7 +21,9 @@ export type { LaunchDeps, SessionSummary } from './session-launch.js';
 
 /**
  * Starting a session in two phases: `prepareSession` validates every input and creates nothing (bad
- * input → a FactoryError, nothing on disk); `launchSession` makes the worktree and runs the loop.
+ * input → a FactoryError, nothing on disk); `launchSession` claims the session id, makes the worktree
+ * and runs the loop. The plan's id is provisional until launchSession has claimed it (a taken id is
+ * replaced: the summary and the log say which id the session got).
  */
 export interface SessionRequest {
   readonly description?: string | undefined;
@@ -33,6 +35,8 @@ export interface SessionRequest {
   readonly maxAttempts?: number | undefined;
   readonly timeoutSec?: number | undefined;
   readonly home?: string | undefined;
+  /** Where session ids come from (tests force collisions with a fixed one). */
+  readonly ids?: SessionIdSource | undefined;
 }
 
 export interface PreparedSession {
@@ -44,6 +48,8 @@ export interface PreparedSession {
   readonly repo: RepoInfo | null;
   readonly paths: AppPaths;
   readonly slug: string;
+  /** Draws another id when the plan's is taken. */
+  readonly nextId: () => string;
 }
 
 export async function prepareSession(request: SessionRequest): Promise<PreparedSession> {
@@ -66,15 +72,16 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
     files: taskFile?.files,
   });
   const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
+  const ids = request.ids ?? systemIdSource;
   const plan: SessionPlan = {
-    id: newSessionId(),
+    id: newSessionId(ids),
     task,
     check: checkRuleFor(task.check),
     limits,
     sandbox: config.sandbox.require ? 'required' : 'auto',
     checkLimits: limitsFromSettings(config.sandbox),
   };
-  return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name) };
+  return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name), nextId: () => newSessionId(ids) };
 }
 
 async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
@@ -83,14 +90,18 @@ async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
 }
 
 export async function launchSession(prepared: PreparedSession, deps: LaunchDeps): Promise<SessionSummary> {
-  const { plan, paths } = prepared;
-  const repo = prepared.repo ?? (await createScratchRepo(paths.scratchRepos, prepared.slug, plan.id));
-  const files = sessionFiles(paths.sessions, plan.id);
-  const log = SessionLog.open(plan.id, files.log);
+  const { paths } = prepared;
+  // The id is claimed (its folder made exclusively) before anything is written, and with it the
+  // worktree folder and the branch named after it; a taken one means another id.
+  const { id, created: workspace } = await claimSessionId(paths.sessions, prepared.plan.id, prepared.nextId, async (candidate) => {
+    const repo = prepared.repo ?? (await createScratchRepo(paths.scratchRepos, prepared.slug, candidate));
+    return createSessionWorkspace({ repo, sessionId: candidate, slug: prepared.slug, worktreesRoot: paths.worktrees });
+  });
+  const plan: SessionPlan = { ...prepared.plan, id };
+  const files = sessionFiles(paths.sessions, id);
+  const log = SessionLog.open(id, files.log);
   deps.onLog?.(log);
-  let workspace: SessionWorkspace | undefined;
   try {
-    workspace = await createSessionWorkspace({ repo, sessionId: plan.id, slug: prepared.slug, worktreesRoot: paths.worktrees });
     log.append({
       type: 'session.created',
       task: {
@@ -132,13 +143,6 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
     );
     checkpointSession(paths, plan.id);
     return summary;
-  } catch (error) {
-    if (workspace === undefined && fs.existsSync(files.dir) && fs.readdirSync(files.dir).every((f) => f === 'events.jsonl')) {
-      // The worktree could not be made: leave no empty session behind.
-      log.close();
-      fs.rmSync(files.dir, { recursive: true, force: true });
-    }
-    throw error;
   } finally {
     log.close();
   }

@@ -7,7 +7,8 @@ import { runGit } from './git/run-git.js';
 import { uncommittedPaths } from './git/status.js';
 import { recordWorktreeGit } from './git/worktree-git.js';
 import { withRepoLock } from './repo-lock.js';
-import { sessionBranchName } from './session-ids.js';
+import { readRef } from './git/read-ref.js';
+import { sessionBranchName, SessionNameTakenError } from './session-ids.js';
 
 /**
  * A session's workspace: a branch `factory/<slug>-<id>` and a linked worktree outside the repository,
@@ -47,13 +48,26 @@ export async function createSessionWorkspace(options: CreateWorkspaceOptions): P
   const branch = sessionBranchName(options.slug, options.sessionId);
   const worktree = worktreeFolderFor(options.worktreesRoot, repo.root, options.slug, options.sessionId);
   fs.mkdirSync(path.dirname(worktree), { recursive: true });
+  // The worktree folder is ours only if we create it (exclusively; git fills an empty folder).
+  claimFolder(worktree, 'the worktree folder');
   // Reading the user's status (the slow part on a big checkout) overlaps the worktree's creation.
   // git is not safe against concurrent `worktree add` on one repository (it reads .git/worktrees/*
   // while another entry is half-written): parallel sessions take turns there.
-  const [uncommitted] = await Promise.all([
-    uncommittedPaths(repo.root),
-    withRepoLock(repo.commonDir, () => runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root })),
-  ]);
+  let uncommitted: string[];
+  try {
+    [uncommitted] = await Promise.all([
+      uncommittedPaths(repo.root),
+      withRepoLock(repo.commonDir, async () => {
+        // A branch of that name (a session from another app home, or one left behind): the id is
+        // taken. `worktree add -b` would refuse it too, atomically, but with no way to tell why.
+        if ((await readRef(repo.commonDir, `refs/heads/${branch}`)) !== null) throw new SessionNameTakenError(`the branch ${branch}`);
+        return runGit(['worktree', 'add', '--quiet', '-b', branch, worktree, repo.headCommit], { cwd: repo.root });
+      }),
+    ]);
+  } catch (error) {
+    if (fs.existsSync(worktree) && fs.readdirSync(worktree).length === 0) fs.rmdirSync(worktree);
+    throw error;
+  }
   const git = recordWorktreeGit(repo.commonDir, worktree);
   return {
     repoRoot: repo.root,
@@ -67,13 +81,24 @@ export async function createSessionWorkspace(options: CreateWorkspaceOptions): P
   };
 }
 
+/** Creates `dir` exclusively: when it exists, the session id that names it is taken. */
+function claimFolder(dir: string, what: string): void {
+  try {
+    fs.mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new SessionNameTakenError(`${what} ${dir}`);
+    throw error;
+  }
+}
+
 /**
  * The seed's case: no --repo and no repository in the current folder. A fresh repository with an empty
  * first commit is made for the session under the app's home.
  */
 export async function createScratchRepo(scratchRoot: string, slug: string, id: string): Promise<RepoInfo> {
   const dir = path.join(scratchRoot, `${slug}-${id}`);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(scratchRoot, { recursive: true });
+  claimFolder(dir, 'the scratch repository');
   await runGit(['init', '--quiet', '--initial-branch=main'], { cwd: dir });
   await runGit(['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--allow-empty', '-m', 'Empty project for an MLX Factory session'], {
     cwd: dir,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTmpPrefix } from '../../src/sandbox/stale-run-files.js';
 import { git, snapshotCheckout } from '../support/git-fixtures.js';
-import { jsonLines, summaryOf } from '../support/run-cli.js';
+import { summaryOf } from '../support/run-cli.js';
 import { addStep, createSessionFixture, finishSession } from '../support/session-fixtures.js';
 import {
   apiSessionState,
@@ -177,13 +177,29 @@ describe('SIGKILL of the host, then a restart', () => {
       return fs.readFileSync(file, 'utf8').trim();
     }
 
+    /**
+     * `logged`: whether the session log holds the merge when the kill lands — never when git is cut
+     * off mid-merge (the event is written after git), always when the kill lands after the merge
+     * process ended. That decides what merging again must say, so each case expects one answer.
+     */
     const cases = [
-      { name: 'while it predicts the merge (nothing changed yet)', regex: ' merge-tree ', when: 'before' },
-      { name: 'right after git fast-forwarded the user’s checkout, before the log knew', regex: ' merge --ff-only ', when: 'after' },
-      { name: 'after the merged/ ref was written, before the merge event', regex: ' update-ref .*refs/factory/.*/merged/', when: 'after' },
+      { name: 'while it predicts the merge (nothing changed yet)', regex: ' merge-tree ', when: 'before', logged: false },
+      {
+        name: 'right after git fast-forwarded the user’s checkout, before the log knew',
+        regex: ' merge --ff-only ',
+        when: 'after',
+        logged: false,
+      },
+      {
+        name: 'after the merged/ ref was written, before the merge event',
+        regex: ' update-ref .*refs/factory/.*/merged/',
+        when: 'after',
+        logged: false,
+      },
+      { name: 'after the merge ended (the kill lands on a finished merge)', regex: null, when: 'after', logged: true },
     ] as const;
 
-    it.each(cases)('$name: the repository is consistent and merging again converges', async ({ regex, when }) => {
+    it.each(cases)('$name: the repository is consistent and merging again converges', async ({ regex, when, logged }) => {
       const ws = faults.workspace('merge');
       // A passed session, made in-process exactly as the loop makes one (worktree, commit, log, meta).
       const session = await createSessionFixture({ repo: ws.repo, home: ws.home, name: 'Print hello' });
@@ -196,15 +212,20 @@ describe('SIGKILL of the host, then a restart', () => {
         scratch: fs.readFileSync(path.join(ws.repo, 'scratch.txt'), 'utf8'),
       };
 
-      const fake = fakeGitDir(ws.root, { regex, when });
-      const merge = new CliProcess(['sessions', 'merge', id, '--json'], {
-        cwd: ws.repo,
-        home: ws.home,
-        env: { PATH: `${fake}:${process.env.PATH ?? ''}` },
-      });
-      const pausedPid = Number(await waitForFile(path.join(fake, 'paused')));
-      await merge.sigkill();
-      process.kill(pausedPid, 'SIGKILL');
+      if (regex === null) {
+        const first = await new CliProcess(['sessions', 'merge', id, '--json'], { cwd: ws.repo, home: ws.home }).done;
+        expect(first.exitCode, first.stderr).toBe(0);
+      } else {
+        const fake = fakeGitDir(ws.root, { regex, when });
+        const merge = new CliProcess(['sessions', 'merge', id, '--json'], {
+          cwd: ws.repo,
+          home: ws.home,
+          env: { PATH: `${fake}:${process.env.PATH ?? ''}` },
+        });
+        const pausedPid = Number(await waitForFile(path.join(fake, 'paused')));
+        await merge.sigkill();
+        process.kill(pausedPid, 'SIGKILL');
+      }
 
       // Consistent: objects and refs sound, no lock left, the user's own changes untouched, and
       // main either where it was or at a merge whose tree the checkout shows.
@@ -216,14 +237,36 @@ describe('SIGKILL of the host, then a restart', () => {
       expect(git(ws.repo, 'status', '--porcelain', '--untracked-files=all')).toBe(' M notes.txt\n?? scratch.txt\n');
       if (when === 'before') expect(mainAfterKill).toBe(mainBefore);
       else expect(git(ws.repo, 'show', 'main:main.py')).toBe("print('hello')\n");
+      const mergesLogged = (): number => readLog(ws?.home ?? '', id).events.filter((e) => e.type === 'merge').length;
+      expect(mergesLogged()).toBe(logged ? 1 : 0);
 
       // Restart: a clear state (the run had passed; the merge is either recorded or not), never stuck.
       const state = (await listSessions(ws)).find((s) => s.id === id)?.state;
-      expect(['passed', 'merged']).toContain(state);
-      expect(['passed', 'merged']).toContain((await apiSessionState(ws.home, id)).state);
+      expect(state).toBe(logged ? 'merged' : 'passed');
+      expect((await apiSessionState(ws.home, id)).state).toBe(logged ? 'merged' : 'passed');
 
-      // Merging again converges: main holds the session's change exactly once.
+      // Merging again converges, exit 0 every time: main holds the session's change exactly once.
+      const logBeforeAgain = fs.readFileSync(path.join(ws.home, 'sessions', id, 'events.jsonl'), 'utf8');
       const again = await sessionsCli(ws, ['merge', id, '--json']);
+      expect(again.exitCode, `${again.stdout}\n${again.stderr}`).toBe(0);
+      const answer = JSON.parse(again.stdout) as { alreadyMerged: boolean; message: string; mergedCommit: string };
+      if (logged) {
+        // The kill landed after the merge: "Already merged", and nothing changes (not even the log).
+        expect(answer.alreadyMerged).toBe(true);
+        expect(answer.message).toMatch(/^Already merged/);
+        expect(answer.mergedCommit).toBe(mainAfterKill);
+        expect(fs.readFileSync(path.join(ws.home, 'sessions', id, 'events.jsonl'), 'utf8')).toBe(logBeforeAgain);
+        expect(git(ws.repo, 'rev-parse', 'main').trim()).toBe(mainAfterKill);
+      } else if (when === 'before') {
+        expect(answer.alreadyMerged).toBe(false);
+        expect(answer.message).toMatch(/^Squash-merged 1 file\(s\) into main/);
+      } else {
+        // The merge reached git but not the log: merging again records it (found by its trailer).
+        expect(answer.alreadyMerged).toBe(false);
+        expect(answer.message).toContain('it is recorded now');
+        expect(answer.mergedCommit).toBe(mainAfterKill);
+      }
+      expect(mergesLogged()).toBe(1);
       const mergedOnce = git(ws.repo, 'log', '--format=%H', `${mainBefore}..main`)
         .split('\n')
         .filter((l) => l !== '');
@@ -232,12 +275,21 @@ describe('SIGKILL of the host, then a restart', () => {
       expect(git(ws.repo, 'status', '--porcelain', '--untracked-files=all')).toBe(' M notes.txt\n?? scratch.txt\n');
       const finalState = (await apiSessionState(ws.home, id)).state;
       console.info(
-        `[faults] SIGKILL during a merge (${regex.trim()}, ${when}): main ${mainAfterKill === mainBefore ? 'unchanged' : 'merged'} at the kill; merge again → exit ${again.exitCode}, state ${finalState}: ${again.stderr.trim() || jsonLines(again.stdout).length}`,
+        `[faults] SIGKILL during a merge (${regex?.trim() ?? 'after it ended'}, ${when}): main ${mainAfterKill === mainBefore ? 'unchanged' : 'merged'} at the kill; merge again → exit ${again.exitCode}, state ${finalState}: ${answer.message}`,
       );
       expect(
         finalState,
         'The merge reached git but not the session log; merging again must record it (a merge of this session found on the target: refs/factory/<id>/merged/<n>, or the Factory-Session trailer) instead of only saying there is nothing to merge.',
       ).toBe('merged');
+
+      // And once more: recorded now, so "Already merged", exit 0, nothing changes.
+      const mainNow = git(ws.repo, 'rev-parse', 'main').trim();
+      const logNow = fs.readFileSync(path.join(ws.home, 'sessions', id, 'events.jsonl'), 'utf8');
+      const third = await sessionsCli(ws, ['merge', id]);
+      expect(third.exitCode, third.stderr).toBe(0);
+      expect(third.stdout).toMatch(/^Already merged/);
+      expect(git(ws.repo, 'rev-parse', 'main').trim()).toBe(mainNow);
+      expect(fs.readFileSync(path.join(ws.home, 'sessions', id, 'events.jsonl'), 'utf8')).toBe(logNow);
     });
   });
 });

@@ -486,6 +486,52 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('sessions.cancel', { id: '2501011200-abcdef' }), 'SESSION_NOT_FOUND');
   });
 
+  it('a merge preview stays true when the world moves: a commit on main or in the worktree is told (session.refsMoved), and the preview asked again sees it', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
+    await api().subscribe(info.id);
+    await finished(info.id);
+    const mainAt = (): string => git(repo, 'rev-parse', 'main').trim();
+    const first = expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }));
+    expect(first).toMatchObject({
+      canMerge: true,
+      conflicts: [],
+      baseHead: mainAt(),
+      sessionHead: git(repo, 'rev-parse', info.branch).trim(),
+    });
+    const movedEvents = () => opened.events.filter((e) => e.type === 'session.refsMoved' && e.id === info.id);
+
+    // The user commits on main, in their own checkout, a change that now conflicts.
+    fs.writeFileSync(path.join(repo, 'main.py'), "print('mine')\n");
+    git(repo, 'add', 'main.py');
+    git(repo, 'commit', '-qm', 'main moves');
+    await waitFor('session.refsMoved for main', () => movedEvents().some((e) => e.type === 'session.refsMoved' && e.baseHead === mainAt()));
+    expect(movedEvents().at(-1)).toMatchObject({ baseBranch: 'main', baseHead: mainAt(), sessionHead: first.sessionHead });
+    const second = expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }));
+    expect(second).toMatchObject({ canMerge: false, conflicts: ['main.py'], baseHead: mainAt() });
+
+    // A commit in the session worktree by hand moves the session branch.
+    fs.writeFileSync(path.join(info.worktree, 'extra.txt'), 'by hand\n');
+    git(info.worktree, 'add', 'extra.txt');
+    git(info.worktree, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'by hand');
+    const sessionAt = git(repo, 'rev-parse', info.branch).trim();
+    await waitFor('session.refsMoved for the session branch', () =>
+      movedEvents().some((e) => e.type === 'session.refsMoved' && e.sessionHead === sessionAt),
+    );
+
+    // Refs packed away (no loose files left to watch), then main moves again: still told.
+    git(repo, 'pack-refs', '--all');
+    const third = expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }));
+    expect(third).toMatchObject({ baseHead: mainAt(), sessionHead: sessionAt });
+    git(repo, 'commit', '-qm', 'main moves again', '--allow-empty');
+    await waitFor('session.refsMoved after pack-refs', () =>
+      movedEvents().some((e) => e.type === 'session.refsMoved' && e.baseHead === mainAt()),
+    );
+    // One event per move: never the same heads twice in a row (preview requests themselves tell nothing).
+    const heads = movedEvents().map((e) => (e.type === 'session.refsMoved' ? `${e.baseHead ?? ''}:${e.sessionHead ?? ''}` : ''));
+    expect(heads.filter((h, i) => i > 0 && h === heads[i - 1])).toEqual([]);
+  });
+
   it('merge preview, merge, rollback and discard act on the session and the user repository', async () => {
     await api().subscribe(GLOBAL_STREAM);
     const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
@@ -498,7 +544,13 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(merged.baseBranch).toBe('main');
     expect(git(repo, 'rev-parse', 'main').trim()).toBe(merged.mergedCommit);
     expect(git(repo, 'show', `${merged.mergedCommit}:main.py`)).toBe("print('hello')\n");
+    expect(merged.alreadyMerged).toBe(false);
     expect(expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id })).upToDate).toBe(true);
+    // Merging again with nothing new: ok, "Already merged", the same merge commit, nothing moved.
+    const again = expectOk('sessions.merge', await request('sessions.merge', { id: info.id, squash: true }));
+    expect(again).toMatchObject({ alreadyMerged: true, mergedCommit: merged.mergedCommit, baseBranch: 'main' });
+    expect(again.message).toMatch(/^Already merged/);
+    expect(git(repo, 'rev-parse', 'main').trim()).toBe(merged.mergedCommit);
 
     const rolled = expectOk('sessions.rollback', await request('sessions.rollback', { id: info.id, step: 0 }));
     expect(rolled.headCommit).toBe(info.baseCommit);

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { appPaths } from '../../src/home/app-home.js';
+import { sessionFiles } from '../../src/sessions/session-meta.js';
 import type { CliOutput } from '../../src/cli/cli-output.js';
 import { runCli } from '../support/run-cli.js';
 import { commitAll, git, makeRepo, makeTempDir, removeTempDirs, revParse, snapshotCheckout, writeFiles } from '../support/git-fixtures.js';
@@ -80,9 +82,18 @@ describe('mlx-factory sessions', () => {
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.out)).toMatchObject({ baseBranch: 'main', checkoutUpdated: true, squash: true });
     expect(fs.readFileSync(path.join(repo, 'app.py'), 'utf8')).toBe('print(1)\n');
+    const mainAfter = git(repo, 'rev-parse', 'main').trim();
+    const logAfter = fs.readFileSync(sessionFiles(appPaths(home).sessions, session.id).log, 'utf8');
+    // Merging again with nothing new is git's "Already up to date": exit 0, and nothing changes.
     const again = await cli(home, 'merge', session.id);
-    expect(again.code).toBe(2);
-    expect(again.err).toContain('already merged into main');
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/^Already merged: session \S+ is in main \(/);
+    expect(again.out).toContain(mainAfter.slice(0, 8));
+    const againJson = await cli(home, 'merge', session.id, '--json');
+    expect(againJson.code).toBe(0);
+    expect(JSON.parse(againJson.out)).toMatchObject({ alreadyMerged: true, mergedCommit: mainAfter, baseBranch: 'main', files: [] });
+    expect(git(repo, 'rev-parse', 'main').trim()).toBe(mainAfter);
+    expect(fs.readFileSync(sessionFiles(appPaths(home).sessions, session.id).log, 'utf8')).toBe(logAfter);
   });
 
   it('names conflicts (exit 1), rolls back and discards', async () => {

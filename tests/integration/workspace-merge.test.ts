@@ -246,24 +246,41 @@ describe('merge into a branch nobody has checked out', () => {
 });
 
 describe('merging more than once', () => {
-  it('a second merge with nothing new is refused; after more steps only the new changes are merged (squash)', async () => {
+  it('a second merge with nothing new answers "Already merged" and changes nothing; after more steps only the new changes are merged (squash)', async () => {
     const { repo, home, session } = await setup();
     await addStep(session, { files: { 'a.txt': 'v2\n' } });
     finishSession(session);
     const paths = appPaths(home);
-    await mergeSession(paths, session.id);
+    const first = await mergeSession(paths, session.id);
+    expect(first.alreadyMerged).toBe(false);
     const afterFirst = revParse(repo, 'main');
+    const logBefore = fs.readFileSync(sessionFiles(paths.sessions, session.id).log, 'utf8');
+    const refsBefore = git(repo, 'for-each-ref');
+    const checkoutBefore = snapshotCheckout(repo);
 
-    const again = await failure(mergeSession(paths, session.id));
-    expect(again.code).toBe('NOTHING_TO_MERGE');
-    expect(again.message).toContain('already merged into main');
+    const again = await mergeSession(paths, session.id);
+    expect(again).toMatchObject({ alreadyMerged: true, mergedCommit: afterFirst, baseBranch: 'main', files: [], checkoutUpdated: false });
+    expect(again.message).toMatch(/^Already merged: .* is in main \(/);
+    expect(again.message).toContain(afterFirst.slice(0, 8));
+    // Nothing changed: no commit, no ref, no log line, the checkout as it was.
     expect(revParse(repo, 'main')).toBe(afterFirst);
-    expect((await previewSessionMerge(paths, session.id)).upToDate).toBe(true);
+    expect(git(repo, 'for-each-ref')).toBe(refsBefore);
+    expect(fs.readFileSync(sessionFiles(paths.sessions, session.id).log, 'utf8')).toBe(logBefore);
+    expect(snapshotCheckout(repo)).toEqual(checkoutBefore);
+    const preview = await previewSessionMerge(paths, session.id);
+    expect(preview).toMatchObject({ upToDate: true, canMerge: false, baseBranch: 'main' });
+    expect(preview.message).toMatch(/^Already merged/);
+    // The user commits on main after the merge: still nothing new from the session.
+    writeFiles(repo, { 'mine.txt': 'mine\n' });
+    commitAll(repo, 'the user works on');
+    expect((await mergeSession(paths, session.id)).alreadyMerged).toBe(true);
+    const afterUser = revParse(repo, 'main');
 
     // More attempts change the same line again: squash history must not make that a conflict.
     await addStep(session, { files: { 'a.txt': 'v3\n', 'c.txt': 'sea\n' } });
     const second = await mergeSession(paths, session.id);
-    expect(git(repo, 'rev-parse', `${second.mergedCommit}^`).trim()).toBe(afterFirst);
+    expect(second.alreadyMerged).toBe(false);
+    expect(git(repo, 'rev-parse', `${second.mergedCommit}^`).trim()).toBe(afterUser);
     expect([...second.files].sort()).toEqual(['a.txt', 'c.txt']);
     expect(read(repo, 'a.txt')).toBe('v3\n');
     expect(read(repo, 'c.txt')).toBe('sea\n');

@@ -138,6 +138,8 @@ describe('merge, discard and rollback confirmations', () => {
     upToDate: false,
     files: [change('a.py', 'modified', 1, 1)],
     message: 'Squash-merges 1 file into main.',
+    baseHead: 'a'.repeat(40),
+    sessionHead: 'b'.repeat(40),
   };
   const checkout = (branch: string | null): RepoStatus => ({
     path: '/Users/me/code/app',

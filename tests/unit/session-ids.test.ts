@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newSessionId, sessionBranchName, slugify } from '../../src/workspace/session-ids.js';
+import { newSessionId, sessionBranchName, slugify, systemIdSource, type SessionIdSource } from '../../src/workspace/session-ids.js';
 
 describe('slugify', () => {
   it.each([
@@ -38,21 +38,29 @@ describe('slugify', () => {
 });
 
 describe('newSessionId', () => {
-  it('starts with the time (yymmddHHMM, UTC) and ends with 6 hex characters', () => {
-    const id = newSessionId(new Date('2026-03-14T15:09:26Z'));
-    expect(id).toMatch(/^2603141509-[0-9a-f]{6}$/);
+  const at = (iso: string): SessionIdSource => ({ ...systemIdSource, now: () => new Date(iso) });
+
+  it('starts with the time (yymmddHHMM, UTC) and ends with 48 random bits (12 hex characters)', () => {
+    const id = newSessionId(at('2026-03-14T15:09:26Z'));
+    expect(id).toMatch(/^2603141509-[0-9a-f]{12}$/);
+  });
+
+  it('takes its random bits from the source it is given', () => {
+    const fixed: SessionIdSource = { now: () => new Date('2026-03-14T15:09:26Z'), randomBytes: (n) => Buffer.alloc(n, 0xab) };
+    expect(newSessionId(fixed)).toBe('2603141509-abababababab');
+    expect(newSessionId(fixed)).toBe(newSessionId(fixed));
   });
 
   it('sorts by creation time', () => {
-    const earlier = newSessionId(new Date('2026-01-31T23:59:00Z'));
-    const later = newSessionId(new Date('2026-02-01T00:00:00Z'));
+    const earlier = newSessionId(at('2026-01-31T23:59:00Z'));
+    const later = newSessionId(at('2026-02-01T00:00:00Z'));
     expect([later, earlier].sort()).toEqual([earlier, later]);
   });
 
   it('differs between sessions started in the same minute', () => {
-    const now = new Date('2026-03-14T15:09:26Z');
-    const ids = new Set(Array.from({ length: 50 }, () => newSessionId(now)));
-    expect(ids.size).toBe(50);
+    const now = at('2026-03-14T15:09:26Z');
+    const ids = new Set(Array.from({ length: 1000 }, () => newSessionId(now)));
+    expect(ids.size).toBe(1000);
   });
 });
 

@@ -36,6 +36,8 @@ interface DiffStore {
   readonly mode: DiffMode;
   readonly squash: boolean;
   readonly preview: Loadable<MergePreview>;
+  /** Where the base and session branches are now, as the host last told (session.refsMoved). */
+  readonly refs: { readonly baseHead: string | null; readonly sessionHead: string | null } | null;
   readonly checkout: RepoStatus | null;
   readonly busy: 'merge' | 'discard' | 'rollback' | null;
   readonly outcome: ActionOutcome | null;
@@ -48,6 +50,8 @@ interface DiffStore {
   setMode(mode: DiffMode): void;
   setSquash(squash: boolean): void;
   loadPreview(): Promise<void>;
+  /** A branch the preview was made from moved: it is out of date until it is asked again. */
+  onRefsMoved(moved: { readonly id: string; readonly baseHead: string | null; readonly sessionHead: string | null }): void;
   loadCheckout(repo: string): Promise<void>;
   /** `message`: the commit message as the user edited it (default: the host's). */
   merge(message?: string): Promise<boolean>;
@@ -58,6 +62,14 @@ interface DiffStore {
 }
 
 let pairRequest = 0;
+let previewRequest = 0;
+
+/** The preview was made from other heads than the branches have now: it may say the wrong thing. */
+export function isPreviewStale(state: Pick<DiffStore, 'preview' | 'refs'>): boolean {
+  const preview = state.preview.value;
+  if (preview === null || state.refs === null) return false;
+  return preview.baseHead !== state.refs.baseHead || preview.sessionHead !== state.refs.sessionHead;
+}
 
 export const useDiffStore = create<DiffStore>((set, get) => ({
   session: null,
@@ -68,6 +80,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
   mode: 'side-by-side',
   squash: true,
   preview: idle(),
+  refs: null,
   checkout: null,
   busy: null,
   outcome: null,
@@ -81,6 +94,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
       selected: null,
       pair: idle(),
       preview: idle(),
+      refs: null,
       checkout: null,
       busy: null,
       outcome: null,
@@ -147,14 +161,23 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
   async loadPreview() {
     const { session, squash } = get();
     if (session === null) return;
+    const request = ++previewRequest;
     set((s) => ({ preview: { ...s.preview, loading: true } }));
     const answer = await api().request('sessions.mergePreview', { id: session, squash });
-    if (get().session !== session) return;
-    set((s) => ({
-      preview: answer.ok
-        ? { value: answer.data, loading: false, error: null }
-        : { value: s.preview.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
-    }));
+    // Only the latest question's answer counts: an earlier one may predict from older heads.
+    if (get().session !== session || request !== previewRequest) return;
+    // A fresh preview is the newest word on the heads (the host watches from them on): moves told
+    // before it are in it; later ones arrive as session.refsMoved.
+    set((s) =>
+      answer.ok
+        ? { preview: { value: answer.data, loading: false, error: null }, refs: null }
+        : { preview: { value: s.preview.value, loading: false, error: errorText(answer.error), errorCode: answer.error.code } },
+    );
+  },
+  onRefsMoved(moved) {
+    if (moved.id !== get().session) return;
+    set({ refs: { baseHead: moved.baseHead, sessionHead: moved.sessionHead } });
+    if (isPreviewStale(get())) void get().loadPreview();
   },
   async loadCheckout(repo) {
     const answer = await api().request('repo.status', { path: repo });
@@ -171,7 +194,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     );
     set({
       busy: null,
-      offerRemove: answer.ok,
+      offerRemove: answer.ok && !answer.data.alreadyMerged,
       outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) },
     });
     void get().loadPreview();

@@ -3,6 +3,7 @@ import type { SessionEvent } from '../../../src/api/events.js';
 import { GLOBAL_STREAM, isGlobalEvent } from '../../../src/api/global-events.js';
 import { animationFrameScheduler, FrameBatcher } from '../lib/frame-batcher.js';
 import { useConnectionStore } from './connection-store.js';
+import { useDiffStore } from './diff-store.js';
 import { useMemoryStore } from './memory-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
@@ -73,6 +74,9 @@ export function startEventRouting(api: FactoryApi): () => void {
         return;
       case 'session.updated':
         useSessionsStore.getState().upsert(event.info);
+        return;
+      case 'session.refsMoved':
+        useDiffStore.getState().onRefsMoved(event);
         return;
       case 'app.newSession':
         // A folder dropped on the tray icon: the main process shows the dashboard, which asks.

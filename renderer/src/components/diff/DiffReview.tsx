@@ -5,7 +5,7 @@ import { defaultMergeMessage } from '../../lib/merge-message.js';
 import { describeDiscard, describeMerge, describeRestore, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
-import { useDiffStore } from '../../state/diff-store.js';
+import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
 import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
 import { onSessionChanged } from '../../state/event-router.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
@@ -35,6 +35,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       mode: s.mode,
       squash: s.squash,
       preview: s.preview,
+      stale: isPreviewStale(s),
       checkout: s.checkout,
       busy: s.busy,
       outcome: s.outcome,
@@ -299,6 +300,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         previewLoading={store.preview.loading}
         previewError={store.preview.error}
         previewErrorCode={store.preview.errorCode}
+        stale={store.stale}
         squash={store.squash}
         onSquash={(v) => actions.setSquash(v)}
         onMerge={merge}

@@ -11,6 +11,7 @@ export function MergePanel({
   previewLoading,
   previewError,
   previewErrorCode,
+  stale = false,
   squash,
   onSquash,
   onMerge,
@@ -29,6 +30,8 @@ export function MergePanel({
   previewLoading: boolean;
   previewError: string | null;
   previewErrorCode?: string | null | undefined;
+  /** The base or session branch moved since the preview was made: it is being asked again. */
+  stale?: boolean;
   squash: boolean;
   onSquash: (squash: boolean) => void;
   onMerge: () => void;
@@ -54,9 +57,9 @@ export function MergePanel({
         ? 'This session was merged and cleaned up.'
         : 'This session was discarded.'
       : null;
-  const canMerge = why === null && preview !== null && preview.canMerge && !preview.upToDate && busy === null;
+  const canMerge = why === null && preview !== null && preview.canMerge && !preview.upToDate && !stale && busy === null;
   return (
-    <div className="merge-panel" data-can-merge={canMerge} data-loading={previewLoading}>
+    <div className="merge-panel" data-can-merge={canMerge} data-loading={previewLoading} data-stale={stale}>
       <div className="merge-status">
         {closed ? (
           <span className="merge-line neutral" data-merge-headline>
@@ -74,6 +77,16 @@ export function MergePanel({
           ) : (
             <span className="merge-line danger">Could not predict the merge: {previewError}</span>
           )
+        ) : stale && preview !== null ? (
+          <>
+            <span className="merge-line neutral" data-merge-headline data-out-of-date role="status">
+              <Spinner size={12} /> Out of date — checking again…
+            </span>
+            <span className="merge-sub">
+              <code>{preview.baseBranch ?? session.baseBranch ?? 'The base branch'}</code> or the session branch moved since this
+              prediction.
+            </span>
+          </>
         ) : headline !== null && preview !== null ? (
           <>
             <span className={`merge-line ${headline.tone}`} data-merge-headline>
@@ -150,7 +163,13 @@ export function MergePanel({
           {busy === 'discard' && <Spinner size={11} />}
           Discard…
         </button>
-        <button type="button" className="btn primary" onClick={onMerge} disabled={!canMerge} title={why ?? preview?.message ?? ''}>
+        <button
+          type="button"
+          className="btn primary"
+          onClick={onMerge}
+          disabled={!canMerge}
+          title={why ?? (stale ? 'Out of date — checking again…' : (preview?.message ?? ''))}
+        >
           {busy === 'merge' && <Spinner size={11} />}
           {squash ? 'Squash and merge…' : 'Merge…'}
         </button>
