@@ -65,8 +65,8 @@ function machine(): Machine {
 
 const UNSET = ['HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'XDG_CACHE_HOME', 'HF_HUB_OFFLINE'];
 
-function pull(m: Machine, extra: readonly string[] = []): Promise<CliRun> {
-  return runCli(['models', 'pull', HOSTILE, ...extra], { cwd: path.join(m.root, 'cwd'), home: m.appHome, env: m.env, unset: UNSET });
+function pull(m: Machine, onSpawn?: (pid: number) => void): Promise<CliRun> {
+  return runCli(['models', 'pull', HOSTILE], { cwd: path.join(m.root, 'cwd'), home: m.appHome, env: m.env, unset: UNSET, onSpawn });
 }
 
 /**
@@ -234,4 +234,55 @@ describe('models pull from a hostile Hub mirror', () => {
     expect(outsideTheCache(m)).toEqual(before);
     expect(fs.existsSync(repoDir)).toBe(false);
   }, 120_000);
+});
+
+/** The pids of a process's children (Linux: /proc/<pid>/task/<tid>/children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/))
+      .filter((p) => p !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Running (not gone, not a zombie waiting to be reaped). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe.runIf(process.platform === 'linux')('killing `models pull`', () => {
+  it('SIGKILL of the CLI stops the download helper, and the next pull is not held by its lock', async () => {
+    const m = machine();
+    // 3 MB at 32 KB/s: the download alone would take over 90 s.
+    hub.setFaults(HOSTILE, { 'weights.bin': { bytesPerSecond: 32 * 1024 } });
+    const from = hub.requests.length;
+    let cli = 0;
+    const killed = pull(m, (pid) => (cli = pid));
+    await until('the weights to be downloading', () => hub.requests.slice(from).some((r) => r.server === 'cdn' && r.method === 'GET'));
+    const helpers = childrenOf(cli);
+    expect(helpers.length).toBeGreaterThan(0);
+    process.kill(cli, 'SIGKILL');
+    expect((await killed).signal).toBe('SIGKILL');
+    await until('the helper to exit', () => helpers.every((pid) => !running(pid)), 20_000);
+
+    hub.setFaults(HOSTILE, {});
+    const again = await pull(m);
+    expect(again.exitCode).toBe(0);
+  }, 90_000);
 });
