@@ -8,6 +8,7 @@ import { changedPaths } from './git/changed-paths.js';
 import { startFastForward, type FastForwardResult } from './git/merge-fast-forward.js';
 import { readBlobs } from './git/read-blobs.js';
 import { runGit } from './git/run-git.js';
+import { lstatIfPresent } from './lstat-if-present.js';
 
 /**
  * The one step of a merge that writes into the user's checkout (the fast-forward of its working tree)
@@ -131,7 +132,7 @@ async function completeFastForward(journal: MergeJournal, paths: readonly string
   }
   for (const gone of paths.filter((p) => !afterFiles.has(p))) {
     const full = path.join(journal.checkout, gone);
-    const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+    const stat = lstatIfPresent(full);
     if (stat !== undefined && (stat.isFile() || stat.isSymbolicLink())) fs.rmSync(full);
   }
   for (let i = 0; i < paths.length; i += 500) {
@@ -164,7 +165,7 @@ async function pathsChangedSinceCrash(journal: MergeJournal, paths: readonly str
   for (const file of paths) {
     const known = blobs.get(file) ?? new Set<string>();
     const full = path.join(journal.checkout, file);
-    const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+    const stat = lstatIfPresent(full);
     if (stat === undefined) continue; // git removes before it writes: a missing file is one it had not written yet
     const content = stat.isSymbolicLink() ? Buffer.from(fs.readlinkSync(full)) : stat.isFile() ? fs.readFileSync(full) : null;
     if (content === null) strangers.push(file);
