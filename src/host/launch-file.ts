@@ -19,7 +19,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function launchPage(url: string): string {
+function launchPage(url: string): string {
   const href = escapeHtml(url);
   return `<!doctype html>
 <html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">

@@ -27,7 +27,7 @@ export interface TrustedTask {
 }
 
 /** The nearest folder at or above `file` holding a `.git` entry (a repository or worktree), if any. */
-export function repositoryHolding(file: string): string | null {
+function repositoryHolding(file: string): string | null {
   let dir = path.dirname(path.resolve(file));
   for (;;) {
     if (fs.existsSync(path.join(dir, '.git'))) return dir;

@@ -77,7 +77,8 @@ export async function recoverInterruptedMerge(commonDir: string, options: { wait
   if (journal === null) return { kind: 'none' };
   // Only the git the journal started is waited for: a reused pid is any other process.
   const ours = isProcessAlive(journal.pid) && (await isJournalGit(journal.pid, journal.startedAt));
-  if (ours && !(await waitForExit(journal.pid, options.waitMs ?? WAIT_FOR_GIT_MS))) return { kind: 'running', journal: file, pid: journal.pid };
+  if (ours && !(await waitForExit(journal.pid, options.waitMs ?? WAIT_FOR_GIT_MS)))
+    return { kind: 'running', journal: file, pid: journal.pid };
   // The journal is repository content a check could have written: its checkout must be one of the
   // repository's own worktrees before anything is read or written there.
   if (!(await isWorktreeOf(commonDir, journal.checkout))) {

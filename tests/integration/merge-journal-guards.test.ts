@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { settleInterruptedMerge } from '../../src/workspace/merge-branch.js';
 import { recoverInterruptedMerge } from '../../src/workspace/merge-journal.js';
-import { commitAll, git, makeRepo, makeTempDir, removeTempDirs, revParse } from '../support/git-fixtures.js';
+import { commitAll, git, makeRepo, removeTempDirs, revParse } from '../support/git-fixtures.js';
 
 afterAll(removeTempDirs);
 const started: ChildProcess[] = [];
@@ -34,7 +34,15 @@ function journalled(repo: string, fields: { pid: number; startedAt: string; chec
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(
     file,
-    JSON.stringify({ version: 1, checkout: fields.checkout ?? repo, branchRef: 'refs/heads/main', before, after, pid: fields.pid, startedAt: fields.startedAt }),
+    JSON.stringify({
+      version: 1,
+      checkout: fields.checkout ?? repo,
+      branchRef: 'refs/heads/main',
+      before,
+      after,
+      pid: fields.pid,
+      startedAt: fields.startedAt,
+    }),
   );
   return file;
 }

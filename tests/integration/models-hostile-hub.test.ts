@@ -156,7 +156,9 @@ describe('models pull from a hostile Hub mirror', () => {
 
   it('an ETag that is a `../` path, or an absolute path, is refused before a byte is written there', async () => {
     const relative = await hostilePull({}, { 'weights.bin': { etag: '../../../../.ssh/id_ed25519' } });
-    expect(relative.message).toMatch(/^The Hub at \S+ sent the ETag "\.\.\/\.\.\/\.\.\/\.\.\/\.ssh\/id_ed25519", which is not a planned blob id, so /);
+    expect(relative.message).toMatch(
+      /^The Hub at \S+ sent the ETag "\.\.\/\.\.\/\.\.\/\.\.\/\.ssh\/id_ed25519", which is not a planned blob id, so /,
+    );
     const absolute = await hostilePull({}, { 'config.json': { etag: path.join(os.tmpdir(), 'hostile-etag-target') } });
     expect(absolute.message).toMatch(/which is not a planned blob id, so /);
     expect(fs.existsSync(path.join(os.tmpdir(), 'hostile-etag-target'))).toBe(false);
@@ -169,7 +171,10 @@ describe('models pull from a hostile Hub mirror', () => {
   }, 60_000);
 
   it('a file list entry that fails the schema ends the pull at once, with the entry named', async () => {
-    const upper = await hostilePull({}, { 'weights.bin': { treeEntry: { lfs: { oid: 'A'.repeat(64), size: WEIGHTS_BYTES, pointerSize: 130 } } } });
+    const upper = await hostilePull(
+      {},
+      { 'weights.bin': { treeEntry: { lfs: { oid: 'A'.repeat(64), size: WEIGHTS_BYTES, pointerSize: 130 } } } },
+    );
     expect(upper.message).toBe(
       `The Hub at ${hub.url} sent the file entry "weights.bin" (lfsSha256: not 64 lowercase hexadecimal characters), which fails mlx-factory's checks, ${REFUSED_TAIL}`,
     );
@@ -209,7 +214,9 @@ describe('models pull from a hostile Hub mirror', () => {
     const pulled = await pull(m);
     expect(pulled.exitCode).toBe(0);
     const repoDir = path.join(m.cache, 'models--evil-org--tiny-hostile');
-    const blobsBytes = fs.readdirSync(path.join(repoDir, 'blobs')).reduce((n, b) => n + fs.statSync(path.join(repoDir, 'blobs', b)).size, 0);
+    const blobsBytes = fs
+      .readdirSync(path.join(repoDir, 'blobs'))
+      .reduce((n, b) => n + fs.statSync(path.join(repoDir, 'blobs', b)).size, 0);
 
     // Someone made `.locks` a link into Documents, with a folder named like the model's lock folder.
     fs.mkdirSync(path.join(m.home, 'Documents', 'models--evil-org--tiny-hostile'));

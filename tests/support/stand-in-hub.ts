@@ -286,7 +286,8 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
       }
       if (rest[0] === 'tree' && rest.length >= 2) {
         const rev = rest[1] ?? '';
-        if (!knownRevision(repo, rev) && rev !== repo.hostile.commitId) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
+        if (!knownRevision(repo, rev) && rev !== repo.hostile.commitId)
+          return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
         repo.treeAnswers += 1;
         if (repo.hostile.emptySecondListing === true && repo.treeAnswers > 1) return json(res, 200, []);
         return json(

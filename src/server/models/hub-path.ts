@@ -6,7 +6,6 @@
  */
 export function isPlainRepoPath(value: string): boolean {
   if (value === '' || value.length > 1024 || value.startsWith('/') || value.includes('\\')) return false;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\u0000-\u001f\u007f]/.test(value)) return false;
   return value.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }

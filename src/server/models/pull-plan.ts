@@ -18,7 +18,7 @@ const plannedFileSchema = z.object({
 });
 export type PlannedFile = z.infer<typeof plannedFileSchema>;
 
-export const bridgeMessageSchema = z.discriminatedUnion('type', [
+const bridgeMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('plan'),
     commit: z.string().regex(COMMIT_ID_PATTERN, { message: 'not 40 lowercase hexadecimal characters' }),

@@ -53,9 +53,7 @@ async function contentProblem(file: PlannedFile, content: string, size: number):
   if (size !== file.size) return `size ${size} bytes, the Hub says ${file.size}`;
   if (file.lfsSha256 !== null) {
     const actual = await hashOf(content, 'sha256', '');
-    return actual === file.lfsSha256
-      ? null
-      : `sha256 ${actual.slice(0, 12)}… does not match the published ${file.lfsSha256.slice(0, 12)}…`;
+    return actual === file.lfsSha256 ? null : `sha256 ${actual.slice(0, 12)}… does not match the published ${file.lfsSha256.slice(0, 12)}…`;
   }
   const actual = await hashOf(content, 'sha1', `blob ${size}\0`);
   return actual === file.blobId ? null : `git blob id ${actual.slice(0, 12)}… does not match the published ${file.blobId.slice(0, 12)}…`;
