@@ -17,7 +17,8 @@ const pullPhaseSchema = z.enum([
 ]);
 export type PullPhase = z.infer<typeof pullPhaseSchema>;
 
-const pullErrorCodeSchema = z.enum(['gated', 'not-found', 'no-space', 'corrupt', 'network', 'runtime-missing', 'busy', 'other']);
+/** `refused`: the Hub (or a mirror) answered something that would steer a write outside the plan. */
+const pullErrorCodeSchema = z.enum(['gated', 'not-found', 'no-space', 'corrupt', 'network', 'refused', 'runtime-missing', 'busy', 'other']);
 export type PullErrorCode = z.infer<typeof pullErrorCodeSchema>;
 
 export const modelPullPayloadSchema = z.object({

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FactoryError } from '../errors/factory-error.js';
 import { createHost, packageRoot } from '../host/create-host.js';
+import { writeLaunchFile, type LaunchFile } from '../host/launch-file.js';
 import { startWebHost } from '../host/web-host.js';
 import type { CliOutput } from './cli-output.js';
 import { parseCliArgs, parsePositiveInt } from './parse-cli-args.js';
@@ -10,7 +11,8 @@ import { parseCliArgs, parsePositiveInt } from './parse-cli-args.js';
 export const UI_USAGE = `Usage: mlx-factory ui [--port N] [--open]
   Serves the app's UI to a browser on 127.0.0.1 (same API as the desktop app) until Ctrl-C.
   --port N   listen on port N (default: any free port)
-  --open     open the UI in the default browser (with a one-time code, not the token)`;
+  --open     open the UI in the default browser (through a file only you can read: no credential
+             on the browser's command line)`;
 
 const UI_OPTIONS = {
   port: { type: 'string' },
@@ -54,8 +56,13 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
   context.output.out(
     `MLX Factory is at ${web.url}\n(only this machine can reach it; the token in the address is the key — press Ctrl-C to stop)\n`,
   );
-  // The opener's command line is visible to every local user (`ps`): it gets a one-time code, not the token.
-  if (values.open === true) openInBrowser(web.oneTimeUrl());
+  // The opener's command line is visible to every local user (`ps`): it gets the path of a user-only
+  // file that redirects to the address with a one-time code, never a credential itself.
+  let launch: LaunchFile | null = null;
+  if (values.open === true) {
+    launch = writeLaunchFile(web.oneTimeUrl());
+    openInBrowser(launch.path);
+  }
   // Ctrl-C (the CLI's signal) or SIGTERM (a service manager, `kill`) both stop it cleanly.
   await new Promise<void>((resolve) => {
     const onTerm = (): void => resolve();
@@ -66,16 +73,17 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
   context.output.err('Stopping: checkpointing running sessions…\n');
   await host.shutdown();
   await web.close();
+  launch?.remove();
   return 0;
 }
 
-function openInBrowser(url: string): void {
+function openInBrowser(file: string): void {
   const [command, args] =
     process.platform === 'darwin'
-      ? ['open', [url]]
+      ? ['open', [file]]
       : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url]]
-        : ['xdg-open', [url]];
+        ? ['cmd', ['/c', 'start', '""', file]]
+        : ['xdg-open', [file]];
   try {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });
     child.on('error', () => undefined); // no browser opener: the printed address is enough

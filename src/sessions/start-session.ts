@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import { trustFileBeside } from '../config/project-trust.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { appPaths, type AppPaths } from '../home/app-home.js';
 import { limitsFromSettings } from '../sandbox/resource-limits.js';
 import { loadTaskFile, toTaskSpec } from '../task/load-task.js';
 import type { TaskFile } from '../task/task-schema.js';
+import { applyTaskTrust } from '../task/task-trust.js';
 import { createScratchRepo, createSessionWorkspace } from '../workspace/create-session-workspace.js';
 import { inspectRepo, isInsideWorkTree, type RepoInfo } from '../workspace/git/repo-info.js';
 import { newSessionId, slugify, systemIdSource, type SessionIdSource } from '../workspace/session-ids.js';
@@ -53,9 +55,9 @@ export interface PreparedSession {
 }
 
 export async function prepareSession(request: SessionRequest): Promise<PreparedSession> {
-  const taskFile: TaskFile | undefined =
-    request.taskFile !== undefined ? loadTaskFile(path.resolve(request.cwd, request.taskFile)) : undefined;
-  const description = request.description ?? taskFile?.description;
+  const taskPath = request.taskFile !== undefined ? path.resolve(request.cwd, request.taskFile) : undefined;
+  const loadedTask: TaskFile | undefined = taskPath !== undefined ? loadTaskFile(taskPath) : undefined;
+  const description = request.description ?? loadedTask?.description;
   if (description === undefined || description.trim() === '') {
     throw new FactoryError('BAD_USAGE', 'Say what to do: give a DESCRIPTION (in quotes) or a task file with -t TASK.yaml.');
   }
@@ -63,7 +65,20 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
   const paths = appPaths(request.home);
   // The project's factory.yaml: the repository's root, or (the seed's case) the plain folder the run starts in.
   const projectDir = repo?.root ?? (request.repo === undefined ? path.resolve(request.cwd) : undefined);
-  const { config, notices } = loadConfig({ repoDir: projectDir, userConfigFile: paths.userConfig });
+  const loaded = loadConfig({ repoDir: projectDir, userConfigFile: paths.userConfig });
+  const { config } = loaded;
+  // A repository's task file follows its factory.yaml's rule: untrusted, it may only tighten.
+  const trustedTask =
+    taskPath !== undefined && loadedTask !== undefined
+      ? applyTaskTrust({
+          file: taskPath,
+          task: loadedTask,
+          trustFile: trustFileBeside(paths.userConfig),
+          own: { maxAttempts: config.agent.max_attempts, executionTimeoutSec: config.agent.execution_timeout },
+        })
+      : undefined;
+  const taskFile = trustedTask?.task;
+  const notices = trustedTask?.notice != null ? [...loaded.notices, trustedTask.notice] : loaded.notices;
   const task = toTaskSpec({
     description,
     name: taskFile?.name,

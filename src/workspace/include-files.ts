@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { lstatIfPresent } from './lstat-if-present.js';
 
 /**
  * workspace.include: copies files the repository ignores (`.env`, local certificates, a seeded
@@ -118,6 +119,6 @@ function isSymlink(file: string): boolean {
 }
 
 function isCopyable(source: string): boolean {
-  const stat = fs.lstatSync(source, { throwIfNoEntry: false });
+  const stat = lstatIfPresent(source);
   return stat !== undefined && (stat.isFile() || stat.isDirectory() || stat.isSymbolicLink());
 }

@@ -100,12 +100,12 @@ async function mergeOnce(request: MergeBranchRequest): Promise<MergeBranchOutcom
 }
 
 /** A merge an earlier process was cut off in is finished or undone before another one starts. */
-export async function settleInterruptedMerge(commonDir: string): Promise<void> {
-  const recovery = await recoverInterruptedMerge(commonDir);
+export async function settleInterruptedMerge(commonDir: string, options: { waitMs?: number } = {}): Promise<void> {
+  const recovery = await recoverInterruptedMerge(commonDir, options);
   if (recovery.kind === 'running')
     throw new FactoryError(
       'MERGE_INTERRUPTED',
-      'An earlier merge into this repository is still running (git has not finished); try again in a moment.',
+      `An earlier merge into this repository is still running (git, pid ${recovery.pid}, recorded in ${recovery.journal}); try again when it has finished, or, if no merge is running, delete ${recovery.journal}.`,
     );
   if (recovery.kind === 'needs-attention') throw new FactoryError('MERGE_INTERRUPTED', recovery.detail);
 }

@@ -8,6 +8,9 @@ import { changedPaths } from './git/changed-paths.js';
 import { startFastForward, type FastForwardResult } from './git/merge-fast-forward.js';
 import { readBlobs } from './git/read-blobs.js';
 import { runGit } from './git/run-git.js';
+import { listWorktrees } from './git/worktree-list.js';
+import { isJournalGit } from './journal-git-process.js';
+import { lstatIfPresent } from './lstat-if-present.js';
 
 /**
  * The one step of a merge that writes into the user's checkout (the fast-forward of its working tree)
@@ -62,16 +65,28 @@ export async function fastForwardJournalled(request: JournalledFastForward): Pro
  * changed since the crash stand in the way (nothing is overwritten — `detail` says what to do).
  */
 export type MergeRecovery =
-  | { readonly kind: 'none' | 'finished' | 'untouched' | 'completed' | 'moved' | 'running' }
+  | { readonly kind: 'none' | 'finished' | 'untouched' | 'completed' | 'moved' }
+  | { readonly kind: 'running'; readonly journal: string; readonly pid: number }
   | { readonly kind: 'needs-attention'; readonly detail: string };
 
 const WAIT_FOR_GIT_MS = 120_000;
 
-export async function recoverInterruptedMerge(commonDir: string): Promise<MergeRecovery> {
+export async function recoverInterruptedMerge(commonDir: string, options: { waitMs?: number } = {}): Promise<MergeRecovery> {
   const file = mergeJournalFile(commonDir);
   const journal = readJournal(file);
   if (journal === null) return { kind: 'none' };
-  if (!(await waitForExit(journal.pid, WAIT_FOR_GIT_MS))) return { kind: 'running' };
+  // Only the git the journal started is waited for: a reused pid is any other process.
+  const ours = isProcessAlive(journal.pid) && (await isJournalGit(journal.pid, journal.startedAt));
+  if (ours && !(await waitForExit(journal.pid, options.waitMs ?? WAIT_FOR_GIT_MS)))
+    return { kind: 'running', journal: file, pid: journal.pid };
+  // The journal is repository content a check could have written: its checkout must be one of the
+  // repository's own worktrees before anything is read or written there.
+  if (!(await isWorktreeOf(commonDir, journal.checkout))) {
+    return {
+      kind: 'needs-attention',
+      detail: `The merge journal ${file} names ${journal.checkout}, which is not a worktree of this repository, so nothing was changed; if no merge is running, delete ${file} and try again.`,
+    };
+  }
   const outcome = await settle(journal);
   if (outcome.kind !== 'needs-attention') fs.rmSync(file, { force: true });
   return outcome;
@@ -131,7 +146,7 @@ async function completeFastForward(journal: MergeJournal, paths: readonly string
   }
   for (const gone of paths.filter((p) => !afterFiles.has(p))) {
     const full = path.join(journal.checkout, gone);
-    const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+    const stat = lstatIfPresent(full);
     if (stat !== undefined && (stat.isFile() || stat.isSymbolicLink())) fs.rmSync(full);
   }
   for (let i = 0; i < paths.length; i += 500) {
@@ -164,7 +179,7 @@ async function pathsChangedSinceCrash(journal: MergeJournal, paths: readonly str
   for (const file of paths) {
     const known = blobs.get(file) ?? new Set<string>();
     const full = path.join(journal.checkout, file);
-    const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+    const stat = lstatIfPresent(full);
     if (stat === undefined) continue; // git removes before it writes: a missing file is one it had not written yet
     const content = stat.isSymbolicLink() ? Buffer.from(fs.readlinkSync(full)) : stat.isFile() ? fs.readFileSync(full) : null;
     if (content === null) strangers.push(file);
@@ -201,6 +216,23 @@ function writeJournal(file: string, journal: MergeJournal): void {
   const temp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temp, JSON.stringify(journal));
   fs.renameSync(temp, file);
+}
+
+async function isWorktreeOf(commonDir: string, checkout: string): Promise<boolean> {
+  let real: string;
+  try {
+    real = fs.realpathSync(checkout);
+  } catch {
+    return false;
+  }
+  const worktrees = await listWorktrees(commonDir).catch(() => []);
+  return worktrees.some((w) => {
+    try {
+      return fs.realpathSync(w.path) === real;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {

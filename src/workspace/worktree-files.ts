@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { lstatIfPresent } from './lstat-if-present.js';
 
 /**
  * Host-side file access inside a session worktree. Our code runs unsandboxed, and the worktree holds
@@ -89,7 +90,7 @@ export function writeWorktreeFile(root: string, rel: string, content: string | B
   let dir = root;
   for (const part of parts.slice(0, -1)) {
     dir = path.join(dir, part);
-    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    const stat = lstatIfPresent(dir);
     if (stat === undefined) {
       fs.mkdirSync(dir);
       continue;
@@ -98,7 +99,7 @@ export function writeWorktreeFile(root: string, rel: string, content: string | B
     if (!stat.isDirectory()) return refuse('special', `${relativeOf(root, dir)} is a file, not a folder`);
   }
   const file = path.join(root, ...parts);
-  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  const stat = lstatIfPresent(file);
   if (stat?.isSymbolicLink())
     return refuse('link', `${rel} is a symbolic link; files are not written through links (delete it first, or write its target)`);
   if (stat?.isDirectory()) return refuse('directory', `${rel} is a folder, not a file`);
@@ -131,7 +132,7 @@ function locateForRead(root: string, rel: string): Located {
   let current = root;
   for (const part of parts) {
     current = path.join(current, part);
-    const stat = fs.lstatSync(current, { throwIfNoEntry: false });
+    const stat = lstatIfPresent(current);
     if (stat === undefined) return refuse('missing', `${rel} does not exist`);
     if (stat.isSymbolicLink()) return locateThroughLink(root, rel);
   }
@@ -165,7 +166,7 @@ function refusalFromOpen(rel: string, error: unknown): FileRefusal {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ELOOP') return refuse('link', `${rel} is a symbolic link; it is not followed`);
   if (code === 'ENXIO') return refuse('special', `${rel} is a FIFO or socket; it is not opened`);
-  if (code === 'ENOENT') return refuse('missing', `${rel} does not exist`);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return refuse('missing', `${rel} does not exist`);
   if (code === 'EISDIR') return refuse('directory', `${rel} is a folder, not a file`);
   return refuse('special', `${rel} could not be opened (${code ?? String(error)})`);
 }

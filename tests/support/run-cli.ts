@@ -17,6 +17,8 @@ export interface CliOptions {
   readonly cwd: string;
   readonly home: string;
   readonly env?: Record<string, string>;
+  /** Variables removed from the child's environment (an empty value is not the same as none). */
+  readonly unset?: readonly string[];
   /** Called with the child as soon as it is spawned (e.g. to send SIGINT later). */
   readonly onSpawn?: (pid: number) => void;
   readonly onStdout?: (text: string) => void;
@@ -25,9 +27,11 @@ export interface CliOptions {
 export function runCli(args: readonly string[], options: CliOptions): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, MLX_FACTORY_HOME: options.home, ...options.env };
+    for (const name of options.unset ?? []) delete env[name];
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, MLX_FACTORY_HOME: options.home, ...options.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -8,7 +8,10 @@
 //                                                   Hub's CDN is another origin, whose redirect
 //                                                   HEAD does not follow (the metadata is on the 302)
 // Faults for tests: a stall after N bytes (an interrupted download), corrupt bytes with the
-// declared sha256 unchanged, a declared size far beyond the disk, a gated repo.
+// declared sha256 unchanged, a declared size far beyond the disk, a gated repo. And a hostile
+// mirror (HostileAnswers, per-file faults): commit ids and ETags that are paths, a second lookup
+// that disagrees with the first, an endless body, a 404 naming a `../` commit, a file list entry
+// that fails the schema, LFS redirects to another host.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -33,6 +36,26 @@ export interface FileFault {
   readonly declaredSize?: number;
   /** Serve the bytes at about this rate (a slow link, so a progress bar can be watched). */
   readonly bytesPerSecond?: number;
+  /** Send this ETag (and X-Linked-Etag) for the file instead of its blob id. */
+  readonly etag?: string;
+  /** A GET of the bytes never ends (chunked, no Content-Length). */
+  readonly endlessBody?: boolean;
+  /** HEAD/GET answer 404 EntryNotFound with this X-Repo-Commit header. */
+  readonly notFoundCommit?: string;
+  /** Fields merged into the file's tree-listing entry (e.g. an uppercase lfs oid, size -1). */
+  readonly treeEntry?: Readonly<Record<string, unknown>>;
+}
+
+/** What a hostile or compromised mirror answers for a whole repo. */
+export interface HostileAnswers {
+  /** The commit id every repo-info answer names. */
+  readonly commitId?: string;
+  /** The commit id named from the second repo-info answer on (the first is the real one). */
+  readonly secondCommitId?: string;
+  /** From the second tree listing on, an empty list. */
+  readonly emptySecondListing?: boolean;
+  /** LFS redirects go to this host name (e.g. "localhost": another host than 127.0.0.1). */
+  readonly cdnHost?: string;
 }
 
 export interface HubRequest {
@@ -40,6 +63,8 @@ export interface HubRequest {
   readonly path: string;
   readonly range: string | null;
   readonly authorization: string | null;
+  /** Which of the stand-in's two servers got it: the endpoint or the "CDN". */
+  readonly server: 'hub' | 'cdn';
 }
 
 export interface StandInHub {
@@ -48,6 +73,7 @@ export interface StandInHub {
   /** The commit every repo's "main" points at. */
   commitOf(repoId: string): string;
   setFaults(repoId: string, faults: Readonly<Record<string, FileFault>>): void;
+  setHostile(repoId: string, hostile: HostileAnswers): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +91,9 @@ interface LoadedRepo {
   readonly commit: string;
   readonly gatedToken: string | undefined;
   faults: Readonly<Record<string, FileFault>>;
+  hostile: HostileAnswers;
+  infoAnswers: number;
+  treeAnswers: number;
 }
 
 const LFS_PATTERN = /\.(safetensors|bin|gguf|npz|pt)$/;
@@ -95,7 +124,7 @@ function loadRepo(id: string, repo: StandInRepo): LoadedRepo {
     .update(id)
     .update(files.map((f) => `${f.path}:${f.gitOid}`).join('\n'))
     .digest('hex');
-  return { id, files, commit, gatedToken: repo.gatedToken, faults: repo.faults ?? {} };
+  return { id, files, commit, gatedToken: repo.gatedToken, faults: repo.faults ?? {}, hostile: {}, infoAnswers: 0, treeAnswers: 0 };
 }
 
 /** An LFS pointer file's size, as git-lfs writes it. */
@@ -164,10 +193,20 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
       headers['Content-Range'] = `bytes ${start}-${end}/${bytes.length}`;
     }
     const body = bytes.subarray(start, end + 1);
-    headers['Content-Length'] = String(body.length);
+    if (repo.faults[file.path]?.endlessBody !== true) headers['Content-Length'] = String(body.length);
     res.writeHead(status, headers);
     if (req.method === 'HEAD') {
       res.end();
+      return;
+    }
+    if (repo.faults[file.path]?.endlessBody === true) {
+      // A body that never ends: as much as the client reads, until it hangs up.
+      const piece = Buffer.alloc(256 * 1024, 0x41);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(piece));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
       return;
     }
     const key = `${repo.id}/${file.path}`;
@@ -197,12 +236,12 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
     pump();
   };
 
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const handler = (server: 'hub' | 'cdn', req: http.IncomingMessage, res: http.ServerResponse): void => {
     open.add(res);
     res.on('close', () => open.delete(res));
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const auth = req.headers.authorization ?? null;
-    requests.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range ?? null, authorization: auth });
+    requests.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range ?? null, authorization: auth, server });
     const parts = url.pathname
       .split('/')
       .filter((p) => p !== '')
@@ -224,11 +263,13 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
       if (rest.length === 0 || (rest[0] === 'revision' && rest.length === 2)) {
         const rev = rest[1] ?? 'main';
         if (!knownRevision(repo, rev)) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
+        repo.infoAnswers += 1;
+        const { commitId, secondCommitId } = repo.hostile;
         return json(res, 200, {
           _id: repo.commit.slice(0, 24),
           id: repo.id,
           modelId: repo.id,
-          sha: repo.commit,
+          sha: commitId ?? (secondCommitId !== undefined && repo.infoAnswers > 1 ? secondCommitId : repo.commit),
           private: false,
           gated: repo.gatedToken === undefined ? false : 'manual',
           disabled: false,
@@ -245,7 +286,10 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
       }
       if (rest[0] === 'tree' && rest.length >= 2) {
         const rev = rest[1] ?? '';
-        if (!knownRevision(repo, rev)) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
+        if (!knownRevision(repo, rev) && rev !== repo.hostile.commitId)
+          return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
+        repo.treeAnswers += 1;
+        if (repo.hostile.emptySecondListing === true && repo.treeAnswers > 1) return json(res, 200, []);
         return json(
           res,
           200,
@@ -255,6 +299,7 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
             size: declaredSize(repo, f),
             path: f.path,
             ...(f.lfs ? { lfs: { oid: f.sha256, size: declaredSize(repo, f), pointerSize: pointerSize(f) } } : {}),
+            ...repo.faults[f.path]?.treeEntry,
           })),
         );
       }
@@ -279,23 +324,34 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
     const filePath = rest.slice(2).join('/');
     const file = repo.files.find((f) => f.path === filePath);
     if (file === undefined) return hubError(res, 404, 'EntryNotFound', `${filePath} does not exist on "${rev}"`);
-    const common = { 'X-Repo-Commit': repo.commit };
+    const fault = repo.faults[file.path];
+    if (fault?.notFoundCommit !== undefined) {
+      return json(
+        res,
+        404,
+        { error: 'Entry not found' },
+        { 'X-Error-Code': 'EntryNotFound', 'X-Error-Message': 'Entry not found', 'X-Repo-Commit': fault.notFoundCommit },
+      );
+    }
+    const common = { 'X-Repo-Commit': repo.hostile.commitId ?? repo.commit };
     if (file.lfs) {
+      const etag = fault?.etag ?? file.sha256;
+      const cdnOrigin = repo.hostile.cdnHost === undefined ? cdnBase : cdnBase.replace('127.0.0.1', repo.hostile.cdnHost);
       res.writeHead(302, {
         ...common,
-        ETag: `"${file.sha256}"`,
-        'X-Linked-Etag': `"${file.sha256}"`,
+        ETag: `"${etag}"`,
+        'X-Linked-Etag': `"${etag}"`,
         'X-Linked-Size': String(declaredSize(repo, file)),
-        Location: `${cdnBase}/cdn/${file.sha256}`,
+        Location: `${cdnOrigin}/cdn/${file.sha256}`,
         'Content-Length': '0',
       });
       res.end();
       return;
     }
-    return sendBytes(req, res, repo, file, { ...common, ETag: `"${file.gitOid}"` });
+    return sendBytes(req, res, repo, file, { ...common, ETag: `"${fault?.etag ?? file.gitOid}"` });
   };
-  const server = http.createServer(handler);
-  const cdn = http.createServer(handler);
+  const server = http.createServer((req, res) => handler('hub', req, res));
+  const cdn = http.createServer((req, res) => handler('cdn', req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
   cdnBase = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`;
@@ -311,6 +367,13 @@ export async function startStandInHub(repos: Readonly<Record<string, StandInRepo
       const repo = loaded.get(repoId);
       if (repo === undefined) throw new Error(`no repo ${repoId} in the stand-in`);
       repo.faults = faults;
+    },
+    setHostile: (repoId, hostile) => {
+      const repo = loaded.get(repoId);
+      if (repo === undefined) throw new Error(`no repo ${repoId} in the stand-in`);
+      repo.hostile = hostile;
+      repo.infoAnswers = 0;
+      repo.treeAnswers = 0;
     },
     close: async () => {
       for (const res of open) res.destroy();

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { ModelPullPayload, PullErrorCode, PullPhase } from '../../api/model-pull.js';
 import { FactoryError, type ErrorCode } from '../../errors/factory-error.js';
 import { blobsDir, bytesOnDisk } from './blob-progress.js';
+import { linkInCacheLayout } from './cache-layout.js';
 import { freeBytesAt } from './disk-space.js';
 import { repoFolderName } from './hf-cache.js';
 import { HUB_BRIDGE_SCRIPT } from './hub-bridge-script.js';
+import { isPlainRepoPath } from './hub-path.js';
 import { pullCommand } from './pull-hint.js';
-import { bridgeMessageSchema, checkFreeSpace, planTotalBytes, type BridgeMessage, type PullPlan } from './pull-plan.js';
+import { blobName, checkFreeSpace, parseBridgeLine, planTotalBytes, type BridgeMessage, type PullPlan } from './pull-plan.js';
 import { TransferRate } from './transfer-rate.js';
 import { verifySnapshot } from './verify-snapshot.js';
 
@@ -84,16 +87,27 @@ function failureFor(
     case 'network':
       return new PullFailure(
         'DOWNLOAD_FAILED',
-        `Could not download ${model} from ${plan?.endpoint ?? endpoint}: ${detail}. Check the connection (or HF_ENDPOINT) and run \`${pullCommand(model)}\` again; it resumes where it stopped.`,
+        `Could not download ${model} from ${plan?.endpoint ?? endpoint} (${detail}); check the connection (or HF_ENDPOINT) and run \`${pullCommand(model)}\` again, which resumes where it stopped.`,
         'network',
       );
+    case 'refused':
+      return refusedAnswer(model, plan?.endpoint ?? endpoint, detail);
     case 'other':
-      return new PullFailure(
-        'DOWNLOAD_FAILED',
-        `Downloading ${model} failed: ${detail}. Run \`${pullCommand(model)}\` again to resume.`,
-        'other',
-      );
+      // Not "run again": nothing says another try would go differently.
+      return new PullFailure('DOWNLOAD_FAILED', `Downloading ${model} failed (${detail}).`, 'other');
   }
+}
+
+/**
+ * The endpoint answered something that would steer a write outside the plan. One sentence, and no
+ * "run again": the same endpoint would answer the same.
+ */
+function refusedAnswer(model: string, endpoint: string, clause: string): PullFailure {
+  return new PullFailure(
+    'DOWNLOAD_FAILED',
+    `The Hub at ${endpoint} ${clause.replace(/[.\s]+$/, '')}, so ${model} was not downloaded and nothing outside the Hugging Face cache was touched.`,
+    'refused',
+  );
 }
 
 function isTruthy(value: string | undefined): boolean {
@@ -150,6 +164,12 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
       'not-found',
     );
   }
+  if (options.revision !== undefined && !isPlainRepoPath(options.revision)) {
+    fail(
+      new PullFailure('BAD_USAGE', `"${options.revision}" is not a branch, tag or commit name of a Hugging Face repo.`, 'not-found'),
+      'not-found',
+    );
+  }
   if (isTruthy(env['HF_HUB_OFFLINE'])) {
     fail(
       new PullFailure(
@@ -186,13 +206,13 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   let wake: (() => void) | null = null;
   const lines = readline.createInterface({ input: child.stdout });
   lines.on('line', (line) => {
-    if (!line.startsWith('{')) return;
-    try {
-      const parsed = bridgeMessageSchema.safeParse(JSON.parse(line));
-      if (parsed.success) messages.push(parsed.data);
-    } catch {
-      return; // a stray line from a library: not ours
-    }
+    const parsed = parseBridgeLine(line);
+    if (parsed === null) return;
+    // A line that fails the schema ends the pull (it used to be dropped, and the pull waited for ever).
+    messages.push(
+      parsed.ok ? parsed.message : { type: 'error', kind: 'refused', message: `sent ${parsed.problem}, which fails mlx-factory's checks` },
+    );
+    if (!parsed.ok) kill();
     wake?.();
   });
   let closed = false;
@@ -210,12 +230,12 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     }
   };
   const cancelled = (): FactoryError =>
-    new FactoryError('PULL_CANCELLED', `Cancelled. What was downloaded is kept; \`${pullCommand(model)}\` resumes it.`);
+    new FactoryError('PULL_CANCELLED', `Cancelled; what was downloaded is kept, and \`${pullCommand(model)}\` resumes it.`);
   const bridgeDied = (): PullFailure => {
     const said = stderr.trim().split('\n').slice(-3).join(' ').trim();
     return new PullFailure(
       'DOWNLOAD_FAILED',
-      `The download helper (${options.python}) stopped unexpectedly${said !== '' ? `: ${said}` : ''}. Run \`${pullCommand(model)}\` again to resume.`,
+      `The download helper (${options.python}) stopped unexpectedly${said !== '' ? ` (${said})` : ''}; run \`${pullCommand(model)}\` again to resume.`,
       'other',
     );
   };
@@ -236,7 +256,22 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
       child.stdin.end();
       return fail(gated, 'gated');
     }
-    const blobs = blobsDir(plan.cacheDir, repoFolderName(model));
+    // Every boundary below comes from the cache folder and the vetted plan, never from a path the
+    // download hands back.
+    const repoFolder = repoFolderName(model);
+    const blobs = blobsDir(plan.cacheDir, repoFolder);
+    const link = linkInCacheLayout(plan.cacheDir, repoFolder, plan.commit, plan.files.map(blobName));
+    if (link !== null) {
+      child.stdin.end();
+      return fail(
+        new PullFailure(
+          'DOWNLOAD_FAILED',
+          `${link} is a symbolic link or not a plain folder, and mlx-factory writes nothing through links in the Hugging Face cache, so ${model} was not downloaded; remove it and run \`${pullCommand(model)}\` again.`,
+          'refused',
+        ),
+        'refused',
+      );
+    }
     totalBytes = planTotalBytes(plan.files);
     filesTotal = plan.files.length;
     const before = bytesOnDisk(blobs, plan.files);
@@ -277,15 +312,21 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     if (outcome.type !== 'done') return fail(bridgeDied(), 'other');
     measure();
 
+    const repoDir = path.join(plan.cacheDir, repoFolder);
+    const snapshot = path.join(repoDir, 'snapshots', plan.commit);
+    if (path.resolve(outcome.snapshot) !== path.resolve(snapshot)) {
+      const failure = refusedAnswer(model, plan.endpoint, `led the download to ${JSON.stringify(outcome.snapshot)} instead of ${snapshot}`);
+      return fail(failure, failure.pullCode);
+    }
     phase = 'verifying';
     report();
-    const problems = await verifySnapshot(outcome.snapshot, plan.files);
+    const problems = await verifySnapshot(repoDir, plan.commit, plan.files);
     if (problems.length > 0) {
       const list = problems.map((p) => `${p.path}: ${p.problem}`).join('; ');
       return fail(
         new PullFailure(
           'MODEL_CORRUPT',
-          `${model} did not download intact (${list}). The bad files were removed; run \`${pullCommand(model)}\` again to fetch them anew.`,
+          `${model} did not download intact (${list}), so the bad files were removed and \`${pullCommand(model)}\` fetches them anew.`,
           'corrupt',
         ),
         'corrupt',
@@ -298,7 +339,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     return {
       model,
       commit: plan.commit,
-      snapshot: outcome.snapshot,
+      snapshot,
       totalBytes,
       downloadedBytes: totalBytes - before.bytes,
       seconds: (Date.now() - started) / 1000,

@@ -1,22 +1,27 @@
 import { z } from 'zod';
 import { formatBytes } from '../../api/format-bytes.js';
+import { COMMIT_ID_PATTERN, isPlainRepoPath } from './hub-path.js';
 
-/** What the Python bridge says (hub-bridge-script.ts), validated line by line. */
+/**
+ * What the Python bridge says (hub-bridge-script.ts), validated line by line. The plan carries the
+ * endpoint's answers unconverted, so this schema is where a hostile one is stopped: every field
+ * that becomes a path (commit, file path, blob id) is vetted before the bridge may write a byte.
+ */
 const plannedFileSchema = z.object({
-  path: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  blobId: z.string().min(1),
+  path: z.string().refine(isPlainRepoPath, { message: 'not a plain relative path' }),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  blobId: z.string().regex(COMMIT_ID_PATTERN, { message: 'not 40 lowercase hexadecimal characters' }),
   lfsSha256: z
     .string()
-    .regex(/^[0-9a-f]{64}$/)
+    .regex(/^[0-9a-f]{64}$/, { message: 'not 64 lowercase hexadecimal characters' })
     .nullable(),
 });
 export type PlannedFile = z.infer<typeof plannedFileSchema>;
 
-export const bridgeMessageSchema = z.discriminatedUnion('type', [
+const bridgeMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('plan'),
-    commit: z.string().min(1),
+    commit: z.string().regex(COMMIT_ID_PATTERN, { message: 'not 40 lowercase hexadecimal characters' }),
     gated: z.boolean(),
     hasToken: z.boolean(),
     endpoint: z.string(),
@@ -26,12 +31,40 @@ export const bridgeMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('done'), snapshot: z.string() }),
   z.object({
     type: z.literal('error'),
-    kind: z.enum(['gated', 'not-found', 'revision-not-found', 'network', 'no-space', 'other']),
+    kind: z.enum(['gated', 'not-found', 'revision-not-found', 'network', 'no-space', 'refused', 'other']),
     message: z.string(),
   }),
 ]);
 export type BridgeMessage = z.infer<typeof bridgeMessageSchema>;
 export type PullPlan = Extract<BridgeMessage, { type: 'plan' }>;
+
+/** One stdout line of the bridge: a message, a line that is not ours (null), or one that fails the schema. */
+export type BridgeLine = { readonly ok: true; readonly message: BridgeMessage } | { readonly ok: false; readonly problem: string } | null;
+
+export function parseBridgeLine(line: string): BridgeLine {
+  if (!line.startsWith('{')) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return null; // a stray line from a library: not ours
+  }
+  const parsed = bridgeMessageSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, problem: issue === undefined ? 'an invalid line' : describeIssue(raw, issue.path, issue.message) };
+}
+
+/** "the entry for "x.bin" (lfsSha256: not 64 lowercase …)" rather than zod's numeric path. */
+function describeIssue(raw: unknown, where: readonly PropertyKey[], message: string): string {
+  const [first, index, field] = where;
+  if (first === 'files' && typeof index === 'number') {
+    const entry = (raw as { files?: Array<{ path?: unknown }> }).files?.[index];
+    const name = typeof entry?.path === 'string' ? JSON.stringify(entry.path.slice(0, 200)) : `#${index + 1}`;
+    return `the file entry ${name} (${String(field ?? 'entry')}: ${message.toLowerCase()})`;
+  }
+  return `${where.map(String).join('.') || 'the line'} (${message.toLowerCase()})`;
+}
 
 /**
  * The blob name huggingface_hub stores a file under: the ETag the Hub sends, which is the LFS
