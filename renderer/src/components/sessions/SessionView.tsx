@@ -135,8 +135,9 @@ export function SessionView({
           }
         >
           <span data-rolled-back={info.rolledBackTo}>
-            Rolled back to step {info.rolledBackTo} — not checked. The code on the branch now has not passed the check; continue from here
-            to run the Coder and the check again.
+            {info.rolledBackTo === 0
+              ? 'Rolled back to the start — the branch has none of the session’s steps. Continue from here to run the Coder and the check again.'
+              : `Rolled back to step ${info.rolledBackTo} — not checked. The code on the branch now has not passed the check; continue from here to run the Coder and the check again.`}
           </span>
         </Banner>
       )}
