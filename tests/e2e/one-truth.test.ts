@@ -361,6 +361,11 @@ describe('one truth per session: every surface agrees', () => {
       for (const row of [resumed.list, resumed.show]) expect(row).toMatchObject({ state: 'passed', series: 2, turn: null });
       expect(git(resumed.show.worktree, 'show', 'HEAD:main.py')).toBe('print(4)\nprint(44)\n');
       await screenshot(page, 'one-truth-4-resumed');
+      // Above the resumed try, the first one's Coder turn is still there, still cut off (never "writing…" again).
+      const cut = page.locator('.turn-header.coder [data-cut-off]');
+      await cut.first().scrollIntoViewIfNeeded({ timeout: LONG });
+      expect(await cut.count()).toBe(1);
+      await screenshot(page, 'one-truth-4-resumed-cut-off-above');
       expect(errors).toEqual([]);
     },
     TEST_MS,
