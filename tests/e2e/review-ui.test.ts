@@ -453,8 +453,9 @@ describe('merge', () => {
     await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
     await expect.poll(() => fs.existsSync(worktree), { timeout: 15_000 }).toBe(false);
     await expect.poll(() => git(repo, 'branch', '--list', branch).trim(), { timeout: 15_000 }).toBe('');
-    // A discarded session shows no merge prediction.
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Discarded');
+    // Cleaned up after a merge (still "Merged", not "Discarded"): no merge prediction is shown.
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merged and cleaned up');
+    expect(await page.locator('.session-header .badge[data-label]').first().getAttribute('data-label')).toBe('Merged');
     expect(await page.locator('[data-conflicts]').count()).toBe(0);
     await screenshot(page, 'merged-and-removed');
     expect(errors).toEqual([]);

@@ -37,6 +37,11 @@ export function shortSha(sha: string | null | undefined): string {
 }
 
 /** "1 file", "3 files". */
+/** A step as the user reads it: step 0 is the session's base, "the start". */
+export function stepName(step: number): string {
+  return step === 0 ? 'the start' : `step ${step}`;
+}
+
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }

@@ -1,5 +1,5 @@
 import type { SessionDetail, SessionInfo } from '../../../src/api/payloads.js';
-import { shortSha } from './display-format.js';
+import { shortSha, stepName } from './display-format.js';
 import { stepOutcome } from './step-outcome.js';
 
 /**
@@ -43,7 +43,7 @@ export function defaultMergeMessage(session: SessionInfo, detail: SessionDetail 
     lines.push('');
   }
   const verdict = detail?.lastVerdict;
-  if (session.rolledBackTo !== null) lines.push(`Rolled back to step ${session.rolledBackTo} afterwards: not checked as merged.`);
+  if (session.rolledBackTo !== null) lines.push(`Rolled back to ${stepName(session.rolledBackTo)} afterwards: not checked as merged.`);
   else if (verdict != null)
     lines.push(
       `Sheriff: ${verdict.verdict === 'missing' ? 'no verdict' : verdict.verdict} on attempt ${verdict.attempt}${verdict.passed ? ' (passed)' : ''}.`,

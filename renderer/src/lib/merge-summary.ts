@@ -1,5 +1,5 @@
 import type { MergePreview, RepoStatus, SessionInfo } from '../../../src/api/payloads.js';
-import { plural, shortSha } from './display-format.js';
+import { plural, shortSha, stepName } from './display-format.js';
 
 /**
  * The sentences of the merge, discard and rollback confirmations: exactly what will happen to
@@ -45,7 +45,7 @@ export function describeMerge(session: SessionInfo, preview: MergePreview, squas
 
 /** A rollback leaves the branch at a step no check has passed on as it is. */
 function rolledBackWarning(step: number): string {
-  return `Warning: this session was rolled back to step ${step} and not checked since — what you merge is not what the check passed. “Continue from here” runs the Coder and the check again.`;
+  return `Warning: this session was rolled back to ${stepName(step)} and not checked since — what you merge is not what the check passed. “Continue from here” runs the Coder and the check again.`;
 }
 
 export function describeRestore(session: SessionInfo, step: number, sha: string): Confirmation {

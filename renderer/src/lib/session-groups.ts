@@ -1,6 +1,7 @@
 import type { SessionInfo } from '../../../src/api/payloads.js';
 import { baseName } from './display-format.js';
 import { groupOf } from './session-filter.js';
+import { worktreeGone } from './session-gone.js';
 
 /**
  * The session list by repository (newest activity first, each group newest first), a title per
@@ -51,5 +52,5 @@ export function sessionTitles(sessions: readonly SessionInfo[]): Record<string, 
 
 /** What "Discard merged and failed" takes in a repository: ended sessions whose worktree is still there. */
 export function cleanupCandidates(sessions: readonly SessionInfo[]): SessionInfo[] {
-  return sessions.filter((s) => !s.live && (s.state === 'merged' || groupOf(s.state) === 'failed'));
+  return sessions.filter((s) => !s.live && !worktreeGone(s) && (s.state === 'merged' || groupOf(s.state) === 'failed'));
 }

@@ -340,15 +340,21 @@ function applyOne(draft: Draft, event: SessionEvent): void {
         ),
       );
       return;
-    case 'rollback':
+    case 'rollback': {
+      // The projection (already past this event) tells a restore (forward to dropped steps) from a rollback.
+      const restore = draft.state.projection?.rollbacks.at(-1)?.restore === true;
+      const where = `${event.toStep === 0 ? 'the start' : `step ${event.toStep}`} (${event.toCommit.slice(0, 7)})`;
       items.push(
         note(
           event,
           'info',
-          `Rolled back to step ${event.toStep} (${event.toCommit.slice(0, 7)}). The dropped commits are kept at ${event.archiveRef}.`,
+          restore
+            ? `Restored ${where}. Where the branch was is kept at ${event.archiveRef}.`
+            : `Rolled back to ${where}. The dropped commits are kept at ${event.archiveRef}.`,
         ),
       );
       return;
+    }
     case 'merge':
       items.push(
         note(
@@ -358,9 +364,13 @@ function applyOne(draft: Draft, event: SessionEvent): void {
         ),
       );
       return;
-    case 'discard':
-      items.push(note(event, 'info', `Discarded.${event.archiveRef !== null ? ` The work is kept at ${event.archiveRef}.` : ''}`));
+    case 'discard': {
+      // After a merge it is a clean-up: the session stays merged (the projection says which).
+      const cleanup = draft.state.projection?.state === 'merged';
+      const kept = event.archiveRef !== null ? ` The work is kept at ${event.archiveRef}.` : '';
+      items.push(note(event, 'info', `${cleanup ? 'Removed the worktree and branch after the merge.' : 'Discarded.'}${kept}`));
       return;
+    }
     case 'session.interrupted':
       items.push(note(event, 'warn', `Interrupted: ${event.reason}`));
       return;

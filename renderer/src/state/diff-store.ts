@@ -4,6 +4,7 @@ import { errorText } from '../lib/api-errors.js';
 import { plural } from '../lib/display-format.js';
 import { sortChanges } from '../lib/diff-stats.js';
 import { api } from './api-instance.js';
+import { onSessionChanged } from './event-router.js';
 
 /**
  * The diff review of the open session: changed files (all changes, or one commit's), the file
@@ -56,7 +57,8 @@ interface DiffStore {
   /** `message`: the commit message as the user edited it (default: the host's). */
   merge(message?: string): Promise<boolean>;
   dismissRemoveOffer(): void;
-  discard(): Promise<boolean>;
+  /** `cleanup`: removing what a merge already took (the session stays merged), not discarding work. */
+  discard(kind?: 'discard' | 'cleanup'): Promise<boolean>;
   rollback(step: number, kind?: 'rollback' | 'restore'): Promise<boolean>;
   clearOutcome(): void;
 }
@@ -200,7 +202,7 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     void get().loadPreview();
     return answer.ok;
   },
-  async discard() {
+  async discard(kind = 'discard') {
     const { session } = get();
     if (session === null || get().busy !== null) return false;
     set({ busy: 'discard', outcome: null, offerRemove: false });
@@ -208,7 +210,10 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     set({
       busy: null,
       outcome: answer.ok
-        ? { tone: 'success', text: `Discarded.${answer.data.archiveRef !== null ? ` The work is kept at ${answer.data.archiveRef}.` : ''}` }
+        ? {
+            tone: 'success',
+            text: `${kind === 'cleanup' ? 'Removed the worktree and branch.' : 'Discarded.'}${answer.data.archiveRef !== null ? ` The work is kept at ${answer.data.archiveRef}.` : ''}`,
+          }
         : { tone: 'danger', text: errorText(answer.error) },
     });
     return answer.ok;
@@ -239,3 +244,11 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
   },
   clearOutcome: () => set({ outcome: null }),
 }));
+
+// The line about the last action is about the past once the session moves on (a new step, a new
+// series, a resume) — also when that happened while the Changes tab was not shown (a reply is sent
+// from the transcript), so the store listens, not the view.
+onSessionChanged((changed, types) => {
+  if (changed !== useDiffStore.getState().session) return;
+  if (types.has('commit') || types.has('series.started') || types.has('session.resumed')) useDiffStore.getState().clearOutcome();
+});

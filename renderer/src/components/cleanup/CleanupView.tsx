@@ -11,6 +11,7 @@ import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { Spinner } from '../common/Spinner.js';
 import { StatusBadge } from '../common/StatusBadge.js';
+import { worktreeGone } from '../../lib/session-gone.js';
 
 /**
  * Every session's worktree and the disk it takes, by repository: select, then discard (worktree
@@ -29,7 +30,7 @@ export function CleanupView() {
     void useCleanupStore.getState().loadUsage();
   }, []);
 
-  const sessions = useMemo(() => sortSessions(Object.values(byId)).filter((s) => s.state !== 'discarded'), [byId]);
+  const sessions = useMemo(() => sortSessions(Object.values(byId)).filter((s) => !worktreeGone(s)), [byId]);
   const groups = useMemo(() => groupByRepo(sessions), [sessions]);
   const titles = useMemo(() => sessionTitles(Object.values(byId)), [byId]);
   const chosen = sessions.filter((s) => selected.has(s.id));

@@ -23,6 +23,7 @@ import { CommitTimeline } from './CommitTimeline.js';
 import { MergePanel } from './MergePanel.js';
 import { MonacoDiff, type LineRange } from './MonacoDiff.js';
 import { CommentForm, ReviewComments } from './ReviewComments.js';
+import { goneReason, worktreeGone } from '../../lib/session-gone.js';
 
 /** Review and take: files, Monaco's diff, the commit timeline with rollback, and merge/discard. */
 export function DiffReview({ session, detail }: { session: SessionInfo; detail: SessionDetail | null }) {
@@ -70,31 +71,25 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     // New commits, a rollback or a merge change what there is to review.
     return onSessionChanged((changed, types) => {
       if (changed !== id) return;
-      // The line about the last action is about the past once the session moves on (a new step, a new series).
-      if (types.has('commit') || types.has('series.started') || types.has('session.resumed')) useDiffStore.getState().clearOutcome();
       void useDiffStore.getState().loadDiff();
       if (!types.has('discard')) void useDiffStore.getState().loadPreview();
     });
   }, [id, session.repo]);
 
   // On opening, and whenever the list row says the head moved (a step committed while watching).
-  // A discarded session has no branch to merge: no prediction is asked for (or shown).
-  const discarded = session.state === 'discarded';
+  // A discarded or cleaned-up session has no branch to merge: no prediction is asked for (or shown).
+  const gone = worktreeGone(session);
   useEffect(() => {
     void useDiffStore.getState().loadDiff();
-    if (!discarded) void useDiffStore.getState().loadPreview();
-  }, [id, session.headCommit, discarded]);
+    if (!gone) void useDiffStore.getState().loadPreview();
+  }, [id, session.headCommit, gone]);
 
   const refreshAfterAction = (): void => {
     void useSessionDetailStore.getState().load(id);
     void useSessionsStore.getState().load();
   };
 
-  const liveReason = session.live
-    ? 'Stop the session (or let it finish) before rolling back.'
-    : session.state === 'discarded'
-      ? 'This session was discarded.'
-      : null;
+  const liveReason = session.live ? 'Stop the session (or let it finish) before rolling back.' : goneReason(session);
 
   const rollback = (step: number, sha: string | null): void => {
     const commits = detail?.commits ?? [];
@@ -155,7 +150,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       title: 'Remove the worktree and branch?',
       action: 'Remove',
       onConfirm: async () => {
-        await actions.discard();
+        await actions.discard('cleanup');
         refreshAfterAction();
       },
     });
@@ -170,7 +165,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
 
   const files = store.diff.value?.files ?? [];
   // Comments are on the files as the branch has them now: on "All changes", not on one step's diff.
-  const canComment = store.commit === null && store.selected !== null && session.state !== 'discarded';
+  const canComment = store.commit === null && store.selected !== null && !worktreeGone(session);
   const pair = store.pair.value;
   let main;
   if (store.diff.value === null && store.diff.error !== null)

@@ -7,6 +7,7 @@ import { useSessionDetailStore } from '../../state/session-detail-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import type { LineRange } from './MonacoDiff.js';
+import { goneReason } from '../../lib/session-gone.js';
 
 const linesLabel = (r: LineRange): string => (r.startLine === r.endLine ? `line ${r.startLine}` : `lines ${r.startLine}–${r.endLine}`);
 
@@ -103,7 +104,7 @@ export function ReviewComments({
       void useSessionDetailStore.getState().load(session.id);
     } else toast('danger', errorText(answer.error));
   };
-  const blocked = session.live ? 'Wait for the session to stop.' : session.state === 'discarded' ? 'This session was discarded.' : null;
+  const blocked = session.live ? 'Wait for the session to stop.' : goneReason(session);
   return (
     <section className="panel-section review-comments" aria-label="Review comments">
       <div className="section-title">

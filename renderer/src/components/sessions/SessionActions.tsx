@@ -4,6 +4,7 @@ import { errorText } from '../../lib/api-errors.js';
 import { api } from '../../state/api-instance.js';
 import { useCleanupStore } from '../../state/cleanup-store.js';
 import { useUiStore } from '../../state/ui-store.js';
+import { worktreeGone } from '../../lib/session-gone.js';
 
 const TARGETS = [
   { id: 'editor', label: 'Editor' },
@@ -20,7 +21,7 @@ export function SessionActions({ session }: { session: SessionInfo }) {
   const menuRef = useRef<HTMLDivElement>(null);
   const toast = useUiStore((s) => s.toast);
   const archive = useCleanupStore((s) => s.archive);
-  const gone = session.state === 'discarded';
+  const gone = worktreeGone(session);
 
   useEffect(() => {
     if (!open) return;

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
-import { baseName, formatAge, shortSha } from '../../lib/display-format.js';
+import { baseName, formatAge, shortSha, stepName } from '../../lib/display-format.js';
 import type { Transcript } from '../../lib/transcript-reducer.js';
 import { attemptsLabel } from '../../../../src/api/session-row.js';
 import { sessionNow } from '../../lib/session-now.js';
@@ -40,7 +40,7 @@ export function SessionHeader({
         <StatusBadge session={row} />
         {row.rolledBackTo !== null && row.state !== 'discarded' && (
           <span className="rolled-back-pill" title="A rollback moved the branch to a step no check has passed on as it is.">
-            rolled back to step {row.rolledBackTo} · not checked
+            rolled back to {stepName(row.rolledBackTo)} · not checked
           </span>
         )}
         {row.merged && row.state !== 'merged' && <span className="badge neutral">merged before</span>}
@@ -87,7 +87,7 @@ export function SessionHeader({
             </code>
           </div>
         )}
-        <TokenBudget used={used} budget={row.tokenBudget} />
+        <TokenBudget used={used} budget={row.tokenBudget} series={row.series} total={row.totalTokens.prompt + row.totalTokens.completion} />
       </div>
       {row.reason !== '' && row.state !== 'running' && <div className="session-reason">{row.reason}</div>}
       {row.state === 'error' && <ServerLogDisclosure />}

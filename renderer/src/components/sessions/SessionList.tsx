@@ -58,7 +58,7 @@ export function SessionList({ selected }: { selected: string | null }) {
   );
 
   const cleanUp = (repo: string, label: string, sessions: readonly SessionInfo[]): void => {
-    const candidates = cleanupCandidates(sessions.filter((s) => s.state !== 'discarded'));
+    const candidates = cleanupCandidates(sessions);
     confirm({
       title: `Discard ${plural(candidates.length, 'session')} of ${label}?`,
       lines: [
@@ -113,7 +113,7 @@ export function SessionList({ selected }: { selected: string | null }) {
       >
         {groups.map((g) => {
           const headerId = `repo-group-${encodeURIComponent(g.repo)}`;
-          const candidates = cleanupCandidates(g.sessions.filter((s) => s.state !== 'discarded'));
+          const candidates = cleanupCandidates(g.sessions);
           return (
             <div key={g.repo} role="group" aria-labelledby={headerId} className="repo-group" data-repo={g.repo}>
               <div className="repo-group-head">

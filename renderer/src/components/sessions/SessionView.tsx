@@ -15,6 +15,7 @@ import { TranscriptView } from '../transcript/TranscriptView.js';
 import { SessionActions } from './SessionActions.js';
 import { SessionHeader } from './SessionHeader.js';
 import { canReply, ReplyComposer } from './ReplyComposer.js';
+import { worktreeGone } from '../../lib/session-gone.js';
 
 // Monaco is big: its chunk loads after start-up — fetched when the browser is idle once a session
 // is open, so the first click on "Changes" does not wait for it.
@@ -124,7 +125,7 @@ export function SessionView({
         busy={busy}
         actions={<SessionActions session={info} />}
       />
-      {info.rolledBackTo !== null && !info.live && info.state !== 'discarded' && (
+      {info.rolledBackTo !== null && !info.live && !worktreeGone(info) && (
         <Banner
           tone="warning"
           action={
@@ -134,8 +135,9 @@ export function SessionView({
           }
         >
           <span data-rolled-back={info.rolledBackTo}>
-            Rolled back to step {info.rolledBackTo} — not checked. The code on the branch now has not passed the check; continue from here
-            to run the Coder and the check again.
+            {info.rolledBackTo === 0
+              ? 'Rolled back to the start — the branch has none of the session’s steps. Continue from here to run the Coder and the check again.'
+              : `Rolled back to step ${info.rolledBackTo} — not checked. The code on the branch now has not passed the check; continue from here to run the Coder and the check again.`}
           </span>
         </Banner>
       )}

@@ -12,6 +12,10 @@ export const TurnHeader = memo(function TurnHeader({ turn }: { turn: TurnItem })
         <span className="turn-live">
           <span className="pulse-dot" /> writing…
         </span>
+      ) : turn.cutOff === true && turn.final === null ? (
+        <span className="turn-cut" data-cut-off title="The turn ended without a reply: the server stopped, or the session's process did.">
+          cut off — no reply recorded
+        </span>
       ) : (
         <span className="turn-meta">
           {turn.usage !== null
