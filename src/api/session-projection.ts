@@ -525,6 +525,7 @@ function rollBack(s: Session, e: EventOf<'rollback'>): Session {
   });
   const undone = new Set(seriesList.filter((r) => r.rolledBack).map((r) => r.series));
   const unchecked = s.fold.passedHeads.includes(e.toCommit) ? null : e.toStep;
+  const where = e.toStep === 0 ? 'the start' : `step ${e.toStep}`;
   return {
     ...s,
     currentSteps: line,
@@ -532,8 +533,8 @@ function rollBack(s: Session, e: EventOf<'rollback'>): Session {
     rolledBackTo: unchecked,
     reason:
       unchecked === null
-        ? `${restore ? 'Restored' : 'Rolled back'} to step ${e.toStep}, which the check passed.`
-        : `${restore ? 'Restored' : 'Rolled back'} to step ${e.toStep}; not checked since.`,
+        ? `${restore ? 'Restored' : 'Rolled back to'} ${where}, which the check passed.`
+        : `${restore ? 'Restored' : 'Rolled back to'} ${where}; not checked since.`,
     rollbacks: [...s.rollbacks, { ...strip(e), restore, stepsMoved }],
     seriesList,
     comments: s.comments.map((c) =>

@@ -42,6 +42,8 @@ export const sessionRowSchema = z.object({
   /** Merged at least once; cleanedUp: its worktree (and maybe branch) was removed after that. */
   merged: z.boolean(),
   cleanedUp: z.boolean(),
+  /** The session branch was deleted (discarded, or cleaned up after a merge): nothing can continue it. */
+  branchRemoved: z.boolean(),
   /** The model turn in progress (null when none runs). */
   turn: z.object({ series: z.int().positive(), attempt: z.int().positive(), persona: personaSchema, startedAt: z.string() }).nullable(),
   /** The process running it (null when none is). */
@@ -84,6 +86,7 @@ export function sessionRow(s: Session): SessionRow {
     rolledBackTo: s.rolledBackTo,
     merged: s.mergedHead !== null,
     cleanedUp: s.cleanedUp,
+    branchRemoved: s.discard !== null,
     turn: s.turn === null ? null : { series: s.turn.series, attempt: s.turn.attempt, persona: s.turn.persona, startedAt: s.turn.startedAt },
     pid: s.pid,
     lastSeq: s.lastSeq,

@@ -14,10 +14,10 @@ export async function discardSession(paths: AppPaths, id: string): Promise<Disca
   const context = await openSession(paths, id);
   const { record } = context;
   assertNotRunning(record, 'discard');
-  if (record.state === 'discarded') {
+  if (record.discard !== null) {
     throw new FactoryError(
       'SESSION_DISCARDED',
-      `Session ${record.id} was already discarded.${record.discard?.archiveRef ? ` Its commits are kept under ${record.discard.archiveRef}.` : ''}`,
+      `Session ${record.id} was already ${record.state === 'merged' ? 'merged and cleaned up' : 'discarded'}.${record.discard?.archiveRef ? ` Its commits are kept under ${record.discard.archiveRef}.` : ''}`,
     );
   }
   const outcome = await discardWorkspace({

@@ -37,7 +37,11 @@ export async function replySession(
   const record = loadSession(paths, id);
   if (record.state === 'running')
     throw new FactoryError('SESSION_RUNNING', `Session ${id} is still running (pid ${String(record.pid)}); reply once it has stopped.`);
-  if (record.state === 'discarded') throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; it cannot be continued.`);
+  if (record.discard !== null)
+    throw new FactoryError(
+      'SESSION_DISCARDED',
+      `Session ${id} was ${record.state === 'merged' ? 'merged and its worktree and branch removed' : 'discarded'}; it cannot be continued.`,
+    );
   const { git, restored, pointer, droppedRef } = await reopenSessionWorktree(record, 'continued');
   const { config } = loadConfig({ repoDir: record.repo, userConfigFile: paths.userConfig });
   const log = SessionLog.open(id, sessionFiles(paths.sessions, id).log);

@@ -27,8 +27,8 @@ export interface NewComment {
 
 export function addReviewComment(paths: AppPaths, id: string, comment: NewComment): ReviewComment {
   const record = loadSession(paths, id);
-  if (record.state === 'discarded')
-    throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded; there is nothing to comment on.`);
+  if (record.discard !== null)
+    throw new FactoryError('SESSION_DISCARDED', `Session ${id} was discarded or cleaned up; there is nothing to comment on.`);
   const text = comment.text.trim();
   if (text === '') throw new FactoryError('BAD_USAGE', 'The comment is empty.');
   if (text.length > MAX_COMMENT_CHARS) throw new FactoryError('BAD_USAGE', `A comment holds at most ${MAX_COMMENT_CHARS} characters.`);

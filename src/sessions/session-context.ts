@@ -41,7 +41,7 @@ export function assertNotRunning(record: SessionRecord, action: string): void {
 }
 
 export function assertNotDiscarded(context: SessionContext, action: string): string {
-  if (context.record.state === 'discarded' || context.branchHead === null) {
+  if (context.record.discard !== null || context.branchHead === null) {
     const archive = context.record.discard?.archiveRef;
     throw new FactoryError(
       'SESSION_DISCARDED',

@@ -28,6 +28,7 @@ export function sessionInfoFixture(id: string, over: Partial<SessionInfo> = {}):
     rolledBackTo: null,
     merged: false,
     cleanedUp: false,
+    branchRemoved: false,
     turn: null,
     pid: null,
     lastSeq: 9,

@@ -16,3 +16,11 @@ export function goneReason(session: Closed): string | null {
   if (session.cleanedUp) return 'This session was merged and its worktree removed.';
   return null;
 }
+
+/**
+ * A reply can continue the session: its branch is still there (a merge that removed only the worktree
+ * leaves it, and the reply makes the worktree again from it).
+ */
+export function canContinue(session: Pick<SessionRow, 'state' | 'branchRemoved'>): boolean {
+  return session.state !== 'discarded' && !session.branchRemoved;
+}

@@ -5,11 +5,11 @@ import { errorText } from '../../lib/api-errors.js';
 import { api } from '../../state/api-instance.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
-import { worktreeGone } from '../../lib/session-gone.js';
+import { canContinue } from '../../lib/session-gone.js';
 
 /** Sessions the user can talk back to: any that is not running and still has its worktree and branch. */
 export function canReply(session: SessionInfo): boolean {
-  return !session.live && session.state !== 'running' && !worktreeGone(session);
+  return !session.live && session.state !== 'running' && canContinue(session);
 }
 
 /**
