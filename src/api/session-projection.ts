@@ -2,6 +2,7 @@ import type { EventOf, SessionEvent } from './events.js';
 import type { Persona, RunOutcome, SessionState, TokenTotals } from './session-status.js';
 import { countTokens, emptyTokenCount, tokenTotals, type TokenCount } from './token-count.js';
 import { upgradeCreated, type SessionPlanRecord } from './session-plan.js';
+import { lastNonEmptyLine } from './last-line.js';
 
 /**
  * The one projection of a session's log (DESIGN.md, typed API): `project(state, event) → state`,
@@ -606,17 +607,6 @@ function zero(): TokenTotals {
 
 function add(a: TokenTotals, b: TokenTotals): TokenTotals {
   return { prompt: a.prompt + b.prompt, completion: a.completion + b.completion };
-}
-
-function lastNonEmptyLine(text: string): string {
-  let end = text.length;
-  while (end > 0) {
-    const start = text.lastIndexOf('\n', end - 1) + 1;
-    const line = text.slice(start, end).trim();
-    if (line !== '') return line;
-    end = start - 1;
-  }
-  return '';
 }
 
 function strip<E extends { type: string; session: string; seq: number }>(event: E): Omit<E, 'type' | 'session' | 'seq'> {

@@ -1,3 +1,5 @@
+import { lastNonEmptyLine } from '../api/last-line.js';
+
 /**
  * The one-line summary of an earlier attempt that Coder prompts carry instead of the raw history.
  * One wording for the live loop and for a loop rebuilt from the log on resume. Pure.
@@ -30,12 +32,4 @@ export function attemptHistoryLine(a: AttemptSummary): string {
 
 export function noEditHistoryLine(attempt: number): string {
   return `Attempt ${attempt}: no usable edit.`;
-}
-
-function lastNonEmptyLine(text: string): string {
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  return lines.at(-1) ?? '';
 }
