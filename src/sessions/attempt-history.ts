@@ -10,7 +10,7 @@ export interface AttemptSummary {
   /** null: the check did not run. */
   readonly exitCode: number | null;
   readonly timedOut: boolean;
-  readonly executionTimeoutSec: number;
+  readonly executionTimeoutMs: number;
   /** The check's output to take the error's last line from (stderr when there is some). */
   readonly errorText: string;
   readonly verdict: string;
@@ -23,7 +23,7 @@ export function attemptHistoryLine(a: AttemptSummary): string {
   const exit = !a.ran
     ? 'did not run'
     : a.timedOut
-      ? `timed out after ${Math.round(a.executionTimeoutSec)} s`
+      ? `timed out after ${Math.round(a.executionTimeoutMs / 1000)} s`
       : `exited ${String(a.exitCode)}`;
   // The error's last line says more per token than the Sheriff's prose (which the next prompt has in full).
   const lastError = lastNonEmptyLine(a.errorText).slice(0, ERROR_LINE_CHARS);

@@ -67,7 +67,7 @@ function historyLine(a: AttemptRecord, executionTimeoutMs: number): string {
     ran: a.exit !== null,
     exitCode: a.exit?.exitCode ?? null,
     timedOut: a.exit?.timedOut ?? false,
-    executionTimeoutSec: executionTimeoutMs / 1000,
+    executionTimeoutMs,
     errorText: a.errorLine,
     verdict: a.verdict ?? 'missing',
   });

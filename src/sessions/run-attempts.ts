@@ -208,7 +208,7 @@ class AttemptLoop {
         ran: true,
         exitCode: result.exitCode,
         timedOut: result.timedOut,
-        executionTimeoutSec: this.plan.limits.executionTimeoutMs / 1000,
+        executionTimeoutMs: this.plan.limits.executionTimeoutMs,
         errorText: result.stderrTail || result.stdoutTail,
         verdict: verdict.verdict,
       }),
