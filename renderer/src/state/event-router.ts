@@ -50,6 +50,13 @@ export function startEventRouting(api: FactoryApi): () => void {
     }
     for (const [session, types] of changed) {
       if (useSessionDetailStore.getState().entries[session] !== undefined) void useSessionDetailStore.getState().load(session);
+      // The line about the diff view's last action is about the past once the session moves on (a new
+      // step, a new series, a resume) — also when the Changes tab is not shown (a reply is sent from the transcript).
+      if (
+        session === useDiffStore.getState().session &&
+        (types.has('commit') || types.has('series.started') || types.has('session.resumed'))
+      )
+        useDiffStore.getState().clearOutcome();
       for (const listener of changeListeners) listener(session, types);
     }
   }, animationFrameScheduler());
