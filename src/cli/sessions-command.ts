@@ -186,11 +186,9 @@ async function continueSession(
       runCheck: runSandboxed,
       signal: context.signal,
       onLog: (log: SessionLog) => log.subscribe(view),
+      server: { url: server.status().url, model: server.status().model },
     };
-    const summary =
-      message === null
-        ? await resumeSession(paths, id, deps)
-        : await replySession(paths, id, message, deps, { server: { url: server.status().url, model: server.status().model } });
+    const summary = message === null ? await resumeSession(paths, id, deps) : await replySession(paths, id, message, deps);
     if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return exitCodeForOutcome(summary.status);
   } finally {

@@ -101,6 +101,10 @@ export class FactoryHost {
         this.sessionList.invalidate();
         this.global.emit({ type: 'session.updated', info: { ...info, archived: this.archive.has(info.id) } });
       },
+      serverInUse: () => {
+        const status = this.server?.status();
+        return status === undefined ? null : { url: status.url, model: status.model };
+      },
       onFinished: (info) => {
         for (const listener of this.finishedListeners) listener(info);
       },

@@ -25,6 +25,8 @@ export interface SessionRunnerDeps {
   readonly onUpdated: (info: SessionInfo) => void;
   /** A session's loop ended (for native notifications). */
   readonly onFinished: (info: SessionInfo) => void;
+  /** The model server sessions use now (resume and reply log it as `plan.server`); null when unknown. */
+  readonly serverInUse?: () => { url: string | null; model: string | null } | null;
 }
 
 export interface ModelContext {
@@ -106,7 +108,8 @@ export class SessionRunner {
       userConfigFile: this.deps.paths.userConfig,
     });
     const model = await this.deps.chatModelFor({ config, llmTimeoutMs: record.plan.limits.llmTimeoutMs });
-    return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model }), 'log');
+    const server = this.deps.serverInUse?.() ?? undefined;
+    return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model, server }), 'log');
   }
 
   /**

@@ -66,7 +66,8 @@ export async function replySession(
       droppedRef,
       ...(options.comments !== undefined ? { comments: [...options.comments] } : {}),
     });
-    if (options.server !== undefined) log.append({ type: 'plan.server', url: options.server.url, model: options.server.model });
+    const server = options.server ?? deps.server;
+    if (server !== undefined) log.append({ type: 'plan.server', url: server.url, model: server.model });
     const summary = await continueLoggedSession({ record: loadSession(paths, id), config }, { git, restored }, log, deps);
     checkpointSession(paths, id);
     return summary;

@@ -30,4 +30,6 @@ export interface LaunchDeps {
   readonly scheduler?: LlmScheduler | undefined;
   /** Called with the log once it exists, before anything is written, to follow events live. */
   readonly onLog?: (log: SessionLog) => void;
+  /** The model server this run talks to: resume and reply log it as `plan.server` (the plan fixes the rest). */
+  readonly server?: { readonly url: string | null; readonly model: string | null } | undefined;
 }

@@ -653,6 +653,8 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       instruction: 'Print b instead.',
       fromStep: 1,
     });
+    // The server is chosen anew for a reply and logged (the plan fixes everything else).
+    expect(eventsOf(info.id).find((e) => e.type === 'plan.server')).toMatchObject({ url: stub.status().url, model: stub.status().model });
     expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session).toMatchObject({
       state: 'passed',
       series: 2,
