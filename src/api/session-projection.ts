@@ -35,7 +35,7 @@ export interface SessionStep {
 }
 
 /** Tests first (#16): the acceptance tests kept, and their run on the base (it failed, or they were refused). */
-export interface KeptTestsRecord {
+interface KeptTestsRecord {
   readonly files: readonly string[];
   readonly step: number;
   readonly sha: string;

@@ -19,7 +19,7 @@ import { readWorktreeText } from '../workspace/worktree-files.js';
  *   carrying a random nonce (the linted text cannot forge them);
  * - a tool that is not installed skips its files; the caller says so once per session.
  */
-export type LintRunner = (request: ExecRequest) => Promise<ExecResult>;
+type LintRunner = (request: ExecRequest) => Promise<ExecResult>;
 
 export interface LintError {
   readonly file: string;

@@ -44,7 +44,7 @@ interface NewSessionStore {
 }
 
 /** The toggle as set, else factory.yaml's `agent.tests_first`. */
-export function effectiveTestsFirst(chosen: boolean | null): boolean {
+function effectiveTestsFirst(chosen: boolean | null): boolean {
   return chosen ?? useSettingsStore.getState().view?.config.agent.tests_first ?? false;
 }
 
