@@ -30,6 +30,10 @@ export interface CoderPromptInput {
   /** A short correction after a reply with no usable edit. */
   readonly correction?: string | undefined;
   readonly maxPromptTokens: number;
+  /** Tests first (#16): this turn writes the acceptance tests, not the fix. */
+  readonly writeTests?: boolean | undefined;
+  /** Tests first: the acceptance tests kept (they failed on the base); the fix must make them pass. */
+  readonly keptTests?: readonly string[] | undefined;
 }
 
 export interface BuiltPrompt {
@@ -68,6 +72,8 @@ export function buildCoderPrompt(input: CoderPromptInput, estimator: PromptToken
       priority: PRIORITY.feedback,
       trim: 'keep-head',
     },
+    // Tests first (#16): its own section, apart from the others, so a later reordering of the prompt keeps it whole.
+    { id: 'tests-first', title: 'Acceptance tests', body: testsFirstText(input), priority: 99, trim: 'keep' },
     { id: 'instruction', title: '', body: instruction(input), priority: 100, trim: 'keep' },
   ];
   const system: ChatMessage = { role: 'system', content: CODER_SYSTEM_PROMPT };
@@ -103,8 +109,21 @@ function renderAnswers(answers: readonly ToolAnswer[]): string {
   return answers.map((a) => `### ${a.request}\n${a.body}`).join('\n\n');
 }
 
+function testsFirstText(input: CoderPromptInput): string {
+  if (input.writeTests === true)
+    return [
+      "Before any fix, write acceptance tests for this task, in the repository's own test framework, where the check command runs them.",
+      'Do not change the code under test now: the tests must FAIL on the current code (because the task is not done yet) and pass once it is.',
+      'A test that already passes before any change is refused: it does not test the task.',
+    ].join('\n');
+  const kept = input.keptTests ?? [];
+  if (kept.length === 0) return '';
+  return `These acceptance tests were written first and fail on the original code: ${kept.join(', ')}. The check runs them; make them pass by fixing the code. Do not weaken or delete them: a change to them is shown to the reviewer.`;
+}
+
 function instruction(input: CoderPromptInput): string {
   if (input.correction !== undefined) return input.correction;
+  if (input.writeTests === true) return 'Write the acceptance tests now, as file edits in the format above (test files only).';
   return input.earlierAttempts.length === 0
     ? 'Write the code now, as file edits in the format above.'
     : 'Fix the problem now, as file edits in the format above.';

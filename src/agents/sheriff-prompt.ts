@@ -16,6 +16,18 @@ export interface SheriffPromptInput {
   readonly maxPromptTokens: number;
   /** Set when re-asking after a reply without a verdict line. */
   readonly reask?: boolean;
+  /** Tests first (#16): the kept acceptance tests, their failing run on the base, and whether this attempt changed them. */
+  readonly acceptance?: AcceptanceEvidence | undefined;
+}
+
+export interface AcceptanceEvidence {
+  readonly files: readonly string[];
+  readonly baseExitCode: number | null;
+  readonly baseTimedOut: boolean;
+  /** The tail of the check's output on the base plus the tests. */
+  readonly baseOutput: string;
+  /** Kept test files this attempt's diff changes (or deletes). */
+  readonly changedNow: readonly string[];
 }
 
 export function buildSheriffPrompt(input: SheriffPromptInput, estimator: PromptTokenEstimator): readonly ChatMessage[] {
@@ -32,6 +44,8 @@ export function buildSheriffPrompt(input: SheriffPromptInput, estimator: PromptT
       trim: 'keep-head',
     },
     { id: 'result', title: 'Result of running the check', body: result, priority: 99, trim: 'keep' },
+    // Tests first (#16): separate sections, so a later reordering of the prompt keeps them whole.
+    ...acceptanceSections(input.acceptance),
     { id: 'output', title: 'Check output', body: input.output === '' ? '(no output)' : input.output, priority: 2, trim: 'keep-tail' },
     {
       id: 'instruction',
@@ -47,4 +61,31 @@ export function buildSheriffPrompt(input: SheriffPromptInput, estimator: PromptT
   const system: ChatMessage = { role: 'system', content: SHERIFF_SYSTEM_PROMPT };
   const fitted = fitSections(sections, input.maxPromptTokens, estimator, estimator.estimate([system, { role: 'user', content: '' }]));
   return [system, { role: 'user', content: fitted.text }];
+}
+
+const BASE_OUTPUT_CHARS = 1500;
+
+function acceptanceSections(acceptance: AcceptanceEvidence | undefined): PromptSection[] {
+  if (acceptance === undefined) return [];
+  const base = acceptance.baseTimedOut
+    ? 'timed out'
+    : `exited with code ${acceptance.baseExitCode === null ? 'none (killed by a signal)' : String(acceptance.baseExitCode)}`;
+  const sections: PromptSection[] = [
+    {
+      id: 'acceptance-base',
+      title: 'Acceptance tests: the failing run on the base',
+      body: `The Coder wrote ${acceptance.files.join(', ')} first. On the original code, before any fix, the check with them ${base}:\n${acceptance.baseOutput.slice(-BASE_OUTPUT_CHARS) || '(no output)'}\nThe result below is the same check on this attempt's head.`,
+      priority: 3,
+      trim: 'keep-tail',
+    },
+  ];
+  if (acceptance.changedNow.length > 0)
+    sections.push({
+      id: 'acceptance-changed',
+      title: 'Warning: the acceptance tests were changed',
+      body: `This attempt changed the kept acceptance test(s) ${acceptance.changedNow.join(', ')} (see the diff). A change that weakens or removes what they test does not count as a fix: say FAIL unless the change plainly still tests the task.`,
+      priority: 99,
+      trim: 'keep',
+    });
+  return sections;
 }

@@ -33,6 +33,10 @@ const sessionPlanSchema = z.object({
     maxPromptTokens: z.int().positive(),
   }),
   sandbox: z.enum(['auto', 'required']),
+  /** Tests first (#16): the Coder writes acceptance tests that must fail on the base before the fix loop (absent: off). */
+  testsFirst: z.boolean().optional(),
+  /** Lint on edit (#16): touched files are syntax-checked in the sandbox before the check (absent: off, as before it existed). */
+  lintOnEdit: z.boolean().optional(),
   checkLimits: z
     .object({
       memoryBytes: z.number().nonnegative().optional(),
@@ -121,6 +125,49 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     output: z.string(),
     totalBytes: z.int().nonnegative(),
     truncated: z.boolean(),
+  }),
+  /**
+   * Tests first: the Coder's acceptance tests were run with the check on the base. A run that exits 0 is
+   * refused (the tests pass before any change, so they test nothing of the task; the files are put back);
+   * a failing run keeps them as the session's "tests" step (`step`, `sha`).
+   */
+  event({
+    type: z.literal('tests.refused'),
+    attempt,
+    files: z.array(z.string()),
+    command: z.string(),
+    exitCode: z.int().nullable(),
+    timedOut: z.boolean(),
+    durationMs: z.number().nonnegative(),
+    output: z.string(),
+    correction: z.string(),
+  }),
+  event({
+    type: z.literal('tests.kept'),
+    attempt,
+    step: z.int().positive(),
+    sha: z.string(),
+    files: z.array(z.string()),
+    command: z.string(),
+    /** The check on the base plus these tests: non-zero (or timed out), or they would have been refused. */
+    exitCode: z.int().nullable(),
+    timedOut: z.boolean(),
+    durationMs: z.number().nonnegative(),
+    output: z.string(),
+  }),
+  /** Lint on edit: the files an edit touched are syntax-checked (in the sandbox) before the check. */
+  event({ type: z.literal('lint.started'), attempt, files: z.array(z.string()) }),
+  event({
+    type: z.literal('lint.finished'),
+    attempt,
+    files: z.array(z.string()),
+    /** Each error with its line (null: the tool named none). */
+    errors: z.array(z.object({ file: z.string(), tool: z.string(), line: z.int().positive().nullable(), message: z.string() })),
+    /** Files not linted, with why (no tool for the language here, over the size cap, the time budget spent). */
+    skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+    durationMs: z.number().nonnegative(),
+    /** The correction sent back to the Coder (null: no error, or the attempt's 3 lint corrections are spent). */
+    correction: z.string().nullable(),
   }),
   event({ type: z.literal('verdict'), attempt, verdict: z.enum(['PASS', 'FAIL', 'missing']), passed: z.boolean(), feedback: z.string() }),
   event({

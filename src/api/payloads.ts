@@ -33,6 +33,10 @@ const sessionCommitSchema = z.object({
   /** The Sheriff's verdict on that attempt, and whether the attempt passed (exit 0 and PASS). */
   verdict: z.enum(['PASS', 'FAIL', 'missing']).nullable(),
   passed: z.boolean().nullable(),
+  /** Tests first: this step is the kept acceptance tests. */
+  tests: z.boolean(),
+  /** Tests first: kept acceptance test files this step changed (marked in the review). */
+  testsChanged: z.array(z.string()),
 });
 export type SessionCommit = z.infer<typeof sessionCommitSchema>;
 
@@ -101,6 +105,18 @@ export const sessionDetailSchema = z.object({
     .nullable(),
   /** The model server the latest series used, when one was chosen anew (resume, reply). */
   server: z.object({ url: z.string().nullable(), model: z.string().nullable() }).nullable(),
+  /** Tests first: the kept acceptance tests and their failing run on the base (null: none kept). */
+  tests: z
+    .object({
+      files: z.array(z.string()),
+      step: z.int().positive(),
+      command: z.string(),
+      exitCode: z.int().nullable(),
+      timedOut: z.boolean(),
+    })
+    .nullable(),
+  /** Lint on edit: lint runs and the corrections they sent back (no attempt spent on them). */
+  lint: z.object({ runs: z.int().nonnegative(), corrections: z.int().nonnegative() }),
   /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
   lastSeq: z.int().nonnegative(),
 });

@@ -76,6 +76,8 @@ export const requestSchemas = {
       check: z.string().min(1).max(2000).nullable().optional(),
       maxAttempts: z.int().positive().max(100).optional(),
       timeoutSec: z.number().positive().max(86_400).optional(),
+      /** Tests first (#16): acceptance tests that fail on the base come first (omitted: `agent.tests_first`). Needs a check. */
+      testsFirst: z.boolean().optional(),
     }),
     data: sessionInfoSchema,
   },

@@ -29,6 +29,22 @@ export interface SessionStep {
   readonly verdict: Verdict | null;
   /** The attempt passed (check exit 0 and PASS); null while no verdict. */
   readonly passed: boolean | null;
+  /** Tests first: this step is the kept acceptance tests (the session's "tests" step). */
+  readonly tests: boolean;
+  /** Tests first: kept acceptance test files this step changed or deleted (a later edit of them is marked in the review). */
+  readonly testsChanged: readonly string[];
+}
+
+/** Tests first (#16): the acceptance tests kept, and their run on the base (it failed, or they were refused). */
+interface KeptTestsRecord {
+  readonly files: readonly string[];
+  readonly step: number;
+  readonly sha: string;
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  /** The tail of that run's output (what the Sheriff is shown as the failing run on the base). */
+  readonly output: string;
 }
 
 /** One attempt of one series, as the Coder's memory lines and the review describe it. */
@@ -169,6 +185,12 @@ export interface Session {
   readonly comments: readonly ReviewComment[];
   readonly lastVerdict: LastVerdict | null;
   readonly warnings: readonly string[];
+  /** Tests first: the kept acceptance tests (null: none kept, or the session does not write tests first). */
+  readonly tests: KeptTestsRecord | null;
+  /** Tests first: rounds of tests refused because they passed on the base. */
+  readonly testsRefused: number;
+  /** Lint on edit: lint runs, and the corrections they sent back to the Coder (no attempt spent on them). */
+  readonly lint: { readonly runs: number; readonly corrections: number };
 
   /** The Coder's memory of the latest series (resume and reply continue from it). */
   readonly memory: {
@@ -250,6 +272,9 @@ function startSession(created: EventOf<'session.created'>): Session {
     comments: [],
     lastVerdict: null,
     warnings: [],
+    tests: null,
+    testsRefused: 0,
+    lint: { runs: 0, corrections: 0 },
     memory: { feedback: null, failureTail: null, lastCoderReply: null },
     fold: {
       tokenCount: emptyTokenCount(),
@@ -355,6 +380,12 @@ export function project(state: Session | null, e: SessionEvent): Session {
       return { ...s, repo: e.to };
     case 'session.warning':
       return s.warnings.length >= MAX_WARNINGS ? s : { ...s, warnings: [...s.warnings, e.message] };
+    case 'tests.kept':
+      return keepTests(s, e);
+    case 'tests.refused':
+      return { ...s, testsRefused: s.testsRefused + 1 };
+    case 'lint.finished':
+      return { ...s, lint: { runs: s.lint.runs + 1, corrections: s.lint.corrections + (e.correction !== null ? 1 : 0) } };
     default:
       return s;
   }
@@ -428,6 +459,8 @@ function addStep(s: Session, e: EventOf<'commit'>): Session {
     check: null,
     verdict: null,
     passed: null,
+    tests: false,
+    testsChanged: s.tests === null ? [] : e.files.filter((f) => s.tests?.files.includes(f) === true),
   };
   return {
     ...s,
@@ -436,6 +469,22 @@ function addStep(s: Session, e: EventOf<'commit'>): Session {
     headCommit: e.sha,
     attemptLog: updateAttempt(s, e.attempt, (a) => ({ ...a, edited: union(a.edited, e.files) })),
     fold: { ...s.fold, openSteps: [...s.fold.openSteps, e.step] },
+  };
+}
+
+function keepTests(s: Session, e: EventOf<'tests.kept'>): Session {
+  return {
+    ...s,
+    tests: {
+      files: e.files,
+      step: e.step,
+      sha: e.sha,
+      command: e.command,
+      exitCode: e.exitCode,
+      timedOut: e.timedOut,
+      output: e.output.slice(-FAILURE_TAIL_CHARS),
+    },
+    steps: s.steps.map((x) => (x.step === e.step ? { ...x, tests: true } : x)),
   };
 }
 

@@ -10,7 +10,8 @@ import { parseCliArgs, parsePositiveInt, parsePositiveNumber } from './parse-cli
 import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 
 export const RUN_USAGE = `Usage: mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
-                       [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]`;
+                       [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
+                       [--tests-first]`;
 
 const RUN_OPTIONS = {
   task: { type: 'string', short: 't', multiple: true },
@@ -22,6 +23,7 @@ const RUN_OPTIONS = {
   'server-url': { type: 'string' },
   'no-server': { type: 'boolean' },
   json: { type: 'boolean' },
+  'tests-first': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,6 +56,8 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     check: values.check,
     maxAttempts: parsePositiveInt(values['max-attempts'], '--max-attempts'),
     timeoutSec: parsePositiveNumber(values.timeout, '--timeout'),
+    // Only an explicit flag overrides agent.tests_first.
+    testsFirst: values['tests-first'] === true ? true : undefined,
   }));
   const prepared: PreparedSession[] = [];
   for (const request of requests) prepared.push(await prepareSession(request));

@@ -87,7 +87,8 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
       const record = loadSession(paths, id);
       // The projection as every surface reads it, with its row's figures; the fold's book-keeping is not output.
       const { fold: _fold, memory: _memory, ...shown } = record;
-      print({ ...shown, ...sessionRow(record) }, formatShow(record));
+      // The row's `steps` is a count; the step list (with the tests-first marks) is `commits`, as in the app's detail.
+      print({ ...shown, ...sessionRow(record), commits: record.steps }, formatShow(record));
       return 0;
     }
     case 'diff': {
@@ -228,9 +229,15 @@ function formatShow(r: SessionRecord): string {
       ? ['    (no commits yet)']
       : r.steps.map(
           (s) =>
-            `    ${String(s.step).padStart(3)}  ${s.series > 1 ? `series ${s.series} ` : ''}attempt ${s.attempt}  ${s.sha.slice(0, 8)}  ${s.files.join(', ')}${r.currentSteps.includes(s.step) ? '' : '  (dropped by a rollback)'}`,
+            `    ${String(s.step).padStart(3)}  ${s.series > 1 ? `series ${s.series} ` : ''}attempt ${s.attempt}  ${s.sha.slice(0, 8)}  ${s.files.join(', ')}${s.tests ? '  (acceptance tests, kept: they failed on the base)' : ''}${s.testsChanged.length > 0 ? `  CHANGES THE KEPT TESTS: ${s.testsChanged.join(', ')}` : ''}${r.currentSteps.includes(s.step) ? '' : '  (dropped by a rollback)'}`,
         )),
   ];
+  if (r.tests !== null)
+    lines.push(
+      `  tests first: ${r.tests.files.join(', ')} kept at step ${r.tests.step} (on the base: ${r.tests.timedOut ? 'timed out' : `exit ${String(r.tests.exitCode)}`})${r.testsRefused > 0 ? `; ${r.testsRefused} round(s) refused for passing on the base` : ''}`,
+    );
+  if (r.lint.runs > 0)
+    lines.push(`  lint on edit: ${r.lint.runs} run(s), ${r.lint.corrections} correction(s) sent back without spending an attempt`);
   for (const m of r.merges)
     lines.push(
       `  merged into ${m.target} (${m.squash ? 'squash' : 'merge commit'}) → ${m.targetAfter.slice(0, 8)}, ${m.files.length} file(s)`,

@@ -44,6 +44,10 @@ export const agentConfigSchema = z.strictObject({
   stagnation_threshold: z.int().min(2).default(3),
   max_prompt_tokens: z.int().min(500).default(6000),
   llm_concurrency: positiveInt.default(1),
+  /** The Coder first writes acceptance tests; only tests that fail on the base are kept, and PASS needs them. */
+  tests_first: z.boolean().default(false),
+  /** A fast syntax check of the touched files after each edit, in the sandbox; an error goes back to the Coder without spending an attempt. */
+  lint_on_edit: z.boolean().default(true),
 });
 
 const workspaceConfigSchema = z.strictObject({

@@ -45,6 +45,7 @@ export interface StartParams {
   readonly check?: string | null | undefined;
   readonly maxAttempts?: number | undefined;
   readonly timeoutSec?: number | undefined;
+  readonly testsFirst?: boolean | undefined;
 }
 
 interface Running {
@@ -190,6 +191,7 @@ export class SessionRunner {
       check: params.check ?? undefined,
       maxAttempts: params.maxAttempts,
       timeoutSec: params.timeoutSec,
+      testsFirst: params.testsFirst,
       home: paths.home,
     });
     return params.repo === undefined || params.repo === null ? { ...prepared, repo: null } : prepared;

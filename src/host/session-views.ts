@@ -38,6 +38,8 @@ function toCommit(step: SessionStep): SessionCommit {
     check: step.check,
     verdict: step.verdict,
     passed: step.passed,
+    tests: step.tests,
+    testsChanged: [...step.testsChanged],
   };
 }
 
@@ -60,6 +62,17 @@ export function sessionDetail(paths: AppPaths, id: string, live: IsLive, archive
         ? null
         : { toStep: rollback.toStep, restore: rollback.restore, stepsMoved: rollback.stepsMoved, time: rollback.time },
     server: session.server,
+    tests:
+      session.tests === null
+        ? null
+        : {
+            files: [...session.tests.files],
+            step: session.tests.step,
+            command: session.tests.command,
+            exitCode: session.tests.exitCode,
+            timedOut: session.tests.timedOut,
+          },
+    lint: { ...session.lint },
     lastSeq: session.lastSeq,
   };
 }

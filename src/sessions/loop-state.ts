@@ -2,6 +2,7 @@ import type { AttemptRecord, Session } from '../api/session-projection.js';
 import type { TokenTotals } from '../api/session-status.js';
 import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 import { earlierSeriesLines } from './attempt-series.js';
+import type { KeptTests } from './run-attempts.js';
 
 /**
  * The attempt loop's memory, read off the session's projection (src/api/session-projection.ts) so an
@@ -29,6 +30,8 @@ export interface LoopResumeState {
   readonly lastCoderReply?: string;
   /** The last done attempt passed: nothing to continue, the session just needs its end recorded. */
   readonly passedAttempt: number | null;
+  /** Tests first: the acceptance tests already kept (absent: none yet, the first attempt writes them). */
+  readonly keptTests?: KeptTests;
 }
 
 export function loopMemory(session: Session): LoopResumeState {
@@ -56,6 +59,16 @@ export function loopMemory(session: Session): LoopResumeState {
     tokens: session.tokens,
     ...(lastCoderReply !== null ? { lastCoderReply } : {}),
     passedAttempt,
+    ...(session.tests !== null
+      ? {
+          keptTests: {
+            files: session.tests.files,
+            exitCode: session.tests.exitCode,
+            timedOut: session.tests.timedOut,
+            output: session.tests.output,
+          },
+        }
+      : {}),
   };
 }
 

@@ -20,6 +20,10 @@ import { commitFiles } from '../workspace/git/commit-files.js';
 import { diffRange } from '../workspace/git/diff-range.js';
 import { listTrackedFiles } from '../workspace/git/list-files.js';
 import { checkWorktreePointer, type WorktreeGit } from '../workspace/git/worktree-git.js';
+import { discardEdits } from '../workspace/git/discard-edits.js';
+import { fenceFor } from '../agents/fence-for.js';
+import type { AcceptanceEvidence } from '../agents/sheriff-prompt.js';
+import { isLintable, lintFiles, type LintError } from './lint-edits.js';
 import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 import { defaultCheckCommand } from './default-check.js';
 import type { LoopResumeState } from './loop-state.js';
@@ -63,6 +67,20 @@ const HASH_BYTES = 1024 * 1024;
 const MAX_TOOL_TURNS_PER_ATTEMPT = 6;
 /** Share of max_prompt_tokens the answers to one turn's requests may take (the prompt trims further if needed). */
 const TOOL_ANSWER_SHARE = 0.4;
+/** Lint on edit: its time per attempt, and the corrections it may send in one attempt before the check runs anyway. */
+const LINT_MS_PER_ATTEMPT = 10_000;
+const MAX_LINT_CORRECTIONS_PER_ATTEMPT = 3;
+/** Tests first: rounds of acceptance tests the Coder may write before the session gives up on them. */
+const MAX_TEST_ROUNDS = 3;
+const TEST_OUTPUT_CHARS = 8000;
+
+/** Tests first: the acceptance tests kept and their failing run on the base. */
+export interface KeptTests {
+  readonly files: readonly string[];
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  readonly output: string;
+}
 
 class Stop extends Error {
   constructor(
@@ -119,6 +137,12 @@ class AttemptLoop {
   /** Tracked files of the worktree, kept up to date with the Coder's edits. */
   private existingFiles: Set<string> | undefined;
   private repoMap: string | undefined;
+  /** Tests first: null until the Coder's acceptance tests are kept. */
+  private keptTests: KeptTests | null = null;
+  /** Lint time spent in the attempt in progress. */
+  private lintSpentMs = 0;
+  /** Tools found missing (said once per run). */
+  private readonly lintMissingSaid = new Set<string>();
 
   constructor(
     private readonly plan: SessionPlan,
@@ -147,6 +171,12 @@ class AttemptLoop {
     if (resume.feedback !== undefined) this.memory.feedback = resume.feedback.slice(0, FEEDBACK_CHARS);
     if (resume.failureTail !== undefined) this.memory.failureTail = resume.failureTail.slice(-FAILURE_TAIL_CHARS);
     if (resume.lastCoderReply !== undefined) this.memory.lastCoderReply = resume.lastCoderReply;
+    if (resume.keptTests !== undefined) this.keepTests(resume.keptTests);
+  }
+
+  private keepTests(kept: KeptTests): void {
+    this.keptTests = kept;
+    for (const file of kept.files) this.memory.filesInPlay.add(file);
   }
 
   async run(): Promise<LoopResult> {
@@ -156,6 +186,8 @@ class AttemptLoop {
       while (this.attempt < this.plan.limits.maxAttempts) {
         this.attempt += 1;
         this.deps.log.append({ type: 'attempt.started', attempt: this.attempt });
+        this.lintSpentMs = 0;
+        if (this.plan.testsFirst && this.keptTests === null) await this.writeTests();
         if (await this.runOneAttempt()) {
           status = 'passed';
           reason = `Attempt ${this.attempt}: the check exited 0 and the Sheriff said PASS.`;
@@ -184,7 +216,7 @@ class AttemptLoop {
   /** One attempt; true when it passed. */
   private async runOneAttempt(): Promise<boolean> {
     const before = this.head;
-    const edited = await this.coderTurns();
+    const edited = await this.coderTurns('fix');
     if (edited.length === 0) {
       this.memory.history.push(noEditHistoryLine(this.attempt));
       return false;
@@ -192,12 +224,140 @@ class AttemptLoop {
     const check = this.checkCommand();
     const result = await this.runCheck(check);
     const diff = await diffRange(this.git, before, this.head);
-    const verdict = await this.sheriffTurn(check, diff, result);
-    const passed = result.exitCode === 0 && !result.timedOut && verdict.verdict === 'PASS';
+    const acceptance = this.acceptanceEvidence(edited);
+    const verdict = await this.sheriffTurn(check, diff, result, acceptance);
+    // Tests first: PASS needs the kept tests, still there for the check to run.
+    const testsGone = (this.keptTests?.files ?? []).filter((f) => !readWorktreeFile(this.worktree, f, { maxBytes: 1 }).ok);
+    const passed = result.exitCode === 0 && !result.timedOut && verdict.verdict === 'PASS' && testsGone.length === 0;
+    if (testsGone.length > 0)
+      verdict.feedback = `The kept acceptance test(s) ${testsGone.join(', ')} were deleted; they must stay and pass. ${verdict.feedback}`;
     this.deps.log.append({ type: 'verdict', attempt: this.attempt, verdict: verdict.verdict, passed, feedback: verdict.feedback });
     if (passed) return true;
     this.rememberFailure(edited, result, verdict);
     return false;
+  }
+
+  private acceptanceEvidence(edited: readonly string[]): AcceptanceEvidence | undefined {
+    const kept = this.keptTests;
+    if (kept === null) return undefined;
+    return {
+      files: kept.files,
+      baseExitCode: kept.exitCode,
+      baseTimedOut: kept.timedOut,
+      baseOutput: kept.output,
+      changedNow: kept.files.filter((f) => edited.includes(f)),
+    };
+  }
+
+  /**
+   * Tests first (#16), at the start of the first attempt: the Coder writes acceptance tests; the check
+   * runs on the base plus them, in the sandbox. A run that exits 0 refuses them (they pass before any
+   * change, so they do not test the task; the files are put back) and the Coder is told why; a failing
+   * run keeps them as the session's "tests" step. No attempt is spent on this; tokens are.
+   */
+  private async writeTests(): Promise<void> {
+    let correction: string | undefined;
+    for (let round = 1; round <= MAX_TEST_ROUNDS; round += 1) {
+      const files = await this.coderTurns('tests', correction);
+      if (files.length === 0) {
+        correction = 'Write the acceptance tests now: each test file as its path alone on a line, then a fenced block with the whole file.';
+        continue;
+      }
+      const command = this.checkCommand();
+      const result = await this.runTestsOnBase(command);
+      const output = result.output.slice(-TEST_OUTPUT_CHARS);
+      const common = {
+        attempt: this.attempt,
+        files,
+        command,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        durationMs: result.durationMs,
+        output,
+      };
+      if (result.exitCode === 0 && !result.timedOut) {
+        correction = `${files.join(', ')}: the check passed with ${files.length === 1 ? 'it' : 'them'} on the current code — it passes before any change, so it does not test the task. ${files.length === 1 ? 'It was' : 'They were'} removed. Write a test that fails now, because what the task asks is not done yet, and passes once it is.\nCheck output (tail):\n${result.output.slice(-600)}`;
+        await discardEdits(this.git, files);
+        this.deps.log.append({ type: 'tests.refused', ...common, correction });
+        continue;
+      }
+      const sha = await this.commit(files, `Tests first: ${files.join(', ')}`);
+      if (sha === null) {
+        correction = 'Your tests changed nothing in the repository. Write new acceptance tests for the task.';
+        continue;
+      }
+      this.deps.log.append({ type: 'tests.kept', ...common, step: this.steps, sha });
+      this.keepTests({ files, exitCode: result.exitCode, timedOut: result.timedOut, output });
+      // The first fix starts from the tests' failure, as a later one starts from the check's.
+      this.memory.failureTail = output.slice(-FAILURE_TAIL_CHARS);
+      return;
+    }
+    throw new Stop(
+      'failed',
+      `Tests first: no acceptance test that fails on the base after ${MAX_TEST_ROUNDS} rounds, so there is nothing to prove a fix with.`,
+    );
+  }
+
+  /** The check on the base plus the new tests: its own events (tests.kept / tests.refused), not an attempt's exec.*. */
+  private async runTestsOnBase(command: string): Promise<ExecResult> {
+    this.throwIfCancelled();
+    const result = await this.deps.runCheck({
+      command,
+      cwd: this.worktree,
+      timeoutMs: this.plan.limits.executionTimeoutMs,
+      signal: this.signal,
+      sandbox: this.plan.sandbox,
+      limits: this.plan.checkLimits,
+      env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      readOnlyPaths: [path.join(this.worktree, '.git')],
+    });
+    this.verifyGitPointer();
+    this.throwIfCancelled();
+    return result;
+  }
+
+  /**
+   * Lint on edit (#16): the touched files' syntax, in the sandbox, within the attempt's 10 s. Returns the
+   * correction to send back (null: clean, nothing to lint, or this attempt's corrections are spent).
+   */
+  private async lint(files: readonly string[], correctionsSoFar: number): Promise<string | null> {
+    if (!this.plan.lintOnEdit) return null;
+    const lintable = files.filter(isLintable);
+    if (lintable.length === 0) return null;
+    this.throwIfCancelled();
+    this.deps.log.append({ type: 'lint.started', attempt: this.attempt, files: lintable });
+    const outcome = await lintFiles(lintable, {
+      worktree: this.worktree,
+      run: this.deps.runCheck,
+      sandbox: this.plan.sandbox,
+      limits: this.plan.checkLimits,
+      timeoutMs: Math.max(0, LINT_MS_PER_ATTEMPT - this.lintSpentMs),
+      signal: this.signal,
+      readOnlyPaths: [path.join(this.worktree, '.git')],
+    });
+    this.lintSpentMs += outcome.durationMs;
+    this.verifyGitPointer();
+    for (const tool of outcome.missingTools) {
+      if (this.lintMissingSaid.has(tool)) continue;
+      this.lintMissingSaid.add(tool);
+      this.deps.log.append({
+        type: 'session.warning',
+        message: `Lint on edit: ${tool} is not installed here, so its files are not syntax-checked.`,
+      });
+    }
+    const correction =
+      outcome.errors.length > 0 && correctionsSoFar < MAX_LINT_CORRECTIONS_PER_ATTEMPT ? lintCorrection(outcome.errors) : null;
+    this.deps.log.append({
+      type: 'lint.finished',
+      attempt: this.attempt,
+      files: [...outcome.linted],
+      errors: outcome.errors.map((e) => ({ ...e })),
+      skipped: outcome.skipped.map((x) => ({ ...x })),
+      durationMs: outcome.durationMs,
+      correction,
+    });
+    this.throwIfCancelled();
+    return correction;
   }
 
   private rememberFailure(edited: readonly string[], result: ExecResult, verdict: { verdict: Verdict; feedback: string }): void {
@@ -242,12 +402,17 @@ class AttemptLoop {
     return hash.digest('hex');
   }
 
-  /** Coder turns until an edit applies (corrections in between); returns the files edited. */
-  private async coderTurns(): Promise<string[]> {
-    let correction: string | undefined;
+  /**
+   * Coder turns until an edit applies and lints clean (corrections in between); returns the files edited.
+   * `fix` commits each applied edit; `tests` (tests first) leaves them for writeTests to keep or refuse.
+   */
+  private async coderTurns(mode: 'fix' | 'tests', firstCorrection?: string): Promise<string[]> {
+    let correction: string | undefined = firstCorrection;
     let toolAnswers: ToolAnswer[] = [];
     let toolTurns = 0;
-    for (let turn = 0; turn <= MAX_CORRECTIONS_PER_ATTEMPT + toolTurns; turn += 1) {
+    let lintCorrections = 0;
+    const edited = new Set<string>();
+    for (let turn = 0; turn <= MAX_CORRECTIONS_PER_ATTEMPT + toolTurns + lintCorrections; turn += 1) {
       this.throwIfCancelled();
       if (this.existingFiles === undefined) await this.lookAtRepository();
       const existingFiles = this.existingFiles ?? new Set<string>();
@@ -263,12 +428,14 @@ class AttemptLoop {
           earlierAttempts: this.memory.history,
           correction,
           maxPromptTokens: this.plan.limits.maxPromptTokens,
+          writeTests: mode === 'tests',
+          keptTests: this.keptTests?.files,
         },
         this.estimator,
       );
       const reply = await this.modelTurn('coder', prompt.messages, prompt.estimatedTokens, prompt.trimmed);
       // The same reply as last attempt counts toward stagnation_threshold (the seed's one rule), not on its own.
-      if (turn === 0)
+      if (turn === 0 && mode === 'fix')
         this.repeatedReply = this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim();
       this.memory.lastCoderReply = reply.content;
       const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
@@ -285,10 +452,17 @@ class AttemptLoop {
           this.memory.editedFiles.add(file);
           existingFiles.add(file);
         }
-        await this.commit(applied.applied);
+        for (const file of applied.applied) edited.add(file);
+        if (mode === 'fix') await this.commit(applied.applied);
         if (problems.length > 0)
           this.deps.log.append({ type: 'session.warning', message: `Some edits were not applied: ${problems.join('; ')}` });
-        return [...applied.applied];
+        const lintError = await this.lint(applied.applied, lintCorrections);
+        if (lintError === null) return [...edited];
+        // Not an attempt: the check does not run; the Coder fixes the syntax first.
+        lintCorrections += 1;
+        correction = lintError;
+        toolAnswers = [];
+        continue;
       }
       if (parsed.toolRequests.length > 0 && problems.length === 0) {
         toolAnswers = await this.answerTools(parsed.toolRequests);
@@ -299,7 +473,7 @@ class AttemptLoop {
       correction = correctionFor(problems, parsed.toolCallsAsText);
       this.deps.log.append({ type: 'edit.rejected', attempt: this.attempt, reasons: problems, correction });
     }
-    return [];
+    return [...edited];
   }
 
   /**
@@ -341,17 +515,18 @@ class AttemptLoop {
     });
   }
 
-  private async commit(files: readonly string[]): Promise<void> {
+  private async commit(files: readonly string[], subject = `Attempt ${this.attempt}: edit ${files.join(', ')}`): Promise<string | null> {
     const sha = await commitFiles({
       worktree: this.git,
       paths: files,
-      subject: `Attempt ${this.attempt}: edit ${files.join(', ')}`.slice(0, 120),
+      subject: subject.slice(0, 120),
       trailers: { 'Factory-Session': this.plan.id, 'Factory-Attempt': String(this.attempt) },
     });
-    if (sha === null) return; // the edit rewrote files with identical content
+    if (sha === null) return null; // the edit rewrote files with identical content
     this.head = sha;
     this.steps += 1;
     this.deps.log.append({ type: 'commit', attempt: this.attempt, step: this.steps, sha, files: [...files] });
+    return sha;
   }
 
   private async runCheck(command: string): Promise<ExecResult> {
@@ -398,7 +573,12 @@ class AttemptLoop {
     });
   }
 
-  private async sheriffTurn(check: string, diff: string, result: ExecResult): Promise<{ verdict: Verdict; feedback: string }> {
+  private async sheriffTurn(
+    check: string,
+    diff: string,
+    result: ExecResult,
+    acceptance: AcceptanceEvidence | undefined,
+  ): Promise<{ verdict: Verdict; feedback: string }> {
     let reply: ChatTurnResult | undefined;
     for (const reask of [false, true]) {
       this.throwIfCancelled();
@@ -412,6 +592,7 @@ class AttemptLoop {
           output: result.output,
           maxPromptTokens: this.plan.limits.maxPromptTokens,
           reask,
+          acceptance,
         },
         this.estimator,
       );
@@ -462,4 +643,16 @@ function correctionFor(problems: readonly string[], toolCallsAsText: boolean): s
   }
   if (problems.length > 0) return `Your edits could not be applied: ${problems.join('; ')}. Send them again in the format above.`;
   return 'Your reply had no edit I could apply. Write each file as its path alone on a line, followed by a fenced code block with the complete file.';
+}
+
+const LINT_ERRORS_IN_CORRECTION = 5;
+
+/** The lint errors, each quoted with its file and line, as the correction the Coder gets instead of a check run. */
+function lintCorrection(errors: readonly LintError[]): string {
+  const quoted = errors.slice(0, LINT_ERRORS_IN_CORRECTION).map((e) => {
+    const fence = fenceFor(e.message);
+    return `${e.file}${e.line !== null ? `, line ${e.line}` : ''} (${e.tool}):\n${fence}\n${e.message}\n${fence}`;
+  });
+  const more = errors.length > LINT_ERRORS_IN_CORRECTION ? `\n(and ${errors.length - LINT_ERRORS_IN_CORRECTION} more)` : '';
+  return `Your edit has a syntax error, so the check was not run (this does not count as an attempt). Fix it and send the corrected file(s) in the format above; the current content is under "Current files".\n\n${quoted.join('\n\n')}${more}`;
 }

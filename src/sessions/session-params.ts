@@ -52,6 +52,10 @@ export interface SessionPlan {
   readonly check: CheckRule;
   readonly limits: SessionLimits;
   readonly sandbox: 'auto' | 'required';
+  /** Tests first (#16): acceptance tests that fail on the base come first; PASS needs them. */
+  readonly testsFirst: boolean;
+  /** Lint on edit (#16): touched files are syntax-checked in the sandbox before the check. */
+  readonly lintOnEdit: boolean;
   /** Memory / process limits for checks (factory.yaml `sandbox.max_memory_mb`, `max_processes`); unset = defaults. */
   readonly checkLimits?: ResourceLimitsRequest;
 }
@@ -66,13 +70,15 @@ export function loggedPlan(plan: SessionPlan): LoggedSessionPlan {
     check: plan.check,
     limits: { ...plan.limits },
     sandbox: plan.sandbox,
+    testsFirst: plan.testsFirst,
+    lintOnEdit: plan.lintOnEdit,
     ...(plan.checkLimits !== undefined ? { checkLimits } : {}),
   };
 }
 
 /** The plan of a logged session, as its projection holds it (old logs are upgraded in src/api/session-plan.ts). */
 export function planFromLog(session: Session): SessionPlan {
-  const { check, limits, sandbox, checkLimits } = session.plan;
+  const { check, limits, sandbox, checkLimits, testsFirst, lintOnEdit } = session.plan;
   return {
     id: session.id,
     task: {
@@ -85,6 +91,9 @@ export function planFromLog(session: Session): SessionPlan {
     check,
     limits,
     sandbox,
+    // Logs from before #16 had neither: they resume as they ran.
+    testsFirst: testsFirst ?? false,
+    lintOnEdit: lintOnEdit ?? false,
     ...(checkLimits !== undefined ? { checkLimits } : {}),
   };
 }

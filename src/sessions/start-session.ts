@@ -36,6 +36,8 @@ export interface SessionRequest {
   readonly check?: string | undefined;
   readonly maxAttempts?: number | undefined;
   readonly timeoutSec?: number | undefined;
+  /** --tests-first / the New session toggle; undefined = `agent.tests_first`. */
+  readonly testsFirst?: boolean | undefined;
   readonly home?: string | undefined;
   /** Where session ids come from (tests force collisions with a fixed one). */
   readonly ids?: SessionIdSource | undefined;
@@ -88,12 +90,22 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
   });
   const limits = resolveLimits(config.agent, taskFile ?? {}, { maxAttempts: request.maxAttempts, executionTimeoutSec: request.timeoutSec });
   const ids = request.ids ?? systemIdSource;
+  const check = checkRuleFor(task.check);
+  const testsFirst = request.testsFirst ?? config.agent.tests_first;
+  if (testsFirst && check.kind !== 'command') {
+    throw new FactoryError(
+      'BAD_USAGE',
+      'Tests first needs a check command that runs the repository\'s tests (--check "python -m pytest", or `check:` in the task file): the acceptance tests must fail under it on the base.',
+    );
+  }
   const plan: SessionPlan = {
     id: newSessionId(ids),
     task,
-    check: checkRuleFor(task.check),
+    check,
     limits,
     sandbox: config.sandbox.require ? 'required' : 'auto',
+    testsFirst,
+    lintOnEdit: config.agent.lint_on_edit,
     checkLimits: limitsFromSettings(config.sandbox),
   };
   return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name), nextId: () => newSessionId(ids) };

@@ -227,7 +227,7 @@ describe("a repository's own factory.yaml", () => {
     const untrusted = await run(ws, []);
     expect(fs.existsSync(marker)).toBe(false);
     const created = ofType(untrusted.events, 'session.created')[0];
-    expect(created?.limits).toMatchObject({ executionTimeout: 60, maxAttempts: 1 });
+    expect(created?.plan?.limits).toMatchObject({ executionTimeoutMs: 60_000, maxAttempts: 1 });
     expect(fs.existsSync(path.join(String(untrusted.summary['worktree']), '.env'))).toBe(false);
     const notice = ofType(untrusted.events, 'session.warning')
       .map((w) => w.message)
@@ -241,7 +241,7 @@ describe("a repository's own factory.yaml", () => {
     const trusted = await run(ws, []);
     expect(ofType(trusted.events, 'setup.finished')).toEqual([expect.objectContaining({ exitCode: 1 })]); // sandboxed: it cannot touch a file outside its worktree
     expect(fs.existsSync(marker)).toBe(false);
-    expect(ofType(trusted.events, 'session.created')[0]?.limits).toMatchObject({ executionTimeout: 86400 });
+    expect(ofType(trusted.events, 'session.created')[0]?.plan?.limits).toMatchObject({ executionTimeoutMs: 86_400_000 });
     fs.rmSync(root, { recursive: true, force: true });
   });
 });

@@ -90,6 +90,8 @@ describe('merge message', () => {
           check: { exitCode: 0, timedOut: false },
           verdict: 'PASS',
           passed: true,
+          tests: false,
+          testsChanged: [],
         },
       ],
       dropped: [],
@@ -98,6 +100,8 @@ describe('merge message', () => {
       seriesList: [],
       lastRollback: null,
       server: null,
+      tests: null,
+      lint: { runs: 0, corrections: 0 },
       lastSeq: 9,
     });
     const lines = message.split('\n');

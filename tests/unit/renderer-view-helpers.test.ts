@@ -196,7 +196,18 @@ describe('New session validation', () => {
       { ...fields, description: '  Add a flag ', folder: '/r/sub', maxAttempts: '3' },
       { ...repo, path: '/r/sub' },
     );
-    expect(request).toEqual({ description: 'Add a flag', repo: '/r', check: null, maxAttempts: 3, timeoutSec: undefined });
+    expect(request).toEqual({
+      description: 'Add a flag',
+      repo: '/r',
+      check: null,
+      maxAttempts: 3,
+      timeoutSec: undefined,
+      testsFirst: false,
+    });
+  });
+  it('asks for a check command when tests come first, and says so in the request', () => {
+    expect(validateNewSession({ ...fields, description: 'x' }, null, true).errors.check).toContain('Tests first needs the command');
+    expect(validateNewSession({ ...fields, description: 'x', check: 'python -m pytest -q' }, null, true).request?.testsFirst).toBe(true);
     expect(validateNewSession({ ...fields, description: 'x' }, null).request?.repo).toBeNull();
   });
 });

@@ -116,6 +116,8 @@ describe('attempt series', () => {
         check: { kind: 'entry-file' },
         limits: {} as never,
         sandbox: 'auto',
+        testsFirst: false,
+        lintOnEdit: false,
       },
       projected,
     );

@@ -20,6 +20,8 @@ export interface NewSessionRequest {
   readonly check: string | null;
   readonly maxAttempts: number | undefined;
   readonly timeoutSec: number | undefined;
+  /** Tests first (#16): acceptance tests that fail on the base come first. */
+  readonly testsFirst: boolean;
 }
 
 function wholeNumber(text: string, min: number, max: number, what: string): { value: number | undefined; error?: string } {
@@ -42,6 +44,7 @@ function folderProblem(folder: string, status: RepoStatus | null): string | null
 export function validateNewSession(
   fields: NewSessionFields,
   status: RepoStatus | null,
+  testsFirst = false,
 ): { errors: NewSessionErrors; request: NewSessionRequest | null } {
   const errors: NewSessionErrors = {};
   const description = fields.description.trim();
@@ -56,6 +59,8 @@ export function validateNewSession(
   }
   const check = fields.check.trim();
   if (check.length > 2000) errors.check = 'Keep the check command under 2,000 characters.';
+  else if (testsFirst && check === '')
+    errors.check = 'Tests first needs the command that runs the repository’s tests (e.g. python -m pytest -q).';
   const attempts = wholeNumber(fields.maxAttempts, 1, 100, 'Max attempts');
   if (attempts.error !== undefined) errors.maxAttempts = attempts.error;
   const timeout = wholeNumber(fields.timeoutSec, 1, 86_400, 'The check timeout');
@@ -69,6 +74,7 @@ export function validateNewSession(
       check: check === '' ? null : check,
       maxAttempts: attempts.value,
       timeoutSec: timeout.value,
+      testsFirst,
     },
   };
 }

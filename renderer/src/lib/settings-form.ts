@@ -118,6 +118,20 @@ export const FIELDS: readonly FieldSpec[] = [
     help: 'Turns of different sessions the server handles at once.',
   },
   {
+    section: 'agent',
+    key: 'tests_first',
+    label: 'Tests first',
+    kind: 'bool',
+    help: 'New sessions start with acceptance tests that must fail on the base (needs a check command).',
+  },
+  {
+    section: 'agent',
+    key: 'lint_on_edit',
+    label: 'Lint on every edit',
+    kind: 'bool',
+    help: 'Syntax-check touched files in the sandbox before the check; an error goes back to the Coder without spending an attempt.',
+  },
+  {
     section: 'workspace',
     key: 'setup',
     label: 'Setup command',

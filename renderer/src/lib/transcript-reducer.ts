@@ -64,6 +64,22 @@ interface CommitItem {
   readonly files: readonly string[];
 }
 
+/** Lint on edit: the syntax check of the files an edit touched, before the check (no attempt spent on an error). */
+export interface LintItem {
+  readonly kind: 'lint';
+  readonly id: string;
+  readonly attempt: number;
+  readonly files: readonly string[];
+  /** null while it runs. */
+  readonly finished: {
+    readonly errors: readonly { readonly file: string; readonly tool: string; readonly line: number | null; readonly message: string }[];
+    readonly skipped: readonly { readonly file: string; readonly reason: string }[];
+    readonly durationMs: number;
+    /** Sent back to the Coder (null: clean, or the attempt's corrections were spent and the check runs anyway). */
+    readonly correction: string | null;
+  } | null;
+}
+
 interface AttemptItem {
   readonly kind: 'attempt';
   readonly id: string;
@@ -87,7 +103,7 @@ interface FinishedItem {
   readonly tokens: TokenTotals;
 }
 
-export type TranscriptItem = TurnItem | ExecItem | VerdictItem | CommitItem | AttemptItem | NoteItem | FinishedItem;
+export type TranscriptItem = TurnItem | ExecItem | VerdictItem | CommitItem | AttemptItem | NoteItem | FinishedItem | LintItem;
 
 export interface Transcript {
   readonly session: string;
@@ -296,6 +312,44 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       draft.openExec.delete(event.attempt);
       return;
     }
+    case 'lint.started':
+      items.push({ kind: 'lint', id: `l${event.seq}`, attempt: event.attempt, files: event.files, finished: null });
+      return;
+    case 'lint.finished': {
+      const { errors, skipped, durationMs, correction } = event;
+      const at = items.findLastIndex((item) => item.kind === 'lint' && item.attempt === event.attempt && item.finished === null);
+      const open = at >= 0 ? (items[at] as LintItem) : null;
+      const item: LintItem = {
+        kind: 'lint',
+        id: open?.id ?? `l${event.seq}`,
+        attempt: event.attempt,
+        files: open?.files ?? event.files,
+        finished: { errors, skipped, durationMs, correction },
+      };
+      if (at >= 0) items[at] = item;
+      else items.push(item);
+      return;
+    }
+    case 'tests.refused':
+      items.push(
+        note(
+          event,
+          'warn',
+          `Tests refused: ${event.files.join(', ')} passed on the base (exit 0) — it passes before any change, so it does not test the task. The Coder was asked again.`,
+          event.output || null,
+        ),
+      );
+      return;
+    case 'tests.kept':
+      items.push(
+        note(
+          event,
+          'success',
+          `Acceptance tests kept as step ${event.step}: ${event.files.join(', ')} — on the base the check ${event.timedOut ? 'timed out' : `failed (exit ${event.exitCode ?? '?'})`}, as it should before the fix.`,
+          event.output || null,
+        ),
+      );
+      return;
     case 'verdict':
       items.push({
         kind: 'verdict',

@@ -4,6 +4,7 @@ import { errorText } from '../lib/api-errors.js';
 import { validateNewSession, type NewSessionFields } from '../lib/new-session-form.js';
 import { api } from './api-instance.js';
 import { useServerStore } from './server-store.js';
+import { useSettingsStore } from './settings-store.js';
 
 /**
  * The New session sheet: its fields, what the chosen folder is (`repo.status`: a repo, with
@@ -16,6 +17,8 @@ interface NewSessionStore {
   readonly fields: NewSessionFields;
   /** The model to use ('' = the server's current one). */
   readonly model: string;
+  /** Tests first for this session (null: as `agent.tests_first` says). */
+  readonly testsFirst: boolean | null;
   readonly status: RepoStatus | null;
   /** The folder `status` describes. */
   readonly statusFor: string;
@@ -31,12 +34,18 @@ interface NewSessionStore {
   setField(field: keyof NewSessionFields, value: string): void;
   touch(field: keyof NewSessionFields): void;
   setModel(model: string): void;
+  setTestsFirst(on: boolean): void;
   setDropNotice(notice: string | null): void;
   checkFolder(): Promise<RepoStatus | null>;
   initRepo(): Promise<void>;
   /** Trusts the chosen project's own factory.yaml as it is now. */
   trustProject(): Promise<void>;
   submit(): Promise<SessionInfo | null>;
+}
+
+/** The toggle as set, else factory.yaml's `agent.tests_first`. */
+function effectiveTestsFirst(chosen: boolean | null): boolean {
+  return chosen ?? useSettingsStore.getState().view?.config.agent.tests_first ?? false;
 }
 
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -46,6 +55,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   isOpen: false,
   fields: EMPTY,
   model: '',
+  testsFirst: null,
   status: null,
   statusFor: '',
   checking: false,
@@ -80,6 +90,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   },
   touch: (field) => set((s) => ({ touched: { ...s.touched, [field]: true } })),
   setModel: (model) => set({ model }),
+  setTestsFirst: (testsFirst) => set({ testsFirst, submitError: null }),
   setDropNotice: (dropNotice) => set({ dropNotice }),
   async checkFolder() {
     const folder = get().fields.folder.trim();
@@ -118,7 +129,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
     if (get().submitting) return null;
     set({ showAllErrors: true, submitError: null });
     const status = get().fields.folder.trim() === '' ? null : await get().checkFolder();
-    const { request } = validateNewSession(get().fields, status);
+    const { request } = validateNewSession(get().fields, status, effectiveTestsFirst(get().testsFirst));
     if (request === null) return null;
     set({ submitting: true });
     // Sessions share one server: another model means (re)starting it with that model first.
@@ -137,6 +148,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
       ...(request.check !== null ? { check: request.check } : {}),
       ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
       ...(request.timeoutSec !== undefined ? { timeoutSec: request.timeoutSec } : {}),
+      ...(get().testsFirst !== null ? { testsFirst: request.testsFirst } : {}),
     });
     if (!answer.ok) {
       set({ submitting: false, submitError: errorText(answer.error) });

@@ -85,6 +85,24 @@ export function CommitTimeline({
                   <span className={`step-outcome ${outcome.tone}`} title={outcome.title} data-step-outcome={outcome.label}>
                     {outcome.label}
                   </span>
+                  {commit.tests && (
+                    <span
+                      className="step-outcome neutral"
+                      data-step-tests="kept"
+                      title="Tests first: these acceptance tests failed on the base; passing needs them"
+                    >
+                      acceptance tests
+                    </span>
+                  )}
+                  {commit.testsChanged.length > 0 && (
+                    <span
+                      className="step-outcome warning"
+                      data-tests-changed={commit.testsChanged.join(' ')}
+                      title={`This step changed the kept acceptance tests: ${commit.testsChanged.join(', ')}. The Sheriff was told; check that they still test the task.`}
+                    >
+                      changes the kept tests
+                    </span>
+                  )}
                 </span>
               </button>
               {isHead ? (

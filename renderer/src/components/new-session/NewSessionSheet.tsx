@@ -22,6 +22,7 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
       showAll: st.showAllErrors,
       submitting: st.submitting,
       submitError: st.submitError,
+      testsFirst: st.testsFirst,
     })),
   );
   const models = useServerStore((st) => st.models);
@@ -39,7 +40,8 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
   }, [s.isOpen]);
 
   if (!s.isOpen) return null;
-  const { errors } = validateNewSession(s.fields, s.status);
+  const testsFirst = s.testsFirst ?? config?.agent.tests_first ?? false;
+  const { errors } = validateNewSession(s.fields, s.status, testsFirst);
   const shown = (field: keyof typeof errors): string | undefined => (s.showAll || s.touched[field] === true ? errors[field] : undefined);
   const currentModel = serverModel ?? models.value?.current ?? config?.server.model ?? '';
   const modelOptions = Array.from(
@@ -115,6 +117,24 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
                 {shown('check')}
               </div>
             )}
+          </div>
+          <div className="field">
+            <label className="checkbox">
+              <input
+                id="ns-tests-first"
+                type="checkbox"
+                checked={testsFirst}
+                onChange={(e) => {
+                  store.setTestsFirst(e.target.checked);
+                  store.touch('check');
+                }}
+              />
+              <span>Tests first</span>
+            </label>
+            <div className="field-hint">
+              The Coder first writes tests that must fail on the current code; only those are kept, and passing needs them. Costs a few more
+              turns; worth it when the check command runs a real test suite.
+            </div>
           </div>
           <div className="field-row">
             <div className="field grow">

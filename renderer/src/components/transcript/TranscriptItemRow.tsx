@@ -1,6 +1,6 @@
 import { memo, useState } from 'react';
 import { formatTokens, plural, shortSha } from '../../lib/display-format.js';
-import type { TranscriptItem, TurnItem, ExecItem } from '../../lib/transcript-reducer.js';
+import type { TranscriptItem, TurnItem, ExecItem, LintItem } from '../../lib/transcript-reducer.js';
 import { Icon } from '../common/Icon.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 import { InlineMarkdown } from './InlineMarkdown.js';
@@ -28,6 +28,8 @@ export const TranscriptItemRow = memo(function TranscriptItemRow({ item }: { ite
       return <VerdictCard verdict={item.verdict} passed={item.passed} feedback={item.feedback} attempt={item.attempt} />;
     case 'note':
       return <NoteRow tone={item.tone} text={item.text} detail={item.detail} />;
+    case 'lint':
+      return <LintRow item={item} />;
     case 'finished':
       return (
         <div className={`finished-row ${item.status === 'passed' ? 'success' : 'danger'}`} data-outcome={item.status}>
@@ -67,6 +69,28 @@ function VerdictCard({
         </div>
       )}
     </div>
+  );
+}
+
+/** The lint step: which files, and each error with its line (what the Coder was sent instead of a check run). */
+function LintRow({ item }: { item: LintItem }) {
+  const done = item.finished;
+  const files = item.files.join(', ');
+  if (done === null) return <NoteRow tone="info" text={`Lint: checking the syntax of ${files}…`} detail={null} />;
+  const skipped = done.skipped.length > 0 ? ` Not checked: ${done.skipped.map((x) => `${x.file} (${x.reason})`).join('; ')}.` : '';
+  if (done.errors.length === 0)
+    return <NoteRow tone="info" text={`Lint: ${files} — no syntax error (${Math.round(done.durationMs)} ms).${skipped}`} detail={null} />;
+  const where = done.errors.map((e) => `${e.file}${e.line !== null ? `:${e.line}` : ''}`).join(', ');
+  const text =
+    done.correction !== null
+      ? `Lint: syntax error in ${where} — sent back to the Coder; the check did not run and no attempt was spent.${skipped}`
+      : `Lint: syntax error in ${where} — this attempt's 3 lint corrections are spent, so the check runs anyway.${skipped}`;
+  return (
+    <NoteRow
+      tone="warn"
+      text={text}
+      detail={done.errors.map((e) => `${e.file}${e.line !== null ? `, line ${e.line}` : ''} (${e.tool}):\n${e.message}`).join('\n\n')}
+    />
   );
 }
 
