@@ -7,7 +7,7 @@ import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
 import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
-import { onSessionChanged } from '../../state/event-router.js';
+import { onSessionChanged } from '../../state/session-changes.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
