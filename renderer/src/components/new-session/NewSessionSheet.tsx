@@ -88,7 +88,8 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
               placeholder="What should the Coder do? e.g. “Add a --json flag to report.py and a test for it.”"
               value={s.fields.description}
               onChange={(e) => store.setField('description', e.target.value)}
-              onBlur={() => store.touch('description')}
+              // Focus starts here: leaving it empty for the folder field is not an error yet (submit says so).
+              onBlur={() => s.fields.description.trim() !== '' && store.touch('description')}
               aria-invalid={shown('description') !== undefined}
             />
             {shown('description') !== undefined && (
