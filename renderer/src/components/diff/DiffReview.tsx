@@ -26,6 +26,9 @@ import { CommentForm, ReviewComments } from './ReviewComments.js';
 import { goneReason, worktreeGone } from '../../lib/session-gone.js';
 
 /** Review and take: files, Monaco's diff, the commit timeline with rollback, and merge/discard. */
+// In this lazy chunk with Monaco: the session view warms Monaco through it without loading Monaco up front.
+export { warmMonaco } from '../../monaco/warm-monaco.js';
+
 export function DiffReview({ session, detail }: { session: SessionInfo; detail: SessionDetail | null }) {
   const store = useDiffStore(
     useShallow((s) => ({

@@ -12,7 +12,7 @@ import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { PullProgress } from './PullProgress.js';
 
-const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits', tight: 'Tight now', 'too-large': 'Too large' };
+const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits', tight: 'Tight', 'too-large': 'Too large' };
 const FIT_TONE: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'success', tight: 'warning', 'too-large': 'danger' };
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 

@@ -48,6 +48,8 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
     ),
   );
   const chosen = s.model === '' ? currentModel : s.model;
+  // Recommended models are offered before they are on disk: say so (the Models view downloads them).
+  const notDownloaded = new Set((models.value?.models ?? []).filter((m) => !m.onDisk && m.recommended).map((m) => m.id));
 
   const submit = async (): Promise<void> => {
     const session = await store.submit();
@@ -132,10 +134,15 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
                 {modelOptions.length === 0 && <option value="">(the configured model)</option>}
                 {modelOptions.map((m) => (
                   <option key={m} value={m}>
-                    {m}
+                    {notDownloaded.has(m) ? `${m} — not downloaded` : m}
                   </option>
                 ))}
               </select>
+              {notDownloaded.has(chosen) && (
+                <div className="field-hint warning" data-model-missing={chosen}>
+                  Not downloaded yet: download it in Models first.
+                </div>
+              )}
               {chosen !== currentModel && (
                 <div className="field-hint warning">Sessions share one server: starting restarts it with this model.</div>
               )}
