@@ -223,6 +223,20 @@ export const repoStatusSchema = z.object({
 });
 export type RepoStatus = z.infer<typeof repoStatusSchema>;
 
+/** A folder's subfolders on the host, for the New session folder browser (`fs.listFolders`). */
+export const folderListingSchema = z.object({
+  /** The folder listed, absolute. */
+  path: z.string(),
+  /** Its parent, or null at the root. */
+  parent: z.string().nullable(),
+  /** The user's home folder on the host (the browser's "Home"). */
+  home: z.string(),
+  folders: z.array(z.object({ name: z.string(), path: z.string(), repo: z.boolean() })),
+  /** Folders left out past the cap. */
+  omitted: z.int().nonnegative(),
+});
+export type FolderListing = z.infer<typeof folderListingSchema>;
+
 export const serverStatusSchema = serverStatePayloadSchema.omit({ type: true });
 export type ServerStatus = z.infer<typeof serverStatusSchema>;
 

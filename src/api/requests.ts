@@ -6,6 +6,7 @@ import {
   discardResultSchema,
   doctorCheckSchema,
   filePairSchema,
+  folderListingSchema,
   memorySampleSchema,
   mergePreviewSchema,
   mergeResultSchema,
@@ -154,7 +155,8 @@ export const requestSchemas = {
   /** Opens the session's worktree (the recorded one) in the user's editor, a terminal, or the file manager. */
   'sessions.openIn': {
     params: z.strictObject({ id: sessionId, target: z.enum(['editor', 'terminal', 'files']) }),
-    data: z.object({ command: z.string() }),
+    /** The command that opened it, and its program's name (to say "Opened in gnome-terminal"). */
+    data: z.object({ command: z.string(), program: z.string() }),
   },
 
   'server.start': {
@@ -214,6 +216,14 @@ export const requestSchemas = {
   'dialog.pickFolder': {
     params: z.strictObject({ title: z.string().max(200).optional() }),
     data: z.object({ path: z.string().nullable() }),
+  },
+  /**
+   * A folder's subfolders on the host (default: the home folder), for the New session folder
+   * browser: links are neither followed nor listed; hidden and system folders only when asked.
+   */
+  'fs.listFolders': {
+    params: z.strictObject({ path: hostPath.optional(), showHidden: z.boolean().optional() }),
+    data: folderListingSchema,
   },
   /** What a path is, for the New session dialog (a drop, a pick or a typed path). */
   'repo.status': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { GLOBAL_STREAM } from '../api/global-events.js';
 import {
   isRequestName,
@@ -16,9 +17,10 @@ import type { ClientConnection } from './client-connection.js';
 import { readConfigView, writeConfigPatch } from './config-view.js';
 import type { FactoryHost } from './factory-host.js';
 import { initRepo } from './init-repo.js';
+import { listFolders } from './list-folders.js';
 import { repoStatus, trustProject } from './repo-status.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
-import { existingWorktree, launchDetached, openCommand } from './open-in.js';
+import { existingWorktree, openWorktree } from './open-in.js';
 import { addReviewComment } from '../sessions/review-comments.js';
 import { updateFromBase } from '../sessions/update-from-base.js';
 import { readSession, sessionDetail } from './session-views.js';
@@ -150,9 +152,8 @@ const handlers: Handlers = {
     // editor is the user's own setting (home factory.yaml), never a repository's.
     const worktree = existingWorktree(readSession(host.paths, params.id).worktree);
     const editor = readConfigView(host.paths).config.workspace.editor;
-    const command = openCommand(params.target, worktree, { platform: process.platform, editor });
-    await launchDetached(command);
-    return { command: [command.command, ...command.args].join(' ') };
+    const opened = await openWorktree(params.target, worktree, { platform: process.platform, editor });
+    return { command: [opened.command, ...opened.args].join(' '), program: path.basename(opened.command) };
   },
 
   'server.start': (params, context) => requireServer(context).start(params),
@@ -182,6 +183,7 @@ const handlers: Handlers = {
     if (native.pickFolder === undefined) unsupported('A folder picker');
     return { path: await native.pickFolder(params.title) };
   },
+  'fs.listFolders': (params) => listFolders(params),
   'repo.status': (params, { host }) => repoStatus(params.path, host.paths.userConfig),
   'repo.init': async (params, { host }) => {
     await initRepo(params.path);
@@ -221,6 +223,7 @@ const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
   'doctor.run',
   'events.subscribe',
   'events.unsubscribe',
+  'fs.listFolders',
   'memory.history',
   'models.list',
   'repo.status',

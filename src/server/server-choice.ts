@@ -3,6 +3,7 @@ import type { ServerEvent } from '../api/server-events.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { ExternalServerControl } from './external/external-server.js';
+import { MemorySampler } from './memory/memory-sampler.js';
 import type { ModelServer } from './model-server.js';
 import { SupervisorControl, type SupervisorControlOptions } from './supervisor-control.js';
 
@@ -28,15 +29,23 @@ export class ServerChoice implements ModelServer {
   private readonly listeners = new Set<(event: ServerEvent) => void>();
   private offCurrent: (() => void) | null = null;
   private switching: Promise<void> = Promise.resolve();
+  /**
+   * One sampler for the app's life, not one per control: a switch to a server at a URL (or a
+   * stop) must not stop measuring the machine and the app (issue #20: the chart froze). The
+   * server's share is whatever the control in use has a process for — none for a URL.
+   */
+  private readonly sampler: MemorySampler;
 
   constructor(
     private readonly options: SupervisorControlOptions,
-    /** The control a config asks for (createModelServer). */
+    /** The control a config asks for (createModelServer); it must not sample memory itself. */
     private readonly make: (config: FactoryConfig) => Control,
   ) {
     const config = options.config();
     this.key = serverKey(config);
     this.control = this.make(config);
+    this.sampler = new MemorySampler({ serverPid: () => this.control.serverPid(), intervalMs: options.samplerIntervalMs });
+    this.sampler.on('memory.sample', (sample) => this.emit(sample));
   }
 
   /** Which kind is in use now (for tests and the Settings view's first paint). */
@@ -101,11 +110,13 @@ export class ServerChoice implements ModelServer {
   onEvent(listener: (event: ServerEvent) => void): () => void {
     this.listeners.add(listener);
     this.offCurrent ??= this.control.onEvent((event) => this.emit(event));
+    this.sampler.start();
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) {
         this.offCurrent?.();
         this.offCurrent = null;
+        this.sampler.stop();
       }
     };
   }
@@ -125,6 +136,7 @@ export class ServerChoice implements ModelServer {
   }
 
   async dispose(): Promise<void> {
+    this.sampler.stop();
     await this.switching;
     this.offCurrent?.();
     await this.control.dispose();

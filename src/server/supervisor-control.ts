@@ -24,6 +24,11 @@ export interface SupervisorControlOptions {
   readonly launch?: MlxSupervisorOptions['launch'];
   readonly supervisor?: MlxSupervisorOptions['supervisor'];
   readonly samplerIntervalMs?: number;
+  /**
+   * false when the owner samples memory itself (ServerChoice: its sampler must outlive a switch to
+   * a server at a URL, so the machine and the app are measured always).
+   */
+  readonly sampleMemory?: boolean;
 }
 
 /**
@@ -35,14 +40,19 @@ export interface SupervisorControlOptions {
 export class SupervisorControl implements ModelServer {
   private current: { supervisor: ServerSupervisor; model: string; port: number | undefined; off: () => void } | null = null;
   private readonly listeners = new Set<(event: ServerEvent) => void>();
-  private readonly sampler: MemorySampler;
+  private readonly sampler: MemorySampler | null;
 
   constructor(private readonly options: SupervisorControlOptions) {
-    this.sampler = new MemorySampler({
-      serverPid: () => this.current?.supervisor.status.pid ?? null,
-      intervalMs: options.samplerIntervalMs,
-    });
-    this.sampler.on('memory.sample', (sample) => this.emit(sample));
+    this.sampler =
+      options.sampleMemory === false
+        ? null
+        : new MemorySampler({ serverPid: () => this.serverPid(), intervalMs: options.samplerIntervalMs });
+    this.sampler?.on('memory.sample', (sample) => this.emit(sample));
+  }
+
+  /** The server process to measure (null while none runs, or one adopted by port only). */
+  serverPid(): number | null {
+    return this.current?.supervisor.status.pid ?? null;
   }
 
   /** Starts (or adopts) a server for `model` (default server.model); a different model replaces the current one. */
@@ -123,10 +133,10 @@ export class SupervisorControl implements ModelServer {
   /** Server events and memory samples; memory is sampled every second while at least one listener is subscribed. */
   onEvent(listener: (event: ServerEvent) => void): () => void {
     this.listeners.add(listener);
-    this.sampler.start();
+    this.sampler?.start();
     return () => {
       this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.sampler.stop();
+      if (this.listeners.size === 0) this.sampler?.stop();
     };
   }
 
@@ -156,7 +166,7 @@ export class SupervisorControl implements ModelServer {
 
   /** On quit: stop what we started (a server someone else runs is left alone), stop sampling. */
   async dispose(): Promise<void> {
-    this.sampler.stop();
+    this.sampler?.stop();
     await this.current?.supervisor.stop('The app quit.');
     this.current?.off();
     this.current = null;

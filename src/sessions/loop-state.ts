@@ -2,7 +2,7 @@ import type { AttemptRecord, Session } from '../api/session-projection.js';
 import type { TokenTotals } from '../api/session-status.js';
 import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 import { earlierSeriesLines } from './attempt-series.js';
-import type { KeptTests } from './run-attempts.js';
+import type { KeptTests } from './kept-tests.js';
 
 /**
  * The attempt loop's memory, read off the session's projection (src/api/session-projection.ts) so an

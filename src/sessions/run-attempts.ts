@@ -27,6 +27,7 @@ import { isLintable, lintFiles, type LintError } from './lint-edits.js';
 import { attemptHistoryLine, noEditHistoryLine } from './attempt-history.js';
 import { defaultCheckCommand } from './default-check.js';
 import type { LoopResumeState } from './loop-state.js';
+import type { KeptTests } from './kept-tests.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionPlan } from './session-params.js';
 import { failureFingerprint, StagnationDetector } from './stagnation.js';
@@ -73,14 +74,6 @@ const MAX_LINT_CORRECTIONS_PER_ATTEMPT = 3;
 /** Tests first: rounds of acceptance tests the Coder may write before the session gives up on them. */
 const MAX_TEST_ROUNDS = 3;
 const TEST_OUTPUT_CHARS = 8000;
-
-/** Tests first: the acceptance tests kept and their failing run on the base. */
-export interface KeptTests {
-  readonly files: readonly string[];
-  readonly exitCode: number | null;
-  readonly timedOut: boolean;
-  readonly output: string;
-}
 
 class Stop extends Error {
   constructor(

@@ -91,7 +91,17 @@ describe('first launch to first merge', () => {
       if (seen.now > 0 && seen.now < 100 && /\/s/.test(meta) && /left/.test(meta)) await screenshot(page, 'first-launch-pull-progress');
       else await new Promise((r) => setTimeout(r, 40));
     }
-    expect(seen.meta).toMatch(/^Downloading\d+% · \d+ [KM]B of 8 MB\d+ MB\/s[\d.]+ (ms|s) left\d\/7 files$/);
+    expect(seen.meta).toMatch(/^Downloading\d+% · \d+ [KM]B of 8 MB[\d.]+ [KM]B\/s[\d.]+ (ms|s) left\d\/7 files$/);
+    // Overall bytes across all files; the column says "This machine" off a Mac.
+    expect(await page.locator('.models-table th').nth(2).textContent()).toBe(process.platform === 'darwin' ? 'This Mac' : 'This machine');
+    // Cancel mid-download, then resume from what is on disk.
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => row.locator('.pull-progress').getAttribute('data-phase'), { timeout: 20_000 }).toBe('cancelled');
+    await screenshot(page, 'first-launch-pull-cancelled');
+    await row.getByRole('button', { name: 'Resume download' }).click();
+    await expect
+      .poll(() => row.locator('[data-pull-done]').textContent(), { timeout: 60_000, interval: 100 })
+      .toContain('Downloaded and verified');
     // Then it is verified and listed on disk, with its size.
     await expect.poll(() => row.locator('td').nth(3).textContent(), { timeout: 60_000, interval: 100 }).toBe('8 MB');
     expect(await row.locator('.pull-progress').count()).toBe(0);

@@ -304,6 +304,27 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(expectOk('app.info', await request('app.info', {})).version).toBe('9.9.9-test');
   });
 
+  it('fs.listFolders lists subfolders host-side: links neither listed nor followed, hidden ones only when asked, repositories marked', async () => {
+    const root = path.join(tmp, 'browse');
+    fs.mkdirSync(path.join(root, 'b-project', '.git'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'a plain'), { recursive: true });
+    fs.mkdirSync(path.join(root, '.hidden'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'file.txt'), 'x');
+    fs.symlinkSync(os.tmpdir(), path.join(root, 'link-out'));
+    const listing = expectOk('fs.listFolders', await request('fs.listFolders', { path: root }));
+    expect(listing).toMatchObject({ path: root, parent: path.dirname(root), omitted: 0 });
+    expect(listing.folders).toEqual([
+      { name: 'a plain', path: path.join(root, 'a plain'), repo: false },
+      { name: 'b-project', path: path.join(root, 'b-project'), repo: true },
+    ]);
+    const all = expectOk('fs.listFolders', await request('fs.listFolders', { path: root, showHidden: true }));
+    expect(all.folders.map((f) => f.name)).toEqual(['.hidden', 'a plain', 'b-project']);
+    expectError(await request('fs.listFolders', { path: path.join(root, 'link-out') }), 'PATH_REFUSED');
+    expectError(await request('fs.listFolders', { path: path.join(root, 'file.txt') }), 'REPO_IS_FILE');
+    expectError(await request('fs.listFolders', { path: path.join(root, 'missing') }), 'REPO_NOT_FOUND');
+    expect(expectOk('fs.listFolders', await request('fs.listFolders', {})).path).toBe(os.homedir());
+  });
+
   it('repo.status tells a repository, a file, a missing path and a plain folder apart; repo.init makes one', async () => {
     fs.writeFileSync(path.join(repo, 'dirty.txt'), 'not committed\n');
     const status = expectOk('repo.status', await request('repo.status', { path: repo }));

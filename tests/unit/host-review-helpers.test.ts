@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/api/events.js';
 import { ArchivedSessions } from '../../src/host/archived-sessions.js';
-import { openCommand } from '../../src/host/open-in.js';
+import { launchDetached, nothingToOpenWith, openCandidates, openWorktree } from '../../src/host/open-in.js';
 import { taskTitle } from '../../src/api/session-row.js';
 import { stepResults } from '../../src/host/step-results.js';
 import { worktreeDiskUsage } from '../../src/host/worktree-disk-usage.js';
@@ -47,42 +47,81 @@ describe('taskTitle', () => {
   });
 });
 
-describe('openCommand', () => {
+describe('openCandidates', () => {
   const none = (): boolean => false;
+  const linux = { platform: 'linux' as const, editor: null };
   it('opens the worktree with an argument array, never a shell string', () => {
-    expect(openCommand('editor', '/w t', { platform: 'linux', editor: ['code', '--new-window'], found: none })).toEqual({
-      command: 'code',
-      args: ['--new-window', '/w t'],
-      cwd: '/w t',
-    });
-    expect(openCommand('editor', '/w', { platform: 'linux', editor: null, found: (p) => p === 'code' })).toEqual({
-      command: 'code',
-      args: ['/w'],
-      cwd: '/w',
-    });
-    expect(openCommand('editor', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({
+    expect(openCandidates('editor', '/w t', { platform: 'linux', editor: ['code', '--new-window'], found: () => true })).toEqual([
+      { command: 'code', args: ['--new-window', '/w t'], cwd: '/w t' },
+    ]);
+    expect(openCandidates('editor', '/w', { ...linux, found: (p) => p === 'code' })).toEqual([
+      { command: 'code', args: ['/w'], cwd: '/w' },
+    ]);
+    expect(openCandidates('files', '/w', { platform: 'darwin', editor: null, found: none })).toEqual([
+      { command: 'open', args: ['/w'], cwd: '/w' },
+    ]);
+    expect(openCandidates('files', '/w', { ...linux, found: (p) => p === 'xdg-open' })).toEqual([
+      { command: 'xdg-open', args: ['/w'], cwd: '/w' },
+    ]);
+  });
+
+  it('lists the platform’s usual candidates per target, in order, and none when nothing is there', () => {
+    expect(openCandidates('terminal', '/w', { platform: 'darwin', editor: null, found: none }).map((c) => c.args)).toEqual([
+      ['-a', 'iTerm', '/w'],
+      ['-a', 'Terminal', '/w'],
+    ]);
+    expect(openCandidates('editor', '/w', { platform: 'darwin', editor: null, found: none })[0]).toEqual({
       command: 'open',
       args: ['-a', 'Visual Studio Code', '/w'],
       cwd: '/w',
     });
-    expect(openCommand('files', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({
-      command: 'open',
-      args: ['/w'],
-      cwd: '/w',
-    });
-    expect(openCommand('files', '/w', { platform: 'linux', editor: null, found: none })).toEqual({
-      command: 'xdg-open',
-      args: ['/w'],
-      cwd: '/w',
-    });
-    expect(openCommand('terminal', '/w', { platform: 'darwin', editor: null, found: none })).toEqual({
-      command: 'open',
-      args: ['-a', 'Terminal', '/w'],
-      cwd: '/w',
-    });
-    expect(openCommand('terminal', '/w', { platform: 'linux', editor: null, found: (p) => p === 'x-terminal-emulator' }).command).toBe(
-      'x-terminal-emulator',
+    const terminals = openCandidates('terminal', '/w', { ...linux, found: (p) => ['gnome-terminal', 'xterm', 'konsole'].includes(p) });
+    expect(terminals.map((c) => [c.command, ...c.args])).toEqual([
+      ['gnome-terminal', '--working-directory=/w'],
+      ['konsole', '--workdir', '/w'],
+      ['xterm'],
+    ]);
+    expect(terminals.every((c) => c.cwd === '/w')).toBe(true);
+    expect(openCandidates('terminal', '/w', { ...linux, found: none })).toEqual([]);
+    // No editor never means "the file manager instead".
+    expect(openCandidates('editor', '/w', { ...linux, found: (p) => p === 'xdg-open' })).toEqual([]);
+    // A configured editor that is not installed is not replaced by another one.
+    expect(openCandidates('editor', '/w', { platform: 'linux', editor: ['no-such-editor'], found: (p) => p === 'code' })).toEqual([]);
+  });
+
+  it('says per target what is missing, in plain words', () => {
+    expect(nothingToOpenWith('terminal', linux, [])).toMatch(
+      /^No terminal found \(looked for x-terminal-emulator, gnome-terminal, .*xterm\)/,
     );
+    expect(nothingToOpenWith('editor', linux, [])).toContain('Set "Editor command" in Settings');
+    expect(nothingToOpenWith('editor', { platform: 'linux', editor: ['subl', '-n'] }, [])).toContain('"subl -n" could not be started');
+    expect(nothingToOpenWith('terminal', linux, [])).not.toContain('Editor command');
+    for (const target of ['editor', 'terminal', 'files'] as const)
+      expect(nothingToOpenWith(target, linux, ['x exited with 1'])).not.toContain('`');
+  });
+});
+
+describe('openWorktree', () => {
+  it('tries the next candidate when one fails at once, and answers OPEN_FAILED naming what it tried', async () => {
+    const bin = path.join(tmp, 'open-bin');
+    fs.mkdirSync(bin, { recursive: true });
+    const script = (name: string, body: string): void => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    script('x-terminal-emulator', 'exit 3');
+    script('xterm', 'pwd > "$0.ran"; exit 0');
+    const worktree = path.join(tmp, 'wt');
+    fs.mkdirSync(worktree, { recursive: true });
+    const found = (p: string): boolean => fs.existsSync(path.join(bin, p));
+    const pathed = (p: string): string => path.join(bin, p);
+    const options = { platform: 'linux' as const, editor: null, found };
+    const candidates = openCandidates('terminal', worktree, options).map((c) => ({ ...c, command: pathed(c.command) }));
+    expect(candidates.map((c) => path.basename(c.command))).toEqual(['x-terminal-emulator', 'xterm']);
+    expect(await launchDetached(candidates[0]!)).toEqual({ ok: false, why: expect.stringContaining('exited with 3') as string });
+    expect(await launchDetached(candidates[1]!)).toEqual({ ok: true });
+    expect(fs.readFileSync(path.join(bin, 'xterm.ran'), 'utf8').trim()).toBe(fs.realpathSync(worktree));
+    await expect(openWorktree('terminal', worktree, { platform: 'linux', editor: null, found: () => false })).rejects.toMatchObject({
+      code: 'OPEN_FAILED',
+      message: expect.stringMatching(/^No terminal found/) as string,
+    });
   });
 });
 

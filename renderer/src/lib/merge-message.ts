@@ -33,7 +33,7 @@ export function defaultMergeMessage(session: SessionInfo, detail: SessionDetail 
   if (cut || restText !== '') lines.push(...(cut ? [first.trim()] : []), ...(restText !== '' ? [restText] : []), '');
   const commits = detail?.commits ?? [];
   if (commits.length > 0) {
-    lines.push(`Steps (session ${session.id}):`);
+    lines.push(`Steps:`);
     for (const commit of commits) {
       const outcome = stepOutcome(commit);
       const files =

@@ -18,7 +18,7 @@ export function serverMemory(status: ServerStatus | null, sample: MemorySample |
   if (measured !== null && (status === null || isServerRunning(status)))
     return { text: formatBytes(measured.bytes), bytes: measured.bytes, measured: true };
   if (isServerRunning(status))
-    return { text: status?.owned === false ? 'external, not measured' : 'not measured yet', bytes: 0, measured: false };
+    return { text: status?.owned === false ? 'external — not measured' : 'not measured yet', bytes: 0, measured: false };
   if (status === null && sample === null) return { text: '—', bytes: 0, measured: false };
-  return { text: 'not running', bytes: 0, measured: false };
+  return { text: 'stopped', bytes: 0, measured: false };
 }

@@ -4,6 +4,7 @@ import { errorText } from '../lib/api-errors.js';
 import { plural } from '../lib/display-format.js';
 import { sortChanges } from '../lib/diff-stats.js';
 import { api } from './api-instance.js';
+import { onSessionChanged } from './session-changes.js';
 
 /**
  * The diff review of the open session: changed files (all changes, or one commit's), the file
@@ -243,3 +244,11 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
   },
   clearOutcome: () => set({ outcome: null }),
 }));
+
+// The line about the last action is about the past once the session moves on (a new step, a new
+// series, a resume) — also when that happened while the Changes tab was not shown (a reply is sent
+// from the transcript), so the store listens, not the view.
+onSessionChanged((changed, types) => {
+  if (changed !== useDiffStore.getState().session) return;
+  if (types.has('commit') || types.has('series.started') || types.has('session.resumed')) useDiffStore.getState().clearOutcome();
+});

@@ -9,6 +9,7 @@ import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
 import { useSessionDetailStore } from './session-detail-store.js';
+import { notifySessionChanged } from './session-changes.js';
 import { useSessionsStore } from './sessions-store.js';
 import { useTranscriptStore } from './transcript-store.js';
 import { useUiStore } from './ui-store.js';
@@ -29,15 +30,6 @@ const REFRESHING: ReadonlySet<SessionEvent['type']> = new Set([
   'series.started',
 ]);
 
-type Listener = (session: string, types: ReadonlySet<SessionEvent['type']>) => void;
-const changeListeners = new Set<Listener>();
-
-/** Called after a batch touched a session with an event that changes its commits or state. */
-export function onSessionChanged(listener: Listener): () => void {
-  changeListeners.add(listener);
-  return () => changeListeners.delete(listener);
-}
-
 export function startEventRouting(api: FactoryApi): () => void {
   const batcher = new FrameBatcher<SessionEvent>((events) => {
     useTranscriptStore.getState().apply(events);
@@ -50,14 +42,7 @@ export function startEventRouting(api: FactoryApi): () => void {
     }
     for (const [session, types] of changed) {
       if (useSessionDetailStore.getState().entries[session] !== undefined) void useSessionDetailStore.getState().load(session);
-      // The line about the diff view's last action is about the past once the session moves on (a new
-      // step, a new series, a resume) — also when the Changes tab is not shown (a reply is sent from the transcript).
-      if (
-        session === useDiffStore.getState().session &&
-        (types.has('commit') || types.has('series.started') || types.has('session.resumed'))
-      )
-        useDiffStore.getState().clearOutcome();
-      for (const listener of changeListeners) listener(session, types);
+      notifySessionChanged(session, types);
     }
   }, animationFrameScheduler());
 

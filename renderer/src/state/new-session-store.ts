@@ -2,9 +2,18 @@ import { create } from 'zustand';
 import type { RepoStatus, SessionInfo } from '../../../src/api/payloads.js';
 import { errorText } from '../lib/api-errors.js';
 import { validateNewSession, type NewSessionFields } from '../lib/new-session-form.js';
+import { selectedRepo } from '../lib/recent-repos.js';
 import { api } from './api-instance.js';
 import { useServerStore } from './server-store.js';
 import { useSettingsStore } from './settings-store.js';
+import { useSessionsStore } from './sessions-store.js';
+import { useUiStore } from './ui-store.js';
+
+/** The repository of the session open in the dashboard (New session starts there). */
+function repoOfSelectedSession(): string | null {
+  const route = useUiStore.getState().route;
+  return selectedRepo(route.view === 'sessions' ? route.session : null, useSessionsStore.getState().byId);
+}
 
 /**
  * The New session sheet: its fields, what the chosen folder is (`repo.status`: a repo, with
@@ -66,7 +75,8 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   dropNotice: null,
   open(prefill) {
     const keep = get().isOpen ? get().fields : EMPTY;
-    const folder = prefill?.folder ?? prefill?.status?.root ?? prefill?.status?.path ?? keep.folder;
+    const kept = keep.folder !== '' ? keep.folder : (repoOfSelectedSession() ?? '');
+    const folder = prefill?.folder ?? prefill?.status?.root ?? prefill?.status?.path ?? kept;
     set({
       isOpen: true,
       fields: { ...keep, folder },

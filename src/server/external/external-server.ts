@@ -116,6 +116,11 @@ export class ExternalServerControl implements ModelServer {
     return () => this.listeners.delete(listener);
   }
 
+  /** Never measured: the server at a URL may be on another machine, and is not ours. */
+  serverPid(): null {
+    return null;
+  }
+
   baseUrl(): string | null {
     return this.state === 'adopted' ? this.url : null;
   }

@@ -15,13 +15,13 @@ interface CatalogMemory {
   readonly availableBytes: number;
 }
 
-function buildCatalog(
+export function buildCatalog(
   local: ReturnType<typeof listLocalModels>,
   memory: CatalogMemory,
   platform: NodeJS.Platform = process.platform,
   configured?: string,
 ): ModelInfo[] {
-  const fitOf = (weightsBytes: number): { fit: ModelInfo['fit']; fitMessage: string } => {
+  const fitOf = (weightsBytes: number, minMachineBytes?: number): { fit: ModelInfo['fit']; fitMessage: string } => {
     const result = checkFit({
       weightsBytes,
       kvBytes: null,
@@ -29,6 +29,14 @@ function buildCatalog(
       availableBytes: memory.availableBytes,
       platform,
     });
+    // One rule for the row: a model recommended for more memory than this machine has is never
+    // "Fits" beside its own "needs 32 GB+" (issue #20) — at best it loads with little room left.
+    if (result.verdict === 'fits' && minMachineBytes !== undefined && memory.totalBytes < minMachineBytes) {
+      return {
+        fit: 'tight',
+        fitMessage: `Recommended for ${formatBytes(minMachineBytes)}+ machines; this one has ${formatBytes(memory.totalBytes)}. ${result.message} Expect little room for anything else.`,
+      };
+    }
     return { fit: result.verdict, fitMessage: result.message };
   };
   const models: ModelInfo[] = RECOMMENDED_MODELS.map((r) => {
@@ -41,9 +49,9 @@ function buildCatalog(
       onDisk: found?.loadable === true,
       sizeBytes: found?.sizeBytes ?? r.weightsBytes,
       diskBytes: found?.sizeBytes ?? null,
-      note: `${r.note}; ~${formatBytes(r.weightsBytes)}, for ${formatBytes(r.minMachineBytes)}+ Macs`,
+      note: `${r.note}; ~${formatBytes(r.weightsBytes)}, for ${formatBytes(r.minMachineBytes)}+ ${platform === 'darwin' ? 'Macs' : 'machines'}`,
       problem: found?.problem ?? null,
-      ...fitOf(found?.loadable === true ? found.sizeBytes : r.weightsBytes),
+      ...fitOf(found?.loadable === true ? found.sizeBytes : r.weightsBytes, r.minMachineBytes),
     };
   });
   for (const m of local) {

@@ -52,7 +52,11 @@ export function Sidebar() {
               <Icon name={item.icon} size={14} />
               <span>{item.label}</span>
               {item.view === 'sessions' && running > 0 && <span className="nav-count">{running}</span>}
-              {item.shortcut !== undefined && <span className="nav-shortcut">{shortcutLabel(item.shortcut, keys)}</span>}
+              {item.shortcut !== undefined && (
+                <kbd className="nav-shortcut" title={`Shortcut: ${shortcutLabel(item.shortcut, keys)}`}>
+                  {shortcutLabel(item.shortcut, keys)}
+                </kbd>
+              )}
             </button>
           </li>
         ))}

@@ -7,7 +7,7 @@ import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
 import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
-import { onSessionChanged } from '../../state/event-router.js';
+import { onSessionChanged } from '../../state/session-changes.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
@@ -26,6 +26,9 @@ import { CommentForm, ReviewComments } from './ReviewComments.js';
 import { goneReason, worktreeGone } from '../../lib/session-gone.js';
 
 /** Review and take: files, Monaco's diff, the commit timeline with rollback, and merge/discard. */
+// In this lazy chunk with Monaco: the session view warms Monaco through it without loading Monaco up front.
+export { warmMonaco } from '../../monaco/warm-monaco.js';
+
 export function DiffReview({ session, detail }: { session: SessionInfo; detail: SessionDetail | null }) {
   const store = useDiffStore(
     useShallow((s) => ({

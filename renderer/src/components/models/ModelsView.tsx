@@ -1,14 +1,18 @@
 import { useEffect, useState } from 'react';
 import type { ModelInfo } from '../../../../src/api/payloads.js';
+import { errorText } from '../../lib/api-errors.js';
 import { formatBytes } from '../../lib/display-format.js';
+import { api } from '../../state/api-instance.js';
+import { useConnectionStore } from '../../state/connection-store.js';
 import { isPulling, useModelsStore } from '../../state/models-store.js';
 import { useServerStore } from '../../state/server-store.js';
+import { useSettingsStore } from '../../state/settings-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { PullProgress } from './PullProgress.js';
 
-const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits', tight: 'Tight now', 'too-large': 'Too large' };
+const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits', tight: 'Tight', 'too-large': 'Too large' };
 const FIT_TONE: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'success', tight: 'warning', 'too-large': 'danger' };
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
@@ -40,9 +44,22 @@ export function ModelsView() {
       destructive: true,
       onConfirm: () => remove(m.id),
     });
+  const mac = useConnectionStore((s) => s.info?.platform === 'darwin');
+  // "Start server" makes it the configured model (server.model), so Doctor, New session and the
+  // next start agree with what runs — not a one-off start beside another configured model.
   const startWith = async (id: string): Promise<void> => {
     navigate({ view: 'server' });
+    if (id !== current) {
+      const written = await api().request('config.write', { patch: { server: { model: id } } });
+      if (!written.ok) {
+        useUiStore.getState().toast('danger', errorText(written.error));
+        return;
+      }
+      void useSettingsStore.getState().load();
+      void useServerStore.getState().runDoctor();
+    }
     await useServerStore.getState().start(id);
+    void load();
   };
 
   let table;
@@ -56,7 +73,7 @@ export function ModelsView() {
           <tr>
             <th>Model</th>
             <th>Size</th>
-            <th>This Mac</th>
+            <th>{mac ? 'This Mac' : 'This machine'}</th>
             <th>On disk</th>
             <th aria-label="Actions" />
           </tr>
@@ -80,6 +97,11 @@ export function ModelsView() {
                   </div>
                   {progress !== undefined && (pulling || progress.phase === 'failed' || progress.phase === 'cancelled') && (
                     <PullProgress progress={progress} />
+                  )}
+                  {progress?.phase === 'done' && m.onDisk && (
+                    <div className="pull-done" role="status" data-pull-done={m.id}>
+                      Downloaded and verified: {formatBytes(progress.totalBytes)} in the Hugging Face cache, ready to start.
+                    </div>
                   )}
                   {actionErrors[m.id] !== undefined && <div className="inline-error">{actionErrors[m.id]}</div>}
                 </td>

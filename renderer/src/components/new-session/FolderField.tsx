@@ -1,11 +1,15 @@
 import { useState, type DragEvent } from 'react';
 import type { RepoStatus } from '../../../../src/api/payloads.js';
+import { useShallow } from 'zustand/react/shallow';
 import { plural, shortSha } from '../../lib/display-format.js';
+import { recentRepos } from '../../lib/recent-repos.js';
 import { api } from '../../state/api-instance.js';
 import { useConnectionStore } from '../../state/connection-store.js';
 import { useNewSessionStore } from '../../state/new-session-store.js';
+import { useSessionsStore } from '../../state/sessions-store.js';
 import { Icon } from '../common/Icon.js';
 import { Spinner } from '../common/Spinner.js';
+import { FolderBrowser } from './FolderBrowser.js';
 
 /**
  * Where the session works: drop a folder, pick one (desktop app), or type its path (a browser
@@ -19,6 +23,8 @@ export function FolderField({ error }: { error: string | undefined }) {
   const dropNotice = useNewSessionStore((s) => s.dropNotice);
   const canPick = useConnectionStore((s) => s.info?.capabilities.pickFolder === true);
   const [dragging, setDragging] = useState(false);
+  const [browsing, setBrowsing] = useState(false);
+  const recent = useSessionsStore(useShallow((s) => recentRepos(Object.values(s.byId))));
   const store = useNewSessionStore.getState();
 
   const onDrop = (event: DragEvent<HTMLDivElement>): void => {
@@ -64,12 +70,48 @@ export function FolderField({ error }: { error: string | undefined }) {
           aria-describedby="ns-folder-status"
         />
         {checking && <Spinner size={12} label="Checking the folder" />}
-        {canPick && (
+        {canPick ? (
           <button type="button" className="btn small" onClick={() => void pick()}>
             Choose…
           </button>
+        ) : (
+          // A browser cannot show the host's folders: the host lists them.
+          <button type="button" className="btn small" aria-expanded={browsing} onClick={() => setBrowsing(!browsing)}>
+            Browse…
+          </button>
         )}
       </div>
+      {browsing && (
+        <FolderBrowser
+          start={folder.trim()}
+          onClose={() => setBrowsing(false)}
+          onChoose={(chosen) => {
+            setBrowsing(false);
+            store.setField('folder', chosen);
+            store.touch('folder');
+          }}
+        />
+      )}
+      {recent.length > 0 && (
+        <div className="recent-repos" role="group" aria-label="Recent repositories">
+          <span className="field-hint">Recent:</span>
+          {recent.map((repo) => (
+            <button
+              key={repo}
+              type="button"
+              className={`chip${repo === folder.trim() ? ' on' : ''}`}
+              title={repo}
+              data-recent-repo={repo}
+              onClick={() => {
+                store.setField('folder', repo);
+                store.touch('folder');
+              }}
+            >
+              {repo.split(/[\\/]/).filter(Boolean).at(-1) ?? repo}
+            </button>
+          ))}
+        </div>
+      )}
       <div id="ns-folder-status">
         {dropNotice !== null && <div className="field-hint warning">{dropNotice}</div>}
         {error !== undefined ? (

@@ -50,6 +50,8 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
     ),
   );
   const chosen = s.model === '' ? currentModel : s.model;
+  // Recommended models are offered before they are on disk: say so (the Models view downloads them).
+  const notDownloaded = new Set((models.value?.models ?? []).filter((m) => !m.onDisk && m.recommended).map((m) => m.id));
 
   const submit = async (): Promise<void> => {
     const session = await store.submit();
@@ -90,7 +92,8 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
               placeholder="What should the Coder do? e.g. “Add a --json flag to report.py and a test for it.”"
               value={s.fields.description}
               onChange={(e) => store.setField('description', e.target.value)}
-              onBlur={() => store.touch('description')}
+              // Focus starts here: leaving it empty for the folder field is not an error yet (submit says so).
+              onBlur={() => s.fields.description.trim() !== '' && store.touch('description')}
               aria-invalid={shown('description') !== undefined}
             />
             {shown('description') !== undefined && (
@@ -151,10 +154,15 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
                 {modelOptions.length === 0 && <option value="">(the configured model)</option>}
                 {modelOptions.map((m) => (
                   <option key={m} value={m}>
-                    {m}
+                    {notDownloaded.has(m) ? `${m} — not downloaded` : m}
                   </option>
                 ))}
               </select>
+              {notDownloaded.has(chosen) && (
+                <div className="field-hint warning" data-model-missing={chosen}>
+                  Not downloaded yet: download it in Models first.
+                </div>
+              )}
               {chosen !== currentModel && (
                 <div className="field-hint warning">Sessions share one server: starting restarts it with this model.</div>
               )}

@@ -11,6 +11,8 @@ export function ServerCard() {
   );
   const value = status.value;
   const running = value !== null && ['ready', 'adopted', 'starting', 'restarting'].includes(value.state);
+  // A server someone else runs (a URL, or one adopted on the port) keeps running: we only let go of it.
+  const stopLabel = value?.owned === false ? 'Disconnect' : 'Stop';
   return (
     <section className="pop-card" aria-label="Model server">
       <div className="pop-card-row">
@@ -29,7 +31,7 @@ export function ServerCard() {
             onClick={() => void (running ? stop() : start())}
           >
             {busy !== null && <Spinner size={10} />}
-            {running ? 'Stop' : 'Start'}
+            {running ? stopLabel : 'Start'}
           </button>
         )}
       </div>

@@ -1,5 +1,6 @@
 import type { DoctorCheck } from '../../../../src/api/payloads.js';
 import { Icon } from '../common/Icon.js';
+import { InlineMarkdown } from '../transcript/InlineMarkdown.js';
 
 /** `mlx-factory doctor`'s findings, each with what to do about it. */
 export function DoctorList({ checks }: { checks: readonly DoctorCheck[] }) {
@@ -12,10 +13,13 @@ export function DoctorList({ checks }: { checks: readonly DoctorCheck[] }) {
           </span>
           <div className="doctor-text">
             <div className="doctor-label">{check.label}</div>
-            <div className="doctor-detail">{check.detail}</div>
+            <div className="doctor-detail">
+              <InlineMarkdown text={check.detail} />
+            </div>
             {check.fix !== null && (
               <div className="doctor-fix">
-                Fix: <code>{check.fix}</code>
+                {/* Messages are rendered, never shown as raw markdown: "run `x`" shows x as code. */}
+                Fix: {check.fix.includes('`') ? <InlineMarkdown text={check.fix} /> : <code>{check.fix}</code>}
               </div>
             )}
           </div>

@@ -1,3 +1,4 @@
+import { InlineMarkdown } from '../transcript/InlineMarkdown.js';
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isUnavailable } from '../../lib/api-errors.js';
@@ -120,7 +121,11 @@ export function ServerView() {
             {running ? 'Restart' : 'Start'}
           </button>
         </div>
-        {s.actionError !== null && <div className="inline-error">{s.actionError}</div>}
+        {s.actionError !== null && (
+          <div className="inline-error">
+            <InlineMarkdown text={s.actionError} />
+          </div>
+        )}
         {s.missingModel !== null && (
           <div className="pull-offer">
             <button

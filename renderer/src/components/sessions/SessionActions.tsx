@@ -36,7 +36,7 @@ export function SessionActions({ session }: { session: SessionInfo }) {
   const openIn = async (target: (typeof TARGETS)[number]['id']): Promise<void> => {
     setOpen(false);
     const answer = await api().request('sessions.openIn', { id: session.id, target });
-    if (answer.ok) toast('info', `Opened the worktree (${answer.data.command}).`);
+    if (answer.ok) toast('info', `Opened the worktree in ${answer.data.program}.`);
     else toast('danger', errorText(answer.error));
   };
 

@@ -17,8 +17,8 @@ import { SessionHeader } from './SessionHeader.js';
 import { canReply, ReplyComposer } from './ReplyComposer.js';
 import { worktreeGone } from '../../lib/session-gone.js';
 
-// Monaco is big: its chunk loads after start-up — fetched when the browser is idle once a session
-// is open, so the first click on "Changes" does not wait for it.
+// Monaco is big: its chunk loads after start-up — fetched and warmed when the browser is idle once
+// a session is open, so the first click on "Changes" waits neither for it nor for its first start.
 const loadDiffReview = () => import('../diff/DiffReview.js');
 const DiffReview = lazy(() => loadDiffReview().then((m) => ({ default: m.DiffReview })));
 
@@ -54,7 +54,8 @@ export function SessionView({
   }, [id, loadDetail]);
 
   useEffect(() => {
-    const idle = window.requestIdleCallback?.(() => void loadDiffReview(), { timeout: 3000 });
+    // Fetch the chunk and warm Monaco itself (worker, tokenizer, themes): the Changes tab can be next.
+    const idle = window.requestIdleCallback?.(() => void loadDiffReview().then((m) => m.warmMonaco()), { timeout: 3000 });
     return () => {
       if (idle !== undefined) window.cancelIdleCallback(idle);
     };
