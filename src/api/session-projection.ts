@@ -101,6 +101,9 @@ interface LastVerdict {
   readonly feedback: string;
 }
 
+type SessionEnvironmentRecord = Omit<Extract<SessionEvent, { type: 'environment' }>, 'type' | 'session' | 'seq' | 'time'>;
+type PreflightRecord = Omit<Extract<SessionEvent, { type: 'preflight' }>, 'type' | 'session' | 'seq' | 'time' | 'output'>;
+
 export interface Session {
   readonly id: string;
   readonly task: {
@@ -168,6 +171,10 @@ export interface Session {
   readonly comments: readonly ReviewComment[];
   readonly lastVerdict: LastVerdict | null;
   readonly warnings: readonly string[];
+  /** How checks get the project's dependencies (#22; null in logs from before it was logged). */
+  readonly environment: SessionEnvironmentRecord | null;
+  /** The check's run on the base before the first attempt (null: not run, or an older log). */
+  readonly preflight: PreflightRecord | null;
 
   /** The Coder's memory of the latest series (resume and reply continue from it). */
   readonly memory: {
@@ -249,6 +256,8 @@ function startSession(created: EventOf<'session.created'>): Session {
     comments: [],
     lastVerdict: null,
     warnings: [],
+    environment: null,
+    preflight: null,
     memory: { feedback: null, failureTail: null, lastCoderReply: null },
     fold: {
       tokenCount: emptyTokenCount(),
@@ -352,6 +361,14 @@ export function project(state: Session | null, e: SessionEvent): Session {
       };
     case 'session.relocated':
       return { ...s, repo: e.to };
+    case 'environment': {
+      const { type: _t, session: _s, seq: _q, time: _m, ...environment } = e;
+      return { ...s, environment };
+    }
+    case 'preflight': {
+      const { type: _t, session: _s, seq: _q, time: _m, output: _o, ...preflight } = e;
+      return { ...s, preflight };
+    }
     case 'session.warning':
       return s.warnings.length >= MAX_WARNINGS ? s : { ...s, warnings: [...s.warnings, e.message] };
     default:

@@ -1,3 +1,4 @@
+import type { DependencyMode } from '../config/project-trust.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
@@ -10,7 +11,8 @@ import { parseCliArgs, parsePositiveInt, parsePositiveNumber } from './parse-cli
 import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 
 export const RUN_USAGE = `Usage: mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
-                       [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]`;
+                       [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
+                       [--no-preflight] [--deps mine|install]`;
 
 const RUN_OPTIONS = {
   task: { type: 'string', short: 't', multiple: true },
@@ -22,6 +24,8 @@ const RUN_OPTIONS = {
   'server-url': { type: 'string' },
   'no-server': { type: 'boolean' },
   json: { type: 'boolean' },
+  'no-preflight': { type: 'boolean' },
+  deps: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,6 +58,8 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     check: values.check,
     maxAttempts: parsePositiveInt(values['max-attempts'], '--max-attempts'),
     timeoutSec: parsePositiveNumber(values.timeout, '--timeout'),
+    preflight: values['no-preflight'] !== true,
+    deps: parseDepsMode(values.deps),
   }));
   const prepared: PreparedSession[] = [];
   for (const request of requests) prepared.push(await prepareSession(request));
@@ -79,6 +85,16 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   } finally {
     await server.stop();
   }
+}
+
+/** --deps mine|install: how checks get the dependencies, remembered for the repository (#22). */
+function parseDepsMode(value: string | undefined): DependencyMode | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'mine' || value === 'install') return value;
+  throw new FactoryError(
+    'BAD_USAGE',
+    `--deps takes mine (your checkout's folder, read-only) or install (install in the worktree), not ${JSON.stringify(value)}.\n\n${RUN_USAGE}`,
+  );
 }
 
 function createView(json: boolean, several: boolean, output: CliOutput): (event: SessionEvent) => void {
