@@ -75,9 +75,13 @@ export function environmentMessage(cause: EnvironmentCause, env: SessionEnvironm
     return 'The check needs the network, which checks never have: make the check run offline (or install what it downloads with `mlx-factory run --deps install`, which runs in the sandbox with network).';
   if (cause.kind === 'command')
     return `The check cannot run on the base because ${cause.what} is not installed: install it on this machine (then \`mlx-factory doctor\` shows it) and start the session again.`;
-  const folder = env?.folder ?? 'the dependency folder';
-  const install = env?.command ?? 'the install command';
-  if (env?.mode === 'mine')
+  if (env?.mode === 'install' && env.command !== null)
+    return `The check cannot find ${cause.what} even after \`${env.command}\` in the worktree: declare it in the project's manifest (${env.manifests.join(', ')}), or install it in ${repo} and start with \`mlx-factory run --deps mine\` (New session: Environment → From your checkout).`;
+  if (env === null || env.ecosystem === null)
+    return `The check cannot find ${cause.what}, and the repository has no package manifest to install from: add one (package.json, requirements.txt, …) or install ${cause.what.replace(/^the \w+ /, '')} on this machine, then start the session again.`;
+  const folder = env.folder ?? 'the dependency folder';
+  const install = env.command ?? 'the install command';
+  if (env.mode === 'mine')
     return `The check cannot find ${cause.what} even with ${folder} from your checkout: run \`${install}\` in ${repo} so your checkout has it, or start with \`mlx-factory run --deps install\` (New session: Environment → Install).`;
   return `The check cannot find ${cause.what}: the session's worktree has no ${folder}. Run \`${install}\` in ${repo} so sessions can use your ${folder} read-only, or start with \`mlx-factory run --deps install\` (New session: Environment → Install).`;
 }

@@ -70,6 +70,14 @@ describe('classifyPreflight', () => {
     expect(message).toContain('run `npm install --no-audit --no-fund` in /r');
     expect(message).toContain('--deps install');
     expect(message).toContain('Environment → Install');
+    const installed = environmentMessage(
+      { kind: 'package', what: "the package 'zod'" },
+      { ...env, mode: 'install', manifests: ['package.json'] },
+      '/r',
+    );
+    expect(installed).toContain('even after `npm install --no-audit --no-fund` in the worktree');
+    expect(installed).toContain('declare it in the project');
+    expect(environmentMessage({ kind: 'package', what: "the package 'zod'" }, null, '/r')).toContain('no package manifest');
   });
 });
 
