@@ -175,10 +175,12 @@ export class EnvironmentRunner {
 
   /** After a manifest change a lockfile may no longer match: the command that updates it. */
   private reinstallCommand(): string {
-    const command = this.environment.command ?? '';
-    return command
+    const command = (this.environment.command ?? '')
       .replace(/^npm ci\b/, 'npm install')
       .replace(/ --frozen-lockfile\b/, '')
       .replace(/ --frozen\b/, '');
+    // The manifest is now the model's: its install scripts (postinstall…) would run generated code
+    // with the network. npm, pnpm and yarn can skip them; pip and bundler cannot (said in SECURITY.md).
+    return /^(npm|pnpm|yarn) /.test(command) ? `${command} --ignore-scripts` : command;
   }
 }

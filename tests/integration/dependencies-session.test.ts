@@ -274,6 +274,11 @@ describe('install', () => {
       const order = events.map((e) => e.type);
       expect(order.lastIndexOf('setup.finished')).toBeLessThan(order.indexOf('exec.started'));
       expect(fs.existsSync(path.join(summary.worktree, 'node_modules', 'tiny-pad', 'index.js'))).toBe(true);
+      // The model's manifest is installed without its install scripts (they would run with the network).
+      expect(ofType(events, 'setup.started').map((e) => e.command)).toEqual([
+        'npm install --no-audit --no-fund',
+        'npm install --no-audit --no-fund --ignore-scripts',
+      ]);
       expect(branchFiles(repo, summary.branch).filter((f) => f.startsWith('node_modules'))).toEqual([]);
       expect(snapshotCheckout(repo)).toEqual(before);
     },
