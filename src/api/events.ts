@@ -192,6 +192,34 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     output: z.string(),
     truncated: z.boolean(),
   }),
+  // Dependencies (#22): how the session's checks get the project's installed packages — the user's own
+  // ignored folder read-only ("mine"), an install in the worktree ("install"), or nothing to do ("none").
+  event({
+    type: z.literal('environment'),
+    ecosystem: z.string().nullable(),
+    mode: z.enum(['mine', 'install', 'none']),
+    /** The dependency folder, repository-relative (node_modules, .venv, vendor/bundle), if any. */
+    folder: z.string().nullable(),
+    /** The install command, for mode install (and the one used if the session changes the manifest). */
+    command: z.string().nullable(),
+    /** Repository-relative files whose change by the session means installing in the worktree. */
+    manifests: z.array(z.string()),
+    /** The line the app and the CLI show ("Environment: node_modules from your checkout (read-only)"). */
+    line: z.string(),
+  }),
+  // The check run once on the base, in the sandbox, before the first Coder turn (#22).
+  event({
+    type: z.literal('preflight'),
+    command: z.string(),
+    /** passes: already exits 0; fails: fails as a check should before the change; environment: cannot run (stops the session); skipped: --no-preflight. */
+    outcome: z.enum(['passes', 'fails', 'environment', 'skipped']),
+    exitCode: z.int().nullable(),
+    timedOut: z.boolean(),
+    durationMs: z.number().nonnegative(),
+    /** One plain sentence for the user (for environment: the cause and the fix). */
+    message: z.string(),
+    output: z.string(),
+  }),
   // Review and take: the session branch moved back (dropped commits kept under archiveRef), merged, discarded.
   event({
     type: z.literal('rollback'),

@@ -118,6 +118,9 @@ interface LastVerdict {
   readonly feedback: string;
 }
 
+type SessionEnvironmentRecord = Omit<Extract<SessionEvent, { type: 'environment' }>, 'type' | 'session' | 'seq' | 'time'>;
+type PreflightRecord = Omit<Extract<SessionEvent, { type: 'preflight' }>, 'type' | 'session' | 'seq' | 'time' | 'output'>;
+
 export interface Session {
   readonly id: string;
   readonly task: {
@@ -191,6 +194,10 @@ export interface Session {
   readonly testsRefused: number;
   /** Lint on edit: lint runs, and the corrections they sent back to the Coder (no attempt spent on them). */
   readonly lint: { readonly runs: number; readonly corrections: number };
+  /** How checks get the project's dependencies (#22; null in logs from before it was logged). */
+  readonly environment: SessionEnvironmentRecord | null;
+  /** The check's run on the base before the first attempt (null: not run, or an older log). */
+  readonly preflight: PreflightRecord | null;
 
   /** The Coder's memory of the latest series (resume and reply continue from it). */
   readonly memory: {
@@ -275,6 +282,8 @@ function startSession(created: EventOf<'session.created'>): Session {
     tests: null,
     testsRefused: 0,
     lint: { runs: 0, corrections: 0 },
+    environment: null,
+    preflight: null,
     memory: { feedback: null, failureTail: null, lastCoderReply: null },
     fold: {
       tokenCount: emptyTokenCount(),
@@ -378,6 +387,14 @@ export function project(state: Session | null, e: SessionEvent): Session {
       };
     case 'session.relocated':
       return { ...s, repo: e.to };
+    case 'environment': {
+      const { type: _t, session: _s, seq: _q, time: _m, ...environment } = e;
+      return { ...s, environment };
+    }
+    case 'preflight': {
+      const { type: _t, session: _s, seq: _q, time: _m, output: _o, ...preflight } = e;
+      return { ...s, preflight };
+    }
     case 'session.warning':
       return s.warnings.length >= MAX_WARNINGS ? s : { ...s, warnings: [...s.warnings, e.message] };
     case 'tests.kept':

@@ -1,3 +1,4 @@
+import type { DependencyMode } from '../config/project-trust.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
@@ -11,7 +12,7 @@ import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 
 export const RUN_USAGE = `Usage: mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
                        [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
-                       [--tests-first]`;
+                       [--tests-first] [--no-preflight] [--deps mine|install]`;
 
 const RUN_OPTIONS = {
   task: { type: 'string', short: 't', multiple: true },
@@ -24,6 +25,8 @@ const RUN_OPTIONS = {
   'no-server': { type: 'boolean' },
   json: { type: 'boolean' },
   'tests-first': { type: 'boolean' },
+  'no-preflight': { type: 'boolean' },
+  deps: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -58,6 +61,8 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     timeoutSec: parsePositiveNumber(values.timeout, '--timeout'),
     // Only an explicit flag overrides agent.tests_first.
     testsFirst: values['tests-first'] === true ? true : undefined,
+    preflight: values['no-preflight'] !== true,
+    deps: parseDepsMode(values.deps),
   }));
   const prepared: PreparedSession[] = [];
   for (const request of requests) prepared.push(await prepareSession(request));
@@ -83,6 +88,16 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   } finally {
     await server.stop();
   }
+}
+
+/** --deps mine|install: how checks get the dependencies, remembered for the repository (#22). */
+function parseDepsMode(value: string | undefined): DependencyMode | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'mine' || value === 'install') return value;
+  throw new FactoryError(
+    'BAD_USAGE',
+    `--deps takes mine (your checkout's folder, read-only) or install (install in the worktree), not ${JSON.stringify(value)}.\n\n${RUN_USAGE}`,
+  );
 }
 
 function createView(json: boolean, several: boolean, output: CliOutput): (event: SessionEvent) => void {

@@ -28,6 +28,22 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
       case 'session.warning':
         line(paint('33', `warning: ${event.message}`));
         break;
+      case 'environment':
+        line(event.line);
+        break;
+      case 'setup.started':
+        line(dim(`setup: $ ${event.command}`));
+        break;
+      case 'setup.finished':
+        line(
+          event.exitCode === 0
+            ? dim(`setup: done in ${(event.durationMs / 1000).toFixed(1)} s`)
+            : paint('31', `setup: failed (exit ${String(event.exitCode ?? event.signal)})\n${event.output}`),
+        );
+        break;
+      case 'preflight':
+        line(event.outcome === 'environment' ? paint('31', `preflight: ${event.message}`) : dim(`preflight: ${event.message}`));
+        break;
       case 'attempt.started':
         line(`\n${bold(`━━ Attempt ${event.attempt} ━━`)}`);
         break;

@@ -9,7 +9,17 @@ import { z } from 'zod';
  * changed since (a pull, a commit by someone else, a check that rewrote it) is untrusted again.
  * Kept in the app's home, beside the user's own factory.yaml: nothing a repository holds can add to it.
  */
-const storeSchema = z.object({ version: z.literal(1), trusted: z.record(z.string(), z.string()) });
+const dependencyModeSchema = z.enum(['mine', 'install']);
+export type DependencyMode = z.infer<typeof dependencyModeSchema>;
+/**
+ * Beside the trust record (#22): per repository root, how sessions get its dependencies — the user's
+ * own ignored folder read-only ("mine") or an install in the worktree — as the user confirmed it.
+ */
+const storeSchema = z.object({
+  version: z.literal(1),
+  trusted: z.record(z.string(), z.string()),
+  dependencies: z.record(z.string(), dependencyModeSchema).optional(),
+});
 type TrustStore = z.infer<typeof storeSchema>;
 
 const TRUST_FILE_NAME = 'trusted-projects.json';
@@ -30,12 +40,26 @@ export function isTrusted(trustFile: string, configFile: string, content: string
 export function trustContent(trustFile: string, configFile: string, content: string | Buffer): string {
   const store = readStore(trustFile);
   const hash = contentHash(content);
-  const next: TrustStore = { version: 1, trusted: { ...store.trusted, [path.resolve(configFile)]: hash } };
+  writeStore(trustFile, { ...store, trusted: { ...store.trusted, [path.resolve(configFile)]: hash } });
+  return hash;
+}
+
+/** The dependency mode the user confirmed for this repository, or null (not chosen yet: the default applies). */
+export function rememberedDependencyMode(trustFile: string, repoRoot: string): DependencyMode | null {
+  return readStore(trustFile).dependencies?.[path.resolve(repoRoot)] ?? null;
+}
+
+/** Remembers the user's choice for this repository (the CLI's `--deps`, the New session picker). */
+export function rememberDependencyMode(trustFile: string, repoRoot: string, mode: DependencyMode): void {
+  const store = readStore(trustFile);
+  writeStore(trustFile, { ...store, dependencies: { ...store.dependencies, [path.resolve(repoRoot)]: mode } });
+}
+
+function writeStore(trustFile: string, next: TrustStore): void {
   fs.mkdirSync(path.dirname(trustFile), { recursive: true });
   const temp = `${trustFile}.${process.pid}.tmp`;
   fs.writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
   fs.renameSync(temp, trustFile);
-  return hash;
 }
 
 function readStore(trustFile: string): TrustStore {

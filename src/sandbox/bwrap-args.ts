@@ -16,6 +16,13 @@
  */
 import type { SecretPath } from './secret-paths.js';
 
+export interface ReadOnlyView {
+  /** The user's folder (e.g. their checkout's node_modules). */
+  readonly source: string;
+  /** Where the command sees it (the same relative path inside the worktree). */
+  readonly target: string;
+}
+
 export interface BwrapPlan {
   /** Shell command, run as `/bin/sh -c command`. */
   command: string;
@@ -24,6 +31,11 @@ export interface BwrapPlan {
   worktree: string;
   tmpDir: string;
   writableDirs: readonly string[];
+  /**
+   * The user's dependency folders (#22, "use mine") bound read-only at a path inside the worktree
+   * (source and target resolved; the target folder must exist — an empty mount point).
+   */
+  readOnlyViews?: readonly ReadOnlyView[];
   /** Paths inside the writable dirs bound read-only on top of them (they must exist). */
   readOnlyPaths?: readonly string[];
   /** Keep the host's network (trusted workspace.setup only). */
@@ -62,6 +74,9 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   ];
   // After the /tmp tmpfs, so a worktree or temp dir under /tmp is bound on top of it.
   for (const dir of [plan.worktree, plan.tmpDir, ...plan.writableDirs]) args.push('--bind', dir, dir);
+  // After the worktree's bind, so the view sits on top of its (empty) mount point; read-only, so a
+  // check cannot write through it into the user's checkout.
+  for (const view of plan.readOnlyViews ?? []) args.push('--ro-bind', view.source, view.target);
   // The worktree's .git pointer: a check that rewrote it would steer our next git command.
   for (const file of plan.readOnlyPaths ?? []) args.push('--ro-bind', file, file);
   // Last, so a secret inside a writable dir stays masked.

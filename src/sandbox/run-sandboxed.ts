@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { FactoryError } from '../errors/factory-error.js';
-import { buildBwrapArgs } from './bwrap-args.js';
+import { buildBwrapArgs, type ReadOnlyView } from './bwrap-args.js';
 import { countUserTasks } from './count-user-processes.js';
 import { buildLimitPrelude } from './limit-prelude.js';
 import { OutputCapture, type OutputStream } from './output-capture.js';
@@ -56,6 +56,13 @@ export interface ExecRequest {
    * the caller verifies them afterwards). The worktree's `.git` pointer is the one that matters.
    */
   readOnlyPaths?: string[];
+  /**
+   * The user's dependency folders shown read-only inside the worktree (#22). Bubblewrap binds them at
+   * run time; on macOS the worktree holds a link to them instead (see dependency-views.ts) and the
+   * profile already denies writes outside the worktree, so nothing is added there; with no sandbox
+   * they are not shown (the run would have write access to them).
+   */
+  readOnlyViews?: ReadOnlyView[];
   /** Keep the network (workspace.setup from trusted config installs dependencies); checks never get it. */
   network?: boolean;
   /** Memory, process and CPU-time limits (see resource-limits.ts); missing ones get defaults; false = none. */
@@ -125,6 +132,7 @@ interface LaunchContext {
   tmpDir: string;
   writableDirs: string[];
   readOnlyPaths: string[];
+  readOnlyViews: ReadOnlyView[];
   network: boolean;
 }
 
@@ -134,6 +142,24 @@ async function existingDirectory(path: string, what: string): Promise<string> {
   });
   if (!(await stat(resolved)).isDirectory()) throw new Error(`${what} is not a directory: ${path}`);
   return resolved;
+}
+
+/**
+ * Views whose source is a real directory and whose target is an existing real directory inside the
+ * worktree (a link there would be the check's, and a bind follows links). Others are dropped.
+ */
+async function resolvedViews(views: readonly ReadOnlyView[], worktree: string): Promise<ReadOnlyView[]> {
+  const kept: ReadOnlyView[] = [];
+  for (const view of views) {
+    const target = lstatSync(view.target, { throwIfNoEntry: false });
+    if (target === undefined || target.isSymbolicLink() || !target.isDirectory()) continue;
+    const resolvedTarget = await realpath(view.target);
+    if (!resolvedTarget.startsWith(`${worktree}/`)) continue;
+    const source = await realpath(view.source).catch(() => null);
+    if (source === null || !(await stat(source)).isDirectory()) continue;
+    kept.push({ source, target: resolvedTarget });
+  }
+  return kept;
 }
 
 async function resolvedHome(): Promise<string | undefined> {
@@ -282,7 +308,9 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   const tmpDir = await realpath(await mkdtemp(join(tmpdir(), runTmpPrefix())));
   let setup: LimitSetup | undefined;
   try {
-    const env = scrubEnvironment(process.env, { ...req.env, TMPDIR: tmpDir });
+    // Go's build cache lives under the home, read-only in the sandbox; a shared writable one would let a
+    // check plant entries the user's own builds then trust. The run's private one goes with its temp dir.
+    const env = scrubEnvironment(process.env, { GOCACHE: join(tmpDir, 'go-build'), ...req.env, TMPDIR: tmpDir });
     // Plain files only: a bind follows links, and a link here would be the check's, not ours.
     const readOnlyPaths = (req.readOnlyPaths ?? []).filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isFile() === true);
     const launch = await buildLaunch(availability.kind, availability.executable, {
@@ -291,6 +319,7 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
       tmpDir,
       writableDirs,
       readOnlyPaths,
+      readOnlyViews: await resolvedViews(req.readOnlyViews ?? [], cwd),
       network: req.network === true,
     });
     setup = await setUpLimits(req, availability.kind, launch.inputFds);

@@ -10,6 +10,8 @@ import { runAttempts, type LoopResult } from './run-attempts.js';
 import type { SessionLog } from './session-log.js';
 import type { SessionPlan } from './session-params.js';
 import type { LaunchDeps, SessionSummary } from './session-launch.js';
+import { beforeFirstAttempt } from './environment-start.js';
+import { EnvironmentRunner, type SessionEnvironment } from './session-environment.js';
 
 /**
  * The one path that runs a session's attempts, for a new session and a resumed one alike: the
@@ -31,6 +33,10 @@ export interface RunSessionOptions {
   readonly prepare: WorkspaceConfig | null;
   /** The loop's memory rebuilt from the log (resume). */
   readonly resume?: LoopResumeState;
+  /** How checks get the project's dependencies (#22; see session-environment.ts); absent = as they are. */
+  readonly environment?: SessionEnvironment | null;
+  /** Run the check once on the base before the first attempt (#22; new sessions only; false: --no-preflight). */
+  readonly preflight?: boolean;
 }
 
 export async function runSession(
@@ -51,7 +57,17 @@ export async function runSession(
     headCommit: workspace.headCommit,
   });
   let result: LoopResult;
-  const ready =
+  const environment =
+    options.environment != null
+      ? new EnvironmentRunner(
+          options.environment,
+          { repoRoot: workspace.repo, git: workspace.git, baseCommit: workspace.baseCommit },
+          log,
+          deps.signal,
+        )
+      : null;
+  const runCheck = environment !== null ? environment.runCheck(deps.runCheck) : deps.runCheck;
+  const prepared =
     options.prepare === null
       ? ({ ok: true } as const)
       : await prepareSessionWorktree({
@@ -63,6 +79,17 @@ export async function runSession(
           log,
           signal: deps.signal,
         });
+  // Dependencies, then the preflight check on the base (#22): before any attempt is spent.
+  const ready = prepared.ok
+    ? await beforeFirstAttempt(plan, workspace, {
+        environment,
+        runCheck,
+        log,
+        signal: deps.signal,
+        preflight: resume !== undefined ? false : options.preflight === false ? 'skipped' : true,
+        fresh: options.prepare !== null,
+      })
+    : prepared;
   if (!ready.ok) result = stop(deps.signal.aborted ? 'cancelled' : 'error', ready.reason);
   else if (resume?.passedAttempt != null)
     result = stop('passed', `Attempt ${resume.passedAttempt}: the check exited 0 and the Sheriff said PASS.`, resume.passedAttempt);
@@ -75,13 +102,7 @@ export async function runSession(
           log.append({ type: 'turn.queued', position, ...scheduler.state }),
         )
       : deps.model;
-    result = await runAttempts(
-      plan,
-      { git: workspace.git, head: workspace.headCommit },
-      { model, runCheck: deps.runCheck, log },
-      deps.signal,
-      resume,
-    );
+    result = await runAttempts(plan, { git: workspace.git, head: workspace.headCommit }, { model, runCheck, log }, deps.signal, resume);
   }
   log.append({
     type: 'session.finished',
@@ -122,6 +143,7 @@ export async function continueLoggedSession(
     { repo: record.repo, git: worktree.git, branch: record.branch, baseCommit: record.baseCommit, headCommit: record.headCommit },
     log,
     deps,
-    { prepare: worktree.restored ? config.workspace : null, resume: loopMemory(record) },
+    // The environment as logged at the start (#22): the same view, or the same install if the worktree was made again.
+    { prepare: worktree.restored ? config.workspace : null, resume: loopMemory(record), environment: record.environment },
   );
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import { trustFileBeside } from '../config/project-trust.js';
+import { rememberDependencyMode, rememberedDependencyMode, trustFileBeside, type DependencyMode } from '../config/project-trust.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { appPaths, type AppPaths } from '../home/app-home.js';
@@ -16,6 +16,7 @@ import { SessionLog } from './session-log.js';
 import { sessionFiles } from './session-meta.js';
 import { checkpointSession } from './session-store.js';
 import { runSession } from './run-session.js';
+import { decideEnvironment } from './session-environment.js';
 import type { LaunchDeps, SessionSummary } from './session-launch.js';
 import { checkRuleFor, loggedPlan, resolveLimits, type SessionPlan } from './session-params.js';
 
@@ -41,6 +42,10 @@ export interface SessionRequest {
   readonly home?: string | undefined;
   /** Where session ids come from (tests force collisions with a fixed one). */
   readonly ids?: SessionIdSource | undefined;
+  /** false: skip the preflight run of the check on the base (--no-preflight). */
+  readonly preflight?: boolean | undefined;
+  /** The user's pick of how checks get the dependencies (#22); remembered for the repository. */
+  readonly deps?: DependencyMode | undefined;
 }
 
 export interface PreparedSession {
@@ -54,6 +59,7 @@ export interface PreparedSession {
   readonly slug: string;
   /** Draws another id when the plan's is taken. */
   readonly nextId: () => string;
+  readonly preflight: boolean;
 }
 
 export async function prepareSession(request: SessionRequest): Promise<PreparedSession> {
@@ -108,7 +114,19 @@ export async function prepareSession(request: SessionRequest): Promise<PreparedS
     lintOnEdit: config.agent.lint_on_edit,
     checkLimits: limitsFromSettings(config.sandbox),
   };
-  return { plan, config, configNotices: notices, repo, paths, slug: slugify(task.name), nextId: () => newSessionId(ids) };
+  const trustFile = trustFileBeside(paths.userConfig);
+  // The user's pick is a repository setting, kept with the trust record (#22).
+  if (request.deps !== undefined && repo !== null) rememberDependencyMode(trustFile, repo.root, request.deps);
+  return {
+    plan,
+    config,
+    configNotices: notices,
+    repo,
+    paths,
+    slug: slugify(task.name),
+    nextId: () => newSessionId(ids),
+    preflight: request.preflight !== false,
+  };
 }
 
 async function pickRepo(request: SessionRequest): Promise<RepoInfo | null> {
@@ -154,6 +172,13 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
         message: `${workspace.uncommittedNotIncluded.length} uncommitted change(s) in ${workspace.repoRoot} are not in this session (it starts from the last commit); they are left untouched.`,
       });
     }
+    // How checks get the project's dependencies (#22): decided on the base, logged, shown.
+    const environment = await decideEnvironment(
+      workspace.repoRoot,
+      workspace.baseCommit,
+      rememberedDependencyMode(trustFileBeside(paths.userConfig), workspace.repoRoot),
+    );
+    log.append({ type: 'environment', ...environment });
     const summary = await runSession(
       plan,
       {
@@ -166,7 +191,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       log,
       deps,
       // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
-      { prepare: prepared.config.workspace },
+      { prepare: prepared.config.workspace, environment, preflight: prepared.preflight },
     );
     checkpointSession(paths, plan.id);
     return summary;

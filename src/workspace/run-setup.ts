@@ -21,6 +21,8 @@ export async function runWorkspaceSetup(
   log: SetupLog,
   signal?: AbortSignal,
   timeoutMs = SETUP_TIMEOUT_MS,
+  /** Writable besides the worktree: the package manager's shared cache (#22 installs). */
+  writableDirs: string[] = [],
 ): Promise<ExecResult> {
   log.append({ type: 'setup.started', command });
   const result = await runSandboxed({
@@ -29,6 +31,7 @@ export async function runWorkspaceSetup(
     timeoutMs,
     sandbox: 'auto',
     network: true,
+    writableDirs,
     readOnlyPaths: [path.join(worktree, '.git')],
     ...(signal ? { signal } : {}),
     onOutput: (chunk, stream) => log.append({ type: 'setup.output', stream, chunk }),

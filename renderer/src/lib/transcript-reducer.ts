@@ -379,6 +379,20 @@ function applyOne(draft: Draft, event: SessionEvent): void {
         ),
       );
       return;
+    case 'environment':
+      items.push(note(event, 'info', event.line));
+      return;
+    case 'preflight':
+      // The check on the base before the first attempt (#22): an environment failure stopped the session.
+      items.push(
+        note(
+          event,
+          event.outcome === 'environment' ? 'error' : event.outcome === 'passes' ? 'warn' : 'info',
+          `Preflight: ${event.message}`,
+          event.output || null,
+        ),
+      );
+      return;
     case 'setup.started':
       items.push(note(event, 'info', `Setup: ${event.command}`));
       return;
