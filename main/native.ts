@@ -30,6 +30,8 @@ export function nativeCapabilities(windows: AppWindows): NativeCapabilities {
     openDashboard: (session) => {
       windows.showDashboard(session);
     },
+    // After the answer is on its way: quitting closes the window that asked.
+    quit: () => setImmediate(() => app.quit()),
   };
 }
 
@@ -40,5 +42,6 @@ function loginItemState(): LoginItemState {
   const settings = app.getLoginItemSettings();
   const reported: unknown = (settings as { status?: unknown }).status;
   const status = LOGIN_ITEM_STATUSES.find((known) => known === reported);
-  return status === undefined ? { openAtLogin: settings.openAtLogin } : { openAtLogin: settings.openAtLogin, status };
+  // Electron can say openAtLogin: true while macOS still waits for approval: it starts at login only when `enabled`.
+  return status === undefined ? { openAtLogin: settings.openAtLogin } : { openAtLogin: status === 'enabled', status };
 }

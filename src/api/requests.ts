@@ -64,6 +64,8 @@ export const requestSchemas = {
   'app.setLoginItem': { params: z.strictObject({ openAtLogin: z.boolean() }), data: loginItemStateSchema },
   /** Electron only (else UNSUPPORTED): show the dashboard window, optionally on one session. */
   'app.openDashboard': { params: z.strictObject({ session: sessionId.optional() }), data: empty },
+  /** Electron only (else UNSUPPORTED): quit the app (the popover's Quit), after the one shutdown. */
+  'app.quit': { params: none, data: empty },
 
   /**
    * Starts a session and answers once it exists (worktree made, `session.created` logged); the

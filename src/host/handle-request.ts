@@ -35,6 +35,8 @@ export interface NativeCapabilities {
   getLoginItem?(): LoginItemState;
   setLoginItem?(openAtLogin: boolean): LoginItemState;
   openDashboard?(session: string | undefined): void;
+  /** Starts quitting (the answer goes out first; the shutdown then runs once, main/quit-once.ts). */
+  quit?(): void;
   readonly notifications: boolean;
 }
 
@@ -80,6 +82,12 @@ const handlers: Handlers = {
   'app.openDashboard': (params, { native }) => {
     if (native.openDashboard === undefined) unsupported('Opening a window');
     native.openDashboard(params.session);
+    return {};
+  },
+
+  'app.quit': (_params, { native }) => {
+    if (native.quit === undefined) unsupported('Quitting the app');
+    native.quit();
     return {};
   },
 
