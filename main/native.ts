@@ -22,6 +22,21 @@ export function nativeCapabilities(windows: AppWindows): NativeCapabilities {
         return chosen;
       });
     },
+    // A native message box from the main process: a page (or anything holding the API) cannot click it.
+    confirmProgramSetting(key, value) {
+      return windows.withDialog(async (parent) => {
+        const shown = Array.isArray(value) ? value.join(' ') : value;
+        const { response } = await dialog.showMessageBox(parent, {
+          type: 'warning',
+          buttons: ['Cancel', 'Allow'],
+          defaultId: 0,
+          cancelId: 0,
+          message: `Allow MLX Factory to run this program?`,
+          detail: `${key} will be set to:\n\n${shown}\n\nMLX Factory runs it as you, outside the sandbox. Allow it only if you typed it yourself.`,
+        });
+        return response === 1;
+      });
+    },
     getLoginItem: () => loginItemState(),
     setLoginItem(openAtLogin) {
       app.setLoginItemSettings({ openAtLogin });

