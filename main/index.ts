@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { app, dialog, ipcMain, type Tray } from 'electron';
 import { createHost } from '../src/host/create-host.js';
 import type { FactoryHost } from '../src/host/factory-host.js';
@@ -17,11 +18,17 @@ import { quitAfterShutdown } from './quit-once.js';
 import { createTray } from './tray.js';
 import { AppWindows } from './windows.js';
 
+const DEV_NAME = 'MLX Factory (development)';
+
 /**
  * The Electron main process: thin wiring of the shared host (src/host) to a tray, two windows,
  * IPC and notifications. No business logic lives here.
  */
 registerAppScheme(); // before `ready`, as Electron requires
+
+// A development run is another app: its own settings folder, and so its own single-instance lock
+// (Electron keeps the lock in userData), or `npm start` would only focus an installed MLX Factory.
+if (!app.isPackaged) app.setPath('userData', path.join(app.getPath('appData'), `${DEV_NAME}`));
 
 if (!app.requestSingleInstanceLock()) {
   // Another instance runs: it focuses itself (second-instance below); this one leaves at once.

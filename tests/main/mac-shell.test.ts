@@ -55,6 +55,16 @@ async function openDashboard(main: MainRun): Promise<FakeBrowserWindow> {
 
 const whiteFlashes = (main: MainRun): string[] => main.world.log.filter((line) => line.startsWith('white flash'));
 
+describe('names (#20 item 13)', () => {
+  it('a development run keeps its own settings folder, and so its own single-instance lock, set before the lock', async () => {
+    const main = await launch();
+    const log = main.world.log;
+    const setPath = log.findIndex((line) => line.startsWith('app.setPath userData'));
+    expect(log[setPath]).toBe('app.setPath userData /Users/me/Library/Application Support/MLX Factory (development)');
+    expect(setPath).toBeLessThan(log.indexOf('app.requestSingleInstanceLock'));
+  });
+});
+
 describe('quitting (#20 item 9, item 15)', () => {
   it('a second quit while the shutdown runs is held back too, and the app goes once the shutdown is over', async () => {
     const main = await launch();

@@ -75,6 +75,7 @@ class World {
   readonly trays: FakeTray[] = [];
   readonly imagePaths: string[] = [];
   readonly dialogs: OpenDialogCall[] = [];
+  readonly paths = new Map<string, string>();
   readonly messageBoxes: Array<{
     parent: FakeBrowserWindow | null;
     options: Record<string, unknown>;
@@ -141,6 +142,21 @@ class FakeApp extends EventEmitter {
 
   getName(): string {
     return 'MLX Factory';
+  }
+
+  /** userData is where Electron keeps the single-instance lock; it follows the app's name. */
+  getPath(name: string): string {
+    const set = world.paths.get(name);
+    if (set !== undefined) return set;
+    if (name === 'appData') return '/Users/me/Library/Application Support';
+    if (name === 'userData') return '/Users/me/Library/Application Support/MLX Factory';
+    throw new Error(`Failed to get '${name}' path`);
+  }
+
+  setPath(name: string, value: string): void {
+    if (world.isReady && name === 'userData') world.log.push('userData set after ready (too late for the lock)');
+    world.paths.set(name, value);
+    world.log.push(`app.setPath ${name} ${value}`);
   }
 
   isReady(): boolean {
