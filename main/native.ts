@@ -22,6 +22,21 @@ export function nativeCapabilities(windows: AppWindows): NativeCapabilities {
         return chosen;
       });
     },
+    // A native message box from the main process: a page (or anything holding the API) cannot click it.
+    confirmProgramSetting(key, value) {
+      return windows.withDialog(async (parent) => {
+        const shown = Array.isArray(value) ? value.join(' ') : value;
+        const { response } = await dialog.showMessageBox(parent, {
+          type: 'warning',
+          buttons: ['Cancel', 'Allow'],
+          defaultId: 0,
+          cancelId: 0,
+          message: `Allow MLX Factory to run this program?`,
+          detail: `${key} will be set to:\n\n${shown}\n\nMLX Factory runs it as you, outside the sandbox. Allow it only if you typed it yourself.`,
+        });
+        return response === 1;
+      });
+    },
     getLoginItem: () => loginItemState(),
     setLoginItem(openAtLogin) {
       app.setLoginItemSettings({ openAtLogin });
@@ -30,6 +45,8 @@ export function nativeCapabilities(windows: AppWindows): NativeCapabilities {
     openDashboard: (session) => {
       windows.showDashboard(session);
     },
+    // After the answer is on its way: quitting closes the window that asked.
+    quit: () => setImmediate(() => app.quit()),
   };
 }
 
@@ -40,5 +57,6 @@ function loginItemState(): LoginItemState {
   const settings = app.getLoginItemSettings();
   const reported: unknown = (settings as { status?: unknown }).status;
   const status = LOGIN_ITEM_STATUSES.find((known) => known === reported);
-  return status === undefined ? { openAtLogin: settings.openAtLogin } : { openAtLogin: settings.openAtLogin, status };
+  // Electron can say openAtLogin: true while macOS still waits for approval: it starts at login only when `enabled`.
+  return status === undefined ? { openAtLogin: settings.openAtLogin } : { openAtLogin: status === 'enabled', status };
 }

@@ -20,6 +20,11 @@ export class RendererLocation {
     return url === this.devServer || url.startsWith(`${this.devServer}/`) || url.startsWith(`${this.devServer.replace(/^http/, 'ws')}/`);
   }
 
+  /** An origin as Chromium gives it to permission checks (`app://renderer`, no path). */
+  isOwnOrigin(origin: string): boolean {
+    return origin === APP_ORIGIN || (this.devServer !== null && origin === this.devServer);
+  }
+
   /** The page for a view (a hash route: popover, dashboard, dashboard/session/ID). */
   urlFor(view: string): string {
     return `${this.devServer ?? APP_ORIGIN}/index.html#${view}`;

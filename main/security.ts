@@ -22,10 +22,16 @@ export function hardenAllWebContents(isOwnUrl: (url: string) => boolean): void {
   });
 }
 
-/** After `ready`: no permissions, and no request to anything but our renderer (and DevTools). */
-export function lockDownSession(isOwnUrl: (url: string) => boolean): void {
+const CHECKED_PERMISSIONS_ALLOWED = new Set(['clipboard-sanitized-write']);
+
+/** After `ready`: no permissions but the clipboard write for our own pages, and no request to anything but our renderer (and DevTools). */
+export function lockDownSession(isOwnUrl: (url: string) => boolean, isOwnOrigin: (origin: string) => boolean): void {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // navigator.clipboard is the renderer's only clipboard (Electron 44+ dropped it from the preload's
+  // reach): its sanitized write ("Copy" buttons) is allowed for our own pages; nothing else is.
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => {
+    return CHECKED_PERMISSIONS_ALLOWED.has(permission) && isOwnOrigin(requestingOrigin);
+  });
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !isOwnUrl(details.url) && !details.url.startsWith('devtools://') });
   });

@@ -1,4 +1,4 @@
-import { BrowserWindow, screen, type Rectangle } from 'electron';
+import { app, BrowserWindow, nativeTheme, screen, type Rectangle } from 'electron';
 import { popoverPosition } from '../src/host/popover-position.js';
 import type { RendererLocation } from './renderer-location.js';
 
@@ -6,6 +6,12 @@ import type { RendererLocation } from './renderer-location.js';
 const POPOVER_SIZE = { width: 380, height: 520 };
 /** A click on the tray icon blurs the popover first (which hides it): that click must not reopen it. */
 const BLUR_GUARD_MS = 300;
+/** The renderer's --bg (renderer/src/styles/theme.css), so a window never paints white before its page. */
+const BACKGROUND = { light: '#ffffff', dark: '#1e1e1e' } as const;
+
+function themeBackground(): string {
+  return nativeTheme.shouldUseDarkColors ? BACKGROUND.dark : BACKGROUND.light;
+}
 
 export class AppWindows {
   private popover: BrowserWindow | null = null;
@@ -13,25 +19,73 @@ export class AppWindows {
   private hiddenByBlurAt = 0;
   /** Native dialogs open now: they take focus from the popover, which must stay up behind them. */
   private dialogsOpen = 0;
+  /** The popover was asked to open before its page first painted: it shows on `ready-to-show`. */
+  private popoverWaiting: Rectangle | null = null;
+  private popoverPainted = false;
 
   constructor(
     private readonly location: RendererLocation,
     private readonly preload: string,
-  ) {}
+  ) {
+    // Light ↔ dark while the app runs: the next paint before the page's own must match too.
+    nativeTheme.on('updated', () => {
+      for (const window of [this.popover, this.dashboard])
+        if (window !== null && !window.isDestroyed()) window.setBackgroundColor(themeBackground());
+    });
+  }
 
   /** Our windows' WebContents ids: IPC from anything else is refused. */
   ownsWebContents(id: number): boolean {
     return [this.popover, this.dashboard].some((window) => window !== null && !window.isDestroyed() && window.webContents.id === id);
   }
 
-  /** Tray click: show the popover under the icon, or hide it if it is showing. */
+  /**
+   * Tray click: show the popover under the icon, or hide it if it is showing. `trayBounds` must be
+   * the bounds the `click` event carries: `tray.getBounds()` has reported y = 0 for an icon on a
+   * display above or below the primary one, which puts the popover on the wrong display.
+   */
   togglePopover(trayBounds: Rectangle): void {
     const window = this.popover ?? this.createPopover();
     if (window.isVisible()) {
-      window.hide();
+      this.hidePopover();
       return;
     }
     if (Date.now() - this.hiddenByBlurAt < BLUR_GUARD_MS) return;
+    // The first open waits for the page's first paint (no white flash), then shows where asked.
+    if (!this.popoverPainted) {
+      this.popoverWaiting = trayBounds;
+      return;
+    }
+    this.showPopoverAt(window, trayBounds);
+  }
+
+  /**
+   * Hides the popover. A menu-bar app has no other window to give the focus to: when no dashboard
+   * is showing, hiding the app hands it back to the app the user was in (macOS; `app.hide` does not
+   * exist elsewhere, where the window manager already does this).
+   */
+  hidePopover(): void {
+    this.popoverWaiting = null;
+    const window = this.popover;
+    if (window === null || window.isDestroyed() || !window.isVisible()) return;
+    window.hide();
+    const dashboardShowing = this.dashboard !== null && !this.dashboard.isDestroyed() && this.dashboard.isVisible();
+    if (!dashboardShowing && typeof app.hide === 'function') app.hide();
+  }
+
+  /**
+   * The app stopped being the active one without the popover getting `blur` — a click on another
+   * menu-bar item or Control Center does that on macOS: close the popover as a menu would.
+   */
+  appResignedActive(): void {
+    if (this.dialogsOpen > 0) return;
+    const window = this.popover;
+    if (window === null || window.isDestroyed() || !window.isVisible()) return;
+    window.hide();
+    this.hiddenByBlurAt = Date.now();
+  }
+
+  private showPopoverAt(window: BrowserWindow, trayBounds: Rectangle): void {
     const display = screen.getDisplayNearestPoint({ x: trayBounds.x, y: trayBounds.y });
     const { x, y } = popoverPosition(trayBounds, POPOVER_SIZE, display.workArea);
     window.setPosition(x, y, false);
@@ -39,20 +93,16 @@ export class AppWindows {
     window.focus();
   }
 
-  hidePopover(): void {
-    this.popover?.hide();
-  }
-
   /** Shows (creating if needed) the dashboard, optionally on one session. The page is loaded once. */
   showDashboard(session?: string): BrowserWindow {
     const view = session === undefined ? 'dashboard' : `dashboard/session/${encodeURIComponent(session)}`;
     const existing = this.dashboard;
-    const window = existing ?? this.createDashboard(view);
-    if (existing !== null && session !== undefined) this.navigate(existing, view);
-    if (window.isMinimized()) window.restore();
-    window.show();
-    window.focus();
-    return window;
+    if (existing === null) return this.createDashboard(view); // shown on its first paint
+    if (session !== undefined) this.navigate(existing, view);
+    if (existing.isMinimized()) existing.restore();
+    existing.show();
+    existing.focus();
+    return existing;
   }
 
   /** The window that should react to "focus the app" (a second instance, a reopen from Finder). */
@@ -120,18 +170,26 @@ export class AppWindows {
       skipTaskbar: true,
       alwaysOnTop: true,
       transparent: false,
+      backgroundColor: themeBackground(),
       webPreferences: this.webPreferences(),
+    });
+    window.once('ready-to-show', () => {
+      this.popoverPainted = true;
+      const waiting = this.popoverWaiting;
+      this.popoverWaiting = null;
+      if (waiting !== null && !window.isDestroyed()) this.showPopoverAt(window, waiting);
     });
     // On every Space and over full-screen apps, like a menu; without turning the app into a Dock app.
     window.setVisibleOnAllWorkspaces(true, { visibleOnFullScreen: true, skipTransformProcessType: true });
     // A popover closes when you click elsewhere — not when our own dialog takes the focus.
     window.on('blur', () => {
       if (this.dialogsOpen > 0 || window.webContents.isDevToolsOpened()) return;
-      window.hide();
+      this.hidePopover();
       this.hiddenByBlurAt = Date.now();
     });
     window.on('closed', () => {
       this.popover = null;
+      this.popoverPainted = false;
     });
     this.load(window, 'popover');
     this.popover = window;
@@ -146,9 +204,15 @@ export class AppWindows {
       minHeight: 560,
       show: false,
       title: 'MLX Factory',
+      backgroundColor: themeBackground(),
       webPreferences: this.webPreferences(),
     });
-    window.once('ready-to-show', () => window.show());
+    // Shown on its first paint, never before (a white flash otherwise).
+    window.once('ready-to-show', () => {
+      if (window.isDestroyed()) return;
+      window.show();
+      window.focus();
+    });
     window.on('closed', () => {
       this.dashboard = null;
     });

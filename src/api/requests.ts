@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROGRAM_SETTINGS } from './program-settings.js';
 import {
   appInfoSchema,
   bulkResultSchema,
@@ -65,6 +66,8 @@ export const requestSchemas = {
   'app.setLoginItem': { params: z.strictObject({ openAtLogin: z.boolean() }), data: loginItemStateSchema },
   /** Electron only (else UNSUPPORTED): show the dashboard window, optionally on one session. */
   'app.openDashboard': { params: z.strictObject({ session: sessionId.optional() }), data: empty },
+  /** Electron only (else UNSUPPORTED): quit the app (the popover's Quit), after the one shutdown. */
+  'app.quit': { params: none, data: empty },
 
   /**
    * Starts a session and answers once it exists (worktree made, `session.created` logged); the
@@ -208,8 +211,19 @@ export const requestSchemas = {
         workspace: configPatchSection.optional(),
         sandbox: configPatchSection.optional(),
       }),
+      /** Per program setting in the patch (`workspace.editor`, …): the token `config.confirm` gave for that value. */
+      confirmations: z.partialRecord(z.enum(PROGRAM_SETTINGS), z.string().regex(/^[0-9a-f]{32}$/)).optional(),
     }),
     data: configViewSchema,
+  },
+  /**
+   * Asks the user, in a dialog the host shows (Electron: a native one; a page cannot answer it),
+   * to allow a program setting's new value; `token` (null if declined) goes with `config.write`.
+   * Browser host: UNSUPPORTED — there, such settings are made in factory.yaml itself.
+   */
+  'config.confirm': {
+    params: z.strictObject({ key: z.enum(PROGRAM_SETTINGS), value: z.union([z.string().min(1), z.array(z.string()).min(1)]) }),
+    data: z.object({ token: z.string().nullable() }),
   },
 
   /** Electron only (else UNSUPPORTED): the native folder picker; path null = cancelled. */

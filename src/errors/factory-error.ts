@@ -52,6 +52,8 @@ export type ErrorCode =
   | 'MERGE_INTERRUPTED'
   /** An "Open in…" program could not be started. */
   | 'OPEN_FAILED'
+  /** A setting that runs a program was sent without the user's confirmation of that value. */
+  | 'CONFIRMATION_REQUIRED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */

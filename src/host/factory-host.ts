@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { ProgramSettingConfirmations } from './program-setting-confirmations.js';
 import path from 'node:path';
 import type { GlobalEventPayload } from '../api/global-events.js';
 import type { MemorySample, MergePreview, RepoStatus, SessionInfo } from '../api/payloads.js';
@@ -51,6 +52,8 @@ export interface FactoryHostOptions {
 export class FactoryHost {
   /** Identifies this run of the host: global-stream seqs are only comparable within one epoch. */
   readonly epoch = crypto.randomBytes(6).toString('hex');
+  /** One-time tokens for settings that run programs, issued after the user confirmed the value. */
+  readonly programSettings = new ProgramSettingConfirmations();
   readonly version: string;
   readonly paths: AppPaths;
   readonly global: GlobalStream;

@@ -10,6 +10,7 @@ import {
 } from '../api/requests.js';
 
 export type { LoginItemState } from '../api/requests.js';
+import type { ProgramSetting } from '../api/program-settings.js';
 import { fail, ok, type ApiResult } from '../api/responses.js';
 import { formatZodIssues } from '../config/format-zod-issues.js';
 import { FactoryError, toFactoryError } from '../errors/factory-error.js';
@@ -37,6 +38,10 @@ export interface NativeCapabilities {
   getLoginItem?(): LoginItemState;
   setLoginItem?(openAtLogin: boolean): LoginItemState;
   openDashboard?(session: string | undefined): void;
+  /** Shows the user a dialog of the host's own for a program setting's new value: true = allowed. */
+  confirmProgramSetting?(key: ProgramSetting, value: string | string[]): Promise<boolean>;
+  /** Starts quitting (the answer goes out first; the shutdown then runs once, main/quit-once.ts). */
+  quit?(): void;
   readonly notifications: boolean;
 }
 
@@ -82,6 +87,12 @@ const handlers: Handlers = {
   'app.openDashboard': (params, { native }) => {
     if (native.openDashboard === undefined) unsupported('Opening a window');
     native.openDashboard(params.session);
+    return {};
+  },
+
+  'app.quit': (_params, { native }) => {
+    if (native.quit === undefined) unsupported('Quitting the app');
+    native.quit();
     return {};
   },
 
@@ -173,10 +184,19 @@ const handlers: Handlers = {
 
   'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
   'config.write': async (params, { host }) => {
+    // A setting that runs a program needs the user's confirmation of that very value (#19).
+    host.programSettings.consume(params.patch, params.confirmations);
     const view = writeConfigPatch(host.paths, params.patch);
     // Settings apply at once: the server is switched or restarted to match.
     await host.server?.reconfigure?.();
     return view;
+  },
+
+  'config.confirm': async (params, { host, native }) => {
+    if (native.confirmProgramSetting === undefined)
+      throw new FactoryError('UNSUPPORTED', `${params.key} can be set in the desktop app (it asks you first) or in factory.yaml itself.`);
+    const allowed = await native.confirmProgramSetting(params.key, params.value);
+    return { token: allowed ? host.programSettings.issue(params.key, params.value) : null };
   },
 
   'dialog.pickFolder': async (params, { native }) => {

@@ -6,9 +6,13 @@ import path from 'node:path';
  * The user's login-shell environment, for an app started from Finder, the Dock or at login: macOS
  * gives those launchd's bare PATH (/usr/bin:/bin:/usr/sbin:/sbin), so checks would get Apple's
  * python3 without the user's packages and no Homebrew, npm or pytest. Like VS Code, the shell is
- * asked once at start (interactive + login, so both ~/.zprofile and ~/.zshrc are read), under a
- * timeout; when it fails, the usual tool folders are added to PATH instead. On Linux a desktop
- * session already starts apps with the login environment, so the inherited one is kept.
+ * asked once at start, under a timeout; when it fails, the usual tool folders are added to PATH
+ * instead. A login shell (~/.zshenv and ~/.zprofile are read), not an interactive one: `-i` runs
+ * ~/.zshrc's prompt and plugin set-up, which can touch folders macOS guards (Desktop, Documents,
+ * Downloads) and so raise file-access prompts at every launch; tool folders belong in ~/.zprofile
+ * (Homebrew's installer puts them there). The main process does not wait for this before the tray
+ * icon appears. On Linux a desktop session already starts apps with the login environment, so the
+ * inherited one is kept.
  */
 export interface ShellEnvironment {
   readonly env: Record<string, string>;
@@ -47,9 +51,9 @@ function shellEnvCommand(shell: string, mark: string): string[] {
   // `env -0` separates variables with NUL (values may hold newlines); an `env` without -0 prints lines.
   const script = `printf '%s' '${mark}'; command env -0 2>/dev/null || command env; printf '%s' '${mark}'`;
   const name = path.basename(shell);
-  // csh and tcsh refuse -l together with -c; they read their rc files as interactive shells.
-  if (name === 'csh' || name === 'tcsh') return ['-i', '-c', script];
-  return ['-i', '-l', '-c', script];
+  // csh and tcsh refuse -l together with -c; they read ~/.cshrc even when not interactive.
+  if (name === 'csh' || name === 'tcsh') return ['-c', script];
+  return ['-l', '-c', script];
 }
 
 /** The variables between the two markers (rc files may print anything around them); null if none. */

@@ -6,6 +6,7 @@ import { ClientConnection } from './client-connection.js';
 import { EventBatcher } from './event-batcher.js';
 import type { FactoryHost } from './factory-host.js';
 import { handleRequest, type NativeCapabilities } from './handle-request.js';
+import type { SenderFrame } from './trusted-sender.js';
 
 /**
  * The Electron front door, without importing Electron: main/ passes its real `ipcMain`; tests pass
@@ -15,6 +16,8 @@ import { handleRequest, type NativeCapabilities } from './handle-request.js';
  */
 export interface IpcSender {
   readonly id: number;
+  /** The page's top-level frame (Electron's WebContents.mainFrame). */
+  readonly mainFrame: SenderFrame;
   send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;
   once(event: 'destroyed', listener: () => void): unknown;
@@ -23,7 +26,7 @@ export interface IpcSender {
 export interface IpcInvokeEvent {
   readonly sender: IpcSender;
   /** The frame that sent it (null once it navigated away or was destroyed). */
-  readonly senderFrame: { readonly url: string } | null;
+  readonly senderFrame: SenderFrame | null;
 }
 
 export interface IpcMainLike {
@@ -32,7 +35,7 @@ export interface IpcMainLike {
 }
 
 export interface IpcOptions {
-  /** True only for our own windows showing our own renderer. */
+  /** True only for the main frame of our own windows showing our own renderer (src/host/trusted-sender.ts). */
   isTrustedSender(event: IpcInvokeEvent): boolean;
   readonly native: NativeCapabilities;
 }

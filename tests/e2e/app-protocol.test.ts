@@ -105,7 +105,7 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
   page = await context.newPage();
   // The page's ipcRenderer → the main process's handler, as the dashboard window (its URL is app://).
-  await page.exposeFunction('__ipcInvoke', (channel: string, args: unknown[]) => invokeFrom(dashboard.webContents, channel, ...args));
+  await page.exposeFunction('__ipcInvoke', (channel: string, args: unknown[]) => invokeFrom(dashboard.webContents, channel, args));
   // The main process's messages to the window → the page, in order.
   let delivery = Promise.resolve();
   const send = dashboard.webContents.send.bind(dashboard.webContents);

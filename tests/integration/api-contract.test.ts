@@ -48,13 +48,15 @@ interface Transport {
   open(host: FactoryHost, tmp: string): Promise<Opened>;
 }
 
-const nativeState = { openAtLogin: false, dashboards: [] as Array<string | undefined>, picked: '' };
+const nativeState = { openAtLogin: false, dashboards: [] as Array<string | undefined>, picked: '', quits: 0 };
 const fakeNative: NativeCapabilities = {
   notifications: true,
   pickFolder: async () => nativeState.picked,
   getLoginItem: () => ({ openAtLogin: nativeState.openAtLogin }),
   setLoginItem: (value) => ({ openAtLogin: (nativeState.openAtLogin = value) }),
   openDashboard: (session) => void nativeState.dashboards.push(session),
+  quit: () => void (nativeState.quits += 1),
+  confirmProgramSetting: () => Promise.resolve(true),
 };
 
 function lastSeqs(events: readonly ApiEvent[]): Map<string, number> {
@@ -268,6 +270,8 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       await request('app.setLoginItem', { openAtLogin: true }),
       await request('app.getLoginItem', {}),
       await request('app.openDashboard', { session: 'abc' }),
+      await request('app.quit', {}),
+      await request('config.confirm', { key: 'workspace.editor', value: ['true'] }),
     ] as const;
     if (transport.name === 'ipc') {
       expect(expectOk('dialog.pickFolder', calls[0])).toEqual({ path: repo });
@@ -275,6 +279,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
       expect(expectOk('app.getLoginItem', calls[2])).toEqual({ openAtLogin: true });
       expectOk('app.openDashboard', calls[3]);
       expect(nativeState.dashboards.at(-1)).toBe('abc');
+      expectOk('app.quit', calls[4]);
+      expect(nativeState.quits).toBe(1);
+      const { token } = expectOk('config.confirm', calls[5]);
+      expect(token).toMatch(/^[0-9a-f]{32}$/);
       expect(api().pathForFile({} as File)).toBe('/dropped/folder');
     } else {
       for (const call of calls) expect(expectError(call, 'UNSUPPORTED')).toMatch(/desktop app/);

@@ -129,7 +129,11 @@ describe('packaging (electron-builder.yml)', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
       grantFileProtocolExtraPrivileges: false,
+      // An unsigned arm64 build must get a fresh ad hoc signature after the flip, or it will not launch.
+      resetAdHocDarwinSignature: true,
     });
+    // A release build with notarize on fails without the API key (tests/unit/notarization-credentials.test.ts).
+    expect(config['afterPack']).toBe('scripts/require-notarization-credentials.cjs');
   });
 
   it('ships template tray icons: black and alpha only, 16 px and 32 px', () => {

@@ -58,6 +58,19 @@ describe('resolveLoginShellEnv', () => {
     for (const name of ['PWD', 'SHLVL', '_', 'MLXF_RESOLVING_SHELL_ENV']) expect(result.env[name], name).toBeUndefined();
   });
 
+  it('runs the shell as a login shell but not an interactive one (-i can make macOS ask for file access)', async () => {
+    const home = homeWith({ '.bash_profile': 'export PATH="/opt/homebrew/bin:$PATH"\n' });
+    const argsFile = path.join(home, 'args');
+    const shell = path.join(home, 'recording-shell');
+    fs.writeFileSync(shell, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec /bin/bash "$@"\n`, { mode: 0o755 });
+    const result = await resolveLoginShellEnv({ platform: 'darwin', shell, env: { ...LAUNCHD_ENV, HOME: home }, timeoutMs: 10_000 });
+    expect(result.source).toBe('login-shell');
+    const args = fs.readFileSync(argsFile, 'utf8').split('\n');
+    expect(args).toContain('-l');
+    expect(args).not.toContain('-i');
+    expect(result.env['PATH']?.split(':')[0]).toBe('/opt/homebrew/bin');
+  });
+
   it('gives up after the timeout, ends what the shell started, and falls back to the usual folders', async () => {
     const pidFile = path.join(os.tmpdir(), `mlxf-shell-pid-${process.pid}`);
     const home = homeWith({ '.bash_profile': `sleep 60 &\necho $! > '${pidFile}'\nwait\n` });

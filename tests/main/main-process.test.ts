@@ -92,7 +92,7 @@ describe('the tray popover', () => {
       const main = await launch({ displays: [primary, left, right], trayBounds: tray });
       main.tray().click();
       const popover = main.popover();
-      expect(popover?.isVisible()).toBe(true);
+      await waitFor('the popover to show', () => popover?.isVisible() === true);
       expect(popover?.getPosition()).toEqual(expected);
     });
   }
@@ -110,7 +110,7 @@ describe('the tray popover', () => {
     const main = await launch();
     main.tray().click();
     const popover = main.popover();
-    expect(popover?.isFocused()).toBe(true);
+    await waitFor('the popover to show', () => popover?.isFocused() === true);
     // Clicking the icon again: macOS blurs the popover first, then delivers the click.
     main.tray().click();
     expect(popover?.isVisible()).toBe(false);
@@ -129,6 +129,7 @@ describe('the tray popover', () => {
     const popover = main.popover();
     if (popover === undefined) throw new Error('no popover');
     await loaded(popover.webContents);
+    await waitFor('the popover to show', () => popover.isVisible());
     const picking = main.request(popover.webContents, 'dialog.pickFolder', { title: 'Choose a repository' });
     await waitFor('the dialog', () => main.world.dialogs.length === 1);
     const first = main.world.dialogs[0];
@@ -170,14 +171,14 @@ describe('windows and instances', () => {
     expect(main.dashboard()).toBeUndefined();
     app.emit('second-instance', {}, [], '/');
     const first = main.dashboard();
-    expect(first?.isVisible()).toBe(true);
+    await waitFor('the dashboard to show', () => first?.isVisible() === true);
     first?.close();
     expect(main.dashboard()).toBeUndefined();
     app.emit('activate', {}, false);
     const second = main.dashboard();
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
-    expect(second?.isVisible()).toBe(true);
+    await waitFor('the dashboard to show', () => second?.isVisible() === true);
     expect(second?.webContents.loads).toEqual(['app://renderer/index.html#dashboard']);
   });
 
@@ -188,8 +189,8 @@ describe('windows and instances', () => {
     await waitFor('the dashboard', () => main.dashboard() !== undefined);
     const dashboard = main.dashboard();
     if (dashboard === undefined) throw new Error('no dashboard');
-    expect(dashboard.isVisible()).toBe(true);
     await loaded(dashboard.webContents);
+    await waitFor('the dashboard to show', () => dashboard.isVisible());
     // The new dashboard's page starts by following the global stream from the beginning.
     expect(await main.request(dashboard.webContents, 'events.subscribe', { stream: GLOBAL_STREAM, afterSeq: 0 })).toMatchObject({
       ok: true,
@@ -209,7 +210,7 @@ describe('windows and instances', () => {
   });
 
   it('reports the login item status, including requires-approval (macOS 13+)', async () => {
-    const main = await launch({ loginItem: { openAtLogin: false, status: 'requires-approval' } });
+    const main = await launch({ loginItem: { openAtLogin: false, status: 'not-registered' }, loginItemNeedsApproval: true });
     app.emit('activate', {}, false);
     const dashboard = main.dashboard();
     if (dashboard === undefined) throw new Error('no dashboard');
@@ -327,8 +328,8 @@ describe('sessions: notifications and quitting', () => {
     const opened = main.dashboard();
     if (opened === undefined) throw new Error('no dashboard');
     expect(opened.webContents.loads).toEqual([`app://renderer/index.html#dashboard/session/${encodeURIComponent(id)}`]);
-    expect(opened.isVisible()).toBe(true);
     await loaded(opened.webContents);
+    await waitFor('the dashboard to show', () => opened.isVisible());
     // An unsigned build: the OS refuses notifications with `failed`; that is handled, and said once.
     main.world.notifications.length = 0;
     const second = await startSession(main, opened.webContents, repo);

@@ -62,6 +62,11 @@ describe('app.asar', () => {
     const files = [...packaged.asarFiles];
     expect(files.filter((f) => f.startsWith('/src/') || f.startsWith('/tests/') || f.startsWith('/main/'))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') && f.startsWith('/out/'))).toEqual([]);
+    // Only the app's bundles from out/: not the CLI's bundle (4 MB, stale in a packaged app) nor test builds.
+    expect(files.filter((f) => f.startsWith('/out/') && !/^\/out\/(main|preload|renderer)\//.test(f))).toEqual([]);
+    // The packaged app's name (app.getName(), its settings folder and single-instance lock) is not the dev run's.
+    const manifest = JSON.parse(asar.extractFile(packaged.asarFile, 'package.json').toString('utf8')) as { productName?: string };
+    expect(manifest.productName).toBe('MLX Factory');
   });
 
   it('the layout the app runs from is exactly the archive', () => {

@@ -27,6 +27,9 @@ export interface FakeWorldOptions {
   trayBounds?: Rect;
   notificationsSupported?: boolean;
   loginItem?: { openAtLogin: boolean; status?: string };
+  /** macOS 13+: System Settings has not allowed the app to open at login (a registration waits for approval). */
+  loginItemNeedsApproval?: boolean;
+  darkMode?: boolean;
 }
 
 interface Deferred<T> {
@@ -62,10 +65,22 @@ class World {
   trayBounds: Rect = { x: 1200, y: 0, width: 24, height: 24 };
   notificationsSupported = true;
   loginItem: { openAtLogin: boolean; status?: string } = { openAtLogin: false };
+  loginItemNeedsApproval = false;
+  darkMode = false;
+  /** The last menu the tray popped up (its template items). */
+  trayMenu: Array<Record<string, unknown>> | null = null;
+  permissionCheck: ((contents: unknown, permission: string, requestingOrigin: string, details: Record<string, unknown>) => boolean) | null =
+    null;
   readonly windows: FakeBrowserWindow[] = [];
   readonly trays: FakeTray[] = [];
   readonly imagePaths: string[] = [];
   readonly dialogs: OpenDialogCall[] = [];
+  readonly paths = new Map<string, string>();
+  readonly messageBoxes: Array<{
+    parent: FakeBrowserWindow | null;
+    options: Record<string, unknown>;
+    answer(result: { response: number }): void;
+  }> = [];
   readonly errorBoxes: Array<{ title: string; content: string }> = [];
   readonly external: string[] = [];
   /** Weak, as the OS holds a posted notification: only the app's own references keep it alive. */
@@ -91,6 +106,8 @@ export function resetFakeElectron(options: FakeWorldOptions = {}): World {
   if (options.trayBounds !== undefined) world.trayBounds = options.trayBounds;
   if (options.notificationsSupported !== undefined) world.notificationsSupported = options.notificationsSupported;
   if (options.loginItem !== undefined) world.loginItem = options.loginItem;
+  if (options.loginItemNeedsApproval !== undefined) world.loginItemNeedsApproval = options.loginItemNeedsApproval;
+  if (options.darkMode !== undefined) world.darkMode = options.darkMode;
   app.removeAllListeners();
   return world;
 }
@@ -127,6 +144,21 @@ class FakeApp extends EventEmitter {
     return 'MLX Factory';
   }
 
+  /** userData is where Electron keeps the single-instance lock; it follows the app's name. */
+  getPath(name: string): string {
+    const set = world.paths.get(name);
+    if (set !== undefined) return set;
+    if (name === 'appData') return '/Users/me/Library/Application Support';
+    if (name === 'userData') return '/Users/me/Library/Application Support/MLX Factory';
+    throw new Error(`Failed to get '${name}' path`);
+  }
+
+  setPath(name: string, value: string): void {
+    if (world.isReady && name === 'userData') world.log.push('userData set after ready (too late for the lock)');
+    world.paths.set(name, value);
+    world.log.push(`app.setPath ${name} ${value}`);
+  }
+
   isReady(): boolean {
     return world.isReady;
   }
@@ -154,6 +186,21 @@ class FakeApp extends EventEmitter {
     world.log.push('quit completed');
   }
 
+  /** macOS: hides every window and gives the focus back to the app that had it before. */
+  hide(): void {
+    world.log.push('app.hide');
+    for (const window of world.windows) if (!window.isDestroyed()) window.hide();
+  }
+
+  /**
+   * The user clicked another menu-bar item, Control Center or another app's menu: macOS makes the
+   * app inactive — and, for a non-activating popover, sends no `blur` to it (as seen on a Mac).
+   */
+  resignActive(): void {
+    if (world.focused !== null) world.focused = null;
+    this.emit('did-resign-active', {});
+  }
+
   exit(code = 0): void {
     world.exited = code;
     world.log.push(`app.exit ${code}`);
@@ -163,12 +210,15 @@ class FakeApp extends EventEmitter {
     return { ...world.loginItem };
   }
 
+  /**
+   * As Electron does on macOS 13+ (SMAppService): registering while System Settings has not allowed
+   * the app leaves it `requires-approval` — and Electron still reports `openAtLogin: true` then;
+   * unregistering from any state leaves it `not-registered`.
+   */
   setLoginItemSettings(settings: { openAtLogin: boolean }): void {
-    // macOS 13+: registering may need the user's approval first.
-    world.loginItem =
-      world.loginItem.status === 'requires-approval'
-        ? { openAtLogin: false, status: 'requires-approval' }
-        : { openAtLogin: settings.openAtLogin, status: settings.openAtLogin ? 'enabled' : 'not-registered' };
+    if (!settings.openAtLogin) world.loginItem = { openAtLogin: false, status: 'not-registered' };
+    else if (world.loginItemNeedsApproval) world.loginItem = { openAtLogin: true, status: 'requires-approval' };
+    else world.loginItem = { openAtLogin: true, status: 'enabled' };
   }
 }
 
@@ -188,6 +238,8 @@ export class FakeWebContents extends EventEmitter {
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
   /** The page sending IPC (a test's stand-in renderer); null once it navigated away or closed. */
   frameUrl: string | null = null;
+  /** Electron's WebFrameMain of the top-level page: the same object for every message from it. */
+  readonly mainFrame: FakeFrame = new FakeFrame(this, null);
 
   constructor() {
     super();
@@ -261,13 +313,25 @@ export class FakeBrowserWindow extends EventEmitter {
   private visible = false;
   private destroyed = false;
   private position: [number, number] = [0, 0];
+  /** Electron fires `ready-to-show` once, when the page has painted for the first time. */
+  private painted = false;
   visibleOnAllWorkspaces: { visible: boolean; options: Record<string, unknown> } | null = null;
+  backgroundColor: string | undefined;
 
   constructor(options: Record<string, unknown> = {}) {
     super();
     if (!world.isReady) throw new Error('Cannot create BrowserWindow before app is ready');
     this.options = options;
+    this.backgroundColor = typeof options['backgroundColor'] === 'string' ? options['backgroundColor'] : undefined;
     world.windows.push(this);
+    this.webContents.once('did-finish-load', () => {
+      this.painted = true;
+      this.emit('ready-to-show');
+    });
+  }
+
+  setBackgroundColor(color: string): void {
+    this.backgroundColor = color;
   }
 
   static getFocusedWindow(): FakeBrowserWindow | null {
@@ -286,7 +350,10 @@ export class FakeBrowserWindow extends EventEmitter {
     return this.webContents.loadURL(`file://${file}${options.hash === undefined ? '' : `#${options.hash}`}`);
   }
 
+  /** Shown before its page painted, a window flashes its background (white without one). */
   show(): void {
+    if (!this.painted && !this.visible)
+      world.log.push(`white flash: ${this.webContents.loads[0] ?? 'a window'} shown before ready-to-show`);
     this.visible = true;
   }
 
@@ -370,21 +437,37 @@ export class FakeTray extends EventEmitter {
     this.tooltip = text;
   }
 
+  /**
+   * Electron has reported y = 0 here for an icon on a display above or below the primary one (and
+   * on Linux an empty rectangle): only the bounds the `click` event carries are right.
+   */
   getBounds(): Rect {
-    return { ...world.trayBounds };
+    return { ...world.trayBounds, y: 0 };
   }
 
-  popUpContextMenu(): void {}
+  popUpContextMenu(menu?: { items: Array<Record<string, unknown>> }): void {
+    world.trayMenu = menu?.items ?? null;
+    world.log.push('tray.popUpContextMenu');
+  }
 
   destroy(): void {
     this.destroyed = true;
     world.log.push('tray.destroy');
   }
 
-  /** A click on the icon: macOS first takes the focus from whatever window had it. */
-  click(): void {
+  /**
+   * A click on the icon: macOS first takes the focus from whatever window had it, then Electron
+   * emits `click` with the modifier keys and the icon's true bounds. A Ctrl-click on a trackpad
+   * arrives as a `click` with ctrlKey (only a real right button sends `right-click`).
+   */
+  click(modifiers: { ctrlKey?: boolean } = {}): void {
     world.focused?.loseFocus();
-    this.emit('click', {}, this.getBounds());
+    this.emit(
+      'click',
+      { ctrlKey: modifiers.ctrlKey === true, metaKey: false, shiftKey: false, altKey: false },
+      { ...world.trayBounds },
+      { x: world.trayBounds.x + 4, y: world.trayBounds.y + 4 },
+    );
   }
 
   dropFiles(files: string[]): void {
@@ -454,7 +537,21 @@ export const dialog = {
   showErrorBox(title: string, content: string): void {
     world.errorBoxes.push({ title, content });
   },
-  showMessageBox: (): Promise<{ response: number }> => Promise.resolve({ response: 0 }),
+  /** Like showOpenDialog: recorded, takes the focus, and waits for the test to answer (a button index). */
+  showMessageBox(
+    parentOrOptions: FakeBrowserWindow | Record<string, unknown>,
+    maybeOptions?: Record<string, unknown>,
+  ): Promise<{ response: number }> {
+    const parent = parentOrOptions instanceof FakeBrowserWindow ? parentOrOptions : null;
+    const options = parentOrOptions instanceof FakeBrowserWindow ? (maybeOptions ?? {}) : parentOrOptions;
+    const answer = deferred<{ response: number }>();
+    world.messageBoxes.push({ parent, options, answer: answer.resolve });
+    world.focused?.loseFocus();
+    return answer.promise.then((result) => {
+      if (parent !== null && !parent.isDestroyed() && parent.isVisible()) parent.focus();
+      return result;
+    });
+  },
 };
 
 export class FakeNotification extends EventEmitter {
@@ -480,6 +577,15 @@ export class FakeNotification extends EventEmitter {
 }
 
 export const Notification = FakeNotification;
+
+/** The system appearance (System Settings → Appearance), from the world's `darkMode`. */
+class FakeNativeTheme extends EventEmitter {
+  get shouldUseDarkColors(): boolean {
+    return world.darkMode;
+  }
+}
+
+export const nativeTheme = new FakeNativeTheme();
 
 export const shell = {
   openExternal(url: string): Promise<void> {
@@ -507,7 +613,9 @@ export const session = {
     setPermissionRequestHandler(handler: World['permissionRequest']): void {
       world.permissionRequest = handler;
     },
-    setPermissionCheckHandler(): void {},
+    setPermissionCheckHandler(handler: World['permissionCheck']): void {
+      world.permissionCheck = handler;
+    },
     webRequest: {
       onBeforeRequest(handler: World['beforeRequest']): void {
         world.beforeRequest = handler;
@@ -527,14 +635,59 @@ export const ipcMain = {
   on(): void {},
 };
 
+let nextRoutingId = 1;
+
+/**
+ * Electron's WebFrameMain: the main frame of a page, or a subframe (an <iframe>) with its parent.
+ * `detached` is true once the frame left the frame tree (a page being replaced, still running its
+ * unload handlers). A subframe's URL is its own.
+ */
+export class FakeFrame {
+  detached = false;
+  /** Electron's ids of the frame's renderer process and of the frame in it. */
+  readonly processId = 1;
+  readonly routingId = nextRoutingId++;
+
+  constructor(
+    private readonly contents: FakeWebContents,
+    readonly parent: FakeFrame | null,
+    private readonly ownUrl: string | null = null,
+  ) {}
+
+  get url(): string {
+    return this.ownUrl ?? this.contents.frameUrl ?? '';
+  }
+
+  get origin(): string {
+    try {
+      const origin = new URL(this.url).origin;
+      // Node answers 'null' for a non-special scheme such as app:; Chromium answers scheme://host.
+      return origin === 'null' ? `${new URL(this.url).protocol}//${new URL(this.url).host}` : origin;
+    } catch {
+      return 'null';
+    }
+  }
+
+  /** An <iframe> in this frame, showing `url`. */
+  subframe(url: string): FakeFrame {
+    return new FakeFrame(this.contents, this, url);
+  }
+}
+
 /**
  * A page of one of the app's windows invoking `ipcRenderer.invoke(channel, ...args)`: the event
- * carries the window's WebContents and the frame's URL, as Electron's does; arguments and answer
- * are structured-cloned.
+ * carries the window's WebContents and the sending frame — its main frame unless `frame` says
+ * otherwise — as Electron's does (null once the page navigated away or closed); arguments and
+ * answer are structured-cloned.
  */
-export async function invokeFrom(contents: FakeWebContents, channel: string, ...args: unknown[]): Promise<unknown> {
+export async function invokeFrom(
+  contents: FakeWebContents,
+  channel: string,
+  args: unknown[],
+  frame: FakeFrame | null = contents.frameUrl === null ? null : contents.mainFrame,
+): Promise<unknown> {
   const handler = world.ipcHandlers.get(channel);
   if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
-  const event = { sender: contents, senderFrame: contents.frameUrl === null ? null : { url: contents.frameUrl } };
+  const event = { sender: contents, senderFrame: frame };
   return structuredClone(await handler(event, ...structuredClone(args)));
 }

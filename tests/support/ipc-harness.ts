@@ -1,5 +1,6 @@
 import type { IpcRendererLike } from '../../src/api/client/ipc-client.js';
 import type { IpcInvokeEvent, IpcMainLike, IpcSender } from '../../src/host/register-ipc.js';
+import { isTrustedSender } from '../../src/host/trusted-sender.js';
 
 /**
  * Electron's IPC without Electron (its binary cannot be downloaded here): an `ipcMain`-shaped
@@ -31,11 +32,13 @@ export class IpcMainHarness implements IpcMainLike {
     return [...this.handlers.keys()];
   }
 
-  /** The same rule main/index.ts applies: one of our windows, showing our renderer. */
+  /** The same rule main/index.ts applies: the main frame of one of our windows, showing our renderer. */
   isTrustedSender = (event: IpcInvokeEvent): boolean =>
-    this.ownWindows.has(event.sender.id) &&
-    event.senderFrame !== null &&
-    event.senderFrame.url.startsWith(OWN_RENDERER_URL.split('#')[0] ?? '');
+    isTrustedSender(
+      event,
+      (id) => this.ownWindows.has(id),
+      (url) => url.startsWith(OWN_RENDERER_URL.split('#')[0] ?? ''),
+    );
 
   /** A renderer process. `own: false` is a window that is not ours (or a page that navigated away). */
   createRenderer(options: { own?: boolean; url?: string } = {}): HarnessRenderer {
@@ -67,8 +70,10 @@ export class HarnessRenderer {
     private readonly url: string,
     private readonly main: IpcMainHarness,
   ) {
+    const mainFrame = { url: this.url, parent: null, detached: false, processId: id, routingId: 1 };
     this.sender = {
       id,
+      mainFrame,
       send: (channel: string, ...args: unknown[]): void => {
         if (this.destroyed) throw new Error('Object has been destroyed');
         const cloned = structuredClone(args);
@@ -94,7 +99,7 @@ export class HarnessRenderer {
     this.ipcRenderer = {
       invoke: (channel: string, ...args: unknown[]) => {
         if (this.destroyed) return Promise.reject(new Error('Render frame was disposed before WebFrameMain could be accessed'));
-        return this.main.dispatch(channel, { sender: this.sender, senderFrame: this.destroyed ? null : { url: this.url } }, args);
+        return this.main.dispatch(channel, { sender: this.sender, senderFrame: this.destroyed ? null : mainFrame }, args);
       },
       on: (channel: string, listener: (event: unknown, ...args: unknown[]) => void) => {
         const list = this.channelListeners.get(channel) ?? [];

@@ -18,6 +18,7 @@ import {
   invokeFrom,
   resetFakeElectron,
   type FakeBrowserWindow,
+  type FakeFrame,
   type FakeTray,
   type FakeWebContents,
   type FakeWorldOptions,
@@ -114,6 +115,8 @@ export interface MainRun {
     contents: FakeWebContents,
     name: string,
     params?: unknown,
+    /** The sending frame: the page's main frame unless given (a subframe, a detached frame). */
+    frame?: FakeFrame | null,
   ): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>;
   /** Quit as the user would (menu, ⌘Q) and wait until the app let the quit through. */
   quit(timeoutMs?: number): Promise<void>;
@@ -153,8 +156,8 @@ export async function launchMain(layout: Layout, options: LaunchOptions = {}): P
     },
     popover: () => find('popover'),
     dashboard: () => find('dashboard'),
-    async request(contents, name, params = {}) {
-      return (await invokeFrom(contents, IPC_REQUEST, name, params)) as Awaited<ReturnType<MainRun['request']>>;
+    async request(contents, name, params = {}, frame) {
+      return (await invokeFrom(contents, IPC_REQUEST, [name, params], frame)) as Awaited<ReturnType<MainRun['request']>>;
     },
     async quit(timeoutMs = 20_000) {
       const { app } = await import('./fake-electron.js');

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ConfigView } from '../../../src/api/payloads.js';
 import { errorText } from '../lib/api-errors.js';
+import { confirmProgramSettings } from '../lib/program-setting-confirm.js';
 import { draftFromConfig, isPatchEmpty, patchFromDraft, validateDraft, type DraftValue, type SettingsDraft } from '../lib/settings-form.js';
 import { api } from './api-instance.js';
 
@@ -46,7 +47,13 @@ export const useSettingsStore = create<SettingsStore>((set, get) => ({
     const patch = patchFromDraft(draft, view.config);
     if (isPatchEmpty(patch)) return true;
     set({ saving: true, saveError: null });
-    const answer = await api().request('config.write', { patch });
+    // A program to run (editor, Python, setup) is saved only once the user allowed it in the host's own dialog.
+    const confirmed = await confirmProgramSettings(patch);
+    if (!confirmed.ok) {
+      set({ saving: false, saveError: confirmed.error });
+      return false;
+    }
+    const answer = await api().request('config.write', { patch, confirmations: confirmed.confirmations });
     if (answer.ok) set({ view: answer.data, draft: draftFromConfig(answer.data.config), saving: false, savedAt: Date.now() });
     else set({ saving: false, saveError: errorText(answer.error) });
     return answer.ok;

@@ -35,6 +35,11 @@ export function PopoverView() {
       );
   };
 
+  const quitApp = async (): Promise<void> => {
+    const answer = await api().request('app.quit', {});
+    if (!answer.ok) toast('danger', errorText(answer.error));
+  };
+
   return (
     <div className="popover">
       <header className="pop-header">
@@ -56,6 +61,12 @@ export function PopoverView() {
         <RunningSessions onOpen={(session) => void openDashboard(session)} />
       </main>
       <footer className="pop-footer">
+        {canOpenWindows && (
+          // The desktop app only (a browser tab has nothing to quit): the menu is not the only way out.
+          <button type="button" className="btn" onClick={() => void quitApp()}>
+            Quit
+          </button>
+        )}
         <button type="button" className="btn" onClick={() => void openDashboard()}>
           Open dashboard
         </button>
