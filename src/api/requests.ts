@@ -9,6 +9,7 @@ import {
   memorySampleSchema,
   mergePreviewSchema,
   mergeResultSchema,
+  pullRequestResultSchema,
   modelInfoSchema,
   repoStatusSchema,
   reviewCommentSchema,
@@ -131,6 +132,14 @@ export const requestSchemas = {
   'sessions.merge': {
     params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }),
     data: mergeResultSchema,
+  },
+  /**
+   * Pushes the session branch (with the user's credentials, hooks off, never forced) and opens a pull
+   * request with gh, or answers the host's compare page for the client to open.
+   */
+  'sessions.pullRequest': {
+    params: z.strictObject({ id: sessionId, draft: z.boolean().default(false) }),
+    data: pullRequestResultSchema,
   },
   /** Removes the worktree and branch; an archive ref keeps the work. */
   'sessions.discard': { params: byId, data: discardResultSchema },

@@ -52,6 +52,11 @@ export type ErrorCode =
   | 'MERGE_INTERRUPTED'
   /** An "Open in…" program could not be started. */
   | 'OPEN_FAILED'
+  /** Push and PR (#21): no such remote; the remote branch has commits the session does not; push or gh failed. */
+  | 'REMOTE_NOT_FOUND'
+  | 'REMOTE_BRANCH_MOVED'
+  | 'PUSH_FAILED'
+  | 'PR_FAILED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */
@@ -71,6 +76,7 @@ const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'BRANCH_NOT_FOUND',
   'MERGE_TARGET_REQUIRED',
   'NOTHING_TO_MERGE',
+  'REMOTE_NOT_FOUND',
   'SESSION_NOT_RESUMABLE',
   'SESSION_DISCARDED',
   'STEP_NOT_FOUND',

@@ -130,6 +130,13 @@ const handlers: Handlers = {
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
+  'sessions.pullRequest': async (params, { host }) => {
+    if (host.sessions.runsHere(params.id))
+      throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before opening a pull request.');
+    const result = await host.ops.pullRequest(host.paths, params.id, params.draft);
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
+    return result;
+  },
   'sessions.discard': async (params, { host }) => {
     if (host.sessions.runsHere(params.id)) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
     const result = await host.ops.discard(host.paths, params.id);

@@ -60,6 +60,8 @@ export function sessionDetail(paths: AppPaths, id: string, live: IsLive, archive
         ? null
         : { toStep: rollback.toStep, restore: rollback.restore, stepsMoved: rollback.stepsMoved, time: rollback.time },
     server: session.server,
+    pullRequest: session.pullRequest === null ? null : { ...session.pullRequest },
+    lastPush: lastPush(session.pushes),
     lastSeq: session.lastSeq,
   };
 }
@@ -107,4 +109,9 @@ export class SessionList {
   invalidate(): void {
     this.rows = null;
   }
+}
+
+function lastPush(pushes: ReturnType<typeof loadSession>['pushes']): SessionDetail['lastPush'] {
+  const last = pushes.at(-1);
+  return last === undefined ? null : { remote: last.remote, url: last.url, branch: last.branch, commit: last.commit, time: last.time };
 }

@@ -97,6 +97,8 @@ describe('merge message', () => {
       lastVerdict: { series: 1, attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
       seriesList: [],
       lastRollback: null,
+      pullRequest: null,
+      lastPush: null,
       server: null,
       lastSeq: 9,
     });
