@@ -4,7 +4,7 @@ import { errorText } from '../lib/api-errors.js';
 import { plural } from '../lib/display-format.js';
 import { sortChanges } from '../lib/diff-stats.js';
 import { api } from './api-instance.js';
-import { onSessionChanged } from './event-router.js';
+import { onSessionChanged } from './session-changes.js';
 
 /**
  * The diff review of the open session: changed files (all changes, or one commit's), the file

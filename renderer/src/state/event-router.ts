@@ -4,6 +4,7 @@ import { GLOBAL_STREAM, isGlobalEvent } from '../../../src/api/global-events.js'
 import { animationFrameScheduler, FrameBatcher } from '../lib/frame-batcher.js';
 import { useConnectionStore } from './connection-store.js';
 import { useDiffStore } from './diff-store.js';
+import { notifySessionChanged } from './session-changes.js';
 import { useMemoryStore } from './memory-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
@@ -27,16 +28,9 @@ const REFRESHING: ReadonlySet<SessionEvent['type']> = new Set([
   'session.resumed',
   'session.interrupted',
   'series.started',
+  'push',
+  'pr',
 ]);
-
-type Listener = (session: string, types: ReadonlySet<SessionEvent['type']>) => void;
-const changeListeners = new Set<Listener>();
-
-/** Called after a batch touched a session with an event that changes its commits or state. */
-export function onSessionChanged(listener: Listener): () => void {
-  changeListeners.add(listener);
-  return () => changeListeners.delete(listener);
-}
 
 export function startEventRouting(api: FactoryApi): () => void {
   const batcher = new FrameBatcher<SessionEvent>((events) => {
@@ -50,7 +44,7 @@ export function startEventRouting(api: FactoryApi): () => void {
     }
     for (const [session, types] of changed) {
       if (useSessionDetailStore.getState().entries[session] !== undefined) void useSessionDetailStore.getState().load(session);
-      for (const listener of changeListeners) listener(session, types);
+      notifySessionChanged(session, types);
     }
   }, animationFrameScheduler());
 

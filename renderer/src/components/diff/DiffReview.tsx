@@ -2,12 +2,12 @@ import { useEffect, useMemo, useState, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { defaultMergeMessage } from '../../lib/merge-message.js';
-import { describeDiscard, describeMerge, describeRestore, describeRollback } from '../../lib/merge-summary.js';
+import { describeDiscard, describeMerge, describePullRequest, describeRestore, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
 import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
-import { onSessionChanged } from '../../state/event-router.js';
+import { onSessionChanged } from '../../state/session-changes.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
@@ -133,6 +133,23 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       useUiStore.getState().navigate({ view: 'sessions', session: id, tab: 'transcript' });
     } else toast('danger', errorText(answer.error));
   };
+  const [draft, setDraft] = useState(false);
+  const [creatingPr, setCreatingPr] = useState(false);
+  const pullRequest = (): void =>
+    confirm({
+      ...describePullRequest(session, draft),
+      onConfirm: async () => {
+        setCreatingPr(true);
+        const answer = await api().request('sessions.pullRequest', { id, draft });
+        setCreatingPr(false);
+        if (answer.ok) {
+          toast('success', answer.data.message);
+          // The host's page is where the user finishes the request (the main process opens https links in the browser).
+          if (answer.data.via === 'compare' && answer.data.url !== null) window.open(answer.data.url, '_blank', 'noreferrer');
+        } else toast('danger', errorText(answer.error));
+        refreshAfterAction();
+      },
+    });
   const merge = (): void => {
     if (store.preview.value === null) return;
     confirm({
@@ -308,6 +325,11 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         onUpdate={() => void update()}
         updating={updating}
         onResolve={() => void resolve()}
+        onPullRequest={pullRequest}
+        pullRequest={detail?.pullRequest ?? null}
+        draft={draft}
+        onDraft={setDraft}
+        creatingPr={creatingPr}
       />
     </div>
   );
