@@ -200,6 +200,28 @@ export const mergeResultSchema = z.object({
 });
 export type MergeResult = z.infer<typeof mergeResultSchema>;
 
+/** The conflict view: each conflicting file with its hunks (both sides and the common base), from git's merge-tree. */
+export const conflictViewSchema = z.object({
+  direction: z.enum(['merge', 'update']),
+  ours: z.string(),
+  theirs: z.string(),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      kinds: z.array(z.string()),
+      hunks: z.array(
+        z.object({
+          line: z.int().positive(),
+          ours: z.array(z.string()),
+          base: z.array(z.string()).nullable(),
+          theirs: z.array(z.string()),
+        }),
+      ),
+    }),
+  ),
+});
+export type ConflictViewData = z.infer<typeof conflictViewSchema>;
+
 /** Push the session branch and open a pull request (gh), or hand over the host's compare page. */
 export const pullRequestResultSchema = z.object({
   via: z.enum(['gh', 'compare', 'none']),

@@ -9,6 +9,7 @@ import {
   memorySampleSchema,
   mergePreviewSchema,
   mergeResultSchema,
+  conflictViewSchema,
   pullRequestResultSchema,
   modelInfoSchema,
   repoStatusSchema,
@@ -133,6 +134,11 @@ export const requestSchemas = {
     params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }),
     data: mergeResultSchema,
   },
+  /** Why a merge into the base branch (`merge`) or an update from it (`update`) would conflict: files, hunks, both sides and the base. */
+  'sessions.conflicts': {
+    params: z.strictObject({ id: sessionId, direction: z.enum(['merge', 'update']) }),
+    data: conflictViewSchema,
+  },
   /**
    * Pushes the session branch (with the user's credentials, hooks off, never forced) and opens a pull
    * request with gh, or answers the host's compare page for the client to open.
@@ -160,7 +166,12 @@ export const requestSchemas = {
   },
   /** Opens the session's worktree (the recorded one) in the user's editor, a terminal, or the file manager. */
   'sessions.openIn': {
-    params: z.strictObject({ id: sessionId, target: z.enum(['editor', 'terminal', 'files']) }),
+    params: z.strictObject({
+      id: sessionId,
+      target: z.enum(['editor', 'terminal', 'files']),
+      /** With `editor`: a file of the worktree to open (relative; the conflict view's "Open in editor"). */
+      file: z.string().min(1).max(4096).optional(),
+    }),
     data: z.object({ command: z.string() }),
   },
 

@@ -18,7 +18,7 @@ import type { FactoryHost } from './factory-host.js';
 import { initRepo } from './init-repo.js';
 import { repoStatus, trustProject } from './repo-status.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
-import { existingWorktree, launchDetached, openCommand } from './open-in.js';
+import { existingWorktree, fileInWorktree, launchDetached, openCommand } from './open-in.js';
 import { addReviewComment } from '../sessions/review-comments.js';
 import { updateFromBase } from '../sessions/update-from-base.js';
 import { readSession, sessionDetail } from './session-views.js';
@@ -130,6 +130,7 @@ const handlers: Handlers = {
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
+  'sessions.conflicts': (params, { host }) => host.ops.conflicts(host.paths, params.id, params.direction),
   'sessions.pullRequest': async (params, { host }) => {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before opening a pull request.');
@@ -158,6 +159,13 @@ const handlers: Handlers = {
     const worktree = existingWorktree(readSession(host.paths, params.id).worktree);
     const editor = readConfigView(host.paths).config.workspace.editor;
     const command = openCommand(params.target, worktree, { platform: process.platform, editor });
+    if (params.file !== undefined && params.target === 'editor') {
+      // The file must stay inside the recorded worktree (checked on real paths: no `..`, no link out).
+      const full = fileInWorktree(worktree, params.file);
+      const opened = { ...command, args: [...command.args.slice(0, -1), full] };
+      await launchDetached(opened);
+      return { command: [opened.command, ...opened.args].join(' ') };
+    }
     await launchDetached(command);
     return { command: [command.command, ...command.args].join(' ') };
   },
@@ -234,6 +242,7 @@ const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
   'server.logs',
   'server.status',
   'sessions.diff',
+  'sessions.conflicts',
   'sessions.diskUsage',
   'sessions.filePair',
   'sessions.list',

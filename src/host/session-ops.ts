@@ -1,8 +1,17 @@
-import type { FilePair, MergePreview, MergeResult, PullRequestResult, RollbackResult, SessionDiff } from '../api/payloads.js';
+import type {
+  ConflictViewData,
+  FilePair,
+  MergePreview,
+  MergeResult,
+  PullRequestResult,
+  RollbackResult,
+  SessionDiff,
+} from '../api/payloads.js';
 import type { AppPaths } from '../home/app-home.js';
 import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
 import { createPullRequest } from '../sessions/push-session.js';
+import { sessionConflicts } from '../sessions/conflict-view.js';
 import { replySession } from '../sessions/reply-session.js';
 import { resumeSession } from '../sessions/resume-session.js';
 import { requestChanges } from '../sessions/review-comments.js';
@@ -24,6 +33,7 @@ export interface SessionOps {
   mergePreview(paths: AppPaths, id: string): Promise<MergePreview>;
   merge(paths: AppPaths, id: string, squash: boolean, message: string | undefined): Promise<MergeResult>;
   discard(paths: AppPaths, id: string): Promise<{ archiveRef: string | null }>;
+  conflicts(paths: AppPaths, id: string, direction: 'merge' | 'update'): Promise<ConflictViewData>;
   /** Push the branch and open a pull request (gh) or answer the host's compare page. */
   pullRequest(paths: AppPaths, id: string, draft: boolean): Promise<PullRequestResult>;
   /** Runs the loop again in the same worktree, appending to the same log (the host tracks it live). */
@@ -43,6 +53,17 @@ export const defaultSessionOps: SessionOps = {
   mergePreview: (paths, id) => previewSessionMerge(paths, id),
   merge: (paths, id, squash, message) => mergeSession(paths, id, { squash, message }),
   discard: async (paths, id) => ({ archiveRef: (await discardSession(paths, id)).archiveRef }),
+  conflicts: async (paths, id, direction) => {
+    const view = await sessionConflicts(paths, id, direction);
+    return {
+      ...view,
+      files: view.files.map((f) => ({
+        ...f,
+        kinds: [...f.kinds],
+        hunks: f.hunks.map((h) => ({ line: h.line, ours: [...h.ours], base: h.base === null ? null : [...h.base], theirs: [...h.theirs] })),
+      })),
+    };
+  },
   pullRequest: async (paths, id, draft) => {
     const r = await createPullRequest(paths, id, { draft });
     return {

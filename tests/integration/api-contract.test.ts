@@ -509,6 +509,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(movedEvents().at(-1)).toMatchObject({ baseBranch: 'main', baseHead: mainAt(), sessionHead: first.sessionHead });
     const second = expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }));
     expect(second).toMatchObject({ canMerge: false, conflicts: ['main.py'], baseHead: mainAt() });
+    // The conflict view: the file with both sides of its hunk.
+    const view = expectOk('sessions.conflicts', await request('sessions.conflicts', { id: info.id, direction: 'merge' }));
+    expect(view.files.map((f) => f.path)).toEqual(['main.py']);
+    expect(view.files[0]?.hunks[0]).toMatchObject({ ours: ["print('mine')"], theirs: ["print('hello')"] });
 
     // A commit in the session worktree by hand moves the session branch.
     fs.writeFileSync(path.join(info.worktree, 'extra.txt'), 'by hand\n');

@@ -13,6 +13,7 @@ import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { api } from '../../state/api-instance.js';
 import { errorText } from '../../lib/api-errors.js';
+import type { ConflictViewData } from '../../../../src/api/payloads.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
@@ -20,6 +21,7 @@ import { Segmented } from '../common/Segmented.js';
 import { Splitter } from '../common/Splitter.js';
 import { ChangedFiles } from './ChangedFiles.js';
 import { CommitTimeline } from './CommitTimeline.js';
+import { ConflictView } from './ConflictView.js';
 import { MergePanel } from './MergePanel.js';
 import { MonacoDiff, type LineRange } from './MonacoDiff.js';
 import { CommentForm, ReviewComments } from './ReviewComments.js';
@@ -114,11 +116,23 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   };
   const [updating, setUpdating] = useState(false);
   const toast = useUiStore((s) => s.toast);
+  const [conflictView, setConflictView] = useState<ConflictViewData | null>(null);
+  const showConflicts = async (direction: 'merge' | 'update'): Promise<void> => {
+    const answer = await api().request('sessions.conflicts', { id, direction });
+    if (answer.ok) setConflictView(answer.data.files.length > 0 ? answer.data : null);
+    else toast('danger', errorText(answer.error));
+  };
+  const openConflicted = async (file: string): Promise<void> => {
+    const answer = await api().request('sessions.openIn', { id, target: 'editor', file });
+    if (answer.ok) toast('info', `Opened ${file} (${answer.data.command}).`);
+    else toast('danger', errorText(answer.error));
+  };
   const update = async (): Promise<void> => {
     setUpdating(true);
     const answer = await api().request('sessions.updateFromBase', { id });
     setUpdating(false);
     if (answer.ok) toast(answer.data.updated ? 'success' : 'info', answer.data.message);
+    else if (answer.error.code === 'MERGE_CONFLICTS') void showConflicts('update');
     else toast('danger', errorText(answer.error));
     refreshAfterAction();
     void useDiffStore.getState().loadDiff();
@@ -306,6 +320,14 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         )}
         <div className="diff-editor">{main}</div>
       </div>
+      {conflictView !== null && (
+        <ConflictView
+          view={conflictView}
+          onOpen={(file) => void openConflicted(file)}
+          onResolve={session.baseBranch !== null && !session.live ? () => void resolve() : undefined}
+          onClose={() => setConflictView(null)}
+        />
+      )}
       <MergePanel
         session={session}
         preview={store.preview.value}
@@ -326,6 +348,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         updating={updating}
         onResolve={() => void resolve()}
         onPullRequest={pullRequest}
+        onShowConflicts={() => void showConflicts('merge')}
         pullRequest={detail?.pullRequest ?? null}
         draft={draft}
         onDraft={setDraft}

@@ -29,6 +29,7 @@ export function MergePanel({
   draft = false,
   onDraft,
   creatingPr = false,
+  onShowConflicts,
 }: {
   session: SessionInfo;
   preview: MergePreview | null;
@@ -59,6 +60,8 @@ export function MergePanel({
   draft?: boolean;
   onDraft?: (draft: boolean) => void;
   creatingPr?: boolean;
+  /** The conflict view of the predicted merge: files, hunks, both sides and the base. */
+  onShowConflicts?: () => void;
 }) {
   const closed = session.state === 'discarded' || session.cleanedUp;
   const headline = preview !== null ? previewHeadline(preview, session) : null;
@@ -113,6 +116,11 @@ export function MergePanel({
             {preview.conflicts.length > 0 && (
               <span className="merge-files danger" data-conflicts>
                 Conflicts: {preview.conflicts.join(', ')}
+                {onShowConflicts !== undefined && (
+                  <button type="button" className="btn small" onClick={onShowConflicts}>
+                    Show conflicts
+                  </button>
+                )}
                 {onResolve !== undefined && session.baseBranch !== null && (
                   <button
                     type="button"
