@@ -312,6 +312,33 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     mergeCommit: z.string(),
     files: z.array(z.string()),
   }),
+  /**
+   * The session branch was pushed (the user's action, with their credentials; never forced). `url` is the
+   * remote's URL with any credentials taken out.
+   */
+  event({
+    type: z.literal('push'),
+    remote: z.string(),
+    url: z.string(),
+    branch: z.string(),
+    commit: z.string(),
+    outcome: z.enum(['pushed', 'up-to-date']),
+  }),
+  /**
+   * A pull request for the pushed branch: opened with the GitHub CLI (`via: 'gh'`, with what `gh pr view`
+   * said) or handed to the user as the host's compare page (`via: 'compare'`: nothing is known about it).
+   */
+  event({
+    type: z.literal('pr'),
+    via: z.enum(['gh', 'compare']),
+    url: z.string(),
+    base: z.string(),
+    branch: z.string(),
+    draft: z.boolean(),
+    number: z.int().positive().nullable(),
+    state: z.string().nullable(),
+    checks: z.object({ passing: z.int().nonnegative(), failing: z.int().nonnegative(), pending: z.int().nonnegative() }).nullable(),
+  }),
   /** The model server chosen for a resume or reply (the plan fixes everything else). */
   event({ type: z.literal('plan.server'), url: z.string().nullable(), model: z.string().nullable() }),
   /** The repository was moved; the session now points at its new folder. */

@@ -117,6 +117,26 @@ export const sessionDetailSchema = z.object({
     .nullable(),
   /** Lint on edit: lint runs and the corrections they sent back (no attempt spent on them). */
   lint: z.object({ runs: z.int().nonnegative(), corrections: z.int().nonnegative() }),
+  /** The session's pull request as last seen (null: none opened): gh's number, state and checks, or the compare page. */
+  pullRequest: z
+    .object({
+      via: z.enum(['gh', 'compare']),
+      url: z.string(),
+      base: z.string(),
+      branch: z.string(),
+      draft: z.boolean(),
+      number: z.int().positive().nullable(),
+      state: z.string().nullable(),
+      checks: z.object({ passing: z.int().nonnegative(), failing: z.int().nonnegative(), pending: z.int().nonnegative() }).nullable(),
+      time: z.string(),
+    })
+    .nullable()
+    .default(null),
+  /** The last push of the session branch (null: never pushed). */
+  lastPush: z
+    .object({ remote: z.string(), url: z.string(), branch: z.string(), commit: z.string(), time: z.string() })
+    .nullable()
+    .default(null),
   /** The seq of the last event in the session's log: `events.subscribe` with it replays nothing. */
   lastSeq: z.int().nonnegative(),
 });
@@ -195,6 +215,42 @@ export const mergeResultSchema = z.object({
   message: z.string(),
 });
 export type MergeResult = z.infer<typeof mergeResultSchema>;
+
+/** The conflict view: each conflicting file with its hunks (both sides and the common base), from git's merge-tree. */
+export const conflictViewSchema = z.object({
+  direction: z.enum(['merge', 'update']),
+  ours: z.string(),
+  theirs: z.string(),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      kinds: z.array(z.string()),
+      hunks: z.array(
+        z.object({
+          line: z.int().positive(),
+          ours: z.array(z.string()),
+          base: z.array(z.string()).nullable(),
+          theirs: z.array(z.string()),
+        }),
+      ),
+    }),
+  ),
+});
+export type ConflictViewData = z.infer<typeof conflictViewSchema>;
+
+/** Push the session branch and open a pull request (gh), or hand over the host's compare page. */
+export const pullRequestResultSchema = z.object({
+  via: z.enum(['gh', 'compare', 'none']),
+  url: z.string().nullable(),
+  number: z.int().positive().nullable(),
+  state: z.string().nullable(),
+  draft: z.boolean(),
+  remote: z.string(),
+  branch: z.string(),
+  commit: z.string(),
+  message: z.string(),
+});
+export type PullRequestResult = z.infer<typeof pullRequestResultSchema>;
 
 export const discardResultSchema = z.object({ archiveRef: z.string().nullable() });
 

@@ -11,6 +11,8 @@ import {
   memorySampleSchema,
   mergePreviewSchema,
   mergeResultSchema,
+  conflictViewSchema,
+  pullRequestResultSchema,
   modelInfoSchema,
   repoStatusSchema,
   reviewCommentSchema,
@@ -138,6 +140,19 @@ export const requestSchemas = {
     params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }),
     data: mergeResultSchema,
   },
+  /** Why a merge into the base branch (`merge`) or an update from it (`update`) would conflict: files, hunks, both sides and the base. */
+  'sessions.conflicts': {
+    params: z.strictObject({ id: sessionId, direction: z.enum(['merge', 'update']) }),
+    data: conflictViewSchema,
+  },
+  /**
+   * Pushes the session branch (with the user's credentials, hooks off, never forced) and opens a pull
+   * request with gh, or answers the host's compare page for the client to open.
+   */
+  'sessions.pullRequest': {
+    params: z.strictObject({ id: sessionId, draft: z.boolean().default(false) }),
+    data: pullRequestResultSchema,
+  },
   /** Removes the worktree and branch; an archive ref keeps the work. */
   'sessions.discard': { params: byId, data: discardResultSchema },
   /** Discards several sessions (e.g. every merged or failed one of a repository), one after another; running ones are refused. */
@@ -157,7 +172,12 @@ export const requestSchemas = {
   },
   /** Opens the session's worktree (the recorded one) in the user's editor, a terminal, or the file manager. */
   'sessions.openIn': {
-    params: z.strictObject({ id: sessionId, target: z.enum(['editor', 'terminal', 'files']) }),
+    params: z.strictObject({
+      id: sessionId,
+      target: z.enum(['editor', 'terminal', 'files']),
+      /** With `editor`: a file of the worktree to open (relative; the conflict view's "Open in editor"). */
+      file: z.string().min(1).max(4096).optional(),
+    }),
     /** The command that opened it, and its program's name (to say "Opened in gnome-terminal"). */
     data: z.object({ command: z.string(), program: z.string() }),
   },

@@ -103,6 +103,8 @@ type Stripped<T extends SessionEvent['type']> = Omit<EventOf<T>, 'type' | 'sessi
 type MergeRecord = Stripped<'merge'>;
 type DiscardRecord = Stripped<'discard'>;
 type BaseUpdate = Stripped<'base.updated'>;
+type PushRecord = Stripped<'push'>;
+type PullRequestRecord = Stripped<'pr'>;
 interface RollbackRecord extends Stripped<'rollback'> {
   /** Forward to dropped steps ("Restore") rather than back. */
   readonly restore: boolean;
@@ -186,6 +188,10 @@ export interface Session {
   readonly cleanedUp: boolean;
   readonly discard: DiscardRecord | null;
   readonly comments: readonly ReviewComment[];
+  /** Every push of the session branch, oldest first. */
+  readonly pushes: readonly PushRecord[];
+  /** The session's pull request as last seen (null: none opened). */
+  readonly pullRequest: PullRequestRecord | null;
   readonly lastVerdict: LastVerdict | null;
   readonly warnings: readonly string[];
   /** Tests first: the kept acceptance tests (null: none kept, or the session does not write tests first). */
@@ -277,6 +283,8 @@ function startSession(created: EventOf<'session.created'>): Session {
     cleanedUp: false,
     discard: null,
     comments: [],
+    pushes: [],
+    pullRequest: null,
     lastVerdict: null,
     warnings: [],
     tests: null,
@@ -385,6 +393,10 @@ export function project(state: Session | null, e: SessionEvent): Session {
           },
         ],
       };
+    case 'push':
+      return { ...s, pushes: [...s.pushes, strip(e)] };
+    case 'pr':
+      return { ...s, pullRequest: strip(e) };
     case 'session.relocated':
       return { ...s, repo: e.to };
     case 'environment': {

@@ -6,6 +6,8 @@ import { appPaths, type AppPaths } from '../home/app-home.js';
 import { runSandboxed } from '../sandbox/index.js';
 import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
+import { sessionConflicts, type ConflictView } from '../sessions/conflict-view.js';
+import { createPullRequest, HOOKS_NOTICE, pushSession } from '../sessions/push-session.js';
 import { relocateSession } from '../sessions/relocate-session.js';
 import { replySession } from '../sessions/reply-session.js';
 import { updateFromBase } from '../sessions/update-from-base.js';
@@ -19,6 +21,7 @@ import { diffRange } from '../workspace/git/diff-range.js';
 import type { CliOutput } from './cli-output.js';
 import { connectModelServer } from './connect-model-server.js';
 import { exitCodeForOutcome } from './exit-codes.js';
+import { openInBrowser } from './open-in-browser.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { summaryLine } from './run-command.js';
 import { listSessions } from './sessions-list-command.js';
@@ -40,7 +43,11 @@ export const SESSIONS_USAGE = `Usage:
   mlx-factory sessions reply ID "MESSAGE" [--server-url URL | --no-server] [-m MODEL] [--json]
                                                           (continue in the same worktree: a new attempt series)
   mlx-factory sessions update ID [--json]                 (merge the base branch into the session branch)
-  mlx-factory sessions relocate ID NEW_REPO_FOLDER        (after moving the repository)`;
+  mlx-factory sessions relocate ID NEW_REPO_FOLDER        (after moving the repository)
+  mlx-factory sessions conflicts ID [--update] [--json]   (why a merge, or with --update an update from the base, would conflict)
+  mlx-factory sessions push ID [--remote NAME] [--json]   (push the session branch; never forced)
+  mlx-factory sessions pr ID [--remote NAME] [--draft] [--no-open] [--json]
+                                                          (push, then open a pull request: gh, or the host's compare page)`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -54,6 +61,10 @@ const OPTIONS = {
   'server-url': { type: 'string' },
   'no-server': { type: 'boolean' },
   model: { type: 'string', short: 'm' },
+  remote: { type: 'string' },
+  draft: { type: 'boolean' },
+  'no-open': { type: 'boolean' },
+  update: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,7 +89,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
     out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   if (sub === undefined) throw usage('Say which sessions command to run.');
   if (sub === 'list') return listSessions(paths, out, json);
-  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'update', 'relocate'];
+  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'update', 'relocate', 'push', 'pr', 'conflicts'];
   if (!known.includes(sub)) throw usage(`Unknown sessions command "${sub}".`);
   if (id === undefined) throw usage(`sessions ${sub} needs a session ID (see \`mlx-factory sessions list\`).`);
   reconcileSessions(paths);
@@ -161,6 +172,23 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
       if (extra === undefined) throw usage("sessions relocate needs the repository's new folder.");
       const result = await relocateSession(paths, id, extra);
       print(result, `Session ${id} now belongs to ${result.to} (was ${result.from}).`);
+      return 0;
+    }
+    case 'conflicts': {
+      const view = await sessionConflicts(paths, id, values.update === true ? 'update' : 'merge');
+      print(view, formatConflicts(view));
+      return view.files.length === 0 ? 0 : 1;
+    }
+    case 'push': {
+      const result = await pushSession(paths, id, { remote: values.remote });
+      print(result, `${result.message}\n${HOOKS_NOTICE}`);
+      return 0;
+    }
+    case 'pr': {
+      const result = await createPullRequest(paths, id, { remote: values.remote, draft: values.draft === true });
+      print(result, result.message);
+      // The compare page is where the user finishes the request: opened for them, as well as printed.
+      if (result.via === 'compare' && result.url !== null && !json && values['no-open'] !== true) openInBrowser(result.url);
       return 0;
     }
     default:
@@ -277,4 +305,20 @@ function formatFiles(
     })
     .join('\n')
     .concat(files.length > 0 ? '\n' : '');
+}
+
+/** Each conflicting file's hunks in plain labelled sections (never git's markers). */
+function formatConflicts(view: ConflictView): string {
+  if (view.files.length === 0) return `No conflicts: ${view.direction === 'merge' ? 'the merge' : 'the update'} would be clean.`;
+  const lines = [`${view.files.length} file(s) would conflict (${view.ours} vs ${view.theirs}):`];
+  const block = (label: string, body: readonly string[]): string[] => [`    ${label}:`, ...body.map((l) => `      ${l}`)];
+  for (const file of view.files) {
+    lines.push(`  ${file.path}${file.kinds.length > 0 ? ` (${file.kinds.join(', ')})` : ''}`);
+    for (const hunk of file.hunks) {
+      lines.push(`   at line ${hunk.line}`, ...block(view.ours, hunk.ours));
+      if (hunk.base !== null) lines.push(...block('common base', hunk.base));
+      lines.push(...block(view.theirs, hunk.theirs));
+    }
+  }
+  return lines.join('\n');
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FactoryError } from '../errors/factory-error.js';
@@ -6,6 +5,7 @@ import { createHost, packageRoot } from '../host/create-host.js';
 import { writeLaunchFile, type LaunchFile } from '../host/launch-file.js';
 import { startWebHost } from '../host/web-host.js';
 import type { CliOutput } from './cli-output.js';
+import { openInBrowser } from './open-in-browser.js';
 import { parseCliArgs, parsePositiveInt } from './parse-cli-args.js';
 
 export const UI_USAGE = `Usage: mlx-factory ui [--port N] [--open]
@@ -75,20 +75,4 @@ export async function uiCommand(args: readonly string[], context: UiContext): Pr
   await web.close();
   launch?.remove();
   return 0;
-}
-
-function openInBrowser(file: string): void {
-  const [command, args] =
-    process.platform === 'darwin'
-      ? ['open', [file]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', file]]
-        : ['xdg-open', [file]];
-  try {
-    const child = spawn(command, args, { stdio: 'ignore', detached: true });
-    child.on('error', () => undefined); // no browser opener: the printed address is enough
-    child.unref();
-  } catch {
-    // same
-  }
 }

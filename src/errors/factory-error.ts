@@ -54,6 +54,11 @@ export type ErrorCode =
   | 'OPEN_FAILED'
   /** A setting that runs a program was sent without the user's confirmation of that value. */
   | 'CONFIRMATION_REQUIRED'
+  /** Push and PR (#21): no such remote; the remote branch has commits the session does not; push or gh failed. */
+  | 'REMOTE_NOT_FOUND'
+  | 'REMOTE_BRANCH_MOVED'
+  | 'PUSH_FAILED'
+  | 'PR_FAILED'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */
@@ -73,6 +78,7 @@ const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'BRANCH_NOT_FOUND',
   'MERGE_TARGET_REQUIRED',
   'NOTHING_TO_MERGE',
+  'REMOTE_NOT_FOUND',
   'SESSION_NOT_RESUMABLE',
   'SESSION_DISCARDED',
   'STEP_NOT_FOUND',

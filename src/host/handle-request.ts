@@ -21,7 +21,7 @@ import { initRepo } from './init-repo.js';
 import { listFolders } from './list-folders.js';
 import { repoStatus, trustProject } from './repo-status.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
-import { existingWorktree, openWorktree } from './open-in.js';
+import { existingWorktree, fileInWorktree, openWorktree } from './open-in.js';
 import { addReviewComment } from '../sessions/review-comments.js';
 import { updateFromBase } from '../sessions/update-from-base.js';
 import { readSession, sessionDetail } from './session-views.js';
@@ -143,6 +143,14 @@ const handlers: Handlers = {
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
+  'sessions.conflicts': (params, { host }) => host.ops.conflicts(host.paths, params.id, params.direction),
+  'sessions.pullRequest': async (params, { host }) => {
+    if (host.sessions.runsHere(params.id))
+      throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before opening a pull request.');
+    const result = await host.ops.pullRequest(host.paths, params.id, params.draft);
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
+    return result;
+  },
   'sessions.discard': async (params, { host }) => {
     if (host.sessions.runsHere(params.id)) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
     const result = await host.ops.discard(host.paths, params.id);
@@ -163,7 +171,9 @@ const handlers: Handlers = {
     // editor is the user's own setting (home factory.yaml), never a repository's.
     const worktree = existingWorktree(readSession(host.paths, params.id).worktree);
     const editor = readConfigView(host.paths).config.workspace.editor;
-    const opened = await openWorktree(params.target, worktree, { platform: process.platform, editor });
+    // With a file (the conflict view): it must stay inside the recorded worktree (checked on real paths: no `..`, no link out).
+    const where = params.file !== undefined && params.target === 'editor' ? fileInWorktree(worktree, params.file) : worktree;
+    const opened = await openWorktree(params.target, where, { platform: process.platform, editor });
     return { command: [opened.command, ...opened.args].join(' '), program: path.basename(opened.command) };
   },
 
@@ -250,6 +260,7 @@ const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
   'server.logs',
   'server.status',
   'sessions.diff',
+  'sessions.conflicts',
   'sessions.diskUsage',
   'sessions.filePair',
   'sessions.list',

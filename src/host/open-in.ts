@@ -163,3 +163,18 @@ export function existingWorktree(worktree: string): string {
   if (!stat.isDirectory()) throw new FactoryError('REPO_GONE', `${worktree} is not a folder any more.`);
   return worktree;
 }
+
+/** A file of the worktree by its relative path, refused unless its real path is inside the worktree's. */
+export function fileInWorktree(worktree: string, file: string): string {
+  const root = fs.realpathSync(worktree);
+  let full: string;
+  try {
+    full = fs.realpathSync(path.resolve(root, file));
+  } catch {
+    throw new FactoryError('PATH_OUTSIDE_WORKTREE', `${file} is not a file of the session's worktree.`);
+  }
+  if (path.isAbsolute(file) || !full.startsWith(`${root}${path.sep}`)) {
+    throw new FactoryError('PATH_OUTSIDE_WORKTREE', `${file} is not inside the session's worktree.`);
+  }
+  return full;
+}

@@ -1,7 +1,17 @@
-import type { FilePair, MergePreview, MergeResult, RollbackResult, SessionDiff } from '../api/payloads.js';
+import type {
+  ConflictViewData,
+  FilePair,
+  MergePreview,
+  MergeResult,
+  PullRequestResult,
+  RollbackResult,
+  SessionDiff,
+} from '../api/payloads.js';
 import type { AppPaths } from '../home/app-home.js';
 import { discardSession } from '../sessions/discard-session.js';
 import { mergeSession, previewSessionMerge } from '../sessions/merge-session.js';
+import { createPullRequest } from '../sessions/push-session.js';
+import { sessionConflicts } from '../sessions/conflict-view.js';
 import { replySession } from '../sessions/reply-session.js';
 import { resumeSession } from '../sessions/resume-session.js';
 import { requestChanges } from '../sessions/review-comments.js';
@@ -23,6 +33,9 @@ export interface SessionOps {
   mergePreview(paths: AppPaths, id: string): Promise<MergePreview>;
   merge(paths: AppPaths, id: string, squash: boolean, message: string | undefined): Promise<MergeResult>;
   discard(paths: AppPaths, id: string): Promise<{ archiveRef: string | null }>;
+  conflicts(paths: AppPaths, id: string, direction: 'merge' | 'update'): Promise<ConflictViewData>;
+  /** Push the branch and open a pull request (gh) or answer the host's compare page. */
+  pullRequest(paths: AppPaths, id: string, draft: boolean): Promise<PullRequestResult>;
   /** Runs the loop again in the same worktree, appending to the same log (the host tracks it live). */
   resume: ResumeLoop;
   /** A new attempt series with the user's instruction, in the same worktree and log. */
@@ -40,6 +53,31 @@ export const defaultSessionOps: SessionOps = {
   mergePreview: (paths, id) => previewSessionMerge(paths, id),
   merge: (paths, id, squash, message) => mergeSession(paths, id, { squash, message }),
   discard: async (paths, id) => ({ archiveRef: (await discardSession(paths, id)).archiveRef }),
+  conflicts: async (paths, id, direction) => {
+    const view = await sessionConflicts(paths, id, direction);
+    return {
+      ...view,
+      files: view.files.map((f) => ({
+        ...f,
+        kinds: [...f.kinds],
+        hunks: f.hunks.map((h) => ({ line: h.line, ours: [...h.ours], base: h.base === null ? null : [...h.base], theirs: [...h.theirs] })),
+      })),
+    };
+  },
+  pullRequest: async (paths, id, draft) => {
+    const r = await createPullRequest(paths, id, { draft });
+    return {
+      via: r.via,
+      url: r.url,
+      number: r.number,
+      state: r.state,
+      draft: r.draft,
+      remote: r.push.remote,
+      branch: r.push.branch,
+      commit: r.push.commit,
+      message: r.message,
+    };
+  },
   resume: resumeSession,
   reply: (paths, id, message, deps) => replySession(paths, id, message, deps),
   requestChanges: (paths, id, deps) => requestChanges(paths, id, deps),

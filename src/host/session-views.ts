@@ -73,6 +73,8 @@ export function sessionDetail(paths: AppPaths, id: string, live: IsLive, archive
             timedOut: session.tests.timedOut,
           },
     lint: { ...session.lint },
+    pullRequest: session.pullRequest === null ? null : { ...session.pullRequest },
+    lastPush: lastPush(session.pushes),
     lastSeq: session.lastSeq,
   };
 }
@@ -120,4 +122,9 @@ export class SessionList {
   invalidate(): void {
     this.rows = null;
   }
+}
+
+function lastPush(pushes: ReturnType<typeof loadSession>['pushes']): SessionDetail['lastPush'] {
+  const last = pushes.at(-1);
+  return last === undefined ? null : { remote: last.remote, url: last.url, branch: last.branch, commit: last.commit, time: last.time };
 }

@@ -87,6 +87,12 @@ async function reMergeBase(
   return { kind: 'base', base };
 }
 
+/** The sides a merge of the session into its base branch would use (null: nothing new to merge). */
+export async function sessionMergeSides(context: SessionContext): Promise<MergeSides | null> {
+  const planned = await planMerge(context, undefined);
+  return planned.kind === 'merge' ? planned.plan.sides : null;
+}
+
 function alreadyMergedMessage(id: string, last: MergeRecord): string {
   return `Already merged: session ${id} is in ${last.target} (${last.targetAfter.slice(0, 8)}, from ${last.sessionHead.slice(0, 8)}) and has no new commits since; nothing changed.`;
 }

@@ -36,7 +36,7 @@ export interface MergePrediction {
   readonly messages: readonly string[];
 }
 
-export async function predictMerge(sides: MergeSides): Promise<MergePrediction> {
+export async function predictMerge(sides: MergeSides, options: { readonly withBase?: boolean } = {}): Promise<MergePrediction> {
   if (!isValidBranchName(sides.target)) throw new FactoryError('BAD_USAGE', `"${sides.target}" is not a branch name.`);
   const targetRef = `refs/heads/${sides.target}`;
   if (sides.target === sides.sessionBranch) {
@@ -62,7 +62,10 @@ export async function predictMerge(sides: MergeSides): Promise<MergePrediction> 
     );
   }
   const mergeBase = sides.base !== null && sides.base !== targetCommit ? sides.base : undefined;
-  const result = await mergeTree(sides.repoRoot, targetCommit, sessionHead, mergeBase !== undefined ? { mergeBase } : {});
+  const result = await mergeTree(sides.repoRoot, targetCommit, sessionHead, {
+    ...(mergeBase !== undefined ? { mergeBase } : {}),
+    ...(options.withBase === true ? { withBase: true } : {}),
+  });
   return {
     target: sides.target,
     targetRef,

@@ -538,6 +538,10 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(movedEvents().at(-1)).toMatchObject({ baseBranch: 'main', baseHead: mainAt(), sessionHead: first.sessionHead });
     const second = expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }));
     expect(second).toMatchObject({ canMerge: false, conflicts: ['main.py'], baseHead: mainAt() });
+    // The conflict view: the file with both sides of its hunk.
+    const view = expectOk('sessions.conflicts', await request('sessions.conflicts', { id: info.id, direction: 'merge' }));
+    expect(view.files.map((f) => f.path)).toEqual(['main.py']);
+    expect(view.files[0]?.hunks[0]).toMatchObject({ ours: ["print('mine')"], theirs: ["print('hello')"] });
 
     // A commit in the session worktree by hand moves the session branch.
     fs.writeFileSync(path.join(info.worktree, 'extra.txt'), 'by hand\n');
@@ -566,6 +570,24 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
     await api().subscribe(info.id);
     await finished(info.id);
+    // Create pull request: without a remote, a typed refusal naming it; with a plain (not hosted) one, the branch is pushed.
+    expectError(await request('sessions.pullRequest', { id: info.id }), 'REMOTE_NOT_FOUND');
+    const bare = path.join(tmp, 'remote.git');
+    git(tmp, 'init', '-q', '--bare', bare);
+    git(repo, 'remote', 'add', 'origin', bare);
+    const pr = expectOk('sessions.pullRequest', await request('sessions.pullRequest', { id: info.id, draft: true }));
+    expect(pr).toMatchObject({
+      via: 'none',
+      url: null,
+      remote: 'origin',
+      branch: info.branch,
+      commit: git(repo, 'rev-parse', info.branch).trim(),
+    });
+    expect(git(bare, 'rev-parse', info.branch).trim()).toBe(pr.commit);
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).lastPush).toMatchObject({
+      remote: 'origin',
+      commit: pr.commit,
+    });
     const preview = expectOk('sessions.mergePreview', await request('sessions.mergePreview', { id: info.id }));
     expect(preview).toMatchObject({ canMerge: true, baseBranch: 'main', conflicts: [], blockedBy: [], upToDate: false });
     expect(preview.files.map((f) => f.path)).toEqual(['main.py']);

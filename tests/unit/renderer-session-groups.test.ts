@@ -99,6 +99,8 @@ describe('merge message', () => {
       lastVerdict: { series: 1, attempt: 2, verdict: 'PASS', passed: true, feedback: '' },
       seriesList: [],
       lastRollback: null,
+      pullRequest: null,
+      lastPush: null,
       server: null,
       tests: null,
       lint: { runs: 0, corrections: 0 },

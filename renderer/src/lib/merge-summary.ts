@@ -114,3 +114,22 @@ export function previewHeadline(
     };
   return { tone: 'success', text: `Merges cleanly: ${plural(preview.files.length, 'file')}.` };
 }
+
+/**
+ * "Create pull request": what happens, said before it does — the push runs with the user's credentials
+ * but without their hooks (a pre-push hook would run the session's code outside the sandbox).
+ */
+export function describePullRequest(session: SessionInfo, draft: boolean): Confirmation {
+  const base = session.baseBranch ?? 'the base branch';
+  return {
+    title: `Create a${draft ? ' draft' : ''} pull request into ${base}?`,
+    lines: [
+      `Pushes ${session.branch} to the remote ${base} tracks (else origin) with your git credentials. Never forced: if the branch there has commits this session does not, the push is refused and nothing changes.`,
+      "Hooks are off for this push: a pre-push hook would run the session's code outside the sandbox.",
+      "Then opens the pull request with the GitHub CLI (gh) when it is installed and signed in; otherwise the host's page for a new pull request opens in your browser.",
+      'Your local branches do not change.',
+    ],
+    action: draft ? 'Push and create draft' : 'Push and create',
+    destructive: false,
+  };
+}

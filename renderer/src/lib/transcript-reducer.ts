@@ -454,6 +454,28 @@ function applyOne(draft: Draft, event: SessionEvent): void {
     case 'session.relocated':
       items.push(note(event, 'info', `The repository moved to ${event.to}.`));
       return;
+    case 'push':
+      items.push(
+        note(
+          event,
+          'info',
+          event.outcome === 'pushed'
+            ? `Pushed ${event.branch} (${event.commit.slice(0, 7)}) to ${event.remote}.`
+            : `${event.remote} already had ${event.branch} at ${event.commit.slice(0, 7)}.`,
+        ),
+      );
+      return;
+    case 'pr':
+      items.push(
+        note(
+          event,
+          'success',
+          event.via === 'gh'
+            ? `Pull request${event.number !== null ? ` #${event.number}` : ''} into ${event.base}${event.draft ? ' (draft)' : ''}: ${event.url}`
+            : `Pull request page for ${event.branch} into ${event.base}: ${event.url}`,
+        ),
+      );
+      return;
     case 'series.started':
       items.push(note(event, 'info', `You replied — attempt series ${event.series}, from step ${event.fromStep}: ${event.instruction}`));
       return;

@@ -4,12 +4,12 @@ import { GLOBAL_STREAM, isGlobalEvent } from '../../../src/api/global-events.js'
 import { animationFrameScheduler, FrameBatcher } from '../lib/frame-batcher.js';
 import { useConnectionStore } from './connection-store.js';
 import { useDiffStore } from './diff-store.js';
+import { notifySessionChanged } from './session-changes.js';
 import { useMemoryStore } from './memory-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
 import { useSessionDetailStore } from './session-detail-store.js';
-import { notifySessionChanged } from './session-changes.js';
 import { useSessionsStore } from './sessions-store.js';
 import { useTranscriptStore } from './transcript-store.js';
 import { useUiStore } from './ui-store.js';
@@ -28,6 +28,8 @@ const REFRESHING: ReadonlySet<SessionEvent['type']> = new Set([
   'session.resumed',
   'session.interrupted',
   'series.started',
+  'push',
+  'pr',
 ]);
 
 export function startEventRouting(api: FactoryApi): () => void {

@@ -45,3 +45,27 @@ export function gitEnvironment(
   }
   return { ...env, ...FIXED, ...extra };
 }
+
+/**
+ * What a push (the user's own action, DESIGN "Push and PR") adds to the environment: the user's ways of
+ * proving who they are — the SSH agent, an askpass program, their ssh command — and nothing else.
+ * Credential helpers come from the user's git config, which every call already reads.
+ */
+const CREDENTIALS: readonly string[] = [
+  'SSH_AUTH_SOCK',
+  'SSH_AGENT_PID',
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+  'DISPLAY',
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+];
+
+export function credentialEnvironment(parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of CREDENTIALS) {
+    const value = parent[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}

@@ -30,12 +30,18 @@ export interface MergeTreeOptions {
   readonly mergeBase?: string;
   /** How to pass mergeBase; default: the option where git has it (tests pin each path). */
   readonly mergeBaseVia?: 'option' | 'graft';
+  /**
+   * Write conflicted files with the base's lines between the sides (`merge.conflictStyle=diff3`): the
+   * conflict view shows both sides and the common base of each hunk from the very merge git would do.
+   */
+  readonly withBase?: boolean;
 }
 
 export async function mergeTree(cwd: string, ours: string, theirs: string, options: MergeTreeOptions = {}): Promise<MergeTreeResult> {
   const args = ['merge-tree', '--write-tree', '-z', '--name-only'];
+  const style = options.withBase === true ? ['-c', 'merge.conflictStyle=diff3'] : [];
   const run = (extra: readonly string[], env?: Record<string, string>) =>
-    runGit([...args, ...extra, ours, theirs], { cwd, expectedExitCodes: [0, 1], ...(env ? { env } : {}) });
+    runGit([...style, ...args, ...extra, ours, theirs], { cwd, expectedExitCodes: [0, 1], ...(env ? { env } : {}) });
   let result;
   if (options.mergeBase === undefined) result = await run([]);
   else if ((options.mergeBaseVia ?? ((await gitHasMergeBaseOption()) ? 'option' : 'graft')) === 'option')

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { defaultMergeMessage } from '../../lib/merge-message.js';
-import { describeDiscard, describeMerge, describeRestore, describeRollback } from '../../lib/merge-summary.js';
+import { describeDiscard, describeMerge, describePullRequest, describeRestore, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
@@ -13,6 +13,7 @@ import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { api } from '../../state/api-instance.js';
 import { errorText } from '../../lib/api-errors.js';
+import type { ConflictViewData } from '../../../../src/api/payloads.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
@@ -20,6 +21,7 @@ import { Segmented } from '../common/Segmented.js';
 import { Splitter } from '../common/Splitter.js';
 import { ChangedFiles } from './ChangedFiles.js';
 import { CommitTimeline } from './CommitTimeline.js';
+import { ConflictView } from './ConflictView.js';
 import { MergePanel } from './MergePanel.js';
 import { MonacoDiff, type LineRange } from './MonacoDiff.js';
 import { CommentForm, ReviewComments } from './ReviewComments.js';
@@ -117,11 +119,23 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   };
   const [updating, setUpdating] = useState(false);
   const toast = useUiStore((s) => s.toast);
+  const [conflictView, setConflictView] = useState<ConflictViewData | null>(null);
+  const showConflicts = async (direction: 'merge' | 'update'): Promise<void> => {
+    const answer = await api().request('sessions.conflicts', { id, direction });
+    if (answer.ok) setConflictView(answer.data.files.length > 0 ? answer.data : null);
+    else toast('danger', errorText(answer.error));
+  };
+  const openConflicted = async (file: string): Promise<void> => {
+    const answer = await api().request('sessions.openIn', { id, target: 'editor', file });
+    if (answer.ok) toast('info', `Opened ${file} (${answer.data.command}).`);
+    else toast('danger', errorText(answer.error));
+  };
   const update = async (): Promise<void> => {
     setUpdating(true);
     const answer = await api().request('sessions.updateFromBase', { id });
     setUpdating(false);
     if (answer.ok) toast(answer.data.updated ? 'success' : 'info', answer.data.message);
+    else if (answer.error.code === 'MERGE_CONFLICTS') void showConflicts('update');
     else toast('danger', errorText(answer.error));
     refreshAfterAction();
     void useDiffStore.getState().loadDiff();
@@ -136,6 +150,23 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       useUiStore.getState().navigate({ view: 'sessions', session: id, tab: 'transcript' });
     } else toast('danger', errorText(answer.error));
   };
+  const [draft, setDraft] = useState(false);
+  const [creatingPr, setCreatingPr] = useState(false);
+  const pullRequest = (): void =>
+    confirm({
+      ...describePullRequest(session, draft),
+      onConfirm: async () => {
+        setCreatingPr(true);
+        const answer = await api().request('sessions.pullRequest', { id, draft });
+        setCreatingPr(false);
+        if (answer.ok) {
+          toast('success', answer.data.message);
+          // The host's page is where the user finishes the request (the main process opens https links in the browser).
+          if (answer.data.via === 'compare' && answer.data.url !== null) window.open(answer.data.url, '_blank', 'noreferrer');
+        } else toast('danger', errorText(answer.error));
+        refreshAfterAction();
+      },
+    });
   const merge = (): void => {
     if (store.preview.value === null) return;
     confirm({
@@ -292,6 +323,14 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         )}
         <div className="diff-editor">{main}</div>
       </div>
+      {conflictView !== null && (
+        <ConflictView
+          view={conflictView}
+          onOpen={(file) => void openConflicted(file)}
+          onResolve={session.baseBranch !== null && !session.live ? () => void resolve() : undefined}
+          onClose={() => setConflictView(null)}
+        />
+      )}
       <MergePanel
         session={session}
         preview={store.preview.value}
@@ -311,6 +350,12 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         onUpdate={() => void update()}
         updating={updating}
         onResolve={() => void resolve()}
+        onPullRequest={pullRequest}
+        onShowConflicts={() => void showConflicts('merge')}
+        pullRequest={detail?.pullRequest ?? null}
+        draft={draft}
+        onDraft={setDraft}
+        creatingPr={creatingPr}
       />
     </div>
   );

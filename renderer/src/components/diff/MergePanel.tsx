@@ -1,4 +1,4 @@
-import type { MergePreview, SessionInfo } from '../../../../src/api/payloads.js';
+import type { MergePreview, SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { isUnavailable } from '../../lib/api-errors.js';
 import { previewHeadline } from '../../lib/merge-summary.js';
 import type { ActionOutcome } from '../../state/diff-store.js';
@@ -24,6 +24,12 @@ export function MergePanel({
   onUpdate,
   updating = false,
   onResolve,
+  onPullRequest,
+  pullRequest = null,
+  draft = false,
+  onDraft,
+  creatingPr = false,
+  onShowConflicts,
 }: {
   session: SessionInfo;
   preview: MergePreview | null;
@@ -47,6 +53,15 @@ export function MergePanel({
   updating?: boolean;
   /** "Ask the Coder to resolve" the conflicts of an update from the base branch. */
   onResolve?: () => void;
+  /** "Create pull request": push the branch and open a PR (offered also when the merge is blocked). */
+  onPullRequest?: () => void;
+  /** The session's pull request as last seen. */
+  pullRequest?: SessionDetail['pullRequest'];
+  draft?: boolean;
+  onDraft?: (draft: boolean) => void;
+  creatingPr?: boolean;
+  /** The conflict view of the predicted merge: files, hunks, both sides and the base. */
+  onShowConflicts?: () => void;
 }) {
   const closed = session.state === 'discarded' || session.cleanedUp;
   const headline = preview !== null ? previewHeadline(preview, session) : null;
@@ -101,6 +116,11 @@ export function MergePanel({
             {preview.conflicts.length > 0 && (
               <span className="merge-files danger" data-conflicts>
                 Conflicts: {preview.conflicts.join(', ')}
+                {onShowConflicts !== undefined && (
+                  <button type="button" className="btn small" onClick={onShowConflicts}>
+                    Show conflicts
+                  </button>
+                )}
                 {onResolve !== undefined && session.baseBranch !== null && (
                   <button
                     type="button"
@@ -124,6 +144,7 @@ export function MergePanel({
             {outcome.text}
           </span>
         )}
+        {pullRequest !== null && <PullRequestLine pr={pullRequest} />}
         {offerRemove && (
           <span className="merge-offer" data-remove-offer>
             The work is in {preview?.baseBranch ?? session.baseBranch ?? 'the base branch'} now. Remove the worktree and branch?
@@ -163,6 +184,25 @@ export function MergePanel({
           {busy === 'discard' && <Spinner size={11} />}
           Discard…
         </button>
+        {onPullRequest !== undefined && (
+          <>
+            <label className="checkbox" title="Open the pull request as a draft">
+              <input type="checkbox" checked={draft} onChange={(e) => onDraft?.(e.target.checked)} disabled={creatingPr} />
+              Draft
+            </label>
+            <button
+              type="button"
+              className="btn"
+              onClick={onPullRequest}
+              disabled={why !== null || busy !== null || creatingPr}
+              title={why ?? 'Push the session branch (never forced, hooks off) and open a pull request'}
+              data-create-pr
+            >
+              {creatingPr && <Spinner size={11} />}
+              Create pull request…
+            </button>
+          </>
+        )}
         <button
           type="button"
           className="btn primary"
@@ -175,5 +215,37 @@ export function MergePanel({
         </button>
       </div>
     </div>
+  );
+}
+
+/** The session's pull request: gh's number, state and checks, or the host's page handed to the user. */
+function PullRequestLine({ pr }: { pr: NonNullable<SessionDetail['pullRequest']> }) {
+  const checks = pr.checks;
+  const checkText =
+    checks === null
+      ? ''
+      : ` · checks: ${[
+          checks.failing > 0 ? `${checks.failing} failing` : '',
+          checks.pending > 0 ? `${checks.pending} pending` : '',
+          checks.passing > 0 ? `${checks.passing} passing` : '',
+        ]
+          .filter((t) => t !== '')
+          .join(', ')}`;
+  const tone = checks !== null && checks.failing > 0 ? 'danger' : '';
+  return (
+    <span className={`merge-files ${tone}`} data-pull-request>
+      {pr.via === 'gh' ? (
+        <>
+          Pull request {pr.number !== null ? `#${pr.number}` : ''} · {(pr.state ?? 'unknown').toLowerCase()}
+          {pr.draft ? ' · draft' : ''}
+          {checkText} —{' '}
+        </>
+      ) : (
+        <>Pushed {pr.branch}; the pull request page: </>
+      )}
+      <a href={pr.url} target="_blank" rel="noreferrer">
+        {pr.url}
+      </a>
+    </span>
   );
 }
