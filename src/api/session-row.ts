@@ -48,6 +48,8 @@ export const sessionRowSchema = z.object({
   pid: z.int().nullable(),
   /** The seq of the last event in its log. */
   lastSeq: z.int().nonnegative(),
+  /** Best of K: the group this session is a sibling in, with its temperature (absent: on its own). */
+  group: z.object({ id: z.string(), index: z.int().nonnegative(), size: z.int().positive(), temperature: z.number() }).optional(),
 });
 export type SessionRow = z.infer<typeof sessionRowSchema>;
 
@@ -87,6 +89,7 @@ export function sessionRow(s: Session): SessionRow {
     turn: s.turn === null ? null : { series: s.turn.series, attempt: s.turn.attempt, persona: s.turn.persona, startedAt: s.turn.startedAt },
     pid: s.pid,
     lastSeq: s.lastSeq,
+    ...(s.plan.group !== undefined ? { group: { ...s.plan.group, temperature: s.plan.limits.temperature } } : {}),
   };
 }
 

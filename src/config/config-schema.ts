@@ -44,6 +44,8 @@ export const agentConfigSchema = z.strictObject({
   stagnation_threshold: z.int().min(2).default(3),
   max_prompt_tokens: z.int().min(500).default(6000),
   llm_concurrency: positiveInt.default(1),
+  /** Best of K: sibling sessions on one task, the first to pass wins (1 = a single session). */
+  best_of: z.int().min(1).max(8).default(1),
 });
 
 const workspaceConfigSchema = z.strictObject({

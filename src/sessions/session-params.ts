@@ -54,7 +54,11 @@ export interface SessionPlan {
   readonly sandbox: 'auto' | 'required';
   /** Memory / process limits for checks (factory.yaml `sandbox.max_memory_mb`, `max_processes`); unset = defaults. */
   readonly checkLimits?: ResourceLimitsRequest;
+  /** Best of K: which sibling of which group (absent: a session on its own). */
+  readonly group?: SessionGroupRef;
 }
+
+export type SessionGroupRef = NonNullable<LoggedSessionPlan['group']>;
 
 export function checkRuleFor(command: string | null | undefined): CheckRule {
   return command === null || command === undefined || command.trim() === '' ? { kind: 'entry-file' } : { kind: 'command', command };
@@ -67,12 +71,13 @@ export function loggedPlan(plan: SessionPlan): LoggedSessionPlan {
     limits: { ...plan.limits },
     sandbox: plan.sandbox,
     ...(plan.checkLimits !== undefined ? { checkLimits } : {}),
+    ...(plan.group !== undefined ? { group: { ...plan.group } } : {}),
   };
 }
 
 /** The plan of a logged session, as its projection holds it (old logs are upgraded in src/api/session-plan.ts). */
 export function planFromLog(session: Session): SessionPlan {
-  const { check, limits, sandbox, checkLimits } = session.plan;
+  const { check, limits, sandbox, checkLimits, group } = session.plan;
   return {
     id: session.id,
     task: {
@@ -86,5 +91,6 @@ export function planFromLog(session: Session): SessionPlan {
     limits,
     sandbox,
     ...(checkLimits !== undefined ? { checkLimits } : {}),
+    ...(group !== undefined ? { group } : {}),
   };
 }
