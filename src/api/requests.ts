@@ -76,6 +76,8 @@ export const requestSchemas = {
       check: z.string().min(1).max(2000).nullable().optional(),
       maxAttempts: z.int().positive().max(100).optional(),
       timeoutSec: z.number().positive().max(86_400).optional(),
+      /** Best of K: K sibling sessions, the first to pass stops the others (default: agent.best_of). The answer is sibling 1. */
+      bestOf: z.int().min(1).max(8).optional(),
     }),
     data: sessionInfoSchema,
   },

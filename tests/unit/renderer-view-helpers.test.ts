@@ -178,7 +178,7 @@ describe('merge, discard and rollback confirmations', () => {
 });
 
 describe('New session validation', () => {
-  const fields = { folder: '', description: '', check: '', maxAttempts: '', timeoutSec: '' };
+  const fields = { folder: '', description: '', check: '', maxAttempts: '', timeoutSec: '', bestOf: '' };
   const repo: RepoStatus = { path: '/r', kind: 'repo', root: '/r', branch: 'main', headCommit: 'x', uncommitted: ['a.txt'], message: '' };
   it('asks for a task, a full path, a usable folder and sane limits', () => {
     expect(validateNewSession(fields, null).errors).toEqual({ description: 'Say what the Coder should do.' });
@@ -194,7 +194,18 @@ describe('New session validation', () => {
       { ...fields, description: '  Add a flag ', folder: '/r/sub', maxAttempts: '3' },
       { ...repo, path: '/r/sub' },
     );
-    expect(request).toEqual({ description: 'Add a flag', repo: '/r', check: null, maxAttempts: 3, timeoutSec: undefined });
+    expect(request).toEqual({
+      description: 'Add a flag',
+      repo: '/r',
+      check: null,
+      maxAttempts: 3,
+      timeoutSec: undefined,
+      bestOf: undefined,
+    });
+    expect(validateNewSession({ ...fields, description: 'x', bestOf: '4' }, null).request?.bestOf).toBe(4);
+    expect(validateNewSession({ ...fields, description: 'x', bestOf: '9' }, null).errors.bestOf).toBe(
+      'Parallel attempts must be between 1 and 8.',
+    );
     expect(validateNewSession({ ...fields, description: 'x' }, null).request?.repo).toBeNull();
   });
 });

@@ -10,6 +10,8 @@ export interface NewSessionFields {
   readonly check: string;
   readonly maxAttempts: string;
   readonly timeoutSec: string;
+  /** "Parallel attempts": best of K sibling sessions (empty = agent.best_of). */
+  readonly bestOf: string;
 }
 
 export type NewSessionErrors = Partial<Record<keyof NewSessionFields, string>>;
@@ -20,6 +22,7 @@ export interface NewSessionRequest {
   readonly check: string | null;
   readonly maxAttempts: number | undefined;
   readonly timeoutSec: number | undefined;
+  readonly bestOf: number | undefined;
 }
 
 function wholeNumber(text: string, min: number, max: number, what: string): { value: number | undefined; error?: string } {
@@ -60,6 +63,8 @@ export function validateNewSession(
   if (attempts.error !== undefined) errors.maxAttempts = attempts.error;
   const timeout = wholeNumber(fields.timeoutSec, 1, 86_400, 'The check timeout');
   if (timeout.error !== undefined) errors.timeoutSec = timeout.error;
+  const bestOf = wholeNumber(fields.bestOf, 1, 8, 'Parallel attempts');
+  if (bestOf.error !== undefined) errors.bestOf = bestOf.error;
   if (Object.keys(errors).length > 0) return { errors, request: null };
   return {
     errors,
@@ -69,6 +74,7 @@ export function validateNewSession(
       check: check === '' ? null : check,
       maxAttempts: attempts.value,
       timeoutSec: timeout.value,
+      bestOf: bestOf.value,
     },
   };
 }
