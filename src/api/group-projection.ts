@@ -14,9 +14,9 @@ import type { SessionState } from './session-status.js';
  * - interrupted when none passed and a sibling can still go on (its process died: resume continues it);
  * - failed when every sibling ended without passing; discarded when every sibling was discarded.
  */
-export type GroupState = 'running' | 'passed' | 'merged' | 'interrupted' | 'failed' | 'discarded';
+type GroupState = 'running' | 'passed' | 'merged' | 'interrupted' | 'failed' | 'discarded';
 
-export interface GroupSibling {
+interface GroupSibling {
   readonly id: string;
   readonly index: number;
   readonly state: SessionState;

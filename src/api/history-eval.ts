@@ -7,7 +7,7 @@ import { runOutcomeSchema, tokenTotalsSchema } from './session-status.js';
  * recommendation and the table). Tasks are commits of the user's repository that changed code and
  * tests; `skipped` are commits that were picked but are no test of their change (with why).
  */
-export const historyEvalRowSchema = z.object({
+const historyEvalRowSchema = z.object({
   /** The commit's subject line. */
   task: z.string(),
   commit: z.string(),
@@ -25,11 +25,11 @@ export const historyEvalRowSchema = z.object({
 });
 export type HistoryEvalRow = z.infer<typeof historyEvalRowSchema>;
 
-export const historyEvalSkipSchema = z.object({ commit: z.string(), subject: z.string(), reason: z.string() });
+const historyEvalSkipSchema = z.object({ commit: z.string(), subject: z.string(), reason: z.string() });
 
 const fitSchema = z.enum(['fits', 'tight', 'too-large']).nullable();
 
-export const historyEvalModelSchema = z.object({
+const historyEvalModelSchema = z.object({
   model: z.string(),
   passed: z.int().nonnegative(),
   total: z.int().nonnegative(),
@@ -58,7 +58,7 @@ export const historyEvalReportSchema = z.object({
 export type HistoryEvalReport = z.infer<typeof historyEvalReportSchema>;
 
 /** Progress while it runs (the CLI's stderr lines; the app's progress events). */
-export const historyEvalProgressSchema = z.discriminatedUnion('phase', [
+const historyEvalProgressSchema = z.discriminatedUnion('phase', [
   z.object({ phase: z.literal('picked'), candidates: z.int().nonnegative(), check: z.string() }),
   z.object({ phase: z.literal('verified'), commit: z.string(), subject: z.string(), ok: z.boolean(), reason: z.string().nullable() }),
   z.object({

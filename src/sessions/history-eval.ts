@@ -29,7 +29,7 @@ import { launchSession, prepareSession, type PreparedSession, type SessionSummar
  * in the sandbox first (fails on the base, passes on the commit) or skipped with the reason; then every
  * model runs every task as an ordinary session (or a best-of-K group) in a worktree of the repository.
  */
-export interface ModelConnection {
+interface ModelConnection {
   readonly chatModel: (llmTimeoutMs: number) => ChatModel;
   readonly stop: () => Promise<void>;
 }

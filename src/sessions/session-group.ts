@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { groupsOf, groupView, isGroupId, siblingTemperature, type GroupView } from '../api/group-projection.js';
+import { groupView, isGroupId, siblingTemperature, type GroupView } from '../api/group-projection.js';
 import { FactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
 import { discardSession } from './discard-session.js';
@@ -21,7 +21,7 @@ import {
  * The first sibling to pass wins: the others are stopped (their runs end `cancelled`, their work kept
  * for review). A group that lost its process is continued by `resumeGroup`.
  */
-export function newGroupId(now: Date = new Date()): string {
+function newGroupId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(2, 12);
   return `g${stamp}-${crypto.randomBytes(3).toString('hex')}`;
 }
@@ -52,7 +52,7 @@ export async function prepareGroup(request: SessionRequest, size: number): Promi
  * Runs sibling starters at once; as soon as one returns `passed`, the others are aborted. The
  * caller's signal stops them all. Summaries come back in sibling order.
  */
-export async function raceSiblings(
+async function raceSiblings(
   starters: ReadonlyArray<(signal: AbortSignal) => Promise<SessionSummary>>,
   signal: AbortSignal,
 ): Promise<SessionSummary[]> {
@@ -91,10 +91,6 @@ export function loadGroup(paths: AppPaths, groupId: string): GroupView {
   if (rows.length === 0)
     throw new FactoryError('SESSION_NOT_FOUND', `No group ${groupId} in ${paths.sessions}. \`mlx-factory sessions list\` shows them.`);
   return groupView(rows);
-}
-
-export function listGroups(paths: AppPaths): GroupView[] {
-  return [...groupsOf(loadAllSessions(paths).sessions).values()];
 }
 
 /** `sessions merge GROUP`: the winner's id, or a refusal that says why there is none. */

@@ -58,7 +58,7 @@ export interface SessionPlan {
   readonly group?: SessionGroupRef;
 }
 
-export type SessionGroupRef = NonNullable<LoggedSessionPlan['group']>;
+type SessionGroupRef = NonNullable<LoggedSessionPlan['group']>;
 
 export function checkRuleFor(command: string | null | undefined): CheckRule {
   return command === null || command === undefined || command.trim() === '' ? { kind: 'entry-file' } : { kind: 'command', command };
