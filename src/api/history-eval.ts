@@ -58,7 +58,7 @@ export const historyEvalReportSchema = z.object({
 export type HistoryEvalReport = z.infer<typeof historyEvalReportSchema>;
 
 /** Progress while it runs (the CLI's stderr lines; the app's progress events). */
-const historyEvalProgressSchema = z.discriminatedUnion('phase', [
+export const historyEvalProgressSchema = z.discriminatedUnion('phase', [
   z.object({ phase: z.literal('picked'), candidates: z.int().nonnegative(), check: z.string() }),
   z.object({ phase: z.literal('verified'), commit: z.string(), subject: z.string(), ok: z.boolean(), reason: z.string().nullable() }),
   z.object({

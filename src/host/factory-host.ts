@@ -1,3 +1,5 @@
+import type { HistoryEvalReport } from '../api/history-eval.js';
+import { runHistoryEval } from '../sessions/history-eval.js';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { GlobalEventPayload } from '../api/global-events.js';
@@ -68,6 +70,7 @@ export class FactoryHost {
   private readonly stopServerEvents: () => void;
   private readonly stopPullEvents: () => void;
   private shutDown: Promise<void> | undefined;
+  private readonly chatModelFor: (context: ModelContext) => ChatModel | Promise<ChatModel>;
 
   constructor(options: FactoryHostOptions) {
     this.version = options.version;
@@ -84,9 +87,10 @@ export class FactoryHost {
     this.models = options.models ?? new ModelPulls({ home: this.paths.home, config: readConfig });
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
     this.archive = ArchivedSessions.inHome(this.paths.home);
+    this.chatModelFor = options.chatModelFor ?? ((context) => this.defaultChatModel(context));
     this.sessions = new SessionRunner({
       paths: this.paths,
-      chatModelFor: options.chatModelFor ?? ((context) => this.defaultChatModel(context)),
+      chatModelFor: this.chatModelFor,
       runCheck: options.runCheck ?? runSandboxed,
       onUpdated: (info) => this.global.emit({ type: 'session.updated', info: { ...info, archived: this.archive.has(info.id) } }),
       onFinished: (info) => {
@@ -131,6 +135,26 @@ export class FactoryHost {
   }
 
   /** Without a server choice (tests, a bare host): the supervisor's URL, else server.host:port from config. */
+  /** "Which model for this repo?" (src/sessions/history-eval.ts) on the model the app's sessions use. */
+  async evalHistory(params: { repo: string; count: number; check?: string | undefined }): Promise<HistoryEvalReport> {
+    const repo = params.repo;
+    return runHistoryEval({
+      repo,
+      count: params.count,
+      check: params.check,
+      models: [],
+      bestOf: 1,
+      home: this.paths.home,
+      signal: new AbortController().signal,
+      connect: async () => {
+        const { config } = loadConfig({ repoDir: repo, userConfigFile: this.paths.userConfig });
+        const model = await this.chatModelFor({ config, llmTimeoutMs: config.agent.llm_timeout * 1000 });
+        return { chatModel: () => model, stop: () => Promise.resolve() };
+      },
+      onProgress: (progress) => this.global.emit({ type: 'eval.progress', repo, progress }),
+    });
+  }
+
   private async defaultChatModel(context: ModelContext): Promise<ChatModel> {
     const url = this.server?.baseUrl() ?? `http://${context.config.server.host}:${context.config.server.port}`;
     const server = new UrlModelServer({

@@ -4,6 +4,7 @@ import { GLOBAL_STREAM, isGlobalEvent } from '../../../src/api/global-events.js'
 import { animationFrameScheduler, FrameBatcher } from '../lib/frame-batcher.js';
 import { useConnectionStore } from './connection-store.js';
 import { useMemoryStore } from './memory-store.js';
+import { useRepoEvalStore } from './repo-eval-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
@@ -70,6 +71,9 @@ export function startEventRouting(api: FactoryApi): () => void {
       }
       case 'model.pull':
         useModelsStore.getState().onPull(event);
+        return;
+      case 'eval.progress':
+        useRepoEvalStore.getState().onProgress(event.repo, event.progress);
         return;
       case 'session.updated':
         useSessionsStore.getState().upsert(event.info);
