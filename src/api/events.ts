@@ -44,6 +44,8 @@ const sessionPlanSchema = z.object({
       cpuSeconds: z.number().positive().optional(),
     })
     .optional(),
+  /** Best of K (#16): this session is sibling `index` (0-based) of `size` on one task; absent = alone. */
+  group: z.object({ id: z.string(), index: z.int().nonnegative(), size: z.int().min(2).max(8) }).optional(),
 });
 export type LoggedSessionPlan = z.infer<typeof sessionPlanSchema>;
 const event = <T extends z.ZodRawShape>(shape: T) => z.object({ ...envelope, ...shape });

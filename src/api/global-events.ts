@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sessionEventSchema, type SessionEvent } from './events.js';
+import { historyEvalProgressSchema } from './history-eval.js';
 import { modelPullPayloadSchema } from './model-pull.js';
 import { repoStatusSchema, sessionInfoSchema } from './payloads.js';
 import { memorySamplePayloadSchema, serverLogPayloadSchema, serverStatePayloadSchema } from './server-events.js';
@@ -34,6 +35,9 @@ const sessionRefsMovedPayloadSchema = z.object({
 /** Something outside the renderer (a drop on the tray icon) asks for the New session dialog. */
 const newSessionRequestedPayloadSchema = z.object({ type: z.literal('app.newSession'), repo: repoStatusSchema });
 
+/** "Which model for this repo?": progress of an eval from history the app runs (models.evalHistory). */
+const evalProgressPayloadSchema = z.object({ type: z.literal('eval.progress'), repo: z.string(), progress: historyEvalProgressSchema });
+
 const globalEventSchema = z.discriminatedUnion('type', [
   serverStatePayloadSchema.extend(globalEnvelope),
   serverLogPayloadSchema.extend(globalEnvelope),
@@ -42,6 +46,7 @@ const globalEventSchema = z.discriminatedUnion('type', [
   sessionRefsMovedPayloadSchema.extend(globalEnvelope),
   newSessionRequestedPayloadSchema.extend(globalEnvelope),
   modelPullPayloadSchema.extend(globalEnvelope),
+  evalProgressPayloadSchema.extend(globalEnvelope),
 ]);
 export type GlobalEvent = z.infer<typeof globalEventSchema>;
 /** A global event before the host stamps it with session, seq and time. */

@@ -25,6 +25,7 @@ import {
   updateFromBaseSchema,
   worktreeUsageSchema,
 } from './payloads.js';
+import { historyEvalReportSchema } from './history-eval.js';
 import { modelPullPayloadSchema } from './model-pull.js';
 import type { ApiResult } from './responses.js';
 
@@ -84,6 +85,8 @@ export const requestSchemas = {
       timeoutSec: z.number().positive().max(86_400).optional(),
       /** Tests first (#16): acceptance tests that fail on the base come first (omitted: `agent.tests_first`). Needs a check. */
       testsFirst: z.boolean().optional(),
+      /** Best of K: K sibling sessions, the first to pass stops the others (default: agent.best_of). The answer is sibling 1. */
+      bestOf: z.int().min(1).max(8).optional(),
     }),
     data: sessionInfoSchema,
   },
@@ -215,6 +218,14 @@ export const requestSchemas = {
   },
   'models.cancelPull': { params: z.strictObject({ model: repoId }), data: z.object({ cancelled: z.boolean() }) },
   /** Deletes a model from the Hugging Face cache. */
+  /**
+   * "Which model for this repo?": eval --from-history on the repository with the server's current
+   * model; answers with the report when it is done (minutes), `eval.progress` events meanwhile.
+   */
+  'models.evalHistory': {
+    params: z.strictObject({ repo: hostPath, count: z.int().min(1).max(50).default(5), check: z.string().min(1).max(2000).optional() }),
+    data: historyEvalReportSchema,
+  },
   'models.remove': { params: z.strictObject({ model: repoId }), data: z.object({ freedBytes: z.number().nonnegative() }) },
   /** Memory samples kept by the host, oldest first (`since`: ISO time, exclusive). */
   'memory.history': { params: z.strictObject({ since: z.string().optional() }), data: z.object({ samples: z.array(memorySampleSchema) }) },

@@ -50,6 +50,10 @@ export const sessionRowSchema = z.object({
   pid: z.int().nullable(),
   /** The seq of the last event in its log. */
   lastSeq: z.int().nonnegative(),
+  /** The latest check's result (null: no check ran yet; absent in rows cached before it was listed). */
+  lastCheck: z.object({ exitCode: z.int().nullable(), timedOut: z.boolean() }).nullable().optional(),
+  /** Best of K: the group this session is a sibling in, with its temperature (absent: on its own). */
+  group: z.object({ id: z.string(), index: z.int().nonnegative(), size: z.int().positive(), temperature: z.number() }).optional(),
 });
 export type SessionRow = z.infer<typeof sessionRowSchema>;
 
@@ -90,7 +94,17 @@ export function sessionRow(s: Session): SessionRow {
     turn: s.turn === null ? null : { series: s.turn.series, attempt: s.turn.attempt, persona: s.turn.persona, startedAt: s.turn.startedAt },
     pid: s.pid,
     lastSeq: s.lastSeq,
+    lastCheck: lastCheck(s),
+    ...(s.plan.group !== undefined ? { group: { ...s.plan.group, temperature: s.plan.limits.temperature } } : {}),
   };
+}
+
+function lastCheck(s: Session): SessionRow['lastCheck'] {
+  for (let i = s.attemptLog.length - 1; i >= 0; i--) {
+    const exit = s.attemptLog[i]?.exit;
+    if (exit != null) return { exitCode: exit.exitCode, timedOut: exit.timedOut };
+  }
+  return null;
 }
 
 /**

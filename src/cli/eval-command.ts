@@ -8,17 +8,34 @@ import { launchSession, prepareSession, type PreparedSession } from '../sessions
 import type { CliOutput } from './cli-output.js';
 import { connectModelServer } from './connect-model-server.js';
 import { collectTaskFiles, formatEvalTable, formatSeconds, type EvalReport, type EvalRow } from './eval-report.js';
-import { parseCliArgs } from './parse-cli-args.js';
+import { parseCliArgs, parsePositiveInt } from './parse-cli-args.js';
+import { formatHistoryEval } from '../api/history-eval.js';
+import { loadConfig } from '../config/load-config.js';
+import { appPaths } from '../home/app-home.js';
+import { LlmScheduler } from '../llm/llm-scheduler.js';
+import { modelCatalog } from '../server/models/model-catalog.js';
+import { runHistoryEval } from '../sessions/history-eval.js';
 
 export const EVAL_USAGE = `Usage: mlx-factory eval [TASK.yaml|DIR ...] [-m MODEL] [--server-url URL | --no-server] [--json]
+       mlx-factory eval --from-history N [--repo DIR] [--check CMD] [-m MODEL ...] [--best-of K] [--server-url URL | --no-server] [--json]
 
   Runs each task file (default: the examples/ folder) as its own session in a fresh repository,
   one after the other, against the configured model server, and prints the seed's table: task,
   passed, attempts, wall time, tokens, tokens/s (completion tokens per second of model time).
-  --json prints the report as one JSON object instead.`;
+  --json prints the report as one JSON object instead.
+
+  --from-history N: up to N recent commits of the repository (--repo, default the current folder) that
+  change code and tests become tasks: base = the parent with the commit's tests, description = the
+  commit message, check = the repository's test command (detected, or --check). A commit whose check
+  does not fail on that base and pass on the commit is skipped with the reason. With several -m, every
+  model runs every task and the best pass rate among the models that fit this machine is recommended.`;
 
 const EVAL_OPTIONS = {
-  model: { type: 'string', short: 'm' },
+  model: { type: 'string', short: 'm', multiple: true },
+  'from-history': { type: 'string' },
+  repo: { type: 'string' },
+  check: { type: 'string' },
+  'best-of': { type: 'string' },
   'server-url': { type: 'string' },
   'no-server': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -40,6 +57,12 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
     context.output.out(`${EVAL_USAGE}\n`);
     return 0;
   }
+  if (values['from-history'] !== undefined) return historyEvalCommand(values, context);
+  for (const flag of ['repo', 'check', 'best-of'] as const)
+    if (values[flag] !== undefined) throw new FactoryError('BAD_USAGE', `--${flag} goes with --from-history N.\n\n${EVAL_USAGE}`);
+  if ((values.model?.length ?? 0) > 1)
+    throw new FactoryError('BAD_USAGE', `Several -m go with --from-history N; task files run on one model.\n\n${EVAL_USAGE}`);
+  const model = values.model?.[0];
   const files = collectTaskFiles(positionals.length > 0 ? positionals : [EXAMPLES_DIR], context.cwd);
   // Each task gets an empty folder of its own, so it runs in a fresh repository (the seed's case)
   // whatever folder eval is started from; every file is validated before anything runs.
@@ -54,7 +77,7 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
     const first = prepared[0];
     if (first === undefined) throw new FactoryError('BAD_USAGE', EVAL_USAGE);
     const server = await connectModelServer(
-      { ...values, json: true },
+      { ...values, model, json: true },
       { config: first.config, home: first.paths.home, cwd: context.cwd, output: context.output },
     );
     const serverLabel =
@@ -102,7 +125,7 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
     }
     const report: EvalReport = {
       type: 'eval',
-      model: values.model ?? first.config.server.model,
+      model: model ?? first.config.server.model,
       server: serverLabel,
       startedAt: new Date(started).toISOString(),
       wallSeconds: (Date.now() - started) / 1000,
@@ -115,4 +138,53 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** `eval --from-history N`: tasks mined from the repository's own commits (src/sessions/history-eval.ts). */
+async function historyEvalCommand(
+  values: {
+    'from-history'?: string | undefined;
+    repo?: string | undefined;
+    check?: string | undefined;
+    model?: string[] | undefined;
+    'best-of'?: string | undefined;
+    'server-url'?: string | undefined;
+    'no-server'?: boolean | undefined;
+    json?: boolean | undefined;
+  },
+  context: EvalContext,
+): Promise<number> {
+  const count = parsePositiveInt(values['from-history'], '--from-history') ?? 0;
+  const bestOf = parsePositiveInt(values['best-of'], '--best-of') ?? 1;
+  if (bestOf > 8) throw new FactoryError('BAD_USAGE', `--best-of must be 1 to 8, got ${bestOf}.`);
+  const repoDir = path.resolve(context.cwd, values.repo ?? '.');
+  const home = appPaths().home;
+  const { config } = loadConfig({ repoDir, userConfigFile: appPaths().userConfig });
+  const err = (text: string): void => context.output.err(text);
+  const catalog = await modelCatalog({ configured: config.server.model }).catch(() => []);
+  const report = await runHistoryEval({
+    repo: repoDir,
+    count,
+    check: values.check,
+    models: values.model ?? [],
+    bestOf,
+    signal: context.signal,
+    scheduler: (size) => new LlmScheduler(Math.max(size, config.agent.llm_concurrency)),
+    connect: async (model) => {
+      const server = await connectModelServer({ ...values, model, json: true }, { config, home, cwd: context.cwd, output: context.output });
+      return { chatModel: (ms) => server.chatModel(ms), stop: async () => void (await server.stop()) };
+    },
+    // Served elsewhere (--server-url), the machine's memory says nothing about the model.
+    fit: (model) => Promise.resolve(values['server-url'] !== undefined ? null : (catalog.find((m) => m.id === model)?.fit ?? null)),
+    onProgress: (p) => {
+      if (p.phase === 'picked') err(`${p.candidates} commit(s) change code and tests; check: ${p.check}\n`);
+      else if (p.phase === 'verified')
+        err(`  ${p.commit.slice(0, 8)} ${p.subject}: ${p.ok ? 'fails before, passes after — a task' : `skipped: ${p.reason ?? ''}`}\n`);
+      else if (p.phase === 'task') err(`[${p.index + 1}/${p.total}] ${p.model}: ${p.subject}…\n`);
+      else
+        err(`      ${p.row.passed ? 'passed' : p.row.status} after ${p.row.attempts} attempt(s) in ${formatSeconds(p.row.wallSeconds)}\n`);
+    },
+  });
+  context.output.out(values.json === true ? `${JSON.stringify(report)}\n` : formatHistoryEval(report));
+  return report.total > 0 && report.passed === report.total ? 0 : 1;
 }

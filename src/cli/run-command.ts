@@ -3,7 +3,15 @@ import { FactoryError } from '../errors/factory-error.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
 import { LlmScheduler } from '../llm/llm-scheduler.js';
-import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
+import type { GroupView } from '../api/group-projection.js';
+import { launchGroup, loadGroup, prepareGroup } from '../sessions/session-group.js';
+import {
+  launchSession,
+  prepareSession,
+  type PreparedSession,
+  type SessionRequest,
+  type SessionSummary,
+} from '../sessions/start-session.js';
 import type { CliOutput } from './cli-output.js';
 import { connectModelServer } from './connect-model-server.js';
 import { exitCodeForOutcome } from './exit-codes.js';
@@ -12,7 +20,8 @@ import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 
 export const RUN_USAGE = `Usage: mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
                        [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
-                       [--tests-first] [--no-preflight] [--deps mine|install]`;
+                       [--tests-first] [--no-preflight] [--deps mine|install]
+                       [--best-of K]   (K sibling sessions, 1–8; the first to pass wins, the others stop)`;
 
 const RUN_OPTIONS = {
   task: { type: 'string', short: 't', multiple: true },
@@ -27,6 +36,7 @@ const RUN_OPTIONS = {
   'tests-first': { type: 'boolean' },
   'no-preflight': { type: 'boolean' },
   deps: { type: 'string' },
+  'best-of': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,9 +74,17 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     preflight: values['no-preflight'] !== true,
     deps: parseDepsMode(values.deps),
   }));
+  const bestOfFlag = parsePositiveInt(values['best-of'], '--best-of');
+  if (bestOfFlag !== undefined && bestOfFlag > 8)
+    throw new FactoryError('BAD_USAGE', `--best-of must be 1 to 8, got ${bestOfFlag}.\n\n${RUN_USAGE}`);
   const prepared: PreparedSession[] = [];
   for (const request of requests) prepared.push(await prepareSession(request));
   const first = prepared[0];
+  const bestOf = bestOfFlag ?? first?.config.agent.best_of ?? 1;
+  if (bestOf > 1) {
+    if (prepared.length > 1) throw new FactoryError('BAD_USAGE', `--best-of runs one task K times: give one task, not ${prepared.length}.`);
+    return runGroup(requests[0] as SessionRequest, bestOf, values, context);
+  }
   if (first === undefined) throw new FactoryError('BAD_USAGE', RUN_USAGE);
   const server = await connectModelServer(values, {
     config: first.config,
@@ -98,6 +116,62 @@ function parseDepsMode(value: string | undefined): DependencyMode | undefined {
     'BAD_USAGE',
     `--deps takes mine (your checkout's folder, read-only) or install (install in the worktree), not ${JSON.stringify(value)}.\n\n${RUN_USAGE}`,
   );
+}
+
+/** `run --best-of K`: K siblings race on one server; the summary line names the group and the winner. */
+async function runGroup(
+  request: SessionRequest,
+  size: number,
+  values: { json?: boolean | undefined; 'server-url'?: string | undefined; 'no-server'?: boolean | undefined; model?: string | undefined },
+  context: RunContext,
+): Promise<number> {
+  const siblings = await prepareGroup(request, size);
+  const first = siblings[0] as PreparedSession;
+  const server = await connectModelServer(values, {
+    config: first.config,
+    home: first.paths.home,
+    cwd: context.cwd,
+    output: context.output,
+  });
+  try {
+    // At least K turns at once: mlx_lm.server batches them (DESIGN.md, parallel sessions).
+    const scheduler = new LlmScheduler(Math.max(size, first.config.agent.llm_concurrency));
+    const view = createView(values.json === true, true, context.output);
+    const summaries = await launchGroup(siblings, {
+      model: server.chatModel(first.plan.limits.llmTimeoutMs),
+      runCheck: runSandboxed,
+      signal: context.signal,
+      scheduler,
+      onLog: (log) => log.subscribe(view),
+    });
+    const group = loadGroup(first.paths, first.plan.group?.id ?? '');
+    if (values.json === true) context.output.out(`${JSON.stringify(groupSummaryLine(summaries, group))}\n`);
+    else context.output.out(`\n${formatGroupEnd(group)}\n`);
+    return exitCodeForOutcome(group.winner !== null ? 'passed' : 'failed');
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The winner's usual summary (sibling 1's when none passed), plus `group`, `winner` and `siblings`. */
+export function groupSummaryLine(summaries: readonly SessionSummary[], group: GroupView): Record<string, unknown> {
+  const main = summaries.find((s) => s.session === group.winner) ?? summaries[0];
+  if (main === undefined) throw new Error('a group has siblings');
+  return {
+    ...summaryLine(main),
+    group: group.id,
+    winner: group.winner,
+    siblings: group.siblings.map((s) => ({ id: s.id, state: s.state, status: s.state, temperature: s.temperature })),
+  };
+}
+
+export function formatGroupEnd(group: GroupView): string {
+  const lines = group.siblings.map((s) => `  ${s.id === group.winner ? '★' : ' '} ${s.id}  ${s.state}  (temperature ${s.temperature})`);
+  const head =
+    group.winner !== null
+      ? `Group ${group.id}: ${group.winner} passed. \`mlx-factory sessions merge ${group.id}\` merges it; the others are kept for review.`
+      : `Group ${group.id}: no sibling passed.`;
+  return [head, ...lines].join('\n');
 }
 
 function createView(json: boolean, several: boolean, output: CliOutput): (event: SessionEvent) => void {

@@ -23,9 +23,12 @@ import { connectModelServer } from './connect-model-server.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import { openInBrowser } from './open-in-browser.js';
 import { parseCliArgs } from './parse-cli-args.js';
-import { summaryLine } from './run-command.js';
+import { formatGroupEnd, groupSummaryLine, summaryLine } from './run-command.js';
 import { listSessions } from './sessions-list-command.js';
-import { createTerminalView } from './terminal-view.js';
+import { createMultiSessionView, createTerminalView } from './terminal-view.js';
+import { isGroupId } from '../api/group-projection.js';
+import { LlmScheduler } from '../llm/llm-scheduler.js';
+import { discardGroup, groupWinner, loadGroup, resumeGroup } from '../sessions/session-group.js';
 
 /**
  * `mlx-factory sessions …`: review and take what sessions did. Every subcommand rebuilds sessions
@@ -36,10 +39,10 @@ export const SESSIONS_USAGE = `Usage:
   mlx-factory sessions list [--json]
   mlx-factory sessions show ID [--json]
   mlx-factory sessions diff ID [--step N] [--files] [--json]
-  mlx-factory sessions merge ID [--squash|--no-squash] [--into BRANCH] [--remove-worktree] [--dry-run] [--json]
-  mlx-factory sessions discard ID [--json]
+  mlx-factory sessions merge ID|GROUP [--squash|--no-squash] [--into BRANCH] [--remove-worktree] [--dry-run] [--json]
+  mlx-factory sessions discard ID|GROUP [--json]
   mlx-factory sessions rollback ID STEP [--json]          (STEP 0 = the base commit)
-  mlx-factory sessions resume ID [--server-url URL | --no-server] [-m MODEL] [--json]
+  mlx-factory sessions resume ID|GROUP [--server-url URL | --no-server] [-m MODEL] [--json]
   mlx-factory sessions reply ID "MESSAGE" [--server-url URL | --no-server] [-m MODEL] [--json]
                                                           (continue in the same worktree: a new attempt series)
   mlx-factory sessions update ID [--json]                 (merge the base branch into the session branch)
@@ -93,6 +96,7 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
   if (!known.includes(sub)) throw usage(`Unknown sessions command "${sub}".`);
   if (id === undefined) throw usage(`sessions ${sub} needs a session ID (see \`mlx-factory sessions list\`).`);
   reconcileSessions(paths);
+  if (isGroupId(id)) return groupCommand(sub, id, paths, values, context, print);
   switch (sub) {
     case 'show': {
       const record = loadSession(paths, id);
@@ -193,6 +197,109 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
     }
     default:
       throw usage(`Unknown sessions command "${sub}".`);
+  }
+}
+
+/**
+ * A group id (best of K) where a session id goes: `merge` takes the winner, `discard` every sibling,
+ * `resume` continues the unfinished siblings, `show` the group; the rest need one sibling's id.
+ */
+async function groupCommand(
+  sub: string,
+  groupId: string,
+  paths: AppPaths,
+  values: {
+    'server-url'?: string | undefined;
+    'no-server'?: boolean | undefined;
+    model?: string | undefined;
+    json?: boolean | undefined;
+    squash?: boolean | undefined;
+    'no-squash'?: boolean | undefined;
+    into?: string | undefined;
+    'remove-worktree'?: boolean | undefined;
+    'dry-run'?: boolean | undefined;
+  },
+  context: SessionsContext,
+  print: (data: unknown, text: string) => void,
+): Promise<number> {
+  switch (sub) {
+    case 'show': {
+      const group = loadGroup(paths, groupId);
+      print(group, formatGroupEnd(group));
+      return 0;
+    }
+    case 'merge': {
+      const winner = groupWinner(paths, groupId);
+      if (values.squash === true && values['no-squash'] === true) throw usage('--squash and --no-squash cannot be used together.');
+      if (values['dry-run'] === true) {
+        const preview = await previewSessionMerge(paths, winner, { into: values.into });
+        print(
+          { ...preview, group: groupId, winner },
+          `Group ${groupId}: the winner is ${winner}.\n${preview.message}\n${preview.files.length > 0 ? formatFiles(preview.files) : ''}`,
+        );
+        return preview.canMerge ? 0 : 1;
+      }
+      const result = await mergeSession(paths, winner, {
+        into: values.into,
+        squash: values['no-squash'] !== true,
+        removeWorktree: values['remove-worktree'] === true,
+      });
+      const others = loadGroup(paths, groupId).siblings.filter((s) => s.id !== winner && s.state !== 'discarded');
+      print(
+        { ...result, group: groupId, winner },
+        `Group ${groupId}: merged the winner ${winner}. ${result.message}${others.length > 0 ? `\nThe other siblings are kept for review; \`mlx-factory sessions discard ${groupId}\` discards them all.` : ''}`,
+      );
+      return 0;
+    }
+    case 'discard': {
+      const discarded = await discardGroup(paths, groupId);
+      print(
+        { group: groupId, discarded },
+        `Discarded group ${groupId}: ${discarded.length} sibling(s) (${discarded.join(', ') || 'none left'}); their commits are kept under refs/factory/<id>/archive.`,
+      );
+      return 0;
+    }
+    case 'resume': {
+      const group = loadGroup(paths, groupId);
+      const firstId = group.siblings[0]?.id ?? '';
+      const record = loadSession(paths, firstId);
+      const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: paths.userConfig });
+      const server = await connectModelServer(values, { config, home: paths.home, cwd: process.cwd(), output: context.output });
+      const json = values.json === true;
+      const view = json ? (event: unknown) => context.output.out(`${JSON.stringify(event)}\n`) : createMultiSessionView(context.output);
+      try {
+        const { group: after, resumed } = await resumeGroup(paths, groupId, {
+          model: server.chatModel(record.plan.limits.llmTimeoutMs),
+          runCheck: runSandboxed,
+          signal: context.signal,
+          scheduler: new LlmScheduler(Math.max(group.size, config.agent.llm_concurrency)),
+          onLog: (log: SessionLog) => log.subscribe(view),
+        });
+        if (json) {
+          const main = loadSession(paths, after.winner ?? firstId);
+          const summary = {
+            session: main.id,
+            status: main.outcome ?? 'error',
+            reason: main.reason,
+            attempts: main.attempts,
+            branch: main.branch,
+            baseCommit: main.baseCommit,
+            headCommit: main.headCommit,
+            worktree: main.worktree,
+            repo: main.repo,
+            tokens: main.tokens,
+          } as const;
+          context.output.out(`${JSON.stringify({ ...groupSummaryLine([summary], after), resumed })}\n`);
+        } else context.output.out(`\n${resumed.length === 0 ? 'Nothing to continue: ' : ''}${formatGroupEnd(after)}\n`);
+        return exitCodeForOutcome(after.winner !== null ? 'passed' : 'failed');
+      } finally {
+        await server.stop();
+      }
+    }
+    default:
+      throw usage(
+        `sessions ${sub} works on one session: ${groupId} is a group (\`mlx-factory sessions show ${groupId}\` lists its siblings).`,
+      );
   }
 }
 

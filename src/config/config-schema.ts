@@ -48,6 +48,8 @@ export const agentConfigSchema = z.strictObject({
   tests_first: z.boolean().default(false),
   /** A fast syntax check of the touched files after each edit, in the sandbox; an error goes back to the Coder without spending an attempt. */
   lint_on_edit: z.boolean().default(true),
+  /** Best of K: sibling sessions on one task, the first to pass wins (1 = a single session). */
+  best_of: z.int().min(1).max(8).default(1),
 });
 
 const workspaceConfigSchema = z.strictObject({

@@ -1,3 +1,5 @@
+import type { HistoryEvalReport } from '../api/history-eval.js';
+import { runHistoryEval } from '../sessions/history-eval.js';
 import crypto from 'node:crypto';
 import { ProgramSettingConfirmations } from './program-setting-confirmations.js';
 import path from 'node:path';
@@ -80,6 +82,7 @@ export class FactoryHost {
   private shutDown: Promise<void> | undefined;
   /** Each repository's common git dir, asked of git once. */
   private readonly commonDirs = new Map<string, string>();
+  private readonly chatModelFor: (context: ModelContext) => ChatModel | Promise<ChatModel>;
 
   constructor(options: FactoryHostOptions) {
     this.version = options.version;
@@ -96,9 +99,10 @@ export class FactoryHost {
     this.models = options.models ?? new ModelPulls({ home: this.paths.home, config: readConfig });
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
     this.archive = ArchivedSessions.inHome(this.paths.home);
+    this.chatModelFor = options.chatModelFor ?? ((context) => this.defaultChatModel(context));
     this.sessions = new SessionRunner({
       paths: this.paths,
-      chatModelFor: options.chatModelFor ?? ((context) => this.defaultChatModel(context)),
+      chatModelFor: this.chatModelFor,
       runCheck: options.runCheck ?? runSandboxed,
       onUpdated: (info) => {
         this.sessionList.invalidate();
@@ -172,6 +176,26 @@ export class FactoryHost {
   }
 
   /** Without a server choice (tests, a bare host): the supervisor's URL, else server.host:port from config. */
+  /** "Which model for this repo?" (src/sessions/history-eval.ts) on the model the app's sessions use. */
+  async evalHistory(params: { repo: string; count: number; check?: string | undefined }): Promise<HistoryEvalReport> {
+    const repo = params.repo;
+    return runHistoryEval({
+      repo,
+      count: params.count,
+      check: params.check,
+      models: [],
+      bestOf: 1,
+      home: this.paths.home,
+      signal: new AbortController().signal,
+      connect: async () => {
+        const { config } = loadConfig({ repoDir: repo, userConfigFile: this.paths.userConfig });
+        const model = await this.chatModelFor({ config, llmTimeoutMs: config.agent.llm_timeout * 1000 });
+        return { chatModel: () => model, stop: () => Promise.resolve() };
+      },
+      onProgress: (progress) => this.global.emit({ type: 'eval.progress', repo, progress }),
+    });
+  }
+
   private async defaultChatModel(context: ModelContext): Promise<ChatModel> {
     const url = this.server?.baseUrl() ?? `http://${context.config.server.host}:${context.config.server.port}`;
     const server = createModelServer({

@@ -188,6 +188,7 @@ const handlers: Handlers = {
   }),
   'models.pull': (params, context) => context.host.models.pull(params.model, params.revision),
   'models.cancelPull': (params, context) => ({ cancelled: context.host.models.cancel(params.model) }),
+  'models.evalHistory': (params, context) => context.host.evalHistory(params),
   'models.remove': (params, context) => ({ freedBytes: context.host.models.remove(params.model).freedBytes }),
   'memory.history': (params, { host }) => ({ samples: host.memoryHistory(params.since) }),
   'doctor.run': async (_params, { host }) => ({ checks: await host.doctor.run() }),

@@ -10,7 +10,16 @@ import type { SessionLog } from '../sessions/session-log.js';
 import type { SessionEvent } from '../api/events.js';
 import { ROW_EVENTS } from '../api/session-row.js';
 import { appendEvent, type SessionRecord } from '../sessions/session-store.js';
-import { launchSession, prepareSession, type LaunchDeps, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
+import { prepareGroup } from '../sessions/session-group.js';
+import {
+  launchSession,
+  prepareSession,
+  type LaunchDeps,
+  type PreparedSession,
+  type SessionRequest,
+  type SessionSummary,
+} from '../sessions/start-session.js';
+import { createScratchRepo } from '../workspace/create-session-workspace.js';
 import { readSession, sessionInfo } from './session-views.js';
 
 /** The events with which a resumed or continued session runs again. */
@@ -46,6 +55,7 @@ export interface StartParams {
   readonly maxAttempts?: number | undefined;
   readonly timeoutSec?: number | undefined;
   readonly testsFirst?: boolean | undefined;
+  readonly bestOf?: number | undefined;
 }
 
 interface Running {
@@ -71,8 +81,37 @@ export class SessionRunner {
   async start(params: StartParams): Promise<SessionInfo> {
     const prepared = await this.prepare(params);
     const model = await this.deps.chatModelFor({ config: prepared.config, llmTimeoutMs: prepared.plan.limits.llmTimeoutMs });
+    const bestOf = params.bestOf ?? prepared.config.agent.best_of;
+    if (bestOf > 1) return this.startGroup(params, bestOf, model);
     // The id is the one launchSession claims (the prepared one unless it was taken): known at onLog.
     return this.run(null, (deps) => launchSession(prepared, { ...deps, model }), 'created');
+  }
+
+  /**
+   * Best of K (src/sessions/session-group.ts): K siblings run as K sessions of this host; the first to
+   * pass cancels the others (they end `cancelled`, kept for review). Answers with sibling 1.
+   */
+  private async startGroup(params: StartParams, size: number, model: ChatModel): Promise<SessionInfo> {
+    const siblings = await prepareGroup(this.request(params), size);
+    const noRepo = params.repo === undefined || params.repo === null;
+    // Without a repository the siblings still share one: sibling 1's fresh repository, made here.
+    const first = siblings[0] as PreparedSession;
+    const repo = noRepo ? await createScratchRepo(first.paths.scratchRepos, first.slug, first.plan.id) : first.repo;
+    const ids = siblings.map((s) => s.plan.id);
+    const answers = siblings.map((sibling) =>
+      this.run(
+        sibling.plan.id,
+        async (deps) => {
+          const summary = await launchSession({ ...sibling, repo }, { ...deps, model });
+          if (summary.status === 'passed')
+            for (const other of ids) if (other !== sibling.plan.id) this.running.get(other)?.controller.abort();
+          return summary;
+        },
+        'created',
+      ),
+    );
+    const infos = await Promise.all(answers);
+    return infos[0] as SessionInfo;
   }
 
   /** Runs an interrupted (or cancelled, timed-out…) session's loop again in its worktree. */
@@ -179,12 +218,12 @@ export class SessionRunner {
     return info;
   }
 
-  private async prepare(params: StartParams): Promise<PreparedSession> {
+  private request(params: StartParams): SessionRequest {
     const { paths } = this.deps;
     // cwd is only consulted when no repo is given; a fresh repository is what "no repo" means here
-    // (forced below even if the app's home happens to sit inside some repository).
+    // (forced by the callers even if the app's home happens to sit inside some repository).
     fs.mkdirSync(paths.scratchRepos, { recursive: true });
-    const prepared = await prepareSession({
+    return {
       description: params.description,
       repo: params.repo ?? undefined,
       cwd: paths.scratchRepos,
@@ -193,7 +232,11 @@ export class SessionRunner {
       timeoutSec: params.timeoutSec,
       testsFirst: params.testsFirst,
       home: paths.home,
-    });
+    };
+  }
+
+  private async prepare(params: StartParams): Promise<PreparedSession> {
+    const prepared = await prepareSession(this.request(params));
     return params.repo === undefined || params.repo === null ? { ...prepared, repo: null } : prepared;
   }
 

@@ -58,7 +58,11 @@ export interface SessionPlan {
   readonly lintOnEdit: boolean;
   /** Memory / process limits for checks (factory.yaml `sandbox.max_memory_mb`, `max_processes`); unset = defaults. */
   readonly checkLimits?: ResourceLimitsRequest;
+  /** Best of K: which sibling of which group (absent: a session on its own). */
+  readonly group?: SessionGroupRef;
 }
+
+type SessionGroupRef = NonNullable<LoggedSessionPlan['group']>;
 
 export function checkRuleFor(command: string | null | undefined): CheckRule {
   return command === null || command === undefined || command.trim() === '' ? { kind: 'entry-file' } : { kind: 'command', command };
@@ -73,12 +77,13 @@ export function loggedPlan(plan: SessionPlan): LoggedSessionPlan {
     testsFirst: plan.testsFirst,
     lintOnEdit: plan.lintOnEdit,
     ...(plan.checkLimits !== undefined ? { checkLimits } : {}),
+    ...(plan.group !== undefined ? { group: { ...plan.group } } : {}),
   };
 }
 
 /** The plan of a logged session, as its projection holds it (old logs are upgraded in src/api/session-plan.ts). */
 export function planFromLog(session: Session): SessionPlan {
-  const { check, limits, sandbox, checkLimits, testsFirst, lintOnEdit } = session.plan;
+  const { check, limits, sandbox, checkLimits, testsFirst, lintOnEdit, group } = session.plan;
   return {
     id: session.id,
     task: {
@@ -95,5 +100,6 @@ export function planFromLog(session: Session): SessionPlan {
     testsFirst: testsFirst ?? false,
     lintOnEdit: lintOnEdit ?? false,
     ...(checkLimits !== undefined ? { checkLimits } : {}),
+    ...(group !== undefined ? { group } : {}),
   };
 }

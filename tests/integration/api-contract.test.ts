@@ -395,6 +395,8 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     const absent = 'mlx-community/no-such-model-in-any-cache';
     expect(expectOk('models.cancelPull', await request('models.cancelPull', { model: absent }))).toEqual({ cancelled: false });
     expectError(await request('models.remove', { model: absent }), 'MODEL_NOT_FOUND');
+    // "Which model for this repo?": a folder that is no repository is refused before anything runs.
+    expectError(await request('models.evalHistory', { repo: path.join(os.tmpdir(), 'mlxf-no-such-repo'), count: 2 }), 'REPO_NOT_FOUND');
   });
 
   it('server, models and memory requests reach the supervisor; its events arrive on the global stream', async () => {

@@ -263,6 +263,26 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
     expect(await ask(CODER_SYSTEM)).toBe('again');
   });
 
+  it('routes a request by the temperature it asks or a text its messages contain, each route with its own queue', async () => {
+    await server.setScript({
+      coder: [{ content: 'default' }],
+      routes: [
+        { match: { temperature: 0.3 }, coder: [{ content: 'warm 1' }, { content: 'warm 2' }] },
+        { match: { contains: 'task B' }, coder: [{ content: 'for B' }] },
+        { match: { contains: 'task B', temperature: 0.8 }, sheriff: [{ content: 'never: the persona has no queue here' }] },
+      ],
+    });
+    const ask = async (temperature: number | undefined, user?: string): Promise<string | null | undefined> =>
+      (await client.chat.completions.create({ model: 'm', messages: conversation(CODER_SYSTEM, user), temperature })).choices[0]?.message
+        .content;
+    expect(await ask(0.3)).toBe('warm 1');
+    expect(await ask(0)).toBe('default');
+    expect(await ask(undefined, 'Do task B.')).toBe('for B');
+    expect(await ask(0.3, 'Do task B.')).toBe('warm 2'); // the first matching route wins
+    expect(await ask(0.8, 'Do task B.')).toBe('for B');
+    expect((await server.requests()).map((r) => r.temperature)).toEqual([0.3, 0, null, 0.3, 0.8]);
+  });
+
   it('gives an unscripted persona a deterministic fallback reply', async () => {
     const completion = await client.chat.completions.create({ model: 'm', messages: conversation(CODER_SYSTEM) });
     expect(completion.choices[0]?.message.content).toContain('no reply scripted for persona "coder"');
@@ -397,6 +417,7 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
       stream: false,
       max_tokens: 9,
       model: 'model-a',
+      temperature: null,
       receivedAt: expect.any(Number),
     });
     expect(recorded[1]).toMatchObject({ persona: 'sheriff', stream: true, max_tokens: null, model: 'test-model' });

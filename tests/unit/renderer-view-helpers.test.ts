@@ -180,7 +180,7 @@ describe('merge, discard and rollback confirmations', () => {
 });
 
 describe('New session validation', () => {
-  const fields = { folder: '', description: '', check: '', maxAttempts: '', timeoutSec: '' };
+  const fields = { folder: '', description: '', check: '', maxAttempts: '', timeoutSec: '', bestOf: '' };
   const repo: RepoStatus = { path: '/r', kind: 'repo', root: '/r', branch: 'main', headCommit: 'x', uncommitted: ['a.txt'], message: '' };
   it('asks for a task, a full path, a usable folder and sane limits', () => {
     expect(validateNewSession(fields, null).errors).toEqual({ description: 'Say what the Coder should do.' });
@@ -203,7 +203,12 @@ describe('New session validation', () => {
       maxAttempts: 3,
       timeoutSec: undefined,
       testsFirst: false,
+      bestOf: undefined,
     });
+    expect(validateNewSession({ ...fields, description: 'x', bestOf: '4' }, null).request?.bestOf).toBe(4);
+    expect(validateNewSession({ ...fields, description: 'x', bestOf: '9' }, null).errors.bestOf).toBe(
+      'Parallel attempts must be between 1 and 8.',
+    );
   });
   it('asks for a check command when tests come first, and says so in the request', () => {
     expect(validateNewSession({ ...fields, description: 'x' }, null, true).errors.check).toContain('Tests first needs the command');

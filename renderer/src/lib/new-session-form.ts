@@ -10,6 +10,8 @@ export interface NewSessionFields {
   readonly check: string;
   readonly maxAttempts: string;
   readonly timeoutSec: string;
+  /** "Parallel attempts": best of K sibling sessions (empty = agent.best_of). */
+  readonly bestOf: string;
 }
 
 export type NewSessionErrors = Partial<Record<keyof NewSessionFields, string>>;
@@ -22,6 +24,7 @@ export interface NewSessionRequest {
   readonly timeoutSec: number | undefined;
   /** Tests first (#16): acceptance tests that fail on the base come first. */
   readonly testsFirst: boolean;
+  readonly bestOf: number | undefined;
 }
 
 function wholeNumber(text: string, min: number, max: number, what: string): { value: number | undefined; error?: string } {
@@ -65,6 +68,8 @@ export function validateNewSession(
   if (attempts.error !== undefined) errors.maxAttempts = attempts.error;
   const timeout = wholeNumber(fields.timeoutSec, 1, 86_400, 'The check timeout');
   if (timeout.error !== undefined) errors.timeoutSec = timeout.error;
+  const bestOf = wholeNumber(fields.bestOf, 1, 8, 'Parallel attempts');
+  if (bestOf.error !== undefined) errors.bestOf = bestOf.error;
   if (Object.keys(errors).length > 0) return { errors, request: null };
   return {
     errors,
@@ -75,6 +80,7 @@ export function validateNewSession(
       maxAttempts: attempts.value,
       timeoutSec: timeout.value,
       testsFirst,
+      bestOf: bestOf.value,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { groupsOf, type GroupView } from '../../../src/api/group-projection.js';
 import type { SessionInfo } from '../../../src/api/payloads.js';
 import { baseName } from './display-format.js';
 import { groupOf } from './session-filter.js';
@@ -53,4 +54,34 @@ export function sessionTitles(sessions: readonly SessionInfo[]): Record<string, 
 /** What "Discard merged and failed" takes in a repository: ended sessions whose worktree is still there. */
 export function cleanupCandidates(sessions: readonly SessionInfo[]): SessionInfo[] {
   return sessions.filter((s) => !s.live && !worktreeGone(s) && (s.state === 'merged' || groupOf(s.state) === 'failed'));
+}
+
+/** A line of a repository's list: a session, or the header of a best-of-K group above its siblings. */
+export type ListItem =
+  | { readonly kind: 'session'; readonly session: SessionInfo; readonly sibling: boolean }
+  | { readonly kind: 'group'; readonly group: GroupView };
+
+/**
+ * Best of K in the list: a group's header comes where its first-listed sibling would be, its siblings
+ * (by index) right under it; sessions on their own keep their place. Siblings the filter hid stay hidden.
+ */
+export function listItems(sessions: readonly SessionInfo[]): ListItem[] {
+  const groups = groupsOf(sessions);
+  const items: ListItem[] = [];
+  const done = new Set<string>();
+  for (const session of sessions) {
+    const ref = session.group;
+    if (ref === undefined) {
+      items.push({ kind: 'session', session, sibling: false });
+      continue;
+    }
+    if (done.has(ref.id)) continue;
+    done.add(ref.id);
+    const group = groups.get(ref.id);
+    if (group === undefined) continue;
+    items.push({ kind: 'group', group });
+    const siblings = sessions.filter((s) => s.group?.id === ref.id).sort((a, b) => (a.group?.index ?? 0) - (b.group?.index ?? 0));
+    for (const sibling of siblings) items.push({ kind: 'session', session: sibling, sibling: true });
+  }
+  return items;
 }

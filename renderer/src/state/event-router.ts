@@ -6,6 +6,7 @@ import { useConnectionStore } from './connection-store.js';
 import { useDiffStore } from './diff-store.js';
 import { notifySessionChanged } from './session-changes.js';
 import { useMemoryStore } from './memory-store.js';
+import { useRepoEvalStore } from './repo-eval-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
@@ -65,6 +66,9 @@ export function startEventRouting(api: FactoryApi): () => void {
       }
       case 'model.pull':
         useModelsStore.getState().onPull(event);
+        return;
+      case 'eval.progress':
+        useRepoEvalStore.getState().onProgress(event.repo, event.progress);
         return;
       case 'session.updated':
         useSessionsStore.getState().upsert(event.info);

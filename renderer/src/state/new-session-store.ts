@@ -19,7 +19,7 @@ function repoOfSelectedSession(): string | null {
  * The New session sheet: its fields, what the chosen folder is (`repo.status`: a repo, with
  * uncommitted changes that will not be in the session, or something unusable), and submitting.
  */
-const EMPTY: NewSessionFields = { folder: '', description: '', check: '', maxAttempts: '', timeoutSec: '' };
+const EMPTY: NewSessionFields = { folder: '', description: '', check: '', maxAttempts: '', timeoutSec: '', bestOf: '' };
 
 interface NewSessionStore {
   readonly isOpen: boolean;
@@ -159,6 +159,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
       ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
       ...(request.timeoutSec !== undefined ? { timeoutSec: request.timeoutSec } : {}),
       ...(get().testsFirst !== null ? { testsFirst: request.testsFirst } : {}),
+      ...(request.bestOf !== undefined ? { bestOf: request.bestOf } : {}),
     });
     if (!answer.ok) {
       set({ submitting: false, submitError: errorText(answer.error) });

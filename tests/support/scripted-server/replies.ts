@@ -1,5 +1,5 @@
 // Pure reply logic of the scripted server: tokens, personas, queues.
-import type { ChatMessage, Persona, Script, ScriptedReply } from './schema.js';
+import type { ChatMessage, Persona, Script, ScriptedReply, ScriptRoute } from './schema.js';
 
 export const CHARS_PER_TOKEN = 4;
 
@@ -50,12 +50,18 @@ export function detectPersona(messages: readonly ChatMessage[]): Persona {
   return 'other';
 }
 
+/** What a route may match on in a request. */
+export interface RequestFacts {
+  readonly temperature: number | null;
+  readonly messages: readonly ChatMessage[];
+}
+
 /** Per-persona reply queues; an exhausted queue keeps repeating its last reply. */
-export class ReplyQueues {
+class PersonaQueues {
   private readonly queues: Record<Persona, ScriptedReply[]>;
   private readonly cursors: Record<Persona, number> = { coder: 0, sheriff: 0, other: 0 };
 
-  constructor(script: Script) {
+  constructor(script: Pick<Script, Persona>) {
     this.queues = {
       coder: expandTimes(script.coder ?? []),
       sheriff: expandTimes(script.sheriff ?? []),
@@ -63,12 +69,42 @@ export class ReplyQueues {
     };
   }
 
-  /** The next reply for a persona, or undefined when nothing was scripted. */
+  has(persona: Persona): boolean {
+    return this.queues[persona].length > 0;
+  }
+
   next(persona: Persona): ScriptedReply | undefined {
     const queue = this.queues[persona];
     const index = Math.min(this.cursors[persona], queue.length - 1);
     this.cursors[persona] += 1;
     return queue[index];
+  }
+}
+
+function routeMatches(route: ScriptRoute, facts: RequestFacts): boolean {
+  const { temperature, contains } = route.match;
+  if (temperature !== undefined && (facts.temperature === null || Math.abs(facts.temperature - temperature) > 1e-9)) return false;
+  if (contains !== undefined && !facts.messages.some((m) => messageText(m).includes(contains))) return false;
+  return true;
+}
+
+/** The script's queues: its routes' first, then the top-level ones. */
+export class ReplyQueues {
+  private readonly main: PersonaQueues;
+  private readonly routes: Array<{ route: ScriptRoute; queues: PersonaQueues }>;
+
+  constructor(script: Script) {
+    this.main = new PersonaQueues(script);
+    this.routes = (script.routes ?? []).map((route) => ({ route, queues: new PersonaQueues(route) }));
+  }
+
+  /** The next reply for a persona (and request, when routes are scripted), or undefined when nothing was scripted. */
+  next(persona: Persona, facts?: RequestFacts): ScriptedReply | undefined {
+    if (facts !== undefined) {
+      const routed = this.routes.find((r) => r.queues.has(persona) && routeMatches(r.route, facts));
+      if (routed !== undefined) return routed.queues.next(persona);
+    }
+    return this.main.next(persona);
   }
 }
 

@@ -35,10 +35,25 @@ export const ScriptDefaultsSchema = z.strictObject({
   delayMs: count.optional(),
 });
 
+/**
+ * A route answers the requests it matches from queues of its own (the first matching route with a
+ * queue for the persona wins; the top-level queues answer the rest): one script plays several
+ * sessions differently — by the temperature a request asks (best-of-K siblings), or by a text its
+ * messages contain (a task's description).
+ */
+export const ScriptRouteSchema = z.strictObject({
+  match: z.strictObject({ temperature: z.number().optional(), contains: z.string().min(1).optional() }),
+  coder: z.array(ScriptedReplySchema).optional(),
+  sheriff: z.array(ScriptedReplySchema).optional(),
+  other: z.array(ScriptedReplySchema).optional(),
+});
+export type ScriptRoute = z.infer<typeof ScriptRouteSchema>;
+
 export const ScriptSchema = z.strictObject({
   coder: z.array(ScriptedReplySchema).optional(),
   sheriff: z.array(ScriptedReplySchema).optional(),
   other: z.array(ScriptedReplySchema).optional(),
+  routes: z.array(ScriptRouteSchema).optional(),
   defaults: ScriptDefaultsSchema.optional(),
 });
 export type Script = z.infer<typeof ScriptSchema>;
@@ -56,6 +71,8 @@ export const RecordedRequestSchema = z.strictObject({
   stream: z.boolean(),
   max_tokens: count.nullable(),
   model: z.string().nullable(),
+  /** The temperature the request asked (null: none sent). */
+  temperature: z.number().nullable(),
   /** Epoch milliseconds. */
   receivedAt: z.number(),
 });

@@ -189,7 +189,8 @@ interface ReplyPlan {
 }
 
 function planReply(state: ServerState, request: ChatRequest, persona: Persona): ReplyPlan {
-  const reply = state.queues.next(persona) ?? fallbackReply(persona);
+  const reply =
+    state.queues.next(persona, { temperature: request.temperature ?? null, messages: request.messages }) ?? fallbackReply(persona);
   const defaults = state.script.defaults ?? {};
   const limit =
     reply.ignoreMaxTokens === true ? undefined : (request.max_completion_tokens ?? request.max_tokens ?? state.options.maxTokens);
@@ -375,6 +376,7 @@ function recordOf(request: ChatRequest, persona: Persona, stream: boolean): Reco
     stream,
     max_tokens: request.max_completion_tokens ?? request.max_tokens ?? null,
     model: request.model ?? null,
+    temperature: request.temperature ?? null,
     receivedAt: Date.now(),
   };
 }

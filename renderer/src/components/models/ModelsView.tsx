@@ -11,6 +11,7 @@ import { useUiStore } from '../../state/ui-store.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { PullProgress } from './PullProgress.js';
+import { RepoEval } from './RepoEval.js';
 
 const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits', tight: 'Tight', 'too-large': 'Too large' };
 const FIT_TONE: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'success', tight: 'warning', 'too-large': 'danger' };
@@ -192,6 +193,7 @@ export function ModelsView() {
           </form>
           {otherProgress !== undefined && models?.some((m) => m.id === other.trim()) !== true && <PullProgress progress={otherProgress} />}
         </div>
+        <RepoEval />
       </div>
     </div>
   );

@@ -197,10 +197,29 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
                 aria-invalid={shown('timeoutSec') !== undefined}
               />
             </div>
+            <div className="field small">
+              <label
+                htmlFor="ns-best-of"
+                className="field-label"
+                title="Run K sibling sessions on this task at different temperatures; the first whose check passes wins and the others stop."
+              >
+                Parallel attempts
+              </label>
+              <input
+                id="ns-best-of"
+                className={`input${shown('bestOf') !== undefined ? ' invalid' : ''}`}
+                inputMode="numeric"
+                placeholder={String(config?.agent.best_of ?? 1)}
+                value={s.fields.bestOf}
+                onChange={(e) => store.setField('bestOf', e.target.value)}
+                onBlur={() => store.touch('bestOf')}
+                aria-invalid={shown('bestOf') !== undefined}
+              />
+            </div>
           </div>
-          {(shown('maxAttempts') ?? shown('timeoutSec')) !== undefined && (
+          {(shown('maxAttempts') ?? shown('timeoutSec') ?? shown('bestOf')) !== undefined && (
             <div className="field-error" role="alert" data-field-error="limits">
-              {shown('maxAttempts') ?? shown('timeoutSec')}
+              {shown('maxAttempts') ?? shown('timeoutSec') ?? shown('bestOf')}
             </div>
           )}
           {s.submitError !== null && (

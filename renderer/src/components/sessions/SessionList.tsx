@@ -2,7 +2,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionInfo } from '../../../../src/api/payloads.js';
 import { filterSessions, sortSessions } from '../../lib/session-filter.js';
-import { cleanupCandidates, groupByRepo, sessionTitles } from '../../lib/session-groups.js';
+import { cleanupCandidates, groupByRepo, listItems, sessionTitles } from '../../lib/session-groups.js';
+import { GroupRow } from './GroupRow.js';
 import { plural } from '../../lib/display-format.js';
 import { useListKeys } from '../../hooks/use-list-keys.js';
 import { useCleanupStore } from '../../state/cleanup-store.js';
@@ -41,8 +42,13 @@ export function SessionList({ selected }: { selected: string | null }) {
   const archivedCount = all.length - all.filter((s) => !s.archived).length;
   const groups = useMemo(() => groupByRepo(filterSessions(visible, group, query)), [visible, group, query]);
   const titles = useMemo(() => sessionTitles(all), [all]);
+  // Best-of-K siblings sit together under their group's line.
+  const items = useMemo(() => new Map(groups.map((g) => [g.repo, listItems(g.sessions)])), [groups]);
   // Keyboard order is screen order: group by group.
-  const shown = useMemo(() => groups.flatMap((g) => g.sessions), [groups]);
+  const shown = useMemo(
+    () => groups.flatMap((g) => (items.get(g.repo) ?? []).flatMap((item) => (item.kind === 'session' ? [item.session] : []))),
+    [groups, items],
+  );
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 30_000);
@@ -132,17 +138,22 @@ export function SessionList({ selected }: { selected: string | null }) {
                   </button>
                 )}
               </div>
-              {g.sessions.map((session) => (
-                <SessionRow
-                  key={session.id}
-                  id={`session-row-${session.id}`}
-                  session={session}
-                  title={titles[session.id]}
-                  selected={session.id === selected}
-                  now={now}
-                  onSelect={select}
-                />
-              ))}
+              {(items.get(g.repo) ?? []).map((item) =>
+                item.kind === 'group' ? (
+                  <GroupRow key={item.group.id} group={item.group} onSelect={select} />
+                ) : (
+                  <SessionRow
+                    key={item.session.id}
+                    id={`session-row-${item.session.id}`}
+                    session={item.session}
+                    title={titles[item.session.id]}
+                    selected={item.session.id === selected}
+                    now={now}
+                    onSelect={select}
+                    sibling={item.sibling}
+                  />
+                ),
+              )}
             </div>
           );
         })}

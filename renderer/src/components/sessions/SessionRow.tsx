@@ -11,6 +11,7 @@ export const SessionRow = memo(function SessionRow({
   now,
   onSelect,
   id,
+  sibling = false,
 }: {
   session: SessionInfo;
   title: { title: string; suffix: string | null } | undefined;
@@ -18,6 +19,8 @@ export const SessionRow = memo(function SessionRow({
   now: number;
   onSelect: (id: string) => void;
   id: string;
+  /** A best-of-K sibling, listed under its group's line. */
+  sibling?: boolean;
 }) {
   const tokens = session.totalTokens.prompt + session.totalTokens.completion;
   const text = title?.title ?? session.title;
@@ -26,7 +29,7 @@ export const SessionRow = memo(function SessionRow({
       id={id}
       role="option"
       aria-selected={selected}
-      className={`session-row${selected ? ' selected' : ''}${session.archived ? ' archived' : ''}`}
+      className={`session-row${selected ? ' selected' : ''}${session.archived ? ' archived' : ''}${sibling ? ' sibling' : ''}`}
       onClick={() => onSelect(session.id)}
       data-session={session.id}
     >
@@ -49,6 +52,11 @@ export const SessionRow = memo(function SessionRow({
           {session.series > 1 ? ` · ${session.series} series` : ''}
         </span>
         <span className="session-stat">{formatTokens(tokens)} tok</span>
+        {sibling && session.group !== undefined && (
+          <span className="session-stat" title="Sibling number and the temperature its model turns ask">
+            #{session.group.index + 1} · t {session.group.temperature}
+          </span>
+        )}
       </div>
       <div className="session-row-bottom" title={`${session.repo}\n${session.branch}`}>
         <span className="session-branch">{session.branch}</span>

@@ -14,6 +14,7 @@ import { LoadingState } from '../common/LoadingState.js';
 import { TranscriptView } from '../transcript/TranscriptView.js';
 import { SessionActions } from './SessionActions.js';
 import { SessionHeader } from './SessionHeader.js';
+import { SiblingCompare } from './SiblingCompare.js';
 import { canReply, ReplyComposer } from './ReplyComposer.js';
 import { worktreeGone } from '../../lib/session-gone.js';
 
@@ -150,6 +151,7 @@ export function SessionView({
           {detail.uncommittedNotIncluded.length > 4 ? ` and ${detail.uncommittedNotIncluded.length - 4} more` : ''}
         </Banner>
       )}
+      {info.group !== undefined && <SiblingCompare session={info} />}
       <div className="tabs-row">
         <div className="tabs" role="tablist" aria-label="Session">
           <button
