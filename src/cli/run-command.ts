@@ -1,10 +1,13 @@
+import type { SessionRow } from '../api/session-row.js';
 import { FactoryError } from '../errors/factory-error.js';
+import { loadSessionRow } from '../sessions/session-store.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
 import { LlmScheduler } from '../llm/llm-scheduler.js';
 import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
 import type { CliOutput } from './cli-output.js';
 import { connectModelServer } from './connect-model-server.js';
+import { cachedShareText } from './prompt-cache-text.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import { parseCliArgs, parsePositiveInt, parsePositiveNumber } from './parse-cli-args.js';
 import { createMultiSessionView, createTerminalView } from './terminal-view.js';
@@ -74,7 +77,12 @@ export async function runCommand(args: readonly string[], context: RunContext): 
         launchSession(p, { model, runCheck: runSandboxed, signal: context.signal, scheduler, onLog: (log) => log.subscribe(view) }),
       ),
     );
-    if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
+    for (const summary of summaries) {
+      // The session's figures as the projection gives them (the prompt cache, a cut prompt).
+      const row = loadSessionRow(first.paths, summary.session);
+      if (values.json === true) context.output.out(`${JSON.stringify(summaryLine(summary, row))}\n`);
+      else context.output.out(closingLines(row));
+    }
     return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
   } finally {
     await server.stop();
@@ -87,7 +95,7 @@ function createView(json: boolean, several: boolean, output: CliOutput): (event:
 }
 
 /** DESIGN.md's final --json line: `id` and `state` as everywhere; `session` and `status` kept as aliases for one release. */
-export function summaryLine(summary: SessionSummary): Record<string, unknown> {
+export function summaryLine(summary: SessionSummary, row: Pick<SessionRow, 'cachedShare' | 'promptCut'>): Record<string, unknown> {
   return {
     type: 'summary',
     id: summary.session,
@@ -100,5 +108,14 @@ export function summaryLine(summary: SessionSummary): Record<string, unknown> {
     headCommit: summary.headCommit,
     worktree: summary.worktree,
     tokens: summary.tokens,
+    /** 0–1, or null when the server did not report its prompt cache. */
+    cachedShare: row.cachedShare,
+    promptCut: row.promptCut,
   };
+}
+
+function closingLines(row: SessionRow): string {
+  const lines = [`  prompt cache: ${cachedShareText(row.cachedShare)}`];
+  if (row.promptCut !== null) lines.push(`  warning: ${row.promptCut}`);
+  return `${lines.join('\n')}\n`;
 }

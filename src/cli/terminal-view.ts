@@ -1,5 +1,6 @@
 import type { SessionEvent } from '../api/events.js';
 import type { CliOutput } from './cli-output.js';
+import { turnUsageText } from './prompt-cache-text.js';
 
 /**
  * The human-readable live view of `mlx-factory run`: attempt headers, the personas' tokens as they
@@ -28,6 +29,9 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
       case 'session.warning':
         line(paint('33', `warning: ${event.message}`));
         break;
+      case 'prompt.cut':
+        line(paint('33', `warning: ${event.message}`));
+        break;
       case 'attempt.started':
         line(`\n${bold(`━━ Attempt ${event.attempt} ━━`)}`);
         break;
@@ -48,11 +52,7 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(paint('33', `  the model server failed (${event.reason}); retrying the turn`));
         break;
       case 'turn.finished':
-        line(
-          dim(
-            `  (${event.usage ? `${event.usage.promptTokens}+${event.usage.completionTokens} tokens, ` : ''}${(event.durationMs / 1000).toFixed(1)} s)`,
-          ),
-        );
+        line(dim(`  (${event.usage ? `${turnUsageText(event.usage)}, ` : ''}${(event.durationMs / 1000).toFixed(1)} s)`));
         break;
       case 'edit.rejected':
         line(paint('33', `  no usable edit: ${event.reasons.join('; ') || 'no file blocks'} — asking again`));

@@ -3,6 +3,8 @@ import type { ChatMessage } from '../agents/chat-message.js';
 export interface TokenUsage {
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Prompt tokens served from the server's prefix cache (absent: the server did not say). */
+  readonly cachedTokens?: number;
 }
 
 export interface ChatTurnRequest {

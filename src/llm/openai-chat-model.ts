@@ -101,7 +101,7 @@ export class OpenAiChatModel implements ChatModel {
         request.onDelta?.(text);
       }
       if (choice?.finish_reason) finishReason = choice.finish_reason;
-      if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+      if (chunk.usage) usage = usageOf(chunk.usage);
     }
     // The SDK ends the iteration quietly on abort; and a stream cut off cleanly has no finish_reason.
     if (signal.aborted) throw new APIUserAbortError();
@@ -138,6 +138,20 @@ export class OpenAiChatModel implements ChatModel {
     }
     return new FactoryError('LLM_BAD_RESPONSE', `The model server failed twice: ${error.message}.`);
   }
+}
+
+/** The server's usage; `cached_tokens` is kept only when the server reports it (mlx_lm.server does). */
+function usageOf(raw: {
+  prompt_tokens: number;
+  completion_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}): TokenUsage {
+  const cached = raw.prompt_tokens_details?.cached_tokens;
+  return {
+    promptTokens: raw.prompt_tokens,
+    completionTokens: raw.completion_tokens,
+    ...(typeof cached === 'number' && Number.isInteger(cached) && cached >= 0 ? { cachedTokens: Math.min(cached, raw.prompt_tokens) } : {}),
+  };
 }
 
 /** No token is longer than 16 bytes of UTF-8 text; a reply longer than this is not what we asked for. */

@@ -255,7 +255,9 @@ class AttemptLoop {
         {
           task: this.plan.task,
           checkCommand: this.checkCommand(),
-          files: this.snapshots([...this.memory.filesInPlay]),
+          // Unchanged files in the order they came into play (stable across attempts and siblings); the ones the Coder changed, late.
+          files: this.snapshots([...this.memory.filesInPlay].filter((f) => !this.memory.editedFiles.has(f))),
+          changedFiles: this.snapshots([...this.memory.editedFiles].filter((f) => this.memory.filesInPlay.has(f))),
           toolAnswers,
           repoMap: this.repoMap,
           sheriffFeedback: this.memory.feedback,
