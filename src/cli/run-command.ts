@@ -114,8 +114,7 @@ export function summaryLine(summary: SessionSummary, row: Pick<SessionRow, 'cach
   };
 }
 
+/** After the live view (which already said any cut prompt, when it happened). */
 function closingLines(row: SessionRow): string {
-  const lines = [`  prompt cache: ${cachedShareText(row.cachedShare)}`];
-  if (row.promptCut !== null) lines.push(`  warning: ${row.promptCut}`);
-  return `${lines.join('\n')}\n`;
+  return `  prompt cache: ${cachedShareText(row.cachedShare)}\n`;
 }

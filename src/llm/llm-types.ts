@@ -30,4 +30,6 @@ export interface ChatTurnResult {
 /** What the orchestrator needs from a model server; the real one is OpenAI-compatible over HTTP. */
 export interface ChatModel {
   chat(request: ChatTurnRequest): Promise<ChatTurnResult>;
+  /** The context length the server publishes (null: it publishes none); asked once per session. */
+  publishedContextLength?(): Promise<number | null>;
 }

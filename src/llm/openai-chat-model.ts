@@ -2,6 +2,7 @@ import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai'
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { FactoryError } from '../errors/factory-error.js';
 import type { ChatModel, ChatTurnRequest, ChatTurnResult, TokenUsage } from './llm-types.js';
+import { readContextLength } from './server-context-length.js';
 
 export interface OpenAiChatModelOptions {
   /** The server's root, e.g. http://127.0.0.1:8080 (with or without /v1). */
@@ -33,6 +34,7 @@ export function normaliseBaseUrl(url: string): string {
  */
 export class OpenAiChatModel implements ChatModel {
   private readonly client: OpenAI;
+  private contextLength: Promise<number | null> | undefined;
 
   constructor(private readonly options: OpenAiChatModelOptions) {
     this.client = new OpenAI({
@@ -42,6 +44,16 @@ export class OpenAiChatModel implements ChatModel {
       timeout: options.timeoutMs,
       logLevel: 'off',
     });
+  }
+
+  /** Asked of the server once, then remembered for this model object's life. */
+  publishedContextLength(): Promise<number | null> {
+    this.contextLength ??= readContextLength({
+      baseUrl: this.options.baseUrl,
+      model: this.options.model ?? null,
+      apiKey: this.options.apiKey,
+    });
+    return this.contextLength;
   }
 
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
