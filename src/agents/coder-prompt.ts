@@ -10,6 +10,13 @@ import type { ToolAnswer } from './tool-requests.js';
  * A Coder turn never replays the conversation (DESIGN.md, context budgeting): it gets the task, the
  * current files in play, the Sheriff's latest feedback, the tail of the latest failure and one line per
  * earlier attempt, trimmed in that order of importance (reverse) to stay under max_prompt_tokens.
+ *
+ * Cache-shaped (#17): a server's prefix cache (mlx_lm.server's LRU prompt cache) reuses only the part
+ * of a prompt that is byte-identical to the start of an earlier one. So what stays the same across the
+ * attempts of a session, and across sibling sessions, comes first — system, task and check, repository
+ * map, the files in play the session has not changed (in the order they came into play) — and what
+ * changes comes last: the files the Coder changed, the failure tail, the feedback, the history, the
+ * answers to its requests, the instruction.
  */
 export interface FileSnapshot {
   readonly path: string;
@@ -20,7 +27,10 @@ export interface FileSnapshot {
 export interface CoderPromptInput {
   readonly task: TaskSpec;
   readonly checkCommand: string;
+  /** Files in play the session has not changed: the stable part, in a stable order. */
   readonly files: readonly FileSnapshot[];
+  /** Files the Coder has changed this session: they differ from attempt to attempt, so they come late. */
+  readonly changedFiles?: readonly FileSnapshot[] | undefined;
   readonly repoMap?: string | undefined;
   /** The orchestrator's answers to the Coder's READ / SEARCH / LIST requests of the last turn. */
   readonly toolAnswers?: readonly ToolAnswer[] | undefined;
@@ -42,13 +52,35 @@ export interface BuiltPrompt {
   readonly trimmed: readonly TrimRecord[];
 }
 
-/** Trim order: repo map, then old attempt lines, answers to requests, files, failure output, feedback. */
-const PRIORITY = { repoMap: 1, history: 2, readAnswers: 3, files: 4, failure: 5, feedback: 6 } as const;
+/**
+ * Trim order (DESIGN's): repo map, then old attempt lines, answers to requests, files (the unchanged
+ * ones before the ones being worked on), failure output, feedback. The order of trimming is not the
+ * order in the prompt: that one is for the cache (above).
+ */
+const PRIORITY = { repoMap: 1, history: 2, readAnswers: 3, files: 4, changedFiles: 4.5, failure: 5, feedback: 6 } as const;
 
 export function buildCoderPrompt(input: CoderPromptInput, estimator: PromptTokenEstimator): BuiltPrompt {
   const sections: PromptSection[] = [
+    // The stable start: identical across attempts and sibling sessions.
     { id: 'task', title: 'Task', body: describeTask(input.task, input.checkCommand), priority: 99, trim: 'keep' },
     { id: 'repo-map', title: 'Repository map', body: input.repoMap ?? '', priority: PRIORITY.repoMap, trim: 'keep-head' },
+    { id: 'files', title: 'Current files', body: renderFiles(input.files), priority: PRIORITY.files, trim: 'keep-head' },
+    // What changes from turn to turn.
+    {
+      id: 'changed-files',
+      title: 'Files you changed (current content)',
+      body: renderFiles(input.changedFiles ?? []),
+      priority: PRIORITY.changedFiles,
+      trim: 'keep-head',
+    },
+    { id: 'failure', title: 'Latest check output (tail)', body: input.failureTail ?? '', priority: PRIORITY.failure, trim: 'keep-tail' },
+    {
+      id: 'feedback',
+      title: "Sheriff's feedback on the last attempt",
+      body: input.sheriffFeedback ?? '',
+      priority: PRIORITY.feedback,
+      trim: 'keep-head',
+    },
     {
       id: 'history',
       title: 'Earlier attempts',
@@ -61,15 +93,6 @@ export function buildCoderPrompt(input: CoderPromptInput, estimator: PromptToken
       title: 'Answers to your requests',
       body: renderAnswers(input.toolAnswers ?? []),
       priority: PRIORITY.readAnswers,
-      trim: 'keep-head',
-    },
-    { id: 'files', title: 'Current files', body: renderFiles(input.files), priority: PRIORITY.files, trim: 'keep-head' },
-    { id: 'failure', title: 'Latest check output (tail)', body: input.failureTail ?? '', priority: PRIORITY.failure, trim: 'keep-tail' },
-    {
-      id: 'feedback',
-      title: "Sheriff's feedback on the last attempt",
-      body: input.sheriffFeedback ?? '',
-      priority: PRIORITY.feedback,
       trim: 'keep-head',
     },
     // Tests first (#16): its own section, apart from the others, so a later reordering of the prompt keeps it whole.

@@ -57,7 +57,9 @@ export function fitSections(
     victim.body = shorten(victim.body, victim.trim, excessChars);
     tokens = estimate();
   }
-  const trimmed = current
+  // In the order they were trimmed (priority), which is not their order in the prompt.
+  const trimmed = [...current]
+    .sort((a, b) => a.priority - b.priority)
     .filter((s) => s.body.length !== (originalLength.get(s.id) ?? 0))
     .map((s) => ({ id: s.id, fromChars: originalLength.get(s.id) ?? 0, toChars: s.body.length }));
   return { text: renderSections(current), estimatedTokens: tokens, trimmed };

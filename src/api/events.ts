@@ -6,7 +6,18 @@ import { personaSchema, runOutcomeSchema, tokenTotalsSchema } from './session-st
  * per-session monotonic `seq`, so a client that reconnects asks for "everything after N". The same
  * schemas validate events read back from a session log and events crossing a process boundary.
  */
-const usageSchema = z.object({ promptTokens: z.int().nonnegative(), completionTokens: z.int().nonnegative() }).nullable();
+/**
+ * `cachedTokens`: the prompt tokens the server took from its prefix cache (OpenAI's
+ * `usage.prompt_tokens_details.cached_tokens`, which mlx_lm.server reports); absent when the server
+ * says nothing about its cache (older logs, servers without one).
+ */
+const usageSchema = z
+  .object({
+    promptTokens: z.int().nonnegative(),
+    completionTokens: z.int().nonnegative(),
+    cachedTokens: z.int().nonnegative().optional(),
+  })
+  .nullable();
 const attempt = z.int().positive();
 
 const envelope = { session: z.string(), seq: z.int().nonnegative(), time: z.string() };
@@ -343,6 +354,19 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   }),
   /** The model server chosen for a resume or reply (the plan fixes everything else). */
   event({ type: z.literal('plan.server'), url: z.string().nullable(), model: z.string().nullable() }),
+  /**
+   * The server counted far fewer prompt tokens than we sent (`reported` vs our `estimated`): it cut the
+   * prompt to its context length (`contextLength`, null when it publishes none). Logged once a session.
+   */
+  event({
+    type: z.literal('prompt.cut'),
+    attempt,
+    persona: personaSchema,
+    estimated: z.int().nonnegative(),
+    reported: z.int().nonnegative(),
+    contextLength: z.int().positive().nullable(),
+    message: z.string(),
+  }),
   /** The repository was moved; the session now points at its new folder. */
   event({ type: z.literal('session.relocated'), from: z.string(), to: z.string() }),
   /** Something a check left behind tried to reach past the sandbox and was undone (e.g. a rewritten `.git` pointer). */

@@ -100,6 +100,7 @@ interface TurnInProgress {
 }
 
 type Stripped<T extends SessionEvent['type']> = Omit<EventOf<T>, 'type' | 'session' | 'seq'>;
+type PromptCut = Stripped<'prompt.cut'>;
 type MergeRecord = Stripped<'merge'>;
 type DiscardRecord = Stripped<'discard'>;
 type BaseUpdate = Stripped<'base.updated'>;
@@ -204,6 +205,13 @@ export interface Session {
   readonly environment: SessionEnvironmentRecord | null;
   /** The check's run on the base before the first attempt (null: not run, or an older log). */
   readonly preflight: PreflightRecord | null;
+  /**
+   * The server's prefix cache over every turn whose usage said how much of its prompt came from it:
+   * `cachedTokens` of `promptTokens` (the cached share). `turns` 0: the server never said.
+   */
+  readonly promptCache: { readonly promptTokens: number; readonly cachedTokens: number; readonly turns: number };
+  /** The server cut a prompt to its context length (logged once a session; null: never seen). */
+  readonly promptCut: PromptCut | null;
 
   /** The Coder's memory of the latest series (resume and reply continue from it). */
   readonly memory: {
@@ -292,6 +300,8 @@ function startSession(created: EventOf<'session.created'>): Session {
     lint: { runs: 0, corrections: 0 },
     environment: null,
     preflight: null,
+    promptCache: { promptTokens: 0, cachedTokens: 0, turns: 0 },
+    promptCut: null,
     memory: { feedback: null, failureTail: null, lastCoderReply: null },
     fold: {
       tokenCount: emptyTokenCount(),
@@ -335,7 +345,14 @@ export function project(state: Session | null, e: SessionEvent): Session {
         },
       };
     case 'turn.finished':
-      return { ...s, turn: null, fold: e.persona === 'coder' ? { ...s.fold, coderReply: e.content } : s.fold };
+      return {
+        ...s,
+        turn: null,
+        promptCache: addCached(s.promptCache, e.usage),
+        fold: e.persona === 'coder' ? { ...s.fold, coderReply: e.content } : s.fold,
+      };
+    case 'prompt.cut':
+      return s.promptCut === null ? { ...s, promptCut: strip(e) } : s;
     case 'commit':
       return addStep(s, e);
     case 'exec.started':
@@ -677,6 +694,20 @@ function replaceLast<T>(list: readonly T[], change: (item: T) => T): readonly T[
 function union(a: readonly string[], b: readonly string[]): readonly string[] {
   const extra = b.filter((x) => !a.includes(x));
   return extra.length === 0 ? a : [...a, ...extra];
+}
+
+function addCached(cache: Session['promptCache'], usage: EventOf<'turn.finished'>['usage']): Session['promptCache'] {
+  if (usage?.cachedTokens === undefined) return cache;
+  return {
+    promptTokens: cache.promptTokens + usage.promptTokens,
+    cachedTokens: cache.cachedTokens + Math.min(usage.cachedTokens, usage.promptTokens),
+    turns: cache.turns + 1,
+  };
+}
+
+/** The share of prompt tokens the server's cache served (null: the server never said). */
+export function cachedShare(cache: Session['promptCache']): number | null {
+  return cache.turns === 0 || cache.promptTokens === 0 ? null : cache.cachedTokens / cache.promptTokens;
 }
 
 function zero(): TokenTotals {

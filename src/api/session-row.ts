@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SessionEvent } from './events.js';
-import type { Session } from './session-projection.js';
+import { cachedShare, type Session } from './session-projection.js';
 import { personaSchema, runOutcomeSchema, sessionStateSchema, tokenTotalsSchema } from './session-status.js';
 
 /**
@@ -34,6 +34,10 @@ export const sessionRowSchema = z.object({
   tokens: tokenTotalsSchema,
   totalTokens: tokenTotalsSchema,
   tokenBudget: z.int().positive(),
+  /** The share of prompt tokens the server's prefix cache served, 0–1 (null: the server never said). */
+  cachedShare: z.number().min(0).max(1).nullable(),
+  /** The server cut a prompt to its context length: what happened and what to change (null: never). */
+  promptCut: z.string().nullable(),
   headCommit: z.string(),
   /** Steps on the branch now. */
   steps: z.int().nonnegative(),
@@ -85,6 +89,8 @@ export function sessionRow(s: Session): SessionRow {
     tokens: s.tokens,
     totalTokens: s.totalTokens,
     tokenBudget: s.plan.limits.totalTokenBudget,
+    cachedShare: cachedShare(s.promptCache),
+    promptCut: s.promptCut?.message ?? null,
     headCommit: s.headCommit,
     steps: s.currentSteps.length,
     rolledBackTo: s.rolledBackTo,
@@ -168,4 +174,5 @@ export const ROW_EVENTS: ReadonlySet<SessionEvent['type']> = new Set<SessionEven
   'merge',
   'discard',
   'session.relocated',
+  'prompt.cut',
 ]);

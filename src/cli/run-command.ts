@@ -1,5 +1,7 @@
 import type { DependencyMode } from '../config/project-trust.js';
+import type { SessionRow } from '../api/session-row.js';
 import { FactoryError } from '../errors/factory-error.js';
+import { loadSessionRow } from '../sessions/session-store.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
 import { LlmScheduler } from '../llm/llm-scheduler.js';
@@ -14,6 +16,7 @@ import {
 } from '../sessions/start-session.js';
 import type { CliOutput } from './cli-output.js';
 import { connectModelServer } from './connect-model-server.js';
+import { cachedShareText } from './prompt-cache-text.js';
 import { exitCodeForOutcome } from './exit-codes.js';
 import { parseCliArgs, parsePositiveInt, parsePositiveNumber } from './parse-cli-args.js';
 import { createMultiSessionView, createTerminalView } from './terminal-view.js';
@@ -101,7 +104,12 @@ export async function runCommand(args: readonly string[], context: RunContext): 
         launchSession(p, { model, runCheck: runSandboxed, signal: context.signal, scheduler, onLog: (log) => log.subscribe(view) }),
       ),
     );
-    if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
+    for (const summary of summaries) {
+      // The session's figures as the projection gives them (the prompt cache, a cut prompt).
+      const row = loadSessionRow(first.paths, summary.session);
+      if (values.json === true) context.output.out(`${JSON.stringify(summaryLine(summary, row))}\n`);
+      else context.output.out(closingLines(row));
+    }
     return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
   } finally {
     await server.stop();
@@ -145,7 +153,8 @@ async function runGroup(
       onLog: (log) => log.subscribe(view),
     });
     const group = loadGroup(first.paths, first.plan.group?.id ?? '');
-    if (values.json === true) context.output.out(`${JSON.stringify(groupSummaryLine(summaries, group))}\n`);
+    if (values.json === true)
+      context.output.out(`${JSON.stringify(groupSummaryLine(summaries, group, (id) => loadSessionRow(first.paths, id)))}\n`);
     else context.output.out(`\n${formatGroupEnd(group)}\n`);
     return exitCodeForOutcome(group.winner !== null ? 'passed' : 'failed');
   } finally {
@@ -154,11 +163,15 @@ async function runGroup(
 }
 
 /** The winner's usual summary (sibling 1's when none passed), plus `group`, `winner` and `siblings`. */
-export function groupSummaryLine(summaries: readonly SessionSummary[], group: GroupView): Record<string, unknown> {
+export function groupSummaryLine(
+  summaries: readonly SessionSummary[],
+  group: GroupView,
+  rowOf: (id: string) => Pick<SessionRow, 'cachedShare' | 'promptCut'>,
+): Record<string, unknown> {
   const main = summaries.find((s) => s.session === group.winner) ?? summaries[0];
   if (main === undefined) throw new Error('a group has siblings');
   return {
-    ...summaryLine(main),
+    ...summaryLine(main, rowOf(main.session)),
     group: group.id,
     winner: group.winner,
     siblings: group.siblings.map((s) => ({ id: s.id, state: s.state, status: s.state, temperature: s.temperature })),
@@ -180,7 +193,7 @@ function createView(json: boolean, several: boolean, output: CliOutput): (event:
 }
 
 /** DESIGN.md's final --json line: `id` and `state` as everywhere; `session` and `status` kept as aliases for one release. */
-export function summaryLine(summary: SessionSummary): Record<string, unknown> {
+export function summaryLine(summary: SessionSummary, row: Pick<SessionRow, 'cachedShare' | 'promptCut'>): Record<string, unknown> {
   return {
     type: 'summary',
     id: summary.session,
@@ -193,5 +206,13 @@ export function summaryLine(summary: SessionSummary): Record<string, unknown> {
     headCommit: summary.headCommit,
     worktree: summary.worktree,
     tokens: summary.tokens,
+    /** 0–1, or null when the server did not report its prompt cache. */
+    cachedShare: row.cachedShare,
+    promptCut: row.promptCut,
   };
+}
+
+/** After the live view (which already said any cut prompt, when it happened). */
+function closingLines(row: SessionRow): string {
+  return `  prompt cache: ${cachedShareText(row.cachedShare)}\n`;
 }

@@ -1,3 +1,4 @@
+import { cachedShare } from '../api/session-projection.js';
 import { attemptsLabel, sessionRow, stateLabel } from '../api/session-row.js';
 import fs from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
@@ -15,7 +16,7 @@ import { resumeSession } from '../sessions/resume-session.js';
 import type { SessionLog } from '../sessions/session-log.js';
 import { sessionChanges } from '../sessions/review-session.js';
 import { rollbackSession } from '../sessions/rollback-session.js';
-import { loadSession, reconcileSessions, type SessionRecord } from '../sessions/session-store.js';
+import { loadSession, loadSessionRow, reconcileSessions, type SessionRecord } from '../sessions/session-store.js';
 import type { ChangedFile } from '../workspace/git/diff-file-list.js';
 import { diffRange } from '../workspace/git/diff-range.js';
 import type { CliOutput } from './cli-output.js';
@@ -24,6 +25,7 @@ import { exitCodeForOutcome } from './exit-codes.js';
 import { openInBrowser } from './open-in-browser.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { formatGroupEnd, groupSummaryLine, summaryLine } from './run-command.js';
+import { cachedShareText } from './prompt-cache-text.js';
 import { listSessions } from './sessions-list-command.js';
 import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 import { isGroupId } from '../api/group-projection.js';
@@ -289,7 +291,9 @@ async function groupCommand(
             repo: main.repo,
             tokens: main.tokens,
           } as const;
-          context.output.out(`${JSON.stringify({ ...groupSummaryLine([summary], after), resumed })}\n`);
+          context.output.out(
+            `${JSON.stringify({ ...groupSummaryLine([summary], after, (rowId) => loadSessionRow(paths, rowId)), resumed })}\n`,
+          );
         } else context.output.out(`\n${resumed.length === 0 ? 'Nothing to continue: ' : ''}${formatGroupEnd(after)}\n`);
         return exitCodeForOutcome(after.winner !== null ? 'passed' : 'failed');
       } finally {
@@ -325,7 +329,7 @@ async function continueSession(
       server: { url: server.status().url, model: server.status().model },
     };
     const summary = message === null ? await resumeSession(paths, id, deps) : await replySession(paths, id, message, deps);
-    if (json) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
+    if (json) context.output.out(`${JSON.stringify(summaryLine(summary, loadSessionRow(paths, id)))}\n`);
     return exitCodeForOutcome(summary.status);
   } finally {
     await server.stop();
@@ -358,6 +362,7 @@ function formatShow(r: SessionRecord): string {
     `  worktree  ${r.worktree}${fs.existsSync(r.worktree) ? '' : '  (folder missing)'}`,
     `  check     ${r.task.check}`,
     `  attempts  ${attemptsLabel(sessionRow(r))}, tokens ${r.totalTokens.prompt}+${r.totalTokens.completion}`,
+    `  cache     ${cachedShareText(cachedShare(r.promptCache))}`,
     '',
     '  steps (0 = the base):',
     ...(r.steps.length === 0
@@ -388,6 +393,7 @@ function formatShow(r: SessionRecord): string {
   if (r.uncommittedNotIncluded.length > 0)
     lines.push(`  not in this session (uncommitted in the repo when it started): ${r.uncommittedNotIncluded.join(', ')}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  if (r.promptCut !== null) lines.push(`  warning: ${r.promptCut.message}`);
   if (r.partialTail) lines.push('  note: the log ended in a half-written line (the process died mid-write); it was ignored.');
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import type { SessionEvent } from '../api/events.js';
 import type { CliOutput } from './cli-output.js';
+import { turnUsageText } from './prompt-cache-text.js';
 
 /**
  * The human-readable live view of `mlx-factory run`: attempt headers, the personas' tokens as they
@@ -44,6 +45,9 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
       case 'preflight':
         line(event.outcome === 'environment' ? paint('31', `preflight: ${event.message}`) : dim(`preflight: ${event.message}`));
         break;
+      case 'prompt.cut':
+        line(paint('33', `warning: ${event.message}`));
+        break;
       case 'attempt.started':
         line(`\n${bold(`━━ Attempt ${event.attempt} ━━`)}`);
         break;
@@ -64,11 +68,7 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(paint('33', `  the model server failed (${event.reason}); retrying the turn`));
         break;
       case 'turn.finished':
-        line(
-          dim(
-            `  (${event.usage ? `${event.usage.promptTokens}+${event.usage.completionTokens} tokens, ` : ''}${(event.durationMs / 1000).toFixed(1)} s)`,
-          ),
-        );
+        line(dim(`  (${event.usage ? `${turnUsageText(event.usage)}, ` : ''}${(event.durationMs / 1000).toFixed(1)} s)`));
         break;
       case 'edit.rejected':
         line(paint('33', `  no usable edit: ${event.reasons.join('; ') || 'no file blocks'} — asking again`));

@@ -3,6 +3,8 @@ import type { ChatMessage } from '../agents/chat-message.js';
 export interface TokenUsage {
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Prompt tokens served from the server's prefix cache (absent: the server did not say). */
+  readonly cachedTokens?: number;
 }
 
 export interface ChatTurnRequest {
@@ -28,4 +30,6 @@ export interface ChatTurnResult {
 /** What the orchestrator needs from a model server; the real one is OpenAI-compatible over HTTP. */
 export interface ChatModel {
   chat(request: ChatTurnRequest): Promise<ChatTurnResult>;
+  /** The context length the server publishes (null: it publishes none); asked once per session. */
+  publishedContextLength?(): Promise<number | null>;
 }

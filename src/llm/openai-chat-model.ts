@@ -2,6 +2,7 @@ import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai'
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { FactoryError } from '../errors/factory-error.js';
 import type { ChatModel, ChatTurnRequest, ChatTurnResult, TokenUsage } from './llm-types.js';
+import { readContextLength } from './server-context-length.js';
 
 export interface OpenAiChatModelOptions {
   /** The server's root, e.g. http://127.0.0.1:8080 (with or without /v1). */
@@ -33,6 +34,7 @@ export function normaliseBaseUrl(url: string): string {
  */
 export class OpenAiChatModel implements ChatModel {
   private readonly client: OpenAI;
+  private contextLength: Promise<number | null> | undefined;
 
   constructor(private readonly options: OpenAiChatModelOptions) {
     this.client = new OpenAI({
@@ -42,6 +44,16 @@ export class OpenAiChatModel implements ChatModel {
       timeout: options.timeoutMs,
       logLevel: 'off',
     });
+  }
+
+  /** Asked of the server once, then remembered for this model object's life. */
+  publishedContextLength(): Promise<number | null> {
+    this.contextLength ??= readContextLength({
+      baseUrl: this.options.baseUrl,
+      model: this.options.model ?? null,
+      apiKey: this.options.apiKey,
+    });
+    return this.contextLength;
   }
 
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
@@ -101,7 +113,7 @@ export class OpenAiChatModel implements ChatModel {
         request.onDelta?.(text);
       }
       if (choice?.finish_reason) finishReason = choice.finish_reason;
-      if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+      if (chunk.usage) usage = usageOf(chunk.usage);
     }
     // The SDK ends the iteration quietly on abort; and a stream cut off cleanly has no finish_reason.
     if (signal.aborted) throw new APIUserAbortError();
@@ -138,6 +150,20 @@ export class OpenAiChatModel implements ChatModel {
     }
     return new FactoryError('LLM_BAD_RESPONSE', `The model server failed twice: ${error.message}.`);
   }
+}
+
+/** The server's usage; `cached_tokens` is kept only when the server reports it (mlx_lm.server does). */
+function usageOf(raw: {
+  prompt_tokens: number;
+  completion_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}): TokenUsage {
+  const cached = raw.prompt_tokens_details?.cached_tokens;
+  return {
+    promptTokens: raw.prompt_tokens,
+    completionTokens: raw.completion_tokens,
+    ...(typeof cached === 'number' && Number.isInteger(cached) && cached >= 0 ? { cachedTokens: Math.min(cached, raw.prompt_tokens) } : {}),
+  };
 }
 
 /** No token is longer than 16 bytes of UTF-8 text; a reply longer than this is not what we asked for. */

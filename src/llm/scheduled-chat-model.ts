@@ -14,6 +14,10 @@ export class ScheduledChatModel implements ChatModel {
     private readonly onQueued?: (position: number) => void,
   ) {}
 
+  publishedContextLength(): Promise<number | null> {
+    return this.inner.publishedContextLength?.() ?? Promise.resolve(null);
+  }
+
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
     const pending = this.scheduler.acquire(this.sessionId, request.signal);
     const position = this.scheduler.positionOf(this.sessionId);

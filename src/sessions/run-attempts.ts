@@ -12,6 +12,7 @@ import { buildSheriffPrompt } from '../agents/sheriff-prompt.js';
 import { PromptTokenEstimator } from '../agents/token-estimate.js';
 import { isFactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { ChatModel, ChatTurnResult } from '../llm/llm-types.js';
+import { effectiveMaxPromptTokens } from '../llm/server-context-length.js';
 import type { ExecRequest, ExecResult } from '../sandbox/index.js';
 import { applyEdits } from '../workspace/apply-edits.js';
 import { answerToolRequests } from '../workspace/coder-tools.js';
@@ -136,6 +137,11 @@ class AttemptLoop {
   private lintSpentMs = 0;
   /** Tools found missing (said once per run). */
   private readonly lintMissingSaid = new Set<string>();
+  /** The plan's max_prompt_tokens, lowered to what the server's published context admits. */
+  private maxPromptTokens: number;
+  /** The server cut a prompt: said once, and its count no longer teaches the estimator. */
+  private promptCutSeen = false;
+  private contextLength: number | null = null;
 
   constructor(
     private readonly plan: SessionPlan,
@@ -150,6 +156,7 @@ class AttemptLoop {
     this.git = workspace.git;
     this.worktree = workspace.git.workTree;
     this.head = workspace.head;
+    this.maxPromptTokens = plan.limits.maxPromptTokens;
   }
 
   /** Picks up where an interrupted run stopped: attempts and steps done, its memory, tokens spent. */
@@ -176,6 +183,7 @@ class AttemptLoop {
     let status: RunOutcome = 'failed';
     let reason = `No attempt passed in ${this.plan.limits.maxAttempts} attempts.`;
     try {
+      await this.fitServerContext();
       while (this.attempt < this.plan.limits.maxAttempts) {
         this.attempt += 1;
         this.deps.log.append({ type: 'attempt.started', attempt: this.attempt });
@@ -191,6 +199,40 @@ class AttemptLoop {
       ({ status, reason } = this.outcomeOf(error));
     }
     return { status, reason, attempts: this.attempt, tokens: this.budget.totals(), headCommit: this.head };
+  }
+
+  /** An external server may publish a context shorter than our budget: prompts stay under it (#17). */
+  private async fitServerContext(): Promise<void> {
+    const published = (await this.deps.model.publishedContextLength?.()) ?? null;
+    this.contextLength = published;
+    const planned = this.plan.limits.maxPromptTokens;
+    this.maxPromptTokens = effectiveMaxPromptTokens(planned, published, this.plan.limits.maxTokensPerTurn);
+    if (this.maxPromptTokens < planned)
+      this.deps.log.append({
+        type: 'session.warning',
+        message: `The model server's context is ${published} tokens, so prompts are kept under ${this.maxPromptTokens} tokens (agent.max_prompt_tokens is ${planned}) to leave room for the reply.`,
+      });
+  }
+
+  /**
+   * A server that counted far fewer prompt tokens than we sent cut the prompt to its context (Ollama
+   * does this silently): the model did not see all of it. Said once, in plain words, with what to change.
+   */
+  private checkPromptCut(persona: Persona, estimated: number, reported: number): void {
+    if (!promptWasCut(estimated, reported) || this.promptCutSeen) return;
+    this.promptCutSeen = true;
+    const context = this.contextLength === null ? '' : ` (it publishes a context of ${this.contextLength} tokens)`;
+    this.deps.log.append({
+      type: 'prompt.cut',
+      attempt: this.attempt,
+      persona,
+      estimated,
+      reported,
+      contextLength: this.contextLength,
+      message:
+        `The model server cut the prompt: we sent about ${estimated} tokens and it read only ${reported}${context}, so the model did not see all of the task, files and feedback. ` +
+        `Raise the server's context length (Ollama: num_ctx or OLLAMA_CONTEXT_LENGTH; LM Studio: the model's context length) above ${estimated + this.plan.limits.maxTokensPerTurn}, or lower agent.max_prompt_tokens in factory.yaml below what it reads.`,
+    });
   }
 
   private outcomeOf(error: unknown): { status: RunOutcome; reason: string } {
@@ -413,14 +455,16 @@ class AttemptLoop {
         {
           task: this.plan.task,
           checkCommand: this.checkCommand(),
-          files: this.snapshots([...this.memory.filesInPlay]),
+          // Unchanged files in the order they came into play (stable across attempts and siblings); the ones the Coder changed, late.
+          files: this.snapshots([...this.memory.filesInPlay].filter((f) => !this.memory.editedFiles.has(f))),
+          changedFiles: this.snapshots([...this.memory.editedFiles].filter((f) => this.memory.filesInPlay.has(f))),
           toolAnswers,
           repoMap: this.repoMap,
           sheriffFeedback: this.memory.feedback,
           failureTail: this.memory.failureTail,
           earlierAttempts: this.memory.history,
           correction,
-          maxPromptTokens: this.plan.limits.maxPromptTokens,
+          maxPromptTokens: this.maxPromptTokens,
           writeTests: mode === 'tests',
           keptTests: this.keptTests?.files,
         },
@@ -479,7 +523,7 @@ class AttemptLoop {
     const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
     for (const file of filesNamedInTask(tracked, taskText)) this.memory.filesInPlay.add(file);
     if (tracked.length === 0) return;
-    const mapTokens = Math.min(2048, Math.max(256, Math.floor(this.plan.limits.maxPromptTokens / 8)));
+    const mapTokens = Math.min(2048, Math.max(256, Math.floor(this.maxPromptTokens / 8)));
     this.repoMap = worktreeRepoMap(this.worktree, tracked, taskText, Math.floor(mapTokens * this.estimator.ratio));
   }
 
@@ -489,7 +533,7 @@ class AttemptLoop {
   }
 
   private async answerTools(requests: readonly ToolRequest[]): Promise<ToolAnswer[]> {
-    const maxChars = Math.floor(this.plan.limits.maxPromptTokens * TOOL_ANSWER_SHARE * this.estimator.ratio);
+    const maxChars = Math.floor(this.maxPromptTokens * TOOL_ANSWER_SHARE * this.estimator.ratio);
     const answers = await answerToolRequests(this.git, requests, maxChars);
     this.deps.log.append({ type: 'read.answered', attempt: this.attempt, paths: requests.map(describeToolRequest) });
     return answers;
@@ -583,7 +627,7 @@ class AttemptLoop {
           exitCode: result.exitCode,
           timedOut: result.timedOut,
           output: result.output,
-          maxPromptTokens: this.plan.limits.maxPromptTokens,
+          maxPromptTokens: this.maxPromptTokens,
           reask,
           acceptance,
         },
@@ -617,7 +661,11 @@ class AttemptLoop {
       onRetry: (reason) => this.deps.log.append({ type: 'turn.retry', attempt, persona, reason }),
     });
     this.budget.charge(reply.usage, estimatedTokens, reply.content);
-    if (reply.usage) this.estimator.observe(messages, reply.usage.promptTokens);
+    if (reply.usage !== null) this.checkPromptCut(persona, estimatedTokens, reply.usage.promptTokens);
+    // A server that cuts prompts counts what it kept, not how our text tokenizes: it must not teach the
+    // estimator (which would then let the next prompts grow past the budget).
+    if (reply.usage && !this.promptCutSeen && reply.usage.promptTokens >= estimatedTokens * 0.5)
+      this.estimator.observe(messages, reply.usage.promptTokens);
     this.deps.log.append({
       type: 'turn.finished',
       attempt,
@@ -628,6 +676,11 @@ class AttemptLoop {
     });
     return reply;
   }
+}
+
+/** "Far below": under half our estimate and at least 256 tokens short (estimates are off by a few %, not 2×). */
+function promptWasCut(estimated: number, reported: number): boolean {
+  return reported < estimated * 0.5 && estimated - reported >= 256;
 }
 
 function correctionFor(problems: readonly string[], toolCallsAsText: boolean): string {

@@ -167,7 +167,12 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
       expect.objectContaining({
         object: 'chat.completion',
         choices: [],
-        usage: { prompt_tokens: promptTokensOf(messages), completion_tokens: 8, total_tokens: promptTokensOf(messages) + 8 },
+        usage: {
+          prompt_tokens: promptTokensOf(messages),
+          completion_tokens: 8,
+          total_tokens: promptTokensOf(messages) + 8,
+          prompt_tokens_details: { cached_tokens: expect.any(Number) },
+        },
       }),
     );
   });
@@ -291,7 +296,7 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
   it('applies usage overrides', async () => {
     await server.setScript({ coder: [{ content: 'abcd', usage: { prompt_tokens: 1000, completion_tokens: 7 } }] });
     const completion = await client.chat.completions.create({ model: 'm', messages: conversation(CODER_SYSTEM) });
-    expect(completion.usage).toEqual({ prompt_tokens: 1000, completion_tokens: 7, total_tokens: 1007 });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 7, total_tokens: 1007 });
   });
 
   it('paces tokens at tokensPerSecond (lower bound) and honours delayMs', async () => {
@@ -418,6 +423,8 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
       max_tokens: 9,
       model: 'model-a',
       temperature: null,
+      promptTokens: expect.any(Number),
+      sharedPrefixTokens: expect.any(Number),
       receivedAt: expect.any(Number),
     });
     expect(recorded[1]).toMatchObject({ persona: 'sheriff', stream: true, max_tokens: null, model: 'test-model' });
@@ -427,6 +434,35 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
 
     await server.clearRequests();
     expect(await server.requests()).toEqual([]);
+  });
+
+  it('counts how much of each prompt repeats the start of an earlier one, and reports it as cached_tokens', async () => {
+    const stable = `${'shared context line\n'.repeat(40)}`;
+    await server.setScript({ coder: [{ content: 'ok' }] });
+    await server.clearRequests();
+    const first = await client.chat.completions.create({
+      model: 'm',
+      messages: conversation(CODER_SYSTEM, `${stable}unique-one ${Date.now()}`),
+    });
+    const second = await client.chat.completions.create({ model: 'm', messages: conversation(CODER_SYSTEM, `${stable}unique-two`) });
+    const recorded = await server.requests();
+    // The second prompt repeats the first up to the differing tail; the first repeats only what earlier tests sent.
+    expect(recorded[1]?.sharedPrefixTokens).toBeGreaterThan((recorded[1]?.promptTokens ?? 0) * 0.9);
+    expect(second.usage).toMatchObject({ prompt_tokens_details: { cached_tokens: recorded[1]?.sharedPrefixTokens } });
+    expect(first.usage?.prompt_tokens_details?.cached_tokens).toBe(recorded[0]?.sharedPrefixTokens);
+  });
+
+  it('publishes --context-length in /v1/models and cuts a longer prompt to it, as Ollama does', async () => {
+    const small = await startScriptedServer({ extraArgs: ['--context-length', '64'], script: { coder: [{ content: 'ok' }] } });
+    try {
+      const models = (await (await fetch(`${small.url}/v1/models`)).json()) as { data: Record<string, unknown>[] };
+      expect(models.data[0]).toMatchObject({ context_length: 64, max_model_len: 64 });
+      const smallClient = new OpenAI({ baseURL: `${small.url}/v1`, apiKey: 'x', maxRetries: 0 });
+      const reply = await smallClient.chat.completions.create({ model: 'm', messages: conversation(CODER_SYSTEM, 'x'.repeat(4000)) });
+      expect(reply.usage?.prompt_tokens).toBe(64);
+    } finally {
+      await small.stop();
+    }
   });
 
   it('rejects an invalid script with a clear message and keeps the old one', async () => {

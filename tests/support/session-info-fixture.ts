@@ -23,6 +23,8 @@ export function sessionInfoFixture(id: string, over: Partial<SessionInfo> = {}):
     tokens: { prompt: 0, completion: 0 },
     totalTokens: { prompt: 0, completion: 0 },
     tokenBudget: 100_000,
+    cachedShare: null,
+    promptCut: null,
     headCommit: 'b',
     steps: 1,
     rolledBackTo: null,

@@ -119,6 +119,13 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     section: 'agent',
+    key: 'best_of',
+    label: 'Parallel attempts',
+    kind: 'int',
+    help: 'Sibling sessions per task (1–8): the first whose check passes wins, the others stop.',
+  },
+  {
+    section: 'agent',
     key: 'tests_first',
     label: 'Tests first',
     kind: 'bool',

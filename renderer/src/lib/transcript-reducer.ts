@@ -18,7 +18,8 @@ export interface TurnItem {
   /** The reply as the host recorded it at the end of the turn (null while streaming). */
   readonly final: string | null;
   readonly streaming: boolean;
-  readonly usage: { readonly promptTokens: number; readonly completionTokens: number } | null;
+  /** `cachedTokens`: prompt tokens the server took from its prefix cache (absent: it did not say). */
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number; readonly cachedTokens?: number } | null;
   readonly durationMs: number | null;
   readonly estimatedPromptTokens: number;
   readonly retries: readonly string[];
@@ -210,6 +211,9 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       return;
     case 'session.warning':
       items.push(note(event, 'warn', event.message));
+      return;
+    case 'prompt.cut':
+      items.push(note(event, 'warn', event.message, `Sent ~${event.estimated} prompt tokens; the server counted ${event.reported}.`));
       return;
     case 'attempt.started':
       items.push({ kind: 'attempt', id: `a${event.seq}`, attempt: event.attempt });

@@ -116,3 +116,20 @@ function expandTimes(replies: readonly ScriptedReply[]): ScriptedReply[] {
 export function fallbackReply(persona: Persona): ScriptedReply {
   return { content: `(scripted-server: no reply scripted for persona "${persona}")` };
 }
+
+/** A prompt as one string, roughly as a chat template lays it out (role headers, then content). */
+export function renderPrompt(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => `<|${m.role}|>\n${messageText(m)}\n`).join('');
+}
+
+/** Characters `text` shares from its start with the one of `earlier` that shares the most. */
+export function longestSharedPrefix(text: string, earlier: readonly string[]): number {
+  let best = 0;
+  for (const other of earlier) {
+    const limit = Math.min(text.length, other.length);
+    let i = 0;
+    while (i < limit && text.charCodeAt(i) === other.charCodeAt(i)) i += 1;
+    if (i > best) best = i;
+  }
+  return best;
+}

@@ -73,6 +73,14 @@ export const RecordedRequestSchema = z.strictObject({
   model: z.string().nullable(),
   /** The temperature the request asked (null: none sent). */
   temperature: z.number().nullable(),
+  /** The prompt's tokens as this server counts them (characters / 4). */
+  promptTokens: count,
+  /**
+   * How many of them repeat the start of an earlier prompt (the longest shared prefix with any prompt
+   * this server saw before): what a prefix cache such as mlx_lm.server's could reuse. Also reported
+   * as `usage.prompt_tokens_details.cached_tokens`.
+   */
+  sharedPrefixTokens: count,
   /** Epoch milliseconds. */
   receivedAt: z.number(),
 });

@@ -16,7 +16,16 @@ import {
   type Script,
   type ScriptedReply,
 } from './schema.js';
-import { countPromptTokens, detectPersona, fallbackReply, ReplyQueues, tokenize } from './replies.js';
+import {
+  CHARS_PER_TOKEN,
+  countPromptTokens,
+  detectPersona,
+  fallbackReply,
+  longestSharedPrefix,
+  renderPrompt,
+  ReplyQueues,
+  tokenize,
+} from './replies.js';
 
 // ---------------------------------------------------------------- CLI flags
 
@@ -28,6 +37,11 @@ interface CliOptions {
   scriptPath: string | undefined;
   /** Exit when this process disappears, so a crashed test run leaves no orphan. */
   parentPid: number | undefined;
+  /**
+   * `--context-length N`: published in /v1/models (`context_length`, `max_model_len`), and a longer
+   * prompt is cut to it silently, as Ollama does (its usage then reports N prompt tokens).
+   */
+  contextLength: number | undefined;
 }
 
 /** `--flag value`, `--flag=value` and bare boolean `--flag`; anything unknown is kept and ignored. */
@@ -76,6 +90,7 @@ function readCliOptions(argv: readonly string[]): CliOptions {
     maxTokens: intFlag(flags, 'max-tokens', 0, Number.MAX_SAFE_INTEGER),
     scriptPath: stringFlag(flags, 'script'),
     parentPid: intFlag(flags, 'parent-pid', 1, Number.MAX_SAFE_INTEGER),
+    contextLength: intFlag(flags, 'context-length', 1, Number.MAX_SAFE_INTEGER),
   };
 }
 
@@ -96,6 +111,8 @@ interface ServerState {
   script: Script;
   queues: ReplyQueues;
   requests: RecordedRequest[];
+  /** Every prompt seen, rendered, for the prefix-cache count (kept across clearRequests, as a cache is). */
+  prompts: string[];
   active: number;
   maxActive: number;
 }
@@ -184,11 +201,12 @@ interface ReplyPlan {
   readonly tokens: string[];
   readonly finishReason: 'stop' | 'length';
   readonly promptTokens: number;
+  readonly cachedTokens: number;
   readonly intervalMs: number;
   readonly delayMs: number;
 }
 
-function planReply(state: ServerState, request: ChatRequest, persona: Persona): ReplyPlan {
+function planReply(state: ServerState, request: ChatRequest, persona: Persona, record: RecordedRequest): ReplyPlan {
   const reply =
     state.queues.next(persona, { temperature: request.temperature ?? null, messages: request.messages }) ?? fallbackReply(persona);
   const defaults = state.script.defaults ?? {};
@@ -205,16 +223,23 @@ function planReply(state: ServerState, request: ChatRequest, persona: Persona): 
     reply,
     tokens,
     finishReason: tokens.length < all.length ? 'length' : 'stop',
-    promptTokens: countPromptTokens(request.messages),
+    promptTokens:
+      state.options.contextLength === undefined ? record.promptTokens : Math.min(record.promptTokens, state.options.contextLength),
+    cachedTokens: record.sharedPrefixTokens,
     intervalMs: tokensPerSecond > 0 ? 1000 / tokensPerSecond : 0,
     delayMs: reply.delayMs ?? defaults.delayMs ?? 0,
   };
 }
 
-function usageOf(plan: ReplyPlan, completionTokens: number): Record<string, number> {
+function usageOf(plan: ReplyPlan, completionTokens: number): Record<string, unknown> {
   const prompt = plan.reply.usage?.prompt_tokens ?? plan.promptTokens;
   const completion = plan.reply.usage?.completion_tokens ?? completionTokens;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: Math.min(plan.cachedTokens, prompt) },
+  };
 }
 
 function envelope(plan: ReplyPlan, object: string): Record<string, unknown> {
@@ -359,8 +384,9 @@ async function handleChat(state: ServerState, req: IncomingMessage, res: ServerR
 
   const persona = detectPersona(request.messages);
   const stream = request.stream === true;
-  state.requests.push(recordOf(request, persona, stream));
-  const plan = planReply(state, request, persona);
+  const record = recordOf(state, request, persona, stream);
+  state.requests.push(record);
+  const plan = planReply(state, request, persona, record);
 
   if (!(await pause(plan.delayMs, aborter.signal))) return;
   if (plan.reply.fault) return answerFault(req, res, plan, stream, aborter.signal);
@@ -368,8 +394,12 @@ async function handleChat(state: ServerState, req: IncomingMessage, res: ServerR
   return answerWhole(res, plan, aborter.signal);
 }
 
-function recordOf(request: ChatRequest, persona: Persona, stream: boolean): RecordedRequest {
+function recordOf(state: ServerState, request: ChatRequest, persona: Persona, stream: boolean): RecordedRequest {
   const messages: ChatMessage[] = request.messages;
+  const rendered = renderPrompt(messages);
+  const shared = longestSharedPrefix(rendered, state.prompts);
+  state.prompts.push(rendered);
+  const promptTokens = countPromptTokens(messages);
   return {
     persona,
     messages,
@@ -377,6 +407,9 @@ function recordOf(request: ChatRequest, persona: Persona, stream: boolean): Reco
     max_tokens: request.max_completion_tokens ?? request.max_tokens ?? null,
     model: request.model ?? null,
     temperature: request.temperature ?? null,
+    promptTokens,
+    // Whole tokens only, never more than the prompt has (the role headers are not counted in it).
+    sharedPrefixTokens: Math.min(promptTokens, Math.floor(shared / CHARS_PER_TOKEN)),
     receivedAt: Date.now(),
   };
 }
@@ -403,7 +436,16 @@ async function route(state: ServerState, req: IncomingMessage, res: ServerRespon
     case 'GET /v1/models':
       return sendJson(res, 200, {
         object: 'list',
-        data: [{ id: state.options.model ?? 'scripted-model', object: 'model', created: Math.floor(Date.now() / 1000) }],
+        data: [
+          {
+            id: state.options.model ?? 'scripted-model',
+            object: 'model',
+            created: Math.floor(Date.now() / 1000),
+            ...(state.options.contextLength === undefined
+              ? {}
+              : { context_length: state.options.contextLength, max_model_len: state.options.contextLength }),
+          },
+        ],
       });
     case 'POST /v1/chat/completions':
     case 'POST /chat/completions':
@@ -484,7 +526,7 @@ function main(): void {
     process.stderr.write(`${errorMessage(err)}\n`);
     process.exit(2);
   }
-  const state: ServerState = { options, script, queues: new ReplyQueues(script), requests: [], active: 0, maxActive: 0 };
+  const state: ServerState = { options, script, queues: new ReplyQueues(script), requests: [], prompts: [], active: 0, maxActive: 0 };
   const { server, sockets } = createServer(state);
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

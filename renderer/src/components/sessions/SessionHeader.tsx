@@ -4,6 +4,7 @@ import { baseName, formatAge, shortSha, stepName } from '../../lib/display-forma
 import type { Transcript } from '../../lib/transcript-reducer.js';
 import { attemptsLabel } from '../../../../src/api/session-row.js';
 import { sessionNow } from '../../lib/session-now.js';
+import { Banner } from '../common/Banner.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 import { TokenBudget } from './TokenBudget.js';
 import { ServerLogDisclosure } from './ServerLogDisclosure.js';
@@ -87,9 +88,25 @@ export function SessionHeader({
             </code>
           </div>
         )}
+        {row.cachedShare !== null && (
+          <div
+            className="stat"
+            title="The share of prompt tokens the model server took from its prefix cache instead of computing them again."
+          >
+            <span className="stat-label">Prompt cache</span>
+            <span className="stat-value" data-cached-share={row.cachedShare.toFixed(3)}>
+              {Math.round(row.cachedShare * 100)} % cached
+            </span>
+          </div>
+        )}
         <TokenBudget used={used} budget={row.tokenBudget} series={row.series} total={row.totalTokens.prompt + row.totalTokens.completion} />
       </div>
       {row.reason !== '' && row.state !== 'running' && <div className="session-reason">{row.reason}</div>}
+      {row.promptCut !== null && (
+        <div data-prompt-cut>
+          <Banner tone="warning">{row.promptCut}</Banner>
+        </div>
+      )}
       {row.state === 'error' && <ServerLogDisclosure />}
     </header>
   );

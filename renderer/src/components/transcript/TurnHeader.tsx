@@ -21,6 +21,15 @@ export const TurnHeader = memo(function TurnHeader({ turn }: { turn: TurnItem })
           {turn.usage !== null
             ? `${formatTokens(turn.usage.promptTokens)} in · ${formatTokens(turn.usage.completionTokens)} out`
             : 'no usage reported'}
+          {turn.usage?.cachedTokens !== undefined && turn.usage.promptTokens > 0 && (
+            <span
+              className="turn-cached"
+              data-cached-tokens={turn.usage.cachedTokens}
+              title={`${turn.usage.cachedTokens} of ${turn.usage.promptTokens} prompt tokens came from the server's prefix cache`}
+            >
+              {` · ${Math.round((turn.usage.cachedTokens / turn.usage.promptTokens) * 100)} % cached`}
+            </span>
+          )}
           {turn.durationMs !== null ? ` · ${formatDuration(turn.durationMs)}` : ''}
         </span>
       )}
