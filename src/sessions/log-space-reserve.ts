@@ -34,6 +34,22 @@ export class LogSpaceReserve {
   }
 }
 
+/**
+ * ENOSPC when the volume holding `file` has less free space than one reserve, else null. statfs
+ * works on Linux and macOS; where it fails nothing is claimed and the next write tells.
+ */
+export function diskFullError(file: string): NodeJS.ErrnoException | null {
+  let free: number;
+  try {
+    const stats = fs.statfsSync(path.dirname(file));
+    free = stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
+  if (free >= RESERVE_BYTES) return null;
+  return Object.assign(new Error(`only ${free} bytes free on the volume`), { code: 'ENOSPC' });
+}
+
 /** The error a failed log write becomes: what happened, to which file, and what to do about it. */
 export function logWriteError(sessionId: string, file: string, error: unknown): FactoryError {
   const code = (error as NodeJS.ErrnoException).code;

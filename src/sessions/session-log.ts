@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sessionEventSchema, type SessionEvent, type SessionEventPayload } from '../api/events.js';
 import type { FactoryError } from '../errors/factory-error.js';
-import { LogSpaceReserve, logWriteError } from './log-space-reserve.js';
+import { diskFullError, LogSpaceReserve, logWriteError } from './log-space-reserve.js';
 
 /**
  * A session's append-only JSONL event log: the source of truth for the session (transcripts,
@@ -80,6 +80,16 @@ export class SessionLog {
       throw this.failure;
     }
     for (const listener of this.listeners) listener(event);
+    // A check can fill the disk while the log still writes into its last, partly used block; at a
+    // step boundary the free space decides, so the session stops the same way on every file system.
+    if (this.failure === undefined && DURABLE_EVENTS.has(event.type) && !LAST_WORDS.has(event.type)) {
+      const full = diskFullError(this.file);
+      if (full !== null) {
+        this.failure = logWriteError(this.sessionId, this.file, full);
+        this.reserve.release();
+        throw this.failure;
+      }
+    }
     return event;
   }
 
