@@ -1,7 +1,7 @@
 import { FactoryError } from '../errors/factory-error.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
-import { LlmScheduler } from '../llm/llm-scheduler.js';
+import { schedulerForServer } from '../server/serving/scheduler-for-server.js';
 import { launchSession, prepareSession, type PreparedSession, type SessionSummary } from '../sessions/start-session.js';
 import type { CliOutput } from './cli-output.js';
 import { connectModelServer } from './connect-model-server.js';
@@ -65,8 +65,9 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     cwd: context.cwd,
     output: context.output,
   });
+  const serving = schedulerForServer(first.config, server);
   try {
-    const scheduler = new LlmScheduler(first.config.agent.llm_concurrency);
+    const scheduler = serving.scheduler;
     const view = createView(values.json === true, prepared.length > 1, context.output);
     const model = server.chatModel(first.plan.limits.llmTimeoutMs);
     const summaries = await Promise.all(
@@ -77,6 +78,7 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     if (values.json === true) for (const summary of summaries) context.output.out(`${JSON.stringify(summaryLine(summary))}\n`);
     return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
   } finally {
+    serving.stop();
     await server.stop();
   }
 }
