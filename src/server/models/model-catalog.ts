@@ -43,6 +43,7 @@ function buildCatalog(
       diskBytes: found?.sizeBytes ?? null,
       note: `${r.note}; ~${formatBytes(r.weightsBytes)}, for ${formatBytes(r.minMachineBytes)}+ Macs`,
       problem: found?.problem ?? null,
+      ...(found ? { where: found.source } : {}),
       ...fitOf(found?.loadable === true ? found.sizeBytes : r.weightsBytes),
     };
   });
@@ -56,7 +57,8 @@ function buildCatalog(
       onDisk: m.loadable,
       sizeBytes: m.sizeBytes,
       diskBytes: m.sizeBytes,
-      note: m.loadable ? `on disk (${m.source === 'hf-cache' ? 'Hugging Face cache' : m.path})` : `cannot load: ${m.problem ?? '?'}`,
+      note: m.loadable ? `on disk (${WHERE[m.source]}${m.source === 'hf-cache' ? '' : `, ${m.path}`})` : `cannot load: ${m.problem ?? '?'}`,
+      where: m.source,
       problem: m.problem,
       ...fitOf(m.sizeBytes),
     });
@@ -77,6 +79,8 @@ function buildCatalog(
   }
   return models;
 }
+
+const WHERE = { 'hf-cache': 'Hugging Face cache', 'lm-studio': "LM Studio's folder", folder: 'a folder from server.model_dirs' } as const;
 
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 

@@ -17,6 +17,9 @@ const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
  * memory, what is on disk and its size, and a download with a progress bar, cancel, resume
  * (pull again) and delete.
  */
+/** Where a model on disk lives (#17): the hub cache, LM Studio's folder (used in place), or a folder from Settings. */
+const WHERE_LABEL = { 'hf-cache': 'HF cache', 'lm-studio': 'LM Studio', folder: 'folder' } as const;
+
 export function ModelsView() {
   const { models, current, error, pulls, actionErrors } = useModelsStore();
   const { load, pull, cancel, remove } = useModelsStore.getState();
@@ -73,6 +76,11 @@ export function ModelsView() {
                     {m.label ?? m.id}
                     {m.isDefault === true && <span className="badge">default</span>}
                     {m.id === current && <span className="badge accent">configured</span>}
+                    {m.onDisk && m.where !== undefined && (
+                      <span className="badge" data-where={m.where} title="Where it lives on disk; it is used there, never downloaded again">
+                        {WHERE_LABEL[m.where]}
+                      </span>
+                    )}
                   </div>
                   <div className="muted mono small">{m.id}</div>
                   <div className="muted small">
