@@ -12,14 +12,14 @@ const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits',
 const FIT_TONE: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'success', tight: 'warning', 'too-large': 'danger' };
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
+/** Where a model on disk lives (#17): the hub cache, LM Studio's folder (used in place), or a folder from Settings. */
+const WHERE_LABEL = { 'hf-cache': 'HF cache', 'lm-studio': 'LM Studio', folder: 'folder' } as const;
+
 /**
  * Models, like `ollama pull` / LM Studio: the recommended table with whether each fits this Mac's
  * memory, what is on disk and its size, and a download with a progress bar, cancel, resume
  * (pull again) and delete.
  */
-/** Where a model on disk lives (#17): the hub cache, LM Studio's folder (used in place), or a folder from Settings. */
-const WHERE_LABEL = { 'hf-cache': 'HF cache', 'lm-studio': 'LM Studio', folder: 'folder' } as const;
-
 export function ModelsView() {
   const { models, current, error, pulls, actionErrors } = useModelsStore();
   const { load, pull, cancel, remove } = useModelsStore.getState();
