@@ -104,12 +104,18 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     estimatedPromptTokens: z.int().nonnegative(),
     trimmed: z.array(z.object({ id: z.string(), fromChars: z.int(), toChars: z.int() })),
   }),
-  /** The turn waits for the shared model: `position` turns of other sessions are served first. */
+  /**
+   * The turn waits for the shared model: `position` turns of other sessions are served first, or
+   * (`reason: 'memory'`) another turn at once would leave less free memory than the floor, and
+   * `message` says how much (#17). Absent reason: an older log, a wait for turns.
+   */
   event({
     type: z.literal('turn.queued'),
     position: z.int().nonnegative(),
     running: z.int().nonnegative(),
     waiting: z.int().nonnegative(),
+    reason: z.enum(['turns', 'memory']).optional(),
+    message: z.string().optional(),
   }),
   event({ type: z.literal('token.delta'), attempt, persona: personaSchema, text: z.string() }),
   event({ type: z.literal('turn.retry'), attempt, persona: personaSchema, reason: z.string() }),

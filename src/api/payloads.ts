@@ -317,6 +317,8 @@ export const modelInfoSchema = z.object({
   fitMessage: z.string().optional(),
   /** On disk but cannot be loaded (an incomplete download): why. */
   problem: z.string().nullable().optional(),
+  /** Where it lives on disk: the Hugging Face cache, LM Studio's models folder, or a folder from server.model_dirs. */
+  where: z.enum(['hf-cache', 'lm-studio', 'folder']).optional(),
 });
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 

@@ -170,6 +170,8 @@ export interface Session {
   readonly turn: TurnInProgress | null;
   /** Waiting for the shared model: how many turns of other sessions go first (null: not waiting). */
   readonly queued: number | null;
+  /** Why the turn waits when it is not for other turns: "waiting for memory: …" (null: not held back by memory). */
+  readonly waitingFor: string | null;
   readonly server: { readonly url: string | null; readonly model: string | null } | null;
 
   /** Where the session branch is, as far as the log knows. */
@@ -279,6 +281,7 @@ function startSession(created: EventOf<'session.created'>): Session {
     totalTokens: zero(),
     turn: null,
     queued: null,
+    waitingFor: null,
     server: null,
     headCommit: created.baseCommit,
     steps: [],
@@ -331,11 +334,12 @@ export function project(state: Session | null, e: SessionEvent): Session {
     case 'attempt.started':
       return startAttempt(s, e.attempt);
     case 'turn.queued':
-      return { ...s, queued: e.position };
+      return { ...s, queued: e.position, waitingFor: e.reason === 'memory' ? `waiting for memory: ${e.message ?? ''}`.trim() : null };
     case 'turn.started':
       return {
         ...s,
         queued: null,
+        waitingFor: null,
         turn: {
           series: s.series,
           attempt: e.attempt,
@@ -364,9 +368,9 @@ export function project(state: Session | null, e: SessionEvent): Session {
     case 'session.finished':
       return finishRun(s, e);
     case 'session.interrupted':
-      return { ...s, state: 'interrupted', reason: e.reason, pid: null, turn: null, queued: null };
+      return { ...s, state: 'interrupted', reason: e.reason, pid: null, turn: null, queued: null, waitingFor: null };
     case 'session.resumed':
-      return { ...s, state: 'running', reason: '', pid: e.pid, turn: null, queued: null };
+      return { ...s, state: 'running', reason: '', pid: e.pid, turn: null, queued: null, waitingFor: null };
     case 'series.started':
       return startSeries(s, e);
     case 'plan.server':
@@ -579,6 +583,7 @@ function finishRun(s: Session, e: EventOf<'session.finished'>): Session {
     pid: null,
     turn: null,
     queued: null,
+    waitingFor: null,
     headCommit: e.headCommit,
     seriesList: replaceLast(s.seriesList, (r) => ({ ...r, outcome: e.status, attempts: e.attempts })),
     comments:

@@ -50,6 +50,8 @@ export const sessionRowSchema = z.object({
   branchRemoved: z.boolean(),
   /** The model turn in progress (null when none runs). */
   turn: z.object({ series: z.int().positive(), attempt: z.int().positive(), persona: personaSchema, startedAt: z.string() }).nullable(),
+  /** Why its next turn waits, when memory holds it back ("waiting for memory: …"); null otherwise. */
+  waitingFor: z.string().nullable(),
   /** The process running it (null when none is). */
   pid: z.int().nullable(),
   /** The seq of the last event in its log. */
@@ -98,6 +100,7 @@ export function sessionRow(s: Session): SessionRow {
     cleanedUp: s.cleanedUp,
     branchRemoved: s.discard !== null,
     turn: s.turn === null ? null : { series: s.turn.series, attempt: s.turn.attempt, persona: s.turn.persona, startedAt: s.turn.startedAt },
+    waitingFor: s.waitingFor,
     pid: s.pid,
     lastSeq: s.lastSeq,
     lastCheck: lastCheck(s),
@@ -161,6 +164,7 @@ export function attemptsLabel(row: Pick<SessionRow, 'series' | 'attempts' | 'tot
 export const ROW_EVENTS: ReadonlySet<SessionEvent['type']> = new Set<SessionEvent['type']>([
   'session.created',
   'attempt.started',
+  'turn.queued',
   'turn.started',
   'turn.finished',
   'commit',

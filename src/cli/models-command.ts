@@ -64,7 +64,8 @@ export async function modelsCommand(args: readonly string[], context: ModelsCont
 }
 
 async function list(context: ModelsContext, env: NodeJS.ProcessEnv, json: boolean): Promise<number> {
-  const models = await modelCatalog({ env });
+  const { config } = await loadServerConfig(context.cwd, context.home ?? resolveAppHome());
+  const models = await modelCatalog({ env, folders: config.server.model_dirs });
   if (json) {
     context.output.out(`${JSON.stringify({ cache: hfCacheDir(env), models })}\n`);
     return 0;

@@ -4,7 +4,6 @@ import { FactoryError } from '../errors/factory-error.js';
 import { loadSessionRow } from '../sessions/session-store.js';
 import { runSandboxed } from '../sandbox/index.js';
 import type { SessionEvent } from '../api/events.js';
-import { LlmScheduler } from '../llm/llm-scheduler.js';
 import type { GroupView } from '../api/group-projection.js';
 import { launchGroup, loadGroup, prepareGroup } from '../sessions/session-group.js';
 import {
@@ -14,6 +13,7 @@ import {
   type SessionRequest,
   type SessionSummary,
 } from '../sessions/start-session.js';
+import { schedulerForServer } from '../server/serving/scheduler-for-server.js';
 import type { CliOutput } from './cli-output.js';
 import { connectModelServer } from './connect-model-server.js';
 import { cachedShareText } from './prompt-cache-text.js';
@@ -95,8 +95,9 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     cwd: context.cwd,
     output: context.output,
   });
+  const serving = schedulerForServer(first.config, server);
   try {
-    const scheduler = new LlmScheduler(first.config.agent.llm_concurrency);
+    const scheduler = serving.scheduler;
     const view = createView(values.json === true, prepared.length > 1, context.output);
     const model = server.chatModel(first.plan.limits.llmTimeoutMs);
     const summaries = await Promise.all(
@@ -112,6 +113,7 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     }
     return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
   } finally {
+    serving.stop();
     await server.stop();
   }
 }
@@ -142,8 +144,10 @@ async function runGroup(
     output: context.output,
   });
   try {
-    // At least K turns at once: mlx_lm.server batches them (DESIGN.md, parallel sessions).
-    const scheduler = new LlmScheduler(Math.max(size, first.config.agent.llm_concurrency));
+    // At least K turns at once: mlx_lm.server batches them (DESIGN.md, parallel sessions); on our
+    // own server memory admission still holds back a turn that would not fit.
+    const serving = schedulerForServer(first.config, server, size);
+    const scheduler = serving.scheduler;
     const view = createView(values.json === true, true, context.output);
     const summaries = await launchGroup(siblings, {
       model: server.chatModel(first.plan.limits.llmTimeoutMs),
@@ -158,6 +162,7 @@ async function runGroup(
     else context.output.out(`\n${formatGroupEnd(group)}\n`);
     return exitCodeForOutcome(group.winner !== null ? 'passed' : 'failed');
   } finally {
+    serving.stop();
     await server.stop();
   }
 }

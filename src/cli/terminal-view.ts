@@ -58,7 +58,11 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         );
         break;
       case 'turn.queued':
-        line(dim(`  waiting for the model (${event.position} turn(s) of other sessions first)`));
+        line(
+          event.reason === 'memory'
+            ? paint('33', `  waiting for memory: ${event.message ?? ''}`)
+            : dim(`  waiting for the model (${event.position} turn(s) of other sessions first)`),
+        );
         break;
       case 'token.delta':
         output.out(event.text);

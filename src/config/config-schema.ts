@@ -30,7 +30,21 @@ const serverConfigSchema = z.strictObject({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as LMSTUDIO_API_KEY')
     .nullable()
     .default(null),
+  /**
+   * A small model of the same tokenizer family for speculative decoding (e.g. Qwen2.5-Coder 0.5B
+   * for 7B/14B/32B). Used only while one session runs: mlx_lm.server turns batching off with a
+   * draft, so with several sessions the server runs without it (DESIGN, "Serving").
+   */
+  draft_model: z.string().min(1).nullable().default(null),
+  num_draft_tokens: z.int().min(1).max(16).default(3),
+  /** Extra folders holding MLX models (each a model folder or a folder of them), listed beside the HF cache and LM Studio's folder. */
+  model_dirs: z.array(z.string().min(1)).default([]),
+  /** Memory kept free for the rest of the Mac, in GB; null = the larger of 2 GB and 15 % of RAM. Turns wait rather than go below it. */
+  memory_floor_gb: z.number().positive().nullable().default(null),
 });
+
+/** `auto`: the app's own mlx_lm.server takes as many turns as memory admits (up to its decode concurrency); a server at a URL takes 1. */
+const llmConcurrencySchema = z.union([positiveInt, z.literal('auto')]);
 
 export const agentConfigSchema = z.strictObject({
   max_attempts: positiveInt.default(5),
@@ -43,7 +57,7 @@ export const agentConfigSchema = z.strictObject({
   temperature: z.number().min(0).max(2).default(0),
   stagnation_threshold: z.int().min(2).default(3),
   max_prompt_tokens: z.int().min(500).default(6000),
-  llm_concurrency: positiveInt.default(1),
+  llm_concurrency: llmConcurrencySchema.default('auto'),
   /** The Coder first writes acceptance tests; only tests that fail on the base are kept, and PASS needs them. */
   tests_first: z.boolean().default(false),
   /** A fast syntax check of the touched files after each edit, in the sandbox; an error goes back to the Coder without spending an attempt. */

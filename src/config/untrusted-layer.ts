@@ -43,7 +43,9 @@ const NULL_LIMIT_CEILING = 4096;
 
 /** A number at or below the user's, or turning a requirement on. */
 function tightens(wanted: unknown, own: unknown): boolean {
-  if (typeof wanted === 'number') return wanted <= (typeof own === 'number' ? own : own === null ? NULL_LIMIT_CEILING : -Infinity);
+  // `llm_concurrency: auto` admits at least one turn at a time, so 1 is the only number surely at or below it.
+  if (typeof wanted === 'number')
+    return wanted <= (typeof own === 'number' ? own : own === null ? NULL_LIMIT_CEILING : own === 'auto' ? 1 : -Infinity);
   if (typeof wanted === 'boolean') return wanted === true || own === false;
   return false;
 }

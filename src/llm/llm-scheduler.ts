@@ -11,10 +11,29 @@ export interface QueueState {
   readonly waiting: number;
 }
 
+/**
+ * Whether one more turn may start now, beside `running` others (memory-aware admission, #17).
+ * The scheduler asks before every grant but the first: with nothing running the server's own
+ * memory is all there is to free, so refusing would only deadlock.
+ */
+export interface AdmissionGate {
+  check(running: number): { readonly admit: true } | { readonly admit: false; readonly reason: string };
+  /** Called when the answer may have changed (a new memory sample); returns an unsubscribe. */
+  onChange(listener: () => void): () => void;
+  /** A turn was granted (with or without a check), so the gate can count it until a sample shows it. */
+  granted(): void;
+}
+
+/** Why a turn waits: for a slot (other sessions' turns first), or for memory to free. */
+export type WaitInfo = { readonly reason: 'turns'; readonly position: number } | { readonly reason: 'memory'; readonly message: string };
+
 interface Waiter {
   readonly sessionId: string;
   readonly grant: (release: () => void) => void;
   readonly reject: (error: Error) => void;
+  readonly onWait?: ((info: WaitInfo) => void) | undefined;
+  /** The memory reason last told to this waiter, so it is said once per change, not per sample. */
+  told: string | null;
 }
 
 export class LlmScheduler {
@@ -24,8 +43,20 @@ export class LlmScheduler {
   private lastGranted: string | undefined;
   private readonly listeners = new Set<(state: QueueState) => void>();
 
-  constructor(private concurrency: number) {
+  /** Why the next turn is held back by memory right now (null: it is not). */
+  private memoryHold: string | null = null;
+
+  constructor(
+    private concurrency: number,
+    private readonly gate?: AdmissionGate,
+  ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+    gate?.onChange(() => this.pump());
+  }
+
+  /** Why turns wait for memory now, or null. */
+  get heldForMemory(): string | null {
+    return this.memoryHold;
   }
 
   get state(): QueueState {
@@ -50,7 +81,7 @@ export class LlmScheduler {
   }
 
   /** Resolves with a release function once a slot is granted; rejects if `signal` aborts first. */
-  acquire(sessionId: string, signal?: AbortSignal): Promise<() => void> {
+  acquire(sessionId: string, signal?: AbortSignal, onWait?: (info: WaitInfo) => void): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(cancelled());
     this.joinIndex(sessionId); // fix the session's place in the rotation on its first request
     return new Promise((resolve, reject) => {
@@ -61,6 +92,8 @@ export class LlmScheduler {
           resolve(release);
         },
         reject,
+        onWait,
+        told: null,
       };
       const onAbort = (): void => {
         const queue = this.queues.get(sessionId);
@@ -107,11 +140,20 @@ export class LlmScheduler {
     while (this.running < this.concurrency) {
       const next = this.rotation()[0];
       if (next === undefined) return;
+      if (this.running > 0 && this.gate) {
+        const verdict = this.gate.check(this.running);
+        if (!verdict.admit) {
+          this.holdForMemory(verdict.reason);
+          return;
+        }
+      }
+      this.memoryHold = null;
       const queue = this.queues.get(next);
       const waiter = queue?.shift();
       if (!queue || !waiter) return;
       if (queue.length === 0) this.queues.delete(next);
       this.running += 1;
+      this.gate?.granted();
       this.lastGranted = next;
       let released = false;
       waiter.grant(() => {
@@ -122,6 +164,16 @@ export class LlmScheduler {
         this.emit();
       });
     }
+  }
+
+  private holdForMemory(reason: string): void {
+    this.memoryHold = reason;
+    for (const queue of this.queues.values())
+      for (const waiter of queue) {
+        if (waiter.told === reason) continue;
+        waiter.told = reason;
+        waiter.onWait?.({ reason: 'memory', message: reason });
+      }
   }
 
   private emit(): void {

@@ -1,4 +1,4 @@
-import type { LlmScheduler } from './llm-scheduler.js';
+import type { LlmScheduler, WaitInfo } from './llm-scheduler.js';
 import type { ChatModel, ChatTurnRequest, ChatTurnResult } from './llm-types.js';
 
 /**
@@ -10,8 +10,8 @@ export class ScheduledChatModel implements ChatModel {
     private readonly inner: ChatModel,
     private readonly scheduler: LlmScheduler,
     private readonly sessionId: string,
-    /** Told when this session's turn has to wait, with its place in the rotation. */
-    private readonly onQueued?: (position: number) => void,
+    /** Told when this session's turn has to wait: its place in the rotation, or that memory holds it back. */
+    private readonly onQueued?: (info: WaitInfo) => void,
   ) {}
 
   publishedContextLength(): Promise<number | null> {
@@ -19,9 +19,13 @@ export class ScheduledChatModel implements ChatModel {
   }
 
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
-    const pending = this.scheduler.acquire(this.sessionId, request.signal);
+    let memoryTold = false;
+    const pending = this.scheduler.acquire(this.sessionId, request.signal, (info) => {
+      memoryTold = true;
+      this.onQueued?.(info);
+    });
     const position = this.scheduler.positionOf(this.sessionId);
-    if (position >= 0) this.onQueued?.(position);
+    if (position >= 0 && !memoryTold) this.onQueued?.({ reason: 'turns', position });
     const release = await pending;
     try {
       return await this.inner.chat(request);

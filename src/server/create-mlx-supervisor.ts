@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError } from '../errors/factory-error.js';
 import { mlxLaunchBuilder, type LaunchBuilder, type LaunchSpec } from './launch-spec.js';
@@ -6,6 +7,7 @@ import { checkFit, contextTokens, type FitResult } from './models/fit-check.js';
 import { resolveModel, type ResolvedModel } from './models/resolve-model.js';
 import { requireRuntime, type MlxRuntime } from './runtime/discover-runtime.js';
 import { ServerSupervisor, type SupervisorOptions } from './server-supervisor.js';
+import { chooseServerTuning, tuningArgs, type ServerTuning } from './serving/server-tuning.js';
 
 export interface MlxSupervisorOptions {
   readonly config: FactoryConfig;
@@ -31,6 +33,14 @@ export interface MlxSupervisor {
   /** Set once a launch has looked for it. */
   runtime(): MlxRuntime | null;
   fit(): FitResult | null;
+  /** The batching and cache flags chosen for this machine (used when we launch; an adopted server keeps its own). */
+  readonly tuning: ServerTuning;
+}
+
+/** The draft model's flags (speculative decoding), when configured; used only while one session runs (DESIGN, "Serving"). */
+export function draftArgs(config: FactoryConfig): string[] {
+  if (config.server.draft_model === null) return [];
+  return ['--draft-model', config.server.draft_model, '--num-draft-tokens', String(config.server.num_draft_tokens)];
 }
 
 /** mlx_lm.server binds the first address `--host` resolves to; "localhost" may be ::1 only. */
@@ -60,6 +70,13 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
   let runtime: MlxRuntime | null = null;
   let fit: FitResult | null = null;
   let realLaunch: LaunchBuilder | null = null;
+  const tuning = chooseServerTuning({
+    totalBytes: os.totalmem(),
+    weightsBytes: model.weightsBytes,
+    kvBytesPerToken: model.kvBytesPerToken,
+    tokensPerTurn: config.agent.max_prompt_tokens + config.agent.max_tokens_per_turn,
+    floorGb: config.server.memory_floor_gb,
+  });
   const launch: LaunchBuilder =
     options.launch ??
     (async (port: number, host: string): Promise<LaunchSpec> => {
@@ -69,7 +86,14 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
         if (fit.verdict === 'too-large' && options.allowTooLarge !== true)
           throw new FactoryError('MODEL_TOO_LARGE', `${model.arg}: ${fit.message}`, { fit });
         if (fit.verdict !== 'fits') options.onWarning?.(`${model.arg}: ${fit.message}`);
-        realLaunch = mlxLaunchBuilder({ python: runtime.python, model: model.arg, home: options.home, env: options.env });
+        realLaunch = mlxLaunchBuilder({
+          python: runtime.python,
+          model: model.arg,
+          home: options.home,
+          env: options.env,
+          extraArgs: [...tuningArgs(tuning), ...draftArgs(config)],
+        });
+        supervisor.note(`Chose ${tuning.summary}.`);
       }
       return realLaunch(port, host);
     });
@@ -82,5 +106,5 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
     port: options.port ?? config.server.port,
     idleUnloadMs: options.supervisor?.idleUnloadMs ?? config.server.idle_unload_minutes * 60_000,
   });
-  return { supervisor, model, runtime: () => runtime, fit: () => fit };
+  return { supervisor, model, runtime: () => runtime, fit: () => fit, tuning };
 }

@@ -5,6 +5,7 @@ import type { ChatModel } from '../llm/llm-types.js';
 import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
 import { statusOfEvent, type CommandModelServer } from './model-server.js';
 import type { ServerSupervisor } from './server-supervisor.js';
+import type { ServerTuning } from './serving/server-tuning.js';
 import { SupervisedChatModel } from './supervised-chat-model.js';
 
 export interface RunServerOptions {
@@ -36,9 +37,11 @@ export class RunServer implements CommandModelServer {
   readonly supervisor: ServerSupervisor;
   /** The --model string the server runs. */
   readonly model: string;
+  /** The batching and cache flags chosen for this machine, and the model's KV bytes per token (null: unknown). */
+  readonly serving: { readonly tuning: ServerTuning; readonly kvBytesPerToken: number | null };
 
   constructor(options: RunServerOptions) {
-    const { supervisor, model } = createMlxSupervisor({
+    const { supervisor, model, tuning } = createMlxSupervisor({
       config: options.config,
       home: options.home,
       model: options.model,
@@ -54,6 +57,7 @@ export class RunServer implements CommandModelServer {
     if (options.onLog !== undefined) supervisor.on('server.log', options.onLog);
     this.supervisor = supervisor;
     this.model = model.arg;
+    this.serving = { tuning, kvBytesPerToken: model.kvBytesPerToken };
   }
 
   /** http://127.0.0.1:PORT (changes only if a restart had to move to another port; use chatModel). */

@@ -132,6 +132,11 @@ export class ServerSupervisor {
   }
 
   /** The last lines the server printed (and ours, prefixed [supervisor]). */
+  /** A line of ours in the server's log (prefixed [supervisor]), e.g. the batching flags chosen for this machine. */
+  note(line: string): void {
+    this.log.note(line);
+  }
+
   logTail(count = TAIL_LINES): string[] {
     return this.log.last(count);
   }

@@ -126,7 +126,11 @@ export class SupervisorControl implements ModelServer {
   /** The recommended models and the ones on disk (the hub cache), merged by id. */
   async models(): Promise<{ models: ModelInfo[]; current: string }> {
     const current = this.current?.model ?? this.options.config().server.model;
-    const models: ModelInfo[] = await modelCatalog({ env: this.options.env, configured: current });
+    const models: ModelInfo[] = await modelCatalog({
+      env: this.options.env,
+      folders: this.options.config().server.model_dirs,
+      configured: current,
+    });
     return { models, current };
   }
 

@@ -98,8 +98,12 @@ export async function runSession(
   else {
     const scheduler = deps.scheduler;
     const model = scheduler
-      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (position) =>
-          log.append({ type: 'turn.queued', position, ...scheduler.state }),
+      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (info) =>
+          log.append(
+            info.reason === 'memory'
+              ? { type: 'turn.queued', position: 0, ...scheduler.state, reason: 'memory', message: info.message }
+              : { type: 'turn.queued', position: info.position, ...scheduler.state, reason: 'turns' },
+          ),
         )
       : deps.model;
     result = await runAttempts(plan, { git: workspace.git, head: workspace.headCommit }, { model, runCheck, log }, deps.signal, resume);

@@ -32,6 +32,7 @@ export function sessionInfoFixture(id: string, over: Partial<SessionInfo> = {}):
     cleanedUp: false,
     branchRemoved: false,
     turn: null,
+    waitingFor: null,
     pid: null,
     lastSeq: 9,
     live: false,

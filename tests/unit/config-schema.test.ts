@@ -19,7 +19,8 @@ describe('defaultConfig', () => {
   it('has our own defaults for the keys the seed did not have', () => {
     const config = defaultConfig();
     expect(config.agent.max_prompt_tokens).toBe(6000);
-    expect(config.agent.llm_concurrency).toBe(1);
+    expect(config.agent.llm_concurrency).toBe('auto');
+    expect(config.server).toMatchObject({ draft_model: null, num_draft_tokens: 3, model_dirs: [], memory_floor_gb: null });
     expect(config.server.python).toBeNull();
     expect(config.workspace).toEqual({ setup: null, include: [], editor: null });
     expect(config.sandbox).toEqual({ require: false, max_memory_mb: null, max_processes: 512 });
@@ -60,6 +61,7 @@ describe('factoryConfigSchema', () => {
     [{ agent: { stagnation_threshold: 1 } }, 'agent.stagnation_threshold'],
     [{ agent: { max_prompt_tokens: 100 } }, 'agent.max_prompt_tokens'],
     [{ agent: { llm_concurrency: 0 } }, 'agent.llm_concurrency'],
+    [{ agent: { llm_concurrency: 'many' } }, 'agent.llm_concurrency'],
     [{ server: { port: 0 } }, 'server.port'],
     [{ server: { port: 65536 } }, 'server.port'],
     [{ server: { model: '' } }, 'server.model'],

@@ -219,6 +219,9 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       items.push({ kind: 'attempt', id: `a${event.seq}`, attempt: event.attempt });
       return;
     case 'turn.queued':
+      // A wait for other sessions' turns is routine; a wait for memory is news the user should see (#17).
+      if (event.reason === 'memory')
+        items.push(note(event, 'warn', `Waiting for memory: ${event.message ?? 'another turn now would go below the free-memory floor'}`));
       return;
     case 'turn.started': {
       items.push(newTurn(event, event.attempt, event.persona, event.estimatedPromptTokens));

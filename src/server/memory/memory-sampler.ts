@@ -15,6 +15,8 @@ export interface MemorySamplerOptions {
   /** macOS: how often top(1) measures the footprint; between runs the last figure is reused. */
   readonly footprintRefreshMs?: number;
   readonly platform?: NodeJS.Platform;
+  /** Where the system's total and available memory come from (default: the OS, see readSystemMemory); tests inject a file. */
+  readonly readSystem?: () => Promise<SystemMemoryReading>;
 }
 
 export interface SystemMemoryReading extends SystemMemory {
@@ -105,7 +107,7 @@ export class MemorySampler {
   }
 
   async sampleOnce(): Promise<MemorySampleEvent> {
-    const [system, server] = await Promise.all([readSystemMemory(this.platform), this.readServer()]);
+    const [system, server] = await Promise.all([this.options.readSystem?.() ?? readSystemMemory(this.platform), this.readServer()]);
     const sample: MemorySampleEvent = {
       type: 'memory.sample',
       time: new Date().toISOString(),

@@ -77,7 +77,9 @@ export function checkFit(input: FitInput): FitResult {
 export function contextTokens(agent: {
   readonly max_prompt_tokens: number;
   readonly max_tokens_per_turn: number;
-  readonly llm_concurrency: number;
+  readonly llm_concurrency: number | 'auto';
 }): number {
-  return (agent.max_prompt_tokens + agent.max_tokens_per_turn) * agent.llm_concurrency;
+  // With `auto` the scheduler admits further turns only while memory allows, so the start needs room for one.
+  const concurrent = agent.llm_concurrency === 'auto' ? 1 : agent.llm_concurrency;
+  return (agent.max_prompt_tokens + agent.max_tokens_per_turn) * concurrent;
 }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cachedRepoBytes, directoryBytes, hfCacheDir, listCachedRepos, snapshotDir } from './hf-cache.js';
+import os from 'node:os';
+import { lmStudioModelDirs, lmStudioModelFolders } from './lm-studio-dirs.js';
 import { checkModelFolder } from './model-folder.js';
 
 /**
@@ -12,7 +14,7 @@ export interface LocalModel {
   readonly id: string;
   /** The folder mlx_lm reads. */
   readonly path: string;
-  readonly source: 'hf-cache' | 'folder';
+  readonly source: 'hf-cache' | 'lm-studio' | 'folder';
   readonly sizeBytes: number;
   /** config.json and model*.safetensors are present. */
   readonly loadable: boolean;
@@ -25,9 +27,9 @@ export interface ListModelsOptions {
   readonly homedir?: string;
 }
 
-function fromFolder(dir: string): LocalModel {
+function fromFolder(dir: string, source: 'lm-studio' | 'folder' = 'folder'): LocalModel {
   const check = checkModelFolder(dir);
-  return { id: dir, path: dir, source: 'folder', sizeBytes: directoryBytes(dir), loadable: check.ok, problem: check.problem };
+  return { id: dir, path: dir, source, sizeBytes: directoryBytes(dir), loadable: check.ok, problem: check.problem };
 }
 
 export function listLocalModels(options: ListModelsOptions = {}): LocalModel[] {
@@ -48,6 +50,9 @@ export function listLocalModels(options: ListModelsOptions = {}): LocalModel[] {
       problem: check.problem,
     });
   }
+  // LM Studio's own folders: used in place, never downloaded again (#17).
+  for (const root of lmStudioModelDirs(options.homedir ?? os.homedir()))
+    for (const dir of lmStudioModelFolders(root)) if (!models.some((m) => m.path === dir)) models.push(fromFolder(dir, 'lm-studio'));
   for (const folder of options.folders ?? []) {
     const dir = path.resolve(folder);
     if (fs.existsSync(path.join(dir, 'config.json'))) {

@@ -51,6 +51,7 @@ export function buildCatalog(
       diskBytes: found?.sizeBytes ?? null,
       note: `${r.note}; ~${formatBytes(r.weightsBytes)}, for ${formatBytes(r.minMachineBytes)}+ ${platform === 'darwin' ? 'Macs' : 'machines'}`,
       problem: found?.problem ?? null,
+      ...(found ? { where: found.source } : {}),
       ...fitOf(found?.loadable === true ? found.sizeBytes : r.weightsBytes, r.minMachineBytes),
     };
   });
@@ -64,7 +65,8 @@ export function buildCatalog(
       onDisk: m.loadable,
       sizeBytes: m.sizeBytes,
       diskBytes: m.sizeBytes,
-      note: m.loadable ? `on disk (${m.source === 'hf-cache' ? 'Hugging Face cache' : m.path})` : `cannot load: ${m.problem ?? '?'}`,
+      note: m.loadable ? `on disk (${WHERE[m.source]}${m.source === 'hf-cache' ? '' : `, ${m.path}`})` : `cannot load: ${m.problem ?? '?'}`,
+      where: m.source,
       problem: m.problem,
       ...fitOf(m.sizeBytes),
     });
@@ -85,6 +87,8 @@ export function buildCatalog(
   }
   return models;
 }
+
+const WHERE = { 'hf-cache': 'Hugging Face cache', 'lm-studio': "LM Studio's folder", folder: 'a folder from server.model_dirs' } as const;
 
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 

@@ -83,7 +83,7 @@ export class ModelPulls {
   /** The Models view's table: recommended + on disk, and the configured model of the app's own server. */
   catalog(): Promise<ModelInfo[]> {
     const { server } = this.options.config();
-    return modelCatalog({ env: this.options.env, configured: server.url === null ? server.model : undefined });
+    return modelCatalog({ env: this.options.env, folders: server.model_dirs, configured: server.url === null ? server.model : undefined });
   }
 
   /** The latest progress of every pull since the app started (running or ended). */

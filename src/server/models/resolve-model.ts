@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FactoryError } from '../../errors/factory-error.js';
 import { cachedRepoBytes, directoryBytes, hfCacheDir, snapshotDir } from './hf-cache.js';
+import { findLmStudioModel } from './lm-studio-dirs.js';
 import { checkModelFolder, kvBytesPerToken, readModelConfig } from './model-folder.js';
 import { downloadHint, pullCommand } from './pull-hint.js';
 
@@ -70,6 +71,9 @@ export function resolveModel(model: string, options: ResolveOptions = {}): Resol
   }
   const cache = hfCacheDir(options.env, homedir);
   const snapshot = snapshotDir(cache, model);
+  // Not in the hub cache but in LM Studio's folder under the same publisher/name: use it there, no second download.
+  const lmStudio = snapshot === null ? findLmStudioModel(model, homedir) : null;
+  if (lmStudio !== null) return resolveModel(lmStudio, options);
   if (snapshot === null) {
     throw new FactoryError(
       'MODEL_NOT_FOUND',

@@ -17,6 +17,9 @@ const FIT_LABEL: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'Fits',
 const FIT_TONE: Record<NonNullable<ModelInfo['fit']>, string> = { fits: 'success', tight: 'warning', 'too-large': 'danger' };
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
+/** Where a model on disk lives (#17): the hub cache, LM Studio's folder (used in place), or a folder from Settings. */
+const WHERE_LABEL = { 'hf-cache': 'HF cache', 'lm-studio': 'LM Studio', folder: 'folder' } as const;
+
 /**
  * Models, like `ollama pull` / LM Studio: the recommended table with whether each fits this Mac's
  * memory, what is on disk and its size, and a download with a progress bar, cancel, resume
@@ -91,6 +94,11 @@ export function ModelsView() {
                     {m.label ?? m.id}
                     {m.isDefault === true && <span className="badge">default</span>}
                     {m.id === current && <span className="badge accent">configured</span>}
+                    {m.onDisk && m.where !== undefined && (
+                      <span className="badge" data-where={m.where} title="Where it lives on disk; it is used there, never downloaded again">
+                        {WHERE_LABEL[m.where]}
+                      </span>
+                    )}
                   </div>
                   <div className="muted mono small">{m.id}</div>
                   <div className="muted small">
