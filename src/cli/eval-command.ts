@@ -169,7 +169,8 @@ async function historyEvalCommand(
     models: values.model ?? [],
     bestOf,
     signal: context.signal,
-    scheduler: (size) => new LlmScheduler(Math.max(size, config.agent.llm_concurrency)),
+    // K turns at once (a number set by the user can raise it); memory admission needs the run's own server.
+    scheduler: (size) => new LlmScheduler(Math.max(size, config.agent.llm_concurrency === 'auto' ? 1 : config.agent.llm_concurrency)),
     connect: async (model) => {
       const server = await connectModelServer({ ...values, model, json: true }, { config, home, cwd: context.cwd, output: context.output });
       return { chatModel: (ms) => server.chatModel(ms), stop: async () => void (await server.stop()) };

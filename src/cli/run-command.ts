@@ -143,10 +143,10 @@ async function runGroup(
     cwd: context.cwd,
     output: context.output,
   });
+  // At least K turns at once: mlx_lm.server batches them (DESIGN.md, parallel sessions); on our
+  // own server memory admission still holds back a turn that would not fit.
+  const serving = schedulerForServer(first.config, server, size);
   try {
-    // At least K turns at once: mlx_lm.server batches them (DESIGN.md, parallel sessions); on our
-    // own server memory admission still holds back a turn that would not fit.
-    const serving = schedulerForServer(first.config, server, size);
     const scheduler = serving.scheduler;
     const view = createView(values.json === true, true, context.output);
     const summaries = await launchGroup(siblings, {

@@ -29,7 +29,7 @@ import { cachedShareText } from './prompt-cache-text.js';
 import { listSessions } from './sessions-list-command.js';
 import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 import { isGroupId } from '../api/group-projection.js';
-import { LlmScheduler } from '../llm/llm-scheduler.js';
+import { schedulerForServer } from '../server/serving/scheduler-for-server.js';
 import { discardGroup, groupWinner, loadGroup, resumeGroup } from '../sessions/session-group.js';
 
 /**
@@ -269,12 +269,13 @@ async function groupCommand(
       const server = await connectModelServer(values, { config, home: paths.home, cwd: process.cwd(), output: context.output });
       const json = values.json === true;
       const view = json ? (event: unknown) => context.output.out(`${JSON.stringify(event)}\n`) : createMultiSessionView(context.output);
+      const serving = schedulerForServer(config, server, group.size);
       try {
         const { group: after, resumed } = await resumeGroup(paths, groupId, {
           model: server.chatModel(record.plan.limits.llmTimeoutMs),
           runCheck: runSandboxed,
           signal: context.signal,
-          scheduler: new LlmScheduler(Math.max(group.size, config.agent.llm_concurrency)),
+          scheduler: serving.scheduler,
           onLog: (log: SessionLog) => log.subscribe(view),
         });
         if (json) {
@@ -297,6 +298,7 @@ async function groupCommand(
         } else context.output.out(`\n${resumed.length === 0 ? 'Nothing to continue: ' : ''}${formatGroupEnd(after)}\n`);
         return exitCodeForOutcome(after.winner !== null ? 'passed' : 'failed');
       } finally {
+        serving.stop();
         await server.stop();
       }
     }

@@ -71,9 +71,10 @@ describe('mlx-factory ui in Chromium', () => {
     const sheet = page.getByRole('dialog', { name: 'New session' });
     await expect.poll(() => sheet.isVisible()).toBe(true);
     await page.locator('#ns-folder').fill('relative/repo');
+    // The folder is checked as it is typed; its message moves the button below it, so click after it shows.
+    await expect.poll(() => text('[data-field-error="folder"]')).toContain('full path');
     await sheet.getByRole('button', { name: 'Start session' }).click();
     await expect.poll(() => text('[data-field-error="description"]')).toBe('Say what the Coder should do.');
-    await expect.poll(() => text('[data-field-error="folder"]')).toContain('full path');
     await page.locator('#ns-folder').fill(path.join(repo, 'no-such-folder'));
     await page.locator('#ns-attempts').fill('0');
     await page.locator('#ns-attempts').blur();

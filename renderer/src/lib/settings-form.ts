@@ -7,7 +7,17 @@ import { configViewSchema, type ConfigView } from '../../../src/api/payloads.js'
  */
 type FactoryConfig = ConfigView['config'];
 export type Section = 'server' | 'agent' | 'workspace' | 'sandbox';
-type FieldKind = 'text' | 'optional-text' | 'int' | 'optional-int' | 'number' | 'bool' | 'list' | 'optional-list';
+type FieldKind =
+  | 'text'
+  | 'optional-text'
+  | 'int'
+  | 'optional-int'
+  | 'int-or-auto'
+  | 'number'
+  | 'optional-number'
+  | 'bool'
+  | 'list'
+  | 'optional-list';
 
 export interface FieldSpec {
   readonly section: Section;
@@ -57,6 +67,35 @@ export const FIELDS: readonly FieldSpec[] = [
     kind: 'number',
     unit: 'min',
     help: 'Stop the server after this long without requests (0 = never).',
+  },
+  {
+    section: 'server',
+    key: 'model_dirs',
+    label: 'More model folders',
+    kind: 'list',
+    help: 'Folders holding MLX models, one per line, listed beside the Hugging Face cache and LM Studio’s folder.',
+  },
+  {
+    section: 'server',
+    key: 'memory_floor_gb',
+    label: 'Memory kept free',
+    kind: 'optional-number',
+    unit: 'GB',
+    help: 'Turns wait rather than go below it. Empty: the larger of 2 GB and 15 % of memory.',
+  },
+  {
+    section: 'server',
+    key: 'draft_model',
+    label: 'Draft model',
+    kind: 'optional-text',
+    help: 'A small model of the same family for speculative decoding, used only while one session runs. Empty: none.',
+  },
+  {
+    section: 'server',
+    key: 'num_draft_tokens',
+    label: 'Draft tokens',
+    kind: 'int',
+    help: 'Tokens the draft model proposes per step (1–16).',
   },
   {
     section: 'agent',
@@ -114,8 +153,8 @@ export const FIELDS: readonly FieldSpec[] = [
     section: 'agent',
     key: 'llm_concurrency',
     label: 'Parallel model turns',
-    kind: 'int',
-    help: 'Turns of different sessions the server handles at once.',
+    kind: 'int-or-auto',
+    help: 'Turns of different sessions the server handles at once. Empty or “auto”: as many as memory allows on the app’s own server, 1 on a server at a URL.',
   },
   {
     section: 'agent',
@@ -231,11 +270,14 @@ function typedValue(field: FieldSpec, raw: DraftValue): { ok: true; value: Typed
     }
     case 'int':
     case 'optional-int':
-    case 'number': {
-      if (text === '') return field.kind === 'optional-int' ? { ok: true, value: null } : { ok: false, error: 'Required.' };
+    case 'int-or-auto':
+    case 'number':
+    case 'optional-number': {
+      if (field.kind === 'int-or-auto' && (text === '' || text.toLowerCase() === 'auto')) return { ok: true, value: 'auto' };
+      if (text === '') return field.kind.startsWith('optional') ? { ok: true, value: null } : { ok: false, error: 'Required.' };
       const n = Number(text);
       if (!Number.isFinite(n)) return { ok: false, error: 'Enter a number.' };
-      if (field.kind !== 'number' && !Number.isInteger(n)) return { ok: false, error: 'Enter a whole number.' };
+      if (field.kind !== 'number' && field.kind !== 'optional-number' && !Number.isInteger(n)) return { ok: false, error: 'Enter a whole number.' };
       return { ok: true, value: n };
     }
   }

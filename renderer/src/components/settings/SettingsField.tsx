@@ -34,7 +34,7 @@ export function SettingsField({
       />
     );
   } else {
-    const numeric = field.kind === 'int' || field.kind === 'optional-int' || field.kind === 'number';
+    const numeric = ['int', 'optional-int', 'number', 'optional-number'].includes(field.kind);
     control = (
       <div className="input-with-unit">
         <input
