@@ -12,7 +12,12 @@ import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
  * third sibling's reply is right. The list shows the group's line over its siblings; the session view
  * compares them and links each one's diff; merging the winner offers to discard the others.
  */
-const RIGHT = { content: 'calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n', tokensPerSecond: 400 };
+// The winner answers only after sibling 1's Sheriff turn has begun, so sibling 1's check has ended (exit 1) by then.
+const RIGHT = {
+  content: 'calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n',
+  tokensPerSecond: 400,
+  afterRequests: { persona: 'sheriff' as const, count: 1 },
+};
 const WRONG = { content: 'calc.py\n```python\ndef add(a, b):\n    return a - b\n```\n', tokensPerSecond: 400 };
 const HANG = { content: '', fault: 'hang' as const };
 const SCRIPT: Script = {

@@ -18,6 +18,11 @@ export const ScriptedReplySchema = z.strictObject({
   tokensPerSecond: z.number().nonnegative().optional(),
   /** Wait before the first byte of the response. */
   delayMs: count.optional(),
+  /**
+   * Answer only once this server has received `count` requests of `persona` (all sessions together):
+   * orders sessions by events, not by time (e.g. a best-of sibling waits for another's Sheriff turn).
+   */
+  afterRequests: z.strictObject({ persona: z.enum(['coder', 'sheriff', 'other']), count: z.number().int().positive() }).optional(),
   fault: FaultSchema.optional(),
   /** Tokens streamed before a drop/die fault fires (drop defaults to 2, die to 0). */
   faultAfterTokens: count.optional(),

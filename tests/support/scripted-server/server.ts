@@ -388,6 +388,11 @@ async function handleChat(state: ServerState, req: IncomingMessage, res: ServerR
   state.requests.push(record);
   const plan = planReply(state, request, persona, record);
 
+  const after = plan.reply.afterRequests;
+  if (after !== undefined) {
+    while (state.requests.filter((r) => r.persona === after.persona).length < after.count)
+      if (!(await pause(20, aborter.signal))) return;
+  }
   if (!(await pause(plan.delayMs, aborter.signal))) return;
   if (plan.reply.fault) return answerFault(req, res, plan, stream, aborter.signal);
   if (stream) return answerStreaming(res, plan, request.stream_options?.include_usage === true, aborter.signal);
