@@ -15,7 +15,7 @@ const available = fs
   .sort();
 
 // Options that take a value (`--corpus DIR`): the value is not a benchmark name.
-const VALUE_OPTIONS = new Set(['--corpus', '--replay-repo', '--replay-commits']);
+const VALUE_OPTIONS = new Set(['--corpus', '--replay-repo', '--replay-commits', '--eval-repo', '--eval-check']);
 const args = process.argv.slice(2);
 const requested = args.filter((a, i) => !a.startsWith('-') && !VALUE_OPTIONS.has(args[i - 1] ?? ''));
 const names = requested.length > 0 ? requested : available;
