@@ -72,7 +72,11 @@ beforeAll(async () => {
   // main.py exists before: Monaco diffs against an empty original without its worker.
   repo = makeRepo({ files: { 'README.md': '# sums\n', 'main.py': 'print("total: %d" % sum([40]))\n' } });
   // macOS 13+ has not approved the login item yet: Settings must say so.
-  main = await launchMain(devLayout(), { config, loginItem: { openAtLogin: false, status: 'requires-approval' }, loginItemNeedsApproval: true });
+  main = await launchMain(devLayout(), {
+    config,
+    loginItem: { openAtLogin: false, status: 'requires-approval' },
+    loginItemNeedsApproval: true,
+  });
   app.emit('activate', {}, false);
   const window = main.dashboard();
   if (window === undefined) throw new Error('the app made no dashboard');

@@ -390,8 +390,7 @@ async function handleChat(state: ServerState, req: IncomingMessage, res: ServerR
 
   const after = plan.reply.afterRequests;
   if (after !== undefined) {
-    while (state.requests.filter((r) => r.persona === after.persona).length < after.count)
-      if (!(await pause(20, aborter.signal))) return;
+    while (state.requests.filter((r) => r.persona === after.persona).length < after.count) if (!(await pause(20, aborter.signal))) return;
   }
   if (!(await pause(plan.delayMs, aborter.signal))) return;
   if (plan.reply.fault) return answerFault(req, res, plan, stream, aborter.signal);
