@@ -38,19 +38,27 @@ export interface UpdateFromBaseResult {
   readonly message: string;
 }
 
-export async function updateFromBase(paths: AppPaths, id: string): Promise<UpdateFromBaseResult> {
+/**
+ * What an update from the base starts from: the session (not running, not discarded), its worktree
+ * at the last logged step (anything else there is kept under a ref first, through the recorded
+ * gitdir), its head, and the base branch with its tip.
+ */
+async function openForUpdate(paths: AppPaths, id: string) {
   const context = await openSession(paths, id);
   assertNotRunning(context.record, 'update');
   assertNotDiscarded(context, 'update');
-  // The worktree at the last logged step (anything else there is kept under a ref first), through the recorded gitdir.
   const { git } = await reopenSessionWorktree(context.record, 'updated');
   const record = loadSession(paths, id);
-  const head = record.headCommit;
   const branch = record.baseBranch;
   if (branch === null)
     throw new FactoryError('MERGE_TARGET_REQUIRED', `Session ${id} started on a detached HEAD: there is no base branch to update from.`);
   const tip = await readRef(context.commonDir, `refs/heads/${branch}`);
   if (tip === null) throw new FactoryError('BRANCH_NOT_FOUND', `The base branch ${branch} no longer exists in ${record.repo}.`);
+  return { git, record, head: record.headCommit, branch, tip };
+}
+
+export async function updateFromBase(paths: AppPaths, id: string): Promise<UpdateFromBaseResult> {
+  const { git, record, head, branch, tip } = await openForUpdate(paths, id);
   const same = { updated: false, branch, fromBase: record.baseCommit, toBase: record.baseCommit, mergeCommit: null, files: [] };
   if (await isAncestor(record.repo, tip, head))
     return { ...same, message: `Session ${id} already has everything on ${branch} (${tip.slice(0, 8)}).` };
@@ -96,17 +104,7 @@ const SIDE_CHARS = 5000;
  * labelled sections (the session's version, the base branch's version); then the check runs.
  */
 export async function resolveConflictsWithCoder(paths: AppPaths, id: string, deps: LaunchDeps): Promise<SessionSummary> {
-  const context = await openSession(paths, id);
-  assertNotRunning(context.record, 'update');
-  assertNotDiscarded(context, 'update');
-  const { git } = await reopenSessionWorktree(context.record, 'updated');
-  const record = loadSession(paths, id);
-  const head = record.headCommit;
-  const branch = record.baseBranch;
-  if (branch === null)
-    throw new FactoryError('MERGE_TARGET_REQUIRED', `Session ${id} started on a detached HEAD: there is no base branch to update from.`);
-  const tip = await readRef(context.commonDir, `refs/heads/${branch}`);
-  if (tip === null) throw new FactoryError('BRANCH_NOT_FOUND', `The base branch ${branch} no longer exists in ${record.repo}.`);
+  const { git, record, head, branch, tip } = await openForUpdate(paths, id);
   const merged = await mergeTree(record.repo, head, tip);
   if (merged.clean)
     throw new FactoryError('BAD_USAGE', `Updating session ${id} from ${branch} does not conflict: use Update from ${branch}.`);
