@@ -35,18 +35,6 @@ afterAll(async () => {
   fs.rmSync(fakeGit.dir, { recursive: true, force: true });
 });
 
-async function startAndWait(description: string, repo: string): Promise<string> {
-  const api = ui.api();
-  const started = await api.request('sessions.start', { description, repo, check: 'python3 main.py', maxAttempts: 1 });
-  if (!started.ok) throw new Error(started.error.message);
-  for (let i = 0; i < 600; i++) {
-    const shown = await api.request('sessions.show', { id: started.data.id });
-    if (shown.ok && !shown.data.session.live && shown.data.session.state !== 'running') return started.data.id;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`session ${started.data.id} did not finish`);
-}
-
 /**
  * A git on the UI host's PATH that runs the real one, except that `git merge-tree` (the prediction)
  * waits while the hold file exists: the test holds the new prediction back for as long as it looks
@@ -94,7 +82,7 @@ const headline = (page: Page): Promise<string | null> => page.locator('[data-mer
 describe('the merge bar when main moves', () => {
   it('says "Out of date — checking again…" and then the new prediction, without Update from main', async () => {
     const repo = makeRepo({ files: { 'README.md': '# demo\n' } });
-    const id = await startAndWait('Print 42 from main.py.', repo);
+    const id = await ui.runSession('Print 42 from main.py.', repo);
     const shown = await ui.api().request('sessions.show', { id });
     if (!shown.ok) throw new Error(shown.error.message);
     const session = shown.data.session;

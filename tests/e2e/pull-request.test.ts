@@ -52,18 +52,6 @@ afterAll(async () => {
   fs.rmSync(bin, { recursive: true, force: true });
 });
 
-async function startAndWait(description: string, repo: string): Promise<string> {
-  const api = ui.api();
-  const started = await api.request('sessions.start', { description, repo, check: 'python3 main.py', maxAttempts: 1 });
-  if (!started.ok) throw new Error(started.error.message);
-  for (let i = 0; i < 600; i++) {
-    const shown = await api.request('sessions.show', { id: started.data.id });
-    if (shown.ok && !shown.data.session.live && shown.data.session.state !== 'running') return started.data.id;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`session ${started.data.id} did not finish`);
-}
-
 describe('Create pull request', () => {
   it('is offered when the merge is blocked, pushes the branch, passes --draft to gh and shows the PR on the session', async () => {
     const repo = makeRepo({ files: { 'README.md': '# demo\n' } });
@@ -72,7 +60,7 @@ describe('Create pull request', () => {
     git(repo, 'remote', 'add', 'origin', GITHUB_URL);
     git(repo, 'config', `url.${bare}.pushInsteadOf`, GITHUB_URL);
     git(repo, 'push', '-q', 'origin', 'main');
-    const id = await startAndWait('Print 42 from main.py.', repo);
+    const id = await ui.runSession('Print 42 from main.py.', repo);
     const shown = await ui.api().request('sessions.show', { id });
     if (!shown.ok) throw new Error(shown.error.message);
     const branch = shown.data.session.branch;

@@ -27,25 +27,13 @@ let sessionId = '';
 /** "Open in editor" runs the user's workspace.editor: here a script that writes down what it was asked to open. */
 const openedFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-e2e-open-')), 'opened.txt');
 
-async function startAndWait(description: string, repoDir: string): Promise<string> {
-  const api = ui.api();
-  const started = await api.request('sessions.start', { description, repo: repoDir, check: 'python3 main.py', maxAttempts: 2 });
-  if (!started.ok) throw new Error(started.error.message);
-  for (let i = 0; i < 300; i++) {
-    const shown = await api.request('sessions.show', { id: started.data.id });
-    if (shown.ok && !shown.data.session.live && shown.data.session.state !== 'running') return started.data.id;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`session ${started.data.id} did not finish`);
-}
-
 beforeAll(async () => {
   ui = await startUi({
     script: SCRIPT,
     config: { workspace: { editor: ['/bin/sh', '-c', `printf %s "$1" > '${openedFile}'`, 'editor'] } },
   });
   repo = makeRepo({ files: { 'README.md': '# demo\n' } });
-  sessionId = await startAndWait('Print the answer.\nIt is 42.', repo);
+  sessionId = await ui.runSession('Print the answer.\nIt is 42.', repo, { maxAttempts: 2 });
 });
 
 afterAll(async () => {
@@ -297,8 +285,8 @@ describe('shortcuts', () => {
 describe('the list and cleanup', () => {
   it('groups by repository, tells equal tasks apart, shows each step’s result, archives and cleans up', async () => {
     const other = makeRepo({ files: { 'README.md': '# other\n' } });
-    const twinA = await startAndWait('Add the numbers\nTwice over.', other);
-    const twinB = await startAndWait('Add the numbers\nTwice over.', other);
+    const twinA = await ui.runSession('Add the numbers\nTwice over.', other, { maxAttempts: 2 });
+    const twinB = await ui.runSession('Add the numbers\nTwice over.', other, { maxAttempts: 2 });
     const api = ui.api();
     const failing = await api.request('sessions.start', {
       description: 'Fail on purpose',

@@ -9,6 +9,7 @@ import { WebSocket as NodeWebSocket } from 'ws';
 import { stringify } from 'yaml';
 import type { FactoryApi } from '../../../src/api/client/factory-api.js';
 import { protocolsFor, webSocketUrlFor, type Credential } from '../../../src/api/client/connect.js';
+import { waitFor } from '../../support/wait-for.js';
 import { createWsClient, type WebSocketLike } from '../../../src/api/client/ws-client.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../support/scripted-server/launch.js';
 import { REPO_ROOT, TEST_DEPS_FILE } from '../../support/test-deps.js';
@@ -108,6 +109,8 @@ export interface UiHarness {
   output(): string;
   /** The typed API from Node, as a page of the host would use it (same token, same Origin). */
   api(): FactoryApi & { close(): void };
+  /** Starts a session through the API (check `python3 main.py`, one attempt unless told) and waits until it has ended; its id. */
+  runSession(description: string, repo: string, options?: { check?: string; maxAttempts?: number }): Promise<string>;
   /** A page on a route (hash), light or dark; `probe` exposes the transcript store to the test. */
   open(
     route: string,
@@ -194,7 +197,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
   const contexts: BrowserContext[] = [];
   const clients: Array<{ close(): void }> = [];
 
-  return {
+  const harness: UiHarness = {
     get url() {
       return url;
     },
@@ -212,6 +215,26 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       });
       clients.push(client);
       return client;
+    },
+    async runSession(description, repo, options = {}) {
+      const api = harness.api();
+      try {
+        const started = await api.request('sessions.start', {
+          description,
+          repo,
+          check: options.check ?? 'python3 main.py',
+          maxAttempts: options.maxAttempts ?? 1,
+        });
+        if (!started.ok) throw new Error(started.error.message);
+        const id = started.data.id;
+        await waitFor(`session ${id} to end`, async () => {
+          const shown = await api.request('sessions.show', { id });
+          return shown.ok && !shown.data.session.live && shown.data.session.state !== 'running';
+        });
+        return id;
+      } finally {
+        api.close();
+      }
     },
     async open(route, opts = {}) {
       const context = await browser.newContext({
@@ -265,6 +288,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
