@@ -158,7 +158,7 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
     expect(index.headers.get('x-content-type-options')).toBe('nosniff');
-    await page.getByRole('button', { name: 'New session', exact: true }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'New session', exact: true }).waitFor({ timeout: 60_000 });
     // The page talks IPC (the preload's window.factory), not a socket.
     expect(await page.evaluate(() => (window as unknown as { factory?: { transport: string } }).factory?.transport)).toBe('ipc');
     await screenshot(page, 'app-protocol-dashboard');
@@ -174,7 +174,7 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
     await sheet.getByRole('button', { name: 'Start session' }).click();
     await page.locator('.turn-header[data-streaming="true"]').first().waitFor({ timeout: 30_000 });
     await expect
-      .poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 15_000, interval: 100 })
+      .poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 60_000, interval: 100 })
       .toContain("I'll fix main.py");
     await screenshot(page, 'app-protocol-streaming');
     await page.locator('.finished-row[data-outcome="passed"]').waitFor({ timeout: 45_000 });
@@ -185,7 +185,7 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
     await page.getByRole('tab', { name: /Changes/ }).click();
     await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 30_000 });
     await expect
-      .poll(() => page.workers().map((w) => w.url()), { timeout: 10_000 })
+      .poll(() => page.workers().map((w) => w.url()), { timeout: 60_000 })
       .toContainEqual(expect.stringMatching(new RegExp(`^${origin}/assets/editor\\.worker-[^/]+\\.js$`)));
     expect(requested.some((p) => /^\/assets\/editor\.worker-/.test(p))).toBe(true);
     await expect
@@ -195,11 +195,11 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
   });
 
   it('merges, and the result is in the repository on disk', async () => {
-    await expect.poll(() => page.locator('[data-merge-headline]').first().textContent(), { timeout: 20_000 }).toContain('Merges cleanly');
+    await expect.poll(() => page.locator('[data-merge-headline]').first().textContent(), { timeout: 60_000 }).toContain('Merges cleanly');
     await page.getByRole('button', { name: 'Squash and merge…' }).click();
     const confirm = page.getByRole('alertdialog');
     await confirm.getByRole('button', { name: 'Squash and merge' }).click();
-    await expect.poll(() => page.locator('[data-outcome]').first().getAttribute('class'), { timeout: 20_000 }).toContain('success');
+    await expect.poll(() => page.locator('[data-outcome]').first().getAttribute('class'), { timeout: 60_000 }).toContain('success');
     await screenshot(page, 'app-protocol-merged');
     expect(git(repo, 'show', 'main:main.py')).toBe(FIXED);
     expect(fs.readFileSync(path.join(repo, 'main.py'), 'utf8')).toBe(FIXED);
@@ -212,7 +212,7 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
       .first()
       .click();
     const card = page.locator('[data-login-item]');
-    await expect.poll(() => card.getAttribute('data-login-item'), { timeout: 10_000 }).toBe('requires-approval');
+    await expect.poll(() => card.getAttribute('data-login-item'), { timeout: 60_000 }).toBe('requires-approval');
     await page.getByLabel('Open MLX Factory at login').click();
     // The OS kept it off: still waiting, and the box shows what is true.
     await expect.poll(() => card.textContent()).toContain('System Settings → General → Login Items');

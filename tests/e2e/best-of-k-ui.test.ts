@@ -68,9 +68,9 @@ describe('best of K in the UI', () => {
 
     // The comparison: state, attempts, tokens, diff size, check, for every sibling.
     const table = page.locator('.sibling-table');
-    await expect.poll(() => table.locator('tbody tr').count(), { timeout: 15_000 }).toBe(3);
-    await expect.poll(() => table.locator('tr[aria-current="true"]').textContent(), { timeout: 15_000 }).toContain('exit 0');
-    await expect.poll(() => table.locator('tr[aria-current="true"]').textContent(), { timeout: 15_000 }).toMatch(/1 file \+1 −1/);
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: 60_000 }).toBe(3);
+    await expect.poll(() => table.locator('tr[aria-current="true"]').textContent(), { timeout: 60_000 }).toContain('exit 0');
+    await expect.poll(() => table.locator('tr[aria-current="true"]').textContent(), { timeout: 60_000 }).toMatch(/1 file \+1 −1/);
     expect(await table.locator('tbody tr').first().textContent()).toContain('exit 1');
     await screenshot(page, 'best-of-compare');
 
@@ -88,7 +88,7 @@ describe('best of K in the UI', () => {
 
     // … and the view offers to discard the two others.
     const offer = page.locator('[data-discard-siblings]');
-    await expect.poll(() => offer.textContent(), { timeout: 15_000 }).toBe('Discard 2…');
+    await expect.poll(() => offer.textContent(), { timeout: 60_000 }).toBe('Discard 2…');
     await screenshot(page, 'best-of-merged-offer');
     await offer.click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Discard 2' }).click();

@@ -63,7 +63,7 @@ afterAll(async () => {
 describe('first launch to first merge', () => {
   it('starting the server for a model that is not here offers the download', async () => {
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect.poll(() => text('.inline-error'), { timeout: 20_000 }).toContain(`${REPO_ID} is not downloaded`);
+    await expect.poll(() => text('.inline-error'), { timeout: 60_000 }).toContain(`${REPO_ID} is not downloaded`);
     expect(await text('.inline-error')).toContain(`mlx-factory models pull ${REPO_ID}`);
     const offer = page.getByRole('button', { name: `Download ${REPO_ID}` });
     await offer.waitFor();
@@ -74,7 +74,7 @@ describe('first launch to first merge', () => {
 
   it('pulls the tiny model from the stand-in Hub with a progress bar, then lists it on disk', async () => {
     const row = page.locator(`tr[data-model="${REPO_ID}"]`);
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 60_000 });
     // The bar moves while the bytes arrive: a value between 0 and 100 with bytes, rate and time left.
     const bar = row.getByRole('progressbar');
     let seen = { now: 0, meta: '' };
@@ -96,7 +96,7 @@ describe('first launch to first merge', () => {
     expect(await page.locator('.models-table th').nth(2).textContent()).toBe(process.platform === 'darwin' ? 'This Mac' : 'This machine');
     // Cancel mid-download, then resume from what is on disk.
     await row.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => row.locator('.pull-progress').getAttribute('data-phase'), { timeout: 20_000 }).toBe('cancelled');
+    await expect.poll(() => row.locator('.pull-progress').getAttribute('data-phase'), { timeout: 60_000 }).toBe('cancelled');
     await screenshot(page, 'first-launch-pull-cancelled');
     await row.getByRole('button', { name: 'Resume download' }).click();
     await expect
@@ -136,14 +136,14 @@ describe('first launch to first merge', () => {
     await page.locator('#setting-server\\.url').fill(ui.model.url);
     await screenshot(page, 'first-launch-settings-url');
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => page.locator('.saved-note').isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => page.locator('.saved-note').isVisible(), { timeout: 60_000 }).toBe(true);
     // The sidebar shows the new server state without a restart.
-    await expect.poll(() => text('.sidebar-server'), { timeout: 20_000 }).toContain('Ready (external)');
+    await expect.poll(() => text('.sidebar-server'), { timeout: 60_000 }).toContain('Ready (external)');
     await page
       .getByRole('button', { name: /^Server/ })
       .first()
       .click();
-    await expect.poll(() => text('.server-card .kv'), { timeout: 15_000 }).toContain(ui.model.url);
+    await expect.poll(() => text('.server-card .kv'), { timeout: 60_000 }).toContain(ui.model.url);
     await screenshot(page, 'first-launch-server-external');
   }, 60_000);
 
@@ -157,10 +157,10 @@ describe('first launch to first merge', () => {
     await page.locator('.finished-row[data-outcome="passed"]').waitFor({ timeout: 60_000 });
     await screenshot(page, 'first-launch-session-passed');
     await page.getByRole('tab', { name: /Changes/ }).click();
-    await expect.poll(() => text('[data-merge-headline]'), { timeout: 20_000 }).toContain('Merges cleanly');
+    await expect.poll(() => text('[data-merge-headline]'), { timeout: 60_000 }).toContain('Merges cleanly');
     await page.getByRole('button', { name: 'Squash and merge…' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Squash and merge' }).click();
-    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 20_000 }).toContain('success');
+    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 60_000 }).toContain('success');
     await screenshot(page, 'first-launch-merged');
     expect(git(repo, 'show', 'main:main.py')).toBe(PROGRAM);
     expect(errors).toEqual([]);

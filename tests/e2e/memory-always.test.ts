@@ -38,15 +38,15 @@ function lastLoggedSample(): string {
 async function expectMoving(page: Page, what: string): Promise<void> {
   const before = await sampleCount(page);
   const logged = lastLoggedSample();
-  await expect.poll(() => sampleCount(page), { timeout: 20_000, message: `chart moving ${what}` }).toBeGreaterThan(before + 1);
-  await expect.poll(lastLoggedSample, { timeout: 20_000, message: `log moving ${what}` }).not.toBe(logged);
+  await expect.poll(() => sampleCount(page), { timeout: 60_000, message: `chart moving ${what}` }).toBeGreaterThan(before + 1);
+  await expect.poll(lastLoggedSample, { timeout: 60_000, message: `log moving ${what}` }).not.toBe(logged);
 }
 
 async function saveServerMode(page: Page, radio: string, url?: string): Promise<void> {
   await page.getByRole('radio', { name: radio }).click();
   if (url !== undefined) await page.locator('#setting-server\\.url').fill(url);
   await page.getByRole('button', { name: 'Save' }).click();
-  await expect.poll(() => page.locator('.saved-note').isVisible(), { timeout: 15_000 }).toBe(true);
+  await expect.poll(() => page.locator('.saved-note').isVisible(), { timeout: 60_000 }).toBe(true);
 }
 
 describe('the memory view never freezes', () => {
@@ -58,10 +58,10 @@ describe('the memory view never freezes', () => {
 
     const settings = await ui.open('settings');
     await saveServerMode(settings.page, 'An OpenAI-compatible server at a URL', ui.model.url);
-    await expect.poll(() => settings.page.locator('.sidebar-server').textContent(), { timeout: 20_000 }).toContain('Ready (external)');
+    await expect.poll(() => settings.page.locator('.sidebar-server').textContent(), { timeout: 60_000 }).toContain('Ready (external)');
     await expectMoving(memory.page, 'on the server at a URL');
     await expect
-      .poll(() => memory.page.locator('[data-server-memory]').getAttribute('data-server-memory'), { timeout: 15_000 })
+      .poll(() => memory.page.locator('[data-server-memory]').getAttribute('data-server-memory'), { timeout: 60_000 })
       .toBe('external — not measured');
     expect(await memory.page.locator('.legend').textContent()).toContain('Model server external — not measured');
     await screenshot(memory.page, 'memory-external-server');
@@ -69,11 +69,11 @@ describe('the memory view never freezes', () => {
     // The popover lets go of a server it does not own: "Disconnect", and then the line says stopped.
     const popover = await ui.open('popover', { width: 380, height: 520 });
     const disconnect = popover.page.getByRole('button', { name: 'Disconnect' });
-    await disconnect.waitFor({ timeout: 20_000 });
+    await disconnect.waitFor({ timeout: 60_000 });
     await screenshot(popover.page, 'popover-disconnect');
     await disconnect.click();
     await expect
-      .poll(() => memory.page.locator('[data-server-memory]').getAttribute('data-server-memory'), { timeout: 15_000 })
+      .poll(() => memory.page.locator('[data-server-memory]').getAttribute('data-server-memory'), { timeout: 60_000 })
       .toBe('stopped');
     await expectMoving(memory.page, 'with no server');
     await screenshot(memory.page, 'memory-stopped');

@@ -88,7 +88,7 @@ describe('New session in a browser', () => {
     await page.getByRole('button', { name: 'New session', exact: true }).click();
     await dialog().getByRole('button', { name: 'Browse…' }).click();
     const browser = dialog().getByRole('group', { name: 'Browse folders' });
-    await expect.poll(() => browser.locator('.folder-browser-path bdi').textContent(), { timeout: 15_000 }).toBe(userHome);
+    await expect.poll(() => browser.locator('.folder-browser-path bdi').textContent(), { timeout: 60_000 }).toBe(userHome);
     await browser.locator('[data-folder="projects"]').waitFor();
     // Hidden folders and links are not offered.
     expect(await browser.locator('[data-folder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-folder')))).toEqual([
@@ -97,17 +97,17 @@ describe('New session in a browser', () => {
     // The Task (focused first) is not flagged while the folder is being chosen.
     expect(await dialog().locator('[data-field-error="description"]').count()).toBe(0);
     await browser.locator('[data-folder="projects"]').click();
-    await browser.locator('[data-folder="alpha"]').waitFor({ timeout: 15_000 });
+    await browser.locator('[data-folder="alpha"]').waitFor({ timeout: 60_000 });
     expect(await browser.locator('[data-folder="alpha"] .badge').textContent()).toBe('git');
     expect(await browser.locator('[data-folder="notes"] .badge').count()).toBe(0);
     await screenshot(page, 'new-session-browse');
     await browser.locator('[data-folder="alpha"]').click();
     await expect
-      .poll(() => browser.locator('.folder-browser-path').textContent(), { timeout: 15_000 })
+      .poll(() => browser.locator('.folder-browser-path').textContent(), { timeout: 60_000 })
       .toBe(path.join(userHome, 'projects', 'alpha'));
     await browser.getByRole('button', { name: 'Use this folder' }).click();
     expect(await page.locator('#ns-folder').inputValue()).toBe(path.join(userHome, 'projects', 'alpha'));
-    await dialog().locator('.repo-summary').waitFor({ timeout: 15_000 });
+    await dialog().locator('.repo-summary').waitFor({ timeout: 60_000 });
     expect(await dialog().locator('[data-field-error="description"]').count()).toBe(0);
     await page.locator('#ns-task').fill('Write main.py that prints browsed.');
     await page.locator('#ns-check').fill('python3 main.py');
@@ -129,7 +129,7 @@ describe('New session in a browser', () => {
     expect(await page.locator('#ns-folder').inputValue()).toBe(alpha);
     await page.locator('#ns-folder').fill('');
     const recent = dialog().locator(`[data-recent-repo="${alpha}"]`);
-    await recent.waitFor({ timeout: 15_000 });
+    await recent.waitFor({ timeout: 60_000 });
     expect(await recent.textContent()).toBe('alpha');
     await screenshot(page, 'new-session-recent');
     await recent.click();
@@ -147,18 +147,18 @@ describe('Open in…', () => {
   it('says which editor and terminal are missing, and opens the worktree in the file manager that is there', async () => {
     await openIn('editor');
     const alert = page.locator('.toast[role="alert"]').last();
-    await expect.poll(() => alert.textContent(), { timeout: 20_000 }).toContain('No editor found (looked for code');
+    await expect.poll(() => alert.textContent(), { timeout: 60_000 }).toContain('No editor found (looked for code');
     expect(await alert.textContent()).toContain('Set "Editor command" in Settings');
     await screenshot(page, 'open-in-no-editor');
     await openIn('terminal');
     await expect
-      .poll(() => page.locator('.toast[role="alert"]').last().textContent(), { timeout: 20_000 })
+      .poll(() => page.locator('.toast[role="alert"]').last().textContent(), { timeout: 60_000 })
       .toContain('No terminal found (looked for x-terminal-emulator, gnome-terminal');
     expect(await page.locator('.toast[role="alert"]').last().textContent()).not.toContain('Editor command');
     await screenshot(page, 'open-in-no-terminal');
     await openIn('files');
     await expect
-      .poll(() => page.locator('.toast[role="status"]').last().textContent(), { timeout: 20_000 })
+      .poll(() => page.locator('.toast[role="status"]').last().textContent(), { timeout: 60_000 })
       .toContain('Opened the worktree in xdg-open');
     const worktree = fs.readFileSync(opened, 'utf8');
     expect(worktree).toContain(path.join(ui.home));

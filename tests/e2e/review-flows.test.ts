@@ -56,7 +56,7 @@ afterAll(async () => {
 describe('talk back', () => {
   it('replies to a passed session → a new attempt series → pass → merge', async () => {
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(sessionId)}`, { width: 1280, height: 860 });
-    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    await page.locator('.finished-row').waitFor({ timeout: 60_000 });
     const composer = page.getByRole('form', { name: 'Reply to the Coder' });
     await composer.waitFor();
     const box = composer.getByLabel(/Reply to the Coder/);
@@ -67,9 +67,9 @@ describe('talk back', () => {
     await composer.getByRole('button', { name: 'Send' }).click();
 
     // The reply shows in the transcript; the composer goes while the series runs and comes back after.
-    await page.getByText('You replied — attempt series 2, from step 1: Also print 43 on a second line.').waitFor({ timeout: 15_000 });
+    await page.getByText('You replied — attempt series 2, from step 1: Also print 43 on a second line.').waitFor({ timeout: 60_000 });
     await waitUntilStopped(sessionId, 2);
-    await composer.waitFor({ timeout: 15_000 });
+    await composer.waitFor({ timeout: 60_000 });
     expect(await box.inputValue()).toBe('');
     const shown = await ui.api().request('sessions.show', { id: sessionId });
     if (!shown.ok) throw new Error(shown.error.message);
@@ -91,10 +91,10 @@ describe('talk back', () => {
 
     // Merge the result.
     await page.getByRole('tab', { name: /Changes/ }).click();
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 60_000 }).toContain('Merges cleanly');
     await page.getByRole('button', { name: 'Squash and merge…' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Squash and merge' }).click();
-    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 15_000 }).toContain('success');
+    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 60_000 }).toContain('success');
     expect(git(repo, 'show', 'main:main.py')).toBe('print(42)\nprint(43)\n');
     expect(errors).toEqual([]);
   });
@@ -123,14 +123,14 @@ describe('rollback is a state', () => {
     await waitUntilStopped(id, 1);
 
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
-    await page.locator('.timeline-item[data-step="2"]').waitFor({ timeout: 15_000 });
+    await page.locator('.timeline-item[data-step="2"]').waitFor({ timeout: 60_000 });
     await page.locator('.timeline-item[data-step="1"]').getByRole('button', { name: 'Roll back to here' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Roll back' }).click();
 
     // Rolled back to a step whose check failed: the session says so, and the merge dialog warns.
-    await page.locator('[data-rolled-back="1"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-rolled-back="1"]').waitFor({ timeout: 60_000 });
     await page.locator('.timeline-item.dropped[data-dropped-step="2"]').waitFor();
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 60_000 }).toContain('Merges cleanly');
     await page.getByRole('button', { name: 'Squash and merge…' }).click();
     const dialog = page.getByRole('alertdialog');
     await expect.poll(() => dialog.textContent()).toContain('Warning: this session was rolled back to step 1 and not checked since');
@@ -146,8 +146,8 @@ describe('rollback is a state', () => {
     // Restore: the branch rolls forward to the step the check passed on; the warning goes.
     await page.locator('.timeline-item.dropped[data-dropped-step="2"]').getByRole('button', { name: 'Restore' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Restore' }).click();
-    await page.locator('.timeline-item[data-step="2"] .timeline-head').waitFor({ timeout: 15_000 });
-    await expect.poll(() => page.locator('[data-rolled-back]').count(), { timeout: 15_000 }).toBe(0);
+    await page.locator('.timeline-item[data-step="2"] .timeline-head').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator('[data-rolled-back]').count(), { timeout: 60_000 }).toBe(0);
     const restored = await ui.api().request('sessions.show', { id });
     if (!restored.ok) throw new Error(restored.error.message);
     expect(restored.data.session.rolledBackTo).toBeNull();
@@ -156,11 +156,11 @@ describe('rollback is a state', () => {
     // Roll back again, then "Continue from here": a new attempt series from step 1.
     await page.locator('.timeline-item[data-step="1"]').getByRole('button', { name: 'Roll back to here' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Roll back' }).click();
-    await page.locator('[data-rolled-back="1"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-rolled-back="1"]').waitFor({ timeout: 60_000 });
     await ui.model.clearRequests();
     await page.getByRole('button', { name: 'Continue from here' }).click();
     await waitUntilStopped(id, 2);
-    await expect.poll(() => page.locator('[data-rolled-back]').count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => page.locator('[data-rolled-back]').count(), { timeout: 60_000 }).toBe(0);
     const after = await ui.api().request('sessions.show', { id });
     if (!after.ok) throw new Error(after.error.message);
     expect(after.data.session).toMatchObject({ state: 'passed', series: 2, rolledBackTo: null });
@@ -198,7 +198,7 @@ describe('comments on diff lines', () => {
     await waitUntilStopped(id, 1);
 
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
-    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
     const modifiedLine = (text: string) => page.locator('.editor.modified .view-line', { hasText: text }).first();
     const addComment = async (text: string, lineText: string, extend: boolean, expectLabel: string): Promise<void> => {
       await modifiedLine(lineText).click();
@@ -208,11 +208,11 @@ describe('comments on diff lines', () => {
       const form = page.getByRole('form', { name: 'New review comment' });
       await form.getByRole('textbox').fill(text);
       await form.getByRole('button', { name: 'Add comment' }).click();
-      await expect.poll(() => form.count(), { timeout: 10_000 }).toBe(0);
+      await expect.poll(() => form.count(), { timeout: 60_000 }).toBe(0);
     };
     await addComment('This subtracts: it should add.', 'return a - b', false, 'Comment on line 2…');
     await addComment('Also print add(3, 4) after this.', 'print(add(2, 2))', false, 'Comment on line 5…');
-    await expect.poll(() => page.locator('.comment-item[data-comment-state="open"]').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator('.comment-item[data-comment-state="open"]').count(), { timeout: 60_000 }).toBe(2);
     await expect.poll(() => page.locator('.review-comment-line').count()).toBeGreaterThanOrEqual(2);
     expect(describeFindings('review comments (light)', await seriousViolations(page))).toBe('');
     await screenshot(page, 'review-comments-open');
@@ -220,7 +220,7 @@ describe('comments on diff lines', () => {
     await ui.model.clearRequests();
     await page.getByRole('button', { name: 'Request changes (2)' }).click();
     await waitUntilStopped(id, 2);
-    await expect.poll(() => page.locator('.comment-item[data-comment-state="resolved"]').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.locator('.comment-item[data-comment-state="resolved"]').count(), { timeout: 60_000 }).toBe(2);
 
     // The Coder's prompt: both comments, each with its file, lines, the quoted code and the text.
     const prompt =
@@ -253,7 +253,7 @@ describe('live follow of sessions run elsewhere', () => {
     });
     const repo4 = makeRepo({ files: { 'README.md': '# four\n' } });
     const { page, errors } = await ui.open('sessions', { width: 1280, height: 860 });
-    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    await page.locator('.session-row').first().waitFor({ timeout: 60_000 });
     const rowsBefore = await page.locator('.session-row').count();
 
     let cliDone = false;
@@ -266,18 +266,18 @@ describe('live follow of sessions run elsewhere', () => {
     });
     // The new row shows up while the CLI still runs, and opening it shows the Coder's reply arriving.
     const row = page.locator('.session-row', { hasText: 'Print seven from main.py.' });
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 60_000 });
     expect(cliDone).toBe(false);
     expect(await page.locator('.session-row').count()).toBe(rowsBefore + 1);
     await row.click();
-    await page.getByText('one careful token at a time', { exact: false }).first().waitFor({ timeout: 15_000 });
+    await page.getByText('one careful token at a time', { exact: false }).first().waitFor({ timeout: 60_000 });
     expect(cliDone).toBe(false);
     await screenshot(page, 'live-follow-cli-session');
 
     const result = await cli;
     expect(result.exitCode, result.stderr).toBe(0);
-    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
-    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('Passed');
+    await page.locator('.finished-row').waitFor({ timeout: 60_000 });
+    await expect.poll(() => row.textContent(), { timeout: 60_000 }).toContain('Passed');
     expect(errors).toEqual([]);
   });
 });
@@ -300,18 +300,18 @@ describe('update from main', () => {
     const tip = commitAll(repo5, 'main moves on');
 
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
-    await page.locator('[data-merge-headline]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-merge-headline]').waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Update from main' }).click();
     await page
       .getByText(/now has main at .* merged in \(1 file\(s\) came in\)/)
       .first()
-      .waitFor({ timeout: 15_000 });
+      .waitFor({ timeout: 60_000 });
     const shown = await ui.api().request('sessions.show', { id });
     if (!shown.ok) throw new Error(shown.error.message);
     expect(shown.data.session.baseCommit).toBe(tip);
     expect(git(shown.data.session.worktree, 'show', 'HEAD:CHANGELOG.md')).toBe('main moved\n');
     // The diff stays the session's own work (against the new base), and it still merges cleanly.
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly: 1 file');
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 60_000 }).toContain('Merges cleanly: 1 file');
     await screenshot(page, 'update-from-main');
     expect(errors).toEqual([]);
   });
@@ -340,7 +340,7 @@ describe('conflict after main moved', () => {
     commitAll(repo6, 'main greets too');
 
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 860 });
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('would conflict');
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 60_000 }).toContain('would conflict');
     await expect.poll(() => page.locator('[data-conflicts]').textContent()).toContain('greet.py');
     expect(describeFindings('conflict (light)', await seriousViolations(page))).toBe('');
     await screenshot(page, 'conflict-ask-coder');
@@ -361,10 +361,10 @@ describe('conflict after main moved', () => {
     expect(shown.data.session).toMatchObject({ state: 'passed', series: 2 });
 
     await page.getByRole('tab', { name: /Changes/ }).click();
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 60_000 }).toContain('Merges cleanly');
     await page.getByRole('button', { name: 'Squash and merge…' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Squash and merge' }).click();
-    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 15_000 }).toContain('success');
+    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 60_000 }).toContain('success');
     expect(git(repo6, 'show', 'main:greet.py')).toBe("print('hello from main')\nprint('hello from the session')\n");
     expect(errors).toEqual([]);
   });

@@ -51,16 +51,16 @@ describe('accessibility (axe-core) in light and dark', () => {
     const theme = dark ? 'dark' : 'light';
     it(`has no serious or critical violations in any view (${theme})`, async () => {
       const { page, errors } = await ui.open('sessions', { dark });
-      await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+      await page.locator('.session-row').first().waitFor({ timeout: 60_000 });
       await expectAccessible(page, `sessions list (${theme})`);
 
       await page.locator('.session-row').first().click();
-      await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+      await page.locator('.finished-row').waitFor({ timeout: 60_000 });
       await expectAccessible(page, `transcript (${theme})`);
 
       await page.getByRole('tab', { name: /Changes/ }).click();
-      await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
-      await page.locator('[data-merge-headline]').waitFor({ timeout: 15_000 });
+      await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
+      await page.locator('[data-merge-headline]').waitFor({ timeout: 60_000 });
       await expectAccessible(page, `changes (${theme})`);
 
       await page.getByRole('button', { name: 'Discard…' }).click();
@@ -101,7 +101,7 @@ describe('accessibility (axe-core) in light and dark', () => {
 
       const popover = await ui.open('popover', { dark, width: 380, height: 520 });
       await popover.page.locator('.pop-card').first().waitFor();
-      await popover.page.locator('[data-server-state]').first().waitFor({ timeout: 15_000 });
+      await popover.page.locator('[data-server-state]').first().waitFor({ timeout: 60_000 });
       await expectAccessible(popover.page, `popover (${theme})`);
       await popover.page.getByRole('button', { name: 'New session…' }).click();
       await popover.page.locator('#ns-task').waitFor();
@@ -160,7 +160,7 @@ describe('accessibility (axe-core) in light and dark', () => {
         ...(view.width !== undefined ? { width: view.width } : {}),
         ...(view.height !== undefined ? { height: view.height } : {}),
       });
-      await page.locator(view.ready).first().waitFor({ timeout: 20_000 });
+      await page.locator(view.ready).first().waitFor({ timeout: 60_000 });
       const seen = await walk(page, 45);
       expect(
         seen.filter((f) => f.name === ''),
@@ -183,7 +183,7 @@ describe('accessibility (axe-core) in light and dark', () => {
 describe('layout', () => {
   it('gives the diff the width at 1440 px', async () => {
     const { page } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`, { width: 1440, height: 900 });
-    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(300);
     const widths = await page.evaluate(() => ({
       original: document.querySelector('.monaco-diff-editor .editor.original')?.getBoundingClientRect().width ?? 0,
@@ -203,16 +203,16 @@ describe('layout', () => {
     await screenshot(page, 'layout-1440-diff-with-list');
     await page.getByRole('button', { name: 'Hide session list' }).click();
     await page.getByRole('tab', { name: 'Transcript' }).click();
-    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    await page.locator('.finished-row').waitFor({ timeout: 60_000 });
     await screenshot(page, 'layout-1440-transcript');
   });
 
   it('is one column with back navigation at 420 px', async () => {
     const { page } = await ui.open('sessions', { width: 420, height: 800 });
-    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    await page.locator('.session-row').first().waitFor({ timeout: 60_000 });
     await screenshot(page, 'layout-420-list');
     await page.locator('.session-row').first().click();
-    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    await page.locator('.finished-row').waitFor({ timeout: 60_000 });
     // The list is gone; the session fills the window, nothing is off screen to the right.
     expect(await page.locator('.session-list').count()).toBe(0);
     const overflow = await page.evaluate(() => {
@@ -223,7 +223,7 @@ describe('layout', () => {
     expect(overflow.scroll).toBeLessThanOrEqual(420);
     await screenshot(page, 'layout-420-session');
     await page.getByRole('tab', { name: /Changes/ }).click();
-    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 20_000 });
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
     // Inline at this width, whatever the toggle said.
     expect(await page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
     await screenshot(page, 'layout-420-diff');
@@ -234,7 +234,7 @@ describe('layout', () => {
     // From the popover (a browser has one page): a recent session opens in one column, on screen.
     const popover = await ui.open('popover', { width: 420, height: 720 });
     await popover.page.locator('.pop-session').first().click();
-    await popover.page.locator('.session-header').waitFor({ timeout: 15_000 });
+    await popover.page.locator('.session-header').waitFor({ timeout: 60_000 });
     const box = await popover.page.locator('.session-header').boundingBox();
     expect(box?.x ?? -1).toBeGreaterThanOrEqual(0);
     expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(420);
@@ -261,7 +261,7 @@ describe('layout', () => {
 describe('shortcuts', () => {
   it('uses plain keys in a browser and lists them on ?', async () => {
     const { page } = await ui.open('sessions');
-    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    await page.locator('.session-row').first().waitFor({ timeout: 60_000 });
     await page.keyboard.press('?');
     const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await sheet.waitFor();
@@ -306,7 +306,7 @@ describe('the list and cleanup', () => {
       .toBe('failed');
 
     const { page, errors } = await ui.open('sessions', { width: 1280, height: 860 });
-    await page.locator('.session-row').nth(3).waitFor({ timeout: 15_000 });
+    await page.locator('.session-row').nth(3).waitFor({ timeout: 60_000 });
     const groups = page.locator('.repo-group');
     expect(await groups.count()).toBe(2);
     // Newest activity first; the full path on hover.
@@ -324,7 +324,7 @@ describe('the list and cleanup', () => {
     await twinRow.click();
     await page.getByRole('tab', { name: /Changes/ }).click();
     await expect
-      .poll(() => page.locator('.timeline-item[data-step="1"] .step-outcome').textContent(), { timeout: 15_000 })
+      .poll(() => page.locator('.timeline-item[data-step="1"] .step-outcome').textContent(), { timeout: 60_000 })
       .toBe('exit 0 · PASS');
     await screenshot(page, 'timeline-outcomes');
 
@@ -332,14 +332,14 @@ describe('the list and cleanup', () => {
     await page.getByRole('tab', { name: 'Transcript' }).click();
     await page.locator('.session-list').waitFor();
     await page.getByRole('button', { name: 'Archive', exact: true }).click();
-    await expect.poll(() => page.locator(`.session-list .session-row[data-session="${twinA}"]`).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => page.locator(`.session-list .session-row[data-session="${twinA}"]`).count(), { timeout: 60_000 }).toBe(0);
     const showArchived = page.getByRole('checkbox', { name: /Show archived/ });
     await showArchived.check();
     await expect.poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count()).toBe(1);
     expect((await api.request('sessions.show', { id: twinA })).ok).toBe(true);
     await page.getByRole('button', { name: 'Unarchive' }).click();
     await expect
-      .poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count(), { timeout: 10_000 })
+      .poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count(), { timeout: 60_000 })
       .toBe(0);
 
     // The repository's cleanup takes the failed session only (the passed ones wait for review).
@@ -353,7 +353,7 @@ describe('the list and cleanup', () => {
           const shown = await api.request('sessions.show', { id: failing.data.id });
           return shown.ok ? shown.data.session.state : null;
         },
-        { timeout: 15_000 },
+        { timeout: 60_000 },
       )
       .toBe('discarded');
     expect(fs.existsSync(failing.data.worktree)).toBe(false);
@@ -362,7 +362,7 @@ describe('the list and cleanup', () => {
     await page.getByRole('button', { name: 'Cleanup' }).click();
     await page.locator('.page-header h1', { hasText: 'Cleanup' }).waitFor();
     await expect
-      .poll(async () => Number((await page.locator('[data-total-bytes]').getAttribute('data-total-bytes')) ?? 0), { timeout: 15_000 })
+      .poll(async () => Number((await page.locator('[data-total-bytes]').getAttribute('data-total-bytes')) ?? 0), { timeout: 60_000 })
       .toBeGreaterThan(0);
     expect(Number(await page.locator(`[data-cleanup-session="${twinB}"] [data-bytes]`).getAttribute('data-bytes'))).toBeGreaterThan(0);
     await expectAccessible(page, 'cleanup (light)');
@@ -370,7 +370,7 @@ describe('the list and cleanup', () => {
     await page.locator(`[data-cleanup-session="${twinB}"] input[type="checkbox"]`).check();
     await page.locator('.cleanup-bar').getByRole('button', { name: 'Discard…' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Discard 1' }).click();
-    await expect.poll(() => page.locator(`[data-cleanup-session="${twinB}"]`).count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => page.locator(`[data-cleanup-session="${twinB}"]`).count(), { timeout: 60_000 }).toBe(0);
     const twinBInfo = await api.request('sessions.show', { id: twinB });
     expect(twinBInfo.ok && fs.existsSync(twinBInfo.data.session.worktree)).toBe(false);
     expect(errors).toEqual([]);
@@ -381,7 +381,7 @@ describe('one source of truth for the server', () => {
   it('never calls the external server "not running" in the popover or the memory view, and the doctor names it on its port', async () => {
     const popover = await ui.open('popover', { width: 380, height: 520 });
     await expect
-      .poll(() => popover.page.locator('[data-server-state]').first().getAttribute('data-server-state'), { timeout: 15_000 })
+      .poll(() => popover.page.locator('[data-server-state]').first().getAttribute('data-server-state'), { timeout: 60_000 })
       .toBe('adopted');
     await popover.page.locator('.gauge-legend').waitFor({ timeout: 30_000 });
     expect(await popover.page.locator('.gauge-legend').textContent()).not.toContain('not running');
@@ -406,7 +406,7 @@ describe('one source of truth for the server', () => {
 describe('merge', () => {
   it('opens the worktree in the editor, merges with an edited message, then offers to remove the worktree and branch', async () => {
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`);
-    await page.locator('[data-merge-headline]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-merge-headline]').waitFor({ timeout: 60_000 });
     const detail = await ui.api().request('sessions.show', { id: sessionId });
     if (!detail.ok) throw new Error(detail.error.message);
     const { worktree, branch } = detail.data.session;
@@ -416,9 +416,9 @@ describe('merge', () => {
     await page.getByRole('group', { name: 'Open the worktree in' }).waitFor();
     await expectAccessible(page, 'open-in menu (light)');
     await page.getByRole('button', { name: 'Editor' }).click();
-    await expect.poll(() => (fs.existsSync(openedFile) ? fs.readFileSync(openedFile, 'utf8') : ''), { timeout: 10_000 }).toBe(worktree);
+    await expect.poll(() => (fs.existsSync(openedFile) ? fs.readFileSync(openedFile, 'utf8') : ''), { timeout: 60_000 }).toBe(worktree);
 
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merges cleanly');
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 60_000 }).toContain('Merges cleanly');
     await page.getByRole('button', { name: 'Squash and merge…' }).click();
     const dialog = page.getByRole('alertdialog');
     const message = dialog.getByLabel('Commit message');
@@ -432,17 +432,17 @@ describe('merge', () => {
     await screenshot(page, 'merge-message');
     await message.fill(`Print the answer (42)\n\n${proposed.split('\n').slice(2).join('\n')}`);
     await dialog.getByRole('button', { name: 'Squash and merge' }).click();
-    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 15_000 }).toContain('success');
+    await expect.poll(() => page.locator('[data-outcome]').getAttribute('class'), { timeout: 60_000 }).toContain('success');
     expect(git(repo, 'log', '-1', '--format=%s', 'main').trim()).toBe('Print the answer (42)');
     expect(git(repo, 'log', '-1', '--format=%b', 'main')).toContain('exit 0 · PASS');
 
     // After the merge: remove the worktree and the branch (the work is in main).
     await page.getByRole('button', { name: 'Remove worktree and branch…' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
-    await expect.poll(() => fs.existsSync(worktree), { timeout: 15_000 }).toBe(false);
-    await expect.poll(() => git(repo, 'branch', '--list', branch).trim(), { timeout: 15_000 }).toBe('');
+    await expect.poll(() => fs.existsSync(worktree), { timeout: 60_000 }).toBe(false);
+    await expect.poll(() => git(repo, 'branch', '--list', branch).trim(), { timeout: 60_000 }).toBe('');
     // Cleaned up after a merge (still "Merged", not "Discarded"): no merge prediction is shown.
-    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 15_000 }).toContain('Merged and cleaned up');
+    await expect.poll(() => page.locator('[data-merge-headline]').textContent(), { timeout: 60_000 }).toContain('Merged and cleaned up');
     expect(await page.locator('.session-header .badge[data-label]').first().getAttribute('data-label')).toBe('Merged');
     expect(await page.locator('[data-conflicts]').count()).toBe(0);
     await screenshot(page, 'merged-and-removed');
@@ -453,10 +453,10 @@ describe('merge', () => {
 describe('a tab whose host restarted', () => {
   it('says the address is no longer served instead of reconnecting forever', async () => {
     const { page } = await ui.open('sessions');
-    await page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    await page.locator('.session-row').first().waitFor({ timeout: 60_000 });
     const fresh = await ui.restart();
     const banner = page.locator('[data-connection="ended"]');
-    await banner.waitFor({ timeout: 20_000 });
+    await banner.waitFor({ timeout: 60_000 });
     expect(await banner.getAttribute('data-code')).toBe('TOKEN_REJECTED');
     expect(await banner.textContent()).toBe('This address is no longer served — open the new address printed by mlx-factory ui.');
     expect(await banner.locator('code').textContent()).toBe('mlx-factory ui');
@@ -464,7 +464,7 @@ describe('a tab whose host restarted', () => {
     // The new address works.
     expect(fresh).not.toBe(page.url().split('#')[0]);
     const again = await ui.open('sessions');
-    await again.page.locator('.session-row').first().waitFor({ timeout: 15_000 });
+    await again.page.locator('.session-row').first().waitFor({ timeout: 60_000 });
     expect(await again.page.locator('[data-connection]').count()).toBe(0);
   });
 });
