@@ -64,17 +64,22 @@ describe.each(modes)('runSandboxed (sandbox: %s)', (sandbox) => {
 
   it('on timeout kills children, grandchildren, TERM-ignorers and setsid escapees, and keeps partial output', async () => {
     const marker = uniqueMarker();
-    const py = (extra: string) => `python3 -c "import os, time; ${extra}time.sleep(1000)  # ${marker}"`;
+    // Each background piece says it has started (a file in the sandbox's tmp); the foreground prints
+    // "ready" once all four have, so the timeout always finds the whole tree running, however loaded the machine.
+    const flag = (name: string) => `"$TMPDIR/${marker}-${name}"`;
     const command = [
       'echo started',
       `sleep ${marker} &`,
-      `sh -c 'sleep ${marker} & ${py('').replace(/"/g, '\\"')}' &`,
-      `sh -c 'trap "" TERM; sleep ${marker}' &`,
-      `${py('os.setsid(); ')} &`,
-      `${py('print(\\"ready\\", flush=True); ')}`,
+      `sh -c 'sleep ${marker} & touch ${flag('grandchild')}; sleep ${marker}' &`,
+      `sh -c 'trap "" TERM; touch ${flag('ignorer')}; sleep ${marker}' &`,
+      `python3 -c "import os, sys, time; os.setsid(); open(sys.argv[1], 'w').close(); time.sleep(1000)" ${flag('escapee')} &`,
+      `while [ ! -e ${flag('grandchild')} ] || [ ! -e ${flag('ignorer')} ] || [ ! -e ${flag('escapee')} ]; do sleep 0.05; done`,
+      'echo ready',
+      `sleep ${marker}`,
     ].join('\n');
+    const timeoutMs = 8000;
     const started = performance.now();
-    const result = await run(command, { timeoutMs: 1500 });
+    const result = await run(command, { timeoutMs });
     const elapsed = performance.now() - started;
     expect(survivors(result.pgid, marker)).toEqual([]);
     expect(result.timedOut).toBe(true);
@@ -82,8 +87,8 @@ describe.each(modes)('runSandboxed (sandbox: %s)', (sandbox) => {
     expect(result.exitCode === 0).toBe(false);
     expect(result.output).toContain('started\n');
     expect(result.output).toContain('ready\n');
-    // The TERM-ignorer forces the SIGKILL step: timeout + grace, with slack for a loaded machine.
-    expect(elapsed).toBeLessThan(1500 + 500 + 3000);
+    // The TERM-ignorer forces the SIGKILL step: it ends after timeout + grace, not when the sleeps would.
+    expect(elapsed).toBeLessThan(timeoutMs + 30_000);
   });
 
   it('kills what the command left running in the background once it exits', async () => {
