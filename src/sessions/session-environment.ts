@@ -29,6 +29,9 @@ export function environmentLine(mode: SessionEnvironment['mode'], found: Detecte
   if (mode === 'install' && found.installCommand !== null) return `Environment: install with \`${found.installCommand}\``;
   if (found.ecosystem === 'go') return 'Environment: Go modules from your module cache (read-only)';
   if (found.ecosystem === 'cargo') return 'Environment: Cargo crates from your ~/.cargo (read-only)';
+  // Only the user's pick reaches here with a folder or a command at hand ("none" for this repository).
+  if (found.folder !== null || found.installCommand !== null)
+    return `Environment: none — checks get no ${found.folderName ?? 'dependencies'} and nothing is installed`;
   return `Environment: no ${found.folderName ?? 'dependency folder'} in your checkout and nothing to install`;
 }
 
@@ -38,7 +41,7 @@ export function environmentLine(mode: SessionEnvironment['mode'], found: Detecte
  * where it can apply ("mine" needs the folder).
  */
 export function chooseMode(found: DetectedDependencies | null, remembered: DependencyMode | null): SessionEnvironment['mode'] {
-  if (found === null) return 'none';
+  if (found === null || remembered === 'none') return 'none';
   if (remembered === 'mine' && found.folder !== null) return 'mine';
   if (remembered === 'install' && found.installCommand !== null) return 'install';
   if (found.folder !== null && found.lockSameOnBase) return 'mine';

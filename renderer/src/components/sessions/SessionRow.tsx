@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { SessionInfo } from '../../../../src/api/payloads.js';
 import { formatAge, formatTokens } from '../../lib/display-format.js';
+import { environmentShort, preflightShort } from '../../lib/environment-label.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 
 /** One session in the list: its task's first line (plus a short id when another has the same), state, numbers, branch. */
@@ -61,6 +62,28 @@ export const SessionRow = memo(function SessionRow({
       <div className="session-row-bottom" title={`${session.repo}\n${session.branch}`}>
         <span className="session-branch">{session.branch}</span>
       </div>
+      {(session.environment != null || session.preflight != null) && (
+        <div className="session-row-env">
+          {session.environment != null && (
+            <span
+              className="session-stat"
+              data-row-environment={session.environment.mode}
+              title={session.environment.line.replace(/`/g, '')}
+            >
+              {environmentShort(session.environment)}
+            </span>
+          )}
+          {session.preflight != null && (
+            <span
+              className={`session-stat${preflightShort(session.preflight).warn ? ' warn' : ''}`}
+              data-row-preflight={session.preflight.outcome}
+              title={session.preflight.message}
+            >
+              {preflightShort(session.preflight).text}
+            </span>
+          )}
+        </div>
+      )}
     </div>
   );
 });
