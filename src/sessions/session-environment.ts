@@ -4,9 +4,14 @@ import path from 'node:path';
 import type { EventOf } from '../api/events.js';
 import type { DependencyMode } from '../config/project-trust.js';
 import { detectDependencies, type DetectedDependencies, type Ecosystem } from '../workspace/detect-dependencies.js';
-import { prepareDependencyView, removeDependencyView, viewBinds, type DependencyView } from '../workspace/dependency-views.js';
+import {
+  ignoredInWorktree,
+  prepareDependencyView,
+  removeDependencyView,
+  viewBinds,
+  type DependencyView,
+} from '../workspace/dependency-views.js';
 import { changedPaths } from '../workspace/git/changed-paths.js';
-import { gitCommonDir } from '../workspace/git/common-dir.js';
 import { runGit } from '../workspace/git/run-git.js';
 import { gitPlace, type WorktreeGit } from '../workspace/git/worktree-git.js';
 import { runWorkspaceSetup } from '../workspace/run-setup.js';
@@ -136,8 +141,9 @@ export class EnvironmentRunner {
   async prepare(fresh: boolean): Promise<{ ok: true } | { ok: false; reason: string }> {
     const worktree = this.at.git.workTree;
     if (this.environment.mode === 'mine' && this.environment.folder !== null) {
-      const commonDir = await gitCommonDir(this.at.repoRoot);
-      const view = prepareDependencyView({ repoRoot: this.at.repoRoot, worktree, commonDir }, this.environment.folder);
+      // macOS links the entries into the worktree: only where git ignores the folder there (Linux binds at check time).
+      const ignoredByGit = process.platform === 'darwin' && (await ignoredInWorktree(this.at.git, this.environment.folder));
+      const view = prepareDependencyView({ repoRoot: this.at.repoRoot, worktree, ignoredByGit }, this.environment.folder);
       if (view !== null) this.views.push(view);
     }
     if (fresh && this.environment.mode === 'install' && this.environment.command !== null) {
