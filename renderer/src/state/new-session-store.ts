@@ -97,6 +97,10 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
       showAllErrors: false,
       touched: prefill?.folder !== undefined || prefill?.status !== undefined ? { folder: true } : {},
       dropNotice: null,
+      // Read again on each opening: the checkout's folders (or the remembered pick) may have changed since.
+      environment: null,
+      environmentFor: '',
+      environmentError: null,
     });
     if (folder !== '' && prefill?.status === undefined) void get().checkFolder();
   },
