@@ -4,14 +4,15 @@ import type { SessionInfo } from '../../../src/api/payloads.js';
  * The list row's short words for a session's environment and preflight (#22); the full line and
  * message are the row's title and the session view's text.
  */
-export function environmentShort(environment: NonNullable<SessionInfo['environment']>): string {
+export function environmentShort(environment: NonNullable<SessionInfo['environment']>): string | null {
   switch (environment.mode) {
     case 'mine':
       return 'deps: yours, read-only';
     case 'install':
       return 'deps: installed';
     case 'none':
-      return 'deps: none';
+      // Said only when the user chose it; nothing to install (no manifest, Go, Cargo) is not worth a word in the list.
+      return environment.line.startsWith('Environment: none') ? 'deps: none' : null;
   }
 }
 

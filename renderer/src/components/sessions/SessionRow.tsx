@@ -25,6 +25,7 @@ export const SessionRow = memo(function SessionRow({
 }) {
   const tokens = session.totalTokens.prompt + session.totalTokens.completion;
   const text = title?.title ?? session.title;
+  const deps = session.environment != null ? environmentShort(session.environment) : null;
   return (
     <div
       id={id}
@@ -62,15 +63,15 @@ export const SessionRow = memo(function SessionRow({
       <div className="session-row-bottom" title={`${session.repo}\n${session.branch}`}>
         <span className="session-branch">{session.branch}</span>
       </div>
-      {(session.environment != null || session.preflight != null) && (
+      {(deps !== null || session.preflight != null) && (
         <div className="session-row-env">
-          {session.environment != null && (
+          {deps !== null && session.environment != null && (
             <span
               className="session-stat"
               data-row-environment={session.environment.mode}
               title={session.environment.line.replace(/`/g, '')}
             >
-              {environmentShort(session.environment)}
+              {deps}
             </span>
           )}
           {session.preflight != null && (
