@@ -279,6 +279,31 @@ export const repoStatusSchema = z.object({
 });
 export type RepoStatus = z.infer<typeof repoStatusSchema>;
 
+/** How a session's checks get the project's dependencies (#22): see src/sessions/session-environment.ts. */
+export const dependencyModeSchema = z.enum(['mine', 'install', 'none']);
+export type DependencyModeChoice = z.infer<typeof dependencyModeSchema>;
+
+/**
+ * A repository's dependencies for New session (`repo.environment`, `repo.setEnvironment`): what a new
+ * session's checks would get, as the line the app and the CLI show, and the modes the user can pick
+ * instead; the pick is a repository setting kept with the trust record in the app's home.
+ */
+export const repoEnvironmentSchema = z.object({
+  /** The repository's root. */
+  root: z.string(),
+  /** npm, pnpm, yarn, uv, pip, bundler, cargo, go; null: no manifest found. */
+  ecosystem: z.string().nullable(),
+  /** What a session started now uses. */
+  mode: dependencyModeSchema,
+  /** "Environment: node_modules from your checkout (read-only)"; commands in backticks. */
+  line: z.string(),
+  /** The mode the user confirmed for this repository (null: not chosen, the default applies). */
+  remembered: dependencyModeSchema.nullable(),
+  /** Every mode with the line it would show; unavailable ones say why (no folder, nothing to install). */
+  choices: z.array(z.object({ mode: dependencyModeSchema, line: z.string(), available: z.boolean() })),
+});
+export type RepoEnvironment = z.infer<typeof repoEnvironmentSchema>;
+
 /** A folder's subfolders on the host, for the New session folder browser (`fs.listFolders`). */
 export const folderListingSchema = z.object({
   /** The folder listed, absolute. */

@@ -15,6 +15,8 @@ import {
   pullRequestResultSchema,
   modelInfoSchema,
   repoStatusSchema,
+  repoEnvironmentSchema,
+  dependencyModeSchema,
   reviewCommentSchema,
   rollbackResultSchema,
   serverStatusSchema,
@@ -276,6 +278,10 @@ export const requestSchemas = {
   'repo.init': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
   /** Trusts the project's factory.yaml as it is now (like `mlx-factory trust DIR`); answers the folder's status again. */
   'project.trust': { params: z.strictObject({ path: hostPath }), data: repoStatusSchema },
+  /** How a new session's checks would get the repository's dependencies (#22), and the other modes. */
+  'repo.environment': { params: z.strictObject({ path: hostPath }), data: repoEnvironmentSchema },
+  /** The user's pick for the repository, remembered with the trust record (like `run --deps`). */
+  'repo.setEnvironment': { params: z.strictObject({ path: hostPath, mode: dependencyModeSchema }), data: repoEnvironmentSchema },
 
   /**
    * Follow a stream (a session id, or GLOBAL_STREAM): the events after `afterSeq` are sent through

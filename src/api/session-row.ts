@@ -58,6 +58,16 @@ export const sessionRowSchema = z.object({
   lastSeq: z.int().nonnegative(),
   /** The latest check's result (null: no check ran yet; absent in rows cached before it was listed). */
   lastCheck: z.object({ exitCode: z.int().nullable(), timedOut: z.boolean() }).nullable().optional(),
+  /** How its checks get the dependencies (#22): the mode and the line shown (null: not logged; absent in older cached rows). */
+  environment: z
+    .object({ mode: z.enum(['mine', 'install', 'none']), line: z.string() })
+    .nullable()
+    .optional(),
+  /** The check's run on the base before the first attempt (#22; null: not run; absent in older cached rows). */
+  preflight: z
+    .object({ outcome: z.enum(['passes', 'fails', 'environment', 'skipped']), message: z.string() })
+    .nullable()
+    .optional(),
   /** Best of K: the group this session is a sibling in, with its temperature (absent: on its own). */
   group: z.object({ id: z.string(), index: z.int().nonnegative(), size: z.int().positive(), temperature: z.number() }).optional(),
 });
@@ -104,6 +114,8 @@ export function sessionRow(s: Session): SessionRow {
     pid: s.pid,
     lastSeq: s.lastSeq,
     lastCheck: lastCheck(s),
+    environment: s.environment === null ? null : { mode: s.environment.mode, line: s.environment.line },
+    preflight: s.preflight === null ? null : { outcome: s.preflight.outcome, message: s.preflight.message },
     ...(s.plan.group !== undefined ? { group: { ...s.plan.group, temperature: s.plan.limits.temperature } } : {}),
   };
 }
@@ -179,4 +191,6 @@ export const ROW_EVENTS: ReadonlySet<SessionEvent['type']> = new Set<SessionEven
   'discard',
   'session.relocated',
   'prompt.cut',
+  'environment',
+  'preflight',
 ]);

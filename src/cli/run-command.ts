@@ -23,7 +23,7 @@ import { createMultiSessionView, createTerminalView } from './terminal-view.js';
 
 export const RUN_USAGE = `Usage: mlx-factory run [DESCRIPTION] [-t TASK.yaml] [--repo DIR] [--check "CMD"] [-m MODEL]
                        [-n MAX_ATTEMPTS] [--timeout SEC] [--server-url URL | --no-server] [--json]
-                       [--tests-first] [--no-preflight] [--deps mine|install]
+                       [--tests-first] [--no-preflight] [--deps mine|install|none]
                        [--best-of K]   (K sibling sessions, 1–8; the first to pass wins, the others stop)`;
 
 const RUN_OPTIONS = {
@@ -118,13 +118,13 @@ export async function runCommand(args: readonly string[], context: RunContext): 
   }
 }
 
-/** --deps mine|install: how checks get the dependencies, remembered for the repository (#22). */
+/** --deps mine|install|none: how checks get the dependencies, remembered for the repository (#22). */
 function parseDepsMode(value: string | undefined): DependencyMode | undefined {
   if (value === undefined) return undefined;
-  if (value === 'mine' || value === 'install') return value;
+  if (value === 'mine' || value === 'install' || value === 'none') return value;
   throw new FactoryError(
     'BAD_USAGE',
-    `--deps takes mine (your checkout's folder, read-only) or install (install in the worktree), not ${JSON.stringify(value)}.\n\n${RUN_USAGE}`,
+    `--deps takes mine (your checkout's folder, read-only), install (install in the worktree) or none (neither), not ${JSON.stringify(value)}.\n\n${RUN_USAGE}`,
   );
 }
 

@@ -9,11 +9,12 @@ import { z } from 'zod';
  * changed since (a pull, a commit by someone else, a check that rewrote it) is untrusted again.
  * Kept in the app's home, beside the user's own factory.yaml: nothing a repository holds can add to it.
  */
-const dependencyModeSchema = z.enum(['mine', 'install']);
+const dependencyModeSchema = z.enum(['mine', 'install', 'none']);
 export type DependencyMode = z.infer<typeof dependencyModeSchema>;
 /**
  * Beside the trust record (#22): per repository root, how sessions get its dependencies — the user's
- * own ignored folder read-only ("mine") or an install in the worktree — as the user confirmed it.
+ * own ignored folder read-only ("mine"), an install in the worktree, or neither ("none": checks see only
+ * the worktree) — as the user confirmed it.
  */
 const storeSchema = z.object({
   version: z.literal(1),

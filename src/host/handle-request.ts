@@ -20,6 +20,7 @@ import type { FactoryHost } from './factory-host.js';
 import { initRepo } from './init-repo.js';
 import { listFolders } from './list-folders.js';
 import { repoStatus, trustProject } from './repo-status.js';
+import { repoEnvironment, setRepoEnvironment } from './repo-environment.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
 import { existingWorktree, fileInWorktree, openWorktree } from './open-in.js';
 import { addReviewComment } from '../sessions/review-comments.js';
@@ -221,6 +222,8 @@ const handlers: Handlers = {
     return repoStatus(params.path, host.paths.userConfig);
   },
   'project.trust': (params, { host }) => trustProject(params.path, host.paths.userConfig),
+  'repo.environment': (params, { host }) => repoEnvironment(params.path, host.paths.userConfig),
+  'repo.setEnvironment': (params, { host }) => setRepoEnvironment(params.path, params.mode, host.paths.userConfig),
 
   'events.subscribe': (params, { connection }) =>
     connection.subscribe(params.stream, params.afterSeq, params.stream === GLOBAL_STREAM ? params.epoch : undefined),
@@ -258,6 +261,7 @@ const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
   'memory.history',
   'models.list',
   'repo.status',
+  'repo.environment',
   'server.logs',
   'server.status',
   'sessions.diff',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { SessionInfo } from '../api/payloads.js';
 import { loadConfig } from '../config/load-config.js';
 import type { FactoryConfig } from '../config/config-schema.js';
-import { FactoryError, toFactoryError } from '../errors/factory-error.js';
+import { FactoryError, isFactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
@@ -10,7 +10,7 @@ import type { SessionLog } from '../sessions/session-log.js';
 import type { SessionEvent } from '../api/events.js';
 import { ROW_EVENTS } from '../api/session-row.js';
 import { appendEvent, type SessionRecord } from '../sessions/session-store.js';
-import { prepareGroup } from '../sessions/session-group.js';
+import { prepareGroup, raceSiblings, siblingsToResume } from '../sessions/session-group.js';
 import {
   launchSession,
   prepareSession,
@@ -114,10 +114,58 @@ export class SessionRunner {
     return infos[0] as SessionInfo;
   }
 
-  /** Runs an interrupted (or cancelled, timed-out…) session's loop again in its worktree. */
+  /**
+   * Runs an interrupted (or cancelled, timed-out…) session's loop again in its worktree. A sibling of
+   * a best-of-K group that stopped before the group ended continues the whole group: every unfinished
+   * sibling is resumed, and the first to pass stops the others (as `sessions resume GROUP` does).
+   */
   async resume(id: string, resumeLoop: ResumeLoop): Promise<SessionInfo> {
     if (this.running.has(id)) throw new FactoryError('BAD_USAGE', `Session ${id} is already running.`);
+    const groupId = readSession(this.deps.paths, id).plan.group?.id;
+    const siblings = groupId === undefined ? null : this.groupToResume(groupId, id);
+    if (siblings !== null) return this.resumeGroup(id, siblings, resumeLoop);
     return this.runLogged(id, (paths, deps) => resumeLoop(paths, id, deps));
+  }
+
+  /**
+   * The group's siblings to continue with `id`, or null to resume `id` alone: the group has a winner
+   * (a stopped sibling is then continued on its own), or it still runs here, or `id` is not one of them.
+   */
+  private groupToResume(groupId: string, id: string): string[] | null {
+    try {
+      const { ids } = siblingsToResume(this.deps.paths, groupId);
+      return ids.includes(id) ? ids : null;
+    } catch (error) {
+      if (isFactoryError(error) && (error.code === 'SESSION_RUNNING' || error.code === 'SESSION_NOT_RESUMABLE')) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Best of K after a crash or a stop (src/sessions/session-group.ts): the siblings race again, each
+   * as a session of this host (followed live, cancellable on its own); the first to pass aborts the
+   * others, which end `cancelled`. Answers with `requested` once every sibling has logged its resume.
+   */
+  private async resumeGroup(requested: string, ids: readonly string[], resumeLoop: ResumeLoop): Promise<SessionInfo> {
+    const { model, server } = await this.continueWith(requested);
+    const answers = new Map<string, Promise<SessionInfo>>();
+    const race = raceSiblings(
+      ids.map((id) => (stop: AbortSignal) => {
+        const { answer, summary } = this.launch(
+          id,
+          (deps) => resumeLoop(this.deps.paths, id, { ...deps, model, server, signal: AbortSignal.any([deps.signal, stop]) }),
+          'log',
+        );
+        answers.set(id, answer);
+        return summary;
+      }),
+      new AbortController().signal,
+    );
+    // Each sibling's own end (or failure) is settled in its log by launch(); the race only stops the others.
+    race.catch(() => undefined);
+    // raceSiblings has called every starter before its first await: each sibling's answer is here.
+    const infos = await Promise.all(ids.map((id) => answers.get(id) ?? Promise.reject(new Error(`sibling ${id} did not start`))));
+    return infos[ids.indexOf(requested)] ?? (infos[0] as SessionInfo);
   }
 
   /** Talks back to a session that is not running: its loop runs again as a new attempt series. */
@@ -142,14 +190,19 @@ export class SessionRunner {
 
   /** Resume, reply and the like: the logged plan (its LLM timeout included); only the server is chosen anew. */
   private async runLogged(id: string, loop: (paths: AppPaths, deps: LaunchDeps) => Promise<SessionSummary>): Promise<SessionInfo> {
+    const { model, server } = await this.continueWith(id);
+    return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model, server }), 'log');
+  }
+
+  /** The model and server a session continues with: its logged LLM timeout, the server in use now. */
+  private async continueWith(id: string): Promise<Pick<LaunchDeps, 'model' | 'server'>> {
     const record = readSession(this.deps.paths, id);
     const { config } = loadConfig({
       repoDir: fs.existsSync(record.repo) ? record.repo : undefined,
       userConfigFile: this.deps.paths.userConfig,
     });
     const model = await this.deps.chatModelFor({ config, llmTimeoutMs: record.plan.limits.llmTimeoutMs });
-    const server = this.deps.serverInUse?.() ?? undefined;
-    return this.run(id, (deps) => loop(this.deps.paths, { ...deps, model, server }), 'log');
+    return { model, server: this.deps.serverInUse?.() ?? undefined };
   }
 
   /**
@@ -161,6 +214,15 @@ export class SessionRunner {
     loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>,
     readyAt: 'created' | 'log',
   ): Promise<SessionInfo> {
+    return this.launch(knownId, loop, readyAt).answer;
+  }
+
+  /** run(), with the loop's own end (a group's race waits on it). */
+  private launch(
+    knownId: string | null,
+    loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>,
+    readyAt: 'created' | 'log',
+  ): { answer: Promise<SessionInfo>; summary: Promise<SessionSummary> } {
     /** A new session's id is the one its log is opened with (launchSession claims it first). */
     let id = knownId;
     const controller = new AbortController();
@@ -209,7 +271,7 @@ export class SessionRunner {
         if (id !== null) this.finishWithError(id, entry, error);
       },
     );
-    return answer;
+    return { answer, summary: launched };
   }
 
   private announce(id: string): SessionInfo {

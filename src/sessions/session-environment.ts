@@ -4,9 +4,14 @@ import path from 'node:path';
 import type { EventOf } from '../api/events.js';
 import type { DependencyMode } from '../config/project-trust.js';
 import { detectDependencies, type DetectedDependencies, type Ecosystem } from '../workspace/detect-dependencies.js';
-import { prepareDependencyView, removeDependencyView, viewBinds, type DependencyView } from '../workspace/dependency-views.js';
+import {
+  ignoredInWorktree,
+  prepareDependencyView,
+  removeDependencyView,
+  viewBinds,
+  type DependencyView,
+} from '../workspace/dependency-views.js';
 import { changedPaths } from '../workspace/git/changed-paths.js';
-import { gitCommonDir } from '../workspace/git/common-dir.js';
 import { runGit } from '../workspace/git/run-git.js';
 import { gitPlace, type WorktreeGit } from '../workspace/git/worktree-git.js';
 import { runWorkspaceSetup } from '../workspace/run-setup.js';
@@ -29,6 +34,9 @@ export function environmentLine(mode: SessionEnvironment['mode'], found: Detecte
   if (mode === 'install' && found.installCommand !== null) return `Environment: install with \`${found.installCommand}\``;
   if (found.ecosystem === 'go') return 'Environment: Go modules from your module cache (read-only)';
   if (found.ecosystem === 'cargo') return 'Environment: Cargo crates from your ~/.cargo (read-only)';
+  // Only the user's pick reaches here with a folder or a command at hand ("none" for this repository).
+  if (found.folder !== null || found.installCommand !== null)
+    return `Environment: none — checks get no ${found.folderName ?? 'dependencies'} and nothing is installed`;
   return `Environment: no ${found.folderName ?? 'dependency folder'} in your checkout and nothing to install`;
 }
 
@@ -38,7 +46,7 @@ export function environmentLine(mode: SessionEnvironment['mode'], found: Detecte
  * where it can apply ("mine" needs the folder).
  */
 export function chooseMode(found: DetectedDependencies | null, remembered: DependencyMode | null): SessionEnvironment['mode'] {
-  if (found === null) return 'none';
+  if (found === null || remembered === 'none') return 'none';
   if (remembered === 'mine' && found.folder !== null) return 'mine';
   if (remembered === 'install' && found.installCommand !== null) return 'install';
   if (found.folder !== null && found.lockSameOnBase) return 'mine';
@@ -133,8 +141,9 @@ export class EnvironmentRunner {
   async prepare(fresh: boolean): Promise<{ ok: true } | { ok: false; reason: string }> {
     const worktree = this.at.git.workTree;
     if (this.environment.mode === 'mine' && this.environment.folder !== null) {
-      const commonDir = await gitCommonDir(this.at.repoRoot);
-      const view = prepareDependencyView({ repoRoot: this.at.repoRoot, worktree, commonDir }, this.environment.folder);
+      // macOS links the entries into the worktree: only where git ignores the folder there (Linux binds at check time).
+      const ignoredByGit = process.platform === 'darwin' && (await ignoredInWorktree(this.at.git, this.environment.folder));
+      const view = prepareDependencyView({ repoRoot: this.at.repoRoot, worktree, ignoredByGit }, this.environment.folder);
       if (view !== null) this.views.push(view);
     }
     if (fresh && this.environment.mode === 'install' && this.environment.command !== null) {

@@ -52,7 +52,7 @@ export async function prepareGroup(request: SessionRequest, size: number): Promi
  * Runs sibling starters at once; as soon as one returns `passed`, the others are aborted. The
  * caller's signal stops them all. Summaries come back in sibling order.
  */
-async function raceSiblings(
+export async function raceSiblings(
   starters: ReadonlyArray<(signal: AbortSignal) => Promise<SessionSummary>>,
   signal: AbortSignal,
 ): Promise<SessionSummary[]> {
@@ -123,23 +123,34 @@ export async function discardGroup(paths: AppPaths, groupId: string): Promise<st
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'error', 'timeout']);
 
 /**
- * Continues a group that stopped before it ended (its process died, or it was cancelled): every
- * sibling that can go on is resumed at once, and the first to pass stops the others. A group that
- * already has a winner has nothing to continue.
+ * Which siblings resuming a group continues: every one that stopped before the group ended (its
+ * process died, or it was cancelled). None when the group already has a winner; a refusal when it is
+ * still running or nothing can go on. The CLI's `sessions resume GROUP` and the app's Resume on a
+ * sibling (src/host/session-runner.ts) both ask this, then race the siblings with `raceSiblings`.
  */
-export async function resumeGroup(paths: AppPaths, groupId: string, deps: LaunchDeps): Promise<{ group: GroupView; resumed: string[] }> {
+export function siblingsToResume(paths: AppPaths, groupId: string): { group: GroupView; ids: string[] } {
   reconcileSessions(paths);
   const group = loadGroup(paths, groupId);
   if (group.state === 'running')
     throw new FactoryError('SESSION_RUNNING', `Group ${groupId} is still running; it cannot be resumed twice.`);
-  if (group.winner !== null) return { group, resumed: [] };
-  const toResume = group.siblings.filter((s) => RESUMABLE.has(s.state)).map((s) => s.id);
-  if (toResume.length === 0) {
+  if (group.winner !== null) return { group, ids: [] };
+  const ids = group.siblings.filter((s) => RESUMABLE.has(s.state)).map((s) => s.id);
+  if (ids.length === 0) {
     throw new FactoryError('SESSION_NOT_RESUMABLE', `Group ${groupId} is ${group.state}: no sibling can be continued.`);
   }
+  return { group, ids };
+}
+
+/**
+ * Continues a group that stopped before it ended: every sibling that can go on is resumed at once,
+ * and the first to pass stops the others. A group that already has a winner has nothing to continue.
+ */
+export async function resumeGroup(paths: AppPaths, groupId: string, deps: LaunchDeps): Promise<{ group: GroupView; resumed: string[] }> {
+  const { group, ids } = siblingsToResume(paths, groupId);
+  if (ids.length === 0) return { group, resumed: [] };
   await raceSiblings(
-    toResume.map((id) => (signal: AbortSignal) => resumeSession(paths, id, { ...deps, signal })),
+    ids.map((id) => (signal: AbortSignal) => resumeSession(paths, id, { ...deps, signal })),
     deps.signal,
   );
-  return { group: loadGroup(paths, groupId), resumed: toResume };
+  return { group: loadGroup(paths, groupId), resumed: ids };
 }

@@ -9,10 +9,11 @@ import { sessionRowSchema, type SessionRow } from '../api/session-row.js';
  * truth: a cache whose log was replaced or has grown is ignored, and the log is read again.
  * Decided by measurement (#15, DESIGN.md): `sessions list` in a new process over 1,000 sessions reads
  * these small rows instead of 1,000 logs (or whole projections). Written atomically (temp file +
- * rename), so a crash never leaves half a file.
+ * rename), so a crash never leaves half a file. The version changes when the row gains fields (4: the
+ * environment and the preflight, #22), so older caches are folded again once.
  */
 export interface ListCache {
-  readonly version: 3;
+  readonly version: 4;
   readonly offset: number;
   /** The log's dev:ino when it was read. */
   readonly identity: string;
@@ -20,7 +21,7 @@ export interface ListCache {
 }
 
 const listCacheSchema = z.object({
-  version: z.literal(3),
+  version: z.literal(4),
   offset: z.int().nonnegative(),
   identity: z.string(),
   row: sessionRowSchema,

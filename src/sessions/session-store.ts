@@ -83,7 +83,7 @@ function refresh(paths: AppPaths, id: string, wantWhole: boolean): CachedLog {
   cached.session = session;
   cached.row = sessionRow(session);
   if (!cached.checkpointed && session.state !== 'running') {
-    writeListCache(files.meta, { version: 3, offset: cached.offset, identity: appended.identity, row: cached.row });
+    writeListCache(files.meta, { version: 4, offset: cached.offset, identity: appended.identity, row: cached.row });
     cached.checkpointed = true;
   }
   keepWhole(files.log, cached);

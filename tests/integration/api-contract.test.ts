@@ -366,6 +366,41 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('project.trust', { path: '' }), 'BAD_REQUEST');
   });
 
+  it('repo.environment says how checks get the dependencies; repo.setEnvironment remembers the pick with the trust record', async () => {
+    const project = path.join(tmp, 'node-project');
+    fs.mkdirSync(path.join(project, 'node_modules', 'left-pad'), { recursive: true });
+    fs.writeFileSync(path.join(project, '.gitignore'), 'node_modules/\n');
+    fs.writeFileSync(path.join(project, 'package.json'), '{"name":"demo","version":"1.0.0"}\n');
+    fs.writeFileSync(path.join(project, 'package-lock.json'), '{"name":"demo","lockfileVersion":3,"packages":{}}\n');
+    git(project, 'init', '-q', '-b', 'main');
+    git(project, 'add', '-A');
+    git(project, 'commit', '-qm', 'initial');
+    const found = expectOk('repo.environment', await request('repo.environment', { path: project }));
+    expect(found).toMatchObject({
+      ecosystem: 'npm',
+      mode: 'mine',
+      remembered: null,
+      line: 'Environment: node_modules from your checkout (read-only)',
+    });
+    expect(found.choices.map((c) => [c.mode, c.available])).toEqual([
+      ['mine', true],
+      ['install', true],
+      ['none', true],
+    ]);
+    const picked = expectOk('repo.setEnvironment', await request('repo.setEnvironment', { path: project, mode: 'install' }));
+    expect(picked).toMatchObject({
+      mode: 'install',
+      remembered: 'install',
+      line: 'Environment: install with `npm ci --no-audit --no-fund`',
+    });
+    const trustFile = JSON.parse(fs.readFileSync(path.join(tmp, 'home', 'trusted-projects.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(trustFile.dependencies[fs.realpathSync(project)]).toBe('install');
+    expectError(await request('repo.setEnvironment', { path: project, mode: 'copy' as never }), 'BAD_REQUEST');
+    expectError(await request('repo.environment', { path: path.join(tmp, 'missing') }), 'REPO_NOT_FOUND');
+  });
+
   it('config.read and config.write round-trip the user file; an invalid patch is refused whole', async () => {
     const before = expectOk('config.read', await request('config.read', {}));
     expect(before.config.agent.max_attempts).toBe(5);

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { RepoStatus, SessionInfo } from '../../../src/api/payloads.js';
+import type { DependencyModeChoice, RepoEnvironment, RepoStatus, SessionInfo } from '../../../src/api/payloads.js';
 import { errorText } from '../lib/api-errors.js';
 import { validateNewSession, type NewSessionFields } from '../lib/new-session-form.js';
 import { selectedRepo } from '../lib/recent-repos.js';
@@ -38,6 +38,10 @@ interface NewSessionStore {
   readonly submitting: boolean;
   readonly submitError: string | null;
   readonly dropNotice: string | null;
+  /** How checks would get the chosen repository's dependencies (#22), for its root `environmentFor`. */
+  readonly environment: RepoEnvironment | null;
+  readonly environmentFor: string;
+  readonly environmentError: string | null;
   open(prefill?: { folder?: string; status?: RepoStatus }): void;
   close(): void;
   setField(field: keyof NewSessionFields, value: string): void;
@@ -50,6 +54,10 @@ interface NewSessionStore {
   /** Trusts the chosen project's own factory.yaml as it is now. */
   trustProject(): Promise<void>;
   submit(): Promise<SessionInfo | null>;
+  /** Reads the repository's environment line and choices (`repo.environment`). */
+  loadEnvironment(root: string): Promise<void>;
+  /** The user's pick, remembered for the repository with the trust record (`repo.setEnvironment`). */
+  chooseEnvironment(mode: DependencyModeChoice): Promise<void>;
 }
 
 /** The toggle as set, else factory.yaml's `agent.tests_first`. */
@@ -73,6 +81,9 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   submitting: false,
   submitError: null,
   dropNotice: null,
+  environment: null,
+  environmentFor: '',
+  environmentError: null,
   open(prefill) {
     const keep = get().isOpen ? get().fields : EMPTY;
     const kept = keep.folder !== '' ? keep.folder : (repoOfSelectedSession() ?? '');
@@ -86,6 +97,10 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
       showAllErrors: false,
       touched: prefill?.folder !== undefined || prefill?.status !== undefined ? { folder: true } : {},
       dropNotice: null,
+      // Read again on each opening: the checkout's folders (or the remembered pick) may have changed since.
+      environment: null,
+      environmentFor: '',
+      environmentError: null,
     });
     if (folder !== '' && prefill?.status === undefined) void get().checkFolder();
   },
@@ -167,5 +182,21 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
     }
     set({ submitting: false, isOpen: false, fields: { ...EMPTY, folder: get().fields.folder }, showAllErrors: false, touched: {} });
     return answer.data;
+  },
+  async loadEnvironment(root) {
+    if (root === get().environmentFor && get().environment !== null) return;
+    set({ environmentFor: root, environment: null, environmentError: null });
+    const answer = await api().request('repo.environment', { path: root });
+    if (get().environmentFor !== root) return; // another folder was chosen meanwhile
+    if (answer.ok) set({ environment: answer.data });
+    else set({ environmentError: errorText(answer.error) });
+  },
+  async chooseEnvironment(mode) {
+    const root = get().environmentFor;
+    if (root === '') return;
+    const answer = await api().request('repo.setEnvironment', { path: root, mode });
+    if (get().environmentFor !== root) return;
+    if (answer.ok) set({ environment: answer.data, environmentError: null });
+    else set({ environmentError: errorText(answer.error) });
   },
 }));

@@ -9,6 +9,7 @@ import { useNewSessionStore } from '../../state/new-session-store.js';
 import { useSessionsStore } from '../../state/sessions-store.js';
 import { Icon } from '../common/Icon.js';
 import { Spinner } from '../common/Spinner.js';
+import { EnvironmentField } from './EnvironmentField.js';
 import { FolderBrowser } from './FolderBrowser.js';
 
 /**
@@ -150,6 +151,7 @@ function RepoSummary({ status }: { status: RepoStatus }) {
         </div>
       )}
       {status.untrustedConfig != null && <UntrustedConfig file={status.untrustedConfig.file} ignored={status.untrustedConfig.ignored} />}
+      {status.root !== null && <EnvironmentField root={status.root} />}
     </div>
   );
 }

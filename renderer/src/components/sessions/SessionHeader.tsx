@@ -5,6 +5,7 @@ import type { Transcript } from '../../lib/transcript-reducer.js';
 import { attemptsLabel } from '../../../../src/api/session-row.js';
 import { sessionNow } from '../../lib/session-now.js';
 import { Banner } from '../common/Banner.js';
+import { CodeSpans } from '../common/CodeSpans.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 import { TokenBudget } from './TokenBudget.js';
 import { ServerLogDisclosure } from './ServerLogDisclosure.js';
@@ -101,6 +102,17 @@ export function SessionHeader({
         )}
         <TokenBudget used={used} budget={row.tokenBudget} series={row.series} total={row.totalTokens.prompt + row.totalTokens.completion} />
       </div>
+      {(row.environment != null || row.preflight != null) && (
+        <div className="session-environment" data-session-environment={row.environment?.mode ?? ''}>
+          {row.environment != null && <CodeSpans text={row.environment.line} />}
+          {row.environment != null && row.preflight != null && <span className="meta-sep"> · </span>}
+          {row.preflight != null && (
+            <span data-session-preflight={row.preflight.outcome}>
+              Preflight: <CodeSpans text={row.preflight.message} />
+            </span>
+          )}
+        </div>
+      )}
       {row.reason !== '' && row.state !== 'running' && <div className="session-reason">{row.reason}</div>}
       {row.promptCut !== null && (
         <div data-prompt-cut>

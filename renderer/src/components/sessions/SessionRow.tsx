@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { SessionInfo } from '../../../../src/api/payloads.js';
 import { formatAge, formatTokens } from '../../lib/display-format.js';
+import { environmentShort, preflightShort } from '../../lib/environment-label.js';
 import { StatusBadge } from '../common/StatusBadge.js';
 
 /** One session in the list: its task's first line (plus a short id when another has the same), state, numbers, branch. */
@@ -24,6 +25,7 @@ export const SessionRow = memo(function SessionRow({
 }) {
   const tokens = session.totalTokens.prompt + session.totalTokens.completion;
   const text = title?.title ?? session.title;
+  const deps = session.environment != null ? environmentShort(session.environment) : null;
   return (
     <div
       id={id}
@@ -61,6 +63,28 @@ export const SessionRow = memo(function SessionRow({
       <div className="session-row-bottom" title={`${session.repo}\n${session.branch}`}>
         <span className="session-branch">{session.branch}</span>
       </div>
+      {(deps !== null || session.preflight != null) && (
+        <div className="session-row-env">
+          {deps !== null && session.environment != null && (
+            <span
+              className="session-stat"
+              data-row-environment={session.environment.mode}
+              title={session.environment.line.replace(/`/g, '')}
+            >
+              {deps}
+            </span>
+          )}
+          {session.preflight != null && (
+            <span
+              className={`session-stat${preflightShort(session.preflight).warn ? ' warn' : ''}`}
+              data-row-preflight={session.preflight.outcome}
+              title={session.preflight.message}
+            >
+              {preflightShort(session.preflight).text}
+            </span>
+          )}
+        </div>
+      )}
     </div>
   );
 });
