@@ -192,6 +192,9 @@ const handlers: Handlers = {
   'models.remove': (params, context) => ({ freedBytes: context.host.models.remove(params.model).freedBytes }),
   'memory.history': (params, { host }) => ({ samples: host.memoryHistory(params.since) }),
   'doctor.run': async (_params, { host }) => ({ checks: await host.doctor.run() }),
+  'runtime.status': (_params, { host }) => host.runtime.status(),
+  'runtime.install': (_params, { host }) => host.runtime.start(),
+  'runtime.cancelInstall': (_params, { host }) => ({ cancelled: host.runtime.cancel() }),
 
   'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
   'config.write': async (params, { host }) => {
@@ -258,6 +261,7 @@ const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
   'memory.history',
   'models.list',
   'repo.status',
+  'runtime.status',
   'server.logs',
   'server.status',
   'sessions.diff',

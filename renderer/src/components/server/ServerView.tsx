@@ -11,6 +11,8 @@ import { LoadingState } from '../common/LoadingState.js';
 import { ServerStateBadge } from '../common/ServerStateBadge.js';
 import { Spinner } from '../common/Spinner.js';
 import { DoctorList } from './DoctorList.js';
+import { RuntimeInstall } from './RuntimeInstall.js';
+import { useRuntimeStore } from '../../state/runtime-store.js';
 import { ServerLogs } from './ServerLogs.js';
 
 /** The model server: controls, what runs (runtime, model, port, pid), restarts, doctor, logs. */
@@ -26,8 +28,10 @@ export function ServerView() {
       busy: st.busy,
       actionError: st.actionError,
       missingModel: st.missingModel,
+      actionErrorCode: st.actionErrorCode,
     })),
   );
+  const runtimeState = useRuntimeStore((st) => st.status?.state ?? null);
   const actions = useServerStore.getState();
   const [model, setModel] = useState('');
 
@@ -37,6 +41,7 @@ export function ServerView() {
     void store.loadLogs();
     void store.loadModels();
     if (store.doctor.value === null && !store.doctor.loading) void store.runDoctor();
+    void useRuntimeStore.getState().load();
   }, []);
 
   const value = s.status.value;
@@ -121,10 +126,20 @@ export function ServerView() {
             {running ? 'Restart' : 'Start'}
           </button>
         </div>
-        {s.actionError !== null && (
-          <div className="inline-error">
-            <InlineMarkdown text={s.actionError} />
+        {s.actionError !== null && s.actionErrorCode === 'RUNTIME_MISSING' ? (
+          <div className="inline-error" data-error-code="RUNTIME_MISSING">
+            The MLX runtime (Python with mlx-lm) is not installed, so the server cannot start: install it below.
           </div>
+        ) : (
+          s.actionError !== null && (
+            <div className="inline-error">
+              {s.actionError.split('\n').map((line, index) => (
+                <div key={index}>
+                  <InlineMarkdown text={line} />
+                </div>
+              ))}
+            </div>
+          )
         )}
         {s.missingModel !== null && (
           <div className="pull-offer">
@@ -156,6 +171,7 @@ export function ServerView() {
       </header>
       <div className="page-body server-page">
         {controls}
+        {!external && <RuntimeInstall className="card" />}
         {s.history.length > 0 && (
           <div className="card">
             <div className="card-title">Recent changes</div>
@@ -182,7 +198,16 @@ export function ServerView() {
             </button>
           </div>
           {s.doctor.value !== null ? (
-            <DoctorList checks={s.doctor.value} />
+            <DoctorList
+              checks={s.doctor.value}
+              fixFor={(check) =>
+                (check.id === 'mlx' || check.id === 'mlx-lm') && check.status === 'error' && runtimeState !== 'ready' ? (
+                  <>
+                    Fix: Install the MLX runtime (above), or run <code>mlx-factory doctor --install</code> in a terminal.
+                  </>
+                ) : null
+              }
+            />
           ) : s.doctor.error !== null ? (
             <ErrorState message={s.doctor.error} code={s.doctor.errorCode} compact />
           ) : (
