@@ -23,12 +23,23 @@ const AGAIN = 'press “Install the MLX runtime” again';
 export class RuntimeInstalls {
   private running: AbortController | null = null;
   private latest: RuntimeInstallPayload | null = null;
+  private looking: Promise<RuntimeStatus> | null = null;
   private lastSent = 0;
   private readonly listeners = new Set<(progress: RuntimeInstallPayload) => void>();
 
   constructor(private readonly options: RuntimeInstallsOptions) {}
 
-  async status(): Promise<RuntimeStatus> {
+  /** Views ask at once (Server, Doctor, Models): one look at the machine's Pythons answers them all. */
+  status(): Promise<RuntimeStatus> {
+    if (this.looking === null) {
+      this.looking = this.lookNow().finally(() => {
+        this.looking = null;
+      });
+    }
+    return this.looking;
+  }
+
+  private async lookNow(): Promise<RuntimeStatus> {
     const platform = this.options.platform ?? process.platform;
     const installable = platform === 'linux' || (platform === 'darwin' && process.arch === 'arm64');
     if (this.running !== null)
