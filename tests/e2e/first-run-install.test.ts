@@ -144,7 +144,7 @@ describe('first run without a terminal', () => {
     const panel = page.locator('.models-page .runtime-install');
     await panel.getByRole('button', { name: 'Install the MLX runtime' }).click();
     // The steps show while it runs (venv + pip + the mlx check take seconds here).
-    await expect.poll(() => panel.getAttribute('data-runtime-state'), { timeout: 10_000, interval: 50 }).toBe('installing');
+    await expect.poll(() => panel.getAttribute('data-runtime-state'), { timeout: 30_000, interval: 50 }).toBe('installing');
     expect(await panel.locator('.runtime-steps .runtime-step-label').allTextContents()).toEqual([
       'Find Python 3.11 or newer',
       'Make a Python environment in the app’s folder',
