@@ -123,6 +123,12 @@ describe('first run without a terminal', () => {
     // The command is shown as code, not as `backticks`.
     for (const fix of await page.locator('.doctor-fix, .runtime-install').allTextContents()) expect(fix).not.toContain('`');
     expect(await page.locator('[data-check="mlx-lm"] .doctor-fix code').textContent()).toBe('mlx-factory doctor --install');
+    // Start: the model is not here either, and its Download waits for the runtime, saying so.
+    await page.locator('.server-actions').getByRole('button', { name: 'Start', exact: true }).click();
+    const offerDownload = page.getByRole('button', { name: `Download ${REPO_ID}` });
+    await offerDownload.waitFor({ timeout: 30_000 });
+    expect(await offerDownload.isDisabled()).toBe(true);
+    expect(await text('.pull-offer')).toContain('install the runtime first (below)');
     await screenshot(page, 'first-run-server-runtime-missing');
   }, 60_000);
 

@@ -2,6 +2,7 @@ import { InlineMarkdown } from '../transcript/InlineMarkdown.js';
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isUnavailable } from '../../lib/api-errors.js';
+import { useConnectionStore } from '../../state/connection-store.js';
 import { useModelsStore } from '../../state/models-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { useUiStore } from '../../state/ui-store.js';
@@ -32,6 +33,7 @@ export function ServerView() {
     })),
   );
   const runtimeState = useRuntimeStore((st) => st.status?.state ?? null);
+  const mac = useConnectionStore((st) => st.info?.platform === 'darwin');
   const actions = useServerStore.getState();
   const [model, setModel] = useState('');
 
@@ -146,6 +148,7 @@ export function ServerView() {
             <button
               type="button"
               className="btn primary"
+              disabled={runtimeState === 'missing' || runtimeState === 'installing'}
               onClick={() => {
                 const missing = s.missingModel;
                 if (missing === null) return;
@@ -155,7 +158,11 @@ export function ServerView() {
             >
               Download {s.missingModel}
             </button>
-            <span className="muted">It is not on this Mac yet; the Models view shows the progress.</span>
+            <span className="muted">
+              {runtimeState === 'missing' || runtimeState === 'installing'
+                ? 'Downloads run in the MLX runtime’s Python: install the runtime first (below).'
+                : `It is not on this ${mac ? 'Mac' : 'machine'} yet; the Models view shows the progress.`}
+            </span>
           </div>
         )}
         {value.logTail.length > 0 && (value.state === 'failed' || value.state === 'crashed') && (
