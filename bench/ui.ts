@@ -309,7 +309,9 @@ async function diffBench(ui: UiHarness, repoDir: string, lines: readonly string[
   const diff = await api.request('sessions.diff', { id });
   const bigChange = diff.ok ? diff.data.files.find((f) => f.path === 'big.py') : undefined;
 
-  const { page } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`);
+  // 1440 px: wide enough for side by side (each side ≥ 450 px), the layout earlier figures measured;
+  // at the harness's default 1280 px the diff now shows inline (renderer/src/lib/diff-layout.ts).
+  const { page } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1440, height: 900 });
   await page.locator('.file-row[data-path="big.py"]').waitFor({ timeout: 30_000 });
   // The small file is selected first (path order); its Monaco mount also loads the Monaco chunk.
   await page.locator('.monaco-host[data-diff-state="ready"][data-diff-path="a_small.py"]').waitFor({ timeout: 30_000 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sessionEventSchema, type SessionEvent } from './events.js';
 import { historyEvalProgressSchema } from './history-eval.js';
 import { modelPullPayloadSchema } from './model-pull.js';
+import { runtimeInstallPayloadSchema } from './runtime-install.js';
 import { repoStatusSchema, sessionInfoSchema } from './payloads.js';
 import { memorySamplePayloadSchema, serverLogPayloadSchema, serverStatePayloadSchema } from './server-events.js';
 
@@ -46,6 +47,7 @@ const globalEventSchema = z.discriminatedUnion('type', [
   sessionRefsMovedPayloadSchema.extend(globalEnvelope),
   newSessionRequestedPayloadSchema.extend(globalEnvelope),
   modelPullPayloadSchema.extend(globalEnvelope),
+  runtimeInstallPayloadSchema.extend(globalEnvelope),
   evalProgressPayloadSchema.extend(globalEnvelope),
 ]);
 export type GlobalEvent = z.infer<typeof globalEventSchema>;

@@ -29,6 +29,7 @@ import {
 } from './payloads.js';
 import { historyEvalReportSchema } from './history-eval.js';
 import { modelPullPayloadSchema } from './model-pull.js';
+import { runtimeStatusSchema } from './runtime-install.js';
 import type { ApiResult } from './responses.js';
 
 /**
@@ -232,6 +233,15 @@ export const requestSchemas = {
   /** Memory samples kept by the host, oldest first (`since`: ISO time, exclusive). */
   'memory.history': { params: z.strictObject({ since: z.string().optional() }), data: z.object({ samples: z.array(memorySampleSchema) }) },
   'doctor.run': { params: none, data: z.object({ checks: z.array(doctorCheckSchema) }) },
+  /** Whether a Python with mlx-lm is there (the server and model downloads need it), and the latest install's progress. */
+  'runtime.status': { params: none, data: runtimeStatusSchema },
+  /**
+   * "Install the MLX runtime": what `mlx-factory doctor --install` does (a venv in the app's home
+   * with the tested mlx + mlx-lm), in the background; progress as `runtime.install` events.
+   * started false = an install already runs.
+   */
+  'runtime.install': { params: none, data: z.object({ started: z.boolean() }) },
+  'runtime.cancelInstall': { params: none, data: z.object({ cancelled: z.boolean() }) },
 
   /** The effective config; with `repo`, as a session in that repository would see it. */
   'config.read': { params: z.strictObject({ repo: hostPath.optional() }), data: configViewSchema },

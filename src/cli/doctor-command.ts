@@ -72,11 +72,18 @@ export async function doctorCommand(args: readonly string[], context: DoctorCont
   const { config } = await loadServerConfig(context.cwd, home);
   if (values.install === true) {
     // Progress goes to stderr so that `--install --json` still prints only the report on stdout.
+    // pip's bar redraws many times a second: one every 2 s (and the finished one) is enough here.
+    let lastRedraw = 0;
     await installRuntime({
       home,
       configPython: config.server.python,
       signal: context.signal,
-      onProgress: (progress) => context.output.err(`[${progress.phase}] ${progress.line}\n`),
+      onProgress: (progress) => {
+        const finished = progress.download !== null && progress.download.doneBytes >= progress.download.totalBytes;
+        if (progress.redraw && !finished && Date.now() - lastRedraw < 2000) return;
+        if (progress.redraw) lastRedraw = Date.now();
+        context.output.err(`[${progress.phase}] ${progress.line}\n`);
+      },
     });
   }
   const report = await gatherDoctorReport({ config, home, model: values.model, cwd: context.cwd });

@@ -12,13 +12,14 @@ import type { ChatModel } from '../llm/llm-types.js';
 import { runSandboxed } from '../sandbox/index.js';
 import { apiDoctorChecks } from '../server/doctor-report.js';
 import { ModelPulls } from '../server/models/model-pulls.js';
+import { RuntimeInstalls } from '../server/runtime/runtime-installs.js';
 import { createModelServer } from '../server/create-model-server.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import { ArchivedSessions } from './archived-sessions.js';
 import { GlobalStream } from './global-stream.js';
 import { MemoryHistoryFile } from './memory-history-file.js';
 import { repoStatus } from './repo-status.js';
-import type { DoctorProvider, ModelOps, ServerControl } from './server-control.js';
+import type { DoctorProvider, ModelOps, RuntimeOps, ServerControl } from './server-control.js';
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { ExternalSessions } from './external-sessions.js';
 import { SessionRefWatch } from './session-ref-watch.js';
@@ -39,6 +40,8 @@ export interface FactoryHostOptions {
   readonly doctor?: DoctorProvider | undefined;
   /** Model downloads (the Models view). Default: pulls into the Hugging Face cache. */
   readonly models?: ModelOps | undefined;
+  /** The MLX runtime and its install from the app. Default: the app's venv, installed as `doctor --install` does. */
+  readonly runtime?: RuntimeOps | undefined;
   /** Tests replace single session operations; the rest are the real ones. */
   readonly sessionOps?: Partial<SessionOps> | undefined;
   readonly globalBacklog?: number | undefined;
@@ -68,6 +71,7 @@ export class FactoryHost {
   /** What `sessions.list` answers (kept until a session changes). */
   readonly sessionList: SessionList;
   readonly models: ModelOps;
+  readonly runtime: RuntimeOps;
   /** Sessions other processes run (the CLI): their appended events, live. */
   readonly external: ExternalSessions;
   /** The base and session branches of the sessions whose merge preview was asked for. */
@@ -79,6 +83,7 @@ export class FactoryHost {
   private readonly finishedListeners = new Set<(info: SessionInfo) => void>();
   private readonly stopServerEvents: () => void;
   private readonly stopPullEvents: () => void;
+  private readonly stopInstallEvents: () => void;
   private shutDown: Promise<void> | undefined;
   /** Each repository's common git dir, asked of git once. */
   private readonly commonDirs = new Map<string, string>();
@@ -97,6 +102,7 @@ export class FactoryHost {
       run: () => apiDoctorChecks({ config: readConfig(), home: this.paths.home, running: this.server?.status() ?? null }),
     };
     this.models = options.models ?? new ModelPulls({ home: this.paths.home, config: readConfig });
+    this.runtime = options.runtime ?? new RuntimeInstalls({ home: this.paths.home, config: readConfig });
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
     this.archive = ArchivedSessions.inHome(this.paths.home);
     this.chatModelFor = options.chatModelFor ?? ((context) => this.defaultChatModel(context));
@@ -145,6 +151,7 @@ export class FactoryHost {
         this.global.emit(payload as GlobalEventPayload);
       }) ?? (() => undefined);
     this.stopPullEvents = this.models.onProgress((progress) => this.global.emit(progress));
+    this.stopInstallEvents = this.runtime.onProgress((progress) => this.global.emit(progress));
   }
 
   private remember(sample: MemorySample & { type?: string }): void {
@@ -228,7 +235,9 @@ export class FactoryHost {
       await this.sessions.checkpointAll(timeoutMs);
       this.stopServerEvents();
       this.stopPullEvents();
+      this.stopInstallEvents();
       this.models.cancelAll();
+      this.runtime.cancel();
       await this.server?.dispose();
     })();
     return this.shutDown;

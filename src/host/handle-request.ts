@@ -193,6 +193,9 @@ const handlers: Handlers = {
   'models.remove': (params, context) => ({ freedBytes: context.host.models.remove(params.model).freedBytes }),
   'memory.history': (params, { host }) => ({ samples: host.memoryHistory(params.since) }),
   'doctor.run': async (_params, { host }) => ({ checks: await host.doctor.run() }),
+  'runtime.status': (_params, { host }) => host.runtime.status(),
+  'runtime.install': (_params, { host }) => host.runtime.start(),
+  'runtime.cancelInstall': (_params, { host }) => ({ cancelled: host.runtime.cancel() }),
 
   'config.read': (params, { host }) => readConfigView(host.paths, params.repo),
   'config.write': async (params, { host }) => {
@@ -262,6 +265,7 @@ const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
   'models.list',
   'repo.status',
   'repo.environment',
+  'runtime.status',
   'server.logs',
   'server.status',
   'sessions.diff',

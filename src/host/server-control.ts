@@ -1,5 +1,6 @@
 import type { ModelPullPayload } from '../api/model-pull.js';
 import type { DoctorCheck, ModelInfo, ServerStatus } from '../api/payloads.js';
+import type { RuntimeInstallPayload, RuntimeStatus } from '../api/runtime-install.js';
 import type { ServerEvent } from '../api/server-events.js';
 
 /**
@@ -38,4 +39,12 @@ export interface ModelOps {
   catalog(): Promise<ModelInfo[]>;
   onProgress(listener: (progress: ModelPullPayload) => void): () => void;
   cancelAll(): void;
+}
+
+/** The MLX runtime (src/server/runtime/runtime-installs.ts): is it there, and "Install the MLX runtime". */
+export interface RuntimeOps {
+  status(): Promise<RuntimeStatus>;
+  start(): { started: boolean };
+  cancel(): boolean;
+  onProgress(listener: (progress: RuntimeInstallPayload) => void): () => void;
 }

@@ -15,6 +15,7 @@ import { FactoryHost } from '../../src/host/factory-host.js';
 import type { NativeCapabilities } from '../../src/host/handle-request.js';
 import { registerIpcHandlers } from '../../src/host/register-ipc.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
+import { REQUIREMENTS_ENV } from '../../src/server/runtime/requirements-override.js';
 import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
 import { readSessionLog } from '../../src/sessions/session-log.js';
 import { sessionFiles } from '../../src/sessions/session-meta.js';
@@ -432,6 +433,28 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expectError(await request('models.remove', { model: absent }), 'MODEL_NOT_FOUND');
     // "Which model for this repo?": a folder that is no repository is refused before anything runs.
     expectError(await request('models.evalHistory', { repo: path.join(os.tmpdir(), 'mlxf-no-such-repo'), count: 2 }), 'REPO_NOT_FOUND');
+  });
+
+  it('the MLX runtime: its status, an install refused before anything is made, nothing to cancel', async () => {
+    expectOk('events.subscribe', await api().subscribe(GLOBAL_STREAM));
+    const before = expectOk('runtime.status', await request('runtime.status', {}));
+    expect(['ready', 'missing']).toContain(before.state);
+    expect(before.install).toBeNull();
+    expect(expectOk('runtime.cancelInstall', await request('runtime.cancelInstall', {}))).toEqual({ cancelled: false });
+    // A pip option in the override would steer pip elsewhere: refused, and the refusal arrives as the install's end.
+    process.env[REQUIREMENTS_ENV] = '--index-url=http://evil.example/simple';
+    try {
+      expect(expectOk('runtime.install', await request('runtime.install', {}))).toEqual({ started: true });
+      await waitFor('the refused install', () => opened.events.some((e) => e.type === 'runtime.install' && e.phase === 'failed'));
+    } finally {
+      delete process.env[REQUIREMENTS_ENV];
+    }
+    const failed = opened.events.find((e) => e.type === 'runtime.install' && e.phase === 'failed');
+    expect(failed?.type === 'runtime.install' && failed.message).toContain(
+      '"--index-url=http://evil.example/simple" must be a requirement',
+    );
+    expect(fs.existsSync(path.join(host.paths.home, 'venv'))).toBe(false);
+    expect(expectOk('runtime.status', await request('runtime.status', {})).install?.phase).toBe('failed');
   });
 
   it('server, models and memory requests reach the supervisor; its events arrive on the global stream', async () => {

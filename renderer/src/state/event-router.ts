@@ -7,6 +7,7 @@ import { useDiffStore } from './diff-store.js';
 import { notifySessionChanged } from './session-changes.js';
 import { useMemoryStore } from './memory-store.js';
 import { useRepoEvalStore } from './repo-eval-store.js';
+import { useRuntimeStore } from './runtime-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
@@ -66,6 +67,9 @@ export function startEventRouting(api: FactoryApi): () => void {
       }
       case 'model.pull':
         useModelsStore.getState().onPull(event);
+        return;
+      case 'runtime.install':
+        useRuntimeStore.getState().onProgress(event);
         return;
       case 'eval.progress':
         useRepoEvalStore.getState().onProgress(event.repo, event.progress);

@@ -31,6 +31,8 @@ interface ServerStore {
   readonly history: readonly StateChange[];
   readonly busy: 'start' | 'stop' | null;
   readonly actionError: string | null;
+  /** The API's code of `actionError` (the view offers the runtime install on RUNTIME_MISSING). */
+  readonly actionErrorCode: string | null;
   /** The last start failed because this model is not downloaded: the view offers the pull. */
   readonly missingModel: string | null;
   loadStatus(): Promise<void>;
@@ -51,6 +53,7 @@ export const useServerStore = create<ServerStore>((set, get) => ({
   history: [],
   busy: null,
   actionError: null,
+  actionErrorCode: null,
   missingModel: null,
   async loadStatus() {
     set((s) => ({ status: { ...s.status, loading: true } }));
@@ -87,7 +90,7 @@ export const useServerStore = create<ServerStore>((set, get) => ({
   },
   async start(model) {
     if (get().busy !== null) return false;
-    set({ busy: 'start', actionError: null, missingModel: null });
+    set({ busy: 'start', actionError: null, actionErrorCode: null, missingModel: null });
     const answer = await api().request('server.start', model === undefined ? {} : { model });
     const missing =
       !answer.ok && answer.error.code === 'MODEL_NOT_FOUND' && typeof answer.error.details?.['pullCommand'] === 'string'
@@ -96,6 +99,7 @@ export const useServerStore = create<ServerStore>((set, get) => ({
     set((s) => ({
       busy: null,
       actionError: answer.ok ? null : errorText(answer.error),
+      actionErrorCode: answer.ok ? null : answer.error.code,
       missingModel: typeof missing === 'string' ? missing : null,
       status: answer.ok ? { value: answer.data, loading: false, error: null } : s.status,
     }));
@@ -103,7 +107,7 @@ export const useServerStore = create<ServerStore>((set, get) => ({
   },
   async stop() {
     if (get().busy !== null) return;
-    set({ busy: 'stop', actionError: null });
+    set({ busy: 'stop', actionError: null, actionErrorCode: null });
     const answer = await api().request('server.stop', {});
     set((s) => ({
       busy: null,

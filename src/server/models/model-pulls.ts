@@ -50,7 +50,7 @@ export class ModelPulls {
     try {
       python = (await requireRuntime({ home: this.options.home, configPython: this.options.config().server.python, env })).python;
     } catch (error) {
-      const message = `${toFactoryError(error).message.split('\n')[0] ?? ''} Install the runtime first (Server → Doctor, or \`mlx-factory doctor --install\`), then pull again.`;
+      const message = `${toFactoryError(error).message.split('\n')[0] ?? ''} Install the MLX runtime first (the “Install the MLX runtime” button in Models or Server → Doctor, or \`mlx-factory doctor --install\`), then download again.`;
       this.publish({ ...this.current(model), phase: 'failed', message, errorCode: 'runtime-missing' });
       return;
     }

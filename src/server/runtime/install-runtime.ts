@@ -5,18 +5,29 @@ import { LineSplitter } from '../server-log.js';
 import { serverPaths } from '../server-paths.js';
 import { describeTried, findBasePython, type MlxRuntime } from './discover-runtime.js';
 import { probeMlxRuntime, probePython } from './probe-python.js';
+import type { PipDownload } from '../../api/runtime-install.js';
+import { nextDownload, readPipLine, stripAnsi } from './pip-progress.js';
 import { minPythonText, pipSpecifiers } from './python-requirements.js';
+import { REQUIREMENTS_ENV, requirementsOverride } from './requirements-override.js';
 
 /**
  * `mlx-factory doctor --install`: makes <home>/venv from a Python 3.11+ found on this machine and
  * pip-installs the pinned mlx / mlx-lm set into it, passing every line pip prints to `onProgress`
- * so the user sees the download happen. Re-running it repairs or updates the venv in place.
+ * so the user sees the download happen. Re-running it repairs or updates the venv in place. The
+ * app's "Install the MLX runtime" (runtime-installs.ts) runs this same function.
  */
 type InstallPhase = 'base' | 'venv' | 'pip' | 'verify' | 'done';
 
 interface InstallProgress {
   readonly phase: InstallPhase;
+  /** ANSI removed. */
   readonly line: string;
+  /** A redraw of pip's progress bar (many a second): a terminal may print only some. */
+  readonly redraw: boolean;
+  /** The file pip downloads now, from its own lines; null outside the pip step. */
+  readonly download: PipDownload | null;
+  /** Packages pip has downloaded or taken from its cache so far. */
+  readonly packagesDone: number;
 }
 
 export interface InstallOptions {
@@ -26,8 +37,10 @@ export interface InstallOptions {
   readonly platform?: NodeJS.Platform;
   readonly onProgress?: (progress: InstallProgress) => void;
   readonly signal?: AbortSignal;
-  /** pip specifiers; default: the pinned set for this platform (resources/python-requirements.json). */
+  /** pip specifiers; default: MLX_FACTORY_RUNTIME_REQUIREMENTS, else the pinned set for this platform (resources/python-requirements.json). */
   readonly requirements?: readonly string[];
+  /** How a message says to try again (the CLI: its command; the app: its button). */
+  readonly againHint?: string;
 }
 
 interface StepResult {
@@ -46,7 +59,8 @@ function runStreaming(
   return new Promise((resolve) => {
     const tail: string[] = [];
     const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const emit = (line: string): void => {
+    const emit = (raw: string): void => {
+      const line = stripAnsi(raw);
       if (line.trim() === '') return;
       tail.push(line);
       if (tail.length > 40) tail.shift();
@@ -75,14 +89,20 @@ function runStreaming(
 export async function installRuntime(options: InstallOptions): Promise<MlxRuntime> {
   const platform = options.platform ?? process.platform;
   const env = { ...(options.env ?? process.env), PYTHONUNBUFFERED: '1' };
-  const report = (phase: InstallPhase, line: string): void => options.onProgress?.({ phase, line });
+  const again = options.againHint ?? 'run `mlx-factory doctor --install` again';
+  let download: PipDownload | null = null;
+  let packagesDone = 0;
+  const report = (phase: InstallPhase, line: string, redraw = false): void =>
+    options.onProgress?.({ phase, line, redraw, download: phase === 'pip' ? download : null, packagesDone });
   const paths = serverPaths(options.home, platform);
-  const cancelled = (): FactoryError =>
-    new FactoryError('RUNTIME_INSTALL_FAILED', 'The install was cancelled; run `mlx-factory doctor --install` again to finish it.');
+  const cancelled = (): FactoryError => new FactoryError('RUNTIME_INSTALL_FAILED', `The install was cancelled; ${again} to finish it.`);
 
   if (platform === 'darwin' && process.arch !== 'arm64') {
     throw new FactoryError('RUNTIME_INSTALL_FAILED', 'mlx runs on Apple silicon Macs only (this Mac is Intel).');
   }
+
+  // A bad override is refused before anything is made.
+  const override = options.requirements === undefined ? requirementsOverride(env) : null;
 
   report('base', `Looking for Python ${minPythonText()} or newer…`);
   const { base, tried } = await findBasePython({ home: options.home, configPython: options.configPython ?? null, env, platform });
@@ -93,7 +113,7 @@ export async function installRuntime(options: InstallOptions): Promise<MlxRuntim
         : `install one with your package manager (e.g. \`apt-get install python3 python3-venv\`) or \`uv python install 3.12\``;
     throw new FactoryError(
       'RUNTIME_MISSING',
-      `No Python ${minPythonText()} or newer was found to make the runtime from.\nTried:\n${describeTried(tried)}\nFix: ${fix}, then run \`mlx-factory doctor --install\` again.`,
+      `No Python ${minPythonText()} or newer was found to make the runtime from.\nTried:\n${describeTried(tried)}\nFix: ${fix}, then ${again}.`,
     );
   }
   report('base', `Using ${base.path} (${base.source}, Python ${base.info.version}).`);
@@ -119,13 +139,24 @@ export async function installRuntime(options: InstallOptions): Promise<MlxRuntim
     }
   }
 
-  const requirements = options.requirements ?? pipSpecifiers(platform);
-  report('pip', `Installing ${requirements.join(' ')} (a few hundred MB on the first install)…`);
+  const requirements = options.requirements ?? override ?? pipSpecifiers(platform);
+  report(
+    'pip',
+    override !== null
+      ? `Installing ${requirements.join(' ')} (from ${REQUIREMENTS_ENV}, instead of the tested set)…`
+      : `Installing ${requirements.join(' ')} (a few hundred MB on the first install)…`,
+  );
+  // FORCE_COLOR: pip's bar redraws through our pipe (else it prints only the finished bar).
   const pip = await runStreaming(
     paths.venvPython,
     ['-m', 'pip', 'install', '--progress-bar', 'on', ...requirements],
-    env,
-    (line) => report('pip', line),
+    { ...env, FORCE_COLOR: '1' },
+    (line) => {
+      const read = readPipLine(line);
+      download = nextDownload(download, read);
+      if (read.countsAsPackage) packagesDone += 1;
+      report('pip', line, read.bar !== null);
+    },
     options.signal,
   );
   if (options.signal?.aborted === true) throw cancelled();
@@ -133,7 +164,7 @@ export async function installRuntime(options: InstallOptions): Promise<MlxRuntim
     const where = platform === 'linux' ? ' (mlx on Linux needs glibc 2.35+ and x86_64 or aarch64)' : '';
     throw new FactoryError(
       'RUNTIME_INSTALL_FAILED',
-      `pip install failed (exit ${String(pip.code)})${where}. Its last lines:\n${pip.tail.slice(-12).join('\n')}\nFix the cause (network? disk space?) and run \`mlx-factory doctor --install\` again; it resumes where it stopped.`,
+      `pip install failed (exit ${String(pip.code)})${where}. Its last lines:\n${pip.tail.slice(-12).join('\n')}\nFix the cause (network? disk space?) and ${again}; it resumes where it stopped.`,
     );
   }
 

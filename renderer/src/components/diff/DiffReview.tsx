@@ -1,10 +1,12 @@
-import { useEffect, useMemo, useState, type CSSProperties } from 'react';
+import { useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { defaultMergeMessage } from '../../lib/merge-message.js';
 import { describeDiscard, describeMerge, describePullRequest, describeRestore, describeRollback } from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
+import { useElementWidth } from '../../hooks/use-element-width.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
+import { diffLayout, MIN_SIDE_PX } from '../../lib/diff-layout.js';
 import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
 import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
 import { onSessionChanged } from '../../state/session-changes.js';
@@ -66,8 +68,27 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
   const narrow = useMediaQuery(NARROW_QUERY);
   const sideWidth = useLayoutStore((s) => s.diffSideWidth);
   const setSideWidth = useLayoutStore((s) => s.setDiffSideWidth);
-  // Two panes of a phone-wide window would each be unreadable: narrow windows show the diff inline.
-  const mode = narrow ? 'inline' : store.mode;
+  // Side by side only while each side gets MIN_SIDE_PX (lib/diff-layout.ts); the toggle keeps the choice.
+  const mainRef = useRef<HTMLDivElement>(null);
+  const paneWidth = useElementWidth(mainRef);
+  const layout = diffLayout(store.mode, paneWidth);
+  const mode = layout.mode;
+  // The full-height diff: the diff pane over the whole window (a narrow window leaves it a strip
+  // between the file list and the merge bar). Escape, or the button, brings the review back.
+  const [full, setFull] = useState(false);
+  useEffect(() => {
+    if (!full) return;
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key !== 'Escape') return;
+      // Before the window's shortcuts, whose Escape would close the session behind it.
+      event.stopPropagation();
+      event.preventDefault();
+      setFull(false);
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [full]);
+  useEffect(() => setFull(false), [id]);
 
   useEffect(() => {
     const diff = useDiffStore.getState();
@@ -252,7 +273,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     );
 
   return (
-    <div className="diff-review" data-narrow={narrow} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
+    <div className="diff-review" data-narrow={narrow} data-full={full} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
       <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
         {store.diff.value !== null && files.length > 0 && (
           <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />
@@ -281,7 +302,13 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
           controls="diff-side-pane"
         />
       )}
-      <div className="diff-main">
+      <div
+        className="diff-main"
+        ref={mainRef}
+        role={full ? 'dialog' : undefined}
+        aria-modal={full ? true : undefined}
+        aria-label={full ? `Diff of ${store.selected ?? 'the changes'}` : undefined}
+      >
         <div className="diff-toolbar">
           <span className="diff-path" title={store.selected ?? ''}>
             {store.selected ?? ''}
@@ -306,6 +333,15 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
                 : `Comment on ${selection.startLine === selection.endLine ? `line ${selection.startLine}` : `lines ${selection.startLine}–${selection.endLine}`}…`}
             </button>
           )}
+          {layout.autoInline && paneWidth > 0 && (
+            <span
+              className="diff-layout-note"
+              data-auto-inline
+              title={`Side by side needs ${MIN_SIDE_PX} px a side; this pane is ${Math.round(paneWidth)} px wide. Widen the window, narrow the file list, or use the full-height diff.`}
+            >
+              {narrow ? 'Inline' : 'Inline (too narrow)'}
+            </span>
+          )}
           {!narrow && (
             <Segmented
               label="Diff layout"
@@ -317,6 +353,15 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
               onChange={(next) => actions.setMode(next)}
             />
           )}
+          <button
+            type="button"
+            className="btn small diff-full-toggle"
+            aria-pressed={full}
+            title={full ? 'Back to the review (Esc)' : 'Show the diff over the whole window'}
+            onClick={() => setFull((on) => !on)}
+          >
+            {full ? 'Exit full height' : 'Full height'}
+          </button>
         </div>
         {commenting !== null && store.selected !== null && (
           <CommentForm session={session} file={store.selected} range={commenting} onDone={() => setCommenting(null)} />

@@ -4,6 +4,8 @@ import { errorText } from '../../lib/api-errors.js';
 import { formatBytes } from '../../lib/display-format.js';
 import { api } from '../../state/api-instance.js';
 import { useConnectionStore } from '../../state/connection-store.js';
+import { useRuntimeStore } from '../../state/runtime-store.js';
+import { RuntimeInstall } from '../server/RuntimeInstall.js';
 import { isPulling, useModelsStore } from '../../state/models-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { useSettingsStore } from '../../state/settings-store.js';
@@ -35,9 +37,18 @@ export function ModelsView() {
   // Settings chose an OpenAI-compatible server at a URL: these models are for the app's own server.
   const externalUrl = status !== null && !status.owned && status.pid === null ? status.url : null;
   const [other, setOther] = useState('');
+  const runtime = useRuntimeStore((s) => s.status?.state ?? null);
+  // Downloads run huggingface_hub in the runtime's Python: without it they wait, and say why.
+  const blocked =
+    runtime === 'missing'
+      ? 'Downloads need the MLX runtime (they run in its Python): install it above first.'
+      : runtime === 'installing'
+        ? 'Downloads start once the MLX runtime is installed.'
+        : null;
 
   useEffect(() => {
     void load();
+    void useRuntimeStore.getState().load();
   }, [load]);
 
   const askRemove = (m: ModelInfo): void =>
@@ -151,7 +162,14 @@ export function ModelsView() {
                       )}
                     </>
                   ) : (
-                    <button type="button" className="btn small primary" onClick={() => void pull(m.id)}>
+                    <button
+                      type="button"
+                      className="btn small primary"
+                      disabled={blocked !== null}
+                      title={blocked ?? undefined}
+                      aria-describedby={blocked !== null ? 'download-blocked' : undefined}
+                      onClick={() => void pull(m.id)}
+                    >
                       {partial || progress?.phase === 'cancelled' || progress?.phase === 'failed' ? 'Resume download' : 'Download'}
                     </button>
                   )}
@@ -178,14 +196,22 @@ export function ModelsView() {
             here are for the app’s own MLX server.
           </div>
         )}
-        <div className="card">{table}</div>
+        {externalUrl === null && <RuntimeInstall className="card" />}
+        <div className="card">
+          {blocked !== null && (
+            <div className="download-blocked" id="download-blocked" role="note">
+              {blocked}
+            </div>
+          )}
+          {table}
+        </div>
         <div className="card">
           <div className="card-title">Another model from the Hugging Face Hub</div>
           <form
             className="pull-other"
             onSubmit={(e) => {
               e.preventDefault();
-              if (otherValid) void pull(other.trim());
+              if (otherValid && blocked === null) void pull(other.trim());
             }}
           >
             <input
@@ -195,7 +221,12 @@ export function ModelsView() {
               onChange={(e) => setOther(e.target.value)}
               aria-label="Model id"
             />
-            <button type="submit" className="btn primary" disabled={!otherValid || isPulling(otherProgress)}>
+            <button
+              type="submit"
+              className="btn primary"
+              disabled={!otherValid || isPulling(otherProgress) || blocked !== null}
+              title={blocked ?? undefined}
+            >
               Download
             </button>
           </form>

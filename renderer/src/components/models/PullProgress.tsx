@@ -1,5 +1,6 @@
 import type { ModelPullPayload } from '../../../../src/api/model-pull.js';
 import { formatBytes, formatDuration } from '../../lib/display-format.js';
+import { InlineMarkdown } from '../transcript/InlineMarkdown.js';
 
 const PHASE_LABEL: Record<ModelPullPayload['phase'], string> = {
   planning: 'Asking the Hub for the file list…',
@@ -45,7 +46,11 @@ export function PullProgress({ progress }: { progress: ModelPullPayload }) {
           </span>
         )}
       </div>
-      {progress.message !== null && progress.phase === 'failed' && <div className="inline-error">{progress.message}</div>}
+      {progress.message !== null && progress.phase === 'failed' && (
+        <div className="inline-error">
+          <InlineMarkdown text={progress.message} />
+        </div>
+      )}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { InlineMarkdown } from '../transcript/InlineMarkdown.js';
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isUnavailable } from '../../lib/api-errors.js';
+import { useConnectionStore } from '../../state/connection-store.js';
 import { useModelsStore } from '../../state/models-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { useUiStore } from '../../state/ui-store.js';
@@ -11,6 +12,8 @@ import { LoadingState } from '../common/LoadingState.js';
 import { ServerStateBadge } from '../common/ServerStateBadge.js';
 import { Spinner } from '../common/Spinner.js';
 import { DoctorList } from './DoctorList.js';
+import { RuntimeInstall } from './RuntimeInstall.js';
+import { useRuntimeStore } from '../../state/runtime-store.js';
 import { ServerLogs } from './ServerLogs.js';
 
 /** The model server: controls, what runs (runtime, model, port, pid), restarts, doctor, logs. */
@@ -26,8 +29,11 @@ export function ServerView() {
       busy: st.busy,
       actionError: st.actionError,
       missingModel: st.missingModel,
+      actionErrorCode: st.actionErrorCode,
     })),
   );
+  const runtimeState = useRuntimeStore((st) => st.status?.state ?? null);
+  const mac = useConnectionStore((st) => st.info?.platform === 'darwin');
   const actions = useServerStore.getState();
   const [model, setModel] = useState('');
 
@@ -37,6 +43,7 @@ export function ServerView() {
     void store.loadLogs();
     void store.loadModels();
     if (store.doctor.value === null && !store.doctor.loading) void store.runDoctor();
+    void useRuntimeStore.getState().load();
   }, []);
 
   const value = s.status.value;
@@ -121,16 +128,27 @@ export function ServerView() {
             {running ? 'Restart' : 'Start'}
           </button>
         </div>
-        {s.actionError !== null && (
-          <div className="inline-error">
-            <InlineMarkdown text={s.actionError} />
+        {s.actionError !== null && s.actionErrorCode === 'RUNTIME_MISSING' ? (
+          <div className="inline-error" data-error-code="RUNTIME_MISSING">
+            The MLX runtime (Python with mlx-lm) is not installed, so the server cannot start: install it below.
           </div>
+        ) : (
+          s.actionError !== null && (
+            <div className="inline-error">
+              {s.actionError.split('\n').map((line, index) => (
+                <div key={index}>
+                  <InlineMarkdown text={line} />
+                </div>
+              ))}
+            </div>
+          )
         )}
         {s.missingModel !== null && (
           <div className="pull-offer">
             <button
               type="button"
               className="btn primary"
+              disabled={runtimeState === 'missing' || runtimeState === 'installing'}
               onClick={() => {
                 const missing = s.missingModel;
                 if (missing === null) return;
@@ -140,7 +158,11 @@ export function ServerView() {
             >
               Download {s.missingModel}
             </button>
-            <span className="muted">It is not on this Mac yet; the Models view shows the progress.</span>
+            <span className="muted">
+              {runtimeState === 'missing' || runtimeState === 'installing'
+                ? 'Downloads run in the MLX runtime’s Python: install the runtime first (below).'
+                : `It is not on this ${mac ? 'Mac' : 'machine'} yet; the Models view shows the progress.`}
+            </span>
           </div>
         )}
         {value.logTail.length > 0 && (value.state === 'failed' || value.state === 'crashed') && (
@@ -156,6 +178,7 @@ export function ServerView() {
       </header>
       <div className="page-body server-page">
         {controls}
+        {!external && <RuntimeInstall className="card" />}
         {s.history.length > 0 && (
           <div className="card">
             <div className="card-title">Recent changes</div>
@@ -182,7 +205,16 @@ export function ServerView() {
             </button>
           </div>
           {s.doctor.value !== null ? (
-            <DoctorList checks={s.doctor.value} />
+            <DoctorList
+              checks={s.doctor.value}
+              fixFor={(check) =>
+                (check.id === 'mlx' || check.id === 'mlx-lm') && check.status === 'error' && runtimeState !== 'ready' ? (
+                  <>
+                    Fix: Install the MLX runtime (above), or run <code>mlx-factory doctor --install</code> in a terminal.
+                  </>
+                ) : null
+              }
+            />
           ) : s.doctor.error !== null ? (
             <ErrorState message={s.doctor.error} code={s.doctor.errorCode} compact />
           ) : (
