@@ -29,6 +29,14 @@ export interface OpenAiChatModelOptions {
   readonly identity?: ServerIdentity;
 }
 
+/** How an LLM_TOOLS_REJECTED message starts; what follows is the server's answer (toolsRefusal reads it). */
+const TOOLS_REFUSED = 'The model server refused a request that offered tools: ';
+
+/** The server's answer in an LLM_TOOLS_REJECTED message ("HTTP 400, tools are not supported"). */
+export function toolsRefusal(message: string): string {
+  return message.startsWith(TOOLS_REFUSED) ? message.slice(TOOLS_REFUSED.length) : message;
+}
+
 /** A failure worth one retry (dropped connection, 5xx, stream cut short) vs one that is final. */
 class RetryableTurnError extends Error {}
 
@@ -165,7 +173,7 @@ export class OpenAiChatModel implements ChatModel {
       if (offeredTools && error.status >= 400 && error.status !== 401 && error.status !== 403 && error.status !== 429)
         return new FactoryError(
           'LLM_TOOLS_REJECTED',
-          `The model server refused the request with tools (HTTP ${error.status}): ${error.message}`,
+          `${TOOLS_REFUSED}HTTP ${error.status}, ${error.message.replace(new RegExp(`^${error.status}\\s*`), '').slice(0, 300) || 'no message'}`,
         );
       return new FactoryError('LLM_BAD_RESPONSE', `The model server refused the request (HTTP ${error.status}): ${error.message}`);
     }

@@ -2,6 +2,7 @@ import type { ChatMessage } from '../agents/chat-message.js';
 import { CODER_TOOLS, NATIVE_TOOL_NAMES, parseLeakedToolCalls } from '../agents/native-tools.js';
 import { isFactoryError } from '../errors/factory-error.js';
 import type { ChatModel } from './llm-types.js';
+import { toolsRefusal } from './openai-chat-model.js';
 import { readToolSupport, toolSupportKey, writeToolSupport, type ToolProtocol } from './tool-support-cache.js';
 
 /**
@@ -63,7 +64,7 @@ async function probe(model: ChatModel, cacheFile: string, key: string, signal: A
     if (isFactoryError(error) && error.code === 'LLM_TOOLS_REJECTED')
       answer = {
         protocol: 'text',
-        reason: `the server refused a request that offered tools (${error.message.replace(/^The model server refused the request with tools /, '')})`,
+        reason: `the server refused a request that offered tools (${toolsRefusal(error.message)})`,
       };
     else if (isFactoryError(error) && error.code === 'LLM_CANCELLED') throw error;
     else {

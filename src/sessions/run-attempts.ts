@@ -15,6 +15,7 @@ import { isFactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { ChatModel, ChatTurnResult } from '../llm/llm-types.js';
 import { effectiveMaxPromptTokens } from '../llm/server-context-length.js';
 import { chooseToolProtocol, rememberToolsRefused } from '../llm/tool-support.js';
+import { toolsRefusal } from '../llm/openai-chat-model.js';
 import type { ToolProtocol } from '../llm/tool-support-cache.js';
 import type { ExecRequest, ExecResult } from '../sandbox/index.js';
 import { applyEdits } from '../workspace/apply-edits.js';
@@ -238,7 +239,7 @@ class AttemptLoop {
   /** A turn that offered tools was refused: text from now on, and the server's answer is remembered so. */
   private toolsRefused(message: string): void {
     this.toolProtocol = 'text';
-    const reason = `the server refused a turn that offered tools (${message.replace(/^The model server refused the request with tools /, '')})`;
+    const reason = `the server refused a turn that offered tools (${toolsRefusal(message)})`;
     rememberToolsRefused(this.deps.model, this.deps.toolSupportFile ?? null, reason);
     this.deps.log.append({ type: 'tools.protocol', protocol: 'text', reason, source: 'refused' });
   }
