@@ -232,6 +232,10 @@ describe('native tool calls', () => {
       ['native', 0],
     ]);
     expect(turns[0]?.tools?.reason).toBe('the server answered with tool_calls');
+    const show = await runCli(['sessions', 'show', id], { cwd: repo, home });
+    expect(show.stdout).toContain(
+      '  tools     native tool calls (READ / SEARCH / LIST as OpenAI tools) — the server answered with tool_calls\n',
+    );
 
     // A second session on the same server and model does not probe again.
     await server.clearRequests();
