@@ -40,12 +40,19 @@ export async function chooseToolProtocol(model: ChatModel, cacheFile: string | n
   const known = readToolSupport(cacheFile, key);
   if (known !== null) return { protocol: known.protocol, reason: known.reason, source: 'remembered' };
   const flightKey = `${cacheFile}\0${key}`;
-  let pending = inFlight.get(flightKey);
-  if (pending === undefined) {
-    pending = probe(model, cacheFile, key, signal).finally(() => inFlight.delete(flightKey));
-    inFlight.set(flightKey, pending);
+  const shared = inFlight.get(flightKey);
+  if (shared === undefined) {
+    const own = probe(model, cacheFile, key, signal).finally(() => inFlight.delete(flightKey));
+    inFlight.set(flightKey, own);
+    return own;
   }
-  return pending;
+  try {
+    return await shared;
+  } catch (error) {
+    // The session that was asking was cancelled, not this one: ask again, for this one.
+    if (signal?.aborted === true || !isFactoryError(error) || error.code !== 'LLM_CANCELLED') throw error;
+    return chooseToolProtocol(model, cacheFile, signal);
+  }
 }
 
 /** A turn with tools was refused after all: the remembered answer is replaced (the server changed). */

@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { CODER_TOOLS, parseLeakedToolCalls, parseNativeToolCall } from '../../src/agents/native-tools.js';
 import { ToolCallAccumulator } from '../../src/llm/tool-call-deltas.js';
 import { readToolSupport, TOOL_SUPPORT_MAX_AGE_MS, toolSupportKey, writeToolSupport } from '../../src/llm/tool-support-cache.js';
+import { chooseToolProtocol } from '../../src/llm/tool-support.js';
+import type { ChatModel, ChatTurnRequest, ChatTurnResult } from '../../src/llm/llm-types.js';
+import { FactoryError } from '../../src/errors/factory-error.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('native tool calls: arguments are hostile', () => {
   const call = (name: string, args: unknown) =>
@@ -161,5 +165,76 @@ describe('what servers answered to tools, remembered in the home', () => {
     // A date in the future (a clock set back, a hand-edited file) is not trusted.
     writeToolSupport(file, 'k', { protocol: 'native', reason: 'later', probedAt: now + 3600_000 });
     expect(readToolSupport(file, 'k', now)).toBeNull();
+  });
+});
+
+describe('choosing the tool protocol', () => {
+  const file = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-tool-choice-')), 'tool-support.json');
+  const identity = { kind: 'url' as const, url: 'http://h:1', model: 'm' };
+  /** A stand-in server: each chat waits until the test answers it (or its signal aborts). */
+  function standIn(): { model: ChatModel; asked: number; answer: (result: Partial<ChatTurnResult> | FactoryError) => void } {
+    const pending: ((result: Partial<ChatTurnResult> | FactoryError) => void)[] = [];
+    const state = {
+      asked: 0,
+      model: {
+        serverIdentity: () => identity,
+        chat: (request: ChatTurnRequest) =>
+          new Promise<ChatTurnResult>((resolve, reject) => {
+            state.asked += 1;
+            request.signal?.addEventListener('abort', () => reject(new FactoryError('LLM_CANCELLED', 'cancelled')));
+            pending.push((result) =>
+              result instanceof FactoryError
+                ? reject(result)
+                : resolve({ content: '', usage: null, finishReason: 'stop', durationMs: 1, retries: 0, ...result }),
+            );
+          }),
+      } satisfies ChatModel,
+      answer: (result: Partial<ChatTurnResult> | FactoryError) => pending.shift()?.(result),
+    };
+    return state;
+  }
+
+  it('asks once for sessions that start together, and remembers the answer', async () => {
+    const cache = file();
+    const server = standIn();
+    const both = Promise.all([chooseToolProtocol(server.model, cache), chooseToolProtocol(server.model, cache)]);
+    await waitFor('the probe', () => server.asked === 1);
+    server.answer({ toolCalls: [{ id: 'a', name: 'list_files', arguments: '{}' }] });
+    expect((await both).map((c) => [c.protocol, c.source])).toEqual([
+      ['native', 'probed'],
+      ['native', 'probed'],
+    ]);
+    expect(await chooseToolProtocol(server.model, cache)).toMatchObject({ protocol: 'native', source: 'remembered' });
+    expect(server.asked).toBe(1);
+  });
+
+  it("a session whose shared probe was cancelled by another session's cancel asks again for itself", async () => {
+    const cache = file();
+    const server = standIn();
+    const cancel = new AbortController();
+    const first = chooseToolProtocol(server.model, cache, cancel.signal);
+    const second = chooseToolProtocol(server.model, cache);
+    await waitFor('the probe', () => server.asked === 1);
+    cancel.abort();
+    await expect(first).rejects.toMatchObject({ code: 'LLM_CANCELLED' });
+    await waitFor('the second probe', () => server.asked === 2);
+    server.answer({ content: 'Hello!' });
+    expect(await second).toMatchObject({ protocol: 'text', source: 'probed' });
+  });
+
+  it('decides nothing on a failed probe, and does not probe a model that is not a server', async () => {
+    const cache = file();
+    const server = standIn();
+    const choice = chooseToolProtocol(server.model, cache);
+    await waitFor('the probe', () => server.asked === 1);
+    server.answer(new FactoryError('LLM_TIMEOUT', 'too slow'));
+    expect(await choice).toMatchObject({
+      protocol: 'text',
+      source: 'not-probed',
+      reason: expect.stringContaining('asked again next session'),
+    });
+    expect(readToolSupport(cache, toolSupportKey(identity))).toBeNull();
+    const plain: ChatModel = { chat: () => Promise.reject(new Error('never asked')) };
+    expect(await chooseToolProtocol(plain, cache)).toMatchObject({ protocol: 'text', source: 'not-probed' });
   });
 });
