@@ -171,7 +171,7 @@ describe('what servers answered to tools, remembered in the home', () => {
 describe('choosing the tool protocol', () => {
   const file = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-tool-choice-')), 'tool-support.json');
   const identity = { kind: 'url' as const, url: 'http://h:1', model: 'm' };
-  /** A stand-in server: each chat waits until the test answers it (or its signal aborts). */
+  /** A stand-in server: each chat waits until the test answers it (the latest one first) or its signal aborts. */
   function standIn(): { model: ChatModel; asked: number; answer: (result: Partial<ChatTurnResult> | FactoryError) => void } {
     const pending: ((result: Partial<ChatTurnResult> | FactoryError) => void)[] = [];
     const state = {
@@ -189,7 +189,7 @@ describe('choosing the tool protocol', () => {
             );
           }),
       } satisfies ChatModel,
-      answer: (result: Partial<ChatTurnResult> | FactoryError) => pending.shift()?.(result),
+      answer: (result: Partial<ChatTurnResult> | FactoryError) => pending.pop()?.(result),
     };
     return state;
   }
