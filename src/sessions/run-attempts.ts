@@ -153,7 +153,7 @@ class AttemptLoop {
   private contextLength: number | null = null;
   /** READ / SEARCH / LIST as OpenAI tools (`native`) or text lines only; chosen once per run (#17). */
   private toolProtocol: ToolProtocol = 'text';
-  /** Tool calls answered in this run, for call ids of calls written as text. */
+  /** Calls written as text so far in this run: they get ids of ours (`call_text_N`) to be answered by. */
   private leakedCalls = 0;
 
   constructor(
