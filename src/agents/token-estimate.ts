@@ -17,13 +17,13 @@ export class PromptTokenEstimator {
   }
 
   estimate(messages: readonly ChatMessage[]): number {
-    return messages.reduce((sum, m) => sum + TOKENS_PER_MESSAGE + this.estimateText(m.content), 0);
+    return messages.reduce((sum, m) => sum + TOKENS_PER_MESSAGE + Math.ceil(messageChars(m) / this.charsPerToken), 0);
   }
 
   /** Learns from what the server counted; a moving average so one odd prompt cannot swing it. */
   observe(messages: readonly ChatMessage[], reportedPromptTokens: number): void {
     if (reportedPromptTokens <= 0) return;
-    const chars = messages.reduce((sum, m) => sum + m.content.length, 0);
+    const chars = messages.reduce((sum, m) => sum + messageChars(m), 0);
     const contentTokens = reportedPromptTokens - TOKENS_PER_MESSAGE * messages.length;
     if (chars === 0 || contentTokens <= 0) return;
     const measured = Math.min(8, Math.max(1, chars / contentTokens));
@@ -35,4 +35,10 @@ export class PromptTokenEstimator {
   get ratio(): number {
     return this.charsPerToken;
   }
+}
+
+/** The text a message puts into the prompt: its content, and the name and arguments of each tool call it carries. */
+function messageChars(message: ChatMessage): number {
+  const calls = message.role === 'assistant' ? (message.toolCalls ?? []) : [];
+  return calls.reduce((sum, call) => sum + call.name.length + call.arguments.length, message.content.length);
 }

@@ -19,6 +19,7 @@ const usageSchema = z
   })
   .nullable();
 const attempt = z.int().positive();
+const toolProtocolSchema = z.enum(['native', 'text']);
 
 const envelope = { session: z.string(), seq: z.int().nonnegative(), time: z.string() };
 
@@ -103,6 +104,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     persona: personaSchema,
     estimatedPromptTokens: z.int().nonnegative(),
     trimmed: z.array(z.object({ id: z.string(), fromChars: z.int(), toChars: z.int() })),
+    /** A Coder turn that offered READ / SEARCH / LIST as OpenAI tools (`native`) or only as text lines (#17; absent: older logs, Sheriff turns). */
+    tools: toolProtocolSchema.optional(),
   }),
   /**
    * The turn waits for the shared model: `position` turns of other sessions are served first, or
@@ -126,10 +129,30 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     content: z.string(),
     usage: usageSchema,
     durationMs: z.number().nonnegative(),
+    /** The model's tool calls (native, or written as `<tool_call>` text), as it made them (#17; absent: none). */
+    toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).optional(),
   }),
   event({ type: z.literal('edit.rejected'), attempt, reasons: z.array(z.string()), correction: z.string() }),
   /** `paths`: the Coder's READ / SEARCH / LIST requests as it wrote them (`READ a.py 10-40`, `SEARCH x *.py`). */
-  event({ type: z.literal('read.answered'), attempt, paths: z.array(z.string()) }),
+  event({
+    type: z.literal('read.answered'),
+    attempt,
+    paths: z.array(z.string()),
+    /** Answered as `tool` messages to the model's tool calls, or in the next prompt (absent: older logs, text). */
+    via: toolProtocolSchema.optional(),
+  }),
+  /**
+   * How the Coder's READ / SEARCH / LIST reach the orchestrator in this run (#17): as OpenAI tools
+   * (`native`) or as text lines (`text`, always understood). `source`: asked of the server now, remembered
+   * from an earlier answer (the app's home), not asked (a model that is not a server, or a failed probe),
+   * or `refused`: a turn with tools was refused, so the rest of the run uses text.
+   */
+  event({
+    type: z.literal('tools.protocol'),
+    protocol: toolProtocolSchema,
+    reason: z.string(),
+    source: z.enum(['probed', 'remembered', 'not-probed', 'refused']),
+  }),
   event({ type: z.literal('commit'), attempt, step: z.int().positive(), sha: z.string(), files: z.array(z.string()) }),
   /** `pgid`: the check's process group, so a later look can tell whether anything of it still runs. */
   event({ type: z.literal('exec.started'), attempt, command: z.string(), sandbox: z.string(), pgid: z.int().positive().optional() }),

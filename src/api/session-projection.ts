@@ -101,6 +101,7 @@ interface TurnInProgress {
 
 type Stripped<T extends SessionEvent['type']> = Omit<EventOf<T>, 'type' | 'session' | 'seq'>;
 type PromptCut = Stripped<'prompt.cut'>;
+type ToolProtocolRecord = Omit<Stripped<'tools.protocol'>, 'time'>;
 type MergeRecord = Stripped<'merge'>;
 type DiscardRecord = Stripped<'discard'>;
 type BaseUpdate = Stripped<'base.updated'>;
@@ -214,6 +215,8 @@ export interface Session {
   readonly promptCache: { readonly promptTokens: number; readonly cachedTokens: number; readonly turns: number };
   /** The server cut a prompt to its context length (logged once a session; null: never seen). */
   readonly promptCut: PromptCut | null;
+  /** How the Coder's READ / SEARCH / LIST went to the model in the latest run (#17; null: not logged, older logs). */
+  readonly toolProtocol: ToolProtocolRecord | null;
 
   /** The Coder's memory of the latest series (resume and reply continue from it). */
   readonly memory: {
@@ -305,6 +308,7 @@ function startSession(created: EventOf<'session.created'>): Session {
     preflight: null,
     promptCache: { promptTokens: 0, cachedTokens: 0, turns: 0 },
     promptCut: null,
+    toolProtocol: null,
     memory: { feedback: null, failureTail: null, lastCoderReply: null },
     fold: {
       tokenCount: emptyTokenCount(),
@@ -355,6 +359,8 @@ export function project(state: Session | null, e: SessionEvent): Session {
         promptCache: addCached(s.promptCache, e.usage),
         fold: e.persona === 'coder' ? { ...s.fold, coderReply: e.content } : s.fold,
       };
+    case 'tools.protocol':
+      return { ...s, toolProtocol: { protocol: e.protocol, reason: e.reason, source: e.source } };
     case 'prompt.cut':
       return s.promptCut === null ? { ...s, promptCut: strip(e) } : s;
     case 'commit':

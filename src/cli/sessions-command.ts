@@ -365,6 +365,11 @@ function formatShow(r: SessionRecord): string {
     `  check     ${r.task.check}`,
     `  attempts  ${attemptsLabel(sessionRow(r))}, tokens ${r.totalTokens.prompt}+${r.totalTokens.completion}`,
     `  cache     ${cachedShareText(cachedShare(r.promptCache))}`,
+    ...(r.toolProtocol === null
+      ? []
+      : [
+          `  tools     ${r.toolProtocol.protocol === 'native' ? 'native tool calls (READ / SEARCH / LIST as OpenAI tools)' : 'text lines (READ / SEARCH / LIST)'} — ${r.toolProtocol.reason}`,
+        ]),
     '',
     '  steps (0 = the base):',
     ...(r.steps.length === 0

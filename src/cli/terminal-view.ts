@@ -78,7 +78,14 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
         line(paint('33', `  no usable edit: ${event.reasons.join('; ') || 'no file blocks'} — asking again`));
         break;
       case 'read.answered':
-        line(dim(`  answered the Coder's requests: ${event.paths.join('; ')}`));
+        line(dim(`  answered the Coder's ${event.via === 'native' ? 'tool calls' : 'requests'}: ${event.paths.join('; ')}`));
+        break;
+      case 'tools.protocol':
+        line(
+          dim(
+            `tools: READ / SEARCH / LIST ${event.protocol === 'native' ? 'offered as tool calls' : 'as text lines'} — ${event.reason}${event.source === 'remembered' ? ' (remembered)' : ''}`,
+          ),
+        );
         break;
       case 'commit':
         line(dim(`  committed ${event.sha.slice(0, 8)}: ${event.files.join(', ')}`));

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'LLM_TIMEOUT'
   | 'LLM_BAD_RESPONSE'
   | 'LLM_CANCELLED'
+  /** The server refused a request because it offered OpenAI `tools` (a 4xx): the text protocol is used instead. */
+  | 'LLM_TOOLS_REJECTED'
   | 'GIT_FAILED'
   | 'PATH_OUTSIDE_WORKTREE'
   | 'SESSION_NOT_FOUND'

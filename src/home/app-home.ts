@@ -32,6 +32,8 @@ export interface AppPaths {
   readonly scratchRepos: string;
   readonly logs: string;
   readonly userConfig: string;
+  /** What each model server answered when offered OpenAI `tools` (#17), so it is probed once. */
+  readonly toolSupport: string;
 }
 
 export function appPaths(home: string = resolveAppHome()): AppPaths {
@@ -42,5 +44,6 @@ export function appPaths(home: string = resolveAppHome()): AppPaths {
     scratchRepos: path.join(home, 'repos'),
     logs: path.join(home, 'logs'),
     userConfig: path.join(home, 'factory.yaml'),
+    toolSupport: path.join(home, 'tool-support.json'),
   };
 }

@@ -1,7 +1,15 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
 import { FactoryError } from '../errors/factory-error.js';
-import type { ChatModel, ChatTurnRequest, ChatTurnResult, TokenUsage } from './llm-types.js';
+import type { ChatMessage, ChatToolCall } from '../agents/chat-message.js';
+import type { ChatModel, ChatTurnRequest, ChatTurnResult, ServerIdentity, TokenUsage } from './llm-types.js';
+import { ToolCallAccumulator } from './tool-call-deltas.js';
 import { readContextLength } from './server-context-length.js';
 
 export interface OpenAiChatModelOptions {
@@ -17,6 +25,16 @@ export interface OpenAiChatModelOptions {
   /** For a server that wants one (an external server's key, from an env var or the keychain). */
   readonly apiKey?: string | undefined;
   readonly retryDelayMs?: number;
+  /** What this server is, for what is remembered about it (default: a server at `baseUrl`). */
+  readonly identity?: ServerIdentity;
+}
+
+/** How an LLM_TOOLS_REJECTED message starts; what follows is the server's answer (toolsRefusal reads it). */
+const TOOLS_REFUSED = 'The model server refused a request that offered tools: ';
+
+/** The server's answer in an LLM_TOOLS_REJECTED message ("HTTP 400, tools are not supported"). */
+export function toolsRefusal(message: string): string {
+  return message.startsWith(TOOLS_REFUSED) ? message.slice(TOOLS_REFUSED.length) : message;
 }
 
 /** A failure worth one retry (dropped connection, 5xx, stream cut short) vs one that is final. */
@@ -56,6 +74,10 @@ export class OpenAiChatModel implements ChatModel {
     return this.contextLength;
   }
 
+  serverIdentity(): ServerIdentity {
+    return this.options.identity ?? { kind: 'url', url: this.options.baseUrl, model: this.options.model ?? null };
+  }
+
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
     const started = performance.now();
     const timeout = new AbortController();
@@ -67,7 +89,7 @@ export class OpenAiChatModel implements ChatModel {
           const result = await this.streamOnce(request, signal);
           return { ...result, durationMs: performance.now() - started, retries: attempt };
         } catch (error) {
-          const typed = this.classify(error, request.signal, timeout.signal);
+          const typed = this.classify(error, request.signal, timeout.signal, request.tools !== undefined);
           if (!(typed instanceof RetryableTurnError)) throw typed;
           if (attempt >= 1) throw this.finalFailure(typed);
           request.onRetry?.(typed.message);
@@ -82,7 +104,8 @@ export class OpenAiChatModel implements ChatModel {
 
   private async streamOnce(request: ChatTurnRequest, signal: AbortSignal): Promise<Omit<ChatTurnResult, 'durationMs' | 'retries'>> {
     const params = {
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: request.messages.map(wireMessage),
+      ...(request.tools !== undefined ? { tools: request.tools as ChatCompletionTool[] } : {}),
       max_tokens: request.maxTokens,
       temperature: request.temperature,
       stream: true,
@@ -96,6 +119,7 @@ export class OpenAiChatModel implements ChatModel {
     const maxBytes = replyByteCap(request.maxTokens);
     let usage: TokenUsage | null = null;
     let finishReason: string | null = null;
+    const toolCalls = new ToolCallAccumulator();
     for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
       const choice = chunk.choices[0];
       const text = choice?.delta?.content;
@@ -112,16 +136,26 @@ export class OpenAiChatModel implements ChatModel {
         content += text;
         request.onDelta?.(text);
       }
+      if (choice?.delta?.tool_calls) {
+        // Counted against the same cap as text: a server streaming arguments without end is the same fault.
+        bytes += Buffer.byteLength(JSON.stringify(choice.delta.tool_calls));
+        if (bytes > maxBytes) {
+          stream.controller.abort();
+          throw new FactoryError('REPLY_TOO_LARGE', `The model's tool calls passed ${maxBytes} bytes, so the reply was cut off.`);
+        }
+        toolCalls.add(choice.delta.tool_calls);
+      }
       if (choice?.finish_reason) finishReason = choice.finish_reason;
       if (chunk.usage) usage = usageOf(chunk.usage);
     }
     // The SDK ends the iteration quietly on abort; and a stream cut off cleanly has no finish_reason.
     if (signal.aborted) throw new APIUserAbortError();
     if (finishReason === null) throw new RetryableTurnError('the stream ended before the model finished');
-    return { content, usage, finishReason };
+    const calls = toolCalls.calls();
+    return { content, usage, finishReason, ...(calls.length > 0 ? { toolCalls: calls } : {}) };
   }
 
-  private classify(error: unknown, cancel: AbortSignal | undefined, timeout: AbortSignal): Error {
+  private classify(error: unknown, cancel: AbortSignal | undefined, timeout: AbortSignal, offeredTools = false): Error {
     if (cancel?.aborted) return new FactoryError('LLM_CANCELLED', 'The model turn was cancelled.');
     if (timeout.aborted) {
       return new FactoryError(
@@ -135,6 +169,12 @@ export class OpenAiChatModel implements ChatModel {
     if (error instanceof APIConnectionError) return new RetryableTurnError(`connection failed: ${describeCause(error)}`);
     if (error instanceof APIError && typeof error.status === 'number') {
       if (error.status >= 500) return new RetryableTurnError(`the server answered ${error.status}`);
+      // A server without tool support says so with a 4xx to the request that offered them (#17).
+      if (offeredTools && error.status >= 400 && error.status !== 401 && error.status !== 403 && error.status !== 429)
+        return new FactoryError(
+          'LLM_TOOLS_REJECTED',
+          `${TOOLS_REFUSED}HTTP ${error.status}, ${error.message.replace(new RegExp(`^${error.status}\\s*`), '').slice(0, 300) || 'no message'}`,
+        );
       return new FactoryError('LLM_BAD_RESPONSE', `The model server refused the request (HTTP ${error.status}): ${error.message}`);
     }
     if (error instanceof SyntaxError)
@@ -150,6 +190,24 @@ export class OpenAiChatModel implements ChatModel {
     }
     return new FactoryError('LLM_BAD_RESPONSE', `The model server failed twice: ${error.message}.`);
   }
+}
+
+/** Our message → OpenAI's wire shape (tool calls with their JSON arguments as text, tool answers by call id). */
+function wireMessage(message: ChatMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'assistant':
+      return message.toolCalls === undefined || message.toolCalls.length === 0
+        ? { role: 'assistant', content: message.content }
+        : { role: 'assistant', content: message.content, tool_calls: message.toolCalls.map(wireCall) };
+    case 'tool':
+      return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
+    default:
+      return { role: message.role, content: message.content };
+  }
+}
+
+function wireCall(call: ChatToolCall): ChatCompletionMessageToolCall {
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } };
 }
 
 /** The server's usage; `cached_tokens` is kept only when the server reports it (mlx_lm.server does). */

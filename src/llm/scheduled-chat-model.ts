@@ -1,5 +1,5 @@
 import type { LlmScheduler, WaitInfo } from './llm-scheduler.js';
-import type { ChatModel, ChatTurnRequest, ChatTurnResult } from './llm-types.js';
+import type { ChatModel, ChatTurnRequest, ChatTurnResult, ServerIdentity } from './llm-types.js';
 
 /**
  * A ChatModel whose turns wait for the shared scheduler: sessions keep calling `chat` as before,
@@ -16,6 +16,10 @@ export class ScheduledChatModel implements ChatModel {
 
   publishedContextLength(): Promise<number | null> {
     return this.inner.publishedContextLength?.() ?? Promise.resolve(null);
+  }
+
+  serverIdentity(): ServerIdentity | null {
+    return this.inner.serverIdentity?.() ?? null;
   }
 
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {

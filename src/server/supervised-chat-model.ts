@@ -1,5 +1,5 @@
 import { FactoryError } from '../errors/factory-error.js';
-import type { ChatModel, ChatTurnRequest, ChatTurnResult } from '../llm/llm-types.js';
+import type { ChatModel, ChatTurnRequest, ChatTurnResult, ServerIdentity } from '../llm/llm-types.js';
 import { OpenAiChatModel } from '../llm/openai-chat-model.js';
 import type { ServerSupervisor } from './server-supervisor.js';
 
@@ -35,6 +35,11 @@ export class SupervisedChatModel implements ChatModel {
     private readonly supervisor: ServerSupervisor,
     private readonly options: SupervisedChatModelOptions,
   ) {}
+
+  /** The app's own mlx_lm.server, by the model it serves (its port is not part of what it can do). */
+  serverIdentity(): ServerIdentity {
+    return { kind: 'mlx_lm.server', url: null, model: this.supervisor.model };
+  }
 
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
     const maxRestarts = this.options.maxServerRestarts ?? 2;

@@ -68,7 +68,12 @@ export async function replySession(
     });
     const server = options.server ?? deps.server;
     if (server !== undefined) log.append({ type: 'plan.server', url: server.url, model: server.model });
-    const summary = await continueLoggedSession({ record: loadSession(paths, id), config }, { git, restored }, log, deps);
+    const summary = await continueLoggedSession(
+      { record: loadSession(paths, id), config, toolSupportFile: paths.toolSupport },
+      { git, restored },
+      log,
+      deps,
+    );
     checkpointSession(paths, id);
     return summary;
   } finally {

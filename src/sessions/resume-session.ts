@@ -57,7 +57,12 @@ export async function resumeSession(paths: AppPaths, id: string, deps: LaunchDep
     });
     if (deps.server !== undefined) log.append({ type: 'plan.server', url: deps.server.url, model: deps.server.model });
     // The logged plan; in a later attempt series the task carries that series' instruction.
-    const summary = await continueLoggedSession({ record: loadSession(paths, id), config }, { git, restored }, log, deps);
+    const summary = await continueLoggedSession(
+      { record: loadSession(paths, id), config, toolSupportFile: paths.toolSupport },
+      { git, restored },
+      log,
+      deps,
+    );
     checkpointSession(paths, id);
     return summary;
   } finally {

@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { RunOutcome } from '../api/session-status.js';
 import type { Persona } from '../api/session-status.js';
-import type { ChatMessage } from '../agents/chat-message.js';
+import type { ChatMessage, ChatToolCall } from '../agents/chat-message.js';
+import { CODER_TOOLS, parseLeakedToolCalls, parseNativeToolCall } from '../agents/native-tools.js';
 import { buildCoderPrompt, type FileSnapshot } from '../agents/coder-prompt.js';
 import { parseCoderReply } from '../agents/parse-coder-reply.js';
-import { describeToolRequest, type ToolAnswer, type ToolRequest } from '../agents/tool-requests.js';
+import { describeToolRequest, MAX_TOOL_REQUESTS, type ToolAnswer, type ToolRequest } from '../agents/tool-requests.js';
 import { filesNamedInTask } from '../agents/repo-map.js';
 import { parseVerdict, sheriffFeedback, type Verdict } from '../agents/parse-verdict.js';
 import { buildSheriffPrompt } from '../agents/sheriff-prompt.js';
@@ -13,6 +14,9 @@ import { PromptTokenEstimator } from '../agents/token-estimate.js';
 import { isFactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { ChatModel, ChatTurnResult } from '../llm/llm-types.js';
 import { effectiveMaxPromptTokens } from '../llm/server-context-length.js';
+import { chooseToolProtocol, rememberToolsRefused } from '../llm/tool-support.js';
+import { toolsRefusal } from '../llm/openai-chat-model.js';
+import type { ToolProtocol } from '../llm/tool-support-cache.js';
 import type { ExecRequest, ExecResult } from '../sandbox/index.js';
 import { applyEdits } from '../workspace/apply-edits.js';
 import { answerToolRequests } from '../workspace/coder-tools.js';
@@ -47,6 +51,11 @@ export interface AttemptLoopDeps {
   readonly runCheck: CheckRunner;
   readonly log: SessionLog;
   readonly estimator?: PromptTokenEstimator;
+  /**
+   * Where what servers answered to OpenAI `tools` is remembered (the app's home, #17); absent or null:
+   * tools are not offered and READ / SEARCH / LIST stay text lines.
+   */
+  readonly toolSupportFile?: string | null;
 }
 
 export interface LoopResult {
@@ -142,6 +151,10 @@ class AttemptLoop {
   /** The server cut a prompt: said once, and its count no longer teaches the estimator. */
   private promptCutSeen = false;
   private contextLength: number | null = null;
+  /** READ / SEARCH / LIST as OpenAI tools (`native`) or text lines only; chosen once per run (#17). */
+  private toolProtocol: ToolProtocol = 'text';
+  /** Calls written as text so far in this run: they get ids of ours (`call_text_N`) to be answered by. */
+  private leakedCalls = 0;
 
   constructor(
     private readonly plan: SessionPlan,
@@ -184,6 +197,7 @@ class AttemptLoop {
     let reason = `No attempt passed in ${this.plan.limits.maxAttempts} attempts.`;
     try {
       await this.fitServerContext();
+      await this.chooseTools();
       while (this.attempt < this.plan.limits.maxAttempts) {
         this.attempt += 1;
         this.deps.log.append({ type: 'attempt.started', attempt: this.attempt });
@@ -212,6 +226,22 @@ class AttemptLoop {
         type: 'session.warning',
         message: `The model server's context is ${published} tokens, so prompts are kept under ${this.maxPromptTokens} tokens (agent.max_prompt_tokens is ${planned}) to leave room for the reply.`,
       });
+  }
+
+  /** Native tool calls where the server and model handle them (asked once per server and model, remembered in the home). */
+  private async chooseTools(): Promise<void> {
+    const choice = await chooseToolProtocol(this.deps.model, this.deps.toolSupportFile ?? null, this.signal);
+    this.throwIfCancelled();
+    this.toolProtocol = choice.protocol;
+    this.deps.log.append({ type: 'tools.protocol', protocol: choice.protocol, reason: choice.reason, source: choice.source });
+  }
+
+  /** A turn that offered tools was refused: text from now on, and the server's answer is remembered so. */
+  private toolsRefused(message: string): void {
+    this.toolProtocol = 'text';
+    const reason = `the server refused a turn that offered tools (${toolsRefusal(message)})`;
+    rememberToolsRefused(this.deps.model, this.deps.toolSupportFile ?? null, reason);
+    this.deps.log.append({ type: 'tools.protocol', protocol: 'text', reason, source: 'refused' });
   }
 
   /**
@@ -444,6 +474,8 @@ class AttemptLoop {
   private async coderTurns(mode: 'fix' | 'tests', firstCorrection?: string): Promise<string[]> {
     let correction: string | undefined = firstCorrection;
     let toolAnswers: ToolAnswer[] = [];
+    /** Native tools: the model's latest tool calls and our `tool` answers, sent after the prompt (only the latest round, as with text answers). */
+    let toolRound: ChatMessage[] = [];
     let toolTurns = 0;
     let lintCorrections = 0;
     const edited = new Set<string>();
@@ -451,6 +483,7 @@ class AttemptLoop {
       this.throwIfCancelled();
       if (this.existingFiles === undefined) await this.lookAtRepository();
       const existingFiles = this.existingFiles ?? new Set<string>();
+      const roundTokens = toolRound.length > 0 ? this.estimator.estimate(toolRound) : 0;
       const prompt = buildCoderPrompt(
         {
           task: this.plan.task,
@@ -464,19 +497,33 @@ class AttemptLoop {
           failureTail: this.memory.failureTail,
           earlierAttempts: this.memory.history,
           correction,
-          maxPromptTokens: this.maxPromptTokens,
+          // The tool round goes after the prompt: the prompt leaves room for it.
+          maxPromptTokens: Math.max(1, this.maxPromptTokens - roundTokens),
           writeTests: mode === 'tests',
           keptTests: this.keptTests?.files,
         },
         this.estimator,
       );
-      const reply = await this.modelTurn('coder', prompt.messages, prompt.estimatedTokens, prompt.trimmed);
+      const native = this.toolProtocol === 'native';
+      const reply = await this.modelTurn(
+        'coder',
+        [...prompt.messages, ...toolRound],
+        prompt.estimatedTokens + roundTokens,
+        prompt.trimmed,
+        {
+          tools: native ? CODER_TOOLS : undefined,
+          toolsLogged: this.toolProtocol,
+        },
+      );
+      // Calls of our tools the model wrote as text (`<tool_call>{…}</tool_call>`) count as calls, whatever the protocol.
+      const leaked = parseLeakedToolCalls(reply.content);
+      const replyText = leaked.rest;
       // The same reply as last attempt counts toward stagnation_threshold (the seed's one rule), not on its own.
       if (turn === 0 && mode === 'fix')
         this.repeatedReply = this.memory.lastCoderReply !== undefined && reply.content.trim() === this.memory.lastCoderReply.trim();
       this.memory.lastCoderReply = reply.content;
       const taskText = `${this.plan.task.description}\n${this.plan.task.constraints.join('\n')}`;
-      const parsed = parseCoderReply(reply.content, {
+      const parsed = parseCoderReply(replyText, {
         existingFiles: [...existingFiles],
         filesInPlay: [...this.memory.filesInPlay],
         taskText,
@@ -499,14 +546,23 @@ class AttemptLoop {
         lintCorrections += 1;
         correction = lintError;
         toolAnswers = [];
+        toolRound = [];
         continue;
       }
-      if (parsed.toolRequests.length > 0 && problems.length === 0) {
-        toolAnswers = await this.answerTools(parsed.toolRequests);
+      const calls = this.callsOf(reply.toolCalls ?? [], leaked.calls, native);
+      if ((parsed.toolRequests.length > 0 || calls.asRequests.length > 0 || calls.native.length > 0) && problems.length === 0) {
+        // Native calls are answered as `tool` messages; text lines (and, under the text protocol, calls written as text) in the prompt.
+        toolRound = calls.native.length > 0 ? await this.answerNativeCalls(replyText, calls.native) : [];
+        const textRequests = [...parsed.toolRequests, ...calls.asRequests];
+        toolAnswers = textRequests.length > 0 ? await this.answerTools(textRequests) : [];
         if (toolTurns < MAX_TOOL_TURNS_PER_ATTEMPT) toolTurns += 1;
-        correction = 'The answers to your requests are above. Ask for more (READ, SEARCH, LIST) or write your edits in the format above.';
+        correction =
+          textRequests.length > 0
+            ? 'The answers to your requests are above. Ask for more (READ, SEARCH, LIST) or write your edits in the format above.'
+            : undefined;
         continue;
       }
+      toolRound = [];
       correction = correctionFor(problems, parsed.toolCallsAsText);
       this.deps.log.append({ type: 'edit.rejected', attempt: this.attempt, reasons: problems, correction });
     }
@@ -535,8 +591,77 @@ class AttemptLoop {
   private async answerTools(requests: readonly ToolRequest[]): Promise<ToolAnswer[]> {
     const maxChars = Math.floor(this.maxPromptTokens * TOOL_ANSWER_SHARE * this.estimator.ratio);
     const answers = await answerToolRequests(this.git, requests, maxChars);
-    this.deps.log.append({ type: 'read.answered', attempt: this.attempt, paths: requests.map(describeToolRequest) });
+    this.deps.log.append({ type: 'read.answered', attempt: this.attempt, paths: requests.map(describeToolRequest), via: 'text' });
     return answers;
+  }
+
+  /**
+   * The calls of a reply: under the native protocol, the server's `tool_calls` and the calls written as
+   * text, answered as `tool` messages (a call written as text gets an id of ours); under the text
+   * protocol, calls written as text become requests answered in the next prompt, like text lines.
+   */
+  private callsOf(
+    served: readonly ChatToolCall[],
+    written: readonly Pick<ChatToolCall, 'name' | 'arguments'>[],
+    native: boolean,
+  ): { native: ChatToolCall[]; asRequests: ToolRequest[] } {
+    if (!native) {
+      const asRequests = written.flatMap((call) => {
+        const parsed = parseNativeToolCall(call);
+        return parsed.ok ? [parsed.request] : [];
+      });
+      return { native: [], asRequests };
+    }
+    const ids = new Set(served.map((c) => c.id));
+    const fromText = written.map((call) => {
+      let id: string;
+      do id = `call_text_${(this.leakedCalls += 1)}`;
+      while (ids.has(id));
+      return { id, ...call };
+    });
+    // Ids must be unique for the answers to name one call each.
+    const seen = new Set<string>();
+    const all = [...served, ...fromText].map((call, i) => {
+      const id = seen.has(call.id) ? `${call.id}_${i}` : call.id;
+      seen.add(id);
+      return { ...call, id };
+    });
+    return { native: all, asRequests: [] };
+  }
+
+  /**
+   * Answers native tool calls: the arguments parsed and vetted as hostile input (native-tools.ts), at
+   * most MAX_TOOL_REQUESTS answered, within the same character budget as text requests. Returns the
+   * assistant message with its calls, then one `tool` message per call, to send after the next prompt.
+   */
+  private async answerNativeCalls(replyText: string, calls: readonly ChatToolCall[]): Promise<ChatMessage[]> {
+    const parsed = calls.map((call) => ({ call, parsed: parseNativeToolCall(call) }));
+    const valid = parsed.flatMap((p) => (p.parsed.ok ? [p.parsed.request] : []));
+    const taken = valid.slice(0, MAX_TOOL_REQUESTS);
+    const maxChars = Math.floor(this.maxPromptTokens * TOOL_ANSWER_SHARE * this.estimator.ratio);
+    const answers = taken.length > 0 ? await answerToolRequests(this.git, taken, maxChars) : [];
+    let next = 0;
+    const results: ChatMessage[] = parsed.map(({ call, parsed: p }) => {
+      if (!p.ok) return { role: 'tool', toolCallId: call.id, content: `Refused: ${p.reason}.` };
+      const answer = next < taken.length ? answers[next] : undefined;
+      next += 1;
+      return {
+        role: 'tool',
+        toolCallId: call.id,
+        content: answer?.body ?? `Not answered: only ${MAX_TOOL_REQUESTS} requests are answered per turn. Ask again next turn.`,
+      };
+    });
+    this.deps.log.append({
+      type: 'read.answered',
+      attempt: this.attempt,
+      paths: parsed.map(({ call, parsed: p }) =>
+        p.ok ? describeToolRequest(p.request) : `${call.name.slice(0, 60)} (refused: ${p.reason})`,
+      ),
+      via: 'native',
+    });
+    // The calls as the server will read them back: arguments that are not JSON are sent as {} (a template parses them).
+    const echoed = calls.map((call) => ({ ...call, arguments: isJsonObject(call.arguments) ? call.arguments : '{}' }));
+    return [{ role: 'assistant', content: replyText, toolCalls: echoed }, ...results];
   }
 
   private snapshots(files: readonly string[]): FileSnapshot[] {
@@ -645,21 +770,46 @@ class AttemptLoop {
     messages: readonly ChatMessage[],
     estimatedTokens: number,
     trimmed: readonly { id: string; fromChars: number; toChars: number }[],
+    tooling?: { readonly tools: readonly unknown[] | undefined; readonly toolsLogged: ToolProtocol },
   ): Promise<ChatTurnResult> {
     const maxTokens = this.budget.nextMaxTokens(estimatedTokens);
     if (maxTokens === null) {
       throw new Stop('budget_exhausted', `The token budget (${this.budget.total}) is used up: ${this.budget.used} tokens spent.`);
     }
     const attempt = this.attempt;
-    this.deps.log.append({ type: 'turn.started', attempt, persona, estimatedPromptTokens: estimatedTokens, trimmed: [...trimmed] });
-    const reply = await this.deps.model.chat({
-      messages,
-      maxTokens,
-      temperature: this.plan.limits.temperature,
-      signal: this.signal,
-      onDelta: (text) => this.deps.log.append({ type: 'token.delta', attempt, persona, text }),
-      onRetry: (reason) => this.deps.log.append({ type: 'turn.retry', attempt, persona, reason }),
+    this.deps.log.append({
+      type: 'turn.started',
+      attempt,
+      persona,
+      estimatedPromptTokens: estimatedTokens,
+      trimmed: [...trimmed],
+      ...(tooling !== undefined ? { tools: tooling.toolsLogged } : {}),
     });
+    const send = (sent: readonly ChatMessage[], tools: readonly unknown[] | undefined): Promise<ChatTurnResult> =>
+      this.deps.model.chat({
+        messages: sent,
+        maxTokens,
+        temperature: this.plan.limits.temperature,
+        signal: this.signal,
+        onDelta: (text) => this.deps.log.append({ type: 'token.delta', attempt, persona, text }),
+        onRetry: (reason) => this.deps.log.append({ type: 'turn.retry', attempt, persona, reason }),
+        ...(tools !== undefined ? { tools } : {}),
+      });
+    let reply: ChatTurnResult;
+    try {
+      reply = await send(messages, tooling?.tools);
+    } catch (error) {
+      if (tooling?.tools === undefined || !isFactoryError(error) || error.code !== 'LLM_TOOLS_REJECTED') throw error;
+      // The server took tools when asked and refuses them now (it changed): this turn again, as text, and text from now on.
+      this.toolsRefused(error.message);
+      this.deps.log.append({
+        type: 'turn.retry',
+        attempt,
+        persona,
+        reason: 'the server refused tools; running the turn again without them',
+      });
+      reply = await send(withoutToolRound(messages), undefined);
+    }
     this.budget.charge(reply.usage, estimatedTokens, reply.content);
     if (reply.usage !== null) this.checkPromptCut(persona, estimatedTokens, reply.usage.promptTokens);
     // A server that cuts prompts counts what it kept, not how our text tokenizes: it must not teach the
@@ -673,8 +823,29 @@ class AttemptLoop {
       content: reply.content,
       usage: reply.usage,
       durationMs: reply.durationMs,
+      ...(loggedCalls(reply).length > 0 ? { toolCalls: loggedCalls(reply) } : {}),
     });
     return reply;
+  }
+}
+
+/** The tool calls of a reply as the log keeps them: the server's, then those written as text (ids of ours come later). */
+function loggedCalls(reply: ChatTurnResult): ChatToolCall[] {
+  const written = parseLeakedToolCalls(reply.content).calls.map((call, i) => ({ id: `text_${i + 1}`, ...call }));
+  return [...(reply.toolCalls ?? []).map((c) => ({ ...c })), ...written];
+}
+
+/** A prompt without its tool round (a server that refuses tools refuses `tool` messages too). */
+function withoutToolRound(messages: readonly ChatMessage[]): ChatMessage[] {
+  return messages.filter((m) => m.role !== 'tool' && !(m.role === 'assistant' && (m.toolCalls?.length ?? 0) > 0));
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 

@@ -37,6 +37,8 @@ export interface RunSessionOptions {
   readonly environment?: SessionEnvironment | null;
   /** Run the check once on the base before the first attempt (#22; new sessions only; false: --no-preflight). */
   readonly preflight?: boolean;
+  /** What servers answered to OpenAI `tools`, in the app's home (#17); absent: tools are not offered. */
+  readonly toolSupportFile?: string;
 }
 
 export async function runSession(
@@ -106,7 +108,13 @@ export async function runSession(
           ),
         )
       : deps.model;
-    result = await runAttempts(plan, { git: workspace.git, head: workspace.headCommit }, { model, runCheck, log }, deps.signal, resume);
+    result = await runAttempts(
+      plan,
+      { git: workspace.git, head: workspace.headCommit },
+      { model, runCheck, log, toolSupportFile: options.toolSupportFile ?? null },
+      deps.signal,
+      resume,
+    );
   }
   log.append({
     type: 'session.finished',
@@ -135,7 +143,7 @@ export async function runSession(
  * latest series' instruction, run on the reopened worktree.
  */
 export async function continueLoggedSession(
-  logged: { record: SessionRecord; config: FactoryConfig },
+  logged: { record: SessionRecord; config: FactoryConfig; toolSupportFile?: string },
   worktree: { git: WorktreeGit; restored: boolean },
   log: SessionLog,
   deps: LaunchDeps,
@@ -148,6 +156,11 @@ export async function continueLoggedSession(
     log,
     deps,
     // The environment as logged at the start (#22): the same view, or the same install if the worktree was made again.
-    { prepare: worktree.restored ? config.workspace : null, resume: loopMemory(record), environment: record.environment },
+    {
+      prepare: worktree.restored ? config.workspace : null,
+      resume: loopMemory(record),
+      environment: record.environment,
+      ...(logged.toolSupportFile !== undefined ? { toolSupportFile: logged.toolSupportFile } : {}),
+    },
   );
 }

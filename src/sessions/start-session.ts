@@ -191,7 +191,7 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       log,
       deps,
       // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
-      { prepare: prepared.config.workspace, environment, preflight: prepared.preflight },
+      { prepare: prepared.config.workspace, environment, preflight: prepared.preflight, toolSupportFile: paths.toolSupport },
     );
     checkpointSession(paths, plan.id);
     return summary;

@@ -75,7 +75,8 @@ describe('cache-shaped prompts', () => {
     );
     expect(result.exitCode, result.stderr).toBe(1);
     const events = jsonLines(result.stdout);
-    const requests = await server.requests();
+    // The session's turns (not the one-off probe for tool support, #17, which offers tools).
+    const requests = (await server.requests()).filter((r) => r.tools === null);
     const coderRequests = requests.filter((r) => r.persona === 'coder');
     expect(coderRequests).toHaveLength(5);
     // Five files in play (the four the task names and app.py), the four unchanged ones first.

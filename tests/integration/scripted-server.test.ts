@@ -423,6 +423,7 @@ describe('scripted server (shared process)', { timeout: 20_000 }, () => {
       max_tokens: 9,
       model: 'model-a',
       temperature: null,
+      tools: null,
       promptTokens: expect.any(Number),
       sharedPrefixTokens: expect.any(Number),
       receivedAt: expect.any(Number),

@@ -94,7 +94,9 @@ describe('server choice in Settings', () => {
     await waitFor('the session to end', () => ended() !== undefined, 30_000);
     expect(ended()).toBe('passed');
     const asked = await external.requests();
+    // First the one-off probe for tool support (#17), then the session's turns: all with the chosen model.
     expect(asked.map((r) => [r.persona, r.model])).toEqual([
+      ['other', 'lan-coder-7b'],
       ['coder', 'lan-coder-7b'],
       ['sheriff', 'lan-coder-7b'],
     ]);

@@ -59,6 +59,7 @@ describe('appPaths', () => {
       scratchRepos: '/h/repos',
       logs: '/h/logs',
       userConfig: '/h/factory.yaml',
+      toolSupport: '/h/tool-support.json',
     });
   });
 });

@@ -25,6 +25,13 @@ export interface TurnItem {
   readonly retries: readonly string[];
   /** The turn ended without its reply being recorded (an error, a kill): what streamed is all there is. */
   readonly cutOff?: boolean;
+  /**
+   * A Coder turn's tool protocol (#17): READ / SEARCH / LIST offered as OpenAI tools (`native`) or as
+   * text lines only, and why (absent: a Sheriff turn, or a log from before it was logged).
+   */
+  readonly tools?: { readonly protocol: 'native' | 'text'; readonly reason: string | null };
+  /** The tool calls the model made in this turn (native, or written as `<tool_call>` text). */
+  readonly toolCalls?: readonly { readonly name: string; readonly arguments: string }[];
   /** Bumped on every change, so a renderer can tell a turn changed without comparing text. */
   readonly version: number;
 }
@@ -224,7 +231,13 @@ function applyOne(draft: Draft, event: SessionEvent): void {
         items.push(note(event, 'warn', `Waiting for memory: ${event.message ?? 'another turn now would go below the free-memory floor'}`));
       return;
     case 'turn.started': {
-      items.push(newTurn(event, event.attempt, event.persona, event.estimatedPromptTokens));
+      const turn = newTurn(event, event.attempt, event.persona, event.estimatedPromptTokens);
+      const protocol = draft.state.projection?.toolProtocol ?? null;
+      items.push(
+        event.tools === undefined
+          ? turn
+          : { ...turn, tools: { protocol: event.tools, reason: protocol?.protocol === event.tools ? protocol.reason : null } },
+      );
       draft.openTurns.set(turnKey(event.attempt, event.persona), items.length - 1);
       return;
     }
@@ -246,6 +259,9 @@ function applyOne(draft: Draft, event: SessionEvent): void {
         streaming: false,
         usage: event.usage,
         durationMs: event.durationMs,
+        ...(event.toolCalls !== undefined && event.toolCalls.length > 0
+          ? { toolCalls: event.toolCalls.map((c) => ({ name: c.name, arguments: c.arguments })) }
+          : {}),
       }));
       draft.openTurns.delete(turnKey(event.attempt, event.persona));
       return;
@@ -265,7 +281,7 @@ function applyOne(draft: Draft, event: SessionEvent): void {
         note(
           event,
           'info',
-          `Answered the Coder's ${event.paths.length === 1 ? 'request' : `${event.paths.length} requests`}: ${event.paths.join('; ')}`,
+          `Answered the Coder's ${event.paths.length === 1 ? 'request' : `${event.paths.length} requests`}${event.via === 'native' ? ' (tool calls)' : ''}: ${event.paths.join('; ')}`,
         ),
       );
       return;

@@ -1,5 +1,5 @@
 // Pure reply logic of the scripted server: tokens, personas, queues.
-import type { ChatMessage, Persona, Script, ScriptedReply, ScriptRoute } from './schema.js';
+import type { ChatMessage, Persona, Script, ScriptedReply, ScriptedToolCall, ScriptRoute } from './schema.js';
 
 export const CHARS_PER_TOKEN = 4;
 
@@ -132,4 +132,29 @@ export function longestSharedPrefix(text: string, earlier: readonly string[]): n
     if (i > best) best = i;
   }
   return best;
+}
+
+/** A scripted call as OpenAI sends it: an id, the name, the arguments as JSON text. */
+export interface WireToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly arguments: string;
+}
+
+export function wireToolCalls(calls: readonly ScriptedToolCall[]): WireToolCall[] {
+  return calls.map((call, i) => ({
+    id: call.id ?? `call_scripted_${i + 1}`,
+    name: call.name,
+    arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+  }));
+}
+
+/** The reply's text, with its tool calls written into it as Qwen does (`<tool_call>` + JSON) when it leaks them. */
+export function replyText(reply: ScriptedReply): string {
+  if (reply.leakToolCalls !== true || reply.toolCalls === undefined) return reply.content;
+  const leaked = reply.toolCalls.map((call) => {
+    const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
+    return `<tool_call>\n{"name": ${JSON.stringify(call.name)}, "arguments": ${args}}\n</tool_call>`;
+  });
+  return [reply.content, ...leaked].filter((part) => part !== '').join('\n');
 }

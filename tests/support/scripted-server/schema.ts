@@ -11,6 +11,14 @@ export type Fault = z.infer<typeof FaultSchema>;
 
 const count = z.number().int().nonnegative();
 
+/** A tool call to answer with: `arguments` as a JSON object, or as the exact text to send (e.g. broken JSON). */
+export const ScriptedToolCallSchema = z.strictObject({
+  name: z.string().min(1),
+  arguments: z.union([z.record(z.string(), z.unknown()), z.string()]),
+  id: z.string().min(1).optional(),
+});
+export type ScriptedToolCall = z.infer<typeof ScriptedToolCallSchema>;
+
 export const ScriptedReplySchema = z.strictObject({
   /** Full assistant reply; streamed as ~4-character tokens. */
   content: z.string(),
@@ -30,6 +38,13 @@ export const ScriptedReplySchema = z.strictObject({
   ignoreMaxTokens: z.boolean().optional(),
   /** Serve this reply N times before moving on in the queue. */
   times: z.number().int().positive().optional(),
+  /**
+   * Answer with these OpenAI `tool_calls` after `content` (streamed in OpenAI's delta format, or whole in
+   * `message.tool_calls`; finish_reason "tool_calls").
+   */
+  toolCalls: z.array(ScriptedToolCallSchema).optional(),
+  /** Write `toolCalls` into the content as Qwen's `<tool_call>{…}</tool_call>` text instead (a server that does not parse them). */
+  leakToolCalls: z.boolean().optional(),
   /** Override the reported usage numbers. */
   usage: z.strictObject({ prompt_tokens: count.optional(), completion_tokens: count.optional() }).optional(),
 });
@@ -60,6 +75,8 @@ export const ScriptSchema = z.strictObject({
   other: z.array(ScriptedReplySchema).optional(),
   routes: z.array(ScriptRouteSchema).optional(),
   defaults: ScriptDefaultsSchema.optional(),
+  /** `reject`: any request that offers `tools` gets a 400, as servers without tool support answer (default: accepted). */
+  tools: z.enum(['accept', 'reject']).optional(),
 });
 export type Script = z.infer<typeof ScriptSchema>;
 
@@ -76,6 +93,8 @@ export const RecordedRequestSchema = z.strictObject({
   stream: z.boolean(),
   max_tokens: count.nullable(),
   model: z.string().nullable(),
+  /** The names of the OpenAI `tools` the request offered (null: none). */
+  tools: z.array(z.string()).nullable(),
   /** The temperature the request asked (null: none sent). */
   temperature: z.number().nullable(),
   /** The prompt's tokens as this server counts them (characters / 4). */

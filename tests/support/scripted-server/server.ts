@@ -24,7 +24,10 @@ import {
   longestSharedPrefix,
   renderPrompt,
   ReplyQueues,
+  replyText,
   tokenize,
+  wireToolCalls,
+  type WireToolCall,
 } from './replies.js';
 
 // ---------------------------------------------------------------- CLI flags
@@ -187,6 +190,7 @@ const ChatRequestSchema = z.looseObject({
   max_completion_tokens: z.number().int().nonnegative().nullish(),
   model: z.string().nullish(),
   temperature: z.number().nullish(),
+  tools: z.array(z.looseObject({ function: z.looseObject({ name: z.string() }).optional() })).nullish(),
 });
 type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
@@ -199,7 +203,9 @@ interface ReplyPlan {
   readonly reply: ScriptedReply;
   /** Tokens to send after max_tokens truncation. */
   readonly tokens: string[];
-  readonly finishReason: 'stop' | 'length';
+  readonly finishReason: 'stop' | 'length' | 'tool_calls';
+  /** Sent as `tool_calls` (empty: none, or they are leaked into the text). */
+  readonly toolCalls: WireToolCall[];
   readonly promptTokens: number;
   readonly cachedTokens: number;
   readonly intervalMs: number;
@@ -212,8 +218,9 @@ function planReply(state: ServerState, request: ChatRequest, persona: Persona, r
   const defaults = state.script.defaults ?? {};
   const limit =
     reply.ignoreMaxTokens === true ? undefined : (request.max_completion_tokens ?? request.max_tokens ?? state.options.maxTokens);
-  const all = tokenize(reply.content);
+  const all = tokenize(replyText(reply));
   const tokens = limit === undefined ? all : all.slice(0, limit);
+  const toolCalls = reply.leakToolCalls === true ? [] : wireToolCalls(reply.toolCalls ?? []);
   const tokensPerSecond = reply.tokensPerSecond ?? defaults.tokensPerSecond ?? 0;
   return {
     id: `chatcmpl-${randomUUID()}`,
@@ -222,7 +229,8 @@ function planReply(state: ServerState, request: ChatRequest, persona: Persona, r
     persona,
     reply,
     tokens,
-    finishReason: tokens.length < all.length ? 'length' : 'stop',
+    finishReason: tokens.length < all.length ? 'length' : toolCalls.length > 0 ? 'tool_calls' : 'stop',
+    toolCalls,
     promptTokens:
       state.options.contextLength === undefined ? record.promptTokens : Math.min(record.promptTokens, state.options.contextLength),
     cachedTokens: record.sharedPrefixTokens,
@@ -278,9 +286,29 @@ async function streamTokens(res: ServerResponse, plan: ReplyPlan, count: number,
   return true;
 }
 
+/**
+ * Tool calls in OpenAI's delta format: each call opens with its index, id, type and name (empty
+ * arguments), then its arguments follow in two pieces, as servers stream them.
+ */
+function toolCallEvents(plan: ReplyPlan): string[] {
+  const events: string[] = [];
+  const send = (toolCall: Record<string, unknown>): void => {
+    const choice = { index: 0, delta: { tool_calls: [toolCall] }, finish_reason: null };
+    events.push(`data: ${JSON.stringify({ ...envelope(plan, 'chat.completion.chunk'), choices: [choice] })}\n\n`);
+  };
+  plan.toolCalls.forEach((call, index) => {
+    send({ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } });
+    const half = Math.ceil(call.arguments.length / 2);
+    for (const piece of [call.arguments.slice(0, half), call.arguments.slice(half)])
+      if (piece !== '') send({ index, function: { arguments: piece } });
+  });
+  return events;
+}
+
 async function answerStreaming(res: ServerResponse, plan: ReplyPlan, includeUsage: boolean, signal: AbortSignal): Promise<void> {
   startEventStream(res);
   if (!(await streamTokens(res, plan, plan.tokens.length, signal))) return;
+  for (const event of toolCallEvents(plan)) await write(res, event);
   await write(res, chunkEvent(plan, '', plan.finishReason));
   if (includeUsage) {
     const usageEvent = { ...envelope(plan, 'chat.completion'), choices: [], usage: usageOf(plan, plan.tokens.length) };
@@ -295,7 +323,13 @@ async function answerWhole(res: ServerResponse, plan: ReplyPlan, signal: AbortSi
   const choice = {
     index: 0,
     finish_reason: plan.finishReason,
-    message: { role: 'assistant', content: plan.tokens.join('') },
+    message: {
+      role: 'assistant',
+      content: plan.toolCalls.length > 0 && plan.tokens.length === 0 ? null : plan.tokens.join(''),
+      ...(plan.toolCalls.length > 0
+        ? { tool_calls: plan.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) }
+        : {}),
+    },
   };
   sendJson(res, 200, {
     ...envelope(plan, 'chat.completion'),
@@ -377,6 +411,13 @@ async function handleChat(state: ServerState, req: IncomingMessage, res: ServerR
   const parsed = ChatRequestSchema.safeParse(body.value);
   if (!parsed.success) return sendJson(res, 400, { error: `Invalid chat request: ${z.prettifyError(parsed.error)}` });
   const request = parsed.data;
+  if (state.script.tools === 'reject' && (request.tools?.length ?? 0) > 0) {
+    // Recorded like any request (a test asks whether tools were offered), then refused as such servers do.
+    state.requests.push(recordOf(state, request, detectPersona(request.messages), request.stream === true));
+    return sendJson(res, 400, {
+      error: { message: 'tools are not supported by this server', type: 'invalid_request_error', code: 'unsupported' },
+    });
+  }
 
   trackActive(state, res);
   const aborter = new AbortController();
@@ -411,6 +452,7 @@ function recordOf(state: ServerState, request: ChatRequest, persona: Persona, st
     max_tokens: request.max_completion_tokens ?? request.max_tokens ?? null,
     model: request.model ?? null,
     temperature: request.temperature ?? null,
+    tools: (request.tools?.length ?? 0) > 0 ? (request.tools ?? []).map((t) => t.function?.name ?? '') : null,
     promptTokens,
     // Whole tokens only, never more than the prompt has (the role headers are not counted in it).
     sharedPrefixTokens: Math.min(promptTokens, Math.floor(shared / CHARS_PER_TOKEN)),

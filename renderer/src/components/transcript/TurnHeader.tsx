@@ -33,6 +33,18 @@ export const TurnHeader = memo(function TurnHeader({ turn }: { turn: TurnItem })
           {turn.durationMs !== null ? ` · ${formatDuration(turn.durationMs)}` : ''}
         </span>
       )}
+      {turn.tools !== undefined && (
+        <span
+          className={`turn-tools ${turn.tools.protocol}`}
+          data-tool-protocol={turn.tools.protocol}
+          title={`READ / SEARCH / LIST ${turn.tools.protocol === 'native' ? 'offered as OpenAI tools (text lines work too)' : 'as text lines'}${turn.tools.reason !== null ? `: ${turn.tools.reason}` : ''}`}
+        >
+          {turn.tools.protocol === 'native' ? 'native tools' : 'text tools'}
+          {turn.toolCalls !== undefined && turn.toolCalls.length > 0
+            ? ` · ${turn.toolCalls.length} call${turn.toolCalls.length === 1 ? '' : 's'}`
+            : ''}
+        </span>
+      )}
       {turn.retries.length > 0 && (
         <span className="turn-retry" title={turn.retries.join('\n')}>
           retried {turn.retries.length}×
