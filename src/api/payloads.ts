@@ -213,6 +213,19 @@ export const mergeResultSchema = z.object({
   /** Nothing new since this session's last merge into the branch: nothing was done (`mergedCommit` is that merge). */
   alreadyMerged: z.boolean(),
   message: z.string(),
+  /**
+   * Stash-and-merge: the user's changes in the way were kept under `ref` during the merge; `restored`
+   * says whether they are back in the checkout, else `restoreCommand` is how to get them back.
+   */
+  stash: z
+    .object({
+      ref: z.string(),
+      restored: z.boolean(),
+      files: z.array(z.string()),
+      conflicts: z.array(z.string()),
+      restoreCommand: z.string(),
+    })
+    .optional(),
 });
 export type MergeResult = z.infer<typeof mergeResultSchema>;
 

@@ -140,7 +140,13 @@ export const requestSchemas = {
   'sessions.rollback': { params: z.strictObject({ id: sessionId, step: z.int().nonnegative() }), data: rollbackResultSchema },
   'sessions.mergePreview': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true) }), data: mergePreviewSchema },
   'sessions.merge': {
-    params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }),
+    params: z.strictObject({
+      id: sessionId,
+      squash: z.boolean().default(true),
+      message: z.string().min(1).max(10_000).optional(),
+      /** "Stash and merge", confirmed by the user: their local changes in the way are put aside and back. */
+      stash: z.boolean().default(false),
+    }),
     data: mergeResultSchema,
   },
   /** Why a merge into the base branch (`merge`) or an update from it (`update`) would conflict: files, hunks, both sides and the base. */

@@ -139,7 +139,7 @@ const handlers: Handlers = {
   'sessions.merge': async (params, { host }) => {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
-    const result = await host.ops.merge(host.paths, params.id, params.squash, params.message);
+    const result = await host.ops.merge(host.paths, params.id, params.squash, params.message, params.stash);
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },

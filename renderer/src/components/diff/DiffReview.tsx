@@ -2,7 +2,14 @@ import { useEffect, useMemo, useState, type CSSProperties } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { defaultMergeMessage } from '../../lib/merge-message.js';
-import { describeDiscard, describeMerge, describePullRequest, describeRestore, describeRollback } from '../../lib/merge-summary.js';
+import {
+  describeDiscard,
+  describeMerge,
+  describePullRequest,
+  describeRestore,
+  describeRollback,
+  describeStashMerge,
+} from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
@@ -174,6 +181,17 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       edit: { label: 'Commit message', initial: defaultMergeMessage(session, detail), hint: 'The first line is the subject; edit freely.' },
       onConfirm: async (message) => {
         await actions.merge(message);
+        refreshAfterAction();
+      },
+    });
+  };
+  const stashMerge = (): void => {
+    const preview = store.preview.value;
+    if (preview === null) return;
+    confirm({
+      ...describeStashMerge(session, preview),
+      onConfirm: async () => {
+        await actions.merge(undefined, true);
         refreshAfterAction();
       },
     });
@@ -352,6 +370,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         onResolve={() => void resolve()}
         onPullRequest={pullRequest}
         onShowConflicts={() => void showConflicts('merge')}
+        onStashMerge={stashMerge}
         pullRequest={detail?.pullRequest ?? null}
         draft={draft}
         onDraft={setDraft}
