@@ -16,6 +16,8 @@ import {
   modelInfoSchema,
   repoStatusSchema,
   reviewCommentSchema,
+  revertResultSchema,
+  diffHunkSchema,
   rollbackResultSchema,
   serverStatusSchema,
   sessionDetailSchema,
@@ -113,6 +115,16 @@ export const requestSchemas = {
       text: z.string().trim().min(1, 'Write the comment.').max(4000),
     }),
     data: reviewCommentSchema,
+  },
+  /** Reverts one changed file, or one hunk of it (`hunk` as filePair numbered it), against the base: a new step "Reverted …". */
+  'sessions.revert': {
+    params: z.strictObject({ id: sessionId, path: z.string().min(1).max(4096), hunk: diffHunkSchema.nullable().default(null) }),
+    data: revertResultSchema,
+  },
+  /** Marks a changed file as viewed (as it is now) or unmarks it; answers every mark. */
+  'sessions.markViewed': {
+    params: z.strictObject({ id: sessionId, path: z.string().min(1).max(4096), viewed: z.boolean() }),
+    data: z.object({ viewed: z.record(z.string(), z.string()) }),
   },
   /** Sends every open review comment to the Coder as the next instruction (a new attempt series). */
   'sessions.requestChanges': { params: byId, data: sessionInfoSchema },
