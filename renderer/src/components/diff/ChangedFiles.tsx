@@ -7,12 +7,19 @@ export function ChangedFiles({
   files,
   selected,
   onSelect,
+  viewed,
+  onViewed,
 }: {
   files: readonly FileChange[];
   selected: string | null;
   onSelect: (path: string) => void;
+  /** "Viewed" marks (file → blob when marked); absent for one step's diff, which is not reviewed file by file. */
+  viewed?: Readonly<Record<string, string>> | undefined;
+  onViewed?: ((path: string, viewed: boolean) => void) | undefined;
 }) {
   const summary = summarizeChanges(files);
+  const isViewed = (f: FileChange): boolean => viewed !== undefined && f.blob !== undefined && viewed[f.path] === f.blob;
+  const viewedCount = files.filter(isViewed).length;
   const index = files.findIndex((f) => f.path === selected);
   const onKeyDown = useListKeys(
     files,
@@ -24,6 +31,11 @@ export function ChangedFiles({
     <section className="panel-section">
       <div className="section-title">
         <span>Changed files</span>
+        {viewed !== undefined && (
+          <span className="section-meta viewed-count" data-viewed-count={viewedCount}>
+            {viewedCount} of {files.length} viewed
+          </span>
+        )}
         <span className="section-meta">
           <span className="add">+{summary.additions}</span> <span className="del">−{summary.deletions}</span>
         </span>
@@ -45,11 +57,23 @@ export function ChangedFiles({
               id={`file-row-${i}`}
               role="option"
               aria-selected={file.path === selected}
-              className={`file-row${file.path === selected ? ' selected' : ''}`}
+              className={`file-row${file.path === selected ? ' selected' : ''}${isViewed(file) ? ' viewed' : ''}`}
               onClick={() => onSelect(file.path)}
               title={file.oldPath !== null ? `${file.oldPath} → ${file.path}` : file.path}
               data-path={file.path}
+              data-viewed={isViewed(file)}
             >
+              {onViewed !== undefined && (
+                <input
+                  type="checkbox"
+                  className="viewed-check"
+                  aria-label={`Viewed ${file.path}`}
+                  title="Viewed (cleared when the file changes again)"
+                  checked={isViewed(file)}
+                  onClick={(event) => event.stopPropagation()}
+                  onChange={(event) => onViewed(file.path, event.target.checked)}
+                />
+              )}
               <span className={`file-status ${file.status}`}>{statusLetter(file.status)}</span>
               <span className="file-name">
                 <span className="file-base">{file.path.slice(slash + 1)}</span>

@@ -20,7 +20,7 @@ import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { api } from '../../state/api-instance.js';
 import { errorText } from '../../lib/api-errors.js';
-import type { ConflictViewData } from '../../../../src/api/payloads.js';
+import type { ConflictViewData, DiffHunkInfo } from '../../../../src/api/payloads.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
@@ -29,6 +29,7 @@ import { Splitter } from '../common/Splitter.js';
 import { ChangedFiles } from './ChangedFiles.js';
 import { CommitTimeline } from './CommitTimeline.js';
 import { ConflictView } from './ConflictView.js';
+import { FileReviewBar } from './FileReviewBar.js';
 import { MergePanel } from './MergePanel.js';
 import { MonacoDiff, type LineRange } from './MonacoDiff.js';
 import { CommentForm, ReviewComments } from './ReviewComments.js';
@@ -185,6 +186,22 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       },
     });
   };
+  const [reverting, setReverting] = useState(false);
+  /** Revert a hunk (or the whole file, hunk null) to the base: a new step; the diff and the timeline follow. */
+  const revert = async (path: string, hunk: DiffHunkInfo | null): Promise<void> => {
+    setReverting(true);
+    const answer = await api().request('sessions.revert', { id, path, hunk });
+    setReverting(false);
+    if (answer.ok) toast('success', `${answer.data.label} (step ${answer.data.step}). Roll back to the step before it to undo.`);
+    else toast('danger', errorText(answer.error));
+    refreshAfterAction();
+    void useDiffStore.getState().loadDiff();
+  };
+  const markViewed = async (path: string, viewed: boolean): Promise<void> => {
+    const answer = await api().request('sessions.markViewed', { id, path, viewed });
+    if (answer.ok) void useSessionDetailStore.getState().load(id);
+    else toast('danger', errorText(answer.error));
+  };
   const stashMerge = (): void => {
     const preview = store.preview.value;
     if (preview === null) return;
@@ -273,7 +290,13 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     <div className="diff-review" data-narrow={narrow} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
       <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
         {store.diff.value !== null && files.length > 0 && (
-          <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />
+          <ChangedFiles
+            files={files}
+            selected={store.selected}
+            onSelect={(path) => actions.select(path)}
+            viewed={store.commit === null ? (detail?.viewed ?? {}) : undefined}
+            onViewed={store.commit === null && !worktreeGone(session) ? (path, v) => void markViewed(path, v) : undefined}
+          />
         )}
         {detail !== null && <ReviewComments session={session} comments={detail.comments} onShow={(path) => actions.select(path)} />}
         {detail !== null && (
@@ -338,6 +361,15 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         </div>
         {commenting !== null && store.selected !== null && (
           <CommentForm session={session} file={store.selected} range={commenting} onDone={() => setCommenting(null)} />
+        )}
+        {store.commit === null && pair !== null && pair.hunks !== undefined && pair.path === store.selected && !worktreeGone(session) && (
+          <FileReviewBar
+            path={pair.path}
+            hunks={pair.hunks}
+            busy={reverting}
+            disabledReason={session.live ? 'Stop the session (or let it finish) before reverting.' : null}
+            onRevert={(hunk) => void revert(pair.path, hunk)}
+          />
         )}
         <div className="diff-editor">{main}</div>
       </div>
