@@ -20,7 +20,7 @@ import { lstatIfPresent } from './lstat-if-present.js';
  * there is no reason to move them. Nothing in the user's index, worktree or refs changes until the ref
  * exists (the commits are built with throwaway index files).
  */
-export const STASH_PREFIX = 'refs/factory/stash/';
+const STASH_PREFIX = 'refs/factory/stash/';
 
 export interface UserStash {
   readonly ref: string;

@@ -23,7 +23,7 @@ export async function diffHunks(cwd: string, oldBlob: string, newBlob: string): 
   return parseHunkHeaders(result.stdout);
 }
 
-export function parseHunkHeaders(diff: string): DiffHunk[] {
+function parseHunkHeaders(diff: string): DiffHunk[] {
   const hunks: DiffHunk[] = [];
   for (const line of diff.split('\n')) {
     const m = HEADER.exec(line);
