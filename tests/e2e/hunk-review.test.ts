@@ -54,7 +54,7 @@ describe('per-hunk review', () => {
     const count = page.locator('.viewed-count');
     expect(await count.textContent()).toBe('0 of 1 viewed');
     // A controlled checkbox: it turns on when the host has recorded the mark.
-    await page.getByRole('checkbox', { name: 'Viewed main.py' }).click();
+    await bar.getByRole('checkbox', { name: 'Viewed' }).click();
     await page.locator('.viewed-count[data-viewed-count="1"]').waitFor();
     expect(await count.textContent()).toBe('1 of 1 viewed');
 
@@ -66,7 +66,8 @@ describe('per-hunk review', () => {
     expect(await bar.locator('.hunk-chip').count()).toBe(1);
     // The file changed again: its Viewed mark no longer counts.
     await page.locator('.viewed-count[data-viewed-count="0"]').waitFor();
-    expect(await page.getByRole('checkbox', { name: 'Viewed main.py' }).isChecked()).toBe(false);
+    expect(await bar.getByRole('checkbox', { name: 'Viewed' }).isChecked()).toBe(false);
+    expect(await page.locator('.file-row[data-path="main.py"]').getAttribute('data-viewed')).toBe('false');
     const reverted = BASE.replace('v2 = 2\n', 'v2 = 20\n');
     expect(fs.readFileSync(path.join(worktree, 'main.py'), 'utf8')).toBe(reverted);
     expect(git(repo, 'log', '-1', '--format=%s', branch).trim()).toBe('Reverted main.py, line 10');

@@ -8,14 +8,15 @@ export function ChangedFiles({
   selected,
   onSelect,
   viewed,
-  onViewed,
 }: {
   files: readonly FileChange[];
   selected: string | null;
   onSelect: (path: string) => void;
-  /** "Viewed" marks (file → blob when marked); absent for one step's diff, which is not reviewed file by file. */
+  /**
+   * "Viewed" marks (file → blob when marked; toggled above the file's diff); absent for one step's diff,
+   * which is not reviewed file by file. A mark counts while the file's blob is the one marked.
+   */
   viewed?: Readonly<Record<string, string>> | undefined;
-  onViewed?: ((path: string, viewed: boolean) => void) | undefined;
 }) {
   const summary = summarizeChanges(files);
   const isViewed = (f: FileChange): boolean => viewed !== undefined && f.blob !== undefined && viewed[f.path] === f.blob;
@@ -63,22 +64,16 @@ export function ChangedFiles({
               data-path={file.path}
               data-viewed={isViewed(file)}
             >
-              {onViewed !== undefined && (
-                <input
-                  type="checkbox"
-                  className="viewed-check"
-                  aria-label={`Viewed ${file.path}`}
-                  title="Viewed (cleared when the file changes again)"
-                  checked={isViewed(file)}
-                  onClick={(event) => event.stopPropagation()}
-                  onChange={(event) => onViewed(file.path, event.target.checked)}
-                />
-              )}
               <span className={`file-status ${file.status}`}>{statusLetter(file.status)}</span>
               <span className="file-name">
                 <span className="file-base">{file.path.slice(slash + 1)}</span>
                 {slash > 0 && <span className="file-dir">{file.path.slice(0, slash)}</span>}
               </span>
+              {isViewed(file) && (
+                <span className="file-viewed" title="Viewed (cleared when the file changes again)" aria-label="viewed">
+                  ✓
+                </span>
+              )}
               {file.binary ? (
                 <span className="file-binary">binary</span>
               ) : (

@@ -197,6 +197,10 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     refreshAfterAction();
     void useDiffStore.getState().loadDiff();
   };
+  const isViewedNow = (path: string): boolean => {
+    const blob = files.find((f) => f.path === path)?.blob;
+    return blob !== undefined && detail?.viewed[path] === blob;
+  };
   const markViewed = async (path: string, viewed: boolean): Promise<void> => {
     const answer = await api().request('sessions.markViewed', { id, path, viewed });
     if (answer.ok) void useSessionDetailStore.getState().load(id);
@@ -295,7 +299,6 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
             selected={store.selected}
             onSelect={(path) => actions.select(path)}
             viewed={store.commit === null ? (detail?.viewed ?? {}) : undefined}
-            onViewed={store.commit === null && !worktreeGone(session) ? (path, v) => void markViewed(path, v) : undefined}
           />
         )}
         {detail !== null && <ReviewComments session={session} comments={detail.comments} onShow={(path) => actions.select(path)} />}
@@ -369,6 +372,8 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
             busy={reverting}
             disabledReason={session.live ? 'Stop the session (or let it finish) before reverting.' : null}
             onRevert={(hunk) => void revert(pair.path, hunk)}
+            viewed={isViewedNow(pair.path)}
+            onViewed={(v) => void markViewed(pair.path, v)}
           />
         )}
         <div className="diff-editor">{main}</div>

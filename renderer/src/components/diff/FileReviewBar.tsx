@@ -11,8 +11,13 @@ export function FileReviewBar({
   busy,
   disabledReason,
   onRevert,
+  viewed,
+  onViewed,
 }: {
   path: string;
+  /** This file's "Viewed" mark counts now (toggled here, like a file header's checkbox in a pull request). */
+  viewed: boolean;
+  onViewed: ((viewed: boolean) => void) | undefined;
   hunks: readonly DiffHunkInfo[];
   busy: boolean;
   disabledReason: string | null;
@@ -21,6 +26,12 @@ export function FileReviewBar({
   const disabled = busy || disabledReason !== null;
   return (
     <div className="file-review-bar" data-file-review={path}>
+      {onViewed !== undefined && (
+        <label className="viewed-toggle" title="Viewed (cleared when the file changes again)">
+          <input type="checkbox" checked={viewed} onChange={(event) => onViewed(event.target.checked)} />
+          Viewed
+        </label>
+      )}
       <span className="file-review-title">
         {hunks.length === 0 ? 'No hunks to revert one by one' : `${hunks.length} hunk${hunks.length === 1 ? '' : 's'}`}
       </span>
