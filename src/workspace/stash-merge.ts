@@ -106,7 +106,11 @@ async function restoreStash(file: string, journal: StashJournal): Promise<StashO
   }
   writeStashJournal(file, { ...journal, phase: 'restoring', expected: predicted.tree });
   await faultPoint('stash:restoring');
-  const applied = await runGit(['stash', 'apply', '--quiet', stash.ref], { cwd: checkout, expectedExitCodes: [0, 1] });
+  // --index first (what was staged comes back staged); git refuses that up front, writing nothing, when
+  // the staged part no longer applies to the merged index — then the plain apply (all of it unstaged).
+  let applied = await runGit(['stash', 'apply', '--index', '--quiet', stash.ref], { cwd: checkout, expectedExitCodes: [0, 1] });
+  if (applied.exitCode !== 0 && /try without --index/i.test(applied.stderr))
+    applied = await runGit(['stash', 'apply', '--quiet', stash.ref], { cwd: checkout, expectedExitCodes: [0, 1] });
   if (applied.exitCode !== 0) {
     writeStashJournal(file, { ...journal, phase: 'kept', conflicts: [] });
     const why = applied.stderr.trim().split('\n').slice(0, 6).join(' ');

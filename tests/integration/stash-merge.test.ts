@@ -36,7 +36,7 @@ async function setUp(): Promise<{ repo: string; home: string; id: string }> {
 const stashRefs = (repo: string): string => git(repo, 'for-each-ref', '--format=%(refname)', 'refs/factory/stash/').trim();
 
 describe('sessions merge --stash', () => {
-  it('puts the changes in the way aside, merges, and puts them back (staged stays staged-or-worktree, unrelated untouched)', async () => {
+  it('puts the changes in the way aside, merges, and puts them back (staged comes back staged, unrelated changes untouched)', async () => {
     const { repo, home, id } = await setUp();
     fs.writeFileSync(path.join(repo, 'app.py'), withLine(lines(12), 10, 'line 11 by the user'));
     fs.writeFileSync(path.join(repo, 'conf.ini'), withLine(lines(12, ' conf'), 10, 'eleventh by the user'));
@@ -59,6 +59,8 @@ describe('sessions merge --stash', () => {
     expect(app).toContain('line 1 by the session');
     expect(app).toContain('line 11 by the user');
     expect(fs.readFileSync(path.join(repo, 'conf.ini'), 'utf8')).toContain('eleventh by the user');
+    // What was staged is staged again; what was not is not.
+    expect(git(repo, 'status', '--porcelain', 'app.py', 'conf.ini')).toBe(' M app.py\nM  conf.ini\n');
     expect(fs.readFileSync(path.join(repo, 'notes.txt'), 'utf8')).toBe('notes\nstill typing\n');
     expect(fs.readFileSync(path.join(repo, 'scratch.txt'), 'utf8')).toBe('untracked\n');
     expect(git(repo, 'show', 'main:app.py')).not.toContain('by the user');
