@@ -330,6 +330,32 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     /** The review comments this series was asked to address ("Request changes"). */
     comments: z.array(z.string()).optional(),
   }),
+  /**
+   * The reviewer reverted one file, or one hunk of it, of the session's changes against its base (#21):
+   * a commit on the session branch like any step ("Reverted …" in `label`), so it rolls back like one.
+   * `hunk` is the reverted hunk as `git diff -U0` numbered it (null: the whole file).
+   */
+  event({
+    type: z.literal('review.reverted'),
+    step: z.int().positive(),
+    sha: z.string(),
+    files: z.array(z.string()),
+    file: z.string(),
+    hunk: z
+      .object({
+        oldStart: z.int().nonnegative(),
+        oldLines: z.int().nonnegative(),
+        newStart: z.int().nonnegative(),
+        newLines: z.int().nonnegative(),
+      })
+      .nullable(),
+    label: z.string(),
+  }),
+  /**
+   * A "Viewed" mark on a changed file, tied to the file's blob in the session's head when it was marked:
+   * once the file changes again its blob differs and the mark no longer counts. `blob: null` unmarks.
+   */
+  event({ type: z.literal('review.viewed'), file: z.string(), blob: z.string().nullable() }),
   /** A review comment on lines of a file as the session branch had it (select lines in the diff → comment). */
   event({
     type: z.literal('review.comment'),

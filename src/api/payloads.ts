@@ -37,6 +37,8 @@ const sessionCommitSchema = z.object({
   tests: z.boolean(),
   /** Tests first: kept acceptance test files this step changed (marked in the review). */
   testsChanged: z.array(z.string()),
+  /** A reviewer's step ("Reverted app.py, lines 3–5"); null for the Coder's commits. */
+  label: z.string().nullable(),
 });
 export type SessionCommit = z.infer<typeof sessionCommitSchema>;
 
@@ -78,6 +80,8 @@ export const sessionDetailSchema = z.object({
   dropped: z.array(sessionCommitSchema),
   /** Review comments on the diff, oldest first. */
   comments: z.array(reviewCommentSchema),
+  /** "Viewed" marks: file → its blob when marked (the mark counts while the file's blob is that one). */
+  viewed: z.record(z.string(), z.string()),
   lastVerdict: z
     .object({
       series: z.int().positive(),
@@ -151,6 +155,8 @@ const fileChangeSchema = z.object({
   additions: z.int().nonnegative().nullable(),
   deletions: z.int().nonnegative().nullable(),
   binary: z.boolean(),
+  /** The file's blob at the head side (zeros when deleted): a "Viewed" mark counts while it is this one. */
+  blob: z.string().optional(),
 });
 export type FileChange = z.infer<typeof fileChangeSchema>;
 
@@ -172,7 +178,27 @@ const fileSideSchema = z.object({
 });
 export type FileSide = z.infer<typeof fileSideSchema>;
 
-export const filePairSchema = z.object({ path: z.string(), base: sha, head: sha, left: fileSideSchema, right: fileSideSchema });
+/** One changed region of a file as `git diff -U0` numbers it: what "Revert hunk" names. */
+export const diffHunkSchema = z.object({
+  oldStart: z.int().nonnegative(),
+  oldLines: z.int().nonnegative(),
+  newStart: z.int().nonnegative(),
+  newLines: z.int().nonnegative(),
+});
+export type DiffHunkInfo = z.infer<typeof diffHunkSchema>;
+
+export const filePairSchema = z.object({
+  path: z.string(),
+  base: sha,
+  head: sha,
+  left: fileSideSchema,
+  right: fileSideSchema,
+  /** The session's hunks in this file against its base, each revertible (absent for one step's diff; empty when none can be reverted one by one). */
+  hunks: z.array(diffHunkSchema).optional(),
+});
+
+/** A reverted file or hunk: the new step ("Reverted …") on the session branch. */
+export const revertResultSchema = z.object({ step: z.int().positive(), sha, label: z.string(), files: z.array(z.string()) });
 export type FilePair = z.infer<typeof filePairSchema>;
 
 export const rollbackResultSchema = z.object({
@@ -213,6 +239,19 @@ export const mergeResultSchema = z.object({
   /** Nothing new since this session's last merge into the branch: nothing was done (`mergedCommit` is that merge). */
   alreadyMerged: z.boolean(),
   message: z.string(),
+  /**
+   * Stash-and-merge: the user's changes in the way were kept under `ref` during the merge; `restored`
+   * says whether they are back in the checkout, else `restoreCommand` is how to get them back.
+   */
+  stash: z
+    .object({
+      ref: z.string(),
+      restored: z.boolean(),
+      files: z.array(z.string()),
+      conflicts: z.array(z.string()),
+      restoreCommand: z.string(),
+    })
+    .optional(),
 });
 export type MergeResult = z.infer<typeof mergeResultSchema>;
 

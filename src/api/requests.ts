@@ -18,6 +18,8 @@ import {
   repoEnvironmentSchema,
   dependencyModeSchema,
   reviewCommentSchema,
+  revertResultSchema,
+  diffHunkSchema,
   rollbackResultSchema,
   serverStatusSchema,
   sessionDetailSchema,
@@ -117,6 +119,16 @@ export const requestSchemas = {
     }),
     data: reviewCommentSchema,
   },
+  /** Reverts one changed file, or one hunk of it (`hunk` as filePair numbered it), against the base: a new step "Reverted …". */
+  'sessions.revert': {
+    params: z.strictObject({ id: sessionId, path: z.string().min(1).max(4096), hunk: diffHunkSchema.nullable().default(null) }),
+    data: revertResultSchema,
+  },
+  /** Marks a changed file as viewed (as it is now) or unmarks it; answers every mark. */
+  'sessions.markViewed': {
+    params: z.strictObject({ id: sessionId, path: z.string().min(1).max(4096), viewed: z.boolean() }),
+    data: z.object({ viewed: z.record(z.string(), z.string()) }),
+  },
   /** Sends every open review comment to the Coder as the next instruction (a new attempt series). */
   'sessions.requestChanges': { params: byId, data: sessionInfoSchema },
   /** Merges the base branch into the session branch (predicted first; a conflict changes nothing: MERGE_CONFLICTS names the files). */
@@ -143,7 +155,13 @@ export const requestSchemas = {
   'sessions.rollback': { params: z.strictObject({ id: sessionId, step: z.int().nonnegative() }), data: rollbackResultSchema },
   'sessions.mergePreview': { params: z.strictObject({ id: sessionId, squash: z.boolean().default(true) }), data: mergePreviewSchema },
   'sessions.merge': {
-    params: z.strictObject({ id: sessionId, squash: z.boolean().default(true), message: z.string().min(1).max(10_000).optional() }),
+    params: z.strictObject({
+      id: sessionId,
+      squash: z.boolean().default(true),
+      message: z.string().min(1).max(10_000).optional(),
+      /** "Stash and merge", confirmed by the user: their local changes in the way are put aside and back. */
+      stash: z.boolean().default(false),
+    }),
     data: mergeResultSchema,
   },
   /** Why a merge into the base branch (`merge`) or an update from it (`update`) would conflict: files, hunks, both sides and the base. */

@@ -33,6 +33,8 @@ export interface SessionStep {
   readonly tests: boolean;
   /** Tests first: kept acceptance test files this step changed or deleted (a later edit of them is marked in the review). */
   readonly testsChanged: readonly string[];
+  /** A reviewer's step ("Reverted app.py, lines 3–5"); null for the Coder's own commits. */
+  readonly label: string | null;
 }
 
 /** Tests first (#16): the acceptance tests kept, and their run on the base (it failed, or they were refused). */
@@ -192,6 +194,12 @@ export interface Session {
   readonly cleanedUp: boolean;
   readonly discard: DiscardRecord | null;
   readonly comments: readonly ReviewComment[];
+  /**
+   * "Viewed" marks: file → its blob in the session's head when marked. A mark counts only while the
+   * file's blob is still that one, so it clears by itself when the file changes again (a step, a revert,
+   * an update from the base) — kept here, in the log, because the log is the session's only truth.
+   */
+  readonly viewed: Readonly<Record<string, string>>;
   /** Every push of the session branch, oldest first. */
   readonly pushes: readonly PushRecord[];
   /** The session's pull request as last seen (null: none opened). */
@@ -297,6 +305,7 @@ function startSession(created: EventOf<'session.created'>): Session {
     cleanedUp: false,
     discard: null,
     comments: [],
+    viewed: {},
     pushes: [],
     pullRequest: null,
     lastVerdict: null,
@@ -365,6 +374,12 @@ export function project(state: Session | null, e: SessionEvent): Session {
       return s.promptCut === null ? { ...s, promptCut: strip(e) } : s;
     case 'commit':
       return addStep(s, e);
+    case 'review.reverted':
+      return addReviewStep(s, e);
+    case 'review.viewed': {
+      const { [e.file]: _was, ...rest } = s.viewed;
+      return { ...s, viewed: e.blob === null ? rest : { ...rest, [e.file]: e.blob } };
+    }
     case 'exec.started':
       return s.plan.check.kind === 'entry-file' ? { ...s, task: { ...s.task, check: e.command } } : s;
     case 'exec.finished':
@@ -517,6 +532,7 @@ function addStep(s: Session, e: EventOf<'commit'>): Session {
     passed: null,
     tests: false,
     testsChanged: s.tests === null ? [] : e.files.filter((f) => s.tests?.files.includes(f) === true),
+    label: null,
   };
   return {
     ...s,
@@ -526,6 +542,29 @@ function addStep(s: Session, e: EventOf<'commit'>): Session {
     attemptLog: updateAttempt(s, e.attempt, (a) => ({ ...a, edited: union(a.edited, e.files) })),
     fold: { ...s.fold, openSteps: [...s.fold.openSteps, e.step] },
   };
+}
+
+/**
+ * A reviewer's revert: a step on the branch like the Coder's, but of no attempt — no check will run for
+ * it, so it does not wait for one (openSteps) and adds nothing to the attempt's edits.
+ */
+function addReviewStep(s: Session, e: EventOf<'review.reverted'>): Session {
+  const step: SessionStep = {
+    step: e.step,
+    series: s.series,
+    attempt: s.attemptLog.at(-1)?.attempt ?? 1,
+    sha: e.sha,
+    files: e.files,
+    time: e.time,
+    parent: s.currentSteps.at(-1) ?? 0,
+    check: null,
+    verdict: null,
+    passed: null,
+    tests: false,
+    testsChanged: [],
+    label: e.label,
+  };
+  return { ...s, steps: [...s.steps, step], currentSteps: [...s.currentSteps, e.step], headCommit: e.sha };
 }
 
 function keepTests(s: Session, e: EventOf<'tests.kept'>): Session {

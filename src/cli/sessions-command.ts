@@ -41,7 +41,8 @@ export const SESSIONS_USAGE = `Usage:
   mlx-factory sessions list [--json]
   mlx-factory sessions show ID [--json]
   mlx-factory sessions diff ID [--step N] [--files] [--json]
-  mlx-factory sessions merge ID|GROUP [--squash|--no-squash] [--into BRANCH] [--remove-worktree] [--dry-run] [--json]
+  mlx-factory sessions merge ID|GROUP [--squash|--no-squash] [--into BRANCH] [--remove-worktree] [--dry-run] [--stash] [--json]
+                                                          (--stash: put your local changes in the way aside, merge, put them back)
   mlx-factory sessions discard ID|GROUP [--json]
   mlx-factory sessions rollback ID STEP [--json]          (STEP 0 = the base commit)
   mlx-factory sessions resume ID|GROUP [--server-url URL | --no-server] [-m MODEL] [--json]
@@ -70,6 +71,7 @@ const OPTIONS = {
   draft: { type: 'boolean' },
   'no-open': { type: 'boolean' },
   update: { type: 'boolean' },
+  stash: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -136,12 +138,14 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
         into: values.into,
         squash: values['no-squash'] !== true,
         removeWorktree: values['remove-worktree'] === true,
+        stash: values.stash === true,
       });
       print(
         result,
         `${result.message}${result.worktreeRemoved ? '\nThe session worktree was removed; its branch is kept until you discard the session.' : ''}`,
       );
-      return 0;
+      // Merged, but the user's changes wait under a ref: not a clean end (the message says how to restore them).
+      return result.stash !== undefined && !result.stash.restored ? 1 : 0;
     }
     case 'discard': {
       const result = await discardSession(paths, id);
@@ -220,6 +224,7 @@ async function groupCommand(
     into?: string | undefined;
     'remove-worktree'?: boolean | undefined;
     'dry-run'?: boolean | undefined;
+    stash?: boolean | undefined;
   },
   context: SessionsContext,
   print: (data: unknown, text: string) => void,
@@ -245,13 +250,14 @@ async function groupCommand(
         into: values.into,
         squash: values['no-squash'] !== true,
         removeWorktree: values['remove-worktree'] === true,
+        stash: values.stash === true,
       });
       const others = loadGroup(paths, groupId).siblings.filter((s) => s.id !== winner && s.state !== 'discarded');
       print(
         { ...result, group: groupId, winner },
         `Group ${groupId}: merged the winner ${winner}. ${result.message}${others.length > 0 ? `\nThe other siblings are kept for review; \`mlx-factory sessions discard ${groupId}\` discards them all.` : ''}`,
       );
-      return 0;
+      return result.stash !== undefined && !result.stash.restored ? 1 : 0;
     }
     case 'discard': {
       const discarded = await discardGroup(paths, groupId);

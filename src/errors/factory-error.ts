@@ -61,6 +61,11 @@ export type ErrorCode =
   | 'REMOTE_BRANCH_MOVED'
   | 'PUSH_FAILED'
   | 'PR_FAILED'
+  /** Stash-and-merge (#21): the user's changes could not be put aside, or are kept under a ref until restored. */
+  | 'STASH_REFUSED'
+  | 'STASH_NOT_RESTORED'
+  /** Per-hunk review (#21): the hunk or file to revert no longer matches the session's diff. */
+  | 'HUNK_NOT_APPLICABLE'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */

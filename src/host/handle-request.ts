@@ -23,6 +23,7 @@ import { repoStatus, trustProject } from './repo-status.js';
 import { repoEnvironment, setRepoEnvironment } from './repo-environment.js';
 import { discardMany, sessionsDiskUsage } from './bulk-sessions.js';
 import { existingWorktree, fileInWorktree, openWorktree } from './open-in.js';
+import { markViewed, revertChange } from '../sessions/revert-change.js';
 import { addReviewComment } from '../sessions/review-comments.js';
 import { updateFromBase } from '../sessions/update-from-base.js';
 import { readSession, sessionDetail } from './session-views.js';
@@ -111,6 +112,14 @@ const handlers: Handlers = {
   },
   'sessions.resolveWithCoder': (params, { host }) => host.sessions.resolveConflicts(params.id, host.ops.resolveConflicts),
   'sessions.comment': (params, { host }) => addReviewComment(host.paths, params.id, params),
+  'sessions.revert': async (params, { host }) => {
+    if (host.sessions.runsHere(params.id))
+      throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before reverting.');
+    const result = await revertChange(host.paths, params.id, { path: params.path, hunk: params.hunk });
+    host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
+    return { ...result, files: [...result.files] };
+  },
+  'sessions.markViewed': async (params, { host }) => ({ viewed: await markViewed(host.paths, params.id, params.path, params.viewed) }),
   'sessions.requestChanges': (params, { host }) => host.sessions.requestChanges(params.id, host.ops.requestChanges),
   'sessions.list': (params, { host }) => {
     const { rows, version } = host.sessionList.current();
@@ -140,7 +149,7 @@ const handlers: Handlers = {
   'sessions.merge': async (params, { host }) => {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
-    const result = await host.ops.merge(host.paths, params.id, params.squash, params.message);
+    const result = await host.ops.merge(host.paths, params.id, params.squash, params.message, params.stash);
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },

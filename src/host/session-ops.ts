@@ -31,7 +31,7 @@ export interface SessionOps {
   filePair(paths: AppPaths, id: string, path: string, commit: string | undefined): Promise<FilePair>;
   rollback(paths: AppPaths, id: string, step: number): Promise<RollbackResult>;
   mergePreview(paths: AppPaths, id: string): Promise<MergePreview>;
-  merge(paths: AppPaths, id: string, squash: boolean, message: string | undefined): Promise<MergeResult>;
+  merge(paths: AppPaths, id: string, squash: boolean, message: string | undefined, stash?: boolean): Promise<MergeResult>;
   discard(paths: AppPaths, id: string): Promise<{ archiveRef: string | null }>;
   conflicts(paths: AppPaths, id: string, direction: 'merge' | 'update'): Promise<ConflictViewData>;
   /** Push the branch and open a pull request (gh) or answer the host's compare page. */
@@ -51,7 +51,7 @@ export const defaultSessionOps: SessionOps = {
   filePair: (paths, id, path, commit) => sessionFilePair(paths, id, path, { commit }),
   rollback: (paths, id, step) => rollbackSession(paths, id, step),
   mergePreview: (paths, id) => previewSessionMerge(paths, id),
-  merge: (paths, id, squash, message) => mergeSession(paths, id, { squash, message }),
+  merge: (paths, id, squash, message, stash) => mergeSession(paths, id, { squash, message, stash }),
   discard: async (paths, id) => ({ archiveRef: (await discardSession(paths, id)).archiveRef }),
   conflicts: async (paths, id, direction) => {
     const view = await sessionConflicts(paths, id, direction);

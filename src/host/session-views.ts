@@ -40,6 +40,7 @@ function toCommit(step: SessionStep): SessionCommit {
     passed: step.passed,
     tests: step.tests,
     testsChanged: [...step.testsChanged],
+    label: step.label,
   };
 }
 
@@ -55,6 +56,7 @@ export function sessionDetail(paths: AppPaths, id: string, live: IsLive, archive
     commits: current.map(toCommit),
     dropped: dropped.map(toCommit),
     comments: session.comments.map((c) => ({ ...c })),
+    viewed: { ...session.viewed },
     lastVerdict: session.lastVerdict,
     seriesList: session.seriesList.map((r) => ({ ...r })),
     lastRollback:

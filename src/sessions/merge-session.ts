@@ -35,6 +35,8 @@ export interface MergeOptions {
   readonly message?: string | undefined;
   /** Remove the session's worktree after merging (its branch stays until discarded). */
   readonly removeWorktree?: boolean | undefined;
+  /** The user confirmed "stash and merge": their local changes in the way are put aside and put back. */
+  readonly stash?: boolean | undefined;
 }
 
 interface MergePlan {
@@ -156,7 +158,7 @@ export async function previewSessionMerge(paths: AppPaths, id: string, options: 
   if (conflicts.length > 0) message = `Merging into ${target} would conflict in ${conflicts.length} file(s): ${conflicts.join(', ')}.`;
   else if (upToDate) message = `${target} already contains everything in this session; nothing to merge.`;
   else if (blockedBy.length > 0)
-    message = `${target} is checked out in ${checkout?.path ?? ''} and these files the merge changes have local changes there: ${blockedBy.join(', ')}.`;
+    message = `${target} is checked out in ${checkout?.path ?? ''} and these files the merge changes have local changes there: ${blockedBy.join(', ')}. "Stash and merge" (\`mlx-factory sessions merge ${context.record.id} --stash\`) puts them aside under a refs/factory/stash/ ref, merges, and puts them back.`;
   else if (checkout !== null)
     message = `${files.length} file(s) will be merged into ${target}; its checkout in ${checkout.path} is brought along (a fast-forward that keeps local changes).`;
   else message = `${files.length} file(s) will be merged into ${target}.`;
@@ -262,7 +264,12 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
     (squash
       ? `${record.task.name}\n\n${truncate(record.task.description, 1500)}\n\nSquashed from ${record.branch}: ${steps} step(s) in ${record.attempts} attempt(s).\n\nFactory-Session: ${record.id}`
       : `Merge ${record.branch} into ${target}\n\n${record.task.name}\n\nFactory-Session: ${record.id}`);
-  const outcome = await mergeIntoBranch({ ...plan.sides, squash, message });
+  const outcome = await mergeIntoBranch({
+    ...plan.sides,
+    squash,
+    message,
+    stash: options.stash === true ? { label: `session ${record.id}` } : undefined,
+  });
   const sessionHead = outcome.prediction.sessionHead;
   const n = await nextRefNumber(record.repo, `${factoryRefs.prefix(record.id)}merged/`);
   await updateRef(record.repo, {
@@ -296,12 +303,24 @@ async function mergeSessionNow(paths: AppPaths, context: SessionContext, options
     worktreeRemoved,
   });
   const where = outcome.checkout === null ? '' : ` and its checkout in ${outcome.checkout} was brought along`;
+  const stashed = outcome.stash === null ? '' : `\n${outcome.stash.message}`;
   return {
     alreadyMerged: false,
     mergedCommit: outcome.targetAfter,
     baseBranch: target,
     checkoutUpdated: outcome.checkout !== null,
-    message: `${squash ? 'Squash-merged' : 'Merged'} ${outcome.files.length} file(s) into ${target} (${outcome.targetAfter.slice(0, 8)})${where}.`,
+    message: `${squash ? 'Squash-merged' : 'Merged'} ${outcome.files.length} file(s) into ${target} (${outcome.targetAfter.slice(0, 8)})${where}.${stashed}`,
+    ...(outcome.stash === null
+      ? {}
+      : {
+          stash: {
+            ref: outcome.stash.ref,
+            restored: outcome.stash.restored,
+            files: [...outcome.stash.files],
+            conflicts: [...outcome.stash.conflicts],
+            restoreCommand: outcome.stash.restoreCommand,
+          },
+        }),
     target,
     targetBefore: outcome.prediction.targetCommit,
     squash,

@@ -4,6 +4,7 @@ import type { AppPaths } from '../home/app-home.js';
 import { readContentPair, type FileSide } from '../workspace/content-pair.js';
 import { listChangedFiles, type ChangedFile } from '../workspace/git/diff-file-list.js';
 import { revParse } from '../workspace/git/rev-parse.js';
+import { fileHunks } from './revert-change.js';
 import { openSession, type SessionContext } from './session-context.js';
 
 /**
@@ -82,6 +83,7 @@ export function toFileChange(file: ChangedFile): FileChange {
     additions: file.additions,
     deletions: file.deletions,
     binary: file.binary === true,
+    blob: file.newOid,
   };
 }
 
@@ -99,7 +101,17 @@ export async function sessionFilePair(paths: AppPaths, id: string, filePath: str
     newOid: `${range.head}:${filePath}`,
   };
   const pair = await readContentPair(context.record.repo, file);
-  return { path: file.path, base: range.base, head: range.head, left: toApiSide(pair.before), right: toApiSide(pair.after) };
+  // The whole session's diff offers its hunks for reverting; one step's diff is history, not revertible.
+  const wholeSession = scope.commit === undefined && (scope.step === undefined || scope.step === 0);
+  const hunks = wholeSession && 'status' in file ? await fileHunks(context.record.repo, file) : undefined;
+  return {
+    path: file.path,
+    base: range.base,
+    head: range.head,
+    left: toApiSide(pair.before),
+    right: toApiSide(pair.after),
+    ...(hunks === undefined ? {} : { hunks }),
+  };
 }
 
 function toApiSide(side: FileSide | null): ApiFileSide {

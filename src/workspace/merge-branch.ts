@@ -9,10 +9,17 @@ import { listWorktrees } from './git/worktree-list.js';
 import { predictMerge, type MergeSides, type MergePrediction } from './predict-merge.js';
 import { fastForwardJournalled, recoverInterruptedMerge, type JournalledFastForward } from './merge-journal.js';
 import { withRepoLock } from './repo-lock.js';
+import { settleInterruptedStash, stashAroundFastForward, type StashOutcome } from './stash-merge.js';
 
 export interface MergeBranchRequest extends MergeSides {
   readonly squash: boolean;
   readonly message: string;
+  /**
+   * The user confirmed "stash and merge": local changes in the checkout that block the fast-forward
+   * are put aside under refs/factory/stash/N, and put back after it (stash-merge.ts). `label` names the
+   * session in the stash's message.
+   */
+  readonly stash?: { readonly label: string } | undefined;
 }
 
 export interface MergeBranchOutcome {
@@ -21,6 +28,8 @@ export interface MergeBranchOutcome {
   readonly files: readonly string[];
   /** The folder whose working tree was fast-forwarded, or null when the branch was not checked out. */
   readonly checkout: string | null;
+  /** What stash-and-merge did with the user's changes (null: nothing was in the way, or not asked). */
+  readonly stash: StashOutcome | null;
 }
 
 const ATTEMPTS = 3;
@@ -33,7 +42,8 @@ const ATTEMPTS = 3;
  *      compare-and-swap; if one does, refuse when any file the merge changes has local changes there
  *      (modified, staged, untracked or ignored), else let `git merge --ff-only` bring that working tree
  *      along — git refuses itself rather than overwrite local work, and leaves unrelated changes alone.
- * We never stash, reset, check out or overwrite anything in the user's folder. A branch that moved
+ * We never stash, reset, check out or overwrite anything in the user's folder — unless the user
+ * confirmed "stash and merge" (request.stash), which is journalled and keeps their changes under a ref. A branch that moved
  * meanwhile (another merge, a user commit) is retried from step 1, a few times.
  */
 export async function mergeIntoBranch(request: MergeBranchRequest): Promise<MergeBranchOutcome> {
@@ -83,20 +93,28 @@ async function mergeOnce(request: MergeBranchRequest): Promise<MergeBranchOutcom
       expectedOld: prediction.targetCommit,
       reason: `mlx-factory: merge ${request.sessionBranch}`,
     });
-    return { prediction, targetAfter: commit, files, checkout: null };
+    return { prediction, targetAfter: commit, files, checkout: null, stash: null };
   }
-  await fastForwardUserCheckout(
-    {
-      commonDir: request.commonDir,
-      checkout: checkout.path,
-      branchRef: prediction.targetRef,
-      before: prediction.targetCommit,
-      after: commit,
-    },
-    request.target,
-    files,
+  const ff: JournalledFastForward = {
+    commonDir: request.commonDir,
+    checkout: checkout.path,
+    branchRef: prediction.targetRef,
+    before: prediction.targetCommit,
+    after: commit,
+  };
+  const blocked = request.stash === undefined ? [] : await localChangesAmong(checkout.path, files);
+  if (request.stash === undefined || blocked.length === 0) {
+    await fastForwardUserCheckout(ff, request.target, files);
+    return { prediction, targetAfter: commit, files, checkout: checkout.path, stash: null };
+  }
+  const head = await revParse(checkout.path, 'HEAD');
+  if (head !== ff.before)
+    throw new FactoryError('TARGET_MOVED', `${request.target} moved in ${checkout.path} while merging; nothing was changed.`);
+  const stash = await stashAroundFastForward(
+    { commonDir: request.commonDir, checkout: checkout.path, target: request.target, blocked, label: request.stash.label },
+    () => fastForwardUserCheckout(ff, request.target, files),
   );
-  return { prediction, targetAfter: commit, files, checkout: checkout.path };
+  return { prediction, targetAfter: commit, files, checkout: checkout.path, stash };
 }
 
 /** A merge an earlier process was cut off in is finished or undone before another one starts. */
@@ -108,6 +126,8 @@ export async function settleInterruptedMerge(commonDir: string, options: { waitM
       `An earlier merge into this repository is still running (git, pid ${recovery.pid}, recorded in ${recovery.journal}); try again when it has finished, or, if no merge is running, delete ${recovery.journal}.`,
     );
   if (recovery.kind === 'needs-attention') throw new FactoryError('MERGE_INTERRUPTED', recovery.detail);
+  // Then a stash-and-merge it was part of: the user's changes back where they belong, or the way back said.
+  await settleInterruptedStash(commonDir);
 }
 
 async function fastForwardUserCheckout(ff: JournalledFastForward, target: string, files: readonly string[]): Promise<void> {
@@ -116,7 +136,7 @@ async function fastForwardUserCheckout(ff: JournalledFastForward, target: string
   if (blocked.length > 0) {
     throw new FactoryError(
       'CHECKOUT_HAS_CHANGES',
-      `${target} is checked out in ${folder}, and ${blocked.length} file(s) the merge changes have local changes there; nothing was changed:\n${blocked.map((f) => `  ${f}`).join('\n')}\nCommit or move those changes, or merge into another branch with --into.`,
+      `${target} is checked out in ${folder}, and ${blocked.length} file(s) the merge changes have local changes there; nothing was changed:\n${blocked.map((f) => `  ${f}`).join('\n')}\nCommit or move those changes, merge with --stash (they are put aside under a refs/factory/stash/ ref and put back after the merge), or merge into another branch with --into.`,
       { files: blocked, checkout: folder },
     );
   }

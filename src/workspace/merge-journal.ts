@@ -218,7 +218,7 @@ function writeJournal(file: string, journal: MergeJournal): void {
   fs.renameSync(temp, file);
 }
 
-async function isWorktreeOf(commonDir: string, checkout: string): Promise<boolean> {
+export async function isWorktreeOf(commonDir: string, checkout: string): Promise<boolean> {
   let real: string;
   try {
     real = fs.realpathSync(checkout);

@@ -541,7 +541,17 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
 
     const diff = expectOk('sessions.diff', await request('sessions.diff', { id: info.id }));
     expect(diff).toMatchObject({ base: info.baseCommit, head: detail.commits[0]?.sha });
-    expect(diff.files).toEqual([{ path: 'main.py', oldPath: null, status: 'added', additions: 1, deletions: 0, binary: false }]);
+    expect(diff.files).toEqual([
+      {
+        path: 'main.py',
+        oldPath: null,
+        status: 'added',
+        additions: 1,
+        deletions: 0,
+        binary: false,
+        blob: expect.stringMatching(/^[0-9a-f]{40}$/),
+      },
+    ]);
     const oneCommit = expectOk('sessions.diff', await request('sessions.diff', { id: info.id, commit: detail.commits[0]?.sha ?? '' }));
     expect(oneCommit.files.map((f) => f.path)).toEqual(['main.py']);
     const pair = expectOk('sessions.filePair', await request('sessions.filePair', { id: info.id, path: 'main.py' }));
@@ -551,6 +561,18 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(readme.left.text).toBe('# demo\n');
     expect(readme.right.text).toBe('# demo\n');
     expectError(await request('sessions.diff', { id: info.id, commit: 'deadbeef' }), 'BAD_USAGE');
+    // Per-file review (#21): a Viewed mark tied to the file's blob; a revert is a new step; a path out of the worktree is refused.
+    const marks = expectOk('sessions.markViewed', await request('sessions.markViewed', { id: info.id, path: 'main.py', viewed: true }));
+    expect(marks.viewed).toEqual({ 'main.py': diff.files[0]?.blob });
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).viewed).toEqual(marks.viewed);
+    expectError(await request('sessions.revert', { id: info.id, path: '../outside.py', hunk: null }), 'PATH_OUTSIDE_WORKTREE');
+    const reverted = expectOk('sessions.revert', await request('sessions.revert', { id: info.id, path: 'main.py', hunk: null }));
+    expect(reverted).toMatchObject({ step: 2, label: 'Reverted main.py', files: ['main.py'] });
+    expect(expectOk('sessions.diff', await request('sessions.diff', { id: info.id })).files).toEqual([]);
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).commits.map((c) => c.label)).toEqual([
+      null,
+      'Reverted main.py',
+    ]);
     // Nothing touched the user's checkout.
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });

@@ -170,7 +170,7 @@ export function randomLog(seed: number, id = 's1'): SessionEvent[] {
       }
       continue;
     }
-    const move = pick(['reply', 'rollback', 'merge', 'update', 'comment', 'cleanup', 'discard', 'relocate'] as const);
+    const move = pick(['reply', 'rollback', 'merge', 'update', 'comment', 'revert', 'viewed', 'cleanup', 'discard', 'relocate'] as const);
     switch (move) {
       case 'reply': {
         series += 1;
@@ -234,6 +234,20 @@ export function randomLog(seed: number, id = 's1'): SessionEvent[] {
           text: 'Print 42',
           headCommit: head,
         });
+        break;
+      case 'revert': {
+        // A reviewer's revert (#21): a step on the branch outside any attempt.
+        step += 1;
+        head = `c${step}`;
+        shas.set(step, head);
+        line = [...line, step];
+        const file = pick(['main.py', 'util.py']);
+        const hunk = rnd() < 0.5 ? null : { oldStart: 2, oldLines: 1, newStart: 2, newLines: 1 };
+        emit({ type: 'review.reverted', step, sha: head, files: [file], file, hunk, label: `Reverted ${file}` });
+        break;
+      }
+      case 'viewed':
+        emit({ type: 'review.viewed', file: pick(['main.py', 'util.py']), blob: rnd() < 0.7 ? `blob${m}` : null });
         break;
       case 'cleanup':
       case 'discard':
@@ -324,6 +338,8 @@ describe('the projection of a session log', () => {
       'base.updated',
       'discard',
       'review.comment',
+      'review.reverted',
+      'review.viewed',
       'verdict',
       'session.finished',
     ] as const)

@@ -119,6 +119,21 @@ export function previewHeadline(
  * "Create pull request": what happens, said before it does — the push runs with the user's credentials
  * but without their hooks (a pre-push hook would run the session's code outside the sandbox).
  */
+/** "Stash and merge": what happens to the user's uncommitted changes, said before they confirm. */
+export function describeStashMerge(session: SessionInfo, preview: MergePreview): Confirmation {
+  const base = preview.baseBranch ?? session.baseBranch ?? 'the base branch';
+  return {
+    title: `Stash your changes and merge into ${base}?`,
+    lines: [
+      `Your uncommitted changes to ${preview.blockedBy.join(', ')} are put aside under a refs/factory/stash/ ref (not your own stash list), then the merge brings your checkout along, then they are put back.`,
+      'Your other local changes are not touched.',
+      'If putting them back would conflict with the merge, nothing is forced: they stay under the ref and you are told the git command that restores them.',
+    ],
+    action: 'Stash and merge',
+    destructive: false,
+  };
+}
+
 export function describePullRequest(session: SessionInfo, draft: boolean): Confirmation {
   const base = session.baseBranch ?? 'the base branch';
   return {

@@ -23,7 +23,7 @@ interface Loadable<T> {
 const idle = <T>(): Loadable<T> => ({ value: null, loading: false, error: null });
 
 export interface ActionOutcome {
-  readonly tone: 'success' | 'danger';
+  readonly tone: 'success' | 'warning' | 'danger';
   readonly text: string;
 }
 
@@ -55,7 +55,8 @@ interface DiffStore {
   onRefsMoved(moved: { readonly id: string; readonly baseHead: string | null; readonly sessionHead: string | null }): void;
   loadCheckout(repo: string): Promise<void>;
   /** `message`: the commit message as the user edited it (default: the host's). */
-  merge(message?: string): Promise<boolean>;
+  /** `stash`: the user confirmed "Stash and merge" (their changes in the way are put aside and back). */
+  merge(message?: string, stash?: boolean): Promise<boolean>;
   dismissRemoveOffer(): void;
   /** `cleanup`: removing what a merge already took (the session stays merged), not discarding work. */
   discard(kind?: 'discard' | 'cleanup'): Promise<boolean>;
@@ -185,19 +186,23 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
     const answer = await api().request('repo.status', { path: repo });
     if (answer.ok) set({ checkout: answer.data });
   },
-  async merge(message) {
+  async merge(message, stash = false) {
     const { session, squash } = get();
     if (session === null || get().busy !== null) return false;
     set({ busy: 'merge', outcome: null, offerRemove: false });
     const trimmed = message?.trim() ?? '';
     const answer = await api().request(
       'sessions.merge',
-      trimmed !== '' ? { id: session, squash, message: trimmed } : { id: session, squash },
+      trimmed !== '' ? { id: session, squash, message: trimmed, stash } : { id: session, squash, stash },
     );
+    // Merged, but the user's changes wait under a ref: said as a warning, with the command in the message.
+    const kept = answer.ok && answer.data.stash !== undefined && !answer.data.stash.restored;
     set({
       busy: null,
-      offerRemove: answer.ok && !answer.data.alreadyMerged,
-      outcome: answer.ok ? { tone: 'success', text: answer.data.message } : { tone: 'danger', text: errorText(answer.error) },
+      offerRemove: answer.ok && !answer.data.alreadyMerged && !kept,
+      outcome: answer.ok
+        ? { tone: kept ? 'warning' : 'success', text: answer.data.message }
+        : { tone: 'danger', text: errorText(answer.error) },
     });
     void get().loadPreview();
     return answer.ok;

@@ -7,12 +7,20 @@ export function ChangedFiles({
   files,
   selected,
   onSelect,
+  viewed,
 }: {
   files: readonly FileChange[];
   selected: string | null;
   onSelect: (path: string) => void;
+  /**
+   * "Viewed" marks (file → blob when marked; toggled above the file's diff); absent for one step's diff,
+   * which is not reviewed file by file. A mark counts while the file's blob is the one marked.
+   */
+  viewed?: Readonly<Record<string, string>> | undefined;
 }) {
   const summary = summarizeChanges(files);
+  const isViewed = (f: FileChange): boolean => viewed !== undefined && f.blob !== undefined && viewed[f.path] === f.blob;
+  const viewedCount = files.filter(isViewed).length;
   const index = files.findIndex((f) => f.path === selected);
   const onKeyDown = useListKeys(
     files,
@@ -24,6 +32,11 @@ export function ChangedFiles({
     <section className="panel-section">
       <div className="section-title">
         <span>Changed files</span>
+        {viewed !== undefined && (
+          <span className="section-meta viewed-count" data-viewed-count={viewedCount}>
+            {viewedCount} of {files.length} viewed
+          </span>
+        )}
         <span className="section-meta">
           <span className="add">+{summary.additions}</span> <span className="del">−{summary.deletions}</span>
         </span>
@@ -45,16 +58,22 @@ export function ChangedFiles({
               id={`file-row-${i}`}
               role="option"
               aria-selected={file.path === selected}
-              className={`file-row${file.path === selected ? ' selected' : ''}`}
+              className={`file-row${file.path === selected ? ' selected' : ''}${isViewed(file) ? ' viewed' : ''}`}
               onClick={() => onSelect(file.path)}
               title={file.oldPath !== null ? `${file.oldPath} → ${file.path}` : file.path}
               data-path={file.path}
+              data-viewed={isViewed(file)}
             >
               <span className={`file-status ${file.status}`}>{statusLetter(file.status)}</span>
               <span className="file-name">
                 <span className="file-base">{file.path.slice(slash + 1)}</span>
                 {slash > 0 && <span className="file-dir">{file.path.slice(0, slash)}</span>}
               </span>
+              {isViewed(file) && (
+                <span className="file-viewed" title="Viewed (cleared when the file changes again)" aria-label="viewed">
+                  ✓
+                </span>
+              )}
               {file.binary ? (
                 <span className="file-binary">binary</span>
               ) : (

@@ -74,9 +74,15 @@ export function CommitTimeline({
                 <span className="timeline-text">
                   <span className="timeline-title">
                     Step {commit.step}{' '}
-                    <span className="timeline-attempt">
-                      {commit.series > 1 ? `· series ${commit.series} ` : ''}· attempt {commit.attempt}
-                    </span>
+                    {commit.label !== null ? (
+                      <span className="timeline-attempt" data-step-label>
+                        · {commit.label}
+                      </span>
+                    ) : (
+                      <span className="timeline-attempt">
+                        {commit.series > 1 ? `· series ${commit.series} ` : ''}· attempt {commit.attempt}
+                      </span>
+                    )}
                   </span>
                   <span className="timeline-sub">
                     <code>{shortSha(commit.sha)}</code> · {commit.files.slice(0, 2).join(', ')}

@@ -2,7 +2,14 @@ import { useEffect, useMemo, useRef, useState, type CSSProperties } from 'react'
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionDetail, SessionInfo } from '../../../../src/api/payloads.js';
 import { defaultMergeMessage } from '../../lib/merge-message.js';
-import { describeDiscard, describeMerge, describePullRequest, describeRestore, describeRollback } from '../../lib/merge-summary.js';
+import {
+  describeDiscard,
+  describeMerge,
+  describePullRequest,
+  describeRestore,
+  describeRollback,
+  describeStashMerge,
+} from '../../lib/merge-summary.js';
 import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { useElementWidth } from '../../hooks/use-element-width.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
@@ -15,7 +22,7 @@ import { useSessionsStore } from '../../state/sessions-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { api } from '../../state/api-instance.js';
 import { errorText } from '../../lib/api-errors.js';
-import type { ConflictViewData } from '../../../../src/api/payloads.js';
+import type { ConflictViewData, DiffHunkInfo } from '../../../../src/api/payloads.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
@@ -24,6 +31,7 @@ import { Splitter } from '../common/Splitter.js';
 import { ChangedFiles } from './ChangedFiles.js';
 import { CommitTimeline } from './CommitTimeline.js';
 import { ConflictView } from './ConflictView.js';
+import { FileReviewBar } from './FileReviewBar.js';
 import { MergePanel } from './MergePanel.js';
 import { MonacoDiff, type LineRange } from './MonacoDiff.js';
 import { CommentForm, ReviewComments } from './ReviewComments.js';
@@ -199,6 +207,37 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
       },
     });
   };
+  const [reverting, setReverting] = useState(false);
+  /** Revert a hunk (or the whole file, hunk null) to the base: a new step; the diff and the timeline follow. */
+  const revert = async (path: string, hunk: DiffHunkInfo | null): Promise<void> => {
+    setReverting(true);
+    const answer = await api().request('sessions.revert', { id, path, hunk });
+    setReverting(false);
+    if (answer.ok) toast('success', `${answer.data.label} (step ${answer.data.step}). Roll back to the step before it to undo.`);
+    else toast('danger', errorText(answer.error));
+    refreshAfterAction();
+    void useDiffStore.getState().loadDiff();
+  };
+  const isViewedNow = (path: string): boolean => {
+    const blob = files.find((f) => f.path === path)?.blob;
+    return blob !== undefined && detail?.viewed[path] === blob;
+  };
+  const markViewed = async (path: string, viewed: boolean): Promise<void> => {
+    const answer = await api().request('sessions.markViewed', { id, path, viewed });
+    if (answer.ok) void useSessionDetailStore.getState().load(id);
+    else toast('danger', errorText(answer.error));
+  };
+  const stashMerge = (): void => {
+    const preview = store.preview.value;
+    if (preview === null) return;
+    confirm({
+      ...describeStashMerge(session, preview),
+      onConfirm: async () => {
+        await actions.merge(undefined, true);
+        refreshAfterAction();
+      },
+    });
+  };
   const removeAfterMerge = (): void =>
     confirm({
       ...describeDiscard(session),
@@ -276,7 +315,12 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     <div className="diff-review" data-narrow={narrow} data-full={full} style={{ '--diff-side-width': `${sideWidth}px` } as CSSProperties}>
       <aside className="diff-side" id="diff-side-pane" aria-label="Changed files and steps">
         {store.diff.value !== null && files.length > 0 && (
-          <ChangedFiles files={files} selected={store.selected} onSelect={(path) => actions.select(path)} />
+          <ChangedFiles
+            files={files}
+            selected={store.selected}
+            onSelect={(path) => actions.select(path)}
+            viewed={store.commit === null ? (detail?.viewed ?? {}) : undefined}
+          />
         )}
         {detail !== null && <ReviewComments session={session} comments={detail.comments} onShow={(path) => actions.select(path)} />}
         {detail !== null && (
@@ -366,6 +410,17 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         {commenting !== null && store.selected !== null && (
           <CommentForm session={session} file={store.selected} range={commenting} onDone={() => setCommenting(null)} />
         )}
+        {store.commit === null && pair !== null && pair.hunks !== undefined && pair.path === store.selected && !worktreeGone(session) && (
+          <FileReviewBar
+            path={pair.path}
+            hunks={pair.hunks}
+            busy={reverting}
+            disabledReason={session.live ? 'Stop the session (or let it finish) before reverting.' : null}
+            onRevert={(hunk) => void revert(pair.path, hunk)}
+            viewed={isViewedNow(pair.path)}
+            onViewed={(v) => void markViewed(pair.path, v)}
+          />
+        )}
         <div className="diff-editor">{main}</div>
       </div>
       {conflictView !== null && (
@@ -397,6 +452,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         onResolve={() => void resolve()}
         onPullRequest={pullRequest}
         onShowConflicts={() => void showConflicts('merge')}
+        onStashMerge={stashMerge}
         pullRequest={detail?.pullRequest ?? null}
         draft={draft}
         onDraft={setDraft}

@@ -30,6 +30,7 @@ export function MergePanel({
   onDraft,
   creatingPr = false,
   onShowConflicts,
+  onStashMerge,
 }: {
   session: SessionInfo;
   preview: MergePreview | null;
@@ -62,6 +63,8 @@ export function MergePanel({
   creatingPr?: boolean;
   /** The conflict view of the predicted merge: files, hunks, both sides and the base. */
   onShowConflicts?: () => void;
+  /** "Stash and merge": offered when only the user's uncommitted changes block the merge (asks first). */
+  onStashMerge?: () => void;
 }) {
   const closed = session.state === 'discarded' || session.cleanedUp;
   const headline = preview !== null ? previewHeadline(preview, session) : null;
@@ -135,7 +138,20 @@ export function MergePanel({
               </span>
             )}
             {preview.blockedBy.length > 0 && (
-              <span className="merge-files warning">Uncommitted in your checkout: {preview.blockedBy.join(', ')}</span>
+              <span className="merge-files warning" data-blocked-by>
+                Uncommitted in your checkout: {preview.blockedBy.join(', ')}
+                {onStashMerge !== undefined && preview.conflicts.length === 0 && (
+                  <button
+                    type="button"
+                    className="btn small"
+                    onClick={onStashMerge}
+                    disabled={why !== null || busy !== null || stale}
+                    title="Put those changes aside under a refs/factory/stash/ ref, merge, and put them back"
+                  >
+                    Stash and merge
+                  </button>
+                )}
+              </span>
             )}
           </>
         ) : null}
