@@ -102,6 +102,13 @@ export function SessionHeader({
         <TokenBudget used={used} budget={row.tokenBudget} series={row.series} total={row.totalTokens.prompt + row.totalTokens.completion} />
       </div>
       {row.reason !== '' && row.state !== 'running' && <div className="session-reason">{row.reason}</div>}
+      {row.state === 'running' && row.waitingFor !== null && (
+        <div data-waiting-for="memory">
+          <Banner tone="info">
+            Its next model turn is waiting for memory, so the Mac does not swap: {row.waitingFor.replace(/^waiting for memory: /, '')}
+          </Banner>
+        </div>
+      )}
       {row.promptCut !== null && (
         <div data-prompt-cut>
           <Banner tone="warning">{row.promptCut}</Banner>
