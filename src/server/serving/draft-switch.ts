@@ -100,7 +100,7 @@ export class DraftSwitch {
     if (!target.launchedHere) return; // stopped, unloaded or restarting: the next launch takes the new flags
     if (target.requestsInFlight > 0) return; // not now: when the last request ends (onRequestsDrained)
     const detail = this.wanted
-      ? `Restarting with the draft model ${this.draft.model}: one session runs now, and speculative decoding makes it faster.`
+      ? `Restarting with the draft model ${this.draft.model}: ${this.sessions === 0 ? 'no session runs now' : 'one session runs now'}, and speculative decoding makes a single session faster.`
       : `Restarting without the draft model ${this.draft.model}: ${this.sessions} sessions run now, and mlx_lm.server batches their turns only without a draft.`;
     this.switching = target
       .restartFor(detail)
