@@ -1,3 +1,4 @@
+import type { SharedPreflight } from './shared-preflight.js';
 import type { FactoryConfig, WorkspaceConfig } from '../config/config-schema.js';
 import { planForSeries } from './attempt-series.js';
 import { planFromLog } from './session-params.js';
@@ -37,6 +38,8 @@ export interface RunSessionOptions {
   readonly environment?: SessionEnvironment | null;
   /** Run the check once on the base before the first attempt (#22; new sessions only; false: --no-preflight). */
   readonly preflight?: boolean;
+  /** A best-of-K group's one preflight run (see shared-preflight.ts). */
+  readonly sharedPreflight?: SharedPreflight | undefined;
 }
 
 export async function runSession(
@@ -88,6 +91,8 @@ export async function runSession(
         signal: deps.signal,
         preflight: resume !== undefined ? false : options.preflight === false ? 'skipped' : true,
         fresh: options.prepare !== null,
+        shared: options.sharedPreflight,
+        baseCommit: workspace.baseCommit,
       })
     : prepared;
   if (!ready.ok) result = stop(deps.signal.aborted ? 'cancelled' : 'error', ready.reason);
