@@ -76,7 +76,16 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
   let runtime: MlxRuntime | null = null;
   let fit: FitResult | null = null;
   let realLaunch: LaunchBuilder | null = null;
-  const draft = new DraftSwitch(draftModel(config, { cwd: options.cwd, env: options.env }), options.sessions ?? 0);
+  // A draft that is not on disk (or not a model) must not keep the server from starting: without it, and said.
+  let draftProblem: string | null = null;
+  let draft: DraftSwitch;
+  try {
+    draft = new DraftSwitch(draftModel(config, { cwd: options.cwd, env: options.env }), options.sessions ?? 0);
+  } catch (error) {
+    draftProblem = `The draft model ${config.server.draft_model ?? ''} cannot be used, so the server runs without it: ${error instanceof Error ? error.message : String(error)}`;
+    options.onWarning?.(draftProblem);
+    draft = new DraftSwitch(null);
+  }
   const tuning = chooseServerTuning({
     totalBytes: os.totalmem(),
     weightsBytes: model.weightsBytes,
@@ -117,5 +126,6 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
     idleUnloadMs: options.supervisor?.idleUnloadMs ?? config.server.idle_unload_minutes * 60_000,
   });
   draft.attach(supervisor);
+  if (draftProblem !== null) supervisor.note(draftProblem);
   return { supervisor, model, runtime: () => runtime, fit: () => fit, tuning, draft };
 }
