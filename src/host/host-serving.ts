@@ -9,7 +9,7 @@ import { parsePromptCacheLine, type PromptCacheReading } from '../server/serving
 const FALLBACK_KV_PER_TOKEN = 57_344;
 
 /** What the app's own server was started with (null: sessions use a server at a URL). */
-export interface ServingFigures {
+interface ServingFigures {
   readonly decodeConcurrency: number;
   readonly promptCacheBytes: number;
   readonly kvBytesPerToken: number | null;

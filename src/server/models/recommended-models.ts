@@ -20,7 +20,7 @@ export interface RecommendedModel {
 }
 
 /** Qwen2.5-Coder 0.5B shares the Qwen2.5 tokenizer (vocabulary 151,665) with the 7B, 14B and 32B. */
-export const QWEN_CODER_DRAFT = 'mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit';
+const QWEN_CODER_DRAFT = 'mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit';
 
 const GB = 1024 ** 3;
 
