@@ -6,7 +6,7 @@
  * The tiny model's reply carries no edit, so each session is its Coder turns until stagnation
  * (three identical replies) — only the protocol and our overhead are measured, never a real model's speed.
  */
-import fs from 'node:fs';
+import os from 'node:os';
 import { defaultConfig } from '../src/config/config-schema.js';
 import { LlmScheduler } from '../src/llm/llm-scheduler.js';
 import type { ChatModel } from '../src/llm/llm-types.js';
@@ -19,6 +19,7 @@ import { launchSession, prepareSession, type PreparedSession } from '../src/sess
 import { freePort } from '../tests/support/free-port.js';
 import { mlxServerEnv, testDeps } from '../tests/support/test-deps.js';
 import { makeBenchRepo, type BenchRepo } from './_fixtures.js';
+import { fileSize, load, maxPrefillsInOneStep, readFrom } from './_server-log.js';
 
 const K = 4;
 const ROUNDS = 3;
@@ -41,6 +42,7 @@ export async function run(): Promise<void> {
     const model = server.chatModel(120_000);
     // Warm up (the first completion compiles and caches).
     await oneSession(fresh(repos), model);
+    const startLoad = load();
     const single: number[] = [];
     const group: number[] = [];
     const logFile = serverPaths(serverHome.home).logFile;
@@ -63,14 +65,23 @@ export async function run(): Promise<void> {
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const ratio = median(group) / median(single);
+    const loadAfterSessions = load();
+    // The server alone, without any of ours: one Coder-sized request vs K at once (what batching gives here).
+    const oneRequest: number[] = [];
+    const kRequests: number[] = [];
+    for (let round = 0; round < ROUNDS * 2; round++) {
+      oneRequest.push(await timed(() => serverTurn(model, 0)));
+      kRequests.push(await timed(() => Promise.all(Array.from({ length: K }, (_, i) => serverTurn(model, i)))));
+    }
     process.stdout.write(
       [
-        `real mlx_lm.server (tiny model, CPU), max_tokens ${MAX_TOKENS}, ${ROUNDS} rounds (medians)`,
+        `real mlx_lm.server (tiny model, CPU, ${os.cpus().length} cores), max_tokens ${MAX_TOKENS}, ${ROUNDS} rounds (medians)   (${startLoad} at the start)`,
         `  K = 1 (one session)     ${seconds(median(single))}   (baseline)   [${single.map(seconds).join(', ')}]`,
         `  K = ${K} (one group)       ${seconds(median(group))}   ${ratio.toFixed(2)}× of K = 1 (target ≤ 1.50×)   [${group.map(seconds).join(', ')}]`,
         `  model-turn span (first turn start → last turn end): K = 1 ${seconds(median(singleModel))} (${singleTurns} turns), K = ${K} ${seconds(median(groupModel))} (${groupTurns} turns), ${(median(groupModel) / median(singleModel)).toFixed(2)}×`,
         `  the rest (worktree, commits, checks, log) — K = 1 ${seconds(median(single) - median(singleModel))}, K = ${K} ${seconds(median(group) - median(groupModel))}`,
-        `  server log: up to ${batchedPrefill} prompts prefilled in the same step (batched: ${batchedPrefill > 1 ? 'yes' : 'no'})`,
+        `  server log: up to ${batchedPrefill} prompts prefilled in the same step (batched: ${batchedPrefill > 1 ? 'yes' : 'no'})   (${loadAfterSessions})`,
+        `  the server alone (no sessions): 1 request ${seconds(median(oneRequest))}, ${K} at once ${seconds(median(kRequests))} = ${(median(kRequests) / median(oneRequest)).toFixed(2)}× — the floor of the model-turn ratio on this machine   (${load()})`,
         '',
       ].join('\n'),
     );
@@ -141,39 +152,16 @@ async function oneGroup(repo: BenchRepo, model: ChatModel, spans = blankSpans())
   });
 }
 
-function fileSize(file: string): number {
-  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-}
-
-function readFrom(file: string, offset: number): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const buffer = Buffer.alloc(Math.max(0, size - offset));
-    fs.readSync(fd, buffer, 0, buffer.length, offset);
-    return buffer.toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
- * mlx_lm.server logs "Prompt processing progress: n/total" per prompt per prefill step; prompts
- * prefilled together in one batch step log within the same millisecond, one after another.
- */
-function maxPrefillsInOneStep(log: string): number {
-  let best = 0;
-  let run = 0;
-  let last = '';
-  for (const line of log.split('\n')) {
-    const match = /^(\S+ \S+) - INFO - Prompt processing progress:/.exec(line);
-    if (match === null) continue;
-    const stamp = match[1] ?? '';
-    run = stamp === last ? run + 1 : 1;
-    last = stamp;
-    best = Math.max(best, run);
-  }
-  return best;
+/** One Coder-sized turn straight to the server (a long system prompt, max_tokens as the sessions'). */
+async function serverTurn(model: ChatModel, index: number): Promise<void> {
+  await model.chat({
+    messages: [
+      { role: 'system', content: 'You are the Coder. Write whole files, each after a line with its path. '.repeat(40) },
+      { role: 'user', content: 'Task: print ok' },
+    ],
+    maxTokens: MAX_TOKENS,
+    temperature: 0.3 + index * 0.1,
+  });
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {

@@ -3,22 +3,29 @@
  * 1. The scripted server, llm_concurrency 1, each session's check taking about as long as its model
  *    turns: while one session waits for the model, another runs its check. Target ≤ 0.7×.
  * 2. The real mlx_lm.server on the tiny model: only model turns (its replies carry no edits, so each
- *    session is three Coder turns), with concurrency 1 and 3 — mlx_lm.server batches concurrent
- *    requests, which is what a higher llm_concurrency buys.
+ *    session is three Coder turns), with concurrency 1 and with `llm_concurrency: auto` (#17: the
+ *    scheduler `run` gets, up to the server's --decode-concurrency, memory admitting) —
+ *    mlx_lm.server batches concurrent requests, which is what auto buys; its log shows the turns
+ *    that ran at once.
  */
+import os from 'node:os';
 import { defaultConfig } from '../src/config/config-schema.js';
 import { OpenAiChatModel } from '../src/llm/openai-chat-model.js';
 import { LlmScheduler } from '../src/llm/llm-scheduler.js';
 import type { ChatModel } from '../src/llm/llm-types.js';
 import { runSandboxed } from '../src/sandbox/index.js';
 import { ensureServerForRun } from '../src/server/ensure-server-for-run.js';
+import { schedulerForServer } from '../src/server/serving/scheduler-for-server.js';
+import { serverPaths } from '../src/server/server-paths.js';
 import { launchSession, prepareSession } from '../src/sessions/start-session.js';
 import { startScriptedServer } from '../tests/support/scripted-server/launch.js';
 import { freePort } from '../tests/support/free-port.js';
 import { mlxServerEnv, testDeps } from '../tests/support/test-deps.js';
 import { makeBenchRepo, type BenchRepo } from './_fixtures.js';
+import { fileSize, load, maxPrefillsInOneStep, readFrom } from './_server-log.js';
 
 const SESSIONS = 3;
+const ROUNDS = 3;
 
 export async function run(): Promise<void> {
   await scriptedServerCase();
@@ -69,27 +76,52 @@ async function realServerCase(): Promise<void> {
   const base = defaultConfig();
   const config = { ...base, server: { ...base.server, model: deps.model, python: deps.python, port: await freePort() } };
   const serverHome = makeBenchRepo('parallel-real-home', { 'README.md': '#\n' });
-  const repos = Array.from({ length: SESSIONS * 3 }, (_, i) => makeBenchRepo(`parallel-real-${i}`, { 'README.md': '# p\n' }));
+  const repos: BenchRepo[] = [makeBenchRepo('parallel-real-warm', { 'README.md': '# p\n' })];
   const server = await ensureServerForRun({ config, home: serverHome.home, env: mlxServerEnv() });
+  // llm_concurrency: auto, as `run` gets it: up to the server's --decode-concurrency, memory admitting.
+  const auto = schedulerForServer(config, server);
+  const logFile = serverPaths(serverHome.home).logFile;
+  let mostAtOnce = 0; // turns the auto scheduler had granted at once (ours); the server's log shows its side
+  auto.scheduler.onChange((state) => (mostAtOnce = Math.max(mostAtOnce, state.running)));
   try {
     const model = server.chatModel(120_000);
-    const sequential = await timed(async () => {
-      for (const repo of repos.slice(0, SESSIONS)) await oneSession(repo, model, 'true', new LlmScheduler(1));
-    });
-    const serial = new LlmScheduler(1);
-    const parallel1 = await timed(() => Promise.all(repos.slice(SESSIONS, 2 * SESSIONS).map((r) => oneSession(r, model, 'true', serial))));
-    const batched = new LlmScheduler(SESSIONS);
-    const parallel3 = await timed(() => Promise.all(repos.slice(2 * SESSIONS).map((r) => oneSession(r, model, 'true', batched))));
+    await oneSession(repos[0] as BenchRepo, model, 'true', new LlmScheduler(1)); // warm-up (compiles, caches)
+    const rounds: Array<{ sequential: number; parallel1: number; parallelAuto: number; together: number; load: string }> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const fresh = (): BenchRepo[] =>
+        Array.from({ length: SESSIONS }, (_, i) => makeBenchRepo(`parallel-real-${round}-${i}`, { 'README.md': '# p\n' }));
+      const [a, b, c] = [fresh(), fresh(), fresh()];
+      repos.push(...a, ...b, ...c);
+      const sequential = await timed(async () => {
+        for (const repo of a) await oneSession(repo, model, 'true', new LlmScheduler(1));
+      });
+      const serial = new LlmScheduler(1);
+      const parallel1 = await timed(() => Promise.all(b.map((r) => oneSession(r, model, 'true', serial))));
+      const from = fileSize(logFile);
+      const parallelAuto = await timed(() => Promise.all(c.map((r) => oneSession(r, model, 'true', auto.scheduler))));
+      rounds.push({ sequential, parallel1, parallelAuto, together: maxPrefillsInOneStep(readFrom(logFile, from)), load: load() });
+    }
+    const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+    const seq = median(rounds.map((r) => r.sequential));
+    const p1 = median(rounds.map((r) => r.parallel1));
+    const pa = median(rounds.map((r) => r.parallelAuto));
     process.stdout.write(
       [
-        `real mlx_lm.server (tiny model, CPU), ${SESSIONS} sessions of 3 model turns each`,
-        `  sequential                 ${seconds(sequential)}   (baseline)`,
-        `  parallel, concurrency 1    ${seconds(parallel1)}   ${(parallel1 / sequential).toFixed(2)}×`,
-        `  parallel, concurrency ${SESSIONS}    ${seconds(parallel3)}   ${(parallel3 / sequential).toFixed(2)}×  (server batching)`,
+        `real mlx_lm.server (tiny model, CPU, ${os.cpus().length} cores), ${SESSIONS} sessions of 3 model turns each, ${ROUNDS} rounds (medians)`,
+        `  ${auto.summary}`,
+        `  sequential                 ${seconds(seq)}   (baseline)`,
+        `  parallel, concurrency 1    ${seconds(p1)}   ${(p1 / seq).toFixed(2)}×`,
+        `  parallel, auto             ${seconds(pa)}   ${(pa / seq).toFixed(2)}×, ${(pa / p1).toFixed(2)}× of concurrency 1  (server batching)`,
+        `  server log with auto: up to ${Math.max(...rounds.map((r) => r.together))} prompts prefilled in one step (turns at once: ${rounds.some((r) => r.together > 1) ? 'yes' : 'no'}); the scheduler granted up to ${mostAtOnce} at once`,
+        ...rounds.map(
+          (r, i) =>
+            `  round ${i + 1}: sequential ${seconds(r.sequential)}, concurrency 1 ${seconds(r.parallel1)}, auto ${seconds(r.parallelAuto)} (${r.together} at once)   (${r.load})`,
+        ),
         '',
       ].join('\n'),
     );
   } finally {
+    auto.stop();
     await server.stopAfter();
     for (const r of [...repos, serverHome]) r.cleanup();
   }

@@ -383,6 +383,8 @@ export const modelInfoSchema = z.object({
   problem: z.string().nullable().optional(),
   /** Where it lives on disk: the Hugging Face cache, LM Studio's models folder, or a folder from server.model_dirs. */
   where: z.enum(['hf-cache', 'lm-studio', 'folder']).optional(),
+  /** The recommended draft model for speculative decoding (same tokenizer family), for recommended models that have one. */
+  draft: z.string().optional(),
 });
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 

@@ -92,6 +92,25 @@ export const memorySamplePayloadSchema = z.object({
   }),
   /** This process (the app or the CLI): resident set size. */
   app: z.object({ rssBytes: z.number().nonnegative() }),
+  /**
+   * The app's model server's prompt cache as it last logged it (`Prompt Cache: N sequences, X GB`),
+   * and how much of it each running session holds — an estimate from the session's latest prompt
+   * tokens, since the server does not say which cached prefix is whose (#17). Absent: not known.
+   */
+  promptCache: z
+    .object({
+      bytes: z.number().nonnegative(),
+      sequences: z.int().nonnegative(),
+      sessions: z.array(
+        z.object({
+          id: z.string(),
+          promptTokens: z.int().nonnegative(),
+          /** Estimated bytes: its prompt tokens × the model's KV bytes per token, or its share of the cache by tokens. */
+          bytes: z.number().nonnegative(),
+        }),
+      ),
+    })
+    .optional(),
 });
 /** As emitted: stamped with the time. */
 export type MemorySampleEvent = z.infer<typeof memorySamplePayloadSchema> & { readonly time: string };

@@ -365,6 +365,8 @@ export function project(state: Session | null, e: SessionEvent): Session {
       return {
         ...s,
         turn: null,
+        // A turn held for memory is logged after turn.started: its end is when the wait is surely over.
+        waitingFor: null,
         promptCache: addCached(s.promptCache, e.usage),
         fold: e.persona === 'coder' ? { ...s.fold, coderReply: e.content } : s.fold,
       };

@@ -20,7 +20,7 @@ export interface ServerFlags {
  */
 export async function connectModelServer(
   flags: ServerFlags,
-  target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput },
+  target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput; sessions?: number },
 ): Promise<CommandModelServer> {
   if (flags['server-url'] !== undefined && flags['no-server'] === true) {
     throw new FactoryError('BAD_USAGE', '--server-url and --no-server cannot be used together.');
@@ -32,7 +32,7 @@ export async function connectModelServer(
 
 function modelServerFor(
   flags: ServerFlags,
-  target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput },
+  target: { config: FactoryConfig; home: string; cwd: string; output: CliOutput; sessions?: number },
 ): CommandModelServer {
   const { config } = target;
   if (flags['server-url'] !== undefined) {
@@ -57,6 +57,8 @@ function modelServerFor(
     home: target.home,
     model: flags.model,
     cwd: target.cwd,
+    // Several sessions from the start (a group, several tasks): launched without the draft model.
+    ...(target.sessions !== undefined ? { sessions: target.sessions } : {}),
     onState: (event) => {
       if (!quiet) target.output.err(`server ${event.state}${event.detail ? `: ${event.detail}` : ''}\n`);
     },

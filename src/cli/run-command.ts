@@ -94,6 +94,7 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     home: first.paths.home,
     cwd: context.cwd,
     output: context.output,
+    sessions: prepared.length,
   });
   const serving = schedulerForServer(first.config, server);
   try {
@@ -142,6 +143,7 @@ async function runGroup(
     home: first.paths.home,
     cwd: context.cwd,
     output: context.output,
+    sessions: size,
   });
   // At least K turns at once: mlx_lm.server batches them (DESIGN.md, parallel sessions); on our
   // own server memory admission still holds back a turn that would not fit.

@@ -272,7 +272,14 @@ async function groupCommand(
       const firstId = group.siblings[0]?.id ?? '';
       const record = loadSession(paths, firstId);
       const { config } = loadConfig({ repoDir: fs.existsSync(record.repo) ? record.repo : undefined, userConfigFile: paths.userConfig });
-      const server = await connectModelServer(values, { config, home: paths.home, cwd: process.cwd(), output: context.output });
+      // The siblings run at once: the server runs without a draft model (it cannot batch with one).
+      const server = await connectModelServer(values, {
+        config,
+        home: paths.home,
+        cwd: process.cwd(),
+        output: context.output,
+        sessions: group.size,
+      });
       const json = values.json === true;
       const view = json ? (event: unknown) => context.output.out(`${JSON.stringify(event)}\n`) : createMultiSessionView(context.output);
       const serving = schedulerForServer(config, server, group.size);

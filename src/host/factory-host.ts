@@ -15,7 +15,9 @@ import { ModelPulls } from '../server/models/model-pulls.js';
 import { RuntimeInstalls } from '../server/runtime/runtime-installs.js';
 import { createModelServer } from '../server/create-model-server.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
+import type { MemoryReadings } from '../server/memory/memory-admission.js';
 import { ArchivedSessions } from './archived-sessions.js';
+import { HostServing } from './host-serving.js';
 import { GlobalStream } from './global-stream.js';
 import { MemoryHistoryFile } from './memory-history-file.js';
 import { repoStatus } from './repo-status.js';
@@ -47,6 +49,8 @@ export interface FactoryHostOptions {
   readonly globalBacklog?: number | undefined;
   /** Memory samples kept for `memory.history` (one every few seconds: 1800 ≈ an hour or more). */
   readonly memoryHistory?: number | undefined;
+  /** Tests: the memory source of the sessions' admission (default: the server control's samples). */
+  readonly admissionMemory?: MemoryReadings | undefined;
 }
 
 /**
@@ -76,6 +80,8 @@ export class FactoryHost {
   readonly external: ExternalSessions;
   /** The base and session branches of the sessions whose merge preview was asked for. */
   readonly refWatch: SessionRefWatch;
+  /** The one LLM scheduler of this host's sessions, with memory admission (#17). */
+  readonly serving: HostServing;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   /** The same history on disk: the memory view survives a restart. */
@@ -106,6 +112,11 @@ export class FactoryHost {
     this.ops = { ...defaultSessionOps, ...options.sessionOps };
     this.archive = ArchivedSessions.inHome(this.paths.home);
     this.chatModelFor = options.chatModelFor ?? ((context) => this.defaultChatModel(context));
+    this.serving = new HostServing({
+      config: readConfig,
+      figures: () => this.server?.serving?.() ?? null,
+      memory: options.admissionMemory,
+    });
     this.sessions = new SessionRunner({
       paths: this.paths,
       chatModelFor: this.chatModelFor,
@@ -117,6 +128,11 @@ export class FactoryHost {
       serverInUse: () => {
         const status = this.server?.status();
         return status === undefined ? null : { url: status.url, model: status.model };
+      },
+      scheduler: (size) => this.serving.schedulerFor(size),
+      onRunningChanged: (count) => {
+        this.serving.running(this.sessions.runningIds);
+        this.server?.sessionsRunning?.(count);
       },
       onFinished: (info) => {
         for (const listener of this.finishedListeners) listener(info);
@@ -144,9 +160,19 @@ export class FactoryHost {
       onMoved: ({ id, baseBranch, baseHead, sessionHead }) =>
         this.global.emit({ type: 'session.refsMoved', id, baseBranch, baseHead, sessionHead }),
     });
+    this.sessions.onLogOpened((id, log) =>
+      log.subscribe((event) => {
+        if (event.type === 'turn.finished' && event.usage !== null && event.usage !== undefined)
+          this.serving.promptTokens(id, event.usage.promptTokens);
+      }),
+    );
     this.stopServerEvents =
       options.server?.onEvent((event) => {
-        const { time, ...payload } = event;
+        this.serving.observe(event);
+        const { time, ...rest } = event;
+        // Each sample carries the server's prompt cache and the running sessions' estimated parts of it.
+        const cache = rest.type === 'memory.sample' ? this.serving.promptCacheView() : undefined;
+        const payload = rest.type === 'memory.sample' && cache !== undefined ? { ...rest, promptCache: cache } : rest;
         if (payload.type === 'memory.sample') this.remember({ ...payload, time });
         this.global.emit(payload as GlobalEventPayload);
       }) ?? (() => undefined);

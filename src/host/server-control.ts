@@ -20,6 +20,10 @@ export interface ServerControl {
   baseUrl(): string | null;
   /** On quit: stop what we started (a server someone else runs is left alone) and stop sampling. */
   dispose(): Promise<void>;
+  /** The app's own server's batching figures for the host's scheduler; null (or absent) for a server at a URL. */
+  serving?(): { decodeConcurrency: number; promptCacheBytes: number; kvBytesPerToken: number | null } | null;
+  /** How many sessions the host runs now (the app's own server uses its draft model only while one runs). */
+  sessionsRunning?(count: number): void;
   /** Settings changed factory.yaml: switch or restart the server to match, at once. */
   reconfigure?(): Promise<void>;
 }

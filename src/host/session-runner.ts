@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { FactoryConfig } from '../config/config-schema.js';
 import { FactoryError, isFactoryError, toFactoryError } from '../errors/factory-error.js';
 import type { AppPaths } from '../home/app-home.js';
+import type { LlmScheduler } from '../llm/llm-scheduler.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import type { CheckRunner } from '../sessions/run-attempts.js';
 import type { SessionLog } from '../sessions/session-log.js';
@@ -36,6 +37,10 @@ export interface SessionRunnerDeps {
   readonly onFinished: (info: SessionInfo) => void;
   /** The model server sessions use now (resume and reply log it as `plan.server`); null when unknown. */
   readonly serverInUse?: () => { url: string | null; model: string | null } | null;
+  /** The host's one LLM scheduler (shared by all its sessions), brought up to date for a start of `size` sessions. */
+  readonly scheduler?: (size: number) => LlmScheduler;
+  /** How many sessions this host runs changed (the server's draft model, #17). */
+  readonly onRunningChanged?: (count: number) => void;
 }
 
 export interface ModelContext {
@@ -84,7 +89,7 @@ export class SessionRunner {
     const bestOf = params.bestOf ?? prepared.config.agent.best_of;
     if (bestOf > 1) return this.startGroup(params, bestOf, model);
     // The id is the one launchSession claims (the prepared one unless it was taken): known at onLog.
-    return this.run(null, (deps) => launchSession(prepared, { ...deps, model }), 'created');
+    return this.run(null, (deps) => launchSession(prepared, { ...deps, model }), 'created', 1);
   }
 
   /**
@@ -108,6 +113,7 @@ export class SessionRunner {
           return summary;
         },
         'created',
+        size,
       ),
     );
     const infos = await Promise.all(answers);
@@ -155,6 +161,7 @@ export class SessionRunner {
           id,
           (deps) => resumeLoop(this.deps.paths, id, { ...deps, model, server, signal: AbortSignal.any([deps.signal, stop]) }),
           'log',
+          ids.length,
         );
         answers.set(id, answer);
         return summary;
@@ -213,15 +220,17 @@ export class SessionRunner {
     knownId: string | null,
     loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>,
     readyAt: 'created' | 'log',
+    size = 1,
   ): Promise<SessionInfo> {
-    return this.launch(knownId, loop, readyAt).answer;
+    return this.launch(knownId, loop, readyAt, size).answer;
   }
 
-  /** run(), with the loop's own end (a group's race waits on it). */
+  /** run(), with the loop's own end (a group's race waits on it); `size`: the sessions started together. */
   private launch(
     knownId: string | null,
     loop: (deps: Omit<LaunchDeps, 'model'>) => Promise<SessionSummary>,
     readyAt: 'created' | 'log',
+    size = 1,
   ): { answer: Promise<SessionInfo>; summary: Promise<SessionSummary> } {
     /** A new session's id is the one its log is opened with (launchSession claims it first). */
     let id = knownId;
@@ -238,7 +247,9 @@ export class SessionRunner {
       log: undefined,
       interruptedByHost: false,
     };
+    const scheduler = this.deps.scheduler?.(size);
     const launched = loop({
+      ...(scheduler !== undefined ? { scheduler } : {}),
       runCheck: this.deps.runCheck,
       signal: controller.signal,
       onLog: (log) => {
@@ -246,6 +257,7 @@ export class SessionRunner {
         id = opened;
         entry.log = log;
         this.running.set(opened, entry);
+        this.deps.onRunningChanged?.(this.running.size);
         for (const listener of this.logListeners) listener(opened, log);
         log.subscribe((event) => {
           // The answer is the session as the log says it runs: at its creation, or at the event that
@@ -304,12 +316,14 @@ export class SessionRunner {
 
   private finish(id: string, entry: Running, _summary: SessionSummary): void {
     this.running.delete(id);
+    this.deps.onRunningChanged?.(this.running.size);
     if (entry.interruptedByHost) this.settle(id, 'interrupted', 'The app quit while this session ran; resume it to continue.');
     this.announceEnd(id);
   }
 
   private finishWithError(id: string, entry: Running, error: unknown): void {
     this.running.delete(id);
+    this.deps.onRunningChanged?.(this.running.size);
     // The loop threw after the session existed: say so in its log, or it would read as running
     // for as long as this process lives. (Before that, there is no session, and the caller got the error.)
     if (this.tryRecord(id)?.state === 'running') {

@@ -7,6 +7,7 @@ import { checkFit, contextTokens, type FitResult } from './models/fit-check.js';
 import { resolveModel, type ResolvedModel } from './models/resolve-model.js';
 import { requireRuntime, type MlxRuntime } from './runtime/discover-runtime.js';
 import { ServerSupervisor, type SupervisorOptions } from './server-supervisor.js';
+import { DraftSwitch, type DraftModel } from './serving/draft-switch.js';
 import { chooseServerTuning, tuningArgs, type ServerTuning } from './serving/server-tuning.js';
 
 export interface MlxSupervisorOptions {
@@ -25,6 +26,8 @@ export interface MlxSupervisorOptions {
   /** Tests: launch something else (the scripted server) with the same flags. */
   readonly launch?: LaunchBuilder;
   readonly supervisor?: Partial<Omit<SupervisorOptions, 'home' | 'model' | 'launch'>>;
+  /** Sessions that will share the server from the start (a group of K): more than one starts it without the draft. */
+  readonly sessions?: number;
 }
 
 export interface MlxSupervisor {
@@ -35,12 +38,15 @@ export interface MlxSupervisor {
   fit(): FitResult | null;
   /** The batching and cache flags chosen for this machine (used when we launch; an adopted server keeps its own). */
   readonly tuning: ServerTuning;
+  /** The draft model, on while one session runs (tell it how many run). */
+  readonly draft: DraftSwitch;
 }
 
-/** The draft model's flags (speculative decoding), when configured; used only while one session runs (DESIGN, "Serving"). */
-export function draftArgs(config: FactoryConfig): string[] {
-  if (config.server.draft_model === null) return [];
-  return ['--draft-model', config.server.draft_model, '--num-draft-tokens', String(config.server.num_draft_tokens)];
+/** The configured draft model, resolved like the main one (a folder, an LM Studio model, a cached repo id). */
+function draftModel(config: FactoryConfig, options: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): DraftModel | null {
+  if (config.server.draft_model === null) return null;
+  const resolved = resolveModel(config.server.draft_model, options);
+  return { model: resolved.arg, tokens: config.server.num_draft_tokens };
 }
 
 /** mlx_lm.server binds the first address `--host` resolves to; "localhost" may be ::1 only. */
@@ -70,6 +76,16 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
   let runtime: MlxRuntime | null = null;
   let fit: FitResult | null = null;
   let realLaunch: LaunchBuilder | null = null;
+  // A draft that is not on disk (or not a model) must not keep the server from starting: without it, and said.
+  let draftProblem: string | null = null;
+  let draft: DraftSwitch;
+  try {
+    draft = new DraftSwitch(draftModel(config, { cwd: options.cwd, env: options.env }), options.sessions ?? 0);
+  } catch (error) {
+    draftProblem = `The draft model ${config.server.draft_model ?? ''} cannot be used, so the server runs without it: ${error instanceof Error ? error.message : String(error)}`;
+    options.onWarning?.(draftProblem);
+    draft = new DraftSwitch(null);
+  }
   const tuning = chooseServerTuning({
     totalBytes: os.totalmem(),
     weightsBytes: model.weightsBytes,
@@ -91,11 +107,14 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
           model: model.arg,
           home: options.home,
           env: options.env,
-          extraArgs: [...tuningArgs(tuning), ...draftArgs(config)],
+          extraArgs: tuningArgs(tuning),
         });
         supervisor.note(`Chose ${tuning.summary}.`);
       }
-      return realLaunch(port, host);
+      // The draft flags are chosen at every launch: a restart for more sessions drops them.
+      const spec = await realLaunch(port, host);
+      const flags = draft.launchFlags();
+      return { ...spec, args: [...spec.args, ...flags.args], ...(flags.note !== undefined ? { note: flags.note } : {}) };
     });
   const supervisor = new ServerSupervisor({
     ...options.supervisor,
@@ -106,5 +125,7 @@ export function createMlxSupervisor(options: MlxSupervisorOptions): MlxSuperviso
     port: options.port ?? config.server.port,
     idleUnloadMs: options.supervisor?.idleUnloadMs ?? config.server.idle_unload_minutes * 60_000,
   });
-  return { supervisor, model, runtime: () => runtime, fit: () => fit, tuning };
+  draft.attach(supervisor);
+  if (draftProblem !== null) supervisor.note(draftProblem);
+  return { supervisor, model, runtime: () => runtime, fit: () => fit, tuning, draft };
 }

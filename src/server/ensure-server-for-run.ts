@@ -26,6 +26,8 @@ export interface RunServerOptions {
   /** Tests: launch the scripted server instead of mlx_lm. */
   readonly launch?: MlxSupervisorOptions['launch'];
   readonly supervisor?: MlxSupervisorOptions['supervisor'];
+  /** Sessions that share this server from the start: more than one runs it without the draft model. */
+  readonly sessions?: number | undefined;
 }
 
 /**
@@ -52,6 +54,7 @@ export class RunServer implements CommandModelServer {
       onWarning: options.onWarning,
       launch: options.launch,
       supervisor: options.supervisor,
+      ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
     });
     if (options.onState !== undefined) supervisor.on('server.state', options.onState);
     if (options.onLog !== undefined) supervisor.on('server.log', options.onLog);

@@ -6,6 +6,18 @@ export class IdleUnload {
   private timer: NodeJS.Timeout | null = null;
   private inFlight = 0;
   private lastActivity = Date.now();
+  private readonly drained = new Set<() => void>();
+
+  /** Requests in flight now. */
+  get busy(): number {
+    return this.inFlight;
+  }
+
+  /** Called each time the last request in flight ends (the draft switch restarts only then). */
+  onDrained(listener: () => void): () => void {
+    this.drained.add(listener);
+    return () => this.drained.delete(listener);
+  }
 
   /** A request, or a request line in the server's log: the idle clock starts again. */
   touch(): void {
@@ -22,6 +34,7 @@ export class IdleUnload {
       ended = true;
       this.inFlight -= 1;
       this.touch();
+      if (this.inFlight === 0) for (const listener of [...this.drained]) listener();
     };
   }
 

@@ -12,6 +12,8 @@ export interface LaunchSpec {
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** A sentence the supervisor adds to its `ready` detail (e.g. whether the draft model is in use). */
+  readonly note?: string;
 }
 
 /** May be async: the real one finds the Python runtime on first use (a server that can be adopted needs none). */

@@ -5,6 +5,7 @@ import type { ChatModel } from '../llm/llm-types.js';
 import { ExternalServerControl } from './external/external-server.js';
 import { MemorySampler } from './memory/memory-sampler.js';
 import type { ModelServer } from './model-server.js';
+import type { DraftSwitch } from './serving/draft-switch.js';
 import { SupervisorControl, type SupervisorControlOptions } from './supervisor-control.js';
 
 /** The two kinds Settings choose between; which one a config asks for is createModelServer's to decide. */
@@ -13,7 +14,8 @@ type Control = SupervisorControl | ExternalServerControl;
 /** What, in the server section, needs a new control (idle_unload_minutes applies by itself). */
 function serverKey(config: FactoryConfig): string {
   const { url, api_key_env, model, host, port, python } = config.server;
-  return JSON.stringify({ url, api_key_env, model, host, port, python });
+  const { draft_model, num_draft_tokens } = config.server;
+  return JSON.stringify({ url, api_key_env, model, host, port, python, draft_model, num_draft_tokens });
 }
 
 /**
@@ -29,6 +31,7 @@ export class ServerChoice implements ModelServer {
   private readonly listeners = new Set<(event: ServerEvent) => void>();
   private offCurrent: (() => void) | null = null;
   private switching: Promise<void> = Promise.resolve();
+  private sessions = 0;
   /**
    * One sampler for the app's life, not one per control: a switch to a server at a URL (or a
    * stop) must not stop measuring the machine and the app (issue #20: the chart froze). The
@@ -66,6 +69,7 @@ export class ServerChoice implements ModelServer {
       this.offCurrent = null;
       await old.dispose();
       this.control = this.make(config);
+      if (this.control instanceof SupervisorControl) this.control.sessionsRunning(this.sessions);
       if (this.listeners.size > 0) this.offCurrent = this.control.onEvent((event) => this.emit(event));
       // Every view shows the new state at once, before any start finishes.
       this.emit({
@@ -88,6 +92,22 @@ export class ServerChoice implements ModelServer {
   async start(request: { model?: string | undefined; port?: number | undefined } = {}): Promise<ServerStatus> {
     await this.switching;
     return this.control instanceof SupervisorControl ? this.control.start(request) : this.control.start();
+  }
+
+  /** How many sessions the app runs now (the app's own server drops its draft model while several run). */
+  sessionsRunning(count: number): void {
+    this.sessions = count;
+    if (this.control instanceof SupervisorControl) this.control.sessionsRunning(count);
+  }
+
+  /** The app's own server's batching figures (null for a server at a URL: its batching is not ours to know). */
+  serving(): { decodeConcurrency: number; promptCacheBytes: number; kvBytesPerToken: number | null } | null {
+    return this.control instanceof SupervisorControl ? this.control.serving() : null;
+  }
+
+  /** The draft switch of the app's own server in use (null for a server at a URL, or before a start). */
+  get draft(): DraftSwitch | null {
+    return this.control instanceof SupervisorControl ? this.control.draft : null;
   }
 
   async stop(): Promise<ServerStatus> {

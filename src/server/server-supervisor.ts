@@ -131,12 +131,12 @@ export class ServerSupervisor {
     return this.log.path;
   }
 
-  /** The last lines the server printed (and ours, prefixed [supervisor]). */
   /** A line of ours in the server's log (prefixed [supervisor]), e.g. the batching flags chosen for this machine. */
   note(line: string): void {
     this.log.note(line);
   }
 
+  /** The last lines the server printed (and ours, prefixed [supervisor]). */
   logTail(count = TAIL_LINES): string[] {
     return this.log.last(count);
   }
@@ -186,6 +186,32 @@ export class ServerSupervisor {
   /** Marks a request in flight (no idle unload meanwhile); call the returned function when it ends. */
   beginRequest(): () => void {
     return this.idle.beginRequest();
+  }
+
+  /** Model requests in flight now (a restart for another launch waits until none is). */
+  get requestsInFlight(): number {
+    return this.idle.busy;
+  }
+
+  /** Called each time the last request in flight ends. */
+  onRequestsDrained(listener: () => void): () => void {
+    return this.idle.onDrained(listener);
+  }
+
+  /** Whether the server in use is one this supervisor launched (so a relaunch can change its flags). */
+  get launchedHere(): boolean {
+    return this.running !== null && this.current.state === 'ready';
+  }
+
+  /**
+   * Stops the server we launched and launches it again (its launch builder chooses the flags anew),
+   * saying why in the log and the state's detail. Callers restart only when no request is in flight.
+   */
+  async restartFor(detail: string): Promise<void> {
+    if (!this.launchedHere) return;
+    this.log.note(detail);
+    await this.stop(detail);
+    await this.start();
   }
 
   /**
@@ -293,7 +319,8 @@ export class ServerSupervisor {
   private async launchUntilReady(firstPort: number, signal: AbortSignal, initial: boolean): Promise<void> {
     let port = firstPort;
     for (let attempt = 1; ; attempt++) {
-      const run = this.spawnServer(port, await this.options.launch(port, this.host));
+      const spec = await this.options.launch(port, this.host);
+      const run = this.spawnServer(port, spec);
       let outcome: ReadyOutcome;
       try {
         outcome = await waitUntilReady(
@@ -314,7 +341,11 @@ export class ServerSupervisor {
         run.timings.readyAt = performance.now();
         const took = ((run.timings.readyAt - run.timings.spawnedAt) / 1000).toFixed(1);
         this.writeRecord(run, 'ready');
-        this.dispatch({ type: 'ready', detail: `Ready at http://${this.host}:${run.port} (pid ${run.pid}, ${took} s from launch).` });
+        const note = spec.note === undefined ? '' : ` ${spec.note}`;
+        this.dispatch({
+          type: 'ready',
+          detail: `Ready at http://${this.host}:${run.port} (pid ${run.pid}, ${took} s from launch).${note}`,
+        });
         this.idle.touch();
         this.armIdleTimer();
         return;

@@ -10,6 +10,7 @@ import { statusOfEvent, type ModelServer } from './model-server.js';
 import { modelCatalog } from './models/model-catalog.js';
 import type { ServerSupervisor } from './server-supervisor.js';
 import { serverPaths } from './server-paths.js';
+import type { DraftSwitch } from './serving/draft-switch.js';
 import { SupervisedChatModel } from './supervised-chat-model.js';
 
 export interface SupervisorControlOptions {
@@ -38,7 +39,16 @@ export interface SupervisorControlOptions {
  * window or the browser UI is open).
  */
 export class SupervisorControl implements ModelServer {
-  private current: { supervisor: ServerSupervisor; model: string; port: number | undefined; off: () => void } | null = null;
+  private current: {
+    supervisor: ServerSupervisor;
+    draft: DraftSwitch;
+    serving: { decodeConcurrency: number; promptCacheBytes: number; kvBytesPerToken: number | null };
+    model: string;
+    port: number | undefined;
+    off: () => void;
+  } | null = null;
+  /** Sessions the app runs now (the draft model is used only while one runs). */
+  private sessions = 0;
   private readonly listeners = new Set<(event: ServerEvent) => void>();
   private readonly sampler: MemorySampler | null;
 
@@ -66,7 +76,13 @@ export class SupervisorControl implements ModelServer {
       this.current = null;
     }
     if (this.current === null) {
-      const { supervisor } = createMlxSupervisor({
+      const {
+        supervisor,
+        draft,
+        tuning,
+        model: resolved,
+      } = createMlxSupervisor({
+        sessions: this.sessions,
         config,
         home: this.options.home,
         model,
@@ -82,10 +98,37 @@ export class SupervisorControl implements ModelServer {
       });
       const offState = supervisor.on('server.state', (event) => this.emit(event));
       const offLog = supervisor.on('server.log', (event) => this.emit(event));
-      this.current = { supervisor, model, port: request.port, off: () => (offState(), offLog()) };
+      this.current = {
+        supervisor,
+        draft,
+        serving: {
+          decodeConcurrency: tuning.decodeConcurrency,
+          promptCacheBytes: tuning.promptCacheBytes,
+          kvBytesPerToken: resolved.kvBytesPerToken,
+        },
+        model,
+        port: request.port,
+        off: () => (offState(), offLog(), draft.detach()),
+      };
     }
     await this.current.supervisor.start();
     return this.status();
+  }
+
+  /** How many sessions the app runs now: with more than one the server runs without the draft model (restarted when idle). */
+  sessionsRunning(count: number): void {
+    this.sessions = count;
+    this.current?.draft.setSessions(count);
+  }
+
+  /** The batching figures our server was started with, for the host's scheduler (null before a start). */
+  serving(): { decodeConcurrency: number; promptCacheBytes: number; kvBytesPerToken: number | null } | null {
+    return this.current?.serving ?? null;
+  }
+
+  /** The draft switch of the server in use (tests wait on it; null before a start). */
+  get draft(): DraftSwitch | null {
+    return this.current?.draft ?? null;
   }
 
   async stop(): Promise<ServerStatus> {

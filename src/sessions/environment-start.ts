@@ -1,3 +1,4 @@
+import type { SharedPreflight } from './shared-preflight.js';
 import type { SessionLog } from './session-log.js';
 import type { CheckRunner } from './run-attempts.js';
 import type { SessionPlan } from './session-params.js';
@@ -18,6 +19,10 @@ export interface BeforeFirstAttempt {
   readonly preflight: boolean | 'skipped';
   /** The worktree is new (or was made again): an install runs; otherwise only the view is put back. */
   readonly fresh: boolean;
+  /** The base commit the preflight runs on (the shared run's key). */
+  readonly baseCommit?: string | undefined;
+  /** A best-of-K group's one preflight run (siblings share the base commit and the check). */
+  readonly shared?: SharedPreflight | undefined;
 }
 
 type Ready = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -37,6 +42,11 @@ export async function beforeFirstAttempt(
     return { ok: true };
   }
   if (!step.preflight) return { ok: true };
+  // Each worktree's own install may differ: then every sibling runs its own preflight.
+  const runCheck =
+    step.shared !== undefined && step.environment?.environment.mode !== 'install'
+      ? step.shared.runner(step.runCheck, `${plan.check.command}\0${step.baseCommit ?? ''}`)
+      : step.runCheck;
   const outcome = await runPreflight(
     {
       command: plan.check.command,
@@ -48,7 +58,7 @@ export async function beforeFirstAttempt(
       environment: step.environment?.environment ?? null,
       testsFirst: plan.testsFirst,
     },
-    step.runCheck,
+    runCheck,
     step.log,
     step.signal,
   );

@@ -1,3 +1,4 @@
+import type { SharedPreflight } from './shared-preflight.js';
 import type { FactoryConfig, WorkspaceConfig } from '../config/config-schema.js';
 import { planForSeries } from './attempt-series.js';
 import { planFromLog } from './session-params.js';
@@ -39,6 +40,8 @@ export interface RunSessionOptions {
   readonly preflight?: boolean;
   /** What servers answered to OpenAI `tools`, in the app's home (#17); absent: tools are not offered. */
   readonly toolSupportFile?: string;
+  /** A best-of-K group's one preflight run (see shared-preflight.ts). */
+  readonly sharedPreflight?: SharedPreflight | undefined;
 }
 
 export async function runSession(
@@ -90,6 +93,8 @@ export async function runSession(
         signal: deps.signal,
         preflight: resume !== undefined ? false : options.preflight === false ? 'skipped' : true,
         fresh: options.prepare !== null,
+        shared: options.sharedPreflight,
+        baseCommit: workspace.baseCommit,
       })
     : prepared;
   if (!ready.ok) result = stop(deps.signal.aborted ? 'cancelled' : 'error', ready.reason);

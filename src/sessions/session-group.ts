@@ -1,3 +1,5 @@
+import { uncommittedPaths } from '../workspace/git/status.js';
+import { SharedPreflight } from './shared-preflight.js';
 import crypto from 'node:crypto';
 import { groupView, isGroupId, siblingTemperature, type GroupView } from '../api/group-projection.js';
 import { FactoryError } from '../errors/factory-error.js';
@@ -30,22 +32,36 @@ function newGroupId(now: Date = new Date()): string {
 export async function prepareGroup(request: SessionRequest, size: number): Promise<PreparedSession[]> {
   if (!Number.isInteger(size) || size < 2 || size > 8) throw new FactoryError('BAD_USAGE', `--best-of must be 1 to 8, got ${size}.`);
   const groupId = newGroupId();
+  // Prepared once (repository, config, trust, task): the siblings differ only in id and temperature,
+  // and preparing K times cost K × the git calls and file reads before any worktree (bench/best-of.ts).
+  const prepared = await prepareSession(request);
+  const sharedPreflight = new SharedPreflight();
+  const root = prepared.repo?.root;
+  let status: Promise<string[]> | undefined;
+  const uncommitted = root === undefined ? undefined : () => (status ??= uncommittedPaths(root));
   const siblings: PreparedSession[] = [];
   for (let index = 0; index < size; index++) {
-    const prepared = await prepareSession(request);
-    const first = siblings[0];
     siblings.push({
       ...prepared,
-      // One base commit for all: the repository as sibling 1 saw it.
-      repo: first === undefined ? prepared.repo : first.repo,
+      sharedPreflight,
+      uncommitted,
       plan: {
         ...prepared.plan,
+        id: index === 0 ? prepared.plan.id : uniqueId(prepared, siblings),
         limits: { ...prepared.plan.limits, temperature: siblingTemperature(index, size, prepared.plan.limits.temperature) },
         group: { id: groupId, index, size },
       },
     });
   }
   return siblings;
+}
+
+/** Another id for a sibling, never one an earlier sibling has (launchSession draws again if one is taken on disk). */
+function uniqueId(prepared: PreparedSession, siblings: readonly PreparedSession[]): string {
+  let id = prepared.nextId();
+  // (A test's fixed id source may repeat itself: a few tries, then claimSessionId draws again.)
+  for (let tries = 0; tries < 8 && siblings.some((s) => s.plan.id === id); tries++) id = prepared.nextId();
+  return id;
 }
 
 /**

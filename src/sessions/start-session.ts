@@ -1,3 +1,4 @@
+import type { SharedPreflight } from './shared-preflight.js';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { rememberDependencyMode, rememberedDependencyMode, trustFileBeside, type DependencyMode } from '../config/project-trust.js';
@@ -60,6 +61,10 @@ export interface PreparedSession {
   /** Draws another id when the plan's is taken. */
   readonly nextId: () => string;
   readonly preflight: boolean;
+  /** Set for a best-of-K group's siblings: one preflight run for all (shared-preflight.ts). */
+  readonly sharedPreflight?: SharedPreflight | undefined;
+  /** Set for a group's siblings: one `git status` of the user's checkout for all (same repository, same moment). */
+  readonly uncommitted?: (() => Promise<string[]>) | undefined;
 }
 
 export async function prepareSession(request: SessionRequest): Promise<PreparedSession> {
@@ -140,7 +145,14 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
   // worktree folder and the branch named after it; a taken one means another id.
   const { id, created: workspace } = await claimSessionId(paths.sessions, prepared.plan.id, prepared.nextId, async (candidate) => {
     const repo = prepared.repo ?? (await createScratchRepo(paths.scratchRepos, prepared.slug, candidate));
-    return createSessionWorkspace({ repo, sessionId: candidate, slug: prepared.slug, worktreesRoot: paths.worktrees });
+    return createSessionWorkspace({
+      repo,
+      sessionId: candidate,
+      slug: prepared.slug,
+      worktreesRoot: paths.worktrees,
+      // (A scratch repository made for this session has nothing uncommitted to share.)
+      uncommitted: prepared.repo !== null ? prepared.uncommitted : undefined,
+    });
   });
   const plan: SessionPlan = { ...prepared.plan, id };
   const files = sessionFiles(paths.sessions, id);
@@ -191,7 +203,13 @@ export async function launchSession(prepared: PreparedSession, deps: LaunchDeps)
       log,
       deps,
       // workspace.include / workspace.setup (and a warning about submodules) before the first attempt.
-      { prepare: prepared.config.workspace, environment, preflight: prepared.preflight, toolSupportFile: paths.toolSupport },
+      {
+        prepare: prepared.config.workspace,
+        environment,
+        preflight: prepared.preflight,
+        toolSupportFile: paths.toolSupport,
+        sharedPreflight: prepared.sharedPreflight,
+      },
     );
     checkpointSession(paths, plan.id);
     return summary;

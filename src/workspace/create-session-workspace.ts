@@ -34,6 +34,8 @@ export interface CreateWorkspaceOptions {
   readonly sessionId: string;
   readonly slug: string;
   readonly worktreesRoot: string;
+  /** The user's uncommitted paths, when a caller has them for this repository already (a group's siblings share one `git status`). */
+  readonly uncommitted?: (() => Promise<string[]>) | undefined;
 }
 
 /** One folder per repository under the worktrees root, named so a person can tell which is which. */
@@ -56,7 +58,7 @@ export async function createSessionWorkspace(options: CreateWorkspaceOptions): P
   let uncommitted: string[];
   try {
     [uncommitted] = await Promise.all([
-      uncommittedPaths(repo.root),
+      options.uncommitted?.() ?? uncommittedPaths(repo.root),
       withRepoLock(repo.commonDir, async () => {
         // A branch of that name (a session from another app home, or one left behind): the id is
         // taken. `worktree add -b` would refuse it too, atomically, but with no way to tell why.

@@ -1,6 +1,7 @@
 // What the tests need beyond npm: a Python venv with mlx + mlx-lm, a tiny local model, and (on
 // Linux) chromium and bubblewrap. `node scripts/setup-test-deps.mjs` installs them and records
 // them in .cache/test-deps.json; this module reads that file for the tests.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,4 +116,15 @@ export function mlxServerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proc
     HF_HUB_CACHE: HF_EMPTY_CACHE,
     PYTHONUNBUFFERED: '1',
   };
+}
+
+/**
+ * A draft model for the tiny model (#17, speculative decoding): the same tokenizer, one layer, the
+ * same answers (tests/support/tiny-model/make_draft_model.py), written into `dir`.
+ */
+export function makeTinyDraftModel(dir: string, deps: TestDeps = testDeps()): string {
+  const script = path.join(REPO_ROOT, 'tests', 'support', 'tiny-model', 'make_draft_model.py');
+  const result = spawnSync(deps.python, [script, deps.model, dir], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`make_draft_model.py failed: ${result.stderr || result.stdout}`);
+  return dir;
 }

@@ -3,7 +3,7 @@ import type { MemorySampleEvent } from '../../api/server-events.js';
 import type { AdmissionGate } from '../../llm/llm-scheduler.js';
 
 /** What the gate reads: the sampler's latest figure and its stream of samples. */
-interface MemoryReadings {
+export interface MemoryReadings {
   latest(): MemorySampleEvent | undefined;
   on(type: 'memory.sample', listener: (sample: MemorySampleEvent) => void): () => void;
 }

@@ -52,6 +52,7 @@ export function buildCatalog(
       note: `${r.note}; ~${formatBytes(r.weightsBytes)}, for ${formatBytes(r.minMachineBytes)}+ ${platform === 'darwin' ? 'Macs' : 'machines'}`,
       problem: found?.problem ?? null,
       ...(found ? { where: found.source } : {}),
+      ...(r.draft !== undefined ? { draft: r.draft } : {}),
       ...fitOf(found?.loadable === true ? found.sizeBytes : r.weightsBytes, r.minMachineBytes),
     };
   });

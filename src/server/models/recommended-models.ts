@@ -12,7 +12,15 @@ export interface RecommendedModel {
   readonly minMachineBytes: number;
   readonly note: string;
   readonly isDefault: boolean;
+  /**
+   * A small model of the same tokenizer family for speculative decoding (`server.draft_model`, #17):
+   * mlx_lm.server needs the draft's vocabulary to match. Used only while one session runs.
+   */
+  readonly draft?: string;
 }
+
+/** Qwen2.5-Coder 0.5B shares the Qwen2.5 tokenizer (vocabulary 151,665) with the 7B, 14B and 32B. */
+const QWEN_CODER_DRAFT = 'mlx-community/Qwen2.5-Coder-0.5B-Instruct-4bit';
 
 const GB = 1024 ** 3;
 
@@ -32,6 +40,7 @@ export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
     minMachineBytes: 16 * GB,
     note: 'Default, best for 16 GB',
     isDefault: true,
+    draft: QWEN_CODER_DRAFT,
   },
   {
     id: 'mlx-community/Qwen2.5-Coder-14B-Instruct-4bit',
@@ -40,6 +49,7 @@ export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
     minMachineBytes: 32 * GB,
     note: 'Better quality, needs 32 GB+',
     isDefault: false,
+    draft: QWEN_CODER_DRAFT,
   },
   {
     id: 'mlx-community/Qwen2.5-Coder-32B-Instruct-4bit',
@@ -48,5 +58,6 @@ export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
     minMachineBytes: 64 * GB,
     note: 'Best quality, needs 64 GB+',
     isDefault: false,
+    draft: QWEN_CODER_DRAFT,
   },
 ];

@@ -427,6 +427,10 @@ async function handleChat(state: ServerState, req: IncomingMessage, res: ServerR
   const stream = request.stream === true;
   const record = recordOf(state, request, persona, stream);
   state.requests.push(record);
+  // mlx_lm.server's own line (server.py, on every request): how the host measures the prompt cache.
+  // Ours keeps every prompt, 16 KB per token (a stand-in; nothing here is an allocation).
+  const cacheBytes = state.requests.reduce((sum, r) => sum + r.promptTokens, 0) * 16_384;
+  log(`INFO - Prompt Cache: ${state.requests.length} sequences, ${(cacheBytes / 1e9).toFixed(2)} GB`);
   const plan = planReply(state, request, persona, record);
 
   const after = plan.reply.afterRequests;

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../../lib/display-format.js';
 import { serverMemory } from '../../lib/server-summary.js';
+import { PromptCacheCard } from './PromptCacheCard.js';
 import { useMemoryStore } from '../../state/memory-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { EmptyState } from '../common/EmptyState.js';
@@ -104,6 +105,7 @@ export function MemoryView() {
             </div>
           </div>
         )}
+        {latest?.promptCache !== undefined && <PromptCacheCard cache={latest.promptCache} />}
       </>
     );
   return (

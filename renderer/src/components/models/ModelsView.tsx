@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { ModelPullPayload } from '../../../../src/api/model-pull.js';
 import type { ModelInfo } from '../../../../src/api/payloads.js';
 import { errorText } from '../../lib/api-errors.js';
 import { formatBytes } from '../../lib/display-format.js';
@@ -45,11 +46,25 @@ export function ModelsView() {
       : runtime === 'installing'
         ? 'Downloads start once the MLX runtime is installed.'
         : null;
+  const settings = useSettingsStore((s) => s.view);
+  const draftInUse = settings?.config.server.draft_model ?? null;
 
   useEffect(() => {
     void load();
     void useRuntimeStore.getState().load();
+    if (useSettingsStore.getState().view === null) void useSettingsStore.getState().load();
   }, [load]);
+
+  // The draft model (#17): written to server.draft_model; the server restarts with it when it is idle.
+  const setDraft = async (id: string | null): Promise<void> => {
+    const written = await api().request('config.write', { patch: { server: { draft_model: id } } });
+    if (!written.ok) {
+      useUiStore.getState().toast('danger', errorText(written.error));
+      return;
+    }
+    void useSettingsStore.getState().load();
+  };
+  const onDisk = (id: string): boolean => models?.some((x) => x.id === id && x.onDisk) === true;
 
   const askRemove = (m: ModelInfo): void =>
     confirm({
@@ -122,6 +137,17 @@ export function ModelsView() {
                     <div className="pull-done" role="status" data-pull-done={m.id}>
                       Downloaded and verified: {formatBytes(progress.totalBytes)} in the Hugging Face cache, ready to start.
                     </div>
+                  )}
+                  {m.draft !== undefined && (
+                    <DraftOffer
+                      draft={m.draft}
+                      inUse={draftInUse === m.draft}
+                      onDisk={onDisk(m.draft)}
+                      progress={pulls[m.draft]}
+                      onUse={() => void setDraft(m.draft ?? null)}
+                      onStop={() => void setDraft(null)}
+                      onPull={() => void pull(m.draft ?? '')}
+                    />
                   )}
                   {actionErrors[m.id] !== undefined && <div className="inline-error">{actionErrors[m.id]}</div>}
                 </td>
@@ -234,6 +260,52 @@ export function ModelsView() {
         </div>
         <RepoEval />
       </div>
+    </div>
+  );
+}
+
+/**
+ * The draft model offered beside a recommended model (#17): a small model of the same tokenizer
+ * family that makes one session's turns faster (speculative decoding). mlx_lm.server cannot batch
+ * with a draft, so the app uses it only while one session runs and restarts without it, when idle,
+ * once several run.
+ */
+function DraftOffer(props: {
+  draft: string;
+  inUse: boolean;
+  onDisk: boolean;
+  progress: ModelPullPayload | undefined;
+  onUse: () => void;
+  onStop: () => void;
+  onPull: () => void;
+}) {
+  const { draft, inUse, onDisk, progress } = props;
+  const pulling = isPulling(progress);
+  return (
+    <div className="draft-offer small" data-draft={draft}>
+      <span className="muted">Draft model: </span>
+      <span className="mono">{draft}</span>
+      {inUse && <span className="badge accent">draft in use</span>}
+      <div className="muted">
+        Speculative decoding with the same tokenizer: faster turns while one session runs; with several, the server runs without it
+        (restarted when idle) so their turns batch.
+      </div>
+      <div className="row-actions">
+        {inUse ? (
+          <button type="button" className="btn small" onClick={props.onStop}>
+            Stop using the draft
+          </button>
+        ) : onDisk ? (
+          <button type="button" className="btn small" onClick={props.onUse}>
+            Use as draft model
+          </button>
+        ) : pulling ? null : (
+          <button type="button" className="btn small" onClick={props.onPull}>
+            Download the draft
+          </button>
+        )}
+      </div>
+      {progress !== undefined && pulling && <PullProgress progress={progress} />}
     </div>
   );
 }

@@ -114,6 +114,13 @@ export function SessionHeader({
         </div>
       )}
       {row.reason !== '' && row.state !== 'running' && <div className="session-reason">{row.reason}</div>}
+      {row.state === 'running' && row.waitingFor !== null && (
+        <div data-waiting-for="memory">
+          <Banner tone="info">
+            Its next model turn is waiting for memory, so the Mac does not swap: {row.waitingFor.replace(/^waiting for memory: /, '')}
+          </Banner>
+        </div>
+      )}
       {row.promptCut !== null && (
         <div data-prompt-cut>
           <Banner tone="warning">{row.promptCut}</Banner>

@@ -49,6 +49,11 @@ export const SessionRow = memo(function SessionRow({
       <div className="session-row-mid">
         <StatusBadge session={session} />
         {session.archived && <span className="badge neutral">Archived</span>}
+        {session.state === 'running' && session.waitingFor !== null && (
+          <span className="badge warning" data-waiting-for="memory" title={session.waitingFor}>
+            waiting for memory
+          </span>
+        )}
         <span className="session-stat" data-total-attempts={session.totalAttempts}>
           {session.totalAttempts === 1 ? '1 attempt' : `${session.totalAttempts} attempts`}
           {session.series > 1 ? ` · ${session.series} series` : ''}
