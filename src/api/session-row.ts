@@ -58,6 +58,23 @@ export const sessionRowSchema = z.object({
   lastSeq: z.int().nonnegative(),
   /** The latest check's result (null: no check ran yet; absent in rows cached before it was listed). */
   lastCheck: z.object({ exitCode: z.int().nullable(), timedOut: z.boolean() }).nullable().optional(),
+  /** The run script's latest run (#21; null: never run; absent in rows cached before it was listed). */
+  run: z
+    .object({
+      state: z.enum(['running', 'stopped']),
+      command: z.string(),
+      port: z.int(),
+      range: z.object({ first: z.int(), last: z.int() }),
+      pgid: z.int(),
+      pid: z.int(),
+      startedAt: z.string(),
+      stoppedAt: z.string().nullable(),
+      stopReason: z.enum(['stop', 'exited', 'merged', 'discarded', 'quit', 'gone']).nullable(),
+      exitCode: z.int().nullable(),
+      signal: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
   /** Best of K: the group this session is a sibling in, with its temperature (absent: on its own). */
   group: z.object({ id: z.string(), index: z.int().nonnegative(), size: z.int().positive(), temperature: z.number() }).optional(),
 });
@@ -104,6 +121,7 @@ export function sessionRow(s: Session): SessionRow {
     pid: s.pid,
     lastSeq: s.lastSeq,
     lastCheck: lastCheck(s),
+    run: s.run,
     ...(s.plan.group !== undefined ? { group: { ...s.plan.group, temperature: s.plan.limits.temperature } } : {}),
   };
 }
@@ -179,4 +197,6 @@ export const ROW_EVENTS: ReadonlySet<SessionEvent['type']> = new Set<SessionEven
   'discard',
   'session.relocated',
   'prompt.cut',
+  'run.started',
+  'run.stopped',
 ]);

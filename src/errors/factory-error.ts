@@ -59,6 +59,11 @@ export type ErrorCode =
   | 'REMOTE_BRANCH_MOVED'
   | 'PUSH_FAILED'
   | 'PR_FAILED'
+  /** Run script (#21): no workspace.run for the session's repository; one runs already; no free port in its range; nothing to run in. */
+  | 'RUN_NOT_CONFIGURED'
+  | 'RUN_ALREADY_RUNNING'
+  | 'RUN_NO_PORT'
+  | 'RUN_UNAVAILABLE'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */
@@ -87,6 +92,7 @@ const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'MODEL_NOT_FOUND',
   'MODEL_TOO_LARGE',
   'MODEL_GATED',
+  'RUN_NOT_CONFIGURED',
 ]);
 
 export class FactoryError extends Error {
