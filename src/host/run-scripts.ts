@@ -54,22 +54,23 @@ export class RunScripts {
         // Resolved at each write: the session's loop may start (a reply) or end while the app runs.
         append: (payload: SessionEventPayload) => this.deps.liveLog(id)?.append(payload) ?? appendEvent(this.deps.paths, id, payload),
       };
-      let run: Run | undefined;
+      // Output can come before startRunScript answers: it waits here until the run is known.
+      const holder: { run?: Run } = {};
       const early: Array<[string, 'stdout' | 'stderr']> = [];
       const script = await startRunScript(this.deps.paths, id, {
         log,
         takenRanges: this.deps.takenRanges(),
         onOutput: (chunk, stream) => {
-          if (run === undefined) early.push([chunk, stream]);
-          else this.output(run, id, chunk, stream);
+          if (holder.run === undefined) early.push([chunk, stream]);
+          else this.output(holder.run, id, chunk, stream);
         },
       });
-      run = { script, text: '', end: 0, running: true };
-      this.runs.set(id, run);
+      const run: Run = { script, text: '', end: 0, running: true };
       for (const [chunk, stream] of early) this.output(run, id, chunk, stream);
-      const current = run;
+      holder.run = run;
+      this.runs.set(id, run);
       void script.ended.then(() => {
-        current.running = false;
+        run.running = false;
         this.deps.onChanged(id);
       });
       this.deps.onChanged(id);
