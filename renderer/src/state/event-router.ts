@@ -7,6 +7,7 @@ import { useDiffStore } from './diff-store.js';
 import { notifySessionChanged } from './session-changes.js';
 import { useMemoryStore } from './memory-store.js';
 import { useRepoEvalStore } from './repo-eval-store.js';
+import { useRunStore } from './run-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
@@ -72,6 +73,9 @@ export function startEventRouting(api: FactoryApi): () => void {
         return;
       case 'session.updated':
         useSessionsStore.getState().upsert(event.info);
+        return;
+      case 'run.output':
+        useRunStore.getState().onOutput(event);
         return;
       case 'session.refsMoved':
         useDiffStore.getState().onRefsMoved(event);

@@ -1,0 +1,118 @@
+import { useEffect, useRef } from 'react';
+import type { SessionInfo } from '../../../../src/api/payloads.js';
+import { worktreeGone } from '../../lib/session-gone.js';
+import { useRunStore } from '../../state/run-store.js';
+import { AnsiText } from '../transcript/AnsiText.js';
+
+/**
+ * "Run" (#21): the repository's run script (workspace.run, e.g. `npm run dev`) in this session's
+ * worktree, in the sandbox with the network and PORT set to a free port of the session's own range.
+ * While it runs: the port and range, "Open" (http://127.0.0.1:PORT) and Stop, which ends its whole
+ * process tree; its output streams below. It stops by itself when the session is merged or discarded,
+ * or the app quits.
+ */
+const STOP_REASONS: Record<string, string> = {
+  stop: 'Stopped',
+  exited: 'Exited',
+  merged: 'Stopped: the session was merged',
+  discarded: 'Stopped: the session was discarded',
+  quit: 'Stopped when the app quit',
+  gone: 'Ended with the process that ran it',
+};
+
+export function RunPanel({ session }: { session: SessionInfo }) {
+  const state = useRunStore((s) => s.bySession[session.id]);
+  const load = useRunStore((s) => s.load);
+  const start = useRunStore((s) => s.start);
+  const stop = useRunStore((s) => s.stop);
+  const outputRef = useRef<HTMLPreElement>(null);
+  const run = session.run ?? null;
+  const running = run?.state === 'running';
+
+  useEffect(() => {
+    void load(session.id);
+  }, [session.id, load]);
+
+  const text = state?.text ?? '';
+  useEffect(() => {
+    const pre = outputRef.current;
+    if (pre !== null) pre.scrollTop = pre.scrollHeight;
+  }, [text]);
+
+  if (state === undefined || !state.loaded) return null;
+  const command = state.command;
+  const gone = worktreeGone(session);
+  // Nothing to offer and nothing to show: no run script, no earlier run.
+  if (run === null && (gone || command === null) && state.notice === null) {
+    return gone ? null : (
+      <section className="run-panel compact" aria-label="Run">
+        <span className="run-title">Run</span>
+        <span className="run-hint">
+          No run script for this repository. Set <code>workspace.run</code> (e.g. <code>npm run dev</code>) in your factory.yaml; it gets{' '}
+          <code>PORT</code>.
+        </span>
+      </section>
+    );
+  }
+  const url = run !== null ? `http://127.0.0.1:${run.port}` : null;
+  const exit =
+    run !== null && !running
+      ? `${STOP_REASONS[run.stopReason ?? 'stop'] ?? 'Stopped'}${run.stopReason === 'exited' && run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}`
+      : null;
+  return (
+    <section className="run-panel" aria-label="Run" data-run-state={running ? 'running' : 'stopped'}>
+      <div className="run-bar">
+        <span className="run-title">Run</span>
+        <code className="run-command" title={command ?? run?.command ?? ''}>
+          {running ? run.command : (command ?? run?.command ?? '')}
+        </code>
+        {running && run !== null && url !== null ? (
+          <>
+            <span className="run-port" data-run-port={run.port}>
+              <span className="run-dot" aria-hidden="true" /> Port {run.port}
+              <span className="run-range">
+                {' '}
+                · range {run.range.first}–{run.range.last}
+              </span>
+            </span>
+            <a className="btn small" href={url} target="_blank" rel="noreferrer" data-run-open={url}>
+              Open
+            </a>
+            <button type="button" className="btn small danger" disabled={state.busy} onClick={() => void stop(session.id)}>
+              Stop
+            </button>
+          </>
+        ) : (
+          <>
+            {exit !== null && <span className="run-exit">{exit}</span>}
+            {run !== null && (
+              <span className="run-range" title="The ports this session's app gets">
+                range {run.range.first}–{run.range.last}
+              </span>
+            )}
+            <button
+              type="button"
+              className="btn small primary"
+              disabled={state.busy || gone || command === null}
+              title={gone ? 'The worktree was removed' : (command ?? state.notice ?? '')}
+              onClick={() => void start(session.id)}
+            >
+              Run
+            </button>
+          </>
+        )}
+      </div>
+      {state.notice !== null && command === null && <div className="run-hint">{state.notice}</div>}
+      {state.error !== null && (
+        <div className="run-error" role="alert">
+          {state.error}
+        </div>
+      )}
+      {(running || text !== '') && (
+        <pre className="run-output" ref={outputRef} aria-label="Run output" tabIndex={0}>
+          {text === '' ? <span className="run-waiting">Waiting for output…</span> : <AnsiText text={text} />}
+        </pre>
+      )}
+    </section>
+  );
+}
