@@ -15,6 +15,7 @@ import { loadSession } from '../../src/sessions/session-store.js';
 import { makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtures.js';
 import { IpcMainHarness } from '../support/ipc-harness.js';
 import { stillRunning, treePids } from '../support/process-tree-pids.js';
+import { jsonLines, runCli } from '../support/run-cli.js';
 import { createSessionFixture, finishSession } from '../support/session-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -180,4 +181,47 @@ describe('run scripts through the host', () => {
     await waitFor('the app to listen', () => portOpen(started.port));
     expect(await must(api.request('sessions.run.stop', { id: session.id }))).toMatchObject({ stopped: true, treeGone: true });
   }, 120_000);
+});
+
+describe('mlx-factory sessions run', () => {
+  it('runs in the foreground with PORT set, Ctrl-C ends the whole tree, and a discard elsewhere stops it', async () => {
+    const repo = makeRepo({ files: { 'index.html': 'x\n' } });
+    const home = makeTempDir('mlxf-run-home-');
+    fs.writeFileSync(path.join(home, 'factory.yaml'), stringify({ workspace: { run: RUN } }));
+    const session = await finishedSession(repo, home);
+
+    let stdout = '';
+    let pid = 0;
+    const running = runCli(['sessions', 'run', session.id, '--json'], {
+      cwd: repo,
+      home,
+      onSpawn: (p) => (pid = p),
+      onStdout: (text) => (stdout += text),
+    });
+    const started = await waitFor('the run.started line', () => jsonLines(stdout).find((l) => l.type === 'run.started'));
+    const port = Number(started['port']);
+    await waitFor('the app to listen', () => portOpen(port));
+    expect(await get(port)).toBe(200);
+    // The app (any host) sees the run on the session.
+    expect(loadSession(session.paths, session.id).run).toMatchObject({ state: 'running', port, pid });
+    const tree = treePids(Number(started['pgid']));
+    process.kill(pid, 'SIGINT');
+    const ended = await running;
+    expect(ended.exitCode).toBe(0);
+    expect(jsonLines(ended.stdout).at(-1)).toMatchObject({ type: 'run.stopped', reason: 'stop', treeGone: true });
+    expect(stillRunning(tree)).toEqual([]);
+    expect(loadSession(session.paths, session.id).run).toMatchObject({ state: 'stopped', stopReason: 'stop' });
+
+    // Discarded by another process while it runs: it stops, and the worktree goes.
+    stdout = '';
+    const again = runCli(['sessions', 'run', session.id, '--json'], { cwd: repo, home, onStdout: (text) => (stdout += text) });
+    const second = await waitFor('the second run.started line', () => jsonLines(stdout).find((l) => l.type === 'run.started'));
+    expect(second['port']).toBe(port);
+    const secondTree = treePids(Number(second['pgid']));
+    const discarded = await runCli(['sessions', 'discard', session.id], { cwd: repo, home });
+    expect(discarded.exitCode).toBe(0);
+    const stopped = await again;
+    expect(jsonLines(stopped.stdout).at(-1)).toMatchObject({ type: 'run.stopped', reason: 'discarded', treeGone: true });
+    expect(stillRunning(secondTree)).toEqual([]);
+  }, 180_000);
 });
