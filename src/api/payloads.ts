@@ -412,5 +412,9 @@ export const runOutputSchema = z.object({
   /** The run command for the session's repository now (null: none set), and why an untrusted one is ignored. */
   command: z.string().nullable(),
   notice: z.string().nullable(),
+  /** Where the command comes from: the repository's own setting (repo.setRunCommand) or workspace.run. */
+  source: z.enum(['repository', 'config']).nullable(),
+  /** The session's repository (what repo.setRunCommand takes). */
+  repo: z.string(),
 });
 export type RunOutput = z.infer<typeof runOutputSchema>;

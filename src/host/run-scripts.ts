@@ -103,7 +103,7 @@ export class RunScripts {
   /** The panel's start: the command that Run would start, and the latest run's kept output. */
   outputOf(id: string): RunOutput {
     const record = loadSession(this.deps.paths, id);
-    const { command, notice } = runCommandFor(this.deps.paths, record.repo);
+    const { command, notice, source } = runCommandFor(this.deps.paths, record.repo);
     const run = this.runs.get(id);
     return {
       pgid: run?.script.pgid ?? null,
@@ -112,6 +112,8 @@ export class RunScripts {
       end: run?.end ?? 0,
       command,
       notice,
+      source,
+      repo: record.repo,
     };
   }
 

@@ -71,13 +71,17 @@ const NO_TIMEOUT_MS = 2 ** 31 - 1;
  * workspace.run (the home factory.yaml, a trusted project file; an untrusted one's is ignored). Null with
  * the reason when there is none.
  */
-export function runCommandFor(paths: AppPaths, repo: string): { command: string | null; notice: string | null } {
+export function runCommandFor(
+  paths: AppPaths,
+  repo: string,
+): { command: string | null; notice: string | null; source: 'repository' | 'config' | null } {
   const remembered = rememberedRunCommand(trustFileBeside(paths.userConfig), repo);
-  if (remembered !== null) return { command: remembered, notice: null };
+  if (remembered !== null) return { command: remembered, notice: null, source: 'repository' };
   const loaded = loadConfig({ repoDir: repo, userConfigFile: paths.userConfig });
   const ignored = loaded.ignoredKeys.includes('workspace.run');
   return {
     command: loaded.config.workspace.run,
+    source: loaded.config.workspace.run === null ? null : 'config',
     notice: ignored
       ? `${loaded.untrustedProjectFile ?? 'The project’s factory.yaml'} sets workspace.run, but it is not trusted: trust it (\`mlx-factory trust ${repo}\`) or set the command in Settings.`
       : null,

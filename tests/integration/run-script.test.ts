@@ -183,6 +183,38 @@ describe('run scripts through the host', () => {
   }, 120_000);
 });
 
+describe('the run script of one repository (Settings)', () => {
+  it('needs the confirmation of its value, wins over workspace.run, and can be removed', async () => {
+    const repo = makeRepo({ files: { 'index.html': 'x\n' } });
+    const home = makeTempDir('mlxf-run-home-');
+    const { host, api } = startHost(home, { workspace: { run: 'echo from-config' } });
+    const session = await finishedSession(repo, home);
+    const own = 'exec python3 -m http.server "$PORT" --bind 127.0.0.1';
+    expect(await api.request('repo.setRunCommand', { repo, command: own })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFIRMATION_REQUIRED' },
+    });
+    expect(await must(api.request('sessions.run.output', { id: session.id }))).toMatchObject({
+      command: 'echo from-config',
+      source: 'config',
+    });
+    // What the desktop app's own dialog gives once the user allowed this very value.
+    const confirmation = host.programSettings.issue('workspace.run', own);
+    await must(api.request('repo.setRunCommand', { repo, command: own, confirmation }));
+    expect(await must(api.request('sessions.run.output', { id: session.id }))).toMatchObject({ command: own, source: 'repository' });
+    const started = await must(api.request('sessions.run.start', { id: session.id }));
+    expect(started.command).toBe(own);
+    await waitFor('the app to listen', () => portOpen(started.port));
+    await must(api.request('sessions.run.stop', { id: session.id }));
+    // Removing needs nothing: it can only narrow what runs.
+    await must(api.request('repo.setRunCommand', { repo, command: null }));
+    expect(await must(api.request('sessions.run.output', { id: session.id }))).toMatchObject({
+      command: 'echo from-config',
+      source: 'config',
+    });
+  }, 120_000);
+});
+
 describe('mlx-factory sessions run', () => {
   it('runs in the foreground with PORT set, Ctrl-C ends the whole tree, and a discard elsewhere stops it', async () => {
     const repo = makeRepo({ files: { 'index.html': 'x\n' } });

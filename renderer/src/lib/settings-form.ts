@@ -8,16 +8,7 @@ import { configViewSchema, type ConfigView } from '../../../src/api/payloads.js'
 type FactoryConfig = ConfigView['config'];
 export type Section = 'server' | 'agent' | 'workspace' | 'sandbox';
 type FieldKind =
-  | 'text'
-  | 'optional-text'
-  | 'int'
-  | 'optional-int'
-  | 'int-or-auto'
-  | 'number'
-  | 'optional-number'
-  | 'bool'
-  | 'list'
-  | 'optional-list';
+  'text' | 'optional-text' | 'int' | 'optional-int' | 'int-or-auto' | 'number' | 'optional-number' | 'bool' | 'list' | 'optional-list';
 
 export interface FieldSpec {
   readonly section: Section;
@@ -186,6 +177,13 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     section: 'workspace',
+    key: 'run',
+    label: 'Run script',
+    kind: 'optional-text',
+    help: 'A session’s app (e.g. npm run dev), started by Run in its worktree with PORT set, in the sandbox with the network. A repository’s own setting (Run bar) wins. Empty: none.',
+  },
+  {
+    section: 'workspace',
     key: 'include',
     label: 'Copy ignored files',
     kind: 'list',
@@ -277,7 +275,8 @@ function typedValue(field: FieldSpec, raw: DraftValue): { ok: true; value: Typed
       if (text === '') return field.kind.startsWith('optional') ? { ok: true, value: null } : { ok: false, error: 'Required.' };
       const n = Number(text);
       if (!Number.isFinite(n)) return { ok: false, error: 'Enter a number.' };
-      if (field.kind !== 'number' && field.kind !== 'optional-number' && !Number.isInteger(n)) return { ok: false, error: 'Enter a whole number.' };
+      if (field.kind !== 'number' && field.kind !== 'optional-number' && !Number.isInteger(n))
+        return { ok: false, error: 'Enter a whole number.' };
       return { ok: true, value: n };
     }
   }

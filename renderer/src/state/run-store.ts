@@ -16,6 +16,9 @@ export interface RunPanelState {
   readonly loaded: boolean;
   readonly command: string | null;
   readonly notice: string | null;
+  /** The command is this repository's own setting (else workspace.run, or none). */
+  readonly perRepository: boolean;
+  readonly repo: string | null;
   /** The run the output is of. */
   readonly pgid: number | null;
   readonly text: string;
@@ -29,10 +32,23 @@ interface RunStore {
   load(id: string): Promise<void>;
   start(id: string): Promise<RunStarted | null>;
   stop(id: string): Promise<void>;
+  /** Sets (null: removes) the run script of the session's repository; the host asks the user to confirm a new one. */
+  setCommand(id: string, command: string | null): Promise<boolean>;
   onOutput(event: Extract<GlobalEvent, { type: 'run.output' }>): void;
 }
 
-const EMPTY: RunPanelState = { loaded: false, command: null, notice: null, pgid: null, text: '', end: 0, busy: false, error: null };
+const EMPTY: RunPanelState = {
+  loaded: false,
+  command: null,
+  notice: null,
+  perRepository: false,
+  repo: null,
+  pgid: null,
+  text: '',
+  end: 0,
+  busy: false,
+  error: null,
+};
 
 export const useRunStore = create<RunStore>((set, get) => {
   const patch = (id: string, change: Partial<RunPanelState>): void =>
@@ -45,11 +61,12 @@ export const useRunStore = create<RunStore>((set, get) => {
         patch(id, { loaded: true, error: errorText(answer.error) });
         return;
       }
-      const { command, notice, pgid, text, end } = answer.data;
+      const { command, notice, pgid, text, end, repo } = answer.data;
+      const known = { loaded: true, command, notice, repo, perRepository: answer.data.source === 'repository' };
       const now = get().bySession[id];
       // Live chunks of the same run that came while this was asked keep their place after the tail.
       const newer = now !== undefined && now.pgid === pgid && now.end > end;
-      patch(id, newer ? { loaded: true, command, notice } : { loaded: true, command, notice, pgid, text, end });
+      patch(id, newer ? known : { ...known, pgid, text, end });
     },
     async start(id) {
       patch(id, { busy: true, error: null });
@@ -67,6 +84,24 @@ export const useRunStore = create<RunStore>((set, get) => {
       patch(id, { busy: true, error: null });
       const answer = await api().request('sessions.run.stop', { id });
       patch(id, answer.ok ? { busy: false } : { busy: false, error: errorText(answer.error) });
+    },
+    async setCommand(id, command) {
+      const repo = get().bySession[id]?.repo;
+      if (repo == null) return false;
+      patch(id, { busy: true, error: null });
+      let confirmation: string | undefined;
+      if (command !== null) {
+        const confirmed = await api().request('config.confirm', { key: 'workspace.run', value: command });
+        if (!confirmed.ok || confirmed.data.token === null) {
+          patch(id, { busy: false, error: confirmed.ok ? 'Not saved: the run script was not allowed.' : errorText(confirmed.error) });
+          return false;
+        }
+        confirmation = confirmed.data.token;
+      }
+      const answer = await api().request('repo.setRunCommand', { repo, command, ...(confirmation !== undefined ? { confirmation } : {}) });
+      patch(id, answer.ok ? { busy: false } : { busy: false, error: errorText(answer.error) });
+      if (answer.ok) await get().load(id);
+      return answer.ok;
     },
     onOutput(event) {
       const now = get().bySession[event.id] ?? EMPTY;

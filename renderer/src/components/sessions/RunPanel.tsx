@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { SessionInfo } from '../../../../src/api/payloads.js';
 import { worktreeGone } from '../../lib/session-gone.js';
 import { useRunStore } from '../../state/run-store.js';
@@ -25,6 +25,8 @@ export function RunPanel({ session }: { session: SessionInfo }) {
   const load = useRunStore((s) => s.load);
   const start = useRunStore((s) => s.start);
   const stop = useRunStore((s) => s.stop);
+  const setCommand = useRunStore((s) => s.setCommand);
+  const [editing, setEditing] = useState<string | null>(null);
   const outputRef = useRef<HTMLPreElement>(null);
   const run = session.run ?? null;
   const running = run?.state === 'running';
@@ -90,6 +92,16 @@ export function RunPanel({ session }: { session: SessionInfo }) {
                 range {run.range.first}–{run.range.last}
               </span>
             )}
+            {!gone && editing === null && (
+              <button
+                type="button"
+                className="link-btn"
+                title="The run script of this repository (over workspace.run)"
+                onClick={() => setEditing(command ?? '')}
+              >
+                {state.perRepository ? 'Change…' : 'Set for this repository…'}
+              </button>
+            )}
             <button
               type="button"
               className="btn small primary"
@@ -102,6 +114,26 @@ export function RunPanel({ session }: { session: SessionInfo }) {
           </>
         )}
       </div>
+      {editing !== null && (
+        <div className="run-edit">
+          <RunCommandForm
+            value={editing}
+            busy={state.busy}
+            onChange={setEditing}
+            onCancel={() => setEditing(null)}
+            onSave={async (value) => {
+              if (await setCommand(session.id, value)) setEditing(null);
+            }}
+            onClear={
+              state.perRepository
+                ? async () => {
+                    if (await setCommand(session.id, null)) setEditing(null);
+                  }
+                : undefined
+            }
+          />
+        </div>
+      )}
       {state.notice !== null && command === null && <div className="run-hint">{state.notice}</div>}
       {state.error !== null && (
         <div className="run-error" role="alert">
@@ -114,5 +146,50 @@ export function RunPanel({ session }: { session: SessionInfo }) {
         </pre>
       )}
     </section>
+  );
+}
+
+/** The repository's own run script: saved after the host's confirmation of this very command. */
+function RunCommandForm({
+  value,
+  busy,
+  onChange,
+  onSave,
+  onCancel,
+  onClear,
+}: {
+  value: string;
+  busy: boolean;
+  onChange: (value: string) => void;
+  onSave: (command: string) => Promise<void>;
+  onCancel: () => void;
+  onClear?: (() => Promise<void>) | undefined;
+}) {
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    if (value.trim() !== '') void onSave(value.trim());
+  };
+  return (
+    <form className="run-form" onSubmit={submit}>
+      <input
+        className="input mono"
+        aria-label="Run script for this repository"
+        placeholder="npm run dev"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        autoFocus
+      />
+      <button type="submit" className="btn small primary" disabled={busy || value.trim() === ''}>
+        Save
+      </button>
+      {onClear !== undefined && (
+        <button type="button" className="btn small" disabled={busy} onClick={() => void onClear()}>
+          Remove
+        </button>
+      )}
+      <button type="button" className="btn small" onClick={onCancel}>
+        Cancel
+      </button>
+    </form>
   );
 }
