@@ -166,6 +166,12 @@ const handlers: Handlers = {
   'sessions.run.start': (params, { host }) => host.runs.start(params.id),
   'sessions.run.stop': async (params, { host }) => {
     const end = await host.runs.stop(params.id, 'stop');
+    const elsewhere = end === null ? host.sessionInfo(params.id).run : null;
+    if (elsewhere?.state === 'running')
+      throw new FactoryError(
+        'RUN_UNAVAILABLE',
+        `This session's app was started by another process (pid ${elsewhere.pid}, e.g. \`mlx-factory sessions run\` in a terminal): stop it there.`,
+      );
     return end === null
       ? { stopped: false, treeGone: true, exitCode: null, signal: null }
       : { stopped: true, treeGone: end.treeGone, exitCode: end.exitCode, signal: end.signal };

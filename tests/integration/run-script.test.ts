@@ -236,6 +236,11 @@ describe('mlx-factory sessions run', () => {
     expect(await get(port)).toBe(200);
     // The app (any host) sees the run on the session.
     expect(loadSession(session.paths, session.id).run).toMatchObject({ state: 'running', port, pid });
+    // An app's Stop cannot end a run another process owns: it says where to stop it, and the app runs on.
+    const { api } = startHost(home);
+    const refused = await api.request('sessions.run.stop', { id: session.id });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'RUN_UNAVAILABLE', message: expect.stringContaining(`pid ${pid}`) } });
+    expect(await get(port)).toBe(200);
     const tree = treePids(Number(started['pgid']));
     process.kill(pid, 'SIGINT');
     const ended = await running;
@@ -243,6 +248,24 @@ describe('mlx-factory sessions run', () => {
     expect(jsonLines(ended.stdout).at(-1)).toMatchObject({ type: 'run.stopped', reason: 'stop', treeGone: true });
     expect(stillRunning(tree)).toEqual([]);
     expect(loadSession(session.paths, session.id).run).toMatchObject({ state: 'stopped', stopReason: 'stop' });
+
+    // The process that runs it is killed outright (no chance to stop anything): the tree goes with it,
+    // and the session reads as no longer running its app.
+    stdout = '';
+    let killedPid = 0;
+    const killed = runCli(['sessions', 'run', session.id, '--json'], {
+      cwd: repo,
+      home,
+      onSpawn: (p) => (killedPid = p),
+      onStdout: (text) => (stdout += text),
+    });
+    const third = await waitFor('the third run.started line', () => jsonLines(stdout).find((l) => l.type === 'run.started'));
+    await waitFor('the app to listen', () => portOpen(Number(third['port'])));
+    const thirdTree = treePids(Number(third['pgid']));
+    process.kill(killedPid, 'SIGKILL');
+    await killed;
+    await waitFor('no process of the killed run', () => stillRunning(thirdTree).length === 0);
+    expect(loadSession(session.paths, session.id).run).toMatchObject({ state: 'stopped', stopReason: 'gone' });
 
     // Discarded by another process while it runs: it stops, and the worktree goes.
     stdout = '';
