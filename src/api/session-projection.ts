@@ -107,7 +107,7 @@ type BaseUpdate = Stripped<'base.updated'>;
 type PushRecord = Stripped<'push'>;
 type PullRequestRecord = Stripped<'pr'>;
 /** The session's run script (#21): the latest run, whether it still runs, and how it ended. */
-export interface RunRecord {
+interface RunRecord {
   readonly state: 'running' | 'stopped';
   readonly command: string;
   readonly port: number;
@@ -786,7 +786,7 @@ export function withLiveness(s: Session, alive: (pid: number) => boolean, pid: n
 }
 
 /** A run whose process (the host, a terminal's `sessions run`) is gone: its tree went with it (the sandbox's watchdog). */
-export function runGone(run: RunRecord): RunRecord {
+function runGone(run: RunRecord): RunRecord {
   return { ...run, state: 'stopped', stoppedAt: null, stopReason: 'gone' };
 }
 

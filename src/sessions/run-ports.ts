@@ -14,7 +14,7 @@ export interface PortRange {
   readonly last: number;
 }
 
-export const RUN_PORT_FIRST = 41_000;
+const RUN_PORT_FIRST = 41_000;
 export const RUN_PORT_BLOCK = 10;
 const RUN_PORT_BLOCKS = 800;
 

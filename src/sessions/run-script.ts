@@ -26,7 +26,7 @@ import { loadSession } from './session-store.js';
  */
 export type RunStopReason = 'stop' | 'exited' | 'merged' | 'discarded' | 'quit';
 
-export interface RunLog {
+interface RunLog {
   append(payload: SessionEventPayload): unknown;
 }
 
