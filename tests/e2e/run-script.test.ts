@@ -119,6 +119,7 @@ describe('Run', () => {
     await expect.poll(() => panelOne.getAttribute('data-run-state'), { timeout: 30_000 }).toBe('stopped');
     expect(await panelOne.locator('.run-exit').textContent()).toBe('Stopped');
     expect(stillRunning(treeOne)).toEqual([]);
+    expect(treePids(runOne?.pgid ?? 0)).toEqual([]); // nothing in its process group either
     expect(await portOpen(portOne)).toBe(false);
     await screenshot(page, 'run-panel-stopped');
     // The other app still answers.
@@ -134,6 +135,7 @@ describe('Run', () => {
     await expect.poll(() => panelMerged.getAttribute('data-run-state'), { timeout: 30_000 }).toBe('stopped');
     expect(await panelMerged.locator('.run-exit').textContent()).toBe('Stopped: the session was merged');
     expect(stillRunning(treeTwo)).toEqual([]);
+    expect(treePids(runTwo?.pgid ?? 0)).toEqual([]);
     expect(await portOpen(portTwo)).toBe(false);
     expect(await runOf(two)).toMatchObject({ state: 'stopped', stopReason: 'merged' });
     expect(git(repo, 'show', 'main:main.py')).toBe('print(42)\n');

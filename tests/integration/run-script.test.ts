@@ -125,6 +125,7 @@ describe('run scripts through the host', () => {
     const stopped = await must(api.request('sessions.run.stop', { id: one.id }));
     expect(stopped).toMatchObject({ stopped: true, treeGone: true });
     expect(stillRunning(tree)).toEqual([]);
+    expect(treePids(first.pgid)).toEqual([]);
     expect(await portOpen(first.port)).toBe(false);
     expect(loadSession(one.paths, one.id).run).toMatchObject({ state: 'stopped', stopReason: 'stop', port: first.port });
     // The other session's app is untouched.

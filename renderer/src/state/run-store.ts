@@ -25,6 +25,8 @@ export interface RunPanelState {
   readonly end: number;
   readonly busy: boolean;
   readonly error: string | null;
+  /** The repository's run script being edited (null: not editing). */
+  readonly editing: string | null;
 }
 
 interface RunStore {
@@ -34,6 +36,8 @@ interface RunStore {
   stop(id: string): Promise<void>;
   /** Sets (null: removes) the run script of the session's repository; the host asks the user to confirm a new one. */
   setCommand(id: string, command: string | null): Promise<boolean>;
+  /** Opens (a value) or closes (null) the form for the repository's run script. */
+  edit(id: string, value: string | null): void;
   onOutput(event: Extract<GlobalEvent, { type: 'run.output' }>): void;
 }
 
@@ -48,6 +52,7 @@ const EMPTY: RunPanelState = {
   end: 0,
   busy: false,
   error: null,
+  editing: null,
 };
 
 export const useRunStore = create<RunStore>((set, get) => {
@@ -100,8 +105,14 @@ export const useRunStore = create<RunStore>((set, get) => {
       }
       const answer = await api().request('repo.setRunCommand', { repo, command, ...(confirmation !== undefined ? { confirmation } : {}) });
       patch(id, answer.ok ? { busy: false } : { busy: false, error: errorText(answer.error) });
-      if (answer.ok) await get().load(id);
+      if (answer.ok) {
+        patch(id, { editing: null });
+        await get().load(id);
+      }
       return answer.ok;
+    },
+    edit(id, value) {
+      patch(id, { editing: value, error: null });
     },
     onOutput(event) {
       const now = get().bySession[event.id] ?? EMPTY;

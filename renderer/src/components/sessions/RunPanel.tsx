@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, type FormEvent } from 'react';
 import type { SessionInfo } from '../../../../src/api/payloads.js';
 import { worktreeGone } from '../../lib/session-gone.js';
 import { useRunStore } from '../../state/run-store.js';
@@ -26,7 +26,7 @@ export function RunPanel({ session }: { session: SessionInfo }) {
   const start = useRunStore((s) => s.start);
   const stop = useRunStore((s) => s.stop);
   const setCommand = useRunStore((s) => s.setCommand);
-  const [editing, setEditing] = useState<string | null>(null);
+  const edit = useRunStore((s) => s.edit);
   const outputRef = useRef<HTMLPreElement>(null);
   const run = session.run ?? null;
   const running = run?.state === 'running';
@@ -42,17 +42,30 @@ export function RunPanel({ session }: { session: SessionInfo }) {
   }, [text]);
 
   if (state === undefined || !state.loaded) return null;
+  const editing = state.editing;
+  const setEditing = (value: string | null): void => edit(session.id, value);
   const command = state.command;
   const gone = worktreeGone(session);
-  // Nothing to offer and nothing to show: no run script, no earlier run.
+  // No run script and no earlier run: nothing here, unless the header's "Run script…" opened the form.
   if (run === null && (gone || command === null) && state.notice === null) {
-    return gone ? null : (
+    if (gone || editing === null) return null;
+    return (
       <section className="run-panel compact" aria-label="Run">
         <span className="run-title">Run</span>
-        <span className="run-hint">
-          No run script for this repository. Set <code>workspace.run</code> (e.g. <code>npm run dev</code>) in your factory.yaml; it gets{' '}
-          <code>PORT</code>.
-        </span>
+        <RunCommandForm
+          value={editing}
+          busy={state.busy}
+          onChange={setEditing}
+          onCancel={() => setEditing(null)}
+          onSave={async (value) => {
+            await setCommand(session.id, value);
+          }}
+        />
+        {state.error !== null && (
+          <span className="run-error" role="alert">
+            {state.error}
+          </span>
+        )}
       </section>
     );
   }
@@ -122,12 +135,12 @@ export function RunPanel({ session }: { session: SessionInfo }) {
             onChange={setEditing}
             onCancel={() => setEditing(null)}
             onSave={async (value) => {
-              if (await setCommand(session.id, value)) setEditing(null);
+              await setCommand(session.id, value);
             }}
             onClear={
               state.perRepository
                 ? async () => {
-                    if (await setCommand(session.id, null)) setEditing(null);
+                    await setCommand(session.id, null);
                   }
                 : undefined
             }
@@ -191,5 +204,26 @@ function RunCommandForm({
         Cancel
       </button>
     </form>
+  );
+}
+
+/**
+ * In the session header: "Run script…" for a repository with none yet (the Run bar itself shows only
+ * once there is one, so sessions without an app keep their room for the transcript).
+ */
+export function RunScriptButton({ session }: { session: SessionInfo }) {
+  const state = useRunStore((s) => s.bySession[session.id]);
+  const edit = useRunStore((s) => s.edit);
+  if (state === undefined || !state.loaded || state.command !== null || (session.run ?? null) !== null || worktreeGone(session))
+    return null;
+  return (
+    <button
+      type="button"
+      className="btn small"
+      title="Set the command that starts this repository's app (e.g. npm run dev); it gets PORT"
+      onClick={() => edit(session.id, state.editing ?? '')}
+    >
+      Run script…
+    </button>
   );
 }
