@@ -184,6 +184,21 @@ describe('run scripts through the host', () => {
   }, 120_000);
 });
 
+describe('a session another process runs', () => {
+  it('is not run here: that process holds its log', async () => {
+    const repo = makeRepo({ files: { 'index.html': 'x\n' } });
+    const home = makeTempDir('mlxf-run-home-');
+    const { api } = startHost(home);
+    // Its loop runs in a live process that is not this host (the test runner's parent stands in for a terminal's run).
+    const session = await createSessionFixture({ repo, home, pid: process.ppid });
+    expect(await api.request('sessions.run.start', { id: session.id })).toMatchObject({
+      ok: false,
+      error: { code: 'SESSION_RUNNING', message: expect.stringContaining(`pid ${process.ppid}`) },
+    });
+    expect(loadSession(session.paths, session.id).run).toBeNull();
+  });
+});
+
 describe('the run script of one repository (Settings)', () => {
   it('needs the confirmation of its value, wins over workspace.run, and can be removed', async () => {
     const repo = makeRepo({ files: { 'index.html': 'x\n' } });
