@@ -1,6 +1,8 @@
 import net from 'node:net';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trustContent, trustFileBeside } from '../../src/config/project-trust.js';
 import { git, makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import { stillRunning, treePids } from '../support/process-tree-pids.js';
 import type { Script } from '../support/scripted-server/launch.js';
@@ -23,7 +25,7 @@ const RUN = 'sleep 100000 & exec python3 -m http.server "$PORT" --bind 127.0.0.1
 let ui: UiHarness;
 
 beforeAll(async () => {
-  ui = await startUi({ script: SCRIPT, config: { workspace: { run: RUN } } });
+  ui = await startUi({ script: SCRIPT });
 });
 
 afterAll(async () => {
@@ -79,7 +81,10 @@ async function fetchStatus(url: string): Promise<number> {
 
 describe('Run', () => {
   it('runs two sessions side by side on two ports, Stop ends the whole tree, merge stops the app', async () => {
-    const repo = makeRepo({ files: { 'index.html': '<h1>the app</h1>\n' } });
+    // The run script comes from the repository's own factory.yaml, which the user trusted.
+    const projectFile = `workspace:\n  run: ${JSON.stringify(RUN)}\n`;
+    const repo = makeRepo({ files: { 'index.html': '<h1>the app</h1>\n', 'factory.yaml': projectFile } });
+    trustContent(trustFileBeside(path.join(ui.home, 'factory.yaml')), path.join(repo, 'factory.yaml'), projectFile);
     const one = await startAndWait('Print 42 from main.py.', repo);
     const two = await startAndWait('Print 42 from main.py, again.', repo);
 
@@ -140,5 +145,20 @@ describe('Run', () => {
     expect(await runOf(two)).toMatchObject({ state: 'stopped', stopReason: 'merged' });
     expect(git(repo, 'show', 'main:main.py')).toBe('print(42)\n');
     expect(errors).toEqual([]);
+  }, 300_000);
+
+  it('offers "Run script…" for a repository without one; in a browser the value must be set in factory.yaml', async () => {
+    const repo = makeRepo({ files: { 'README.md': '# no app\n' } });
+    const id = await startAndWait('Print 42 from main.py.', repo);
+    const { page } = await ui.open(`sessions/${encodeURIComponent(id)}`, { width: 1280, height: 800 });
+    await page.getByRole('button', { name: 'Run script…' }).click();
+    const panel = page.getByRole('region', { name: 'Run' });
+    await panel.getByRole('textbox', { name: 'Run script for this repository' }).fill('npm run dev');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    // Only the host's own dialog (the desktop app) can confirm a command that runs with the network.
+    await expect.poll(() => panel.getByRole('alert').textContent(), { timeout: 30_000 }).toContain('desktop app');
+    await screenshot(page, 'run-script-form');
+    const output = await ui.api().request('sessions.run.output', { id });
+    expect(output).toMatchObject({ ok: true, data: { command: null } });
   }, 300_000);
 });
