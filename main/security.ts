@@ -5,6 +5,9 @@ import { app, session, shell, type WebContents } from 'electron';
  * from our renderer, no new windows, no <webview>, no permission prompts (notifications are shown
  * by the main process), and nothing remote is ever loaded.
  */
+/** A session's app that its run script serves (#21's "Open"): loopback, a port, nothing else. */
+const LOCAL_APP_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/?$/;
+
 export function hardenAllWebContents(isOwnUrl: (url: string) => boolean): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.on('will-navigate', (event, url) => {
@@ -16,7 +19,7 @@ export function hardenAllWebContents(isOwnUrl: (url: string) => boolean): void {
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
       // Links to the web (docs, a model's page) open in the user's browser, never in the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      if (url.startsWith('https://') || LOCAL_APP_URL.test(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
   });

@@ -407,6 +407,31 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     state: z.string().nullable(),
     checks: z.object({ passing: z.int().nonnegative(), failing: z.int().nonnegative(), pending: z.int().nonnegative() }).nullable(),
   }),
+  /**
+   * The user's "Run" (#21): `workspace.run` started in the worktree, in the sandbox with the network,
+   * with PORT = `port`, a free port of the session's own `range` (kept for its later runs). `pgid`: the
+   * process group it leads; `pid`: the process that runs and stops it (the app's host, or a terminal's
+   * `sessions run`). Its output is not logged (a dev server prints without end): clients get it live.
+   */
+  event({
+    type: z.literal('run.started'),
+    command: z.string(),
+    port: z.int().min(1).max(65535),
+    range: z.object({ first: z.int().min(1).max(65535), last: z.int().min(1).max(65535) }),
+    pgid: z.int().positive(),
+    pid: z.int().positive(),
+    sandbox: z.string(),
+  }),
+  /** The run ended: `reason` stop (the user), exited (on its own), merged, discarded, quit (the app or terminal ended). */
+  event({
+    type: z.literal('run.stopped'),
+    reason: z.enum(['stop', 'exited', 'merged', 'discarded', 'quit']),
+    exitCode: z.int().nullable(),
+    signal: z.string().nullable(),
+    durationMs: z.number().nonnegative(),
+    /** Nothing of its process tree is left (false: a process survived the kill; the message names it). */
+    treeGone: z.boolean(),
+  }),
   /** The model server chosen for a resume or reply (the plan fixes everything else). */
   event({ type: z.literal('plan.server'), url: z.string().nullable(), model: z.string().nullable() }),
   /**

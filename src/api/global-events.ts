@@ -39,7 +39,22 @@ const newSessionRequestedPayloadSchema = z.object({ type: z.literal('app.newSess
 /** "Which model for this repo?": progress of an eval from history the app runs (models.evalHistory). */
 const evalProgressPayloadSchema = z.object({ type: z.literal('eval.progress'), repo: z.string(), progress: historyEvalProgressSchema });
 
+/**
+ * Output of a session's run script (#21), live: not in the session log (a dev server prints without
+ * end). `pgid` names the run; `offset` is the characters of that run's output before this chunk, so a
+ * client that fetched the kept tail (`sessions.run.output`, which answers where it ends) skips what it has.
+ */
+const runOutputPayloadSchema = z.object({
+  type: z.literal('run.output'),
+  id: z.string(),
+  pgid: z.int().positive(),
+  stream: z.enum(['stdout', 'stderr']),
+  offset: z.int().nonnegative(),
+  chunk: z.string(),
+});
+
 const globalEventSchema = z.discriminatedUnion('type', [
+  runOutputPayloadSchema.extend(globalEnvelope),
   serverStatePayloadSchema.extend(globalEnvelope),
   serverLogPayloadSchema.extend(globalEnvelope),
   memorySamplePayloadSchema.extend(globalEnvelope),

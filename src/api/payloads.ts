@@ -454,3 +454,33 @@ export const worktreeUsageSchema = z.object({
   partial: z.boolean(),
 });
 export type WorktreeUsage = z.infer<typeof worktreeUsageSchema>;
+
+/** A session's run script as `sessions.run.start` started it (#21). */
+export const runStartedSchema = z.object({
+  command: z.string(),
+  port: z.int(),
+  range: z.object({ first: z.int(), last: z.int() }),
+  pgid: z.int(),
+  /** http://127.0.0.1:PORT — what "Open" opens. */
+  url: z.string(),
+  sandbox: z.string(),
+});
+export type RunStarted = z.infer<typeof runStartedSchema>;
+
+/** What the run panel shows when it opens: the kept tail of the output of the session's latest run in this host. */
+export const runOutputSchema = z.object({
+  /** The run the text is of (null: none ran in this host since it started). */
+  pgid: z.int().nullable(),
+  running: z.boolean(),
+  text: z.string(),
+  /** The characters of that run's output up to the end of `text` (live `run.output` chunks before it are in it). */
+  end: z.int().nonnegative(),
+  /** The run command for the session's repository now (null: none set), and why an untrusted one is ignored. */
+  command: z.string().nullable(),
+  notice: z.string().nullable(),
+  /** Where the command comes from: the repository's own setting (repo.setRunCommand) or workspace.run. */
+  source: z.enum(['repository', 'config']).nullable(),
+  /** The session's repository (what repo.setRunCommand takes). */
+  repo: z.string(),
+});
+export type RunOutput = z.infer<typeof runOutputSchema>;

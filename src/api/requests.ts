@@ -13,6 +13,8 @@ import {
   mergeResultSchema,
   conflictViewSchema,
   pullRequestResultSchema,
+  runOutputSchema,
+  runStartedSchema,
   modelInfoSchema,
   repoStatusSchema,
   repoEnvironmentSchema,
@@ -176,6 +178,33 @@ export const requestSchemas = {
   'sessions.pullRequest': {
     params: z.strictObject({ id: sessionId, draft: z.boolean().default(false) }),
     data: pullRequestResultSchema,
+  },
+  /**
+   * Run script (#21): starts `workspace.run` in the session's worktree (sandbox with network, PORT a free
+   * port of the session's range); answers once it runs. Output: `run.output` global events.
+   */
+  'sessions.run.start': { params: byId, data: runStartedSchema },
+  /** Stops the session's run script, its whole process tree; `stopped` false: none ran here. */
+  'sessions.run.stop': {
+    params: byId,
+    data: z.object({ stopped: z.boolean(), treeGone: z.boolean(), exitCode: z.int().nullable(), signal: z.string().nullable() }),
+  },
+  /** The run command for the session and the kept output of its latest run here (the run panel's start). */
+  'sessions.run.output': { params: byId, data: runOutputSchema },
+  /**
+   * The run script of one repository, as the user sets it in Settings (over workspace.run; null removes
+   * it). Setting one needs `confirmation`: the token `config.confirm` gave for `workspace.run` and that value.
+   */
+  'repo.setRunCommand': {
+    params: z.strictObject({
+      repo: hostPath,
+      command: z.string().trim().min(1).max(2000).nullable(),
+      confirmation: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/)
+        .optional(),
+    }),
+    data: z.object({ command: z.string().nullable() }),
   },
   /** Removes the worktree and branch; an archive ref keeps the work. */
   'sessions.discard': { params: byId, data: discardResultSchema },

@@ -109,6 +109,22 @@ type DiscardRecord = Stripped<'discard'>;
 type BaseUpdate = Stripped<'base.updated'>;
 type PushRecord = Stripped<'push'>;
 type PullRequestRecord = Stripped<'pr'>;
+/** The session's run script (#21): the latest run, whether it still runs, and how it ended. */
+interface RunRecord {
+  readonly state: 'running' | 'stopped';
+  readonly command: string;
+  readonly port: number;
+  /** The session's port range (the same for each of its runs). */
+  readonly range: { readonly first: number; readonly last: number };
+  readonly pgid: number;
+  /** The process that runs it (the app's host or a terminal's `sessions run`). */
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly stoppedAt: string | null;
+  readonly stopReason: Stripped<'run.stopped'>['reason'] | 'gone' | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+}
 interface RollbackRecord extends Stripped<'rollback'> {
   /** Forward to dropped steps ("Restore") rather than back. */
   readonly restore: boolean;
@@ -204,6 +220,8 @@ export interface Session {
   readonly pushes: readonly PushRecord[];
   /** The session's pull request as last seen (null: none opened). */
   readonly pullRequest: PullRequestRecord | null;
+  /** The run script's latest run (null: never run). */
+  readonly run: RunRecord | null;
   readonly lastVerdict: LastVerdict | null;
   readonly warnings: readonly string[];
   /** Tests first: the kept acceptance tests (null: none kept, or the session does not write tests first). */
@@ -308,6 +326,7 @@ function startSession(created: EventOf<'session.created'>): Session {
     viewed: {},
     pushes: [],
     pullRequest: null,
+    run: null,
     lastVerdict: null,
     warnings: [],
     tests: null,
@@ -441,6 +460,27 @@ export function project(state: Session | null, e: SessionEvent): Session {
       return { ...s, pushes: [...s.pushes, strip(e)] };
     case 'pr':
       return { ...s, pullRequest: strip(e) };
+    case 'run.started':
+      return {
+        ...s,
+        run: {
+          state: 'running',
+          command: e.command,
+          port: e.port,
+          range: e.range,
+          pgid: e.pgid,
+          pid: e.pid,
+          startedAt: e.time,
+          stoppedAt: null,
+          stopReason: null,
+          exitCode: null,
+          signal: null,
+        },
+      };
+    case 'run.stopped':
+      return s.run === null
+        ? s
+        : { ...s, run: { ...s.run, state: 'stopped', stoppedAt: e.time, stopReason: e.reason, exitCode: e.exitCode, signal: e.signal } };
     case 'session.relocated':
       return { ...s, repo: e.to };
     case 'environment': {
@@ -780,6 +820,7 @@ function strip<E extends { type: string; session: string; seq: number }>(event: 
  * interrupted, and its turn in progress as ended. `alive` says whether a pid still runs.
  */
 export function withLiveness(s: Session, alive: (pid: number) => boolean, pid: number | null = s.pid): Session {
+  if (s.run?.state === 'running' && !alive(s.run.pid)) return withLiveness({ ...s, run: runGone(s.run) }, alive, pid);
   if (s.state !== 'running') return s;
   if (pid !== null && alive(pid)) return pid === s.pid ? s : { ...s, pid };
   return {
@@ -789,6 +830,11 @@ export function withLiveness(s: Session, alive: (pid: number) => boolean, pid: n
     pid: null,
     turn: null,
   };
+}
+
+/** A run whose process (the host, a terminal's `sessions run`) is gone: its tree went with it (the sandbox's watchdog). */
+function runGone(run: RunRecord): RunRecord {
+  return { ...run, state: 'stopped', stoppedAt: null, stopReason: 'gone' };
 }
 
 /** The steps on the branch now, and the ones a rollback took off it, with their results. */

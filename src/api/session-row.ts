@@ -68,6 +68,23 @@ export const sessionRowSchema = z.object({
     .object({ outcome: z.enum(['passes', 'fails', 'environment', 'skipped']), message: z.string() })
     .nullable()
     .optional(),
+  /** The run script's latest run (#21; null: never run; absent in rows cached before it was listed). */
+  run: z
+    .object({
+      state: z.enum(['running', 'stopped']),
+      command: z.string(),
+      port: z.int(),
+      range: z.object({ first: z.int(), last: z.int() }),
+      pgid: z.int(),
+      pid: z.int(),
+      startedAt: z.string(),
+      stoppedAt: z.string().nullable(),
+      stopReason: z.enum(['stop', 'exited', 'merged', 'discarded', 'quit', 'gone']).nullable(),
+      exitCode: z.int().nullable(),
+      signal: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
   /** Best of K: the group this session is a sibling in, with its temperature (absent: on its own). */
   group: z.object({ id: z.string(), index: z.int().nonnegative(), size: z.int().positive(), temperature: z.number() }).optional(),
 });
@@ -116,6 +133,7 @@ export function sessionRow(s: Session): SessionRow {
     lastCheck: lastCheck(s),
     environment: s.environment === null ? null : { mode: s.environment.mode, line: s.environment.line },
     preflight: s.preflight === null ? null : { outcome: s.preflight.outcome, message: s.preflight.message },
+    run: s.run,
     ...(s.plan.group !== undefined ? { group: { ...s.plan.group, temperature: s.plan.limits.temperature } } : {}),
   };
 }
@@ -193,4 +211,6 @@ export const ROW_EVENTS: ReadonlySet<SessionEvent['type']> = new Set<SessionEven
   'prompt.cut',
   'environment',
   'preflight',
+  'run.started',
+  'run.stopped',
 ]);

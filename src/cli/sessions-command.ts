@@ -53,7 +53,9 @@ export const SESSIONS_USAGE = `Usage:
   mlx-factory sessions conflicts ID [--update] [--json]   (why a merge, or with --update an update from the base, would conflict)
   mlx-factory sessions push ID [--remote NAME] [--json]   (push the session branch; never forced)
   mlx-factory sessions pr ID [--remote NAME] [--draft] [--no-open] [--json]
-                                                          (push, then open a pull request: gh, or the host's compare page)`;
+                                                          (push, then open a pull request: gh, or the host's compare page)
+  mlx-factory sessions run ID [--json]                    (the repository's run script, workspace.run, in the session's
+                                                          worktree with PORT set; in the foreground: Ctrl-C stops it)`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -96,12 +98,14 @@ export async function sessionsCommand(args: readonly string[], context: Sessions
     out.out(json ? `${JSON.stringify(data)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   if (sub === undefined) throw usage('Say which sessions command to run.');
   if (sub === 'list') return listSessions(paths, out, json);
-  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'update', 'relocate', 'push', 'pr', 'conflicts'];
+  const known = ['show', 'diff', 'merge', 'discard', 'rollback', 'resume', 'reply', 'update', 'relocate', 'push', 'pr', 'conflicts', 'run'];
   if (!known.includes(sub)) throw usage(`Unknown sessions command "${sub}".`);
   if (id === undefined) throw usage(`sessions ${sub} needs a session ID (see \`mlx-factory sessions list\`).`);
   reconcileSessions(paths);
   if (isGroupId(id)) return groupCommand(sub, id, paths, values, context, print);
   switch (sub) {
+    case 'run':
+      return (await import('./sessions-run-command.js')).sessionsRunCommand(paths, id, { output: out, signal: context.signal, json });
     case 'show': {
       const record = loadSession(paths, id);
       // The projection as every surface reads it, with its row's figures; the fold's book-keeping is not output.

@@ -73,6 +73,11 @@ const workspaceConfigSchema = z.strictObject({
   include: z.array(z.string().min(1)).default([]),
   /** "Open in editor": the command as an argument list, the worktree appended (null = `code`, else `open -a "Visual Studio Code"` on a Mac). Read from the user's own file only. */
   editor: z.array(z.string().min(1)).min(1).nullable().default(null),
+  /**
+   * The session's app (e.g. `npm run dev`), started only by the user's "Run" in the session's worktree,
+   * in the sandbox with the network, with PORT set to a free port of the session's own range (#21).
+   */
+  run: z.string().min(1).nullable().default(null),
 });
 
 const sandboxConfigSchema = z.strictObject({

@@ -20,6 +20,8 @@ const storeSchema = z.object({
   version: z.literal(1),
   trusted: z.record(z.string(), z.string()),
   dependencies: z.record(z.string(), dependencyModeSchema).optional(),
+  /** Per repository root, the run script the user set in Settings for it (#21): over workspace.run. */
+  run: z.record(z.string(), z.string().min(1)).optional(),
 });
 type TrustStore = z.infer<typeof storeSchema>;
 
@@ -54,6 +56,20 @@ export function rememberedDependencyMode(trustFile: string, repoRoot: string): D
 export function rememberDependencyMode(trustFile: string, repoRoot: string, mode: DependencyMode): void {
   const store = readStore(trustFile);
   writeStore(trustFile, { ...store, dependencies: { ...store.dependencies, [path.resolve(repoRoot)]: mode } });
+}
+
+/** The run script the user set for this repository (Settings), or null (workspace.run applies). */
+export function rememberedRunCommand(trustFile: string, repoRoot: string): string | null {
+  return readStore(trustFile).run?.[path.resolve(repoRoot)] ?? null;
+}
+
+/** Sets (or, with null, removes) the run script of this repository. */
+export function rememberRunCommand(trustFile: string, repoRoot: string, command: string | null): void {
+  const store = readStore(trustFile);
+  const run = { ...store.run };
+  if (command === null) delete run[path.resolve(repoRoot)];
+  else run[path.resolve(repoRoot)] = command;
+  writeStore(trustFile, { ...store, run });
 }
 
 function writeStore(trustFile: string, next: TrustStore): void {

@@ -66,6 +66,11 @@ export type ErrorCode =
   | 'STASH_NOT_RESTORED'
   /** Per-hunk review (#21): the hunk or file to revert no longer matches the session's diff. */
   | 'HUNK_NOT_APPLICABLE'
+  /** Run script (#21): no workspace.run for the session's repository; one runs already; no free port in its range; nothing to run in. */
+  | 'RUN_NOT_CONFIGURED'
+  | 'RUN_ALREADY_RUNNING'
+  | 'RUN_NO_PORT'
+  | 'RUN_UNAVAILABLE'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */
@@ -94,6 +99,7 @@ const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'MODEL_NOT_FOUND',
   'MODEL_TOO_LARGE',
   'MODEL_GATED',
+  'RUN_NOT_CONFIGURED',
 ]);
 
 export class FactoryError extends Error {

@@ -17,6 +17,7 @@ export async function discardMany(host: FactoryHost, ids: readonly string[]): Pr
       continue;
     }
     try {
+      await host.runs.stop(id, 'discarded');
       const { archiveRef } = await host.ops.discard(host.paths, id);
       results.push({ id, ok: true, archiveRef, error: null });
       host.global.emit({ type: 'session.updated', info: host.sessionInfo(id) });

@@ -25,6 +25,7 @@ import type { DoctorProvider, ModelOps, RuntimeOps, ServerControl } from './serv
 import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { ExternalSessions } from './external-sessions.js';
 import { SessionRefWatch } from './session-ref-watch.js';
+import { RunScripts } from './run-scripts.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
 import { readSession, SessionList } from './session-views.js';
 import { gitCommonDir } from '../workspace/git/common-dir.js';
@@ -82,6 +83,8 @@ export class FactoryHost {
   readonly refWatch: SessionRefWatch;
   /** The one LLM scheduler of this host's sessions, with memory admission (#17). */
   readonly serving: HostServing;
+  /** The sessions' run scripts this host started (#21). */
+  readonly runs: RunScripts;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   /** The same history on disk: the memory view survives a restart. */
@@ -143,6 +146,7 @@ export class FactoryHost {
       runsHere: (id) => this.sessions.liveLog(id) !== undefined,
       onChanged: (id) => {
         this.sessionList.invalidate();
+        this.runs.noticeChange(id);
         try {
           this.global.emit({ type: 'session.updated', info: this.sessionInfo(id) });
         } catch {
@@ -155,6 +159,20 @@ export class FactoryHost {
       (id) => this.sessions.runsHere(id),
       (id) => this.archive.has(id),
     );
+    this.runs = new RunScripts({
+      paths: this.paths,
+      liveLog: (id) => this.sessions.liveLog(id),
+      takenRanges: () => this.sessionList.current().rows.flatMap((row) => (row.run != null ? [row.run.range] : [])),
+      emit: (payload) => this.global.emit(payload),
+      onChanged: (id) => {
+        this.sessionList.invalidate();
+        try {
+          this.global.emit({ type: 'session.updated', info: this.sessionInfo(id) });
+        } catch {
+          // Not readable now: the log watch announces it later.
+        }
+      },
+    });
     this.external.start();
     this.refWatch = new SessionRefWatch({
       onMoved: ({ id, baseBranch, baseHead, sessionHead }) =>
@@ -258,6 +276,8 @@ export class FactoryHost {
     this.shutDown ??= (async () => {
       this.external.stop();
       this.refWatch.stop();
+      // Run scripts end with the app (DESIGN "Run scripts"), their whole trees, before anything else stops.
+      await this.runs.stopAll();
       await this.sessions.checkpointAll(timeoutMs);
       this.stopServerEvents();
       this.stopPullEvents();

@@ -27,6 +27,7 @@ import { markViewed, revertChange } from '../sessions/revert-change.js';
 import { addReviewComment } from '../sessions/review-comments.js';
 import { updateFromBase } from '../sessions/update-from-base.js';
 import { readSession, sessionDetail } from './session-views.js';
+import { rememberRunCommand, trustFileBeside } from '../config/project-trust.js';
 
 /**
  * The request handlers, written once for both front doors. `handleRequest` is the only way in: it
@@ -150,6 +151,8 @@ const handlers: Handlers = {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
     const result = await host.ops.merge(host.paths, params.id, params.squash, params.message, params.stash);
+    // The session's app was for trying it before taking it: taken, it stops (DESIGN "Run scripts").
+    await host.runs.stop(params.id, 'merged');
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
@@ -163,11 +166,36 @@ const handlers: Handlers = {
   },
   'sessions.discard': async (params, { host }) => {
     if (host.sessions.runsHere(params.id)) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
+    // Nothing of the session's app may run in a worktree that is being removed.
+    await host.runs.stop(params.id, 'discarded');
     const result = await host.ops.discard(host.paths, params.id);
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
 
+  'sessions.run.start': (params, { host }) => host.runs.start(params.id),
+  'sessions.run.stop': async (params, { host }) => {
+    const end = await host.runs.stop(params.id, 'stop');
+    const elsewhere = end === null ? host.sessionInfo(params.id).run : null;
+    if (elsewhere?.state === 'running')
+      throw new FactoryError(
+        'RUN_UNAVAILABLE',
+        `This session's app was started by another process (pid ${elsewhere.pid}, e.g. \`mlx-factory sessions run\` in a terminal): stop it there.`,
+      );
+    return end === null
+      ? { stopped: false, treeGone: true, exitCode: null, signal: null }
+      : { stopped: true, treeGone: end.treeGone, exitCode: end.exitCode, signal: end.signal };
+  },
+  'sessions.run.output': (params, { host }) => host.runs.outputOf(params.id),
+  'repo.setRunCommand': (params, { host }) => {
+    // A command that runs with the network: the user confirms this very value first (as config.write's program settings).
+    if (params.command !== null) {
+      const confirmations = params.confirmation === undefined ? {} : { 'workspace.run': params.confirmation };
+      host.programSettings.consume({ workspace: { run: params.command } }, confirmations);
+    }
+    rememberRunCommand(trustFileBeside(host.paths.userConfig), path.resolve(params.repo), params.command);
+    return { command: params.command };
+  },
   'sessions.discardMany': async (params, { host }) => ({ results: await discardMany(host, params.ids) }),
   'sessions.archive': (params, { host }) => {
     for (const id of params.ids) readSession(host.paths, id); // SESSION_NOT_FOUND for an unknown id
@@ -283,5 +311,6 @@ const READ_ONLY: ReadonlySet<RequestName> = new Set<RequestName>([
   'sessions.filePair',
   'sessions.list',
   'sessions.mergePreview',
+  'sessions.run.output',
   'sessions.show',
 ]);

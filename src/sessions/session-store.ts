@@ -142,7 +142,8 @@ export function checkpointSession(paths: AppPaths, id: string): void {
 export function loadSessionRow(paths: AppPaths, id: string, isAlive: IsAlive = isProcessAlive): SessionRow {
   const cached = refresh(paths, id, false);
   const row = cached.row as SessionRow;
-  if (row.state !== 'running') return row;
+  // A run script or a loop the log says runs: is its process still there?
+  if (row.state !== 'running' && row.run?.state !== 'running') return row;
   const session = cached.session ?? (refresh(paths, id, true).session as Session);
   return sessionRow(withLiveness(session, isAlive, runningPid(paths, session)));
 }

@@ -647,6 +647,38 @@ describe.each([ipcTransport, webTransport])('typed API over $name', (transport) 
     expect(heads.filter((h, i) => i > 0 && h === heads[i - 1])).toEqual([]);
   });
 
+  it('run scripts: refused without one, set per repository with a confirmation, started with PORT and stopped (#21)', async () => {
+    await api().subscribe(GLOBAL_STREAM);
+    const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });
+    await api().subscribe(info.id);
+    await finished(info.id);
+    expect(expectOk('sessions.run.output', await request('sessions.run.output', { id: info.id }))).toMatchObject({
+      command: null,
+      running: false,
+      text: '',
+    });
+    expectError(await request('sessions.run.start', { id: info.id }), 'RUN_NOT_CONFIGURED');
+    const command = 'echo "port=$PORT"; exec sleep 100000';
+    expectError(await request('repo.setRunCommand', { repo, command }), 'CONFIRMATION_REQUIRED');
+    const confirmation = host.programSettings.issue('workspace.run', command);
+    expectOk('repo.setRunCommand', await request('repo.setRunCommand', { repo, command, confirmation }));
+    const started = expectOk('sessions.run.start', await request('sessions.run.start', { id: info.id }));
+    expect(started).toMatchObject({ command, url: `http://127.0.0.1:${started.port}` });
+    await waitFor('the run output with its port', () =>
+      opened.events.some((e) => e.type === 'run.output' && e.id === info.id && e.chunk.includes(`port=${started.port}`)),
+    );
+    expectError(await request('sessions.run.start', { id: info.id }), 'RUN_ALREADY_RUNNING');
+    expect(expectOk('sessions.run.stop', await request('sessions.run.stop', { id: info.id }))).toMatchObject({
+      stopped: true,
+      treeGone: true,
+    });
+    expect(expectOk('sessions.show', await request('sessions.show', { id: info.id })).session.run).toMatchObject({
+      state: 'stopped',
+      stopReason: 'stop',
+      port: started.port,
+    });
+  });
+
   it('merge preview, merge, rollback and discard act on the session and the user repository', async () => {
     await api().subscribe(GLOBAL_STREAM);
     const info = await startSession({ coder: [{ content: code("print('hello')") }], sheriff: [PASS] });

@@ -261,7 +261,11 @@ describe('security rules', () => {
     expect(contents.windowOpenHandler?.({ url: 'https://github.com/ml-explore/mlx-lm' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: 'app://renderer/index.html' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(main.world.external).toEqual(['https://github.com/ml-explore/mlx-lm']);
+    // A session's app (#21's Open): loopback and a port only, in the user's browser.
+    expect(contents.windowOpenHandler?.({ url: 'http://127.0.0.1:41230' })).toEqual({ action: 'deny' });
+    expect(contents.windowOpenHandler?.({ url: 'http://127.0.0.1:41230/../x' })).toEqual({ action: 'deny' });
+    expect(contents.windowOpenHandler?.({ url: 'http://evil.example:41230' })).toEqual({ action: 'deny' });
+    expect(main.world.external).toEqual(['https://github.com/ml-explore/mlx-lm', 'http://127.0.0.1:41230']);
     const cancelled = (url: string): boolean => {
       let cancel: boolean | undefined;
       main.world.beforeRequest?.({ url }, (response) => (cancel = response.cancel));

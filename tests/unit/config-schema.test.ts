@@ -22,7 +22,7 @@ describe('defaultConfig', () => {
     expect(config.agent.llm_concurrency).toBe('auto');
     expect(config.server).toMatchObject({ draft_model: null, num_draft_tokens: 3, model_dirs: [], memory_floor_gb: null });
     expect(config.server.python).toBeNull();
-    expect(config.workspace).toEqual({ setup: null, include: [], editor: null });
+    expect(config.workspace).toEqual({ setup: null, include: [], editor: null, run: null });
     expect(config.sandbox).toEqual({ require: false, max_memory_mb: null, max_processes: 512 });
   });
 

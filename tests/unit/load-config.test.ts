@@ -112,7 +112,7 @@ describe("loadConfig: the seed's factory.yaml", () => {
     const { config } = loadTrusted(dir);
     expect(config.server).toMatchObject({ python: '/opt/venv/bin/python', idle_unload_minutes: 0 });
     expect(config.agent).toMatchObject({ max_prompt_tokens: 4000, llm_concurrency: 4 });
-    expect(config.workspace).toEqual({ setup: 'npm ci', include: ['.env', '.env.local'], editor: null });
+    expect(config.workspace).toEqual({ setup: 'npm ci', include: ['.env', '.env.local'], editor: null, run: null });
     expect(config.sandbox).toEqual({ require: true, max_memory_mb: null, max_processes: 512 });
   });
 });
@@ -287,7 +287,7 @@ describe('loadConfig: an untrusted project file (repository content) may only ti
     const repoDir = path.join(dir, 'repo');
     const file = write(path.join('repo', CONFIG_FILE_NAME), HOSTILE);
     const loaded = loadConfig({ repoDir, userConfigFile: path.join(dir, 'home', CONFIG_FILE_NAME) });
-    expect(loaded.config.workspace).toEqual({ setup: null, include: [], editor: null });
+    expect(loaded.config.workspace).toEqual({ setup: null, include: [], editor: null, run: null });
     expect(loaded.config.server.python).toBeNull();
     expect(loaded.config.server.port).toBe(8080);
     expect(loaded.config.agent.execution_timeout).toBe(60);

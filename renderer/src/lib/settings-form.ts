@@ -177,6 +177,13 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     section: 'workspace',
+    key: 'run',
+    label: 'Run script',
+    kind: 'optional-text',
+    help: 'A session’s app (e.g. npm run dev), started by Run in its worktree with PORT set, in the sandbox with the network. A repository’s own setting (Run bar) wins. Empty: none.',
+  },
+  {
+    section: 'workspace',
     key: 'include',
     label: 'Copy ignored files',
     kind: 'list',

@@ -8,6 +8,7 @@ import { notifySessionChanged } from './session-changes.js';
 import { useMemoryStore } from './memory-store.js';
 import { useRepoEvalStore } from './repo-eval-store.js';
 import { useRuntimeStore } from './runtime-store.js';
+import { useRunStore } from './run-store.js';
 import { useModelsStore } from './models-store.js';
 import { useNewSessionStore } from './new-session-store.js';
 import { useServerStore } from './server-store.js';
@@ -76,6 +77,9 @@ export function startEventRouting(api: FactoryApi): () => void {
         return;
       case 'session.updated':
         useSessionsStore.getState().upsert(event.info);
+        return;
+      case 'run.output':
+        useRunStore.getState().onOutput(event);
         return;
       case 'session.refsMoved':
         useDiffStore.getState().onRefsMoved(event);

@@ -5,6 +5,7 @@ import { api } from '../../state/api-instance.js';
 import { useCleanupStore } from '../../state/cleanup-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { worktreeGone } from '../../lib/session-gone.js';
+import { RunScriptButton } from './RunPanel.js';
 
 const TARGETS = [
   { id: 'editor', label: 'Editor' },
@@ -42,6 +43,7 @@ export function SessionActions({ session }: { session: SessionInfo }) {
 
   return (
     <div className="session-actions">
+      <RunScriptButton session={session} />
       <div className="menu-anchor">
         <button
           type="button"

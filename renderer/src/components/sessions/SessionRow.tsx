@@ -59,6 +59,11 @@ export const SessionRow = memo(function SessionRow({
           {session.series > 1 ? ` · ${session.series} series` : ''}
         </span>
         <span className="session-stat">{formatTokens(tokens)} tok</span>
+        {session.run?.state === 'running' && (
+          <span className="session-stat session-running-app" title={`Its app runs on http://127.0.0.1:${session.run.port}`}>
+            <span className="run-dot" aria-hidden="true" /> :{session.run.port}
+          </span>
+        )}
         {sibling && session.group !== undefined && (
           <span className="session-stat" title="Sibling number and the temperature its model turns ask">
             #{session.group.index + 1} · t {session.group.temperature}

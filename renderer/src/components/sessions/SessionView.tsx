@@ -12,6 +12,7 @@ import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
 import { TranscriptView } from '../transcript/TranscriptView.js';
+import { RunPanel } from './RunPanel.js';
 import { SessionActions } from './SessionActions.js';
 import { SessionHeader } from './SessionHeader.js';
 import { SiblingCompare } from './SiblingCompare.js';
@@ -152,6 +153,7 @@ export function SessionView({
         </Banner>
       )}
       {info.group !== undefined && <SiblingCompare session={info} />}
+      <RunPanel session={info} />
       <div className="tabs-row">
         <div className="tabs" role="tablist" aria-label="Session">
           <button
