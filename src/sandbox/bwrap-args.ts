@@ -9,7 +9,8 @@
  * - `/tmp` a fresh, empty, writable tmpfs, thrown away at exit: scripts that hard-code /tmp work,
  *   nothing reaches the host's /tmp, and other runs' files and sockets there are invisible;
  * - `/dev` minimal, `/proc` of its own PID namespace;
- * - known credential paths masked (see secret-paths.ts);
+ * - known credential paths masked (see secret-paths.ts), and the app's own logs and other sessions'
+ *   worktrees emptied;
  * - no network: a new network namespace holds only a loopback interface that is down;
  * - no Unix-domain sockets (which reach host daemons through the file system) when a seccomp
  *   program is given (see seccomp-filter.ts).
@@ -41,6 +42,12 @@ export interface BwrapPlan {
   /** Keep the host's network (trusted workspace.setup only). */
   network?: boolean;
   hidden: readonly SecretPath[];
+  /**
+   * Directories whose content the command has no business reading (the app's session logs, server
+   * logs and other sessions' worktrees), emptied before the worktree is bound, so a worktree inside
+   * one stays visible (absolute, resolved, existing).
+   */
+  privateDirs?: readonly string[];
   /** A file descriptor bwrap reads a seccomp program from (the launcher opens it). */
   seccompFd?: number;
 }
@@ -72,7 +79,8 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     '--tmpfs',
     '/tmp',
   ];
-  // After the /tmp tmpfs, so a worktree or temp dir under /tmp is bound on top of it.
+  for (const dir of plan.privateDirs ?? []) args.push('--tmpfs', dir);
+  // After the /tmp tmpfs and the private dirs, so a worktree or temp dir under them is bound on top.
   for (const dir of [plan.worktree, plan.tmpDir, ...plan.writableDirs]) args.push('--bind', dir, dir);
   // After the worktree's bind, so the view sits on top of its (empty) mount point; read-only, so a
   // check cannot write through it into the user's checkout.

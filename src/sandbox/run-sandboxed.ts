@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { FactoryError } from '../errors/factory-error.js';
+import { appPaths } from '../home/app-home.js';
 import { buildBwrapArgs, type ReadOnlyView } from './bwrap-args.js';
 import { countUserTasks } from './count-user-processes.js';
 import { buildLimitPrelude } from './limit-prelude.js';
@@ -134,6 +135,7 @@ interface LaunchContext {
   readOnlyPaths: string[];
   readOnlyViews: ReadOnlyView[];
   network: boolean;
+  privateDirs: string[];
 }
 
 async function existingDirectory(path: string, what: string): Promise<string> {
@@ -160,6 +162,24 @@ async function resolvedViews(views: readonly ReadOnlyView[], worktree: string): 
     kept.push({ source, target: resolvedTarget });
   }
   return kept;
+}
+
+/**
+ * The app's session logs, server logs and session worktrees (of the home this process uses): a
+ * command may read the host, but not every other session's transcript and code — with the network
+ * of a setup or run script it could send them away. Existing directories only, resolved; on Linux
+ * none under /tmp, which the sandbox already replaces with an empty one.
+ */
+async function privateAppDirs(platform: NodeJS.Platform = process.platform): Promise<string[]> {
+  const paths = appPaths();
+  const dirs: string[] = [];
+  for (const dir of [paths.sessions, paths.logs, paths.worktrees]) {
+    const resolved = await realpath(dir).catch(() => null);
+    if (resolved === null || !(await stat(resolved)).isDirectory()) continue;
+    if (platform === 'linux' && (resolved === '/tmp' || resolved.startsWith('/tmp/'))) continue;
+    dirs.push(resolved);
+  }
+  return dirs;
 }
 
 async function resolvedHome(): Promise<string | undefined> {
@@ -191,7 +211,7 @@ async function buildLaunch(kind: SandboxKind, executable: string | undefined, ct
   }
   if (kind === 'sandbox-exec' && executable !== undefined) {
     const profilePath = macosProfilePath();
-    const profileText = extraSandboxRules(ctx) !== '' ? await readFile(profilePath, 'utf8') : undefined;
+    const profileText = extraSandboxRules({ ...ctx, worktree: ctx.cwd }) !== '' ? await readFile(profilePath, 'utf8') : undefined;
     const args = buildSandboxExecArgs({
       command: ctx.command,
       worktree: ctx.cwd,
@@ -200,6 +220,7 @@ async function buildLaunch(kind: SandboxKind, executable: string | undefined, ct
       writableDirs: ctx.writableDirs,
       readOnlyPaths: ctx.readOnlyPaths,
       network: ctx.network,
+      privateDirs: ctx.privateDirs,
       profilePath,
       profileText,
     });
@@ -321,6 +342,7 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
       readOnlyPaths,
       readOnlyViews: await resolvedViews(req.readOnlyViews ?? [], cwd),
       network: req.network === true,
+      privateDirs: await privateAppDirs(),
     });
     setup = await setUpLimits(req, availability.kind, launch.inputFds);
     // The prelude joins the cgroup, sets the rlimits and starts the watchdog, then execs the launch.

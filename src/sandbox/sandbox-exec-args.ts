@@ -35,14 +35,24 @@ export interface SandboxExecPlan {
   readOnlyPaths?: readonly string[];
   /** Keep the network (trusted workspace.setup only). */
   network?: boolean;
+  /** The app's logs and worktrees: unreadable, except the run's own worktree (see bwrap-args.ts). */
+  privateDirs?: readonly string[];
   profilePath: string;
   /** The profile's text; needed when any rule is added (writable dirs, read-only files, network). */
   profileText?: string;
 }
 
 /** The rules added after the profile's own (later rules win in SBPL). */
-export function extraSandboxRules(plan: Pick<SandboxExecPlan, 'writableDirs' | 'readOnlyPaths' | 'network'>): string {
+export function extraSandboxRules(
+  plan: Pick<SandboxExecPlan, 'writableDirs' | 'readOnlyPaths' | 'network' | 'privateDirs'> & { readonly worktree?: string },
+): string {
   const rules: string[] = [];
+  const privateDirs = plan.privateDirs ?? [];
+  if (privateDirs.length > 0) {
+    // Later rules win in SBPL: hide the app's logs and worktrees, then give the run its own worktree back.
+    rules.push(`(deny file-read* file-write*\n${privateDirs.map((dir) => `  (subpath ${sbplString(dir)})`).join('\n')})`);
+    if (plan.worktree !== undefined) rules.push(`(allow file-read* file-write* (subpath ${sbplString(plan.worktree)}))`);
+  }
   if (plan.writableDirs.length > 0)
     rules.push(`(allow file-write*\n${plan.writableDirs.map((dir) => `  (subpath ${sbplString(dir)})`).join('\n')})`);
   if (plan.network === true) rules.push('(allow network*)');
