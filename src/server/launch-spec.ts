@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { hfCacheDir } from './models/hf-cache.js';
 import { serverPaths } from './server-paths.js';
+import { PYTHON_CWD, pythonEnvironment } from './runtime/python-process.js';
 
 /**
  * How the supervisor starts a server: a command, its arguments for a given port, and its
@@ -31,7 +32,7 @@ function mlxServerEnvironment(home: string, base: NodeJS.ProcessEnv = process.en
     cache = serverPaths(home).emptyHfCache;
     fs.mkdirSync(cache, { recursive: true });
   }
-  return { ...base, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', HF_HUB_CACHE: cache, PYTHONUNBUFFERED: '1' };
+  return pythonEnvironment({ ...base, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', HF_HUB_CACHE: cache, PYTHONUNBUFFERED: '1' });
 }
 
 export interface MlxLaunchOptions {
@@ -50,5 +51,6 @@ export function mlxLaunchBuilder(options: MlxLaunchOptions): LaunchBuilder {
     command: options.python,
     args: ['-m', 'mlx_lm', 'server', '--model', options.model, '--host', host, '--port', String(port), ...(options.extraArgs ?? [])],
     env,
+    cwd: PYTHON_CWD,
   });
 }

@@ -13,6 +13,7 @@ import { pullCommand } from './pull-hint.js';
 import { blobName, checkFreeSpace, parseBridgeLine, planTotalBytes, type BridgeMessage, type PullPlan } from './pull-plan.js';
 import { TransferRate } from './transfer-rate.js';
 import { verifySnapshot } from './verify-snapshot.js';
+import { PYTHON_CWD, pythonEnvironment } from '../runtime/python-process.js';
 
 export interface PullOptions {
   /** A Hugging Face repo id, e.g. mlx-community/Qwen2.5-Coder-7B-Instruct-4bit. */
@@ -183,7 +184,14 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   report();
 
   const child = spawn(options.python, ['-c', HUB_BRIDGE_SCRIPT, JSON.stringify({ repo: model, revision: options.revision ?? 'main' })], {
-    env: { ...env, HF_HUB_DISABLE_PROGRESS_BARS: '1', HF_HUB_DISABLE_TELEMETRY: '1', PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+    cwd: PYTHON_CWD,
+    env: pythonEnvironment({
+      ...env,
+      HF_HUB_DISABLE_PROGRESS_BARS: '1',
+      HF_HUB_DISABLE_TELEMETRY: '1',
+      PYTHONUNBUFFERED: '1',
+      PYTHONIOENCODING: 'utf-8',
+    }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -9,6 +9,7 @@ import type { PipDownload } from '../../api/runtime-install.js';
 import { nextDownload, readPipLine, stripAnsi } from './pip-progress.js';
 import { minPythonText, pipSpecifiers } from './python-requirements.js';
 import { REQUIREMENTS_ENV, requirementsOverride } from './requirements-override.js';
+import { PYTHON_CWD, pythonEnvironment } from './python-process.js';
 
 /**
  * `mlx-factory doctor --install`: makes <home>/venv from a Python 3.11+ found on this machine and
@@ -58,7 +59,7 @@ function runStreaming(
 ): Promise<StepResult> {
   return new Promise((resolve) => {
     const tail: string[] = [];
-    const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, [...args], { cwd: PYTHON_CWD, env: pythonEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
     const emit = (raw: string): void => {
       const line = stripAnsi(raw);
       if (line.trim() === '') return;

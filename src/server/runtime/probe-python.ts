@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { z } from 'zod';
+import { PYTHON_CWD, pythonEnvironment } from './python-process.js';
 
 /**
  * Asks an interpreter what it is by running it: version, machine, and the installed mlx / mlx-lm
@@ -61,7 +62,7 @@ function run(
     execFile(
       python,
       ['-c', script],
-      { timeout: timeoutMs, env, maxBuffer: 1024 * 1024, killSignal: 'SIGKILL' },
+      { timeout: timeoutMs, cwd: PYTHON_CWD, env: pythonEnvironment(env), maxBuffer: 1024 * 1024, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         resolve({ stdout: String(stdout), stderr: String(stderr), error });
       },
