@@ -82,6 +82,9 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   for (const dir of plan.privateDirs ?? []) args.push('--tmpfs', dir);
   // After the /tmp tmpfs and the private dirs, so a worktree or temp dir under them is bound on top.
   for (const dir of [plan.worktree, plan.tmpDir, ...plan.writableDirs]) args.push('--bind', dir, dir);
+  // Read-only again (the worktree bound inside stays writable: a remount is not recursive), so a write
+  // beside the worktree fails as everywhere else instead of landing in a throwaway folder.
+  for (const dir of plan.privateDirs ?? []) args.push('--remount-ro', dir);
   // After the worktree's bind, so the view sits on top of its (empty) mount point; read-only, so a
   // check cannot write through it into the user's checkout.
   for (const view of plan.readOnlyViews ?? []) args.push('--ro-bind', view.source, view.target);

@@ -71,7 +71,7 @@ describe('the environment in New session, the list and the session view', () => 
     expect(await choices.getByRole('radio').count()).toBe(3);
     expect(await choices.getByRole('radio', { checked: true }).getAttribute('value')).toBe('mine');
     await choices.locator('input[value="install"]').click();
-    await expect.poll(() => line.textContent(), { timeout: 15_000 }).toContain('Environment: install with npm ci --no-audit --no-fund');
+    await expect.poll(() => line.textContent(), { timeout: 60_000 }).toContain('Environment: install with npm ci --no-audit --no-fund');
     expect(await line.locator('code').allTextContents()).toEqual(['npm ci --no-audit --no-fund']);
     expect(remembered()).toBe('install');
     await page.locator('#ns-task').fill('Add pad.js: pad(s) pads s to three characters with zeros, as left-pad does.');
@@ -80,7 +80,7 @@ describe('the environment in New session, the list and the session view', () => 
 
     // … and back to the checkout's folder, which this check needs (there is no registry here).
     await choices.locator('input[value="mine"]').click();
-    await expect.poll(() => line.textContent(), { timeout: 15_000 }).toContain('node_modules from your checkout (read-only)');
+    await expect.poll(() => line.textContent(), { timeout: 60_000 }).toContain('node_modules from your checkout (read-only)');
     expect(remembered()).toBe('mine');
     expect(await sheet.locator('.environment-choices').textContent()).toContain('Remembered for this repository');
     await screenshot(page, 'environment-new-session-mine');
@@ -98,7 +98,7 @@ describe('the environment in New session, the list and the session view', () => 
     await row.click();
     const header = page.locator('.session-environment');
     await expect
-      .poll(() => header.textContent(), { timeout: 15_000 })
+      .poll(() => header.textContent(), { timeout: 60_000 })
       .toContain('Environment: node_modules from your checkout (read-only)');
     expect(await header.textContent()).toContain('Preflight: The check fails on the base (exit 1), as expected before the change.');
     await screenshot(page, 'environment-session-view');

@@ -138,9 +138,9 @@ describe('first run without a terminal', () => {
       .first()
       .click();
     const row = page.locator(`tr[data-model="${REPO_ID}"]`);
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 60_000 });
     const download = row.getByRole('button', { name: 'Download' });
-    await expect.poll(() => download.isDisabled(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => download.isDisabled(), { timeout: 60_000 }).toBe(true);
     expect(await text('#download-blocked')).toBe('Downloads need the MLX runtime (they run in its Python): install it above first.');
     expect(await download.getAttribute('aria-describedby')).toBe('download-blocked');
     await screenshot(page, 'first-run-models-download-waits');
@@ -172,7 +172,7 @@ describe('first run without a terminal', () => {
     await screenshot(page, 'first-run-runtime-installed');
     expect(fs.existsSync(venvPython)).toBe(true);
     // Download is offered now, without a reload.
-    await expect.poll(() => page.locator('#download-blocked').count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => page.locator('#download-blocked').count(), { timeout: 60_000 }).toBe(0);
     expect(await page.locator(`tr[data-model="${REPO_ID}"]`).getByRole('button', { name: 'Download' }).isEnabled()).toBe(true);
   }, 150_000);
 
@@ -195,7 +195,7 @@ describe('first run without a terminal', () => {
     }
     await screenshot(page, 'first-run-pull-progress');
     await row.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => row.locator('.pull-progress').getAttribute('data-phase'), { timeout: 20_000 }).toBe('cancelled');
+    await expect.poll(() => row.locator('.pull-progress').getAttribute('data-phase'), { timeout: 60_000 }).toBe('cancelled');
     await row.getByRole('button', { name: 'Resume download' }).click();
     await expect
       .poll(() => row.locator('[data-pull-done]').textContent(), { timeout: 60_000, interval: 100 })
@@ -221,7 +221,7 @@ describe('first run without a terminal', () => {
     await page.getByRole('radio', { name: 'An OpenAI-compatible server at a URL' }).click();
     await page.locator('#setting-server\\.url').fill(ui.model.url);
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => text('.sidebar-server'), { timeout: 20_000 }).toContain('Ready (external)');
+    await expect.poll(() => text('.sidebar-server'), { timeout: 60_000 }).toContain('Ready (external)');
     const repo = makeRepo({ files: { 'README.md': '# first run\n' } });
     await page.getByRole('button', { name: 'New session', exact: true }).click();
     await page.locator('#ns-folder').fill(repo);

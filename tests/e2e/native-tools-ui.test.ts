@@ -57,15 +57,15 @@ describe('native tool calls in the turn details', () => {
     );
 
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}`, { width: 1280, height: 860 });
-    await page.locator('.finished-row').waitFor({ timeout: 15_000 });
+    await page.locator('.finished-row').waitFor({ timeout: 60_000 });
     const chips = page.locator('.turn-header.coder [data-tool-protocol]');
-    await expect.poll(() => chips.count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => chips.count(), { timeout: 60_000 }).toBe(2);
     expect(await chips.allTextContents()).toEqual(['native tools · 2 calls', 'native tools']);
     expect(await chips.first().getAttribute('title')).toBe(
       'READ / SEARCH / LIST offered as OpenAI tools (text lines work too): the server answered with tool_calls',
     );
     expect(await page.locator('.turn-header.sheriff [data-tool-protocol]').count()).toBe(0);
-    await page.getByText("Answered the Coder's 2 requests (tool calls): LIST .; READ greet.py").waitFor({ timeout: 15_000 });
+    await page.getByText("Answered the Coder's 2 requests (tool calls): LIST .; READ greet.py").waitFor({ timeout: 60_000 });
     await screenshot(page, 'native-tools-turn-details');
     expect(errors).toEqual([]);
   });

@@ -168,8 +168,17 @@ describe('mlx-factory ui in Chromium', () => {
     await expect
       .poll(async () => (await page.locator('.exec-output').allTextContents()).join('\n'), { timeout: 60_000 })
       .toContain('ZeroDivisionError');
-    expect(await page.locator('.exec-footer[data-exit="1"]').count()).toBeGreaterThan(0);
-    expect(await page.locator('.verdict-card[data-verdict="FAIL"]').count()).toBeGreaterThan(0);
+    // The list is virtualised: the attempt's footer and verdict come into the page as it scrolls down to them.
+    const firstAttemptShown = async (): Promise<boolean> =>
+      (await page.locator('.exec-footer[data-exit="1"]').count()) > 0 &&
+      (await page.locator('.verdict-card[data-verdict="FAIL"]').count()) > 0;
+    await expect
+      .poll(async () => {
+        if (await firstAttemptShown()) return true;
+        await page.mouse.wheel(0, 150);
+        return false;
+      })
+      .toBe(true);
     await screenshot(page, 'transcript-first-attempt');
     await page.getByRole('button', { name: 'Latest' }).click();
     await expect.poll(() => page.locator('.transcript-scroll').getAttribute('data-following')).toBe('true');

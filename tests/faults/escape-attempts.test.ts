@@ -142,7 +142,15 @@ print('RESULT ' + json.dumps(r), flush=True)
 
     // Nothing outside the worktree changed: the user's checkout, their home, everything beside.
     expect(snapshotCheckout(ws.repo)).toEqual(before);
-    expect(snapshotTree(ws.root, [path.join(ws.repo, '.git'), path.join(ws.home, 'sessions'), worktree])).toEqual(outsideBefore);
+    // Our own records in the home (the session's log, what the server answered to tools) are ours to write.
+    expect(
+      snapshotTree(ws.root, [
+        path.join(ws.repo, '.git'),
+        path.join(ws.home, 'sessions'),
+        path.join(ws.home, 'tool-support.json'),
+        worktree,
+      ]),
+    ).toEqual(outsideBefore);
     expect(fs.readdirSync(path.dirname(worktree))).toEqual([path.basename(worktree)]);
     expect(fs.existsSync(path.join(worktreesRoot, `escape-${marker}.txt`))).toBe(false);
     expect(fs.existsSync(`/var/tmp/pwned-${marker}.txt`)).toBe(false);

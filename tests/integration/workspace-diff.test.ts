@@ -34,7 +34,15 @@ describe('session diff', () => {
     expect(diff.base).toBe(session.workspace.baseCommit);
     expect(diff.head).toBe(session.commits[1]);
     const byPath = Object.fromEntries(diff.files.map((f) => [f.path, f]));
-    expect(byPath['edit.txt']).toEqual({ path: 'edit.txt', oldPath: null, status: 'modified', additions: 2, deletions: 1, binary: false });
+    expect(byPath['edit.txt']).toEqual({
+      path: 'edit.txt',
+      oldPath: null,
+      status: 'modified',
+      additions: 2,
+      deletions: 1,
+      binary: false,
+      blob: expect.stringMatching(/^[0-9a-f]{40}$/) as string,
+    });
     expect(byPath['added.py']).toMatchObject({ status: 'added', additions: 1, deletions: 0, binary: false });
     expect(byPath['gone.txt']).toMatchObject({ status: 'deleted', additions: 0, deletions: 1 });
     expect(byPath['new/name.txt']).toMatchObject({ status: 'renamed', oldPath: 'old/name.txt', additions: 0, deletions: 0 });
