@@ -34,8 +34,12 @@ export function buildSheriffPrompt(input: SheriffPromptInput, estimator: PromptT
   const result = input.timedOut
     ? 'The check was killed: it exceeded the execution timeout.'
     : `The check exited with code ${input.exitCode === null ? 'none (killed by a signal)' : String(input.exitCode)}.`;
+  const { base, changed } = acceptanceSections(input.acceptance);
+  // Cache-shaped (#17): what every attempt's Sheriff prompt shares comes first (the task, the tests'
+  // run on the base), what this attempt changed after it, so a prefix cache reuses the start.
   const sections: PromptSection[] = [
     { id: 'task', title: 'Task', body: describeTask(input.task, input.checkCommand), priority: 99, trim: 'keep' },
+    ...base,
     {
       id: 'diff',
       title: 'Change made in this attempt (diff)',
@@ -44,8 +48,7 @@ export function buildSheriffPrompt(input: SheriffPromptInput, estimator: PromptT
       trim: 'keep-head',
     },
     { id: 'result', title: 'Result of running the check', body: result, priority: 99, trim: 'keep' },
-    // Tests first (#16): separate sections, so a later reordering of the prompt keeps them whole.
-    ...acceptanceSections(input.acceptance),
+    ...changed,
     { id: 'output', title: 'Check output', body: input.output === '' ? '(no output)' : input.output, priority: 2, trim: 'keep-tail' },
     {
       id: 'instruction',
@@ -65,27 +68,29 @@ export function buildSheriffPrompt(input: SheriffPromptInput, estimator: PromptT
 
 const BASE_OUTPUT_CHARS = 1500;
 
-function acceptanceSections(acceptance: AcceptanceEvidence | undefined): PromptSection[] {
-  if (acceptance === undefined) return [];
-  const base = acceptance.baseTimedOut
+/** Tests first (#16): the base run (the same for every attempt) and the warning about this attempt's changes to the tests. */
+function acceptanceSections(acceptance: AcceptanceEvidence | undefined): { base: PromptSection[]; changed: PromptSection[] } {
+  if (acceptance === undefined) return { base: [], changed: [] };
+  const baseRun = acceptance.baseTimedOut
     ? 'timed out'
     : `exited with code ${acceptance.baseExitCode === null ? 'none (killed by a signal)' : String(acceptance.baseExitCode)}`;
-  const sections: PromptSection[] = [
+  const base: PromptSection[] = [
     {
       id: 'acceptance-base',
       title: 'Acceptance tests: the failing run on the base',
-      body: `The Coder wrote ${acceptance.files.join(', ')} first. On the original code, before any fix, the check with them ${base}:\n${acceptance.baseOutput.slice(-BASE_OUTPUT_CHARS) || '(no output)'}\nThe result below is the same check on this attempt's head.`,
+      body: `The Coder wrote ${acceptance.files.join(', ')} first. On the original code, before any fix, the check with them ${baseRun}:\n${acceptance.baseOutput.slice(-BASE_OUTPUT_CHARS) || '(no output)'}\nThe result after this attempt's change is the same check on its head.`,
       priority: 3,
       trim: 'keep-tail',
     },
   ];
+  const changed: PromptSection[] = [];
   if (acceptance.changedNow.length > 0)
-    sections.push({
+    changed.push({
       id: 'acceptance-changed',
       title: 'Warning: the acceptance tests were changed',
       body: `This attempt changed the kept acceptance test(s) ${acceptance.changedNow.join(', ')} (see the diff). A change that weakens or removes what they test does not count as a fix: say FAIL unless the change plainly still tests the task.`,
       priority: 99,
       trim: 'keep',
     });
-  return sections;
+  return { base, changed };
 }

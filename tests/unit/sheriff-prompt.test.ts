@@ -91,4 +91,17 @@ describe('buildSheriffPrompt', () => {
     expect(text).not.toContain('+line 399 ');
     expect(text).toContain(output);
   });
+
+  it('puts what every attempt shares first (the task, the tests’ run on the base), what this attempt changed after it (#17)', () => {
+    const acceptance = { files: ['test_primes.py'], baseExitCode: 1, baseTimedOut: false, baseOutput: 'AssertionError\n', changedNow: [] };
+    const first = userText({ ...base, acceptance, diff: DIFF, exitCode: 1, output: 'Traceback: one\n' });
+    const second = userText({ ...base, acceptance, diff: DIFF.replace('print(2)', 'print(3)'), exitCode: 0, output: '2\n3\n' });
+    let shared = 0;
+    while (shared < first.length && first[shared] === second[shared]) shared++;
+    const prefix = first.slice(0, shared);
+    expect(prefix).toContain(TASK.description);
+    expect(prefix).toContain('the failing run on the base');
+    expect(prefix).toContain('AssertionError');
+    expect(first.indexOf('the failing run on the base')).toBeLessThan(first.indexOf('diff --git'));
+  });
 });
