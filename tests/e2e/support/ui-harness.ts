@@ -175,7 +175,6 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
     model: modelDir,
     port: await freePort(),
   });
-  recordAsSupervised(home, model, modelDir);
   // The host's model is the scripted server, found where factory.yaml says the server is.
   const config = {
     server: { model: modelDir, host: '127.0.0.1', port: model.port, ...(options.config?.['server'] ?? {}) },
@@ -183,6 +182,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
     ...Object.fromEntries(Object.entries(options.config ?? {}).filter(([k]) => k !== 'server' && k !== 'agent')),
   };
   fs.writeFileSync(path.join(home, 'factory.yaml'), stringify(config));
+  // Only when the app is pointed at the scripted server (a test may configure its own server instead).
+  if (config.server.model === modelDir && config.server.port === model.port) recordAsSupervised(home, model, modelDir);
 
   let output = '';
   // `mlx-factory ui` as a child process; restart() runs a new one (a new token) on the same port.
