@@ -201,7 +201,7 @@ async function portCheck(config: FactoryConfig, running: DoctorOptions['running'
       id: 'port',
       label: 'Port',
       status: 'ok',
-      found: `${host}:${port}: an OpenAI-compatible server answers (models: ${listener.models.slice(0, 3).join(', ') || 'none listed'}); it is used when it serves the configured model`,
+      found: `${host}:${port}: an OpenAI-compatible server answers (models: ${listener.models.slice(0, 3).join(', ') || 'none listed'}); it is used only if it is the server MLX Factory recorded starting, otherwise the next free port is`,
       fix: null,
     };
   }

@@ -76,6 +76,8 @@ export class ServerSupervisor {
   private current: ServerStatus = INITIAL_STATUS;
   private running: Running | null = null;
   private adopted: AdoptedServer | null = null;
+  /** Counts stop() calls, so a restart can tell that a Stop came in while it was stopping. */
+  private stops = 0;
   private pendingStart: Promise<void> | null = null;
   private startAbort: AbortController | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -210,7 +212,10 @@ export class ServerSupervisor {
   async restartFor(detail: string): Promise<void> {
     if (!this.launchedHere) return;
     this.log.note(detail);
+    const stopsBefore = this.stops;
     await this.stop(detail);
+    // The user pressed Stop (or the app quit) while we stopped: that wins, no relaunch behind their back.
+    if (this.stops !== stopsBefore + 1) return;
     await this.start();
   }
 
@@ -219,6 +224,7 @@ export class ServerSupervisor {
    * no process of it is left. A server that belongs to another live supervisor is left running.
    */
   async stop(detail = 'Stopped.'): Promise<void> {
+    this.stops += 1;
     this.startAbort?.abort();
     this.clearTimers();
     if (this.pendingStart !== null) await this.pendingStart.catch(() => undefined);

@@ -350,6 +350,7 @@ describe('one truth per session: every surface agrees', () => {
           sheriff: [{ content: 'Prints 4 and 44.\n\nVERDICT: PASS' }],
         },
       });
+      ui.recordServer(revived); // as the supervisor that started it would: the app adopts only a recorded server
       await page.locator('.session-header').getByRole('button', { name: 'Resume' }).click();
       await expect.poll(async () => (await cliViews(four)).show.state, { timeout: LONG }).toBe('passed');
       await waitUntilEnded(four, 2);

@@ -13,6 +13,8 @@ import { runSandboxed } from '../../src/sandbox/index.js';
 import { createMlxSupervisor } from '../../src/server/create-mlx-supervisor.js';
 import { ensureServerForRun } from '../../src/server/ensure-server-for-run.js';
 import { readPidFile, writePidFile } from '../../src/server/pid-file.js';
+import { choosePort } from '../../src/server/server-adopt.js';
+import { startScriptedServer } from '../support/scripted-server/launch.js';
 import { isProcessAlive } from '../../src/sandbox/process-tree.js';
 import { requireRuntime } from '../../src/server/runtime/discover-runtime.js';
 import { ServerSupervisor, type SupervisorOptions } from '../../src/server/server-supervisor.js';
@@ -128,7 +130,9 @@ describe('start-up failures', () => {
     expect(s.status.state).toBe('ready');
     expect(s.status.port).not.toBe(port);
     expect(logs.join('\n')).toMatch(
-      new RegExp(`Port ${port} is used by something that is not an OpenAI-compatible server \\(GET /v1/models answered HTTP 404\\)`),
+      new RegExp(
+        `Port ${port} is taken by another program \\(pid ${process.pid}\\) that is not an OpenAI-compatible server \\(GET /v1/models answered HTTP 404\\)`,
+      ),
     );
   });
 
@@ -144,17 +148,105 @@ describe('start-up failures', () => {
 });
 
 describe('adoption and orphans', () => {
-  it('an OpenAI server for our model already on the port is adopted, and left running on stop', async () => {
+  it('a server that answers for our model on the port but that we did not record is not adopted: a new port, and the log says why', async () => {
+    // A session's run script (sandboxed, but on the host's 127.0.0.1) or any local program posing as the model server.
+    const port = await freePort();
+    const spoof = await startScriptedServer({ port, model: 'scripted-model' });
+    onCleanup(() => spoof.stop());
+    const s = await supervisor({ port, launch: scriptedLaunch() });
+    const logs: string[] = [];
+    s.on('server.log', (e) => logs.push(e.line));
+    await s.start();
+    expect(s.status).toMatchObject({ state: 'ready', owned: true });
+    expect(s.status.port).not.toBe(port);
+    expect(s.status.pid).not.toBe(spoof.pid);
+    const said = logs.join('\n');
+    expect(said).toContain(
+      `Port ${port} is taken by another program (pid ${spoof.pid}) that answers as an OpenAI-compatible server for scripted-model; MLX Factory did not start it, so it is not used.`,
+    );
+    expect(said).toContain(`Using port ${s.status.port} instead of ${port}.`);
+    expect(await spoof.requests()).toEqual([]); // never sent a prompt, not even the 1-token probe
+  });
+
+  it('the server our pid file records (another supervisor of this home) is adopted on the port, and left running on stop', async () => {
     const port = await freePort();
     const home = tempDir('server-home-');
-    const owner = track(new ServerSupervisor({ home: tempDir('other-home-'), model: 'scripted-model', port, launch: scriptedLaunch() }));
-    await owner.start();
+    const ours = await startScriptedServer({ port, model: 'scripted-model' });
+    onCleanup(() => ours.stop());
+    // Its supervisor: a live process other than this one (the test runner's parent), so the server stays theirs.
+    const record = {
+      pid: ours.pid,
+      pgid: ours.pid,
+      host: '127.0.0.1',
+      port,
+      model: 'scripted-model',
+      command: [...ours.command],
+      startedAt: new Date().toISOString(),
+      supervisorPid: process.ppid,
+      state: 'ready' as const,
+    };
+    writePidFile(serverPaths(home).pidFile, record);
     const s = await supervisor({ home, port, launch: scriptedLaunch() });
     await s.start();
-    expect(s.status).toMatchObject({ state: 'adopted', owned: false, port, pid: null });
+    expect(s.status).toMatchObject({ state: 'adopted', owned: false, port, pid: ours.pid });
     await s.stop();
     expect(s.snapshot().detail).toMatch(/not started by us and keeps running/);
-    expect(isProcessAlive(owner.status.pid ?? -1)).toBe(true);
+    expect(isProcessAlive(ours.pid)).toBe(true);
+
+    // The record written while we looked at the port (a race with another supervisor): choosePort still ties it to us.
+    const notes: string[] = [];
+    const context = {
+      host: '127.0.0.1',
+      model: 'scripted-model',
+      pidFile: serverPaths(home).pidFile,
+      adopt: true,
+      probeTimeoutMs: 5000,
+      stopGraceMs: 1000,
+      note: (l: string) => notes.push(l),
+    };
+    const choice = await choosePort(context, port, new AbortController().signal);
+    expect(choice.kind === 'adopt' && choice.found.server).toEqual({ pid: ours.pid, pgid: ours.pid, port, owned: false });
+
+    // Without the record, the same server is another program's.
+    fs.rmSync(serverPaths(home).pidFile);
+    const other = await choosePort(context, port, new AbortController().signal);
+    expect(other.kind).toBe('port');
+    expect(notes.join('\n')).toContain(`Port ${port} is taken by another program (pid ${ours.pid})`);
+  });
+
+  it('a pid file whose server does not hold the port (another program took it) is not used: the impostor gets no request', async () => {
+    const port = await freePort();
+    const home = tempDir('server-home-');
+    // Our server, recorded while starting (alive, not listening yet); meanwhile another program binds the port.
+    const code = 'setInterval(() => {}, 1000);';
+    const starting = spawn(process.execPath, ['-e', code, '--', '--port', String(port)], { stdio: 'ignore' });
+    const startingPid = starting.pid ?? -1;
+    onCleanup(() => {
+      starting.kill('SIGKILL');
+    });
+    const spoof = await startScriptedServer({ port, model: 'scripted-model' });
+    onCleanup(() => spoof.stop());
+    writePidFile(serverPaths(home).pidFile, {
+      pid: startingPid,
+      pgid: startingPid,
+      host: '127.0.0.1',
+      port,
+      model: 'scripted-model',
+      command: [process.execPath, '-e', code, '--', '--port', String(port)],
+      startedAt: new Date().toISOString(),
+      supervisorPid: process.ppid,
+      state: 'starting',
+    });
+    const s = await supervisor({ home, port, launch: scriptedLaunch() });
+    const logs: string[] = [];
+    s.on('server.log', (e) => logs.push(e.line));
+    await s.start();
+    expect(s.status.state).toBe('ready');
+    expect(s.status.port).not.toBe(port);
+    expect(logs.join('\n')).toContain(
+      `Not using the server the pid file names (pid ${startingPid}, http://127.0.0.1:${port}): port ${port} is held by pid ${spoof.pid}, not by it.`,
+    );
+    expect(await spoof.requests()).toEqual([]);
   });
 
   it('a hung orphan from a killed app is killed and replaced; a stale pid file is just removed', async () => {
@@ -403,5 +495,32 @@ describe('bad input', () => {
     )) as FactoryError;
     expect(error.code).toBe('RUNTIME_MISSING');
     expect(error.message).toMatch(/Python 3\.9\.6 is too old: mlx-lm 0\.32\.2 needs Python 3\.11 or newer/);
+  });
+});
+
+describe('restart for new flags', () => {
+  it('a Stop pressed while a restart (the draft-model switch) is stopping the server wins: nothing is launched again', async () => {
+    let launches = 0;
+    const scripted = scriptedLaunch();
+    const s = await supervisor({
+      launch: (port, host) => {
+        launches += 1;
+        return scripted(port, host);
+      },
+    });
+    await s.start();
+    const first = s.status.pid ?? -1;
+    const restarting = s.restartFor('Restarting without the draft model: 2 sessions run now.');
+    await s.stop('Stopped by the user.');
+    await restarting;
+    expect(launches).toBe(1);
+    expect(s.status).toMatchObject({ state: 'stopped', pid: null });
+    await expectGone(first);
+
+    // Without a Stop meanwhile, the restart relaunches.
+    await s.start();
+    await s.restartFor('Restarting with the draft model: one session runs now.');
+    expect(launches).toBe(3);
+    expect(s.status.state).toBe('ready');
   });
 });

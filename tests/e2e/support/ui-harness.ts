@@ -13,6 +13,9 @@ import { waitFor } from '../../support/wait-for.js';
 import { createWsClient, type WebSocketLike } from '../../../src/api/client/ws-client.js';
 import { startScriptedServer, type Script, type ScriptedServer } from '../../support/scripted-server/launch.js';
 import { REPO_ROOT, TEST_DEPS_FILE } from '../../support/test-deps.js';
+import { freePort } from '../../support/free-port.js';
+import { writePidFile } from '../../../src/server/pid-file.js';
+import { serverPaths } from '../../../src/server/server-paths.js';
 
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
 const RENDERER_OUT = path.join(REPO_ROOT, 'out', 'renderer', 'index.html');
@@ -118,13 +121,15 @@ export interface UiHarness {
   ): Promise<{ page: Page; context: BrowserContext; errors: string[]; external: string[] }>;
   /** Stops `mlx-factory ui` and starts a new one on the same port (a new token, as a user's restart); returns its address. */
   restart(): Promise<string>;
+  /** Records a (re)started scripted server in the app's pid file, so the app may adopt it (see recordAsSupervised). */
+  recordServer(server: ScriptedServer): void;
   stop(): Promise<void>;
 }
 
 /**
  * A model folder that passes the core's checks (config.json + weights) without being a real model:
- * server.model names it, and the scripted server answers as it, so the app's supervisor finds an
- * OpenAI server for "its" model on the configured port and adopts it instead of launching mlx_lm.
+ * server.model names it, and the scripted server answers as it; recordAsSupervised makes the app's
+ * supervisor adopt it on the configured port instead of launching mlx_lm.
  */
 function fakeModelFolder(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
@@ -136,6 +141,27 @@ function fakeModelFolder(dir: string): string {
   return dir;
 }
 
+/**
+ * Writes the app's pid file for the scripted server the way a supervisor of the same home records
+ * its launch: the app adopts only a server whose listening socket belongs to the recorded pid
+ * running the recorded command (a server that merely answers for the model on the port is another
+ * program's and is not used). The supervisor named is this test process, which stays alive: the app
+ * adopts the server as another supervisor's and never stops it.
+ */
+function recordAsSupervised(home: string, server: ScriptedServer, model: string): void {
+  writePidFile(serverPaths(home).pidFile, {
+    pid: server.pid,
+    pgid: server.pid,
+    host: '127.0.0.1',
+    port: server.port,
+    model,
+    command: [...server.command],
+    startedAt: new Date().toISOString(),
+    supervisorPid: process.pid,
+    state: 'ready',
+  });
+}
+
 export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
   await ensureRendererBuilt();
   const executablePath = chromiumPath();
@@ -143,7 +169,12 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home, { recursive: true });
   const modelDir = fakeModelFolder(path.join(tmp, 'models', 'tiny-coder'));
-  const model = await startScriptedServer({ script: options.script ?? { coder: [], sheriff: [] }, model: modelDir });
+  // An explicit --port (not 0), so the recorded command line carries the port the app checks for.
+  const model = await startScriptedServer({
+    script: options.script ?? { coder: [], sheriff: [] },
+    model: modelDir,
+    port: await freePort(),
+  });
   // The host's model is the scripted server, found where factory.yaml says the server is.
   const config = {
     server: { model: modelDir, host: '127.0.0.1', port: model.port, ...(options.config?.['server'] ?? {}) },
@@ -151,6 +182,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
     ...Object.fromEntries(Object.entries(options.config ?? {}).filter(([k]) => k !== 'server' && k !== 'agent')),
   };
   fs.writeFileSync(path.join(home, 'factory.yaml'), stringify(config));
+  // Only when the app is pointed at the scripted server (a test may configure its own server instead).
+  if (config.server.model === modelDir && config.server.port === model.port) recordAsSupervised(home, model, modelDir);
 
   let output = '';
   // `mlx-factory ui` as a child process; restart() runs a new one (a new token) on the same port.
@@ -206,6 +239,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
     model,
     browser,
     output: () => output,
+    recordServer: (server) => recordAsSupervised(home, server, modelDir),
     api() {
       const origin = new URL(url).origin;
       const client = createWsClient({

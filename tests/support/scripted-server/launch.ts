@@ -34,6 +34,8 @@ export interface ScriptedServer {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
+  /** The argv it was started with (program first), as a supervisor records a launch in its pid file. */
+  readonly command: readonly string[];
   /** Replace the script and reset every persona queue. */
   setScript(script: Script): Promise<void>;
   requests(): Promise<RecordedRequest[]>;
@@ -131,7 +133,8 @@ async function control(url: string, method: string, path: string, body?: unknown
 export async function startScriptedServer(opts: StartScriptedServerOptions = {}): Promise<ScriptedServer> {
   // Validate here so a bad script fails in the test, not in a child's stderr.
   const scriptFile = opts.script === undefined ? undefined : writeScriptFile(parseScript(opts.script));
-  const child = spawn(process.execPath, serverArgs(opts, scriptFile?.path), {
+  const args = serverArgs(opts, scriptFile?.path);
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
@@ -147,16 +150,23 @@ export async function startScriptedServer(opts: StartScriptedServerOptions = {})
   const stderr = captureTail(child.stderr);
   const port = await waitForReady(child, stderr, opts.startTimeoutMs ?? 15_000);
   child.stdout?.resume(); // keep draining so the child never blocks on a full pipe
-  return makeHandle(child, port, exited, stderr);
+  return makeHandle(child, [process.execPath, ...args], port, exited, stderr);
 }
 
-function makeHandle(child: ChildProcess, port: number, exited: Promise<number | null>, stderr: () => string): ScriptedServer {
+function makeHandle(
+  child: ChildProcess,
+  command: readonly string[],
+  port: number,
+  exited: Promise<number | null>,
+  stderr: () => string,
+): ScriptedServer {
   const url = `http://127.0.0.1:${port}`;
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   return {
     url,
     port,
     pid: child.pid ?? -1,
+    command,
     exited,
     stderr,
     async setScript(script) {
