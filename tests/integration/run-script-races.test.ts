@@ -7,11 +7,12 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createIpcClient } from '../../src/api/client/ipc-client.js';
 import type { FactoryApi } from '../../src/api/client/factory-api.js';
-import { FactoryHost } from '../../src/host/factory-host.js';
+import { FactoryHost, type FactoryHostOptions } from '../../src/host/factory-host.js';
+import { OpenAiChatModel } from '../../src/llm/openai-chat-model.js';
 import { registerIpcHandlers } from '../../src/host/register-ipc.js';
 import { isFactoryError } from '../../src/errors/factory-error.js';
 import { markViewed, revertChange } from '../../src/sessions/revert-change.js';
@@ -26,6 +27,8 @@ import { git, makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtu
 import { IpcMainHarness } from '../support/ipc-harness.js';
 import { stillRunning, treePids } from '../support/process-tree-pids.js';
 import { addStep, createSessionFixture, finishSession, type SessionFixture } from '../support/session-fixtures.js';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server/launch.js';
+import { StubServerControl } from '../support/stub-server-control.js';
 import { waitFor } from '../support/wait-for.js';
 
 const RUN = 'sleep 100000 & exec python3 -m http.server "$PORT" --bind 127.0.0.1';
@@ -33,15 +36,22 @@ const BASE = Array.from({ length: 12 }, (_, i) => `line ${i + 1}\n`).join('');
 const HEAD = BASE.replace('line 2\n', 'line 2 changed\n');
 
 const hosts: FactoryHost[] = [];
+let model: ScriptedServer;
+beforeAll(async () => {
+  model = await startScriptedServer();
+});
 afterEach(async () => {
   for (const host of hosts.splice(0)) await host.shutdown();
 });
-afterAll(removeTempDirs);
+afterAll(async () => {
+  await model.stop();
+  removeTempDirs();
+});
 
-function startHost(home: string) {
+function startHost(home: string, options: Partial<FactoryHostOptions> = {}) {
   fs.mkdirSync(home, { recursive: true });
   fs.writeFileSync(path.join(home, 'factory.yaml'), stringify({ workspace: { run: RUN } }));
-  const host = new FactoryHost({ home, version: 'test' });
+  const host = new FactoryHost({ home, version: 'test', ...options });
   hosts.push(host);
   const ipcMain = new IpcMainHarness();
   registerIpcHandlers(ipcMain, host, { isTrustedSender: ipcMain.isTrustedSender, native: { notifications: false } });
@@ -188,6 +198,48 @@ describe('while the session’s loop runs', () => {
     });
     expect(logText(s)).toBe(before);
   });
+});
+
+describe('a session whose loop this host runs', () => {
+  it('does not run its app meanwhile; a reply afterwards stops the app before the loop writes', async () => {
+    const home = path.join(makeTempDir('mlxf-run-races-'), 'home');
+    const repo = makeRepo({ files: { 'index.html': 'x\n' } });
+    const { host, api } = startHost(home, {
+      server: new StubServerControl(model.url),
+      chatModelFor: ({ llmTimeoutMs }) => new OpenAiChatModel({ baseUrl: model.url, timeoutMs: llmTimeoutMs }),
+    });
+    // The Coder's first turn never answers: the loop runs until it is cancelled.
+    await model.setScript({
+      coder: [{ content: 'main.py\n```python\nprint(1)\n```\n', fault: 'hang' }],
+      sheriff: [{ content: 'VERDICT: PASS' }],
+    });
+    const { id } = await host.sessions.start({ description: 'Print 42', repo, check: 'python3 main.py' });
+    expect(host.sessions.runsHere(id)).toBe(true);
+    expect(await api.request('sessions.run.start', { id })).toMatchObject({ ok: false, error: { code: 'SESSION_RUNNING' } });
+    expect(await api.request('sessions.markViewed', { id, path: 'main.py', viewed: true })).toMatchObject({
+      ok: false,
+      error: { code: 'SESSION_RUNNING' },
+    });
+    expect(loadSession(host.paths, id).run).toBeNull();
+    host.sessions.cancel(id);
+    await host.sessions.settled(id);
+
+    await model.setScript({ coder: [{ content: 'main.py\n```python\nprint(42)\n```\n' }], sheriff: [{ content: 'VERDICT: PASS' }] });
+    const started = await must(api.request('sessions.run.start', { id }));
+    await waitFor('the app to listen', () => portOpen(started.port));
+    const tree = treePids(started.pgid);
+    await must(api.request('sessions.reply', { id, message: 'Print 42.' }));
+    expect(stillRunning(tree)).toEqual([]);
+    await host.sessions.settled(id);
+    const record = loadSession(host.paths, id);
+    expect(record.run).toMatchObject({ state: 'stopped', stopReason: 'stop' });
+    const types = fs
+      .readFileSync(path.join(host.paths.sessions, id, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types.lastIndexOf('run.stopped')).toBeLessThan(types.lastIndexOf('series.started'));
+  }, 120_000);
 });
 
 describe('two reverts at once', () => {
