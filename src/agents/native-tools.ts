@@ -117,6 +117,9 @@ function refused(name: string, error: z.ZodError): NativeCallParse {
   return { ok: false, reason: `the arguments of ${name} are not what it takes${where}: ${first?.message ?? 'invalid'}` };
 }
 
+/** At most this many tool calls of one reply are taken, streamed (ToolCallAccumulator) or written as text. */
+export const MAX_CALLS_PER_REPLY = 32;
+
 /** Tool calls a model wrote into its text instead of the server's `tool_calls`, and the text without them. */
 export interface LeakedToolCalls {
   readonly calls: readonly Pick<ChatToolCall, 'name' | 'arguments'>[];
@@ -134,13 +137,15 @@ const leakShape = z.object({
  * Qwen's `<tool_call>{"name": …, "arguments": {…}}</tool_call>` (Hermes style), as a server that does
  * not parse tool calls passes them through; an unclosed last one (the reply ran out) is read to the
  * end. Only calls of our own tools are taken: any other name stays in the text, where the edit parser
- * sees it (and corrects a model that writes files through imagined tools).
+ * sees it (and corrects a model that writes files through imagined tools). Past MAX_CALLS_PER_REPLY
+ * blocks are left as text unparsed: a reply of thousands of calls costs no more than one of 32.
  */
 export function parseLeakedToolCalls(content: string): LeakedToolCalls {
   if (!content.includes('<tool_call>')) return { calls: [], rest: content };
   const calls: Pick<ChatToolCall, 'name' | 'arguments'>[] = [];
   const ours = new Set<string>(Object.values(NATIVE_TOOL_NAMES));
   const rest = content.replace(LEAK, (whole, body: string) => {
+    if (calls.length >= MAX_CALLS_PER_REPLY) return whole;
     let json: unknown;
     try {
       json = JSON.parse(body);

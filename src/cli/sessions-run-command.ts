@@ -7,8 +7,9 @@ import type { CliOutput } from './cli-output.js';
  * `mlx-factory sessions run ID`: the session's run script (workspace.run) in the foreground, as the
  * app's "Run" starts it — in the sandbox with the network, PORT a free port of the session's range,
  * recorded in the session's log (the app shows it). Its output goes to this terminal. Ctrl-C stops
- * the whole tree; so do a merge or discard of the session (here or in the app), and the end of this
- * process (SIGTERM, SIGHUP: the terminal closed).
+ * the whole tree; so does the end of this process (SIGTERM, SIGHUP: the terminal closed). A merge or
+ * discard elsewhere is refused while it runs (src/sessions/run-guard.ts); the watch below still stops it
+ * for one that slipped in as it started.
  */
 const WATCH_MS = 1000;
 

@@ -71,6 +71,8 @@ export type ErrorCode =
   | 'RUN_ALREADY_RUNNING'
   | 'RUN_NO_PORT'
   | 'RUN_UNAVAILABLE'
+  /** The session's app runs in its worktree: what would touch the worktree's files waits for its Stop. */
+  | 'RUN_IN_PROGRESS'
   | 'INTERNAL';
 
 /** Codes that mean "the user gave us something we cannot use" (CLI exit code 2). */

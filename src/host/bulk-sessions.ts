@@ -17,8 +17,7 @@ export async function discardMany(host: FactoryHost, ids: readonly string[]): Pr
       continue;
     }
     try {
-      await host.runs.stop(id, 'discarded');
-      const { archiveRef } = await host.ops.discard(host.paths, id);
+      const { archiveRef } = await host.worktrees.write(id, () => host.ops.discard(host.paths, id), 'discarded');
       results.push({ id, ok: true, archiveRef, error: null });
       host.global.emit({ type: 'session.updated', info: host.sessionInfo(id) });
     } catch (error) {

@@ -26,6 +26,7 @@ import { defaultSessionOps, type SessionOps } from './session-ops.js';
 import { ExternalSessions } from './external-sessions.js';
 import { SessionRefWatch } from './session-ref-watch.js';
 import { RunScripts } from './run-scripts.js';
+import { WorktreeAccess } from './worktree-access.js';
 import { SessionRunner, type ModelContext } from './session-runner.js';
 import { readSession, SessionList } from './session-views.js';
 import { gitCommonDir } from '../workspace/git/common-dir.js';
@@ -85,6 +86,8 @@ export class FactoryHost {
   readonly serving: HostServing;
   /** The sessions' run scripts this host started (#21). */
   readonly runs: RunScripts;
+  /** What touches a session's worktree outside its loop: one at a time, and never beside its app. */
+  readonly worktrees: WorktreeAccess;
   private readonly memory: MemorySample[] = [];
   private readonly memoryCapacity: number;
   /** The same history on disk: the memory view survives a restart. */
@@ -173,6 +176,7 @@ export class FactoryHost {
         }
       },
     });
+    this.worktrees = new WorktreeAccess(this.paths, this.runs);
     this.external.start();
     this.refWatch = new SessionRefWatch({
       onMoved: ({ id, baseBranch, baseHead, sessionHead }) =>

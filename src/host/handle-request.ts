@@ -101,27 +101,39 @@ const handlers: Handlers = {
 
   'sessions.start': (params, { host }) => host.sessions.start(params),
   'sessions.cancel': (params, { host }) => ({ cancelled: host.sessions.cancel(params.id) }),
-  'sessions.resume': (params, { host }) => host.sessions.resume(params.id, host.ops.resume),
-  'sessions.reply': (params, { host }) => host.sessions.reply(params.id, params.message, host.ops.reply),
+  // Each of these writes the session's worktree (or its log beside a live writer): through host.worktrees
+  // (src/host/worktree-access.ts): one at a time per session, this host's run of its app stopped first.
+  'sessions.resume': (params, { host }) => host.worktrees.write(params.id, () => host.sessions.resume(params.id, host.ops.resume)),
+  'sessions.reply': (params, { host }) =>
+    host.worktrees.write(params.id, () => host.sessions.reply(params.id, params.message, host.ops.reply)),
   'sessions.updateFromBase': async (params, { host }) => {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('SESSION_RUNNING', 'Wait for the session to end (or cancel it) before updating it.');
-    const result = await updateFromBase(host.paths, params.id);
+    const result = await host.worktrees.write(params.id, () => updateFromBase(host.paths, params.id));
     const answer = { ...result, files: [...result.files] };
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return answer;
   },
-  'sessions.resolveWithCoder': (params, { host }) => host.sessions.resolveConflicts(params.id, host.ops.resolveConflicts),
-  'sessions.comment': (params, { host }) => addReviewComment(host.paths, params.id, params),
+  'sessions.resolveWithCoder': (params, { host }) =>
+    host.worktrees.write(params.id, () => host.sessions.resolveConflicts(params.id, host.ops.resolveConflicts)),
+  // A read of the worktree (the quoted lines): refused while the app runs (run-guard.ts), not a reason to stop it.
+  'sessions.comment': (params, { host }) => host.worktrees.exclusive(params.id, () => addReviewComment(host.paths, params.id, params)),
   'sessions.revert': async (params, { host }) => {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before reverting.');
-    const result = await revertChange(host.paths, params.id, { path: params.path, hunk: params.hunk });
+    const result = await host.worktrees.write(params.id, () =>
+      revertChange(host.paths, params.id, { path: params.path, hunk: params.hunk }),
+    );
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return { ...result, files: [...result.files] };
   },
-  'sessions.markViewed': async (params, { host }) => ({ viewed: await markViewed(host.paths, params.id, params.path, params.viewed) }),
-  'sessions.requestChanges': (params, { host }) => host.sessions.requestChanges(params.id, host.ops.requestChanges),
+  'sessions.markViewed': async (params, { host }) => {
+    if (host.sessions.runsHere(params.id))
+      throw new FactoryError('SESSION_RUNNING', 'Wait for the session to end (or cancel it) before marking files viewed.');
+    return { viewed: await host.worktrees.exclusive(params.id, () => markViewed(host.paths, params.id, params.path, params.viewed)) };
+  },
+  'sessions.requestChanges': (params, { host }) =>
+    host.worktrees.write(params.id, () => host.sessions.requestChanges(params.id, host.ops.requestChanges)),
   'sessions.list': (params, { host }) => {
     const { rows, version } = host.sessionList.current();
     return params.since === version ? { sessions: [], version, unchanged: true } : { sessions: rows, version, unchanged: false };
@@ -137,7 +149,7 @@ const handlers: Handlers = {
   'sessions.filePair': (params, { host }) => host.ops.filePair(host.paths, params.id, params.path, params.commit),
   'sessions.rollback': async (params, { host }) => {
     if (host.sessions.runsHere(params.id)) throw new FactoryError('BAD_USAGE', 'Cancel the session before rolling it back.');
-    const result = await host.ops.rollback(host.paths, params.id, params.step);
+    const result = await host.worktrees.write(params.id, () => host.ops.rollback(host.paths, params.id, params.step));
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
@@ -150,9 +162,12 @@ const handlers: Handlers = {
   'sessions.merge': async (params, { host }) => {
     if (host.sessions.runsHere(params.id))
       throw new FactoryError('BAD_USAGE', 'Wait for the session to end (or cancel it) before merging.');
-    const result = await host.ops.merge(host.paths, params.id, params.squash, params.message, params.stash);
-    // The session's app was for trying it before taking it: taken, it stops (DESIGN "Run scripts").
-    await host.runs.stop(params.id, 'merged');
+    // The session's app was for trying it before taking it: it stops before the merge touches the worktree (DESIGN "Run scripts").
+    const result = await host.worktrees.write(
+      params.id,
+      () => host.ops.merge(host.paths, params.id, params.squash, params.message, params.stash),
+      'merged',
+    );
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
@@ -167,13 +182,13 @@ const handlers: Handlers = {
   'sessions.discard': async (params, { host }) => {
     if (host.sessions.runsHere(params.id)) throw new FactoryError('BAD_USAGE', 'Cancel the session before discarding it.');
     // Nothing of the session's app may run in a worktree that is being removed.
-    await host.runs.stop(params.id, 'discarded');
-    const result = await host.ops.discard(host.paths, params.id);
+    const result = await host.worktrees.write(params.id, () => host.ops.discard(host.paths, params.id), 'discarded');
     host.global.emit({ type: 'session.updated', info: host.sessionInfo(params.id) });
     return result;
   },
 
-  'sessions.run.start': (params, { host }) => host.runs.start(params.id),
+  // In turn with the operations above: never started halfway through one.
+  'sessions.run.start': (params, { host }) => host.worktrees.exclusive(params.id, () => host.runs.start(params.id)),
   'sessions.run.stop': async (params, { host }) => {
     const end = await host.runs.stop(params.id, 'stop');
     const elsewhere = end === null ? host.sessionInfo(params.id).run : null;

@@ -59,7 +59,6 @@ export class RunScripts {
       const early: Array<[string, 'stdout' | 'stderr']> = [];
       const script = await startRunScript(this.deps.paths, id, {
         log,
-        loopRunsHere: this.deps.liveLog(id) !== undefined,
         takenRanges: this.deps.takenRanges(),
         onOutput: (chunk, stream) => {
           if (holder.run === undefined) early.push([chunk, stream]);

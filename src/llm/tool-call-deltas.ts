@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatToolCall } from '../agents/chat-message.js';
+import { MAX_CALLS_PER_REPLY } from '../agents/native-tools.js';
 
 /**
  * Streamed `tool_calls` put back together (OpenAI's delta format): the first delta of a call carries
@@ -8,7 +9,7 @@ import type { ChatToolCall } from '../agents/chat-message.js';
  * what they send is not trusted: each delta is checked with zod, odd ones are skipped, and the number
  * of calls and the length of a name are capped (the reply's byte cap bounds the arguments).
  */
-const MAX_CALLS = 32;
+const MAX_CALLS = MAX_CALLS_PER_REPLY;
 const MAX_NAME = 200;
 
 const deltaSchema = z.looseObject({

@@ -4,6 +4,7 @@ import { discardWorkspace, type DiscardOutcome } from '../workspace/discard-work
 import { factoryRefs } from '../workspace/factory-refs.js';
 import { assertNotRunning, openSession } from './session-context.js';
 import { appendEvent } from './session-store.js';
+import { assertAppStopped } from './run-guard.js';
 
 /**
  * Discarding a session: its worktree is removed (pruned when the folder was already deleted by hand),
@@ -14,6 +15,7 @@ export async function discardSession(paths: AppPaths, id: string): Promise<Disca
   const context = await openSession(paths, id);
   const { record } = context;
   assertNotRunning(record, 'discard');
+  assertAppStopped(record, 'discarded');
   if (record.discard !== null) {
     throw new FactoryError(
       'SESSION_DISCARDED',

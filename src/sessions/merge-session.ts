@@ -17,6 +17,7 @@ import { removeSessionWorktree } from '../workspace/discard-workspace.js';
 import { toFileChange } from './review-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession, type SessionContext } from './session-context.js';
 import { appendEvent } from './session-store.js';
+import { assertAppStopped } from './run-guard.js';
 
 /** One `merge` the session's log holds. */
 type MergeRecord = SessionContext['record']['merges'][number];
@@ -253,6 +254,8 @@ async function recordInterruptedMerge(paths: AppPaths, context: SessionContext, 
 
 async function mergeSessionNow(paths: AppPaths, context: SessionContext, options: MergeOptions): Promise<SessionMergeResult> {
   const { record } = context;
+  // A merge removes the worktree (and may stash-and-restore around it): the app must be gone first.
+  assertAppStopped(record, 'merged');
   const planned = await planMerge(context, options.into);
   if (planned.kind === 'already') return alreadyMerged(record.id, planned.last);
   const plan = planned.plan;

@@ -9,6 +9,7 @@ import { updateRef } from '../workspace/git/update-ref.js';
 import { checkWorktreePointer, verifyWorktreeGit, type WorktreeGit } from '../workspace/git/worktree-git.js';
 import { assertRepoAvailable } from '../workspace/repo-available.js';
 import { ensureSessionWorktree } from '../workspace/restore-worktree.js';
+import { assertAppStopped } from './run-guard.js';
 import type { SessionRecord } from './session-store.js';
 
 /**
@@ -28,6 +29,8 @@ export interface ReopenedWorktree {
 }
 
 export async function reopenSessionWorktree(record: SessionRecord, action: string): Promise<ReopenedWorktree> {
+  // Resume, reply and update write the worktree (git reset, the Coder's edits): never beside its app.
+  assertAppStopped(record, action);
   assertRepoAvailable(record.repo, record.id, record.worktree);
   const commonDir = await gitCommonDir(record.repo);
   if ((await readRef(commonDir, `refs/heads/${record.branch}`)) === null) {

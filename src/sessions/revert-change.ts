@@ -10,10 +10,10 @@ import { runGit } from '../workspace/git/run-git.js';
 import { uncommittedPaths } from '../workspace/git/status.js';
 import { gitPlace, type WorktreeGit } from '../workspace/git/worktree-git.js';
 import { hunkLines, revertHunk, sameHunk } from '../workspace/revert-hunk.js';
-import { writeWorktreeFile } from '../workspace/worktree-files.js';
-import { removeFiles } from '../workspace/stash-changes.js';
+import { removeWorktreeFiles, writeWorktreeFile } from '../workspace/worktree-files.js';
 import { assertNotDiscarded, assertNotRunning, openSession } from './session-context.js';
 import { appendEvent } from './session-store.js';
+import { assertAppStopped } from './run-guard.js';
 
 /**
  * Per-file and per-hunk review (#21): the reviewer reverts one file, or one hunk, of the session's
@@ -45,6 +45,7 @@ export async function revertChange(paths: AppPaths, id: string, request: RevertR
   const context = await openSession(paths, id);
   const { record } = context;
   assertNotRunning(record, 'revert a change of');
+  assertAppStopped(record, 'reverted');
   const head = assertNotDiscarded(context, 'revert');
   const checked = checkRelativePath(request.path);
   if (!checked.ok)
@@ -98,10 +99,12 @@ async function revertWholeFile(worktree: WorktreeGit, base: string, touched: rea
   );
   const restore = touched.filter((p) => inBase.has(p));
   if (restore.length > 0) await runGit(['checkout', base, '--', ...restore.map((p) => `:(literal)${p}`)], at);
-  removeFiles(
+  const refused = removeWorktreeFiles(
     worktree.workTree,
     touched.filter((p) => !inBase.has(p)),
   );
+  if (refused.length > 0)
+    throw new FactoryError('PATH_REFUSED', `Cannot remove ${refused.join(', ')}: a folder on the way is a symbolic link or a file.`);
 }
 
 async function revertOneHunk(repo: string, worktreeDir: string, file: ChangedFile, hunk: DiffHunk): Promise<void> {
@@ -146,6 +149,8 @@ export async function fileHunks(repo: string, file: ChangedFile): Promise<DiffHu
 export async function markViewed(paths: AppPaths, id: string, filePath: string, viewed: boolean): Promise<Record<string, string>> {
   const context = await openSession(paths, id);
   const { record } = context;
+  // The loop's open log is the only writer while it runs: a second writer would repeat its seq.
+  assertNotRunning(record, 'mark files viewed in');
   const head = context.branchHead ?? record.headCommit;
   const file = (await listChangedFiles(record.repo, record.baseCommit, head)).find((f) => f.path === filePath);
   if (file === undefined) throw new FactoryError('BAD_USAGE', `${filePath} is not among the session's changes; there is nothing to mark.`);

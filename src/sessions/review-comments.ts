@@ -6,6 +6,7 @@ import type { AppPaths } from '../home/app-home.js';
 import { readWorktreeText } from '../workspace/worktree-files.js';
 import { replySession } from './reply-session.js';
 import { appendEvent, loadSession } from './session-store.js';
+import { assertAppStopped } from './run-guard.js';
 import type { LaunchDeps, SessionSummary } from './start-session.js';
 
 /**
@@ -35,6 +36,8 @@ export function addReviewComment(paths: AppPaths, id: string, comment: NewCommen
   const { startLine, endLine } = comment;
   if (endLine < startLine || endLine - startLine >= MAX_LINES)
     throw new FactoryError('BAD_USAGE', `Lines ${startLine}–${endLine} are not a range of at most ${MAX_LINES} lines.`);
+  // The quote is read from the worktree: not while its app could swap a folder for a link out of it.
+  assertAppStopped(record, 'commented on');
   const read = readWorktreeText(record.worktree, comment.file, { maxBytes: 4 * 1024 * 1024 });
   if (!read.ok) throw new FactoryError('PATH_REFUSED', `Cannot comment on ${comment.file}: ${read.reason}.`);
   const lines = read.text.split('\n');

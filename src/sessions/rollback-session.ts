@@ -6,6 +6,7 @@ import { rollbackBranch } from '../workspace/rollback-branch.js';
 import { stepNotFound } from './review-session.js';
 import { assertNotDiscarded, assertNotRunning, openSession } from './session-context.js';
 import { appendEvent } from './session-store.js';
+import { assertAppStopped } from './run-guard.js';
 
 /**
  * Rolling a session back to a step (0 = its base commit): the branch and the worktree move there, and
@@ -23,6 +24,7 @@ export async function rollbackSession(paths: AppPaths, id: string, step: number)
   const context = await openSession(paths, id);
   const { record } = context;
   assertNotRunning(record, 'roll back');
+  assertAppStopped(record, 'rolled back');
   const head = assertNotDiscarded(context, 'roll back');
   const toCommit = step === 0 ? record.baseCommit : record.steps.find((s) => s.step === step)?.sha;
   if (toCommit === undefined)

@@ -55,11 +55,6 @@ export interface RunningScript {
 export interface StartRunOptions {
   /** Where run.started / run.stopped go: the session's open log when its loop runs in this process. */
   readonly log: RunLog;
-  /**
-   * The session's loop runs in this process and `log` is its open log. A loop running elsewhere holds
-   * the log's only writer (its sequence numbers), so the run waits for it to end.
-   */
-  readonly loopRunsHere?: boolean;
   /** Ranges other sessions hold (their recorded runs): the session's own range avoids them. */
   readonly takenRanges: readonly PortRange[];
   readonly onOutput?: (chunk: string, stream: OutputStream) => void;
@@ -102,10 +97,12 @@ export async function startRunScript(paths: AppPaths, id: string, options: Start
       `Session ${id} already runs its app on port ${record.run.port} (pid ${record.run.pid}); stop it first.`,
     );
   if (record.discard !== null) throw new FactoryError('RUN_UNAVAILABLE', `Session ${id} was discarded: there is nothing to run.`);
-  if (record.state === 'running' && options.loopRunsHere !== true)
+  // The loop writes the worktree host-side (the Coder's edits, git): a hostile app beside it could
+  // redirect those writes through a swapped link. Run waits for the loop, here or in another process.
+  if (record.state === 'running')
     throw new FactoryError(
       'SESSION_RUNNING',
-      `Session ${id} is running in another process${record.pid !== null ? ` (pid ${record.pid})` : ''}: run its app when it has finished, or from the app that runs it.`,
+      `Session ${id} is running${record.pid !== null ? ` (pid ${record.pid})` : ''}: run its app when it has finished (or cancel it).`,
     );
   const worktree = fs.lstatSync(record.worktree, { throwIfNoEntry: false });
   if (worktree === undefined || !worktree.isDirectory())

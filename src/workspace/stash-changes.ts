@@ -7,7 +7,7 @@ import { commitTree } from './git/commit-tree.js';
 import { userIdentityEnv } from './git/commit-identity.js';
 import { runGit } from './git/run-git.js';
 import { updateRef } from './git/update-ref.js';
-import { lstatIfPresent } from './lstat-if-present.js';
+import { removeWorktreeFiles } from './worktree-files.js';
 
 /**
  * Stash-and-merge's first half: the user's uncommitted changes to the files a merge is blocked by are
@@ -131,18 +131,9 @@ export async function clearStashedPaths(checkout: string, stash: UserStash, betw
   }
   if (added.length > 0) {
     await runGit(['rm', '--cached', '-q', '-f', '--ignore-unmatch', '--', ...literal(added)], at);
-    removeFiles(checkout, added);
+    removeWorktreeFiles(checkout, added);
   }
-  removeFiles(checkout, stash.untracked);
-}
-
-/** Removes plain files and links only (never follows one; a directory in the way is left). */
-export function removeFiles(checkout: string, files: readonly string[]): void {
-  for (const file of files) {
-    const full = path.join(checkout, file);
-    const stat = lstatIfPresent(full);
-    if (stat !== undefined && (stat.isFile() || stat.isSymbolicLink())) fs.rmSync(full);
-  }
+  removeWorktreeFiles(checkout, stash.untracked);
 }
 
 /** The command that restores a kept stash by hand (and drops the ref only if that worked). */

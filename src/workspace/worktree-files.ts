@@ -120,6 +120,38 @@ export function writeWorktreeFile(root: string, rel: string, content: string | B
   }
 }
 
+/**
+ * Removes plain files and links (never a folder, never through a link): every folder on the way to
+ * each path is lstat-checked to be a real folder, as for a write — the last component alone is not
+ * enough, since `dir/.bashrc` with `dir -> ~` would remove the user's own file. Answers the paths it
+ * refused (behind a link or a file); a path that is already gone is not one of them.
+ */
+export function removeWorktreeFiles(root: string, rels: readonly string[]): string[] {
+  const refused: string[] = [];
+  for (const rel of rels) {
+    const parts = splitRelative(rel);
+    if (parts === null) {
+      refused.push(rel);
+      continue;
+    }
+    let dir = root;
+    let through: 'ok' | 'gone' | 'refused' = 'ok';
+    for (const part of parts.slice(0, -1)) {
+      dir = path.join(dir, part);
+      const stat = lstatIfPresent(dir);
+      if (stat === undefined) through = 'gone';
+      else if (stat.isSymbolicLink() || !stat.isDirectory()) through = 'refused';
+      if (through !== 'ok') break;
+    }
+    if (through === 'refused') refused.push(rel);
+    if (through !== 'ok') continue;
+    const file = path.join(root, ...parts);
+    const stat = lstatIfPresent(file);
+    if (stat !== undefined && (stat.isFile() || stat.isSymbolicLink())) fs.rmSync(file);
+  }
+  return refused;
+}
+
 type Located = { readonly ok: true; readonly file: string } | FileRefusal;
 
 /**

@@ -232,7 +232,7 @@ describe('the run script of one repository (Settings)', () => {
 });
 
 describe('mlx-factory sessions run', () => {
-  it('runs in the foreground with PORT set, Ctrl-C ends the whole tree, and a discard elsewhere stops it', async () => {
+  it('runs in the foreground with PORT set, Ctrl-C ends the whole tree, and a discard elsewhere waits for it', async () => {
     const repo = makeRepo({ files: { 'index.html': 'x\n' } });
     const home = makeTempDir('mlxf-run-home-');
     fs.writeFileSync(path.join(home, 'factory.yaml'), stringify({ workspace: { run: RUN } }));
@@ -283,16 +283,27 @@ describe('mlx-factory sessions run', () => {
     await waitFor('no process of the killed run', () => stillRunning(thirdTree).length === 0);
     expect(loadSession(session.paths, session.id).run).toMatchObject({ state: 'stopped', stopReason: 'gone' });
 
-    // Discarded by another process while it runs: it stops, and the worktree goes.
+    // A discard by another process while it runs is refused (nothing of ours removes files beside the
+    // app): it says where to stop it, and goes through once it is stopped.
     stdout = '';
-    const again = runCli(['sessions', 'run', session.id, '--json'], { cwd: repo, home, onStdout: (text) => (stdout += text) });
+    let secondPid = 0;
+    const again = runCli(['sessions', 'run', session.id, '--json'], {
+      cwd: repo,
+      home,
+      onSpawn: (p) => (secondPid = p),
+      onStdout: (text) => (stdout += text),
+    });
     const second = await waitFor('the second run.started line', () => jsonLines(stdout).find((l) => l.type === 'run.started'));
     expect(second['port']).toBe(port);
     const secondTree = treePids(Number(second['pgid']));
-    const discarded = await runCli(['sessions', 'discard', session.id], { cwd: repo, home });
-    expect(discarded.exitCode).toBe(0);
+    const refusedDiscard = await runCli(['sessions', 'discard', session.id], { cwd: repo, home });
+    expect(refusedDiscard.exitCode).not.toBe(0);
+    expect(refusedDiscard.stderr).toContain(`Stop the app of session ${session.id} first`);
+    expect(stillRunning(secondTree).length).toBeGreaterThan(0);
+    process.kill(secondPid, 'SIGINT');
     const stopped = await again;
-    expect(jsonLines(stopped.stdout).at(-1)).toMatchObject({ type: 'run.stopped', reason: 'discarded', treeGone: true });
+    expect(jsonLines(stopped.stdout).at(-1)).toMatchObject({ type: 'run.stopped', reason: 'stop', treeGone: true });
     expect(stillRunning(secondTree)).toEqual([]);
+    expect((await runCli(['sessions', 'discard', session.id], { cwd: repo, home })).exitCode).toBe(0);
   }, 180_000);
 });

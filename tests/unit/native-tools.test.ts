@@ -85,6 +85,14 @@ describe('tool calls leaked into the text', () => {
     });
   });
 
+  it('takes at most 32 calls written as text (as many as streamed ones), the rest left as text', () => {
+    const block = (i: number) => `<tool_call>{"name": "read_file", "arguments": {"path": "f${i}.py"}}</tool_call>`;
+    const parsed = parseLeakedToolCalls(Array.from({ length: 100 }, (_, i) => block(i)).join('\n'));
+    expect(parsed.calls).toHaveLength(32);
+    expect(parsed.calls.at(-1)).toEqual({ name: 'read_file', arguments: '{"path":"f31.py"}' });
+    expect(parsed.rest.startsWith(block(32))).toBe(true);
+  });
+
   it('reads an unclosed last call (the reply ran out) and `parameters` for `arguments`', () => {
     expect(parseLeakedToolCalls('<tool_call>\n{"name": "search_code", "parameters": {"pattern": "foo"}}')).toEqual({
       calls: [{ name: 'search_code', arguments: '{"pattern":"foo"}' }],
