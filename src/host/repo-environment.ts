@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DependencyModeChoice, RepoEnvironment } from '../api/payloads.js';
 import { rememberDependencyMode, rememberedDependencyMode, trustFileBeside } from '../config/project-trust.js';
-import { chooseMode, environmentLine } from '../sessions/session-environment.js';
+import { chooseMode, environmentLine, installerOnPath } from '../sessions/session-environment.js';
 import { detectDependencies, type DetectedDependencies } from '../workspace/detect-dependencies.js';
 import { inspectRepo } from '../workspace/git/repo-info.js';
 
@@ -16,7 +16,7 @@ export async function repoEnvironment(input: string, userConfigFile: string): Pr
   const info = await inspectRepo(path.resolve(input));
   const found = await detectDependencies(info.root, info.headCommit);
   const remembered = rememberedDependencyMode(trustFileBeside(userConfigFile), info.root);
-  const mode = chooseMode(found, remembered);
+  const mode = chooseMode(found, remembered, installerOnPath(found));
   return {
     root: info.root,
     ecosystem: found?.ecosystem ?? null,

@@ -42,15 +42,38 @@ export function environmentLine(mode: SessionEnvironment['mode'], found: Detecte
 
 /**
  * The default: the user's folder when there is one and the lockfile on the base is the checkout's;
- * an install when there is a command; else nothing. A mode the user confirmed for the repository wins
- * where it can apply ("mine" needs the folder).
+ * an install when there is a command whose program this machine has (`installerFound`: a checkout
+ * without its folder often runs its checks with what is installed globally — uv missing must not end
+ * a session whose check needs no install; the preflight says when one does); else nothing. A mode
+ * the user confirmed for the repository wins where it can apply ("mine" needs the folder).
  */
-export function chooseMode(found: DetectedDependencies | null, remembered: DependencyMode | null): SessionEnvironment['mode'] {
+export function chooseMode(
+  found: DetectedDependencies | null,
+  remembered: DependencyMode | null,
+  installerFound = true,
+): SessionEnvironment['mode'] {
   if (found === null || remembered === 'none') return 'none';
   if (remembered === 'mine' && found.folder !== null) return 'mine';
   if (remembered === 'install' && found.installCommand !== null) return 'install';
   if (found.folder !== null && found.lockSameOnBase) return 'mine';
-  return found.installCommand !== null ? 'install' : 'none';
+  return found.installCommand !== null && installerFound ? 'install' : 'none';
+}
+
+/** The install command's program (its first word) is an executable on this process's PATH. */
+export function installerOnPath(found: DetectedDependencies | null, searchPath: string = process.env['PATH'] ?? ''): boolean {
+  const program = found?.installCommand?.split(' ')[0];
+  if (program === undefined || program === '') return false;
+  return searchPath
+    .split(path.delimiter)
+    .filter((dir) => path.isAbsolute(dir))
+    .some((dir) => {
+      try {
+        fs.accessSync(path.join(dir, program), fs.constants.X_OK);
+        return fs.statSync(path.join(dir, program)).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 export async function decideEnvironment(
@@ -59,7 +82,7 @@ export async function decideEnvironment(
   remembered: DependencyMode | null,
 ): Promise<SessionEnvironment> {
   const found = await detectDependencies(repoRoot, baseCommit);
-  const mode = chooseMode(found, remembered);
+  const mode = chooseMode(found, remembered, installerOnPath(found));
   return {
     ecosystem: found?.ecosystem ?? null,
     mode,

@@ -1,9 +1,12 @@
 // Issue #22: what a failing check on the base says about the environment (stop before any attempt)
 // versus the task (go on), the sentence that names the fix, and the default dependency mode.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecResult } from '../../src/sandbox/index.js';
 import { classifyPreflight, environmentCause, environmentMessage } from '../../src/sessions/preflight.js';
-import { chooseMode, environmentLine } from '../../src/sessions/session-environment.js';
+import { chooseMode, environmentLine, installerOnPath } from '../../src/sessions/session-environment.js';
 import type { DetectedDependencies } from '../../src/workspace/detect-dependencies.js';
 
 const none = { taskFiles: [], manifestText: '' };
@@ -102,5 +105,19 @@ describe('chooseMode and the line shown', () => {
     expect(chooseMode(null, null)).toBe('none');
     expect(environmentLine('mine', npm())).toBe('Environment: node_modules from your checkout (read-only)');
     expect(environmentLine('install', npm())).toBe('Environment: install with `npm ci --no-audit --no-fund`');
+  });
+
+  it('installs by default only when the installer is on this machine; a pick of install still stands', () => {
+    expect(chooseMode(npm({ folder: null }), null, false)).toBe('none');
+    expect(chooseMode(npm({ folder: null }), 'install', false)).toBe('install');
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'mlxf-bin-'));
+    try {
+      expect(installerOnPath(npm(), bin)).toBe(false);
+      fs.writeFileSync(path.join(bin, 'npm'), '#!/bin/sh\n', { mode: 0o755 });
+      expect(installerOnPath(npm(), `relative/dir${path.delimiter}${bin}`)).toBe(true);
+      expect(installerOnPath(npm({ installCommand: null }), bin)).toBe(false);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
