@@ -10,6 +10,7 @@ import type { Script } from '../support/scripted-server/launch.js';
 import { startStandInHub, type StandInHub } from '../support/stand-in-hub.js';
 import { freePort } from '../support/free-port.js';
 import { testDeps } from '../support/test-deps.js';
+import { machineWithoutRuntime } from './support/machine-without-runtime.js';
 import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
 
 /**
@@ -72,14 +73,8 @@ beforeAll(async () => {
   const site = execFileSync(deps.python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).trim();
   const wheel = path.join(tmp, 'mlx_factory_test_runtime-1.0-py3-none-any.whl');
   execFileSync(deps.python, ['-c', WHEEL_SCRIPT, site, wheel]);
-  // This machine as a new user has it: one Python 3.11+ on PATH (the one the test venv was made
-  // from, so the stand-in's compiled mlx fits it) and no mlx-lm anywhere; HOME without pyenv/uv/conda.
-  const base = execFileSync(deps.python, ['-c', 'import sys; print(sys._base_executable)'], { encoding: 'utf8' }).trim();
-  const bin = path.join(tmp, 'bin');
-  fs.mkdirSync(bin);
-  fs.symlinkSync(base, path.join(bin, 'python3'));
-  const userHome = path.join(tmp, 'user');
-  fs.mkdirSync(userHome);
+  // This machine as a new user has it (the stand-in's compiled mlx fits the base Python).
+  const machine = machineWithoutRuntime(deps.python, tmp);
 
   const served = path.join(tmp, 'served');
   fs.cpSync(deps.model, served, { recursive: true });
@@ -91,8 +86,7 @@ beforeAll(async () => {
     script: SCRIPT,
     config: { server: { model: REPO_ID, port: await freePort() }, agent: { max_attempts: 2 } },
     env: {
-      PATH: [bin, path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(path.delimiter),
-      HOME: userHome,
+      ...machine,
       MLX_FACTORY_RUNTIME_REQUIREMENTS: wheel,
       PIP_NO_INDEX: '1',
       PIP_DISABLE_PIP_VERSION_CHECK: '1',

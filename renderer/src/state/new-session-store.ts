@@ -37,6 +37,8 @@ interface NewSessionStore {
   readonly touched: Readonly<Partial<Record<keyof NewSessionFields, boolean>>>;
   readonly submitting: boolean;
   readonly submitError: string | null;
+  /** The API's code of `submitError` (the sheet offers the runtime install on RUNTIME_MISSING). */
+  readonly submitErrorCode: string | null;
   readonly dropNotice: string | null;
   /** How checks would get the chosen repository's dependencies (#22), for its root `environmentFor`. */
   readonly environment: RepoEnvironment | null;
@@ -80,6 +82,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   touched: {},
   submitting: false,
   submitError: null,
+  submitErrorCode: null,
   dropNotice: null,
   environment: null,
   environmentFor: '',
@@ -94,6 +97,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
       status: prefill?.status ?? (folder === get().statusFor ? get().status : null),
       statusFor: prefill?.status !== undefined ? folder : get().statusFor,
       submitError: null,
+      submitErrorCode: null,
       showAllErrors: false,
       touched: prefill?.folder !== undefined || prefill?.status !== undefined ? { folder: true } : {},
       dropNotice: null,
@@ -104,9 +108,9 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
     });
     if (folder !== '' && prefill?.status === undefined) void get().checkFolder();
   },
-  close: () => set({ isOpen: false, submitting: false, submitError: null, dropNotice: null }),
+  close: () => set({ isOpen: false, submitting: false, submitError: null, submitErrorCode: null, dropNotice: null }),
   setField(field, value) {
-    set((s) => ({ fields: { ...s.fields, [field]: value }, submitError: null }));
+    set((s) => ({ fields: { ...s.fields, [field]: value }, submitError: null, submitErrorCode: null }));
     if (field === 'folder') {
       set({ status: null, dropNotice: null });
       if (checkTimer !== undefined) clearTimeout(checkTimer);
@@ -115,7 +119,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   },
   touch: (field) => set((s) => ({ touched: { ...s.touched, [field]: true } })),
   setModel: (model) => set({ model }),
-  setTestsFirst: (testsFirst) => set({ testsFirst, submitError: null }),
+  setTestsFirst: (testsFirst) => set({ testsFirst, submitError: null, submitErrorCode: null }),
   setDropNotice: (dropNotice) => set({ dropNotice }),
   async checkFolder() {
     const folder = get().fields.folder.trim();
@@ -152,7 +156,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   },
   async submit() {
     if (get().submitting) return null;
-    set({ showAllErrors: true, submitError: null });
+    set({ showAllErrors: true, submitError: null, submitErrorCode: null });
     const status = get().fields.folder.trim() === '' ? null : await get().checkFolder();
     const { request } = validateNewSession(get().fields, status, effectiveTestsFirst(get().testsFirst));
     if (request === null) return null;
@@ -163,7 +167,12 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
     if (model !== '' && model !== current) {
       const started = await useServerStore.getState().start(model);
       if (!started) {
-        set({ submitting: false, submitError: useServerStore.getState().actionError ?? 'The server could not start that model.' });
+        const server = useServerStore.getState();
+        set({
+          submitting: false,
+          submitError: server.actionError ?? 'The server could not start that model.',
+          submitErrorCode: server.actionErrorCode,
+        });
         return null;
       }
     }
@@ -177,7 +186,7 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
       ...(request.bestOf !== undefined ? { bestOf: request.bestOf } : {}),
     });
     if (!answer.ok) {
-      set({ submitting: false, submitError: errorText(answer.error) });
+      set({ submitting: false, submitError: errorText(answer.error), submitErrorCode: answer.error.code });
       return null;
     }
     set({ submitting: false, isOpen: false, fields: { ...EMPTY, folder: get().fields.folder }, showAllErrors: false, touched: {} });

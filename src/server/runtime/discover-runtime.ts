@@ -81,17 +81,23 @@ async function tryCandidates(
       platform,
     }),
   ).filter((c) => !(skipAppVenv && c.source === 'app-venv'));
+  // The first candidate (server.python, else the app's venv) is nearly always the one: probe it
+  // alone; when it is not, probe the rest at once (each probe is a Python start-up plus imports,
+  // seconds on a loaded machine) and still judge them in order.
+  const probe = (candidate: { readonly path: string }): ReturnType<typeof probePython> => probePython(candidate.path, { env: options.env });
+  const started = new Map<(typeof candidates)[number], ReturnType<typeof probePython>>();
   const tried: TriedPython[] = [];
-  for (const candidate of candidates) {
-    const probe = await probePython(candidate.path, { env: options.env });
-    if (!probe.ok) {
-      tried.push({ ...candidate, verdict: 'broken', detail: probe.error, info: null });
+  for (const [index, candidate] of candidates.entries()) {
+    if (index === 1) for (const later of candidates.slice(1)) started.set(later, probe(later));
+    const outcome = await (started.get(candidate) ?? probe(candidate));
+    if (!outcome.ok) {
+      tried.push({ ...candidate, verdict: 'broken', detail: outcome.error, info: null });
       continue;
     }
-    const { verdict, detail } = judgePython(probe.info, platform);
-    const entry: TriedPython = { ...candidate, verdict, detail, info: probe.info };
+    const { verdict, detail } = judgePython(outcome.info, platform);
+    const entry: TriedPython = { ...candidate, verdict, detail, info: outcome.info };
     tried.push(entry);
-    if (stopWhen(verdict, probe.info)) return { hit: entry, tried };
+    if (stopWhen(verdict, outcome.info)) return { hit: entry, tried };
   }
   return { hit: null, tried };
 }

@@ -7,7 +7,9 @@ import { useNewSessionStore } from '../../state/new-session-store.js';
 import { useServerStore } from '../../state/server-store.js';
 import { useSettingsStore } from '../../state/settings-store.js';
 import { useUiStore } from '../../state/ui-store.js';
+import { MessageLines } from '../common/MessageLines.js';
 import { Spinner } from '../common/Spinner.js';
+import { RuntimeInstall } from '../server/RuntimeInstall.js';
 import { FolderField } from './FolderField.js';
 
 /** The New session sheet (⌘N / Ctrl+N; N in a browser): folder, task, check, model, limits — validated as you go. */
@@ -22,6 +24,7 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
       showAll: st.showAllErrors,
       submitting: st.submitting,
       submitError: st.submitError,
+      submitErrorCode: st.submitErrorCode,
       testsFirst: st.testsFirst,
     })),
   );
@@ -222,11 +225,20 @@ export function NewSessionSheet({ compact, onStarted }: { compact: boolean; onSt
               {shown('maxAttempts') ?? shown('timeoutSec') ?? shown('bestOf')}
             </div>
           )}
-          {s.submitError !== null && (
-            <div className="form-error" role="alert">
-              {s.submitError}
-            </div>
-          )}
+          {s.submitError !== null &&
+            (s.submitErrorCode === 'RUNTIME_MISSING' ? (
+              <>
+                <div className="form-error" role="alert" data-error-code="RUNTIME_MISSING">
+                  The MLX runtime (Python with mlx-lm) is not installed, so the model server cannot start. Install it here, then start the
+                  session: what you typed stays.
+                </div>
+                <RuntimeInstall className="sheet-runtime-install" />
+              </>
+            ) : (
+              <div className="form-error" role="alert">
+                <MessageLines text={s.submitError} />
+              </div>
+            ))}
           <div className="dialog-buttons">
             <span className="dialog-hint">{submitLabel(keyContext().mac)} to start</span>
             <button type="button" className="btn" onClick={() => store.close()} disabled={s.submitting}>

@@ -3,7 +3,7 @@ import type { InstallPhase } from '../../../../src/api/runtime-install.js';
 import { formatBytes } from '../../lib/display-format.js';
 import { isInstalling, useRuntimeStore } from '../../state/runtime-store.js';
 import { Spinner } from '../common/Spinner.js';
-import { InlineMarkdown } from '../transcript/InlineMarkdown.js';
+import { MessageLines } from '../common/MessageLines.js';
 
 const STEPS: ReadonlyArray<{ phase: InstallPhase; label: string }> = [
   { phase: 'base', label: 'Find Python 3.11 or newer' },
@@ -126,11 +126,7 @@ export function RuntimeInstall({ why, className = '' }: { why?: string; classNam
       )}
       {!installing && install !== null && (install.phase === 'failed' || install.phase === 'cancelled') && install.message !== null && (
         <div className="inline-error runtime-message" data-install-outcome={install.phase}>
-          {install.message.split('\n').map((line, index) => (
-            <div key={index}>
-              <InlineMarkdown text={line} />
-            </div>
-          ))}
+          <MessageLines text={install.message} />
         </div>
       )}
       {error !== null && <div className="inline-error">{error}</div>}

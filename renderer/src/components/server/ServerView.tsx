@@ -1,4 +1,3 @@
-import { InlineMarkdown } from '../transcript/InlineMarkdown.js';
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isUnavailable } from '../../lib/api-errors.js';
@@ -9,6 +8,7 @@ import { useUiStore } from '../../state/ui-store.js';
 import { EmptyState } from '../common/EmptyState.js';
 import { ErrorState } from '../common/ErrorState.js';
 import { LoadingState } from '../common/LoadingState.js';
+import { MessageLines } from '../common/MessageLines.js';
 import { ServerStateBadge } from '../common/ServerStateBadge.js';
 import { Spinner } from '../common/Spinner.js';
 import { DoctorList } from './DoctorList.js';
@@ -135,11 +135,7 @@ export function ServerView() {
         ) : (
           s.actionError !== null && (
             <div className="inline-error">
-              {s.actionError.split('\n').map((line, index) => (
-                <div key={index}>
-                  <InlineMarkdown text={line} />
-                </div>
-              ))}
+              <MessageLines text={s.actionError} />
             </div>
           )
         )}
