@@ -56,8 +56,9 @@ const TAIL_LINES = 25;
  * waits until a 1-token completion answers, restarts it with backoff when it dies, unloads it when
  * idle, and stops the whole group. Everything it does is a `server.state` or `server.log` event.
  * Each job lives in its own file: server-adopt, server-launch, server-readiness, server-restart
- * (crash → back-off → relaunch, deciding by server-restart-policy), idle-unload, supervisor-log
- * (the log file, its tail and follower), exit-kill; this class holds the state and sequences them. Memory is sampled by whoever shows it (src/server/memory).
+ * (crash → back-off → relaunch, as server-restart-policy decides), idle-unload, supervisor-log
+ * (the log file, its tail and follower), exit-kill; this class holds the state and sequences
+ * them. Memory is sampled by whoever shows it (src/server/memory).
  */
 export class ServerSupervisor {
   private readonly events = new TypedEmitter<SupervisorEventMap>();
