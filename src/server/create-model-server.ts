@@ -43,7 +43,7 @@ export function createModelServer(request: UrlServerRequest | CommandServerReque
       return new ServerChoice(request, (config) =>
         usesExternalServer(config)
           ? new ExternalServerControl({ config: request.config, env: request.env })
-          : new SupervisorControl({ ...request, sampleMemory: false }),
+          : new SupervisorControl(request),
       );
   }
 }

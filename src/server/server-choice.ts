@@ -41,13 +41,13 @@ export class ServerChoice implements ModelServer {
 
   constructor(
     private readonly options: SupervisorControlOptions,
-    /** The control a config asks for (createModelServer); it must not sample memory itself. */
+    /** The control a config asks for (createModelServer); neither kind samples memory itself. */
     private readonly make: (config: FactoryConfig) => Control,
   ) {
     const config = options.config();
     this.key = serverKey(config);
     this.control = this.make(config);
-    this.sampler = new MemorySampler({ serverPid: () => this.control.serverPid(), intervalMs: options.samplerIntervalMs });
+    this.sampler = new MemorySampler({ serverPid: () => this.control.serverPid() });
     this.sampler.on('memory.sample', (sample) => this.emit(sample));
   }
 

@@ -1,43 +1,103 @@
 import { findFreePort, isPortFree } from './port-probe.js';
-import { decideRestart, type RestartPolicy, type ServerAction, type ServerStatus } from './server-status.js';
+import { respondToCrash, type RestartPolicy } from './server-restart-policy.js';
+import type { ServerAction, ServerStatus } from './server-status.js';
+
+/** What the restart job needs from the supervisor: its state, its log, and its launch. */
+export interface RestartHooks {
+  readonly host: string;
+  readonly policy: RestartPolicy;
+  /** Named in the "gave up" detail, so the user knows where to look. */
+  readonly logFile: string;
+  status(): ServerStatus;
+  dispatch(action: ServerAction): void;
+  /** The server's last log lines, kept with the crash. */
+  logTail(): readonly string[];
+  /**
+   * Launches on `port` and waits until it answers. A process that does not become ready is the
+   * supervisor's to report as another crash (through `crashed`); a throw ends the restarts.
+   */
+  launch(port: number, signal: AbortSignal): Promise<void>;
+}
 
 /**
- * The supervisor's restart job, as decisions: after a crash (status already `crashed`), either give
- * up (`failed`, saying why and where the log is) or schedule a restart after the back-off; the
- * restart goes to the same port when it is free, else the next free one.
+ * The supervisor's restart job, performed: after a crash it says so (`exited`), asks the restart
+ * policy what to do, and either gives up (`failed`) or relaunches after the back-off — on the same
+ * port when it is free, else the next free one. `cancel` (a Stop) wins over a scheduled or running
+ * restart.
  */
-export type CrashResponse =
-  | { readonly action: ServerAction & { type: 'failed' } }
-  | { readonly action: ServerAction & { type: 'restart-scheduled' }; readonly delayMs: number };
+export class CrashRestart {
+  private timer: NodeJS.Timeout | null = null;
+  private abort: AbortController | null = null;
+  private running: Promise<void> | null = null;
 
-export function respondToCrash(
-  status: ServerStatus,
-  crash: { detail: string; uptimeMs: number; logTail: readonly string[] },
-  policy: RestartPolicy,
-  logFile: string,
-): CrashResponse {
-  const decision = decideRestart(status, crash.uptimeMs, policy);
-  if (!decision.restart) {
-    return {
-      action: {
-        type: 'failed',
-        detail: `Gave up after ${status.crashStreak} crashes in a row, each within ${Math.round(policy.fastCrashWindowMs / 1000)} s of starting. Last: ${crash.detail} See ${logFile}.`,
-        logTail: crash.logTail,
-      },
-    };
+  constructor(private readonly hooks: RestartHooks) {}
+
+  /** A relaunch is under way (its launch has not ended yet). */
+  get inProgress(): boolean {
+    return this.running !== null;
   }
-  const seconds = decision.delayMs / 1000;
-  return {
-    delayMs: decision.delayMs,
-    action: {
-      type: 'restart-scheduled',
-      delayMs: decision.delayMs,
-      detail: `${crash.detail} Restarting in ${seconds} s (crash ${status.crashStreak} of at most ${policy.maxFastCrashes} in a row).`,
-    },
-  };
+
+  /** A server in use died (or a relaunch did not come up): report it, then restart or give up as the policy says. */
+  crashed(crash: { readonly detail: string; readonly uptimeMs: number; readonly port: number }): void {
+    const logTail = this.hooks.logTail();
+    this.hooks.dispatch({ type: 'exited', uptimeMs: crash.uptimeMs, detail: crash.detail, logTail });
+    // Read after the dispatch: the streak now counts this crash.
+    const response = respondToCrash(
+      this.hooks.status().crashStreak,
+      { detail: crash.detail, uptimeMs: crash.uptimeMs, logTail },
+      this.hooks.policy,
+      this.hooks.logFile,
+    );
+    this.hooks.dispatch(response.action);
+    if (!('delayMs' in response)) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.relaunch(crash.port);
+    }, response.delayMs);
+  }
+
+  /** No restart after this: drops a scheduled one, cancels one under way, and resolves once that has ended. */
+  cancel(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.abort?.abort();
+    return this.running ?? Promise.resolve();
+  }
+
+  private async relaunch(previousPort: number): Promise<void> {
+    if (this.hooks.status().state !== 'restarting') return;
+    const abort = new AbortController();
+    this.abort = abort;
+    const attempt = (async () => {
+      const port = await relaunchPort(this.hooks.host, previousPort);
+      if (port === null) {
+        this.hooks.dispatch({ type: 'failed', detail: `No free port near ${previousPort} to restart the server on.`, logTail: [] });
+        return;
+      }
+      await this.hooks.launch(port, abort.signal);
+    })();
+    this.running = attempt.catch(() => undefined);
+    try {
+      await attempt;
+    } catch (error) {
+      // A cancelled restart is stop()'s to report; anything else (the runtime vanished…) ends it.
+      const state = this.hooks.status().state; // read again: it changed while we awaited
+      if (!abort.signal.aborted && (state === 'starting' || state === 'restarting')) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.hooks.dispatch({
+          type: 'failed',
+          detail: `Could not restart the server: ${message.split('\n')[0] ?? message}`,
+          logTail: this.hooks.logTail(),
+        });
+      }
+    } finally {
+      if (this.abort === abort) this.abort = null;
+      this.running = null;
+    }
+  }
 }
 
 /** The port a restart launches on: the previous one if it is free, else the next free one (null: none). */
-export async function relaunchPort(host: string, previousPort: number): Promise<number | null> {
+async function relaunchPort(host: string, previousPort: number): Promise<number | null> {
   return (await isPortFree(host, previousPort)) ? previousPort : findFreePort(host, previousPort + 1);
 }

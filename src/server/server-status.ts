@@ -1,8 +1,10 @@
 import type { ServerStateName } from '../api/server-events.js';
+import { DEFAULT_RESTART_POLICY, nextCrashStreak, type RestartPolicy } from './server-restart-policy.js';
 
 /**
  * The supervisor's state as data, and every change to it as a pure reducer, so the rules (which
- * transitions exist, how crashes are counted, when to give up) are tested without processes.
+ * transitions exist, what each action records) are tested without processes. How a crash counts
+ * and when to give up are the restart policy's (server-restart-policy.ts).
  */
 export interface ServerStatus {
   readonly state: ServerStateName;
@@ -40,23 +42,6 @@ export type ServerAction =
   | { readonly type: 'stopping'; readonly detail: string }
   | { readonly type: 'stopped'; readonly detail: string }
   | { readonly type: 'unloaded'; readonly detail: string };
-
-export interface RestartPolicy {
-  /** First delay; each further crash in a streak doubles it: 1 s, 2 s, 4 s … */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Give up (state `failed`) at this many fast crashes in a row. */
-  readonly maxFastCrashes: number;
-  /** A run shorter than this ends in a "fast" crash; a longer one resets the streak. */
-  readonly fastCrashWindowMs: number;
-}
-
-export const DEFAULT_RESTART_POLICY: RestartPolicy = {
-  baseDelayMs: 1000,
-  maxDelayMs: 30_000,
-  maxFastCrashes: 5,
-  fastCrashWindowMs: 60_000,
-};
 
 const TRANSITIONS: Readonly<Record<ServerStateName, readonly ServerStateName[]>> = {
   stopped: ['starting', 'adopted', 'stopped', 'failed'],
@@ -113,17 +98,15 @@ export function reduceServerStatus(
       return { ...status, state: 'ready', detail: action.detail, logTail: [] };
     case 'adopted':
       return { ...status, state: 'adopted', detail: action.detail, port: action.port, pid: action.pid, owned: action.owned, logTail: [] };
-    case 'exited': {
-      const fast = action.uptimeMs < policy.fastCrashWindowMs;
+    case 'exited':
       return {
         ...status,
         state: 'crashed',
         detail: action.detail,
         pid: null,
-        crashStreak: fast ? status.crashStreak + 1 : 1,
+        crashStreak: nextCrashStreak(status.crashStreak, action.uptimeMs, policy),
         logTail: [...action.logTail],
       };
-    }
     case 'restart-scheduled':
       return { ...status, state: 'restarting', detail: action.detail };
     case 'failed':
@@ -139,14 +122,4 @@ export function reduceServerStatus(
 
 export function restartsOf(status: ServerStatus): number {
   return Math.max(0, status.launches - 1);
-}
-
-export type RestartDecision = { readonly restart: true; readonly delayMs: number } | { readonly restart: false };
-
-/** After a crash (status already `crashed`): back off 1 s, 2 s, 4 s … capped, or give up. */
-export function decideRestart(status: ServerStatus, uptimeMs: number, policy: RestartPolicy = DEFAULT_RESTART_POLICY): RestartDecision {
-  const fast = uptimeMs < policy.fastCrashWindowMs;
-  if (fast && status.crashStreak >= policy.maxFastCrashes) return { restart: false };
-  const exponent = Math.max(0, status.crashStreak - 1);
-  return { restart: true, delayMs: Math.min(policy.baseDelayMs * 2 ** exponent, policy.maxDelayMs) };
 }

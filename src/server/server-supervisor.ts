@@ -10,16 +10,9 @@ import { adoptFromPidFile, choosePort, watchAdopted, type AdoptContext, type Ado
 import { killRun, spawnServer, type LaunchTimings, type Running } from './server-launch.js';
 import { serverPaths, type ServerPaths } from './server-paths.js';
 import { waitUntilReady, type ReadyOutcome } from './server-readiness.js';
-import { relaunchPort, respondToCrash } from './server-restart.js';
-import {
-  DEFAULT_RESTART_POLICY,
-  INITIAL_STATUS,
-  reduceServerStatus,
-  restartsOf,
-  type RestartPolicy,
-  type ServerAction,
-  type ServerStatus,
-} from './server-status.js';
+import { CrashRestart } from './server-restart.js';
+import { adoptedGoneDetail, crashOfRunEnd, DEFAULT_RESTART_POLICY, type RestartPolicy } from './server-restart-policy.js';
+import { INITIAL_STATUS, reduceServerStatus, restartsOf, type ServerAction, type ServerStatus } from './server-status.js';
 import { SupervisorLog } from './supervisor-log.js';
 import { TypedEmitter } from './typed-emitter.js';
 
@@ -62,9 +55,10 @@ const TAIL_LINES = 25;
  * that a previous run of the app left behind), launches `mlx_lm.server` in its own process group,
  * waits until a 1-token completion answers, restarts it with backoff when it dies, unloads it when
  * idle, and stops the whole group. Everything it does is a `server.state` or `server.log` event.
- * Each job lives in its own file: server-adopt, server-launch, server-readiness, server-restart,
- * idle-unload, supervisor-log (the log file, its tail and follower), exit-kill; this class holds
- * the state and sequences them. Memory is sampled by whoever shows it (src/server/memory).
+ * Each job lives in its own file: server-adopt, server-launch, server-readiness, server-restart
+ * (crash → back-off → relaunch, as server-restart-policy decides), idle-unload, supervisor-log
+ * (the log file, its tail and follower), exit-kill; this class holds the state and sequences
+ * them. Memory is sampled by whoever shows it (src/server/memory).
  */
 export class ServerSupervisor {
   private readonly events = new TypedEmitter<SupervisorEventMap>();
@@ -80,7 +74,7 @@ export class ServerSupervisor {
   private stops = 0;
   private pendingStart: Promise<void> | null = null;
   private startAbort: AbortController | null = null;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly restarts: CrashRestart;
   private readonly idle = new IdleUnload();
   private epochCount = 0;
   private lastTimings: LaunchTimings | null = null;
@@ -98,6 +92,15 @@ export class ServerSupervisor {
       keep: options.logKeep,
       emit: (event) => this.events.emit('server.log', event),
       onRequest: () => this.idle.touch(),
+    });
+    this.restarts = new CrashRestart({
+      host: this.host,
+      policy: this.policy,
+      logFile: this.paths.logFile,
+      status: () => this.current,
+      dispatch: (action) => this.dispatch(action),
+      logTail: () => this.log.last(TAIL_LINES),
+      launch: (port, signal) => this.launchUntilReady(port, signal, false),
     });
   }
 
@@ -156,7 +159,7 @@ export class ServerSupervisor {
   start(): Promise<void> {
     const { state } = this.current;
     if (state === 'ready' || state === 'adopted') return Promise.resolve();
-    if (this.pendingStart === null && (state === 'stopped' || state === 'unloaded' || state === 'failed')) {
+    if (this.pendingStart === null && !this.restarts.inProgress && (state === 'stopped' || state === 'unloaded' || state === 'failed')) {
       const attempt = this.doStart().finally(() => {
         if (this.pendingStart === attempt) this.pendingStart = null;
       });
@@ -226,8 +229,10 @@ export class ServerSupervisor {
   async stop(detail = 'Stopped.'): Promise<void> {
     this.stops += 1;
     this.startAbort?.abort();
-    this.clearTimers();
+    const restart = this.restarts.cancel();
+    this.idle.disarm();
     if (this.pendingStart !== null) await this.pendingStart.catch(() => undefined);
+    await restart;
     await this.terminate(detail, 'stopped');
     this.log.unfollow();
   }
@@ -305,11 +310,7 @@ export class ServerSupervisor {
       () => {
         this.adopted = null;
         if (adopted.owned) removePidFile(this.paths.pidFile, adopted.pid ?? undefined);
-        this.handleCrash(
-          `The adopted server on port ${adopted.port}${adopted.pid !== null ? ` (pid ${adopted.pid})` : ''} is gone.`,
-          Date.now() - adopted.since,
-          adopted.port,
-        );
+        this.crashed(adoptedGoneDetail(adopted.port, adopted.pid), Date.now() - adopted.since, adopted.port);
       },
     );
     if (server.owned) this.armIdleTimer();
@@ -372,7 +373,7 @@ export class ServerSupervisor {
         this.dispatch({ type: 'failed', detail: failure.message.split('\n')[0] ?? failure.message, logTail: lines });
         throw failure;
       }
-      this.handleCrash(outcome.detail, performance.now() - run.startedAt, run.port);
+      this.crashed(outcome.detail, performance.now() - run.startedAt, run.port);
       return;
     }
   }
@@ -399,60 +400,20 @@ export class ServerSupervisor {
     return run;
   }
 
-  // ------------------------------------------------------------------ exits, crashes, restarts
+  // ------------------------------------------------------------------ exits and crashes
 
   private onRunGone(run: Running): void {
     if (this.running === null) this.exitKill.disarm();
-    if (run.expectedExit) return;
-    if (this.current.state !== 'ready' || this.current.pid !== run.pid) return; // start-up exits are handled by waitUntilReady
+    const crash = crashOfRunEnd(this.current, run);
+    if (crash === null) return;
     removePidFile(this.paths.pidFile, run.pid);
-    const how = run.exit?.signal != null ? `was killed by ${run.exit.signal}` : `exited with code ${String(run.exit?.code ?? null)}`;
-    this.handleCrash(`The server (pid ${run.pid}) ${how}.`, performance.now() - run.startedAt, run.port);
+    this.crashed(crash, performance.now() - run.startedAt, run.port);
   }
 
-  private handleCrash(detail: string, uptimeMs: number, port: number): void {
-    this.disarmIdleTimer();
-    const lines = this.log.last(TAIL_LINES);
-    this.dispatch({ type: 'exited', uptimeMs, detail, logTail: lines });
-    const response = respondToCrash(this.current, { detail, uptimeMs, logTail: lines }, this.policy, this.paths.logFile);
-    this.dispatch(response.action);
-    if (!('delayMs' in response)) return;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      void this.relaunch(port);
-    }, response.delayMs);
-  }
-
-  private async relaunch(previousPort: number): Promise<void> {
-    if (this.current.state !== 'restarting') return;
-    const abort = new AbortController();
-    this.startAbort = abort;
-    const attempt = (async () => {
-      const port = await relaunchPort(this.host, previousPort);
-      if (port === null) {
-        this.dispatch({ type: 'failed', detail: `No free port near ${previousPort} to restart the server on.`, logTail: [] });
-        return;
-      }
-      await this.launchUntilReady(port, abort.signal, false);
-    })();
-    this.pendingStart = attempt.catch(() => undefined);
-    try {
-      await attempt;
-    } catch (error) {
-      // A cancelled restart is stop()'s to report; anything else (the runtime vanished…) ends it.
-      const state = this.status.state; // read again: it changed while we awaited
-      if (!abort.signal.aborted && (state === 'starting' || state === 'restarting')) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.dispatch({
-          type: 'failed',
-          detail: `Could not restart the server: ${message.split('\n')[0] ?? message}`,
-          logTail: this.log.last(TAIL_LINES),
-        });
-      }
-    } finally {
-      if (this.startAbort === abort) this.startAbort = null;
-      this.pendingStart = null;
-    }
+  /** The server in use is gone (or a relaunch did not come up): no idle unload of it; restart or give up. */
+  private crashed(detail: string, uptimeMs: number, port: number): void {
+    this.idle.disarm();
+    this.restarts.crashed({ detail, uptimeMs, port });
   }
 
   // ------------------------------------------------------------------ idle unload
@@ -464,17 +425,7 @@ export class ServerSupervisor {
     });
   }
 
-  private disarmIdleTimer(): void {
-    this.idle.disarm();
-  }
-
   // ------------------------------------------------------------------ stop
-
-  private clearTimers(): void {
-    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
-    this.disarmIdleTimer();
-  }
 
   private async terminate(detail: string, end: 'stopped' | 'unloaded'): Promise<void> {
     const run = this.running;

@@ -5,7 +5,6 @@ import type { FactoryConfig } from '../config/config-schema.js';
 import type { ChatModel } from '../llm/llm-types.js';
 import { createMlxSupervisor, type MlxSupervisorOptions } from './create-mlx-supervisor.js';
 import { apiDoctorChecks } from './doctor-report.js';
-import { MemorySampler } from './memory/memory-sampler.js';
 import { statusOfEvent, type ModelServer } from './model-server.js';
 import { modelCatalog } from './models/model-catalog.js';
 import type { ServerSupervisor } from './server-supervisor.js';
@@ -24,19 +23,13 @@ export interface SupervisorControlOptions {
   /** Tests: launch something else than mlx_lm (the scripted server). */
   readonly launch?: MlxSupervisorOptions['launch'];
   readonly supervisor?: MlxSupervisorOptions['supervisor'];
-  readonly samplerIntervalMs?: number;
-  /**
-   * false when the owner samples memory itself (ServerChoice: its sampler must outlive a switch to
-   * a server at a URL, so the machine and the app are measured always).
-   */
-  readonly sampleMemory?: boolean;
 }
 
 /**
  * The supervisor behind the typed API (it has the shape of src/host's ServerControl and
- * DoctorProvider): one supervisor at a time for the model asked for, its events and a memory
- * sampler forwarded to one listener set, and the sampler running only while someone listens (the
- * window or the browser UI is open).
+ * DoctorProvider): one supervisor at a time for the model asked for, its events forwarded to one
+ * listener set. Memory is sampled by its owner, ServerChoice, whose sampler outlives a switch to a
+ * server at a URL; `serverPid` tells it which process to measure.
  */
 export class SupervisorControl implements ModelServer {
   private current: {
@@ -50,15 +43,8 @@ export class SupervisorControl implements ModelServer {
   /** Sessions the app runs now (the draft model is used only while one runs). */
   private sessions = 0;
   private readonly listeners = new Set<(event: ServerEvent) => void>();
-  private readonly sampler: MemorySampler | null;
 
-  constructor(private readonly options: SupervisorControlOptions) {
-    this.sampler =
-      options.sampleMemory === false
-        ? null
-        : new MemorySampler({ serverPid: () => this.serverPid(), intervalMs: options.samplerIntervalMs });
-    this.sampler?.on('memory.sample', (sample) => this.emit(sample));
-  }
+  constructor(private readonly options: SupervisorControlOptions) {}
 
   /** The server process to measure (null while none runs, or one adopted by port only). */
   serverPid(): number | null {
@@ -177,14 +163,10 @@ export class SupervisorControl implements ModelServer {
     return { models, current };
   }
 
-  /** Server events and memory samples; memory is sampled every second while at least one listener is subscribed. */
+  /** The supervisor's state and log events (and our memory warnings before a launch). */
   onEvent(listener: (event: ServerEvent) => void): () => void {
     this.listeners.add(listener);
-    this.sampler?.start();
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.sampler?.stop();
-    };
+    return () => this.listeners.delete(listener);
   }
 
   /** A server for the configured model, started unless one is in use (a new session, or Resume, retries one that gave up). */
@@ -211,9 +193,8 @@ export class SupervisorControl implements ModelServer {
     return new SupervisedChatModel(supervisor, { timeoutMs });
   }
 
-  /** On quit: stop what we started (a server someone else runs is left alone), stop sampling. */
+  /** On quit: stop what we started (a server someone else runs is left alone). */
   async dispose(): Promise<void> {
-    this.sampler?.stop();
     await this.current?.supervisor.stop('The app quit.');
     this.current?.off();
     this.current = null;

@@ -1,21 +1,23 @@
-// The supervisor behind the typed API (src/host's ServerControl / DoctorProvider shape), with the
-// scripted server standing in for mlx_lm so the host-facing behaviour is what is tested here.
+// The app's own server behind the typed API (src/host's ServerControl / DoctorProvider shape), built
+// as the host builds it (createModelServer 'app': ServerChoice over SupervisorControl, the former
+// sampling memory), with the scripted server standing in for mlx_lm.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../src/api/server-events.js';
 import { defaultConfig, type FactoryConfig } from '../../src/config/config-schema.js';
 import type { DoctorProvider, ServerControl } from '../../src/host/server-control.js';
-import { SupervisorControl } from '../../src/server/supervisor-control.js';
+import { createModelServer } from '../../src/server/create-model-server.js';
 import { testDeps } from '../support/test-deps.js';
 import { cleanupAll, CODER_SYSTEM, expectGone, freePort, onCleanup, scriptedLaunch, tempDir, waitFor } from './server-support.js';
 
 afterEach(cleanupAll);
 
-describe('SupervisorControl', () => {
+describe("the app's own server (SupervisorControl under ServerChoice)", () => {
   it('starts, reports, streams events and memory while listened to, serves sessions, stops', async () => {
     const model = testDeps().model;
     const base = defaultConfig();
     const config: FactoryConfig = { ...base, server: { ...base.server, model, port: await freePort() } };
-    const control = new SupervisorControl({
+    const control = createModelServer({
+      kind: 'app',
       home: tempDir('server-control-home-'),
       config: () => config,
       launch: scriptedLaunch({ coder: [{ content: 'print("hi")' }] }, model),
