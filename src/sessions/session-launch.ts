@@ -9,10 +9,8 @@ import type { SessionLog } from './session-log.js';
  * What running a session's attempts takes (LaunchDeps) and gives back (SessionSummary), for a new
  * session (start-session), a resumed or replied one and the attempt runner (run-session) alike.
  * Kept apart so that those modules need not import each other.
- */
-
-/**
- * A pick of the one `Session` (the projection), named as it is: `state` is how this run ended, which is
+ *
+ * SessionSummary is a pick of the one `Session` (the projection), named as it is: `state` is how this run ended, which is
  * the session's state the moment its `session.finished` is logged (hence narrowed to a run's outcome);
  * `tokens` and `attempts` are the latest series', as the projection counts them.
  */
