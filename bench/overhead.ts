@@ -65,7 +65,7 @@ export async function run(): Promise<void> {
     const perAttempt = overhead / summary.attempts;
     process.stdout.write(
       [
-        `status ${summary.status} after ${summary.attempts} attempts; scripted stream at ${TOKENS_PER_SECOND} tok/s, ~${CODER_REPLY_TOKENS} tokens per Coder reply, ~${SHERIFF_REPLY_TOKENS} per Sheriff reply`,
+        `status ${summary.state} after ${summary.attempts} attempts; scripted stream at ${TOKENS_PER_SECOND} tok/s, ~${CODER_REPLY_TOKENS} tokens per Coder reply, ~${SHERIFF_REPLY_TOKENS} per Sheriff reply`,
         `total           ${ms(total)}`,
         `model time      ${ms(model)}  (baseline: time inside model turns)`,
         `check time      ${ms(check)}  (baseline: time inside the sandboxed check)`,

@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
     process.stdout.write(
       [
         `prompt tokens per Coder turn (4 chars/token), ${FILES}-file repository, max_prompt_tokens ${BUDGET}`,
-        `with tools: ${withTools.map((t, i) => `turn ${i + 1} ${t}`).join(', ')} (mean ${mean.toFixed(0)}, max ${Math.max(...withTools)}); session ${summary.status}`,
+        `with tools: ${withTools.map((t, i) => `turn ${i + 1} ${t}`).join(', ')} (mean ${mean.toFixed(0)}, max ${Math.max(...withTools)}); session ${summary.state}`,
         `repo map alone (every file's symbols, so the Coder could find apply_discount): ${mapAlone} per turn, ${(mapAlone / mean).toFixed(2)}× the mean with tools; within the budget: ${mapAlone <= BUDGET ? 'yes' : 'NO'}`,
         '',
       ].join('\n'),

@@ -107,9 +107,9 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
         const row: EvalRow = {
           task: session.plan.task.name,
           file: files[i] ?? '',
-          session: summary.session,
-          status: summary.status,
-          passed: summary.status === 'passed',
+          session: summary.id,
+          status: summary.state,
+          passed: summary.state === 'passed',
           attempts: summary.attempts,
           wallSeconds: (Date.now() - t0) / 1000,
           tokens: summary.tokens,

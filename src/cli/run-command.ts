@@ -108,11 +108,11 @@ export async function runCommand(args: readonly string[], context: RunContext): 
     );
     for (const summary of summaries) {
       // The session's figures as the projection gives them (the prompt cache, a cut prompt).
-      const row = loadSessionRow(first.paths, summary.session);
+      const row = loadSessionRow(first.paths, summary.id);
       if (values.json === true) context.output.out(`${JSON.stringify(summaryLine(summary, row))}\n`);
       else context.output.out(closingLines(row));
     }
-    return summaries.every((s) => s.status === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
+    return summaries.every((s) => s.state === 'passed') ? exitCodeForOutcome('passed') : exitCodeForOutcome('failed');
   } finally {
     serving.stop();
     await server.stop();
@@ -175,10 +175,10 @@ export function groupSummaryLine(
   group: GroupView,
   rowOf: (id: string) => Pick<SessionRow, 'cachedShare' | 'promptCut'>,
 ): Record<string, unknown> {
-  const main = summaries.find((s) => s.session === group.winner) ?? summaries[0];
+  const main = summaries.find((s) => s.id === group.winner) ?? summaries[0];
   if (main === undefined) throw new Error('a group has siblings');
   return {
-    ...summaryLine(main, rowOf(main.session)),
+    ...summaryLine(main, rowOf(main.id)),
     group: group.id,
     winner: group.winner,
     siblings: group.siblings.map((s) => ({ id: s.id, state: s.state, status: s.state, temperature: s.temperature })),
@@ -203,10 +203,10 @@ function createView(json: boolean, several: boolean, output: CliOutput): (event:
 export function summaryLine(summary: SessionSummary, row: Pick<SessionRow, 'cachedShare' | 'promptCut'>): Record<string, unknown> {
   return {
     type: 'summary',
-    id: summary.session,
-    state: summary.status,
-    session: summary.session,
-    status: summary.status,
+    id: summary.id,
+    state: summary.state,
+    session: summary.id,
+    status: summary.state,
     attempts: summary.attempts,
     branch: summary.branch,
     baseCommit: summary.baseCommit,

@@ -298,8 +298,8 @@ async function groupCommand(
         if (json) {
           const main = loadSession(paths, after.winner ?? firstId);
           const summary = {
-            session: main.id,
-            status: main.outcome ?? 'error',
+            id: main.id,
+            state: main.outcome ?? 'error',
             reason: main.reason,
             attempts: main.attempts,
             branch: main.branch,
@@ -349,7 +349,7 @@ async function continueSession(
     };
     const summary = message === null ? await resumeSession(paths, id, deps) : await replySession(paths, id, message, deps);
     if (json) context.output.out(`${JSON.stringify(summaryLine(summary, loadSessionRow(paths, id)))}\n`);
-    return exitCodeForOutcome(summary.status);
+    return exitCodeForOutcome(summary.state);
   } finally {
     await server.stop();
   }

@@ -108,7 +108,7 @@ export class SessionRunner {
         sibling.plan.id,
         async (deps) => {
           const summary = await launchSession({ ...sibling, repo }, { ...deps, model });
-          if (summary.status === 'passed')
+          if (summary.state === 'passed')
             for (const other of ids) if (other !== sibling.plan.id) this.running.get(other)?.controller.abort();
           return summary;
         },

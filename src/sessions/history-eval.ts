@@ -138,7 +138,7 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
           const siblings = (await prepareGroup(request, options.bestOf)).map(atBase);
           group = siblings[0]?.plan.group?.id ?? null;
           const summaries = await launchGroup(siblings, deps);
-          summary = summaries.find((s) => s.status === 'passed') ?? (summaries[0] as SessionSummary);
+          summary = summaries.find((s) => s.state === 'passed') ?? (summaries[0] as SessionSummary);
         } else {
           summary = await launchSession(atBase(await prepareSession(request)), deps);
         }
@@ -147,10 +147,10 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
           task: task.subject,
           commit: task.commit,
           model,
-          session: summary.session,
+          session: summary.id,
           group,
-          status: summary.status,
-          passed: summary.status === 'passed',
+          status: summary.state,
+          passed: summary.state === 'passed',
           attempts: summary.attempts,
           wallSeconds: (Date.now() - t0) / 1000,
           tokens: summary.tokens,

@@ -130,8 +130,8 @@ export async function runSession(
     headCommit: result.headCommit,
   });
   return {
-    session: plan.id,
-    status: result.status,
+    id: plan.id,
+    state: result.status,
     reason: result.reason,
     attempts: result.attempts,
     branch: workspace.branch,

@@ -80,7 +80,7 @@ export async function raceSiblings(
     const settled = await Promise.allSettled(
       starters.map(async (start, i) => {
         const summary = await start((controllers[i] as AbortController).signal);
-        if (summary.status === 'passed') controllers.forEach((c, j) => j !== i && c.abort());
+        if (summary.state === 'passed') controllers.forEach((c, j) => j !== i && c.abort());
         return summary;
       }),
     );

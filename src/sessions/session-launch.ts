@@ -1,3 +1,4 @@
+import type { Session } from '../api/session-projection.js';
 import type { RunOutcome } from '../api/session-status.js';
 import type { LlmScheduler } from '../llm/llm-scheduler.js';
 import type { ChatModel } from '../llm/llm-types.js';
@@ -8,19 +9,15 @@ import type { SessionLog } from './session-log.js';
  * What running a session's attempts takes (LaunchDeps) and gives back (SessionSummary), for a new
  * session (start-session), a resumed or replied one and the attempt runner (run-session) alike.
  * Kept apart so that those modules need not import each other.
+ *
+ * SessionSummary is a pick of the one `Session` (the projection), named as it is: `state` is how this run ended, which is
+ * the session's state the moment its `session.finished` is logged (hence narrowed to a run's outcome);
+ * `tokens` and `attempts` are the latest series', as the projection counts them.
  */
-export interface SessionSummary {
-  readonly session: string;
-  readonly status: RunOutcome;
-  readonly reason: string;
-  readonly attempts: number;
-  readonly branch: string;
-  readonly baseCommit: string;
-  readonly headCommit: string;
-  readonly worktree: string;
-  readonly repo: string;
-  readonly tokens: { prompt: number; completion: number };
-}
+export type SessionSummary = Pick<
+  Session,
+  'id' | 'reason' | 'attempts' | 'branch' | 'baseCommit' | 'headCommit' | 'worktree' | 'repo' | 'tokens'
+> & { readonly state: RunOutcome };
 
 export interface LaunchDeps {
   readonly model: ChatModel;

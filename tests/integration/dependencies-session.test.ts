@@ -46,7 +46,7 @@ async function runSession(
     runCheck: runSandboxed,
     signal: new AbortController().signal,
   });
-  const events = readSessionLog(sessionFiles(path.join(home, 'sessions'), summary.session).log).events;
+  const events = readSessionLog(sessionFiles(path.join(home, 'sessions'), summary.id).log).events;
   const coderTurns = (await server.requests()).filter((r) => r.persona === 'coder').length;
   return { summary, events, home, coderTurns };
 }
@@ -93,7 +93,7 @@ describe("use mine: the checkout's dependency folder, read-only, with no configu
         { check: 'node test.js' },
       );
 
-      expect(summary.status).toBe('passed');
+      expect(summary.state).toBe('passed');
       expect(coderTurns).toBe(1);
       const [environment] = ofType(events, 'environment');
       expect(environment).toMatchObject({
@@ -120,7 +120,7 @@ describe("use mine: the checkout's dependency folder, read-only, with no configu
     const before = snapshotCheckout(repo);
     const check = 'echo pwned > node_modules/left-pad/index.js && touch node_modules/planted && node test.js';
     const { summary, events } = await runSession(repo, { coder: [{ content: PAD_JS }], sheriff: PASS }, { check, maxAttempts: 1 });
-    expect(summary.status).toBe('failed');
+    expect(summary.state).toBe('failed');
     const finished = ofType(events, 'exec.finished');
     expect(finished.length).toBe(1);
     expect(finished[0]?.exitCode).not.toBe(0);
@@ -154,7 +154,7 @@ describe("use mine: the checkout's dependency folder, read-only, with no configu
       { coder: [{ content: coder }], sheriff: PASS },
       { check: '.venv/bin/python test_greet.py' },
     );
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
     expect(ofType(events, 'environment')[0]).toMatchObject({
       ecosystem: 'pip',
       mode: 'mine',
@@ -186,7 +186,7 @@ describe("use mine: the checkout's dependency folder, read-only, with no configu
       line: 'Environment: Go modules from your module cache (read-only)',
     });
     expect(ofType(events, 'preflight')[0]?.outcome).toBe('fails');
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
   });
 });
 
@@ -198,7 +198,7 @@ describe('preflight', () => {
       { coder: [{ content: PAD_JS }], sheriff: PASS },
       { check: 'node test.js' },
     );
-    expect(summary.status).toBe('error');
+    expect(summary.state).toBe('error');
     expect(summary.attempts).toBe(0);
     expect(coderTurns).toBe(0);
     expect(ofType(events, 'attempt.started')).toEqual([]);
@@ -221,7 +221,7 @@ describe('preflight', () => {
     );
     expect(ofType(events, 'preflight')).toEqual([expect.objectContaining({ outcome: 'skipped' })]);
     expect(coderTurns).toBe(1);
-    expect(summary.status).toBe('failed');
+    expect(summary.state).toBe('failed');
   });
 
   it('a check that already passes on the base says so and the session goes on', { timeout: TIMEOUT }, async () => {
@@ -234,7 +234,7 @@ describe('preflight', () => {
     const [preflight] = ofType(events, 'preflight');
     expect(preflight?.outcome).toBe('passes');
     expect(preflight?.message).toBe('The check already passes before any change — it may not test the task.');
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
   });
 });
 
@@ -267,7 +267,7 @@ describe('install', () => {
         "\n```\n\npad.js\n```javascript\nmodule.exports = require('tiny-pad');\n```\n";
       const { summary, events } = await runSession(repo, { coder: [{ content: coder }], sheriff: PASS }, { check: 'node test.js' });
       expect(ofType(events, 'environment')[0]).toMatchObject({ mode: 'install', command: 'npm install --no-audit --no-fund' });
-      expect(summary.status).toBe('passed');
+      expect(summary.state).toBe('passed');
       // Installed twice as setup steps: the base's (nothing to install), then after the Coder changed package.json.
       const setups = ofType(events, 'setup.finished');
       expect(setups.map((s) => s.exitCode)).toEqual([0, 0]);

@@ -112,7 +112,7 @@ it('lets two turns run, holds the third for memory and says why, then starts it 
   writeMemory(20 * GB);
   await sampler.sampleOnce();
   const summaries = await Promise.all(runs);
-  expect(summaries.map((s) => s.status)).toEqual(['passed', 'passed', 'passed']);
+  expect(summaries.map((s) => s.state)).toEqual(['passed', 'passed', 'passed']);
   const heldEvents = events.get(heldId)!;
   const queuedAt = heldEvents.findIndex((e) => e.type === 'turn.queued' && e.reason === 'memory');
   expect(heldEvents.findIndex((e) => e.type === 'turn.finished')).toBeGreaterThan(queuedAt);

@@ -52,12 +52,14 @@ describe('mlx-factory run', () => {
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     const summary = summaryOf(result.stdout);
-    expect(summary).toMatchObject({ status: 'passed', attempts: 1 });
+    // `id` and `state` as everywhere; `session` and `status` are aliases kept for one release.
+    expect(summary).toMatchObject({ id: expect.any(String), state: 'passed', status: 'passed', attempts: 1 });
+    expect(summary.session).toBe(summary.id);
     const worktree = String(summary.worktree);
     expect(path.relative(repo, worktree).startsWith('..')).toBe(true); // outside the repo
     expect(fs.readFileSync(path.join(worktree, 'main.py'), 'utf8')).toBe("print('hello')\n");
     const message = git(repo, 'log', '-1', '--format=%B', String(summary.branch));
-    expect(message).toContain(`Factory-Session: ${String(summary.session)}`);
+    expect(message).toContain(`Factory-Session: ${String(summary.id)}`);
     expect(message).toContain('Factory-Attempt: 1');
     expect(git(repo, 'rev-parse', 'HEAD').trim()).toBe(summary.baseCommit);
     const types = jsonLines(result.stdout).map((e) => e.type);
@@ -78,10 +80,10 @@ describe('mlx-factory run', () => {
       .filter((e) => e.type !== 'summary')
       .map((e) => e['seq']);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-    const logFile = path.join(home, 'sessions', String(summary.session), 'events.jsonl');
+    const logFile = path.join(home, 'sessions', String(summary.id), 'events.jsonl');
     expect(fs.readFileSync(logFile, 'utf8').trim().split('\n')).toHaveLength(seqs.length);
     // meta.json: the list row at the log's end, for the next `sessions list`.
-    const meta = JSON.parse(fs.readFileSync(path.join(home, 'sessions', String(summary.session), 'meta.json'), 'utf8')) as {
+    const meta = JSON.parse(fs.readFileSync(path.join(home, 'sessions', String(summary.id), 'meta.json'), 'utf8')) as {
       offset: number;
       row: Record<string, unknown>;
     };

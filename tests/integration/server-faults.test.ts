@@ -419,9 +419,9 @@ describe('crashes and restarts', () => {
         }),
     });
     expect(killed).toBe(true);
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
     expect(fs.readFileSync(path.join(summary.worktree, 'main.py'), 'utf8')).toBe('print("survived")\n');
-    const events = fs.readFileSync(path.join(home, 'sessions', summary.session, 'events.jsonl'), 'utf8');
+    const events = fs.readFileSync(path.join(home, 'sessions', summary.id, 'events.jsonl'), 'utf8');
     expect(events).toContain('"type":"turn.retry"');
     expect(server.supervisor.snapshot().restarts).toBe(1);
     const pid = server.supervisor.status.pid ?? -1;

@@ -59,14 +59,14 @@ function logOf(home: string, id: string) {
 }
 
 function expectOneSession(home: string, summary: SessionSummary): void {
-  const events = logOf(home, summary.session);
+  const events = logOf(home, summary.id);
   expect(events.filter((e) => e.type === 'session.created')).toHaveLength(1);
-  expect(events.every((e) => e.session === summary.session)).toBe(true);
+  expect(events.every((e) => e.session === summary.id)).toBe(true);
   const created = events.find((e) => e.type === 'session.created');
   expect(created).toMatchObject({ branch: summary.branch, worktree: summary.worktree });
-  expect(summary.branch).toBe(`factory/print-hi-${summary.session}`);
-  expect(path.basename(summary.worktree)).toBe(`print-hi-${summary.session}`);
-  expect(loadSession(appPaths(home), summary.session)).toMatchObject({ id: summary.session, state: 'passed' });
+  expect(summary.branch).toBe(`factory/print-hi-${summary.id}`);
+  expect(path.basename(summary.worktree)).toBe(`print-hi-${summary.id}`);
+  expect(loadSession(appPaths(home), summary.id)).toMatchObject({ id: summary.id, state: 'passed' });
 }
 
 describe('claiming a session id', () => {
@@ -82,9 +82,9 @@ describe('claiming a session id', () => {
     expect(fs.existsSync(path.join(home, 'sessions'))).toBe(false);
 
     const summaries = await Promise.all([launch(first), launch(second)]);
-    expect(summaries.map((s) => s.session).sort()).toEqual([idOf(0x11), idOf(0x22)]);
+    expect(summaries.map((s) => s.id).sort()).toEqual([idOf(0x11), idOf(0x22)]);
     for (const summary of summaries) {
-      expect(summary.status).toBe('passed');
+      expect(summary.state).toBe('passed');
       expectOneSession(home, summary);
     }
     expect(fs.readdirSync(path.join(home, 'sessions')).sort()).toEqual([idOf(0x11), idOf(0x22)]);
@@ -92,10 +92,10 @@ describe('claiming a session id', () => {
     expect(branches).toEqual([`factory/print-hi-${idOf(0x11)}`, `factory/print-hi-${idOf(0x22)}`]);
     // Each branch has its own session's commit, with its own id in the trailer.
     for (const summary of summaries) {
-      expect(git(repo, 'log', '-1', '--format=%(trailers:key=Factory-Session,valueonly)', summary.branch).trim()).toBe(summary.session);
+      expect(git(repo, 'log', '-1', '--format=%(trailers:key=Factory-Session,valueonly)', summary.branch).trim()).toBe(summary.id);
     }
     // sessions list sees both.
-    expect(new Set(summaries.map((s) => loadSession(appPaths(home), s.session).worktree)).size).toBe(2);
+    expect(new Set(summaries.map((s) => loadSession(appPaths(home), s.id).worktree)).size).toBe(2);
   });
 
   it('an id whose branch or worktree already exists (a session from another app home) is not used', async () => {
@@ -108,20 +108,20 @@ describe('claiming a session id', () => {
     // Home B has no folder for that id, but the repository has its branch: B draws another id.
     const ids = fixedIds(0x33, 0x44);
     const b = await launch(await prepare(repo, homeB, ids));
-    expect(a.session).toBe(idOf(0x33));
-    expect(b.session).toBe(idOf(0x44));
+    expect(a.id).toBe(idOf(0x33));
+    expect(b.id).toBe(idOf(0x44));
     expect(ids.drawn()).toBe(2);
     expectOneSession(homeB, b);
     expect(fs.readdirSync(path.join(homeB, 'sessions'))).toEqual([idOf(0x44)]); // the taken id's folder was given back
     expect(git(repo, 'rev-parse', a.branch).trim()).toBe(branchHead); // A's branch untouched
-    expect(logOf(homeA, a.session).filter((e) => e.type === 'session.created')).toHaveLength(1);
+    expect(logOf(homeA, a.id).filter((e) => e.type === 'session.created')).toHaveLength(1);
 
     // A folder left where the next id's worktree would go (its session folder is free): another id.
     const leftover = path.join(appPaths(homeB).worktrees, path.basename(path.dirname(a.worktree)), `print-hi-${idOf(0x66)}`);
     fs.mkdirSync(leftover, { recursive: true });
     fs.writeFileSync(path.join(leftover, 'keep.txt'), 'not ours\n');
     const c = await launch(await prepare(repo, homeB, fixedIds(0x66, 0x77)));
-    expect(c.session).toBe(idOf(0x77));
+    expect(c.id).toBe(idOf(0x77));
     expectOneSession(homeB, c);
     expect(fs.readdirSync(leftover)).toEqual(['keep.txt']);
     expect(fs.readdirSync(path.join(homeB, 'sessions')).sort()).toEqual([idOf(0x44), idOf(0x77)]);
@@ -140,8 +140,8 @@ describe('claiming a session id', () => {
     );
     expect(isFactoryError(error) && error.code === 'INTERNAL').toBe(true);
     expect(String((error as Error).message)).toContain('free session id');
-    expect(fs.readdirSync(path.join(home, 'sessions'))).toEqual([taken.session]);
-    expect(logOf(home, taken.session).filter((e) => e.type === 'session.created')).toHaveLength(1);
+    expect(fs.readdirSync(path.join(home, 'sessions'))).toEqual([taken.id]);
+    expect(logOf(home, taken.id).filter((e) => e.type === 'session.created')).toHaveLength(1);
     expect(git(repo, 'branch', '--list', 'factory/*')).toBe(branchesBefore);
     expect(git(repo, 'worktree', 'list', '--porcelain')).toBe(worktreesBefore);
   });

@@ -120,7 +120,7 @@ describe('resume', () => {
     await server.clearRequests();
     const summary = await resumeSession(paths, record.id, { model: model(), runCheck: runSandboxed, signal: new AbortController().signal });
 
-    expect(summary).toMatchObject({ status: 'passed', attempts: 2 });
+    expect(summary).toMatchObject({ state: 'passed', attempts: 2 });
     const events = readSessionLog(record.logFile).events;
     const after = events.slice(events.findIndex((e) => e.type === 'session.interrupted'));
     expect(after[0]).toMatchObject({ type: 'session.interrupted', lastAttempt: 2, lastStep: 2 });
@@ -169,7 +169,7 @@ describe('resume', () => {
       signal: new AbortController().signal,
     });
 
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
     expect(fs.readFileSync(path.join(session.worktree, 'main.py'), 'utf8')).toBe("print('hello')\n");
     const resumed = readSessionLog(sessionFiles(paths.sessions, session.id).log).events.find((e) => e.type === 'session.resumed');
     expect(resumed).toMatchObject({ worktreeRestored: true, fromAttempt: 1, fromStep: 1 });

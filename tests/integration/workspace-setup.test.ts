@@ -44,7 +44,7 @@ async function runSession(
     runCheck: runSandboxed,
     signal: new AbortController().signal,
   });
-  return { summary, events: readSessionLog(sessionFiles(path.join(home, 'sessions'), summary.session).log).events };
+  return { summary, events: readSessionLog(sessionFiles(path.join(home, 'sessions'), summary.id).log).events };
 }
 
 const ofType = <T extends SessionEvent['type']>(events: SessionEvent[], type: T) =>
@@ -68,7 +68,7 @@ describe('workspace.include and workspace.setup', () => {
 
     const { summary, events } = await runSession(repo, home);
 
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
     const wt = summary.worktree;
     expect(fs.readFileSync(path.join(wt, '.env'), 'utf8')).toBe('API_KEY=local-only\n');
     expect(fs.readFileSync(path.join(wt, 'secrets', 'key.pem'))).toEqual(Buffer.from([1, 2, 3, 0, 255]));
@@ -107,7 +107,7 @@ describe('workspace.include and workspace.setup', () => {
     fs.writeFileSync(path.join(repo, '.env'), 'API_KEY=local-only\n');
     const home = makeTempDir('mlxf-home-');
     const { summary, events } = await runSession(repo, home, { trusted: false });
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
     expect(fs.existsSync(path.join(summary.worktree, 'ran-setup'))).toBe(false);
     expect(fs.existsSync(path.join(summary.worktree, '.env'))).toBe(false);
     expect(ofType(events, 'setup.started')).toEqual([]);
@@ -124,7 +124,7 @@ describe('workspace.include and workspace.setup', () => {
     });
     const home = makeTempDir('mlxf-home-');
     const { summary } = await runSession(repo, home);
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
     expect(fs.existsSync(path.join(path.dirname(summary.worktree), 'outside.txt'))).toBe(false);
     expect(fs.readFileSync(path.join(summary.worktree, '.git'), 'utf8')).toMatch(/^gitdir: .*\/worktrees\//);
   });
@@ -133,7 +133,7 @@ describe('workspace.include and workspace.setup', () => {
     const repo = makeRepo({ files: { 'factory.yaml': 'workspace:\n  setup: "echo broken >&2; exit 3"\n', 'README.md': 'r\n' } });
     const home = makeTempDir('mlxf-home-');
     const { summary, events } = await runSession(repo, home);
-    expect(summary.status).toBe('error');
+    expect(summary.state).toBe('error');
     expect(summary.reason).toContain('workspace.setup (`echo broken >&2; exit 3`) exited 3');
     expect(summary.reason).toContain('broken');
     expect(ofType(events, 'turn.started')).toEqual([]);
@@ -152,7 +152,7 @@ describe('submodules', () => {
 
     const { summary, events } = await runSession(repo, home);
 
-    expect(summary.status).toBe('passed');
+    expect(summary.state).toBe('passed');
     expect(fs.existsSync(path.join(summary.worktree, 'vendor', 'lib'))).toBe(true);
     expect(fs.existsSync(path.join(summary.worktree, 'vendor', 'lib', 'lib.py'))).toBe(false);
     expect(
