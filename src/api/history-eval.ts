@@ -15,6 +15,8 @@ const historyEvalRowSchema = z.object({
   session: z.string(),
   /** Best of K: the group the task ran as (null: one session). */
   group: z.string().nullable(),
+  /** How the session ended; `status` is the same value under its old name, kept for one release. */
+  state: runOutcomeSchema,
   status: runOutcomeSchema,
   passed: z.boolean(),
   attempts: z.int().nonnegative(),
@@ -101,7 +103,7 @@ export function formatHistoryEval(report: HistoryEvalReport): string {
     r.task.length > 48 ? `${r.task.slice(0, 47)}…` : r.task,
     r.commit.slice(0, 8),
     r.model,
-    r.passed ? 'yes' : `no (${r.status})`,
+    r.passed ? 'yes' : `no (${r.state})`,
     String(r.attempts),
     seconds(r.wallSeconds),
     String(r.tokens.prompt + r.tokens.completion),

@@ -108,6 +108,7 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
           task: session.plan.task.name,
           file: files[i] ?? '',
           session: summary.id,
+          state: summary.state,
           status: summary.state,
           passed: summary.state === 'passed',
           attempts: summary.attempts,
@@ -117,7 +118,7 @@ export async function evalCommand(args: readonly string[], context: EvalContext)
         };
         rows.push(row);
         context.output.err(
-          `      ${row.passed ? 'passed' : row.status} after ${row.attempts} attempt(s) in ${formatSeconds(row.wallSeconds)}\n`,
+          `      ${row.passed ? 'passed' : row.state} after ${row.attempts} attempt(s) in ${formatSeconds(row.wallSeconds)}\n`,
         );
       }
     } finally {
@@ -183,7 +184,7 @@ async function historyEvalCommand(
         err(`  ${p.commit.slice(0, 8)} ${p.subject}: ${p.ok ? 'fails before, passes after — a task' : `skipped: ${p.reason ?? ''}`}\n`);
       else if (p.phase === 'task') err(`[${p.index + 1}/${p.total}] ${p.model}: ${p.subject}…\n`);
       else
-        err(`      ${p.row.passed ? 'passed' : p.row.status} after ${p.row.attempts} attempt(s) in ${formatSeconds(p.row.wallSeconds)}\n`);
+        err(`      ${p.row.passed ? 'passed' : p.row.state} after ${p.row.attempts} attempt(s) in ${formatSeconds(p.row.wallSeconds)}\n`);
     },
   });
   context.output.out(values.json === true ? `${JSON.stringify(report)}\n` : formatHistoryEval(report));

@@ -11,6 +11,8 @@ export interface EvalRow {
   readonly task: string;
   readonly file: string;
   readonly session: string;
+  /** How the session ended; `status` is the same value under its old name, kept for one release. */
+  readonly state: RunOutcome;
   readonly status: RunOutcome;
   readonly passed: boolean;
   readonly attempts: number;
@@ -67,7 +69,7 @@ export function formatEvalTable(report: EvalReport): string {
   const header = ['TASK', 'PASSED', 'ATTEMPTS', 'WALL TIME', 'TOKENS', 'TOKENS/S'];
   const rows = report.tasks.map((row) => [
     row.task,
-    row.passed ? 'yes' : `no (${row.status})`,
+    row.passed ? 'yes' : `no (${row.state})`,
     String(row.attempts),
     formatSeconds(row.wallSeconds),
     String(row.tokens.prompt + row.tokens.completion),

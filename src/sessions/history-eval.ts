@@ -149,6 +149,7 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
           model,
           session: summary.id,
           group,
+          state: summary.state,
           status: summary.state,
           passed: summary.state === 'passed',
           attempts: summary.attempts,

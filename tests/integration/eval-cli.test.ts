@@ -60,8 +60,8 @@ describe('mlx-factory eval', () => {
     const report = JSON.parse(result.stdout) as { type: string; passed: number; total: number; tasks: Array<Record<string, unknown>> };
     expect(report).toMatchObject({ type: 'eval', passed: 1, total: 2, server: server.url });
     expect(report.tasks).toEqual([
-      expect.objectContaining({ task: 'calendar-march-2026', passed: true, status: 'passed', attempts: 1 }),
-      expect.objectContaining({ task: 'always-wrong', passed: false, status: 'failed', attempts: 1, file: broken }),
+      expect.objectContaining({ task: 'calendar-march-2026', passed: true, state: 'passed', status: 'passed', attempts: 1 }),
+      expect.objectContaining({ task: 'always-wrong', passed: false, state: 'failed', status: 'failed', attempts: 1, file: broken }),
     ]);
     for (const row of report.tasks) {
       expect(row['wallSeconds']).toBeGreaterThan(0);

@@ -62,7 +62,7 @@ export function RepoEval() {
                   <td title={t.commit}>
                     {t.task} <span className="mono sibling-temp">{t.commit.slice(0, 8)}</span>
                   </td>
-                  <td className={t.passed ? 'sibling-check success' : 'sibling-check danger'}>{t.passed ? 'yes' : `no (${t.status})`}</td>
+                  <td className={t.passed ? 'sibling-check success' : 'sibling-check danger'}>{t.passed ? 'yes' : `no (${t.state})`}</td>
                   <td className="num">{t.attempts}</td>
                   <td className="num">{t.tokens.prompt + t.tokens.completion}</td>
                   <td className="num">{t.tokensPerSecond === null ? '–' : t.tokensPerSecond.toFixed(1)}</td>
