@@ -141,7 +141,7 @@ describe('a host whose answer does not match the contract', () => {
       });
     });
     const address = fake.address();
-    if (typeof address === 'string') throw new Error('no port');
+    if (address === null || typeof address === 'string') throw new Error('no port');
     wrong = createWsClient({
       url: `ws://127.0.0.1:${address.port}`,
       createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
