@@ -14,6 +14,8 @@ type ApiOnlyErrorCode =
   | 'NOT_IMPLEMENTED'
   /** This front door cannot do it (e.g. a native folder picker in a browser). */
   | 'UNSUPPORTED'
+  /** The host's answer does not match the contract this client was built with (a host of another version). */
+  | 'BAD_ANSWER'
   /** The transport is gone (the WebSocket closed while the request was in flight). */
   | 'DISCONNECTED'
   /** The page's address carries a token this host does not know: the host was restarted (new token); open the address it printed. */

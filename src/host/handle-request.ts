@@ -135,8 +135,9 @@ const handlers: Handlers = {
   'sessions.requestChanges': (params, { host }) =>
     host.worktrees.write(params.id, () => host.sessions.requestChanges(params.id, host.ops.requestChanges)),
   'sessions.list': (params, { host }) => {
-    const { rows, version } = host.sessionList.current();
-    return params.since === version ? { sessions: [], version, unchanged: true } : { sessions: rows, version, unchanged: false };
+    // The whole answer is one object per version: the web host sends its JSON built once (session-views.ts).
+    const answer = host.sessionList.answer();
+    return params.since === answer.version ? { sessions: [], version: answer.version, unchanged: true } : answer;
   },
   'sessions.show': (params, { host }) =>
     sessionDetail(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fail } from '../api/responses.js';
+import { responseFrame } from './response-frame.js';
 import {
   clientFrameSchema,
   CLOSE_TOKEN_REJECTED,
@@ -278,7 +279,10 @@ function serveSocket(ws: WebSocket, host: FactoryHost, handToken: string | undef
     }
     const { id, name, params } = frame.data;
     const response = await handleRequest({ host, connection, transport: 'web', native: { notifications: false } }, name, params);
-    sendFrame({ type: 'response', id, response });
+    const text = responseFrame(id, response, response.ok ? host.sessionList.serialized(response.data) : undefined);
+    // Whatever happened before this answer (a subscription's replay, say) reaches the client first.
+    events.flush();
+    if (ws.readyState === ws.OPEN) ws.send(text, { binary: false });
   }
 }
 
