@@ -1,4 +1,5 @@
 import { defineReviewThemes } from './review-themes.js';
+import { createReviewModel } from './review-model.js';
 import { languageForPath, monaco } from './setup.js';
 
 let warmed: Promise<void> | null = null;
@@ -17,8 +18,8 @@ export function warmMonaco(): Promise<void> {
     document.body.append(host);
     defineReviewThemes();
     const language = languageForPath('warm.py');
-    const original = monaco.editor.createModel('def f(x):\n    return x\n\nprint(f(1))\n', language);
-    const modified = monaco.editor.createModel('def f(x):\n    return x + 1\n\nprint(f(2))\n', language);
+    const original = createReviewModel('def f(x):\n    return x\n\nprint(f(1))\n', language);
+    const modified = createReviewModel('def f(x):\n    return x + 1\n\nprint(f(2))\n', language);
     const editor = monaco.editor.createDiffEditor(host, { readOnly: true, automaticLayout: false, minimap: { enabled: false } });
     editor.setModel({ original, modified });
     let finished = false;
