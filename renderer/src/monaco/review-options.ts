@@ -4,7 +4,11 @@ import type { monaco } from './setup.js';
  * The review's diff editor options, one set for the editor on screen and the one that prepares a
  * file's diff ahead (prepare-diff.ts), so both ask the worker the same question.
  */
-export const REVIEW_DIFF_OPTIONS: monaco.editor.IStandaloneDiffEditorConstructionOptions = {
+export const REVIEW_DIFF_OPTIONS: monaco.editor.IStandaloneDiffEditorConstructionOptions & monaco.editor.IGlobalEditorOptions = {
+  // A model option, read when a model is made: standalone Monaco copies it from the first diff
+  // editor's options into its configuration. A read-only review never indents, and guessing the
+  // indentation scans the file — half of making a 10,000-line model (issue #20, CPU profile).
+  detectIndentation: false,
   readOnly: true,
   originalEditable: false,
   originalAriaLabel: 'Before',
