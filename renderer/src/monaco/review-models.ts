@@ -17,7 +17,7 @@ export interface ModelPair {
 
 const kept = new Map<string, ModelPair>();
 
-export function modelKey(pair: FilePair): string {
+function modelKey(pair: FilePair): string {
   return `${pair.base}:${pair.head}:${pair.path}`;
 }
 
@@ -54,7 +54,7 @@ function attached(): Set<monaco.editor.ITextModel> {
 }
 
 /** Past KEPT_MODELS files, the least recently used go — never ones on screen. */
-export function trimKeptModels(limit = KEPT_MODELS): void {
+function trimKeptModels(limit = KEPT_MODELS): void {
   const inUse = attached();
   for (const [key, models] of kept) {
     if (kept.size <= limit) break;
