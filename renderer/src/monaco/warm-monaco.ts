@@ -1,4 +1,6 @@
 import { defineReviewThemes } from './review-themes.js';
+import { createReviewModel } from './review-model.js';
+import { REVIEW_DIFF_OPTIONS } from './review-options.js';
 import { languageForPath, monaco } from './setup.js';
 
 let warmed: Promise<void> | null = null;
@@ -17,9 +19,10 @@ export function warmMonaco(): Promise<void> {
     document.body.append(host);
     defineReviewThemes();
     const language = languageForPath('warm.py');
-    const original = monaco.editor.createModel('def f(x):\n    return x\n\nprint(f(1))\n', language);
-    const modified = monaco.editor.createModel('def f(x):\n    return x + 1\n\nprint(f(2))\n', language);
-    const editor = monaco.editor.createDiffEditor(host, { readOnly: true, automaticLayout: false, minimap: { enabled: false } });
+    const original = createReviewModel('def f(x):\n    return x\n\nprint(f(1))\n', language);
+    const modified = createReviewModel('def f(x):\n    return x + 1\n\nprint(f(2))\n', language);
+    // The review's options: they also set the model options every later model is made with.
+    const editor = monaco.editor.createDiffEditor(host, { ...REVIEW_DIFF_OPTIONS, automaticLayout: false });
     editor.setModel({ original, modified });
     let finished = false;
     const finish = (): void => {

@@ -4,6 +4,7 @@ import { errorText } from '../lib/api-errors.js';
 import { plural } from '../lib/display-format.js';
 import { sortChanges } from '../lib/diff-stats.js';
 import { api } from './api-instance.js';
+import { cachedFilePair, filePairKey, hasFilePair } from './file-pair-cache.js';
 import { onSessionChanged } from './session-changes.js';
 
 /**
@@ -48,6 +49,8 @@ interface DiffStore {
   loadDiff(): Promise<void>;
   setCommit(commit: string | null): void;
   select(path: string | null): void;
+  /** Fetch a file's two sides ahead (hovered, or next to the one shown): choosing it then waits for no request. */
+  prefetch(path: string): void;
   setMode(mode: DiffMode): void;
   setSquash(squash: boolean): void;
   loadPreview(): Promise<void>;
@@ -72,6 +75,64 @@ export function isPreviewStale(state: Pick<DiffStore, 'preview' | 'refs'>): bool
   const preview = state.preview.value;
   if (preview === null || state.refs === null) return false;
   return preview.baseHead !== state.refs.baseHead || preview.sessionHead !== state.refs.sessionHead;
+}
+
+/**
+ * A file's two sides, from the cache when the listing's commits are known (the answer for the same
+ * base, head and path never changes), else straight from the host.
+ */
+function filePair(session: string, commit: string | null, listing: SessionDiff | null, path: string) {
+  const file = listing?.files.find((f) => f.path === path);
+  const ask = () =>
+    api().request('sessions.filePair', {
+      id: session,
+      path,
+      ...(file?.oldPath != null ? { oldPath: file.oldPath } : {}),
+      ...(commit !== null ? { commit } : {}),
+    });
+  if (listing === null) return ask();
+  return cachedFilePair(filePairKey({ session, commit, base: listing.base, head: listing.head, path }), ask);
+}
+
+const prefetchListeners = new Set<(pair: FilePair) => void>();
+
+/**
+ * Called with each file fetched ahead, once it is in: the diff view prepares its Monaco models
+ * then (the store knows nothing of Monaco, which loads with the view). Returns the unsubscribe.
+ */
+export function onPairPrefetched(listener: (pair: FilePair) => void): () => void {
+  prefetchListeners.add(listener);
+  return () => prefetchListeners.delete(listener);
+}
+
+/** Files either side of the shown one: where ↑/↓ and the next click most often go. */
+const PREFETCH_AFTER = 2;
+const PREFETCH_BEFORE = 1;
+let prefetchIdle: number | null = null;
+
+/**
+ * Once the shown file's sides are in and the browser is idle, its neighbours' are fetched, so the
+ * next file opens without a round trip to the host (and never competes with the one being shown).
+ */
+function prefetchNeighbours(path: string): void {
+  if (typeof window.requestIdleCallback !== 'function') return;
+  if (prefetchIdle !== null) window.cancelIdleCallback(prefetchIdle);
+  prefetchIdle = window.requestIdleCallback(
+    () => {
+      prefetchIdle = null;
+      const { session, commit, diff, prefetch } = useDiffStore.getState();
+      const files = diff.value?.files ?? [];
+      const index = files.findIndex((f) => f.path === path);
+      if (session === null || diff.value === null || index < 0) return;
+      for (const file of [
+        ...files.slice(index + 1, index + 1 + PREFETCH_AFTER),
+        ...files.slice(Math.max(0, index - PREFETCH_BEFORE), index),
+      ])
+        if (!hasFilePair(filePairKey({ session, commit, base: diff.value.base, head: diff.value.head, path: file.path })))
+          prefetch(file.path);
+    },
+    { timeout: 1000 },
+  );
 }
 
 export const useDiffStore = create<DiffStore>((set, get) => ({
@@ -134,27 +195,28 @@ export const useDiffStore = create<DiffStore>((set, get) => ({
       set({ pair: idle() });
       return;
     }
-    const file = diff.value?.files.find((f) => f.path === path);
     const request = ++pairRequest;
     set((s) => ({ pair: { value: s.pair.value, loading: true, error: null } }));
     // Marks for the bench and the e2e test: from choosing a file to Monaco showing its diff.
     performance.mark('diff-open-start');
-    void api()
-      .request('sessions.filePair', {
-        id: session,
-        path,
-        ...(file?.oldPath != null ? { oldPath: file.oldPath } : {}),
-        ...(commit !== null ? { commit } : {}),
-      })
-      .then((answer) => {
-        if (request !== pairRequest) return;
-        performance.mark('diff-pair-received');
-        set({
-          pair: answer.ok
-            ? { value: answer.data, loading: false, error: null }
-            : { value: null, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
-        });
+    void filePair(session, commit, diff.value, path).then((answer) => {
+      if (request !== pairRequest) return;
+      performance.mark('diff-pair-received');
+      set({
+        pair: answer.ok
+          ? { value: answer.data, loading: false, error: null }
+          : { value: null, loading: false, error: errorText(answer.error), errorCode: answer.error.code },
       });
+      prefetchNeighbours(path);
+    });
+  },
+  prefetch(path) {
+    const { session, commit, diff } = get();
+    const file = diff.value?.files.find((f) => f.path === path);
+    if (session === null || diff.value === null || file === undefined || file.binary) return;
+    void filePair(session, commit, diff.value, path).then((answer) => {
+      if (answer.ok) for (const listener of prefetchListeners) listener(answer.data);
+    });
   },
   setMode: (mode) => set({ mode }),
   setSquash(squash) {

@@ -7,11 +7,14 @@ export function ChangedFiles({
   files,
   selected,
   onSelect,
+  onPrefetch,
   viewed,
 }: {
   files: readonly FileChange[];
   selected: string | null;
   onSelect: (path: string) => void;
+  /** The pointer is on a row: its file is likely next (fetched ahead). */
+  onPrefetch?: (path: string) => void;
   /**
    * "Viewed" marks (file → blob when marked; toggled above the file's diff); absent for one step's diff,
    * which is not reviewed file by file. A mark counts while the file's blob is the one marked.
@@ -60,6 +63,7 @@ export function ChangedFiles({
               aria-selected={file.path === selected}
               className={`file-row${file.path === selected ? ' selected' : ''}${isViewed(file) ? ' viewed' : ''}`}
               onClick={() => onSelect(file.path)}
+              onPointerEnter={onPrefetch !== undefined && !file.binary ? () => onPrefetch(file.path) : undefined}
               title={file.oldPath !== null ? `${file.oldPath} → ${file.path}` : file.path}
               data-path={file.path}
               data-viewed={isViewed(file)}

@@ -14,7 +14,8 @@ import { formatBytes, shortSha } from '../../lib/display-format.js';
 import { useElementWidth } from '../../hooks/use-element-width.js';
 import { NARROW_QUERY, useMediaQuery } from '../../hooks/use-media-query.js';
 import { diffLayout, MIN_SIDE_PX } from '../../lib/diff-layout.js';
-import { isPreviewStale, useDiffStore } from '../../state/diff-store.js';
+import { isPreviewStale, onPairPrefetched, useDiffStore } from '../../state/diff-store.js';
+import { prepareDiff } from '../../monaco/prepare-diff.js';
 import { DIFF_SIDE_WIDTH, useLayoutStore } from '../../state/layout-store.js';
 import { onSessionChanged } from '../../state/session-changes.js';
 import { useSessionDetailStore } from '../../state/session-detail-store.js';
@@ -97,6 +98,9 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     return () => window.removeEventListener('keydown', onKey, true);
   }, [full]);
   useEffect(() => setFull(false), [id]);
+  // A file fetched ahead (hovered, or next to the one shown) gets its Monaco models and worker copy
+  // made in idle time too: choosing it then only attaches them.
+  useEffect(() => onPairPrefetched(prepareDiff), []);
 
   useEffect(() => {
     const diff = useDiffStore.getState();
@@ -319,6 +323,7 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
             files={files}
             selected={store.selected}
             onSelect={(path) => actions.select(path)}
+            onPrefetch={(path) => actions.prefetch(path)}
             viewed={store.commit === null ? (detail?.viewed ?? {}) : undefined}
           />
         )}
