@@ -172,7 +172,7 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
     await page.locator('#ns-task').fill('Make main.py print the total of 40 and 2.');
     await page.locator('#ns-check').fill('python3 main.py');
     await sheet.getByRole('button', { name: 'Start session' }).click();
-    await page.locator('.turn-header[data-streaming="true"]').first().waitFor({ timeout: 30_000 });
+    await page.locator('.turn-header[data-streaming="true"]').first().waitFor({ timeout: 60_000 });
     await expect
       .poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 60_000, interval: 100 })
       .toContain("I'll fix main.py");
@@ -183,7 +183,7 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
 
   it('starts Monaco’s worker from the app origin and shows the diff', async () => {
     await page.getByRole('tab', { name: /Changes/ }).click();
-    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
     await expect
       .poll(() => page.workers().map((w) => w.url()), { timeout: 60_000 })
       .toContainEqual(expect.stringMatching(new RegExp(`^${origin}/assets/editor\\.worker-[^/]+\\.js$`)));

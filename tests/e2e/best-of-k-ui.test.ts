@@ -62,7 +62,7 @@ describe('best of K in the UI', () => {
     expect(await groupRow.textContent()).toContain('Best of 3');
     expect(await page.locator('.session-row.sibling').count()).toBe(3);
     await expect
-      .poll(() => page.locator('.session-row.sibling .badge').allTextContents(), { timeout: 30_000 })
+      .poll(() => page.locator('.session-row.sibling .badge').allTextContents(), { timeout: 60_000 })
       .toEqual(['Cancelled', 'Cancelled', 'Passed']);
     await groupRow.getByRole('button', { name: /winner #3/ }).click();
 
@@ -93,7 +93,7 @@ describe('best of K in the UI', () => {
     await offer.click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Discard 2' }).click();
     await expect
-      .poll(() => page.locator('.session-row.sibling .badge').allTextContents(), { timeout: 30_000 })
+      .poll(() => page.locator('.session-row.sibling .badge').allTextContents(), { timeout: 60_000 })
       .toEqual(['Discarded', 'Discarded', 'Merged']);
     await screenshot(page, 'best-of-after-discard');
     expect(errors).toEqual([]);

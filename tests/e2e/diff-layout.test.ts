@@ -39,7 +39,7 @@ beforeAll(async () => {
     },
     { timeoutMs: 90_000, everyMs: 100 },
   );
-}, 150_000);
+});
 
 afterAll(async () => {
   await ui?.stop();
@@ -48,7 +48,7 @@ afterAll(async () => {
 
 async function openDiff(width: number, height: number): Promise<{ page: Page; errors: string[] }> {
   const opened = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`, { width, height });
-  await opened.page.locator('.monaco-host[data-diff-state="ready"][data-diff-path="main.py"]').waitFor({ timeout: 30_000 });
+  await opened.page.locator('.monaco-host[data-diff-state="ready"][data-diff-path="main.py"]').waitFor({ timeout: 60_000 });
   return opened;
 }
 
@@ -98,7 +98,7 @@ describe('diff layout by the room there is', () => {
     await page.getByRole('radio', { name: 'Inline' }).click();
     expect(await page.locator('[data-auto-inline]').count()).toBe(0);
     expect(errors).toEqual([]);
-  }, 90_000);
+  });
 
   it('at 420 px: the diff can take the whole window’s height', async () => {
     const { page, errors } = await openDiff(420, 800);
@@ -120,5 +120,5 @@ describe('diff layout by the room there is', () => {
     await page.getByRole('button', { name: 'Exit full height' }).click();
     await expect.poll(async () => (await box(page, '.diff-editor')).height).toBe(before.height);
     expect(errors).toEqual([]);
-  }, 90_000);
+  });
 });

@@ -61,7 +61,7 @@ describe('the environment in New session, the list and the session view', () => 
     await expect.poll(() => sheet.isVisible()).toBe(true);
     await page.locator('#ns-folder').fill(repo);
     const line = sheet.locator('.environment-line');
-    await expect.poll(() => line.textContent(), { timeout: 30_000 }).toContain('Environment: node_modules from your checkout (read-only)');
+    await expect.poll(() => line.textContent(), { timeout: 60_000 }).toContain('Environment: node_modules from your checkout (read-only)');
     // node_modules is a name, not markup.
     expect(await line.locator('code, em').count()).toBe(0);
 

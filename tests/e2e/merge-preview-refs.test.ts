@@ -87,7 +87,7 @@ describe('the merge bar when main moves', () => {
     if (!shown.ok) throw new Error(shown.error.message);
     const session = shown.data.session;
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 800 });
-    await expect.poll(() => headline(page), { timeout: 30_000 }).toContain('Merges cleanly');
+    await expect.poll(() => headline(page), { timeout: 60_000 }).toContain('Merges cleanly');
     const history = await recordHeadlines(page);
 
     // The user commits on main, in their own checkout, a main.py of their own: the merge now conflicts.
@@ -96,13 +96,13 @@ describe('the merge bar when main moves', () => {
     git(repo, 'add', 'main.py');
     git(repo, 'commit', '-qm', 'my own main.py');
     const outOfDate = page.locator('[data-out-of-date]');
-    await outOfDate.waitFor({ timeout: 30_000 });
+    await outOfDate.waitFor({ timeout: 60_000 });
     expect(await outOfDate.textContent()).toContain('Out of date — checking again…');
     expect(await page.locator('.merge-panel').getAttribute('data-can-merge')).toBe('false');
     expect(await page.getByRole('button', { name: 'Squash and merge…' }).isDisabled()).toBe(true);
     await screenshot(page, 'merge-bar-out-of-date');
     fakeGit.release();
-    await expect.poll(() => headline(page), { timeout: 30_000 }).toContain('would conflict');
+    await expect.poll(() => headline(page), { timeout: 60_000 }).toContain('would conflict');
     expect(await page.locator('[data-conflicts]').textContent()).toContain('main.py');
     await screenshot(page, 'merge-bar-after-main-moved');
     expect(await history()).toEqual([
@@ -114,7 +114,7 @@ describe('the merge bar when main moves', () => {
     // Main moves again, nothing held this time: out of date, then clean again (main.py gone from main).
     git(repo, 'rm', '-q', 'main.py');
     git(repo, 'commit', '-qm', 'drop my main.py');
-    await expect.poll(() => headline(page), { timeout: 30_000 }).toContain('Merges cleanly');
+    await expect.poll(() => headline(page), { timeout: 60_000 }).toContain('Merges cleanly');
     const seen = await history();
     expect(seen.slice(2)).toEqual([
       expect.stringContaining('would conflict'),

@@ -74,7 +74,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(fakeBin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
   ui = await startUi({ script: SCRIPT, env: { HOME: userHome, PATH: pathShadowing(fakeBin) } });
   ({ page, errors } = await ui.open('sessions'));
-}, 120_000);
+});
 
 afterAll(async () => {
   await ui?.stop();
@@ -121,7 +121,7 @@ describe('New session in a browser', () => {
         throw new Error(`${String(error)}\n${JSON.stringify(listed).slice(0, 3000)}\n${ui.output().slice(-3000)}`);
       });
     expect(errors).toEqual([]);
-  }, 150_000);
+  });
 
   it('offers the recent repositories and starts from the open session’s repository', async () => {
     await page.getByRole('button', { name: 'New session', exact: true }).click();
@@ -164,5 +164,5 @@ describe('Open in…', () => {
     expect(worktree).toContain(path.join(ui.home));
     expect(fs.existsSync(path.join(worktree, 'main.py'))).toBe(true);
     expect(errors).toEqual([]);
-  }, 90_000);
+  });
 });

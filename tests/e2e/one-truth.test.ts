@@ -14,7 +14,7 @@ import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
  */
 const fence = (file: string, body: string): string => `${file}\n\`\`\`python\n${body}\`\`\`\n`;
 /** How long a surface may take to show a change (the box may be loaded); a test's whole run gets TEST_MS. */
-const LONG = 30_000;
+const LONG = 60_000;
 const TEST_MS = 240_000;
 
 let ui: UiHarness;

@@ -87,7 +87,7 @@ describe('Create pull request', () => {
     const line = page.locator('[data-pull-request]');
     await line.waitFor({ timeout: 60_000 });
     await expect
-      .poll(() => line.textContent(), { timeout: 30_000 })
+      .poll(() => line.textContent(), { timeout: 60_000 })
       .toContain('Pull request #12 · open · draft · checks: 1 failing, 1 pending');
     await screenshot(page, 'pull-request-shown');
     expect(git(bare, 'rev-parse', branch).trim()).toBe(git(repo, 'rev-parse', branch).trim());

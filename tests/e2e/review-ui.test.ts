@@ -301,7 +301,7 @@ describe('the list and cleanup', () => {
           const shown = await api.request('sessions.show', { id: failing.data.id });
           return shown.ok ? shown.data.session.state : null;
         },
-        { timeout: 30_000 },
+        { timeout: 60_000 },
       )
       .toBe('failed');
 
@@ -383,12 +383,12 @@ describe('one source of truth for the server', () => {
     await expect
       .poll(() => popover.page.locator('[data-server-state]').first().getAttribute('data-server-state'), { timeout: 60_000 })
       .toBe('adopted');
-    await popover.page.locator('.gauge-legend').waitFor({ timeout: 30_000 });
+    await popover.page.locator('.gauge-legend').waitFor({ timeout: 60_000 });
     expect(await popover.page.locator('.gauge-legend').textContent()).not.toContain('not running');
     await screenshot(popover.page, 'popover-external-server');
 
     const { page } = await ui.open('memory');
-    await page.locator('[data-server-memory]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-server-memory]').waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-server-memory]').getAttribute('data-server-memory')).not.toBe('not running');
     expect(await page.locator('.sidebar-server').textContent()).toContain('Ready (external)');
 
@@ -397,7 +397,7 @@ describe('one source of truth for the server', () => {
       .first()
       .click();
     const port = page.locator('.doctor-item[data-check="port"] .doctor-detail');
-    await port.waitFor({ timeout: 30_000 });
+    await port.waitFor({ timeout: 60_000 });
     expect(await port.textContent()).toContain(`:${ui.model.port} is served by`);
     expect(await port.textContent()).not.toContain('is free');
   });

@@ -90,25 +90,25 @@ describe('Run', () => {
 
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(one)}`, { width: 1280, height: 800 });
     const panel = page.getByRole('region', { name: 'Run' });
-    await expect.poll(() => panel.locator('.run-command').textContent(), { timeout: 30_000 }).toBe(RUN);
+    await expect.poll(() => panel.locator('.run-command').textContent(), { timeout: 60_000 }).toBe(RUN);
     await panel.getByRole('button', { name: 'Run', exact: true }).click();
-    const portOne = Number(await panel.locator('[data-run-port]').getAttribute('data-run-port', { timeout: 30_000 }));
+    const portOne = Number(await panel.locator('[data-run-port]').getAttribute('data-run-port', { timeout: 60_000 }));
     const open = panel.getByRole('link', { name: 'Open' });
     expect(await open.getAttribute('href')).toBe(`http://127.0.0.1:${portOne}`);
-    await expect.poll(() => portOpen(portOne), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => portOpen(portOne), { timeout: 60_000 }).toBe(true);
     expect(await fetchStatus(`http://127.0.0.1:${portOne}/`)).toBe(200);
     // The server's request line streams into the panel.
-    await expect.poll(() => panel.getByLabel('Run output').textContent(), { timeout: 30_000 }).toContain('"GET / HTTP/1.1" 200');
+    await expect.poll(() => panel.getByLabel('Run output').textContent(), { timeout: 60_000 }).toContain('"GET / HTTP/1.1" 200');
     await screenshot(page, 'run-panel-running');
 
     // The second session, in the same window.
     await go(page, `sessions/${encodeURIComponent(two)}`);
     const panelTwo = page.getByRole('region', { name: 'Run' });
-    await expect.poll(() => panelTwo.locator('.run-command').textContent(), { timeout: 30_000 }).toBe(RUN);
+    await expect.poll(() => panelTwo.locator('.run-command').textContent(), { timeout: 60_000 }).toBe(RUN);
     await panelTwo.getByRole('button', { name: 'Run', exact: true }).click();
-    const portTwo = Number(await panelTwo.locator('[data-run-port]').getAttribute('data-run-port', { timeout: 30_000 }));
+    const portTwo = Number(await panelTwo.locator('[data-run-port]').getAttribute('data-run-port', { timeout: 60_000 }));
     expect(portTwo).not.toBe(portOne);
-    await expect.poll(() => portOpen(portTwo), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => portOpen(portTwo), { timeout: 60_000 }).toBe(true);
     expect(await fetchStatus(`http://127.0.0.1:${portTwo}/`)).toBe(200);
     const [runOne, runTwo] = [await runOf(one), await runOf(two)];
     expect(runOne).toMatchObject({ state: 'running', port: portOne });
@@ -121,7 +121,7 @@ describe('Run', () => {
     await go(page, `sessions/${encodeURIComponent(one)}`);
     const panelOne = page.getByRole('region', { name: 'Run' });
     await panelOne.getByRole('button', { name: 'Stop' }).click();
-    await expect.poll(() => panelOne.getAttribute('data-run-state'), { timeout: 30_000 }).toBe('stopped');
+    await expect.poll(() => panelOne.getAttribute('data-run-state'), { timeout: 60_000 }).toBe('stopped');
     expect(await panelOne.locator('.run-exit').textContent()).toBe('Stopped');
     expect(stillRunning(treeOne)).toEqual([]);
     expect(treePids(runOne?.pgid ?? 0)).toEqual([]); // nothing in its process group either
@@ -137,7 +137,7 @@ describe('Run', () => {
     await page.getByRole('button', { name: 'Squash and merge…' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Squash and merge' }).click();
     const panelMerged = page.getByRole('region', { name: 'Run' });
-    await expect.poll(() => panelMerged.getAttribute('data-run-state'), { timeout: 30_000 }).toBe('stopped');
+    await expect.poll(() => panelMerged.getAttribute('data-run-state'), { timeout: 60_000 }).toBe('stopped');
     expect(await panelMerged.locator('.run-exit').textContent()).toBe('Stopped: the session was merged');
     expect(stillRunning(treeTwo)).toEqual([]);
     expect(treePids(runTwo?.pgid ?? 0)).toEqual([]);
@@ -164,7 +164,7 @@ describe('Run', () => {
     await panel.getByRole('textbox', { name: 'Run script for this repository' }).fill('npm run dev');
     await panel.getByRole('button', { name: 'Save' }).click();
     // Only the host's own dialog (the desktop app) can confirm a command that runs with the network.
-    await expect.poll(() => panel.getByRole('alert').textContent(), { timeout: 30_000 }).toContain('desktop app');
+    await expect.poll(() => panel.getByRole('alert').textContent(), { timeout: 60_000 }).toContain('desktop app');
     await screenshot(page, 'run-script-form');
     const output = await ui.api().request('sessions.run.output', { id });
     expect(output).toMatchObject({ ok: true, data: { command: null } });

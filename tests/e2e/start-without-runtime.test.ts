@@ -32,7 +32,7 @@ beforeAll(async () => {
     env: machineWithoutRuntime(deps.python, tmp),
   });
   ({ page, errors } = await ui.open('server'));
-}, 120_000);
+});
 
 afterAll(async () => {
   await ui?.stop();
@@ -52,7 +52,7 @@ describe('Start with the model on disk and no MLX runtime', () => {
     expect(await page.locator('.server-card [data-restarts]').textContent()).toBe('0');
     expect(await page.locator('.server-card dd').nth(2).textContent()).toBe('—');
     await screenshot(page, 'start-without-runtime-server');
-  }, 90_000);
+  });
 
   it('a new session on it says the same, keeps the task, and offers the install', async () => {
     await page.getByRole('button', { name: 'New session', exact: true }).click();
@@ -83,5 +83,5 @@ describe('Start with the model on disk and no MLX runtime', () => {
       api.close();
     }
     expect(errors).toEqual([]);
-  }, 90_000);
+  });
 });

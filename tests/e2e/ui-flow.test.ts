@@ -260,15 +260,15 @@ describe('mlx-factory ui in Chromium', () => {
       await expect.poll(() => badge.getAttribute('data-server-state'), { timeout: 60_000 }).toBe('stopped');
     }
     await page.locator('.server-actions').getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => badge.getAttribute('data-server-state'), { timeout: 30_000 }).toMatch(/^(ready|adopted)$/);
-    await page.locator('.doctor-item').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => badge.getAttribute('data-server-state'), { timeout: 60_000 }).toMatch(/^(ready|adopted)$/);
+    await page.locator('.doctor-item').first().waitFor({ timeout: 60_000 });
     await screenshot(page, 'server');
   });
 
   it('charts memory samples', async () => {
     await page.getByRole('button', { name: 'Memory' }).click();
     await expect
-      .poll(async () => Number(await page.locator('.memory-chart').getAttribute('data-samples')), { timeout: 30_000 })
+      .poll(async () => Number(await page.locator('.memory-chart').getAttribute('data-samples')), { timeout: 60_000 })
       .toBeGreaterThan(1);
     const line = await page.locator('.series-line.system').getAttribute('d');
     expect(line?.match(/L/g)?.length ?? 0).toBeGreaterThan(0);

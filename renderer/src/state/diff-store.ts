@@ -82,14 +82,8 @@ export function isPreviewStale(state: Pick<DiffStore, 'preview' | 'refs'>): bool
  * base, head and path never changes), else straight from the host.
  */
 function filePair(session: string, commit: string | null, listing: SessionDiff | null, path: string) {
-  const file = listing?.files.find((f) => f.path === path);
-  const ask = () =>
-    api().request('sessions.filePair', {
-      id: session,
-      path,
-      ...(file?.oldPath != null ? { oldPath: file.oldPath } : {}),
-      ...(commit !== null ? { commit } : {}),
-    });
+  // The host finds a renamed file's old path in its own listing; `sessions.filePair` takes none (strict params).
+  const ask = () => api().request('sessions.filePair', { id: session, path, ...(commit !== null ? { commit } : {}) });
   if (listing === null) return ask();
   return cachedFilePair(filePairKey({ session, commit, base: listing.base, head: listing.head, path }), ask);
 }
