@@ -30,10 +30,11 @@ export interface SettledTranscript {
 
 /**
  * How many items may follow the streaming turn and still let the tail draw it (they are laid out
- * below the tail without the list's virtualisation). A turn is followed by its own wait notices,
- * a handful at most; more than this and the view falls back to drawing the reply with React.
+ * below the tail without the list's virtualisation). A turn is followed by its own wait notices — one
+ * each time the free memory it waits for changes, so a long wait logs dozens; past this many the view
+ * falls back to drawing the reply with React.
  */
-export const MAX_ITEMS_AFTER_TAIL = 16;
+export const MAX_ITEMS_AFTER_TAIL = 64;
 
 /** Carried from one batch to the next, per session. */
 export interface SettleMemo {
