@@ -244,9 +244,15 @@ async function streamingBench(ui: UiHarness, repo: string): Promise<void> {
 
   let exact = 0;
   const problems: string[] = [];
+  // The scripted server hands the replies out in the order the turns reach it, which is not the
+  // order the sessions started when a turn waits (for memory, say): each session must have received
+  // exactly one of them — the one whose stream number it carries — and no two the same.
+  const unclaimed = new Set(replies);
   for (const [i, id] of ids.entries()) {
     const coder = (await probeTurns(page, id)).find((t) => t.persona === 'coder');
-    const expected = replies[i] ?? '';
+    const expected =
+      replies.find((reply) => unclaimed.has(reply) && coder?.streamed.startsWith(reply.slice(0, reply.indexOf('\n')))) ?? replies[i] ?? '';
+    unclaimed.delete(expected);
     if (coder === undefined) problems.push(`${id}: no Coder turn`);
     else if (coder.streamed !== expected)
       problems.push(

@@ -25,7 +25,7 @@ export const eventFrameSchema = z.object({ type: z.literal('event'), event: z.re
 
 /**
  * Several ApiEvents, in the order they happened (any streams mixed). The host sends events this
- * way: one frame per ~8 ms instead of one per token delta, because every message costs the
+ * way: one frame per ~16 ms instead of one per token delta, because every message costs the
  * receiving thread a task. The IPC front door pushes the same object on IPC_EVENT.
  */
 export const eventBatchFrameSchema = z.object({ type: z.literal('events'), events: z.array(z.record(z.string(), z.unknown())) });
@@ -51,8 +51,12 @@ export const hostFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type HostFrame = z.infer<typeof hostFrameSchema>;
 
-/** How long the host holds events for a client before sending them as one batch. */
-export const EVENT_BATCH_MS = 8;
+/**
+ * How long the host holds events for a client before sending them as one batch: one display frame.
+ * A page applies events once per frame, so a second message within the same frame is work for the
+ * socket, the browser's network process and the page's API worker that nobody sees sooner.
+ */
+export const EVENT_BATCH_MS = 16;
 /** A batch is sent at once when it reaches this many events… */
 export const EVENT_BATCH_MAX_EVENTS = 256;
 /** …or would pass this many bytes of JSON (a single bigger event goes alone). */

@@ -42,7 +42,7 @@ export interface IpcOptions {
 
 interface WindowClient {
   readonly connection: ClientConnection;
-  /** Events leave as one `{type:'events'}` message per ~8 ms, not one IPC message each. */
+  /** Events leave as one `{type:'events'}` message per ~16 ms, not one IPC message each. */
   readonly events: EventBatcher<ApiEvent>;
   close(): void;
 }

@@ -17,7 +17,7 @@ import { IpcMainHarness } from '../support/ipc-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
- * Events leave the host in batches (one message per ~8 ms per client, not one per event), over
+ * Events leave the host in batches (one message per ~16 ms per client, not one per event), over
  * both front doors, through the real host and the real clients: a burst arrives as far fewer
  * messages than events, in order, none lost or doubled, and each message stays under the size limit.
  */

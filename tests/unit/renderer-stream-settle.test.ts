@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../src/api/events.js';
 import { parseMarkdownBlocks, type MarkdownBlock } from '../../renderer/src/lib/markdown-blocks.js';
-import { settleTranscript, type SettleMemo } from '../../renderer/src/lib/settled-transcript.js';
+import { MAX_ITEMS_AFTER_TAIL, settleTranscript, type SettleMemo } from '../../renderer/src/lib/settled-transcript.js';
 import { MAX_TAIL_CHARS, scanSettled, settledText, UNSCANNED } from '../../renderer/src/lib/stream-settle.js';
 import { applyEvents, emptyTranscript, type Transcript } from '../../renderer/src/lib/transcript-reducer.js';
 import { FENCE_CHUNK_LINES } from '../../renderer/src/lib/transcript-rows.js';
@@ -114,5 +114,64 @@ describe('the settled transcript', () => {
     const done = settleTranscript(transcript, memo);
     expect(done.settled.tail).toBeNull();
     expect(done.settled.transcript).toBe(transcript);
+  });
+
+  it('still draws the reply as a tail when items were logged after it (a turn held back for memory)', () => {
+    // The scheduler holds the turn after turn.started is logged, so its wait notices come after it.
+    let transcript: Transcript = applyEvents(emptyTranscript('s1'), [
+      ev({ type: 'attempt.started', attempt: 1 }),
+      ev({ type: 'turn.started', attempt: 1, persona: 'coder', estimatedPromptTokens: 10, trimmed: [] }),
+      ev({ type: 'turn.queued', position: 0, running: 1, waiting: 1, reason: 'memory', message: '7 GB free' }),
+      ev({ type: 'turn.queued', position: 0, running: 3, waiting: 1, reason: 'memory', message: '6 GB free' }),
+    ]);
+    let memo: SettleMemo | undefined;
+    const step = (text: string): SettleMemo => {
+      transcript = applyEvents(transcript, [ev({ type: 'token.delta', attempt: 1, persona: 'coder', text })]);
+      memo = settleTranscript(transcript, memo);
+      return memo;
+    };
+    const first = step('main.py\n```python\nx = 1\n');
+    expect(first.settled.tail).toMatchObject({ after: 2, from: 'main.py\n'.length });
+    expect(step('y = 2\n').settled).toBe(first.settled); // only the tail grew: nothing for React to do
+    const items = first.settled.transcript.items;
+    expect(items.map((item) => item.kind)).toEqual(['attempt', 'turn', 'note', 'note']);
+    // The notices stay where the log has them (the same objects), after the reply cut to its settled text.
+    expect(items.slice(2)).toEqual(transcript.items.slice(2));
+    expect(items.slice(2).every((item, i) => item === transcript.items[i + 2])).toBe(true);
+    const turn = items[1];
+    expect(turn?.kind === 'turn' && turn.streamed).toBe('main.py\n');
+
+    // Another notice: a new settled view, the tail continues where it was.
+    transcript = applyEvents(transcript, [ev({ type: 'session.warning', message: 'disk nearly full' })]);
+    memo = settleTranscript(transcript, memo);
+    expect(memo.settled).not.toBe(first.settled);
+    expect(memo.settled.tail).toMatchObject({ after: 3, from: 'main.py\n'.length });
+
+    transcript = applyEvents(transcript, [
+      ev({
+        type: 'turn.finished',
+        attempt: 1,
+        persona: 'coder',
+        content: 'main.py\n```python\nx = 1\ny = 2\n',
+        usage: null,
+        durationMs: 5,
+      }),
+    ]);
+    const done = settleTranscript(transcript, memo);
+    expect(done.settled.tail).toBeNull();
+    expect(done.settled.transcript).toBe(transcript);
+  });
+
+  it('gives the reply back to React when too many items follow it', () => {
+    let transcript: Transcript = applyEvents(emptyTranscript('s1'), [
+      ev({ type: 'turn.started', attempt: 1, persona: 'coder', estimatedPromptTokens: 10, trimmed: [] }),
+      ...Array.from({ length: MAX_ITEMS_AFTER_TAIL }, (_, i) => ev({ type: 'session.warning', message: `warning ${i}` })),
+      ev({ type: 'token.delta', attempt: 1, persona: 'coder', text: 'Hello' }),
+    ]);
+    expect(settleTranscript(transcript, undefined).settled.tail).toMatchObject({ after: MAX_ITEMS_AFTER_TAIL });
+    transcript = applyEvents(transcript, [ev({ type: 'session.warning', message: 'one more' })]);
+    const memo = settleTranscript(transcript, undefined);
+    expect(memo.settled.tail).toBeNull();
+    expect(memo.settled.transcript).toBe(transcript);
   });
 });

@@ -41,13 +41,18 @@ export class FrameBatcher<T> {
  */
 export function animationFrameScheduler(fallbackMs = 250): FrameScheduler {
   return (callback) => {
-    let done = false;
+    let frame: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const run = (): void => {
-      if (done) return;
-      done = true;
+      // Whichever comes first cancels the other: a timer left to fire 60 times a second for nothing
+      // would wake the page's main thread as often as the frames do.
+      if (frame !== undefined) cancelAnimationFrame(frame);
+      if (timer !== undefined) clearTimeout(timer);
+      frame = undefined;
+      timer = undefined;
       callback();
     };
-    requestAnimationFrame(run);
-    setTimeout(run, fallbackMs);
+    frame = requestAnimationFrame(run);
+    timer = setTimeout(run, fallbackMs);
   };
 }

@@ -15,12 +15,26 @@ export interface StreamTailInfo {
   /** The tail continues a fence (shown as code) rather than prose. */
   readonly code: boolean;
   readonly persona: TurnItem['persona'];
+  /**
+   * Items logged after the streaming turn (they are drawn below the tail, in log order). A turn held
+   * back for memory logs its `turn.queued` notes after `turn.started`, so the reply that streams is
+   * then not the last item; without this the whole reply would go back to React every frame.
+   */
+  readonly after: number;
 }
 
 export interface SettledTranscript {
   readonly transcript: Transcript;
   readonly tail: StreamTailInfo | null;
 }
+
+/**
+ * How many items may follow the streaming turn and still let the tail draw it (they are laid out
+ * below the tail without the list's virtualisation). A turn is followed by its own wait notices — one
+ * each time the free memory it waits for changes, so a long wait logs dozens; past this many the view
+ * falls back to drawing the reply with React.
+ */
+export const MAX_ITEMS_AFTER_TAIL = 64;
 
 /** Carried from one batch to the next, per session. */
 export interface SettleMemo {
@@ -31,8 +45,9 @@ export interface SettleMemo {
 }
 
 export function settleTranscript(transcript: Transcript, previous: SettleMemo | undefined): SettleMemo {
-  const last = transcript.items.at(-1);
-  if (last === undefined || last.kind !== 'turn' || !last.streaming) {
+  const at = streamingTurnIndex(transcript.items);
+  const last = at >= 0 ? (transcript.items[at] as TurnItem) : undefined;
+  if (last === undefined) {
     const settled = previous !== undefined && previous.settled.transcript === transcript ? previous.settled : { transcript, tail: null };
     return { settled, turnId: null, retries: 0, scan: UNSCANNED };
   }
@@ -43,34 +58,50 @@ export function settleTranscript(transcript: Transcript, previous: SettleMemo | 
     previous.retries === last.retries.length &&
     previous.scan.scanned <= last.streamed.length;
   const scan = scanSettled(last.streamed, continues ? previous.scan : UNSCANNED);
-  const previousTurn = continues ? previous.settled.transcript.items.at(-1) : undefined;
+  const previousTail = continues ? previous.settled.tail : null;
+  const previousItems = continues ? previous.settled.transcript.items : [];
+  const previousTurn = previousTail !== null ? previousItems[previousItems.length - 1 - previousTail.after] : undefined;
   const turn: TurnItem =
     previousTurn?.kind === 'turn' && previous?.scan.end === scan.end && sameTurnApartFromText(previousTurn, last)
       ? previousTurn
       : { ...last, streamed: settledText(last.streamed, scan) };
-  const before = transcript.items.slice(0, -1);
+  const after = transcript.items.length - 1 - at;
+  if (
+    previous !== undefined &&
+    previousTail !== null &&
+    turn === previousTurn &&
+    previousTail.after === after &&
+    sameItemsAround(previousItems, transcript.items, at) &&
+    sameState(previous.settled.transcript, transcript)
+  ) {
+    return { settled: previous.settled, turnId: last.id, retries: last.retries.length, scan }; // same end, so the same tail
+  }
   const tail: StreamTailInfo = {
     session: transcript.session,
     turnId: last.id,
     from: scan.end,
     code: scan.endInFence,
     persona: last.persona,
+    after,
   };
-  if (
-    previous !== undefined &&
-    continues &&
-    turn === previousTurn &&
-    sameItems(previous.settled.transcript, before) &&
-    sameState(previous.settled.transcript, transcript)
-  ) {
-    return { settled: previous.settled, turnId: last.id, retries: last.retries.length, scan }; // same end, so the same tail
-  }
+  const items = [...transcript.items];
+  items[at] = turn;
   return {
-    settled: { transcript: { ...transcript, items: [...before, turn] }, tail },
+    settled: { transcript: { ...transcript, items }, tail },
     turnId: last.id,
     retries: last.retries.length,
     scan,
   };
+}
+
+/** Where the reply that is streaming now sits: the last item, or just before the few items logged after it. */
+function streamingTurnIndex(items: Transcript['items']): number {
+  const stop = Math.max(0, items.length - 1 - MAX_ITEMS_AFTER_TAIL);
+  for (let i = items.length - 1; i >= stop; i--) {
+    const item = items[i];
+    if (item?.kind === 'turn') return item.streaming ? i : -1;
+  }
+  return -1;
 }
 
 function sameTurnApartFromText(a: TurnItem, b: TurnItem): boolean {
@@ -79,11 +110,10 @@ function sameTurnApartFromText(a: TurnItem, b: TurnItem): boolean {
   );
 }
 
-/** The items before the streaming turn are the same objects (the reducer keeps unchanged items). */
-function sameItems(settled: Transcript, before: Transcript['items']): boolean {
-  const items = settled.items;
-  if (items.length !== before.length + 1) return false;
-  for (let i = 0; i < before.length; i++) if (items[i] !== before[i]) return false;
+/** Every item but the streaming turn (at `at`) is the same object (the reducer keeps unchanged items). */
+function sameItemsAround(settled: Transcript['items'], items: Transcript['items'], at: number): boolean {
+  if (settled.length !== items.length) return false;
+  for (let i = 0; i < items.length; i++) if (i !== at && settled[i] !== items[i]) return false;
   return true;
 }
 

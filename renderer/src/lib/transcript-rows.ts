@@ -173,22 +173,27 @@ export class TranscriptRowCache {
     const all: TranscriptRow[] = [];
     const byKey = new Map<string, TranscriptRow>();
     for (const item of transcript.items) {
-      let rows = this.cache.get(item);
-      if (rows === undefined) {
-        const fresh =
-          item.kind === 'turn' ? turnRows(item) : item.kind === 'exec' ? execRows(item) : [{ kind: 'item' as const, key: item.id, item }];
-        rows = fresh.map((row) => {
-          const previous = this.previousByKey.get(row.key);
-          return previous !== undefined && sameRow(previous, row) ? previous : row;
-        });
-        this.cache.set(item, rows);
-      }
-      for (const row of rows) {
+      for (const row of this.rowsOf(item)) {
         all.push(row);
         byKey.set(row.key, row);
       }
     }
     this.previousByKey = byKey;
     return all;
+  }
+
+  /** One item's rows (cached by the item object). */
+  rowsOf(item: TranscriptItem): readonly TranscriptRow[] {
+    let rows = this.cache.get(item);
+    if (rows === undefined) {
+      const fresh =
+        item.kind === 'turn' ? turnRows(item) : item.kind === 'exec' ? execRows(item) : [{ kind: 'item' as const, key: item.id, item }];
+      rows = fresh.map((row) => {
+        const previous = this.previousByKey.get(row.key);
+        return previous !== undefined && sameRow(previous, row) ? previous : row;
+      });
+      this.cache.set(item, rows);
+    }
+    return rows;
   }
 }

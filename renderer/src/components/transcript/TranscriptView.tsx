@@ -39,14 +39,21 @@ function estimate(row: TranscriptRow | undefined): number {
 
 /**
  * `transcript` is the settled one (its streaming reply cut where the text is final) and `tail` the
- * live rest, drawn below the rows by StreamTail: this component re-renders when a block settles, not
- * per frame of tokens.
+ * live rest, drawn below the rows by StreamTail (and above the few items logged after the reply):
+ * this component re-renders when a block settles, not per frame of tokens.
  */
 export function TranscriptView({ transcript, tail = null }: { transcript: Transcript; tail?: StreamTailInfo | null }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const innerRef = useRef<HTMLDivElement>(null);
   const cache = useMemo(() => new TranscriptRowCache(), [transcript.session]);
-  const rows = useMemo(() => cache.rows(transcript), [cache, transcript]);
+  const all = useMemo(() => cache.rows(transcript), [cache, transcript]);
+  // The items logged after the streaming reply (its wait notices) are drawn below the tail, in order.
+  const afterItems = tail?.after ?? 0;
+  const { rows, after } = useMemo(() => {
+    if (afterItems === 0) return { rows: all, after: [] };
+    const count = transcript.items.slice(-afterItems).reduce((n, item) => n + cache.rowsOf(item).length, 0);
+    return { rows: all.slice(0, all.length - count), after: all.slice(all.length - count) };
+  }, [cache, all, transcript, afterItems]);
   const [following, setFollowing] = useState(true);
   const followingRef = useRef(true);
   const userIntent = useRef(0);
@@ -156,6 +163,15 @@ export function TranscriptView({ transcript, tail = null }: { transcript: Transc
           })}
         </div>
         {tail !== null && <StreamTail tail={tail} onGrow={onTailGrow} />}
+        {after.length > 0 && (
+          <div className="transcript-after">
+            {after.map((row) => (
+              <div key={row.key} className="transcript-row in-flow">
+                <TranscriptRowView row={row} />
+              </div>
+            ))}
+          </div>
+        )}
       </div>
       {!following && (
         <button
