@@ -120,6 +120,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     reason: z.enum(['turns', 'memory']).optional(),
     message: z.string().optional(),
   }),
+  /** A turn held back for memory got the server after `waitedMs`: the wait is over (the header stops saying it). */
+  event({ type: z.literal('turn.admitted'), waitedMs: z.int().nonnegative() }),
   event({ type: z.literal('token.delta'), attempt, persona: personaSchema, text: z.string() }),
   event({ type: z.literal('turn.retry'), attempt, persona: personaSchema, reason: z.string() }),
   event({

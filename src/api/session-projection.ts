@@ -367,6 +367,8 @@ export function project(state: Session | null, e: SessionEvent): Session {
       return startAttempt(s, e.attempt);
     case 'turn.queued':
       return { ...s, queued: e.position, waitingFor: e.reason === 'memory' ? `waiting for memory: ${e.message ?? ''}`.trim() : null };
+    case 'turn.admitted':
+      return { ...s, queued: null, waitingFor: null };
     case 'turn.started':
       return {
         ...s,

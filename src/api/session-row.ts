@@ -195,6 +195,7 @@ export const ROW_EVENTS: ReadonlySet<SessionEvent['type']> = new Set<SessionEven
   'session.created',
   'attempt.started',
   'turn.queued',
+  'turn.admitted',
   'turn.started',
   'turn.finished',
   'commit',

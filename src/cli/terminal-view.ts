@@ -64,6 +64,9 @@ export function createTerminalView(output: CliOutput): (event: SessionEvent) => 
             : dim(`  waiting for the model (${event.position} turn(s) of other sessions first)`),
         );
         break;
+      case 'turn.admitted':
+        line(dim(`  memory is free again: the turn goes on (waited ${Math.round(event.waitedMs / 1000)} s)`));
+        break;
       case 'token.delta':
         output.out(event.text);
         midLine = !event.text.endsWith('\n');

@@ -24,6 +24,9 @@ export interface AdmissionGate {
   granted(): void;
 }
 
+/** A held turn's "waiting for memory" is said again (with the new numbers) at most this often. */
+const MEMORY_RETELL_MS = 30_000;
+
 /** Why a turn waits: for a slot (other sessions' turns first), or for memory to free. */
 export type WaitInfo = { readonly reason: 'turns'; readonly position: number } | { readonly reason: 'memory'; readonly message: string };
 
@@ -32,8 +35,9 @@ interface Waiter {
   readonly grant: (release: () => void) => void;
   readonly reject: (error: Error) => void;
   readonly onWait?: ((info: WaitInfo) => void) | undefined;
-  /** The memory reason last told to this waiter, so it is said once per change, not per sample. */
+  /** The memory reason last told to this waiter and when: said when the hold starts, then again at most every RETELL_MS. */
   told: string | null;
+  toldAt: number;
 }
 
 export class LlmScheduler {
@@ -94,6 +98,7 @@ export class LlmScheduler {
         reject,
         onWait,
         told: null,
+        toldAt: 0,
       };
       const onAbort = (): void => {
         const queue = this.queues.get(sessionId);
@@ -170,8 +175,10 @@ export class LlmScheduler {
     this.memoryHold = reason;
     for (const queue of this.queues.values())
       for (const waiter of queue) {
-        if (waiter.told === reason) continue;
+        // Its numbers move with every memory sample: a long wait would log a notice per sample.
+        if (waiter.told === reason || (waiter.told !== null && Date.now() - waiter.toldAt < MEMORY_RETELL_MS)) continue;
         waiter.told = reason;
+        waiter.toldAt = Date.now();
         waiter.onWait?.({ reason: 'memory', message: reason });
       }
   }

@@ -12,6 +12,8 @@ export class ScheduledChatModel implements ChatModel {
     private readonly sessionId: string,
     /** Told when this session's turn has to wait: its place in the rotation, or that memory holds it back. */
     private readonly onQueued?: (info: WaitInfo) => void,
+    /** Told when a turn that memory held back gets the server, with how long it waited. */
+    private readonly onAdmitted?: (waitedMs: number) => void,
   ) {}
 
   publishedContextLength(): Promise<number | null> {
@@ -24,6 +26,7 @@ export class ScheduledChatModel implements ChatModel {
 
   async chat(request: ChatTurnRequest): Promise<ChatTurnResult> {
     let memoryTold = false;
+    const since = Date.now();
     const pending = this.scheduler.acquire(this.sessionId, request.signal, (info) => {
       memoryTold = true;
       this.onQueued?.(info);
@@ -31,6 +34,7 @@ export class ScheduledChatModel implements ChatModel {
     const position = this.scheduler.positionOf(this.sessionId);
     if (position >= 0 && !memoryTold) this.onQueued?.({ reason: 'turns', position });
     const release = await pending;
+    if (memoryTold) this.onAdmitted?.(Date.now() - since);
     try {
       return await this.inner.chat(request);
     } finally {

@@ -105,12 +105,17 @@ export async function runSession(
   else {
     const scheduler = deps.scheduler;
     const model = scheduler
-      ? new ScheduledChatModel(deps.model, scheduler, plan.id, (info) =>
-          log.append(
-            info.reason === 'memory'
-              ? { type: 'turn.queued', position: 0, ...scheduler.state, reason: 'memory', message: info.message }
-              : { type: 'turn.queued', position: info.position, ...scheduler.state, reason: 'turns' },
-          ),
+      ? new ScheduledChatModel(
+          deps.model,
+          scheduler,
+          plan.id,
+          (info) =>
+            log.append(
+              info.reason === 'memory'
+                ? { type: 'turn.queued', position: 0, ...scheduler.state, reason: 'memory', message: info.message }
+                : { type: 'turn.queued', position: info.position, ...scheduler.state, reason: 'turns' },
+            ),
+          (waitedMs) => log.append({ type: 'turn.admitted', waitedMs }),
         )
       : deps.model;
     result = await runAttempts(

@@ -90,8 +90,12 @@ it('draws a held turn’s reply as the live tail, with its wait notices below it
 
   // The tail grows by appended text while the notices stay where they are.
   const before = await page.locator('.stream-tail').textContent();
-  await expect.poll(() => page.locator('.stream-tail').textContent(), { timeout: 30_000, interval: 100 }).not.toBe(before);
+  await expect.poll(() => page.locator('.stream-tail').textContent(), { timeout: 60_000, interval: 100 }).not.toBe(before);
   expect(await page.locator('.transcript-after').textContent()).toContain('Waiting for memory');
+  // The wait is over once its reply streams: the log says so, and the row (header, list) no longer says "waiting for memory".
+  expect(await page.locator('.transcript-after').textContent()).toMatch(/Memory is free again: the turn goes on \(waited \d+ s\)/);
+  const streaming = await api.request('sessions.show', { id: held });
+  expect(streaming.ok && streaming.data.session.waitingFor).toBeNull();
 
   // Both sessions end; every streamed token arrived once.
   for (const id of ids)

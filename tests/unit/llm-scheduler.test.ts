@@ -83,3 +83,33 @@ describe('LlmScheduler', () => {
     expect(states.at(-1)).toBe('1/0');
   });
 });
+
+describe('LlmScheduler memory hold', () => {
+  it('says "waiting for memory" once when the hold starts, not again for every new memory sample', async () => {
+    let admit = false;
+    let reason = 'free 1.0 GB';
+    let changed: () => void = () => {};
+    const scheduler = new LlmScheduler(2, {
+      check: () => (admit ? { admit: true } : { admit: false, reason }),
+      onChange: (listener) => {
+        changed = listener;
+        return () => {};
+      },
+      granted: () => {},
+    });
+    await scheduler.acquire('a');
+    const told: string[] = [];
+    const b = scheduler.acquire('b', undefined, (info) => told.push(info.reason === 'memory' ? info.message : 'turns'));
+    await flush();
+    for (const free of ['0.9 GB', '0.8 GB', '1.1 GB']) {
+      reason = `free ${free}`;
+      changed();
+      await flush();
+    }
+    expect(told).toEqual(['free 1.0 GB']);
+    admit = true;
+    changed();
+    await expect(b).resolves.toBeTypeOf('function');
+    expect(scheduler.state).toEqual({ running: 2, waiting: 0 });
+  });
+});

@@ -230,6 +230,9 @@ function applyOne(draft: Draft, event: SessionEvent): void {
       if (event.reason === 'memory')
         items.push(note(event, 'warn', `Waiting for memory: ${event.message ?? 'another turn now would go below the free-memory floor'}`));
       return;
+    case 'turn.admitted':
+      items.push(note(event, 'info', `Memory is free again: the turn goes on (waited ${Math.round(event.waitedMs / 1000)} s).`));
+      return;
     case 'turn.started': {
       const turn = newTurn(event, event.attempt, event.persona, event.estimatedPromptTokens);
       const protocol = draft.state.projection?.toolProtocol ?? null;
