@@ -79,6 +79,11 @@ export function randomLog(seed: number, id = 's1'): SessionEvent[] {
 
   const turn = (persona: 'coder' | 'sheriff', finish: boolean): void => {
     emit({ type: 'turn.started', attempt, persona, estimatedPromptTokens: 10 + Math.floor(rnd() * 90), trimmed: [] });
+    // Held for memory (logged after turn.started, as the scheduler does), mostly admitted before its tokens.
+    if (rnd() < 0.1) {
+      emit({ type: 'turn.queued', position: 0, running: 1, waiting: 1, reason: 'memory', message: 'free 1.0 GB' });
+      if (rnd() < 0.8) emit({ type: 'turn.admitted', waitedMs: Math.floor(rnd() * 5000) });
+    }
     for (let i = Math.floor(rnd() * 3); i > 0; i--) emit({ type: 'token.delta', attempt, persona, text: pick(['a', 'bc ', '\n']) });
     if (rnd() < 0.1) emit({ type: 'turn.retry', attempt, persona, reason: 'stream dropped' });
     if (!finish) return;
