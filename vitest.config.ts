@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     // The core's entry points inject the macOS sandbox profile's place; tests run from the source tree.
-    setupFiles: ['tests/support/sandbox-profile-setup.ts'],
+    setupFiles: ['tests/support/sandbox-profile-setup.ts', 'tests/support/failure-screenshots.ts'],
     globalSetup: ['tests/support/build-cli-once.ts'],
     pool: 'forks',
     maxWorkers: Math.max(2, os.availableParallelism()),

@@ -69,6 +69,8 @@ function effectiveTestsFirst(chosen: boolean | null): boolean {
 
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
 let checkSeq = 0;
+/** The folder check in flight (see checkFolder). */
+let folderCheck: { folder: string; promise: Promise<RepoStatus | null> } | null = null;
 
 export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
   isOpen: false,
@@ -128,15 +130,27 @@ export const useNewSessionStore = create<NewSessionStore>((set, get) => ({
       return null;
     }
     if (folder === get().statusFor && get().status !== null) return get().status;
+    // One check per folder at a time: Start's check and the typing debounce's share it. A check
+    // overtaken by a newer one answers with the newer one's result, never with no status (Start
+    // would then refuse the form for a folder that was only still being checked).
+    if (folderCheck?.folder === folder) return folderCheck.promise;
     const seq = ++checkSeq;
     set({ checking: true });
-    const answer = await api().request('repo.status', { path: folder });
-    if (seq !== checkSeq) return get().status;
-    const status: RepoStatus = answer.ok
-      ? answer.data
-      : { path: folder, kind: 'missing', root: null, branch: null, headCommit: null, uncommitted: [], message: errorText(answer.error) };
-    set({ status, statusFor: folder, checking: false, touched: { ...get().touched, folder: true } });
-    return status;
+    const promise = (async (): Promise<RepoStatus | null> => {
+      const answer = await api().request('repo.status', { path: folder });
+      if (seq !== checkSeq) return folderCheck !== null ? folderCheck.promise : get().status;
+      const status: RepoStatus = answer.ok
+        ? answer.data
+        : { path: folder, kind: 'missing', root: null, branch: null, headCommit: null, uncommitted: [], message: errorText(answer.error) };
+      set({ status, statusFor: folder, checking: false, touched: { ...get().touched, folder: true } });
+      return status;
+    })();
+    folderCheck = { folder, promise };
+    try {
+      return await promise;
+    } finally {
+      if (folderCheck?.promise === promise) folderCheck = null;
+    }
   },
   async initRepo() {
     const folder = get().fields.folder.trim();

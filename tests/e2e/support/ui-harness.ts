@@ -1,5 +1,6 @@
 // The e2e harness: the built renderer served by the real `mlx-factory ui` (a child process, the real
 // core and host), the scripted OpenAI server as the model, and Chromium driven by playwright-core.
+import { registerPageForFailures } from '../../support/failure-screenshots.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -284,6 +285,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
       // (the route needs the fragment for itself here).
       await context.addInitScript({ content: `sessionStorage.setItem('mlx-factory-token', ${JSON.stringify(credential().value)});` });
       const page = await context.newPage();
+      registerPageForFailures(page);
       const errors: string[] = [];
       const external: string[] = [];
       const origin = new URL(url).origin;
