@@ -1,6 +1,6 @@
 // The e2e harness: the built renderer served by the real `mlx-factory ui` (a child process, the real
 // core and host), the scripted OpenAI server as the model, and Chromium driven by playwright-core.
-import { registerPageForFailures } from '../../support/failure-screenshots.js';
+import { registerPageForFailures } from '../../support/open-pages.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
