@@ -2,7 +2,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import type { Script } from '../support/scripted-server/launch.js';
-import { waitFor } from '../support/wait-for.js';
 import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
 
 /**
@@ -22,23 +21,7 @@ let sessionId: string;
 beforeAll(async () => {
   ui = await startUi({ script: SCRIPT });
   const repo = makeRepo({ files: { 'main.py': 'print("before")\n' } });
-  const api = ui.api();
-  const started = await api.request('sessions.start', {
-    description: 'Print sixty lines.',
-    repo,
-    check: 'python3 main.py',
-    maxAttempts: 1,
-  });
-  if (!started.ok) throw new Error(started.error.message);
-  sessionId = started.data.id;
-  await waitFor(
-    'the session to finish',
-    async () => {
-      const shown = await api.request('sessions.show', { id: sessionId });
-      return shown.ok && !shown.data.session.live && shown.data.session.state !== 'running';
-    },
-    { timeoutMs: 90_000, everyMs: 100 },
-  );
+  sessionId = await ui.runSession('Print sixty lines.', repo, { check: 'python3 main.py', maxAttempts: 1 });
 });
 
 afterAll(async () => {

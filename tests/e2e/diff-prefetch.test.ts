@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
-import { waitFor } from '../support/wait-for.js';
 import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
 
 /**
@@ -45,19 +44,7 @@ beforeAll(async () => {
       'c_tail.py': 'head = 1\ntail = "old"\n',
     },
   });
-  const api = ui.api();
-  const started = await api.request('sessions.start', { description: 'Tune the hot rows', repo, check: 'true', maxAttempts: 1 });
-  if (!started.ok) throw new Error(started.error.message);
-  sessionId = started.data.id;
-  await waitFor(
-    'the session to finish',
-    async () => {
-      const shown = await api.request('sessions.show', { id: sessionId });
-      return shown.ok && !shown.data.session.live && shown.data.session.state !== 'running';
-    },
-    { timeoutMs: 90_000, everyMs: 100 },
-  );
-  api.close();
+  sessionId = await ui.runSession('Tune the hot rows', repo, { check: 'true', maxAttempts: 1 });
 });
 
 afterAll(async () => {
