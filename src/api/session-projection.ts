@@ -562,11 +562,16 @@ function doneReply(s: Session): Session['memory'] {
   return s.fold.coderReply === null ? s.memory : { ...s.memory, lastCoderReply: s.fold.coderReply };
 }
 
-function addStep(s: Session, e: EventOf<'commit'>): Session {
+/** A new step on the branch (a Coder's commit or a reviewer's revert), after the current ones, not yet checked. */
+function withStep(
+  s: Session,
+  e: { readonly step: number; readonly sha: string; readonly files: SessionStep['files']; readonly time: string },
+  of: Pick<SessionStep, 'attempt' | 'testsChanged' | 'label'>,
+): Session {
   const step: SessionStep = {
     step: e.step,
     series: s.series,
-    attempt: e.attempt,
+    attempt: of.attempt,
     sha: e.sha,
     files: e.files,
     time: e.time,
@@ -575,14 +580,16 @@ function addStep(s: Session, e: EventOf<'commit'>): Session {
     verdict: null,
     passed: null,
     tests: false,
-    testsChanged: s.tests === null ? [] : e.files.filter((f) => s.tests?.files.includes(f) === true),
-    label: null,
+    testsChanged: of.testsChanged,
+    label: of.label,
   };
+  return { ...s, steps: [...s.steps, step], currentSteps: [...s.currentSteps, e.step], headCommit: e.sha };
+}
+
+function addStep(s: Session, e: EventOf<'commit'>): Session {
+  const testsChanged = s.tests === null ? [] : e.files.filter((f) => s.tests?.files.includes(f) === true);
   return {
-    ...s,
-    steps: [...s.steps, step],
-    currentSteps: [...s.currentSteps, e.step],
-    headCommit: e.sha,
+    ...withStep(s, e, { attempt: e.attempt, testsChanged, label: null }),
     attemptLog: updateAttempt(s, e.attempt, (a) => ({ ...a, edited: union(a.edited, e.files) })),
     fold: { ...s.fold, openSteps: [...s.fold.openSteps, e.step] },
   };
@@ -593,22 +600,7 @@ function addStep(s: Session, e: EventOf<'commit'>): Session {
  * it, so it does not wait for one (openSteps) and adds nothing to the attempt's edits.
  */
 function addReviewStep(s: Session, e: EventOf<'review.reverted'>): Session {
-  const step: SessionStep = {
-    step: e.step,
-    series: s.series,
-    attempt: s.attemptLog.at(-1)?.attempt ?? 1,
-    sha: e.sha,
-    files: e.files,
-    time: e.time,
-    parent: s.currentSteps.at(-1) ?? 0,
-    check: null,
-    verdict: null,
-    passed: null,
-    tests: false,
-    testsChanged: [],
-    label: e.label,
-  };
-  return { ...s, steps: [...s.steps, step], currentSteps: [...s.currentSteps, e.step], headCommit: e.sha };
+  return withStep(s, e, { attempt: s.attemptLog.at(-1)?.attempt ?? 1, testsChanged: [], label: e.label });
 }
 
 function keepTests(s: Session, e: EventOf<'tests.kept'>): Session {
