@@ -90,15 +90,6 @@ it('shows "waiting for memory", the prompt cache per running session, and the dr
   await offer.scrollIntoViewIfNeeded();
   await screenshot(models, 'serving-models-draft-offer');
 
-  for (const id of ids)
-    await expect
-      .poll(
-        async () => {
-          const shown = await api.request('sessions.show', { id });
-          return shown.ok && !shown.data.session.live ? shown.data.session.state : 'running';
-        },
-        { timeout: 180_000, interval: 200 },
-      )
-      .toBe('passed');
+  for (const id of ids) expect(await ui.waitForEnd(id, 180_000)).toBe('passed');
   expect(errors).toEqual([]);
 }, 400_000);

@@ -98,16 +98,7 @@ it('draws a held turn’s reply as the live tail, with its wait notices below it
   expect(streaming.ok && streaming.data.session.waitingFor).toBeNull();
 
   // Both sessions end; every streamed token arrived once.
-  for (const id of ids)
-    await expect
-      .poll(
-        async () => {
-          const shown = await api.request('sessions.show', { id });
-          return shown.ok && !shown.data.session.live ? shown.data.session.state : 'running';
-        },
-        { timeout: 180_000, interval: 250 },
-      )
-      .toBe('passed');
+  for (const id of ids) expect(await ui.waitForEnd(id, 180_000)).toBe('passed');
   for (const id of ids) {
     const coder = (await turns(page, id)).find((t) => t.persona === 'coder');
     expect(coder?.streaming).toBe(false);

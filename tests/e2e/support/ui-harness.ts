@@ -115,6 +115,8 @@ export interface UiHarness {
   api(): FactoryApi & { close(): void };
   /** Starts a session through the API (check `python3 main.py`, one attempt unless told) and waits until it has ended; its id. */
   runSession(description: string, repo: string, options?: { check?: string; maxAttempts?: number }): Promise<string>;
+  /** Waits until session `id` has ended (no process runs it, its state is not `running`); its state. */
+  waitForEnd(id: string, timeoutMs?: number): Promise<string>;
   /** A page on a route (hash), light or dark; `probe` exposes the transcript store to the test. */
   open(
     route: string,
@@ -261,12 +263,23 @@ export async function startUi(options: UiOptions = {}): Promise<UiHarness> {
           maxAttempts: options.maxAttempts ?? 1,
         });
         if (!started.ok) throw new Error(started.error.message);
-        const id = started.data.id;
-        await waitFor(`session ${id} to end`, async () => {
-          const shown = await api.request('sessions.show', { id });
-          return shown.ok && !shown.data.session.live && shown.data.session.state !== 'running';
-        });
-        return id;
+        await harness.waitForEnd(started.data.id);
+        return started.data.id;
+      } finally {
+        api.close();
+      }
+    },
+    async waitForEnd(id, timeoutMs = 60_000) {
+      const api = harness.api();
+      try {
+        return await waitFor(
+          `session ${id} to end`,
+          async () => {
+            const shown = await api.request('sessions.show', { id });
+            return shown.ok && !shown.data.session.live && shown.data.session.state !== 'running' && shown.data.session.state;
+          },
+          { timeoutMs, everyMs: 200 },
+        );
       } finally {
         api.close();
       }
