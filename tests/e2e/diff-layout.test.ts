@@ -49,7 +49,7 @@ describe('diff layout by the room there is', () => {
     expect(pane.width).toBeLessThan(900);
     // The toggle still says side by side (the user's choice); the diff is inline and says why.
     expect(await page.getByRole('radio', { name: 'Side by side' }).getAttribute('aria-checked')).toBe('true');
-    expect(await page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
+    expect(await page.locator('.monaco-host .monaco-diff-editor.side-by-side').count()).toBe(0);
     const note = page.locator('[data-auto-inline]');
     expect(await note.textContent()).toBe('Inline (too narrow)');
     expect(await note.getAttribute('title')).toContain(`this pane is ${Math.round(pane.width)} px wide`);
@@ -60,7 +60,7 @@ describe('diff layout by the room there is', () => {
 
     await page.getByRole('button', { name: 'Full height' }).click();
     await expect.poll(() => box(page, '.diff-main')).toEqual({ x: 0, y: 0, width: 1024, height: 768 });
-    await expect.poll(() => page.locator('.monaco-diff-editor.side-by-side').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => page.locator('.monaco-host .monaco-diff-editor.side-by-side').count(), { timeout: 60_000 }).toBe(1);
     expect(await page.locator('[data-auto-inline]').count()).toBe(0);
     await expect
       .poll(async () => Math.min((await box(page, '.editor.original')).width, (await box(page, '.editor.modified')).width), {
@@ -73,7 +73,7 @@ describe('diff layout by the room there is', () => {
     // Escape brings the review back (and does not close the session behind it).
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('button', { name: 'Full height' }).getAttribute('aria-pressed')).toBe('false');
-    await expect.poll(() => page.locator('.monaco-diff-editor.side-by-side').count(), { timeout: 60_000 }).toBe(0);
+    await expect.poll(() => page.locator('.monaco-host .monaco-diff-editor.side-by-side').count(), { timeout: 60_000 }).toBe(0);
     expect(page.url()).toContain(`sessions/${encodeURIComponent(sessionId)}/diff`);
     expect(await page.locator('.merge-panel').isVisible()).toBe(true);
 
@@ -87,7 +87,7 @@ describe('diff layout by the room there is', () => {
     const { page, errors } = await openDiff(420, 800);
     const before = await box(page, '.diff-editor');
     await screenshot(page, 'diff-420-review');
-    expect(await page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
+    expect(await page.locator('.monaco-host .monaco-diff-editor.side-by-side').count()).toBe(0);
     await page.getByRole('button', { name: 'Full height' }).click();
     await expect.poll(() => box(page, '.diff-main')).toEqual({ x: 0, y: 0, width: 420, height: 800 });
     const after = await box(page, '.diff-editor');
@@ -96,9 +96,9 @@ describe('diff layout by the room there is', () => {
     expect(after.height).toBeGreaterThanOrEqual(800 - 90);
     // Monaco follows the new size (its lines fill the taller pane).
     await expect
-      .poll(async () => (await box(page, '.monaco-diff-editor')).height, { timeout: 60_000 })
+      .poll(async () => (await box(page, '.monaco-host .monaco-diff-editor')).height, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(after.height - 2);
-    expect(await page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
+    expect(await page.locator('.monaco-host .monaco-diff-editor.side-by-side').count()).toBe(0);
     await screenshot(page, 'diff-420-full-height');
     await page.getByRole('button', { name: 'Exit full height' }).click();
     await expect.poll(async () => (await box(page, '.diff-editor')).height).toBe(before.height);

@@ -186,8 +186,8 @@ describe('layout', () => {
     await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(300);
     const widths = await page.evaluate(() => ({
-      original: document.querySelector('.monaco-diff-editor .editor.original')?.getBoundingClientRect().width ?? 0,
-      modified: document.querySelector('.monaco-diff-editor .editor.modified')?.getBoundingClientRect().width ?? 0,
+      original: document.querySelector('.monaco-host .monaco-diff-editor .editor.original')?.getBoundingClientRect().width ?? 0,
+      modified: document.querySelector('.monaco-host .monaco-diff-editor .editor.modified')?.getBoundingClientRect().width ?? 0,
     }));
     expect(widths.original).toBeGreaterThanOrEqual(450);
     expect(widths.modified).toBeGreaterThanOrEqual(450);
@@ -225,7 +225,7 @@ describe('layout', () => {
     await page.getByRole('tab', { name: /Changes/ }).click();
     await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
     // Inline at this width, whatever the toggle said.
-    expect(await page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
+    expect(await page.locator('.monaco-host .monaco-diff-editor.side-by-side').count()).toBe(0);
     await screenshot(page, 'layout-420-diff');
     await page.locator('.back-btn').click();
     await page.locator('.session-row').first().waitFor();

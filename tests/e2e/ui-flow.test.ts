@@ -192,7 +192,7 @@ describe('mlx-factory ui in Chromium', () => {
     await page.locator('.file-row[data-path="main.py"]').waitFor({ timeout: 60_000 });
     expect(await page.locator('.file-row').count()).toBe(2);
     await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
-    expect(await page.locator('.monaco-diff-editor').count()).toBe(1);
+    expect(await page.locator('.monaco-host .monaco-diff-editor').count()).toBe(1);
     expect(await page.locator('.monaco-host').getAttribute('data-diff-path')).toBe('debug_notes.txt');
     // ↓ in the file list selects the next file, which Monaco then shows.
     await page.locator('.file-rows').focus();
@@ -202,11 +202,11 @@ describe('mlx-factory ui in Chromium', () => {
       .toBe('main.py');
     // (Monaco draws spaces as no-break spaces.)
     await expect
-      .poll(async () => ((await page.locator('.monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '))
+      .poll(async () => ((await page.locator('.monaco-host .monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '))
       .toContain('total: %d');
     await screenshot(page, 'diff-side-by-side');
     await page.getByRole('radio', { name: 'Inline' }).click();
-    await expect.poll(() => page.locator('.monaco-diff-editor.side-by-side').count()).toBe(0);
+    await expect.poll(() => page.locator('.monaco-host .monaco-diff-editor.side-by-side').count()).toBe(0);
     await screenshot(page, 'diff-inline');
     await page.getByRole('radio', { name: 'Side by side' }).click();
     // Everything came from the app's own origin.
