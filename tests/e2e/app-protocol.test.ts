@@ -189,7 +189,9 @@ describe('the renderer under the app:// protocol rules (served from http: Chromi
       .toContainEqual(expect.stringMatching(new RegExp(`^${origin}/assets/editor\\.worker-[^/]+\\.js$`)));
     expect(requested.some((p) => /^\/assets\/editor\.worker-/.test(p))).toBe(true);
     await expect
-      .poll(async () => ((await page.locator('.monaco-host .monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '))
+      .poll(async () =>
+        ((await page.locator('.monaco-host .monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '),
+      )
       .toContain('total: %d');
     await screenshot(page, 'app-protocol-diff');
   });

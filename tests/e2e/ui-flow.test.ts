@@ -202,7 +202,9 @@ describe('mlx-factory ui in Chromium', () => {
       .toBe('main.py');
     // (Monaco draws spaces as no-break spaces.)
     await expect
-      .poll(async () => ((await page.locator('.monaco-host .monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '))
+      .poll(async () =>
+        ((await page.locator('.monaco-host .monaco-diff-editor .view-lines').last().textContent()) ?? '').replace(/\u00a0/g, ' '),
+      )
       .toContain('total: %d');
     await screenshot(page, 'diff-side-by-side');
     await page.getByRole('radio', { name: 'Inline' }).click();
