@@ -60,7 +60,7 @@ describe('best of K in the UI', () => {
     const groupRow = page.locator('.group-row');
     await expect.poll(() => groupRow.textContent(), { timeout: 60_000 }).toContain('Winner found');
     expect(await groupRow.textContent()).toContain('Best of 3');
-    expect(await page.locator('.session-row.sibling').count()).toBe(3);
+    await expect.poll(() => page.locator('.session-row.sibling').count(), { timeout: 60_000 }).toBe(3);
     await expect
       .poll(() => page.locator('.session-row.sibling .badge').allTextContents(), { timeout: 60_000 })
       .toEqual(['Cancelled', 'Cancelled', 'Passed']);

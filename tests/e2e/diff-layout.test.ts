@@ -67,7 +67,7 @@ describe('diff layout by the room there is', () => {
         timeout: 60_000,
       })
       .toBeGreaterThanOrEqual(450);
-    expect(await page.getByRole('dialog', { name: 'Diff of main.py' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('dialog', { name: 'Diff of main.py' }).count(), { timeout: 60_000 }).toBe(1);
     await screenshot(page, 'diff-1024-full-height');
 
     // Escape brings the review back (and does not close the session behind it).

@@ -68,7 +68,7 @@ describe('the environment in New session, the list and the session view', () => 
     // Change it: the install, its command in <code>; the pick is remembered for the repository.
     await sheet.getByRole('button', { name: 'Change…' }).click();
     const choices = sheet.getByRole('radiogroup', { name: 'How checks get the dependencies' });
-    expect(await choices.getByRole('radio').count()).toBe(3);
+    await expect.poll(() => choices.getByRole('radio').count(), { timeout: 60_000 }).toBe(3);
     expect(await choices.getByRole('radio', { checked: true }).getAttribute('value')).toBe('mine');
     await choices.locator('input[value="install"]').click();
     await expect.poll(() => line.textContent(), { timeout: 60_000 }).toContain('Environment: install with npm ci --no-audit --no-fund');

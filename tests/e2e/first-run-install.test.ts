@@ -110,7 +110,7 @@ describe('first run without a terminal', () => {
   it('the Server view and its Doctor say the runtime is missing and offer to install it, in words (no raw markdown)', async () => {
     const offer = page.locator('.server-page .runtime-install[data-runtime-state="missing"]');
     await offer.waitFor({ timeout: 60_000 });
-    expect(await offer.getByRole('button', { name: 'Install the MLX runtime' }).count()).toBe(1);
+    await expect.poll(() => offer.getByRole('button', { name: 'Install the MLX runtime' }).count(), { timeout: 60_000 }).toBe(1);
     await expect
       .poll(() => page.locator('[data-check="mlx-lm"] .doctor-fix').textContent(), { timeout: 60_000 })
       .toContain('Install the MLX runtime (above)');
@@ -151,8 +151,8 @@ describe('first run without a terminal', () => {
       'Download and install mlx and mlx-lm',
       'Check that mlx computes',
     ]);
-    expect(await panel.locator('.runtime-steps li[data-state="now"]').count()).toBe(1);
-    expect(await panel.getByRole('button', { name: 'Cancel' }).count()).toBe(1);
+    await expect.poll(() => panel.locator('.runtime-steps li[data-state="now"]').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => panel.getByRole('button', { name: 'Cancel' }).count(), { timeout: 60_000 }).toBe(1);
     await screenshot(page, 'first-run-runtime-installing');
     await expect.poll(() => panel.getAttribute('data-runtime-state'), { timeout: 120_000, interval: 200 }).toBe('ready');
     const venvPython = serverPaths(ui.home).venvPython;

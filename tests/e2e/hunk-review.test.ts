@@ -50,7 +50,7 @@ describe('per-hunk review', () => {
     const { page, errors } = await ui.open(`sessions/${encodeURIComponent(id)}/diff`, { width: 1280, height: 800 });
     const bar = page.locator('[data-file-review="main.py"]');
     await bar.locator('[data-hunk="1"]').waitFor({ timeout: 60_000 });
-    expect(await bar.locator('.hunk-chip').count()).toBe(2);
+    await expect.poll(() => bar.locator('.hunk-chip').count(), { timeout: 60_000 }).toBe(2);
     const count = page.locator('.viewed-count');
     expect(await count.textContent()).toBe('0 of 1 viewed');
     // A controlled checkbox: it turns on when the host has recorded the mark.
@@ -63,7 +63,7 @@ describe('per-hunk review', () => {
     await step2.waitFor({ timeout: 60_000 });
     expect(await step2.locator('[data-step-label]').textContent()).toContain('Reverted main.py, line 10');
     await bar.locator('.hunk-chip').nth(1).waitFor({ state: 'detached' });
-    expect(await bar.locator('.hunk-chip').count()).toBe(1);
+    await expect.poll(() => bar.locator('.hunk-chip').count(), { timeout: 60_000 }).toBe(1);
     // The file changed again: its Viewed mark no longer counts.
     await page.locator('.viewed-count[data-viewed-count="0"]').waitFor();
     expect(await bar.getByRole('checkbox', { name: 'Viewed' }).isChecked()).toBe(false);

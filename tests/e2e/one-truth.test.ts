@@ -365,7 +365,7 @@ describe('one truth per session: every surface agrees', () => {
       // Above the resumed try, the first one's Coder turn is still there, still cut off (never "writing…" again).
       const cut = page.locator('.turn-header.coder [data-cut-off]');
       await cut.first().scrollIntoViewIfNeeded({ timeout: LONG });
-      expect(await cut.count()).toBe(1);
+      await expect.poll(() => cut.count(), { timeout: 60_000 }).toBe(1);
       await screenshot(page, 'one-truth-4-resumed-cut-off-above');
       expect(errors).toEqual([]);
     },

@@ -51,7 +51,7 @@ describe('Which model for this repo?', () => {
     await card.getByRole('button', { name: 'Run' }).click();
     await expect.poll(() => card.locator('[data-eval-summary]').textContent(), { timeout: 120_000 }).toContain('2/2 passed');
     expect(await card.locator('.repo-eval-progress').textContent()).toContain('skipped — its tests already pass before the change');
-    expect(await card.locator('tbody tr').count()).toBe(2);
+    await expect.poll(() => card.locator('tbody tr').count(), { timeout: 60_000 }).toBe(2);
     expect(await card.locator('.repo-eval-skipped').textContent()).toContain('Document inc()');
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'models-repo-eval');

@@ -137,7 +137,7 @@ describe('rollback is a state', () => {
     expect(describeFindings('rolled back + merge dialog (light)', await seriousViolations(page))).toBe('');
     await screenshot(page, 'rollback-merge-warning');
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+    await expect.poll(() => page.getByRole('alertdialog').count(), { timeout: 60_000 }).toBe(0);
     // The CLI's merge warns too.
     const cli = await runCli(['sessions', 'merge', id, '--dry-run'], { cwd: repo2, home: ui.home });
     expect(cli.stderr).toContain(`warning: session ${id} was rolled back to step 1 and not checked since`);
@@ -268,7 +268,7 @@ describe('live follow of sessions run elsewhere', () => {
     const row = page.locator('.session-row', { hasText: 'Print seven from main.py.' });
     await row.waitFor({ timeout: 60_000 });
     expect(cliDone).toBe(false);
-    expect(await page.locator('.session-row').count()).toBe(rowsBefore + 1);
+    await expect.poll(() => page.locator('.session-row').count(), { timeout: 60_000 }).toBe(rowsBefore + 1);
     await row.click();
     await page.getByText('one careful token at a time', { exact: false }).first().waitFor({ timeout: 60_000 });
     expect(cliDone).toBe(false);

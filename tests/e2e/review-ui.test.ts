@@ -67,12 +67,12 @@ describe('accessibility (axe-core) in light and dark', () => {
       await page.getByRole('alertdialog').waitFor();
       await expectAccessible(page, `confirm dialog (${theme})`);
       await page.keyboard.press('Escape');
-      await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+      await expect.poll(() => page.getByRole('alertdialog').count(), { timeout: 60_000 }).toBe(0);
       await page.getByRole('button', { name: 'Squash and merge…' }).click();
       await page.getByRole('alertdialog').getByLabel('Commit message').waitFor();
       await expectAccessible(page, `merge dialog (${theme})`);
       await page.keyboard.press('Escape');
-      await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+      await expect.poll(() => page.getByRole('alertdialog').count(), { timeout: 60_000 }).toBe(0);
 
       for (const [name, heading] of [
         ['Memory', 'Memory'],
@@ -238,7 +238,7 @@ describe('layout', () => {
     const box = await popover.page.locator('.session-header').boundingBox();
     expect(box?.x ?? -1).toBeGreaterThanOrEqual(0);
     expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(420);
-    expect(await popover.page.locator('.back-btn').count()).toBe(1);
+    await expect.poll(() => popover.page.locator('.back-btn').count(), { timeout: 60_000 }).toBe(1);
     await screenshot(popover.page, 'layout-420-from-popover');
 
     // The other views fit too: nothing wider than the window.
@@ -270,7 +270,7 @@ describe('shortcuts', () => {
     expect(text).not.toMatch(/Ctrl\+[NW]\b|⌘[NW]\b/);
     await screenshot(page, 'shortcut-sheet');
     await page.keyboard.press('Escape');
-    await expect.poll(() => sheet.count()).toBe(0);
+    await expect.poll(() => sheet.count(), { timeout: 60_000 }).toBe(0);
     // Typing N in a text field types it; outside, it opens New session.
     await page.locator('.search-field input').fill('n');
     expect(await page.getByRole('dialog', { name: 'New session' }).count()).toBe(0);
@@ -308,7 +308,7 @@ describe('the list and cleanup', () => {
     const { page, errors } = await ui.open('sessions', { width: 1280, height: 860 });
     await page.locator('.session-row').nth(3).waitFor({ timeout: 60_000 });
     const groups = page.locator('.repo-group');
-    expect(await groups.count()).toBe(2);
+    await expect.poll(() => groups.count(), { timeout: 60_000 }).toBe(2);
     // Newest activity first; the full path on hover.
     expect(await groups.first().getAttribute('data-repo')).toBe(other);
     expect(await groups.first().locator('.repo-group-name').getAttribute('title')).toBe(other);
@@ -316,7 +316,7 @@ describe('the list and cleanup', () => {
     const twinRow = page.locator(`.session-row[data-session="${twinA}"]`);
     expect(await twinRow.locator('.session-name').textContent()).toBe('Add the numbers');
     expect(await twinRow.locator('.session-short-id').textContent()).toBe(`#${twinA.split('-').at(-1)?.slice(0, 6)}`);
-    expect(await page.locator(`.session-row[data-session="${twinB}"] .session-short-id`).count()).toBe(1);
+    await expect.poll(() => page.locator(`.session-row[data-session="${twinB}"] .session-short-id`).count(), { timeout: 60_000 }).toBe(1);
     expect(await page.locator(`.session-row[data-session="${sessionId}"] .session-short-id`).count()).toBe(0);
     await screenshot(page, 'list-grouped');
 
@@ -335,7 +335,9 @@ describe('the list and cleanup', () => {
     await expect.poll(() => page.locator(`.session-list .session-row[data-session="${twinA}"]`).count(), { timeout: 60_000 }).toBe(0);
     const showArchived = page.getByRole('checkbox', { name: /Show archived/ });
     await showArchived.check();
-    await expect.poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count()).toBe(1);
+    await expect
+      .poll(() => page.locator(`.session-row[data-session="${twinA}"] .badge`, { hasText: 'Archived' }).count(), { timeout: 60_000 })
+      .toBe(1);
     expect((await api.request('sessions.show', { id: twinA })).ok).toBe(true);
     await page.getByRole('button', { name: 'Unarchive' }).click();
     await expect

@@ -47,7 +47,11 @@ describe('Start with the model on disk and no MLX runtime', () => {
     expect(await error.textContent()).toBe(
       'The MLX runtime (Python with mlx-lm) is not installed, so the server cannot start: install it below.',
     );
-    expect(await page.locator('.server-page .runtime-install').getByRole('button', { name: 'Install the MLX runtime' }).count()).toBe(1);
+    await expect
+      .poll(() => page.locator('.server-page .runtime-install').getByRole('button', { name: 'Install the MLX runtime' }).count(), {
+        timeout: 60_000,
+      })
+      .toBe(1);
     expect(await page.getByRole('button', { name: /^Download / }).count()).toBe(0);
     expect(await page.locator('.server-card [data-restarts]').textContent()).toBe('0');
     expect(await page.locator('.server-card dd').nth(2).textContent()).toBe('—');
@@ -67,7 +71,7 @@ describe('Start with the model on disk and no MLX runtime', () => {
     expect(await error.textContent()).toContain('The MLX runtime (Python with mlx-lm) is not installed');
     // The install is offered right there, in words: no raw markdown, no wall of tried paths.
     const offer = sheet.locator('.runtime-install[data-runtime-state="missing"]');
-    expect(await offer.getByRole('button', { name: 'Install the MLX runtime' }).count()).toBe(1);
+    await expect.poll(() => offer.getByRole('button', { name: 'Install the MLX runtime' }).count(), { timeout: 60_000 }).toBe(1);
     expect(await sheet.textContent()).not.toContain('`');
     expect(await sheet.textContent()).not.toContain('Tried:');
     // Nothing typed is lost, and no session was made.

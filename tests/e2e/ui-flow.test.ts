@@ -91,7 +91,7 @@ describe('mlx-factory ui in Chromium', () => {
     await page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer: drop });
     await expect.poll(() => text('.field-hint.warning')).toContain('does not reveal where “my-project” is');
     await page.keyboard.press('Escape');
-    await expect.poll(() => sheet.count()).toBe(0);
+    await expect.poll(() => sheet.count(), { timeout: 60_000 }).toBe(0);
   });
 
   it("asks before a project's own factory.yaml may run code: the ignored keys are named, and Trust applies it", async () => {
@@ -109,7 +109,7 @@ describe('mlx-factory ui in Chromium', () => {
     const store = JSON.parse(fs.readFileSync(path.join(ui.home, 'trusted-projects.json'), 'utf8')) as { trusted: Record<string, string> };
     expect(Object.keys(store.trusted)).toEqual([path.join(fs.realpathSync(hostile), 'factory.yaml')]);
     await page.keyboard.press('Escape');
-    await expect.poll(() => sheet.count()).toBe(0);
+    await expect.poll(() => sheet.count(), { timeout: 60_000 }).toBe(0);
   });
 
   it('starts a session on a real repo with N (⌘N in the desktop app) and streams the transcript', async () => {
@@ -134,7 +134,7 @@ describe('mlx-factory ui in Chromium', () => {
     await expect
       .poll(() => page.locator('.transcript-scroll').textContent(), { timeout: 60_000, interval: 100 })
       .toContain("I'll add main.py that sums");
-    expect(await page.locator('.turn-header[data-streaming="true"]').count()).toBe(1);
+    await expect.poll(() => page.locator('.turn-header[data-streaming="true"]').count(), { timeout: 60_000 }).toBe(1);
     await screenshot(page, 'transcript-streaming');
 
     // Three attempts later: passed.
@@ -190,9 +190,9 @@ describe('mlx-factory ui in Chromium', () => {
   it('opens the diff in Monaco (bundled, no CDN), side by side and inline', async () => {
     await page.getByRole('tab', { name: /Changes/ }).click();
     await page.locator('.file-row[data-path="main.py"]').waitFor({ timeout: 60_000 });
-    expect(await page.locator('.file-row').count()).toBe(2);
+    await expect.poll(() => page.locator('.file-row').count(), { timeout: 60_000 }).toBe(2);
     await page.locator('.monaco-host[data-diff-state="ready"]').waitFor({ timeout: 60_000 });
-    expect(await page.locator('.monaco-host .monaco-diff-editor').count()).toBe(1);
+    await expect.poll(() => page.locator('.monaco-host .monaco-diff-editor').count(), { timeout: 60_000 }).toBe(1);
     expect(await page.locator('.monaco-host').getAttribute('data-diff-path')).toBe('debug_notes.txt');
     // ↓ in the file list selects the next file, which Monaco then shows.
     await page.locator('.file-rows').focus();
@@ -208,7 +208,7 @@ describe('mlx-factory ui in Chromium', () => {
       .toContain('total: %d');
     await screenshot(page, 'diff-side-by-side');
     await page.getByRole('radio', { name: 'Inline' }).click();
-    await expect.poll(() => page.locator('.monaco-host .monaco-diff-editor.side-by-side').count()).toBe(0);
+    await expect.poll(() => page.locator('.monaco-host .monaco-diff-editor.side-by-side').count(), { timeout: 60_000 }).toBe(0);
     await screenshot(page, 'diff-inline');
     await page.getByRole('radio', { name: 'Side by side' }).click();
     // Everything came from the app's own origin.
@@ -217,7 +217,7 @@ describe('mlx-factory ui in Chromium', () => {
 
   it('rolls back a step from the timeline', async () => {
     const steps = page.locator('.timeline-item[data-step]');
-    expect(await steps.count()).toBe(3);
+    await expect.poll(() => steps.count(), { timeout: 60_000 }).toBe(3);
     const step2 = page.locator('.timeline-item[data-step="2"]');
     await step2.getByRole('button', { name: 'Roll back to here' }).click();
     const dialog = page.getByRole('alertdialog');
