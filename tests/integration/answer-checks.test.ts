@@ -7,14 +7,16 @@ import type { FactoryApi } from '../../src/api/client/factory-api.js';
 import { createIpcClient } from '../../src/api/client/ipc-client.js';
 import { createWsClient, type WebSocketLike } from '../../src/api/client/ws-client.js';
 import { GLOBAL_STREAM, type ApiEvent, type GlobalEventPayload } from '../../src/api/global-events.js';
-import type { ApiResponse, RequestName } from '../../src/api/requests.js';
+import { IPC_REQUEST } from '../../src/api/ipc-channels.js';
+import { requestSchemas, type ApiResponse, type RequestName } from '../../src/api/requests.js';
+import type { ApiResult } from '../../src/api/responses.js';
 import { WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { registerIpcHandlers } from '../../src/host/register-ipc.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
 import { IpcMainHarness } from '../support/ipc-harness.js';
 import { makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtures.js';
-import { createSessionFixture, finishSession, type SessionFixture } from '../support/session-fixtures.js';
+import { addStep, createSessionFixture, finishSession, type SessionFixture } from '../support/session-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
@@ -27,6 +29,9 @@ import { waitFor } from '../support/wait-for.js';
  */
 let repo: string;
 let session: SessionFixture;
+/** Sessions with a step, to merge and to roll back. */
+let toMerge: SessionFixture;
+let toRollBack: SessionFixture;
 let host: FactoryHost;
 let web: WebHost;
 let ipcMain: IpcMainHarness;
@@ -43,6 +48,12 @@ beforeAll(async () => {
   const home = makeTempDir('mlxf-home-');
   session = await createSessionFixture({ repo, home, name: 'Answer checks' });
   finishSession(session);
+  toMerge = await createSessionFixture({ repo, home, name: 'Merge me' });
+  await addStep(toMerge, { files: { 'merged.txt': 'merged\n' } });
+  finishSession(toMerge);
+  toRollBack = await createSessionFixture({ repo, home, name: 'Roll me back' });
+  await addStep(toRollBack, { files: { 'rolled.txt': 'rolled\n' } });
+  finishSession(toRollBack);
   host = new FactoryHost({ home, version: 'test' });
   const rendererDir = makeTempDir('mlxf-renderer-');
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
@@ -97,6 +108,22 @@ describe('an answer off the contract, from the real host', () => {
     );
     // The same host's other answers are still checked and handed on.
     expect(await ipcClient.request('sessions.show', { id: session.id })).toMatchObject({ ok: true, data: { session: { id: session.id } } });
+  });
+});
+
+describe('the real host answers exactly the contract', () => {
+  it('sessions.merge and sessions.rollback carry the declared fields and nothing more (the answer as it crosses, unchecked)', async () => {
+    const renderer = ipcMain.createRenderer();
+    const asked = [
+      ['sessions.merge', { id: toMerge.id }],
+      ['sessions.rollback', { id: toRollBack.id, step: 0 }],
+    ] as const;
+    for (const [name, params] of asked) {
+      const answer = (await renderer.ipcRenderer.invoke(IPC_REQUEST, name, params)) as ApiResult<unknown>;
+      if (!answer.ok) throw new Error(`${name}: ${answer.error.message}`);
+      // What the client makes of it is what was sent: no field the contract does not declare (the client would drop it).
+      expect(requestSchemas[name].data.parse(answer.data)).toStrictEqual(answer.data);
+    }
   });
 });
 
