@@ -12,9 +12,9 @@ import { sessionEventSchema } from '../events.js';
  *   a newer host added, which this window cannot show anyway — while everything else still works.
  * What the window loses is that one event: the next request (every answer is checked, a mismatch is a
  * BAD_ANSWER the UI shows) or the next event of the same thing brings it up to date. So it is
- * dropped with a console error (the e2e harness fails a page that logs one) naming the stream, the
- * seq, the type and where it differs — once per kind of mismatch, since a stream of token deltas
- * would otherwise print thousands of lines for one cause.
+ * dropped with a console error naming the stream, the seq, the type and where it differs (the e2e
+ * tests assert that a page, its API worker included, logs none) — once per kind of mismatch, since
+ * a stream of token deltas would otherwise print thousands of lines for one cause.
  */
 
 /** Distinct mismatches reported per client; past this, one line says that more were dropped. */
