@@ -53,7 +53,7 @@ const runOutputPayloadSchema = z.object({
   chunk: z.string(),
 });
 
-const globalEventSchema = z.discriminatedUnion('type', [
+export const globalEventSchema = z.discriminatedUnion('type', [
   runOutputPayloadSchema.extend(globalEnvelope),
   serverStatePayloadSchema.extend(globalEnvelope),
   serverLogPayloadSchema.extend(globalEnvelope),

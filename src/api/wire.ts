@@ -15,20 +15,30 @@ export const clientFrameSchema = z.strictObject({
 });
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-const responseEnvelopeSchema = z.discriminatedUnion('ok', [
+/**
+ * `{ok:true,data}` or `{ok:false,error}` — what a response frame (and an IPC answer) carries. The
+ * clients check it, and `data` against the request's own schema, in one place for both transports
+ * (src/api/client/answer-checks.ts), so a frame is read here without looking inside its answer: a
+ * wrong answer must fail its request (BAD_ANSWER), not vanish with its frame and leave it waiting.
+ */
+export const responseEnvelopeSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), data: z.unknown() }),
   z.object({ ok: z.literal(false), error: apiErrorSchema }),
 ]);
 
-/** One ApiEvent (what older hosts sent); the client checks it against apiEventSchema. */
-export const eventFrameSchema = z.object({ type: z.literal('event'), event: z.record(z.string(), z.unknown()) });
+/**
+ * One ApiEvent (what older hosts sent). Events are checked one by one against apiEventSchema by the
+ * client (src/api/client/event-checks.ts), not here: one wrong event must not take a batch of good
+ * ones down with it unseen.
+ */
+export const eventFrameSchema = z.object({ type: z.literal('event'), event: z.unknown() });
 
 /**
  * Several ApiEvents, in the order they happened (any streams mixed). The host sends events this
  * way: one frame per ~16 ms instead of one per token delta, because every message costs the
  * receiving thread a task. The IPC front door pushes the same object on IPC_EVENT.
  */
-export const eventBatchFrameSchema = z.object({ type: z.literal('events'), events: z.array(z.record(z.string(), z.unknown())) });
+export const eventBatchFrameSchema = z.object({ type: z.literal('events'), events: z.array(z.unknown()) });
 export type EventBatchFrame = z.infer<typeof eventBatchFrameSchema>;
 
 /**
@@ -40,12 +50,11 @@ export type EventBatchFrame = z.infer<typeof eventBatchFrameSchema>;
 const refusedFrameSchema = z.object({ type: z.literal('refused'), error: apiErrorSchema });
 
 export const hostFrameSchema = z.discriminatedUnion('type', [
-  /** First frame after the socket opens. */
   /** First frame after the socket opens; `token` only for a socket that came in with a one-time code. */
   z.object({ type: z.literal('hello'), epoch: z.string(), version: z.string(), token: z.string().optional() }),
   refusedFrameSchema,
-  /** id null: the frame could not be read at all (malformed JSON, no id). */
-  z.object({ type: z.literal('response'), id: z.int().nonnegative().nullable(), response: responseEnvelopeSchema }),
+  /** id null: the frame could not be read at all (malformed JSON, no id). `response`: see responseEnvelopeSchema. */
+  z.object({ type: z.literal('response'), id: z.int().nonnegative().nullable(), response: z.unknown() }),
   eventFrameSchema,
   eventBatchFrameSchema,
 ]);

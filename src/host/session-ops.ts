@@ -49,9 +49,25 @@ export interface SessionOps {
 export const defaultSessionOps: SessionOps = {
   diff: (paths, id, commit) => sessionDiff(paths, id, { commit }),
   filePair: (paths, id, path, commit) => sessionFilePair(paths, id, path, { commit }),
-  rollback: (paths, id, step) => rollbackSession(paths, id, step),
+  // The API answers the contract's fields only (requests.ts): the CLI's result has more (refs, the
+  // user's checkout path), which a client would only drop, and which are the contract's to add.
+  rollback: async (paths, id, step) => {
+    const { headCommit, keptRef, droppedCommits } = await rollbackSession(paths, id, step);
+    return { headCommit, keptRef, droppedCommits };
+  },
   mergePreview: (paths, id) => previewSessionMerge(paths, id),
-  merge: (paths, id, squash, message, stash) => mergeSession(paths, id, { squash, message, stash }),
+  merge: async (paths, id, squash, message, stash) => {
+    const result = await mergeSession(paths, id, { squash, message, stash });
+    const { mergedCommit, baseBranch, checkoutUpdated, alreadyMerged } = result;
+    return {
+      mergedCommit,
+      baseBranch,
+      checkoutUpdated,
+      alreadyMerged,
+      message: result.message,
+      ...(result.stash === undefined ? {} : { stash: result.stash }),
+    };
+  },
   discard: async (paths, id) => ({ archiveRef: (await discardSession(paths, id)).archiveRef }),
   conflicts: async (paths, id, direction) => {
     const view = await sessionConflicts(paths, id, direction);

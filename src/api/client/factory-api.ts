@@ -9,12 +9,16 @@ import type { ApiError } from '../responses.js';
 export interface FactoryApi {
   readonly transport: 'ipc' | 'web';
 
-  /** Never rejects: failures (validation, the handler, the transport) come back as `{ok:false}`. */
+  /**
+   * Never rejects: failures (validation, the handler, the transport) come back as `{ok:false}`; an
+   * answer that does not match the contract is BAD_ANSWER (answer-checks.ts), never wrong-shaped data.
+   */
   request<K extends RequestName>(name: K, params: RequestParams<K>): Promise<ApiResponse<K>>;
 
   /**
    * Every event of every stream this client follows, in seq order per stream, each exactly once
-   * (duplicates from replays are dropped). Returns an unsubscribe function.
+   * (duplicates from replays are dropped), each checked against the contract (one that does not
+   * match is dropped and said: event-checks.ts). Returns an unsubscribe function.
    */
   onEvent(listener: (event: ApiEvent) => void): () => void;
 

@@ -1,6 +1,8 @@
 import type { FactoryApi } from './factory-api.js';
+import { AnswerChecks } from './answer-checks.js';
+import { EventChecks, type DiagnosticReport } from './event-checks.js';
 import { EventCursors } from './event-cursors.js';
-import { apiEventSchema, type ApiEvent } from '../global-events.js';
+import type { ApiEvent } from '../global-events.js';
 import { IPC_EVENT, IPC_REQUEST } from '../ipc-channels.js';
 import type { ApiResponse, RequestName, RequestParams } from '../requests.js';
 import { fail } from '../responses.js';
@@ -9,21 +11,31 @@ import { eventBatchFrameSchema, eventFrameSchema } from '../wire.js';
 /**
  * The Electron FactoryApi, built in the preload from `ipcRenderer` (passed in, so this file imports
  * no Electron and tests can drive it through a harness). A plain object of functions: that is what
- * contextBridge can hand to the page.
+ * contextBridge can hand to the page. Answers and events are checked against the contract exactly
+ * as the WebSocket client checks them (answer-checks.ts, event-checks.ts): the main process is
+ * another process, and a renderer of another version can meet it (a window left open across an
+ * update).
  */
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
-export function createIpcClient(ipc: IpcRendererLike, pathForFile: (file: File) => string | null): FactoryApi {
+export function createIpcClient(
+  ipc: IpcRendererLike,
+  pathForFile: (file: File) => string | null,
+  /** Where an event off the contract is said (it is dropped); defaults to console.error. */
+  report?: DiagnosticReport,
+): FactoryApi {
   const cursors = new EventCursors();
+  const answers = new AnswerChecks();
+  const events = new EventChecks(report);
   const listeners = new Set<(event: ApiEvent) => void>();
 
   const deliver = (raw: unknown): void => {
-    const parsed = apiEventSchema.safeParse(raw);
-    if (!parsed.success || !cursors.accept(parsed.data)) return;
-    for (const listener of listeners) listener(parsed.data);
+    const event = events.read(raw);
+    if (event === null || !cursors.accept(event)) return;
+    for (const listener of listeners) listener(event);
   };
 
   // The host sends `{type:'events', events}` batches; a bare event (an older main process) or an
@@ -40,7 +52,8 @@ export function createIpcClient(ipc: IpcRendererLike, pathForFile: (file: File) 
 
   const request = async <K extends RequestName>(name: K, params: RequestParams<K>): Promise<ApiResponse<K>> => {
     try {
-      return (await ipc.invoke(IPC_REQUEST, name, params)) as ApiResponse<K>;
+      // No text to recognise a session list by here (IPC hands over a clone): every answer is checked.
+      return answers.check(name, await ipc.invoke(IPC_REQUEST, name, params), null) as ApiResponse<K>;
     } catch (error) {
       return fail('DISCONNECTED', `The app did not answer: ${error instanceof Error ? error.message : String(error)}`);
     }

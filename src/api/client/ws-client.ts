@@ -1,7 +1,8 @@
 import type { ConnectionState, FactoryApi } from './factory-api.js';
 import { AnswerChecks } from './answer-checks.js';
+import { EventChecks, type DiagnosticReport } from './event-checks.js';
 import { EventCursors } from './event-cursors.js';
-import { apiEventSchema, GLOBAL_STREAM, type ApiEvent } from '../global-events.js';
+import { GLOBAL_STREAM, type ApiEvent } from '../global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from '../requests.js';
 import { fail, type ApiError, type ApiResult } from '../responses.js';
 import { hostFrameSchema, type ClientFrame } from '../wire.js';
@@ -39,6 +40,8 @@ export interface WsClientOptions {
    * (default 30 s): a tab of an `mlx-factory ui` that is gone must say so, not spin forever.
    */
   readonly giveUpAfterMs?: number;
+  /** Where a frame or event off the contract is said (it is dropped); defaults to console.error. */
+  readonly report?: DiagnosticReport;
 }
 
 const OPEN = 1;
@@ -57,6 +60,8 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const cursors = new EventCursors();
   const checks = new AnswerChecks();
+  const report = options.report ?? ((message: string) => console.error(message));
+  const events = new EventChecks(report);
   const followed = new Set<string>();
   const eventListeners = new Set<(event: ApiEvent) => void>();
   const stateListeners = new Set<(state: ConnectionState, error: ApiError | null) => void>();
@@ -87,8 +92,8 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
   };
 
   const deliverRaw = (raw: unknown): void => {
-    const event = apiEventSchema.safeParse(raw);
-    if (event.success) deliver(event.data);
+    const event = events.read(raw);
+    if (event !== null) deliver(event);
   };
 
   const sendFrame = (entry: Pending): void => {
@@ -138,10 +143,18 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
     try {
       parsed = JSON.parse(text);
     } catch {
+      report(`MLX Factory: dropped a frame from the host that is not JSON (${text.length} characters).`);
       return;
     }
     const frame = hostFrameSchema.safeParse(parsed);
-    if (!frame.success) return;
+    if (!frame.success) {
+      // Not one of the host's frames: nothing in it can be trusted, not even an id to answer.
+      const issue = frame.error.issues[0];
+      report(
+        `MLX Factory: dropped a frame from the host that does not match this window's contract${issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`}: ${issue?.message ?? 'invalid'}.`,
+      );
+      return;
+    }
     const value = frame.data;
     if (value.type === 'refused') {
       // This host will never take our token: stop here (the close that follows ends the socket).
@@ -160,7 +173,7 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
       const entry = pending.get(value.id);
       if (entry === undefined) return;
       pending.delete(value.id);
-      entry.resolve(checks.check(entry.frame.name, value.response as ApiResult<unknown>, long?.id === value.id ? long.tail : null));
+      entry.resolve(checks.check(entry.frame.name, value.response, long?.id === value.id ? long.tail : null));
     }
   };
 
