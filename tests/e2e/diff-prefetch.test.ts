@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, removeTempDirs } from '../support/git-fixtures.js';
 import { screenshot, startUi, type UiHarness } from './support/ui-harness.js';
@@ -85,4 +88,33 @@ describe('Diff files fetched and prepared ahead', () => {
     await expect.poll(modifiedText, { timeout: 60_000 }).toContain('small_3 = 33');
     expect(errors).toEqual([]);
   }, 180_000);
+
+  it('a file renamed in the worktree opens its diff against the old path (the host finds it; the page sends no oldPath)', async () => {
+    // As a user would in their editor: move the edited file and commit it in the session's worktree.
+    const api = ui.api();
+    const shownSession = await api.request('sessions.show', { id: sessionId });
+    api.close();
+    if (!shownSession.ok) throw new Error(shownSession.error.message);
+    const worktree = shownSession.data.session.worktree;
+    const git = (...args: string[]): void => {
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: worktree, stdio: 'ignore' });
+    };
+    fs.mkdirSync(path.join(worktree, 'lib'));
+    git('mv', 'a_small.py', 'lib/small.py');
+    git('commit', '-q', '-m', 'Move the small module');
+
+    const { page, errors } = await ui.open(`sessions/${encodeURIComponent(sessionId)}/diff`, { width: 1440, height: 900 });
+    const row = page.locator('.file-row[data-path="lib/small.py"]');
+    await row.waitFor({ timeout: 60_000 });
+    await row.click();
+    // Against a_small.py at the base: the one edited line, not a whole new file.
+    await page.locator('.monaco-host[data-diff-state="ready"][data-diff-path="lib/small.py"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('.monaco-host').getAttribute('data-diff-changes')).toBe('1');
+    const original = ((await page.locator('.monaco-host .editor.original .view-lines').textContent()) ?? '').replace(/\u00a0/g, ' ');
+    expect(original).toContain('small_3 = 3');
+    // The toolbar says where it came from.
+    expect(await page.locator('.diff-toolbar .diff-path').textContent()).toBe('a_small.py → lib/small.py');
+    await screenshot(page, 'diff-renamed-file');
+    expect(errors).toEqual([]);
+  });
 });

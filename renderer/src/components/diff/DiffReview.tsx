@@ -262,6 +262,8 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
     });
 
   const files = store.diff.value?.files ?? [];
+  // A moved file says where it came from, as its diff is against that path at the base.
+  const renamedFrom = files.find((f) => f.path === store.selected)?.oldPath ?? null;
   // Comments are on the files as the branch has them now: on "All changes", not on one step's diff.
   const canComment = store.commit === null && store.selected !== null && !worktreeGone(session);
   const pair = store.pair.value;
@@ -359,7 +361,8 @@ export function DiffReview({ session, detail }: { session: SessionInfo; detail: 
         aria-label={full ? `Diff of ${store.selected ?? 'the changes'}` : undefined}
       >
         <div className="diff-toolbar">
-          <span className="diff-path" title={store.selected ?? ''}>
+          <span className="diff-path" title={renamedFrom === null ? (store.selected ?? '') : `${renamedFrom} → ${store.selected ?? ''}`}>
+            {renamedFrom !== null && <span className="diff-renamed-from">{renamedFrom} → </span>}
             {store.selected ?? ''}
             {store.commit !== null && (
               <span className="diff-scope">
