@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { protocolsFor } from '../../src/api/client/connect.js';
 import type { FactoryApi } from '../../src/api/client/factory-api.js';
 import { createIpcClient } from '../../src/api/client/ipc-client.js';
@@ -14,6 +14,7 @@ import { WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { registerIpcHandlers } from '../../src/host/register-ipc.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
+import { startHandWrittenHost, type HandWrittenHost } from '../support/hand-written-host.js';
 import { IpcMainHarness } from '../support/ipc-harness.js';
 import { makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtures.js';
 import { addStep, createSessionFixture, finishSession, type SessionFixture } from '../support/session-fixtures.js';
@@ -128,75 +129,55 @@ describe('the real host answers exactly the contract', () => {
 });
 
 describe('a host whose answers do not match the contract (a host of another version)', () => {
-  let fake: WebSocketServer;
-  /** What the hand-written host answers to the next request: the answer's JSON text. */
-  let nextAnswer = '';
-  let wrong: ReturnType<typeof createWsClient>;
-  const wrongReports: string[] = [];
+  let other: HandWrittenHost;
 
   beforeAll(async () => {
-    fake = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => fake.once('listening', () => resolve()));
-    fake.on('connection', (socket) => {
-      socket.send(JSON.stringify({ type: 'hello', epoch: 'e', version: 'other' }));
-      socket.on('message', (data: Buffer) => {
-        const request = JSON.parse(data.toString()) as { id: number };
-        socket.send(`{"type":"response","id":${request.id},"response":${nextAnswer}}`);
-      });
-    });
-    const address = fake.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    wrong = createWsClient({
-      url: `ws://127.0.0.1:${address.port}`,
-      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-      report: (message) => wrongReports.push(message),
-    });
+    other = await startHandWrittenHost();
   });
 
   afterAll(async () => {
-    wrong.close();
-    await new Promise((resolve) => fake.close(resolve));
+    await other.close();
   });
 
   it('is BAD_ANSWER for a request other than sessions.list, naming the request and the path', async () => {
     const real = await webClient.request('sessions.show', { id: session.id });
     if (!real.ok) throw new Error(real.error.message);
-    nextAnswer = JSON.stringify(real);
-    expect(await wrong.request('sessions.show', { id: session.id })).toEqual(real);
+    other.answerWith(JSON.stringify(real));
+    expect(await other.client.request('sessions.show', { id: session.id })).toEqual(real);
     // One field of the wrong type deep inside: the request and the whole path are named.
-    nextAnswer = JSON.stringify({ ok: true, data: { ...real.data, session: { ...real.data.session, steps: 'two' } } });
-    const refused = failure(await wrong.request('sessions.show', { id: session.id }));
+    other.answerWith(JSON.stringify({ ok: true, data: { ...real.data, session: { ...real.data.session, steps: 'two' } } }));
+    const refused = failure(await other.client.request('sessions.show', { id: session.id }));
     expect(refused.code).toBe('BAD_ANSWER');
     expect(refused.message).toMatch(/sessions\.show .*at session\.steps: /);
     // A field the contract requires, missing.
     const { lastSeq: _dropped, ...withoutLastSeq } = real.data;
-    nextAnswer = JSON.stringify({ ok: true, data: withoutLastSeq });
-    expect(failure(await wrong.request('sessions.show', { id: session.id })).message).toMatch(/sessions\.show .*at lastSeq: /);
+    other.answerWith(JSON.stringify({ ok: true, data: withoutLastSeq }));
+    expect(failure(await other.client.request('sessions.show', { id: session.id })).message).toMatch(/sessions\.show .*at lastSeq: /);
   });
 
   it('is BAD_ANSWER, not a request left waiting, when the answer is not an answer at all', async () => {
-    nextAnswer = JSON.stringify({ ok: 'yes', data: {} });
-    expect(failure(await wrong.request('server.status', {}))).toMatchObject({
+    other.answerWith(JSON.stringify({ ok: 'yes', data: {} }));
+    expect(failure(await other.client.request('server.status', {}))).toMatchObject({
       code: 'BAD_ANSWER',
       message: expect.stringMatching(/server\.status/),
     });
     // `{ok:true}` with no data: the contract's `{}` is not "nothing".
-    nextAnswer = JSON.stringify({ ok: true });
-    expect(failure(await wrong.request('events.unsubscribe', { stream: 'x' })).message).toMatch(/events\.unsubscribe/);
+    other.answerWith(JSON.stringify({ ok: true }));
+    expect(failure(await other.client.request('events.unsubscribe', { stream: 'x' })).message).toMatch(/events\.unsubscribe/);
     // A failure is handed on as the host said it.
-    nextAnswer = JSON.stringify({ ok: false, error: { code: 'SESSION_NOT_FOUND', message: 'No such session.' } });
-    expect(await wrong.request('sessions.show', { id: 'nope' })).toEqual({
+    other.answerWith(JSON.stringify({ ok: false, error: { code: 'SESSION_NOT_FOUND', message: 'No such session.' } }));
+    expect(await other.client.request('sessions.show', { id: 'nope' })).toEqual({
       ok: false,
       error: { code: 'SESSION_NOT_FOUND', message: 'No such session.' },
     });
-    expect(wrongReports).toEqual([]);
+    expect(other.reports).toEqual([]);
   });
 
   it('drops a frame that is none of the host frames, and says so', async () => {
-    const before = wrongReports.length;
-    for (const socket of fake.clients) socket.send(JSON.stringify({ type: 'responses', id: 1 }));
-    await waitFor('the client to say it dropped the frame', () => (wrongReports.length > before ? true : null));
-    expect(wrongReports.at(-1)).toMatch(/dropped a frame from the host that does not match this window's contract at type/);
+    const before = other.reports.length;
+    other.sendRaw(JSON.stringify({ type: 'responses', id: 1 }));
+    await waitFor('the client to say it dropped the frame', () => (other.reports.length > before ? true : null));
+    expect(other.reports.at(-1)).toMatch(/dropped a frame from the host that does not match this window's contract at type/);
   });
 });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { protocolsFor } from '../../src/api/client/connect.js';
 import { createWsClient, type WebSocketLike } from '../../src/api/client/ws-client.js';
 import type { ApiResponse } from '../../src/api/requests.js';
@@ -9,6 +9,7 @@ import { WS_PATH } from '../../src/api/wire.js';
 import { FactoryHost } from '../../src/host/factory-host.js';
 import { startWebHost, type WebHost } from '../../src/host/web-host.js';
 import { makeRepo, makeTempDir, removeTempDirs } from '../support/git-fixtures.js';
+import { startHandWrittenHost, type HandWrittenHost } from '../support/hand-written-host.js';
 import { addStep, createSessionFixture, finishSession, type SessionFixture } from '../support/session-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -125,52 +126,35 @@ describe('sessions.list taken whole, over the web host', () => {
 });
 
 describe('a host whose answer does not match the contract', () => {
-  let fake: WebSocketServer;
-  /** What the hand-written host answers to the next sessions.list: the answer's JSON text. */
-  let nextAnswer = '';
-  let wrong: ReturnType<typeof createWsClient>;
+  let other: HandWrittenHost;
 
   beforeAll(async () => {
-    fake = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => fake.once('listening', () => resolve()));
-    fake.on('connection', (socket) => {
-      socket.send(JSON.stringify({ type: 'hello', epoch: 'e', version: 'other' }));
-      socket.on('message', (data: Buffer) => {
-        const request = JSON.parse(data.toString()) as { id: number };
-        socket.send(`{"type":"response","id":${request.id},"response":${nextAnswer}}`);
-      });
-    });
-    const address = fake.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    wrong = createWsClient({
-      url: `ws://127.0.0.1:${address.port}`,
-      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    });
+    other = await startHandWrittenHost();
   });
 
   afterAll(async () => {
-    wrong.close();
-    await new Promise((resolve) => fake.close(resolve));
+    await other.close();
   });
 
   it('is BAD_ANSWER, and one byte changed in an answer checked before is checked again', async () => {
     const good = listed(await client.request('sessions.list', {}));
-    nextAnswer = JSON.stringify({ ok: true, data: good });
-    const checked = listed(await wrong.request('sessions.list', {}));
+    const sent = JSON.stringify({ ok: true, data: good });
+    other.answerWith(sent);
+    const checked = listed(await other.client.request('sessions.list', {}));
     expect(checked).toEqual(good);
     // Same length, one row's state no longer one the contract knows.
-    nextAnswer = nextAnswer.replace('"state":"passed"', '"state":"pazzed"');
-    const refused = await wrong.request('sessions.list', {});
+    other.answerWith(sent.replace('"state":"passed"', '"state":"pazzed"'));
+    const refused = await other.client.request('sessions.list', {});
     expect(refused.ok).toBe(false);
     if (!refused.ok) {
       expect(refused.error.code).toBe('BAD_ANSWER');
       expect(refused.error.message).toMatch(/sessions\.list .*state/);
     }
     // A short answer of the wrong shape too.
-    nextAnswer = JSON.stringify({ ok: true, data: { sessions: 'none', version: 'v' } });
-    expect(await wrong.request('sessions.list', {})).toMatchObject({ ok: false, error: { code: 'BAD_ANSWER' } });
+    other.answerWith(JSON.stringify({ ok: true, data: { sessions: 'none', version: 'v' } }));
+    expect(await other.client.request('sessions.list', {})).toMatchObject({ ok: false, error: { code: 'BAD_ANSWER' } });
     // And the right bytes again are the answer checked before.
-    nextAnswer = JSON.stringify({ ok: true, data: good });
-    expect(listed(await wrong.request('sessions.list', {}))).toBe(checked);
+    other.answerWith(sent);
+    expect(listed(await other.client.request('sessions.list', {}))).toBe(checked);
   });
 });
