@@ -22,13 +22,16 @@ const REPORTED_KINDS = 20;
 
 export type DiagnosticReport = (message: string) => void;
 
+/** Where a client says what it dropped unless told otherwise: the window's console (the e2e tests assert it stays empty). */
+export const reportToConsole: DiagnosticReport = (message) => console.error(message);
+
 export class EventChecks {
   /** The kinds of mismatch said so far (type + path). */
   private readonly reported = new Set<string>();
   private dropped = 0;
   private silenced = false;
 
-  constructor(private readonly report: DiagnosticReport = (message) => console.error(message)) {}
+  constructor(private readonly report: DiagnosticReport = reportToConsole) {}
 
   /** The event, checked; null (and said once per kind) when it does not match the contract. */
   read(raw: unknown): ApiEvent | null {

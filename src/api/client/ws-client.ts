@@ -1,6 +1,6 @@
 import type { ConnectionState, FactoryApi } from './factory-api.js';
 import { AnswerChecks } from './answer-checks.js';
-import { EventChecks, type DiagnosticReport } from './event-checks.js';
+import { EventChecks, reportToConsole, type DiagnosticReport } from './event-checks.js';
 import { EventCursors } from './event-cursors.js';
 import { GLOBAL_STREAM, type ApiEvent } from '../global-events.js';
 import type { ApiResponse, RequestName, RequestParams } from '../requests.js';
@@ -60,7 +60,7 @@ export function createWsClient(options: WsClientOptions): FactoryApi & { close()
   const maxBackoff = options.maxBackoffMs ?? 5000;
   const cursors = new EventCursors();
   const checks = new AnswerChecks();
-  const report = options.report ?? ((message: string) => console.error(message));
+  const report = options.report ?? reportToConsole;
   const events = new EventChecks(report);
   const followed = new Set<string>();
   const eventListeners = new Set<(event: ApiEvent) => void>();
